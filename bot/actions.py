@@ -1,0 +1,28 @@
+"""Buttons back into commands: the same table serves the console, Telegram and Slack.
+
+A button only names an action and a target; whether the person who tapped may do it is
+decided by the bus from the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from handlers import commands as c
+from messages import buttons as b
+
+ACTIONS: dict[str, Callable[[int, str | None], c.Command]] = {
+    b.APPROVE: lambda target, text: c.ApproveInstruction(target),
+    b.EDIT: lambda target, text: c.EditInstruction(target, note=text),
+    b.REJECT: lambda target, text: c.RejectInstruction(target, reason=text),
+    b.SEND_NOTICE: lambda target, text: c.SendNotice(target),
+    b.ACKNOWLEDGE: lambda target, text: c.AcknowledgeNotice(target),
+    b.DISPUTE: lambda target, text: c.DisputeNotice(target, reason=text or ""),
+}
+
+# Actions that need words from the person before they can be carried out.
+ASKS_FOR_TEXT = {b.EDIT: "note", b.DISPUTE: "reason"}
+
+
+def command_for(action: str, target: int, text: str | None = None) -> c.Command:
+    return ACTIONS[action](target, text)

@@ -1,0 +1,77 @@
+"""The composition root: one place builds the store, the bus, the dispatcher and the
+adapters from the configuration. Nothing connects at import time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.config import Config
+from bot.console import ConsoleAdapter
+from bot.dispatcher import Dispatcher
+from handlers.bus import MessageBus
+from handlers.clock import Clock
+from handlers.context import Settings
+from handlers.model import Platform, Role
+from handlers.routing import Destination, Routing
+from messages.i18n import CHINESE
+from storage import open_store
+from storage.media import MediaStore
+from storage.sqlite import path_from_url
+
+
+@dataclass
+class App:
+    config: Config
+    store: object
+    settings: Settings
+    bus: MessageBus
+    dispatcher: Dispatcher
+    media: MediaStore
+    console: ConsoleAdapter | None
+
+    async def close(self) -> None:
+        await self.store.close()
+
+
+async def build_app(config: Config, clock: Clock, console: ConsoleAdapter | None = None) -> App:
+    store = await open_store(config.storage.url)
+    settings = Settings(
+        factories={f.id: f for f in config.factories},
+        thresholds=config.analysis,
+        routing=routing_for(config, console_active=console is not None),
+    )
+    adapters = {Platform.CONSOLE: console} if console is not None else {}
+    media = MediaStore(path_from_url(config.storage.url).parent / "media")
+    return App(
+        config=config,
+        store=store,
+        settings=settings,
+        bus=MessageBus(store, clock, settings),
+        dispatcher=Dispatcher(store, settings, adapters, clock),
+        media=media,
+        console=console,
+    )
+
+
+def routing_for(config: Config, console_active: bool) -> Routing:
+    """Buyer and factory chats on every configured platform; the console when it runs."""
+    buyer = next((p for p in config.people if p.role is Role.BUYER), None)
+    locale, zone = (buyer.locale, buyer.timezone) if buyer else ("en", "UTC")
+    buyer_chats = []
+    if console_active:
+        buyer_chats.append(Destination(Platform.CONSOLE, "buyer", locale, zone))
+    if config.telegram.buyer_chat_id is not None:
+        buyer_chats.append(Destination(Platform.TELEGRAM, str(config.telegram.buyer_chat_id), locale, zone))
+    if config.slack.buyer_channel:
+        buyer_chats.append(Destination(Platform.SLACK, config.slack.buyer_channel, locale, zone))
+    factories = {}
+    for factory in config.factories:
+        chats = []
+        if console_active:
+            chats.append(Destination(Platform.CONSOLE, f"factory {factory.id}", CHINESE, factory.timezone))
+        if factory.telegram_chat_id is not None:
+            chats.append(Destination(Platform.TELEGRAM, str(factory.telegram_chat_id), CHINESE, factory.timezone))
+        if factory.slack_channel:
+            chats.append(Destination(Platform.SLACK, factory.slack_channel, CHINESE, factory.timezone))
+        factories[factory.id] = tuple(chats)
+    return Routing(tuple(buyer_chats), factories)

@@ -1,0 +1,26 @@
+"""`followup`: check, analyse and post visit reports, look up AQL plans, run the demo."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from bot.cli_aql import aql
+from bot.cli_demo import console, demo
+from bot.cli_visit import visit
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log what the bot does.")
+def main(verbose: bool) -> None:
+    """The factory follow-up bot: from a mid-production visit to acknowledged corrective action."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry bot tokens
+
+
+for command in (visit, aql, demo, console):
+    main.add_command(command)

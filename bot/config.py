@@ -1,0 +1,119 @@
+"""followup.toml: the people, factories, chats and storage the bot runs with.
+
+Secrets never live here (tokens come from the environment). A bad file is refused at
+start with every problem listed, the same way reports are.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from handlers.model import Factory, Person, Role, Thresholds
+from handlers.reports.problems import Problem, from_validation_error
+
+DEFAULT_CONFIG = Path("followup.toml")
+EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "examples" / "followup.toml"
+LOCALES = {"en": "en", "zh": "zh_Hans_CN", "zh_CN": "zh_Hans_CN", "zh_Hans_CN": "zh_Hans_CN"}
+
+
+class ConfigError(Exception):
+    def __init__(self, source: Path, problems: list[Problem]):
+        self.source = source
+        self.problems = problems
+        listing = "\n".join(str(p) for p in problems)
+        super().__init__(f"{source}: {len(problems)} problem(s)\n{listing}")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Storage(_Section):
+    url: Annotated[str, StringConstraints(min_length=1)] = "sqlite:///followup.sqlite3"
+
+
+class Telegram(_Section):
+    buyer_chat_id: int | None = None
+
+
+class Slack(_Section):
+    buyer_channel: str | None = None
+
+
+class Config(_Section):
+    storage: Storage = Field(default_factory=Storage)
+    analysis: Thresholds = Field(default_factory=Thresholds)
+    telegram: Telegram = Field(default_factory=Telegram)
+    slack: Slack = Field(default_factory=Slack)
+    factories: tuple[Factory, ...] = ()
+    people: tuple[Person, ...] = ()
+
+    def factory(self, factory_id: str) -> Factory | None:
+        return next((f for f in self.factories if f.id == factory_id), None)
+
+
+def config_path(explicit: Path | None) -> Path:
+    """--config, else FOLLOWUP_CONFIG, else ./followup.toml, else the committed example."""
+    if explicit is not None:
+        return explicit
+    if env := os.environ.get("FOLLOWUP_CONFIG"):
+        return Path(env)
+    return DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else EXAMPLE_CONFIG
+
+
+def load_config(path: Path) -> Config:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(path, [Problem(path.name, f"cannot read: {exc.strerror}")]) from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(path, [Problem(path.name, f"not valid TOML: {exc}")]) from exc
+    try:
+        config = Config.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(path, from_validation_error(exc)) from exc
+    problems = _cross_checks(config)
+    if problems:
+        raise ConfigError(path, problems)
+    return config.model_copy(update={"people": tuple(_normalised(p) for p in config.people)})
+
+
+def _normalised(person: Person) -> Person:
+    return person.model_copy(update={"locale": LOCALES[person.locale]})
+
+
+def _cross_checks(config: Config) -> list[Problem]:
+    problems = []
+    problems += _duplicates("factories", [f.id for f in config.factories], "id")
+    problems += _duplicates("people", [p.telegram_user_id for p in config.people], "telegram_user_id")
+    problems += _duplicates("people", [p.slack_user_id for p in config.people], "slack_user_id")
+    known = {f.id for f in config.factories}
+    for i, person in enumerate(config.people):
+        if person.locale not in LOCALES:
+            problems.append(Problem(f"people.{i}.locale", f"unsupported locale {person.locale!r}; use en or zh_Hans_CN"))
+        if person.role is Role.FACTORY and person.factory not in known:
+            problems.append(Problem(f"people.{i}.factory", _unknown_factory(person.factory, known)))
+        if person.role is not Role.FACTORY and person.factory is not None:
+            problems.append(Problem(f"people.{i}.factory", "only factory contacts are bound to a factory"))
+    return problems
+
+
+def _unknown_factory(value: str | None, known: set[str]) -> str:
+    if value is None:
+        return "a factory contact must name the factory it belongs to"
+    return f"unknown factory {value!r}; configured: {', '.join(sorted(known)) or 'none'}"
+
+
+def _duplicates(section: str, values: list, field: str) -> list[Problem]:
+    seen: set = set()
+    problems = []
+    for i, value in enumerate(values):
+        if value is not None and value in seen:
+            problems.append(Problem(f"{section}.{i}.{field}", f"{value!r} is used twice"))
+        seen.add(value)
+    return problems

@@ -1,0 +1,57 @@
+"""The console platform: the bot's messages printed in a terminal, buttons numbered.
+
+It is the embedded default (no tokens, no network) and the first adapter: like Telegram
+and Slack it only renders views and turns taps into commands for the bus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from itertools import count
+
+import click
+
+from handlers.model import OutgoingMessage, Platform
+from handlers.views import View
+from messages.buttons import Button
+from messages.i18n import Language
+from messages.render import Rendered, render_view
+
+Echo = Callable[[str], None]
+
+
+class ConsoleAdapter:
+    platform = Platform.CONSOLE
+
+    def __init__(self, echo: Echo = click.echo, colour: bool = False):
+        self.echo = echo
+        self.colour = colour
+        self.buttons: dict[int, Button] = {}
+        self._numbers = count(1)
+
+    async def deliver(self, message: OutgoingMessage, view: View) -> str | None:
+        language = Language(message.locale, message.timezone)
+        rendered = render_view("console", view, language, self.colour)
+        self.echo(self._envelope(message.destination))
+        self.echo(rendered.text)
+        if rendered.photos:
+            self.echo(click.style(f"  📎 {', '.join(rendered.photos)}", dim=True) if self.colour
+                      else f"  📎 {', '.join(rendered.photos)}")
+        if rendered.buttons:
+            self.echo(self._keyboard(rendered))
+        self.echo("")
+        return None
+
+    def _envelope(self, destination: str) -> str:
+        line = f"┌─ to {destination} "
+        line = line + "─" * max(0, 60 - len(line))
+        return click.style(line, fg="cyan") if self.colour else line
+
+    def _keyboard(self, rendered: Rendered) -> str:
+        keys = []
+        for button in rendered.buttons:
+            number = next(self._numbers)
+            self.buttons[number] = button
+            key = f"[{number}] {button.label}"
+            keys.append(click.style(key, fg="blue", bold=True) if self.colour else key)
+        return "  " + "  ".join(keys)

@@ -1,0 +1,86 @@
+"""`followup console`: the console platform, interactive. You play each person in turn."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import click
+
+from bot.actions import ASKS_FOR_TEXT
+from bot.app import build_app
+from bot.config import Config
+from bot.console import ConsoleAdapter
+from bot.console_session import ConsoleSession
+from handlers.clock import SystemClock
+from handlers.commands import PostVisit
+from handlers.model import Role
+from handlers.reports.reader import read_report
+
+USAGE = """\
+  as buyer | as inspector | as factory    who you are now
+  post PATH                               post a visit report (.yaml, .json or .zip)
+  N                                       tap button [N]; Edit and Dispute ask for text
+  status PO-…  ·  PO-… 进度  ·  orders      ask about orders
+  help  ·  quit"""
+
+
+async def run_console(config: Config, colour: bool) -> None:
+    app = await build_app(config, SystemClock(), ConsoleAdapter(click.echo, colour))
+    session = ConsoleSession(app, click.echo, colour)
+    click.echo(f"Follow-up console on {config.storage.url}. Type help for commands.")
+    role = Role.BUYER
+    try:
+        await app.dispatcher.deliver_pending()
+        while True:
+            person = session.person(role)
+            try:
+                line = (await asyncio.to_thread(input, f"{person.name} ({role.value})> ")).strip()
+            except EOFError:
+                break
+            if line in ("quit", "exit"):
+                break
+            role = await _handle(session, role, line)
+    finally:
+        await app.close()
+
+
+async def _handle(session: ConsoleSession, role: Role, line: str) -> Role:
+    person = session.person(role)
+    if line.startswith("as "):
+        try:
+            return Role(line[3:].strip())
+        except ValueError:
+            click.echo("  choose buyer, inspector or factory")
+            return role
+    if line.startswith("post "):
+        await _post(session, Path(line[5:].strip()))
+    elif line.isdigit():
+        await _tap(session, person, int(line))
+    elif line == "help":
+        click.echo(USAGE)
+    elif not line or not await session.say(person, line):
+        click.echo("  (not understood; type help)")
+    return role
+
+
+async def _tap(session: ConsoleSession, person, number: int) -> None:
+    button = session.app.console.buttons.get(number)
+    text = None
+    if button is not None and button.action in ASKS_FOR_TEXT:
+        text = await asyncio.to_thread(input, f"  {ASKS_FOR_TEXT[button.action]}: ")
+    await session.tap(person, number, text)
+
+
+async def _post(session: ConsoleSession, path: Path) -> None:
+    app = session.app
+    with read_report(path, app.settings.factories) as checked:
+        for problem in checked.problems:
+            click.echo(f"  {problem}")
+        if not checked.ok:
+            click.echo("  refused; nothing was stored")
+            return
+        for photo in checked.photos.values():
+            app.media.put(photo.path, photo.sha256, photo.format)
+        photos = {name: photo.sha256 for name, photo in checked.photos.items()}
+    await session.act(session.person(Role.INSPECTOR), PostVisit(checked.report, photos))

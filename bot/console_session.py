@@ -1,0 +1,78 @@
+"""People acting on the console platform: tapping numbered buttons and typing messages.
+
+Used by the scripted demo and by the interactive `followup console`; like any adapter it
+turns what a person does into a command for the bus and prints the answer.
+"""
+
+from __future__ import annotations
+
+import click
+
+from bot.actions import command_for
+from bot.app import App
+from bot.console import Echo
+from bot.intents import Help, Portfolio, StatusOf, intent_of
+from handlers.commands import Actor, Command
+from handlers.model import Person, Platform, Role
+from handlers.results import Reply
+from handlers.status import UnknownOrder, order_status, portfolio
+from messages.environment import render
+from messages.i18n import Language
+from messages.replies import reply_text
+
+
+class ConsoleSession:
+    def __init__(self, app: App, echo: Echo, colour: bool):
+        self.app = app
+        self.echo = echo
+        self.colour = colour
+
+    def person(self, role: Role) -> Person:
+        return next(p for p in self.app.config.people if p.role is role)
+
+    def find_button(self, action: str, target: int) -> int | None:
+        """The newest on-screen number of a button, as a person would pick it."""
+        numbers = [n for n, b in self.app.console.buttons.items() if b.action == action and b.target == target]
+        return numbers[-1] if numbers else None
+
+    async def tap(self, person: Person, number: int, text: str | None = None) -> Reply | None:
+        button = self.app.console.buttons.get(number)
+        if button is None:
+            self.echo(f"  (no button [{number}] on screen)")
+            return None
+        return await self.act(person, command_for(button.action, button.target, text))
+
+    async def act(self, person: Person, command: Command) -> Reply:
+        reply = await self.app.bus.handle(command, Actor(person, Platform.CONSOLE))
+        self.echo(self._answer(person, reply_text(reply, _language(person))))
+        await self.app.dispatcher.deliver_pending()
+        return reply
+
+    async def say(self, person: Person, text: str) -> bool:
+        """Answers a typed message; False when it is not something the bot understands."""
+        intent = intent_of(text)
+        language = _language(person)
+        if isinstance(intent, StatusOf):
+            found = await order_status(self.app.store, self.app.settings, person, intent.reference)
+            template, context = (
+                ("console/unknown_order.j2", {"u": found}) if isinstance(found, UnknownOrder)
+                else ("console/status.j2", {"s": found})
+            )
+        elif isinstance(intent, Portfolio):
+            statuses = await portfolio(self.app.store, self.app.settings, person)
+            template, context = "console/portfolio.j2", {"statuses": statuses}
+        elif isinstance(intent, Help):
+            template, context = "console/help.j2", {}
+        else:
+            return False
+        self.echo(render("console", template, language, self.colour, **context))
+        self.echo("")
+        return True
+
+    def _answer(self, person: Person, text: str) -> str:
+        line = f"  ↳ bot to {person.name}: {text}"
+        return click.style(line, dim=True) if self.colour else line
+
+
+def _language(person: Person) -> Language:
+    return Language(person.locale, person.timezone)

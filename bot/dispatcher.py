@@ -1,0 +1,57 @@
+"""Delivers the outbox: each pending message is rendered from the current state and handed
+to its platform's adapter, then marked sent. A crash between the change and delivery
+loses nothing, because the message was committed with the change."""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from handlers.clock import Clock
+from handlers.context import Settings
+from handlers.model import OutgoingMessage, Platform
+from handlers.views import View, load_view
+
+log = logging.getLogger(__name__)
+
+
+class Adapter(Protocol):
+    platform: Platform
+
+    async def deliver(self, message: OutgoingMessage, view: View) -> str | None:
+        """Sends the message; returns the platform's reference to it, if any."""
+
+
+class Dispatcher:
+    def __init__(self, store, settings: Settings, adapters: dict[Platform, Adapter], clock: Clock):
+        self.store = store
+        self.settings = settings
+        self.adapters = adapters
+        self.clock = clock
+
+    async def deliver_pending(self) -> int:
+        """Delivers what is pending on the platforms this process runs; returns how many."""
+        delivered = 0
+        for platform, adapter in self.adapters.items():
+            async with self.store.unit_of_work() as uow:
+                pending = await uow.outbox.pending(platform)
+            for message in pending:
+                delivered += await self._deliver(adapter, message)
+        return delivered
+
+    async def _deliver(self, adapter: Adapter, message: OutgoingMessage) -> int:
+        try:
+            async with self.store.unit_of_work() as uow:
+                view = await load_view(uow, self.settings, message.kind, message.payload)
+            reference = await adapter.deliver(message, view)
+        except Exception as exc:  # noqa: BLE001 - one bad message must not stop the others
+            log.exception("delivering outbox message %s (%s to %s) failed", message.id, message.kind,
+                          message.destination)
+            async with self.store.unit_of_work() as uow:
+                await uow.outbox.record_failure(message.id, f"{type(exc).__name__}: {exc}")
+                await uow.commit()
+            return 0
+        async with self.store.unit_of_work() as uow:
+            await uow.outbox.mark_sent(message.id, self.clock.now(), reference)
+            await uow.commit()
+        return 1

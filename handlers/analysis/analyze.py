@@ -1,0 +1,140 @@
+"""The analysis of one visit: progress gap, schedule, packaging rule, AQL, risks, options.
+
+Figures only; wording is the job of `messages/`, so the same analysis reads well in
+English and Chinese, in a chat, a terminal or JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from handlers.analysis.figures import pct, points
+from handlers.analysis.quality import Quality, judge
+from handlers.analysis.schedule import Schedule, project
+from handlers.model import Factory, Thresholds
+from handlers.reports.schema import Material, MaterialStatus, VisitReport
+
+
+class Status(StrEnum):
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    LATE = "late"
+
+
+class Option(StrEnum):
+    """What a mid-production visit still lets the buyer do; a final inspection is too late."""
+
+    ADJUST_FINAL_INSPECTION = "adjust_final_inspection"
+    REVISE_FREIGHT_BOOKING = "revise_freight_booking"
+    ESCALATE_WITH_FACTORY = "escalate_with_factory"
+    ADDITIONAL_CHECK = "additional_check"
+    WRITTEN_CORRECTIVE_REQUIREMENTS = "written_corrective_requirements"
+
+
+@dataclass(frozen=True)
+class Progress:
+    ordered: int
+    reported_complete: int
+    verified_complete: int
+    reported_pct: float
+    verified_pct: float
+    gap_pts: float
+
+
+@dataclass(frozen=True)
+class Packaging:
+    materials_on_site: bool
+    threshold_pct: float
+    materials_risk: bool
+
+
+@dataclass(frozen=True)
+class Analysis:
+    progress: Progress
+    schedule: Schedule
+    status: Status
+    status_reasons: tuple[str, ...]
+    packaging: Packaging
+    materials: tuple[tuple[int, Material], ...]
+    quality: Quality
+    options: tuple[tuple[Option, tuple[str, ...]], ...]
+
+
+def analyze(report: VisitReport, factory: Factory, thresholds: Thresholds) -> Analysis:
+    progress = _progress(report)
+    packaging = _packaging(report, progress, thresholds)
+    schedule = project(report.order, report.visit, report.progress, factory)
+    quality = judge(report, thresholds)
+    materials = tuple((i, m) for i, m in enumerate(report.materials) if m.status is not MaterialStatus.ON_SITE)
+    reasons = _risk_reasons(progress, schedule, packaging, quality, materials, thresholds)
+    status = _status(schedule, reasons)
+    options = _options(report, schedule, reasons, quality)
+    return Analysis(progress, schedule, status, reasons, packaging, materials, quality, options)
+
+
+def _progress(report: VisitReport) -> Progress:
+    ordered = report.order.quantity
+    reported = pct(report.progress.reported_complete, ordered)
+    verified = pct(report.progress.counted_complete, ordered)
+    return Progress(
+        ordered=ordered,
+        reported_complete=report.progress.reported_complete,
+        verified_complete=report.progress.counted_complete,
+        reported_pct=reported,
+        verified_pct=verified,
+        gap_pts=points(reported, verified),
+    )
+
+
+def _packaging(report: VisitReport, progress: Progress, thresholds: Thresholds) -> Packaging:
+    on_site = report.packaging.materials_on_site
+    risk = not on_site and progress.verified_pct >= thresholds.packaging_materials_pct
+    return Packaging(on_site, thresholds.packaging_materials_pct, risk)
+
+
+def _risk_reasons(
+    progress: Progress,
+    schedule: Schedule,
+    packaging: Packaging,
+    quality: Quality,
+    materials: tuple[tuple[int, Material], ...],
+    thresholds: Thresholds,
+) -> tuple[str, ...]:
+    """Why the order needs attention, most serious first; empty when on track."""
+    checks = (
+        ("no_output", schedule.projected_completion is None),
+        ("late", schedule.slack_days is not None and schedule.slack_days < 0),
+        ("little_slack", schedule.slack_days is not None and 0 <= schedule.slack_days < thresholds.slack_days_at_risk),
+        ("progress_gap", progress.gap_pts >= thresholds.gap_pts_at_risk),
+        ("quality_fail", quality.fails),
+        ("packaging_materials", packaging.materials_risk),
+        ("materials", any(m.status in (MaterialStatus.MISSING, MaterialStatus.SUBSTITUTED) for _, m in materials)),
+    )
+    return tuple(reason for reason, applies in checks if applies)
+
+
+def _status(schedule: Schedule, reasons: tuple[str, ...]) -> Status:
+    if "late" in reasons or "no_output" in reasons:
+        return Status.LATE
+    at_risk = {"little_slack", "progress_gap", "quality_fail", "packaging_materials"}
+    return Status.AT_RISK if at_risk.intersection(reasons) else Status.ON_TRACK
+
+
+def _options(
+    report: VisitReport, schedule: Schedule, reasons: tuple[str, ...], quality: Quality
+) -> tuple[tuple[Option, tuple[str, ...]], ...]:
+    """The buyer's options that apply, each with the reasons that make it apply."""
+    timing = tuple(r for r in reasons if r in ("no_output", "late", "little_slack"))
+    factory_issues = tuple(r for r in reasons if r in ("progress_gap", "no_output", "late", "materials"))
+    proposed = any(
+        item.instruction for item in (*report.findings, *report.materials, *report.packaging.checks)
+    )
+    candidates = (
+        (Option.ADJUST_FINAL_INSPECTION, timing),
+        (Option.REVISE_FREIGHT_BOOKING, ("misses_ex_factory",) if timing and schedule.misses_ex_factory else ()),
+        (Option.ESCALATE_WITH_FACTORY, factory_issues),
+        (Option.ADDITIONAL_CHECK, reasons + (("systematic",) if quality.systematic else ())),
+        (Option.WRITTEN_CORRECTIVE_REQUIREMENTS, ("instructions_proposed",) if proposed else ()),
+    )
+    return tuple((option, why) for option, why in candidates if why)

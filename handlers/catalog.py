@@ -1,0 +1,185 @@
+"""The catalog of corrective-instruction kinds an inspector may propose.
+
+Each kind has a stable key, typed parameters and an English wording that gettext maps to
+professional Chinese (locales/), so a notice is never machine-translated. The wordings
+are msgids: change one and its translation must be reviewed again.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction; it is translated later, per locale, when rendered."""
+    return message
+
+
+def Nn_(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a singular/plural pair for extraction as one plural entry."""
+    return singular, plural
+
+
+class ParamType(StrEnum):
+    QUANTITY = "quantity"
+    DATE = "date"
+    TEXT = "text"
+    BARCODE = "barcode"
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: ParamType
+    description: str
+
+
+@dataclass(frozen=True)
+class InstructionKind:
+    key: str
+    wording: str
+    plural: str | None = None  # plural wording, chosen by the `quantity` parameter
+    params: tuple[Param, ...] = ()
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+
+QUANTITY = Param("quantity", ParamType.QUANTITY, "number of units concerned")
+CORRECT_TEXT = Param("correct_text", ParamType.TEXT, "the correct text, exactly as it must appear")
+BY_DATE = Param("date", ParamType.DATE, "the date it is needed by")
+
+KINDS: tuple[InstructionKind, ...] = (
+    InstructionKind(
+        "rework",
+        *Nn_(
+            "Rework the {quantity} affected unit to match the approved sample.",
+            "Rework all {quantity} affected units to match the approved sample.",
+        ),
+        params=(QUANTITY,),
+    ),
+    InstructionKind(
+        "sort_100",
+        N_("Sort every finished unit (100 per cent inspection) and segregate all defective units."),
+    ),
+    InstructionKind(
+        "match_approved_sample",
+        N_("Bring {aspect} in line with the approved sample."),
+        params=(Param("aspect", ParamType.TEXT, "what must match, e.g. glaze colour"),),
+    ),
+    InstructionKind(
+        "replace_material",
+        N_("Replace {material} with the approved material: {approved}."),
+        params=(
+            Param("material", ParamType.TEXT, "the material or component now used"),
+            Param("approved", ParamType.TEXT, "the approved material or component"),
+        ),
+    ),
+    InstructionKind(
+        "relabel",
+        N_("Relabel the affected units with the correct label: {correct_text}."),
+        params=(CORRECT_TEXT,),
+    ),
+    InstructionKind(
+        "correct_shipping_marks",
+        N_("Correct the shipping marks on every master carton to read: {correct_text}."),
+        params=(CORRECT_TEXT,),
+    ),
+    InstructionKind(
+        "correct_barcode",
+        N_("Correct the barcode to {barcode} and scan-test every label before packing."),
+        params=(Param("barcode", ParamType.BARCODE, "the correct EAN-13, UPC-A or EAN-8 digits"),),
+    ),
+    InstructionKind(
+        "add_country_of_origin",
+        N_('Add the country-of-origin marking "{marking}" to every unit and carton.'),
+        params=(Param("marking", ParamType.TEXT, 'the exact marking, e.g. "Made in China"'),),
+    ),
+    InstructionKind(
+        "correct_warnings",
+        N_("Add or correct the safety warnings in {language}: {correct_text}."),
+        params=(Param("language", ParamType.TEXT, "the destination-market language"), CORRECT_TEXT),
+    ),
+    InstructionKind(
+        "upgrade_carton",
+        N_("Upgrade the master cartons to {spec} before packing."),
+        params=(Param("spec", ParamType.TEXT, "carton construction, e.g. 5-ply corrugated, 32 ECT"),),
+    ),
+    InstructionKind(
+        "procure_packaging",
+        N_("Have all packaging materials on site by {date}."),
+        params=(BY_DATE,),
+    ),
+    InstructionKind(
+        "hold_packing",
+        N_("Hold packing until the buyer approves the corrected packaging."),
+    ),
+    InstructionKind(
+        "recovery_schedule",
+        N_("Submit a recovery production schedule by {date}."),
+        params=(BY_DATE,),
+    ),
+    InstructionKind(
+        "reconcile_quantities",
+        N_("Reconcile the reported and counted quantities and confirm the real progress in writing."),
+    ),
+    InstructionKind(
+        "send_photos",
+        N_("Send photos of the corrected units."),
+    ),
+)
+
+BY_KEY: dict[str, InstructionKind] = {kind.key: kind for kind in KINDS}
+
+
+def kind_named(key: str) -> InstructionKind | None:
+    return BY_KEY.get(key)
+
+
+def check_params(kind: InstructionKind, params: dict[str, Any]) -> dict[str, str]:
+    """Problems with an instruction's parameters, keyed by parameter name ('' for the set)."""
+    problems: dict[str, str] = {}
+    for name in params:
+        if kind.param(name) is None:
+            allowed = ", ".join(p.name for p in kind.params) or "none"
+            problems[name] = f"unknown parameter for {kind.key}; allowed: {allowed}"
+    for param in kind.params:
+        if param.name not in params:
+            problems[param.name] = f"required by {kind.key}: {param.description}"
+        elif (message := _check_value(param, params[param.name])) is not None:
+            problems[param.name] = message
+    return problems
+
+
+def _check_value(param: Param, value: Any) -> str | None:
+    if param.type is ParamType.QUANTITY:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            return f"must be a whole number of units, at least 1, got {value!r}"
+    elif param.type is ParamType.DATE:
+        if not isinstance(value, date):
+            try:
+                date.fromisoformat(str(value))
+            except ValueError:
+                return f"must be a date as YYYY-MM-DD, got {value!r}"
+    elif param.type is ParamType.BARCODE:
+        return barcode_problem(str(value))
+    elif not isinstance(value, str) or not value.strip():
+        return f"must be non-empty text, got {value!r}"
+    return None
+
+
+def barcode_problem(digits: str) -> str | None:
+    """Why a barcode is not a valid EAN-13 / UPC-A / EAN-8, or None when it is."""
+    if not re.fullmatch(r"\d{8}|\d{12}|\d{13}", digits):
+        return f"must be 8, 12 or 13 digits (EAN-8, UPC-A, EAN-13), got {digits!r}"
+    body, check = digits[:-1], int(digits[-1])
+    weights = (3, 1) if len(body) % 2 else (1, 3)
+    total = sum(int(d) * weights[i % 2] for i, d in enumerate(body))
+    expected = (10 - total % 10) % 10
+    if expected != check:
+        return f"check digit of {digits} should be {expected}"
+    return None

@@ -1,0 +1,91 @@
+"""What people ask the bot to do, as plain data: adapters build these, handlers carry them out.
+
+Ids in a command come from a button or a message, so they are only a claim: the bus
+checks the actor's rights against the store before any handler runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from handlers.model import Person, Platform
+from handlers.reports.schema import VisitReport
+
+
+@dataclass(frozen=True)
+class Actor:
+    person: Person
+    platform: Platform
+
+
+@dataclass(frozen=True)
+class PostVisit:
+    report: VisitReport
+    photos: dict[str, str]  # photo name in the report -> sha256 of the stored file
+
+
+@dataclass(frozen=True)
+class ApproveInstruction:
+    instruction_id: int
+
+
+@dataclass(frozen=True)
+class EditInstruction:
+    instruction_id: int
+    note: str | None = None
+    params: dict | None = None
+    due: date | None = None
+
+
+@dataclass(frozen=True)
+class RejectInstruction:
+    instruction_id: int
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class SendNotice:
+    visit_id: int
+
+
+@dataclass(frozen=True)
+class AcknowledgeNotice:
+    notice_id: int
+
+
+@dataclass(frozen=True)
+class DisputeNotice:
+    notice_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReportDone:
+    instruction_id: int
+    photos: tuple[str, ...] = field(default_factory=tuple)  # sha256 of evidence photos
+
+
+@dataclass(frozen=True)
+class VerifyInstruction:
+    instruction_id: int
+
+
+@dataclass(frozen=True)
+class ReopenInstruction:
+    instruction_id: int
+    reason: str
+
+
+Command = (
+    PostVisit
+    | ApproveInstruction
+    | EditInstruction
+    | RejectInstruction
+    | SendNotice
+    | AcknowledgeNotice
+    | DisputeNotice
+    | ReportDone
+    | VerifyInstruction
+    | ReopenInstruction
+)

@@ -1,0 +1,45 @@
+"""What every handler works with: the unit of work, who acts, the time, and where messages go."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from handlers.commands import Actor
+from handlers.model import Decision, Factory, Thresholds
+from handlers.routing import Routing
+
+
+@dataclass(frozen=True)
+class Settings:
+    factories: dict[str, Factory]
+    thresholds: Thresholds
+    routing: Routing
+
+
+@dataclass(frozen=True)
+class Context:
+    uow: Any  # storage's UnitOfWork; typed loosely so the domain does not import storage
+    actor: Actor
+    now: datetime
+    settings: Settings
+
+    def decision(self) -> Decision:
+        return Decision(self.actor.person.key, self.now, self.actor.platform)
+
+    async def audit(self, entity: str, entity_id: int | str, action: str, before: Any, after: Any) -> None:
+        await self.uow.audit.record(
+            actor=self.actor.person.key,
+            platform=self.actor.platform,
+            at=self.now,
+            entity=entity,
+            entity_id=entity_id,
+            action=action,
+            before=before,
+            after=after,
+        )
+
+    async def enqueue(self, messages: list) -> None:
+        for message in messages:
+            await self.uow.outbox.add(message)

@@ -1,0 +1,50 @@
+"""The buyer's decisions on proposed instructions: approve, edit, reject."""
+
+from __future__ import annotations
+
+from handlers import catalog
+from handlers.commands import ApproveInstruction, EditInstruction, RejectInstruction
+from handlers.context import Context
+from handlers.lifecycle import Action
+from handlers.results import Refused, Reply
+from handlers.transitions import already, load_instruction, move, repeated
+
+
+async def approve(command: ApproveInstruction, ctx: Context) -> Reply:
+    return await _decide(ctx, command.instruction_id, Action.APPROVE)
+
+
+async def reject(command: RejectInstruction, ctx: Context) -> Reply:
+    return await _decide(ctx, command.instruction_id, Action.REJECT, reason=command.reason)
+
+
+async def edit(command: EditInstruction, ctx: Context) -> Reply:
+    instruction = await load_instruction(ctx, command.instruction_id)
+    params = instruction.params if command.params is None else command.params
+    problems = catalog.check_params(catalog.BY_KEY[instruction.kind], params)
+    if problems:
+        raise Refused("invalid_params", problems=problems)
+    visit = await ctx.uow.visits.get(instruction.visit_id)
+    due = command.due or instruction.due
+    if due < visit.report.visit.date:
+        raise Refused("due_before_visit", due=due.isoformat(), visit_date=visit.report.visit.date.isoformat())
+    note = instruction.note if command.note is None else (command.note.strip() or None)
+    # A buyer's rewording replaces the inspector's Chinese version, which no longer matches.
+    note_zh = instruction.note_zh if note == instruction.note else None
+    moved = await move(ctx, instruction, Action.EDIT, params=params, note=note, note_zh=note_zh, due=due)
+    await _tell_buyer(ctx, moved.id)
+    return Reply("instruction_edited", {"instruction_id": moved.id})
+
+
+async def _decide(ctx: Context, instruction_id: int, action: Action, **changes) -> Reply:
+    instruction = await load_instruction(ctx, instruction_id)
+    if repeated(instruction, action):
+        return already(instruction)
+    moved = await move(ctx, instruction, action, **changes)
+    await _tell_buyer(ctx, moved.id)
+    return Reply(f"instruction_{moved.state.value}", {"instruction_id": moved.id})
+
+
+async def _tell_buyer(ctx: Context, instruction_id: int) -> None:
+    """Every buyer chat shows the decision, whichever platform it was taken on."""
+    await ctx.enqueue(ctx.settings.routing.to_buyer("instruction_decided", {"instruction_id": instruction_id}))

@@ -1,0 +1,194 @@
+"""Domain objects: who the people are, which factories exist, and the state of a visit's
+instructions and notices. Nothing here knows about a chat platform or a database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from handlers.reports.schema import VisitReport
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class Role(StrEnum):
+    BUYER = "buyer"
+    INSPECTOR = "inspector"
+    FACTORY = "factory"
+    ADMIN = "admin"
+
+
+class Platform(StrEnum):
+    CONSOLE = "console"
+    TELEGRAM = "telegram"
+    SLACK = "slack"
+
+
+class _Config(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _known_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Asia/Shanghai") from None
+    return value
+
+
+class Factory(_Config):
+    id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")]
+    name: Name
+    name_zh: Name
+    timezone: str = "Asia/Shanghai"
+    working_days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat")
+    holidays: tuple[date, ...] = ()
+    telegram_chat_id: int | None = None
+    slack_channel: Name | None = None
+
+    _timezone = field_validator("timezone")(lambda cls, value: _known_timezone(value))
+
+    @field_validator("working_days")
+    @classmethod
+    def _known_weekdays(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [d for d in value if d not in WEEKDAYS]
+        if unknown:
+            raise ValueError(f"unknown weekday {unknown[0]!r}; use {', '.join(WEEKDAYS)}")
+        if not value:
+            raise ValueError("at least one working day is needed")
+        return value
+
+    def is_working_day(self, day: date) -> bool:
+        return WEEKDAYS[day.weekday()] in self.working_days and day not in self.holidays
+
+
+class Person(_Config):
+    name: Name
+    role: Role
+    factory: str | None = Field(None, description="The factory id, for factory contacts only")
+    locale: str = "en"
+    timezone: str = "UTC"
+    telegram_user_id: int | None = None
+    slack_user_id: Name | None = None
+
+    _timezone = field_validator("timezone")(lambda cls, value: _known_timezone(value))
+
+    @property
+    def key(self) -> str:
+        """A stable identity for audit trails, independent of the platform used."""
+        return f"{self.role.value}:{self.name}"
+
+
+def display_name(person_key: str) -> str:
+    """The name part of a `Person.key`, for showing who decided something."""
+    return person_key.partition(":")[2] or person_key
+
+
+class Thresholds(_Config):
+    """When a visit counts as at risk; configurable because buyers differ in appetite."""
+
+    gap_pts_at_risk: float = Field(10.0, ge=0)
+    slack_days_at_risk: int = Field(3, ge=0)
+    packaging_materials_pct: float = Field(40.0, ge=0, le=100)
+    systematic_rate_pct: float = Field(10.0, gt=0, le=100)
+
+
+class InstructionState(StrEnum):
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    EDITED = "edited"
+    REJECTED = "rejected"
+    SENT = "sent"
+    ACKNOWLEDGED = "acknowledged"
+    DISPUTED = "disputed"
+    DONE = "done"
+    VERIFIED = "verified"
+    REOPENED = "reopened"
+
+
+class NoticeState(StrEnum):
+    SENT = "sent"
+    ACKNOWLEDGED = "acknowledged"
+    DISPUTED = "disputed"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Who moved something into its current state, when, and from where."""
+
+    by: str
+    at: datetime
+    platform: Platform
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """A corrective instruction proposed for one finding, material or packaging check."""
+
+    id: int
+    visit_id: int
+    source: str  # "findings.0", "materials.2", "packaging.checks.1": what it answers
+    kind: str
+    params: dict
+    note: str | None
+    note_zh: str | None
+    due: date
+    state: InstructionState
+    decided: Decision | None = None
+    notice_id: int | None = None
+    reason: str | None = None
+    evidence: tuple[str, ...] = ()  # sha256 of the photos the factory sent as proof
+
+    @property
+    def is_approved(self) -> bool:
+        return self.state in (InstructionState.APPROVED, InstructionState.EDITED)
+
+    @property
+    def is_undecided(self) -> bool:
+        return self.state is InstructionState.PROPOSED
+
+
+@dataclass(frozen=True)
+class StoredVisit:
+    id: int
+    order_reference: str
+    factory_id: str
+    report: VisitReport
+    photos: dict[str, str]  # report photo name -> sha256
+    posted: Decision
+
+
+@dataclass(frozen=True)
+class Notice:
+    id: int
+    number: str
+    version: int
+    visit_id: int
+    factory_id: str
+    order_reference: str
+    instruction_ids: tuple[int, ...]
+    state: NoticeState
+    sent: Decision
+    answered: Decision | None = None
+    dispute_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """A message the bot owes someone: written with the change that causes it, sent later."""
+
+    platform: Platform
+    destination: str
+    kind: str
+    payload: dict
+    locale: str
+    timezone: str = "UTC"
+    id: int | None = None
+    sent_at: datetime | None = None
+    attempts: int = 0

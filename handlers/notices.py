@@ -1,0 +1,90 @@
+"""The corrective notice: sent to the factory once every instruction is decided, then
+acknowledged or disputed by the factory, which the buyer is told of."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from handlers.commands import AcknowledgeNotice, DisputeNotice, SendNotice
+from handlers.context import Context
+from handlers.lifecycle import Action
+from handlers.model import Notice, NoticeState
+from handlers.results import Refused, Reply
+from handlers.text import required_text
+from handlers.transitions import move
+
+_ANSWERS = {Action.ACKNOWLEDGE: NoticeState.ACKNOWLEDGED, Action.DISPUTE: NoticeState.DISPUTED}
+
+
+async def send(command: SendNotice, ctx: Context) -> Reply:
+    visit = await ctx.uow.visits.get(command.visit_id)
+    if visit is None:
+        raise Refused("unknown_visit", visit_id=command.visit_id)
+    instructions = await ctx.uow.instructions.for_visit(visit.id)
+    undecided = [i for i in instructions if i.is_undecided]
+    approved = [i for i in instructions if i.is_approved]
+    if undecided:
+        raise Refused("notice_not_ready", undecided=len(undecided), approved=len(approved))
+    if not approved:
+        return await _already_sent(ctx, visit.id)
+    notice = await ctx.uow.notices.add(
+        visit.id, visit.factory_id, visit.order_reference, tuple(i.id for i in approved), ctx.decision()
+    )
+    for instruction in approved:
+        await move(ctx, instruction, Action.SEND, notice_id=notice.id)
+    await ctx.audit("notice", notice.id, "send", None, {"number": notice.number, "state": notice.state.value})
+    payload = {"notice_id": notice.id}
+    await ctx.enqueue(ctx.settings.routing.to_factory(visit.factory_id, "notice", payload))
+    await ctx.enqueue(ctx.settings.routing.to_buyer("notice_sent", payload))
+    return Reply("notice_sent", {"notice_id": notice.id, "number": notice.number, "count": len(approved)})
+
+
+async def _already_sent(ctx: Context, visit_id: int) -> Reply:
+    notices = await ctx.uow.notices.for_visit(visit_id)
+    if not notices:
+        raise Refused("nothing_approved")
+    latest = notices[-1]
+    return Reply("notice_already_sent", _notice_params(latest, latest.sent))
+
+
+async def acknowledge(command: AcknowledgeNotice, ctx: Context) -> Reply:
+    return await _answer(ctx, command.notice_id, Action.ACKNOWLEDGE, None)
+
+
+async def dispute(command: DisputeNotice, ctx: Context) -> Reply:
+    reason = required_text(command.reason, "reason")
+    return await _answer(ctx, command.notice_id, Action.DISPUTE, reason)
+
+
+async def _answer(ctx: Context, notice_id: int, action: Action, reason: str | None) -> Reply:
+    notice = await _load(ctx, notice_id)
+    state = _ANSWERS[action]
+    if notice.state is state:
+        return Reply("notice_already_answered", _notice_params(notice, notice.answered))
+    if notice.state is not NoticeState.SENT:
+        raise Refused("notice_already_answered", **_notice_params(notice, notice.answered))
+    answered = dataclasses.replace(notice, state=state, answered=ctx.decision(), dispute_reason=reason)
+    await ctx.uow.notices.save(answered)
+    await ctx.audit("notice", notice.id, action.value, {"state": notice.state.value},
+                    {"state": state.value, "reason": reason})
+    for instruction in await ctx.uow.instructions.for_notice(notice.id):
+        await move(ctx, instruction, action)
+    await ctx.enqueue(ctx.settings.routing.to_buyer("notice_answered", {"notice_id": notice.id}))
+    return Reply(f"notice_{state.value}", {"notice_id": notice.id, "number": notice.number})
+
+
+async def _load(ctx: Context, notice_id: int) -> Notice:
+    notice = await ctx.uow.notices.get(notice_id)
+    if notice is None:
+        raise Refused("unknown_notice", notice_id=notice_id)
+    return notice
+
+
+def _notice_params(notice: Notice, decision) -> dict:
+    return {
+        "notice_id": notice.id,
+        "number": notice.number,
+        "state": notice.state.value,
+        "by": decision.by if decision else None,
+        "at": decision.at.isoformat() if decision else None,
+    }

@@ -1,0 +1,157 @@
+"""Reading a report from disk: file or bundle, YAML or JSON, shape, cross-field rules, photos.
+
+`read_report` is a context manager because a .zip bundle is unpacked into a temporary
+folder; the photos it returns can be read (and copied into the store) only inside it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from handlers.reports.bundle import BundleLimits, open_report_source
+from handlers.reports.checks import Parts, cross_checks
+from handlers.reports.photos import Photo, PhotoLimits, inspect_photo
+from handlers.reports.problems import Problem, errors, from_validation_error
+from handlers.reports.schema import Finding, Material, Order, Packaging, Progress, Visit, VisitReport
+
+_SECTIONS: dict[str, type[BaseModel]] = {
+    "order": Order,
+    "visit": Visit,
+    "progress": Progress,
+    "packaging": Packaging,
+}
+_LIST_SECTIONS: dict[str, type[BaseModel]] = {"materials": Material, "findings": Finding}
+
+
+@dataclass(frozen=True)
+class CheckedReport:
+    name: str
+    report: VisitReport | None
+    photos: dict[str, Photo]
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return self.report is not None and not errors(self.problems)
+
+
+@contextmanager
+def read_report(
+    path: Path,
+    factory_ids: Iterable[str],
+    bundle_limits: BundleLimits = BundleLimits(),
+    photo_limits: PhotoLimits = PhotoLimits(),
+) -> Iterator[CheckedReport]:
+    with open_report_source(path, bundle_limits) as (source, problems):
+        if source is None:
+            yield CheckedReport(path.name, None, {}, problems)
+            return
+        raw, load_problems = _load(source.report_path)
+        problems = problems + load_problems
+        report = None
+        photos: dict[str, Photo] = {}
+        if raw is not None:
+            report, shape_problems = _validate(raw)
+            parts = _valid_parts(raw) if report is None else _parts_of(report)
+            visit_date = parts.visit.date if parts.visit else None
+            photos, photo_problems = _check_photos(raw, source.base_dir, visit_date, photo_limits)
+            problems += shape_problems + cross_checks(parts, factory_ids) + photo_problems
+        yield CheckedReport(path.name, report, photos, problems)
+
+
+def _load(path: Path) -> tuple[dict | None, list[Problem]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return None, [Problem(path.name, "not UTF-8 text")]
+    try:
+        raw = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except json.JSONDecodeError as exc:
+        return None, [Problem(path.name, f"not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}")]
+    except yaml.YAMLError as exc:
+        return None, [Problem(path.name, f"not valid YAML: {_yaml_message(exc)}")]
+    if not isinstance(raw, dict):
+        return None, [Problem(path.name, f"the report must be a mapping of sections, got {type(raw).__name__}")]
+    return raw, []
+
+
+def _yaml_message(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}" if mark else problem
+
+
+def _validate(raw: dict) -> tuple[VisitReport | None, list[Problem]]:
+    try:
+        return VisitReport.model_validate(raw), []
+    except ValidationError as exc:
+        return None, from_validation_error(exc)
+
+
+def _parts_of(report: VisitReport) -> Parts:
+    return Parts(
+        order=report.order,
+        visit=report.visit,
+        progress=report.progress,
+        packaging=report.packaging,
+        materials=list(enumerate(report.materials)),
+        findings=list(enumerate(report.findings)),
+    )
+
+
+def _valid_parts(raw: dict) -> Parts:
+    """The sections and list items that are valid on their own, for cross-field rules."""
+    parts = Parts(**{name: _valid(model, raw.get(name)) for name, model in _SECTIONS.items()})
+    for name, model in _LIST_SECTIONS.items():
+        items = raw.get(name)
+        if isinstance(items, list):
+            valid = ((i, _valid(model, item)) for i, item in enumerate(items))
+            setattr(parts, name, [(i, item) for i, item in valid if item is not None])
+    return parts
+
+
+def _valid(model: type[BaseModel], value: Any) -> Any:
+    try:
+        return model.model_validate(value)
+    except ValidationError:
+        return None
+
+
+def _check_photos(
+    raw: dict, base_dir: Path, visit_date: date | None, limits: PhotoLimits
+) -> tuple[dict[str, Photo], list[Problem]]:
+    """Checks every photo the report names, even where the rest of its item is invalid."""
+    photos: dict[str, Photo] = {}
+    problems: list[Problem] = []
+    for field, name in _photo_references(raw):
+        if name in photos:
+            continue
+        photo, found = inspect_photo(base_dir, name, field, visit_date, limits)
+        problems += found
+        if photo is not None:
+            photos[name] = photo
+    return photos, problems
+
+
+def _photo_references(raw: dict) -> Iterator[tuple[str, str]]:
+    packaging = raw.get("packaging")
+    checks = packaging.get("checks") if isinstance(packaging, dict) else None
+    for prefix, items in (("materials", raw.get("materials")), ("findings", raw.get("findings")),
+                          ("packaging.checks", checks)):
+        if not isinstance(items, list):
+            continue
+        for i, item in enumerate(items):
+            names = item.get("photos") if isinstance(item, dict) else None
+            if isinstance(names, list):
+                for j, name in enumerate(names):
+                    if isinstance(name, str) and name.strip():
+                        yield f"{prefix}.{i}.photos.{j}", name.strip()

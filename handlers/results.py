@@ -1,0 +1,31 @@
+"""What a handler answers the person who acted: a code naming a message template, and its
+parameters. Rendering it in the person's language is the job of `messages/`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Reply:
+    code: str
+    params: dict = field(default_factory=dict)
+    ok: bool = True
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "params": self.params, "ok": self.ok}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Reply:
+        return cls(data["code"], data["params"], data["ok"])
+
+
+class Refused(Exception):
+    """A request the person may not make or that does not fit the current state.
+
+    Raised inside a unit of work, it rolls the work back: a refusal never changes data.
+    """
+
+    def __init__(self, code: str, **params: object):
+        self.reply = Reply(code, dict(params), ok=False)
+        super().__init__(f"{code} {params}")

@@ -1,0 +1,44 @@
+"""Who may do what, decided once before any handler runs, from the store — never from the
+button or message that asked (a modified client can send any payload)."""
+
+from __future__ import annotations
+
+from handlers import commands as c
+from handlers.commands import Actor
+from handlers.model import Role
+from handlers.results import Refused
+
+ROLES: dict[type, frozenset[Role]] = {
+    c.PostVisit: frozenset({Role.INSPECTOR, Role.ADMIN}),
+    c.ApproveInstruction: frozenset({Role.BUYER}),
+    c.EditInstruction: frozenset({Role.BUYER}),
+    c.RejectInstruction: frozenset({Role.BUYER}),
+    c.SendNotice: frozenset({Role.BUYER}),
+    c.AcknowledgeNotice: frozenset({Role.FACTORY}),
+    c.DisputeNotice: frozenset({Role.FACTORY}),
+    c.ReportDone: frozenset({Role.FACTORY}),
+    c.VerifyInstruction: frozenset({Role.BUYER}),
+    c.ReopenInstruction: frozenset({Role.BUYER}),
+}
+
+
+async def authorise(command: c.Command, actor: Actor, uow) -> None:
+    """Raises Refused unless the actor's role allows the command on this very target."""
+    if actor.person.role not in ROLES[type(command)]:
+        raise Refused("not_allowed", role=actor.person.role.value, action=type(command).__name__)
+    if actor.person.role is Role.FACTORY:
+        factory_id = await _target_factory(command, uow)
+        if factory_id != actor.person.factory:
+            raise Refused("not_your_factory")
+
+
+async def _target_factory(command: c.Command, uow) -> str | None:
+    """The factory that owns the target, or None when the target does not exist."""
+    if hasattr(command, "notice_id"):
+        notice = await uow.notices.get(command.notice_id)
+        return notice.factory_id if notice else None
+    instruction = await uow.instructions.get(command.instruction_id)
+    if instruction is None:
+        return None
+    visit = await uow.visits.get(instruction.visit_id)
+    return visit.factory_id

@@ -1,0 +1,33 @@
+"""Where the bot's messages go: the buyer's chats and each factory's chats, per platform."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from handlers.model import OutgoingMessage, Platform
+
+
+@dataclass(frozen=True)
+class Destination:
+    platform: Platform
+    address: str
+    locale: str
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class Routing:
+    buyer: tuple[Destination, ...] = ()
+    factories: dict[str, tuple[Destination, ...]] = field(default_factory=dict)
+
+    def to_buyer(self, kind: str, payload: dict) -> list[OutgoingMessage]:
+        return [_message(d, kind, payload) for d in self.buyer]
+
+    def to_factory(self, factory_id: str, kind: str, payload: dict) -> list[OutgoingMessage]:
+        return [_message(d, kind, payload) for d in self.factories.get(factory_id, ())]
+
+
+def _message(destination: Destination, kind: str, payload: dict) -> OutgoingMessage:
+    return OutgoingMessage(
+        destination.platform, destination.address, kind, payload, destination.locale, destination.timezone
+    )

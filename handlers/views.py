@@ -1,0 +1,81 @@
+"""What a message shows, loaded from the store when it is delivered: an outbox entry only
+names its subject, so a message sent late shows the state at sending time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from handlers.analysis.analyze import Analysis, analyze
+from handlers.context import Settings
+from handlers.model import Factory, Instruction, Notice, StoredVisit
+from handlers.reports.schema import Finding, Material, PackagingCheck
+
+
+@dataclass(frozen=True)
+class Item:
+    """One finding, material or packaging check, with its instruction if it has one."""
+
+    source: str
+    label: str  # F1, M2, P3: how people refer to it in chat and on the notice
+    item: Finding | Material | PackagingCheck
+    instruction: Instruction | None
+
+
+@dataclass(frozen=True)
+class View:
+    kind: str
+    visit: StoredVisit
+    factory: Factory
+    analysis: Analysis | None = None
+    items: tuple[Item, ...] = ()
+    notice: Notice | None = None
+    instructions: tuple[Instruction, ...] = field(default_factory=tuple)
+
+    @property
+    def item(self) -> Item:
+        return self.items[0]
+
+    @property
+    def notice_ready(self) -> bool:
+        """Send notice applies when something is approved and nothing is left undecided."""
+        return any(i.is_approved for i in self.instructions) and not any(
+            i.is_undecided for i in self.instructions
+        )
+
+    @property
+    def approved_count(self) -> int:
+        return sum(1 for i in self.instructions if i.is_approved)
+
+
+_PREFIX = {"findings": "F", "materials": "M", "packaging": "P"}
+
+
+def label_of(source: str) -> str:
+    section, index = source.split(".")[0], source.rsplit(".", 1)[1]
+    return f"{_PREFIX[section]}{int(index) + 1}"
+
+
+async def load_view(uow, settings: Settings, kind: str, payload: dict) -> View:
+    if "notice_id" in payload:
+        notice = await uow.notices.get(payload["notice_id"])
+        return await _visit_view(uow, settings, kind, notice.visit_id, notice=notice)
+    if "instruction_id" in payload and payload.get("instruction_id") is not None and "source" not in payload:
+        instruction = await uow.instructions.get(payload["instruction_id"])
+        return await _visit_view(uow, settings, kind, instruction.visit_id, only=instruction.source)
+    return await _visit_view(uow, settings, kind, payload["visit_id"], only=payload.get("source"))
+
+
+async def _visit_view(uow, settings, kind, visit_id, only=None, notice=None) -> View:
+    visit = await uow.visits.get(visit_id)
+    factory = settings.factories[visit.factory_id]
+    instructions = tuple(await uow.instructions.for_visit(visit_id))
+    by_source = {i.source: i for i in instructions}
+    if notice is not None:
+        sources = [i.source for i in instructions if i.id in notice.instruction_ids]
+    elif only is not None:
+        sources = [only]
+    else:
+        sources = []
+    items = tuple(Item(s, label_of(s), visit.report.item(s), by_source.get(s)) for s in sources)
+    analysis = analyze(visit.report, factory, settings.thresholds) if kind == "visit_summary" else None
+    return View(kind, visit, factory, analysis, items, notice, instructions)

@@ -1,0 +1,40 @@
+"""Posting a visit: store it with its proposed instructions, and owe the buyer its findings."""
+
+from __future__ import annotations
+
+from handlers.commands import PostVisit
+from handlers.context import Context
+from handlers.results import Refused, Reply
+
+
+async def post_visit(command: PostVisit, ctx: Context) -> Reply:
+    report = command.report
+    if report.order.factory not in ctx.settings.factories:
+        raise Refused("unknown_factory", factory=report.order.factory)
+    visit = await ctx.uow.visits.add(report, command.photos, ctx.decision())
+    await ctx.audit("visit", visit.id, "post", None, {"order": visit.order_reference})
+    instruction_ids = {}
+    for source, proposed in report.proposed_instructions():
+        instruction = await ctx.uow.instructions.add(
+            visit.id, source, proposed.kind, proposed.params, proposed.note, proposed.note_zh, proposed.due
+        )
+        instruction_ids[source] = instruction.id
+        await ctx.audit("instruction", instruction.id, "propose", None, {"state": instruction.state.value})
+    messages = ctx.settings.routing.to_buyer("visit_summary", {"visit_id": visit.id})
+    for source in finding_sources(report):
+        payload = {"visit_id": visit.id, "source": source, "instruction_id": instruction_ids.get(source)}
+        messages += ctx.settings.routing.to_buyer("finding", payload)
+    await ctx.enqueue(messages)
+    return Reply(
+        "visit_posted",
+        {"visit_id": visit.id, "order": visit.order_reference, "instructions": len(instruction_ids)},
+    )
+
+
+def finding_sources(report) -> list[str]:
+    """Items the buyer gets a message of their own for: every finding, and every material or
+    packaging check that carries a proposed instruction."""
+    sources = [f"findings.{i}" for i in range(len(report.findings))]
+    sources += [f"materials.{i}" for i, m in enumerate(report.materials) if m.instruction]
+    sources += [f"packaging.checks.{i}" for i, c in enumerate(report.packaging.checks) if c.instruction]
+    return sources

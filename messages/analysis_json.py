@@ -1,0 +1,91 @@
+"""`followup visit analyze --json`: the analysis as one JSON object, codes with their
+English wording beside them, so scripts match on codes and people can read the text."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from handlers.analysis.analyze import Analysis
+from handlers.reports.schema import VisitReport
+from messages import wording
+from messages.i18n import Language
+
+ENGLISH = Language("en")
+
+
+def analysis_json(report: VisitReport, analysis: Analysis) -> dict:
+    return {
+        "order": {
+            "reference": report.order.reference,
+            "factory": report.order.factory,
+            "product": report.order.product.name,
+        },
+        "visit": {"date": report.visit.date.isoformat(), "type": report.visit.type.value,
+                  "inspector": report.visit.inspector},
+        "status": analysis.status.value,
+        "progress": asdict(analysis.progress),
+        "schedule": _schedule(analysis),
+        "packaging": asdict(analysis.packaging),
+        "materials": [_material(i, m) for i, m in analysis.materials],
+        "quality": _quality(report, analysis),
+        "options": [
+            {"option": option.value, "text": wording.word(ENGLISH, "option", option.value),
+             "reasons": _coded("risk", reasons)}
+            for option, reasons in analysis.options
+        ],
+    }
+
+
+def _coded(table: str, codes) -> list[dict]:
+    return [{"code": code, "text": wording.word(ENGLISH, table, code)} for code in codes]
+
+
+def _schedule(analysis: Analysis) -> dict:
+    s = analysis.schedule
+    return {
+        "daily_output": s.daily_output,
+        "remaining": s.remaining,
+        "working_days_needed": s.working_days_needed,
+        "projected_completion": s.projected_completion.isoformat() if s.projected_completion else None,
+        "final_inspection": s.final_inspection.isoformat(),
+        "ex_factory": s.ex_factory.isoformat(),
+        "slack_days": s.slack_days,
+        "status": analysis.status.value,
+        "status_reasons": _coded("risk", analysis.status_reasons),
+    }
+
+
+def _material(index: int, material) -> dict:
+    return {
+        "item": f"M{index + 1}",
+        "name": material.name,
+        "status": material.status.value,
+        "approved": material.approved,
+        "substitute": material.substitute,
+    }
+
+
+def _quality(report: VisitReport, analysis: Analysis) -> dict:
+    q = analysis.quality
+    result = {
+        "lot_size": q.lot_size,
+        "level": report.order.inspection_level,
+        "sample_drawn": q.sample_drawn,
+        "hundred_percent": q.hundred_percent,
+    }
+    for r in q.by_severity:
+        result[r.severity.value] = {
+            "aql": float(r.aql),
+            "code_letter": r.code_letter,
+            "sample_size": r.sample_size,
+            "accept": r.accept,
+            "reject": r.reject,
+            "found": r.found,
+            "result": r.result,
+        }
+    result["systematic"] = [
+        {"finding": f"F{s.finding + 1}", "description": report.findings[s.finding].description,
+         "reasons": _coded("systematic", s.reasons)}
+        for s in q.systematic
+    ]
+    return result

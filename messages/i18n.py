@@ -1,0 +1,80 @@
+"""Catalogs loaded once, and a `Language` per locale that translates and formats.
+
+Never a process-wide `_`: a notice is rendered in Chinese and English at once, so every
+rendering names its locale. The .po files are compiled in memory at first use, so no
+generated .mo files are needed on disk and a stale one can never shadow the source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.support import NullTranslations, Translations
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN = "messages"
+ENGLISH = "en"
+CHINESE = "zh_Hans_CN"
+SUPPORTED = (ENGLISH, CHINESE)
+
+
+@cache
+def translations(locale: str) -> NullTranslations:
+    if locale == ENGLISH:
+        return NullTranslations()
+    po_path = LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with po_path.open("rb") as po:
+        catalog = read_po(po, locale=Locale.parse(locale), domain=DOMAIN)
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(fp=buffer, domain=DOMAIN)
+
+
+@dataclass(frozen=True)
+class Language:
+    """Translation and locale-aware formatting for one locale and time zone."""
+
+    locale: str
+    timezone: str = "UTC"
+
+    @property
+    def is_chinese(self) -> bool:
+        return self.locale == CHINESE
+
+    def gettext(self, message: str) -> str:
+        return translations(self.locale).gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return translations(self.locale).ngettext(singular, plural, n)
+
+    def date(self, value: date | str | None, form: str = "medium") -> str:
+        if value is None:
+            return "—"
+        day = date.fromisoformat(value) if isinstance(value, str) else value
+        return format_date(day, form, locale=self.locale)
+
+    def moment(self, value: datetime | str | None) -> str:
+        """A moment in this language's time zone, with the zone shown so nobody guesses."""
+        if value is None:
+            return "—"
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+        local = moment.astimezone(ZoneInfo(self.timezone))
+        pattern = "y年M月d日 HH:mm" if self.is_chinese else "d MMM y, HH:mm"
+        return f"{format_datetime(local, pattern, locale=self.locale)} {local.tzname()}"
+
+    def number(self, value: int | float | None, decimals: int = 0) -> str:
+        if value is None:
+            return "—"
+        pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+        return format_decimal(value, format=pattern, locale=self.locale)

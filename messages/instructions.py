@@ -1,0 +1,54 @@
+"""An instruction in words: its catalog wording in one language, and free text labelled
+with the language it was written in (free text is never machine-translated)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from handlers import catalog
+from handlers.catalog import N_, ParamType
+from messages.i18n import Language
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+ORIGINAL_ENGLISH = N_("Original text (English)")
+ORIGINAL_CHINESE = N_("Original text (Chinese)")
+
+
+@dataclass(frozen=True)
+class FreeText:
+    text: str
+    label: str | None  # set when the text is not in the reader's language
+
+
+def wording(language: Language, kind_key: str, params: dict) -> str:
+    kind = catalog.BY_KEY[kind_key]
+    values = {p.name: _formatted(language, p.type, params.get(p.name)) for p in kind.params}
+    quantity = params.get("quantity")
+    if kind.plural and isinstance(quantity, int):
+        template = language.ngettext(kind.wording, kind.plural, quantity)
+    else:
+        template = language.gettext(kind.wording)
+    return template.format(**values)
+
+
+def _formatted(language: Language, type_: ParamType, value) -> str:
+    if type_ is ParamType.QUANTITY:
+        return language.number(value)
+    if type_ is ParamType.DATE:
+        return language.date(value if isinstance(value, date) else str(value), "long")
+    return str(value)
+
+
+def free_text(language: Language, text: str | None, text_zh: str | None = None) -> FreeText | None:
+    """The version for this reader, labelled when shown in a language other than theirs."""
+    if not text and not text_zh:
+        return None
+    if language.is_chinese and text_zh:
+        return FreeText(text_zh, None)
+    shown = text or text_zh
+    written_in_chinese = bool(_CJK.search(shown))
+    if written_in_chinese == language.is_chinese:
+        return FreeText(shown, None)
+    return FreeText(shown, language.gettext(ORIGINAL_CHINESE if written_in_chinese else ORIGINAL_ENGLISH))

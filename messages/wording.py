@@ -1,0 +1,146 @@
+"""The words for the core's codes (states, severities, reasons, options…), as msgids.
+
+Handlers and the analysis speak in codes; this table is the one place they become words,
+so a term reads the same in every message and is translated once.
+"""
+
+from __future__ import annotations
+
+from handlers.catalog import N_
+
+SEVERITY = {
+    # Factories use different Chinese terms, so the CR/MA/MI code always stands beside them.
+    "critical": N_("CR critical"),
+    "major": N_("MA major"),
+    "minor": N_("MI minor"),
+}
+
+CATEGORY = {
+    "workmanship": N_("Workmanship"),
+    "labelling": N_("Labelling and marking"),
+    "material_substitution": N_("Material substitution"),
+    "finishing": N_("Finishing"),
+    "assembly": N_("Assembly"),
+    "function": N_("Function"),
+    "dimensions": N_("Dimensions"),
+    "other": N_("Other"),
+}
+
+VISIT_TYPE = {
+    "initial_production_check": N_("Initial production check"),
+    "during_production": N_("During-production inspection"),
+    "re_check": N_("Re-check"),
+}
+
+MATERIAL_STATUS = {
+    "on_site": N_("on site"),
+    "partial": N_("partly arrived"),
+    "missing": N_("missing"),
+    "substituted": N_("substituted"),
+}
+
+PACKAGING_ITEM = {
+    "master_carton": N_("Master carton"),
+    "inner_packing": N_("Inner packing"),
+    "shipping_marks": N_("Shipping marks"),
+    "barcodes": N_("Barcodes"),
+    "country_of_origin": N_("Country-of-origin marking"),
+    "warnings": N_("Warning labels"),
+    "instructions": N_("Instruction manual"),
+    "product_labels": N_("Product labels"),
+    "other": N_("Other packaging"),
+}
+
+PACKAGING_STATUS = {
+    "ok": N_("OK"),
+    "wrong": N_("wrong"),
+    "missing": N_("missing"),
+    "not_checked": N_("not checked"),
+}
+
+STATUS = {
+    "on_track": N_("On track"),
+    "at_risk": N_("At risk"),
+    "late": N_("Late"),
+}
+
+RISK_REASON = {
+    "no_output": N_("no daily output observed, so completion cannot be projected"),
+    "late": N_("projected completion is after the final inspection"),
+    "little_slack": N_("little time left before the final inspection"),
+    "progress_gap": N_("the factory's reported progress is well ahead of the verified count"),
+    "quality_fail": N_("the sample fails the AQL"),
+    "packaging_materials": N_("packaging materials are not on site"),
+    "materials": N_("materials are missing or substituted"),
+    "misses_ex_factory": N_("completion leaves no time to inspect before ex-factory"),
+    "systematic": N_("some findings look systematic"),
+    "instructions_proposed": N_("the inspector proposed corrective instructions"),
+}
+
+OPTION = {
+    "adjust_final_inspection": N_("Adjust the final-inspection date"),
+    "revise_freight_booking": N_("Revise the freight booking"),
+    "escalate_with_factory": N_("Escalate with the factory"),
+    "additional_check": N_("Schedule an additional mid-production check"),
+    "written_corrective_requirements": N_("Send written corrective requirements"),
+}
+
+SYSTEMATIC_REASON = {
+    "inspector_judged_systematic": N_("the inspector judged it systematic"),
+    "high_rate": N_("a high share of the units checked is affected"),
+    "process_category": N_("labels and materials go wrong on every unit made the same way"),
+    "repeated_category": N_("the same kind of problem appears in several findings"),
+}
+
+INSTRUCTION_STATE = {
+    "proposed": N_("awaiting decision"),
+    "approved": N_("approved"),
+    "edited": N_("approved with changes"),
+    "rejected": N_("rejected"),
+    "sent": N_("sent to factory"),
+    "acknowledged": N_("acknowledged"),
+    "disputed": N_("disputed"),
+    "done": N_("reported done"),
+    "verified": N_("verified"),
+    "reopened": N_("reopened"),
+}
+
+NOTICE_STATE = {
+    "sent": N_("awaiting acknowledgement"),
+    "acknowledged": N_("acknowledged"),
+    "disputed": N_("disputed"),
+}
+
+QUALITY_RESULT = {
+    "pass": N_("pass"),
+    "fail": N_("fail"),
+    "not_judged": N_("no sample judged"),
+}
+
+ROLE = {
+    "buyer": N_("buyer"),
+    "inspector": N_("inspector"),
+    "factory": N_("factory contact"),
+    "admin": N_("administrator"),
+}
+
+TABLES = {
+    "role": ROLE,
+    "severity": SEVERITY,
+    "category": CATEGORY,
+    "visit_type": VISIT_TYPE,
+    "material_status": MATERIAL_STATUS,
+    "packaging_item": PACKAGING_ITEM,
+    "packaging_status": PACKAGING_STATUS,
+    "status": STATUS,
+    "risk": RISK_REASON,
+    "option": OPTION,
+    "systematic": SYSTEMATIC_REASON,
+    "instruction_state": INSTRUCTION_STATE,
+    "notice_state": NOTICE_STATE,
+    "quality_result": QUALITY_RESULT,
+}
+
+
+def word(language, table: str, code: str) -> str:
+    return language.gettext(TABLES[table][code])

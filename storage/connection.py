@@ -1,0 +1,77 @@
+"""The one SQLite connection the store uses, how it is opened, and who may use it now.
+
+There is a single connection per store and an `asyncio.Lock` in front of it. SQLite allows
+one writer at a time anyway; queueing in-process writers on the lock means they wait in
+memory instead of spinning in SQLite's busy handler, and a transaction's statements can
+never interleave with another task's on the shared connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiosqlite
+
+PRAGMAS = (
+    # Readers do not block the writer and vice versa (e.g. a backup or a CLI reading
+    # while the bot writes); the mode is persistent in the file.
+    "PRAGMA journal_mode=WAL",
+    # Another process holding the write lock (a CLI command) makes us wait, not fail.
+    "PRAGMA busy_timeout=5000",
+    # Off by default in SQLite, per connection: the schema's references mean nothing without it.
+    "PRAGMA foreign_keys=ON",
+    # FULL fsyncs the WAL on every commit. The outbox and the handled-update keys must
+    # survive power loss, or a message is lost or an update is handled twice; the cost,
+    # about 0.2 ms per commit, is nothing at chat rates.
+    "PRAGMA synchronous=FULL",
+)
+
+
+async def connect(path: Path) -> aiosqlite.Connection:
+    """Open `path` in autocommit mode: transactions are begun explicitly, never implicitly
+    by the sqlite3 module, so BEGIN IMMEDIATE is what every write transaction starts with."""
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    try:
+        conn.row_factory = sqlite3.Row
+        for pragma in PRAGMAS:
+            await conn.execute(pragma)
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
+
+class Writer:
+    """Hands the connection to one task at a time."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+        self._lock = asyncio.Lock()
+        self._holder: asyncio.Task[object] | None = None
+        self._closed = False
+
+    @asynccontextmanager
+    async def hold(self) -> AsyncIterator[aiosqlite.Connection]:
+        task = asyncio.current_task()
+        if task is not None and task is self._holder:
+            # The lock is not re-entrant: waiting for it here would wait forever.
+            raise RuntimeError("this task already holds the store (a unit of work inside a unit of work)")
+        async with self._lock:
+            if self._closed:
+                raise RuntimeError("the store is closed")
+            self._holder = task
+            try:
+                yield self._conn
+            finally:
+                self._holder = None
+
+    async def close(self) -> None:
+        """Close once the current holder, if any, is done; closing twice is harmless."""
+        async with self._lock:
+            if not self._closed:
+                self._closed = True
+                await self._conn.close()

@@ -1,0 +1,117 @@
+"""Corrective instructions, from proposal through the factory's answer to verification."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+
+from handlers.model import Instruction, InstructionState
+from storage.codec import (
+    date_from_text,
+    date_to_text,
+    decision_to_columns,
+    json_from_text,
+    json_to_text,
+    optional_decision_from_columns,
+)
+from storage.errors import NotFound
+from storage.transaction import Transaction
+
+COLUMNS = (
+    "i.id, i.visit_id, i.source, i.kind, i.params, i.note, i.note_zh, i.due, i.state,"
+    " i.decided_by, i.decided_at, i.decided_platform, i.notice_id, i.reason, i.evidence"
+)
+
+
+class Instructions:
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+
+    async def add(
+        self,
+        visit_id: int,
+        source: str,
+        kind: str,
+        params: dict,
+        note: str | None,
+        note_zh: str | None,
+        due: date,
+    ) -> Instruction:
+        state = InstructionState.PROPOSED
+        instruction_id = await self._tx.insert(
+            "INSERT INTO instructions (visit_id, source, kind, params, note, note_zh, due, state)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (visit_id, source, kind, json_to_text(params), note, note_zh, date_to_text(due), state.value),
+        )
+        return Instruction(
+            id=instruction_id,
+            visit_id=visit_id,
+            source=source,
+            kind=kind,
+            params=dict(params),
+            note=note,
+            note_zh=note_zh,
+            due=due,
+            state=state,
+        )
+
+    async def get(self, instruction_id: int) -> Instruction | None:
+        row = await self._tx.one(f"SELECT {COLUMNS} FROM instructions AS i WHERE i.id = ?", (instruction_id,))
+        return None if row is None else _instruction(row)
+
+    async def for_visit(self, visit_id: int) -> list[Instruction]:
+        rows = await self._tx.all(
+            f"SELECT {COLUMNS} FROM instructions AS i WHERE i.visit_id = ? ORDER BY i.id", (visit_id,)
+        )
+        return [_instruction(row) for row in rows]
+
+    async def for_notice(self, notice_id: int) -> list[Instruction]:
+        """The instructions the notice carries, in the notice's order (not `notice_id`, which
+        is whatever the caller last saved on each instruction)."""
+        rows = await self._tx.all(
+            f"SELECT {COLUMNS} FROM notice_instructions AS n"
+            " JOIN instructions AS i ON i.id = n.instruction_id"
+            " WHERE n.notice_id = ? ORDER BY n.position",
+            (notice_id,),
+        )
+        return [_instruction(row) for row in rows]
+
+    async def save(self, instruction: Instruction) -> None:
+        """Write what can change after proposal; the visit, source and kind never do."""
+        changed = await self._tx.write(
+            "UPDATE instructions SET state = ?, decided_by = ?, decided_at = ?, decided_platform = ?,"
+            " params = ?, note = ?, note_zh = ?, due = ?, notice_id = ?, reason = ?, evidence = ?"
+            " WHERE id = ?",
+            (
+                instruction.state.value,
+                *decision_to_columns(instruction.decided),
+                json_to_text(instruction.params),
+                instruction.note,
+                instruction.note_zh,
+                date_to_text(instruction.due),
+                instruction.notice_id,
+                instruction.reason,
+                json_to_text(list(instruction.evidence)),
+                instruction.id,
+            ),
+        )
+        if changed == 0:
+            raise NotFound("instruction", instruction.id)
+
+
+def _instruction(row: sqlite3.Row) -> Instruction:
+    return Instruction(
+        id=row["id"],
+        visit_id=row["visit_id"],
+        source=row["source"],
+        kind=row["kind"],
+        params=json_from_text(row["params"]),
+        note=row["note"],
+        note_zh=row["note_zh"],
+        due=date_from_text(row["due"]),
+        state=InstructionState(row["state"]),
+        decided=optional_decision_from_columns(row["decided_by"], row["decided_at"], row["decided_platform"]),
+        notice_id=row["notice_id"],
+        reason=row["reason"],
+        evidence=tuple(json_from_text(row["evidence"])),
+    )

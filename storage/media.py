@@ -1,0 +1,26 @@
+"""Photos kept beside the database, named by their SHA-256: the same photo sent twice is
+stored once, and a stored photo can never be swapped for another under the same name."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+_SUFFIX = {"JPEG": ".jpg", "PNG": ".png", "HEIF": ".heic"}
+
+
+class MediaStore:
+    def __init__(self, root: Path):
+        self.root = root
+
+    def put(self, source: Path, sha256: str, image_format: str) -> Path:
+        target = self.path_for(sha256, image_format)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_suffix(target.suffix + ".part")
+            shutil.copyfile(source, partial)
+            partial.replace(target)
+        return target
+
+    def path_for(self, sha256: str, image_format: str) -> Path:
+        return self.root / sha256[:2] / f"{sha256}{_SUFFIX[image_format]}"

@@ -1,0 +1,115 @@
+"""Brings a database to the schema of the SQL files in `storage/migrations/`.
+
+`NNNN_name.sql` files are applied in version order, each in its own transaction together
+with its row in `schema_migrations`, so a failed migration leaves no trace and a
+re-opened database applies nothing twice.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.resources import files
+
+import aiosqlite
+
+from storage.codec import datetime_to_text
+from storage.errors import MigrationError
+
+FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+BOOKKEEPING = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+)
+"""
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def available() -> list[Migration]:
+    """The migrations shipped with the code, checked to be numbered 1, 2, 3 … without gaps:
+    a misnamed file silently skipped would leave the schema behind the code."""
+    migrations: list[Migration] = []
+    for entry in files("storage.migrations").iterdir():
+        if not entry.name.endswith(".sql"):
+            continue
+        match = FILE_NAME.match(entry.name)
+        if match is None:
+            raise MigrationError(f"migration file {entry.name!r} is not named like 0002_add_things.sql")
+        migrations.append(Migration(int(match[1]), match[2], entry.read_text(encoding="utf-8")))
+    migrations.sort(key=lambda m: m.version)
+    versions = [m.version for m in migrations]
+    if versions != list(range(1, len(migrations) + 1)):
+        raise MigrationError(f"migration versions must run 1, 2, 3 … without gaps or repeats; found {versions}")
+    return migrations
+
+
+def statements(script: str) -> Iterator[str]:
+    """Split a script into statements. `executescript` cannot be used: it commits any open
+    transaction first, which would apply a migration outside its transaction.
+    `sqlite3.complete_statement` knows about strings, comments and trigger bodies."""
+    *pieces, tail = script.split(";")
+    pending = ""
+    for piece in pieces:
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \t\r\n;"):
+                yield pending
+            pending = ""
+    if (pending + tail).strip():
+        # A last statement without its semicolon, or trailing comments: SQLite runs either.
+        yield pending + tail
+
+
+async def current_version(conn: aiosqlite.Connection) -> int:
+    async with conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row is not None else 0
+
+
+async def migrate(conn: aiosqlite.Connection) -> int:
+    """Apply what is missing on `conn` (in autocommit mode); returns the schema version."""
+    migrations = available()
+    await conn.execute(BOOKKEEPING)
+    recorded = await current_version(conn)
+    if recorded > len(migrations):
+        raise MigrationError(
+            f"the database is at schema version {recorded}, newer than this code knows"
+            f" ({len(migrations)}); run a newer release"
+        )
+    for migration in migrations[recorded:]:
+        await _apply(conn, migration)
+    return await current_version(conn)
+
+
+async def _apply(conn: aiosqlite.Connection, migration: Migration) -> None:
+    await conn.execute("BEGIN IMMEDIATE")
+    try:
+        # Another process may have applied it while we waited for the write lock.
+        async with conn.execute(
+            "SELECT 1 FROM schema_migrations WHERE version = ?", (migration.version,)
+        ) as cursor:
+            if await cursor.fetchone() is None:
+                for statement in statements(migration.sql):
+                    await conn.execute(statement)
+                await conn.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    (migration.version, migration.name, datetime_to_text(datetime.now(UTC))),
+                )
+        await conn.execute("COMMIT")
+    except BaseException as error:
+        await conn.execute("ROLLBACK")
+        if isinstance(error, sqlite3.Error):
+            raise MigrationError(f"migration {migration.version:04d}_{migration.name}.sql failed: {error}") from error
+        raise

@@ -1,0 +1,125 @@
+"""Correction notices sent to factories, numbered so people can quote them."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+from collections.abc import Sequence
+
+from handlers.model import Decision, Notice, NoticeState
+from storage.codec import (
+    decision_from_columns,
+    decision_to_columns,
+    optional_decision_from_columns,
+)
+from storage.errors import NotFound
+from storage.transaction import Params, Transaction
+
+COLUMNS = (
+    "id, number, version, visit_id, factory_id, order_reference, state, sent_by, sent_at,"
+    " sent_platform, answered_by, answered_at, answered_platform, dispute_reason"
+)
+
+
+def notice_number(year: int, seq: int) -> str:
+    return f"CN-{year}-{seq:04d}"
+
+
+class Notices:
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+
+    async def add(
+        self,
+        visit_id: int,
+        factory_id: str,
+        order_reference: str,
+        instruction_ids: Sequence[int],
+        sent: Decision,
+    ) -> Notice:
+        """Number it CN-{year}-{seq}: the year is `sent.at`'s own (in the zone it carries) and
+        seq counts that year's notices. Safe to compute by reading: the unit of work holds
+        the write lock since BEGIN IMMEDIATE, and UNIQUE(year, seq) backs it up."""
+        year = sent.at.year
+        row = await self._tx.one("SELECT COALESCE(MAX(seq), 0) + 1 FROM notices WHERE year = ?", (year,))
+        seq = int(row[0]) if row is not None else 1
+        number = notice_number(year, seq)
+        state = NoticeState.SENT
+        notice_id = await self._tx.insert(
+            "INSERT INTO notices (number, year, seq, version, visit_id, factory_id, order_reference,"
+            " state, sent_by, sent_at, sent_platform) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)",
+            (number, year, seq, visit_id, factory_id, order_reference, state.value, *decision_to_columns(sent)),
+        )
+        for position, instruction_id in enumerate(instruction_ids):
+            await self._tx.write(
+                "INSERT INTO notice_instructions (notice_id, position, instruction_id, visit_id)"
+                " VALUES (?, ?, ?, ?)",
+                (notice_id, position, instruction_id, visit_id),
+            )
+        return Notice(
+            id=notice_id,
+            number=number,
+            version=1,
+            visit_id=visit_id,
+            factory_id=factory_id,
+            order_reference=order_reference,
+            instruction_ids=tuple(instruction_ids),
+            state=state,
+            sent=sent,
+        )
+
+    async def get(self, notice_id: int) -> Notice | None:
+        found = await self._select("id = ?", (notice_id,))
+        return found[0] if found else None
+
+    async def by_number(self, number: str) -> Notice | None:
+        """Case-insensitive: "cn-2026-0007" typed in chat finds CN-2026-0007."""
+        found = await self._select("number = ?", (number.strip(),))
+        return found[0] if found else None
+
+    async def for_visit(self, visit_id: int) -> list[Notice]:
+        return await self._select("visit_id = ?", (visit_id,))
+
+    async def for_factory(self, factory_id: str) -> list[Notice]:
+        return await self._select("factory_id = ?", (factory_id,))
+
+    async def save(self, notice: Notice) -> None:
+        """Write the factory's answer; number, version and contents never change."""
+        changed = await self._tx.write(
+            "UPDATE notices SET state = ?, answered_by = ?, answered_at = ?, answered_platform = ?,"
+            " dispute_reason = ? WHERE id = ?",
+            (notice.state.value, *decision_to_columns(notice.answered), notice.dispute_reason, notice.id),
+        )
+        if changed == 0:
+            raise NotFound("notice", notice.id)
+
+
+    async def _select(self, where: str, params: Params) -> list[Notice]:
+        """Notices matching `where`, oldest first, with their instruction ids in notice order
+        (read separately: group_concat's order is unspecified before SQLite 3.44)."""
+        rows = await self._tx.all(f"SELECT {COLUMNS} FROM notices WHERE {where} ORDER BY id", params)
+        links = await self._tx.all(
+            "SELECT notice_id, instruction_id FROM notice_instructions"
+            f" WHERE notice_id IN (SELECT id FROM notices WHERE {where}) ORDER BY notice_id, position",
+            params,
+        )
+        instruction_ids: dict[int, list[int]] = defaultdict(list)
+        for link in links:
+            instruction_ids[link["notice_id"]].append(link["instruction_id"])
+        return [_notice(row, tuple(instruction_ids[row["id"]])) for row in rows]
+
+
+def _notice(row: sqlite3.Row, instruction_ids: tuple[int, ...]) -> Notice:
+    return Notice(
+        id=row["id"],
+        number=row["number"],
+        version=row["version"],
+        visit_id=row["visit_id"],
+        factory_id=row["factory_id"],
+        order_reference=row["order_reference"],
+        instruction_ids=instruction_ids,
+        state=NoticeState(row["state"]),
+        sent=decision_from_columns(row["sent_by"], row["sent_at"], row["sent_platform"]),
+        answered=optional_decision_from_columns(row["answered_by"], row["answered_at"], row["answered_platform"]),
+        dispute_reason=row["dispute_reason"],
+    )

@@ -1,0 +1,71 @@
+"""The SQLite store: opening the file, migrating it, and handing out units of work."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from pathlib import Path
+
+from storage.connection import Writer, connect
+from storage.migrate import current_version, migrate
+from storage.unit_of_work import UnitOfWork
+
+URL_PREFIX = "sqlite:///"
+SUPPORTED = "the supported one is sqlite: sqlite:///relative/path.sqlite3 or sqlite:////absolute/path.sqlite3"
+
+
+class SqliteStore:
+    def __init__(self, path: Path, writer: Writer) -> None:
+        """Use `await SqliteStore.open(path)`: a store is only usable once migrated."""
+        self.path = path
+        self._writer = writer
+
+    @classmethod
+    async def open(cls, path: Path | str) -> SqliteStore:
+        """Create the file (and its directory) if needed and bring its schema up to date."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = await connect(path)
+        try:
+            await migrate(conn)
+        except BaseException:
+            await conn.close()
+            raise
+        return cls(path, Writer(conn))
+
+    async def close(self) -> None:
+        """Waits for the unit of work in progress, if any; closing twice is harmless."""
+        await self._writer.close()
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self._writer)
+
+    async def schema_version(self) -> int:
+        async with self._writer.hold() as conn:
+            return await current_version(conn)
+
+
+def path_from_url(url: str) -> Path:
+    """`sqlite:///data/bot.sqlite3` is relative to the working directory and
+    `sqlite:////var/lib/bot.sqlite3` absolute (the SQLAlchemy convention)."""
+    scheme, colon, _ = url.partition(":")
+    if not colon:
+        raise ValueError(f"database url {url!r} has no scheme; {SUPPORTED}")
+    if scheme != "sqlite":
+        # Only the scheme is named: the rest of a database url may hold a password.
+        raise ValueError(f"unsupported database url scheme {scheme!r}; {SUPPORTED}")
+    if not url.startswith(URL_PREFIX):
+        raise ValueError(f"sqlite url {url!r} does not start with {URL_PREFIX!r}; {SUPPORTED}")
+    path = url.removeprefix(URL_PREFIX)
+    if not path.strip() or path == ":memory:":
+        raise ValueError(f"sqlite url {url!r} names no file; {SUPPORTED}")
+    return Path(path)
+
+
+def store_from_url(url: str) -> Awaitable[SqliteStore]:
+    """Check the url now (a bad one fails at configuration time) and return the awaitable
+    that opens the store: `store = await store_from_url(url)`."""
+    return SqliteStore.open(path_from_url(url))
+
+
+async def open_store(url: str) -> SqliteStore:
+    return await store_from_url(url)

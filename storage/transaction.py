@@ -1,0 +1,76 @@
+"""One explicit SQLite transaction, and the only way repositories reach the connection.
+
+Running every statement through this object means a repository used after commit or
+rollback fails loudly instead of silently writing in autocommit mode, outside the unit
+of work that was supposed to make it atomic.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+import aiosqlite
+
+Params = Sequence[object]
+
+
+class Transaction:
+    def __init__(self) -> None:
+        self._conn: aiosqlite.Connection | None = None
+        self._open = False
+        self._committed = False
+
+    async def begin(self, conn: aiosqlite.Connection) -> None:
+        """IMMEDIATE takes the write lock up front: a transaction that reads and then writes
+        can then never fail with "database is locked" when it upgrades to a writer."""
+        self._conn = conn
+        await conn.execute("BEGIN IMMEDIATE")
+        self._open = True
+
+    async def commit(self) -> None:
+        conn = self._connection()
+        await conn.execute("COMMIT")
+        self._open = False
+        self._committed = True
+
+    async def end(self) -> None:
+        """Roll back unless committed. Also runs when BEGIN or COMMIT was interrupted (an
+        exception or a cancelled task), so it rolls back whatever SQLite still has open."""
+        self._open = False
+        if self._committed or self._conn is None:
+            return
+        try:
+            await self._conn.execute("ROLLBACK")
+        except sqlite3.OperationalError:
+            # "no transaction is active": BEGIN failed, or SQLite already rolled back.
+            if self._conn.in_transaction:
+                raise
+
+    async def write(self, sql: str, params: Params = ()) -> int:
+        """Run an INSERT/UPDATE/DELETE; returns the number of rows changed."""
+        async with self._connection().execute(sql, params) as cursor:
+            return cursor.rowcount
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        """Run an INSERT; returns the new row's id."""
+        async with self._connection().execute(sql, params) as cursor:
+            row_id = cursor.lastrowid
+        if row_id is None:
+            raise RuntimeError(f"no row id after {sql!r}")
+        return row_id
+
+    async def one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        async with self._connection().execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        async with self._connection().execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    def _connection(self) -> aiosqlite.Connection:
+        if self._committed:
+            raise RuntimeError("the unit of work is already committed; open a new one")
+        if not self._open or self._conn is None:
+            raise RuntimeError("the unit of work is not open; use `async with store.unit_of_work()`")
+        return self._conn

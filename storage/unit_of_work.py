@@ -1,0 +1,62 @@
+"""A unit of work: one write transaction that callers commit explicitly.
+
+A state change and its audit event (and the messages it causes, and the handled-update
+key) are written through the same unit of work, so they are committed together or not at
+all. Leaving the block without `commit()`, or with an exception, rolls everything back.
+"""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from types import TracebackType
+
+from storage.audit import AuditLog
+from storage.connection import Writer
+from storage.instructions import Instructions
+from storage.notices import Notices
+from storage.outbox import Outbox
+from storage.transaction import Transaction
+from storage.updates import HandledUpdates
+from storage.visits import Visits
+
+
+class UnitOfWork:
+    """`async with store.unit_of_work() as uow: ...; await uow.commit()`. Single use.
+
+    Holds the store's connection from entry to exit, so keep the block short and do no
+    network I/O inside it (deliver outbox messages after commit, in a new unit of work).
+    Read-only work uses a unit of work too and simply does not commit.
+    """
+
+    def __init__(self, writer: Writer) -> None:
+        self._writer = writer
+        self._tx = Transaction()
+        self._exit: AsyncExitStack | None = None
+        self.visits = Visits(self._tx)
+        self.instructions = Instructions(self._tx)
+        self.notices = Notices(self._tx)
+        self.outbox = Outbox(self._tx)
+        self.audit = AuditLog(self._tx)
+        self.updates = HandledUpdates(self._tx)
+
+    async def __aenter__(self) -> UnitOfWork:
+        if self._exit is not None:
+            raise RuntimeError("a unit of work is single use; open a new one")
+        async with AsyncExitStack() as stack:
+            conn = await stack.enter_async_context(self._writer.hold())
+            stack.push_async_callback(self._tx.end)  # runs before the connection is let go
+            await self._tx.begin(conn)
+            self._exit = stack.pop_all()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._exit is not None:
+            await self._exit.aclose()
+
+    async def commit(self) -> None:
+        await self._tx.commit()

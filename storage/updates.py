@@ -1,0 +1,32 @@
+"""Keys of chat updates already handled, so a redelivered update is a no-op.
+
+Remember the key in the same unit of work as the update's effects: then either both
+are committed or neither, and a redelivery finds the key exactly when the effects exist.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from storage.codec import datetime_to_text, json_from_text, json_to_text
+from storage.errors import UpdateAlreadyHandled
+from storage.transaction import Transaction
+
+
+class HandledUpdates:
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+
+    async def result_of(self, key: str) -> dict | None:
+        """What handling the update produced, or None if it was never handled."""
+        row = await self._tx.one("SELECT result FROM handled_updates WHERE key = ?", (key,))
+        return None if row is None else json_from_text(row["result"])
+
+    async def remember(self, key: str, result: dict, at: datetime) -> None:
+        changed = await self._tx.write(
+            "INSERT INTO handled_updates (key, result, handled_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (key) DO NOTHING",
+            (key, json_to_text(result), datetime_to_text(at)),
+        )
+        if changed == 0:
+            raise UpdateAlreadyHandled(key)

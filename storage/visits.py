@@ -1,0 +1,80 @@
+"""Posted visit reports. The report is kept whole, as JSON, so what was posted is what is read."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from handlers.model import Decision, StoredVisit
+from handlers.reports.schema import VisitReport
+from storage.codec import (
+    date_to_text,
+    decision_from_columns,
+    decision_to_columns,
+    json_from_text,
+    json_to_text,
+)
+from storage.transaction import Transaction
+
+COLUMNS = "id, order_reference, factory_id, report, photos, posted_by, posted_at, posted_platform"
+# "Newest" is the latest visit date; visits posted for the same day go by posting order.
+NEWEST_FIRST = "visit_date DESC, id DESC"
+
+
+class Visits:
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+
+    async def add(self, report: VisitReport, photos: dict[str, str], posted: Decision) -> StoredVisit:
+        visit_id = await self._tx.insert(
+            "INSERT INTO visits (order_reference, factory_id, visit_date, report, photos,"
+            " posted_by, posted_at, posted_platform) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                report.order.reference,
+                report.order.factory,
+                date_to_text(report.visit.date),
+                json_to_text(report.model_dump(mode="json")),
+                json_to_text(photos),
+                *decision_to_columns(posted),
+            ),
+        )
+        return StoredVisit(
+            id=visit_id,
+            order_reference=report.order.reference,
+            factory_id=report.order.factory,
+            report=report,
+            photos=dict(photos),
+            posted=posted,
+        )
+
+    async def get(self, visit_id: int) -> StoredVisit | None:
+        row = await self._tx.one(f"SELECT {COLUMNS} FROM visits WHERE id = ?", (visit_id,))
+        return None if row is None else _visit(row)
+
+    async def for_order(self, reference: str) -> list[StoredVisit]:
+        """Newest first; `order_reference` is NOCASE, so "po-1" finds "PO-1"."""
+        rows = await self._tx.all(
+            f"SELECT {COLUMNS} FROM visits WHERE order_reference = ? ORDER BY {NEWEST_FIRST}",
+            (reference.strip(),),
+        )
+        return [_visit(row) for row in rows]
+
+    async def latest_per_order(self) -> list[StoredVisit]:
+        """The newest visit of each order (references compared case-insensitively), by reference."""
+        rows = await self._tx.all(
+            f"SELECT {COLUMNS} FROM ("
+            f" SELECT *, ROW_NUMBER() OVER (PARTITION BY order_reference ORDER BY {NEWEST_FIRST}) AS rank"
+            " FROM visits"
+            ") WHERE rank = 1 ORDER BY order_reference"
+        )
+        return [_visit(row) for row in rows]
+
+
+def _visit(row: sqlite3.Row) -> StoredVisit:
+    return StoredVisit(
+        id=row["id"],
+        order_reference=row["order_reference"],
+        factory_id=row["factory_id"],
+        report=VisitReport.model_validate(json_from_text(row["report"])),
+        photos=json_from_text(row["photos"]),
+        posted=decision_from_columns(row["posted_by"], row["posted_at"], row["posted_platform"]),
+    )

@@ -1,0 +1,597 @@
+"""The SQLite store, against a real database file: no mocks.
+
+What matters is what survives: a committed change with its audit event and outbox
+messages, nothing of a failed one, pending messages across a restart, and handled-update
+keys; and that concurrent units of work neither fail on the lock nor lose writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import sqlite3
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+import storage.migrate
+from handlers.model import (
+    Decision,
+    InstructionState,
+    NoticeState,
+    OutgoingMessage,
+    Platform,
+)
+from handlers.reports.schema import VisitReport
+from storage import (
+    AuditEvent,
+    MigrationError,
+    NotFound,
+    SqliteStore,
+    UpdateAlreadyHandled,
+    open_store,
+    store_from_url,
+)
+from storage.connection import connect
+from storage.migrate import Migration, available
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+POSTED = Decision(by="inspector:Li Wei", at=datetime(2026, 3, 2, 17, 5, 30, 123456, tzinfo=SHANGHAI), platform=Platform.TELEGRAM)
+
+
+def report(reference: str = "PO-2026-0142", visit_date: date = date(2026, 3, 2), factory: str = "ningbo-1") -> VisitReport:
+    return VisitReport.model_validate(
+        {
+            "order": {
+                "reference": reference,
+                "factory": factory,
+                "product": {"name": "Ceramic mug", "name_zh": "陶瓷杯"},
+                "quantity": 5000,
+                "final_inspection": "2026-04-10",
+                "ex_factory": "2026-04-20",
+                "aql": {"major": "1.5"},
+            },
+            "visit": {"date": visit_date.isoformat(), "inspector": "Li Wei"},
+            "progress": {"reported_complete": 2000, "counted_complete": 1800, "daily_output": 300},
+            "findings": [
+                {
+                    "category": "finishing",
+                    "severity": "major",
+                    "description": "Glaze drips on the handle",
+                    "units_checked": 80,
+                    "units_affected": 6,
+                    "photos": ["drip.jpg"],
+                    "instruction": {"kind": "rework", "params": {"units": 6}, "due": "2026-03-09"},
+                }
+            ],
+            "packaging": {"materials_on_site": True, "checks": [{"item": "barcodes", "status": "ok"}]},
+        }
+    )
+
+
+def message(destination: str = "-100123", platform: Platform = Platform.TELEGRAM) -> OutgoingMessage:
+    return OutgoingMessage(
+        platform=platform,
+        destination=destination,
+        kind="notice.sent",
+        payload={"notice": "CN-2026-0001", "lines": ["返工", "rework"]},
+        locale="zh",
+        timezone="Asia/Shanghai",
+    )
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    opened = await SqliteStore.open(tmp_path / "data" / "followup.sqlite3")
+    yield opened
+    await opened.close()
+
+
+async def add_visit(store: SqliteStore, **kwargs: object) -> int:
+    async with store.unit_of_work() as uow:
+        visit = await uow.visits.add(report(**kwargs), {"drip.jpg": "ab" * 32}, POSTED)  # type: ignore[arg-type]
+        await uow.commit()
+    return visit.id
+
+
+def raw(path: Path) -> sqlite3.Connection:
+    """A second, plain connection: what is on disk, not what the store believes."""
+    return sqlite3.connect(path)
+
+
+# --- opening and migrations -------------------------------------------------------------
+
+
+async def test_open_creates_the_file_and_its_directory_and_applies_every_migration(tmp_path: Path) -> None:
+    path = tmp_path / "nested" / "dir" / "followup.sqlite3"
+    store = await SqliteStore.open(path)
+    try:
+        assert path.exists()
+        assert await store.schema_version() == len(available()) >= 1
+    finally:
+        await store.close()
+    with raw(path) as db:
+        rows = db.execute("SELECT version, name FROM schema_migrations ORDER BY version").fetchall()
+    assert rows == [(m.version, m.name) for m in available()]
+    assert rows[0] == (1, "initial")
+
+
+async def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
+    path = tmp_path / "followup.sqlite3"
+    await (await SqliteStore.open(path)).close()
+    with raw(path) as db:
+        first = db.execute("SELECT version, name, applied_at FROM schema_migrations").fetchall()
+
+    store = await SqliteStore.open(path)
+    try:
+        assert await store.schema_version() == len(available())
+    finally:
+        await store.close()
+    with raw(path) as db:
+        assert db.execute("SELECT version, name, applied_at FROM schema_migrations").fetchall() == first
+
+
+async def test_a_failing_migration_leaves_no_trace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "followup.sqlite3"
+    await (await SqliteStore.open(path)).close()
+    broken = Migration(2, "broken", "CREATE TABLE half_done (x INTEGER);\nINSERT INTO no_such_table VALUES (1);\n")
+    monkeypatch.setattr(storage.migrate, "available", lambda: [*available(), broken])
+
+    with pytest.raises(MigrationError, match="0002_broken.sql"):
+        await SqliteStore.open(path)
+
+    with raw(path) as db:
+        assert db.execute("SELECT MAX(version) FROM schema_migrations").fetchone() == (1,)
+        assert db.execute("SELECT name FROM sqlite_master WHERE name = 'half_done'").fetchone() is None
+
+
+async def test_a_database_newer_than_the_code_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "followup.sqlite3"
+    await (await SqliteStore.open(path)).close()
+    with raw(path) as db:
+        db.execute("INSERT INTO schema_migrations VALUES (99, 'from_the_future', '2030-01-01T00:00:00+00:00')")
+
+    with pytest.raises(MigrationError, match="schema version 99"):
+        await SqliteStore.open(path)
+
+
+def test_migration_scripts_split_into_statements_keeping_trigger_bodies_whole() -> None:
+    script = (
+        "-- a comment; with a semicolon\n"
+        "CREATE TABLE t (x TEXT DEFAULT 'a;b');\n"
+        "CREATE TRIGGER t_guard BEFORE DELETE ON t BEGIN SELECT RAISE(ABORT, 'no;'); SELECT 1; END;\n"
+        "-- trailing comment\n"
+    )
+    parts = [part.strip() for part in storage.migrate.statements(script)]
+    assert len(parts) == 3
+    assert parts[0].endswith("DEFAULT 'a;b');")
+    assert parts[1].startswith("CREATE TRIGGER") and parts[1].endswith("END;")
+    assert parts[2] == "-- trailing comment"
+
+
+async def test_connections_use_wal_full_sync_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:
+    conn = await connect(tmp_path / "followup.sqlite3")
+    try:
+        settings = {}
+        for pragma in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout"):
+            async with conn.execute(f"PRAGMA {pragma}") as cursor:
+                settings[pragma] = (await cursor.fetchone())[0]
+        assert conn.isolation_level is None
+    finally:
+        await conn.close()
+    assert settings == {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1, "busy_timeout": 5000}
+
+
+async def test_the_store_file_is_in_wal_mode_and_enforces_foreign_keys(store: SqliteStore) -> None:
+    with raw(store.path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    async with store.unit_of_work() as uow:
+        with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+            await uow.instructions.add(999, "findings.0", "rework", {}, None, None, date(2026, 3, 9))
+
+
+async def test_the_audit_trail_is_append_only(store: SqliteStore) -> None:
+    async with store.unit_of_work() as uow:
+        await uow.audit.record(
+            actor="buyer:Anna", platform=Platform.SLACK, at=POSTED.at, entity="visit", entity_id=1,
+            action="posted", before=None, after={"id": 1},
+        )
+        await uow.commit()
+    with raw(store.path) as db, pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.execute("UPDATE audit_events SET actor = 'someone else'")
+
+
+# --- store urls -------------------------------------------------------------------------
+
+
+async def test_store_from_url_opens_relative_and_absolute_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    relative = await store_from_url("sqlite:///data/rel.sqlite3")
+    absolute = await open_store(f"sqlite:///{tmp_path / 'abs.sqlite3'}")  # sqlite:////tmp/...
+    try:
+        assert relative.path == Path("data/rel.sqlite3")
+        assert (tmp_path / "data" / "rel.sqlite3").exists()
+        assert absolute.path == tmp_path / "abs.sqlite3" and absolute.path.is_absolute()
+    finally:
+        await relative.close()
+        await absolute.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "named"),
+    [
+        ("postgresql://bot:s3cret@db/followup", "'postgresql'"),
+        ("followup.sqlite3", "no scheme"),
+        ("sqlite://followup.sqlite3", "sqlite:///"),
+        ("sqlite:///", "names no file"),
+    ],
+)
+def test_store_from_url_refuses_what_it_cannot_open(url: str, named: str) -> None:
+    with pytest.raises(ValueError, match="sqlite") as refused:
+        store_from_url(url)
+    assert named in str(refused.value)
+    assert "s3cret" not in str(refused.value)
+
+
+# --- round trips ------------------------------------------------------------------------
+
+
+async def test_visit_round_trip_keeps_the_whole_report(store: SqliteStore) -> None:
+    async with store.unit_of_work() as uow:
+        added = await uow.visits.add(report(), {"drip.jpg": "ab" * 32}, POSTED)
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        loaded = await uow.visits.get(added.id)
+        missing = await uow.visits.get(added.id + 1)
+
+    assert loaded == added
+    assert loaded.report == report()
+    assert loaded.order_reference == "PO-2026-0142" and loaded.factory_id == "ningbo-1"
+    assert loaded.posted.at == POSTED.at and loaded.posted.at.utcoffset() is not None
+    assert missing is None
+
+
+async def test_visits_of_an_order_newest_first_matching_the_reference_case_insensitively(store: SqliteStore) -> None:
+    older = await add_visit(store, reference="PO-7", visit_date=date(2026, 3, 1))
+    newer = await add_visit(store, reference="po-7", visit_date=date(2026, 3, 8))
+    same_day_later = await add_visit(store, reference="PO-7", visit_date=date(2026, 3, 8))
+    other = await add_visit(store, reference="PO-8", visit_date=date(2026, 3, 20))
+
+    async with store.unit_of_work() as uow:
+        for_order = await uow.visits.for_order("Po-7")
+        latest = await uow.visits.latest_per_order()
+
+    assert [v.id for v in for_order] == [same_day_later, newer, older]
+    assert [v.id for v in latest] == [same_day_later, other]
+
+
+async def test_instruction_round_trip_through_its_decision(store: SqliteStore) -> None:
+    visit_id = await add_visit(store)
+    async with store.unit_of_work() as uow:
+        proposed = await uow.instructions.add(
+            visit_id, "findings.0", "rework", {"units": 6, "how": ["strip", "re-glaze"]}, "Rework the handles", "返工", date(2026, 3, 9)
+        )
+        second = await uow.instructions.add(visit_id, "packaging.checks.0", "relabel", {}, None, None, date(2026, 3, 10))
+        await uow.commit()
+
+    assert proposed.state is InstructionState.PROPOSED and proposed.decided is None
+    async with store.unit_of_work() as uow:
+        assert await uow.instructions.get(proposed.id) == proposed
+
+    edited = dataclasses.replace(
+        proposed,
+        state=InstructionState.EDITED,
+        decided=Decision(by="buyer:Anna", at=datetime(2026, 3, 3, 9, 0, tzinfo=UTC), platform=Platform.SLACK),
+        params={"units": 8},
+        note="Rework all eight",
+        note_zh="全部返工",
+        due=date(2026, 3, 12),
+        reason="two more found on the line",
+        evidence=("cd" * 32, "ef" * 32),
+    )
+    async with store.unit_of_work() as uow:
+        await uow.instructions.save(edited)
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        assert await uow.instructions.get(proposed.id) == edited
+        assert await uow.instructions.for_visit(visit_id) == [edited, second]
+        assert await uow.instructions.get(second.id + 1) is None
+
+
+async def test_notice_round_trip_and_the_factory_answer(store: SqliteStore) -> None:
+    visit_id = await add_visit(store)
+    async with store.unit_of_work() as uow:
+        first = await uow.instructions.add(visit_id, "findings.0", "rework", {}, None, None, date(2026, 3, 9))
+        second = await uow.instructions.add(visit_id, "materials.0", "replace", {}, None, None, date(2026, 3, 9))
+        sent = Decision(by="buyer:Anna", at=datetime(2026, 3, 3, 10, 0, tzinfo=SHANGHAI), platform=Platform.SLACK)
+        notice = await uow.notices.add(visit_id, "ningbo-1", "PO-2026-0142", [second.id, first.id], sent)
+        await uow.instructions.save(dataclasses.replace(first, state=InstructionState.SENT, notice_id=notice.id))
+        await uow.commit()
+
+    assert (notice.number, notice.version, notice.state) == ("CN-2026-0001", 1, NoticeState.SENT)
+    assert notice.instruction_ids == (second.id, first.id)
+    async with store.unit_of_work() as uow:
+        assert await uow.notices.get(notice.id) == notice
+        assert await uow.notices.by_number("cn-2026-0001") == notice
+        assert await uow.notices.by_number("CN-2026-0002") is None
+        assert await uow.notices.for_visit(visit_id) == [notice]
+        assert await uow.notices.for_factory("ningbo-1") == [notice]
+        assert await uow.notices.for_factory("other") == []
+        assert [i.id for i in await uow.instructions.for_notice(notice.id)] == [second.id, first.id]
+
+    disputed = dataclasses.replace(
+        notice,
+        state=NoticeState.DISPUTED,
+        answered=Decision(by="factory:Zhang", at=datetime(2026, 3, 4, 8, 30, tzinfo=SHANGHAI), platform=Platform.TELEGRAM),
+        dispute_reason="材料已批准",
+    )
+    async with store.unit_of_work() as uow:
+        await uow.notices.save(disputed)
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        assert await uow.notices.get(notice.id) == disputed
+
+
+async def test_a_notice_cannot_carry_another_visits_instruction(store: SqliteStore) -> None:
+    visit_id = await add_visit(store)
+    other_visit_id = await add_visit(store, reference="PO-9")
+    async with store.unit_of_work() as uow:
+        foreign = await uow.instructions.add(other_visit_id, "findings.0", "rework", {}, None, None, date(2026, 3, 9))
+        with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+            await uow.notices.add(visit_id, "ningbo-1", "PO-2026-0142", [foreign.id], POSTED)
+
+
+async def test_outbox_round_trip(store: SqliteStore) -> None:
+    async with store.unit_of_work() as uow:
+        first = await uow.outbox.add(message("-100123"))
+        slack = await uow.outbox.add(message("C0123", Platform.SLACK))
+        third = await uow.outbox.add(message("-100456"))
+        await uow.commit()
+
+    assert first.id is not None and first == dataclasses.replace(message("-100123"), id=first.id)
+    async with store.unit_of_work() as uow:
+        assert await uow.outbox.pending() == [first, slack, third]
+        assert await uow.outbox.pending(Platform.TELEGRAM) == [first, third]
+        assert await uow.outbox.pending(limit=1) == [first]
+        await uow.outbox.record_failure(first.id, "429 Too Many Requests")
+        await uow.outbox.mark_sent(slack.id, datetime(2026, 3, 3, 2, 0, tzinfo=UTC), platform_ref="1712345678.000100")
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        assert await uow.outbox.pending() == [dataclasses.replace(first, attempts=1), third]
+        with pytest.raises(NotFound):
+            await uow.outbox.mark_sent(10_000, datetime.now(UTC))
+    with raw(store.path) as db:
+        assert db.execute("SELECT last_error FROM outbox WHERE id = ?", (first.id,)).fetchone() == ("429 Too Many Requests",)
+        assert db.execute("SELECT platform_ref FROM outbox WHERE id = ?", (slack.id,)).fetchone() == ("1712345678.000100",)
+
+
+async def test_audit_round_trip(store: SqliteStore) -> None:
+    at = datetime(2026, 3, 3, 9, 15, tzinfo=SHANGHAI)
+    async with store.unit_of_work() as uow:
+        await uow.audit.record(
+            actor="buyer:Anna", platform=Platform.SLACK, at=at, entity="instruction", entity_id=7,
+            action="approved", before={"state": "proposed"}, after={"state": "approved"},
+        )
+        await uow.audit.record(
+            actor="factory:Zhang", platform=Platform.TELEGRAM, at=at + timedelta(hours=1), entity="instruction",
+            entity_id="7", action="commented", before=None, after="来料已到",
+        )
+        await uow.audit.record(
+            actor="buyer:Anna", platform=Platform.SLACK, at=at, entity="notice", entity_id=7,
+            action="sent", before=None, after=None,
+        )
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        events = await uow.audit.for_entity("instruction", 7)
+
+    assert events == [
+        AuditEvent("buyer:Anna", Platform.SLACK, at, "instruction", "7", "approved", {"state": "proposed"}, {"state": "approved"}),
+        AuditEvent("factory:Zhang", Platform.TELEGRAM, at + timedelta(hours=1), "instruction", "7", "commented", None, "来料已到"),
+    ]
+
+
+async def test_naive_datetimes_are_refused(store: SqliteStore) -> None:
+    naive = Decision(by="buyer:Anna", at=datetime(2026, 3, 3, 9, 0), platform=Platform.SLACK)
+    async with store.unit_of_work() as uow:
+        with pytest.raises(ValueError, match="naive"):
+            await uow.visits.add(report(), {}, naive)
+
+
+async def test_saving_what_was_never_added_is_an_error(store: SqliteStore) -> None:
+    visit_id = await add_visit(store)
+    async with store.unit_of_work() as uow:
+        instruction = await uow.instructions.add(visit_id, "findings.0", "rework", {}, None, None, date(2026, 3, 9))
+        notice = await uow.notices.add(visit_id, "ningbo-1", "PO-2026-0142", [instruction.id], POSTED)
+        with pytest.raises(NotFound):
+            await uow.instructions.save(dataclasses.replace(instruction, id=instruction.id + 100))
+        with pytest.raises(NotFound):
+            await uow.notices.save(dataclasses.replace(notice, id=notice.id + 100))
+
+
+# --- notice numbers ---------------------------------------------------------------------
+
+
+async def test_notice_numbers_count_per_year_and_are_unique(store: SqliteStore) -> None:
+    visit_id = await add_visit(store)
+
+    def sent(at: datetime) -> Decision:
+        return Decision(by="buyer:Anna", at=at, platform=Platform.SLACK)
+
+    async with store.unit_of_work() as uow:
+        numbers = [
+            (await uow.notices.add(visit_id, "ningbo-1", "PO-2026-0142", [], sent(at))).number
+            for at in (
+                datetime(2025, 12, 31, 23, 30, tzinfo=SHANGHAI),
+                datetime(2026, 1, 1, 0, 5, tzinfo=SHANGHAI),  # still 2025 in UTC: the notice's own year counts
+                datetime(2026, 1, 2, tzinfo=UTC),
+                datetime(2025, 6, 1, tzinfo=UTC),  # entered late: continues 2025's sequence
+            )
+        ]
+        await uow.commit()
+    assert numbers == ["CN-2025-0001", "CN-2026-0001", "CN-2026-0002", "CN-2025-0002"]
+
+    with raw(store.path) as db, pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+        db.execute(
+            "INSERT INTO notices (number, year, seq, visit_id, factory_id, order_reference, state,"
+            " sent_by, sent_at, sent_platform) VALUES ('cn-2026-0001', 2026, 99, ?, 'f', 'o', 'sent', 'x', 'y', 'z')",
+            (visit_id,),
+        )
+
+
+# --- atomicity and durability -----------------------------------------------------------
+
+
+async def test_a_unit_of_work_that_raises_rolls_back_everything(store: SqliteStore) -> None:
+    ids: dict[str, int] = {}
+    with pytest.raises(RuntimeError, match="boom"):
+        async with store.unit_of_work() as uow:
+            visit = await uow.visits.add(report(), {}, POSTED)
+            ids["visit"] = visit.id
+            ids["instruction"] = (await uow.instructions.add(visit.id, "findings.0", "rework", {}, None, None, date(2026, 3, 9))).id
+            await uow.outbox.add(message())
+            await uow.audit.record(
+                actor="inspector:Li Wei", platform=Platform.TELEGRAM, at=POSTED.at, entity="visit",
+                entity_id=visit.id, action="posted", before=None, after={"reference": "PO-2026-0142"},
+            )
+            await uow.updates.remember("telegram:1001", {"visit": visit.id}, POSTED.at)
+            raise RuntimeError("boom")
+
+    async with store.unit_of_work() as uow:
+        assert await uow.visits.get(ids["visit"]) is None
+        assert await uow.visits.for_order("PO-2026-0142") == []
+        assert await uow.instructions.get(ids["instruction"]) is None
+        assert await uow.outbox.pending() == []
+        assert await uow.audit.for_entity("visit", ids["visit"]) == []
+        assert await uow.updates.result_of("telegram:1001") is None
+
+
+async def test_leaving_without_commit_rolls_back(store: SqliteStore) -> None:
+    async with store.unit_of_work() as uow:
+        await uow.outbox.add(message())
+    async with store.unit_of_work() as uow:
+        assert await uow.outbox.pending() == []
+
+
+async def test_a_cancelled_task_rolls_back_and_lets_the_next_one_in(store: SqliteStore) -> None:
+    inside = asyncio.Event()
+
+    async def stuck() -> None:
+        async with store.unit_of_work() as uow:
+            await uow.outbox.add(message())
+            inside.set()
+            await asyncio.Event().wait()
+
+    task = asyncio.create_task(stuck())
+    await inside.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    async with store.unit_of_work() as uow:
+        assert await uow.outbox.pending() == []
+        await uow.outbox.add(message())
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        assert len(await uow.outbox.pending()) == 1
+
+
+async def test_a_committed_unit_of_work_cannot_be_used_again(store: SqliteStore) -> None:
+    async with store.unit_of_work() as uow:
+        await uow.commit()
+        with pytest.raises(RuntimeError, match="already committed"):
+            await uow.outbox.pending()
+    with pytest.raises(RuntimeError, match="not open"):
+        await store.unit_of_work().outbox.pending()
+
+
+async def test_a_unit_of_work_inside_another_fails_instead_of_deadlocking(store: SqliteStore) -> None:
+    async with store.unit_of_work():
+        with pytest.raises(RuntimeError, match="unit of work inside a unit of work"):
+            async with store.unit_of_work():
+                pass
+
+
+async def test_pending_messages_survive_a_restart_between_commit_and_delivery(tmp_path: Path) -> None:
+    path = tmp_path / "followup.sqlite3"
+    store = await SqliteStore.open(path)
+    async with store.unit_of_work() as uow:
+        owed = await uow.outbox.add(message())
+        await uow.commit()
+    await store.close()  # the process dies before the sender ran
+
+    store = await SqliteStore.open(path)
+    try:
+        async with store.unit_of_work() as uow:
+            assert await uow.outbox.pending() == [owed]
+            await uow.outbox.mark_sent(owed.id, datetime(2026, 3, 3, tzinfo=UTC))
+            await uow.commit()
+        async with store.unit_of_work() as uow:
+            assert await uow.outbox.pending() == []
+    finally:
+        await store.close()
+
+
+async def test_handled_update_keys(store: SqliteStore) -> None:
+    async with store.unit_of_work() as uow:
+        assert await uow.updates.result_of("telegram:1001") is None
+        await uow.updates.remember("telegram:1001", {"visit": 3, "reply": "已收到"}, POSTED.at)
+        await uow.commit()
+
+    async with store.unit_of_work() as uow:
+        assert await uow.updates.result_of("telegram:1001") == {"visit": 3, "reply": "已收到"}
+        with pytest.raises(UpdateAlreadyHandled):
+            await uow.updates.remember("telegram:1001", {"visit": 4}, POSTED.at)
+        # The refused insert left the transaction usable.
+        await uow.updates.remember("telegram:1002", {}, POSTED.at)
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        assert await uow.updates.result_of("telegram:1001") == {"visit": 3, "reply": "已收到"}
+        assert await uow.updates.result_of("telegram:1002") == {}
+
+
+# --- concurrency ------------------------------------------------------------------------
+
+
+async def number_a_notice(store: SqliteStore, visit_id: int) -> str:
+    """Read (the year's last number), yield to the other tasks, then write."""
+    sent = Decision(by="buyer:Anna", at=datetime(2026, 5, 1, tzinfo=UTC), platform=Platform.SLACK)
+    async with store.unit_of_work() as uow:
+        before = len(await uow.notices.for_visit(visit_id))
+        await asyncio.sleep(0)
+        notice = await uow.notices.add(visit_id, "ningbo-1", "PO-2026-0142", [], sent)
+        await uow.audit.record(
+            actor="buyer:Anna", platform=Platform.SLACK, at=sent.at, entity="notice", entity_id=notice.id,
+            action="sent", before=None, after={"seen_before": before},
+        )
+        await uow.commit()
+    return notice.number
+
+
+async def test_concurrent_units_of_work_neither_fail_nor_lose_writes(store: SqliteStore) -> None:
+    visit_id = await add_visit(store)
+
+    numbers = await asyncio.gather(*(number_a_notice(store, visit_id) for _ in range(20)))
+
+    assert sorted(numbers) == [f"CN-2026-{n:04d}" for n in range(1, 21)]
+    async with store.unit_of_work() as uow:
+        notices = await uow.notices.for_visit(visit_id)
+        seen = [(await uow.audit.for_entity("notice", n.id))[0].after for n in notices]
+    assert len(notices) == 20
+    assert sorted(s["seen_before"] for s in seen) == list(range(20))  # each saw all earlier commits
+
+
+async def test_two_stores_on_one_file_wait_for_each_other(tmp_path: Path) -> None:
+    """Two connections, as with the bot and a CLI command: busy_timeout and BEGIN IMMEDIATE
+    make the second writer wait instead of failing with "database is locked"."""
+    path = tmp_path / "followup.sqlite3"
+    bot, cli = await SqliteStore.open(path), await SqliteStore.open(path)
+    try:
+        visit_id = await add_visit(bot)
+        numbers = await asyncio.gather(*(number_a_notice(s, visit_id) for s in (bot, cli) * 10))
+    finally:
+        await bot.close()
+        await cli.close()
+    assert sorted(numbers) == [f"CN-2026-{n:04d}" for n in range(1, 21)]
