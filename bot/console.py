@@ -34,9 +34,6 @@ class ConsoleAdapter:
         rendered = render_view("console", view, language, self.colour)
         self.echo(self._envelope(message.destination))
         self.echo(rendered.text)
-        if rendered.photos:
-            self.echo(click.style(f"  📎 {', '.join(rendered.photos)}", dim=True) if self.colour
-                      else f"  📎 {', '.join(rendered.photos)}")
         if rendered.buttons:
             self.echo(self._keyboard(rendered))
         self.echo("")

@@ -72,23 +72,27 @@ async def order_status(store, settings: Settings, person: Person, reference: str
         match = next((v for v in visible if v.order_reference.casefold() == reference.casefold()), None)
         if match is None:
             return UnknownOrder(reference, _closest(reference, [v.order_reference for v in visible]))
-        return await _status_of(uow, settings, match)
+        return await _status_of(uow, settings, match, person)
 
 
 async def portfolio(store, settings: Settings, person: Person) -> list[OrderStatus]:
     async with store.unit_of_work() as uow:
         visible = [v for v in await uow.visits.latest_per_order() if _may_see(person, v)]
-        statuses = [await _status_of(uow, settings, v) for v in visible]
+        statuses = [await _status_of(uow, settings, v, person) for v in visible]
     return sorted(statuses, key=OrderStatus.attention)
 
 
-async def _status_of(uow, settings: Settings, visit: StoredVisit) -> OrderStatus:
+async def _status_of(uow, settings: Settings, visit: StoredVisit, person: Person) -> OrderStatus:
     factory = settings.factories[visit.factory_id]
+    instructions = await uow.instructions.for_visit(visit.id)
+    if person.role is Role.FACTORY:
+        # The buyer's deliberation is not the factory's business: only what was sent to it.
+        instructions = [i for i in instructions if i.notice_id is not None]
     return OrderStatus(
         visit=visit,
         factory=factory,
         analysis=analyze(visit.report, factory, settings.thresholds),
-        instructions=tuple(await uow.instructions.for_visit(visit.id)),
+        instructions=tuple(instructions),
         notices=tuple(await uow.notices.for_visit(visit.id)),
     )
 

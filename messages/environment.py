@@ -53,6 +53,8 @@ def environment(surface: str, locale: str, timezone: str = "UTC", colour: bool =
         moment=language.moment,
         number=language.number,
         person=display_name,
+        paren=language.parenthesised,
+        bracket=language.bracketed,
         style=(lambda text, **kw: click.style(str(text), **kw)) if colour else (lambda text, **kw: text),
     )
     return env

@@ -26,6 +26,7 @@ DOMAIN = "messages"
 ENGLISH = "en"
 CHINESE = "zh_Hans_CN"
 SUPPORTED = (ENGLISH, CHINESE)
+_ENGLISH_DATES = {"medium": "d MMM y", "long": "d MMMM y"}
 
 
 @cache
@@ -52,6 +53,26 @@ class Language:
     def is_chinese(self) -> bool:
         return self.locale == CHINESE
 
+    @property
+    def colon(self) -> str:
+        """Chinese text takes full-width punctuation; a half-width colon looks machine-made."""
+        return "：" if self.is_chinese else ": "
+
+    @property
+    def comma(self) -> str:
+        return "，" if self.is_chinese else ", "
+
+    @property
+    def separator(self) -> str:
+        return "；" if self.is_chinese else "; "
+
+    def parenthesised(self, text: str) -> str:
+        return f"（{text}）" if self.is_chinese else f" ({text})"
+
+    def bracketed(self, text: str) -> str:
+        """A label set before a value, such as the language a free text was written in."""
+        return f"【{text}】" if self.is_chinese else f"[{text}] "
+
     def gettext(self, message: str) -> str:
         return translations(self.locale).gettext(message)
 
@@ -59,10 +80,12 @@ class Language:
         return translations(self.locale).ngettext(singular, plural, n)
 
     def date(self, value: date | str | None, form: str = "medium") -> str:
+        """24 Nov 2026 / 2026年11月24日: day-month order reads the same to US and EU buyers."""
         if value is None:
             return "—"
         day = date.fromisoformat(value) if isinstance(value, str) else value
-        return format_date(day, form, locale=self.locale)
+        pattern = form if self.is_chinese else _ENGLISH_DATES[form]
+        return format_date(day, pattern, locale=self.locale)
 
     def moment(self, value: datetime | str | None) -> str:
         """A moment in this language's time zone, with the zone shown so nobody guesses."""

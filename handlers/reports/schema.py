@@ -76,15 +76,23 @@ class PackagingStatus(StrEnum):
 
 
 class _Strict(BaseModel):
-    """Unknown keys are refused: a misspelt field must not be silently ignored."""
+    """Unknown keys are refused: a misspelt field must not be silently ignored.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Attribute docstrings become the JSON Schema's descriptions (docs/visit-report.schema.json).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class AqlLimits(_Strict):
-    critical: Decimal = Field(Decimal("0"), description="AQL for critical defects (0: none accepted)")
-    major: Decimal = Field(Decimal("2.5"), description="AQL for major defects")
-    minor: Decimal = Field(Decimal("4.0"), description="AQL for minor defects")
+    """Acceptance quality limits for this order (ISO 2859-1, per severity)."""
+
+    critical: Decimal = Decimal("0")
+    """AQL for critical defects; 0 accepts none."""
+    major: Decimal = Decimal("2.5")
+    """AQL for major defects: 0 or a standard value from 0.065 to 10."""
+    minor: Decimal = Decimal("4.0")
+    """AQL for minor defects: 0 or a standard value from 0.065 to 10."""
 
     def for_severity(self, severity: Severity) -> Decimal:
         return getattr(self, severity.value)
@@ -92,46 +100,72 @@ class AqlLimits(_Strict):
 
 class Product(_Strict):
     name: ShortText
+    """Product name as on the purchase order."""
     name_zh: ShortText | None = None
+    """Chinese product name, shown to the factory."""
     item_number: ShortText | None = None
+    """The buyer's item or style number."""
 
 
 class Order(_Strict):
-    reference: OrderReference = Field(description="The buyer's purchase-order number, e.g. PO-2026-0142")
-    factory: ShortText = Field(description="Factory id as configured in followup.toml [[factories]]")
+    reference: OrderReference
+    """The buyer's purchase-order number, e.g. PO-2026-0142."""
+    factory: ShortText
+    """Factory id as configured in followup.toml [[factories]]."""
     buyer: ShortText | None = None
+    """The buyer's company name, printed on the notice."""
     product: Product
-    quantity: PositiveCount = Field(description="Ordered quantity, in units")
-    final_inspection: date = Field(description="Planned final (pre-shipment) inspection date")
-    ex_factory: date = Field(description="Ex-factory date agreed with the factory")
+    quantity: PositiveCount
+    """Ordered quantity, in units (sets, pieces: what the order counts)."""
+    final_inspection: date
+    """Planned final (pre-shipment) inspection date."""
+    ex_factory: date
+    """Ex-factory date agreed with the factory."""
     aql: AqlLimits = Field(default_factory=AqlLimits)
+    """AQL per severity; defaults 0 / 2.5 / 4.0."""
     inspection_level: Literal["I", "II", "III"] = "II"
+    """General inspection level for the sample size."""
 
 
 class Visit(_Strict):
     date: date
+    """Date of the visit, in the factory's time zone."""
     type: VisitType = VisitType.DURING_PRODUCTION
+    """initial_production_check, during_production or re_check."""
     inspector: ShortText
-    sample_drawn: bool = Field(True, description="Whether a random sample was drawn and judged by AQL")
-    lot_size: PositiveCount | None = Field(
-        None, description="Units offered for sampling; defaults to the counted complete units"
-    )
+    """The inspector's name."""
+    sample_drawn: bool = True
+    """Whether a random sample was drawn and is to be judged by AQL."""
+    lot_size: PositiveCount | None = None
+    """Units offered for sampling; defaults to the counted complete units."""
 
 
 class Progress(_Strict):
-    reported_complete: Count = Field(description="Units the factory says are complete")
-    counted_complete: Count = Field(description="Units the inspector counted complete")
+    reported_complete: Count
+    """Units the factory says are complete."""
+    counted_complete: Count
+    """Units the inspector counted complete (the verified figure)."""
     in_progress: Count = 0
+    """Units the inspector saw in production."""
     not_started: Count = 0
-    daily_output: Count = Field(description="Units per working day observed on the line")
+    """Units not yet started."""
+    daily_output: Count
+    """Units per working day observed on the line; 0 when production has stalled."""
 
 
 class Instruction(_Strict):
-    kind: ShortText = Field(description="A key from `followup notice kinds`")
+    """A corrective instruction the inspector proposes; the buyer decides on it."""
+
+    kind: ShortText
+    """A key from `followup notice kinds`, e.g. rework, sort_100, correct_shipping_marks."""
     params: dict[str, Any] = Field(default_factory=dict)
-    note: Text | None = Field(None, description="Free text, shown in the language it is written in")
-    note_zh: Text | None = Field(None, description="The inspector's Chinese version of the note")
+    """The kind's parameters, e.g. {quantity: 9} or {correct_text: "..."}."""
+    note: Text | None = None
+    """Free text, shown in the language it is written in and labelled as such."""
+    note_zh: Text | None = None
+    """The inspector's own Chinese version of the note, used on the Chinese side."""
     due: date
+    """When the factory must have done it."""
 
     @field_validator("params")
     @classmethod
@@ -141,34 +175,49 @@ class Instruction(_Strict):
 
 
 class Material(_Strict):
+    """A material or component, and whether it is physically at the factory."""
+
     name: ShortText
     name_zh: ShortText | None = None
     status: MaterialStatus
-    approved: ShortText | None = Field(None, description="What the spec or approved sample calls for")
-    substitute: ShortText | None = Field(None, description="What is used instead (status substituted)")
+    """on_site, partial, missing or substituted."""
+    approved: ShortText | None = None
+    """What the specification or approved sample calls for."""
+    substitute: ShortText | None = None
+    """What is used instead; required when the status is substituted."""
     note: Text | None = None
     note_zh: Text | None = None
     photos: list[PhotoName] = Field(default_factory=list, max_length=20)
+    """Photo files, relative to the report (or inside the .zip bundle)."""
     instruction: Instruction | None = None
 
 
 class Finding(_Strict):
+    """An early quality signal: a defect, a wrong marking, a substitution, a variation."""
+
     category: FindingCategory
     severity: Severity
+    """critical, major or minor (CR / MA / MI)."""
     description: Text
     description_zh: Text | None = None
+    """The inspector's Chinese version of the description."""
     units_checked: PositiveCount
     units_affected: PositiveCount
-    in_sample: bool = Field(True, description="Counted toward the AQL judgement of the sample")
-    systematic: bool | None = Field(None, description="The inspector's judgement, if any")
-    reference: ShortText | None = Field(None, description="Spec clause or approved-sample reference")
+    in_sample: bool = True
+    """Counted toward the AQL judgement of the random sample."""
+    systematic: bool | None = None
+    """The inspector's judgement: true systematic, false isolated, absent: let the bot judge."""
+    reference: ShortText | None = None
+    """Specification clause or approved-sample reference it deviates from."""
     photos: list[PhotoName] = Field(default_factory=list, max_length=20)
+    """Photo files, relative to the report (or inside the .zip bundle)."""
     instruction: Instruction | None = None
 
 
 class PackagingCheck(_Strict):
     item: PackagingItem
     status: PackagingStatus
+    """ok, wrong, missing or not_checked; wrong and missing need a note."""
     note: Text | None = None
     note_zh: Text | None = None
     photos: list[PhotoName] = Field(default_factory=list, max_length=20)
@@ -177,6 +226,7 @@ class PackagingCheck(_Strict):
 
 class Packaging(_Strict):
     materials_on_site: bool
+    """Whether the packaging materials (cartons, boxes, labels) are at the factory."""
     checks: list[PackagingCheck] = Field(default_factory=list, max_length=50)
 
 
@@ -186,10 +236,12 @@ class VisitReport(_Strict):
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
+        use_attribute_docstrings=True,
         json_schema_extra={"$id": "https://followup.example/visit-report.schema.json"},
     )
 
     version: Literal[1] = 1
+    """Schema version of this report."""
     order: Order
     visit: Visit
     progress: Progress

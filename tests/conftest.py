@@ -1,0 +1,95 @@
+"""Shared fixtures: the committed example config and report, copied into a temp folder,
+a real SQLite file there, a fake clock, and the console platform recording its output."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.app import App, build_app
+from bot.config import Config, Storage, load_config
+from handlers.commands import Actor
+from handlers.model import Person, Platform, Role
+from handlers.reports.reader import read_report
+from tests.fakes import FakeClock, RecordingConsole, Transcript
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_CONFIG = ROOT / "examples" / "followup.toml"
+EXAMPLE_VISIT = ROOT / "examples" / "visit-PO-2026-0142"
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    loaded = load_config(EXAMPLE_CONFIG)
+    return loaded.model_copy(update={"storage": Storage(url=f"sqlite:///{tmp_path / 'db' / 'followup.sqlite3'}")})
+
+
+@pytest.fixture
+def visit_dir(tmp_path: Path) -> Path:
+    """A private copy of the example visit, free to be changed by a test."""
+    target = tmp_path / "visit"
+    shutil.copytree(EXAMPLE_VISIT, target)
+    return target
+
+
+@pytest.fixture
+def example_data() -> dict:
+    """The example report as plain data, for tests that change one field."""
+    return yaml.safe_load((EXAMPLE_VISIT / "report.yaml").read_text(encoding="utf-8"))
+
+
+def write_report(directory: Path, data: dict, name: str = "report.yaml") -> Path:
+    path = directory / name
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def changed(data: dict, path: str, value) -> dict:
+    """A deep copy of `data` with the field at a dotted path ("findings.0.units_affected") set."""
+    result = copy.deepcopy(data)
+    *parents, last = path.split(".")
+    node = result
+    for part in parents:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    if isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value
+    return result
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def transcript() -> Transcript:
+    return Transcript()
+
+
+@pytest.fixture
+async def app(config: Config, clock: FakeClock, transcript: Transcript) -> AsyncIterator[App]:
+    built = await build_app(config, clock, RecordingConsole(transcript))
+    yield built
+    await built.close()
+
+
+def person(config: Config, role: Role) -> Person:
+    return next(p for p in config.people if p.role is role)
+
+
+def actor(config: Config, role: Role, platform: Platform = Platform.CONSOLE) -> Actor:
+    return Actor(person(config, role), platform)
+
+
+def example_report(config: Config):
+    """The example report, checked, with its photo hashes: ready for PostVisit."""
+    with read_report(EXAMPLE_VISIT / "report.yaml", [f.id for f in config.factories]) as checked:
+        assert checked.ok, checked.problems
+        return checked.report, {name: photo.sha256 for name, photo in checked.photos.items()}
