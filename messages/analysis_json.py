@@ -9,6 +9,7 @@ from handlers.analysis.analyze import Analysis
 from handlers.reports.schema import VisitReport
 from messages import wording
 from messages.i18n import Language
+from messages.reasons import reason_text
 
 ENGLISH = Language("en")
 
@@ -24,13 +25,13 @@ def analysis_json(report: VisitReport, analysis: Analysis) -> dict:
                   "inspector": report.visit.inspector},
         "status": analysis.status.value,
         "progress": asdict(analysis.progress),
-        "schedule": _schedule(analysis),
+        "schedule": _schedule(report, analysis),
         "packaging": asdict(analysis.packaging),
         "materials": [_material(i, m) for i, m in analysis.materials],
         "quality": _quality(report, analysis),
         "options": [
             {"option": option.value, "text": wording.word(ENGLISH, "option", option.value),
-             "reasons": _coded("risk", reasons)}
+             "reasons": _reasons(report, analysis, reasons)}
             for option, reasons in analysis.options
         ],
     }
@@ -40,7 +41,11 @@ def _coded(table: str, codes) -> list[dict]:
     return [{"code": code, "text": wording.word(ENGLISH, table, code)} for code in codes]
 
 
-def _schedule(analysis: Analysis) -> dict:
+def _reasons(report: VisitReport, analysis: Analysis, codes) -> list[dict]:
+    return [{"code": code, "text": reason_text(ENGLISH, code, report, analysis)} for code in codes]
+
+
+def _schedule(report: VisitReport, analysis: Analysis) -> dict:
     s = analysis.schedule
     return {
         "daily_output": s.daily_output,
@@ -51,7 +56,7 @@ def _schedule(analysis: Analysis) -> dict:
         "ex_factory": s.ex_factory.isoformat(),
         "slack_days": s.slack_days,
         "status": analysis.status.value,
-        "status_reasons": _coded("risk", analysis.status_reasons),
+        "status_reasons": _reasons(report, analysis, analysis.status_reasons),
     }
 
 

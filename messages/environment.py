@@ -17,6 +17,7 @@ from messages import wording
 from messages.i18n import CHINESE, Language
 from messages.instructions import free_text
 from messages.instructions import wording as instruction_wording
+from messages.reasons import reason_text
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 SURFACES = ("console", "text", "html")
@@ -47,6 +48,7 @@ def environment(surface: str, locale: str, timezone: str = "UTC", colour: bool =
         instruction_text=lambda kind, params: instruction_wording(language, kind, params),
         zh_instruction_text=lambda kind, params: instruction_wording(chinese, kind, params),
         free_text=lambda text, text_zh=None: free_text(language, text, text_zh),
+        reason=lambda code, report, analysis: reason_text(language, code, report, analysis),
     )
     env.filters.update(
         date=language.date,

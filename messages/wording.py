@@ -64,19 +64,6 @@ STATUS = {
     "late": N_("Late"),
 }
 
-RISK_REASON = {
-    "no_output": N_("no daily output observed, so completion cannot be projected"),
-    "late": N_("projected completion is after the final inspection"),
-    "little_slack": N_("little time left before the final inspection"),
-    "progress_gap": N_("the factory's reported progress is well ahead of the verified count"),
-    "quality_fail": N_("the sample fails the AQL"),
-    "packaging_materials": N_("packaging materials are not on site"),
-    "materials": N_("materials are missing or substituted"),
-    "misses_ex_factory": N_("completion leaves no time to inspect before ex-factory"),
-    "systematic": N_("some findings look systematic"),
-    "instructions_proposed": N_("the inspector proposed corrective instructions"),
-}
-
 OPTION = {
     "adjust_final_inspection": N_("Adjust the final-inspection date"),
     "revise_freight_booking": N_("Revise the freight booking"),
@@ -133,7 +120,6 @@ TABLES = {
     "packaging_item": PACKAGING_ITEM,
     "packaging_status": PACKAGING_STATUS,
     "status": STATUS,
-    "risk": RISK_REASON,
     "option": OPTION,
     "systematic": SYSTEMATIC_REASON,
     "instruction_state": INSTRUCTION_STATE,

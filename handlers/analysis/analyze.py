@@ -125,16 +125,18 @@ def _options(
     report: VisitReport, schedule: Schedule, reasons: tuple[str, ...], quality: Quality
 ) -> tuple[tuple[Option, tuple[str, ...]], ...]:
     """The buyer's options that apply, each with the reasons that make it apply."""
-    timing = tuple(r for r in reasons if r in ("no_output", "late", "little_slack"))
-    factory_issues = tuple(r for r in reasons if r in ("progress_gap", "no_output", "late", "materials"))
-    proposed = any(
-        item.instruction for item in (*report.findings, *report.materials, *report.packaging.checks)
-    )
+
+    def having(*codes: str) -> tuple[str, ...]:
+        return tuple(r for r in reasons if r in codes)
+
+    timing = having("no_output", "late", "little_slack")
+    systematic = ("systematic",) if quality.systematic else ()
+    proposed = ("instructions_proposed",) if report.proposed_instructions() else ()
     candidates = (
         (Option.ADJUST_FINAL_INSPECTION, timing),
         (Option.REVISE_FREIGHT_BOOKING, ("misses_ex_factory",) if timing and schedule.misses_ex_factory else ()),
-        (Option.ESCALATE_WITH_FACTORY, factory_issues),
-        (Option.ADDITIONAL_CHECK, reasons + (("systematic",) if quality.systematic else ())),
-        (Option.WRITTEN_CORRECTIVE_REQUIREMENTS, ("instructions_proposed",) if proposed else ()),
+        (Option.ESCALATE_WITH_FACTORY, having("progress_gap", "no_output", "late", "materials")),
+        (Option.ADDITIONAL_CHECK, having("quality_fail", "packaging_materials") + systematic),
+        (Option.WRITTEN_CORRECTIVE_REQUIREMENTS, proposed),
     )
     return tuple((option, why) for option, why in candidates if why)

@@ -1,0 +1,99 @@
+"""Why an order needs attention, in words with its figures: "a 17.0-point gap" tells a
+buyer more than "progress gap", and the figure is what they forward to the factory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from handlers.analysis.analyze import Analysis
+from handlers.catalog import N_, Nn_
+from handlers.reports.schema import MaterialStatus, VisitReport
+from messages import wording
+from messages.i18n import Language
+
+LATE = Nn_(
+    "projected completion %(projected)s is %(num)s day after the final inspection on %(final)s",
+    "projected completion %(projected)s is %(num)s days after the final inspection on %(final)s",
+)
+SYSTEMATIC = Nn_("%(findings)s looks systematic", "%(findings)s look systematic")
+LITTLE_SLACK = Nn_(
+    "only %(num)s day between projected completion (%(projected)s) and the final inspection",
+    "only %(num)s days between projected completion (%(projected)s) and the final inspection",
+)
+TEXTS = {
+    "no_output": N_("no daily output observed and %(remaining)s units still to make"),
+    "progress_gap": N_("the factory reports %(reported)s %%, the inspector counted %(verified)s %%: "
+                       "a gap of %(gap)s points"),
+    "quality_fail": N_("the sample fails the AQL: %(results)s"),
+    "packaging_materials": N_("packaging materials are not on site at %(pct)s %% complete (rule: %(threshold)s %%)"),
+    "materials": N_("materials not on site: %(items)s"),
+    "misses_ex_factory": N_("completion on %(projected)s leaves no time to inspect before ex-factory on %(ex_factory)s"),
+    "instructions_proposed": N_("the inspector proposed %(count)s corrective instructions"),
+}
+FAILED_RESULT = N_("%(severity)s found %(found)s, accept %(accept)s")
+
+
+def reason_text(language: Language, code: str, report: VisitReport, analysis: Analysis) -> str:
+    return _BUILDERS[code](language, report, analysis)
+
+
+def _days(plural: tuple[str, str]):
+    def build(language: Language, report: VisitReport, analysis: Analysis) -> str:
+        schedule = analysis.schedule
+        days = abs(schedule.slack_days)
+        return language.ngettext(*plural, days) % {
+            "num": days,
+            "projected": language.date(schedule.projected_completion),
+            "final": language.date(schedule.final_inspection),
+        }
+
+    return build
+
+
+def _text(code: str, params: Callable[[Language, VisitReport, Analysis], dict]):
+    def build(language: Language, report: VisitReport, analysis: Analysis) -> str:
+        return language.gettext(TEXTS[code]) % params(language, report, analysis)
+    return build
+
+
+def _failed(language: Language, report: VisitReport, analysis: Analysis) -> dict:
+    failed = [r for r in analysis.quality.by_severity if r.result == "fail"]
+    results = language.separator.join(
+        language.gettext(FAILED_RESULT) % {"severity": wording.word(language, "severity", r.severity),
+                                           "found": r.found, "accept": r.accept}
+        for r in failed
+    )
+    return {"results": results}
+
+
+def _materials(language: Language, report: VisitReport, analysis: Analysis) -> dict:
+    items = [
+        _name(language, m) + language.parenthesised(wording.word(language, "material_status", m.status))
+        for _, m in analysis.materials
+        if m.status in (MaterialStatus.MISSING, MaterialStatus.SUBSTITUTED)
+    ]
+    return {"items": language.separator.join(items)}
+
+
+def _name(language: Language, material) -> str:
+    return (material.name_zh or material.name) if language.is_chinese else material.name
+
+
+_BUILDERS = {
+    "late": _days(LATE),
+    "little_slack": _days(LITTLE_SLACK),
+    "no_output": _text("no_output", lambda lang, r, a: {"remaining": lang.number(a.schedule.remaining)}),
+    "progress_gap": _text("progress_gap", lambda lang, r, a: {
+        "reported": lang.number(a.progress.reported_pct, 1), "verified": lang.number(a.progress.verified_pct, 1),
+        "gap": lang.number(a.progress.gap_pts, 1)}),
+    "quality_fail": _text("quality_fail", _failed),
+    "packaging_materials": _text("packaging_materials", lambda lang, r, a: {
+        "pct": lang.number(a.progress.verified_pct, 1), "threshold": lang.number(a.packaging.threshold_pct)}),
+    "materials": _text("materials", _materials),
+    "misses_ex_factory": _text("misses_ex_factory", lambda lang, r, a: {
+        "projected": lang.date(a.schedule.projected_completion), "ex_factory": lang.date(a.schedule.ex_factory)}),
+    "systematic": lambda lang, r, a: lang.ngettext(*SYSTEMATIC, len(a.quality.systematic)) % {
+        "findings": ", ".join(f"F{s.finding + 1}" for s in a.quality.systematic)},
+    "instructions_proposed": _text("instructions_proposed", lambda lang, r, a: {
+        "count": len(r.proposed_instructions())}),
+}
