@@ -1,0 +1,55 @@
+"""`followup console`: a person plays each part at the keyboard, tapping buttons by number."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from bot.cli import main
+from tests.conftest import EXAMPLE_CONFIG, EXAMPLE_VISIT
+
+
+def console_config(tmp_path: Path) -> Path:
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
+        'url = "sqlite:///followup.sqlite3"', f'url = "sqlite:///{tmp_path / "console.sqlite3"}"'
+    )
+    path = tmp_path / "followup.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_person_posts_a_visit_taps_buttons_and_asks_for_status(tmp_path: Path) -> None:
+    keys = "\n".join([
+        "help",
+        f"post {EXAMPLE_VISIT / 'report.yaml'}",
+        "1",            # the buyer approves F1
+        "1",            # and taps the same (now stale) button again
+        "as factory",
+        "4",            # the factory tries to approve F2
+        "PO-2026-0142 进度",
+        "as buyer",
+        "6",            # reject F2: no reason asked
+        "what's up?",
+        "quit",
+    ]) + "\n"
+    result = CliRunner().invoke(main, ["console", "--config", str(console_config(tmp_path))], input=keys)
+
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "post PATH" in out                                   # help
+    assert "Visit for PO-2026-0142 posted with 7 proposed instruction(s)." in out
+    assert "bot to Anna Schmidt: Approved." in out
+    assert "bot to Anna Schmidt: Already approved by Anna Schmidt" in out
+    assert "bot to Li Wei: 抱歉，您的角色（工厂联系人）无权执行此操作。" in out
+    assert "状态：有风险" in out
+    assert "bot to Anna Schmidt: Rejected." in out
+    assert "(not understood; type help)" in out
+
+
+def test_the_console_keeps_its_data_between_sessions(tmp_path: Path) -> None:
+    config = console_config(tmp_path)
+    runner = CliRunner()
+    runner.invoke(main, ["console", "--config", str(config)], input=f"post {EXAMPLE_VISIT / 'report.yaml'}\nquit\n")
+    again = runner.invoke(main, ["console", "--config", str(config)], input="/orders\nquit\n")
+    assert "1. PO-2026-0142" in again.output
