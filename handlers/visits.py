@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from handlers.commands import PostVisit
 from handlers.context import Context
 from handlers.results import Refused, Reply
@@ -11,6 +14,9 @@ async def post_visit(command: PostVisit, ctx: Context) -> Reply:
     report = command.report
     if report.order.factory not in ctx.settings.factories:
         raise Refused("unknown_factory", factory=report.order.factory)
+    key = _fingerprint(command)
+    if (earlier := await ctx.uow.updates.result_of(key)) is not None:
+        return Reply("visit_already_posted", earlier)
     visit = await ctx.uow.visits.add(report, command.photos, ctx.decision())
     await ctx.audit("visit", visit.id, "post", None, {"order": visit.order_reference})
     instruction_ids = {}
@@ -25,10 +31,17 @@ async def post_visit(command: PostVisit, ctx: Context) -> Reply:
         payload = {"visit_id": visit.id, "source": source, "instruction_id": instruction_ids.get(source)}
         messages += ctx.settings.routing.to_buyer("finding", payload)
     await ctx.enqueue(messages)
-    return Reply(
-        "visit_posted",
-        {"visit_id": visit.id, "order": visit.order_reference, "instructions": len(instruction_ids)},
+    params = {"visit_id": visit.id, "order": visit.order_reference, "instructions": len(instruction_ids)}
+    await ctx.uow.updates.remember(key, params, ctx.now)
+    return Reply("visit_posted", params)
+
+
+def _fingerprint(command: PostVisit) -> str:
+    """The same report with the same photos, sent twice (a resend, a retried upload), is one visit."""
+    content = json.dumps(
+        {"report": command.report.model_dump(mode="json"), "photos": command.photos}, sort_keys=True
     )
+    return "report:" + hashlib.sha256(content.encode()).hexdigest()
 
 
 def finding_sources(report) -> list[str]:

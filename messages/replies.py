@@ -11,6 +11,7 @@ from messages.i18n import Language
 
 TEMPLATES = {
     "visit_posted": N_("Visit for %(order)s posted with %(instructions)s proposed instruction(s)."),
+    "visit_already_posted": N_("This report was already posted for %(order)s; nothing was changed."),
     "instruction_approved": N_("Approved."),
     "instruction_edited": N_("Changed and approved."),
     "instruction_rejected": N_("Rejected."),

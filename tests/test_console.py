@@ -53,3 +53,13 @@ def test_the_console_keeps_its_data_between_sessions(tmp_path: Path) -> None:
     runner.invoke(main, ["console", "--config", str(config)], input=f"post {EXAMPLE_VISIT / 'report.yaml'}\nquit\n")
     again = runner.invoke(main, ["console", "--config", str(config)], input="/orders\nquit\n")
     assert "1. PO-2026-0142" in again.output
+
+
+def test_posting_the_same_report_twice_makes_one_visit(tmp_path: Path) -> None:
+    post = f"post {EXAMPLE_VISIT / 'report.yaml'}"
+    result = CliRunner().invoke(
+        main, ["console", "--config", str(console_config(tmp_path))], input=f"{post}\n{post}\n/orders\nquit\n"
+    )
+    assert "This report was already posted for PO-2026-0142; nothing was changed." in result.output
+    assert result.output.count("[F1] MA major") == 1
+    assert "2. PO-2026" not in result.output
