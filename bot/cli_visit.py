@@ -55,7 +55,7 @@ def analyze(report: Path, config_file: Path | None, as_json: bool) -> None:
     """Progress gap, projected completion, packaging rule, AQL results and the buyer's options."""
     config = load_or_exit(config_file)
     with read_report(report, [f.id for f in config.factories]) as checked:
-        _exit_on_errors(checked)
+        _exit_on_errors(checked, err=True)  # stdout carries only the analysis (one JSON object)
     parsed = checked.report
     factory = config.factory(parsed.order.factory)
     analysis = analyse_report(parsed, factory, config.analysis)
@@ -82,7 +82,7 @@ async def _post(config: Config, report: Path, actor_name: str | None) -> None:
     app = await build_app(config, SystemClock(), ConsoleAdapter(colour=_colour()))
     try:
         with read_report(report, [f.id for f in config.factories]) as checked:
-            _exit_on_errors(checked)
+            _exit_on_errors(checked, err=True)
             photos = {name: photo.sha256 for name, photo in checked.photos.items()}
             for photo in checked.photos.values():
                 app.media.put(photo.path, photo.sha256, photo.format)
@@ -110,8 +110,8 @@ def schema() -> None:
     click.echo(json.dumps(VisitReport.model_json_schema(), ensure_ascii=False, indent=2))
 
 
-def _exit_on_errors(checked: CheckedReport) -> None:
-    echo_problems(checked.problems)
+def _exit_on_errors(checked: CheckedReport, err: bool = False) -> None:
+    echo_problems(checked.problems, err=err)
     if not checked.ok:
         count = sum(1 for p in checked.problems if p.level == "error")
         click.echo(f"{checked.name}: refused, {count} problem(s); nothing was stored.", err=True)

@@ -82,6 +82,7 @@ def _quality(report: VisitReport, analysis: Analysis) -> dict:
         result[r.severity.value] = {
             "aql": float(r.aql),
             "code_letter": r.code_letter,
+            "plan_letter": r.plan_letter,
             "sample_size": r.sample_size,
             "accept": r.accept,
             "reject": r.reject,

@@ -101,7 +101,8 @@ def _risk_reasons(
     materials: tuple[tuple[int, Material], ...],
     thresholds: Thresholds,
 ) -> tuple[str, ...]:
-    """Why the order needs attention, most serious first; empty when on track."""
+    """Why the order needs attention, most serious first. Missing or substituted materials
+    are reported without making the order at risk by themselves (the spec's rule)."""
     checks = (
         ("no_output", schedule.projected_completion is None),
         ("late", schedule.slack_days is not None and schedule.slack_days < 0),

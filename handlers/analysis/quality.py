@@ -22,7 +22,8 @@ _PROCESS_CATEGORIES = (FindingCategory.LABELLING, FindingCategory.MATERIAL_SUBST
 class SeverityResult:
     severity: Severity
     aql: Decimal
-    code_letter: str | None
+    code_letter: str | None  # Table 1's letter for the lot
+    plan_letter: str | None  # the letter whose plan applies after the table's arrows
     sample_size: int | None
     accept: int | None
     reject: int | None
@@ -61,11 +62,13 @@ def _judge_severity(report: VisitReport, severity: Severity, lot: int, judged: b
     aql = report.order.aql.for_severity(severity)
     found = sum(f.units_affected for f in report.findings if f.severity is severity and f.in_sample)
     if not judged:
-        return SeverityResult(severity, aql, None, None, None, None, found, "not_judged")
+        return SeverityResult(severity, aql, None, None, None, None, None, found, "not_judged")
     plan = sampling_plan(lot, aql, report.order.inspection_level)
     sample = min(plan.sample_size, lot)
     result = "pass" if found <= plan.accept else "fail"
-    return SeverityResult(severity, aql, plan.plan_letter, sample, plan.accept, plan.reject, found, result)
+    return SeverityResult(
+        severity, aql, plan.code_letter, plan.plan_letter, sample, plan.accept, plan.reject, found, result
+    )
 
 
 def _systematic(findings: list[Finding], thresholds: Thresholds) -> tuple[Systematic, ...]:
