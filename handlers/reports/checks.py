@@ -51,6 +51,11 @@ class Parts:
                     yield f"packaging.checks.{i}", check.instruction
 
 
+def known(item: object | None, *fields: str) -> bool:
+    """Whether `item` exists and each field passed its own validation (see reader._salvaged)."""
+    return item is not None and all(name in item.__dict__ for name in fields)
+
+
 def cross_checks(parts: Parts, factory_ids: Iterable[str]) -> list[Problem]:
     return [
         *_order_checks(parts, set(factory_ids)),
@@ -65,12 +70,10 @@ def cross_checks(parts: Parts, factory_ids: Iterable[str]) -> list[Problem]:
 
 def _order_checks(parts: Parts, factory_ids: set[str]) -> Iterator[Problem]:
     order = parts.order
-    if order is None:
-        return
-    if order.factory not in factory_ids:
-        known = ", ".join(sorted(factory_ids)) or "none"
-        yield Problem("order.factory", f"unknown factory {order.factory!r}; configured factories: {known}")
-    for severity in Severity:
+    if known(order, "factory") and order.factory not in factory_ids:
+        configured = ", ".join(sorted(factory_ids)) or "none"
+        yield Problem("order.factory", f"unknown factory {order.factory!r}; configured factories: {configured}")
+    for severity in Severity if known(order, "aql") else ():
         try:
             parse_aql(order.aql.for_severity(severity))
         except AqlError as exc:
@@ -79,14 +82,12 @@ def _order_checks(parts: Parts, factory_ids: set[str]) -> Iterator[Problem]:
 
 def _date_checks(parts: Parts) -> Iterator[Problem]:
     order, visit = parts.order, parts.visit
-    if order is None:
-        return
-    if order.ex_factory < order.final_inspection:
+    if known(order, "ex_factory", "final_inspection") and order.ex_factory < order.final_inspection:
         yield Problem(
             "order.ex_factory",
             f"ex-factory date {order.ex_factory} is before the final inspection {order.final_inspection}",
         )
-    if visit is not None and order.final_inspection < visit.date:
+    if known(order, "final_inspection") and known(visit, "date") and order.final_inspection < visit.date:
         yield Problem(
             "order.final_inspection",
             f"final inspection {order.final_inspection} is before the visit date {visit.date}",
@@ -95,14 +96,15 @@ def _date_checks(parts: Parts) -> Iterator[Problem]:
 
 def _progress_checks(parts: Parts) -> Iterator[Problem]:
     order, progress, visit = parts.order, parts.progress, parts.visit
-    if order is None or progress is None:
+    if not known(order, "quantity") or progress is None:
         return
     ordered = order.quantity
     for name in ("reported_complete", "counted_complete"):
-        value = getattr(progress, name)
-        if value > ordered:
+        if known(progress, name) and (value := getattr(progress, name)) > ordered:
             label = name.replace("_", " ")
             yield Problem(f"progress.{name}", f"{label} {value:,} exceeds the ordered quantity {ordered:,}")
+    if not known(progress, "counted_complete", "in_progress", "not_started"):
+        return
     accounted = progress.counted_complete + progress.in_progress + progress.not_started
     if accounted > ordered:
         yield Problem(
@@ -116,13 +118,15 @@ def _progress_checks(parts: Parts) -> Iterator[Problem]:
             f"{ordered - accounted:,} units are unaccounted for",
             Level.WARNING,
         )
-    if visit is not None and visit.lot_size is not None and visit.lot_size > ordered:
+    if known(visit, "lot_size") and visit.lot_size is not None and visit.lot_size > ordered:
         yield Problem("visit.lot_size", f"lot size {visit.lot_size:,} exceeds the ordered quantity {ordered:,}")
 
 
 def _finding_checks(parts: Parts) -> Iterator[Problem]:
-    ordered = parts.order.quantity if parts.order else None
+    ordered = parts.order.quantity if known(parts.order, "quantity") else None
     for i, finding in parts.findings:
+        if not known(finding, "units_affected", "units_checked"):
+            continue
         if finding.units_affected > finding.units_checked:
             yield Problem(
                 f"findings.{i}.units_affected",
@@ -137,12 +141,12 @@ def _finding_checks(parts: Parts) -> Iterator[Problem]:
 
 def _material_checks(parts: Parts) -> Iterator[Problem]:
     for i, material in parts.materials:
-        if material.status is MaterialStatus.SUBSTITUTED and not material.substitute:
+        if known(material, "status") and material.status is MaterialStatus.SUBSTITUTED and not material.substitute:
             yield Problem(f"materials.{i}.substitute", "say what is used instead of the approved material")
 
 
 def _packaging_checks(parts: Parts) -> Iterator[Problem]:
-    if parts.packaging is None:
+    if not known(parts.packaging, "checks"):
         return
     for i, check in enumerate(parts.packaging.checks):
         if check.status in (PackagingStatus.WRONG, PackagingStatus.MISSING) and not check.note:
@@ -159,9 +163,9 @@ def _instruction_checks(parts: Parts) -> Iterator[Problem]:
         else:
             for name, message in catalog.check_params(kind, instruction.params).items():
                 yield Problem(join_path(path, "params", name), message)
-        if visit is not None and instruction.due < visit.date:
+        if known(visit, "date") and instruction.due < visit.date:
             yield Problem(f"{path}.due", f"due date {instruction.due} is before the visit date {visit.date}")
-        elif order is not None and instruction.due > order.ex_factory:
+        elif known(order, "ex_factory") and instruction.due > order.ex_factory:
             yield Problem(
                 f"{path}.due",
                 f"due date {instruction.due} is after the ex-factory date {order.ex_factory}",

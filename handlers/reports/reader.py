@@ -11,14 +11,15 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from handlers.reports.bundle import BundleLimits, open_report_source
-from handlers.reports.checks import Parts, cross_checks
+from handlers.reports.checks import Parts, cross_checks, known
 from handlers.reports.photos import Photo, PhotoLimits, inspect_photo
 from handlers.reports.problems import Problem, errors, from_validation_error
 from handlers.reports.schema import Finding, Material, Order, Packaging, Progress, Visit, VisitReport
@@ -62,7 +63,7 @@ def read_report(
         if raw is not None:
             report, shape_problems = _validate(raw)
             parts = _valid_parts(raw) if report is None else _parts_of(report)
-            visit_date = parts.visit.date if parts.visit else None
+            visit_date = parts.visit.date if known(parts.visit, "date") else None
             photos, photo_problems = _check_photos(raw, source.base_dir, visit_date, photo_limits)
             problems += shape_problems + cross_checks(parts, factory_ids) + photo_problems
         yield CheckedReport(path.name, report, photos, problems)
@@ -74,7 +75,7 @@ def _load(path: Path) -> tuple[dict | None, list[Problem]]:
     except UnicodeDecodeError:
         return None, [Problem(path.name, "not UTF-8 text")]
     try:
-        raw = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        raw = json.loads(text) if path.suffix.lower() == ".json" else yaml.load(text, Loader=_TextDatesLoader)
     except json.JSONDecodeError as exc:
         return None, [Problem(path.name, f"not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}")]
     except yaml.YAMLError as exc:
@@ -82,6 +83,17 @@ def _load(path: Path) -> tuple[dict | None, list[Problem]]:
     if not isinstance(raw, dict):
         return None, [Problem(path.name, f"the report must be a mapping of sections, got {type(raw).__name__}")]
     return raw, []
+
+
+class _TextDatesLoader(yaml.SafeLoader):
+    """Leaves dates as text, as in JSON: pydantic then refuses 2026-11-31 with the field's
+    path instead of PyYAML failing on the whole file without saying where."""
+
+
+_TextDatesLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def _yaml_message(exc: yaml.YAMLError) -> str:
@@ -109,21 +121,39 @@ def _parts_of(report: VisitReport) -> Parts:
 
 
 def _valid_parts(raw: dict) -> Parts:
-    """The sections and list items that are valid on their own, for cross-field rules."""
-    parts = Parts(**{name: _valid(model, raw.get(name)) for name, model in _SECTIONS.items()})
+    """Every field that is valid on its own, so cross-field rules can still speak about it
+    when a neighbouring field is broken."""
+    parts = Parts(**{name: _salvaged(model, raw.get(name)) for name, model in _SECTIONS.items()})
     for name, model in _LIST_SECTIONS.items():
         items = raw.get(name)
         if isinstance(items, list):
-            valid = ((i, _valid(model, item)) for i, item in enumerate(items))
-            setattr(parts, name, [(i, item) for i, item in valid if item is not None])
+            salvaged = ((i, _salvaged(model, item)) for i, item in enumerate(items))
+            setattr(parts, name, [(i, item) for i, item in salvaged if item is not None])
     return parts
 
 
-def _valid(model: type[BaseModel], value: Any) -> Any:
+def _salvaged(model: type[BaseModel], value: Any) -> BaseModel | None:
+    """The model from `value`, leaving out fields that are invalid (see `checks.known`)."""
+    if not isinstance(value, dict):
+        return None
     try:
         return model.model_validate(value)
     except ValidationError:
-        return None
+        pass
+    valid = {}
+    for name in model.model_fields.keys() & value.keys():
+        try:
+            valid[name] = _field_adapter(model, name).validate_python(value[name])
+        except ValidationError:
+            continue
+    return model.model_construct(**valid)
+
+
+@cache
+def _field_adapter(model: type[BaseModel], name: str) -> TypeAdapter:
+    field = model.model_fields[name]
+    annotation = Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
+    return TypeAdapter(annotation)
 
 
 def _check_photos(
