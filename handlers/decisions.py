@@ -7,7 +7,7 @@ from handlers.commands import ApproveInstruction, EditInstruction, RejectInstruc
 from handlers.context import Context
 from handlers.lifecycle import Action
 from handlers.results import Refused, Reply
-from handlers.transitions import already, load_instruction, move, repeated
+from handlers.transitions import allowed, already, load_instruction, move, repeated
 
 
 async def approve(command: ApproveInstruction, ctx: Context) -> Reply:
@@ -20,6 +20,7 @@ async def reject(command: RejectInstruction, ctx: Context) -> Reply:
 
 async def edit(command: EditInstruction, ctx: Context) -> Reply:
     instruction = await load_instruction(ctx, command.instruction_id)
+    allowed(instruction, Action.EDIT)  # a sent instruction is refused as such, whatever the edit
     params = instruction.params if command.params is None else command.params
     problems = catalog.check_params(catalog.BY_KEY[instruction.kind], params)
     if problems:

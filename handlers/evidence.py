@@ -12,9 +12,11 @@ from handlers.transitions import already, load_instruction, move, repeated
 
 
 async def report_done(command: ReportDone, ctx: Context) -> Reply:
+    instruction = await load_instruction(ctx, command.instruction_id)
+    if repeated(instruction, Action.REPORT_DONE):
+        return already(instruction)
     if not command.photos:
         raise Refused("evidence_required")
-    instruction = await load_instruction(ctx, command.instruction_id)
     moved = await move(ctx, instruction, Action.REPORT_DONE, evidence=command.photos)
     await ctx.enqueue(ctx.settings.routing.to_buyer("done_reported", {"instruction_id": moved.id}))
     return Reply("done_reported", {"instruction_id": moved.id})
@@ -29,8 +31,10 @@ async def verify(command: VerifyInstruction, ctx: Context) -> Reply:
 
 
 async def reopen(command: ReopenInstruction, ctx: Context) -> Reply:
-    reason = required_text(command.reason, "reason")
     instruction = await load_instruction(ctx, command.instruction_id)
+    if repeated(instruction, Action.REOPEN):
+        return already(instruction)
+    reason = required_text(command.reason, "reason")
     moved = await move(ctx, instruction, Action.REOPEN, reason=reason)
     visit = await ctx.uow.visits.get(moved.visit_id)
     await ctx.enqueue(

@@ -42,6 +42,7 @@ REPEATED: dict[Action, S] = {
     Action.REJECT: S.REJECTED,
     Action.ACKNOWLEDGE: S.ACKNOWLEDGED,
     Action.DISPUTE: S.DISPUTED,
+    Action.REPORT_DONE: S.DONE,
     Action.VERIFY: S.VERIFIED,
     Action.REOPEN: S.REOPENED,
 }

@@ -6,7 +6,7 @@ import dataclasses
 
 from handlers.context import Context
 from handlers.lifecycle import Action, IllegalTransition, is_repeat, next_state
-from handlers.model import Instruction
+from handlers.model import Instruction, InstructionState
 from handlers.results import Refused, Reply
 
 
@@ -31,10 +31,10 @@ def already(instruction: Instruction) -> Reply:
     )
 
 
-async def move(ctx: Context, instruction: Instruction, action: Action, **changes) -> Instruction:
-    """Applies `action`, records who/when and the audit event; refuses illegal transitions."""
+def allowed(instruction: Instruction, action: Action) -> InstructionState:
+    """The state `action` leads to; refuses, saying who put it where it is, when it cannot."""
     try:
-        state = next_state(action, instruction.state)
+        return next_state(action, instruction.state)
     except IllegalTransition as exc:
         decided = instruction.decided
         raise Refused(
@@ -45,6 +45,11 @@ async def move(ctx: Context, instruction: Instruction, action: Action, **changes
             by=decided.by if decided else None,
             at=decided.at.isoformat() if decided else None,
         ) from None
+
+
+async def move(ctx: Context, instruction: Instruction, action: Action, **changes) -> Instruction:
+    """Applies `action`, records who/when and the audit event; refuses illegal transitions."""
+    state = allowed(instruction, action)
     moved = dataclasses.replace(instruction, state=state, decided=ctx.decision(), **changes)
     await ctx.uow.instructions.save(moved)
     await ctx.audit("instruction", instruction.id, action.value, _snapshot(instruction), _snapshot(moved))

@@ -40,6 +40,11 @@ TEMPLATES = {
     "instruction_reopened": N_("Reopened; the factory has been told why."),
 }
 
+# When nobody has decided yet there is no "who and when" to name.
+WITHOUT_WHO = {
+    "illegal_transition": N_("This instruction is %(state)s; it cannot be changed that way now."),
+}
+
 FIELDS = {"reason": N_("reason"), "note": N_("note")}
 
 
@@ -61,4 +66,7 @@ def reply_text(reply: Reply, language: Language) -> str:
     for name in ("due", "visit_date"):
         if params.get(name):
             params[name] = language.date(params[name])
-    return language.gettext(TEMPLATES[reply.code]) % params
+    template = TEMPLATES[reply.code]
+    if reply.code in WITHOUT_WHO and not params.get("by"):
+        template = WITHOUT_WHO[reply.code]
+    return language.gettext(template) % params

@@ -22,7 +22,15 @@ from handlers.reports.bundle import BundleLimits, open_report_source
 from handlers.reports.checks import Parts, cross_checks, known
 from handlers.reports.photos import Photo, PhotoLimits, inspect_photo
 from handlers.reports.problems import Problem, errors, from_validation_error
-from handlers.reports.schema import Finding, Material, Order, Packaging, Progress, Visit, VisitReport
+from handlers.reports.schema import (
+    Finding,
+    Material,
+    Order,
+    Packaging,
+    Progress,
+    Visit,
+    VisitReport,
+)
 
 _SECTIONS: dict[str, type[BaseModel]] = {
     "order": Order,
