@@ -56,13 +56,14 @@ def label_of(source: str) -> str:
 
 
 async def load_view(uow, settings: Settings, kind: str, payload: dict) -> View:
+    """Payloads name a notice, a visit (and maybe one of its items), or one instruction."""
     if "notice_id" in payload:
         notice = await uow.notices.get(payload["notice_id"])
         return await _visit_view(uow, settings, kind, notice.visit_id, notice=notice)
-    if "instruction_id" in payload and payload.get("instruction_id") is not None and "source" not in payload:
-        instruction = await uow.instructions.get(payload["instruction_id"])
-        return await _visit_view(uow, settings, kind, instruction.visit_id, only=instruction.source)
-    return await _visit_view(uow, settings, kind, payload["visit_id"], only=payload.get("source"))
+    if "visit_id" in payload:
+        return await _visit_view(uow, settings, kind, payload["visit_id"], only=payload.get("source"))
+    instruction = await uow.instructions.get(payload["instruction_id"])
+    return await _visit_view(uow, settings, kind, instruction.visit_id, only=instruction.source)
 
 
 async def _visit_view(uow, settings, kind, visit_id, only=None, notice=None) -> View:
