@@ -55,14 +55,14 @@ class ConsoleSession:
         if isinstance(intent, StatusOf):
             found = await order_status(self.app.store, self.app.settings, person, intent.reference)
             template, context = (
-                ("console/unknown_order.j2", {"u": found}) if isinstance(found, UnknownOrder)
-                else ("console/status.j2", {"s": found})
+                ("chat/unknown_order.j2", {"u": found}) if isinstance(found, UnknownOrder)
+                else ("chat/status.j2", {"s": found})
             )
         elif isinstance(intent, Portfolio):
             statuses = await portfolio(self.app.store, self.app.settings, person)
-            template, context = "console/portfolio.j2", {"statuses": statuses}
+            template, context = "chat/portfolio.j2", {"statuses": statuses}
         elif isinstance(intent, Help):
-            template, context = "console/help.j2", {}
+            template, context = "chat/help.j2", {}
         else:
             return False
         self.echo(render("console", template, language, self.colour, **context))

@@ -114,9 +114,9 @@ class _Script:
         async with self.app.store.unit_of_work() as uow:
             view = await load_view(uow, self.app.settings, "notice", {"notice_id": notice_id})
         out.mkdir(parents=True, exist_ok=True)
-        for form in ("html", "txt"):
-            path = out / f"{view.notice.number}.{form}"
-            path.write_text(render_notice(form, view) + "\n", encoding="utf-8")
+        for surface, suffix in (("html", "html"), ("text", "txt")):
+            path = out / f"{view.notice.number}.{suffix}"
+            path.write_text(render_notice(surface, view) + "\n", encoding="utf-8")
             self.narrate(f"notice written to {path}")
 
     async def acknowledge(self, notice_id: int) -> None:

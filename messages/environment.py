@@ -1,7 +1,9 @@
 """One jinja2 environment per (surface, locale): templates are shared, translations are not.
 
-Surfaces differ in escaping: `html` autoescapes; `console` and `text` are plain text
-with control characters removed from every value, so a report cannot drive the terminal.
+A surface is where text ends up. `telegram` and `html` autoescape every value (Telegram's
+HTML parse mode needs <, > and & escaped); `console` and `text` are plain text with control
+characters removed from every value, so a report cannot drive the terminal. The same
+chat templates serve the console and Telegram: only `style` differs (ANSI or <b>/<i>).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from functools import cache
 
 import click
 import jinja2
+from markupsafe import Markup, escape
 
 from handlers.model import display_name
 from messages import wording
@@ -20,11 +23,38 @@ from messages.instructions import wording as instruction_wording
 from messages.reasons import reason_text
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-SURFACES = ("console", "text", "html")
+ESCAPED = {"telegram", "html"}
 
 
 def _plain(value: object) -> object:
-    return _CONTROL.sub("", value) if isinstance(value, str) else value
+    """Drops control characters; markup our own filters built is left as it is."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return _CONTROL.sub("", value)
+    return value
+
+
+def _no_style(text: object, **_: object) -> object:
+    return text
+
+
+def _ansi(text: object, **style: object) -> str:
+    return click.style(str(text), **style)
+
+
+def _telegram_style(text: object, bold: bool = False, italic: bool = False, **_: object) -> Markup:
+    """Telegram HTML: bold and italic only; colours have no equivalent."""
+    html = escape(text)
+    if bold:
+        html = Markup("<b>%s</b>") % html
+    if italic:
+        html = Markup("<i>%s</i>") % html
+    return html
+
+
+def _style_for(surface: str, colour: bool):
+    if surface == "telegram":
+        return _telegram_style
+    return _ansi if surface == "console" and colour else _no_style
 
 
 @cache
@@ -32,12 +62,12 @@ def environment(surface: str, locale: str, timezone: str = "UTC", colour: bool =
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("messages", "templates"),
         extensions=["jinja2.ext.i18n"],
-        autoescape=surface == "html",
+        autoescape=surface in ESCAPED,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
-        finalize=None if surface == "html" else _plain,
+        finalize=_plain,
     )
     language = Language(locale, timezone)
     chinese = Language(CHINESE, timezone)
@@ -57,7 +87,7 @@ def environment(surface: str, locale: str, timezone: str = "UTC", colour: bool =
         person=display_name,
         paren=language.parenthesised,
         bracket=language.bracketed,
-        style=(lambda text, **kw: click.style(str(text), **kw)) if colour else (lambda text, **kw: text),
+        style=_style_for(surface, colour),
     )
     return env
 

@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from handlers.views import View
 from messages.buttons import Button, buttons_for
-from messages.environment import render
+from messages.environment import ESCAPED, render
 from messages.i18n import CHINESE, ENGLISH, Language
 
 
@@ -21,25 +21,27 @@ class Rendered:
 
 def render_view(surface: str, view: View, language: Language, colour: bool = False) -> Rendered:
     if view.kind == "notice":
-        text = render_notice("txt", view)
+        text = render_notice(surface, view)
     else:
         text = render(
-            surface, f"{surface}/{view.kind}.j2", language, colour,
+            surface, f"chat/{view.kind}.j2", language, colour,
             v=view, report=view.visit.report, analysis=view.analysis, factory=view.factory,
         )
     photos = tuple(p for item in view.items for p in item.item.photos) if view.kind == "finding" else ()
     return Rendered(text, buttons_for(view, language), photos)
 
 
-def render_notice(form: str, view: View) -> str:
-    """The notice in Chinese first, then English, as one document ("txt" or "html")."""
+def render_notice(surface: str, view: View) -> str:
+    """The notice in Chinese first, then English, as one text: a standalone document for
+    `html`, chat text for `text`, `console` and `telegram`."""
     zone = view.factory.timezone
+    form = "html" if surface == "html" else "txt"
     sections = [
-        render("html" if form == "html" else "text", f"notice/section.{form}.j2", Language(locale, zone), v=view)
-        for locale in (CHINESE, ENGLISH)
+        render(surface, f"notice/section.{form}.j2", Language(locale, zone), v=view) for locale in (CHINESE, ENGLISH)
     ]
-    if form == "html":
-        sections = [Markup(s) for s in sections]
-        return render("html", "notice/document.html.j2", Language(CHINESE, zone), sections=sections,
+    if surface in ESCAPED:
+        sections = [Markup(s) for s in sections]  # already escaped by their own rendering
+    if surface == "html":
+        return render(surface, "notice/document.html.j2", Language(CHINESE, zone), sections=sections,
                       number=view.notice.number)
-    return render("text", "notice/body.txt.j2", Language(CHINESE, zone), sections=sections)
+    return render(surface, "notice/body.txt.j2", Language(CHINESE, zone), sections=sections)

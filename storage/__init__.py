@@ -18,13 +18,27 @@ from __future__ import annotations
 
 from storage.audit import AuditEvent
 from storage.errors import MigrationError, NotFound, StoreError, UpdateAlreadyHandled
+from storage.inbox import InboxEntry
+from storage.invites import (
+    RedeemExpired,
+    RedeemOk,
+    RedeemResult,
+    RedeemUnknown,
+    RedeemUsed,
+)
 from storage.sqlite import SqliteStore, open_store, store_from_url
 from storage.unit_of_work import UnitOfWork
 
 __all__ = [
     "AuditEvent",
+    "InboxEntry",
     "MigrationError",
     "NotFound",
+    "RedeemExpired",
+    "RedeemOk",
+    "RedeemResult",
+    "RedeemUnknown",
+    "RedeemUsed",
     "SqliteStore",
     "StoreError",
     "UnitOfWork",

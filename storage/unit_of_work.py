@@ -11,10 +11,16 @@ from contextlib import AsyncExitStack
 from types import TracebackType
 
 from storage.audit import AuditLog
+from storage.bindings import Bindings
 from storage.connection import Writer
+from storage.inbox import Inbox
 from storage.instructions import Instructions
+from storage.invites import Invites
+from storage.message_refs import MessageRefs
 from storage.notices import Notices
 from storage.outbox import Outbox
+from storage.pending import PendingInputs
+from storage.tokens import CallbackTokens
 from storage.transaction import Transaction
 from storage.updates import HandledUpdates
 from storage.visits import Visits
@@ -38,6 +44,13 @@ class UnitOfWork:
         self.outbox = Outbox(self._tx)
         self.audit = AuditLog(self._tx)
         self.updates = HandledUpdates(self._tx)
+        # What the chat adapters keep between updates.
+        self.inbox = Inbox(self._tx)
+        self.tokens = CallbackTokens(self._tx)
+        self.pending = PendingInputs(self._tx)
+        self.invites = Invites(self._tx)
+        self.bindings = Bindings(self._tx)
+        self.message_refs = MessageRefs(self._tx)
 
     async def __aenter__(self) -> UnitOfWork:
         if self._exit is not None:

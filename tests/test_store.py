@@ -137,14 +137,15 @@ async def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
 async def test_a_failing_migration_leaves_no_trace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "followup.sqlite3"
     await (await SqliteStore.open(path)).close()
-    broken = Migration(2, "broken", "CREATE TABLE half_done (x INTEGER);\nINSERT INTO no_such_table VALUES (1);\n")
+    applied = len(available())
+    broken = Migration(applied + 1, "broken", "CREATE TABLE half_done (x INTEGER);\nINSERT INTO no_such_table VALUES (1);\n")
     monkeypatch.setattr(storage.migrate, "available", lambda: [*available(), broken])
 
-    with pytest.raises(MigrationError, match="0002_broken.sql"):
+    with pytest.raises(MigrationError, match=f"{broken.version:04d}_broken.sql"):
         await SqliteStore.open(path)
 
     with raw(path) as db:
-        assert db.execute("SELECT MAX(version) FROM schema_migrations").fetchone() == (1,)
+        assert db.execute("SELECT MAX(version) FROM schema_migrations").fetchone() == (applied,)
         assert db.execute("SELECT name FROM sqlite_master WHERE name = 'half_done'").fetchone() is None
 
 

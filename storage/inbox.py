@@ -1,0 +1,81 @@
+"""Raw chat updates, kept from the moment they arrive until they are handled.
+
+An adapter adds an update and commits BEFORE confirming it to the platform (for Telegram:
+before asking for updates past it). A crash after that loses nothing: the update is still
+`unhandled()` on restart. Handle it, then `mark_handled` in the same unit of work as its
+effects, so an update is marked exactly when its effects exist.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from handlers.model import Platform
+from storage.codec import (
+    datetime_from_text,
+    datetime_to_text,
+    json_from_text,
+    json_to_text,
+    optional_datetime_from_text,
+)
+from storage.errors import NotFound
+from storage.transaction import Transaction
+
+
+@dataclass(frozen=True)
+class InboxEntry:
+    platform: Platform
+    update_id: int
+    payload: dict
+    received_at: datetime
+    handled_at: datetime | None
+
+
+class Inbox:
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+
+    async def add(self, platform: Platform, update_id: int, payload: dict, at: datetime) -> bool:
+        """False if the update is already here: platforms redeliver, and that is no error.
+        The first copy is kept, handled or not."""
+        changed = await self._tx.write(
+            "INSERT INTO inbox (platform, update_id, payload, received_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (platform, update_id) DO NOTHING",
+            (platform.value, update_id, json_to_text(payload), datetime_to_text(at)),
+        )
+        return changed == 1
+
+    async def unhandled(self, platform: Platform, limit: int = 100) -> list[InboxEntry]:
+        """Oldest first: the platform's update ids are its order of arrival."""
+        rows = await self._tx.all(
+            "SELECT platform, update_id, payload, received_at, handled_at FROM inbox"
+            " WHERE platform = ? AND handled_at IS NULL ORDER BY update_id LIMIT ?",
+            (platform.value, limit),
+        )
+        return [_entry(row) for row in rows]
+
+    async def mark_handled(self, platform: Platform, update_id: int, at: datetime) -> None:
+        changed = await self._tx.write(
+            "UPDATE inbox SET handled_at = ? WHERE platform = ? AND update_id = ?",
+            (datetime_to_text(at), platform.value, update_id),
+        )
+        if changed == 0:
+            raise NotFound("inbox update", f"{platform.value}:{update_id}")
+
+    async def next_offset(self, platform: Platform) -> int | None:
+        """The first update id not yet received (Telegram's getUpdates offset), or None when
+        nothing was ever received. Handled or not: an unhandled update is already safe here."""
+        row = await self._tx.one("SELECT MAX(update_id) FROM inbox WHERE platform = ?", (platform.value,))
+        return None if row is None or row[0] is None else int(row[0]) + 1
+
+
+def _entry(row: sqlite3.Row) -> InboxEntry:
+    return InboxEntry(
+        platform=Platform(row["platform"]),
+        update_id=row["update_id"],
+        payload=json_from_text(row["payload"]),
+        received_at=datetime_from_text(row["received_at"]),
+        handled_at=optional_datetime_from_text(row["handled_at"]),
+    )

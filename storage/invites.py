@@ -1,0 +1,78 @@
+"""One-time invite codes: a buyer invites a factory contact, who redeems the code once.
+
+A code is single use: once redeemed, every later redeem (by anyone, the same person too)
+is `RedeemUsed`, so a forwarded code cannot bind a second account. The caller decides what
+to tell each case; the store only reports it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from handlers.model import Platform
+from storage.codec import datetime_from_text, datetime_to_text
+from storage.transaction import Transaction
+
+
+@dataclass(frozen=True)
+class RedeemOk:
+    factory_id: str
+
+
+@dataclass(frozen=True)
+class RedeemUnknown:
+    """No such code: mistyped, or never issued by this store."""
+
+
+@dataclass(frozen=True)
+class RedeemExpired:
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class RedeemUsed:
+    platform: Platform
+    by_user_id: str
+    at: datetime
+
+
+RedeemResult = RedeemOk | RedeemUnknown | RedeemExpired | RedeemUsed
+
+
+class Invites:
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+
+    async def create(self, factory_id: str, created_by: str, at: datetime, expires_at: datetime) -> str:
+        """A new code: 22 random URL-safe characters (A-Za-z0-9_-), which a Telegram deep
+        link carries as its start parameter unchanged. `expires_at` must be after `at`."""
+        code = secrets.token_urlsafe(16)
+        await self._tx.write(
+            "INSERT INTO invites (code, factory_id, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+            (code, factory_id, created_by, datetime_to_text(at), datetime_to_text(expires_at)),
+        )
+        return code
+
+    async def redeem(self, code: str, platform: Platform, user_id: str, at: datetime) -> RedeemResult:
+        """Use the code for `user_id` unless it is unknown, already used or expired (checked
+        in that order: a used code says who used it, even once it has also expired). A code
+        is still good at its `expires_at` instant. Safe against a concurrent redeem: the unit
+        of work holds the write lock from its start."""
+        row = await self._tx.one(
+            "SELECT factory_id, expires_at, used_by_platform, used_by, used_at FROM invites WHERE code = ?",
+            (code,),
+        )
+        if row is None:
+            return RedeemUnknown()
+        if row["used_at"] is not None:
+            return RedeemUsed(Platform(row["used_by_platform"]), row["used_by"], datetime_from_text(row["used_at"]))
+        expires_at = datetime_from_text(row["expires_at"])
+        if at > expires_at:
+            return RedeemExpired(expires_at)
+        await self._tx.write(
+            "UPDATE invites SET used_by_platform = ?, used_by = ?, used_at = ? WHERE code = ?",
+            (platform.value, user_id, datetime_to_text(at), code),
+        )
+        return RedeemOk(row["factory_id"])

@@ -1,0 +1,37 @@
+"""Opaque tokens behind buttons: a button's data is a short random token, and the action and
+target it stands for stay here (Telegram allows only 64 bytes of callback data, and data the
+client sends back must not be trusted to name an action)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from storage.codec import datetime_to_text
+from storage.transaction import Transaction
+
+
+class CallbackTokens:
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+
+    async def mint(self, action: str, target: int, at: datetime) -> str:
+        """The token for (action, target): the existing one if there is one, so a re-rendered
+        message keeps the same buttons; otherwise a new random, URL-safe one (16 chars).
+        Tokens never expire: whoever resolves one must check the action is still allowed."""
+        row = await self._tx.one(
+            "SELECT token FROM callback_tokens WHERE action = ? AND target = ?", (action, target)
+        )
+        if row is not None:
+            return str(row["token"])
+        token = secrets.token_urlsafe(12)
+        await self._tx.write(
+            "INSERT INTO callback_tokens (token, action, target, created_at) VALUES (?, ?, ?, ?)",
+            (token, action, target, datetime_to_text(at)),
+        )
+        return token
+
+    async def resolve(self, token: str) -> tuple[str, int] | None:
+        """(action, target), or None for a token this store never minted."""
+        row = await self._tx.one("SELECT action, target FROM callback_tokens WHERE token = ?", (token,))
+        return None if row is None else (row["action"], row["target"])
