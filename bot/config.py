@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from handlers.model import Factory, Person, Role, Thresholds
 from handlers.reports.problems import Problem, from_validation_error
@@ -39,6 +39,17 @@ class Storage(_Section):
 
 class Telegram(_Section):
     buyer_chat_id: int | None = None
+    mode: Literal["polling", "webhook"] = "polling"
+    listen: str = "0.0.0.0"
+    port: int = Field(8443, ge=1, le=65535)
+    public_url: Annotated[str, StringConstraints(pattern=r"^https?://")] | None = None
+    webhook_path: Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9/_-]*$")] = "/telegram"
+
+    @model_validator(mode="after")
+    def _webhook_needs_a_public_url(self) -> Telegram:
+        if self.mode == "webhook" and not self.public_url:
+            raise ValueError("webhook mode needs public_url, the https address Telegram posts updates to")
+        return self
 
 
 class Slack(_Section):

@@ -4,6 +4,7 @@ loses nothing, because the message was committed with the change."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Protocol
 
@@ -28,16 +29,22 @@ class Dispatcher:
         self.settings = settings
         self.adapters = adapters
         self.clock = clock
+        self._one_at_a_time = asyncio.Lock()  # two concurrent runs would send a message twice
+
+    def add_adapter(self, adapter: Adapter) -> None:
+        """A platform that starts after the core (its client is built at start-up)."""
+        self.adapters[adapter.platform] = adapter
 
     async def deliver_pending(self) -> int:
         """Delivers what is pending on the platforms this process runs; returns how many."""
-        delivered = 0
-        for platform, adapter in self.adapters.items():
-            async with self.store.unit_of_work() as uow:
-                pending = await uow.outbox.pending(platform)
-            for message in pending:
-                delivered += await self._deliver(adapter, message)
-        return delivered
+        async with self._one_at_a_time:
+            delivered = 0
+            for platform, adapter in self.adapters.items():
+                async with self.store.unit_of_work() as uow:
+                    pending = await uow.outbox.pending(platform)
+                for message in pending:
+                    delivered += await self._deliver(adapter, message)
+            return delivered
 
     async def _deliver(self, adapter: Adapter, message: OutgoingMessage) -> int:
         try:

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from handlers.reports.photos import Photo, PhotoLimits, format_size, inspect_photo
-from handlers.reports.problems import Level, Problem
+from handlers.reports.problems import PHOTO_MISSING, Level, Problem
 
 FIELD = "findings.0.photos.1"
 VISIT = date(2026, 11, 24)
@@ -300,7 +300,7 @@ def test_empty_file_is_refused(tmp_path: Path) -> None:
 def test_missing_file_is_refused(tmp_path: Path) -> None:
     assert _inspect(tmp_path, "photos/nope.jpg") == (
         None,
-        [Problem(FIELD, "photo file 'photos/nope.jpg' not found next to the report")],
+        [Problem(FIELD, "photo file 'photos/nope.jpg' not found next to the report", code=PHOTO_MISSING)],
     )
 
 

@@ -21,7 +21,7 @@ from typing import BinaryIO
 import pillow_heif
 from PIL import Image, UnidentifiedImageError
 
-from handlers.reports.problems import Level, Problem, errors
+from handlers.reports.problems import PHOTO_MISSING, Level, Problem, errors
 
 # Pillow's names for the formats Telegram shows as photos; phones' multi-picture JPEGs open as
 # "MPO" but are ordinary JPEGs to everyone else.
@@ -127,7 +127,7 @@ def _locate(base_dir: Path, name: str, field: str) -> tuple[Path | None, list[Pr
     if not path.is_relative_to(root):
         return None, [Problem(field, f"'{name}' points outside the report's folder")]
     if not path.exists():
-        return None, [Problem(field, f"photo file '{name}' not found next to the report")]
+        return None, [Problem(field, f"photo file '{name}' not found next to the report", code=PHOTO_MISSING)]
     if not path.is_file():
         return None, [Problem(field, f"'{name}' is not a regular file")]
     return path, []

@@ -25,9 +25,13 @@ class Problem:
     path: str
     message: str
     level: Level = Level.ERROR
+    code: str | None = None  # for problems a caller acts on, e.g. PHOTO_MISSING: wait for it
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
+
+
+PHOTO_MISSING = "photo_missing"
 
 
 def join_path(*parts: object) -> str:

@@ -1,0 +1,51 @@
+"""`followup run`: the bot on the chat platforms whose tokens are in the environment."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from pathlib import Path
+
+import click
+
+from bot.app import build_app
+from bot.cli_common import config_option, load_or_exit
+from bot.config import Config
+from bot.telegram.runtime import TelegramRuntime
+from bot.telegram.settings import TelegramEnvironment
+from handlers.clock import SystemClock
+
+log = logging.getLogger(__name__)
+
+
+@click.command()
+@config_option
+def run(config_file: Path | None) -> None:
+    """Run the bot: Telegram when TELEGRAM_BOT_TOKEN is set (see README). Stop with Ctrl-C."""
+    config = load_or_exit(config_file)
+    telegram = TelegramEnvironment.from_environment()
+    if telegram is None:
+        raise click.UsageError(
+            "no chat platform configured: set TELEGRAM_BOT_TOKEN (README, 'Running on Telegram'), "
+            "or try the bot locally with './dev console'"
+        )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry the bot token
+    asyncio.run(_run(config, telegram))
+
+
+async def _run(config: Config, telegram: TelegramEnvironment) -> None:
+    app = await build_app(config, SystemClock())
+    runtime = TelegramRuntime(app, telegram, config.telegram)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await runtime.start()
+        await stop.wait()
+        log.info("stopping")
+    finally:
+        await runtime.stop()
+        await app.close()

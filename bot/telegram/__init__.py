@@ -1,0 +1,1 @@
+"""The Telegram platform: python-telegram-bot v22 behind the same bus as every adapter."""

@@ -1,0 +1,112 @@
+"""Outbox messages to Telegram: rendered from the current state, sent within Telegram's
+limits, and edited in place when a decision changes what a message shows."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+from telegram import Bot, InputMediaPhoto
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+
+from bot.telegram.keyboard import keyboard
+from bot.telegram.limits import CAPTION_LIMIT, MEDIA_GROUP_LIMIT, split_message, utf16_length
+from handlers.clock import Clock
+from handlers.model import OutgoingMessage, Platform
+from handlers.views import View
+from messages.environment import render
+from messages.i18n import Language
+from messages.render import Rendered, render_view
+from storage.media import MediaStore
+
+log = logging.getLogger(__name__)
+SURFACE = "telegram"
+
+
+class TelegramAdapter:
+    platform = Platform.TELEGRAM
+
+    def __init__(self, bot: Bot, store, media: MediaStore, clock: Clock):
+        self.bot = bot
+        self.store = store
+        self.media = media
+        self.clock = clock
+
+    async def deliver(self, message: OutgoingMessage, view: View) -> str | None:
+        language = Language(message.locale, message.timezone)
+        chat_id = int(message.destination)
+        if view.kind == "instruction_decided":
+            return await self._show_decision(chat_id, message, view, language)
+        rendered = render_view(SURFACE, view, language)
+        if rendered.photos:
+            await self._send_photos(chat_id, view, language)
+        reference = await self._send(chat_id, rendered)
+        if subject := _subject(view):
+            await self._remember(message.destination, subject, reference)
+        return reference
+
+    async def _send(self, chat_id: int, rendered: Rendered) -> str:
+        """Sends the text in as many messages as it takes; the buttons go on the last one."""
+        chunks = split_message(rendered.text)
+        markup = await keyboard(self.store, rendered.buttons, self.clock.now())
+        sent = None
+        for i, chunk in enumerate(chunks):
+            last = i == len(chunks) - 1
+            sent = await self.bot.send_message(
+                chat_id, chunk, parse_mode=ParseMode.HTML, reply_markup=markup if last else None
+            )
+        return f"{chat_id}:{sent.message_id}"
+
+    async def _send_photos(self, chat_id: int, view: View, language: Language) -> None:
+        """The finding's photos first, captioned with what they show; a media group cannot
+        carry buttons, so the decision buttons come with the text that follows."""
+        caption = render(SURFACE, "chat/caption.j2", language, it=view.item)
+        if utf16_length(caption) > CAPTION_LIMIT:
+            caption = None
+        paths = [self.media.find(view.visit.photos[name]) for name in view.item.item.photos]
+        paths = [p for p in paths if p is not None]
+        for start in range(0, len(paths), MEDIA_GROUP_LIMIT):
+            group = paths[start:start + MEDIA_GROUP_LIMIT]
+            if len(group) == 1:
+                await self.bot.send_photo(chat_id, group[0].read_bytes(), caption=caption, parse_mode=ParseMode.HTML)
+            else:
+                media = [
+                    InputMediaPhoto(path.read_bytes(), caption=caption if i == 0 else None, parse_mode=ParseMode.HTML)
+                    for i, path in enumerate(group)
+                ]
+                await self.bot.send_media_group(chat_id, media)
+
+    async def _show_decision(self, chat_id: int, message: OutgoingMessage, view: View, language: Language) -> str:
+        """Edits the finding's message to show the decision and the buttons that still apply."""
+        as_finding = render_view(SURFACE, dataclasses.replace(view, kind="finding"), language)
+        rendered = Rendered(as_finding.text, render_view(SURFACE, view, language).buttons)
+        subject = _subject(view)
+        async with self.store.unit_of_work() as uow:
+            reference = await uow.message_refs.find(Platform.TELEGRAM, message.destination, subject)
+        if reference is None or utf16_length(rendered.text) > 4096:
+            reference = await self._send(chat_id, rendered)
+            await self._remember(message.destination, subject, reference)
+            return reference
+        markup = await keyboard(self.store, rendered.buttons, self.clock.now())
+        try:
+            await self.bot.edit_message_text(
+                rendered.text, chat_id=chat_id, message_id=int(reference.split(":")[1]),
+                parse_mode=ParseMode.HTML, reply_markup=markup,
+            )
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                raise
+        return reference
+
+    async def _remember(self, destination: str, subject: str, reference: str) -> None:
+        async with self.store.unit_of_work() as uow:
+            await uow.message_refs.remember(Platform.TELEGRAM, destination, subject, reference, self.clock.now())
+            await uow.commit()
+
+
+def _subject(view: View) -> str | None:
+    """What a message is about, so later changes find it: the instruction of a finding."""
+    if view.kind in ("finding", "instruction_decided") and view.items and view.item.instruction:
+        return f"instruction:{view.item.instruction.id}"
+    return None

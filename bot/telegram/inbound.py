@@ -1,0 +1,155 @@
+"""Telegram updates into commands and queries: button taps, typed messages, commands.
+
+Each handler only translates: who acted (from the store), what they asked (a command for
+the bus or a status query), and the answer in their language. Uploads live in uploads.py.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import ForceReply, Update
+from telegram.constants import ChatType, ParseMode
+from telegram.ext import ContextTypes
+
+from bot.actions import ASKS_FOR_TEXT, command_for
+from bot.app import App
+from bot.directory import Directory
+from bot.intents import Help, Portfolio, StatusOf, intent_of
+from bot.telegram.limits import short_answer, split_message
+from handlers.catalog import N_
+from handlers.commands import Actor, Command
+from handlers.model import Person, Platform
+from handlers.status import UnknownOrder, order_status, portfolio
+from messages.environment import render
+from messages.i18n import CHINESE, ENGLISH, Language
+from messages.replies import reply_text
+
+log = logging.getLogger(__name__)
+SURFACE = "telegram"
+
+STRANGER = N_("Sorry, this bot works only for the people of its buyer and their factories. "
+              "Ask the buyer for an invitation link.")
+STALE_BUTTON = N_("This button is no longer valid. Please use the latest message.")
+ASK_TEXT = {
+    "note": N_("Send the new wording of the note for this instruction (reply to this message)."),
+    "reason": N_("Please reply to this message with the reason for your dispute."),
+}
+
+
+class TelegramInbound:
+    def __init__(self, app: App, directory: Directory, deliver):
+        self.app = app
+        self.directory = directory
+        self.deliver = deliver  # wakes the outbox dispatcher after a change
+
+    async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        person = await self.directory.person(Platform.TELEGRAM, query.from_user.id)
+        language = language_of(person, query.from_user.language_code)
+        if person is None:
+            await query.answer(short_answer(language.gettext(STRANGER)), show_alert=True)
+            return
+        async with self.app.store.unit_of_work() as uow:
+            resolved = await uow.tokens.resolve(query.data or "")
+        if resolved is None:
+            await query.answer(language.gettext(STALE_BUTTON), show_alert=True)
+            return
+        action, target = resolved
+        if action in ASKS_FOR_TEXT:
+            await query.answer()
+            await self._ask_for_text(update, person, action, target, language)
+            return
+        reply = await self._handle(command_for(action, target), person, update)
+        await query.answer(short_answer(reply_text(reply, language)), show_alert=not reply.ok)
+
+    async def _ask_for_text(self, update: Update, person: Person, action: str, target: int, language: Language):
+        """Edit and Dispute need words: ask with ForceReply and remember what the answer is for."""
+        chat = update.effective_chat
+        prompt = await chat.send_message(
+            language.gettext(ASK_TEXT[ASKS_FOR_TEXT[action]]),
+            reply_markup=ForceReply(selective=True, input_field_placeholder=person.name),
+        )
+        async with self.app.store.unit_of_work() as uow:
+            await uow.pending.expect(
+                Platform.TELEGRAM, str(chat.id), str(update.effective_user.id), str(prompt.message_id),
+                action, target, self.app.bus.clock.now(),
+            )
+            await uow.commit()
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        person = await self.directory.person(Platform.TELEGRAM, update.effective_user.id)
+        language = language_of(person, update.effective_user.language_code)
+        if person is None:
+            if update.effective_chat.type == ChatType.PRIVATE:
+                await message.reply_text(language.gettext(STRANGER))
+            return
+        if await self._answer_prompt(update, person, language):
+            return
+        if not await self._answer_query(update, person, message.text or ""):
+            if update.effective_chat.type == ChatType.PRIVATE:
+                await self._reply(update, render(SURFACE, "chat/help.j2", language))
+
+    async def _answer_prompt(self, update: Update, person: Person, language: Language) -> bool:
+        message = update.effective_message
+        replied = message.reply_to_message
+        if replied is None or replied.from_user is None or not replied.from_user.is_bot:
+            return False
+        async with self.app.store.unit_of_work() as uow:
+            pending = await uow.pending.take(
+                Platform.TELEGRAM, str(message.chat.id), str(update.effective_user.id), str(replied.message_id)
+            )
+            await uow.commit()
+        if pending is None:
+            return False  # a reply to some other message of the bot: read it as a question
+        action, target = pending
+        reply = await self._handle(command_for(action, target, message.text), person, update)
+        await message.reply_text(reply_text(reply, language))
+        return True
+
+    async def _answer_query(self, update: Update, person: Person, text: str) -> bool:
+        intent = intent_of(text)
+        language = language_of(person)
+        if isinstance(intent, StatusOf):
+            found = await order_status(self.app.store, self.app.settings, person, intent.reference)
+            if isinstance(found, UnknownOrder):
+                await self._reply(update, render(SURFACE, "chat/unknown_order.j2", language, u=found))
+            else:
+                await self._reply(update, render(SURFACE, "chat/status.j2", language, s=found))
+        elif isinstance(intent, Portfolio):
+            statuses = await portfolio(self.app.store, self.app.settings, person)
+            await self._reply(update, render(SURFACE, "chat/portfolio.j2", language, statuses=statuses))
+        elif isinstance(intent, Help):
+            await self._reply(update, render(SURFACE, "chat/help.j2", language))
+        else:
+            return False
+        return True
+
+    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/status, /orders, /help: the same answers as typed questions."""
+        person = await self.directory.person(Platform.TELEGRAM, update.effective_user.id)
+        if person is None:
+            language = language_of(None, update.effective_user.language_code)
+            await update.effective_message.reply_text(language.gettext(STRANGER))
+            return
+        if not await self._answer_query(update, person, update.effective_message.text or ""):
+            await self._reply(update, render(SURFACE, "chat/help.j2", language_of(person)))
+
+    async def _handle(self, command: Command, person: Person, update: Update):
+        reply = await self.app.bus.handle(
+            command, Actor(person, Platform.TELEGRAM), update_key=f"telegram:{update.update_id}"
+        )
+        self.deliver()
+        return reply
+
+    async def _reply(self, update: Update, html: str) -> None:
+        for chunk in split_message(html):
+            await update.effective_message.reply_text(chunk, parse_mode=ParseMode.HTML)
+
+
+def language_of(person: Person | None, language_code: str | None = None) -> Language:
+    """The person's language; for a stranger, what their Telegram client is set to."""
+    if person is not None:
+        return Language(person.locale, person.timezone)
+    return Language(CHINESE if (language_code or "").startswith("zh") else ENGLISH)

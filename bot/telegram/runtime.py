@@ -1,0 +1,225 @@
+"""Running the bot on Telegram: updates persisted in the inbox before Telegram is told they
+arrived (long polling or webhook), handled through python-telegram-bot's handlers, and the
+outbox delivered in the background.
+
+PTB's own updater confirms an offset, and its webhook server answers 200, before handlers
+run; a crash there loses updates. So this module polls and serves the webhook itself and
+hands PTB each update with `process_update` once it is safely stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import secrets
+from pathlib import Path
+
+from aiohttp import web
+from telegram import BotCommand, Update
+from telegram.error import NetworkError, RetryAfter, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.app import App
+from bot.config import Telegram as TelegramConfig
+from bot.directory import Directory
+from bot.telegram.adapter import TelegramAdapter
+from bot.telegram.inbound import TelegramInbound, language_of
+from bot.telegram.joining import TelegramJoining
+from bot.telegram.settings import TelegramEnvironment
+from bot.telegram.uploads import TelegramUploads
+from handlers.catalog import N_
+from handlers.model import Platform
+from messages.i18n import CHINESE, ENGLISH, Language
+
+log = logging.getLogger(__name__)
+ALLOWED_UPDATES = ["message", "callback_query"]
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+COMMANDS = (
+    ("status", N_("Status of an order: /status PO-123")),
+    ("orders", N_("Your orders, most urgent first")),
+    ("invite", N_("Invite a factory contact: /invite FACTORY_ID")),
+    ("help", N_("What this bot does")),
+)
+FAILED = N_("Sorry, that failed on our side. It has been logged; please try again in a moment.")
+
+
+class TelegramRuntime:
+    def __init__(self, app: App, env: TelegramEnvironment, config: TelegramConfig, poll_timeout: int = 30):
+        self.app = app
+        self.config = config
+        self.poll_timeout = poll_timeout
+        self.application: Application = (
+            ApplicationBuilder()
+            .token(env.token)
+            .base_url(env.base_url)
+            .base_file_url(env.file_base_url)
+            .updater(None)
+            .rate_limiter(AIORateLimiter(max_retries=3))
+            .build()
+        )
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task] = []
+        self._webhook: web.AppRunner | None = None
+        self._offset: int | None = None
+        self.secret = secrets.token_urlsafe(32)
+        self._register(Directory(app.config, app.store), app.store.path.parent / "uploads" / "telegram")
+        app.dispatcher.add_adapter(TelegramAdapter(self.application.bot, app.store, app.media, app.bus.clock))
+
+    def _register(self, directory: Directory, staging: Path) -> None:
+        inbound = TelegramInbound(self.app, directory, self.wake)
+        joining = TelegramJoining(self.app, directory, inbound.on_command)
+        uploads = TelegramUploads(self.app, directory, staging, self.wake)
+        add = self.application.add_handler
+        add(CallbackQueryHandler(inbound.on_callback))
+        add(CommandHandler("start", joining.on_start))
+        add(CommandHandler("invite", joining.on_invite))
+        add(CommandHandler(["status", "orders", "help"], inbound.on_command))
+        add(MessageHandler(filters.Document.ALL, uploads.on_document))
+        add(MessageHandler(filters.PHOTO, uploads.on_photo))
+        add(MessageHandler(filters.TEXT & ~filters.COMMAND, inbound.on_text))
+        self.application.add_error_handler(self._on_error)
+
+    def wake(self) -> None:
+        """Something was enqueued: deliver now rather than at the next tick."""
+        self._wake.set()
+
+    async def start(self) -> None:
+        await self.application.initialize()  # getMe: fails fast on a bad token
+        bot = self.application.bot
+        for language_code, locale in ((None, ENGLISH), ("zh", CHINESE)):
+            language = Language(locale)
+            commands = [BotCommand(name, language.gettext(text)) for name, text in COMMANDS]
+            await bot.set_my_commands(commands, language_code=language_code)
+        if self.config.mode == "webhook":
+            await self._start_webhook()
+        else:
+            await bot.delete_webhook()
+        await self._handle_unhandled()
+        self._tasks.append(asyncio.create_task(self._deliver_loop(), name="telegram-outbox"))
+        if self.config.mode == "polling":
+            self._tasks.append(asyncio.create_task(self._poll_loop(), name="telegram-polling"))
+        log.info("Telegram bot @%s running (%s)", bot.username, self.config.mode)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._webhook is not None:
+            await self._webhook.cleanup()
+        elif self._offset is not None:
+            # Confirm what was stored, so Telegram does not send it again after a restart.
+            with contextlib.suppress(TelegramError):
+                await self.application.bot.get_updates(offset=self._offset, timeout=0)
+        await self.application.shutdown()
+
+    async def _poll_loop(self) -> None:
+        async with self.app.store.unit_of_work() as uow:
+            self._offset = await uow.inbox.next_offset(Platform.TELEGRAM)
+        while True:
+            try:
+                updates = await self.application.bot.get_updates(
+                    offset=self._offset, timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES
+                )
+            except RetryAfter as exc:
+                await asyncio.sleep(seconds(exc.retry_after))
+                continue
+            except NetworkError:
+                log.warning("Telegram unreachable; polling again shortly", exc_info=True)
+                await asyncio.sleep(2)
+                continue
+            if not updates:
+                continue
+            fresh = await self._store([u.to_dict() for u in updates])
+            self._offset = updates[-1].update_id + 1  # the next call confirms only stored updates
+            for payload in fresh:
+                await self._process(payload["update_id"], payload)
+
+    async def _store(self, payloads: list[dict]) -> list[dict]:
+        """Persists updates; returns those not seen before (a redelivery is handled once)."""
+        fresh = []
+        async with self.app.store.unit_of_work() as uow:
+            for payload in payloads:
+                if await uow.inbox.add(Platform.TELEGRAM, payload["update_id"], payload, self.app.bus.clock.now()):
+                    fresh.append(payload)
+            await uow.commit()
+        return fresh
+
+    async def _process(self, update_id: int, payload: dict) -> None:
+        update = Update.de_json(payload, self.application.bot)
+        await self.application.process_update(update)
+        async with self.app.store.unit_of_work() as uow:
+            await uow.inbox.mark_handled(Platform.TELEGRAM, update_id, self.app.bus.clock.now())
+            await uow.commit()
+
+    async def _handle_unhandled(self) -> None:
+        """Updates stored before a crash but never handled are handled now."""
+        async with self.app.store.unit_of_work() as uow:
+            waiting = await uow.inbox.unhandled(Platform.TELEGRAM)
+        for entry in waiting:
+            log.info("handling update %s stored before the last stop", entry.update_id)
+            await self._process(entry.update_id, entry.payload)
+
+    async def _deliver_loop(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=5)
+            self._wake.clear()
+            try:
+                await self.app.dispatcher.deliver_pending()
+            except Exception:  # noqa: BLE001 - the loop must outlive one bad round; it is logged
+                log.exception("outbox delivery round failed; retrying at the next tick")
+
+    async def _start_webhook(self) -> None:
+        server = web.Application()
+        server.router.add_post(self.config.webhook_path, self._on_webhook)
+        self._webhook = web.AppRunner(server, access_log=None)
+        await self._webhook.setup()
+        site = web.TCPSite(self._webhook, self.config.listen, self.config.port)
+        await site.start()
+        url = self.config.public_url.rstrip("/") + self.config.webhook_path
+        await self.application.bot.set_webhook(url, secret_token=self.secret, allowed_updates=ALLOWED_UPDATES)
+
+    async def _on_webhook(self, request: web.Request) -> web.Response:
+        """Stores the update, then answers 200: Telegram retries anything not answered 200."""
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self.secret.encode()):
+            log.warning("webhook request with a wrong secret token from %s refused", request.remote)
+            return web.Response(status=403)
+        if request.content_type != "application/json":
+            return web.Response(status=415)
+        try:
+            payload = await request.json()
+            update_id = int(payload["update_id"])
+        except (ValueError, KeyError, TypeError):
+            return web.Response(status=400)
+        if await self._store([payload]):
+            self._tasks.append(asyncio.create_task(self._process(update_id, payload)))
+        return web.Response(status=200)
+
+    async def _on_error(self, update: object, context) -> None:
+        """Errors nobody caused on purpose: logged with the update's id (never the token),
+        and the person is told it failed on our side."""
+        update_id = getattr(update, "update_id", None)
+        log.error("handling Telegram update %s failed", update_id, exc_info=context.error)
+        if isinstance(update, Update) and update.effective_message is not None:
+            user = update.effective_user
+            language = language_of(None, user.language_code if user else None)
+            with contextlib.suppress(TelegramError):
+                await update.effective_message.reply_text(language.gettext(FAILED))
+
+
+def seconds(value) -> float:
+    """RetryAfter.retry_after is an int or a timedelta, depending on PTB_TIMEDELTA."""
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
