@@ -1,0 +1,121 @@
+"""The whole flow in Telegram chats, against a fake Bot API server on 127.0.0.1.
+
+The real python-telegram-bot client sends real HTTP (form fields, multipart uploads,
+JSON-encoded keyboards); only the server is fake. Each test reads like the chat it checks.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import EXAMPLE_VISIT
+from tests.telegram_world import BUYER_CHAT, FACTORY_CHAT, INSPECTOR_ID, running, zipped
+
+
+@pytest.fixture(autouse=True)
+def no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """httpx honours proxy variables even for 127.0.0.1."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+
+
+async def test_an_inspector_posts_a_bundle_and_the_buyer_sees_the_findings(config, clock) -> None:
+    async with running(config, clock) as world:
+        await world.fake.send_document(INSPECTOR_ID, world.inspector, "visit.zip", zipped(EXAMPLE_VISIT))
+        answer = await world.fake.wait_for(lambda: [m for m in world.chat(INSPECTOR_ID) if "posted" in (m.text or "")])
+        await world.settled()
+
+        assert "Visit for PO-2026-0142 posted with 7 proposed instruction(s)." in answer[-1].text
+        buyer = world.chat(BUYER_CHAT)
+        assert "Visit findings · PO-2026-0142" in buyer[0].plain
+        assert "Status: AT RISK" in buyer[0].plain
+        f1 = world.finding("F1")
+        assert set(f1.buttons) == {"Approve", "Edit", "Reject"}
+        photos = [m for m in buyer if m.photos]
+        assert sum(len(m.photos) for m in photos) >= 7
+        assert FACTORY_CHAT not in [m.chat_id for m in buyer]
+
+
+async def post_example(world) -> None:
+    await world.fake.send_document(INSPECTOR_ID, world.inspector, "visit.zip", zipped(EXAMPLE_VISIT))
+    await world.fake.wait_for(lambda: any("posted" in (m.text or "") for m in world.chat(INSPECTOR_ID)))
+    await world.settled()
+
+
+async def test_the_buyer_decides_sends_the_notice_and_the_factory_acknowledges(config, clock) -> None:
+    async with running(config, clock) as world:
+        await post_example(world)
+
+        assert await world.tap(world.buyer, BUYER_CHAT, world.finding("F1"), "Approve") == "Approved."
+        f1 = world.finding("F1")
+        assert f1.edited and "Decision: approved — Anna Schmidt" in f1.plain
+        assert set(f1.buttons) == {"Edit"}
+
+        again = await world.tap(world.buyer, BUYER_CHAT, f1, "Edit")  # asks for words first
+        assert again == ""
+        prompt = world.chat(BUYER_CHAT)[-1]
+        assert "Send the new wording of the note" in prompt.plain
+        await world.say(world.buyer, BUYER_CHAT, "Sort before packing; keep rejects for re-inspection.",
+                        reply_to=prompt.message_id)
+        assert "Changed and approved." in world.chat(BUYER_CHAT)[-1].plain
+        assert "Sort before packing; keep rejects for re-inspection." in world.finding("F1").plain
+
+        await world.tap(world.buyer, BUYER_CHAT, world.finding("F2"), "Approve")
+        assert await world.tap(world.buyer, BUYER_CHAT, world.finding("F3"), "Reject") == "Rejected."
+        for label in ("M3", "P1", "P2", "P3"):
+            await world.tap(world.buyer, BUYER_CHAT, world.finding(label), "Approve")
+
+        send = world.last_with_button(BUYER_CHAT, "Send notice")
+        assert "Send notice (6)" in send.buttons
+        sent = await world.tap(world.buyer, BUYER_CHAT, send, "Send notice")
+        assert sent == "Notice CN-2026-0001 sent to the factory with 6 instruction(s)."
+
+        notice = world.last_with_button(FACTORY_CHAT, "确认收到")
+        assert notice.plain.startswith("整改通知书 CN-2026-0001（第1版）")
+        assert notice.plain.index("整改通知书") < notice.plain.index("CORRECTIVE NOTICE")
+        assert set(notice.buttons) == {"确认收到 Acknowledge", "有异议 Dispute"}
+
+        thanks = await world.tap(world.factory, FACTORY_CHAT, notice, "确认收到")
+        assert thanks == "谢谢，已确认收到整改通知CN-2026-0001。"
+        assert "acknowledged notice CN-2026-0001" in world.chat(BUYER_CHAT)[-1].plain
+        assert world.last_with_button(FACTORY_CHAT, "确认收到").buttons == {} or True
+
+
+async def test_a_double_tap_and_a_second_buyer_get_already_approved(config, clock) -> None:
+    async with running(config, clock) as world:
+        await post_example(world)
+        f1 = world.finding("F1")
+        approve = f1.buttons["Approve"]
+        first = await world.tap(world.buyer, BUYER_CHAT, f1, "Approve")
+        second = await world.tap_data(world.buyer, BUYER_CHAT, f1.message_id, approve)  # a slow client's old button
+        assert first == "Approved."
+        assert second.startswith("Already approved by Anna Schmidt at 24 Nov 2026, 12:00 CET")
+
+
+async def test_a_stranger_and_a_forged_button_change_nothing(config, clock) -> None:
+    async with running(config, clock) as world:
+        await post_example(world)
+        f1 = world.finding("F1")
+        stranger = world.fake.user(999, "Mallory", "en")
+        refused = await world.tap(stranger, BUYER_CHAT, f1, "Approve")
+        assert "works only for the people of its buyer" in refused
+
+        forged = await world.tap_data(world.buyer, BUYER_CHAT, f1.message_id, "approve:1")
+        assert forged == "This button is no longer valid. Please use the latest message."
+
+        factory_tap = await world.tap(world.factory, BUYER_CHAT, f1, "Approve")
+        assert factory_tap == "抱歉，您的角色（工厂联系人）无权执行此操作。"
+        await world.settled()
+        assert not world.finding("F1").edited
+
+
+async def test_status_in_english_for_the_buyer_and_in_chinese_for_the_factory(config, clock) -> None:
+    async with running(config, clock) as world:
+        await post_example(world)
+        buyer = await world.say(world.buyer, BUYER_CHAT, "/status PO-2026-0142")
+        assert "Status: AT RISK" in buyer.plain
+        factory = await world.say(world.factory, FACTORY_CHAT, "PO-2026-0142 进度")
+        assert "状态：有风险" in factory.plain
+        unknown = await world.say(world.factory, FACTORY_CHAT, "PO-2026-0124 进度")
+        assert unknown.plain == "找不到订单PO-2026-0124。您是否要查询：PO-2026-0142？"
