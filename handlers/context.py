@@ -40,6 +40,10 @@ class Context:
             after=after,
         )
 
+    async def to_factory(self, factory_id: str, kind: str, payload: dict) -> None:
+        bound = await self.uow.bindings.for_factory(factory_id)
+        await self.enqueue(self.settings.routing.to_factory(factory_id, kind, payload, bound))
+
     async def enqueue(self, messages: list) -> None:
         for message in messages:
             await self.uow.outbox.add(message)

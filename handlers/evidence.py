@@ -37,7 +37,5 @@ async def reopen(command: ReopenInstruction, ctx: Context) -> Reply:
     reason = required_text(command.reason, "reason")
     moved = await move(ctx, instruction, Action.REOPEN, reason=reason)
     visit = await ctx.uow.visits.get(moved.visit_id)
-    await ctx.enqueue(
-        ctx.settings.routing.to_factory(visit.factory_id, "instruction_reopened", {"instruction_id": moved.id})
-    )
+    await ctx.to_factory(visit.factory_id, "instruction_reopened", {"instruction_id": moved.id})
     return Reply("instruction_reopened", {"instruction_id": moved.id})

@@ -34,7 +34,7 @@ async def send(command: SendNotice, ctx: Context) -> Reply:
         await move(ctx, instruction, Action.SEND, notice_id=notice.id)
     await ctx.audit("notice", notice.id, "send", None, {"number": notice.number, "state": notice.state.value})
     payload = {"notice_id": notice.id}
-    await ctx.enqueue(ctx.settings.routing.to_factory(visit.factory_id, "notice", payload))
+    await ctx.to_factory(visit.factory_id, "notice", payload)
     await ctx.enqueue(ctx.settings.routing.to_buyer("notice_sent", payload))
     return Reply("notice_sent", {"notice_id": notice.id, "number": notice.number, "count": len(approved)})
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from handlers.model import OutgoingMessage, Platform
+from handlers.model import OutgoingMessage, Person, Platform
 
 
 @dataclass(frozen=True)
@@ -23,8 +23,19 @@ class Routing:
     def to_buyer(self, kind: str, payload: dict) -> list[OutgoingMessage]:
         return [_message(d, kind, payload) for d in self.buyer]
 
-    def to_factory(self, factory_id: str, kind: str, payload: dict) -> list[OutgoingMessage]:
-        return [_message(d, kind, payload) for d in self.factories.get(factory_id, ())]
+    def to_factory(
+        self, factory_id: str, kind: str, payload: dict, bound: list[tuple[Platform, str, Person]] = ()
+    ) -> list[OutgoingMessage]:
+        """The factory's configured chats; on a platform where it has none, the private chats
+        of the contacts who joined by invitation."""
+        configured = self.factories.get(factory_id, ())
+        covered = {d.platform for d in configured}
+        private = [
+            Destination(platform, user_id, person.locale, person.timezone)
+            for platform, user_id, person in bound
+            if platform not in covered
+        ]
+        return [_message(d, kind, payload) for d in (*configured, *private)]
 
 
 def _message(destination: Destination, kind: str, payload: dict) -> OutgoingMessage:
