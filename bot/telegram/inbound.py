@@ -7,6 +7,7 @@ the bus or a status query), and the answer in their language. Uploads live in up
 from __future__ import annotations
 
 import logging
+from html import escape
 
 from telegram import ForceReply, Update
 from telegram.constants import ChatType, ParseMode
@@ -66,9 +67,13 @@ class TelegramInbound:
     async def _ask_for_text(self, update: Update, person: Person, action: str, target: int, language: Language):
         """Edit and Dispute need words: ask with ForceReply and remember what the answer is for."""
         chat = update.effective_chat
+        user = update.effective_user
+        # In a group, ForceReply(selective) reaches only people the message mentions.
+        question = escape(language.gettext(ASK_TEXT[ASKS_FOR_TEXT[action]]))
         prompt = await chat.send_message(
-            language.gettext(ASK_TEXT[ASKS_FOR_TEXT[action]]),
-            reply_markup=ForceReply(selective=True, input_field_placeholder=person.name),
+            f"{user.mention_html()} {question}",
+            parse_mode=ParseMode.HTML,
+            reply_markup=ForceReply(selective=True),
         )
         async with self.app.store.unit_of_work() as uow:
             await uow.pending.expect(
@@ -92,13 +97,13 @@ class TelegramInbound:
                 await self._reply(update, render(SURFACE, "chat/help.j2", language))
 
     async def _answer_prompt(self, update: Update, person: Person, language: Language) -> bool:
-        message = update.effective_message
-        replied = message.reply_to_message
-        if replied is None or replied.from_user is None or not replied.from_user.is_bot:
+        prompt_id = await self._prompt_answered(update)
+        if prompt_id is None:
             return False
+        message = update.effective_message
         async with self.app.store.unit_of_work() as uow:
             pending = await uow.pending.take(
-                Platform.TELEGRAM, str(message.chat.id), str(update.effective_user.id), str(replied.message_id)
+                Platform.TELEGRAM, str(message.chat.id), str(update.effective_user.id), prompt_id
             )
             await uow.commit()
         if pending is None:
@@ -107,6 +112,19 @@ class TelegramInbound:
         reply = await self._handle(command_for(action, target, message.text), person, update)
         await message.reply_text(reply_text(reply, language))
         return True
+
+    async def _prompt_answered(self, update: Update) -> str | None:
+        """The bot's question this message answers: the one it replies to, or in a private
+        chat (where some clients drop the reply) the person's latest open question."""
+        message = update.effective_message
+        replied = message.reply_to_message
+        if replied is not None:
+            return str(replied.message_id) if replied.from_user and replied.from_user.is_bot else None
+        if update.effective_chat.type != ChatType.PRIVATE:
+            return None
+        async with self.app.store.unit_of_work() as uow:
+            latest = await uow.pending.latest(Platform.TELEGRAM, str(message.chat.id), str(update.effective_user.id))
+        return latest[2] if latest else None
 
     async def _answer_query(self, update: Update, person: Person, text: str) -> bool:
         intent = intent_of(text)

@@ -71,6 +71,7 @@ class TelegramRuntime:
         self._tasks: list[asyncio.Task] = []
         self._webhook: web.AppRunner | None = None
         self._offset: int | None = None
+        self._handling: set[asyncio.Task] = set()
         self.secret = secrets.token_urlsafe(32)
         self._register(Directory(app.config, app.store), app.store.path.parent / "uploads" / "telegram")
         app.dispatcher.add_adapter(TelegramAdapter(self.application.bot, app.store, app.media, app.bus.clock))
@@ -111,6 +112,8 @@ class TelegramRuntime:
         log.info("Telegram bot @%s running (%s)", bot.username, self.config.mode)
 
     async def stop(self) -> None:
+        if self._handling:
+            await asyncio.wait(self._handling, timeout=10)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -205,7 +208,9 @@ class TelegramRuntime:
         except (ValueError, KeyError, TypeError):
             return web.Response(status=400)
         if await self._store([payload]):
-            self._tasks.append(asyncio.create_task(self._process(update_id, payload)))
+            task = asyncio.create_task(self._process(update_id, payload))
+            self._handling.add(task)  # keep a reference until it is done
+            task.add_done_callback(self._handling.discard)
         return web.Response(status=200)
 
     async def _on_error(self, update: object, context) -> None:
