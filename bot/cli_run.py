@@ -12,6 +12,7 @@ import click
 from bot.app import build_app
 from bot.cli_common import config_option, load_or_exit
 from bot.config import Config
+from bot.delivery import DeliveryLoop
 from bot.telegram.runtime import TelegramRuntime
 from bot.telegram.settings import TelegramEnvironment
 from handlers.clock import SystemClock
@@ -37,15 +38,18 @@ def run(config_file: Path | None) -> None:
 
 async def _run(config: Config, telegram: TelegramEnvironment) -> None:
     app = await build_app(config, SystemClock())
-    runtime = TelegramRuntime(app, telegram, config.telegram)
+    delivery = DeliveryLoop(app.dispatcher)
+    runtime = TelegramRuntime(app, telegram, config.telegram, delivery.wake)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
         await runtime.start()
+        delivery.start()
         await stop.wait()
         log.info("stopping")
     finally:
+        await delivery.stop()
         await runtime.stop()
         await app.close()

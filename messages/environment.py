@@ -1,9 +1,10 @@
 """One jinja2 environment per (surface, locale): templates are shared, translations are not.
 
 A surface is where text ends up. `telegram` and `html` autoescape every value (Telegram's
-HTML parse mode needs <, > and & escaped); `console` and `text` are plain text with control
-characters removed from every value, so a report cannot drive the terminal. The same
-chat templates serve the console and Telegram: only `style` differs (ANSI or <b>/<i>).
+HTML parse mode needs <, > and & escaped); `slack` escapes exactly &, < and > in every value
+(mrkdwn shows HTML's &#39; literally); `console` and `text` are plain text. Control
+characters are removed from every value everywhere, so a report cannot drive a terminal.
+The same chat templates serve every chat surface: only `style` differs (ANSI, <b>, *bold*).
 """
 
 from __future__ import annotations
@@ -33,6 +34,17 @@ def _plain(value: object) -> object:
     return value
 
 
+def mrkdwn_escape(text: object) -> str:
+    """Slack's whole escaping: &, < and > (a < would start a link or a mention)."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _slack_value(value: object) -> object:
+    if isinstance(value, Markup):
+        return value
+    return Markup(mrkdwn_escape(_plain(value))) if isinstance(value, str) else value
+
+
 def _no_style(text: object, **_: object) -> object:
     return text
 
@@ -51,9 +63,20 @@ def _telegram_style(text: object, bold: bool = False, italic: bool = False, **_:
     return html
 
 
+def _slack_style(text: object, bold: bool = False, italic: bool = False, **_: object) -> Markup:
+    mrkdwn = str(text) if isinstance(text, Markup) else mrkdwn_escape(text)
+    if bold:
+        mrkdwn = f"*{mrkdwn}*"
+    if italic:
+        mrkdwn = f"_{mrkdwn}_"
+    return Markup(mrkdwn)
+
+
 def _style_for(surface: str, colour: bool):
     if surface == "telegram":
         return _telegram_style
+    if surface == "slack":
+        return _slack_style
     return _ansi if surface == "console" and colour else _no_style
 
 
@@ -67,7 +90,7 @@ def environment(surface: str, locale: str, timezone: str = "UTC", colour: bool =
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
-        finalize=_plain,
+        finalize=_slack_value if surface == "slack" else _plain,
     )
     language = Language(locale, timezone)
     chinese = Language(CHINESE, timezone)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bot.app import App, build_app
 from bot.config import Config, Telegram
+from bot.delivery import DeliveryLoop
 from bot.telegram.runtime import TelegramRuntime
 from bot.telegram.settings import TelegramEnvironment
 from handlers.model import Platform
@@ -109,8 +110,10 @@ async def running(config: Config, clock: FakeClock, **telegram: object) -> Async
         cfg = telegram_config(config, **telegram)
         app = await build_app(cfg, clock)
         env = TelegramEnvironment(fake.token, fake.base_url, fake.base_file_url)
-        runtime = TelegramRuntime(app, env, cfg.telegram, poll_timeout=1)
+        delivery = DeliveryLoop(app.dispatcher, interval=0.5)
+        runtime = TelegramRuntime(app, env, cfg.telegram, delivery.wake, poll_timeout=1)
         await runtime.start()
+        delivery.start()
         try:
             yield World(
                 fake, app, runtime, clock,
@@ -119,5 +122,6 @@ async def running(config: Config, clock: FakeClock, **telegram: object) -> Async
                 factory=fake.user(FACTORY_ID, "Li", "zh-hans"),
             )
         finally:
+            await delivery.stop()
             await runtime.stop()
             await app.close()

@@ -54,8 +54,11 @@ FAILED = N_("Sorry, that failed on our side. It has been logged; please try agai
 
 
 class TelegramRuntime:
-    def __init__(self, app: App, env: TelegramEnvironment, config: TelegramConfig, poll_timeout: int = 30):
+    def __init__(
+        self, app: App, env: TelegramEnvironment, config: TelegramConfig, wake, poll_timeout: int = 30
+    ):
         self.app = app
+        self.wake = wake  # tells the outbox delivery loop that something was enqueued
         self.config = config
         self.poll_timeout = poll_timeout
         self.application: Application = (
@@ -67,7 +70,6 @@ class TelegramRuntime:
             .rate_limiter(AIORateLimiter(max_retries=3))
             .build()
         )
-        self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self._webhook: web.AppRunner | None = None
         self._offset: int | None = None
@@ -90,10 +92,6 @@ class TelegramRuntime:
         add(MessageHandler(filters.TEXT & ~filters.COMMAND, inbound.on_text))
         self.application.add_error_handler(self._on_error)
 
-    def wake(self) -> None:
-        """Something was enqueued: deliver now rather than at the next tick."""
-        self._wake.set()
-
     async def start(self) -> None:
         await self.application.initialize()  # getMe: fails fast on a bad token
         bot = self.application.bot
@@ -106,7 +104,6 @@ class TelegramRuntime:
         else:
             await bot.delete_webhook()
         await self._handle_unhandled()
-        self._tasks.append(asyncio.create_task(self._deliver_loop(), name="telegram-outbox"))
         if self.config.mode == "polling":
             self._tasks.append(asyncio.create_task(self._poll_loop(), name="telegram-polling"))
         log.info("Telegram bot @%s running (%s)", bot.username, self.config.mode)
@@ -173,16 +170,6 @@ class TelegramRuntime:
         for entry in waiting:
             log.info("handling update %s stored before the last stop", entry.update_id)
             await self._process(entry.update_id, entry.payload)
-
-    async def _deliver_loop(self) -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=5)
-            self._wake.clear()
-            try:
-                await self.app.dispatcher.deliver_pending()
-            except Exception:  # noqa: BLE001 - the loop must outlive one bad round; it is logged
-                log.exception("outbox delivery round failed; retrying at the next tick")
 
     async def _start_webhook(self) -> None:
         server = web.Application()

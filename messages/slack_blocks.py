@@ -1,0 +1,91 @@
+"""Views as Block Kit, built from slack-sdk's block models: the chat templates render the
+words (mrkdwn, escaped), this module arranges them in blocks within Slack's limits."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    ContextBlock,
+    HeaderBlock,
+    ImageBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from handlers.catalog import N_
+from handlers.views import View
+from messages import wording
+from messages.buttons import ACKNOWLEDGE, APPROVE, REJECT, SEND_NOTICE, Button
+from messages.environment import mrkdwn_escape
+from messages.i18n import Language
+from messages.split import split_text
+
+SECTION_LIMIT = 3000
+HEADER_LIMIT = 150
+BUTTON_LIMIT = 75
+MAX_BLOCKS = 50
+STATUS_EMOJI = {"on_track": ":large_green_circle:", "at_risk": ":large_yellow_circle:", "late": ":red_circle:"}
+
+CONFIRM_REJECT_TITLE = N_("Reject this instruction?")
+CONFIRM_REJECT_TEXT = N_("It will not be sent to the factory. This cannot be undone.")
+CONFIRM_YES = N_("Reject")
+CONFIRM_NO = N_("Cancel")
+VISIT_CONTEXT = N_("%(type)s on %(date)s · inspector %(inspector)s")
+
+
+def text_blocks(mrkdwn: str) -> list[Block]:
+    return [SectionBlock(text=MarkdownTextObject(text=chunk)) for chunk in split_text(mrkdwn, SECTION_LIMIT) if chunk]
+
+
+def head_blocks(view: View, language: Language) -> list[Block]:
+    """The findings summary opens with a header and the status at a glance."""
+    if view.kind != "visit_summary":
+        return []
+    report, analysis = view.visit.report, view.analysis
+    title = f"{language.gettext('Visit findings')} · {report.order.reference}"[:HEADER_LIMIT]
+    visit = language.gettext(VISIT_CONTEXT) % {
+        "type": wording.word(language, "visit_type", report.visit.type),
+        "date": language.date(report.visit.date),
+        "inspector": report.visit.inspector,
+    }
+    status = f"{STATUS_EMOJI[analysis.status]} *{wording.word(language, 'status', analysis.status)}*"
+    return [
+        HeaderBlock(text=title),
+        ContextBlock(elements=[MarkdownTextObject(text=status), MarkdownTextObject(text=mrkdwn_escape(visit))]),
+    ]
+
+
+def image_blocks(files: list[tuple[str, str]]) -> list[Block]:
+    """Photos uploaded with files_upload_v2, shown inline by their Slack file id."""
+    return [ImageBlock(slack_file={"id": file_id}, alt_text=name[:2000], title=name[:2000]) for name, file_id in files]
+
+
+def action_blocks(buttons: list[tuple[Button, str]], language: Language) -> list[Block]:
+    """Buttons whose action_id and value are opaque store tokens; Reject asks to confirm."""
+    if not buttons:
+        return []
+    return [ActionsBlock(elements=[_button(button, token, language) for button, token in buttons])]
+
+
+def _button(button: Button, token: str, language: Language) -> ButtonElement:
+    style = "primary" if button.action in (APPROVE, SEND_NOTICE, ACKNOWLEDGE) else None
+    if button.action == REJECT:
+        style = "danger"
+    confirm = None
+    if button.action == REJECT:
+        confirm = ConfirmObject(
+            title=language.gettext(CONFIRM_REJECT_TITLE),
+            text=language.gettext(CONFIRM_REJECT_TEXT),
+            confirm=language.gettext(CONFIRM_YES),
+            deny=language.gettext(CONFIRM_NO),
+            style="danger",
+        )
+    return ButtonElement(text=button.label[:BUTTON_LIMIT], action_id=token, value=token, style=style, confirm=confirm)
+
+
+def batches(blocks: list[Block]) -> list[list[Block]]:
+    """At most 50 blocks per message; the rest follow as further messages (thread replies)."""
+    return [blocks[i:i + MAX_BLOCKS] for i in range(0, len(blocks), MAX_BLOCKS)] or [[]]
