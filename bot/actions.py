@@ -7,9 +7,11 @@ decided by the bus from the store.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from handlers import commands as c
 from messages import buttons as b
+from messages.buttons import Button
 
 ACTIONS: dict[str, Callable[[int, str | None], c.Command]] = {
     b.APPROVE: lambda target, text: c.ApproveInstruction(target),
@@ -26,3 +28,13 @@ ASKS_FOR_TEXT = {b.EDIT: "note", b.DISPUTE: "reason"}
 
 def command_for(action: str, target: int, text: str | None = None) -> c.Command:
     return ACTIONS[action](target, text)
+
+
+async def with_tokens(store, buttons: tuple[Button, ...], now: datetime) -> list[tuple[Button, str]]:
+    """Each button with the opaque token its platform sends back when it is tapped."""
+    if not buttons:
+        return []
+    async with store.unit_of_work() as uow:
+        tokens = [await uow.tokens.mint(b.action, b.target, now) for b in buttons]
+        await uow.commit()
+    return list(zip(buttons, tokens, strict=True))

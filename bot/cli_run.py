@@ -9,10 +9,12 @@ from pathlib import Path
 
 import click
 
-from bot.app import build_app
+from bot.app import App, build_app
 from bot.cli_common import config_option, load_or_exit
 from bot.config import Config
 from bot.delivery import DeliveryLoop
+from bot.slack.runtime import SlackRuntime
+from bot.slack.settings import SlackEnvironment
 from bot.telegram.runtime import TelegramRuntime
 from bot.telegram.settings import TelegramEnvironment
 from handlers.clock import SystemClock
@@ -23,33 +25,44 @@ log = logging.getLogger(__name__)
 @click.command()
 @config_option
 def run(config_file: Path | None) -> None:
-    """Run the bot: Telegram when TELEGRAM_BOT_TOKEN is set (see README). Stop with Ctrl-C."""
+    """Run the bot on Telegram (TELEGRAM_BOT_TOKEN) and/or Slack (SLACK_BOT_TOKEN). Stop with Ctrl-C."""
     config = load_or_exit(config_file)
-    telegram = TelegramEnvironment.from_environment()
-    if telegram is None:
+    telegram, slack = TelegramEnvironment.from_environment(), SlackEnvironment.from_environment()
+    if telegram is None and slack is None:
         raise click.UsageError(
-            "no chat platform configured: set TELEGRAM_BOT_TOKEN (README, 'Running on Telegram'), "
+            "no chat platform configured: set TELEGRAM_BOT_TOKEN and/or SLACK_BOT_TOKEN (see README), "
             "or try the bot locally with './dev console'"
         )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry the bot token
-    asyncio.run(_run(config, telegram))
+    asyncio.run(_run(config, telegram, slack))
 
 
-async def _run(config: Config, telegram: TelegramEnvironment) -> None:
+async def _run(config: Config, telegram: TelegramEnvironment | None, slack: SlackEnvironment | None) -> None:
     app = await build_app(config, SystemClock())
     delivery = DeliveryLoop(app.dispatcher)
-    runtime = TelegramRuntime(app, telegram, config.telegram, delivery.wake)
+    runtimes = _runtimes(app, config, delivery, telegram, slack)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        await runtime.start()
+        for runtime in runtimes:
+            await runtime.start()
         delivery.start()
         await stop.wait()
         log.info("stopping")
     finally:
         await delivery.stop()
-        await runtime.stop()
+        for runtime in runtimes:
+            await runtime.stop()
         await app.close()
+
+
+def _runtimes(app: App, config: Config, delivery: DeliveryLoop, telegram, slack) -> list:
+    runtimes = []
+    if telegram is not None:
+        runtimes.append(TelegramRuntime(app, telegram, config.telegram, delivery.wake))
+    if slack is not None:
+        runtimes.append(SlackRuntime(app, slack, config.slack, delivery.wake))
+    return runtimes

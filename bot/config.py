@@ -54,6 +54,8 @@ class Telegram(_Section):
 
 class Slack(_Section):
     buyer_channel: str | None = None
+    listen: str = "0.0.0.0"
+    port: int = Field(3000, ge=1, le=65535)
 
 
 class Config(_Section):

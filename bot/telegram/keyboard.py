@@ -10,24 +10,16 @@ from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.actions import with_tokens
 from messages.buttons import SEND_NOTICE, Button
 
 
 async def keyboard(store, buttons: tuple[Button, ...], now: datetime) -> InlineKeyboardMarkup | None:
-    if not buttons:
+    """Decisions on one row; Send notice alone below them, so it is not tapped by mistake."""
+    tokened = await with_tokens(store, buttons, now)
+    if not tokened:
         return None
-    async with store.unit_of_work() as uow:
-        tokens = [await uow.tokens.mint(b.action, b.target, now) for b in buttons]
-        await uow.commit()
-    decisions = [
-        InlineKeyboardButton(b.label, callback_data=token)
-        for b, token in zip(buttons, tokens, strict=True)
-        if b.action != SEND_NOTICE
-    ]
+    decisions = [InlineKeyboardButton(b.label, callback_data=t) for b, t in tokened if b.action != SEND_NOTICE]
     rows = [decisions] if decisions else []
-    rows += [
-        [InlineKeyboardButton(b.label, callback_data=token)]
-        for b, token in zip(buttons, tokens, strict=True)
-        if b.action == SEND_NOTICE
-    ]
+    rows += [[InlineKeyboardButton(b.label, callback_data=t)] for b, t in tokened if b.action == SEND_NOTICE]
     return InlineKeyboardMarkup(rows)

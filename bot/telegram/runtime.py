@@ -37,6 +37,7 @@ from bot.telegram.inbound import TelegramInbound, language_of
 from bot.telegram.joining import TelegramJoining
 from bot.telegram.settings import TelegramEnvironment
 from bot.telegram.uploads import TelegramUploads
+from bot.uploads import Uploads
 from handlers.catalog import N_
 from handlers.model import Platform
 from messages.i18n import CHINESE, ENGLISH, Language
@@ -75,13 +76,13 @@ class TelegramRuntime:
         self._offset: int | None = None
         self._handling: set[asyncio.Task] = set()
         self.secret = secrets.token_urlsafe(32)
-        self._register(Directory(app.config, app.store), app.store.path.parent / "uploads" / "telegram")
+        self._register(Directory(app.config, app.store), app.store.path.parent / "uploads")
         app.dispatcher.add_adapter(TelegramAdapter(self.application.bot, app.store, app.media, app.bus.clock))
 
     def _register(self, directory: Directory, staging: Path) -> None:
         inbound = TelegramInbound(self.app, directory, self.wake)
         joining = TelegramJoining(self.app, directory, inbound.on_command)
-        uploads = TelegramUploads(self.app, directory, staging, self.wake)
+        uploads = TelegramUploads(Uploads(self.app, staging), directory, self.wake)
         add = self.application.add_handler
         add(CallbackQueryHandler(inbound.on_callback))
         add(CommandHandler("start", joining.on_start))

@@ -1,0 +1,1 @@
+"""The Slack platform: slack-bolt AsyncApp and slack-sdk behind the same bus as every adapter."""

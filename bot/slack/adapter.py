@@ -1,0 +1,117 @@
+"""Outbox messages to Slack: Block Kit from the current state, findings threaded under the
+visit summary with their photos inline, decisions shown by editing the message in place."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.actions import with_tokens
+from handlers.clock import Clock
+from handlers.model import OutgoingMessage, Platform
+from handlers.views import View
+from messages import slack_blocks as kit
+from messages.i18n import Language
+from messages.render import Rendered, render_view
+from messages.split import split_text
+from storage.media import MediaStore
+
+SURFACE = "slack"
+FALLBACK_LIMIT = 3000  # the notification text beside the blocks
+
+
+class SlackAdapter:
+    platform = Platform.SLACK
+
+    def __init__(self, client: AsyncWebClient, store, media: MediaStore, clock: Clock):
+        self.client = client
+        self.store = store
+        self.media = media
+        self.clock = clock
+
+    async def deliver(self, message: OutgoingMessage, view: View) -> str | None:
+        language = Language(message.locale, message.timezone)
+        channel = await self._channel(message.destination)
+        if view.kind == "instruction_decided":
+            return await self._show_decision(channel, message, view, language)
+        rendered = render_view(SURFACE, view, language)
+        thread = await self._thread_for(message.destination, view)
+        photos = await self._upload(view) if rendered.photos else []
+        blocks = kit.head_blocks(view, language) + kit.text_blocks(rendered.text) + kit.image_blocks(photos)
+        blocks += kit.action_blocks(await with_tokens(self.store, rendered.buttons, self.clock.now()), language)
+        reference = await self._post(channel, rendered.text, blocks, thread)
+        if subject := _subject(view):
+            await self._remember(message.destination, subject, reference)
+        return reference
+
+    async def _channel(self, destination: str) -> str:
+        """A channel id as configured, or a person's DM (user ids start with U or W)."""
+        if destination[:1] in ("U", "W"):
+            opened = await self.client.conversations_open(users=destination)
+            return opened["channel"]["id"]
+        return destination
+
+    async def _post(self, channel: str, text: str, blocks: list, thread: str | None) -> str:
+        """Posts the blocks, 50 at a time; overflow continues in the thread of the first."""
+        first_ts = None
+        for batch in kit.batches(blocks):
+            response = await self.client.chat_postMessage(
+                channel=channel, text=_fallback(text), blocks=batch, thread_ts=thread or first_ts
+            )
+            first_ts = first_ts or response["ts"]
+        return f"{channel}:{first_ts}"
+
+    async def _upload(self, view: View) -> list[tuple[str, str]]:
+        """Uploads the item's photos privately (no channel) so image blocks can show them."""
+        uploads = []
+        for name in view.item.item.photos:
+            path = self.media.find(view.visit.photos[name])
+            if path is not None:
+                uploads.append({"file": path.read_bytes(), "filename": name, "title": name})
+        if not uploads:
+            return []
+        response = await self.client.files_upload_v2(file_uploads=uploads)
+        return [(f.get("name") or f.get("title") or "", f["id"]) for f in response["files"]]
+
+    async def _show_decision(self, channel: str, message: OutgoingMessage, view: View, language: Language) -> str:
+        as_finding = render_view(SURFACE, dataclasses.replace(view, kind="finding"), language)
+        rendered = Rendered(as_finding.text, render_view(SURFACE, view, language).buttons)
+        subject = _subject(view)
+        async with self.store.unit_of_work() as uow:
+            reference = await uow.message_refs.find(Platform.SLACK, message.destination, subject)
+        blocks = kit.text_blocks(rendered.text) + kit.action_blocks(await with_tokens(self.store, rendered.buttons, self.clock.now()), language)
+        if reference is None or len(blocks) > kit.MAX_BLOCKS:
+            thread = await self._thread_for(message.destination, view)
+            reference = await self._post(channel, rendered.text, blocks, thread)
+            await self._remember(message.destination, subject, reference)
+            return reference
+        ref_channel, ts = reference.rsplit(":", 1)
+        await self.client.chat_update(channel=ref_channel, ts=ts, text=_fallback(rendered.text), blocks=blocks)
+        return reference
+
+    async def _thread_for(self, destination: str, view: View) -> str | None:
+        """Findings and decisions are replies in the thread of their visit's summary."""
+        if view.kind not in ("finding", "instruction_decided", "notice_sent", "notice_answered", "done_reported"):
+            return None
+        async with self.store.unit_of_work() as uow:
+            reference = await uow.message_refs.find(Platform.SLACK, destination, f"visit:{view.visit.id}")
+        return reference.rsplit(":", 1)[1] if reference else None
+
+    async def _remember(self, destination: str, subject: str, reference: str) -> None:
+        async with self.store.unit_of_work() as uow:
+            await uow.message_refs.remember(Platform.SLACK, destination, subject, reference, self.clock.now())
+            await uow.commit()
+
+
+def _subject(view: View) -> str | None:
+    if view.kind == "visit_summary":
+        return f"visit:{view.visit.id}"
+    if view.kind in ("finding", "instruction_decided") and view.items and view.item.instruction:
+        return f"instruction:{view.item.instruction.id}"
+    return None
+
+
+def _fallback(text: str) -> str:
+    """The plain notification text; the blocks carry the whole message."""
+    return split_text(text, FALLBACK_LIMIT)[0]

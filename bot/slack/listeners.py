@@ -1,0 +1,258 @@
+"""Slack requests into commands and queries: button clicks, modal submissions, the
+/followup command, messages to the bot, App Home. Every request is acknowledged at once
+(Slack waits 3 seconds); the work runs after the ack, and retried deliveries act once."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.actions import ASKS_FOR_TEXT, command_for
+from bot.app import App
+from bot.directory import Directory
+from bot.intents import Help, Portfolio, StatusOf, intent_of
+from bot.slack import modals
+from bot.slack.files import download
+from bot.uploads import Uploads
+from handlers.catalog import N_
+from handlers.commands import Actor, DisputeNotice, EditInstruction
+from handlers.model import Person, Platform, Role
+from handlers.status import UnknownOrder, order_status, portfolio
+from handlers.views import label_of
+from messages import buttons as b
+from messages.environment import render
+from messages.i18n import CHINESE, ENGLISH, Language
+from messages.replies import reply_text
+from messages.slack_blocks import text_blocks
+
+log = logging.getLogger(__name__)
+SURFACE = "slack"
+MENTION = re.compile(r"<@[A-Z0-9]+>\s*")
+
+STRANGER = N_("Sorry, this bot works only for the people of its buyer and their factories.")
+STALE_BUTTON = N_("This button is no longer valid. Please use the latest message.")
+ONLY_INSPECTORS = N_("Only inspectors can send visit reports.")
+
+
+class SlackListeners:
+    def __init__(self, app: App, directory: Directory, uploads: Uploads, wake, bot_token: str):
+        self.app = app
+        self.directory = directory
+        self.uploads = uploads
+        self.wake = wake
+        self.bot_token = bot_token
+
+    def register(self, bolt: AsyncApp) -> None:
+        bolt.action(re.compile(".+"))(self.on_action)
+        bolt.view(modals.EDIT)(self.on_edit_submitted)
+        bolt.view(modals.DISPUTE)(self.on_dispute_submitted)
+        bolt.command("/followup")(self.on_command)
+        bolt.event("message")(self.on_message)
+        bolt.event("app_mention")(self.on_mention)
+        bolt.event("app_home_opened")(self.on_home_opened)
+
+    async def person(self, user_id: str, channel_id: str | None) -> Person | None:
+        """Configured or bound people; in a factory's channel (Slack Connect), its members
+        act as that factory's contacts."""
+        found = await self.directory.person(Platform.SLACK, user_id)
+        if found is not None:
+            return found
+        factory = next((f for f in self.app.config.factories if channel_id and f.slack_channel == channel_id), None)
+        if factory is None:
+            return None
+        contact = Person(name=user_id, role=Role.FACTORY, factory=factory.id, locale=CHINESE,
+                         timezone=factory.timezone, slack_user_id=user_id)
+        async with self.app.store.unit_of_work() as uow:
+            await uow.bindings.bind(Platform.SLACK, user_id, contact, self.app.bus.clock.now())
+            await uow.commit()
+        return contact
+
+    async def on_action(self, ack, body: dict, client: AsyncWebClient) -> None:
+        await ack()
+        user = body["user"]["id"]
+        channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id")
+        person = await self.person(user, channel)
+        language = language_of(person)
+        if person is None:
+            await _ephemeral(client, channel, user, language.gettext(STRANGER))
+            return
+        action = body["actions"][0]
+        async with self.app.store.unit_of_work() as uow:
+            resolved = await uow.tokens.resolve(action.get("value") or "")
+        if resolved is None:
+            await _ephemeral(client, channel, user, language.gettext(STALE_BUTTON))
+            return
+        verb, target = resolved
+        if verb in ASKS_FOR_TEXT:
+            await self._open_modal(client, body["trigger_id"], verb, target, language)
+            return
+        key = f"slack:action:{action.get('action_ts')}:{user}"
+        reply = await self.app.bus.handle(command_for(verb, target), Actor(person, Platform.SLACK), update_key=key)
+        self.wake()
+        if not reply.ok or reply.code.startswith(("already", "notice_already")):
+            await _ephemeral(client, channel, user, reply_text(reply, language))
+
+    async def _open_modal(self, client: AsyncWebClient, trigger_id: str, verb: str, target: int, language: Language):
+        async with self.app.store.unit_of_work() as uow:
+            if verb == b.EDIT:
+                instruction = await uow.instructions.get(target)
+                view = modals.edit_modal(instruction, label_of(instruction.source), language)
+            else:
+                notice = await uow.notices.get(target)
+                view = modals.dispute_modal(notice.id, notice.number, language)
+        await client.views_open(trigger_id=trigger_id, view=view)
+
+    async def on_edit_submitted(self, ack, body: dict, view: dict, client: AsyncWebClient) -> None:
+        user = body["user"]["id"]
+        person = await self.person(user, None)
+        language = language_of(person)
+        instruction_id = json.loads(view["private_metadata"])["instruction_id"]
+        async with self.app.store.unit_of_work() as uow:
+            instruction = await uow.instructions.get(instruction_id)
+            visit = await uow.visits.get(instruction.visit_id)
+        note, params, due, errors = modals.edit_values(view["state"], instruction, visit.report.visit.date, language)
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        if person is None:
+            return
+        command = EditInstruction(instruction_id, note=note, params=params, due=due)
+        reply = await self.app.bus.handle(command, Actor(person, Platform.SLACK), update_key=f"slack:view:{view['id']}")
+        self.wake()
+        if not reply.ok:
+            await _dm(client, user, reply_text(reply, language))
+
+    async def on_dispute_submitted(self, ack, body: dict, view: dict, client: AsyncWebClient) -> None:
+        user = body["user"]["id"]
+        person = await self.person(user, None)
+        language = language_of(person)
+        reason, errors = modals.dispute_reason(view["state"], language)
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        if person is None:
+            return
+        notice_id = json.loads(view["private_metadata"])["notice_id"]
+        reply = await self.app.bus.handle(
+            DisputeNotice(notice_id, reason), Actor(person, Platform.SLACK), update_key=f"slack:view:{view['id']}"
+        )
+        self.wake()
+        await _dm(client, user, reply_text(reply, language))
+
+    async def on_command(self, ack, command: dict) -> None:
+        """/followup status PO-…, /followup orders, /followup help: answered in the ack."""
+        person = await self.person(command["user_id"], command.get("channel_id"))
+        language = language_of(person)
+        if person is None:
+            await ack(text=language.gettext(STRANGER))
+            return
+        mrkdwn = await self._answer(person, command.get("text") or "help") or render(SURFACE, "chat/help.j2", language)
+        await ack(text=mrkdwn[:3000], blocks=text_blocks(mrkdwn))
+
+    async def on_message(self, body: dict, event: dict, client: AsyncWebClient) -> None:
+        if event.get("bot_id") or event.get("subtype") not in (None, "file_share"):
+            return
+        if event.get("channel_type") != "im" or not await self._first_time(body):
+            return
+        person = await self.person(event["user"], event["channel"])
+        language = language_of(person)
+        if person is None:
+            await _post(client, event["channel"], language.gettext(STRANGER))
+            return
+        if event.get("files"):
+            await self._receive_files(client, person, event, body)
+            return
+        mrkdwn = await self._answer(person, event.get("text") or "") or render(SURFACE, "chat/help.j2", language)
+        await _post(client, event["channel"], mrkdwn)
+
+    async def on_mention(self, body: dict, event: dict, client: AsyncWebClient) -> None:
+        if not await self._first_time(body):
+            return
+        person = await self.person(event["user"], event["channel"])
+        language = language_of(person)
+        thread = event.get("thread_ts") or event["ts"]
+        if person is None:
+            await _post(client, event["channel"], language.gettext(STRANGER), thread)
+            return
+        text = MENTION.sub("", event.get("text") or "")
+        mrkdwn = await self._answer(person, text) or render(SURFACE, "chat/help.j2", language)
+        await _post(client, event["channel"], mrkdwn, thread)
+
+    async def on_home_opened(self, event: dict, client: AsyncWebClient) -> None:
+        person = await self.person(event["user"], None)
+        language = language_of(person)
+        if person is None:
+            mrkdwn = language.gettext(STRANGER)
+        else:
+            statuses = await portfolio(self.app.store, self.app.settings, person)
+            mrkdwn = render(SURFACE, "chat/portfolio.j2", language, statuses=statuses)
+        await client.views_publish(user_id=event["user"], view={"type": "home", "blocks": text_blocks(mrkdwn)[:100]})
+
+    async def _receive_files(self, client: AsyncWebClient, person: Person, event: dict, body: dict) -> None:
+        language = language_of(person)
+        if person.role not in (Role.INSPECTOR, Role.ADMIN):
+            await _post(client, event["channel"], language.gettext(ONLY_INSPECTORS))
+            return
+        for file in event["files"]:
+            content = await download(file, self.bot_token) if self.uploads.accepts(file["name"]) else b""
+            answer = await self.uploads.receive(
+                Actor(person, Platform.SLACK), f"slack-{event['user']}", file["name"], content,
+                update_key=f"slack:file:{body.get('event_id')}:{file['id']}",
+            )
+            if answer.reply is not None:
+                self.wake()
+            await _post(client, event["channel"], answer.text)
+
+    async def _answer(self, person: Person, text: str) -> str | None:
+        """The answer to a status question, in the person's language; None if it is not one."""
+        intent = intent_of(text)
+        language = language_of(person)
+        if isinstance(intent, StatusOf):
+            found = await order_status(self.app.store, self.app.settings, person, intent.reference)
+            if isinstance(found, UnknownOrder):
+                return render(SURFACE, "chat/unknown_order.j2", language, u=found)
+            return render(SURFACE, "chat/status.j2", language, s=found)
+        if isinstance(intent, Portfolio):
+            statuses = await portfolio(self.app.store, self.app.settings, person)
+            return render(SURFACE, "chat/portfolio.j2", language, statuses=statuses)
+        if isinstance(intent, Help):
+            return render(SURFACE, "chat/help.j2", language)
+        return None
+
+    async def _first_time(self, body: dict) -> bool:
+        """Slack retries an event it thinks went unanswered; the event_id makes it act once."""
+        event_id = body.get("event_id")
+        if not event_id:
+            return True
+        async with self.app.store.unit_of_work() as uow:
+            if await uow.updates.result_of(f"slack:event:{event_id}") is not None:
+                return False
+            await uow.updates.remember(f"slack:event:{event_id}", {"seen": True}, self.app.bus.clock.now())
+            await uow.commit()
+        return True
+
+
+def language_of(person: Person | None) -> Language:
+    return Language(person.locale, person.timezone) if person else Language(ENGLISH)
+
+
+async def _ephemeral(client: AsyncWebClient, channel: str | None, user: str, text: str) -> None:
+    if channel:
+        await client.chat_postEphemeral(channel=channel, user=user, text=text)
+    else:
+        await _dm(client, user, text)
+
+
+async def _dm(client: AsyncWebClient, user: str, text: str) -> None:
+    opened = await client.conversations_open(users=user)
+    await _post(client, opened["channel"]["id"], text)
+
+
+async def _post(client: AsyncWebClient, channel: str, mrkdwn: str, thread_ts: str | None = None) -> None:
+    await client.chat_postMessage(channel=channel, text=mrkdwn[:3000], blocks=text_blocks(mrkdwn), thread_ts=thread_ts)

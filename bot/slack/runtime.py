@@ -1,0 +1,63 @@
+"""Running the bot on Slack: Bolt's AsyncApp in HTTP mode (signed requests on one endpoint,
+/slack/events) or Socket Mode (SLACK_APP_TOKEN), with the Slack adapter on the outbox."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.app import App
+from bot.config import Slack as SlackConfig
+from bot.directory import Directory
+from bot.slack.adapter import SlackAdapter
+from bot.slack.listeners import SlackListeners
+from bot.slack.settings import SlackEnvironment
+from bot.uploads import Uploads
+
+log = logging.getLogger(__name__)
+EVENTS_PATH = "/slack/events"
+
+
+class SlackRuntime:
+    def __init__(self, app: App, env: SlackEnvironment, config: SlackConfig, wake):
+        self.env = env
+        self.config = config
+        client = AsyncWebClient(token=env.bot_token, base_url=env.api_url)
+        # 429 with Retry-After is waited out and retried; the outbox retries what is still left.
+        client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
+        self.client = client
+        self.bolt = AsyncApp(
+            token=env.bot_token, signing_secret=env.signing_secret or "unused-in-socket-mode", client=client,
+            request_verification_enabled=env.app_token is None,
+        )
+        uploads = Uploads(app, app.store.path.parent / "uploads")
+        SlackListeners(app, Directory(app.config, app.store), uploads, wake, env.bot_token).register(self.bolt)
+        app.dispatcher.add_adapter(SlackAdapter(client, app.store, app.media, app.bus.clock))
+        self._runner: web.AppRunner | None = None
+        self._socket = None
+
+    async def start(self) -> None:
+        await self.client.auth_test()  # fails fast on a bad token
+        if self.env.app_token:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            self._socket = AsyncSocketModeHandler(self.bolt, self.env.app_token)
+            await self._socket.connect_async()
+            log.info("Slack bot connected (Socket Mode)")
+            return
+        if not self.env.signing_secret:
+            raise RuntimeError("Slack HTTP mode needs SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)")
+        self._runner = web.AppRunner(self.bolt.web_app(path=EVENTS_PATH, port=self.config.port), access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self.config.listen, self.config.port).start()
+        log.info("Slack bot listening on %s:%s%s", self.config.listen, self.config.port, EVENTS_PATH)
+
+    async def stop(self) -> None:
+        if self._socket is not None:
+            await self._socket.close_async()
+        if self._runner is not None:
+            await self._runner.cleanup()
