@@ -16,7 +16,7 @@ from bot.app import App
 from bot.directory import Directory
 from bot.intents import Help, Portfolio, StatusOf, intent_of
 from bot.slack import modals
-from bot.slack.files import download
+from bot.slack.files import DownloadFailed, download
 from bot.uploads import Uploads
 from handlers.catalog import N_
 from handlers.commands import Actor, DisputeNotice, EditInstruction
@@ -200,7 +200,12 @@ class SlackListeners:
             await _post(client, event["channel"], language.gettext(ONLY_INSPECTORS))
             return
         for file in event["files"]:
-            content = await download(file, self.bot_token) if self.uploads.accepts(file["name"]) else b""
+            try:
+                content = await download(file, self.bot_token) if self.uploads.accepts(file["name"]) else b""
+            except DownloadFailed as exc:
+                log.warning("report upload failed: %s", exc)
+                await _post(client, event["channel"], str(exc))
+                continue
             answer = await self.uploads.receive(
                 Actor(person, Platform.SLACK), f"slack-{event['user']}", file["name"], content,
                 update_key=f"slack:file:{body.get('event_id')}:{file['id']}",

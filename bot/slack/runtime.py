@@ -31,7 +31,8 @@ class SlackRuntime:
         client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
         self.client = client
         self.bolt = AsyncApp(
-            token=env.bot_token, signing_secret=env.signing_secret or "unused-in-socket-mode", client=client,
+            client=client,  # carries the token; Bolt ignores `token=` when given a client
+            signing_secret=env.signing_secret or "unused-in-socket-mode",
             request_verification_enabled=env.app_token is None,
         )
         uploads = Uploads(app, app.store.path.parent / "uploads")

@@ -1,0 +1,100 @@
+"""A running bot on Slack (HTTP mode) against the fake Web API, with the example's people
+as Slack users; requests reach it signed, exactly as Slack sends them."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from bot.app import App, build_app
+from bot.config import Config, Slack
+from bot.delivery import DeliveryLoop
+from bot.slack.runtime import SlackRuntime
+from bot.slack.settings import SlackEnvironment
+from tests.fake_slack import FakeSlack, SlackMessage, post_to_app
+from tests.fakes import FakeClock
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+BUYER_CHANNEL, FACTORY_CHANNEL = "C0BUYER", "C0FACTORY"
+BUYER, INSPECTOR, FACTORY = "U0BUYER", "U0INSPECT", "U0FACTORY"
+IDS = {"Anna Schmidt": BUYER, "Chen Jing": INSPECTOR, "Li Wei": FACTORY}
+
+
+def slack_config(config: Config, port: int) -> Config:
+    people = tuple(p.model_copy(update={"slack_user_id": IDS[p.name]}) for p in config.people)
+    factories = tuple(f.model_copy(update={"slack_channel": FACTORY_CHANNEL}) for f in config.factories)
+    return config.model_copy(update={
+        "people": people, "factories": factories,
+        "slack": Slack(buyer_channel=BUYER_CHANNEL, listen="127.0.0.1", port=port),
+    })
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class SlackWorld:
+    fake: FakeSlack
+    app: App
+    url: str
+    events: int = 0
+
+    async def send(self, kind: str, payload: dict, **options) -> tuple[int, str]:
+        status = await post_to_app(self.url, kind, payload, SECRET, **options)
+        await self.settled()
+        return status
+
+    async def event(self, event: dict, **options) -> tuple[int, str]:
+        self.events += 1
+        return await self.send("event", event, event_id=options.pop("event_id", f"Ev{self.events:08d}"), **options)
+
+    async def click(self, user: str, channel: str, message: SlackMessage, label: str) -> tuple[int, str]:
+        action_id = next(a for text, a in message.buttons.items() if label in text)
+        return await self.send("interactive", self.fake.block_action(user, channel, message.ts, action_id))
+
+    def channel(self, channel: str) -> list[SlackMessage]:
+        return self.fake.messages(channel)
+
+    def finding(self, label: str) -> SlackMessage:
+        found = [m for m in self.fake.messages(BUYER_CHANNEL) if m.text.startswith(f"*[{label}]")]
+        assert found, f"no message for {label}"
+        return found[-1]
+
+    async def settled(self) -> None:
+        """Lets the listeners (running after their ack) finish, then empties the outbox."""
+        for _ in range(100):
+            await asyncio.sleep(0.02)
+            pending = [t for t in asyncio.all_tasks() if "slack" in repr(t.get_coro()).lower()
+                       and t is not asyncio.current_task()]
+            if not pending:
+                break
+        await self.app.dispatcher.deliver_pending()
+
+
+@asynccontextmanager
+async def running_slack(config: Config, clock: FakeClock) -> AsyncIterator[SlackWorld]:
+    async with FakeSlack() as fake:
+        for user, name in ((BUYER, "Anna Schmidt"), (INSPECTOR, "Chen Jing"), (FACTORY, "Li Wei")):
+            fake.add_user(user, name)
+        fake.add_channel(BUYER_CHANNEL, "buyer-qc")
+        fake.add_channel(FACTORY_CHANNEL, "evergreen-connect")
+        port = free_port()
+        cfg = slack_config(config, port)
+        app = await build_app(cfg, clock)
+        delivery = DeliveryLoop(app.dispatcher, interval=0.5)
+        env = SlackEnvironment(bot_token=fake.token, signing_secret=SECRET, api_url=fake.api_url)
+        runtime = SlackRuntime(app, env, cfg.slack, delivery.wake)
+        await runtime.start()
+        delivery.start()
+        try:
+            yield SlackWorld(fake, app, f"http://127.0.0.1:{port}/slack/events")
+        finally:
+            await delivery.stop()
+            await runtime.stop()
+            await app.close()
