@@ -15,6 +15,10 @@ from handlers.views import View, load_view
 
 log = logging.getLogger(__name__)
 
+# A message refused this often (a platform that rejects its content, a chat that is gone)
+# stops blocking its chat; it stays in the table for an operator.
+MAX_ATTEMPTS = 10
+
 
 class Adapter(Protocol):
     platform: Platform
@@ -42,11 +46,17 @@ class Dispatcher:
             for platform, adapter in self.adapters.items():
                 async with self.store.unit_of_work() as uow:
                     pending = await uow.outbox.pending(platform)
+                blocked: set[str] = set()
                 for message in pending:
-                    delivered += await self._deliver(adapter, message)
+                    if message.destination in blocked or message.attempts >= MAX_ATTEMPTS:
+                        continue
+                    if await self._deliver(adapter, message):
+                        delivered += 1
+                    else:
+                        blocked.add(message.destination)  # later messages wait: a chat keeps its order
             return delivered
 
-    async def _deliver(self, adapter: Adapter, message: OutgoingMessage) -> int:
+    async def _deliver(self, adapter: Adapter, message: OutgoingMessage) -> bool:
         try:
             async with self.store.unit_of_work() as uow:
                 view = await load_view(uow, self.settings, message.kind, message.payload)
@@ -57,8 +67,11 @@ class Dispatcher:
             async with self.store.unit_of_work() as uow:
                 await uow.outbox.record_failure(message.id, f"{type(exc).__name__}: {exc}")
                 await uow.commit()
-            return 0
+            if message.attempts + 1 >= MAX_ATTEMPTS:
+                log.error("giving up on outbox message %s after %s attempts; it stays in the outbox table",
+                          message.id, MAX_ATTEMPTS)
+            return False
         async with self.store.unit_of_work() as uow:
             await uow.outbox.mark_sent(message.id, self.clock.now(), reference)
             await uow.commit()
-        return 1
+        return True

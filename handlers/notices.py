@@ -70,6 +70,7 @@ async def _answer(ctx: Context, notice_id: int, action: Action, reason: str | No
     for instruction in await ctx.uow.instructions.for_notice(notice.id):
         await move(ctx, instruction, action)
     await ctx.enqueue(ctx.settings.routing.to_buyer("notice_answered", {"notice_id": notice.id}))
+    await ctx.to_factory(notice.factory_id, "notice_closed", {"notice_id": notice.id})
     return Reply(f"notice_{state.value}", {"notice_id": notice.id, "number": notice.number})
 
 

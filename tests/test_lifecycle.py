@@ -608,7 +608,10 @@ async def test_the_factory_acknowledges_the_notice_and_with_it_every_instruction
     states = await visit.instructions()
     assert {s: states[s].state for s in sent} == dict.fromkeys(sent, S.ACKNOWLEDGED)
     assert states["findings.2"].state is S.REJECTED
-    assert visit.outbox()[-1] == ("buyer", "notice_answered", f'{{"notice_id": {visit.notice_id}}}')
+    assert visit.outbox()[-2:] == [
+        ("buyer", "notice_answered", f'{{"notice_id": {visit.notice_id}}}'),
+        ("factory NB-EVERGREEN", "notice_closed", f'{{"notice_id": {visit.notice_id}}}'),
+    ]
 
 
 @pytest.mark.parametrize("reason", ["", "   \n "])

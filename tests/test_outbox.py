@@ -139,32 +139,36 @@ async def flaky_app(config: Config, clock: FakeClock) -> AsyncIterator[App]:
     await built.close()
 
 
-async def test_a_message_the_platform_refuses_stays_pending_while_the_others_go_out(
+async def test_a_message_the_platform_refuses_holds_back_the_later_ones_to_that_chat(
     flaky_app: App, config: Config
 ) -> None:
+    """A chat must read its messages in order: the findings wait for their summary."""
     await post_example_visit(flaky_app, config)
 
     delivered = await flaky_app.dispatcher.deliver_pending()
 
-    assert delivered == len(items_with_a_message(config))
-    assert {kind for _, kind in flaky_app.console.kinds()} == {"finding"}
-    (stuck,) = await pending(flaky_app)
-    assert (stuck.kind, stuck.attempts) == ("visit_summary", 1)
+    assert delivered == 0
+    assert flaky_app.console.kinds() == []
+    stuck = await pending(flaky_app)
+    assert [(m.kind, m.attempts) for m in stuck][:2] == [("visit_summary", 1), ("finding", 0)]
+    assert len(stuck) == 1 + len(items_with_a_message(config))
     assert outbox_rows(config)[0]["last_error"] == "ConnectionError: console unplugged"
 
     assert await flaky_app.dispatcher.deliver_pending() == 0
-    assert [m.attempts for m in await pending(flaky_app)] == [2]
+    assert [m.attempts for m in await pending(flaky_app)][0] == 2
 
 
-async def test_a_refused_message_goes_out_once_the_platform_takes_it_again(flaky_app: App, config: Config) -> None:
+async def test_a_refused_message_goes_out_once_the_platform_takes_it_again_and_the_rest_follow(
+    flaky_app: App, config: Config
+) -> None:
     await post_example_visit(flaky_app, config)
     await flaky_app.dispatcher.deliver_pending()
 
     flaky_app.console.broken.clear()
     delivered = await flaky_app.dispatcher.deliver_pending()
 
-    assert delivered == 1
-    assert flaky_app.console.kinds()[-1] == ("buyer", "visit_summary")
+    assert delivered == 1 + len(items_with_a_message(config))
+    assert flaky_app.console.kinds()[0] == ("buyer", "visit_summary")
     assert await pending(flaky_app) == []
 
 

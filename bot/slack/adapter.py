@@ -35,6 +35,14 @@ class SlackAdapter:
         channel = await self._channel(message.destination)
         if view.kind == "instruction_decided":
             return await self._show_decision(channel, message, view, language)
+        if view.kind == "notice_closed" and (reference := await self._find(message.destination, view)):
+            # The answer is given: the notice keeps its text, loses its buttons, says who answered.
+            notice = render_view(SURFACE, dataclasses.replace(view, kind="notice"), language).text
+            closed = render_view(SURFACE, view, language).text
+            ref_channel, ts = reference.rsplit(":", 1)
+            await self.client.chat_update(channel=ref_channel, ts=ts, text=_fallback(notice),
+                                          blocks=kit.text_blocks(notice) + kit.text_blocks(closed))
+            return reference
         rendered = render_view(SURFACE, view, language)
         thread = await self._thread_for(message.destination, view)
         photos = await self._upload(view) if rendered.photos else []
@@ -78,8 +86,7 @@ class SlackAdapter:
         as_finding = render_view(SURFACE, dataclasses.replace(view, kind="finding"), language)
         rendered = Rendered(as_finding.text, render_view(SURFACE, view, language).buttons)
         subject = _subject(view)
-        async with self.store.unit_of_work() as uow:
-            reference = await uow.message_refs.find(Platform.SLACK, message.destination, subject)
+        reference = await self._find(message.destination, view)
         blocks = kit.text_blocks(rendered.text) + kit.action_blocks(await with_tokens(self.store, rendered.buttons, self.clock.now()), language)
         if reference is None or len(blocks) > kit.MAX_BLOCKS:
             thread = await self._thread_for(message.destination, view)
@@ -98,6 +105,10 @@ class SlackAdapter:
             reference = await uow.message_refs.find(Platform.SLACK, destination, f"visit:{view.visit.id}")
         return reference.rsplit(":", 1)[1] if reference else None
 
+    async def _find(self, destination: str, view: View) -> str | None:
+        async with self.store.unit_of_work() as uow:
+            return await uow.message_refs.find(Platform.SLACK, destination, _subject(view))
+
     async def _remember(self, destination: str, subject: str, reference: str) -> None:
         async with self.store.unit_of_work() as uow:
             await uow.message_refs.remember(Platform.SLACK, destination, subject, reference, self.clock.now())
@@ -105,6 +116,8 @@ class SlackAdapter:
 
 
 def _subject(view: View) -> str | None:
+    if view.kind in ("notice", "notice_closed"):
+        return f"notice:{view.notice.id}"
     if view.kind == "visit_summary":
         return f"visit:{view.visit.id}"
     if view.kind in ("finding", "instruction_decided") and view.items and view.item.instruction:

@@ -38,9 +38,18 @@ class TelegramAdapter:
         chat_id = int(message.destination)
         if view.kind == "instruction_decided":
             return await self._show_decision(chat_id, message, view, language)
+        if view.kind == "notice_closed" and (reference := await self._find(message.destination, view)):
+            # The answer is given: the notice keeps its text and loses its buttons.
+            await self.bot.edit_message_reply_markup(chat_id=chat_id, message_id=int(reference.split(":")[1]))
+            return reference
         rendered = render_view(SURFACE, view, language)
         if rendered.photos:
-            await self._send_photos(chat_id, view, language)
+            try:
+                await self._send_photos(chat_id, view, language)
+            except BadRequest:
+                # The buyer must still get the finding and its buttons; the photo stays stored.
+                log.warning("photos of %s refused by Telegram; sending the text alone", view.item.label,
+                            exc_info=True)
         reference = await self._send(chat_id, rendered)
         if subject := _subject(view):
             await self._remember(message.destination, subject, reference)
@@ -82,8 +91,7 @@ class TelegramAdapter:
         as_finding = render_view(SURFACE, dataclasses.replace(view, kind="finding"), language)
         rendered = Rendered(as_finding.text, render_view(SURFACE, view, language).buttons)
         subject = _subject(view)
-        async with self.store.unit_of_work() as uow:
-            reference = await uow.message_refs.find(Platform.TELEGRAM, message.destination, subject)
+        reference = await self._find(message.destination, view)
         if reference is None or utf16_length(rendered.text) > 4096:
             reference = await self._send(chat_id, rendered)
             await self._remember(message.destination, subject, reference)
@@ -99,6 +107,10 @@ class TelegramAdapter:
                 raise
         return reference
 
+    async def _find(self, destination: str, view: View) -> str | None:
+        async with self.store.unit_of_work() as uow:
+            return await uow.message_refs.find(Platform.TELEGRAM, destination, _subject(view))
+
     async def _remember(self, destination: str, subject: str, reference: str) -> None:
         async with self.store.unit_of_work() as uow:
             await uow.message_refs.remember(Platform.TELEGRAM, destination, subject, reference, self.clock.now())
@@ -106,7 +118,9 @@ class TelegramAdapter:
 
 
 def _subject(view: View) -> str | None:
-    """What a message is about, so later changes find it: the instruction of a finding."""
+    """What a message is about, so later changes find it: a finding's instruction, a notice."""
+    if view.kind in ("notice", "notice_closed"):
+        return f"notice:{view.notice.id}"
     if view.kind in ("finding", "instruction_decided") and view.items and view.item.instruction:
         return f"instruction:{view.item.instruction.id}"
     return None

@@ -110,6 +110,11 @@ class TelegramInbound:
             return False  # a reply to some other message of the bot: read it as a question
         action, target = pending
         reply = await self._handle(command_for(action, target, message.text), person, update)
+        if reply.code == "text_required":  # an empty answer: the question stays open
+            async with self.app.store.unit_of_work() as uow:
+                await uow.pending.expect(Platform.TELEGRAM, str(message.chat.id), str(update.effective_user.id),
+                                         prompt_id, action, target, self.app.bus.clock.now())
+                await uow.commit()
         await message.reply_text(reply_text(reply, language))
         return True
 

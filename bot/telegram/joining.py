@@ -26,6 +26,7 @@ WELCOME = N_("Welcome, %(name)s. You are now registered as a contact of %(factor
              "Corrective notices will reach you here; ask “PO-123 进度” for an order's status.")
 INVITE_UNKNOWN = N_("This invitation link is not valid. Please ask the buyer for a new one.")
 INVITE_EXPIRED = N_("This invitation expired on %(expires)s. Please ask the buyer for a new one.")
+ALREADY_REGISTERED = N_("You are already registered with this bot; this invitation stays unused.")
 INVITE_USED = N_("This invitation has already been used. Please ask the buyer for a new one.")
 
 
@@ -61,6 +62,10 @@ class TelegramJoining:
             await self.help_reply(update, context)
             return
         user = update.effective_user
+        known = await self.directory.person(Platform.TELEGRAM, user.id)
+        if known is not None:  # the link stays unused for the person it was meant for
+            await update.effective_message.reply_text(language_of(known).gettext(ALREADY_REGISTERED))
+            return
         now = self.app.bus.clock.now()
         async with self.app.store.unit_of_work() as uow:
             result = await uow.invites.redeem(context.args[0], Platform.TELEGRAM, str(user.id), now)

@@ -9,11 +9,17 @@ CAPTION_LIMIT = 1024
 MEDIA_GROUP_LIMIT = 10
 CALLBACK_ANSWER_LIMIT = 200
 
-__all__ = ["CAPTION_LIMIT", "MEDIA_GROUP_LIMIT", "MESSAGE_LIMIT", "short_answer", "split_message", "utf16_length"]
+__all__ = ["CAPTION_LIMIT", "MEDIA_GROUP_LIMIT", "MESSAGE_LIMIT", "seconds", "short_answer", "split_message",
+           "utf16_length"]
 
 
 def split_message(text: str) -> list[str]:
     return split_text(text, MESSAGE_LIMIT, utf16_length)
+
+
+def seconds(value) -> float:
+    """RetryAfter.retry_after is an int or a timedelta, depending on PTB_TIMEDELTA."""
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
 
 
 def short_answer(text: str) -> str:

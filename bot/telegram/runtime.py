@@ -35,6 +35,7 @@ from bot.directory import Directory
 from bot.telegram.adapter import TelegramAdapter
 from bot.telegram.inbound import TelegramInbound, language_of
 from bot.telegram.joining import TelegramJoining
+from bot.telegram.limits import seconds
 from bot.telegram.settings import TelegramEnvironment
 from bot.telegram.uploads import TelegramUploads
 from bot.uploads import Uploads
@@ -211,8 +212,3 @@ class TelegramRuntime:
             language = language_of(None, user.language_code if user else None)
             with contextlib.suppress(TelegramError):
                 await update.effective_message.reply_text(language.gettext(FAILED))
-
-
-def seconds(value) -> float:
-    """RetryAfter.retry_after is an int or a timedelta, depending on PTB_TIMEDELTA."""
-    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)

@@ -3,22 +3,28 @@ handed to the platform-neutral `bot.uploads`; its answer goes back to the chat."
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from pathlib import Path
 
 from telegram import Update
+from telegram.error import RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.directory import Directory
 from bot.telegram.inbound import STRANGER, language_of
-from bot.telegram.limits import split_message
+from bot.telegram.limits import seconds, split_message
 from bot.uploads import Uploads
 from handlers.catalog import N_
 from handlers.commands import Actor
 from handlers.model import Person, Platform, Role
 from messages.i18n import Language
 
+log = logging.getLogger(__name__)
+
 # The cloud Bot API lets bots download files of at most 20 MB (a self-hosted server: more).
 DOWNLOAD_LIMIT = 20 * 1024 * 1024
+CONFIRM_TRIES = 3
 
 ONLY_INSPECTORS = N_("Only inspectors can send visit reports.")
 TOO_BIG = N_("%(name)s is %(size)s MB; Telegram lets bots download files up to 20 MB. "
@@ -47,9 +53,11 @@ class TelegramUploads:
             Actor(person, Platform.TELEGRAM), f"telegram-{update.effective_user.id}", name, content,
             update_key=f"telegram:{update.update_id}",
         )
-        if answer.reply is not None:
-            self.deliver()
-        await self._say(update, answer.text)
+        if answer.reply is None:
+            await self._say(update, answer.text)
+            return
+        self.deliver()
+        await self._confirm(update, answer.text)
 
     async def on_photo(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         person, language = await self._inspector(update)
@@ -66,6 +74,19 @@ class TelegramUploads:
             await self._say(update, language.gettext(ONLY_INSPECTORS))
             return None, language
         return person, language
+
+    async def _confirm(self, update: Update, text: str) -> None:
+        """The visit is stored and its messages are in the outbox: keep trying to say so
+        through a 429 storm, and never report a committed post as failed."""
+        for _ in range(CONFIRM_TRIES):
+            try:
+                await self._say(update, text)
+                return
+            except RetryAfter as exc:
+                await asyncio.sleep(seconds(exc.retry_after))
+            except TelegramError:
+                break
+        log.warning("could not confirm the posted visit to user %s", update.effective_user.id)
 
     async def _say(self, update: Update, text: str) -> None:
         for chunk in split_message(text):
