@@ -22,5 +22,13 @@ class MediaStore:
             partial.replace(target)
         return target
 
+    def find(self, sha256: str) -> Path | None:
+        """The stored photo with this hash, whatever its format, or None."""
+        for suffix in _SUFFIX.values():
+            path = self.root / sha256[:2] / f"{sha256}{suffix}"
+            if path.exists():
+                return path
+        return None
+
     def path_for(self, sha256: str, image_format: str) -> Path:
         return self.root / sha256[:2] / f"{sha256}{_SUFFIX[image_format]}"
