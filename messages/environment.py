@@ -96,6 +96,7 @@ def environment(surface: str, locale: str, timezone: str = "UTC", colour: bool =
     chinese = Language(CHINESE, timezone)
     env.install_gettext_callables(language.gettext, language.ngettext, newstyle=True)
     env.globals.update(
+        surface=surface,
         lang=language,
         word=lambda table, code: wording.word(language, table, code),
         instruction_text=lambda kind, params: instruction_wording(language, kind, params),
