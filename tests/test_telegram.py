@@ -70,6 +70,8 @@ async def test_the_buyer_decides_sends_the_notice_and_the_factory_acknowledges(c
         assert "Send notice (6)" in send.buttons
         sent = await world.tap(world.buyer, BUYER_CHAT, send, "Send notice")
         assert sent == "Notice CN-2026-0001 sent to the factory with 6 instruction(s)."
+        f1 = world.finding("F1")
+        assert "Decision: sent to factory" in f1.plain and f1.buttons == {}  # nothing left to decide
 
         notice = world.last_with_button(FACTORY_CHAT, "确认收到")
         assert notice.plain.startswith("整改通知书 CN-2026-0001（第1版）")
@@ -119,3 +121,13 @@ async def test_status_in_english_for_the_buyer_and_in_chinese_for_the_factory(co
         assert "状态：有风险" in factory.plain
         unknown = await world.say(world.factory, FACTORY_CHAT, "PO-2026-0124 进度")
         assert unknown.plain == "找不到订单PO-2026-0124。您是否要查询：PO-2026-0142？"
+
+
+async def test_sends_respect_telegrams_flood_limits(config, clock) -> None:
+    """20 messages a minute per group and 30 a second overall (python-telegram-bot's
+    AIORateLimiter); a 429 is retried. Waiting out a real minute has no place in a test."""
+    async with running(config, clock) as world:
+        limiter = world.runtime.application.bot.rate_limiter
+        assert (limiter._group_max_rate, limiter._group_time_period) == (20, 60)
+        assert (limiter._base_limiter.max_rate, limiter._base_limiter.time_period) == (30, 1)
+        assert limiter._max_retries == 3

@@ -51,6 +51,8 @@ class SlackAdapter:
         reference = await self._post(channel, rendered.text, blocks, thread)
         if subject := _subject(view):
             await self._remember(message.destination, subject, reference)
+        if view.kind == "notice_sent":
+            await self._refresh_items(channel, message, view, language)
         return reference
 
     async def _channel(self, destination: str) -> str:
@@ -81,6 +83,13 @@ class SlackAdapter:
             return []
         response = await self.client.files_upload_v2(file_uploads=uploads)
         return [(f.get("name") or f.get("title") or "", f["id"]) for f in response["files"]]
+
+    async def _refresh_items(self, channel, message: OutgoingMessage, view: View, language: Language) -> None:
+        """Sent instructions can no longer be decided: their messages lose their buttons."""
+        for item in view.items:
+            one = dataclasses.replace(view, kind="instruction_decided", items=(item,))
+            if await self._find(message.destination, one) is not None:
+                await self._show_decision(channel, message, one, language)
 
     async def _show_decision(self, channel: str, message: OutgoingMessage, view: View, language: Language) -> str:
         as_finding = render_view(SURFACE, dataclasses.replace(view, kind="finding"), language)

@@ -53,6 +53,8 @@ class TelegramAdapter:
         reference = await self._send(chat_id, rendered)
         if subject := _subject(view):
             await self._remember(message.destination, subject, reference)
+        if view.kind == "notice_sent":
+            await self._refresh_items(chat_id, message, view, language)
         return reference
 
     async def _send(self, chat_id: int, rendered: Rendered) -> str:
@@ -85,6 +87,13 @@ class TelegramAdapter:
                     for i, path in enumerate(group)
                 ]
                 await self.bot.send_media_group(chat_id, media)
+
+    async def _refresh_items(self, chat_id, message: OutgoingMessage, view: View, language: Language) -> None:
+        """Sent instructions can no longer be decided: their messages lose their buttons."""
+        for item in view.items:
+            one = dataclasses.replace(view, kind="instruction_decided", items=(item,))
+            if await self._find(message.destination, one) is not None:
+                await self._show_decision(chat_id, message, one, language)
 
     async def _show_decision(self, chat_id: int, message: OutgoingMessage, view: View, language: Language) -> str:
         """Edits the finding's message to show the decision and the buttons that still apply."""
