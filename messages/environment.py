@@ -1,9 +1,10 @@
 """One jinja2 environment per (surface, locale): templates are shared, translations are not.
 
-A surface is where text ends up. `telegram` and `html` autoescape every value (Telegram's
-HTML parse mode needs <, > and & escaped); `slack` escapes exactly &, < and > in every value
-(mrkdwn shows HTML's &#39; literally); `console` and `text` are plain text. Control
-characters are removed from every value everywhere, so a report cannot drive a terminal.
+A surface is where text ends up. `telegram`, `slack` and `html` autoescape every value
+(Telegram's HTML and Slack's mrkdwn both need <, > and & escaped; for Slack the quotes
+HTML escaping adds are turned back, since mrkdwn would show &#39; literally); `console`
+and `text` are plain text. Control characters are removed from every value everywhere,
+so a report cannot drive a terminal.
 The same chat templates serve every chat surface: only `style` differs (ANSI, <b>, *bold*).
 """
 
@@ -24,7 +25,8 @@ from messages.instructions import wording as instruction_wording
 from messages.reasons import reason_text
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-ESCAPED = {"telegram", "html"}
+ESCAPED = {"telegram", "slack", "html"}
+_HTML_QUOTES = (("&#34;", '"'), ("&#39;", "'"))
 
 
 def _plain(value: object) -> object:
@@ -37,12 +39,6 @@ def _plain(value: object) -> object:
 def mrkdwn_escape(text: object) -> str:
     """Slack's whole escaping: &, < and > (a < would start a link or a mention)."""
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _slack_value(value: object) -> object:
-    if isinstance(value, Markup):
-        return value
-    return Markup(mrkdwn_escape(_plain(value))) if isinstance(value, str) else value
 
 
 def _no_style(text: object, **_: object) -> object:
@@ -64,7 +60,7 @@ def _telegram_style(text: object, bold: bool = False, italic: bool = False, **_:
 
 
 def _slack_style(text: object, bold: bool = False, italic: bool = False, **_: object) -> Markup:
-    mrkdwn = str(text) if isinstance(text, Markup) else mrkdwn_escape(text)
+    mrkdwn = str(escape(text))
     if bold:
         mrkdwn = f"*{mrkdwn}*"
     if italic:
@@ -90,7 +86,7 @@ def environment(surface: str, locale: str, timezone: str = "UTC", colour: bool =
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
-        finalize=_slack_value if surface == "slack" else _plain,
+        finalize=_plain,
     )
     language = Language(locale, timezone)
     chinese = Language(CHINESE, timezone)
@@ -118,4 +114,8 @@ def environment(surface: str, locale: str, timezone: str = "UTC", colour: bool =
 
 def render(surface: str, template: str, language: Language, colour: bool = False, **context) -> str:
     env = environment(surface, language.locale, language.timezone, colour)
-    return env.get_template(template).render(**context).strip("\n")
+    text = env.get_template(template).render(**context).strip("\n")
+    if surface == "slack":
+        for entity, quote in _HTML_QUOTES:
+            text = text.replace(entity, quote)
+    return text

@@ -9,6 +9,7 @@ import logging
 import re
 
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.models.views import View as SlackView
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.actions import ASKS_FOR_TEXT, command_for
@@ -192,7 +193,7 @@ class SlackListeners:
         else:
             statuses = await portfolio(self.app.store, self.app.settings, person)
             mrkdwn = render(SURFACE, "chat/portfolio.j2", language, statuses=statuses)
-        await client.views_publish(user_id=event["user"], view={"type": "home", "blocks": text_blocks(mrkdwn)[:100]})
+        await client.views_publish(user_id=event["user"], view=SlackView(type="home", blocks=text_blocks(mrkdwn)[:100]))
 
     async def _receive_files(self, client: AsyncWebClient, person: Person, event: dict, body: dict) -> None:
         language = language_of(person)
