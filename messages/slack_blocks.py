@@ -55,6 +55,23 @@ def head_blocks(view: View, language: Language) -> list[Block]:
     return [
         HeaderBlock(text=title),
         ContextBlock(elements=[MarkdownTextObject(text=status), MarkdownTextObject(text=mrkdwn_escape(visit))]),
+        SectionBlock(fields=[MarkdownTextObject(text=f"*{label}*\n{value}") for label, value in _figures(view, language)]),
+    ]
+
+
+def _figures(view: View, language: Language) -> list[tuple[str, str]]:
+    """The figures a buyer looks at first, as Block Kit fields (two columns)."""
+    progress, schedule = view.analysis.progress, view.analysis.schedule
+    ordered = language.number(progress.ordered)
+    return [
+        (language.gettext("Verified by inspector"),
+         f"{language.number(progress.verified_pct, 1)} % ({language.number(progress.verified_complete)} / {ordered})"),
+        (language.gettext("Reported by factory"),
+         f"{language.number(progress.reported_pct, 1)} % ({language.number(progress.reported_complete)} / {ordered})"),
+        (language.gettext("Gap"), f"{language.number(progress.gap_pts, 1)} {language.gettext('percentage points')}"),
+        (language.gettext("Projected completion"), language.date(schedule.projected_completion)),
+        (language.gettext("Final inspection"), language.date(schedule.final_inspection)),
+        (language.gettext("Ex-factory"), language.date(schedule.ex_factory)),
     ]
 
 

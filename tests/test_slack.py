@@ -33,6 +33,10 @@ async def test_an_inspector_uploads_a_bundle_and_the_buyer_channel_gets_the_find
         summary = messages[0]
         assert summary.blocks[0]["type"] == "header"
         assert "PO-2026-0142" in summary.blocks[0]["text"]["text"]
+        assert ":large_yellow_circle: *At risk*" in summary.blocks[1]["elements"][0]["text"]
+        fields = [f["text"] for f in summary.blocks[2]["fields"]]
+        assert "*Verified by inspector*\n48.0 % (2,880 / 6,000)" in fields
+        assert "*Gap*\n17.0 percentage points" in fields
         f1 = world.finding("F1")
         assert f1.thread_ts == summary.ts
         assert set(f1.buttons) == {"Approve", "Edit", "Reject"}

@@ -530,8 +530,13 @@ def block_kit_problems(world: SlackWorld) -> list[str]:
         if len(blocks) > 50:
             problems.append(f"{method}: {len(blocks)} blocks")
         for block in blocks:
-            if block.get("type") == "section" and len(block["text"]["text"]) > 3000:
-                problems.append(f"{method}: a section of {len(block['text']['text'])} characters")
+            if block.get("type") == "section":
+                if "text" in block and len(block["text"]["text"]) > 3000:
+                    problems.append(f"{method}: a section of {len(block['text']['text'])} characters")
+                if len(block.get("fields", [])) > 10:
+                    problems.append(f"{method}: {len(block['fields'])} fields (Slack allows 10)")
+                problems += [f"{method}: a field of {len(f['text'])} characters"
+                             for f in block.get("fields", []) if len(f["text"]) > 2000]
             for element in block.get("elements", []):
                 if element.get("type") == "button" and len(element["text"]["text"]) > 75:
                     problems.append(f"{method}: button {element['text']['text']!r}")
