@@ -4,6 +4,7 @@ visit summary with their photos inline, decisions shown by editing the message i
 from __future__ import annotations
 
 import dataclasses
+import json
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -46,11 +47,14 @@ class SlackAdapter:
         rendered = render_view(SURFACE, view, language)
         thread = await self._thread_for(message.destination, view)
         photos = await self._upload(view) if rendered.photos else []
-        blocks = kit.head_blocks(view, language) + kit.text_blocks(rendered.text) + kit.image_blocks(photos)
+        text = rendered.text.split("\n", 1)[-1] if view.kind == "visit_summary" else rendered.text  # header says it
+        blocks = kit.head_blocks(view, language) + kit.text_blocks(text) + kit.image_blocks(photos)
         blocks += kit.action_blocks(await with_tokens(self.store, rendered.buttons, self.clock.now()), language)
         reference = await self._post(channel, rendered.text, blocks, thread)
         if subject := _subject(view):
             await self._remember(message.destination, subject, reference)
+            if photos:  # a decision rewrites the message: its photos must stay
+                await self._remember(message.destination, f"photos:{subject}", json.dumps(photos))
         if view.kind == "notice_sent":
             await self._refresh_items(channel, message, view, language)
         return reference
@@ -96,7 +100,8 @@ class SlackAdapter:
         rendered = Rendered(as_finding.text, render_view(SURFACE, view, language).buttons)
         subject = _subject(view)
         reference = await self._find(message.destination, view)
-        blocks = kit.text_blocks(rendered.text) + kit.action_blocks(await with_tokens(self.store, rendered.buttons, self.clock.now()), language)
+        blocks = kit.text_blocks(rendered.text) + kit.image_blocks(await self._photos(message.destination, subject))
+        blocks += kit.action_blocks(await with_tokens(self.store, rendered.buttons, self.clock.now()), language)
         if reference is None or len(blocks) > kit.MAX_BLOCKS:
             thread = await self._thread_for(message.destination, view)
             reference = await self._post(channel, rendered.text, blocks, thread)
@@ -113,6 +118,11 @@ class SlackAdapter:
         async with self.store.unit_of_work() as uow:
             reference = await uow.message_refs.find(Platform.SLACK, destination, f"visit:{view.visit.id}")
         return reference.rsplit(":", 1)[1] if reference else None
+
+    async def _photos(self, destination: str, subject: str) -> list[tuple[str, str]]:
+        async with self.store.unit_of_work() as uow:
+            stored = await uow.message_refs.find(Platform.SLACK, destination, f"photos:{subject}")
+        return [tuple(pair) for pair in json.loads(stored)] if stored else []
 
     async def _find(self, destination: str, view: View) -> str | None:
         async with self.store.unit_of_work() as uow:
