@@ -9,6 +9,7 @@ import json
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.actions import with_tokens
+from bot.message_refs import MessageRefs, subject_of
 from handlers.clock import Clock
 from handlers.model import OutgoingMessage, Platform
 from handlers.views import View
@@ -30,13 +31,15 @@ class SlackAdapter:
         self.store = store
         self.media = media
         self.clock = clock
+        self.refs = MessageRefs(store, Platform.SLACK, clock)
 
     async def deliver(self, message: OutgoingMessage, view: View) -> str | None:
         language = Language(message.locale, message.timezone)
         channel = await self._channel(message.destination)
         if view.kind == "instruction_decided":
             return await self._show_decision(channel, message, view, language)
-        if view.kind == "notice_closed" and (reference := await self._find(message.destination, view)):
+        closed = view.kind == "notice_closed"
+        if closed and (reference := await self.refs.find(message.destination, subject_of(view))):
             # The answer is given: the notice keeps its text, loses its buttons, says who answered.
             notice = render_view(SURFACE, dataclasses.replace(view, kind="notice"), language).text
             closed = render_view(SURFACE, view, language).text
@@ -51,10 +54,10 @@ class SlackAdapter:
         blocks = kit.head_blocks(view, language) + kit.text_blocks(text) + kit.image_blocks(photos)
         blocks += kit.action_blocks(await with_tokens(self.store, rendered.buttons, self.clock.now()), language)
         reference = await self._post(channel, rendered.text, blocks, thread)
-        if subject := _subject(view):
-            await self._remember(message.destination, subject, reference)
+        if subject := subject_of(view):
+            await self.refs.remember(message.destination, subject, reference)
             if photos:  # a decision rewrites the message: its photos must stay
-                await self._remember(message.destination, f"photos:{subject}", json.dumps(photos))
+                await self.refs.remember(message.destination, f"photos:{subject}", json.dumps(photos))
         if view.kind == "notice_sent":
             await self._refresh_items(channel, message, view, language)
         return reference
@@ -92,20 +95,20 @@ class SlackAdapter:
         """Sent instructions can no longer be decided: their messages lose their buttons."""
         for item in view.items:
             one = dataclasses.replace(view, kind="instruction_decided", items=(item,))
-            if await self._find(message.destination, one) is not None:
+            if await self.refs.find(message.destination, subject_of(one)) is not None:
                 await self._show_decision(channel, message, one, language)
 
     async def _show_decision(self, channel: str, message: OutgoingMessage, view: View, language: Language) -> str:
         as_finding = render_view(SURFACE, dataclasses.replace(view, kind="finding"), language)
         rendered = Rendered(as_finding.text, render_view(SURFACE, view, language).buttons)
-        subject = _subject(view)
-        reference = await self._find(message.destination, view)
+        subject = subject_of(view)
+        reference = await self.refs.find(message.destination, subject_of(view))
         blocks = kit.text_blocks(rendered.text) + kit.image_blocks(await self._photos(message.destination, subject))
         blocks += kit.action_blocks(await with_tokens(self.store, rendered.buttons, self.clock.now()), language)
         if reference is None or len(blocks) > kit.MAX_BLOCKS:
             thread = await self._thread_for(message.destination, view)
             reference = await self._post(channel, rendered.text, blocks, thread)
-            await self._remember(message.destination, subject, reference)
+            await self.refs.remember(message.destination, subject, reference)
             return reference
         ref_channel, ts = reference.rsplit(":", 1)
         await self.client.chat_update(channel=ref_channel, ts=ts, text=_fallback(rendered.text), blocks=blocks)
@@ -115,33 +118,14 @@ class SlackAdapter:
         """Findings and decisions are replies in the thread of their visit's summary."""
         if view.kind not in ("finding", "instruction_decided", "notice_sent", "notice_answered", "done_reported"):
             return None
-        async with self.store.unit_of_work() as uow:
-            reference = await uow.message_refs.find(Platform.SLACK, destination, f"visit:{view.visit.id}")
+        reference = await self.refs.find(destination, f"visit:{view.visit.id}")
         return reference.rsplit(":", 1)[1] if reference else None
 
     async def _photos(self, destination: str, subject: str) -> list[tuple[str, str]]:
-        async with self.store.unit_of_work() as uow:
-            stored = await uow.message_refs.find(Platform.SLACK, destination, f"photos:{subject}")
+        stored = await self.refs.find(destination, f"photos:{subject}")
         return [tuple(pair) for pair in json.loads(stored)] if stored else []
 
-    async def _find(self, destination: str, view: View) -> str | None:
-        async with self.store.unit_of_work() as uow:
-            return await uow.message_refs.find(Platform.SLACK, destination, _subject(view))
 
-    async def _remember(self, destination: str, subject: str, reference: str) -> None:
-        async with self.store.unit_of_work() as uow:
-            await uow.message_refs.remember(Platform.SLACK, destination, subject, reference, self.clock.now())
-            await uow.commit()
-
-
-def _subject(view: View) -> str | None:
-    if view.kind in ("notice", "notice_closed"):
-        return f"notice:{view.notice.id}"
-    if view.kind == "visit_summary":
-        return f"visit:{view.visit.id}"
-    if view.kind in ("finding", "instruction_decided") and view.items and view.item.instruction:
-        return f"instruction:{view.item.instruction.id}"
-    return None
 
 
 def _fallback(text: str) -> str:

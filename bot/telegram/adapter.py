@@ -10,6 +10,7 @@ from telegram import Bot, InputMediaPhoto
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot.message_refs import MessageRefs, subject_of
 from bot.telegram.keyboard import keyboard
 from bot.telegram.limits import CAPTION_LIMIT, MEDIA_GROUP_LIMIT, split_message, utf16_length
 from handlers.clock import Clock
@@ -32,13 +33,15 @@ class TelegramAdapter:
         self.store = store
         self.media = media
         self.clock = clock
+        self.refs = MessageRefs(store, Platform.TELEGRAM, clock)
 
     async def deliver(self, message: OutgoingMessage, view: View) -> str | None:
         language = Language(message.locale, message.timezone)
         chat_id = int(message.destination)
         if view.kind == "instruction_decided":
             return await self._show_decision(chat_id, message, view, language)
-        if view.kind == "notice_closed" and (reference := await self._find(message.destination, view)):
+        closed = view.kind == "notice_closed"
+        if closed and (reference := await self.refs.find(message.destination, subject_of(view))):
             # The answer is given: the notice keeps its text and loses its buttons.
             await self.bot.edit_message_reply_markup(chat_id=chat_id, message_id=int(reference.split(":")[1]))
             return reference
@@ -51,8 +54,8 @@ class TelegramAdapter:
                 log.warning("photos of %s refused by Telegram; sending the text alone", view.item.label,
                             exc_info=True)
         reference = await self._send(chat_id, rendered)
-        if subject := _subject(view):
-            await self._remember(message.destination, subject, reference)
+        if subject := subject_of(view):
+            await self.refs.remember(message.destination, subject, reference)
         if view.kind == "notice_sent":
             await self._refresh_items(chat_id, message, view, language)
         return reference
@@ -92,18 +95,18 @@ class TelegramAdapter:
         """Sent instructions can no longer be decided: their messages lose their buttons."""
         for item in view.items:
             one = dataclasses.replace(view, kind="instruction_decided", items=(item,))
-            if await self._find(message.destination, one) is not None:
+            if await self.refs.find(message.destination, subject_of(one)) is not None:
                 await self._show_decision(chat_id, message, one, language)
 
     async def _show_decision(self, chat_id: int, message: OutgoingMessage, view: View, language: Language) -> str:
         """Edits the finding's message to show the decision and the buttons that still apply."""
         as_finding = render_view(SURFACE, dataclasses.replace(view, kind="finding"), language)
         rendered = Rendered(as_finding.text, render_view(SURFACE, view, language).buttons)
-        subject = _subject(view)
-        reference = await self._find(message.destination, view)
+        subject = subject_of(view)
+        reference = await self.refs.find(message.destination, subject_of(view))
         if reference is None or utf16_length(rendered.text) > 4096:
             reference = await self._send(chat_id, rendered)
-            await self._remember(message.destination, subject, reference)
+            await self.refs.remember(message.destination, subject, reference)
             return reference
         markup = await keyboard(self.store, rendered.buttons, self.clock.now())
         try:
@@ -116,20 +119,4 @@ class TelegramAdapter:
                 raise
         return reference
 
-    async def _find(self, destination: str, view: View) -> str | None:
-        async with self.store.unit_of_work() as uow:
-            return await uow.message_refs.find(Platform.TELEGRAM, destination, _subject(view))
 
-    async def _remember(self, destination: str, subject: str, reference: str) -> None:
-        async with self.store.unit_of_work() as uow:
-            await uow.message_refs.remember(Platform.TELEGRAM, destination, subject, reference, self.clock.now())
-            await uow.commit()
-
-
-def _subject(view: View) -> str | None:
-    """What a message is about, so later changes find it: a finding's instruction, a notice."""
-    if view.kind in ("notice", "notice_closed"):
-        return f"notice:{view.notice.id}"
-    if view.kind in ("finding", "instruction_decided") and view.items and view.item.instruction:
-        return f"instruction:{view.item.instruction.id}"
-    return None
