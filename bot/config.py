@@ -108,7 +108,8 @@ def _cross_checks(config: Config) -> list[Problem]:
     known = {f.id for f in config.factories}
     for i, person in enumerate(config.people):
         if person.locale not in LOCALES:
-            problems.append(Problem(f"people.{i}.locale", f"unsupported locale {person.locale!r}; use en or zh_Hans_CN"))
+            message = f"unsupported locale {person.locale!r}; use en or zh_Hans_CN"
+            problems.append(Problem(f"people.{i}.locale", message))
         if person.role is Role.FACTORY and person.factory not in known:
             problems.append(Problem(f"people.{i}.factory", _unknown_factory(person.factory, known)))
         if person.role is not Role.FACTORY and person.factory is not None:

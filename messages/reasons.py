@@ -27,7 +27,9 @@ TEXTS = {
     "quality_fail": N_("the sample fails the AQL: %(results)s"),
     "packaging_materials": N_("packaging materials are not on site at %(pct)s %% complete (rule: %(threshold)s %%)"),
     "materials": N_("materials not on site: %(items)s"),
-    "misses_ex_factory": N_("completion on %(projected)s leaves no time to inspect before ex-factory on %(ex_factory)s"),
+    "misses_ex_factory": N_(
+        "completion on %(projected)s leaves no time to inspect before ex-factory on %(ex_factory)s"
+    ),
     "instructions_proposed": N_("the inspector proposed %(count)s corrective instructions"),
 }
 FAILED_RESULT = N_("%(severity)s found %(found)s, accept %(accept)s")

@@ -55,7 +55,7 @@ def head_blocks(view: View, language: Language) -> list[Block]:
     return [
         HeaderBlock(text=title),
         ContextBlock(elements=[MarkdownTextObject(text=status), MarkdownTextObject(text=mrkdwn_escape(visit))]),
-        SectionBlock(fields=[MarkdownTextObject(text=f"*{label}*\n{value}") for label, value in _figures(view, language)]),
+        SectionBlock(fields=[MarkdownTextObject(text=f"*{k}*\n{v}") for k, v in _figures(view, language)]),
     ]
 
 

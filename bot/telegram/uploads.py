@@ -48,7 +48,9 @@ class TelegramUploads:
             size = f"{document.file_size / 1024 / 1024:.1f}"
             await self._say(update, language.gettext(TOO_BIG) % {"name": name, "size": size})
             return
-        content = bytes(await (await document.get_file()).download_as_bytearray()) if self.uploads.accepts(name) else b""
+        content = b""
+        if self.uploads.accepts(name):
+            content = bytes(await (await document.get_file()).download_as_bytearray())
         answer = await self.uploads.receive(
             Actor(person, Platform.TELEGRAM), f"telegram-{update.effective_user.id}", name, content,
             update_key=f"telegram:{update.update_id}",
