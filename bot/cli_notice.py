@@ -2,17 +2,56 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from pathlib import Path
 
 import click
 
+from bot.app import build_app
+from bot.cli_common import config_option, load_or_exit
 from handlers.catalog import KINDS
+from handlers.clock import SystemClock
+from handlers.views import load_view
 from messages.i18n import CHINESE, ENGLISH, Language
+from messages.pdf import notice_pdf
+from messages.render import render_notice
 
 
 @click.group()
 def notice() -> None:
     """Corrective notices and the instructions they carry."""
+
+
+@notice.command()
+@click.argument("number")
+@config_option
+@click.option("--format", "form", type=click.Choice(["pdf", "html", "text"]), default="pdf", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True, help="File to write.")
+def render(number: str, config_file: Path | None, form: str, out: Path) -> None:
+    """Write notice NUMBER (e.g. CN-2026-0001, or its id) as PDF, HTML or text."""
+    config = load_or_exit(config_file)
+    content = asyncio.run(_render(config, number, form))
+    if isinstance(content, bytes):
+        out.write_bytes(content)
+    else:
+        out.write_text(content + "\n", encoding="utf-8")
+    click.echo(f"{out}: notice {number} ({form})")
+
+
+async def _render(config, number: str, form: str) -> bytes | str:
+    app = await build_app(config, SystemClock())
+    try:
+        async with app.store.unit_of_work() as uow:
+            found = await uow.notices.by_number(number)
+            if found is None and number.isdigit():
+                found = await uow.notices.get(int(number))
+            if found is None:
+                raise click.BadParameter(f"no notice {number!r} in {config.storage.url}", param_hint="NUMBER")
+            view = await load_view(uow, app.settings, "notice", {"notice_id": found.id})
+        return notice_pdf(view, app.media) if form == "pdf" else render_notice(form, view)
+    finally:
+        await app.close()
 
 
 @notice.command()

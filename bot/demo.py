@@ -18,6 +18,7 @@ from handlers.model import Role
 from handlers.reports.reader import read_report
 from handlers.views import load_view
 from messages import buttons as b
+from messages.pdf import notice_pdf
 from messages.render import render_notice
 
 EXAMPLE_REPORT = Path(__file__).resolve().parent.parent / "examples" / "visit-PO-2026-0142" / "report.yaml"
@@ -118,6 +119,9 @@ class _Script:
             path = out / f"{view.notice.number}.{suffix}"
             path.write_text(render_notice(surface, view) + "\n", encoding="utf-8")
             self.narrate(f"notice written to {path}")
+        pdf = out / f"{view.notice.number}.pdf"
+        pdf.write_bytes(notice_pdf(view, self.app.media))
+        self.narrate(f"notice written to {pdf}")
 
     async def acknowledge(self, notice_id: int) -> None:
         self.step("4. The factory acknowledges; the buyer is told")

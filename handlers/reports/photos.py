@@ -86,7 +86,7 @@ def size_over_limit(what: str, size: int, limit: int) -> str:
 
 
 @cache
-def _register_heif_opener() -> None:
+def register_heif_opener() -> None:
     """Teach Pillow HEIC once, on first use, so importing this module changes no global state."""
     pillow_heif.register_heif_opener()
 
@@ -181,7 +181,7 @@ def _decode(fp: BinaryIO, field: str, limits: PhotoLimits) -> tuple[_Decoded | N
     Pillow's own bomb guard stays on; its warning (between its one and two times limit) is made
     an error here without touching `Image.MAX_IMAGE_PIXELS`, which other code may rely on.
     """
-    _register_heif_opener()
+    register_heif_opener()
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:

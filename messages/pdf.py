@@ -1,0 +1,113 @@
+"""The corrective notice as a printable A4 PDF: Chinese first, then English, with the
+finding photos, the notice number, version and page numbers on every page.
+
+The text comes from the same templates as every other rendering of the notice; this
+module only lays it out. Noto Sans SC (SIL OFL, shipped by the pylopdf-fonts-zh-cn
+package) is embedded as a subset, so Chinese shows correctly on a reader with no fonts
+installed, and nothing is downloaded at run time.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import re
+from pathlib import Path
+
+from fpdf import FPDF
+from fpdf.enums import WrapMode, XPos, YPos
+from PIL import Image
+
+from handlers.reports.photos import register_heif_opener
+from handlers.views import Item, View
+from messages.environment import render
+from messages.i18n import CHINESE, ENGLISH, Language
+from storage.media import MediaStore
+
+FONT = "NotoSansSC"
+ITEM_START = re.compile(r"^\d+\. \[(?P<label>[A-Z]\d+)\]")
+PHOTO_WIDTH_MM = 58
+PHOTOS_PER_ROW = 3
+LINE_MM = 5.2
+
+
+def font_path() -> Path:
+    return Path(str(importlib.resources.files("pylopdf_fonts_zh_cn") / "NotoSansSC-Regular.otf"))
+
+
+class _NoticeDocument(FPDF):
+    def __init__(self, number: str, version: int):
+        super().__init__(orientation="portrait", unit="mm", format="A4")
+        self.number = number
+        self.version = version
+        self.set_margins(16, 18, 16)
+        self.set_auto_page_break(auto=True, margin=18)
+        self.add_font(FONT, fname=str(font_path()))
+        self.set_title(f"{number} v{version}")
+        self.set_creator("followup")
+
+    def header(self) -> None:
+        self.set_font(FONT, size=8)
+        self.set_text_color(110, 110, 110)
+        self.cell(0, 5, f"整改通知书 {self.number} · 第{self.version}版    Corrective notice {self.number}, "
+                        f"version {self.version}", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(3)
+        self.set_text_color(0, 0, 0)
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(FONT, size=8)
+        self.set_text_color(110, 110, 110)
+        self.cell(0, 5, f"第 {self.page_no()} 页，共 {{nb}} 页 · Page {self.page_no()} of {{nb}} · {self.number}",
+                  align="C")
+
+
+def notice_pdf(view: View, media: MediaStore) -> bytes:
+    notice = view.notice
+    document = _NoticeDocument(notice.number, notice.version)
+    zone = view.factory.timezone
+    items = {item.label: item for item in view.items}
+    for locale in (CHINESE, ENGLISH):
+        document.add_page()
+        text = render("text", "notice/section.txt.j2", Language(locale, zone), v=view)
+        _lay_out(document, text, items if locale == CHINESE else {}, media, view)
+    return bytes(document.output())
+
+
+def _lay_out(document: _NoticeDocument, text: str, items: dict[str, Item], media: MediaStore, view: View) -> None:
+    """Line by line; the title larger; each item's photos after its lines (first section only)."""
+    lines = text.split("\n")
+    current: Item | None = None
+    for i, line in enumerate(lines):
+        if match := ITEM_START.match(line):
+            _photos(document, current, media, view)
+            current = items.get(match["label"])
+            document.ln(1.5)
+        document.set_font(FONT, size=14 if i == 0 else 10)
+        document.multi_cell(0, 7 if i == 0 else LINE_MM, line or " ", wrapmode=WrapMode.WORD, align="L",
+                            new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    _photos(document, current, media, view)
+
+
+def _photos(document: _NoticeDocument, item: Item | None, media: MediaStore, view: View) -> None:
+    if item is None or not item.item.photos:
+        return
+    register_heif_opener()
+    paths = [media.find(view.visit.photos[name]) for name in item.item.photos]
+    images = [_thumbnail(path) for path in paths if path is not None]
+    for start in range(0, len(images), PHOTOS_PER_ROW):
+        row = images[start:start + PHOTOS_PER_ROW]
+        height = max(PHOTO_WIDTH_MM * image.height / image.width for image in row)
+        if document.get_y() + height > document.h - document.b_margin:
+            document.add_page()
+        top = document.get_y() + 1
+        for column, image in enumerate(row):
+            document.image(image, x=document.l_margin + column * (PHOTO_WIDTH_MM + 3), y=top, w=PHOTO_WIDTH_MM)
+        document.set_y(top + height + 2)
+
+
+def _thumbnail(path: Path) -> Image.Image:
+    """Photos at print size, not camera size: a notice must travel by chat and e-mail."""
+    with Image.open(path) as original:
+        image = original.convert("RGB")
+    image.thumbnail((1000, 1000))
+    return image

@@ -1,0 +1,68 @@
+"""The notice PDF a factory prints: Chinese first then English, photos, the number and
+version and page numbers on every page, and Chinese glyphs embedded (no fonts needed)."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from pathlib import Path
+
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+from bot.cli import main
+
+
+def demo_notice(tmp_path: Path) -> tuple[bytes, Path]:
+    out = tmp_path / "out"
+    data = tmp_path / "data"
+    result = CliRunner().invoke(main, ["demo", "--dir", str(data), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return (out / "CN-2026-0001.pdf").read_bytes(), data
+
+
+def test_the_demo_writes_a_bilingual_a4_notice_with_photos_and_numbered_pages(tmp_path: Path) -> None:
+    pdf, _ = demo_notice(tmp_path)
+    reader = PdfReader(BytesIO(pdf))
+    # pypdf pads each character of a CID font with NUL (pdftotext does not); drop them.
+    pages = [page.extract_text().replace("\x00", "") for page in reader.pages]
+    text = "\n".join(pages)
+
+    assert text.index("整改通知书 CN-2026-0001（第1版）") < text.index("CORRECTIVE NOTICE CN-2026-0001, version 1")
+    assert "整改要求：对所有成品进行全检，挑出的不良品须隔离存放。" in text
+    assert "MA 主要缺陷" in text and "MA major" in text
+    count = len(pages)
+    for number, page in enumerate(pages, start=1):
+        assert f"Page {number} of {count}" in page and "CN-2026-0001" in page
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width) / 72 * 25.4), round(float(box.height) / 72 * 25.4)) == (210, 297)  # A4
+    images = sum(len(page.images) for page in reader.pages)
+    assert images == 6  # the photos of the six instructions sent (F3 was rejected), once each
+
+
+def test_the_chinese_font_is_embedded_so_no_reader_needs_one(tmp_path: Path) -> None:
+    pdf, _ = demo_notice(tmp_path)
+    reader = PdfReader(BytesIO(pdf))
+    fonts = []
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            descendant = font.get_object()["/DescendantFonts"][0].get_object()
+            fonts.append(descendant["/FontDescriptor"].get_object())
+    assert fonts and all("/FontFile3" in f for f in fonts)  # CFF subset embedded
+    assert len(pdf) < 2_000_000
+
+
+def test_a_notice_is_rendered_again_by_number_in_each_format(tmp_path: Path) -> None:
+    _, data = demo_notice(tmp_path)
+    config = tmp_path / "followup.toml"
+    example = Path(__file__).resolve().parent.parent / "examples" / "followup.toml"
+    config.write_text(example.read_text(encoding="utf-8").replace(
+        'url = "sqlite:///followup.sqlite3"', f'url = "sqlite:///{data / "followup.sqlite3"}"'), encoding="utf-8")
+    runner = CliRunner()
+    for form, suffix in (("pdf", "pdf"), ("html", "html"), ("text", "txt")):
+        out = tmp_path / f"again.{suffix}"
+        result = runner.invoke(main, ["notice", "render", "CN-2026-0001", "--format", form, "--config", str(config),
+                                      "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        assert out.stat().st_size > 1000
+    unknown = runner.invoke(main, ["notice", "render", "CN-2099-0001", "--config", str(config), "--out", str(out)])
+    assert unknown.exit_code == 2 and "no notice 'CN-2099-0001'" in unknown.output
