@@ -57,5 +57,7 @@ async def test_the_buyer_approves_sends_the_notice_and_the_factory_acknowledges(
         await world.click(BUYER, BUYER_CHANNEL, send, "Send notice")
         notice = [m for m in world.channel(FACTORY_CHANNEL) if m.buttons][-1]
         assert notice.text.startswith("整改通知书 CN-2026-0001")
+        (pdf,) = [f for f in world.fake.files(FACTORY_CHANNEL) if f.title == "CN-2026-0001.pdf"]
+        assert pdf.content[:5] == b"%PDF-" and pdf.thread_ts == notice.ts
         await world.click(FACTORY, FACTORY_CHANNEL, notice, "确认收到")
         assert any("acknowledged notice CN-2026-0001" in m.text for m in world.channel(BUYER_CHANNEL))

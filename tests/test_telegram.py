@@ -77,6 +77,8 @@ async def test_the_buyer_decides_sends_the_notice_and_the_factory_acknowledges(c
         assert notice.plain.startswith("整改通知书 CN-2026-0001（第1版）")
         assert notice.plain.index("整改通知书") < notice.plain.index("CORRECTIVE NOTICE")
         assert set(notice.buttons) == {"确认收到 Acknowledge", "有异议 Dispute"}
+        pdf = [m for m in world.chat(FACTORY_CHAT) if m.document]
+        assert pdf and pdf[-1].document.filename == "CN-2026-0001.pdf" and pdf[-1].document.content[:5] == b"%PDF-"
 
         thanks = await world.tap(world.factory, FACTORY_CHAT, notice, "确认收到")
         assert thanks == "谢谢，已确认收到整改通知CN-2026-0001。"

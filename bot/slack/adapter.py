@@ -15,6 +15,7 @@ from handlers.model import OutgoingMessage, Platform
 from handlers.views import View
 from messages import slack_blocks as kit
 from messages.i18n import Language
+from messages.pdf import notice_pdf
 from messages.render import Rendered, render_view
 from messages.split import split_text
 from storage.media import MediaStore
@@ -58,6 +59,11 @@ class SlackAdapter:
             await self.refs.remember(message.destination, subject, reference)
             if photos:  # a decision rewrites the message: its photos must stay
                 await self.refs.remember(message.destination, f"photos:{subject}", json.dumps(photos))
+        if view.kind == "notice":
+            await self.client.files_upload_v2(
+                channel=channel, thread_ts=reference.rsplit(":", 1)[1], content=notice_pdf(view, self.media),
+                filename=f"{view.notice.number}.pdf", title=f"{view.notice.number}.pdf",
+            )
         if view.kind == "notice_sent":
             await self._refresh_items(channel, message, view, language)
         return reference

@@ -18,6 +18,7 @@ from handlers.model import OutgoingMessage, Platform
 from handlers.views import View
 from messages.environment import render
 from messages.i18n import Language
+from messages.pdf import notice_pdf
 from messages.render import Rendered, render_view
 from storage.media import MediaStore
 
@@ -56,6 +57,8 @@ class TelegramAdapter:
         reference = await self._send(chat_id, rendered)
         if subject := subject_of(view):
             await self.refs.remember(message.destination, subject, reference)
+        if view.kind == "notice":
+            await self.bot.send_document(chat_id, notice_pdf(view, self.media), filename=f"{view.notice.number}.pdf")
         if view.kind == "notice_sent":
             await self._refresh_items(chat_id, message, view, language)
         return reference
