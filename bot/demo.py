@@ -120,7 +120,7 @@ class _Script:
             path.write_text(render_notice(surface, view) + "\n", encoding="utf-8")
             self.narrate(f"notice written to {path}")
         pdf = out / f"{view.notice.number}.pdf"
-        pdf.write_bytes(notice_pdf(view, self.app.media))
+        pdf.write_bytes(notice_pdf(view, self.app.media.find))
         self.narrate(f"notice written to {pdf}")
 
     async def acknowledge(self, notice_id: int) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.resources
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from fpdf import FPDF
@@ -21,13 +22,14 @@ from handlers.reports.photos import register_heif_opener
 from handlers.views import Item, View
 from messages.environment import render
 from messages.i18n import CHINESE, ENGLISH, Language
-from storage.media import MediaStore
 
 FONT = "NotoSansSC"
 ITEM_START = re.compile(r"^\d+\. \[(?P<label>[A-Z]\d+)\]")
 PHOTO_WIDTH_MM = 58
 PHOTOS_PER_ROW = 3
 LINE_MM = 5.2
+
+PhotoFinder = Callable[[str], Path | None]  # sha256 -> the stored file (storage.media.MediaStore.find)
 
 
 def font_path() -> Path:
@@ -61,7 +63,7 @@ class _NoticeDocument(FPDF):
                   align="C")
 
 
-def notice_pdf(view: View, media: MediaStore) -> bytes:
+def notice_pdf(view: View, find_photo: PhotoFinder) -> bytes:
     notice = view.notice
     document = _NoticeDocument(notice.number, notice.version)
     zone = view.factory.timezone
@@ -69,30 +71,30 @@ def notice_pdf(view: View, media: MediaStore) -> bytes:
     for locale in (CHINESE, ENGLISH):
         document.add_page()
         text = render("text", "notice/section.txt.j2", Language(locale, zone), v=view)
-        _lay_out(document, text, items if locale == CHINESE else {}, media, view)
+        _lay_out(document, text, items if locale == CHINESE else {}, find_photo, view)
     return bytes(document.output())
 
 
-def _lay_out(document: _NoticeDocument, text: str, items: dict[str, Item], media: MediaStore, view: View) -> None:
+def _lay_out(document: _NoticeDocument, text: str, items: dict[str, Item], find_photo: PhotoFinder, view: View) -> None:
     """Line by line; the title larger; each item's photos after its lines (first section only)."""
     lines = text.split("\n")
     current: Item | None = None
     for i, line in enumerate(lines):
         if match := ITEM_START.match(line):
-            _photos(document, current, media, view)
+            _photos(document, current, find_photo, view)
             current = items.get(match["label"])
             document.ln(1.5)
         document.set_font(FONT, size=14 if i == 0 else 10)
         document.multi_cell(0, 7 if i == 0 else LINE_MM, line or " ", wrapmode=WrapMode.WORD, align="L",
                             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    _photos(document, current, media, view)
+    _photos(document, current, find_photo, view)
 
 
-def _photos(document: _NoticeDocument, item: Item | None, media: MediaStore, view: View) -> None:
+def _photos(document: _NoticeDocument, item: Item | None, find_photo: PhotoFinder, view: View) -> None:
     if item is None or not item.item.photos:
         return
     register_heif_opener()
-    paths = [media.find(view.visit.photos[name]) for name in item.item.photos]
+    paths = [find_photo(view.visit.photos[name]) for name in item.item.photos]
     images = [_thumbnail(path) for path in paths if path is not None]
     for start in range(0, len(images), PHOTOS_PER_ROW):
         row = images[start:start + PHOTOS_PER_ROW]

@@ -61,7 +61,7 @@ class SlackAdapter:
                 await self.refs.remember(message.destination, f"photos:{subject}", json.dumps(photos))
         if view.kind == "notice":
             await self.client.files_upload_v2(
-                channel=channel, thread_ts=reference.rsplit(":", 1)[1], content=notice_pdf(view, self.media),
+                channel=channel, thread_ts=reference.rsplit(":", 1)[1], content=notice_pdf(view, self.media.find),
                 filename=f"{view.notice.number}.pdf", title=f"{view.notice.number}.pdf",
             )
         if view.kind == "notice_sent":
