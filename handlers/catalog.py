@@ -131,6 +131,109 @@ KINDS: tuple[InstructionKind, ...] = (
         "send_photos",
         N_("Send photos of the corrected units."),
     ),
+    InstructionKind(
+        "segregate_defectives",
+        *Nn_(
+            "Segregate the {quantity} defective unit in a separate, marked area.",
+            "Segregate all {quantity} defective units in a separate, marked area.",
+        ),
+        params=(QUANTITY,),
+    ),
+    InstructionKind(
+        "repair",
+        *Nn_(
+            "Repair the {quantity} affected unit and re-inspect it.",
+            "Repair the {quantity} affected units and re-inspect each one.",
+        ),
+        params=(QUANTITY,),
+    ),
+    InstructionKind(
+        "scrap_and_replace",
+        *Nn_(
+            "Scrap the {quantity} unit that cannot be repaired and make a replacement.",
+            "Scrap the {quantity} units that cannot be repaired and make replacements.",
+        ),
+        params=(QUANTITY,),
+    ),
+    InstructionKind(
+        "keep_defectives",
+        N_("Keep the defective units for re-inspection; do not scrap or ship them."),
+    ),
+    InstructionKind(
+        "function_test",
+        N_("Function-test every finished unit before packing."),
+    ),
+    InstructionKind(
+        "correct_rating_label",
+        N_("Correct the rating label to the approved artwork: {correct_text}."),
+        params=(CORRECT_TEXT,),
+    ),
+    InstructionKind(
+        "correct_care_label",
+        N_("Correct the care label to read: {correct_text}."),
+        params=(CORRECT_TEXT,),
+    ),
+    InstructionKind(
+        "add_instruction_manual",
+        N_("Add the instruction manual in {language} to every unit."),
+        params=(Param("language", ParamType.TEXT, "the language(s) of the destination market"),),
+    ),
+    InstructionKind(
+        "correct_inner_packing",
+        N_("Correct the inner packing and protection to the approved specification: {spec}."),
+        params=(Param("spec", ParamType.TEXT, "polybag, colour box, inserts as specified"),),
+    ),
+    InstructionKind(
+        "correct_carton_dimensions",
+        N_("Use master cartons of the specified dimensions: {dimensions}."),
+        params=(Param("dimensions", ParamType.TEXT, "length × width × height, e.g. 42 × 32 × 28 cm"),),
+    ),
+    InstructionKind(
+        "correct_carton_quantity",
+        *Nn_(
+            "Pack {quantity} unit per master carton and correct the packing list.",
+            "Pack {quantity} units per master carton and correct the packing list.",
+        ),
+        params=(QUANTITY,),
+    ),
+    InstructionKind(
+        "drop_test",
+        *Nn_(
+            "Drop-test {quantity} packed master carton and send the results.",
+            "Drop-test {quantity} packed master cartons and send the results.",
+        ),
+        params=(QUANTITY,),
+    ),
+    InstructionKind(
+        "confirm_material_arrival",
+        N_("Confirm in writing when {material} will arrive."),
+        params=(Param("material", ParamType.TEXT, "the missing material or component"),),
+    ),
+    InstructionKind(
+        "add_capacity",
+        *Nn_(
+            "Add capacity (another line or overtime) to reach {quantity} unit a day.",
+            "Add capacity (another line or overtime) to reach {quantity} units a day.",
+        ),
+        params=(QUANTITY,),
+    ),
+    InstructionKind(
+        "root_cause_analysis",
+        N_("Send a root-cause analysis with corrective and preventive actions by {date}."),
+        params=(BY_DATE,),
+    ),
+    InstructionKind(
+        "submit_pre_production_sample",
+        N_("Submit a corrected pre-production sample for approval before continuing production."),
+    ),
+    InstructionKind(
+        "send_video",
+        N_("Send a video of the corrected process or units."),
+    ),
+    InstructionKind(
+        "request_reinspection",
+        N_("Request a re-inspection once every correction is complete."),
+    ),
 )
 
 BY_KEY: dict[str, InstructionKind] = {kind.key: kind for kind in KINDS}
