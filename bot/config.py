@@ -18,7 +18,10 @@ from handlers.reports.problems import Problem, from_validation_error
 
 DEFAULT_CONFIG = Path("followup.toml")
 EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "examples" / "followup.toml"
-LOCALES = {"en": "en", "zh": "zh_Hans_CN", "zh_CN": "zh_Hans_CN", "zh_Hans_CN": "zh_Hans_CN"}
+LOCALES = {
+    "en": "en", "en_US": "en", "en_GB": "en_GB",
+    "zh": "zh_Hans_CN", "zh_CN": "zh_Hans_CN", "zh_Hans_CN": "zh_Hans_CN",
+}
 
 
 class ConfigError(Exception):
@@ -108,7 +111,7 @@ def _cross_checks(config: Config) -> list[Problem]:
     known = {f.id for f in config.factories}
     for i, person in enumerate(config.people):
         if person.locale not in LOCALES:
-            message = f"unsupported locale {person.locale!r}; use en or zh_Hans_CN"
+            message = f"unsupported locale {person.locale!r}; use en, en_GB or zh_Hans_CN"
             problems.append(Problem(f"people.{i}.locale", message))
         if person.role is Role.FACTORY and person.factory not in known:
             problems.append(Problem(f"people.{i}.factory", _unknown_factory(person.factory, known)))

@@ -15,7 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -25,13 +25,12 @@ LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
 ENGLISH = "en"
 CHINESE = "zh_Hans_CN"
-SUPPORTED = (ENGLISH, CHINESE)
-_ENGLISH_DATES = {"medium": "d MMM y", "long": "d MMMM y"}
+SUPPORTED = (ENGLISH, "en_GB", CHINESE)
 
 
 @cache
 def translations(locale: str) -> NullTranslations:
-    if locale == ENGLISH:
+    if locale.startswith(ENGLISH):  # the msgids are English; en_GB differs only in formats
         return NullTranslations()
     po_path = LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
     with po_path.open("rb") as po:
@@ -80,12 +79,11 @@ class Language:
         return translations(self.locale).ngettext(singular, plural, n)
 
     def date(self, value: date | str | None, form: str = "medium") -> str:
-        """24 Nov 2026 / 2026年11月24日: day-month order reads the same to US and EU buyers."""
+        """As the reader's locale writes dates: Dec 3, 2026 (en), 3 Dec 2026 (en_GB), 2026年12月3日."""
         if value is None:
             return "—"
         day = date.fromisoformat(value) if isinstance(value, str) else value
-        pattern = form if self.is_chinese else _ENGLISH_DATES[form]
-        return format_date(day, pattern, locale=self.locale)
+        return format_date(day, form, locale=self.locale)
 
     def moment(self, value: datetime | str | None) -> str:
         """A moment in this language's time zone, with the zone shown so nobody guesses."""
@@ -93,8 +91,9 @@ class Language:
             return "—"
         moment = datetime.fromisoformat(value) if isinstance(value, str) else value
         local = moment.astimezone(ZoneInfo(self.timezone))
-        pattern = "y年M月d日 HH:mm" if self.is_chinese else "d MMM y, HH:mm"
-        return f"{format_datetime(local, pattern, locale=self.locale)} {local.tzname()}"
+        if self.is_chinese:
+            return f"{format_datetime(local, 'y年M月d日 HH:mm', locale=self.locale)} {local.tzname()}"
+        return f"{self.date(local.date())}, {format_time(local, 'short', locale=self.locale)} {local.tzname()}"
 
     def number(self, value: int | float | None, decimals: int = 0) -> str:
         if value is None:

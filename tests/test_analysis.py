@@ -680,6 +680,6 @@ def test_analyze_without_json_prints_readable_text(visit_dir):
     assert not text.lstrip().startswith("{")
     assert "Status: AT RISK" in text
     assert "Gap: 17.0 percentage points" in text
-    assert "Projected completion: 12 Dec 2026" in text
+    assert "Projected completion: Dec 12, 2026" in text  # the CLI speaks en (US formats)
     assert "2 days to spare before the final inspection" in text
     assert "MA major · AQL 2.5: sample 125, Ac 7 / Re 8, found 9 → FAIL" in text

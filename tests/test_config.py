@@ -81,7 +81,7 @@ locale = "fr"
     assert problems_of(path) == [
         "people.1.telegram_user_id: 7 is used twice",
         "people.0.factory: unknown factory 'SZ'; configured: NB",
-        "people.1.locale: unsupported locale 'fr'; use en or zh_Hans_CN",
+        "people.1.locale: unsupported locale 'fr'; use en, en_GB or zh_Hans_CN",
         "people.1.factory: only factory contacts are bound to a factory",
     ]
 

@@ -79,7 +79,9 @@ def _sample(type_: catalog.ParamType):
 
 def test_dates_and_numbers_follow_the_locale() -> None:
     assert Language(CHINESE).date("2026-12-03", "long") == "2026年12月3日"
-    assert Language("en").date("2026-12-03", "long") == "3 December 2026"
+    assert Language("en").date("2026-12-03", "long") == "December 3, 2026"
+    assert Language("en_GB").date("2026-12-03", "long") == "3 December 2026"
+    assert Language("en_GB", "Europe/Berlin").moment("2026-11-24T11:30:00+00:00") == "24 Nov 2026, 12:30 CET"
     assert Language("en").number(12345) == "12,345"
 
 

@@ -389,7 +389,7 @@ async def test_approving_a_rejected_instruction_is_refused_saying_who_rejected_i
 
     assert (reply.ok, reply.code) == (False, "illegal_transition")
     assert visit.snapshot() == before
-    assert reply_text(reply, Language("en", "Europe/Berlin")) == (
+    assert reply_text(reply, Language("en_GB", "Europe/Berlin")) == (
         "This instruction is rejected (Anna Schmidt, 24 Nov 2026, 12:02 CET); it cannot be changed that way now."
     )
 
