@@ -26,6 +26,9 @@ DOMAIN = "messages"
 ENGLISH = "en"
 CHINESE = "zh_Hans_CN"
 SUPPORTED = (ENGLISH, "en_GB", CHINESE)
+# CLDR puts U+202F before AM/PM; the notice font has no glyph for it and chat clients
+# render it unevenly, so a plain space is used.
+NARROW_SPACE = "\u202f"
 
 
 @cache
@@ -93,7 +96,8 @@ class Language:
         local = moment.astimezone(ZoneInfo(self.timezone))
         if self.is_chinese:
             return f"{format_datetime(local, 'y年M月d日 HH:mm', locale=self.locale)} {local.tzname()}"
-        return f"{self.date(local.date())}, {format_time(local, 'short', locale=self.locale)} {local.tzname()}"
+        time = format_time(local, "short", locale=self.locale).replace(NARROW_SPACE, " ")
+        return f"{self.date(local.date())}, {time} {local.tzname()}"
 
     def number(self, value: int | float | None, decimals: int = 0) -> str:
         if value is None:
