@@ -49,7 +49,7 @@ async def _render(config, number: str, form: str) -> bytes | str:
             if found is None:
                 raise click.BadParameter(f"no notice {number!r} in {config.storage.url}", param_hint="NUMBER")
             view = await load_view(uow, app.settings, "notice", {"notice_id": found.id})
-        return notice_pdf(view, app.media.find) if form == "pdf" else render_notice(form, view)
+        return notice_pdf(view, app.media.find) if form == "pdf" else render_notice(form, view, app.media.find)
     finally:
         await app.close()
 

@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import importlib.resources
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import WrapMode, XPos, YPos
-from PIL import Image
 
-from handlers.reports.photos import register_heif_opener
 from handlers.views import Item, View
 from messages.environment import render
 from messages.i18n import CHINESE, ENGLISH, Language
+from messages.photos import PhotoFinder, thumbnail
 
 FONT = "NotoSansSC"
 ITEM_START = re.compile(r"^\d+\. \[(?P<label>[A-Z]\d+)\]")
@@ -29,7 +27,6 @@ PHOTO_WIDTH_MM = 58
 PHOTOS_PER_ROW = 3
 LINE_MM = 5.2
 
-PhotoFinder = Callable[[str], Path | None]  # sha256 -> the stored file (storage.media.MediaStore.find)
 
 
 def font_path() -> Path:
@@ -93,9 +90,8 @@ def _lay_out(document: _NoticeDocument, text: str, items: dict[str, Item], find_
 def _photos(document: _NoticeDocument, item: Item | None, find_photo: PhotoFinder, view: View) -> None:
     if item is None or not item.item.photos:
         return
-    register_heif_opener()
     paths = [find_photo(view.visit.photos[name]) for name in item.item.photos]
-    images = [_thumbnail(path) for path in paths if path is not None]
+    images = [thumbnail(path) for path in paths if path is not None]
     for start in range(0, len(images), PHOTOS_PER_ROW):
         row = images[start:start + PHOTOS_PER_ROW]
         height = max(PHOTO_WIDTH_MM * image.height / image.width for image in row)
@@ -105,11 +101,3 @@ def _photos(document: _NoticeDocument, item: Item | None, find_photo: PhotoFinde
         for column, image in enumerate(row):
             document.image(image, x=document.l_margin + column * (PHOTO_WIDTH_MM + 3), y=top, w=PHOTO_WIDTH_MM)
         document.set_y(top + height + 2)
-
-
-def _thumbnail(path: Path) -> Image.Image:
-    """Photos at print size, not camera size: a notice must travel by chat and e-mail."""
-    with Image.open(path) as original:
-        image = original.convert("RGB")
-    image.thumbnail((1000, 1000))
-    return image

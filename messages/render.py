@@ -10,6 +10,7 @@ from handlers.views import View
 from messages.buttons import Button, buttons_for
 from messages.environment import ESCAPED, render
 from messages.i18n import CHINESE, ENGLISH, Language
+from messages.photos import PhotoFinder, inline_photos
 
 
 @dataclass(frozen=True)
@@ -31,13 +32,17 @@ def render_view(surface: str, view: View, language: Language, colour: bool = Fal
     return Rendered(text, buttons_for(view, language), photos)
 
 
-def render_notice(surface: str, view: View) -> str:
+def render_notice(surface: str, view: View, find_photo: PhotoFinder | None = None) -> str:
     """The notice in Chinese first, then English, as one text: a standalone document for
-    `html`, chat text for `text`, `console` and `telegram`."""
+    `html` (with the photos inline when `find_photo` is given, in the Chinese part), chat
+    text for `text`, `console`, `telegram` and `slack`."""
     zone = view.factory.timezone
     form = "html" if surface == "html" else "txt"
+    inline = inline_photos(view, find_photo) if surface == "html" and find_photo else {}
     sections = [
-        render(surface, f"notice/section.{form}.j2", Language(locale, zone), v=view) for locale in (CHINESE, ENGLISH)
+        render(surface, f"notice/section.{form}.j2", Language(locale, zone), v=view,
+               photos=inline if locale == CHINESE else {})
+        for locale in (CHINESE, ENGLISH)
     ]
     if surface in ESCAPED:
         sections = [Markup(s) for s in sections]  # already escaped by their own rendering

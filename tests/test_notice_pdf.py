@@ -66,3 +66,10 @@ def test_a_notice_is_rendered_again_by_number_in_each_format(tmp_path: Path) -> 
         assert out.stat().st_size > 1000
     unknown = runner.invoke(main, ["notice", "render", "CN-2099-0001", "--config", str(config), "--out", str(out)])
     assert unknown.exit_code == 2 and "no notice 'CN-2099-0001'" in unknown.output
+
+
+def test_the_html_notice_stands_alone_with_its_photos_inline(tmp_path: Path) -> None:
+    demo_notice(tmp_path)
+    html = (tmp_path / "out" / "CN-2026-0001.html").read_text(encoding="utf-8")
+    assert html.count('<img src="data:image/jpeg;base64,') == 6
+    assert html.index("整改通知书") < html.index("<img") < html.index("CORRECTIVE NOTICE")
