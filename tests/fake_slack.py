@@ -58,6 +58,9 @@ _TRUE = frozenset({"1", "true", True})
 _INTERACTIVE_WITH_OPTIONS = frozenset(
     {"static_select", "multi_static_select", "overflow", "radio_buttons", "checkboxes"}
 )
+_APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
+_SOCKET_KINDS = {"event": "events_api", "events_api": "events_api", "interactive": "interactive",
+                 "command": "slash_commands", "slash_commands": "slash_commands"}
 _SIGN_IN_PAGE = "<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in to Slack</body></html>"
 
 
@@ -562,6 +565,13 @@ class FakeSlack:
         self._triggers: dict[str, tuple[str, float]] = {}
         self._response_urls: dict[str, tuple[str, str, str | None]] = {}
         self._faults: defaultdict[str, deque[Fault]] = defaultdict(deque)
+        # Socket Mode (see "Socket Mode" below)
+        self.app_token = f"xapp-1-{APP_ID}-{secrets.randbelow(10**12)}-{secrets.token_hex(32)}"
+        self.envelopes: list[JSON] = []
+        self.acks: list[JSON] = []
+        self._socket_urls: set[str] = set()
+        self._sockets: list[web.WebSocketResponse] = []
+        self._pending_acks: dict[str, asyncio.Future[JSON]] = {}
         self._methods: dict[str, Callable[[JSON], JSON]] = {
             "auth.test": self._auth_test, "chat.postMessage": self._post_message, "chat.update": self._update,
             "chat.postEphemeral": self._post_ephemeral, "chat.getPermalink": self._get_permalink,
@@ -569,6 +579,7 @@ class FakeSlack:
             "users.info": self._user_info, "views.open": self._open_view, "views.update": self._update_view,
             "views.publish": self._publish_view, "files.getUploadURLExternal": self._get_upload_url,
             "files.completeUploadExternal": self._complete_upload, "files.info": self._file_info,
+            "apps.connections.open": self._open_socket_url,
         }
 
     # --- life cycle
@@ -580,6 +591,7 @@ class FakeSlack:
         app.router.add_get("/files-pri/{team_file}/{name}", self._serve_file)
         app.router.add_get("/files-pri/{team_file}/download/{name}", self._serve_file)
         app.router.add_post("/respond/{key}", self._serve_response_url)
+        app.router.add_get("/socket/{connection}", self._serve_socket)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -589,6 +601,8 @@ class FakeSlack:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
+        for ws in list(self._sockets):  # a client still connected: Slack hangs up first
+            await ws.close(code=1001, message=b"fake Slack shutting down")
         await self._runner.cleanup()
 
     # --- setting the scene
@@ -780,6 +794,8 @@ class FakeSlack:
         handler = self._methods.get(method)
         if handler is None:
             raise SlackError("unknown_method")
+        if method in _APP_TOKEN_METHODS:
+            return self._open_socket_url(token)
         if not token:
             raise SlackError("not_authed")
         if token != self.token:
@@ -1121,6 +1137,100 @@ class FakeSlack:
         """Slack's message ids: seconds.microseconds, strictly increasing."""
         micros = next(self._ts_counter) * 100
         return f"{FIRST_TS + micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+
+    # --- Socket Mode
+    #
+    # As slack-sdk's SocketModeClient expects (slack_sdk/socket_mode/async_client.py, aiohttp/__init__.py):
+    # `apps.connections.open` with the app-level token (Bearer xapp-…) answers a one-use `url`; the app
+    # opens a websocket there; Slack sends `{"type": "hello", …}`, then envelopes
+    # `{"envelope_id", "type": "events_api"|"interactive"|"slash_commands", "payload", "accepts_response_payload"}`
+    # and the app acks each with `{"envelope_id", "payload"?}`. Differences from Slack: plain ws:// on
+    # 127.0.0.1; envelopes go to the newest open connection; a `socket_send` nobody acks within the
+    # timeout raises instead of being retried by Slack.
+
+    @property
+    def socket_connected(self) -> bool:
+        """A Socket Mode client is connected and was sent `hello`
+        (wait with `await fake.wait_for(lambda: fake.socket_connected)`)."""
+        return any(not ws.closed for ws in self._sockets)
+
+    async def socket_send(self, kind: str, payload: JSON, *, timeout: float = 5.0,
+                          accepts_response_payload: bool | None = None, event_id: str | None = None,
+                          retry_attempt: int = 0) -> JSON | None:
+        """Sends an envelope to the connected app and returns its ack's `payload` (None if the ack
+        carried none). kind: "events_api" (payload is the inner event, e.g. `message_event(…)`; it is
+        wrapped in an `event_callback` envelope), "interactive" (e.g. `block_action(…)`) or
+        "slash_commands" (`slash_command(…)`). "event" and "command" are accepted as in `slack_request`.
+        Raises TimeoutError if no ack comes within `timeout` seconds."""
+        kind = _SOCKET_KINDS.get(kind, kind)
+        if kind not in _SOCKET_KINDS.values():
+            raise ValueError(f"unknown kind of Socket Mode envelope: {kind}")
+        ws = next((ws for ws in reversed(self._sockets) if not ws.closed), None)
+        if ws is None:
+            raise LookupError("no Socket Mode client is connected")
+        envelope: JSON = {"envelope_id": str(uuid.uuid4()), "type": kind}
+        if kind == "events_api":
+            envelope.update(payload=event_envelope(payload, event_id=event_id), accepts_response_payload=False,
+                            retry_attempt=retry_attempt, retry_reason="timeout" if retry_attempt else "")
+        else:
+            accepts = (kind == "slash_commands" or payload.get("type") in ("view_submission", "block_suggestion")
+                       if accepts_response_payload is None else accepts_response_payload)
+            envelope.update(payload=payload, accepts_response_payload=accepts)
+        acked: asyncio.Future[JSON] = asyncio.get_running_loop().create_future()
+        self._pending_acks[envelope["envelope_id"]] = acked
+        self.envelopes.append(envelope)
+        try:
+            await ws.send_json(envelope)
+            ack = await asyncio.wait_for(acked, timeout)
+        except TimeoutError:
+            raise TimeoutError(f"no ack for {kind} envelope {envelope['envelope_id']} within {timeout} s") from None
+        finally:
+            self._pending_acks.pop(envelope["envelope_id"], None)
+        return ack.get("payload")
+
+    def _open_socket_url(self, token: str | None) -> JSON:
+        if not token:
+            raise SlackError("not_authed")
+        if token.startswith(("xoxb-", "xoxp-")):
+            raise SlackError("not_allowed_token_type")
+        if token != self.app_token:
+            raise SlackError("invalid_auth")
+        connection = secrets.token_urlsafe(16)
+        self._socket_urls.add(connection)
+        ws_root = self.root_url.replace("http://", "ws://", 1)
+        return {"url": f"{ws_root}/socket/{connection}"}
+
+    async def _serve_socket(self, request: web.Request) -> web.StreamResponse:
+        connection = request.match_info["connection"]
+        if connection not in self._socket_urls:
+            return web.Response(status=401, text="Unauthorized")
+        self._socket_urls.discard(connection)  # Slack's URLs are good for one connection
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        try:
+            await ws.send_json({
+                "type": "hello", "num_connections": sum(not s.closed for s in self._sockets),
+                "debug_info": {"host": "applink-fake", "build_number": 1, "approximate_connection_time": 3600},
+                "connection_info": {"app_id": APP_ID},
+            })
+            async for message in ws:
+                if message.type != web.WSMsgType.TEXT:
+                    continue
+                try:
+                    ack = json.loads(message.data)
+                except ValueError:
+                    continue
+                if not isinstance(ack, dict):
+                    continue
+                self.acks.append(ack)
+                waiting = self._pending_acks.get(ack.get("envelope_id"))
+                if waiting is not None and not waiting.done():
+                    waiting.set_result(ack)
+        finally:
+            self._sockets.remove(ws)
+        return ws
 
 
 # --- Helpers for the handlers -------------------------------------------------------------------
