@@ -34,11 +34,3 @@ class MessageRefs:
             (platform.value, subject, destination),
         )
         return None if row is None else str(row["ref"])
-
-    async def all_for(self, platform: Platform, subject: str) -> list[tuple[str, str]]:
-        """(destination, ref) of every message about the subject, by destination."""
-        rows = await self._tx.all(
-            "SELECT destination, ref FROM message_refs WHERE platform = ? AND subject = ? ORDER BY destination",
-            (platform.value, subject),
-        )
-        return [(row["destination"], row["ref"]) for row in rows]

@@ -255,13 +255,8 @@ async def test_message_refs_remember_replace_and_find(store: SqliteStore) -> Non
 
     async with store.unit_of_work() as uow:
         assert await uow.message_refs.find(TG, "-100123", "instruction:12") == "-100123:60"
-        assert await uow.message_refs.all_for(TG, "instruction:12") == [
-            ("-100123", "-100123:60"),
-            ("-100456", "-100456:9"),
-        ]
-        slack = await uow.message_refs.all_for(Platform.SLACK, "instruction:12")
-        assert slack == [("C0123", "C0123:1712345678.000100")]
-        assert await uow.message_refs.all_for(TG, "visit:5") == []
+        assert await uow.message_refs.find(TG, "-100456", "instruction:12") == "-100456:9"
+        assert await uow.message_refs.find(Platform.SLACK, "C0123", "instruction:12") == "C0123:1712345678.000100"
 
 
 # --- atomicity --------------------------------------------------------------------------
