@@ -43,10 +43,6 @@ def errors(problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if p.level is Level.ERROR]
 
 
-def warnings(problems: list[Problem]) -> list[Problem]:
-    return [p for p in problems if p.level is Level.WARNING]
-
-
 _MESSAGES = {
     "missing": "required field is missing",
     "extra_forbidden": "unknown field",
