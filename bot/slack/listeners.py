@@ -9,6 +9,7 @@ import logging
 import re
 
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View as SlackView
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -56,17 +57,17 @@ class SlackListeners:
         bolt.event("app_mention")(self.on_mention)
         bolt.event("app_home_opened")(self.on_home_opened)
 
-    async def person(self, user_id: str, channel_id: str | None) -> Person | None:
+    async def person(self, user_id: str, channel_id: str | None, client: AsyncWebClient) -> Person | None:
         """Configured or bound people; in a factory's channel (Slack Connect), its members
-        act as that factory's contacts."""
+        act as that factory's contacts, under the name Slack knows them by."""
         found = await self.directory.person(Platform.SLACK, user_id)
         if found is not None:
             return found
         factory = next((f for f in self.app.config.factories if channel_id and f.slack_channel == channel_id), None)
         if factory is None:
             return None
-        contact = Person(name=user_id, role=Role.FACTORY, factory=factory.id, locale=CHINESE,
-                         timezone=factory.timezone, slack_user_id=user_id)
+        contact = Person(name=await _display_name(client, user_id), role=Role.FACTORY, factory=factory.id,
+                         locale=CHINESE, timezone=factory.timezone, slack_user_id=user_id)
         async with self.app.store.unit_of_work() as uow:
             await uow.bindings.bind(Platform.SLACK, user_id, contact, self.app.bus.clock.now())
             await uow.commit()
@@ -76,7 +77,7 @@ class SlackListeners:
         await ack()
         user = body["user"]["id"]
         channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id")
-        person = await self.person(user, channel)
+        person = await self.person(user, channel, client)
         language = language_of(person)
         if person is None:
             await _ephemeral(client, channel, user, language.gettext(STRANGER))
@@ -109,7 +110,7 @@ class SlackListeners:
 
     async def on_edit_submitted(self, ack, body: dict, view: dict, client: AsyncWebClient) -> None:
         user = body["user"]["id"]
-        person = await self.person(user, None)
+        person = await self.person(user, None, client)
         language = language_of(person)
         instruction_id = json.loads(view["private_metadata"])["instruction_id"]
         async with self.app.store.unit_of_work() as uow:
@@ -130,7 +131,7 @@ class SlackListeners:
 
     async def on_dispute_submitted(self, ack, body: dict, view: dict, client: AsyncWebClient) -> None:
         user = body["user"]["id"]
-        person = await self.person(user, None)
+        person = await self.person(user, None, client)
         language = language_of(person)
         reason, errors = modals.dispute_reason(view["state"], language)
         if errors:
@@ -146,9 +147,9 @@ class SlackListeners:
         self.wake()
         await _dm(client, user, reply_text(reply, language))
 
-    async def on_command(self, ack, command: dict) -> None:
+    async def on_command(self, ack, command: dict, client: AsyncWebClient) -> None:
         """/followup status PO-…, /followup orders, /followup help: answered in the ack."""
-        person = await self.person(command["user_id"], command.get("channel_id"))
+        person = await self.person(command["user_id"], command.get("channel_id"), client)
         language = language_of(person)
         if person is None:
             await ack(text=language.gettext(STRANGER))
@@ -161,7 +162,7 @@ class SlackListeners:
             return
         if event.get("channel_type") != "im" or not await self._first_time(body):
             return
-        person = await self.person(event["user"], event["channel"])
+        person = await self.person(event["user"], event["channel"], client)
         language = language_of(person)
         if person is None:
             await _post(client, event["channel"], language.gettext(STRANGER))
@@ -175,7 +176,7 @@ class SlackListeners:
     async def on_mention(self, body: dict, event: dict, client: AsyncWebClient) -> None:
         if not await self._first_time(body):
             return
-        person = await self.person(event["user"], event["channel"])
+        person = await self.person(event["user"], event["channel"], client)
         language = language_of(person)
         thread = event.get("thread_ts") or event["ts"]
         if person is None:
@@ -186,7 +187,7 @@ class SlackListeners:
         await _post(client, event["channel"], mrkdwn, thread)
 
     async def on_home_opened(self, event: dict, client: AsyncWebClient) -> None:
-        person = await self.person(event["user"], None)
+        person = await self.person(event["user"], None, client)
         language = language_of(person)
         if person is None:
             mrkdwn = language.gettext(STRANGER)
@@ -242,6 +243,16 @@ class SlackListeners:
             await uow.updates.remember(f"slack:event:{event_id}", {"seen": True}, self.app.bus.clock.now())
             await uow.commit()
         return True
+
+
+async def _display_name(client: AsyncWebClient, user_id: str) -> str:
+    """The person's name as their colleagues see it in Slack; the id if Slack will not say."""
+    try:
+        user = (await client.users_info(user=user_id))["user"]
+    except SlackApiError:
+        return user_id
+    profile = user.get("profile") or {}
+    return profile.get("real_name") or user.get("real_name") or user.get("name") or user_id
 
 
 def language_of(person: Person | None) -> Language:
