@@ -66,9 +66,14 @@ class TelegramJoining:
         if known is not None:  # the link stays unused for the person it was meant for
             await update.effective_message.reply_text(language_of(known).gettext(ALREADY_REGISTERED))
             return
+        result = await self._redeem(context.args[0], user)
+        await update.effective_message.reply_text(self._joined_text(result, user))
+
+    async def _redeem(self, code: str, user):
+        """Uses the code once and binds the user to its factory, with the audit event."""
         now = self.app.bus.clock.now()
         async with self.app.store.unit_of_work() as uow:
-            result = await uow.invites.redeem(context.args[0], Platform.TELEGRAM, str(user.id), now)
+            result = await uow.invites.redeem(code, Platform.TELEGRAM, str(user.id), now)
             if isinstance(result, RedeemOk):
                 factory = self.app.settings.factories[result.factory_id]
                 contact = Person(
@@ -80,16 +85,19 @@ class TelegramJoining:
                                        entity_id=str(user.id), action="join", before=None,
                                        after={"factory": factory.id})
             await uow.commit()
-        language = Language(CHINESE, self.app.settings.factories[result.factory_id].timezone) \
-            if isinstance(result, RedeemOk) else language_of(None, user.language_code)
-        await update.effective_message.reply_text(_joined_text(result, language, self.app, user.full_name))
+        return result
+
+    def _joined_text(self, result, user) -> str:
+        """Welcome in Chinese for the new factory contact; otherwise in their client's language."""
+        if isinstance(result, RedeemOk):
+            factory = self.app.settings.factories[result.factory_id]
+            language = Language(CHINESE, factory.timezone)
+            return language.gettext(WELCOME) % {"name": user.full_name, "factory": factory.name_zh}
+        return _refusal(result, language_of(None, user.language_code))
 
 
-def _joined_text(result, language: Language, app: App, name: str) -> str:
+def _refusal(result, language: Language) -> str:
     match result:
-        case RedeemOk(factory_id=factory_id):
-            factory = app.settings.factories[factory_id]
-            return language.gettext(WELCOME) % {"name": name, "factory": factory.name_zh}
         case RedeemExpired(expires_at=expires_at):
             return language.gettext(INVITE_EXPIRED) % {"expires": language.moment(expires_at)}
         case RedeemUsed():
