@@ -58,7 +58,8 @@ class TelegramAdapter:
         if subject := subject_of(view):
             await self.refs.remember(message.destination, subject, reference)
         if view.kind == "notice":
-            await self.bot.send_document(chat_id, notice_pdf(view, self.media.find), filename=f"{view.notice.number}.pdf")
+            pdf = notice_pdf(view, self.media.find)
+            await self.bot.send_document(chat_id, pdf, filename=f"{view.notice.number}.pdf")
         if view.kind == "notice_sent":
             await self._refresh_items(chat_id, message, view, language)
         return reference
