@@ -12,7 +12,7 @@ from bot.app import build_app
 from bot.cli_common import config_option, load_or_exit
 from handlers.catalog import KINDS
 from handlers.clock import SystemClock
-from handlers.views import load_view
+from handlers.views import load_notice_version, load_view
 from messages.i18n import CHINESE, ENGLISH, Language
 from messages.pdf import notice_pdf
 from messages.render import render_notice
@@ -28,10 +28,12 @@ def notice() -> None:
 @config_option
 @click.option("--format", "form", type=click.Choice(["pdf", "html", "text"]), default="pdf", show_default=True)
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True, help="File to write.")
-def render(number: str, config_file: Path | None, form: str, out: Path) -> None:
+@click.option("--version", "version", type=click.IntRange(min=1), default=None,
+              help="An earlier version (default: the current one).")
+def render(number: str, config_file: Path | None, form: str, out: Path, version: int | None) -> None:
     """Write notice NUMBER (e.g. CN-2026-0001, or its id) as PDF, HTML or text."""
     config = load_or_exit(config_file)
-    content = asyncio.run(_render(config, number, form))
+    content = asyncio.run(_render(config, number, form, version))
     if isinstance(content, bytes):
         out.write_bytes(content)
     else:
@@ -39,7 +41,7 @@ def render(number: str, config_file: Path | None, form: str, out: Path) -> None:
     click.echo(f"{out}: notice {number} ({form})")
 
 
-async def _render(config, number: str, form: str) -> bytes | str:
+async def _render(config, number: str, form: str, version: int | None) -> bytes | str:
     app = await build_app(config, SystemClock())
     try:
         async with app.store.unit_of_work() as uow:
@@ -48,7 +50,12 @@ async def _render(config, number: str, form: str) -> bytes | str:
                 found = await uow.notices.get(int(number))
             if found is None:
                 raise click.BadParameter(f"no notice {number!r} in {config.storage.url}", param_hint="NUMBER")
-            view = await load_view(uow, app.settings, "notice", {"notice_id": found.id})
+            if version is None or version == found.version:
+                view = await load_view(uow, app.settings, "notice", {"notice_id": found.id})
+            else:
+                view = await load_notice_version(uow, app.settings, found.id, version)
+                if view is None:
+                    raise click.BadParameter(f"notice {found.number} has no version {version}", param_hint="--version")
         return notice_pdf(view, app.media.find) if form == "pdf" else render_notice(form, view, app.media.find)
     finally:
         await app.close()

@@ -24,10 +24,12 @@ class Action(StrEnum):
 
 
 TRANSITIONS: dict[Action, dict[S, S]] = {
-    Action.APPROVE: {S.PROPOSED: S.APPROVED},
+    # After a dispute the buyer decides again: stand by it, reword it, or drop it; the
+    # notice then goes out as its next version.
+    Action.APPROVE: {S.PROPOSED: S.APPROVED, S.DISPUTED: S.APPROVED},
     # A buyer may still reword an approved instruction until it is sent.
-    Action.EDIT: {S.PROPOSED: S.EDITED, S.APPROVED: S.EDITED, S.EDITED: S.EDITED},
-    Action.REJECT: {S.PROPOSED: S.REJECTED},
+    Action.EDIT: {S.PROPOSED: S.EDITED, S.APPROVED: S.EDITED, S.EDITED: S.EDITED, S.DISPUTED: S.EDITED},
+    Action.REJECT: {S.PROPOSED: S.REJECTED, S.DISPUTED: S.REJECTED},
     Action.SEND: {S.APPROVED: S.SENT, S.EDITED: S.SENT},
     Action.ACKNOWLEDGE: {S.SENT: S.ACKNOWLEDGED},
     Action.DISPUTE: {S.SENT: S.DISPUTED},

@@ -151,7 +151,8 @@ class Instruction:
 
     @property
     def is_undecided(self) -> bool:
-        return self.state is InstructionState.PROPOSED
+        """Awaiting the buyer: newly proposed, or disputed by the factory and to be decided again."""
+        return self.state in (InstructionState.PROPOSED, InstructionState.DISPUTED)
 
 
 @dataclass(frozen=True)

@@ -27,16 +27,32 @@ async def send(command: SendNotice, ctx: Context) -> Reply:
         raise Refused("notice_not_ready", undecided=len(undecided), approved=len(approved))
     if not approved:
         return await _already_sent(ctx, visit.id)
-    notice = await ctx.uow.notices.add(
-        visit.id, visit.factory_id, visit.order_reference, tuple(i.id for i in approved), ctx.decision()
-    )
+    ids = tuple(i.id for i in approved)
+    disputed = next((n for n in reversed(await ctx.uow.notices.for_visit(visit.id)) if n.state is NoticeState.DISPUTED),
+                    None)
+    if disputed is not None:  # the buyer decided again after the dispute: the notice's next version
+        notice = await ctx.uow.notices.revise(disputed, ids, ctx.decision())
+        await ctx.audit("notice", notice.id, "revise", {"version": disputed.version, "state": disputed.state.value},
+                        {"version": notice.version, "state": notice.state.value})
+    else:
+        notice = await ctx.uow.notices.add(visit.id, visit.factory_id, visit.order_reference, ids, ctx.decision())
+        await ctx.audit("notice", notice.id, "send", None, {"number": notice.number, "state": notice.state.value})
     for instruction in approved:
         await move(ctx, instruction, Action.SEND, notice_id=notice.id)
-    await ctx.audit("notice", notice.id, "send", None, {"number": notice.number, "state": notice.state.value})
+    await ctx.uow.notices.record_version(notice, [_as_sent(i) for i in approved])
     payload = {"notice_id": notice.id}
     await ctx.to_factory(visit.factory_id, "notice", payload)
     await ctx.enqueue(ctx.settings.routing.to_buyer("notice_sent", payload))
-    return Reply("notice_sent", {"notice_id": notice.id, "number": notice.number, "count": len(approved)})
+    params = {"notice_id": notice.id, "number": notice.number, "count": len(approved), "version": notice.version}
+    return Reply("notice_sent" if notice.version == 1 else "notice_revised", params)
+
+
+def _as_sent(instruction) -> dict:
+    """What the factory reads of an instruction in this version, kept when it is revised."""
+    return {
+        "source": instruction.source, "kind": instruction.kind, "params": instruction.params,
+        "note": instruction.note, "note_zh": instruction.note_zh, "due": instruction.due.isoformat(),
+    }
 
 
 async def _already_sent(ctx: Context, visit_id: int) -> Reply:
@@ -69,6 +85,8 @@ async def _answer(ctx: Context, notice_id: int, action: Action, reason: str | No
                     {"state": state.value, "reason": reason})
     for instruction in await ctx.uow.instructions.for_notice(notice.id):
         await move(ctx, instruction, action)
+        if action is Action.DISPUTE:  # the buyer decides each one again: their messages get buttons
+            await ctx.enqueue(ctx.settings.routing.to_buyer("instruction_decided", {"instruction_id": instruction.id}))
     await ctx.enqueue(ctx.settings.routing.to_buyer("notice_answered", {"notice_id": notice.id}))
     await ctx.to_factory(notice.factory_id, "notice_closed", {"notice_id": notice.id})
     return Reply(f"notice_{state.value}", {"notice_id": notice.id, "number": notice.number})

@@ -3,7 +3,9 @@ names its subject, so a message sent late shows the state at sending time."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+from datetime import date
 
 from handlers.analysis.analyze import Analysis, analyze
 from handlers.context import Settings
@@ -64,6 +66,24 @@ async def load_view(uow, settings: Settings, kind: str, payload: dict) -> View:
         return await _visit_view(uow, settings, kind, payload["visit_id"], only=payload.get("source"))
     instruction = await uow.instructions.get(payload["instruction_id"])
     return await _visit_view(uow, settings, kind, instruction.visit_id, only=instruction.source)
+
+
+async def load_notice_version(uow, settings: Settings, notice_id: int, version: int) -> View | None:
+    """An earlier version of a notice, its instructions as they read when it was sent."""
+    notice = await uow.notices.get(notice_id)
+    kept = None if notice is None else await uow.notices.version(notice_id, version)
+    if kept is None:
+        return None
+    sent, entries = kept
+    current = await _visit_view(uow, settings, "notice", notice.visit_id, notice=notice)
+    by_source = {i.source: i for i in current.instructions}
+    items = tuple(
+        Item(entry["source"], label_of(entry["source"]), current.visit.report.item(entry["source"]),
+             dataclasses.replace(by_source[entry["source"]], kind=entry["kind"], params=entry["params"],
+                                 note=entry["note"], note_zh=entry["note_zh"], due=date.fromisoformat(entry["due"])))
+        for entry in entries
+    )
+    return dataclasses.replace(current, items=items, notice=dataclasses.replace(notice, version=version, sent=sent))
 
 
 async def _visit_view(uow, settings, kind, visit_id, only=None, notice=None) -> View:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from handlers.catalog import N_
-from handlers.model import InstructionState, NoticeState
+from handlers.model import NoticeState
 from handlers.views import View
 from messages.i18n import Language
 
@@ -44,7 +44,7 @@ def _decision_buttons(view: View, language: Language) -> tuple[Button, ...]:
     instruction = view.item.instruction
     if instruction is None:
         return ()
-    if instruction.state is InstructionState.PROPOSED:
+    if instruction.is_undecided:
         actions = (APPROVE, EDIT, REJECT)
     elif instruction.is_approved:
         actions = (EDIT,)

@@ -26,6 +26,7 @@ TEMPLATES = {
     "notice_not_ready": N_("Decide every instruction first: %(undecided)s still awaiting decision."),
     "nothing_approved": N_("Nothing is approved yet: approve at least one instruction first."),
     "notice_sent": N_("Notice %(number)s sent to the factory with %(count)s instruction(s)."),
+    "notice_revised": N_("Notice %(number)s, version %(version)s, sent to the factory with %(count)s instruction(s)."),
     "notice_already_sent": N_("Notice %(number)s was already sent by %(by)s at %(at)s."),
     "notice_acknowledged": N_("Thank you: receipt of notice %(number)s is acknowledged."),
     "notice_disputed": N_("Your dispute of notice %(number)s has been passed to the buyer."),

@@ -10,6 +10,8 @@ from handlers.model import Decision, Notice, NoticeState
 from storage.codec import (
     decision_from_columns,
     decision_to_columns,
+    json_from_text,
+    json_to_text,
     optional_decision_from_columns,
 )
 from storage.errors import NotFound
@@ -82,6 +84,42 @@ class Notices:
 
     async def for_factory(self, factory_id: str) -> list[Notice]:
         return await self._select("factory_id = ?", (factory_id,))
+
+    async def record_version(self, notice: Notice, instructions: list[dict]) -> None:
+        """Keeps what this version of the notice says, so it stays readable after a revision."""
+        await self._tx.write(
+            "INSERT INTO notice_versions (notice_id, version, sent_by, sent_at, sent_platform, instructions)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (notice.id, notice.version, *decision_to_columns(notice.sent), json_to_text(instructions)),
+        )
+
+    async def revise(self, notice: Notice, instruction_ids: Sequence[int], sent: Decision) -> Notice:
+        """The next version of `notice`, sent afresh with `instruction_ids`; its answer cleared."""
+        await self._tx.write(
+            "UPDATE notices SET version = version + 1, state = ?, sent_by = ?, sent_at = ?, sent_platform = ?,"
+            " answered_by = NULL, answered_at = NULL, answered_platform = NULL, dispute_reason = NULL WHERE id = ?",
+            (NoticeState.SENT.value, *decision_to_columns(sent), notice.id),
+        )
+        await self._tx.write("DELETE FROM notice_instructions WHERE notice_id = ?", (notice.id,))
+        for position, instruction_id in enumerate(instruction_ids):
+            await self._tx.write(
+                "INSERT INTO notice_instructions (notice_id, position, instruction_id, visit_id)"
+                " VALUES (?, ?, ?, ?)",
+                (notice.id, position, instruction_id, notice.visit_id),
+            )
+        return await self.get(notice.id)
+
+    async def version(self, notice_id: int, version: int) -> tuple[Decision, list[dict]] | None:
+        """Who sent `version` of the notice and when, and its instructions as they read then."""
+        row = await self._tx.one(
+            "SELECT sent_by, sent_at, sent_platform, instructions FROM notice_versions"
+            " WHERE notice_id = ? AND version = ?",
+            (notice_id, version),
+        )
+        if row is None:
+            return None
+        sent = decision_from_columns(row["sent_by"], row["sent_at"], row["sent_platform"])
+        return sent, json_from_text(row["instructions"])
 
     async def save(self, notice: Notice) -> None:
         """Write the factory's answer; number, version and contents never change."""

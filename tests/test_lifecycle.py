@@ -63,13 +63,17 @@ A = Action
 
 # proposed → approved | edited | rejected → sent → acknowledged | disputed → done (with
 # photo) → verified | reopened → done … A buyer may still reword an approved (or already
-# reworded) instruction until it is sent; nothing else leaves a state.
+# reworded) instruction until it is sent, and decides a disputed one again (the notice then
+# goes out as its next version); nothing else leaves a state.
 LEGAL: dict[tuple[Action, InstructionState], InstructionState] = {
     (A.APPROVE, S.PROPOSED): S.APPROVED,
+    (A.APPROVE, S.DISPUTED): S.APPROVED,
     (A.EDIT, S.PROPOSED): S.EDITED,
     (A.EDIT, S.APPROVED): S.EDITED,
     (A.EDIT, S.EDITED): S.EDITED,
+    (A.EDIT, S.DISPUTED): S.EDITED,
     (A.REJECT, S.PROPOSED): S.REJECTED,
+    (A.REJECT, S.DISPUTED): S.REJECTED,
     (A.SEND, S.APPROVED): S.SENT,
     (A.SEND, S.EDITED): S.SENT,
     (A.ACKNOWLEDGE, S.SENT): S.ACKNOWLEDGED,
@@ -299,7 +303,7 @@ OUTCOME = {
     S.REJECTED:     (IL,             IL,           same("already"), NOT_READY,  NYF,                 NYF,                 IL,           IL,                IL),
     S.SENT:         (IL,             IL,           IL,             SENT_BEFORE, go(S.ACKNOWLEDGED),  go(S.DISPUTED),      IL,           IL,                IL),
     S.ACKNOWLEDGED: (IL,             IL,           IL,             SENT_BEFORE, ANSWERED,            ANSWERED_OTHERWISE,  go(S.DONE),   IL,                IL),
-    S.DISPUTED:     (IL,             IL,           IL,             SENT_BEFORE, ANSWERED_OTHERWISE,  ANSWERED,            IL,           IL,                IL),
+    S.DISPUTED:     (go(S.APPROVED), go(S.EDITED), go(S.REJECTED), NOT_READY,   ANSWERED_OTHERWISE,  ANSWERED,            IL,           IL,                IL),
     S.DONE:         (IL,             IL,           IL,             SENT_BEFORE, ANSWERED,            ANSWERED_OTHERWISE,  same("already"), go(S.VERIFIED), go(S.REOPENED)),
     S.VERIFIED:     (IL,             IL,           IL,             SENT_BEFORE, ANSWERED,            ANSWERED_OTHERWISE,  IL,           same("already"),   IL),
     S.REOPENED:     (IL,             IL,           IL,             SENT_BEFORE, ANSWERED,            ANSWERED_OTHERWISE,  go(S.DONE),   IL,                same("already")),
