@@ -66,6 +66,12 @@ def test_a_notice_is_rendered_again_by_number_in_each_format(tmp_path: Path) -> 
         assert out.stat().st_size > 1000
     unknown = runner.invoke(main, ["notice", "render", "CN-2099-0001", "--config", str(config), "--out", str(out)])
     assert unknown.exit_code == 2 and "no notice 'CN-2099-0001'" in unknown.output
+    first = runner.invoke(main, ["notice", "render", "CN-2026-0001", "--version", "1", "--format", "text",
+                                 "--config", str(config), "--out", str(out)])
+    assert first.exit_code == 0 and out.read_text(encoding="utf-8").startswith("整改通知书 CN-2026-0001（第1版）")
+    later = runner.invoke(main, ["notice", "render", "CN-2026-0001", "--version", "2", "--config", str(config),
+                                 "--out", str(out)])
+    assert later.exit_code == 2 and "notice CN-2026-0001 has no version 2" in later.output
 
 
 def test_the_html_notice_stands_alone_with_its_photos_inline(tmp_path: Path) -> None:
