@@ -4,7 +4,9 @@ a real SQLite file there, a fake clock, and the console platform recording its o
 from __future__ import annotations
 
 import copy
+import io
 import shutil
+import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -93,3 +95,26 @@ def example_report(config: Config):
     with read_report(EXAMPLE_VISIT / "report.yaml", [f.id for f in config.factories]) as checked:
         assert checked.ok, checked.problems
         return checked.report, {name: photo.sha256 for name, photo in checked.photos.items()}
+
+
+def zipped(folder: Path) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as bundle:
+        for path in sorted(folder.iterdir()):
+            bundle.write(path, path.name)
+    return buffer.getvalue()
+
+
+def one_finding(data: dict) -> dict:
+    """The example report cut down to F1 alone: one instruction, a handful of messages."""
+    report = copy.deepcopy(data)
+    report["findings"] = report["findings"][:1]
+    report["materials"] = [m for m in report["materials"] if "instruction" not in m]
+    report["packaging"] = {"materials_on_site": True, "checks": []}
+    return report
+
+
+def bundle_of(folder: Path, data: dict) -> bytes:
+    """`data` as report.yaml next to the photos in `folder`, zipped."""
+    write_report(folder, data)
+    return zipped(folder)

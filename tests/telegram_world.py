@@ -6,12 +6,9 @@ Tests read like the chat: the inspector sends a bundle, the buyer taps, the fact
 from __future__ import annotations
 
 import asyncio
-import io
-import zipfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 from bot.app import App, build_app
 from bot.config import Config, Telegram
@@ -97,13 +94,6 @@ class World:
             await asyncio.sleep(0.02)
         raise AssertionError("the bot did not settle")
 
-
-def zipped(folder: Path) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as bundle:
-        for path in sorted(folder.iterdir()):
-            bundle.write(path, path.name)
-    return buffer.getvalue()
 
 
 @asynccontextmanager

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import EXAMPLE_VISIT
-from tests.slack_world import BUYER, BUYER_CHANNEL, FACTORY, FACTORY_CHANNEL, INSPECTOR, running_slack
-from tests.telegram_world import zipped
+from tests.conftest import EXAMPLE_VISIT, zipped
+from tests.slack_world import BUYER, BUYER_CHANNEL, FACTORY_CHANNEL, INSPECTOR, running_slack
 
 
 @pytest.fixture(autouse=True)

@@ -24,7 +24,7 @@ import pytest
 from bot.config import Config
 from handlers.model import Factory, NoticeState, Person, Role
 from tests import slack_world
-from tests.conftest import EXAMPLE_VISIT, changed, write_report
+from tests.conftest import EXAMPLE_VISIT, bundle_of, changed, one_finding, write_report, zipped
 from tests.fake_slack import SlackMessage, post_to_app
 from tests.slack_world import (
     BUYER,
@@ -37,7 +37,6 @@ from tests.slack_world import (
     SlackWorld,
     running_slack,
 )
-from tests.telegram_world import zipped
 
 ORDER = "PO-2026-0142"
 OTHER_ORDER = "PO-2026-0143"
@@ -58,19 +57,6 @@ def no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def one_finding(data: dict) -> dict:
-    """The example report cut down to F1 alone: one instruction, a handful of messages."""
-    report = copy.deepcopy(data)
-    report["findings"] = report["findings"][:1]
-    report["materials"] = [m for m in report["materials"] if "instruction" not in m]
-    report["packaging"] = {"materials_on_site": True, "checks": []}
-    return report
-
-
-def bundle_of(folder: Path, data: dict) -> bytes:
-    """`data` as report.yaml next to the photos in `folder`, zipped."""
-    write_report(folder, data)
-    return zipped(folder)
 
 
 def zip_of(entries: dict[str, bytes]) -> bytes:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import EXAMPLE_VISIT
-from tests.telegram_world import BUYER_CHAT, FACTORY_CHAT, INSPECTOR_ID, running, zipped
+from tests.conftest import EXAMPLE_VISIT, zipped
+from tests.telegram_world import BUYER_CHAT, FACTORY_CHAT, INSPECTOR_ID, running
 
 
 @pytest.fixture(autouse=True)

@@ -25,7 +25,7 @@ from PIL import Image
 from bot.app import build_app
 from bot.config import Config
 from handlers.model import Factory, NoticeState, Person, Platform, Role
-from tests.conftest import EXAMPLE_VISIT, changed, write_report
+from tests.conftest import EXAMPLE_VISIT, bundle_of, changed, one_finding, zipped
 from tests.fake_telegram import ApiError, FakeUser, SentMessage, check_body, check_caption
 from tests.telegram_world import (
     BUYER_CHAT,
@@ -36,7 +36,6 @@ from tests.telegram_world import (
     World,
     running,
     telegram_config,
-    zipped,
 )
 
 NOTICE = "CN-2026-0001"
@@ -55,19 +54,6 @@ def no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def one_finding(data: dict) -> dict:
-    """The example report cut down to F1 alone: one instruction, a handful of messages."""
-    report = copy.deepcopy(data)
-    report["findings"] = report["findings"][:1]
-    report["materials"] = [m for m in report["materials"] if "instruction" not in m]
-    report["packaging"] = {"materials_on_site": True, "checks": []}
-    return report
-
-
-def bundle_of(folder: Path, data: dict) -> bytes:
-    """`data` as report.yaml next to the photos in `folder`, zipped."""
-    write_report(folder, data)
-    return zipped(folder)
 
 
 async def post(world: World, bundle: bytes) -> str:
