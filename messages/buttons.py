@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from handlers.catalog import N_
 from handlers.model import NoticeState
 from handlers.views import View
-from messages.i18n import Language
+from messages.i18n import CHINESE, Language
 
 APPROVE, EDIT, REJECT, SEND_NOTICE = "approve", "edit", "reject", "send_notice"
 ACKNOWLEDGE, DISPUTE = "acknowledge", "dispute"
@@ -18,9 +18,9 @@ _LABELS = {
     EDIT: N_("Edit"),
     REJECT: N_("Reject"),
     SEND_NOTICE: N_("Send notice (%(num)s)"),
+    ACKNOWLEDGE: N_("Acknowledge"),
+    DISPUTE: N_("Dispute"),
 }
-# The factory reads both languages on its buttons, as on the notice itself.
-_BILINGUAL = {ACKNOWLEDGE: "确认收到 Acknowledge", DISPUTE: "有异议 Dispute"}
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,13 @@ def buttons_for(view: View, language: Language) -> tuple[Button, ...]:
     if view.kind == "instruction_decided":
         return _decision_buttons(view, language) + _send_button(view, language)
     if view.kind == "notice" and view.notice.state is NoticeState.SENT:
-        return tuple(Button(a, view.notice.id, _BILINGUAL[a]) for a in (ACKNOWLEDGE, DISPUTE))
+        return tuple(Button(a, view.notice.id, _bilingual(_LABELS[a])) for a in (ACKNOWLEDGE, DISPUTE))
     return ()
+
+
+def _bilingual(label: str) -> str:
+    """The factory reads both languages on its buttons, as on the notice: 确认收到 Acknowledge."""
+    return f"{Language(CHINESE).gettext(label)} {label}"
 
 
 def _decision_buttons(view: View, language: Language) -> tuple[Button, ...]:

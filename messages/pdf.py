@@ -16,6 +16,7 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.enums import WrapMode, XPos, YPos
 
+from handlers.catalog import N_
 from handlers.views import Item, View
 from messages.environment import render
 from messages.i18n import CHINESE, ENGLISH, Language
@@ -23,6 +24,8 @@ from messages.photos import PhotoFinder, thumbnail
 
 FONT = "NotoSansSC"
 ITEM_START = re.compile(r"^\d+\. \[(?P<label>[A-Z]\d+)\]")
+NOTICE_TITLE = N_("CORRECTIVE NOTICE %(number)s, version %(version)s")
+PAGE = N_("Page %(page)s of %(pages)s")
 PHOTO_WIDTH_MM = 58
 PHOTOS_PER_ROW = 3
 LINE_MM = 5.2
@@ -47,8 +50,8 @@ class _NoticeDocument(FPDF):
     def header(self) -> None:
         self.set_font(FONT, size=8)
         self.set_text_color(110, 110, 110)
-        self.cell(0, 5, f"整改通知书 {self.number} · 第{self.version}版    Corrective notice {self.number}, "
-                        f"version {self.version}", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        title = "    ".join(_both(NOTICE_TITLE, number=self.number, version=self.version))
+        self.cell(0, 5, title, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(3)
         self.set_text_color(0, 0, 0)
 
@@ -56,8 +59,13 @@ class _NoticeDocument(FPDF):
         self.set_y(-12)
         self.set_font(FONT, size=8)
         self.set_text_color(110, 110, 110)
-        self.cell(0, 5, f"第 {self.page_no()} 页，共 {{nb}} 页 · Page {self.page_no()} of {{nb}} · {self.number}",
-                  align="C")
+        pages = " · ".join(_both(PAGE, page=self.page_no(), pages="{nb}"))  # fpdf2 fills in {nb}
+        self.cell(0, 5, f"{pages} · {self.number}", align="C")
+
+
+def _both(message: str, **params: object) -> list[str]:
+    """A header or footer line in Chinese and English, like the notice itself."""
+    return [Language(locale).gettext(message) % params for locale in (CHINESE, ENGLISH)]
 
 
 def notice_pdf(view: View, find_photo: PhotoFinder) -> bytes:
