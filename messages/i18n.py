@@ -33,11 +33,13 @@ NARROW_SPACE = "\u202f"
 
 @cache
 def translations(locale: str) -> NullTranslations:
-    if locale.startswith(ENGLISH):  # the msgids are English; en_GB differs only in formats
-        return NullTranslations()
-    po_path = LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    """The catalog for a locale. Every English locale shares the `en` catalog (en_GB differs
+    only in formats); an empty English entry falls back to its msgid, so the English
+    wording can be polished there without changing msgids the Chinese is keyed on."""
+    catalog_locale = ENGLISH if locale.startswith(ENGLISH) else locale
+    po_path = LOCALES_DIR / catalog_locale / "LC_MESSAGES" / f"{DOMAIN}.po"
     with po_path.open("rb") as po:
-        catalog = read_po(po, locale=Locale.parse(locale), domain=DOMAIN)
+        catalog = read_po(po, locale=Locale.parse(catalog_locale), domain=DOMAIN)
     buffer = BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
