@@ -69,7 +69,10 @@ def kinds(as_json: bool) -> None:
     entries = [
         {
             "key": kind.key,
-            "params": {p.name: {"type": p.type.value, "description": p.description} for p in kind.params},
+            "params": {
+                p.name: {"type": p.type.value, "description": p.description, "chinese_in_params_zh": p.describes}
+                for p in kind.params
+            },
             "en": _wording(english, kind),
             "zh": _wording(chinese, kind),
         }
@@ -81,7 +84,8 @@ def kinds(as_json: bool) -> None:
     for entry in entries:
         click.echo(click.style(entry["key"], bold=True))
         for name, param in entry["params"].items():
-            click.echo(f"  {name} ({param['type']}): {param['description']}")
+            zh = "; Chinese version in params_zh" if param["chinese_in_params_zh"] else ""
+            click.echo(f"  {name} ({param['type']}{zh}): {param['description']}")
         click.echo(f"  EN  {entry['en']}\n  中文 {entry['zh']}\n")
 
 

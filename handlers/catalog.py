@@ -36,6 +36,9 @@ class Param:
     name: str
     type: ParamType
     description: str
+    # Descriptive text (a material, a specification) the inspector may also give in Chinese
+    # under `params_zh`; verbatim text (what a label must read) is printed exactly as written.
+    describes: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,14 +72,14 @@ KINDS: tuple[InstructionKind, ...] = (
     InstructionKind(
         "match_approved_sample",
         N_("Bring {aspect} in line with the approved sample."),
-        params=(Param("aspect", ParamType.TEXT, "what must match, e.g. glaze colour"),),
+        params=(Param("aspect", ParamType.TEXT, "what must match, e.g. glaze colour", describes=True),),
     ),
     InstructionKind(
         "replace_material",
         N_("Replace {material} with the approved material: {approved}."),
         params=(
-            Param("material", ParamType.TEXT, "the material or component now used"),
-            Param("approved", ParamType.TEXT, "the approved material or component"),
+            Param("material", ParamType.TEXT, "the material or component now used", describes=True),
+            Param("approved", ParamType.TEXT, "the approved material or component", describes=True),
         ),
     ),
     InstructionKind(
@@ -102,12 +105,12 @@ KINDS: tuple[InstructionKind, ...] = (
     InstructionKind(
         "correct_warnings",
         N_("Add or correct the safety warnings in {language}: {correct_text}."),
-        params=(Param("language", ParamType.TEXT, "the destination-market language"), CORRECT_TEXT),
+        params=(Param("language", ParamType.TEXT, "the destination-market language", describes=True), CORRECT_TEXT),
     ),
     InstructionKind(
         "upgrade_carton",
         N_("Upgrade the master cartons to {spec} before packing."),
-        params=(Param("spec", ParamType.TEXT, "carton construction, e.g. 5-ply corrugated, 32 ECT"),),
+        params=(Param("spec", ParamType.TEXT, "carton construction, e.g. 5-ply corrugated, 32 ECT", describes=True),),
     ),
     InstructionKind(
         "procure_packaging",
@@ -176,12 +179,12 @@ KINDS: tuple[InstructionKind, ...] = (
     InstructionKind(
         "add_instruction_manual",
         N_("Add the instruction manual in {language} to every unit."),
-        params=(Param("language", ParamType.TEXT, "the language(s) of the destination market"),),
+        params=(Param("language", ParamType.TEXT, "the language(s) of the destination market", describes=True),),
     ),
     InstructionKind(
         "correct_inner_packing",
         N_("Correct the inner packing and protection to the approved specification: {spec}."),
-        params=(Param("spec", ParamType.TEXT, "polybag, colour box, inserts as specified"),),
+        params=(Param("spec", ParamType.TEXT, "polybag, colour box, inserts as specified", describes=True),),
     ),
     InstructionKind(
         "correct_carton_dimensions",
@@ -207,7 +210,7 @@ KINDS: tuple[InstructionKind, ...] = (
     InstructionKind(
         "confirm_material_arrival",
         N_("Confirm in writing when {material} will arrive."),
-        params=(Param("material", ParamType.TEXT, "the missing material or component"),),
+        params=(Param("material", ParamType.TEXT, "the missing material or component", describes=True),),
     ),
     InstructionKind(
         "add_capacity",
@@ -255,6 +258,20 @@ def check_params(kind: InstructionKind, params: dict[str, Any]) -> dict[str, str
             problems[param.name] = f"required by {kind.key}: {param.description}"
         elif (message := _check_value(param, params[param.name])) is not None:
             problems[param.name] = message
+    return problems
+
+
+def check_params_zh(kind: InstructionKind, params: dict[str, Any], params_zh: dict[str, str]) -> dict[str, str]:
+    """Problems with the Chinese versions of parameters: each must belong to a descriptive
+    text parameter the instruction gives in English."""
+    problems: dict[str, str] = {}
+    descriptive = [p.name for p in kind.params if p.describes]
+    for name in params_zh:
+        if name not in descriptive:
+            allowed = ", ".join(descriptive) or "none"
+            problems[name] = f"no Chinese version is taken for this parameter of {kind.key}; allowed: {allowed}"
+        elif name not in params:
+            problems[name] = f"the Chinese version needs the English one in params.{name}"
     return problems
 
 

@@ -22,6 +22,16 @@ class Item:
     item: Finding | Material | PackagingCheck
     instruction: Instruction | None
 
+    @property
+    def params_zh(self) -> dict[str, str]:
+        """The inspector's Chinese for descriptive parameters, each only while the English it
+        was written for still stands: a buyer's rewording makes the Chinese stale."""
+        proposed = self.item.instruction
+        if proposed is None or self.instruction is None:
+            return {}
+        current = self.instruction.params
+        return {name: zh for name, zh in proposed.params_zh.items() if proposed.params.get(name) == current.get(name)}
+
 
 @dataclass(frozen=True)
 class View:

@@ -29,6 +29,11 @@ ESCAPED = {"telegram", "slack", "html"}
 _HTML_QUOTES = (("&#34;", '"'), ("&#39;", "'"))
 
 
+def _instruction_text(language: Language, item) -> str:
+    """An item's instruction as it now reads, with the inspector's Chinese parameters."""
+    return instruction_wording(language, item.instruction.kind, item.instruction.params, item.params_zh)
+
+
 def _plain(value: object) -> object:
     """Drops control characters; markup our own filters built is left as it is."""
     if isinstance(value, str) and not isinstance(value, Markup):
@@ -95,8 +100,8 @@ def environment(surface: str, locale: str, timezone: str = "UTC", colour: bool =
         surface=surface,
         lang=language,
         word=lambda table, code: wording.word(language, table, code),
-        instruction_text=lambda kind, params: instruction_wording(language, kind, params),
-        zh_instruction_text=lambda kind, params: instruction_wording(chinese, kind, params),
+        instruction_text=lambda item: _instruction_text(language, item),
+        zh_instruction_text=lambda item: _instruction_text(chinese, item),
         free_text=lambda text, text_zh=None: free_text(language, text, text_zh),
         reason=lambda code, report, analysis: reason_text(language, code, report, analysis),
     )

@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from handlers import catalog
-from handlers.catalog import N_, ParamType
+from handlers.catalog import N_, Param, ParamType
 from messages.i18n import Language
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 ORIGINAL_ENGLISH = N_("Original text (English)")
 ORIGINAL_CHINESE = N_("Original text (Chinese)")
+WRITTEN_IN_ENGLISH = N_("as written, in English")
+WRITTEN_IN_CHINESE = N_("as written, in Chinese")
 
 
 @dataclass(frozen=True)
@@ -22,15 +24,29 @@ class FreeText:
     label: str | None  # set when the text is not in the reader's language
 
 
-def wording(language: Language, kind_key: str, params: dict) -> str:
+def wording(language: Language, kind_key: str, params: dict, params_zh: dict | None = None) -> str:
+    """The instruction in the reader's language; `params_zh` holds the inspector's Chinese for
+    descriptive parameters, and one without it is shown as written and marked as such."""
     kind = catalog.BY_KEY[kind_key]
-    values = {p.name: _formatted(language, p.type, params.get(p.name)) for p in kind.params}
+    values = {p.name: _value(language, p, params.get(p.name), (params_zh or {}).get(p.name)) for p in kind.params}
     quantity = params.get("quantity")
     if kind.plural and isinstance(quantity, int):
         template = language.ngettext(kind.wording, kind.plural, quantity)
     else:
         template = language.gettext(kind.wording)
     return template.format(**values)
+
+
+def _value(language: Language, param: Param, value, value_zh: str | None) -> str:
+    if not param.describes:
+        return _formatted(language, param.type, value)
+    if language.is_chinese and value_zh:
+        return value_zh
+    written_in_chinese = bool(_CJK.search(str(value)))
+    if written_in_chinese == language.is_chinese:
+        return str(value)
+    marker = WRITTEN_IN_CHINESE if written_in_chinese else WRITTEN_IN_ENGLISH
+    return f"{value}{language.parenthesised(language.gettext(marker))}"
 
 
 def _formatted(language: Language, type_: ParamType, value) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from handlers import catalog
 from handlers.commands import AcknowledgeNotice, ApproveInstruction, PostVisit, RejectInstruction, SendNotice
 from handlers.model import Role
 from handlers.status import order_status
@@ -30,7 +31,9 @@ def free_texts(view) -> list[str]:
         texts += list(x.photos)
         if item.instruction:
             instruction = item.instruction
-            texts += [instruction.note or "", instruction.note_zh or "", *map(str, instruction.params.values())]
+            kind = catalog.BY_KEY[instruction.kind]
+            verbatim = [str(instruction.params[p.name]) for p in kind.params if not p.describes]
+            texts += [instruction.note or "", instruction.note_zh or "", *verbatim, *item.params_zh.values()]
     return sorted((t for t in texts if t), key=len, reverse=True)
 
 

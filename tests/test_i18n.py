@@ -20,6 +20,7 @@ from messages.instructions import free_text, wording
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = LOCALES_DIR / CHINESE / "LC_MESSAGES" / "messages.po"
+EN_PO = LOCALES_DIR / "en" / "LC_MESSAGES" / "messages.po"
 POT = LOCALES_DIR / "messages.pot"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "Nn_": (1, 2)}
 
@@ -54,9 +55,30 @@ def test_the_template_and_catalog_hold_exactly_what_the_code_uses() -> None:
     assert in_code - in_pot == set(), "run pybabel extract (README, Translations)"
     assert in_pot - in_code == set(), "stale entries: run pybabel extract"
     assert in_pot == in_po, "run pybabel update and translate"
+    in_en = {m.id if isinstance(m.id, str) else m.id[0] for m in _entries(EN_PO)}
+    assert in_pot == in_en, "run pybabel update (the English catalog too)"
 
 
-@pytest.mark.parametrize("entry", _entries(PO), ids=lambda m: str(m.id)[:40])
+def test_the_english_catalog_is_loaded_for_every_english_locale(tmp_path: Path) -> None:
+    """An English entry left empty reads as its msgid; a filled one replaces the wording."""
+    from messages import i18n
+
+    (tmp_path / "en" / "LC_MESSAGES").mkdir(parents=True)
+    text = EN_PO.read_text(encoding="utf-8").replace('msgid "Approve"\nmsgstr ""', 'msgid "Approve"\nmsgstr "Approve it"')
+    (tmp_path / "en" / "LC_MESSAGES" / "messages.po").write_text(text, encoding="utf-8")
+    i18n.translations.cache_clear()
+    original = i18n.LOCALES_DIR
+    try:
+        i18n.LOCALES_DIR = tmp_path
+        assert Language("en_GB").gettext("Approve") == "Approve it"
+        assert Language("en").gettext("Reject") == "Reject"
+    finally:
+        i18n.LOCALES_DIR = original
+        i18n.translations.cache_clear()
+
+
+@pytest.mark.parametrize("entry", _entries(PO) + [m for m in _entries(EN_PO) if any(m.string)],
+                         ids=lambda m: str(m.id)[:40])
 def test_a_translation_keeps_every_placeholder(entry) -> None:
     source = entry.id if isinstance(entry.id, str) else entry.id[0]
     target = entry.string if isinstance(entry.string, str) else entry.string[0]
@@ -75,6 +97,23 @@ def test_every_instruction_kind_reads_in_both_languages(kind) -> None:
 
 def _sample(type_: catalog.ParamType):
     return {"quantity": 9, "date": "2026-12-03", "barcode": "4006381333931"}.get(type_.value, "Made in China")
+
+
+def test_descriptive_parameters_read_in_chinese_or_are_marked_as_written() -> None:
+    params = {"spec": "5-ply corrugated, 44 ECT"}
+    zh = Language(CHINESE)
+    assert wording(zh, "upgrade_carton", params, {"spec": "五层瓦楞纸箱，边压强度44 ECT"}) == (
+        "包装前将外箱升级为：五层瓦楞纸箱，边压强度44 ECT。"
+    )
+    assert wording(zh, "upgrade_carton", params) == "包装前将外箱升级为：5-ply corrugated, 44 ECT（英文原文）。"
+    assert wording(Language("en"), "upgrade_carton", {"spec": "五层瓦楞纸箱"}) == (
+        "Upgrade the master cartons to 五层瓦楞纸箱 (as written, in Chinese) before packing."
+    )
+    # What a label must read is printed exactly as given, in any language.
+    assert wording(zh, "add_country_of_origin", {"marking": "Made in China"}) == wording(
+        zh, "add_country_of_origin", {"marking": "Made in China"}, {"marking": "中国制造"}
+    )
+    assert "Made in China" in wording(zh, "add_country_of_origin", {"marking": "Made in China"})
 
 
 def test_dates_and_numbers_follow_the_locale() -> None:

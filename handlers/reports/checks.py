@@ -163,6 +163,8 @@ def _instruction_checks(parts: Parts) -> Iterator[Problem]:
         else:
             for name, message in catalog.check_params(kind, instruction.params).items():
                 yield Problem(join_path(path, "params", name), message)
+            for name, message in catalog.check_params_zh(kind, instruction.params, instruction.params_zh).items():
+                yield Problem(join_path(path, "params_zh", name), message)
         if known(visit, "date") and instruction.due < visit.date:
             yield Problem(f"{path}.due", f"due date {instruction.due} is before the visit date {visit.date}")
         elif known(order, "ex_factory") and instruction.due > order.ex_factory:

@@ -160,6 +160,10 @@ class Instruction(_Strict):
     """A key from `followup notice kinds`, e.g. rework, sort_100, correct_shipping_marks."""
     params: dict[str, Any] = Field(default_factory=dict)
     """The kind's parameters, e.g. {quantity: 9} or {correct_text: "..."}."""
+    params_zh: dict[str, ShortText] = Field(default_factory=dict)
+    """The inspector's Chinese for descriptive text parameters (material, spec, aspect,
+    language), e.g. {spec: 五层瓦楞纸箱}; used on the Chinese side while the English is unchanged.
+    Text a label or marking must read (correct_text, marking) is printed as written instead."""
     note: Text | None = None
     """Free text, shown in the language it is written in and labelled as such."""
     note_zh: Text | None = None
