@@ -20,10 +20,19 @@ ACTIONS: dict[str, Callable[[int, str | None], c.Command]] = {
     b.SEND_NOTICE: lambda target, text: c.SendNotice(target),
     b.ACKNOWLEDGE: lambda target, text: c.AcknowledgeNotice(target),
     b.DISPUTE: lambda target, text: c.DisputeNotice(target, reason=text or ""),
+    b.REMIND: lambda target, text: c.RemindFactory(target),
+    b.ESCALATE: lambda target, text: c.EscalateToManager(target),
+    b.EXTEND: lambda target, text: c.ExtendDeadline(target),
+    b.CANCEL_NOTICE: lambda target, text: c.CancelNotice(target),
+    b.COMMIT_DATE: lambda target, text: c.CommitToDate(target, text or ""),
+    b.ACCEPT_DATE: lambda target, text: c.AcceptCommitment(target),
+    b.DECLINE_DATE: lambda target, text: c.DeclineCommitment(target),
+    b.VERIFY: lambda target, text: c.VerifyInstruction(target),
+    b.REOPEN: lambda target, text: c.ReopenInstruction(target, reason=text or ""),
 }
 
-# Actions that need words from the person before they can be carried out.
-ASKS_FOR_TEXT = {b.EDIT: "note", b.DISPUTE: "reason"}
+# Actions that need words from the person before they can be carried out: the field asked for.
+ASKS_FOR_TEXT = {b.EDIT: "note", b.DISPUTE: "reason", b.COMMIT_DATE: "date", b.REOPEN: "what_is_wrong"}
 
 
 def command_for(action: str, target: int, text: str | None = None) -> c.Command:

@@ -74,4 +74,23 @@ def routing_for(config: Config, console_active: bool) -> Routing:
         if factory.slack_channel:
             chats.append(Destination(Platform.SLACK, factory.slack_channel, CHINESE, factory.timezone))
         factories[factory.id] = tuple(chats)
-    return Routing(tuple(buyer_chats), factories)
+    return Routing(tuple(buyer_chats), factories, _manager_chats(config, console_active))
+
+
+def _manager_chats(config: Config, console_active: bool) -> dict[str, tuple[Destination, ...]]:
+    """Each factory manager's private chats, for the buyer's escalation."""
+    people = {(p.factory, p.name): p for p in config.people if p.role is Role.FACTORY}
+    managers = {}
+    for factory in config.factories:
+        manager = people.get((factory.id, factory.manager))
+        if manager is None:
+            continue
+        chats = []
+        if console_active:
+            chats.append(Destination(Platform.CONSOLE, manager.name, manager.locale, manager.timezone))
+        if manager.telegram_user_id is not None:
+            chats.append(Destination(Platform.TELEGRAM, str(manager.telegram_user_id), manager.locale, manager.timezone))
+        if manager.slack_user_id:
+            chats.append(Destination(Platform.SLACK, manager.slack_user_id, manager.locale, manager.timezone))
+        managers[factory.id] = tuple(chats)
+    return managers

@@ -13,6 +13,7 @@ import click
 from bot.app import App, build_app
 from bot.cli_common import config_option, load_or_exit
 from bot.config import Config
+from bot.chase_loop import ChaseLoop
 from bot.delivery import DeliveryLoop
 from bot.slack.runtime import SlackRuntime
 from bot.slack.settings import SlackEnvironment
@@ -43,6 +44,7 @@ def run(config_file: Path | None) -> None:
 async def _run(config: Config, telegram: TelegramEnvironment | None, slack: SlackEnvironment | None) -> None:
     app = await build_app(config, SystemClock())
     delivery = DeliveryLoop(app.dispatcher)
+    chasing = ChaseLoop(app, delivery.wake)
     runtimes = _runtimes(app, config, delivery, telegram, slack)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -52,9 +54,11 @@ async def _run(config: Config, telegram: TelegramEnvironment | None, slack: Slac
         for runtime in runtimes:
             await runtime.start()
         delivery.start()
+        chasing.start()
         await stop.wait()
         log.info("stopping")
     finally:
+        await chasing.stop()
         await delivery.stop()
         for runtime in runtimes:
             await runtime.stop()

@@ -117,6 +117,11 @@ def _cross_checks(config: Config) -> list[Problem]:
             problems.append(Problem(f"people.{i}.factory", _unknown_factory(person.factory, known)))
         if person.role is not Role.FACTORY and person.factory is not None:
             problems.append(Problem(f"people.{i}.factory", "only factory contacts are bound to a factory"))
+    contacts = {(p.factory, p.name) for p in config.people if p.role is Role.FACTORY}
+    for i, factory in enumerate(config.factories):
+        if factory.manager is not None and (factory.id, factory.manager) not in contacts:
+            message = f"{factory.manager!r} is not a factory contact of {factory.id} in [[people]]"
+            problems.append(Problem(f"factories.{i}.manager", message))
     return problems
 
 

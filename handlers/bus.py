@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from handlers import commands as c
-from handlers import decisions, evidence, notices, visits
+from handlers import commitments, decisions, escalation, evidence, notices, visits
 from handlers.clock import Clock
 from handlers.commands import Actor
 from handlers.context import Context, Settings
@@ -34,6 +34,13 @@ HANDLERS: dict[type, Handler] = {
     c.ReportDone: evidence.report_done,
     c.VerifyInstruction: evidence.verify,
     c.ReopenInstruction: evidence.reopen,
+    c.RemindFactory: escalation.remind,
+    c.EscalateToManager: escalation.escalate_to_manager,
+    c.ExtendDeadline: escalation.extend,
+    c.CancelNotice: escalation.cancel,
+    c.CommitToDate: commitments.commit,
+    c.AcceptCommitment: commitments.accept,
+    c.DeclineCommitment: commitments.decline,
 }
 
 

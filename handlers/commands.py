@@ -77,6 +77,47 @@ class ReopenInstruction:
     reason: str
 
 
+@dataclass(frozen=True)
+class RemindFactory:
+    """The buyer's "remind them again": sent now, or at the start of the factory's working day."""
+
+    notice_id: int
+
+
+@dataclass(frozen=True)
+class EscalateToManager:
+    notice_id: int
+
+
+@dataclass(frozen=True)
+class ExtendDeadline:
+    notice_id: int
+    hours: int = 24
+
+
+@dataclass(frozen=True)
+class CancelNotice:
+    notice_id: int
+
+
+@dataclass(frozen=True)
+class CommitToDate:
+    """The factory's promised completion date, as typed in chat ("2026-12-05", "12月5日")."""
+
+    instruction_id: int
+    text: str
+
+
+@dataclass(frozen=True)
+class AcceptCommitment:
+    instruction_id: int
+
+
+@dataclass(frozen=True)
+class DeclineCommitment:
+    instruction_id: int
+
+
 Command = (
     PostVisit
     | ApproveInstruction
@@ -88,4 +129,11 @@ Command = (
     | ReportDone
     | VerifyInstruction
     | ReopenInstruction
+    | RemindFactory
+    | EscalateToManager
+    | ExtendDeadline
+    | CancelNotice
+    | CommitToDate
+    | AcceptCommitment
+    | DeclineCommitment
 )

@@ -1,6 +1,6 @@
 """The instruction lifecycle of PRODUCT.md as one table, so no handler invents a transition.
 
-proposed → approved | edited | rejected → sent → acknowledged | disputed
+proposed → approved | edited | rejected → sent → acknowledged | disputed | cancelled
          → done (with photo) → verified | reopened → done …
 """
 
@@ -21,6 +21,7 @@ class Action(StrEnum):
     REPORT_DONE = "report_done"
     VERIFY = "verify"
     REOPEN = "reopen"
+    CANCEL = "cancel"
 
 
 TRANSITIONS: dict[Action, dict[S, S]] = {
@@ -36,6 +37,8 @@ TRANSITIONS: dict[Action, dict[S, S]] = {
     Action.REPORT_DONE: {S.ACKNOWLEDGED: S.DONE, S.REOPENED: S.DONE},
     Action.VERIFY: {S.DONE: S.VERIFIED},
     Action.REOPEN: {S.DONE: S.REOPENED},
+    # The buyer withdraws a notice the factory never answered.
+    Action.CANCEL: {S.SENT: S.CANCELLED},
 }
 
 # Repeating an action that already took effect is answered "already …", never a second effect.
@@ -47,6 +50,7 @@ REPEATED: dict[Action, S] = {
     Action.REPORT_DONE: S.DONE,
     Action.VERIFY: S.VERIFIED,
     Action.REOPEN: S.REOPENED,
+    Action.CANCEL: S.CANCELLED,
 }
 
 

@@ -4,12 +4,12 @@ instructions and notices. Nothing here knows about a chat platform or a database
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from handlers.reports.schema import VisitReport
 
@@ -51,8 +51,32 @@ class Factory(_Config):
     holidays: tuple[date, ...] = ()
     telegram_chat_id: int | None = None
     slack_channel: Name | None = None
+    # Chasing a notice: the factory answers within `acknowledge_within_hours` of sending;
+    # reminders go at that deadline and every `remind_every_hours` after it, only within
+    # working hours in the factory's zone; the buyer is alerted `escalate_after_hours`
+    # after sending. `manager` names a factory contact the buyer may escalate to.
+    acknowledge_within_hours: int = Field(24, ge=1, le=24 * 14)
+    remind_every_hours: int = Field(12, ge=1, le=24 * 7)
+    escalate_after_hours: int = Field(48, ge=1, le=24 * 28)
+    working_hours_start: time = time(8, 30)
+    working_hours_end: time = time(18, 0)
+    manager: Name | None = None
 
     _timezone = field_validator("timezone")(lambda cls, value: _known_timezone(value))
+
+    @model_validator(mode="after")
+    def _chasing_adds_up(self) -> Factory:
+        if self.working_hours_end <= self.working_hours_start:
+            raise ValueError(
+                f"working_hours_end {self.working_hours_end:%H:%M} must be after"
+                f" working_hours_start {self.working_hours_start:%H:%M}"
+            )
+        if self.escalate_after_hours < self.acknowledge_within_hours:
+            raise ValueError(
+                f"escalate_after_hours ({self.escalate_after_hours}) must not be before the acknowledgement"
+                f" deadline (acknowledge_within_hours = {self.acknowledge_within_hours})"
+            )
+        return self
 
     @field_validator("working_days")
     @classmethod
@@ -110,12 +134,22 @@ class InstructionState(StrEnum):
     DONE = "done"
     VERIFIED = "verified"
     REOPENED = "reopened"
+    CANCELLED = "cancelled"
 
 
 class NoticeState(StrEnum):
     SENT = "sent"
     ACKNOWLEDGED = "acknowledged"
     DISPUTED = "disputed"
+    CANCELLED = "cancelled"
+
+
+class Commitment(StrEnum):
+    """Whether the date the factory committed to stands."""
+
+    ACCEPTED = "accepted"  # on or before the due date, or accepted by the buyer
+    REQUESTED = "requested"  # later than the due date: the buyer is asked
+    DECLINED = "declined"  # the buyer holds the factory to the due date
 
 
 @dataclass(frozen=True)
@@ -144,6 +178,23 @@ class Instruction:
     notice_id: int | None = None
     reason: str | None = None
     evidence: tuple[str, ...] = ()  # sha256 of the photos the factory sent as proof
+    committed: date | None = None
+    commitment: Commitment | None = None
+
+    @property
+    def deadline(self) -> date:
+        """The date the factory is held to: its accepted commitment, else the due date."""
+        if self.committed is not None and self.commitment is Commitment.ACCEPTED:
+            return self.committed
+        return self.due
+
+    @property
+    def is_open_at_factory(self) -> bool:
+        """Sent and not yet reported done (or reopened after a done report)."""
+        return self.state in (InstructionState.SENT, InstructionState.ACKNOWLEDGED, InstructionState.REOPENED)
+
+    def is_overdue(self, today: date) -> bool:
+        return self.is_open_at_factory and self.deadline < today
 
     @property
     def is_approved(self) -> bool:
@@ -178,6 +229,9 @@ class Notice:
     sent: Decision
     answered: Decision | None = None
     dispute_reason: str | None = None
+    acknowledge_by: datetime | None = None
+    deadline_round: int = 0  # a buyer's extension starts a new round of reminders
+    reminder_requested_by: str | None = None  # a buyer's reminder waiting for working hours
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from handlers.commands import AcknowledgeNotice, DisputeNotice, SendNotice
+from handlers.chasing import deadline_for
 from handlers.context import Context
 from handlers.lifecycle import Action
 from handlers.model import Notice, NoticeState
@@ -28,14 +29,17 @@ async def send(command: SendNotice, ctx: Context) -> Reply:
     if not approved:
         return await _already_sent(ctx, visit.id)
     ids = tuple(i.id for i in approved)
+    deadline = deadline_for(ctx.now, ctx.settings.factories[visit.factory_id])
     disputed = next((n for n in reversed(await ctx.uow.notices.for_visit(visit.id)) if n.state is NoticeState.DISPUTED),
                     None)
     if disputed is not None:  # the buyer decided again after the dispute: the notice's next version
-        notice = await ctx.uow.notices.revise(disputed, ids, ctx.decision())
+        notice = await ctx.uow.notices.revise(disputed, ids, ctx.decision(), deadline)
         await ctx.audit("notice", notice.id, "revise", {"version": disputed.version, "state": disputed.state.value},
                         {"version": notice.version, "state": notice.state.value})
     else:
-        notice = await ctx.uow.notices.add(visit.id, visit.factory_id, visit.order_reference, ids, ctx.decision())
+        notice = await ctx.uow.notices.add(
+            visit.id, visit.factory_id, visit.order_reference, ids, ctx.decision(), deadline
+        )
         await ctx.audit("notice", notice.id, "send", None, {"number": notice.number, "state": notice.state.value})
     for instruction in approved:
         await move(ctx, instruction, Action.SEND, notice_id=notice.id)
@@ -75,6 +79,8 @@ async def dispute(command: DisputeNotice, ctx: Context) -> Reply:
 async def _answer(ctx: Context, notice_id: int, action: Action, reason: str | None) -> Reply:
     notice = await _load(ctx, notice_id)
     state = _ANSWERS[action]
+    if notice.state is NoticeState.CANCELLED:
+        raise Refused("notice_withdrawn", **_notice_params(notice, notice.answered))
     if notice.state is state:
         return Reply("notice_already_answered", _notice_params(notice, notice.answered))
     if notice.state is not NoticeState.SENT:

@@ -19,6 +19,13 @@ ROLES: dict[type, frozenset[Role]] = {
     c.ReportDone: frozenset({Role.FACTORY}),
     c.VerifyInstruction: frozenset({Role.BUYER}),
     c.ReopenInstruction: frozenset({Role.BUYER}),
+    c.RemindFactory: frozenset({Role.BUYER}),
+    c.EscalateToManager: frozenset({Role.BUYER}),
+    c.ExtendDeadline: frozenset({Role.BUYER}),
+    c.CancelNotice: frozenset({Role.BUYER}),
+    c.CommitToDate: frozenset({Role.FACTORY}),
+    c.AcceptCommitment: frozenset({Role.BUYER}),
+    c.DeclineCommitment: frozenset({Role.BUYER}),
 }
 
 

@@ -19,6 +19,7 @@ class Destination:
 class Routing:
     buyer: tuple[Destination, ...] = ()
     factories: dict[str, tuple[Destination, ...]] = field(default_factory=dict)
+    managers: dict[str, tuple[Destination, ...]] = field(default_factory=dict)  # by factory id
 
     def to_buyer(self, kind: str, payload: dict) -> list[OutgoingMessage]:
         return [_message(d, kind, payload) for d in self.buyer]
@@ -36,6 +37,10 @@ class Routing:
             if platform not in covered
         ]
         return [_message(d, kind, payload) for d in (*configured, *private)]
+
+    def to_manager(self, factory_id: str, kind: str, payload: dict) -> list[OutgoingMessage]:
+        """The private chats of the factory's manager contact, where one is configured."""
+        return [_message(d, kind, payload) for d in self.managers.get(factory_id, ())]
 
 
 def _message(destination: Destination, kind: str, payload: dict) -> OutgoingMessage:

@@ -42,6 +42,8 @@ class View:
     items: tuple[Item, ...] = ()
     notice: Notice | None = None
     instructions: tuple[Instruction, ...] = field(default_factory=tuple)
+    follow_ups: tuple = ()  # reminders and escalations of the notice, oldest first
+    day: str | None = None  # the factory day an overdue alert is for
 
     @property
     def item(self) -> Item:
@@ -53,6 +55,12 @@ class View:
         return any(i.is_approved for i in self.instructions) and not any(
             i.is_undecided for i in self.instructions
         )
+
+    @property
+    def reminders_sent(self) -> int:
+        """Reminders about the notice in its current round (since it was sent or extended)."""
+        current = self.notice.deadline_round if self.notice else 0
+        return sum(1 for f in self.follow_ups if f.kind == "reminder" and f.round == current)
 
     @property
     def approved_count(self) -> int:
@@ -73,9 +81,11 @@ async def load_view(uow, settings: Settings, kind: str, payload: dict) -> View:
         notice = await uow.notices.get(payload["notice_id"])
         return await _visit_view(uow, settings, kind, notice.visit_id, notice=notice)
     if "visit_id" in payload:
-        return await _visit_view(uow, settings, kind, payload["visit_id"], only=payload.get("source"))
+        only = payload.get("sources") or ([payload["source"]] if payload.get("source") else None)
+        view = await _visit_view(uow, settings, kind, payload["visit_id"], only=only)
+        return dataclasses.replace(view, day=payload.get("day"))
     instruction = await uow.instructions.get(payload["instruction_id"])
-    return await _visit_view(uow, settings, kind, instruction.visit_id, only=instruction.source)
+    return await _visit_view(uow, settings, kind, instruction.visit_id, only=[instruction.source])
 
 
 async def load_notice_version(uow, settings: Settings, notice_id: int, version: int) -> View | None:
@@ -104,9 +114,10 @@ async def _visit_view(uow, settings, kind, visit_id, only=None, notice=None) -> 
     if notice is not None:
         sources = [i.source for i in instructions if i.id in notice.instruction_ids]
     elif only is not None:
-        sources = [only]
+        sources = list(only)
     else:
         sources = []
     items = tuple(Item(s, label_of(s), visit.report.item(s), by_source.get(s)) for s in sources)
     analysis = analyze(visit.report, factory, settings.thresholds) if kind == "visit_summary" else None
-    return View(kind, visit, factory, analysis, items, notice, instructions)
+    follow_ups = tuple(await uow.follow_ups.for_notice(notice.id)) if notice is not None else ()
+    return View(kind, visit, factory, analysis, items, notice, instructions, follow_ups)

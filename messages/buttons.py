@@ -6,12 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from handlers.catalog import N_
-from handlers.model import NoticeState
+from handlers.model import Commitment, InstructionState, NoticeState
 from handlers.views import View
 from messages.i18n import CHINESE, Language
 
 APPROVE, EDIT, REJECT, SEND_NOTICE = "approve", "edit", "reject", "send_notice"
 ACKNOWLEDGE, DISPUTE = "acknowledge", "dispute"
+REMIND, ESCALATE, EXTEND, CANCEL_NOTICE = "remind", "escalate", "extend", "cancel_notice"
+COMMIT_DATE, ACCEPT_DATE, DECLINE_DATE = "commit_date", "accept_date", "decline_date"
+VERIFY, REOPEN = "verify", "reopen"
 
 _LABELS = {
     APPROVE: N_("Approve"),
@@ -20,7 +23,17 @@ _LABELS = {
     SEND_NOTICE: N_("Send notice (%(num)s)"),
     ACKNOWLEDGE: N_("Acknowledge"),
     DISPUTE: N_("Dispute"),
+    REMIND: N_("Remind again"),
+    ESCALATE: N_("Escalate to manager"),
+    EXTEND: N_("Extend by 24 h"),
+    CANCEL_NOTICE: N_("Withdraw notice"),
+    COMMIT_DATE: N_("%(label)s completion date"),
+    ACCEPT_DATE: N_("Accept the date"),
+    DECLINE_DATE: N_("Keep the due date"),
+    VERIFY: N_("Verify"),
+    REOPEN: N_("Reopen"),
 }
+_ANSWERS_NOTICE = ("reminder", "deadline_extended", "manager_escalation")
 
 
 @dataclass(frozen=True)
@@ -35,9 +48,31 @@ def buttons_for(view: View, language: Language) -> tuple[Button, ...]:
         return _decision_buttons(view, language)
     if view.kind == "instruction_decided":
         return _decision_buttons(view, language) + _send_button(view, language)
-    if view.kind == "notice" and view.notice.state is NoticeState.SENT:
+    if view.kind in ("notice", *_ANSWERS_NOTICE) and view.notice.state is NoticeState.SENT:
         return tuple(Button(a, view.notice.id, _bilingual(_LABELS[a])) for a in (ACKNOWLEDGE, DISPUTE))
+    if view.kind == "notice" and view.notice.state is NoticeState.ACKNOWLEDGED:
+        return _commitment_buttons(view)
+    if view.kind == "escalation" and view.notice.state is NoticeState.SENT:
+        actions = (REMIND, ESCALATE, EXTEND, CANCEL_NOTICE) if view.factory.manager else (REMIND, EXTEND, CANCEL_NOTICE)
+        return tuple(Button(a, view.notice.id, language.gettext(_LABELS[a])) for a in actions)
+    if view.kind == "commitment_requested" and view.item.instruction.commitment is Commitment.REQUESTED:
+        return _instruction_buttons(view, language, (ACCEPT_DATE, DECLINE_DATE))
+    if view.kind == "done_reported" and view.item.instruction.state is InstructionState.DONE:
+        return _instruction_buttons(view, language, (VERIFY, REOPEN))
     return ()
+
+
+def _commitment_buttons(view: View) -> tuple[Button, ...]:
+    """After acknowledging, the factory may give a completion date for each open instruction."""
+    return tuple(
+        Button(COMMIT_DATE, it.instruction.id, _bilingual(_LABELS[COMMIT_DATE]) % {"label": it.label})
+        for it in view.items
+        if it.instruction is not None and it.instruction.is_open_at_factory
+    )
+
+
+def _instruction_buttons(view: View, language: Language, actions: tuple[str, ...]) -> tuple[Button, ...]:
+    return tuple(Button(a, view.item.instruction.id, language.gettext(_LABELS[a])) for a in actions)
 
 
 def _bilingual(label: str) -> str:

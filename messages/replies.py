@@ -39,6 +39,29 @@ TEMPLATES = {
     "done_reported": N_("Thank you: reported as done. The buyer will verify it."),
     "instruction_verified": N_("Verified."),
     "instruction_reopened": N_("Reopened; the factory has been told why."),
+    "reminder_sent": N_("Reminder about notice %(number)s sent to the factory."),
+    "reminder_scheduled": N_("The factory is outside its working hours; the reminder about notice %(number)s "
+                             "goes at %(at)s."),
+    "no_manager": N_("No manager contact is configured for %(factory)s."),
+    "manager_escalated": N_("Notice %(number)s escalated to %(manager)s."),
+    "bad_extension": N_("An extension must be between 1 and 336 hours, not %(hours)s."),
+    "deadline_extended": N_("The factory now has until %(until)s to acknowledge notice %(number)s."),
+    "notice_cancelled": N_("Notice %(number)s withdrawn; the factory has been told."),
+    "notice_already_cancelled": N_("Notice %(number)s is already withdrawn."),
+    "notice_not_awaiting": N_("Notice %(number)s is %(state)s: only a notice awaiting acknowledgement can be chased "
+                              "or withdrawn."),
+    "notice_withdrawn": N_("Notice %(number)s was withdrawn by the buyer (%(by)s, %(at)s)."),
+    "cannot_commit": N_("A completion date can only be given while the factory works on an instruction; this one "
+                        "is %(state)s."),
+    "bad_date": N_("“%(text)s” is not a date I can read; write it like 2026-12-05 or 12月5日."),
+    "commitment_in_past": N_("%(date)s is in the past; give a date from %(today)s on."),
+    "commitment_unchanged": N_("Completion date %(date)s is already recorded."),
+    "commitment_recorded": N_("Thank you: completion by %(date)s recorded."),
+    "commitment_asked": N_("%(date)s is after the due date %(due)s: the buyer has been asked to accept it. Until "
+                           "then the due date stands."),
+    "commitment_already_decided": N_("The completion date %(date)s is already %(decision)s."),
+    "no_commitment_to_decide": N_("There is no completion date awaiting a decision for this instruction."),
+    "commitment_decided": N_("Done: the completion date %(date)s is %(decision)s; the factory has been told."),
 }
 
 # When nobody has decided yet there is no "who and when" to name.
@@ -64,9 +87,13 @@ def reply_text(reply: Reply, language: Language) -> str:
         params["field"] = language.gettext(FIELDS.get(params["field"], params["field"]))
     if isinstance(params.get("problems"), dict):
         params["problems"] = "; ".join(f"{k}: {v}" for k, v in params["problems"].items())
-    for name in ("due", "visit_date"):
+    for name in ("due", "visit_date", "date", "today"):
         if params.get(name):
             params[name] = language.date(params[name])
+    if params.get("until"):
+        params["until"] = language.moment(params["until"])
+    if params.get("decision"):
+        params["decision"] = wording.word(language, "commitment", params["decision"])
     template = TEMPLATES[reply.code]
     if reply.code in WITHOUT_WHO and not params.get("by"):
         template = WITHOUT_WHO[reply.code]

@@ -90,12 +90,20 @@ INSTRUCTION_STATE = {
     "done": N_("reported done"),
     "verified": N_("verified"),
     "reopened": N_("reopened"),
+    "cancelled": N_("cancelled with the notice"),
 }
 
 NOTICE_STATE = {
     "sent": N_("awaiting acknowledgement"),
     "acknowledged": N_("acknowledged"),
     "disputed": N_("disputed"),
+    "cancelled": N_("cancelled"),
+}
+
+COMMITMENT = {
+    "accepted": N_("accepted"),
+    "requested": N_("awaiting the buyer"),
+    "declined": N_("declined: the due date stands"),
 }
 
 QUALITY_RESULT = {
@@ -124,6 +132,7 @@ TABLES = {
     "systematic": SYSTEMATIC_REASON,
     "instruction_state": INSTRUCTION_STATE,
     "notice_state": NOTICE_STATE,
+    "commitment": COMMITMENT,
     "quality_result": QUALITY_RESULT,
 }
 

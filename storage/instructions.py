@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import date
 
-from handlers.model import Instruction, InstructionState
+from handlers.model import Commitment, Instruction, InstructionState
 from storage.codec import (
     date_from_text,
     date_to_text,
@@ -19,7 +19,7 @@ from storage.transaction import Transaction
 
 COLUMNS = (
     "i.id, i.visit_id, i.source, i.kind, i.params, i.note, i.note_zh, i.due, i.state,"
-    " i.decided_by, i.decided_at, i.decided_platform, i.notice_id, i.reason, i.evidence"
+    " i.decided_by, i.decided_at, i.decided_platform, i.notice_id, i.reason, i.evidence, i.committed, i.commitment"
 )
 
 
@@ -76,12 +76,20 @@ class Instructions:
         )
         return [_instruction(row) for row in rows]
 
+    async def open_at_factory(self) -> list[Instruction]:
+        """Sent and not yet done (or reopened): what can fall overdue."""
+        rows = await self._tx.all(
+            f"SELECT {COLUMNS} FROM instructions AS i WHERE i.state IN (?, ?, ?) ORDER BY i.visit_id, i.id",
+            (InstructionState.SENT.value, InstructionState.ACKNOWLEDGED.value, InstructionState.REOPENED.value),
+        )
+        return [_instruction(row) for row in rows]
+
     async def save(self, instruction: Instruction) -> None:
         """Write what can change after proposal; the visit, source and kind never do."""
         changed = await self._tx.write(
             "UPDATE instructions SET state = ?, decided_by = ?, decided_at = ?, decided_platform = ?,"
-            " params = ?, note = ?, note_zh = ?, due = ?, notice_id = ?, reason = ?, evidence = ?"
-            " WHERE id = ?",
+            " params = ?, note = ?, note_zh = ?, due = ?, notice_id = ?, reason = ?, evidence = ?,"
+            " committed = ?, commitment = ? WHERE id = ?",
             (
                 instruction.state.value,
                 *decision_to_columns(instruction.decided),
@@ -92,6 +100,8 @@ class Instructions:
                 instruction.notice_id,
                 instruction.reason,
                 json_to_text(list(instruction.evidence)),
+                None if instruction.committed is None else date_to_text(instruction.committed),
+                None if instruction.commitment is None else instruction.commitment.value,
                 instruction.id,
             ),
         )
@@ -114,4 +124,6 @@ def _instruction(row: sqlite3.Row) -> Instruction:
         notice_id=row["notice_id"],
         reason=row["reason"],
         evidence=tuple(json_from_text(row["evidence"])),
+        committed=None if row["committed"] is None else date_from_text(row["committed"]),
+        commitment=None if row["commitment"] is None else Commitment(row["commitment"]),
     )

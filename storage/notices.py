@@ -5,13 +5,16 @@ from __future__ import annotations
 import sqlite3
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
 
 from handlers.model import Decision, Notice, NoticeState
 from storage.codec import (
+    datetime_to_text,
     decision_from_columns,
     decision_to_columns,
     json_from_text,
     json_to_text,
+    optional_datetime_from_text,
     optional_decision_from_columns,
 )
 from storage.errors import NotFound
@@ -19,7 +22,8 @@ from storage.transaction import Params, Transaction
 
 COLUMNS = (
     "id, number, version, visit_id, factory_id, order_reference, state, sent_by, sent_at,"
-    " sent_platform, answered_by, answered_at, answered_platform, dispute_reason"
+    " sent_platform, answered_by, answered_at, answered_platform, dispute_reason, acknowledge_by, deadline_round,"
+    " reminder_requested_by"
 )
 
 
@@ -38,6 +42,7 @@ class Notices:
         order_reference: str,
         instruction_ids: Sequence[int],
         sent: Decision,
+        acknowledge_by: datetime,
     ) -> Notice:
         """Number it CN-{year}-{seq}: the year is `sent.at`'s own (in the zone it carries) and
         seq counts that year's notices. Safe to compute by reading: the unit of work holds
@@ -49,8 +54,9 @@ class Notices:
         state = NoticeState.SENT
         notice_id = await self._tx.insert(
             "INSERT INTO notices (number, year, seq, version, visit_id, factory_id, order_reference,"
-            " state, sent_by, sent_at, sent_platform) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)",
-            (number, year, seq, visit_id, factory_id, order_reference, state.value, *decision_to_columns(sent)),
+            " state, sent_by, sent_at, sent_platform, acknowledge_by) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (number, year, seq, visit_id, factory_id, order_reference, state.value, *decision_to_columns(sent),
+             datetime_to_text(acknowledge_by)),
         )
         for position, instruction_id in enumerate(instruction_ids):
             await self._tx.write(
@@ -68,6 +74,7 @@ class Notices:
             instruction_ids=tuple(instruction_ids),
             state=state,
             sent=sent,
+            acknowledge_by=acknowledge_by,
         )
 
     async def get(self, notice_id: int) -> Notice | None:
@@ -93,12 +100,16 @@ class Notices:
             (notice.id, notice.version, *decision_to_columns(notice.sent), json_to_text(instructions)),
         )
 
-    async def revise(self, notice: Notice, instruction_ids: Sequence[int], sent: Decision) -> Notice:
-        """The next version of `notice`, sent afresh with `instruction_ids`; its answer cleared."""
+    async def revise(
+        self, notice: Notice, instruction_ids: Sequence[int], sent: Decision, acknowledge_by: datetime
+    ) -> Notice:
+        """The next version of `notice`, sent afresh with `instruction_ids`; its answer cleared
+        and a new round of reminders counted from its own deadline."""
         await self._tx.write(
             "UPDATE notices SET version = version + 1, state = ?, sent_by = ?, sent_at = ?, sent_platform = ?,"
-            " answered_by = NULL, answered_at = NULL, answered_platform = NULL, dispute_reason = NULL WHERE id = ?",
-            (NoticeState.SENT.value, *decision_to_columns(sent), notice.id),
+            " answered_by = NULL, answered_at = NULL, answered_platform = NULL, dispute_reason = NULL,"
+            " acknowledge_by = ?, deadline_round = deadline_round + 1 WHERE id = ?",
+            (NoticeState.SENT.value, *decision_to_columns(sent), datetime_to_text(acknowledge_by), notice.id),
         )
         await self._tx.write("DELETE FROM notice_instructions WHERE notice_id = ?", (notice.id,))
         for position, instruction_id in enumerate(instruction_ids):
@@ -121,12 +132,26 @@ class Notices:
         sent = decision_from_columns(row["sent_by"], row["sent_at"], row["sent_platform"])
         return sent, json_from_text(row["instructions"])
 
+    async def awaiting_answer(self) -> list[Notice]:
+        """Notices sent and not yet acknowledged, disputed or cancelled: the ones to chase."""
+        return await self._select("state = ?", (NoticeState.SENT.value,))
+
+    async def extend(self, notice: Notice, acknowledge_by: datetime) -> Notice:
+        """A new deadline from the buyer; reminders start again, counted from it."""
+        await self._tx.write(
+            "UPDATE notices SET acknowledge_by = ?, deadline_round = deadline_round + 1 WHERE id = ?",
+            (datetime_to_text(acknowledge_by), notice.id),
+        )
+        return await self.get(notice.id)
+
     async def save(self, notice: Notice) -> None:
-        """Write the factory's answer; number, version and contents never change."""
+        """Write the factory's answer or a cancellation, and a pending reminder request;
+        number, version, contents and deadline never change here."""
         changed = await self._tx.write(
             "UPDATE notices SET state = ?, answered_by = ?, answered_at = ?, answered_platform = ?,"
-            " dispute_reason = ? WHERE id = ?",
-            (notice.state.value, *decision_to_columns(notice.answered), notice.dispute_reason, notice.id),
+            " dispute_reason = ?, reminder_requested_by = ? WHERE id = ?",
+            (notice.state.value, *decision_to_columns(notice.answered), notice.dispute_reason,
+             notice.reminder_requested_by, notice.id),
         )
         if changed == 0:
             raise NotFound("notice", notice.id)
@@ -160,4 +185,7 @@ def _notice(row: sqlite3.Row, instruction_ids: tuple[int, ...]) -> Notice:
         sent=decision_from_columns(row["sent_by"], row["sent_at"], row["sent_platform"]),
         answered=optional_decision_from_columns(row["answered_by"], row["answered_at"], row["answered_platform"]),
         dispute_reason=row["dispute_reason"],
+        acknowledge_by=optional_datetime_from_text(row["acknowledge_by"]),
+        deadline_round=row["deadline_round"],
+        reminder_requested_by=row["reminder_requested_by"],
     )

@@ -13,6 +13,7 @@ from types import TracebackType
 from storage.audit import AuditLog
 from storage.bindings import Bindings
 from storage.connection import Writer
+from storage.follow_ups import FollowUps
 from storage.inbox import Inbox
 from storage.instructions import Instructions
 from storage.invites import Invites
@@ -44,6 +45,7 @@ class UnitOfWork:
         self.outbox = Outbox(self._tx)
         self.audit = AuditLog(self._tx)
         self.updates = HandledUpdates(self._tx)
+        self.follow_ups = FollowUps(self._tx)
         # What the chat adapters keep between updates.
         self.inbox = Inbox(self._tx)
         self.tokens = CallbackTokens(self._tx)

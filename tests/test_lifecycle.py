@@ -27,6 +27,7 @@ from handlers.commands import (
     AcknowledgeNotice,
     Actor,
     ApproveInstruction,
+    CancelNotice,
     DisputeNotice,
     EditInstruction,
     PostVisit,
@@ -82,6 +83,7 @@ LEGAL: dict[tuple[Action, InstructionState], InstructionState] = {
     (A.REPORT_DONE, S.REOPENED): S.DONE,
     (A.VERIFY, S.DONE): S.VERIFIED,
     (A.REOPEN, S.DONE): S.REOPENED,
+    (A.CANCEL, S.SENT): S.CANCELLED,
 }
 
 
@@ -208,10 +210,12 @@ async def visit(config: Config, clock: FakeClock) -> AsyncIterator[Visit]:
 
 
 # Who may give each command, and the command as a person would give it to the target.
-COMMANDS = ("approve", "edit", "reject", "send", "acknowledge", "dispute", "report_done", "verify", "reopen")
+COMMANDS = (
+    "approve", "edit", "reject", "send", "acknowledge", "dispute", "report_done", "verify", "reopen", "cancel"
+)
 ROLE_FOR = {
     "approve": Role.BUYER, "edit": Role.BUYER, "reject": Role.BUYER, "send": Role.BUYER,
-    "verify": Role.BUYER, "reopen": Role.BUYER,
+    "verify": Role.BUYER, "reopen": Role.BUYER, "cancel": Role.BUYER,
     "acknowledge": Role.FACTORY, "dispute": Role.FACTORY, "report_done": Role.FACTORY,
 }
 DOER = {Role.BUYER: "buyer", Role.FACTORY: "factory"}
@@ -231,6 +235,7 @@ def command(v: Visit, name: str, source: str = TARGET):
         "report_done": lambda: ReportDone(target, photos=(PHOTO,)),
         "verify": lambda: VerifyInstruction(target),
         "reopen": lambda: ReopenInstruction(target, reason="Photo shows crawled units still on the line."),
+        "cancel": lambda: CancelNotice(notice),
     }[name]()
 
 
@@ -247,6 +252,7 @@ PATH = {
     S.DONE: ("approve", "send", "acknowledge", "report_done"),
     S.VERIFIED: ("approve", "send", "acknowledge", "report_done", "verify"),
     S.REOPENED: ("approve", "send", "acknowledge", "report_done", "reopen"),
+    S.CANCELLED: ("approve", "send", "cancel"),
 }
 
 
@@ -293,20 +299,24 @@ NOT_READY = no("notice_not_ready")  # the other six instructions are still propo
 SENT_BEFORE = same("notice_already_sent")
 ANSWERED = same("notice_already_answered")
 ANSWERED_OTHERWISE = no("notice_already_answered")
+NO_SUCH = no("unknown_notice")  # the buyer's stale button: no notice yet
+CLOSED = no("notice_not_awaiting")  # answered already: nothing left to withdraw
+WITHDRAWN = no("notice_withdrawn")
 
 # What the person allowed to give the command gets, by the target's state.
-#                 approve          edit           reject          send         acknowledge          dispute              report_done   verify             reopen
+#                 approve          edit           reject          send         acknowledge          dispute              report_done   verify             reopen           cancel
 OUTCOME = {
-    S.PROPOSED:     (go(S.APPROVED), go(S.EDITED), go(S.REJECTED), NOT_READY,   NYF,                 NYF,                 IL,           IL,                IL),
-    S.APPROVED:     (same("already"), go(S.EDITED), IL,            NOT_READY,   NYF,                 NYF,                 IL,           IL,                IL),
-    S.EDITED:       (IL,             go(S.EDITED), IL,             NOT_READY,   NYF,                 NYF,                 IL,           IL,                IL),
-    S.REJECTED:     (IL,             IL,           same("already"), NOT_READY,  NYF,                 NYF,                 IL,           IL,                IL),
-    S.SENT:         (IL,             IL,           IL,             SENT_BEFORE, go(S.ACKNOWLEDGED),  go(S.DISPUTED),      IL,           IL,                IL),
-    S.ACKNOWLEDGED: (IL,             IL,           IL,             SENT_BEFORE, ANSWERED,            ANSWERED_OTHERWISE,  go(S.DONE),   IL,                IL),
-    S.DISPUTED:     (go(S.APPROVED), go(S.EDITED), go(S.REJECTED), NOT_READY,   ANSWERED_OTHERWISE,  ANSWERED,            IL,           IL,                IL),
-    S.DONE:         (IL,             IL,           IL,             SENT_BEFORE, ANSWERED,            ANSWERED_OTHERWISE,  same("already"), go(S.VERIFIED), go(S.REOPENED)),
-    S.VERIFIED:     (IL,             IL,           IL,             SENT_BEFORE, ANSWERED,            ANSWERED_OTHERWISE,  IL,           same("already"),   IL),
-    S.REOPENED:     (IL,             IL,           IL,             SENT_BEFORE, ANSWERED,            ANSWERED_OTHERWISE,  go(S.DONE),   IL,                same("already")),
+    S.PROPOSED:     (go(S.APPROVED), go(S.EDITED), go(S.REJECTED), NOT_READY,   NYF,                 NYF,                 IL,           IL,                IL,              NO_SUCH),
+    S.APPROVED:     (same("already"), go(S.EDITED), IL,            NOT_READY,   NYF,                 NYF,                 IL,           IL,                IL,              NO_SUCH),
+    S.EDITED:       (IL,             go(S.EDITED), IL,             NOT_READY,   NYF,                 NYF,                 IL,           IL,                IL,              NO_SUCH),
+    S.REJECTED:     (IL,             IL,           same("already"), NOT_READY,  NYF,                 NYF,                 IL,           IL,                IL,              NO_SUCH),
+    S.SENT:         (IL,             IL,           IL,             SENT_BEFORE, go(S.ACKNOWLEDGED),  go(S.DISPUTED),      IL,           IL,                IL,              go(S.CANCELLED)),
+    S.ACKNOWLEDGED: (IL,             IL,           IL,             SENT_BEFORE, ANSWERED,            ANSWERED_OTHERWISE,  go(S.DONE),   IL,                IL,              CLOSED),
+    S.DISPUTED:     (go(S.APPROVED), go(S.EDITED), go(S.REJECTED), NOT_READY,   ANSWERED_OTHERWISE,  ANSWERED,            IL,           IL,                IL,              CLOSED),
+    S.DONE:         (IL,             IL,           IL,             SENT_BEFORE, ANSWERED,            ANSWERED_OTHERWISE,  same("already"), go(S.VERIFIED), go(S.REOPENED),  CLOSED),
+    S.VERIFIED:     (IL,             IL,           IL,             SENT_BEFORE, ANSWERED,            ANSWERED_OTHERWISE,  IL,           same("already"),   IL,              CLOSED),
+    S.REOPENED:     (IL,             IL,           IL,             SENT_BEFORE, ANSWERED,            ANSWERED_OTHERWISE,  go(S.DONE),   IL,                same("already"), CLOSED),
+    S.CANCELLED:    (IL,             IL,           IL,             SENT_BEFORE, WITHDRAWN,           WITHDRAWN,           IL,           IL,                IL,              same("notice_already_cancelled")),
 }  # fmt: skip
 
 

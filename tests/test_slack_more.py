@@ -215,14 +215,14 @@ async def test_the_factory_disputes_the_notice_in_a_modal_and_the_buyer_is_told(
 
         await world.click(FACTORY, FACTORY_CHANNEL, notice, "有异议")
         (modal,) = world.fake.views
-        assert [b["block_id"] for b in modal.json["blocks"]] == ["reason"]
+        assert [b["block_id"] for b in modal.json["blocks"]] == ["text"]
 
-        status, body = await submit(world, FACTORY, {"reason": {"reason": "   "}})
+        status, body = await submit(world, FACTORY, {"text": {"text": "   "}})
         assert status == 200
-        assert body == {"response_action": "errors", "errors": {"reason": "请说明提出异议的原因。"}}
+        assert body == {"response_action": "errors", "errors": {"text": "请说明提出异议的原因。"}}
 
         reason = "Glaze matches the approved sample AS-0142-B; we have the sign-off"
-        status, body = await submit(world, FACTORY, {"reason": {"reason": reason}})
+        status, body = await submit(world, FACTORY, {"text": {"text": reason}})
         assert status == 200 and body is None
 
         told = [m.text for m in world.channel(BUYER_CHANNEL) if f"disputes notice {NOTICE}" in m.text]

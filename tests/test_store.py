@@ -40,6 +40,7 @@ from storage.migrate import Migration, available
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 POSTED = Decision(by="inspector:Li Wei", at=datetime(2026, 3, 2, 17, 5, 30, 123456, tzinfo=SHANGHAI), platform=Platform.TELEGRAM)
+DEADLINE = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)  # when the factory must have answered
 
 
 def report(reference: str = "PO-2026-0142", visit_date: date = date(2026, 3, 2), factory: str = "ningbo-1") -> VisitReport:
@@ -308,7 +309,7 @@ async def test_notice_round_trip_and_the_factory_answer(store: SqliteStore) -> N
         first = await uow.instructions.add(visit_id, "findings.0", "rework", {}, None, None, date(2026, 3, 9))
         second = await uow.instructions.add(visit_id, "materials.0", "replace", {}, None, None, date(2026, 3, 9))
         sent = Decision(by="buyer:Anna", at=datetime(2026, 3, 3, 10, 0, tzinfo=SHANGHAI), platform=Platform.SLACK)
-        notice = await uow.notices.add(visit_id, "ningbo-1", "PO-2026-0142", [second.id, first.id], sent)
+        notice = await uow.notices.add(visit_id, "ningbo-1", "PO-2026-0142", [second.id, first.id], sent, DEADLINE)
         await uow.instructions.save(dataclasses.replace(first, state=InstructionState.SENT, notice_id=notice.id))
         await uow.commit()
 
@@ -342,7 +343,7 @@ async def test_a_notice_cannot_carry_another_visits_instruction(store: SqliteSto
     async with store.unit_of_work() as uow:
         foreign = await uow.instructions.add(other_visit_id, "findings.0", "rework", {}, None, None, date(2026, 3, 9))
         with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
-            await uow.notices.add(visit_id, "ningbo-1", "PO-2026-0142", [foreign.id], POSTED)
+            await uow.notices.add(visit_id, "ningbo-1", "PO-2026-0142", [foreign.id], POSTED, DEADLINE)
 
 
 async def test_outbox_round_trip(store: SqliteStore) -> None:
@@ -405,7 +406,7 @@ async def test_saving_what_was_never_added_is_an_error(store: SqliteStore) -> No
     visit_id = await add_visit(store)
     async with store.unit_of_work() as uow:
         instruction = await uow.instructions.add(visit_id, "findings.0", "rework", {}, None, None, date(2026, 3, 9))
-        notice = await uow.notices.add(visit_id, "ningbo-1", "PO-2026-0142", [instruction.id], POSTED)
+        notice = await uow.notices.add(visit_id, "ningbo-1", "PO-2026-0142", [instruction.id], POSTED, DEADLINE)
         with pytest.raises(NotFound):
             await uow.instructions.save(dataclasses.replace(instruction, id=instruction.id + 100))
         with pytest.raises(NotFound):
@@ -423,7 +424,7 @@ async def test_notice_numbers_count_per_year_and_are_unique(store: SqliteStore) 
 
     async with store.unit_of_work() as uow:
         numbers = [
-            (await uow.notices.add(visit_id, "ningbo-1", "PO-2026-0142", [], sent(at))).number
+            (await uow.notices.add(visit_id, "ningbo-1", "PO-2026-0142", [], sent(at), DEADLINE)).number
             for at in (
                 datetime(2025, 12, 31, 23, 30, tzinfo=SHANGHAI),
                 datetime(2026, 1, 1, 0, 5, tzinfo=SHANGHAI),  # still 2025 in UTC: the notice's own year counts
@@ -562,7 +563,7 @@ async def number_a_notice(store: SqliteStore, visit_id: int) -> str:
     async with store.unit_of_work() as uow:
         before = len(await uow.notices.for_visit(visit_id))
         await asyncio.sleep(0)
-        notice = await uow.notices.add(visit_id, "ningbo-1", "PO-2026-0142", [], sent)
+        notice = await uow.notices.add(visit_id, "ningbo-1", "PO-2026-0142", [], sent, DEADLINE)
         await uow.audit.record(
             actor="buyer:Anna", platform=Platform.SLACK, at=sent.at, entity="notice", entity_id=notice.id,
             action="sent", before=None, after={"seen_before": before},

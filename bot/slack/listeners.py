@@ -21,7 +21,7 @@ from bot.slack import modals
 from bot.slack.files import DownloadFailed, download
 from bot.uploads import Uploads
 from handlers.catalog import N_
-from handlers.commands import Actor, DisputeNotice, EditInstruction
+from handlers.commands import Actor, EditInstruction
 from handlers.model import Person, Platform, Role
 from handlers.status import UnknownOrder, order_status, portfolio
 from handlers.views import label_of
@@ -51,7 +51,7 @@ class SlackListeners:
     def register(self, bolt: AsyncApp) -> None:
         bolt.action(re.compile(".+"))(self.on_action)
         bolt.view(modals.EDIT)(self.on_edit_submitted)
-        bolt.view(modals.DISPUTE)(self.on_dispute_submitted)
+        bolt.view(modals.ASK_TEXT)(self.on_text_submitted)
         bolt.command("/followup")(self.on_command)
         bolt.event("message")(self.on_message)
         bolt.event("app_mention")(self.on_mention)
@@ -103,9 +103,12 @@ class SlackListeners:
             if verb == b.EDIT:
                 instruction = await uow.instructions.get(target)
                 view = modals.edit_modal(instruction, label_of(instruction.source), language)
-            else:
+            elif verb == b.DISPUTE:
                 notice = await uow.notices.get(target)
-                view = modals.dispute_modal(notice.id, notice.number, language)
+                view = modals.text_modal(verb, ASKS_FOR_TEXT[verb], target, notice.number, language)
+            else:
+                instruction = await uow.instructions.get(target)
+                view = modals.text_modal(verb, ASKS_FOR_TEXT[verb], target, label_of(instruction.source), language)
         await client.views_open(trigger_id=trigger_id, view=view)
 
     async def on_edit_submitted(self, ack, body: dict, view: dict, client: AsyncWebClient) -> None:
@@ -129,20 +132,21 @@ class SlackListeners:
         if not reply.ok:
             await _dm(client, user, reply_text(reply, language))
 
-    async def on_dispute_submitted(self, ack, body: dict, view: dict, client: AsyncWebClient) -> None:
+    async def on_text_submitted(self, ack, body: dict, view: dict, client: AsyncWebClient) -> None:
         user = body["user"]["id"]
         person = await self.person(user, None, client)
         language = language_of(person)
-        reason, errors = modals.dispute_reason(view["state"], language)
+        asked = json.loads(view["private_metadata"])
+        text, errors = modals.text_value(view["state"], asked["field"], language)
         if errors:
             await ack(response_action="errors", errors=errors)
             return
         await ack()
         if person is None:
             return
-        notice_id = json.loads(view["private_metadata"])["notice_id"]
         reply = await self.app.bus.handle(
-            DisputeNotice(notice_id, reason), Actor(person, Platform.SLACK), update_key=f"slack:view:{view['id']}"
+            command_for(asked["verb"], asked["target"], text), Actor(person, Platform.SLACK),
+            update_key=f"slack:view:{view['id']}",
         )
         self.wake()
         await _dm(client, user, reply_text(reply, language))

@@ -1,4 +1,4 @@
-"""The modals a Slack user fills in: editing an instruction and disputing a notice. Values
+"""The modals a Slack user fills in: editing an instruction, and the words a button needs. Values
 come back as strings; this module turns them into typed values or per-field errors."""
 
 from __future__ import annotations
@@ -20,15 +20,20 @@ from handlers.model import Instruction
 from messages.i18n import Language
 
 EDIT = "edit_instruction"
-DISPUTE = "dispute_notice"
-NOTE, DUE, REASON = "note", "due", "reason"
+ASK_TEXT = "ask_text"  # one modal for every button that needs words: dispute, completion date, reopen
+NOTE, DUE, TEXT = "note", "due", "text"
 
 EDIT_TITLE = N_("Edit instruction")
-DISPUTE_TITLE = N_("Dispute notice")
 SAVE, SEND, CANCEL = N_("Save and approve"), N_("Send"), N_("Cancel")
-NOTE_LABEL, DUE_LABEL, REASON_LABEL = N_("Note"), N_("Due date"), N_("Reason")
+NOTE_LABEL, DUE_LABEL = N_("Note"), N_("Due date")
 NOT_A_NUMBER = N_("Enter a whole number of units.")
-REASON_NEEDED = N_("Please give the reason for the dispute.")
+# Per field asked for (bot.actions.ASKS_FOR_TEXT): the modal's title, its field's label, and
+# what is said when it is submitted empty.
+TEXT_MODALS = {
+    "reason": (N_("Dispute notice"), N_("Reason"), N_("Please give the reason for the dispute.")),
+    "date": (N_("Completion date"), N_("Done by (e.g. 2026-12-05)"), N_("Please give a date.")),
+    "what_is_wrong": (N_("Reopen"), N_("What is still wrong"), N_("Please say what is still wrong.")),
+}
 DUE_TOO_EARLY = N_("The due date cannot be before the visit date (%(date)s).")
 
 
@@ -53,13 +58,16 @@ def edit_modal(instruction: Instruction, label: str, language: Language) -> Slac
     )
 
 
-def dispute_modal(notice_id: int, number: str, language: Language) -> SlackView:
+def text_modal(verb: str, field: str, target: int, subject: str, language: Language) -> SlackView:
+    """Asks for the words `verb` needs; `subject` (a notice number, an item label) says what for."""
+    title, label, _ = TEXT_MODALS[field]
     return SlackView(
-        type="modal", callback_id=DISPUTE, private_metadata=json.dumps({"notice_id": notice_id}),
-        title=PlainTextObject(text=language.gettext(DISPUTE_TITLE)[:24]),
+        type="modal", callback_id=ASK_TEXT,
+        private_metadata=json.dumps({"verb": verb, "field": field, "target": target}),
+        title=PlainTextObject(text=language.gettext(title)[:24]),
         submit=language.gettext(SEND)[:24], close=language.gettext(CANCEL)[:24],
-        blocks=[InputBlock(block_id=REASON, label=f"{language.gettext(REASON_LABEL)} · {number}",
-                           element=PlainTextInputElement(action_id=REASON, multiline=True))],
+        blocks=[InputBlock(block_id=TEXT, label=f"{language.gettext(label)} · {subject}",
+                           element=PlainTextInputElement(action_id=TEXT, multiline=field != "date"))],
     )
 
 
@@ -87,6 +95,6 @@ def edit_values(state: dict, instruction: Instruction, visit_date: date, languag
     return note, params, due, errors
 
 
-def dispute_reason(state: dict, language: Language) -> tuple[str, dict[str, str]]:
-    reason = (state["values"][REASON][REASON].get("value") or "").strip()
-    return reason, ({} if reason else {REASON: language.gettext(REASON_NEEDED)})
+def text_value(state: dict, field: str, language: Language) -> tuple[str, dict[str, str]]:
+    text = (state["values"][TEXT][TEXT].get("value") or "").strip()
+    return text, ({} if text else {TEXT: language.gettext(TEXT_MODALS[field][2])})

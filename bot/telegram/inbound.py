@@ -35,6 +35,8 @@ STALE_BUTTON = N_("This button is no longer valid. Please use the latest message
 ASK_TEXT = {
     "note": N_("Send the new wording of the note for this instruction (reply to this message)."),
     "reason": N_("Please reply to this message with the reason for your dispute."),
+    "date": N_("Please reply to this message with the date you will have it done by, e.g. 2026-12-05 or 12月5日."),
+    "what_is_wrong": N_("Reply to this message with what is still wrong; the factory gets it as you write it."),
 }
 
 
