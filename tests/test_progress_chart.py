@@ -48,6 +48,7 @@ def test_the_example_visit_charts_plan_visit_projection_and_dates(example_data) 
     # One visit: the plan starts where that visit stood and reaches 100 % on the final inspection.
     assert chart.plan == Line(date(2026, 11, 24), 48.0, date(2026, 12, 14), 100.0)
     assert [(p.day, p.verified_pct, p.reported_pct) for p in chart.visits] == [(date(2026, 11, 24), 48.0, 65.0)]
+    assert chart.latest.gap_pts == 17.0
     # 3,120 sets left at 200 a day: 15.6 → 16 working days after Tue 24 Nov, Sundays off:
     # Nov 25 26 27 28, 30, Dec 1 2 3 4 5, 7 8 9 10 11, 12 → Saturday 2026-12-12.
     assert chart.projection.line == Line(date(2026, 11, 24), 48.0, date(2026, 12, 12), 100.0)
@@ -122,7 +123,7 @@ def test_a_visit_after_the_final_inspection_date_has_no_plan_of_its_own(example_
     assert alone.plan is None
     assert alone.status is Status.LATE
     assert alone.projection.line == Line(date(2026, 12, 16), 90.0, date(2026, 12, 19), 100.0)
-    assert (alone.start, alone.end) == (date(2026, 12, 16), date(2026, 12, 19))
+    assert (alone.start, alone.end) == (date(2026, 12, 14), date(2026, 12, 19))  # the missed date stays in view
 
     with_earlier = progress_chart([stored(example_data), late], EVERGREEN, Thresholds())
     assert with_earlier.plan == Line(date(2026, 11, 24), 48.0, date(2026, 12, 14), 100.0)

@@ -8,13 +8,14 @@ Drawing is the job of `messages/chart.py`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from handlers.analysis.analyze import Status, analyze
-from handlers.analysis.figures import pct
+from handlers.analysis.figures import pct, points
 from handlers.model import Factory, StoredVisit, Thresholds
+from handlers.reports.schema import VisitReport
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,11 @@ class VisitPoint:
     day: date
     verified_pct: float
     reported_pct: float
+
+    @property
+    def gap_pts(self) -> float:
+        """Reported − verified, in points, rounded as the status answer rounds it."""
+        return points(self.reported_pct, self.verified_pct)
 
 
 @dataclass(frozen=True)
@@ -96,33 +102,36 @@ class ProgressChart:
 
 
 def progress_chart(visits: Iterable[StoredVisit], factory: Factory, thresholds: Thresholds) -> ProgressChart:
-    """The chart of one order from its stored visits (any order, at least one)."""
+    """The chart of one order from its stored visits, in any order (at least one)."""
     ordered = sorted(visits, key=lambda v: (v.report.visit.date, v.id))
-    if not ordered:
+    return reports_chart([v.report for v in ordered], factory, thresholds)
+
+
+def reports_chart(reports: Sequence[VisitReport], factory: Factory, thresholds: Thresholds) -> ProgressChart:
+    """The chart of one order from its visit reports, oldest first (at least one)."""
+    if not reports:
         raise ValueError("a progress chart needs at least one visit")
-    newest = ordered[-1].report
+    newest = reports[-1]
     analysis = analyze(newest, factory, thresholds)
-    points = tuple(_point(v) for v in ordered)
+    points = tuple(_point(r) for r in reports)
     order = newest.order
-    plan = _plan(points[0], order.final_inspection)
     completion = analysis.schedule.projected_completion
     end = max(order.final_inspection, order.ex_factory, points[-1].day, completion or points[-1].day)
     return ProgressChart(
         reference=order.reference,
         status=analysis.status,
-        plan=plan,
+        plan=_plan(points[0], order.final_inspection),
         visits=points,
         projection=_projection(points[-1], analysis.schedule.daily_output, completion, end),
         final_inspection=order.final_inspection,
         ex_factory=order.ex_factory,
-        packaging=_packaging(ordered, points, thresholds.packaging_materials_pct),
-        start=min(plan.start if plan else points[0].day, points[0].day),
+        packaging=_packaging(reports, points, thresholds.packaging_materials_pct),
+        start=min(points[0].day, order.final_inspection),  # a visit after it still shows the date
         end=end,
     )
 
 
-def _point(visit: StoredVisit) -> VisitPoint:
-    report = visit.report
+def _point(report: VisitReport) -> VisitPoint:
     return VisitPoint(
         day=report.visit.date,
         verified_pct=pct(report.progress.counted_complete, report.order.quantity),
@@ -152,11 +161,11 @@ def _plan(first: VisitPoint, final_inspection: date) -> Line | None:
     return Line(first.day, first.verified_pct, final_inspection, 100.0)
 
 
-def _packaging(ordered: list[StoredVisit], points: tuple[VisitPoint, ...], threshold: float) -> PackagingCheckpoint:
+def _packaging(reports: Sequence[VisitReport], points: tuple[VisitPoint, ...], threshold: float) -> PackagingCheckpoint:
     reached = next((i for i, p in enumerate(points) if p.verified_pct >= threshold), None)
-    witness = ordered[-1 if reached is None else reached]
+    witness = reports[-1 if reached is None else reached]
     return PackagingCheckpoint(
         threshold_pct=threshold,
         reached_on=None if reached is None else points[reached].day,
-        materials_on_site=witness.report.packaging.materials_on_site,
+        materials_on_site=witness.packaging.materials_on_site,
     )
