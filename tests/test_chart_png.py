@@ -1,8 +1,9 @@
 """The progress chart a buyer or a factory sees on a phone: a PNG in their language, every
-word from the catalog, Chinese drawn with the bundled font."""
+word from the catalog, Chinese drawn with the bundled font, and the CLI that writes it."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import warnings
@@ -11,14 +12,19 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from PIL import Image
 
+from bot.app import build_app
+from bot.cli import main
 from handlers.analysis.progress import ProgressChart, progress_chart
-from handlers.model import Thresholds
+from handlers.commands import PostVisit
+from handlers.model import Role, Thresholds
 from messages import chart as renderer
 from messages.chart import chart_labels, draw, render_chart
 from messages.i18n import CHINESE, ENGLISH, Language
-from tests.conftest import ROOT
+from tests.conftest import EXAMPLE_CONFIG, EXAMPLE_VISIT, ROOT, actor, example_report
+from tests.fakes import FakeClock, RecordingConsole, Transcript
 from tests.test_progress_chart import EVERGREEN, first_visit, stored
 
 ZH = Language(CHINESE)
@@ -119,7 +125,45 @@ def test_stalled_production_and_a_visit_after_the_final_inspection_still_draw(ex
     )
 
 
-def test_the_bot_starts_without_loading_matplotlib() -> None:
-    probe = "import sys, bot.app, messages.chart; print('matplotlib' in sys.modules)"
+def test_the_cli_charts_a_report_file(tmp_path: Path) -> None:
+    out = tmp_path / "chart.png"
+    result = CliRunner().invoke(main, ["chart", "--report", str(EXAMPLE_VISIT / "report.yaml"), "--out", str(out),
+                                       "--locale", "zh", "--config", str(EXAMPLE_CONFIG)])
+
+    assert result.exit_code == 0, result.output
+    assert "PO-2026-0142 (1 visit(s))" in result.output
+    assert png(out.read_bytes()).size == (1080, 720)
+
+
+def test_the_cli_charts_every_stored_visit_of_an_order(config, tmp_path: Path) -> None:
+    asyncio.run(post_the_example(config))
+    config_file = tmp_path / "followup.toml"
+    config_file.write_text(EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
+        'url = "sqlite:///followup.sqlite3"', f'url = "{config.storage.url}"'), encoding="utf-8")
+    out = tmp_path / "chart.png"
+    runner = CliRunner()
+
+    found = runner.invoke(main, ["chart", "po-2026-0142", "--out", str(out), "--config", str(config_file)])
+    unknown = runner.invoke(main, ["chart", "PO-2099-0001", "--out", str(out), "--config", str(config_file)])
+    neither = runner.invoke(main, ["chart", "--out", str(out), "--config", str(config_file)])
+
+    assert found.exit_code == 0, found.output
+    assert "PO-2026-0142 (1 visit(s))" in found.output and png(out.read_bytes()).size == (1080, 720)
+    assert unknown.exit_code == 2 and "no visit of order 'PO-2099-0001'" in unknown.output
+    assert neither.exit_code == 2 and "REFERENCE or --report" in neither.output
+
+
+async def post_the_example(config) -> None:
+    app = await build_app(config, FakeClock(), RecordingConsole(Transcript()))
+    try:
+        report, photos = example_report(config)
+        reply = await app.bus.handle(PostVisit(report, photos), actor(config, Role.INSPECTOR))
+        assert reply.ok
+    finally:
+        await app.close()
+
+
+def test_the_bot_and_the_cli_start_without_loading_matplotlib() -> None:
+    probe = "import sys, bot.cli, bot.app, messages.chart; print('matplotlib' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
