@@ -7,6 +7,7 @@ import logging
 import click
 
 from bot.cli_aql import aql
+from bot.cli_chart import chart
 from bot.cli_demo import console, demo
 from bot.cli_notice import notice
 from bot.cli_run import run
@@ -24,5 +25,5 @@ def main(verbose: bool) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry bot tokens
 
 
-for command in (run, visit, notice, aql, demo, console):
+for command in (run, visit, notice, chart, aql, demo, console):
     main.add_command(command)

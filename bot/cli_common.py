@@ -9,6 +9,7 @@ import click
 
 from bot.config import Config, ConfigError, config_path, load_config
 from handlers.reports.problems import Level, Problem
+from handlers.reports.reader import CheckedReport
 
 config_option = click.option(
     "--config",
@@ -35,3 +36,12 @@ def echo_problems(problems: list[Problem], err: bool = False) -> None:
             click.echo(f"{problem.path}: warning: {problem.message}", err=err)
         else:
             click.echo(str(problem), err=err)
+
+
+def exit_on_errors(checked: CheckedReport, err: bool = False) -> None:
+    """Print a report's problems; exit 1 if any is an error."""
+    echo_problems(checked.problems, err=err)
+    if not checked.ok:
+        count = sum(1 for p in checked.problems if p.level == "error")
+        click.echo(f"{checked.name}: refused, {count} problem(s); nothing was stored.", err=True)
+        sys.exit(1)

@@ -10,14 +10,14 @@ from pathlib import Path
 import click
 
 from bot.app import build_app
-from bot.cli_common import config_option, echo_problems, load_or_exit
+from bot.cli_common import config_option, exit_on_errors, load_or_exit
 from bot.config import Config
 from bot.console import ConsoleAdapter
 from handlers.analysis.analyze import analyze as analyse_report
 from handlers.clock import SystemClock
 from handlers.commands import Actor, PostVisit
 from handlers.model import Platform, Role
-from handlers.reports.reader import CheckedReport, read_report
+from handlers.reports.reader import read_report
 from handlers.reports.schema import VisitReport
 from messages.analysis_json import analysis_json
 from messages.environment import render
@@ -39,7 +39,7 @@ def check(report: Path, config_file: Path | None) -> None:
     """Validate REPORT (.yaml, .json or a .zip bundle with photos); exit 1 listing every problem."""
     config = load_or_exit(config_file)
     with read_report(report, [f.id for f in config.factories]) as checked:
-        _exit_on_errors(checked)
+        exit_on_errors(checked)
         summary = checked.report
         click.echo(
             f"{checked.name}: OK — order {summary.order.reference}, {len(summary.findings)} finding(s), "
@@ -55,7 +55,7 @@ def analyze(report: Path, config_file: Path | None, as_json: bool) -> None:
     """Progress gap, projected completion, packaging rule, AQL results and the buyer's options."""
     config = load_or_exit(config_file)
     with read_report(report, [f.id for f in config.factories]) as checked:
-        _exit_on_errors(checked, err=True)  # stdout carries only the analysis (one JSON object)
+        exit_on_errors(checked, err=True)  # stdout carries only the analysis (one JSON object)
     parsed = checked.report
     factory = config.factory(parsed.order.factory)
     analysis = analyse_report(parsed, factory, config.analysis)
@@ -82,7 +82,7 @@ async def _post(config: Config, report: Path, actor_name: str | None) -> None:
     app = await build_app(config, SystemClock(), ConsoleAdapter(colour=_colour()))
     try:
         with read_report(report, [f.id for f in config.factories]) as checked:
-            _exit_on_errors(checked, err=True)
+            exit_on_errors(checked, err=True)
             photos = {name: photo.sha256 for name, photo in checked.photos.items()}
             for photo in checked.photos.values():
                 app.media.put(photo.path, photo.sha256, photo.format)
@@ -108,14 +108,6 @@ def _poster(config: Config, name: str | None) -> Actor:
 def schema() -> None:
     """Print the JSON Schema of visit reports (kept as docs/visit-report.schema.json)."""
     click.echo(json.dumps(VisitReport.model_json_schema(), ensure_ascii=False, indent=2))
-
-
-def _exit_on_errors(checked: CheckedReport, err: bool = False) -> None:
-    echo_problems(checked.problems, err=err)
-    if not checked.ok:
-        count = sum(1 for p in checked.problems if p.level == "error")
-        click.echo(f"{checked.name}: refused, {count} problem(s); nothing was stored.", err=True)
-        sys.exit(1)
 
 
 def _colour() -> bool:

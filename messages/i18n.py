@@ -15,7 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_datetime, format_skeleton, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -89,6 +89,10 @@ class Language:
             return "—"
         day = date.fromisoformat(value) if isinstance(value, str) else value
         return format_date(day, form, locale=self.locale)
+
+    def day_month(self, value: date) -> str:
+        """A date without its year, where the year is plain from context: Dec 3, 3 Dec, 12月3日."""
+        return format_skeleton("MMMd", value, locale=self.locale)
 
     def moment(self, value: datetime | str | None) -> str:
         """A moment in this language's time zone, with the zone shown so nobody guesses."""

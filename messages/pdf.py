@@ -9,9 +9,7 @@ installed, and nothing is downloaded at run time.
 
 from __future__ import annotations
 
-import importlib.resources
 import re
-from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import WrapMode, XPos, YPos
@@ -19,6 +17,7 @@ from fpdf.enums import WrapMode, XPos, YPos
 from handlers.catalog import N_
 from handlers.views import Item, View
 from messages.environment import render
+from messages.fonts import font_path
 from messages.i18n import CHINESE, ENGLISH, Language
 from messages.photos import PhotoFinder, thumbnail
 
@@ -29,11 +28,6 @@ PAGE = N_("Page %(page)s of %(pages)s")
 PHOTO_WIDTH_MM = 58
 PHOTOS_PER_ROW = 3
 LINE_MM = 5.2
-
-
-
-def font_path() -> Path:
-    return Path(str(importlib.resources.files("pylopdf_fonts_zh_cn") / "NotoSansSC-Regular.otf"))
 
 
 class _NoticeDocument(FPDF):

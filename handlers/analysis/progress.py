@@ -1,0 +1,171 @@
+"""The figures of an order's progress chart: plan, visits, projection, dates, packaging.
+
+Built from every stored visit of one order; the newest visit gives the order's dates, the
+status and the pace of the projection, exactly as the status answer computes them
+(`analyze`, `schedule.project`), so the picture never disagrees with the text beside it.
+Drawing is the job of `messages/chart.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from handlers.analysis.analyze import Status, analyze
+from handlers.analysis.figures import pct, points
+from handlers.model import Factory, StoredVisit, Thresholds
+from handlers.reports.schema import VisitReport
+
+
+@dataclass(frozen=True)
+class Line:
+    """A straight segment from (start, start_pct) to (end, end_pct)."""
+
+    start: date
+    start_pct: float
+    end: date
+    end_pct: float
+
+    def at(self, day: date) -> float:
+        """The line's value on `day` (between its ends), one decimal."""
+        span = (self.end - self.start).days
+        if span <= 0:
+            return self.end_pct
+        share = min(max((day - self.start).days / span, 0.0), 1.0)
+        return round(self.start_pct + (self.end_pct - self.start_pct) * share, 1)
+
+
+@dataclass(frozen=True)
+class VisitPoint:
+    day: date
+    verified_pct: float
+    reported_pct: float
+
+    @property
+    def gap_pts(self) -> float:
+        """Reported − verified, in points, rounded as the status answer rounds it."""
+        return points(self.reported_pct, self.verified_pct)
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Where the observed pace leads from the newest visit.
+
+    `line` ends at 100 % on the projected completion date, or, when production has stalled,
+    stays flat at the verified figure to the end of the chart (`completion` is then None).
+    """
+
+    line: Line
+    daily_output: int
+    completion: date | None
+
+    @property
+    def stalled(self) -> bool:
+        return self.completion is None
+
+
+@dataclass(frozen=True)
+class PackagingCheckpoint:
+    """The field rule: packaging materials on site by the time `threshold_pct` is complete.
+
+    `reached_on` is the first visit that counted production at or past the threshold (None:
+    not reached yet); `materials_on_site` is what that visit found, or, before the threshold
+    is reached, what the newest visit found.
+    """
+
+    threshold_pct: float
+    reached_on: date | None
+    materials_on_site: bool
+
+    @property
+    def missed(self) -> bool:
+        return self.reached_on is not None and not self.materials_on_site
+
+
+@dataclass(frozen=True)
+class ProgressChart:
+    reference: str
+    status: Status
+    plan: Line | None
+    visits: tuple[VisitPoint, ...]  # oldest first
+    projection: Projection
+    final_inspection: date
+    ex_factory: date
+    packaging: PackagingCheckpoint
+    start: date
+    end: date
+
+    @property
+    def latest(self) -> VisitPoint:
+        return self.visits[-1]
+
+
+def progress_chart(visits: Iterable[StoredVisit], factory: Factory, thresholds: Thresholds) -> ProgressChart:
+    """The chart of one order from its stored visits, in any order (at least one)."""
+    ordered = sorted(visits, key=lambda v: (v.report.visit.date, v.id))
+    return reports_chart([v.report for v in ordered], factory, thresholds)
+
+
+def reports_chart(reports: Sequence[VisitReport], factory: Factory, thresholds: Thresholds) -> ProgressChart:
+    """The chart of one order from its visit reports, oldest first (at least one)."""
+    if not reports:
+        raise ValueError("a progress chart needs at least one visit")
+    newest = reports[-1]
+    analysis = analyze(newest, factory, thresholds)
+    points = tuple(_point(r) for r in reports)
+    order = newest.order
+    completion = analysis.schedule.projected_completion
+    end = max(order.final_inspection, order.ex_factory, points[-1].day, completion or points[-1].day)
+    return ProgressChart(
+        reference=order.reference,
+        status=analysis.status,
+        plan=_plan(points[0], order.final_inspection),
+        visits=points,
+        projection=_projection(points[-1], analysis.schedule.daily_output, completion, end),
+        final_inspection=order.final_inspection,
+        ex_factory=order.ex_factory,
+        packaging=_packaging(reports, points, thresholds.packaging_materials_pct),
+        start=min(points[0].day, order.final_inspection),  # a visit after it still shows the date
+        end=end,
+    )
+
+
+def _point(report: VisitReport) -> VisitPoint:
+    return VisitPoint(
+        day=report.visit.date,
+        verified_pct=pct(report.progress.counted_complete, report.order.quantity),
+        reported_pct=pct(report.progress.reported_complete, report.order.quantity),
+    )
+
+
+def _projection(latest: VisitPoint, daily_output: int, completion: date | None, end: date) -> Projection:
+    if completion is None:  # stalled: no pace to project, the line stays where production stopped
+        return Projection(Line(latest.day, latest.verified_pct, end, latest.verified_pct), daily_output, None)
+    return Projection(Line(latest.day, latest.verified_pct, completion, 100.0), daily_output, completion)
+
+
+def _plan(first: VisitPoint, final_inspection: date) -> Line | None:
+    """The plan: a straight line from the first visit to 100 % on the final-inspection date.
+
+    Linear is fair because a factory quotes an order as a daily capacity times a number of
+    days, and the final inspection samples the whole lot, so every unit must be finished by
+    then: a steady pace to that date is what the factory agreed to, whatever its internal
+    schedule. Reports carry no production-start date, so the line starts at what the first
+    visit counted, on that day (about 0 % when that visit is the initial production check).
+    Starting at 0 % on a later first visit would draw an order already under way as far
+    ahead of plan. A first visit on or after the final inspection leaves no plan to draw.
+    """
+    if first.day >= final_inspection:
+        return None
+    return Line(first.day, first.verified_pct, final_inspection, 100.0)
+
+
+def _packaging(reports: Sequence[VisitReport], points: tuple[VisitPoint, ...], threshold: float) -> PackagingCheckpoint:
+    reached = next((i for i, p in enumerate(points) if p.verified_pct >= threshold), None)
+    witness = reports[-1 if reached is None else reached]
+    return PackagingCheckpoint(
+        threshold_pct=threshold,
+        reached_on=None if reached is None else points[reached].day,
+        materials_on_site=witness.packaging.materials_on_site,
+    )
