@@ -10,6 +10,7 @@ from bot.cli_aql import aql
 from bot.cli_chart import chart
 from bot.cli_demo import console, demo
 from bot.cli_notice import notice
+from bot.cli_notices import notices
 from bot.cli_run import run
 from bot.cli_visit import visit
 
@@ -25,5 +26,5 @@ def main(verbose: bool) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry bot tokens
 
 
-for command in (run, visit, notice, chart, aql, demo, console):
+for command in (run, visit, notice, notices, chart, aql, demo, console):
     main.add_command(command)

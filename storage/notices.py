@@ -132,6 +132,9 @@ class Notices:
         sent = decision_from_columns(row["sent_by"], row["sent_at"], row["sent_platform"])
         return sent, json_from_text(row["instructions"])
 
+    async def every(self) -> list[Notice]:
+        return await self._select("1 = 1", ())
+
     async def awaiting_answer(self) -> list[Notice]:
         """Notices sent and not yet acknowledged, disputed or cancelled: the ones to chase."""
         return await self._select("state = ?", (NoticeState.SENT.value,))
