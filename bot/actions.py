@@ -29,14 +29,23 @@ ACTIONS: dict[str, Callable[[int, str | None], c.Command]] = {
     b.DECLINE_DATE: lambda target, text: c.DeclineCommitment(target),
     b.VERIFY: lambda target, text: c.VerifyInstruction(target),
     b.REOPEN: lambda target, text: c.ReopenInstruction(target, reason=text or ""),
+    b.REPORT_DONE: lambda target, text: c.ReportDone(target),  # the photos come with `report_done`
 }
 
 # Actions that need words from the person before they can be carried out: the field asked for.
 ASKS_FOR_TEXT = {b.EDIT: "note", b.DISPUTE: "reason", b.COMMIT_DATE: "date", b.REOPEN: "what_is_wrong"}
 
 
+# Actions that need photos: the platform asks for them, stores them, then calls `report_done`.
+ASKS_FOR_PHOTOS = {b.REPORT_DONE}
+
+
 def command_for(action: str, target: int, text: str | None = None) -> c.Command:
     return ACTIONS[action](target, text)
+
+
+def report_done(target: int, photos: tuple[str, ...]) -> c.Command:
+    return c.ReportDone(target, photos=photos)
 
 
 async def with_tokens(store, buttons: tuple[Button, ...], now: datetime) -> list[tuple[Button, str]]:

@@ -3,6 +3,8 @@ reopens it with a reason that goes back to the factory."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from handlers.commands import ReopenInstruction, ReportDone, VerifyInstruction
 from handlers.context import Context
 from handlers.lifecycle import Action
@@ -14,12 +16,28 @@ from handlers.transitions import already, load_instruction, move, repeated
 async def report_done(command: ReportDone, ctx: Context) -> Reply:
     instruction = await load_instruction(ctx, command.instruction_id)
     if repeated(instruction, Action.REPORT_DONE):
-        return already(instruction)
+        return await _more_evidence(ctx, instruction, command.photos)
     if not command.photos:
         raise Refused("evidence_required")
     moved = await move(ctx, instruction, Action.REPORT_DONE, evidence=command.photos)
-    await ctx.enqueue(ctx.settings.routing.to_buyer("done_reported", {"instruction_id": moved.id}))
+    payload = {"instruction_id": moved.id, "photos": list(command.photos)}  # later photos: more_evidence
+    await ctx.enqueue(ctx.settings.routing.to_buyer("done_reported", payload))
     return Reply("done_reported", {"instruction_id": moved.id})
+
+
+async def _more_evidence(ctx: Context, instruction, photos: tuple[str, ...]) -> Reply:
+    """More photos for a done report (the rest of an album, a better shot): kept with the
+    first, no second report; the same photo twice changes nothing."""
+    new = tuple(p for p in photos if p not in instruction.evidence)
+    if not new:
+        return already(instruction)
+    added = dataclasses.replace(instruction, evidence=instruction.evidence + new)
+    await ctx.uow.instructions.save(added)
+    await ctx.audit("instruction", instruction.id, "add_evidence", {"evidence": list(instruction.evidence)},
+                    {"evidence": list(added.evidence)})
+    payload = {"instruction_id": instruction.id, "photos": list(new)}
+    await ctx.enqueue(ctx.settings.routing.to_buyer("more_evidence", payload))
+    return Reply("evidence_added", {"instruction_id": instruction.id, "count": len(added.evidence)})
 
 
 async def verify(command: VerifyInstruction, ctx: Context) -> Reply:

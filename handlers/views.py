@@ -44,6 +44,7 @@ class View:
     instructions: tuple[Instruction, ...] = field(default_factory=tuple)
     follow_ups: tuple = ()  # reminders and escalations of the notice, oldest first
     day: str | None = None  # the factory day an overdue alert is for
+    added_photos: tuple[str, ...] = ()  # sha256 of photos added to a done report
 
     @property
     def item(self) -> Item:
@@ -55,6 +56,23 @@ class View:
         return any(i.is_approved for i in self.instructions) and not any(
             i.is_undecided for i in self.instructions
         )
+
+    @property
+    def shown_photos(self) -> tuple[tuple[str, str], ...]:
+        """(name, sha256) of the photos the message shows: a finding's own; for a done report
+        the finding's first, then the factory's evidence, so the buyer compares them."""
+        if self.kind == "more_evidence":
+            label = self.items[0].label
+            return tuple((f"{label}-evidence-added-{i}.jpg", sha) for i, sha in enumerate(self.added_photos, 1))
+        if self.kind not in ("finding", "done_reported") or not self.items:
+            return ()
+        item = self.items[0]
+        own = tuple((name, self.visit.photos[name]) for name in item.item.photos if name in self.visit.photos)
+        if self.kind == "finding" or item.instruction is None:
+            return own
+        label = item.label
+        evidence = self.added_photos or item.instruction.evidence
+        return own + tuple((f"{label}-evidence-{i}.jpg", sha) for i, sha in enumerate(evidence, 1))
 
     @property
     def reminders_sent(self) -> int:
@@ -85,7 +103,8 @@ async def load_view(uow, settings: Settings, kind: str, payload: dict) -> View:
         view = await _visit_view(uow, settings, kind, payload["visit_id"], only=only)
         return dataclasses.replace(view, day=payload.get("day"))
     instruction = await uow.instructions.get(payload["instruction_id"])
-    return await _visit_view(uow, settings, kind, instruction.visit_id, only=[instruction.source])
+    view = await _visit_view(uow, settings, kind, instruction.visit_id, only=[instruction.source])
+    return dataclasses.replace(view, added_photos=tuple(payload.get("photos", ())))
 
 
 async def load_notice_version(uow, settings: Settings, notice_id: int, version: int) -> View | None:

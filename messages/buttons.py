@@ -14,7 +14,7 @@ APPROVE, EDIT, REJECT, SEND_NOTICE = "approve", "edit", "reject", "send_notice"
 ACKNOWLEDGE, DISPUTE = "acknowledge", "dispute"
 REMIND, ESCALATE, EXTEND, CANCEL_NOTICE = "remind", "escalate", "extend", "cancel_notice"
 COMMIT_DATE, ACCEPT_DATE, DECLINE_DATE = "commit_date", "accept_date", "decline_date"
-VERIFY, REOPEN = "verify", "reopen"
+VERIFY, REOPEN, REPORT_DONE = "verify", "reopen", "report_done"
 
 _LABELS = {
     APPROVE: N_("Approve"),
@@ -30,6 +30,7 @@ _LABELS = {
     COMMIT_DATE: N_("%(label)s completion date"),
     ACCEPT_DATE: N_("Accept the date"),
     DECLINE_DATE: N_("Keep the due date"),
+    REPORT_DONE: N_("%(label)s done, with photos"),
     VERIFY: N_("Verify"),
     REOPEN: N_("Reopen"),
 }
@@ -57,17 +58,25 @@ def buttons_for(view: View, language: Language) -> tuple[Button, ...]:
         return tuple(Button(a, view.notice.id, language.gettext(_LABELS[a])) for a in actions)
     if view.kind == "commitment_requested" and view.item.instruction.commitment is Commitment.REQUESTED:
         return _instruction_buttons(view, language, (ACCEPT_DATE, DECLINE_DATE))
-    if view.kind == "done_reported" and view.item.instruction.state is InstructionState.DONE:
+    if view.kind in ("done_reported", "more_evidence") and view.item.instruction.state is InstructionState.DONE:
         return _instruction_buttons(view, language, (VERIFY, REOPEN))
+    if view.kind == "instruction_reopened" and view.item.instruction.state is InstructionState.REOPENED:
+        return _factory_buttons(view.items[:1], (REPORT_DONE,))
     return ()
 
 
 def _commitment_buttons(view: View) -> tuple[Button, ...]:
-    """After acknowledging, the factory may give a completion date for each open instruction."""
+    """After acknowledging, the factory gives a completion date or reports each open
+    instruction done, with photos."""
+    return _factory_buttons(view.items, (COMMIT_DATE, REPORT_DONE))
+
+
+def _factory_buttons(items, actions: tuple[str, ...]) -> tuple[Button, ...]:
     return tuple(
-        Button(COMMIT_DATE, it.instruction.id, _bilingual(_LABELS[COMMIT_DATE]) % {"label": it.label})
-        for it in view.items
+        Button(action, it.instruction.id, _bilingual(_LABELS[action]) % {"label": it.label})
+        for it in items
         if it.instruction is not None and it.instruction.is_open_at_factory
+        for action in actions
     )
 
 

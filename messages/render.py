@@ -17,7 +17,7 @@ from messages.photos import PhotoFinder, inline_photos
 class Rendered:
     text: str
     buttons: tuple[Button, ...] = ()
-    photos: tuple[str, ...] = ()  # photo names in the report, in display order
+    photos: tuple[tuple[str, str], ...] = ()  # (name, sha256) of the photos shown, in display order
 
 
 def render_view(surface: str, view: View, language: Language, colour: bool = False) -> Rendered:
@@ -28,8 +28,7 @@ def render_view(surface: str, view: View, language: Language, colour: bool = Fal
             surface, f"chat/{view.kind}.j2", language, colour,
             v=view, report=view.visit.report, analysis=view.analysis, factory=view.factory,
         )
-    photos = tuple(p for item in view.items for p in item.item.photos) if view.kind == "finding" else ()
-    return Rendered(text, buttons_for(view, language), photos)
+    return Rendered(text, buttons_for(view, language), view.shown_photos)
 
 
 def render_notice(surface: str, view: View, find_photo: PhotoFinder | None = None) -> str:

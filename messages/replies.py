@@ -39,6 +39,9 @@ TEMPLATES = {
     "done_reported": N_("Thank you: reported as done. The buyer will verify it."),
     "instruction_verified": N_("Verified."),
     "instruction_reopened": N_("Reopened; the factory has been told why."),
+    "not_a_photo": N_("That file is not a photo (JPEG, PNG or HEIC); please send a photo of the corrected units."),
+    "photo_too_large": N_("That photo is %(size)s MB; the limit is 10 MB."),
+    "evidence_added": N_("Photo added: %(count)s photo(s) with this done report."),
     "reminder_sent": N_("Reminder about notice %(number)s sent to the factory."),
     "reminder_scheduled": N_("The factory is outside its working hours; the reminder about notice %(number)s "
                              "goes at %(at)s."),

@@ -600,9 +600,14 @@ class FakeTelegram:
         stored = self._register_document(filename, content, mime_type)
         return await self._user_message(chat_id, user, _with_caption({"document": stored.document}, caption))
 
-    async def send_photo(self, chat_id: int, user: FakeUser, content: bytes, caption: str | None = None) -> JSON:
+    async def send_photo(self, chat_id: int, user: FakeUser, content: bytes, caption: str | None = None,
+                         reply_to_message_id: int | None = None, media_group_id: str | None = None) -> JSON:
+        """A photo from a person; the photos of an album share `media_group_id`."""
         sizes = self._register_photo(content)
-        return await self._user_message(chat_id, user, _with_caption({"photo": sizes}, caption))
+        content_json = _with_caption({"photo": sizes}, caption)
+        if media_group_id is not None:
+            content_json["media_group_id"] = media_group_id
+        return await self._user_message(chat_id, user, content_json, reply_to_message_id)
 
     async def tap(self, chat_id: int, user: FakeUser, message_id: int, callback_data: str, *,
                   forged: bool = False) -> JSON:

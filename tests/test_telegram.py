@@ -83,7 +83,28 @@ async def test_the_buyer_decides_sends_the_notice_and_the_factory_acknowledges(c
         thanks = await world.tap(world.factory, FACTORY_CHAT, notice, "确认收到")
         assert thanks == "谢谢，已确认收到整改通知CN-2026-0001。"
         assert "acknowledged notice CN-2026-0001" in world.chat(BUYER_CHAT)[-1].plain
-        assert notice.buttons == {}  # answered: the notice keeps its text and loses its buttons
+        # Answered: the notice keeps its text; its buttons are now a completion date and a
+        # done report for each instruction.
+        assert "确认收到 Acknowledge" not in notice.buttons
+        assert list(notice.buttons)[:2] == ["F1 承诺完成日期 F1 completion date", "F1 整改完成（附照片） F1 done, with photos"]
+
+        await world.tap(world.factory, FACTORY_CHAT, notice, "F1 整改完成")
+        prompt = world.chat(FACTORY_CHAT)[-1]
+        assert "请回复本消息，附上整改后产品的照片（至少一张）。" in prompt.plain
+        photo = (EXAMPLE_VISIT / "f1-glaze-crawl-1.jpg").read_bytes()
+        before = len(world.chat(BUYER_CHAT))
+        await world.fake.send_photo(FACTORY_CHAT, world.factory, photo, reply_to_message_id=prompt.message_id,
+                                    media_group_id="album-1")
+        await world.fake.send_photo(FACTORY_CHAT, world.factory, photo[:-10] + b"\xff\xd9" * 5,
+                                    media_group_id="album-1")
+        await world.settled()
+        assert world.chat(FACTORY_CHAT)[-2].plain == "谢谢，已报告整改完成，买方将进行验证。"
+        assert world.chat(FACTORY_CHAT)[-1].plain == "已添加照片：本次完成报告共2张照片。"
+        done = [m for m in world.chat(BUYER_CHAT)[before:] if m.text and "reported done by the factory" in m.plain]
+        assert len(done) == 1 and set(done[0].buttons) == {"Verify", "Reopen"}
+        shown = [m for m in world.chat(BUYER_CHAT)[before:] if m.photos]
+        assert sum(len(m.photos) for m in shown) == 2 + 2  # F1's two photos, then the factory's two
+        assert await world.tap(world.buyer, BUYER_CHAT, done[0], "Verify") == "Verified."
 
 
 async def test_a_double_tap_and_a_second_buyer_get_already_approved(config, clock) -> None:

@@ -44,13 +44,15 @@ class SlackAdapter:
             # The answer is given: the notice keeps its text, loses its buttons, says who answered.
             notice = render_view(SURFACE, dataclasses.replace(view, kind="notice"), language).text
             closed = render_view(SURFACE, view, language).text
+            buttons = render_view(SURFACE, dataclasses.replace(view, kind="notice"), language).buttons
+            actions = kit.action_blocks(await with_tokens(self.store, buttons, self.clock.now()), language)
             ref_channel, ts = reference.rsplit(":", 1)
             await self.client.chat_update(channel=ref_channel, ts=ts, text=_fallback(notice),
-                                          blocks=kit.text_blocks(notice) + kit.text_blocks(closed))
+                                          blocks=kit.text_blocks(notice) + kit.text_blocks(closed) + actions)
             return reference
         rendered = render_view(SURFACE, view, language)
         thread = await self._thread_for(message.destination, view)
-        photos = await self._upload(view) if rendered.photos else []
+        photos = await self._upload(rendered.photos) if rendered.photos else []
         text = rendered.text.split("\n", 1)[-1] if view.kind == "visit_summary" else rendered.text  # header says it
         blocks = kit.head_blocks(view, language) + kit.text_blocks(text) + kit.image_blocks(photos)
         blocks += kit.action_blocks(await with_tokens(self.store, rendered.buttons, self.clock.now()), language)
@@ -85,11 +87,11 @@ class SlackAdapter:
             first_ts = first_ts or response["ts"]
         return f"{channel}:{first_ts}"
 
-    async def _upload(self, view: View) -> list[tuple[str, str]]:
-        """Uploads the item's photos privately (no channel) so image blocks can show them."""
+    async def _upload(self, photos: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
+        """Uploads the photos privately (no channel) so image blocks can show them."""
         uploads = []
-        for name in view.item.item.photos:
-            path = self.media.find(view.visit.photos[name])
+        for name, sha256 in photos:
+            path = self.media.find(sha256)
             if path is not None:
                 uploads.append({"file": path.read_bytes(), "filename": name, "title": name})
         if not uploads:

@@ -43,13 +43,18 @@ class TelegramAdapter:
             return await self._show_decision(chat_id, message, view, language)
         closed = view.kind == "notice_closed"
         if closed and (reference := await self.refs.find(message.destination, subject_of(view))):
-            # The answer is given: the notice keeps its text and loses its buttons.
-            await self.bot.edit_message_reply_markup(chat_id=chat_id, message_id=int(reference.split(":")[1]))
+            # The answer is given: the notice keeps its text; its buttons become what now
+            # applies (a completion date, a done report per instruction) or none.
+            buttons = render_view(SURFACE, dataclasses.replace(view, kind="notice"), language).buttons
+            markup = await keyboard(self.store, buttons, self.clock.now())
+            await self.bot.edit_message_reply_markup(
+                chat_id=chat_id, message_id=int(reference.split(":")[1]), reply_markup=markup
+            )
             return reference
         rendered = render_view(SURFACE, view, language)
         if rendered.photos:
             try:
-                await self._send_photos(chat_id, view, language)
+                await self._send_photos(chat_id, view, rendered.photos, language)
             except BadRequest:
                 # The buyer must still get the finding and its buttons; the photo stays stored.
                 log.warning("photos of %s refused by Telegram; sending the text alone", view.item.label,
@@ -76,13 +81,13 @@ class TelegramAdapter:
             )
         return f"{chat_id}:{sent.message_id}"
 
-    async def _send_photos(self, chat_id: int, view: View, language: Language) -> None:
+    async def _send_photos(self, chat_id: int, view: View, photos, language: Language) -> None:
         """The finding's photos first, captioned with what they show; a media group cannot
         carry buttons, so the decision buttons come with the text that follows."""
         caption = render(SURFACE, "chat/caption.j2", language, it=view.item)
         if utf16_length(caption) > CAPTION_LIMIT:
             caption = None
-        paths = [self.media.find(view.visit.photos[name]) for name in view.item.item.photos]
+        paths = [self.media.find(sha256) for _, sha256 in photos]
         paths = [p for p in paths if p is not None]
         for start in range(0, len(paths), MEDIA_GROUP_LIMIT):
             group = paths[start:start + MEDIA_GROUP_LIMIT]

@@ -13,7 +13,8 @@ from telegram import ForceReply, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.ext import ContextTypes
 
-from bot.actions import ASKS_FOR_TEXT, command_for
+from bot.actions import ASKS_FOR_PHOTOS, ASKS_FOR_TEXT, command_for
+from bot.evidence import ASK_FOR_PHOTOS
 from bot.app import App
 from bot.directory import Directory
 from bot.intents import Help, Portfolio, StatusOf, intent_of
@@ -59,7 +60,7 @@ class TelegramInbound:
             await query.answer(language.gettext(STALE_BUTTON), show_alert=True)
             return
         action, target = resolved
-        if action in ASKS_FOR_TEXT:
+        if action in ASKS_FOR_TEXT or action in ASKS_FOR_PHOTOS:
             await query.answer()
             await self._ask_for_text(update, person, action, target, language)
             return
@@ -67,11 +68,13 @@ class TelegramInbound:
         await query.answer(short_answer(reply_text(reply, language)), show_alert=not reply.ok)
 
     async def _ask_for_text(self, update: Update, person: Person, action: str, target: int, language: Language):
-        """Edit and Dispute need words: ask with ForceReply and remember what the answer is for."""
+        """Edit and Dispute need words, a done report needs photos: ask with ForceReply and
+        remember what the answer is for."""
         chat = update.effective_chat
         user = update.effective_user
         # In a group, ForceReply(selective) reaches only people the message mentions.
-        question = escape(language.gettext(ASK_TEXT[ASKS_FOR_TEXT[action]]))
+        asked = ASK_FOR_PHOTOS if action in ASKS_FOR_PHOTOS else ASK_TEXT[ASKS_FOR_TEXT[action]]
+        question = escape(language.gettext(asked))
         prompt = await chat.send_message(
             f"{user.mention_html()} {question}",
             parse_mode=ParseMode.HTML,
@@ -99,7 +102,7 @@ class TelegramInbound:
                 await self._reply(update, render(SURFACE, "chat/help.j2", language))
 
     async def _answer_prompt(self, update: Update, person: Person, language: Language) -> bool:
-        prompt_id = await self._prompt_answered(update)
+        prompt_id = await self.prompt_answered(update)
         if prompt_id is None:
             return False
         message = update.effective_message
@@ -112,7 +115,7 @@ class TelegramInbound:
             return False  # a reply to some other message of the bot: read it as a question
         action, target = pending
         reply = await self._handle(command_for(action, target, message.text), person, update)
-        if reply.code == "text_required":  # an empty answer: the question stays open
+        if reply.code in ("text_required", "evidence_required"):  # no answer yet: the question stays open
             async with self.app.store.unit_of_work() as uow:
                 await uow.pending.expect(Platform.TELEGRAM, str(message.chat.id), str(update.effective_user.id),
                                          prompt_id, action, target, self.app.bus.clock.now())
@@ -120,7 +123,7 @@ class TelegramInbound:
         await message.reply_text(reply_text(reply, language))
         return True
 
-    async def _prompt_answered(self, update: Update) -> str | None:
+    async def prompt_answered(self, update: Update) -> str | None:
         """The bot's question this message answers: the one it replies to, or in a private
         chat (where some clients drop the reply) the person's latest open question."""
         message = update.effective_message

@@ -14,12 +14,26 @@ from bot.actions import with_tokens
 from messages.buttons import SEND_NOTICE, Button
 
 
+ROW = 3
+
+
 async def keyboard(store, buttons: tuple[Button, ...], now: datetime) -> InlineKeyboardMarkup | None:
-    """Decisions on one row; Send notice alone below them, so it is not tapped by mistake."""
+    """A row per target (an instruction's Approve/Edit/Reject; a notice instruction's date and
+    done buttons), at most three to a row so labels stay readable on a phone; Send notice
+    alone below them, so it is not tapped by mistake."""
     tokened = await with_tokens(store, buttons, now)
     if not tokened:
         return None
-    decisions = [InlineKeyboardButton(b.label, callback_data=t) for b, t in tokened if b.action != SEND_NOTICE]
-    rows = [decisions] if decisions else []
+    rows: list[list[InlineKeyboardButton]] = []
+    last_target = None
+    for button, token in tokened:
+        key = InlineKeyboardButton(button.label, callback_data=token)
+        if button.action == SEND_NOTICE:
+            continue
+        if rows and button.target == last_target and len(rows[-1]) < ROW:
+            rows[-1].append(key)
+        else:
+            rows.append([key])
+        last_target = button.target
     rows += [[InlineKeyboardButton(b.label, callback_data=t)] for b, t in tokened if b.action == SEND_NOTICE]
     return InlineKeyboardMarkup(rows)

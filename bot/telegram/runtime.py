@@ -33,6 +33,7 @@ from bot.app import App
 from bot.config import Telegram as TelegramConfig
 from bot.directory import Directory
 from bot.telegram.adapter import TelegramAdapter
+from bot.telegram.evidence import TelegramEvidence
 from bot.telegram.inbound import TelegramInbound, language_of
 from bot.telegram.joining import TelegramJoining
 from bot.telegram.limits import seconds
@@ -89,8 +90,9 @@ class TelegramRuntime:
         add(CommandHandler("start", joining.on_start))
         add(CommandHandler("invite", joining.on_invite))
         add(CommandHandler(["status", "orders", "help"], inbound.on_command))
-        add(MessageHandler(filters.Document.ALL, uploads.on_document))
-        add(MessageHandler(filters.PHOTO, uploads.on_photo))
+        evidence = TelegramEvidence(inbound, uploads, directory)
+        add(MessageHandler(filters.Document.ALL, evidence.on_document))
+        add(MessageHandler(filters.PHOTO, evidence.on_photo))
         add(MessageHandler(filters.TEXT & ~filters.COMMAND, inbound.on_text))
         self.application.add_error_handler(self._on_error)
 
