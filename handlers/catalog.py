@@ -13,15 +13,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-
-def N_(message: str) -> str:
-    """Mark a string for extraction; it is translated later, per locale, when rendered."""
-    return message
-
-
-def Nn_(singular: str, plural: str) -> tuple[str, str]:
-    """Mark a singular/plural pair for extraction as one plural entry."""
-    return singular, plural
+from handlers.translatable import N_, Nn_
 
 
 class ParamType(StrEnum):
