@@ -31,6 +31,9 @@ def Nn_(singular: str, plural: str) -> tuple[str, str]:
     return singular, plural
 
 
+NONE = N_("none")  # what an empty list of names reads as
+
+
 ENGLISH: Translator = gettext.NullTranslations()  # the msgids are the English
 
 _VERBATIM = "%(text)s"  # never in a catalog, so every language shows the text as it is
@@ -76,3 +79,7 @@ class Text:
     def __str__(self) -> str:
         return self.render(ENGLISH)
 
+
+def names_or_none(names: list[str]) -> str | Text:
+    """Names joined for a message ("a, b"), or the word "none" in the reader's language."""
+    return ", ".join(names) or Text(NONE)

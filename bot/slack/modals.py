@@ -82,8 +82,8 @@ def edit_values(state: dict, instruction: Instruction, visit_date: date, languag
             params[param.name] = int(raw)
         else:
             params[param.name] = raw
-    for name, message in catalog.check_params(kind, params).items():
-        errors.setdefault(f"param:{name}", message)
+    for name, problem in catalog.check_params(kind, params).items():
+        errors.setdefault(f"param:{name}", language.text(problem))
     return note, params, due, errors
 
 
