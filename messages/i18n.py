@@ -87,6 +87,10 @@ class Language:
         """A sentence the domain said (a problem, a refusal's reason), in this language."""
         return text.render(self)
 
+    def problem(self, path: str, text: Text) -> str:
+        """`path: message`: the path is the report's own keys and is never translated."""
+        return f"{path}{self.colon}{self.text(text)}"
+
     def date(self, value: date | str | None, form: str = "medium") -> str:
         """As the reader's locale writes dates: Dec 3, 2026 (en), 3 Dec 2026 (en_GB), 2026年12月3日."""
         if value is None:

@@ -84,6 +84,12 @@ async def app(config: Config, clock: FakeClock, transcript: Transcript) -> Async
     await built.close()
 
 
+def speaking(config: Config, role: Role, locale: str) -> Config:
+    """The configuration with everyone of `role` reading `locale` (a Chinese inspector, say)."""
+    people = tuple(p.model_copy(update={"locale": locale}) if p.role is role else p for p in config.people)
+    return config.model_copy(update={"people": people})
+
+
 def person(config: Config, role: Role) -> Person:
     return next(p for p in config.people if p.role is role)
 

@@ -43,7 +43,8 @@ def edit_modal(instruction: Instruction, label: str, language: Language) -> Slac
     for param in kind.params:
         initial = str(instruction.params.get(param.name, ""))
         blocks.append(InputBlock(
-            block_id=f"param:{param.name}", label=param.name.replace("_", " "), hint=param.description,
+            block_id=f"param:{param.name}", label=param.name.replace("_", " "),
+            hint=language.gettext(param.description),
             element=PlainTextInputElement(action_id="value", initial_value=initial),
         ))
     return SlackView(
