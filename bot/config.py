@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from handlers.model import Factory, Person, Role, Thresholds
 from handlers.reports.problems import Problem, from_validation_error
+from handlers.translatable import Text
 
 DEFAULT_CONFIG = Path("followup.toml")
 EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "examples" / "followup.toml"
@@ -86,9 +87,9 @@ def load_config(path: Path) -> Config:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ConfigError(path, [Problem(path.name, f"cannot read: {exc.strerror}")]) from exc
+        raise ConfigError(path, [_problem(path.name, f"cannot read: {exc.strerror}")]) from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(path, [Problem(path.name, f"not valid TOML: {exc}")]) from exc
+        raise ConfigError(path, [_problem(path.name, f"not valid TOML: {exc}")]) from exc
     try:
         config = Config.model_validate(raw)
     except ValidationError as exc:
@@ -112,16 +113,16 @@ def _cross_checks(config: Config) -> list[Problem]:
     for i, person in enumerate(config.people):
         if person.locale not in LOCALES:
             message = f"unsupported locale {person.locale!r}; use en, en_GB or zh_Hans_CN"
-            problems.append(Problem(f"people.{i}.locale", message))
+            problems.append(_problem(f"people.{i}.locale", message))
         if person.role is Role.FACTORY and person.factory not in known:
-            problems.append(Problem(f"people.{i}.factory", _unknown_factory(person.factory, known)))
+            problems.append(_problem(f"people.{i}.factory", _unknown_factory(person.factory, known)))
         if person.role is not Role.FACTORY and person.factory is not None:
-            problems.append(Problem(f"people.{i}.factory", "only factory contacts are bound to a factory"))
+            problems.append(_problem(f"people.{i}.factory", "only factory contacts are bound to a factory"))
     contacts = {(p.factory, p.name) for p in config.people if p.role is Role.FACTORY}
     for i, factory in enumerate(config.factories):
         if factory.manager is not None and (factory.id, factory.manager) not in contacts:
             message = f"{factory.manager!r} is not a factory contact of {factory.id} in [[people]]"
-            problems.append(Problem(f"factories.{i}.manager", message))
+            problems.append(_problem(f"factories.{i}.manager", message))
     return problems
 
 
@@ -136,6 +137,11 @@ def _duplicates(section: str, values: list, field: str) -> list[Problem]:
     problems = []
     for i, value in enumerate(values):
         if value is not None and value in seen:
-            problems.append(Problem(f"{section}.{i}.{field}", f"{value!r} is used twice"))
+            problems.append(_problem(f"{section}.{i}.{field}", f"{value!r} is used twice"))
         seen.add(value)
     return problems
+
+
+def _problem(path: str, message: str) -> Problem:
+    """The operator reads the configuration's problems at start, in English, never in a chat."""
+    return Problem(path, Text.verbatim(message))

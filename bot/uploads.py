@@ -12,7 +12,7 @@ from bot.app import App
 from handlers.catalog import N_
 from handlers.commands import Actor, PostVisit
 from handlers.reports.bundle import BUNDLE_SUFFIX, REPORT_SUFFIXES
-from handlers.reports.problems import PHOTO_MISSING, Level
+from handlers.reports.problems import PHOTO_MISSING, Level, Problem
 from handlers.reports.reader import CheckedReport, read_report
 from handlers.results import Reply
 from messages.i18n import Language
@@ -79,13 +79,17 @@ class Uploads:
 def _waiting(language: Language, checked: CheckedReport, names: list[str]) -> Answer:
     others = [p for p in checked.problems if p.code != PHOTO_MISSING and p.level is Level.ERROR]
     text = language.gettext(WAITING) % {"count": len(names), "names": ", ".join(names)}
-    return Answer("\n".join([text, *map(str, others)]))
+    return Answer("\n".join([text, *_lines(language, others)]))
 
 
 def _refused(language: Language, checked: CheckedReport) -> Answer:
     errors = [p for p in checked.problems if p.level is Level.ERROR]
     header = language.gettext(REFUSED) % {"name": checked.name, "count": len(errors)}
-    return Answer("\n".join([header, *map(str, checked.problems)]))
+    return Answer("\n".join([header, *_lines(language, checked.problems)]))
+
+
+def _lines(language: Language, problems: list[Problem]) -> list[str]:
+    return [language.problem(problem.path, problem.text) for problem in problems]
 
 
 def _missing_photos(checked: CheckedReport) -> list[str]:

@@ -13,15 +13,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-
-def N_(message: str) -> str:
-    """Mark a string for extraction; it is translated later, per locale, when rendered."""
-    return message
-
-
-def Nn_(singular: str, plural: str) -> tuple[str, str]:
-    """Mark a singular/plural pair for extraction as one plural entry."""
-    return singular, plural
+from handlers.translatable import N_, Nn_, Text, names_or_none
 
 
 class ParamType(StrEnum):
@@ -35,7 +27,7 @@ class ParamType(StrEnum):
 class Param:
     name: str
     type: ParamType
-    description: str
+    description: str  # a msgid: a problem naming a missing parameter shows it in the reader's language
     # Descriptive text (a material, a specification) the inspector may also give in Chinese
     # under `params_zh`; verbatim text (what a label must read) is printed exactly as written.
     describes: bool = False
@@ -52,9 +44,9 @@ class InstructionKind:
         return next((p for p in self.params if p.name == name), None)
 
 
-QUANTITY = Param("quantity", ParamType.QUANTITY, "number of units concerned")
-CORRECT_TEXT = Param("correct_text", ParamType.TEXT, "the correct text, exactly as it must appear")
-BY_DATE = Param("date", ParamType.DATE, "the date it is needed by")
+QUANTITY = Param("quantity", ParamType.QUANTITY, N_("number of units concerned"))
+CORRECT_TEXT = Param("correct_text", ParamType.TEXT, N_("the correct text, exactly as it must appear"))
+BY_DATE = Param("date", ParamType.DATE, N_("the date it is needed by"))
 
 KINDS: tuple[InstructionKind, ...] = (
     InstructionKind(
@@ -72,14 +64,14 @@ KINDS: tuple[InstructionKind, ...] = (
     InstructionKind(
         "match_approved_sample",
         N_("Bring {aspect} in line with the approved sample."),
-        params=(Param("aspect", ParamType.TEXT, "what must match, e.g. glaze colour", describes=True),),
+        params=(Param("aspect", ParamType.TEXT, N_("what must match, e.g. glaze colour"), describes=True),),
     ),
     InstructionKind(
         "replace_material",
         N_("Replace {material} with the approved material: {approved}."),
         params=(
-            Param("material", ParamType.TEXT, "the material or component now used", describes=True),
-            Param("approved", ParamType.TEXT, "the approved material or component", describes=True),
+            Param("material", ParamType.TEXT, N_("the material or component now used"), describes=True),
+            Param("approved", ParamType.TEXT, N_("the approved material or component"), describes=True),
         ),
     ),
     InstructionKind(
@@ -95,22 +87,22 @@ KINDS: tuple[InstructionKind, ...] = (
     InstructionKind(
         "correct_barcode",
         N_("Correct the barcode to {barcode} and scan-test every label before packing."),
-        params=(Param("barcode", ParamType.BARCODE, "the correct EAN-13, UPC-A or EAN-8 digits"),),
+        params=(Param("barcode", ParamType.BARCODE, N_("the correct EAN-13, UPC-A or EAN-8 digits")),),
     ),
     InstructionKind(
         "add_country_of_origin",
         N_('Add the country-of-origin marking "{marking}" to every unit and carton.'),
-        params=(Param("marking", ParamType.TEXT, 'the exact marking, e.g. "Made in China"'),),
+        params=(Param("marking", ParamType.TEXT, N_('the exact marking, e.g. "Made in China"')),),
     ),
     InstructionKind(
         "correct_warnings",
         N_("Add or correct the safety warnings in {language}: {correct_text}."),
-        params=(Param("language", ParamType.TEXT, "the destination-market language", describes=True), CORRECT_TEXT),
+        params=(Param("language", ParamType.TEXT, N_("the destination-market language"), describes=True), CORRECT_TEXT),
     ),
     InstructionKind(
         "upgrade_carton",
         N_("Upgrade the master cartons to {spec} before packing."),
-        params=(Param("spec", ParamType.TEXT, "carton construction, e.g. 5-ply corrugated, 32 ECT", describes=True),),
+        params=(Param("spec", ParamType.TEXT, N_("carton construction, e.g. 5-ply corrugated, 32 ECT"), describes=True),),
     ),
     InstructionKind(
         "procure_packaging",
@@ -179,17 +171,17 @@ KINDS: tuple[InstructionKind, ...] = (
     InstructionKind(
         "add_instruction_manual",
         N_("Add the instruction manual in {language} to every unit."),
-        params=(Param("language", ParamType.TEXT, "the language(s) of the destination market", describes=True),),
+        params=(Param("language", ParamType.TEXT, N_("the language(s) of the destination market"), describes=True),),
     ),
     InstructionKind(
         "correct_inner_packing",
         N_("Correct the inner packing and protection to the approved specification: {spec}."),
-        params=(Param("spec", ParamType.TEXT, "polybag, colour box, inserts as specified", describes=True),),
+        params=(Param("spec", ParamType.TEXT, N_("polybag, colour box, inserts as specified"), describes=True),),
     ),
     InstructionKind(
         "correct_carton_dimensions",
         N_("Use master cartons of the specified dimensions: {dimensions}."),
-        params=(Param("dimensions", ParamType.TEXT, "length × width × height, e.g. 42 × 32 × 28 cm"),),
+        params=(Param("dimensions", ParamType.TEXT, N_("length × width × height, e.g. 42 × 32 × 28 cm")),),
     ),
     InstructionKind(
         "correct_carton_quantity",
@@ -210,7 +202,7 @@ KINDS: tuple[InstructionKind, ...] = (
     InstructionKind(
         "confirm_material_arrival",
         N_("Confirm in writing when {material} will arrive."),
-        params=(Param("material", ParamType.TEXT, "the missing material or component", describes=True),),
+        params=(Param("material", ParamType.TEXT, N_("the missing material or component"), describes=True),),
     ),
     InstructionKind(
         "add_capacity",
@@ -246,60 +238,62 @@ def kind_named(key: str) -> InstructionKind | None:
     return BY_KEY.get(key)
 
 
-def check_params(kind: InstructionKind, params: dict[str, Any]) -> dict[str, str]:
+def check_params(kind: InstructionKind, params: dict[str, Any]) -> dict[str, Text]:
     """Problems with an instruction's parameters, keyed by parameter name ('' for the set)."""
-    problems: dict[str, str] = {}
+    problems: dict[str, Text] = {}
     for name in params:
         if kind.param(name) is None:
-            allowed = ", ".join(p.name for p in kind.params) or "none"
-            problems[name] = f"unknown parameter for {kind.key}; allowed: {allowed}"
+            allowed = names_or_none([p.name for p in kind.params])
+            problems[name] = Text(N_("unknown parameter for %(kind)s; allowed: %(allowed)s"),
+                                  kind=kind.key, allowed=allowed)
     for param in kind.params:
         if param.name not in params:
-            problems[param.name] = f"required by {kind.key}: {param.description}"
-        elif (message := _check_value(param, params[param.name])) is not None:
-            problems[param.name] = message
+            problems[param.name] = Text(N_("required by %(kind)s: %(description)s"),
+                                        kind=kind.key, description=Text(param.description))
+        elif (problem := _check_value(param, params[param.name])) is not None:
+            problems[param.name] = problem
     return problems
 
 
-def check_params_zh(kind: InstructionKind, params: dict[str, Any], params_zh: dict[str, str]) -> dict[str, str]:
+def check_params_zh(kind: InstructionKind, params: dict[str, Any], params_zh: dict[str, str]) -> dict[str, Text]:
     """Problems with the Chinese versions of parameters: each must belong to a descriptive
     text parameter the instruction gives in English."""
-    problems: dict[str, str] = {}
+    problems: dict[str, Text] = {}
     descriptive = [p.name for p in kind.params if p.describes]
     for name in params_zh:
         if name not in descriptive:
-            allowed = ", ".join(descriptive) or "none"
-            problems[name] = f"no Chinese version is taken for this parameter of {kind.key}; allowed: {allowed}"
+            message = N_("no Chinese version is taken for this parameter of %(kind)s; allowed: %(allowed)s")
+            problems[name] = Text(message, kind=kind.key, allowed=names_or_none(descriptive))
         elif name not in params:
-            problems[name] = f"the Chinese version needs the English one in params.{name}"
+            problems[name] = Text(N_("the Chinese version needs the English one in params.%(name)s"), name=name)
     return problems
 
 
-def _check_value(param: Param, value: Any) -> str | None:
+def _check_value(param: Param, value: Any) -> Text | None:
     if param.type is ParamType.QUANTITY:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            return f"must be a whole number of units, at least 1, got {value!r}"
+            return Text(N_("must be a whole number of units, at least 1, got %(value)s"), value=repr(value))
     elif param.type is ParamType.DATE:
         if not isinstance(value, date):
             try:
                 date.fromisoformat(str(value))
             except ValueError:
-                return f"must be a date as YYYY-MM-DD, got {value!r}"
+                return Text(N_("must be a date as YYYY-MM-DD, got %(value)s"), value=repr(value))
     elif param.type is ParamType.BARCODE:
         return barcode_problem(str(value))
     elif not isinstance(value, str) or not value.strip():
-        return f"must be non-empty text, got {value!r}"
+        return Text(N_("must be non-empty text, got %(value)s"), value=repr(value))
     return None
 
 
-def barcode_problem(digits: str) -> str | None:
+def barcode_problem(digits: str) -> Text | None:
     """Why a barcode is not a valid EAN-13 / UPC-A / EAN-8, or None when it is."""
     if not re.fullmatch(r"\d{8}|\d{12}|\d{13}", digits):
-        return f"must be 8, 12 or 13 digits (EAN-8, UPC-A, EAN-13), got {digits!r}"
+        return Text(N_("must be 8, 12 or 13 digits (EAN-8, UPC-A, EAN-13), got %(value)s"), value=repr(digits))
     body, check = digits[:-1], int(digits[-1])
     weights = (3, 1) if len(body) % 2 else (1, 3)
     total = sum(int(d) * weights[i % 2] for i, d in enumerate(body))
     expected = (10 - total % 10) % 10
     if expected != check:
-        return f"check digit of {digits} should be {expected}"
+        return Text(N_("check digit of %(barcode)s should be %(expected)s"), barcode=digits, expected=expected)
     return None

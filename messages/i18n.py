@@ -21,6 +21,8 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
+from handlers.translatable import Text
+
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
 ENGLISH = "en"
@@ -82,6 +84,14 @@ class Language:
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return translations(self.locale).ngettext(singular, plural, n)
+
+    def text(self, text: Text) -> str:
+        """A sentence the domain said (a problem, a refusal's reason), in this language."""
+        return text.render(self)
+
+    def problem(self, path: str, text: Text) -> str:
+        """`path: message`: the path is the report's own keys and is never translated."""
+        return f"{path}{self.colon}{self.text(text)}"
 
     def date(self, value: date | str | None, form: str = "medium") -> str:
         """As the reader's locale writes dates: Dec 3, 2026 (en), 3 Dec 2026 (en_GB), 2026年12月3日."""

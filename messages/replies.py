@@ -89,7 +89,8 @@ def reply_text(reply: Reply, language: Language) -> str:
     if "field" in params:
         params["field"] = language.gettext(FIELDS.get(params["field"], params["field"]))
     if isinstance(params.get("problems"), dict):
-        params["problems"] = "; ".join(f"{k}: {v}" for k, v in params["problems"].items())
+        problems = params["problems"].items()
+        params["problems"] = language.separator.join(language.problem(name, text) for name, text in problems)
     for name in ("due", "visit_date", "date", "today"):
         if params.get(name):
             params[name] = language.date(params[name])

@@ -7,7 +7,8 @@ import copy
 import io
 import shutil
 import zipfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from bot.app import App, build_app
 from bot.config import Config, Storage, load_config
 from handlers.commands import Actor
 from handlers.model import Person, Platform, Role
+from handlers.reports.problems import Level, Problem
 from handlers.reports.reader import read_report
 from tests.fakes import FakeClock, RecordingConsole, Transcript
 
@@ -82,6 +84,12 @@ async def app(config: Config, clock: FakeClock, transcript: Transcript) -> Async
     await built.close()
 
 
+def speaking(config: Config, role: Role, locale: str) -> Config:
+    """The configuration with everyone of `role` reading `locale` (a Chinese inspector, say)."""
+    people = tuple(p.model_copy(update={"locale": locale}) if p.role is role else p for p in config.people)
+    return config.model_copy(update={"people": people})
+
+
 def person(config: Config, role: Role) -> Person:
     return next(p for p in config.people if p.role is role)
 
@@ -118,3 +126,17 @@ def bundle_of(folder: Path, data: dict) -> bytes:
     """`data` as report.yaml next to the photos in `folder`, zipped."""
     write_report(folder, data)
     return zipped(folder)
+
+
+@dataclass(frozen=True)
+class Said:
+    """A problem as `followup visit check` words it, in English: what the checks are held to."""
+
+    path: str
+    message: str
+    level: Level = Level.ERROR
+    code: str | None = None
+
+
+def said(problems: Iterable[Problem]) -> list[Said]:
+    return [Said(p.path, p.message, p.level, p.code) for p in problems]

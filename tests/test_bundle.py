@@ -15,7 +15,7 @@ import pytest
 
 from handlers.reports.bundle import BundleLimits, ReportSource, open_report_source
 from handlers.reports.photos import format_size
-from handlers.reports.problems import Problem
+from tests.conftest import Said, said
 
 REPORT = b"visit_date: 2026-11-24\nfindings: []\n"
 PHOTO = os.urandom(2048)  # incompressible, like a real JPEG
@@ -55,10 +55,10 @@ def _patch_central_directory(data: bytes, name: bytes, offset: int, value: int) 
 
 def _read(
     path: Path, limits: BundleLimits = BundleLimits()
-) -> tuple[ReportSource | None, list[Problem]]:
+) -> tuple[ReportSource | None, list[Said]]:
     """The result, used after the context closed: only for cases that yield no source."""
-    with open_report_source(path, limits) as result:
-        return result
+    with open_report_source(path, limits) as (source, problems):
+        return source, said(problems)
 
 
 # Plain report files
@@ -81,7 +81,7 @@ def test_other_extension_is_refused_naming_the_accepted_ones(tmp_path: Path) -> 
     assert _read(path) == (
         None,
         [
-            Problem(
+            Said(
                 "visit.txt",
                 "unsupported file '.txt'; send a .yaml, .yml or .json report, or a .zip bundle",
             )
@@ -90,13 +90,13 @@ def test_other_extension_is_refused_naming_the_accepted_ones(tmp_path: Path) -> 
 
 
 def test_missing_report_is_refused(tmp_path: Path) -> None:
-    assert _read(tmp_path / "visit.yaml") == (None, [Problem("visit.yaml", "file not found")])
+    assert _read(tmp_path / "visit.yaml") == (None, [Said("visit.yaml", "file not found")])
 
 
 def test_empty_report_is_refused(tmp_path: Path) -> None:
     (tmp_path / "visit.yaml").touch()
 
-    assert _read(tmp_path / "visit.yaml") == (None, [Problem("visit.yaml", "report file is empty")])
+    assert _read(tmp_path / "visit.yaml") == (None, [Said("visit.yaml", "report file is empty")])
 
 
 def test_report_over_the_size_limit_is_refused(tmp_path: Path) -> None:
@@ -104,7 +104,7 @@ def test_report_over_the_size_limit_is_refused(tmp_path: Path) -> None:
 
     assert _read(tmp_path / "visit.json", BundleLimits(max_report_bytes=1024)) == (
         None,
-        [Problem("visit.json", "report is 1.5 KB; the limit is 1 KB")],
+        [Said("visit.json", "report is 1.5 KB; the limit is 1 KB")],
     )
 
 
@@ -119,7 +119,7 @@ def test_unreadable_report_is_refused(tmp_path: Path, monkeypatch: pytest.Monkey
 
     assert _read(tmp_path / "visit.yaml") == (
         None,
-        [Problem("visit.yaml", "cannot read the file: permission denied")],
+        [Said("visit.yaml", "cannot read the file: permission denied")],
     )
 
 
@@ -182,7 +182,7 @@ def test_folder_is_removed_even_when_the_caller_fails(tmp_path: Path, temp_root:
 def test_file_that_is_not_a_zip_is_refused(tmp_path: Path) -> None:
     (tmp_path / "visit.zip").write_bytes(b"visit_date: 2026-11-24\n")
 
-    assert _read(tmp_path / "visit.zip") == (None, [Problem("visit.zip", "not a zip archive")])
+    assert _read(tmp_path / "visit.zip") == (None, [Said("visit.zip", "not a zip archive")])
 
 
 def test_bundle_over_the_size_limit_is_refused(tmp_path: Path) -> None:
@@ -192,7 +192,7 @@ def test_bundle_over_the_size_limit_is_refused(tmp_path: Path) -> None:
 
     assert _read(bundle, BundleLimits(max_zip_bytes=1024)) == (
         None,
-        [Problem("visit.zip", f"bundle is {size}; the limit is 1 KB")],
+        [Said("visit.zip", f"bundle is {size}; the limit is 1 KB")],
     )
 
 
@@ -202,7 +202,7 @@ def test_too_many_entries_are_refused(tmp_path: Path) -> None:
 
     assert _read(bundle, BundleLimits(max_entries=3)) == (
         None,
-        [Problem("visit.zip", "bundle has 5 entries; the limit is 3")],
+        [Said("visit.zip", "bundle has 5 entries; the limit is 3")],
     )
 
 
@@ -211,7 +211,7 @@ def test_two_report_files_are_refused_listing_both(tmp_path: Path) -> None:
 
     assert _read(bundle) == (
         None,
-        [Problem("visit.zip", "2 report files found, expected exactly one: a.yaml, b.json")],
+        [Said("visit.zip", "2 report files found, expected exactly one: a.yaml, b.json")],
     )
 
 
@@ -224,7 +224,7 @@ def test_bundle_without_report_is_refused_listing_what_it_holds(tmp_path: Path) 
     assert _read(bundle) == (
         None,
         [
-            Problem(
+            Said(
                 "visit.zip",
                 "no report file (.yaml, .yml or .json) at the top of the bundle; "
                 "found: notes.txt, photos/",
@@ -241,7 +241,7 @@ def test_total_uncompressed_size_over_the_limit_is_refused(tmp_path: Path) -> No
     assert _read(bundle, BundleLimits(max_total_bytes=2048)) == (
         None,
         [
-            Problem(
+            Said(
                 "visit.zip",
                 f"bundle content is {total:,} bytes; the limit is 2,048 bytes (uncompressed)",
             )
@@ -270,7 +270,7 @@ def test_entry_escaping_the_bundle_folder_is_refused(
 
     assert _read(bundle) == (
         None,
-        [Problem(f"bundle:{name}", f"zip entry escapes the bundle folder ({reason})")],
+        [Said(f"bundle:{name}", f"zip entry escapes the bundle folder ({reason})")],
     )
     assert list(temp_root.iterdir()) == []
     assert not (tmp_path / "evil.txt").exists()
@@ -282,7 +282,7 @@ def test_symlink_entry_is_refused(tmp_path: Path) -> None:
 
     assert _read(bundle) == (
         None,
-        [Problem("bundle:a.jpg", "zip entry is a symbolic link; links are not accepted")],
+        [Said("bundle:a.jpg", "zip entry is a symbolic link; links are not accepted")],
     )
 
 
@@ -294,7 +294,7 @@ def test_encrypted_entry_is_refused(tmp_path: Path) -> None:
 
     assert _read(bundle) == (
         None,
-        [Problem("bundle:a.jpg", "zip entry is encrypted; send the bundle without a password")],
+        [Said("bundle:a.jpg", "zip entry is encrypted; send the bundle without a password")],
     )
 
 
@@ -314,7 +314,7 @@ def test_entry_over_the_size_limit_is_refused(tmp_path: Path) -> None:
 
     assert _read(bundle, BundleLimits(max_entry_bytes=1024)) == (
         None,
-        [Problem("bundle:a.jpg", "entry is 2 KB; the limit is 1 KB (uncompressed)")],
+        [Said("bundle:a.jpg", "entry is 2 KB; the limit is 1 KB (uncompressed)")],
     )
 
 
@@ -323,7 +323,7 @@ def test_report_entry_over_the_report_limit_is_refused(tmp_path: Path) -> None:
 
     assert _read(bundle, BundleLimits(max_report_bytes=10)) == (
         None,
-        [Problem("bundle:report.yaml", f"report is {len(REPORT)} bytes; the limit is 10 bytes")],
+        [Said("bundle:report.yaml", f"report is {len(REPORT)} bytes; the limit is 10 bytes")],
     )
 
 
@@ -333,7 +333,7 @@ def test_duplicate_entries_are_refused(tmp_path: Path) -> None:
 
     assert _read(bundle) == (
         None,
-        [Problem("bundle:./a.jpg", "duplicate entry: same path as 'a.jpg'")],
+        [Said("bundle:./a.jpg", "duplicate entry: same path as 'a.jpg'")],
     )
 
 
@@ -394,6 +394,6 @@ def test_extraction_stops_at_the_cap_whatever_the_stream_yields(
 
     assert source is None
     assert problems == [
-        Problem("bundle:report.yaml", "entry holds more data than declared; stopped at 1 KB")
+        Said("bundle:report.yaml", "entry holds more data than declared; stopped at 1 KB")
     ]
     assert list(temp_root.iterdir()) == []

@@ -859,6 +859,21 @@ async def test_invalid_parameters_are_refused_and_nothing_changes(
     assert (await visit.instruction("findings.1")).state is S.PROPOSED
 
 
+async def test_the_buyer_reads_which_parameter_is_wrong_in_their_language(visit: Visit) -> None:
+    params = {"marking": " ", "colour": "red"}
+
+    reply = await visit.by("buyer", EditInstruction(visit.ids["findings.1"], params=params))
+
+    assert reply_text(reply, Language("en_GB")) == (
+        "Please check: colour: unknown parameter for add_country_of_origin; allowed: marking; "
+        "marking: must be non-empty text, got ' '"
+    )
+    assert reply_text(reply, Language(CHINESE)) == (
+        "请检查：colour：add_country_of_origin不接受此参数；可用参数：marking；"
+        "marking：应填写文字，不能为空，实际填写为' '"
+    )
+
+
 async def test_a_due_date_before_the_visit_is_refused(visit: Visit) -> None:
     before = visit.snapshot()
 

@@ -14,7 +14,8 @@ import pytest
 from PIL import Image
 
 from handlers.reports.photos import Photo, PhotoLimits, format_size, inspect_photo
-from handlers.reports.problems import PHOTO_MISSING, Level, Problem
+from handlers.reports.problems import PHOTO_MISSING, Level
+from tests.conftest import Said, said
 
 FIELD = "findings.0.photos.1"
 VISIT = date(2026, 11, 24)
@@ -60,8 +61,9 @@ def _with_declared_size(png: bytes, width: int, height: int) -> bytes:
 
 def _inspect(
     base: Path, name: str, visit_date: date | None = VISIT, limits: PhotoLimits = PhotoLimits()
-) -> tuple[Photo | None, list[Problem]]:
-    return inspect_photo(base, name, FIELD, visit_date, limits)
+) -> tuple[Photo | None, list[Said]]:
+    photo, problems = inspect_photo(base, name, FIELD, visit_date, limits)
+    return photo, said(problems)
 
 
 def test_jpeg_taken_on_visit_day_is_described_without_problems(tmp_path: Path) -> None:
@@ -99,7 +101,7 @@ def test_capture_date_other_than_visit_date_is_a_warning(tmp_path: Path) -> None
 
     assert photo is not None
     assert problems == [
-        Problem(FIELD, "taken on 2026-11-20, not on the visit date 2026-11-24", Level.WARNING)
+        Said(FIELD, "taken on 2026-11-20, not on the visit date 2026-11-24", Level.WARNING)
     ]
 
 
@@ -128,7 +130,7 @@ def test_jpeg_without_capture_time_is_a_warning(tmp_path: Path, original: str | 
 
     assert photo is not None and photo.captured_at is None
     assert problems == [
-        Problem(
+        Said(
             FIELD,
             "no capture time in EXIF; cannot confirm it was taken on the visit",
             Level.WARNING,
@@ -202,7 +204,7 @@ def test_content_other_than_jpeg_png_heic_is_refused(tmp_path: Path, content: by
     photo, problems = _inspect(tmp_path, "a.jpg")
 
     assert photo is None
-    assert problems == [Problem(FIELD, "not an image: file content is not JPEG, PNG or HEIC")]
+    assert problems == [Said(FIELD, "not an image: file content is not JPEG, PNG or HEIC")]
 
 
 def test_truncated_jpeg_is_refused(tmp_path: Path) -> None:
@@ -256,8 +258,8 @@ def test_pixel_limit_is_checked_from_the_header_with_the_side_warning(tmp_path: 
 
     assert photo is None
     assert problems == [
-        Problem(FIELD, "image is 8000×6000 = 48,000,000 pixels; the limit is 40,000,000 pixels"),
-        Problem(
+        Said(FIELD, "image is 8000×6000 = 48,000,000 pixels; the limit is 40,000,000 pixels"),
+        Said(
             FIELD,
             "image is 8000×6000: width + height is 14,000, over Telegram's 10,000; "
             "it must be downscaled to be sent as a photo",
@@ -288,26 +290,26 @@ def test_oversized_file_is_refused_before_decoding(tmp_path: Path, size: int, me
     with (tmp_path / "huge.jpg").open("wb") as fp:
         fp.truncate(size)
 
-    assert _inspect(tmp_path, "huge.jpg") == (None, [Problem(FIELD, message)])
+    assert _inspect(tmp_path, "huge.jpg") == (None, [Said(FIELD, message)])
 
 
 def test_empty_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / "a.jpg").touch()
 
-    assert _inspect(tmp_path, "a.jpg") == (None, [Problem(FIELD, "'a.jpg' is empty")])
+    assert _inspect(tmp_path, "a.jpg") == (None, [Said(FIELD, "'a.jpg' is empty")])
 
 
 def test_missing_file_is_refused(tmp_path: Path) -> None:
     assert _inspect(tmp_path, "photos/nope.jpg") == (
         None,
-        [Problem(FIELD, "photo file 'photos/nope.jpg' not found next to the report", code=PHOTO_MISSING)],
+        [Said(FIELD, "photo file 'photos/nope.jpg' not found next to the report", code=PHOTO_MISSING)],
     )
 
 
 def test_directory_is_not_a_photo(tmp_path: Path) -> None:
     (tmp_path / "photos").mkdir()
 
-    expected = (None, [Problem(FIELD, "'photos' is not a regular file")])
+    expected = (None, [Said(FIELD, "'photos' is not a regular file")])
     assert _inspect(tmp_path, "photos") == expected
 
 
@@ -327,7 +329,7 @@ def test_dotdot_out_of_the_report_folder_is_refused(tmp_path: Path) -> None:
 
     assert _inspect(base, "../outside.jpg") == (
         None,
-        [Problem(FIELD, "'../outside.jpg' points outside the report's folder")],
+        [Said(FIELD, "'../outside.jpg' points outside the report's folder")],
     )
 
 
@@ -339,7 +341,7 @@ def test_symlink_pointing_outside_is_refused(tmp_path: Path) -> None:
 
     assert _inspect(base, "a.jpg") == (
         None,
-        [Problem(FIELD, "'a.jpg' points outside the report's folder")],
+        [Said(FIELD, "'a.jpg' points outside the report's folder")],
     )
 
 
@@ -364,7 +366,7 @@ def test_unreadable_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
     assert _inspect(tmp_path, "a.jpg") == (
         None,
-        [Problem(FIELD, "cannot read 'a.jpg': permission denied")],
+        [Said(FIELD, "cannot read 'a.jpg': permission denied")],
     )
 
 
@@ -373,4 +375,4 @@ def test_unreadable_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     [(512, "512 bytes"), (1536, "1.5 KB"), (10 * 1024 * 1024, "10 MB"), (13002342, "12.4 MB")],
 )
 def test_format_size(size: int, shown: str) -> None:
-    assert format_size(size) == shown
+    assert str(format_size(size)) == shown

@@ -24,7 +24,8 @@ import pytest
 from bot.config import Config
 from handlers.model import Factory, NoticeState, Person, Role
 from tests import slack_world
-from tests.conftest import EXAMPLE_VISIT, bundle_of, changed, one_finding, write_report, zipped
+from messages.i18n import CHINESE
+from tests.conftest import EXAMPLE_VISIT, bundle_of, changed, one_finding, speaking, write_report, zipped
 from tests.fake_slack import SlackMessage, post_to_app
 from tests.slack_world import (
     BUYER,
@@ -202,6 +203,26 @@ async def test_the_buyer_edits_f1_in_a_modal_and_the_message_shows_the_change(co
         assert "Decision: approved with changes — Anna Schmidt" in shown
         assert "Approve" not in f1.buttons and "Edit" in f1.buttons
         assert [e.action for e in await decisions(world)] == ["edit"]
+
+
+async def test_a_chinese_buyer_is_told_in_chinese_what_is_wrong_with_a_parameter(
+    config, clock, visit_dir, example_data
+):
+    report = one_finding(example_data)
+    report["findings"] = example_data["findings"][1:2]  # add_country_of_origin, with its marking
+    async with running_slack(speaking(config, Role.BUYER, CHINESE), clock) as world:
+        await post(world, bundle_of(visit_dir, report))
+        await world.click(BUYER, BUYER_CHANNEL, world.finding("F1"), "修改")
+        (modal,) = world.fake.views
+        (marking,) = [b for b in modal.json["blocks"] if b["block_id"] == "param:marking"]
+        assert marking["hint"]["text"] == "准确的标识文字，例如“Made in China”"
+
+        typed = {"value": {"type": "plain_text_input", "value": " "}}
+        blank = {**edit_values("", "2026-12-01"), "param:marking": typed}
+        status, body = await submit(world, BUYER, blank)
+        assert (status, body["response_action"]) == (200, "errors")
+        assert body["errors"] == {"param:marking": "应填写文字，不能为空，实际填写为''"}
+        assert await decisions(world) == []
 
 
 # --- 2. the factory disputes the notice ---------------------------------------------------------
@@ -474,6 +495,21 @@ async def test_a_bad_upload_is_answered_in_the_dm_and_nothing_is_stored(config, 
         assert not (world.app.store.path.parent / "evil.jpg").exists()
         for kept in (world.app.store.path.parent / "uploads", world.app.media.root):
             assert not kept.exists() or not [p for p in kept.rglob("*") if p.is_file()]
+
+
+async def test_a_chinese_inspector_is_told_what_is_wrong_in_chinese_with_the_fields_as_written(
+    config, clock, visit_dir, example_data
+):
+    invalid = changed(changed(example_data, "findings.0.units_checked", 7000), "materials.2.status", "lost")
+    async with running_slack(speaking(config, Role.INSPECTOR, CHINESE), clock) as world:
+        answer = await upload(world, INSPECTOR, "visit.zip", bundle_of(visit_dir, invalid))
+        assert answer.text.splitlines() == [
+            "visit.zip未通过检查，共2个问题，未保存任何内容：",
+            "materials.2.status：应为'on_site', 'partial', 'missing'或'substituted'，实际填写为'lost'",
+            "findings.0.units_checked：检查数量7,000件，超过订单数量6,000件",
+        ]
+        assert await visits(world) == []
+        assert world.channel(BUYER_CHANNEL) == []
 
 
 async def test_a_buyer_sending_a_report_is_refused(config, clock):

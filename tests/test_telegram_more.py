@@ -25,7 +25,8 @@ from PIL import Image
 from bot.app import build_app
 from bot.config import Config
 from handlers.model import Factory, NoticeState, Person, Platform, Role
-from tests.conftest import EXAMPLE_VISIT, bundle_of, changed, one_finding, zipped
+from messages.i18n import CHINESE
+from tests.conftest import EXAMPLE_VISIT, bundle_of, changed, one_finding, speaking, zipped
 from tests.fake_telegram import ApiError, FakeUser, SentMessage, check_body, check_caption
 from tests.telegram_world import (
     BUYER_CHAT,
@@ -527,6 +528,22 @@ async def test_a_bad_upload_is_answered_and_nothing_is_stored(config, clock, vis
         assert not (world.app.store.path.parent / "evil.jpg").exists()
         staging = world.app.store.path.parent / "uploads" / "telegram"
         assert not staging.exists() or not [p for p in staging.rglob("*") if p.is_file()]
+
+
+async def test_a_chinese_inspector_is_told_what_is_wrong_in_chinese_with_the_fields_as_written(
+    config, clock, visit_dir, example_data
+):
+    invalid = changed(changed(example_data, "findings.0.units_affected", 200), "visit.sample_drawn", "maybe")
+    async with running(speaking(config, Role.INSPECTOR, CHINESE), clock) as world:
+        answer = await answer_to(world, world.inspector, INSPECTOR_ID, lambda: world.fake.send_document(
+            INSPECTOR_ID, world.inspector, "visit.zip", bundle_of(visit_dir, invalid)))
+        assert answer.plain.splitlines() == [
+            "visit.zip未通过检查，共2个问题，未保存任何内容：",
+            "visit.sample_drawn：应为是/否（true或false），无法识别所填内容，实际填写为'maybe'",
+            "findings.0.units_affected：不良数量200件，超过检查数量125件",
+        ]
+        assert await visits(world) == []
+        assert world.chat(BUYER_CHAT) == []
 
 
 async def test_a_report_over_20_mb_is_refused_before_it_is_downloaded(config, clock):

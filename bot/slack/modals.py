@@ -48,7 +48,8 @@ def edit_modal(instruction: Instruction, label: str, language: Language) -> Slac
     for param in kind.params:
         initial = str(instruction.params.get(param.name, ""))
         blocks.append(InputBlock(
-            block_id=f"param:{param.name}", label=param.name.replace("_", " "), hint=param.description,
+            block_id=f"param:{param.name}", label=param.name.replace("_", " "),
+            hint=language.gettext(param.description),
             element=PlainTextInputElement(action_id="value", initial_value=initial),
         ))
     return SlackView(
@@ -90,8 +91,8 @@ def edit_values(state: dict, instruction: Instruction, visit_date: date, languag
             params[param.name] = int(raw)
         else:
             params[param.name] = raw
-    for name, message in catalog.check_params(kind, params).items():
-        errors.setdefault(f"param:{name}", message)
+    for name, problem in catalog.check_params(kind, params).items():
+        errors.setdefault(f"param:{name}", language.text(problem))
     return note, params, due, errors
 
 

@@ -12,6 +12,8 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from handlers.translatable import N_, Text
+
 LEVELS = ("S-1", "S-2", "S-3", "S-4", "I", "II", "III")
 
 STANDARD_AQLS: tuple[Decimal, ...] = tuple(
@@ -55,7 +57,13 @@ _ACCEPT_REJECT_BY_DIAGONAL = {
 
 
 class AqlError(ValueError):
-    """A lot size, inspection level or AQL that the standard's tables do not cover."""
+    """A lot size, inspection level or AQL that the standard's tables do not cover.
+
+    `str()` is the English; `text` renders in a report checker's language."""
+
+    def __init__(self, text: Text):
+        super().__init__(str(text))
+        self.text = text
 
 
 @dataclass(frozen=True)
@@ -80,9 +88,10 @@ class SamplingPlan:
 def code_letter(lot_size: int, level: str = "II") -> str:
     """Table 1: the sample size code letter for a lot of `lot_size` units at `level`."""
     if lot_size < 2:
-        raise AqlError(f"lot size must be at least 2, got {lot_size}")
+        raise AqlError(Text(N_("lot size must be at least 2, got %(lot_size)s"), lot_size=lot_size))
     if level not in _CODE_LETTERS:
-        raise AqlError(f"inspection level {level!r} is unknown; use one of {', '.join(LEVELS)}")
+        raise AqlError(Text(N_("inspection level %(level)s is unknown; use one of %(levels)s"),
+                             level=repr(level), levels=", ".join(LEVELS)))
     return _CODE_LETTERS[level][bisect_left(_LOT_RANGE_ENDS, lot_size)]
 
 
@@ -105,7 +114,8 @@ def parse_aql(value: Decimal | float | str) -> Decimal:
 def _not_a_standard_aql(value: object) -> AqlError:
     """The error for a bad AQL, listing the allowed values so the user can pick one."""
     allowed = ", ".join(str(aql) for aql in STANDARD_AQLS)
-    return AqlError(f"AQL {value} is not a standard value; use 0 or one of {allowed}")
+    return AqlError(Text(N_("AQL %(value)s is not a standard value; use 0 or one of %(allowed)s"),
+                         value=value, allowed=allowed))
 
 
 def sampling_plan(lot_size: int, aql: Decimal | float | str, level: str = "II") -> SamplingPlan:

@@ -24,11 +24,14 @@ from typing import IO
 
 from handlers.reports.photos import format_size, size_over_limit
 from handlers.reports.problems import Problem, errors
+from handlers.translatable import N_, Text
 
 REPORT_SUFFIXES = (".yaml", ".yml", ".json")
 BUNDLE_SUFFIX = ".zip"
 
 _ACCEPTED_REPORTS = ".yaml, .yml or .json"
+_REPORT_TOO_BIG = N_("report is %(size)s; the limit is %(limit)s")
+_BUNDLE_TOO_BIG = N_("bundle is %(size)s; the limit is %(limit)s")
 _MB = 1024 * 1024
 _CHUNK = 64 * 1024
 _LISTED_NAMES = 10  # enough to recognise the upload without flooding the chat
@@ -99,7 +102,7 @@ def open_report_source(
     """
     suffix = path.suffix.lower()
     if suffix in REPORT_SUFFIXES:
-        problems = _file_problems(path, "report", limits.max_report_bytes)
+        problems = _file_problems(path, limits.max_report_bytes, N_("report file is empty"), _REPORT_TOO_BIG)
         yield (None if errors(problems) else ReportSource(path, path.parent)), problems
     elif suffix == BUNDLE_SUFFIX:
         workdir, source, problems = _unpack_bundle(path, limits)
@@ -109,29 +112,31 @@ def open_report_source(
             with workdir:
                 yield source, problems
     else:
-        shown = f"'{suffix}'" if suffix else "without an extension"
-        message = f"unsupported file {shown}; send a {_ACCEPTED_REPORTS} report, or a .zip bundle"
-        yield None, [Problem(path.name, message)]
+        shown = f"'{suffix}'" if suffix else Text(N_("without an extension"))
+        message = N_("unsupported file %(suffix)s; send a %(accepted)s report, or a .zip bundle")
+        yield None, [Problem(path.name, Text(message, suffix=shown, accepted=_ACCEPTED_REPORTS))]
 
 
-def _file_problems(path: Path, what: str, max_bytes: int) -> list[Problem]:
-    """The uploaded file itself: there, a regular file, readable, not empty, not too big."""
+def _file_problems(path: Path, max_bytes: int, empty: str, too_big: str) -> list[Problem]:
+    """The uploaded file itself: there, a regular file, readable, not empty, not too big.
+
+    `empty` and `too_big` are the messages that name what the file is (report or bundle)."""
     label = path.name
     if not path.exists():
-        return [Problem(label, "file not found")]
+        return [Problem(label, Text(N_("file not found")))]
     if not path.is_file():
-        return [Problem(label, "not a regular file")]
+        return [Problem(label, Text(N_("not a regular file")))]
     try:
         with path.open("rb") as fp:
             size = os.fstat(fp.fileno()).st_size
     except PermissionError:
-        return [Problem(label, "cannot read the file: permission denied")]
+        return [Problem(label, Text(N_("cannot read the file: permission denied")))]
     except OSError as exc:
-        return [Problem(label, f"cannot read the file: {exc.strerror or exc}")]
+        return [Problem(label, Text(N_("cannot read the file: %(error)s"), error=str(exc.strerror or exc)))]
     if size == 0:
-        return [Problem(label, f"{what} file is empty")]
+        return [Problem(label, Text(empty))]
     if size > max_bytes:
-        return [Problem(label, size_over_limit(what, size, max_bytes))]
+        return [Problem(label, size_over_limit(too_big, size, max_bytes))]
     return []
 
 
@@ -139,7 +144,7 @@ def _unpack_bundle(
     path: Path, limits: BundleLimits
 ) -> tuple[tempfile.TemporaryDirectory[str] | None, ReportSource | None, list[Problem]]:
     """Check the whole bundle, then extract it; a live temporary folder only when all is well."""
-    problems = _file_problems(path, "bundle", limits.max_zip_bytes)
+    problems = _file_problems(path, limits.max_zip_bytes, N_("bundle file is empty"), _BUNDLE_TOO_BIG)
     if problems:
         return None, None, problems
     archive, problems = _open_archive(path)
@@ -155,11 +160,11 @@ def _unpack_bundle(
 def _open_archive(path: Path) -> tuple[zipfile.ZipFile | None, list[Problem]]:
     """Open the zip's directory; a renamed file or a damaged zip is the inspector's to fix."""
     if not zipfile.is_zipfile(path):
-        return None, [Problem(path.name, "not a zip archive")]
+        return None, [Problem(path.name, Text(N_("not a zip archive")))]
     try:
         return zipfile.ZipFile(path), []
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
-        return None, [Problem(path.name, f"damaged zip archive: {exc}")]
+        return None, [Problem(path.name, Text(N_("damaged zip archive: %(error)s"), error=str(exc)))]
 
 
 def _plan_bundle(
@@ -168,11 +173,11 @@ def _plan_bundle(
     """Every check the zip's directory allows, over all entries; a plan only if none failed."""
     problems = []
     if len(infos) > limits.max_entries:
-        message = f"bundle has {len(infos)} entries; the limit is {limits.max_entries}"
-        problems.append(Problem(label, message))
+        message = N_("bundle has %(count)s entries; the limit is %(limit)s")
+        problems.append(Problem(label, Text(message, count=len(infos), limit=limits.max_entries)))
     kept = [info for info in infos if not _is_ignored(info.filename)]
     for info in kept:
-        problems += [Problem(_entry_label(info), msg) for msg in _entry_problems(info, limits)]
+        problems += [Problem(_entry_label(info), text) for text in _entry_problems(info, limits)]
     files = [
         _Entry(info, _parts(info.filename))
         for info in kept
@@ -204,69 +209,73 @@ def _parts(name: str) -> tuple[str, ...]:
 
 
 def _escape_reason(name: str) -> str | None:
-    """Why extracting `name` could write outside the extraction folder, judged on the name alone."""
+    """Why extracting `name` could write outside the extraction folder (a msgid), judged on the
+    name alone."""
     if name.startswith(("/", "\\")):
-        return "absolute path"
+        return N_("absolute path")
     if _DRIVE.match(name):
-        return "drive letter"
+        return N_("drive letter")
     if ".." in _SEPARATORS.split(name):
-        return "'..' component"
+        return N_("'..' component")
     if not _parts(name):
-        return "empty name"
+        return N_("empty name")
     return None
 
 
-def _entry_problems(info: zipfile.ZipInfo, limits: BundleLimits) -> list[str]:
+def _entry_problems(info: zipfile.ZipInfo, limits: BundleLimits) -> list[Text]:
     """All that is wrong with one entry, each check independent of the others."""
-    return [message for check in _ENTRY_CHECKS if (message := check(info, limits)) is not None]
+    return [text for check in _ENTRY_CHECKS if (text := check(info, limits)) is not None]
 
 
-def _check_name(info: zipfile.ZipInfo, limits: BundleLimits) -> str | None:
+def _check_name(info: zipfile.ZipInfo, limits: BundleLimits) -> Text | None:
     """Zip slip: an entry named to land outside the folder it is extracted into."""
     reason = _escape_reason(info.filename)
-    return None if reason is None else f"zip entry escapes the bundle folder ({reason})"
+    message = N_("zip entry escapes the bundle folder (%(reason)s)")
+    return None if reason is None else Text(message, reason=Text(reason))
 
 
-def _check_symlink(info: zipfile.ZipInfo, limits: BundleLimits) -> str | None:
+def _check_symlink(info: zipfile.ZipInfo, limits: BundleLimits) -> Text | None:
     """A link extracted as a link could point anywhere; its target is data we never follow."""
     if stat.S_ISLNK(info.external_attr >> 16):
-        return "zip entry is a symbolic link; links are not accepted"
+        return Text(N_("zip entry is a symbolic link; links are not accepted"))
     return None
 
 
-def _check_encryption(info: zipfile.ZipInfo, limits: BundleLimits) -> str | None:
+def _check_encryption(info: zipfile.ZipInfo, limits: BundleLimits) -> Text | None:
     """There is no password to ask for in a chat, and the content could not be checked."""
     if info.flag_bits & 0x1:
-        return "zip entry is encrypted; send the bundle without a password"
+        return Text(N_("zip entry is encrypted; send the bundle without a password"))
     return None
 
 
-def _check_compression(info: zipfile.ZipInfo, limits: BundleLimits) -> str | None:
+def _check_compression(info: zipfile.ZipInfo, limits: BundleLimits) -> Text | None:
     """Say so now rather than fail halfway through extraction."""
     if info.compress_type not in _SUPPORTED_COMPRESSION:
-        return f"zip entry uses compression method {info.compress_type}, which is not supported"
+        message = N_("zip entry uses compression method %(method)s, which is not supported")
+        return Text(message, method=info.compress_type)
     return None
 
 
-def _check_size(info: zipfile.ZipInfo, limits: BundleLimits) -> str | None:
+def _check_size(info: zipfile.ZipInfo, limits: BundleLimits) -> Text | None:
     """The declared size, so an oversized entry is refused before extraction begins."""
     if info.file_size > limits.max_entry_bytes:
-        return size_over_limit("entry", info.file_size, limits.max_entry_bytes) + " (uncompressed)"
+        message = N_("entry is %(size)s; the limit is %(limit)s (uncompressed)")
+        return size_over_limit(message, info.file_size, limits.max_entry_bytes)
     return None
 
 
-def _check_ratio(info: zipfile.ZipInfo, limits: BundleLimits) -> str | None:
+def _check_ratio(info: zipfile.ZipInfo, limits: BundleLimits) -> Text | None:
     """A tiny entry that inflates enormously is how zip bombs exhaust disk and memory."""
     if info.file_size <= limits.max_ratio * info.compress_size:
         return None
-    ratio = f"{info.file_size // info.compress_size:,}:1" if info.compress_size else "unbounded"
-    return (
-        f"compression ratio is {ratio} ({format_size(info.compress_size)} expands to "
-        f"{format_size(info.file_size)}); the limit is {limits.max_ratio}:1 (zip bomb guard)"
-    )
+    ratio = f"{info.file_size // info.compress_size:,}:1" if info.compress_size else Text(N_("unbounded"))
+    message = N_("compression ratio is %(ratio)s (%(compressed)s expands to %(size)s); "
+                 "the limit is %(limit)s:1 (zip bomb guard)")
+    return Text(message, ratio=ratio, compressed=format_size(info.compress_size),
+                size=format_size(info.file_size), limit=limits.max_ratio)
 
 
-_ENTRY_CHECKS: tuple[Callable[[zipfile.ZipInfo, BundleLimits], str | None], ...] = (
+_ENTRY_CHECKS: tuple[Callable[[zipfile.ZipInfo, BundleLimits], Text | None], ...] = (
     _check_name,
     _check_symlink,
     _check_encryption,
@@ -282,8 +291,8 @@ def _duplicate_problems(files: list[_Entry]) -> list[Problem]:
     problems = []
     for entry in files:
         if entry.parts in seen:
-            message = f"duplicate entry: same path as '{seen[entry.parts]}'"
-            problems.append(Problem(entry.label, message))
+            message = N_("duplicate entry: same path as '%(first)s'")
+            problems.append(Problem(entry.label, Text(message, first=seen[entry.parts])))
         else:
             seen[entry.parts] = entry.info.filename
     return problems
@@ -293,8 +302,8 @@ def _total_size_problems(files: list[_Entry], label: str, limits: BundleLimits) 
     """Many entries each under the limit can still fill the disk together."""
     total = sum(entry.info.file_size for entry in files)
     if total > limits.max_total_bytes:
-        message = size_over_limit("bundle content", total, limits.max_total_bytes)
-        return [Problem(label, f"{message} (uncompressed)")]
+        message = N_("bundle content is %(size)s; the limit is %(limit)s (uncompressed)")
+        return [Problem(label, size_over_limit(message, total, limits.max_total_bytes))]
     return []
 
 
@@ -305,17 +314,17 @@ def _find_report(
     folder = _report_folder(files)
     reports = [e for e in files if e.parts[:-1] == folder and _is_report_name(e.parts[-1])]
     if not reports:
-        found = _listing(_folder_contents(files, folder)) or "nothing"
-        message = f"no report file ({_ACCEPTED_REPORTS}) at the top of the bundle; found: {found}"
-        return None, [Problem(label, message)]
+        found = _listing(_folder_contents(files, folder)) or Text(N_("nothing"))
+        message = N_("no report file (%(accepted)s) at the top of the bundle; found: %(found)s")
+        return None, [Problem(label, Text(message, accepted=_ACCEPTED_REPORTS, found=found))]
     if len(reports) > 1:
         names = _listing(sorted(entry.info.filename for entry in reports))
-        message = f"{len(reports)} report files found, expected exactly one: {names}"
-        return None, [Problem(label, message)]
+        message = N_("%(count)s report files found, expected exactly one: %(names)s")
+        return None, [Problem(label, Text(message, count=len(reports), names=names))]
     report = reports[0]
     if report.info.file_size > limits.max_report_bytes:
-        message = size_over_limit("report", report.info.file_size, limits.max_report_bytes)
-        return None, [Problem(report.label, message)]
+        text = size_over_limit(_REPORT_TOO_BIG, report.info.file_size, limits.max_report_bytes)
+        return None, [Problem(report.label, text)]
     return report, []
 
 
@@ -340,11 +349,11 @@ def _folder_contents(files: list[_Entry], folder: tuple[str, ...]) -> list[str]:
     )
 
 
-def _listing(names: list[str]) -> str:
+def _listing(names: list[str]) -> str | Text:
     """Names joined for a message, cut short so a huge bundle does not flood the chat."""
     shown = ", ".join(names[:_LISTED_NAMES])
     hidden = len(names) - _LISTED_NAMES
-    return f"{shown} and {hidden} more" if hidden > 0 else shown
+    return Text(N_("%(names)s and %(hidden)s more"), names=shown, hidden=hidden) if hidden > 0 else shown
 
 
 def _extract(
@@ -376,10 +385,10 @@ def _extract_files(
         try:
             budget -= _copy_entry(archive, entry, root.joinpath(*entry.parts), cap)
         except _EntryOverflow:
-            message = f"entry holds more data than declared; stopped at {format_size(cap)}"
-            problems.append(Problem(entry.label, message))
+            message = N_("entry holds more data than declared; stopped at %(cap)s")
+            problems.append(Problem(entry.label, Text(message, cap=format_size(cap))))
         except _EXTRACT_ERRORS as exc:
-            problems.append(Problem(entry.label, f"cannot extract: {exc}"))
+            problems.append(Problem(entry.label, Text(N_("cannot extract: %(error)s"), error=str(exc))))
     return problems
 
 

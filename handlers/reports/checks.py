@@ -24,6 +24,16 @@ from handlers.reports.schema import (
     Severity,
     Visit,
 )
+from handlers.translatable import N_, Text, names_or_none
+
+_OVER_ORDERED = {
+    "reported_complete": N_("reported complete %(value)s exceeds the ordered quantity %(ordered)s"),
+    "counted_complete": N_("counted complete %(value)s exceeds the ordered quantity %(ordered)s"),
+}
+_SAY_WHAT_IS = {
+    PackagingStatus.WRONG: N_("say what is wrong"),
+    PackagingStatus.MISSING: N_("say what is missing"),
+}
 
 
 @dataclass
@@ -71,26 +81,29 @@ def cross_checks(parts: Parts, factory_ids: Iterable[str]) -> list[Problem]:
 def _order_checks(parts: Parts, factory_ids: set[str]) -> Iterator[Problem]:
     order = parts.order
     if known(order, "factory") and order.factory not in factory_ids:
-        configured = ", ".join(sorted(factory_ids)) or "none"
-        yield Problem("order.factory", f"unknown factory {order.factory!r}; configured factories: {configured}")
+        message = N_("unknown factory %(factory)s; configured factories: %(configured)s")
+        configured = names_or_none(sorted(factory_ids))
+        yield Problem("order.factory", Text(message, factory=repr(order.factory), configured=configured))
     for severity in Severity if known(order, "aql") else ():
         try:
             parse_aql(order.aql.for_severity(severity))
         except AqlError as exc:
-            yield Problem(f"order.aql.{severity.value}", str(exc))
+            yield Problem(f"order.aql.{severity.value}", exc.text)
 
 
 def _date_checks(parts: Parts) -> Iterator[Problem]:
     order, visit = parts.order, parts.visit
     if known(order, "ex_factory", "final_inspection") and order.ex_factory < order.final_inspection:
+        message = N_("ex-factory date %(ex_factory)s is before the final inspection %(final_inspection)s")
         yield Problem(
             "order.ex_factory",
-            f"ex-factory date {order.ex_factory} is before the final inspection {order.final_inspection}",
+            Text(message, ex_factory=order.ex_factory, final_inspection=order.final_inspection),
         )
     if known(order, "final_inspection") and known(visit, "date") and order.final_inspection < visit.date:
+        message = N_("final inspection %(final_inspection)s is before the visit date %(visit_date)s")
         yield Problem(
             "order.final_inspection",
-            f"final inspection {order.final_inspection} is before the visit date {visit.date}",
+            Text(message, final_inspection=order.final_inspection, visit_date=visit.date),
         )
 
 
@@ -99,27 +112,24 @@ def _progress_checks(parts: Parts) -> Iterator[Problem]:
     if not known(order, "quantity") or progress is None:
         return
     ordered = order.quantity
-    for name in ("reported_complete", "counted_complete"):
+    for name, message in _OVER_ORDERED.items():
         if known(progress, name) and (value := getattr(progress, name)) > ordered:
-            label = name.replace("_", " ")
-            yield Problem(f"progress.{name}", f"{label} {value:,} exceeds the ordered quantity {ordered:,}")
+            yield Problem(f"progress.{name}", Text(message, value=f"{value:,}", ordered=f"{ordered:,}"))
     if not known(progress, "counted_complete", "in_progress", "not_started"):
         return
     accounted = progress.counted_complete + progress.in_progress + progress.not_started
     if accounted > ordered:
-        yield Problem(
-            "progress",
-            f"counted complete + in progress + not started = {accounted:,}, more than the ordered {ordered:,}",
-        )
+        message = N_("counted complete + in progress + not started = %(accounted)s, more than the ordered %(ordered)s")
+        yield Problem("progress", Text(message, accounted=f"{accounted:,}", ordered=f"{ordered:,}"))
     elif accounted < ordered and (progress.in_progress or progress.not_started):
-        yield Problem(
-            "progress",
-            f"counted complete + in progress + not started = {accounted:,} of {ordered:,} ordered; "
-            f"{ordered - accounted:,} units are unaccounted for",
-            Level.WARNING,
-        )
+        message = N_("counted complete + in progress + not started = %(accounted)s of %(ordered)s ordered; "
+                     "%(missing)s units are unaccounted for")
+        missing = ordered - accounted
+        text = Text(message, accounted=f"{accounted:,}", ordered=f"{ordered:,}", missing=f"{missing:,}")
+        yield Problem("progress", text, Level.WARNING)
     if known(visit, "lot_size") and visit.lot_size is not None and visit.lot_size > ordered:
-        yield Problem("visit.lot_size", f"lot size {visit.lot_size:,} exceeds the ordered quantity {ordered:,}")
+        message = N_("lot size %(lot_size)s exceeds the ordered quantity %(ordered)s")
+        yield Problem("visit.lot_size", Text(message, lot_size=f"{visit.lot_size:,}", ordered=f"{ordered:,}"))
 
 
 def _finding_checks(parts: Parts) -> Iterator[Problem]:
@@ -128,29 +138,27 @@ def _finding_checks(parts: Parts) -> Iterator[Problem]:
         if not known(finding, "units_affected", "units_checked"):
             continue
         if finding.units_affected > finding.units_checked:
-            yield Problem(
-                f"findings.{i}.units_affected",
-                f"{finding.units_affected:,} units affected but only {finding.units_checked:,} checked",
-            )
+            message = N_("%(affected)s units affected but only %(checked)s checked")
+            text = Text(message, affected=f"{finding.units_affected:,}", checked=f"{finding.units_checked:,}")
+            yield Problem(f"findings.{i}.units_affected", text)
         if ordered is not None and finding.units_checked > ordered:
-            yield Problem(
-                f"findings.{i}.units_checked",
-                f"{finding.units_checked:,} units checked, more than the ordered {ordered:,}",
-            )
+            message = N_("%(checked)s units checked, more than the ordered %(ordered)s")
+            text = Text(message, checked=f"{finding.units_checked:,}", ordered=f"{ordered:,}")
+            yield Problem(f"findings.{i}.units_checked", text)
 
 
 def _material_checks(parts: Parts) -> Iterator[Problem]:
     for i, material in parts.materials:
         if known(material, "status") and material.status is MaterialStatus.SUBSTITUTED and not material.substitute:
-            yield Problem(f"materials.{i}.substitute", "say what is used instead of the approved material")
+            yield Problem(f"materials.{i}.substitute", Text(N_("say what is used instead of the approved material")))
 
 
 def _packaging_checks(parts: Parts) -> Iterator[Problem]:
     if not known(parts.packaging, "checks"):
         return
     for i, check in enumerate(parts.packaging.checks):
-        if check.status in (PackagingStatus.WRONG, PackagingStatus.MISSING) and not check.note:
-            yield Problem(f"packaging.checks.{i}.note", f"say what is {check.status.value}")
+        if check.status in _SAY_WHAT_IS and not check.note:
+            yield Problem(f"packaging.checks.{i}.note", Text(_SAY_WHAT_IS[check.status]))
 
 
 def _instruction_checks(parts: Parts) -> Iterator[Problem]:
@@ -159,17 +167,16 @@ def _instruction_checks(parts: Parts) -> Iterator[Problem]:
         path = join_path(owner, "instruction")
         kind = catalog.kind_named(instruction.kind)
         if kind is None:
-            yield Problem(f"{path}.kind", f"unknown instruction kind {instruction.kind!r}; see `followup notice kinds`")
+            message = N_("unknown instruction kind %(kind)s; see `followup notice kinds`")
+            yield Problem(f"{path}.kind", Text(message, kind=repr(instruction.kind)))
         else:
-            for name, message in catalog.check_params(kind, instruction.params).items():
-                yield Problem(join_path(path, "params", name), message)
-            for name, message in catalog.check_params_zh(kind, instruction.params, instruction.params_zh).items():
-                yield Problem(join_path(path, "params_zh", name), message)
+            for name, text in catalog.check_params(kind, instruction.params).items():
+                yield Problem(join_path(path, "params", name), text)
+            for name, text in catalog.check_params_zh(kind, instruction.params, instruction.params_zh).items():
+                yield Problem(join_path(path, "params_zh", name), text)
         if known(visit, "date") and instruction.due < visit.date:
-            yield Problem(f"{path}.due", f"due date {instruction.due} is before the visit date {visit.date}")
+            message = N_("due date %(due)s is before the visit date %(visit_date)s")
+            yield Problem(f"{path}.due", Text(message, due=instruction.due, visit_date=visit.date))
         elif known(order, "ex_factory") and instruction.due > order.ex_factory:
-            yield Problem(
-                f"{path}.due",
-                f"due date {instruction.due} is after the ex-factory date {order.ex_factory}",
-                Level.WARNING,
-            )
+            message = N_("due date %(due)s is after the ex-factory date %(ex_factory)s")
+            yield Problem(f"{path}.due", Text(message, due=instruction.due, ex_factory=order.ex_factory), Level.WARNING)

@@ -22,6 +22,7 @@ import pillow_heif
 from PIL import Image, UnidentifiedImageError
 
 from handlers.reports.problems import PHOTO_MISSING, Level, Problem, errors
+from handlers.translatable import N_, Text
 
 # Pillow's names for the formats Telegram shows as photos; phones' multi-picture JPEGs open as
 # "MPO" but are ordinary JPEGs to everyone else.
@@ -69,20 +70,24 @@ class _Decoded:
     captured_at: datetime | None
 
 
-def format_size(size: int) -> str:
+_BYTES = N_("%(size)s bytes")
+
+
+def format_size(size: int) -> Text:
     """Human size in binary units, labelled the way people say them ("12.4 MB")."""
     if size < _KB:
-        return f"{size} bytes"
+        return Text(_BYTES, size=size)
     unit, name = (_MB, "MB") if size >= _MB else (_KB, "KB")
-    return f"{size / unit:.1f}".removesuffix(".0") + f" {name}"
+    return Text.verbatim(f"{size / unit:.1f}".removesuffix(".0") + f" {name}")
 
 
-def size_over_limit(what: str, size: int, limit: int) -> str:
-    """'photo is 12.4 MB; the limit is 10 MB', in bytes when rounding would hide the excess."""
+def size_over_limit(message: str, size: int, limit: int) -> Text:
+    """`message` ("photo is %(size)s; the limit is %(limit)s") with both sizes, in bytes when
+    rounding would hide the excess."""
     shown, shown_limit = format_size(size), format_size(limit)
-    if shown == shown_limit:
-        shown, shown_limit = f"{size:,} bytes", f"{limit:,} bytes"
-    return f"{what} is {shown}; the limit is {shown_limit}"
+    if str(shown) == str(shown_limit):
+        shown, shown_limit = Text(_BYTES, size=f"{size:,}"), Text(_BYTES, size=f"{limit:,}")
+    return Text(message, size=shown, limit=shown_limit)
 
 
 @cache
@@ -115,21 +120,22 @@ def inspect_photo(
 def _locate(base_dir: Path, name: str, field: str) -> tuple[Path | None, list[Problem]]:
     """Resolve `name` inside `base_dir`, following symlinks, so nothing outside it can be read."""
     if not name.strip():
-        return None, [Problem(field, "photo name is empty")]
+        return None, [Problem(field, Text(N_("photo name is empty")))]
     if Path(name).is_absolute() or PureWindowsPath(name).anchor:
-        message = f"'{name}' is an absolute path; give the path relative to the report"
-        return None, [Problem(field, message)]
+        message = N_("'%(name)s' is an absolute path; give the path relative to the report")
+        return None, [Problem(field, Text(message, name=name))]
     root = base_dir.resolve()
     try:
         path = (root / name).resolve()
     except (OSError, RuntimeError, ValueError) as exc:  # symlink loops, NUL bytes
-        return None, [Problem(field, f"cannot resolve '{name}': {exc}")]
+        return None, [Problem(field, Text(N_("cannot resolve '%(name)s': %(error)s"), name=name, error=str(exc)))]
     if not path.is_relative_to(root):
-        return None, [Problem(field, f"'{name}' points outside the report's folder")]
+        return None, [Problem(field, Text(N_("'%(name)s' points outside the report's folder"), name=name))]
     if not path.exists():
-        return None, [Problem(field, f"photo file '{name}' not found next to the report", code=PHOTO_MISSING)]
+        message = N_("photo file '%(name)s' not found next to the report")
+        return None, [Problem(field, Text(message, name=name), code=PHOTO_MISSING)]
     if not path.is_file():
-        return None, [Problem(field, f"'{name}' is not a regular file")]
+        return None, [Problem(field, Text(N_("'%(name)s' is not a regular file"), name=name))]
     return path, []
 
 
@@ -138,9 +144,10 @@ def _open_for_reading(path: Path, name: str, field: str) -> tuple[BinaryIO | Non
     try:
         return path.open("rb"), []
     except PermissionError:
-        return None, [Problem(field, f"cannot read '{name}': permission denied")]
+        return None, [Problem(field, Text(N_("cannot read '%(name)s': permission denied"), name=name))]
     except OSError as exc:
-        return None, [Problem(field, f"cannot read '{name}': {exc.strerror or exc}")]
+        message = N_("cannot read '%(name)s': %(error)s")
+        return None, [Problem(field, Text(message, name=name, error=str(exc.strerror or exc)))]
 
 
 def _inspect_file(
@@ -154,9 +161,10 @@ def _inspect_file(
     """Size first (cheap, and refuses huge files before any decoder sees them), then decode."""
     size = os.fstat(fp.fileno()).st_size
     if size == 0:
-        return None, [Problem(field, f"'{name}' is empty")]
+        return None, [Problem(field, Text(N_("'%(name)s' is empty"), name=name))]
     if size > limits.max_bytes:
-        return None, [Problem(field, size_over_limit("photo", size, limits.max_bytes))]
+        message = N_("photo is %(size)s; the limit is %(limit)s")
+        return None, [Problem(field, size_over_limit(message, size, limits.max_bytes))]
     decoded, problems = _decode(fp, field, limits)
     if decoded is None:
         return None, problems
@@ -187,11 +195,12 @@ def _decode(fp: BinaryIO, field: str, limits: PhotoLimits) -> tuple[_Decoded | N
         try:
             img = Image.open(fp, formats=_PILLOW_FORMATS)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            return None, [Problem(field, f"image is too large to decode safely: {exc}")]
+            message = N_("image is too large to decode safely: %(error)s")
+            return None, [Problem(field, Text(message, error=str(exc)))]
         except UnidentifiedImageError:
-            return None, [Problem(field, "not an image: file content is not JPEG, PNG or HEIC")]
+            return None, [Problem(field, Text(N_("not an image: file content is not JPEG, PNG or HEIC")))]
         except _DECODE_ERRORS as exc:
-            return None, [Problem(field, f"image is corrupt: {exc}")]
+            return None, [Problem(field, Text(N_("image is corrupt: %(error)s"), error=str(exc)))]
     with img:
         width, height = img.size
         problems = _dimension_problems(width, height, field, limits)
@@ -200,7 +209,8 @@ def _decode(fp: BinaryIO, field: str, limits: PhotoLimits) -> tuple[_Decoded | N
         try:
             img.load()
         except _DECODE_ERRORS as exc:
-            return None, problems + [Problem(field, f"image is truncated or corrupt: {exc}")]
+            message = N_("image is truncated or corrupt: %(error)s")
+            return None, problems + [Problem(field, Text(message, error=str(exc)))]
         image_format = _FORMAT_ALIASES.get(img.format or "", img.format or "")
         return _Decoded(image_format, width, height, _capture_time(img)), problems
 
@@ -209,22 +219,14 @@ def _dimension_problems(width: int, height: int, field: str, limits: PhotoLimits
     """Pixel count is a hard limit (memory); width + height only means a downscale for Telegram."""
     problems = []
     if width * height > limits.max_pixels:
-        problems.append(
-            Problem(
-                field,
-                f"image is {width}×{height} = {width * height:,} pixels; "
-                f"the limit is {limits.max_pixels:,} pixels",
-            )
-        )
+        message = N_("image is %(width)s×%(height)s = %(pixels)s pixels; the limit is %(limit)s pixels")
+        text = Text(message, width=width, height=height, pixels=f"{width * height:,}", limit=f"{limits.max_pixels:,}")
+        problems.append(Problem(field, text))
     if width + height > limits.max_side_sum:
-        problems.append(
-            Problem(
-                field,
-                f"image is {width}×{height}: width + height is {width + height:,}, over Telegram's "
-                f"{limits.max_side_sum:,}; it must be downscaled to be sent as a photo",
-                Level.WARNING,
-            )
-        )
+        message = N_("image is %(width)s×%(height)s: width + height is %(sum)s, over Telegram's %(limit)s; "
+                     "it must be downscaled to be sent as a photo")
+        text = Text(message, width=width, height=height, sum=f"{width + height:,}", limit=f"{limits.max_side_sum:,}")
+        problems.append(Problem(field, text, Level.WARNING))
     return problems
 
 
@@ -257,10 +259,10 @@ def _capture_date_problems(decoded: _Decoded, visit_date: date | None, field: st
     if decoded.captured_at is None:
         if decoded.format not in _CAMERA_FORMATS:
             return []
-        message = "no capture time in EXIF; cannot confirm it was taken on the visit"
-        return [Problem(field, message, Level.WARNING)]
+        message = N_("no capture time in EXIF; cannot confirm it was taken on the visit")
+        return [Problem(field, Text(message), Level.WARNING)]
     taken = decoded.captured_at.date()
     if taken == visit_date:
         return []
-    message = f"taken on {taken.isoformat()}, not on the visit date {visit_date.isoformat()}"
-    return [Problem(field, message, Level.WARNING)]
+    message = N_("taken on %(taken)s, not on the visit date %(visit_date)s")
+    return [Problem(field, Text(message, taken=taken.isoformat(), visit_date=visit_date.isoformat()), Level.WARNING)]

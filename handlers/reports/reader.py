@@ -31,6 +31,7 @@ from handlers.reports.schema import (
     Visit,
     VisitReport,
 )
+from handlers.translatable import N_, Text
 
 _SECTIONS: dict[str, type[BaseModel]] = {
     "order": Order,
@@ -81,15 +82,17 @@ def _load(path: Path) -> tuple[dict | None, list[Problem]]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        return None, [Problem(path.name, "not UTF-8 text")]
+        return None, [Problem(path.name, Text(N_("not UTF-8 text")))]
     try:
         raw = json.loads(text) if path.suffix.lower() == ".json" else yaml.load(text, Loader=_TextDatesLoader)
     except json.JSONDecodeError as exc:
-        return None, [Problem(path.name, f"not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}")]
+        message = N_("not valid JSON: line %(line)s, column %(column)s: %(error)s")
+        return None, [Problem(path.name, Text(message, line=exc.lineno, column=exc.colno, error=exc.msg))]
     except yaml.YAMLError as exc:
-        return None, [Problem(path.name, f"not valid YAML: {_yaml_message(exc)}")]
+        return None, [Problem(path.name, _yaml_problem(exc))]
     if not isinstance(raw, dict):
-        return None, [Problem(path.name, f"the report must be a mapping of sections, got {type(raw).__name__}")]
+        message = N_("the report must be a mapping of sections, got %(type)s")
+        return None, [Problem(path.name, Text(message, type=type(raw).__name__))]
     return raw, []
 
 
@@ -104,10 +107,14 @@ _TextDatesLoader.yaml_implicit_resolvers = {
 }
 
 
-def _yaml_message(exc: yaml.YAMLError) -> str:
+def _yaml_problem(exc: yaml.YAMLError) -> Text:
+    """Where the YAML breaks, in the reader's language; what breaks it, in PyYAML's English."""
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
-    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}" if mark else problem
+    if mark is None:
+        return Text(N_("not valid YAML: %(error)s"), error=problem)
+    message = N_("not valid YAML: line %(line)s, column %(column)s: %(error)s")
+    return Text(message, line=mark.line + 1, column=mark.column + 1, error=problem)
 
 
 def _validate(raw: dict) -> tuple[VisitReport | None, list[Problem]]:
