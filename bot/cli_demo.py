@@ -20,7 +20,7 @@ from bot.demo import run_demo
 @click.option("--dir", "directory", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Keep the demo's database here (default: a temporary folder, removed after).")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("out"), show_default=True,
-              help="Where the notice is written as HTML and text.")
+              help="Where the notice is written as HTML, text and PDF.")
 def demo(config_file: Path | None, directory: Path | None, out: Path) -> None:
     """Run the whole flow with a scripted inspector, buyer and factory."""
     config = load_or_exit(config_file)

@@ -1,11 +1,15 @@
 """`followup demo`: the whole flow on SQLite and the console, with a scripted buyer and
-factory, so a newcomer sees what the bot does without tokens or network."""
+factory, so a newcomer sees what the bot does without tokens or network.
+
+The first sections happen within minutes; the follow-up (bot/demo_loop.py) moves the clock
+over days, running the bot's chase pass as its loop would."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -13,6 +17,8 @@ from bot.app import App, build_app
 from bot.config import Config, Storage
 from bot.console import ConsoleAdapter, Echo
 from bot.console_session import ConsoleSession
+from bot.demo_loop import follow_up
+from handlers.chasing import Chased, chase
 from handlers.commands import ApproveInstruction, PostVisit
 from handlers.model import Role
 from handlers.reports.reader import read_report
@@ -22,11 +28,12 @@ from messages.pdf import notice_pdf
 from messages.render import render_notice
 
 EXAMPLE_REPORT = Path(__file__).resolve().parent.parent / "examples" / "visit-PO-2026-0142" / "report.yaml"
+LOOP_TICK = timedelta(minutes=30)  # the real loop runs every minute; half-hours find the same moments
 
 
 @dataclass
 class ScriptClock:
-    """The demo's time: the evening after the visit, a few minutes per step."""
+    """The demo's time: the evening after the visit, a few minutes per step, then days."""
 
     moment: datetime = datetime(2026, 11, 24, 11, 30, tzinfo=UTC)
 
@@ -37,43 +44,111 @@ class ScriptClock:
         self.moment += timedelta(minutes=minutes)
 
 
+class Abridged:
+    """The console's echo, which shortens long messages once the full ones have been seen."""
+
+    def __init__(self, echo: Echo, keep: int = 6):
+        self.echo = echo
+        self.keep = keep
+        self.on = False
+
+    def __call__(self, text: str) -> None:
+        lines = text.split("\n")
+        if not self.on or len(lines) <= self.keep + 2:
+            self.echo(text)
+            return
+        hidden = len(lines) - self.keep - 1
+        self.echo("\n".join([*lines[: self.keep], f"    ⋯ ({hidden} more lines)", lines[-1]]))
+
+
 async def run_demo(config: Config, directory: Path, out: Path, echo: Echo, colour: bool) -> App:
     directory.mkdir(parents=True, exist_ok=True)
     config = config.model_copy(update={"storage": Storage(url=f"sqlite:///{directory / 'followup.sqlite3'}")})
     clock = ScriptClock()
-    app = await build_app(config, clock, ConsoleAdapter(echo, colour))
-    demo = _Script(app, ConsoleSession(app, echo, colour), clock, echo, colour)
+    abridged = Abridged(echo)
+    app = await build_app(config, clock, ConsoleAdapter(abridged, colour))
+    demo = Script(app, ConsoleSession(app, abridged, colour), clock, abridged, colour)
     try:
-        await demo.run(out)
+        visit_id, notice_id = await demo.up_to_the_notice(out)
+        abridged.on = True
+        await follow_up(demo, visit_id, notice_id, directory)
+        await demo.ask_status()
     finally:
         await app.close()
     return app
 
 
-class _Script:
+class Script:
     def __init__(self, app: App, session: ConsoleSession, clock: ScriptClock, echo: Echo, colour: bool):
         self.app, self.session, self.clock, self.echo, self.colour = app, session, clock, echo, colour
         self.buyer = session.person(Role.BUYER)
         self.inspector = session.person(Role.INSPECTOR)
         self.factory = session.person(Role.FACTORY)
+        self.factory_zone = app.settings.factories[self.factory.factory].timezone
+        self.sections = 0
+        self.clock_shown: datetime | None = None
 
-    async def run(self, out: Path) -> None:
+    async def up_to_the_notice(self, out: Path) -> tuple[int, int]:
         visit_id = await self.post_visit()
         await self.decide(visit_id)
         notice_id = await self.send_notice(visit_id)
         await self.write_notice(notice_id, out)
-        await self.acknowledge(notice_id)
-        await self.ask_status()
+        return visit_id, notice_id
 
     def step(self, title: str) -> None:
+        self.sections += 1
+        title = f"{self.sections}. {title}"
         line = f"\n═══ {title} " + "═" * max(0, 72 - len(title))
         self.echo(click.style(line, fg="magenta", bold=True) if self.colour else line)
 
     def narrate(self, text: str) -> None:
         self.echo(click.style(f"» {text}", italic=True) if self.colour else f"» {text}")
 
+    def show_clock(self) -> None:
+        """The time as each side lives it: the buyer in Berlin, the factory in Ningbo."""
+        if self.clock_shown == self.clock.moment:
+            return
+        self.clock_shown = self.clock.moment
+        buyer, factory = (self.local(zone) for zone in (self.buyer.timezone, self.factory_zone))
+        line = f"🕒 {buyer} for {self.buyer.name} (buyer) · {factory} at the factory"
+        self.echo(click.style(line, fg="green", bold=True) if self.colour else line)
+
+    def local(self, zone: str, moment: datetime | None = None) -> str:
+        local = (moment or self.clock.moment).astimezone(ZoneInfo(zone))
+        return f"{local:%a} {local.day} {local:%b %H:%M} {local.tzname()}"
+
+    def next_local(self, zone: str, at: time, after: datetime | None = None) -> datetime:
+        """The next moment, after `after` (default: now), when it is `at` o'clock in `zone`."""
+        after = after or self.clock.moment
+        local = ZoneInfo(zone)
+        day = after.astimezone(local).date()
+        moment = datetime.combine(day, at, tzinfo=local)
+        return moment if moment > after else datetime.combine(day + timedelta(days=1), at, tzinfo=local)
+
+    async def run_until(self, until: datetime) -> Chased:
+        """The bot's chase loop up to `until`, a pass each half hour and one at `until`;
+        what a pass sends is delivered at once, under the time it went."""
+        done = Chased()
+        tick = self.clock.moment.replace(minute=0, second=0, microsecond=0)
+        while tick <= until:
+            if tick > self.clock.moment:
+                done += await self.chase_at(tick)
+            tick += LOOP_TICK
+        if until > self.clock.moment:
+            done += await self.chase_at(until)
+        self.show_clock()
+        return done
+
+    async def chase_at(self, moment: datetime) -> Chased:
+        self.clock.moment = moment
+        chased = await chase(self.app.store, self.clock, self.app.settings)
+        if chased != Chased():
+            self.show_clock()
+            await self.app.dispatcher.deliver_pending()
+        return chased
+
     async def post_visit(self) -> int:
-        self.step("1. The inspector posts the visit report")
+        self.step("The inspector posts the visit report")
         self.narrate(f"{self.inspector.name} sends {EXAMPLE_REPORT.parent.name}/{EXAMPLE_REPORT.name} with 7 photos")
         with read_report(EXAMPLE_REPORT, self.app.settings.factories) as checked:
             if not checked.ok:
@@ -88,12 +163,14 @@ class _Script:
     async def tap(self, person, action: str, target: int, text: str | None = None, say: str = "") -> None:
         self.clock.advance(2)
         number = self.session.find_button(action, target)
+        if number is None:
+            raise RuntimeError(f"the demo expected a {action} button for {target} on screen")
         self.narrate(f"{person.name} taps [{number}] {action.replace('_', ' ')}{say}")
         await self.session.tap(person, number, text)
 
     async def decide(self, visit_id: int) -> None:
-        self.step("2. The buyer decides each proposed instruction")
-        ids = {i.source: i.id for i in await self._instructions(visit_id)}
+        self.step("The buyer decides each proposed instruction")
+        ids = await self.instruction_ids(visit_id)
         await self.tap(self.buyer, b.APPROVE, ids["findings.0"])
         await self.tap(self.buyer, b.APPROVE, ids["findings.0"], say=" again (a double tap)")
         note = "Correct the backstamp screen before the next firing; send a photo of the first corrected unit."
@@ -106,7 +183,7 @@ class _Script:
             await self.tap(self.buyer, b.APPROVE, ids[source])
 
     async def send_notice(self, visit_id: int) -> int:
-        self.step("3. The buyer sends the corrective notice; the factory receives it")
+        self.step("The buyer sends the corrective notice; the factory receives it")
         await self.tap(self.buyer, b.SEND_NOTICE, visit_id)
         async with self.app.store.unit_of_work() as uow:
             return (await uow.notices.for_visit(visit_id))[-1].id
@@ -123,18 +200,14 @@ class _Script:
         pdf.write_bytes(notice_pdf(view, self.app.media.find))
         self.narrate(f"notice written to {pdf}")
 
-    async def acknowledge(self, notice_id: int) -> None:
-        self.step("4. The factory acknowledges; the buyer is told")
-        self.clock.advance(40)
-        await self.tap(self.factory, b.ACKNOWLEDGE, notice_id)
-
     async def ask_status(self) -> None:
-        self.step("5. Order status by message")
+        self.step("Order status by message")
         for person, text in ((self.buyer, "status PO-2026-0142"), (self.factory, "PO-2026-0142 进度"),
                              (self.buyer, "status PO-2026-0124"), (self.buyer, "/orders")):
             self.narrate(f'{person.name} writes "{text}"')
             await self.session.say(person, text)
 
-    async def _instructions(self, visit_id: int):
+    async def instruction_ids(self, visit_id: int) -> dict[str, int]:
+        """Instruction ids by what they answer ("findings.0", "packaging.checks.1", …)."""
         async with self.app.store.unit_of_work() as uow:
-            return await uow.instructions.for_visit(visit_id)
+            return {i.source: i.id for i in await uow.instructions.for_visit(visit_id)}

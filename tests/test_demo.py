@@ -2,25 +2,49 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
 
 
-def test_the_demo_runs_the_whole_flow_and_writes_the_notice(tmp_path: Path) -> None:
+@dataclass(frozen=True)
+class Demo:
+    text: str
+    out: Path
+
+    def section(self, title: str) -> str:
+        """The output under one numbered heading, up to the next one."""
+        start = self.text.index(title)
+        following = re.search(r"\n═══ \d+\. ", self.text[start:])
+        return self.text[start:start + following.start()] if following else self.text[start:]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    tmp_path = tmp_path_factory.mktemp("demo")
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path / "data"), "--out", str(out)])
-
     assert result.exit_code == 0, result.output
-    text = result.output
+    return Demo(result.output, out)
+
+
+def test_the_demo_runs_the_whole_flow_and_writes_the_notice(demo: Demo) -> None:
+    text = demo.text
     steps = [
         "1. The inspector posts the visit report",
         "2. The buyer decides each proposed instruction",
         "3. The buyer sends the corrective notice",
-        "4. The factory acknowledges",
-        "5. Order status by message",
+        "4. The factory does not answer: a reminder in its working hours",
+        "5. Two days without an answer: the buyer is alerted and gives more time",
+        "6. The factory acknowledges and gives completion dates",
+        "7. Done, with photos: the buyer verifies one and reopens another",
+        "8. A date passes without a done report: the overdue alert",
+        "9. Order status by message",
     ]
     assert [s in text for s in steps] == [True] * len(steps)
     assert "Status: AT RISK" in text
@@ -31,7 +55,62 @@ def test_the_demo_runs_the_whole_flow_and_writes_the_notice(tmp_path: Path) -> N
     assert "整改通知书 CN-2026-0001（第1版）" in text
     assert "acknowledged notice CN-2026-0001" in text
     assert "Did you mean: PO-2026-0142?" in text
-    html = (out / "CN-2026-0001.html").read_text(encoding="utf-8")
+    html = (demo.out / "CN-2026-0001.html").read_text(encoding="utf-8")
     assert "宁波常青家居用品有限公司" in html and "Ningbo Evergreen Homeware Co., Ltd." in html
     assert html.index("整改通知书") < html.index("CORRECTIVE NOTICE")
-    assert (out / "CN-2026-0001.txt").read_text(encoding="utf-8").startswith("整改通知书 CN-2026-0001")
+    assert (demo.out / "CN-2026-0001.txt").read_text(encoding="utf-8").startswith("整改通知书 CN-2026-0001")
+
+
+def test_the_reminder_waits_for_the_factory_morning_and_is_in_chinese(demo: Demo) -> None:
+    waiting = demo.section("4. The factory does not answer")
+    # Sent Tue 19:48 in Ningbo: the deadline falls after hours, the reminder goes at 08:30.
+    assert "🕒 Wed 25 Nov 12:48 CET for Anna Schmidt (buyer) · Wed 25 Nov 19:48 CST at the factory" in waiting
+    assert "the reminder waits for Thu 26 Nov 08:30 CST" in waiting
+    clock, reminder = waiting.index("· Thu 26 Nov 08:30 CST at the factory"), waiting.index("⏰ 催办提醒")
+    assert clock < reminder
+    assert waiting.count("┌─ to factory NB-EVERGREEN") == 1
+    assert "⋯ (8 more lines)" in waiting  # the notice's instructions were shown in full in section 3
+
+
+def test_after_48_hours_the_buyer_is_alerted_and_extends_the_deadline_with_a_tap(demo: Demo) -> None:
+    escalated = demo.section("5. Two days without an answer")
+    assert "⚠ Ningbo Evergreen Homeware Co., Ltd. has not answered notice CN-2026-0001" in escalated
+    assert "1 reminder sent, no answer yet." in escalated
+    assert re.search(r"\[(\d+)\] Remind again  \[(\d+)\] Extend by 24 h  \[(\d+)\] Withdraw notice", escalated)
+    assert re.search(r"Anna Schmidt taps \[\d+\] extend by 24 h", escalated)
+    assert "The factory now has until 27 Nov 2026, 13:00 CET to acknowledge notice CN-2026-0001." in escalated
+    assert "⏳ 整改通知CN-2026-0001：买方已延长确认收到期限" in escalated
+
+
+def test_the_factory_answers_and_a_later_date_is_the_buyers_to_accept(demo: Demo) -> None:
+    answered = demo.section("6. The factory acknowledges")
+    assert re.search(r"Li Wei taps \[\d+\] acknowledge", answered)
+    assert "谢谢，已记录承诺完成日期：2026年11月28日。" in answered
+    assert "📅 Ningbo Evergreen Homeware Co., Ltd. asks for more time on M3" in answered
+    assert "Done: the completion date 3 Dec 2026 is accepted; the factory has been told." in answered
+    assert "📅 PO-2026-0142，M3：承诺完成日期2026年12月3日：已确认" in answered
+
+
+def test_a_done_report_shows_its_evidence_and_the_buyer_verifies_or_reopens(demo: Demo) -> None:
+    done = demo.section("7. Done, with photos")
+    verified, reopened = done.split("reports P2 done")
+    assert "📷 F2 reported done by the factory — Li Wei, 27 Nov 2026, 09:30 CET" in verified
+    assert "Photos from the visit: f2-backstamp.jpg" in verified
+    assert "Evidence from the factory: 1 photo" in verified
+    assert re.search(r"sha256 [0-9a-f]{12}…\n", verified)  # the drawn photo, stored by its hash
+    assert re.search(r"Anna Schmidt taps \[\d+\] verify\n  ↳ bot to Anna Schmidt: Verified\.", verified)
+
+    assert "⚠ the same file as the visit photo p2-side-mark.jpg" in reopened
+    assert re.search(r"Anna Schmidt taps \[\d+\] reopen", reopened)
+    assert "↺ 买方已重新打开P2 — Anna Schmidt，2026年11月28日 15:32 CST" in reopened
+    assert "  退回原因：【原文（英文）】This is the inspection photo of the wrong side mark" in reopened
+    assert "请重新整改，完成后附新照片再次报告整改完成。" in reopened
+
+
+def test_an_overdue_instruction_is_alerted_once(demo: Demo) -> None:
+    late = demo.section("8. A date passes without a done report")
+    assert late.count("⏱ PO-2026-0142: 1 instruction overdue at Ningbo Evergreen Homeware Co., Ltd.") == 1
+    assert "Sat 28 Nov 17:00 CET for Anna Schmidt (buyer) · Sun 29 Nov 00:00 CST at the factory" in late
+    assert "[F1] Sort every finished unit" in late
+    status = demo.section("9. Order status by message")
+    assert "Instructions: 1 rejected · 4 acknowledged · 1 verified · 1 reopened" in status
