@@ -110,7 +110,7 @@ async def test_open_creates_the_file_and_its_directory_and_applies_every_migrati
     store = await SqliteStore.open(path)
     try:
         assert path.exists()
-        assert await store.schema_version() == len(available()) >= 1
+        assert await store.schema_version() == available()[-1].version >= 1
     finally:
         await store.close()
     with raw(path) as db:
@@ -127,7 +127,7 @@ async def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
 
     store = await SqliteStore.open(path)
     try:
-        assert await store.schema_version() == len(available())
+        assert await store.schema_version() == available()[-1].version
     finally:
         await store.close()
     with raw(path) as db:
@@ -137,7 +137,7 @@ async def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
 async def test_a_failing_migration_leaves_no_trace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "followup.sqlite3"
     await (await SqliteStore.open(path)).close()
-    applied = len(available())
+    applied = available()[-1].version
     broken = Migration(applied + 1, "broken", "CREATE TABLE half_done (x INTEGER);\nINSERT INTO no_such_table VALUES (1);\n")
     monkeypatch.setattr(storage.migrate, "available", lambda: [*available(), broken])
 
@@ -157,6 +157,32 @@ async def test_a_database_newer_than_the_code_is_refused(tmp_path: Path) -> None
 
     with pytest.raises(MigrationError, match="schema version 99"):
         await SqliteStore.open(path)
+
+
+async def test_a_migration_numbered_below_the_newest_is_applied_when_it_arrives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Branches reserve numbers: 0005 may be merged, and applied, before 0004 is."""
+    path = tmp_path / "followup.sqlite3"
+    shipped = available()
+    late = Migration(shipped[-1].version + 1, "merged_late", "CREATE TABLE merged_late (x INTEGER);\n")
+    newest = Migration(late.version + 1, "merged_first", "CREATE TABLE merged_first (x INTEGER);\n")
+    monkeypatch.setattr(storage.migrate, "available", lambda: [*shipped, newest])
+    await (await SqliteStore.open(path)).close()
+
+    monkeypatch.setattr(storage.migrate, "available", lambda: [*shipped, late, newest])
+    store = await SqliteStore.open(path)
+    await store.close()
+
+    with raw(path) as db:
+        versions = [v for (v,) in db.execute("SELECT version FROM schema_migrations ORDER BY applied_at, version")]
+        assert versions[-2:] == [newest.version, late.version]
+        assert db.execute("SELECT name FROM sqlite_master WHERE name = 'merged_late'").fetchone() == ("merged_late",)
+
+
+def test_a_migration_number_used_twice_is_refused() -> None:
+    with pytest.raises(MigrationError, match="distinct"):
+        storage.migrate.in_order([*available(), Migration(1, "again", "SELECT 1;")])
 
 
 def test_migration_scripts_split_into_statements_keeping_trigger_bodies_whole() -> None:
