@@ -24,6 +24,20 @@ class Item:
 
 
 @dataclass(frozen=True)
+class Undelivered:
+    """A message that could not be delivered (shown by a `delivery_failed` view, whose other
+    fields are those of the failed message): what, to whom, why."""
+
+    outbox_id: int
+    kind: str
+    platform: str
+    destination: str
+    reason: str
+    holds_destination: bool
+    person: str | None = None  # a contact's private chat: who that is
+
+
+@dataclass(frozen=True)
 class View:
     kind: str
     visit: StoredVisit
@@ -32,6 +46,7 @@ class View:
     items: tuple[Item, ...] = ()
     notice: Notice | None = None
     instructions: tuple[Instruction, ...] = field(default_factory=tuple)
+    undelivered: Undelivered | None = None
 
     @property
     def item(self) -> Item:
@@ -58,7 +73,10 @@ def label_of(source: str) -> str:
 
 
 async def load_view(uow, settings: Settings, kind: str, payload: dict) -> View:
-    """Payloads name a notice, a visit (and maybe one of its items), or one instruction."""
+    """Payloads name a notice, a visit (and maybe one of its items), one instruction, or an
+    outbox message that could not be delivered."""
+    if "outbox_id" in payload:
+        return await _undelivered_view(uow, settings, kind, payload)
     if "notice_id" in payload:
         notice = await uow.notices.get(payload["notice_id"])
         return await _visit_view(uow, settings, kind, notice.visit_id, notice=notice)
@@ -66,6 +84,15 @@ async def load_view(uow, settings: Settings, kind: str, payload: dict) -> View:
         return await _visit_view(uow, settings, kind, payload["visit_id"], only=payload.get("source"))
     instruction = await uow.instructions.get(payload["instruction_id"])
     return await _visit_view(uow, settings, kind, instruction.visit_id, only=instruction.source)
+
+
+async def _undelivered_view(uow, settings: Settings, kind: str, payload: dict) -> View:
+    failed = await uow.outbox.get(payload["outbox_id"])
+    view = await load_view(uow, settings, kind, failed.payload)
+    person = await uow.bindings.person(failed.platform, failed.destination)
+    undelivered = Undelivered(failed.id, failed.kind, failed.platform.value, failed.destination, payload["reason"],
+                              payload["holds"], person.name if person else None)
+    return dataclasses.replace(view, undelivered=undelivered)
 
 
 async def load_notice_version(uow, settings: Settings, notice_id: int, version: int) -> View | None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bot.console import ConsoleAdapter
+from bot.progress import Progress
 from handlers.model import OutgoingMessage
 from handlers.views import View
 
@@ -42,9 +43,9 @@ class RecordingConsole(ConsoleAdapter):
         super().__init__(transcript, colour=False)
         self.delivered: list[tuple[OutgoingMessage, View]] = []
 
-    async def deliver(self, message: OutgoingMessage, view: View) -> str | None:
+    async def deliver(self, message: OutgoingMessage, view: View, progress: Progress | None = None) -> str | None:
         self.delivered.append((message, view))
-        return await super().deliver(message, view)
+        return await super().deliver(message, view, progress)
 
     def kinds(self) -> list[tuple[str, str]]:
         return [(m.destination, m.kind) for m, _ in self.delivered]
