@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -27,11 +26,10 @@ from bot.backoff import Backoff
 from bot.config import Config
 from bot.dispatcher import LEASE
 from bot.telegram.adapter import TelegramAdapter
-from handlers.commands import AcknowledgeNotice, ApproveInstruction, PostVisit, SendNotice
+from handlers.commands import AcknowledgeNotice
 from handlers.delivery import requeue
 from handlers.model import OutgoingMessage, Platform, Role
-from handlers.reports.reader import read_report
-from tests.conftest import EXAMPLE_VISIT, actor
+from tests.conftest import Delivering, actor, approve_and_send, outbox_table, owe_again, post_example
 from tests.fake_telegram import FakeTelegram, SentMessage
 from tests.fakes import FakeClock
 from tests.telegram_world import BUYER_CHAT, FACTORY_CHAT, telegram_config
@@ -42,21 +40,17 @@ ORDER = "PO-2026-0142"
 EXAMPLE_CHAT = ["summary", "📷", "📷", "F1", "📷", "F2", "📷", "F3", "📷", "M3", "📷", "P1", "📷", "P2", "P3"]
 
 
-@pytest.fixture(autouse=True)
-def no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
-    """httpx honours proxy variables even for 127.0.0.1."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+pytestmark = pytest.mark.usefixtures("direct_to_fakes")
 
 
 @dataclass
-class Delivery:
+class Delivery(Delivering):
     """The fake Bot API and the bot's replicas: processes sharing one SQLite file."""
 
     fake: FakeTelegram
     config: Config
     clock: FakeClock
+    platform = Platform.TELEGRAM
     replicas: list[App] = field(default_factory=list)
     _bots: list[Bot] = field(default_factory=list)
 
@@ -81,15 +75,6 @@ class Delivery:
         item's label ("summary", "F1"), "⚠" for an alert or "text" (a notice's text)."""
         return [_shape(m) for m in self.fake.transcript(chat_id)]
 
-    async def deliver_until_done(self, rounds: int = 40) -> None:
-        """Delivery rounds, the clock moving on by the longest backoff step between them."""
-        for _ in range(rounds):
-            await self.app.dispatcher.deliver_pending()
-            if not await due_or_waiting(self.app):
-                return
-            self.clock.advance(minutes=10)
-        raise AssertionError("messages still owed after every round")
-
 
 def _shape(message: SentMessage) -> str:
     if message.photos:
@@ -102,11 +87,6 @@ def _shape(message: SentMessage) -> str:
     if text.startswith("["):
         return text[1:text.index("]")]
     return "⚠" if text.startswith("⚠") else "text"
-
-
-async def due_or_waiting(app: App) -> list[OutgoingMessage]:
-    async with app.store.unit_of_work() as uow:
-        return [o.message for o in await uow.outbox.owed(app.bus.clock.now()) if o.state not in ("failed", "held")]
 
 
 @asynccontextmanager
@@ -124,35 +104,6 @@ async def delivering(config: Config, clock: FakeClock, replicas: int = 1, **chan
                 await app.close()
 
 
-async def post_visit(app: App, config: Config) -> int:
-    """The inspector's example visit, its photos stored as an upload would store them."""
-    with read_report(EXAMPLE_VISIT / "report.yaml", [f.id for f in config.factories]) as checked:
-        for photo in checked.photos.values():
-            app.media.put(photo.path, photo.sha256, photo.format)
-        photos = {name: photo.sha256 for name, photo in checked.photos.items()}
-        inspector = actor(config, Role.INSPECTOR, Platform.TELEGRAM)
-        reply = await app.bus.handle(PostVisit(checked.report, photos), inspector)
-    assert reply.ok, reply
-    return reply.params["visit_id"]
-
-
-async def send_notice(app: App, config: Config, visit_id: int) -> int:
-    buyer = actor(config, Role.BUYER, Platform.TELEGRAM)
-    async with app.store.unit_of_work() as uow:
-        instructions = await uow.instructions.for_visit(visit_id)
-    for instruction in instructions:
-        assert (await app.bus.handle(ApproveInstruction(instruction.id), buyer)).ok
-    sent = await app.bus.handle(SendNotice(visit_id), buyer)
-    assert sent.ok, sent
-    return sent.params["notice_id"]
-
-
-def outbox(app: App) -> list[sqlite3.Row]:
-    with sqlite3.connect(app.store.path) as db:
-        db.row_factory = sqlite3.Row
-        return db.execute("SELECT * FROM outbox ORDER BY id").fetchall()
-
-
 # --- Telegram having a bad day ------------------------------------------------------------------
 
 
@@ -165,29 +116,25 @@ async def test_429s_500s_timeouts_and_hang_ups_delay_the_findings_but_each_arriv
         world.fake.stall_next("sendMessage", seconds=CLIENT_TIMEOUT * 2)
         world.fake.drop_next("sendMessage")
         world.fake.fail_next("sendMediaGroup", error_code=502)
-        await post_visit(world.app, config)
+        await post_example(world.app, config, Platform.TELEGRAM)
 
         await world.app.dispatcher.deliver_pending()
-        summary = outbox(world.app)[0]
+        summary = outbox_table(world.app)[0]
         assert datetime.fromisoformat(summary["next_attempt_at"]) == clock.now() + timedelta(seconds=3)
         assert world.chat(BUYER_CHAT) == []  # the findings wait for their summary
         await world.deliver_until_done()
 
         assert world.chat(BUYER_CHAT) == EXAMPLE_CHAT
         assert len(world.fake.calls("sendMessage")) == 8 + 6  # every failure was really met
-        assert [row["attempts"] for row in outbox(world.app)][:2] == [6, 1]  # the summary, then F1's photos
+        assert [row["attempts"] for row in outbox_table(world.app)][:2] == [6, 1]  # the summary, then F1's photos
 
 
 async def test_photos_already_in_the_chat_are_not_sent_again_when_the_text_after_them_fails(
     config: Config, clock: FakeClock
 ) -> None:
     async with delivering(config, clock) as world:
-        visit_id = await post_visit(world.app, config)
-        await world.deliver_until_done()
-        async with world.app.store.unit_of_work() as uow:  # F1 is owed once more
-            await uow.outbox.add(OutgoingMessage(Platform.TELEGRAM, str(BUYER_CHAT), "finding",
-                                                 {"visit_id": visit_id, "source": "findings.0"}, "en"))
-            await uow.commit()
+        visit_id = await world.example_delivered()
+        await owe_again(world.app, Platform.TELEGRAM, str(BUYER_CHAT), visit_id, "findings.0")
         world.fake.fail_next("sendMessage", error_code=500)
 
         await world.deliver_until_done()
@@ -204,8 +151,8 @@ async def test_a_factory_chat_that_is_gone_fails_the_notice_and_tells_the_buyer_
 ) -> None:
     async with delivering(config, clock) as world:
         world.fake.delete_chat(FACTORY_CHAT)
-        visit_id = await post_visit(world.app, config)
-        notice_id = await send_notice(world.app, config, visit_id)
+        visit_id = await post_example(world.app, config, Platform.TELEGRAM)
+        notice_id = await approve_and_send(world.app, config, visit_id, Platform.TELEGRAM)
         await world.deliver_until_done()
         answered = await world.app.bus.handle(AcknowledgeNotice(notice_id), actor(config, Role.FACTORY))
         assert answered.ok
@@ -213,7 +160,7 @@ async def test_a_factory_chat_that_is_gone_fails_the_notice_and_tells_the_buyer_
 
         tries = len([c for c in world.fake.calls("sendMessage") if c["chat_id"] == FACTORY_CHAT])
         assert tries == 1  # refused once, never tried again
-        failed = [row for row in outbox(world.app) if row["failed_at"]]
+        failed = [row for row in outbox_table(world.app) if row["failed_at"]]
         assert [(row["kind"], row["failure_reason"]) for row in failed] == [("notice", "chat_not_found")]
         alert = world.fake.transcript(BUYER_CHAT)[-2]  # before "Li Wei acknowledged"
         assert alert.plain.splitlines() == [
@@ -242,13 +189,14 @@ async def test_a_factory_contact_who_blocked_the_bot_is_reported_to_a_chinese_bu
                    for p in telegram_config(config).people)
     async with delivering(config, clock, people=people) as world:
         world.fake.block_bot(FACTORY_CHAT)
-        await send_notice(world.app, config, await post_visit(world.app, config))
+        visit_id = await post_example(world.app, config, Platform.TELEGRAM)
+        await approve_and_send(world.app, config, visit_id, Platform.TELEGRAM)
         await world.deliver_until_done()
 
         alert = world.fake.transcript(BUYER_CHAT)[-1].plain
         assert alert.startswith("⚠ 未送达：整改通知CN-2026-0001（发往Ningbo Evergreen Homeware Co., Ltd.）")
         assert "原因：对方已屏蔽机器人" in alert
-        assert [row["failure_reason"] for row in outbox(world.app) if row["failed_at"]] == ["bot_blocked"]
+        assert [row["failure_reason"] for row in outbox_table(world.app) if row["failed_at"]] == ["bot_blocked"]
 
 
 # --- replicas and crashes ----------------------------------------------------------------------
@@ -258,7 +206,7 @@ async def test_two_dispatchers_on_one_database_never_send_a_message_twice(config
     chats = [BUYER_CHAT, 600_001, 600_002, 600_003]
     async with delivering(config, clock, replicas=2) as world:
         first, second = world.replicas
-        visit_id = await post_visit(first, config)
+        visit_id = await post_example(first, config, Platform.TELEGRAM)
         async with first.store.unit_of_work() as uow:  # the same visit owed to three more chats
             for chat in chats[1:]:
                 for kind, source in [("visit_summary", None)] + [("finding", f"findings.{i}") for i in range(3)]:
@@ -277,7 +225,7 @@ async def test_two_dispatchers_on_one_database_never_send_a_message_twice(config
         assert world.chat(BUYER_CHAT) == EXAMPLE_CHAT
         for chat in chats[1:]:
             assert world.chat(chat) == ["summary", "📷", "📷", "F1", "📷", "F2", "📷", "F3"]
-        assert sum(delivered) == len(outbox(first)) and all(delivered)  # both did their share
+        assert sum(delivered) == len(outbox_table(first)) and all(delivered)  # both did their share
 
 
 async def test_a_crash_between_sending_and_marking_sent_repeats_that_message_only(
@@ -285,7 +233,7 @@ async def test_a_crash_between_sending_and_marking_sent_repeats_that_message_onl
 ) -> None:
     async with delivering(config, clock) as world:
         crashed = world.app
-        await post_visit(crashed, config)
+        await post_example(crashed, config, Platform.TELEGRAM)
         world.fake.stall_next("sendMessage", seconds=30, handled=True)  # the summary arrives; the answer does not
 
         sending = asyncio.create_task(crashed.dispatcher.deliver_pending())
@@ -300,4 +248,4 @@ async def test_a_crash_between_sending_and_marking_sent_repeats_that_message_onl
         await restarted.dispatcher.deliver_pending()
 
         assert world.chat(BUYER_CHAT) == ["summary", *EXAMPLE_CHAT]
-        assert all(row["sent_at"] for row in outbox(restarted))
+        assert all(row["sent_at"] for row in outbox_table(restarted))

@@ -21,12 +21,12 @@ from bot.backoff import Backoff
 from bot.config import Config
 from bot.failures import Failure, Permanent, Reason, Transient
 from bot.progress import Progress
-from handlers.commands import AcknowledgeNotice, ApproveInstruction, PostVisit, SendNotice
+from handlers.commands import AcknowledgeNotice, ApproveInstruction, PostVisit
 from handlers.delivery import requeue
 from handlers.model import InstructionState, OutgoingMessage, Platform, Role
 from handlers.views import View
 from storage.sqlite import path_from_url
-from tests.conftest import actor, example_report
+from tests.conftest import actor, approve_and_send, example_report
 from tests.fakes import FakeClock, RecordingConsole, Transcript
 
 
@@ -250,15 +250,9 @@ FACTORY = "factory NB-EVERGREEN"  # the factory's console destination
 
 
 async def send_the_notice(app: App, config: Config, visit_id: int) -> int:
-    """The buyer approves every instruction and sends the notice; returns the notice's id."""
-    async with app.store.unit_of_work() as uow:
-        instructions = await uow.instructions.for_visit(visit_id)
-    for instruction in instructions:
-        assert (await app.bus.handle(ApproveInstruction(instruction.id), actor(config, Role.BUYER))).ok
-    sent = await app.bus.handle(SendNotice(visit_id), actor(config, Role.BUYER))
-    assert sent.ok, sent
+    notice_id = await approve_and_send(app, config, visit_id)
     await app.dispatcher.deliver_pending()
-    return sent.params["notice_id"]
+    return notice_id
 
 
 def row_of_kind(config: Config, kind: str) -> sqlite3.Row:
