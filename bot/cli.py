@@ -9,6 +9,7 @@ import click
 from bot.cli_aql import aql
 from bot.cli_demo import console, demo
 from bot.cli_notice import notice
+from bot.cli_outbox import outbox
 from bot.cli_run import run
 from bot.cli_visit import visit
 
@@ -24,5 +25,5 @@ def main(verbose: bool) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry bot tokens
 
 
-for command in (run, visit, notice, aql, demo, console):
+for command in (run, visit, notice, outbox, aql, demo, console):
     main.add_command(command)

@@ -19,51 +19,13 @@ import pytest
 from bot.app import App, build_app
 from bot.backoff import Backoff
 from bot.config import Config
-from bot.failures import Failure, Permanent, Reason, Transient
-from bot.progress import Progress
+from bot.failures import Permanent, Reason, Transient
 from handlers.commands import AcknowledgeNotice, ApproveInstruction, PostVisit
 from handlers.delivery import requeue
 from handlers.model import InstructionState, OutgoingMessage, Platform, Role
-from handlers.views import View
 from storage.sqlite import path_from_url
 from tests.conftest import actor, approve_and_send, example_report
-from tests.fakes import FakeClock, RecordingConsole, Transcript
-
-
-class Refusal(Exception):
-    """What the flaky console's platform answers: a failure already classified."""
-
-    def __init__(self, failure: Failure):
-        super().__init__(failure.detail)
-        self.failure = failure
-
-
-class FlakyConsole(RecordingConsole):
-    """A console whose platform fails what a test tells it to: by kind or destination, a
-    number of times or for good. Without instructions it refuses the `broken` kinds."""
-
-    def __init__(self, transcript: Transcript, broken: set[str] = frozenset()):
-        super().__init__(transcript)
-        self.transcript = transcript
-        self.broken = set(broken)
-        self.faults: list[list] = []  # [kind, destination, failure, times left (None: always)]
-
-    def fail(self, failure: Failure, *, kind: str | None = None, destination: str | None = None,
-             times: int | None = None) -> None:
-        self.faults.append([kind, destination, failure, times])
-
-    async def deliver(self, message: OutgoingMessage, view: View, progress: Progress | None = None) -> str | None:
-        if message.kind in self.broken:
-            raise ConnectionError("console unplugged")
-        for fault in self.faults:
-            kind, destination, failure, times = fault
-            if kind in (None, message.kind) and destination in (None, message.destination) and times != 0:
-                fault[3] = None if times is None else times - 1
-                raise Refusal(failure)
-        return await super().deliver(message, view, progress)
-
-    def classify(self, error: Exception) -> Failure | None:
-        return error.failure if isinstance(error, Refusal) else super().classify(error)
+from tests.fakes import FakeClock, FlakyConsole, RecordingConsole, Transcript
 
 
 async def post_example_visit(app: App, config: Config) -> int:
