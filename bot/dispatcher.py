@@ -19,6 +19,7 @@ import os
 import secrets
 import socket
 from datetime import timedelta
+from enum import Enum
 from typing import Protocol
 
 from bot.backoff import Backoff
@@ -37,6 +38,12 @@ LEASE = timedelta(minutes=5)
 # One delivery may take this long (real time) before it is abandoned as a transient failure:
 # well inside the lease, so no other replica can take the message over while it is sent.
 SEND_TIMEOUT = 240.0
+
+
+class Outcome(Enum):
+    SENT = "sent"
+    DESTINATION_WAITS = "destination waits"  # to be retried, or failed for a reason about the chat
+    MESSAGE_DROPPED = "message dropped"  # failed for its own content: the chat carries on
 
 
 class Adapter(Protocol):
@@ -80,12 +87,13 @@ class Dispatcher:
         destination whose message failed in this run is not tried again until the next."""
         async with self._one_at_a_time:
             delivered = 0
-            failed: set[tuple[Platform, str]] = set()
-            while (claim := await self._claim(frozenset(failed))) is not None:
-                if await self._deliver(claim):
+            waiting: set[tuple[Platform, str]] = set()
+            while (claim := await self._claim(frozenset(waiting))) is not None:
+                outcome = await self._deliver(claim)
+                if outcome is Outcome.SENT:
                     delivered += 1
-                else:
-                    failed.add((claim.message.platform, claim.message.destination))
+                elif outcome is Outcome.DESTINATION_WAITS:
+                    waiting.add((claim.message.platform, claim.message.destination))
             return delivered
 
     async def _claim(self, skip: frozenset[tuple[Platform, str]]) -> Claim | None:
@@ -95,7 +103,7 @@ class Dispatcher:
             await uow.commit()
         return claim
 
-    async def _deliver(self, claim: Claim) -> bool:
+    async def _deliver(self, claim: Claim) -> Outcome:
         message = claim.message
         adapter = self.adapters[message.platform]
         deadline = asyncio.timeout(self.send_timeout)
@@ -109,12 +117,11 @@ class Dispatcher:
                 failure = Transient(f"took longer than {self.send_timeout:g} s")
             else:
                 failure = adapter.classify(exc) or self._unexpected(message, exc)
-            await self._failed(claim, failure)
-            return False
+            return await self._failed(claim, failure)
         async with self.store.unit_of_work() as uow:
             await uow.outbox.mark_sent(message.id, self.clock.now(), reference)
             await uow.commit()
-        return True
+        return Outcome.SENT
 
     def _unexpected(self, message: OutgoingMessage, exc: Exception) -> Transient:
         """An error no adapter knows (a bug, a library change): tried again like a transient
@@ -123,14 +130,14 @@ class Dispatcher:
                       message.kind, message.destination, message.platform)
         return Transient(describe(exc))
 
-    async def _failed(self, claim: Claim, failure: Failure) -> None:
+    async def _failed(self, claim: Claim, failure: Failure) -> Outcome:
         message, now = claim.message, self.clock.now()
         if isinstance(failure, Transient) and claim.retrying_since is not None \
                 and now - claim.retrying_since >= self.backoff.give_up_after:
             failure = Permanent(Reason.GAVE_UP, failure.detail)
         if isinstance(failure, Transient):
             await self._retry_later(message, failure, now)
-            return
+            return Outcome.DESTINATION_WAITS
         log.error("outbox message %s (%s to %s on %s) failed permanently, %s: %s", message.id, message.kind,
                   message.destination, message.platform, failure.reason, failure.detail)
         undeliverable = Undeliverable(failure.reason.value, failure.detail, failure.holds_destination)
@@ -139,6 +146,7 @@ class Dispatcher:
             await uow.commit()
         if not alerted:
             log.error("outbox message %s was for the buyer: nobody else to alert; see `followup outbox`", message.id)
+        return Outcome.DESTINATION_WAITS if failure.holds_destination else Outcome.MESSAGE_DROPPED
 
     async def _retry_later(self, message: OutgoingMessage, failure: Transient, now) -> None:
         at = now + self.backoff.delay(message.attempts + 1, failure.retry_after)

@@ -50,11 +50,12 @@ class NotRequeued(Exception):
 
 async def requeue(uow, now: datetime, message_id: int, operator: str) -> OutgoingMessage:
     """Makes a failed (or retrying) message due at once; the ones held behind it follow."""
-    (owed,) = await uow.outbox.owed(now, only=message_id) or (None,)
-    if owed is None:
+    found = await uow.outbox.owed(now, only=message_id)
+    if not found:
         sent = await uow.outbox.get(message_id)
         raise NotRequeued(f"message {message_id} was sent at {sent.sent_at}" if sent
                           else f"there is no message {message_id}")
+    owed = found[0]
     if owed.state == "held":
         raise NotRequeued(f"message {message_id} waits behind message {owed.behind}; requeue that one")
     await uow.outbox.requeue(message_id)

@@ -295,9 +295,9 @@ async def test_a_message_refused_for_its_content_does_not_hold_up_the_chat(
     app = flaky_app
     app.console.broken.clear()
     app.console.fail(Permanent(Reason.REJECTED, "Bad Request: message is too long"), kind="notice")
-    notice_id = await send_the_notice(app, config, await post_example_visit(app, config))
+    notice_id = await approve_and_send(app, config, await post_example_visit(app, config))
     assert (await app.bus.handle(AcknowledgeNotice(notice_id), actor(config, Role.FACTORY))).ok
-    await app.dispatcher.deliver_pending()
+    await app.dispatcher.deliver_pending()  # one round: the notice is refused, what follows goes on
 
     assert [k for d, k in app.console.kinds() if d == FACTORY] == ["notice_closed"]
     (alert,) = alerts(app.console.transcript)
