@@ -32,6 +32,8 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import ClientSession, hdrs, web
 
+from tests.fake_faults import Drop, Dropped, Stall, after_handling, before_handling, hang_up
+
 JSON = dict[str, Any]
 T = TypeVar("T")
 
@@ -519,25 +521,6 @@ class Fault:
     retry_after: int | None
 
 
-@dataclass(frozen=True)
-class Stall:
-    """An answer `seconds` late. Before handling (`handled=False`) the request is dropped, unhandled,
-    if the client gives up first (the server runs with handler cancellation): a slow network. After
-    handling, the message is in the channel although the client may have timed out."""
-
-    seconds: float
-    handled: bool = False
-
-
-@dataclass(frozen=True)
-class Drop:
-    """The connection closed without an answer, the request unhandled."""
-
-
-class _Dropped(Exception):
-    pass
-
-
 class FakeSlack:
     """Slack on 127.0.0.1 for one workspace and one bot token. Use as `async with FakeSlack() as fake`
     and give the real client `AsyncWebClient(token=fake.token, base_url=fake.api_url)`.
@@ -830,9 +813,8 @@ class FakeSlack:
             return web.json_response({"ok": True, **await self._call(method, token, params)})
         except SlackError as error:
             return error.response()
-        except _Dropped:
-            request.transport.close()  # the client reads the end of the connection, no answer
-            return web.Response()
+        except Dropped:
+            return hang_up(request)
 
     async def _call(self, method: str, token: str | None, params: JSON) -> JSON:
         handler = self._methods.get(method)
@@ -847,16 +829,12 @@ class FakeSlack:
         fault = faults.popleft() if (faults := self._faults.get(method)) else None
         if isinstance(fault, Fault):
             raise SlackError(fault.error, status=fault.status, retry_after=fault.retry_after)
-        if isinstance(fault, Drop):
-            raise _Dropped
-        if isinstance(fault, Stall) and not fault.handled:
-            await asyncio.sleep(fault.seconds)
+        await before_handling(fault)
         channel = params.get("channel") or params.get("channel_id")
         if method in _POSTING and (refusal := self._refusing.get(channel)) is not None:
             raise SlackError(refusal)
         result = handler(params)
-        if isinstance(fault, Stall) and fault.handled:
-            await asyncio.sleep(fault.seconds)
+        await after_handling(fault)
         return result
 
     async def _serve_upload(self, request: web.Request) -> web.Response:

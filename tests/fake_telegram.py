@@ -32,6 +32,8 @@ from typing import Any, Self, TypeVar
 from aiohttp import ClientSession, hdrs, web
 from PIL import Image
 
+from tests.fake_faults import Drop, Dropped, Stall, after_handling, before_handling, hang_up
+
 JSON = dict[str, Any]
 T = TypeVar("T")
 
@@ -439,25 +441,6 @@ def injected_error(error_code: int, retry_after: int, description: str | None) -
     return ApiError(error_code, description or defaults.get(error_code, HTTPStatus(error_code).phrase))
 
 
-@dataclass(frozen=True)
-class Stall:
-    """An answer `seconds` late. Before handling (`handled=False`) the request is dropped, unhandled,
-    if the client gives up first (the server runs with handler cancellation): a slow network. After
-    handling, the message is in the chat although the client may have timed out: the ambiguous case."""
-
-    seconds: float
-    handled: bool = False
-
-
-@dataclass(frozen=True)
-class Drop:
-    """The connection closed without an answer, the request unhandled."""
-
-
-class _Dropped(Exception):
-    pass
-
-
 # --- The server ---------------------------------------------------------------------------------
 
 
@@ -703,9 +686,8 @@ class FakeTelegram:
             result = await self._call(request)
         except ApiError as error:
             return web.json_response(error.payload(), status=error.code)
-        except _Dropped:
-            request.transport.close()  # the client reads the end of the connection, no answer
-            return web.Response()
+        except Dropped:
+            return hang_up(request)
         return web.json_response({"ok": True, "result": result})
 
     async def _call(self, request: web.Request) -> Any:
@@ -719,16 +701,12 @@ class FakeTelegram:
         fault = faults.popleft() if (faults := self._faults.get(name.lower())) else None
         if isinstance(fault, ApiError):
             raise fault
-        if isinstance(fault, Drop):
-            raise _Dropped
-        if isinstance(fault, Stall) and not fault.handled:
-            await asyncio.sleep(fault.seconds)
+        await before_handling(fault)
         if (refusal := self._refusing.get(params.get("chat_id"))) is not None:
             raise refusal
         result = handler(params)
         result = await result if inspect.isawaitable(result) else result
-        if isinstance(fault, Stall) and fault.handled:
-            await asyncio.sleep(fault.seconds)
+        await after_handling(fault)
         return result
 
     async def _serve_file(self, request: web.Request) -> web.Response:
