@@ -11,6 +11,7 @@ from bot.cli_chart import chart
 from bot.cli_demo import console, demo
 from bot.cli_notice import notice
 from bot.cli_notices import notices
+from bot.cli_outbox import outbox
 from bot.cli_run import run
 from bot.cli_visit import visit
 
@@ -26,5 +27,5 @@ def main(verbose: bool) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry bot tokens
 
 
-for command in (run, visit, notice, notices, chart, aql, demo, console):
+for command in (run, visit, notice, notices, outbox, chart, aql, demo, console):
     main.add_command(command)

@@ -11,6 +11,8 @@ from itertools import count
 
 import click
 
+from bot.failures import Failure, Transient, describe
+from bot.progress import Progress
 from handlers.model import OutgoingMessage, Platform
 from handlers.views import View
 from messages.buttons import Button
@@ -29,7 +31,8 @@ class ConsoleAdapter:
         self.buttons: dict[int, Button] = {}
         self._numbers = count(1)
 
-    async def deliver(self, message: OutgoingMessage, view: View) -> str | None:
+    async def deliver(self, message: OutgoingMessage, view: View, progress: Progress | None = None) -> str | None:
+        """One print: there are no parts to keep track of."""
         language = Language(message.locale, message.timezone)
         rendered = render_view("console", view, language, self.colour)
         self.echo(self._envelope(message.destination))
@@ -38,6 +41,10 @@ class ConsoleAdapter:
             self.echo(self._keyboard(rendered))
         self.echo("")
         return None
+
+    def classify(self, error: Exception) -> Failure | None:
+        """A terminal that went away (a closed pipe) may come back; nothing else is known."""
+        return Transient(describe(error)) if isinstance(error, OSError) else None
 
     def _envelope(self, destination: str) -> str:
         line = f"┌─ to {destination} "

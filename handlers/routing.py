@@ -24,6 +24,9 @@ class Routing:
     def to_buyer(self, kind: str, payload: dict) -> list[OutgoingMessage]:
         return [_message(d, kind, payload) for d in self.buyer]
 
+    def is_buyer(self, platform: Platform, address: str) -> bool:
+        return any(d.platform == platform and d.address == address for d in self.buyer)
+
     def to_factory(
         self, factory_id: str, kind: str, payload: dict, bound: list[tuple[Platform, str, Person]] = ()
     ) -> list[OutgoingMessage]:

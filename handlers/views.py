@@ -34,6 +34,20 @@ class Item:
 
 
 @dataclass(frozen=True)
+class Undelivered:
+    """A message that could not be delivered (shown by a `delivery_failed` view, whose other
+    fields are those of the failed message): what, to whom, why."""
+
+    outbox_id: int
+    kind: str
+    platform: str
+    destination: str
+    reason: str
+    holds_destination: bool
+    person: str | None = None  # a contact's private chat: who that is
+
+
+@dataclass(frozen=True)
 class View:
     kind: str
     visit: StoredVisit
@@ -45,6 +59,7 @@ class View:
     follow_ups: tuple = ()  # reminders and escalations of the notice, oldest first
     day: str | None = None  # the factory day an overdue alert is for
     added_photos: tuple[str, ...] = ()  # sha256 of photos added to a done report
+    undelivered: Undelivered | None = None
 
     @property
     def item(self) -> Item:
@@ -94,7 +109,10 @@ def label_of(source: str) -> str:
 
 
 async def load_view(uow, settings: Settings, kind: str, payload: dict) -> View:
-    """Payloads name a notice, a visit (and maybe one of its items), or one instruction."""
+    """Payloads name a notice, a visit (and maybe one of its items), one instruction, or an
+    outbox message that could not be delivered."""
+    if "outbox_id" in payload:
+        return await _undelivered_view(uow, settings, kind, payload)
     if "notice_id" in payload:
         notice = await uow.notices.get(payload["notice_id"])
         return await _visit_view(uow, settings, kind, notice.visit_id, notice=notice)
@@ -105,6 +123,15 @@ async def load_view(uow, settings: Settings, kind: str, payload: dict) -> View:
     instruction = await uow.instructions.get(payload["instruction_id"])
     view = await _visit_view(uow, settings, kind, instruction.visit_id, only=[instruction.source])
     return dataclasses.replace(view, added_photos=tuple(payload.get("photos", ())))
+
+
+async def _undelivered_view(uow, settings: Settings, kind: str, payload: dict) -> View:
+    failed = await uow.outbox.get(payload["outbox_id"])
+    view = await load_view(uow, settings, kind, failed.payload)
+    person = await uow.bindings.person(failed.platform, failed.destination)
+    undelivered = Undelivered(failed.id, failed.kind, failed.platform.value, failed.destination, payload["reason"],
+                              payload["holds"], person.name if person else None)
+    return dataclasses.replace(view, undelivered=undelivered)
 
 
 async def load_notice_version(uow, settings: Settings, notice_id: int, version: int) -> View | None:

@@ -119,6 +119,26 @@ ROLE = {
     "admin": N_("administrator"),
 }
 
+PLATFORM = {
+    "console": N_("console"),
+    "telegram": N_("Telegram"),
+    "slack": N_("Slack"),
+}
+
+# Why a message could not be delivered: the reason codes of bot/failures.py.
+DELIVERY_FAILURE = {
+    "chat_not_found": N_("the chat does not exist, or the bot is not in it"),
+    "bot_blocked": N_("the recipient has blocked the bot"),
+    "bot_kicked": N_("the bot was removed from the chat"),
+    "forbidden": N_("the bot is not allowed to post in this chat"),
+    "channel_archived": N_("the channel is archived"),
+    "not_in_channel": N_("the bot is not a member of the channel"),
+    "account_inactive": N_("the recipient's account is deactivated"),
+    "invalid_auth": N_("the platform no longer accepts the bot's token"),
+    "rejected": N_("the platform refused this message"),
+    "gave_up": N_("the platform could not be reached for 24 hours"),
+}
+
 TABLES = {
     "role": ROLE,
     "severity": SEVERITY,
@@ -134,6 +154,8 @@ TABLES = {
     "notice_state": NOTICE_STATE,
     "commitment": COMMITMENT,
     "quality_result": QUALITY_RESULT,
+    "platform": PLATFORM,
+    "delivery_failure": DELIVERY_FAILURE,
 }
 
 

@@ -3,6 +3,10 @@
 `NNNN_name.sql` files are applied in version order, each in its own transaction together
 with its row in `schema_migrations`, so a failed migration leaves no trace and a
 re-opened database applies nothing twice.
+
+Every migration not yet recorded is applied, not only those above the highest recorded
+version: branches reserve numbers, so 0005 may land before 0004 does, and a database that
+has 0005 must still get 0004 when it arrives.
 """
 
 from __future__ import annotations
@@ -38,8 +42,8 @@ class Migration:
 
 
 def available() -> list[Migration]:
-    """The migrations shipped with the code, checked to be numbered 1, 2, 3 … without gaps:
-    a misnamed file silently skipped would leave the schema behind the code."""
+    """The migrations shipped with the code. A misnamed file is refused rather than silently
+    skipped: that would leave the schema behind the code."""
     migrations: list[Migration] = []
     for entry in files("storage.migrations").iterdir():
         if not entry.name.endswith(".sql"):
@@ -48,10 +52,16 @@ def available() -> list[Migration]:
         if match is None:
             raise MigrationError(f"migration file {entry.name!r} is not named like 0002_add_things.sql")
         migrations.append(Migration(int(match[1]), match[2], entry.read_text(encoding="utf-8")))
-    migrations.sort(key=lambda m: m.version)
+    return in_order(migrations)
+
+
+def in_order(migrations: list[Migration]) -> list[Migration]:
+    """Sorted by version, each number used once. A gap is allowed: the missing number belongs
+    to a branch not merged yet."""
+    migrations = sorted(migrations, key=lambda m: m.version)
     versions = [m.version for m in migrations]
-    if versions != list(range(1, len(migrations) + 1)):
-        raise MigrationError(f"migration versions must run 1, 2, 3 … without gaps or repeats; found {versions}")
+    if len(set(versions)) != len(versions) or 0 in versions:
+        raise MigrationError(f"migration versions must be distinct and start at 1; found {versions}")
     return migrations
 
 
@@ -82,15 +92,22 @@ async def migrate(conn: aiosqlite.Connection) -> int:
     """Apply what is missing on `conn` (in autocommit mode); returns the schema version."""
     migrations = available()
     await conn.execute(BOOKKEEPING)
-    recorded = await current_version(conn)
-    if recorded > len(migrations):
+    recorded = await applied_versions(conn)
+    unknown = sorted(recorded - {m.version for m in migrations})
+    if unknown:
         raise MigrationError(
-            f"the database is at schema version {recorded}, newer than this code knows"
-            f" ({len(migrations)}); run a newer release"
+            f"the database is at schema version {max(recorded)}, newer than this code knows"
+            f" (it has {', '.join(map(str, unknown))}); run a newer release"
         )
-    for migration in migrations[recorded:]:
-        await _apply(conn, migration)
+    for migration in migrations:
+        if migration.version not in recorded:
+            await _apply(conn, migration)
     return await current_version(conn)
+
+
+async def applied_versions(conn: aiosqlite.Connection) -> set[int]:
+    async with conn.execute("SELECT version FROM schema_migrations") as cursor:
+        return {int(row[0]) for row in await cursor.fetchall()}
 
 
 async def _apply(conn: aiosqlite.Connection, migration: Migration) -> None:

@@ -1,8 +1,14 @@
 """Messages the bot owes people, written in the same transaction as the change causing them.
 
-A sender delivers `pending()` messages after commit and marks them sent. If the process
-dies in between, the rows are still pending on restart: a message may be sent twice
-(at-least-once), but never lost.
+Each destination (a platform's chat) reads its messages in order: only the oldest unsent
+message of a destination is ever handed out (`claim_next`). A dispatcher claims it in a
+write transaction, for a limited time, before sending, so two dispatchers on one database
+never send it both; it then marks it sent, reschedules it after a transient failure, or
+fails it for good. A message failed for a reason about the chat holds the messages behind
+it; one failed for its own content does not.
+
+If the process dies between sending and marking sent, the claim runs out and the message
+is sent again: that one message may arrive twice, never any other, and none is lost.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 from datetime import datetime
+from typing import Any
 
 from handlers.model import OutgoingMessage, Platform
 from storage.codec import (
@@ -22,6 +29,40 @@ from storage.errors import NotFound
 from storage.transaction import Transaction
 
 COLUMNS = "id, platform, destination, kind, payload, locale, timezone, sent_at, attempts"
+DELIVERY_COLUMNS = (
+    "next_attempt_at, retrying_since, failed_at, failure_reason, holds_destination, claimed_by, claimed_until,"
+    " parts, last_error"
+)
+# The messages still owed, each with its place in its destination's queue. A message failed
+# for its own content has left the queue; one failed for a reason about the chat stays at
+# its head and holds the rest.
+QUEUE = (
+    f"WITH queue AS (SELECT {COLUMNS}, {DELIVERY_COLUMNS},"
+    " ROW_NUMBER() OVER (PARTITION BY platform, destination ORDER BY id) AS place"
+    " FROM outbox WHERE sent_at IS NULL AND (failed_at IS NULL OR holds_destination = 1))"
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Claim:
+    """A message this dispatcher may send now, and the parts of it already delivered."""
+
+    message: OutgoingMessage
+    parts: dict[str, Any]
+    retrying_since: datetime | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Owed:
+    """An unsent message as an operator sees it (`followup outbox`)."""
+
+    message: OutgoingMessage
+    state: str  # pending, sending, retrying, held, failed
+    next_attempt_at: datetime | None
+    failed_at: datetime | None
+    failure_reason: str | None
+    last_error: str | None
+    behind: int | None  # held: the failed message it waits behind
 
 
 class Outbox:
@@ -47,30 +88,103 @@ class Outbox:
         )
         return dataclasses.replace(msg, id=message_id)
 
+    async def get(self, message_id: int) -> OutgoingMessage | None:
+        row = await self._tx.one(f"SELECT {COLUMNS} FROM outbox WHERE id = ?", (message_id,))
+        return None if row is None else _message(row)
+
     async def pending(self, platform: Platform | None = None, limit: int = 100) -> list[OutgoingMessage]:
-        """Unsent messages, oldest first (including ones that failed before: the sender decides
-        when to give up, from `attempts`)."""
+        """Unsent messages not failed for good, oldest first: due now, waiting for a retry, or
+        waiting behind an earlier message to the same destination."""
         rows = await self._tx.all(
-            f"SELECT {COLUMNS} FROM outbox WHERE sent_at IS NULL AND (?1 IS NULL OR platform = ?1)"
-            " ORDER BY id LIMIT ?2",
+            f"SELECT {COLUMNS} FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
+            " AND (?1 IS NULL OR platform = ?1) ORDER BY id LIMIT ?2",
             (None if platform is None else platform.value, limit),
         )
         return [_message(row) for row in rows]
 
+    async def due(self, platforms: list[Platform], now: datetime) -> list[OutgoingMessage]:
+        """The message at the head of each destination's queue that may be sent now: not
+        failed, its retry time come, nobody's claim on it running. Oldest first."""
+        return [_message(row) for row in await self._due_rows(platforms, now)]
+
+    async def claim_next(
+        self, platforms: list[Platform], now: datetime, claimant: str, until: datetime,
+        skip: frozenset[tuple[Platform, str]] = frozenset(),
+    ) -> Claim | None:
+        """Claims the oldest due message, outside the `skip` destinations, for `claimant`
+        until `until`. Run it in its own unit of work and commit at once: the write lock
+        (BEGIN IMMEDIATE) is what makes two replicas' claims exclusive."""
+        for row in await self._due_rows(platforms, now):
+            if (Platform(row["platform"]), row["destination"]) in skip:
+                continue
+            await self._tx.write(
+                "UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id = ?",
+                (claimant, datetime_to_text(until), row["id"]),
+            )
+            return Claim(_message(row), json_from_text(row["parts"]),
+                         optional_datetime_from_text(row["retrying_since"]))
+        return None
+
+    async def _due_rows(self, platforms: list[Platform], now: datetime) -> list[sqlite3.Row]:
+        return await self._tx.all(
+            f"{QUEUE} SELECT * FROM queue WHERE place = 1 AND failed_at IS NULL"
+            " AND platform IN (SELECT value FROM json_each(?1))"
+            " AND (next_attempt_at IS NULL OR next_attempt_at <= ?2)"
+            " AND (claimed_until IS NULL OR claimed_until <= ?2) ORDER BY id",
+            (json_to_text([p.value for p in platforms]), datetime_to_text(now)),
+        )
+
+    async def record_parts(self, message_id: int, parts: dict[str, Any]) -> None:
+        """The parts of the message delivered so far (see `Claim.parts`)."""
+        await self._update("UPDATE outbox SET parts = ? WHERE id = ?", (json_to_text(parts), message_id), message_id)
+
     async def mark_sent(self, message_id: int, at: datetime, platform_ref: str | None = None) -> None:
         """`platform_ref` is the platform's id for the delivered message (to edit it later)."""
         await self._update(
-            "UPDATE outbox SET sent_at = ?, platform_ref = ? WHERE id = ?",
+            "UPDATE outbox SET sent_at = ?, platform_ref = ?, next_attempt_at = NULL, retrying_since = NULL,"
+            " claimed_by = NULL, claimed_until = NULL WHERE id = ?",
             (datetime_to_text(at), platform_ref, message_id),
             message_id,
         )
 
-    async def record_failure(self, message_id: int, error: str) -> None:
+    async def reschedule(self, message_id: int, now: datetime, next_attempt_at: datetime, error: str) -> None:
+        """A transient failure: try again at `next_attempt_at`; the claim is let go."""
         await self._update(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?",
-            (error, message_id),
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,"
+            " retrying_since = COALESCE(retrying_since, ?), claimed_by = NULL, claimed_until = NULL WHERE id = ?",
+            (error, datetime_to_text(next_attempt_at), datetime_to_text(now), message_id),
             message_id,
         )
+
+    async def fail(self, message_id: int, at: datetime, reason: str, error: str, holds_destination: bool) -> None:
+        """A permanent failure: never tried again unless `requeue`d."""
+        await self._update(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, failed_at = ?, failure_reason = ?,"
+            " holds_destination = ?, next_attempt_at = NULL, claimed_by = NULL, claimed_until = NULL WHERE id = ?",
+            (error, datetime_to_text(at), reason, int(holds_destination), message_id),
+            message_id,
+        )
+
+    async def requeue(self, message_id: int) -> None:
+        """Due again at once, as if new (the parts already delivered stay delivered)."""
+        await self._update(
+            "UPDATE outbox SET attempts = 0, failed_at = NULL, failure_reason = NULL, holds_destination = 0,"
+            " next_attempt_at = NULL, retrying_since = NULL WHERE id = ? AND sent_at IS NULL",
+            (message_id,),
+            message_id,
+        )
+
+    async def owed(self, now: datetime, limit: int = 500, only: int | None = None) -> list[Owed]:
+        """Every unsent message (or `only` that one), failed ones included, oldest first,
+        with its state."""
+        rows = await self._tx.all(
+            f"SELECT {COLUMNS}, {DELIVERY_COLUMNS}, (SELECT h.id FROM outbox h WHERE h.sent_at IS NULL"
+            " AND h.holds_destination = 1 AND h.platform = o.platform AND h.destination = o.destination"
+            " AND h.id < o.id ORDER BY h.id LIMIT 1) AS behind"
+            " FROM outbox o WHERE sent_at IS NULL AND (?1 IS NULL OR id = ?1) ORDER BY id LIMIT ?2",
+            (only, limit),
+        )
+        return [_owed(row, datetime_to_text(now)) for row in rows]
 
     async def _update(self, sql: str, params: tuple[object, ...], message_id: int) -> None:
         if await self._tx.write(sql, params) == 0:
@@ -88,4 +202,26 @@ def _message(row: sqlite3.Row) -> OutgoingMessage:
         id=row["id"],
         sent_at=optional_datetime_from_text(row["sent_at"]),
         attempts=row["attempts"],
+    )
+
+
+def _owed(row: sqlite3.Row, now: str) -> Owed:
+    if row["failed_at"] is not None:
+        state = "failed"
+    elif row["behind"] is not None:
+        state = "held"
+    elif row["claimed_until"] is not None and row["claimed_until"] > now:
+        state = "sending"
+    elif row["next_attempt_at"] is not None and row["next_attempt_at"] > now:
+        state = "retrying"
+    else:
+        state = "pending"
+    return Owed(
+        message=_message(row),
+        state=state,
+        next_attempt_at=optional_datetime_from_text(row["next_attempt_at"]),
+        failed_at=optional_datetime_from_text(row["failed_at"]),
+        failure_reason=row["failure_reason"],
+        last_error=row["last_error"],
+        behind=row["behind"],
     )

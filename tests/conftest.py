@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import io
 import shutil
+import sqlite3
 import zipfile
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
@@ -16,8 +17,8 @@ import yaml
 
 from bot.app import App, build_app
 from bot.config import Config, Storage, load_config
-from handlers.commands import Actor
-from handlers.model import Person, Platform, Role
+from handlers.commands import Actor, ApproveInstruction, PostVisit, SendNotice
+from handlers.model import OutgoingMessage, Person, Platform, Role
 from handlers.reports.problems import Level, Problem
 from handlers.reports.reader import read_report
 from tests.fakes import FakeClock, RecordingConsole, Transcript
@@ -68,6 +69,15 @@ def changed(data: dict, path: str, value) -> dict:
 
 
 @pytest.fixture
+def direct_to_fakes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """httpx and slack-sdk honour proxy variables even for 127.0.0.1, where the fakes listen;
+    and PTB gives RetryAfter.retry_after as a timedelta, as `followup run` sets it."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+
+
+@pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
 
@@ -103,6 +113,72 @@ def example_report(config: Config):
     with read_report(EXAMPLE_VISIT / "report.yaml", [f.id for f in config.factories]) as checked:
         assert checked.ok, checked.problems
         return checked.report, {name: photo.sha256 for name, photo in checked.photos.items()}
+
+
+async def post_example(app: App, config: Config, platform: Platform = Platform.CONSOLE) -> int:
+    """The inspector posts the example visit, its photos stored as an upload stores them;
+    returns the visit's id."""
+    with read_report(EXAMPLE_VISIT / "report.yaml", [f.id for f in config.factories]) as checked:
+        for photo in checked.photos.values():
+            app.media.put(photo.path, photo.sha256, photo.format)
+        photos = {name: photo.sha256 for name, photo in checked.photos.items()}
+        reply = await app.bus.handle(PostVisit(checked.report, photos), actor(config, Role.INSPECTOR, platform))
+    assert reply.ok, reply
+    return reply.params["visit_id"]
+
+
+async def approve_and_send(app: App, config: Config, visit_id: int, platform: Platform = Platform.CONSOLE) -> int:
+    """The buyer approves every instruction of the visit and sends the notice; returns its id."""
+    buyer = actor(config, Role.BUYER, platform)
+    async with app.store.unit_of_work() as uow:
+        instructions = await uow.instructions.for_visit(visit_id)
+    for instruction in instructions:
+        assert (await app.bus.handle(ApproveInstruction(instruction.id), buyer)).ok
+    sent = await app.bus.handle(SendNotice(visit_id), buyer)
+    assert sent.ok, sent
+    return sent.params["notice_id"]
+
+
+async def deliver_until_done(app: App, clock: FakeClock, rounds: int = 40) -> None:
+    """Delivery rounds, the clock moved on by the longest backoff step between them, until
+    nothing is owed but what failed for good and what waits behind it."""
+    for _ in range(rounds):
+        await app.dispatcher.deliver_pending()
+        async with app.store.unit_of_work() as uow:
+            owed = [o for o in await uow.outbox.owed(clock.now()) if o.state not in ("failed", "held")]
+        if not owed:
+            return
+        clock.advance(minutes=10)
+    raise AssertionError(f"messages still owed after {rounds} rounds")
+
+
+async def owe_again(app: App, platform: Platform, destination: str, visit_id: int, source: str) -> None:
+    """The message about one item of a visit, owed to `destination` once more."""
+    async with app.store.unit_of_work() as uow:
+        payload = {"visit_id": visit_id, "source": source}
+        await uow.outbox.add(OutgoingMessage(platform, destination, "finding", payload, "en"))
+        await uow.commit()
+
+
+class Delivering:
+    """What the delivery stories of every platform share; a world provides `app`, `config`,
+    `clock` and `platform`."""
+
+    async def deliver_until_done(self) -> None:
+        await deliver_until_done(self.app, self.clock)
+
+    async def example_delivered(self) -> int:
+        """The example visit posted and every message of it delivered; returns the visit."""
+        visit_id = await post_example(self.app, self.config, self.platform)
+        await self.deliver_until_done()
+        return visit_id
+
+
+def outbox_table(app: App) -> list[sqlite3.Row]:
+    """The outbox as stored, every column."""
+    with sqlite3.connect(app.store.path) as db:
+        db.row_factory = sqlite3.Row
+        return db.execute("SELECT * FROM outbox ORDER BY id").fetchall()
 
 
 def zipped(folder: Path) -> bytes:

@@ -32,6 +32,8 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import ClientSession, hdrs, web
 
+from tests.fake_faults import Drop, Dropped, Stall, after_handling, before_handling, hang_up
+
 JSON = dict[str, Any]
 T = TypeVar("T")
 
@@ -59,6 +61,7 @@ _INTERACTIVE_WITH_OPTIONS = frozenset(
     {"static_select", "multi_static_select", "overflow", "radio_buttons", "checkboxes"}
 )
 _APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
+_POSTING = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral", "files.completeUploadExternal"})
 _SOCKET_KINDS = {"event": "events_api", "events_api": "events_api", "interactive": "interactive",
                  "command": "slash_commands", "slash_commands": "slash_commands"}
 _SIGN_IN_PAGE = "<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in to Slack</body></html>"
@@ -564,7 +567,8 @@ class FakeSlack:
         self._homes: dict[str, SlackView] = {}
         self._triggers: dict[str, tuple[str, float]] = {}
         self._response_urls: dict[str, tuple[str, str, str | None]] = {}
-        self._faults: defaultdict[str, deque[Fault]] = defaultdict(deque)
+        self._faults: defaultdict[str, deque[Fault | Stall | Drop]] = defaultdict(deque)
+        self._refusing: dict[str, str] = {}  # channel id → the error every post there gets
         # Socket Mode (see "Socket Mode" below)
         self.app_token = f"xapp-1-{APP_ID}-{secrets.randbelow(10**12)}-{secrets.token_hex(32)}"
         self.envelopes: list[JSON] = []
@@ -592,7 +596,8 @@ class FakeSlack:
         app.router.add_get("/files-pri/{team_file}/download/{name}", self._serve_file)
         app.router.add_post("/respond/{key}", self._serve_response_url)
         app.router.add_get("/socket/{connection}", self._serve_socket)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        # handler_cancellation: a request whose client gave up is not handled late.
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0, handler_cancellation=True)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
         host, port = self._runner.addresses[0][:2]
@@ -685,6 +690,25 @@ class FakeSlack:
         status = status or (200 if error else 429)
         fault = Fault(status, error or "ratelimited", retry_after if status == 429 else None)
         self._faults[method].extend([fault] * times)
+
+    def stall_next(self, method: str, seconds: float, times: int = 1, *, handled: bool = False) -> None:
+        """The next `times` calls of `method` are answered `seconds` late (see `Stall`)."""
+        self._faults[method].extend([Stall(seconds, handled)] * times)
+
+    def drop_next(self, method: str, times: int = 1) -> None:
+        """The next `times` calls of `method` have their connection closed, unanswered."""
+        self._faults[method].extend([Drop()] * times)
+
+    def archive_channel(self, channel_id: str) -> None:
+        """Posting, editing and sharing files in the channel answer `is_archived` from now on."""
+        self._refusing[channel_id] = "is_archived"
+
+    def remove_bot(self, channel_id: str) -> None:
+        """The bot was removed from the channel: `not_in_channel` from now on."""
+        self._refusing[channel_id] = "not_in_channel"
+
+    def restore_channel(self, channel_id: str) -> None:
+        self._refusing.pop(channel_id, None)
 
     # --- building what Slack sends to the app
 
@@ -786,11 +810,13 @@ class FakeSlack:
             params = await read_params(request)
             token = _bearer(request) or params.pop("token", None)
             self.requests.append((method, params))
-            return web.json_response({"ok": True, **self._call(method, token, params)})
+            return web.json_response({"ok": True, **await self._call(method, token, params)})
         except SlackError as error:
             return error.response()
+        except Dropped:
+            return hang_up(request)
 
-    def _call(self, method: str, token: str | None, params: JSON) -> JSON:
+    async def _call(self, method: str, token: str | None, params: JSON) -> JSON:
         handler = self._methods.get(method)
         if handler is None:
             raise SlackError("unknown_method")
@@ -800,10 +826,16 @@ class FakeSlack:
             raise SlackError("not_authed")
         if token != self.token:
             raise SlackError("invalid_auth")
-        if faults := self._faults.get(method):
-            fault = faults.popleft()
+        fault = faults.popleft() if (faults := self._faults.get(method)) else None
+        if isinstance(fault, Fault):
             raise SlackError(fault.error, status=fault.status, retry_after=fault.retry_after)
-        return handler(params)
+        await before_handling(fault)
+        channel = params.get("channel") or params.get("channel_id")
+        if method in _POSTING and (refusal := self._refusing.get(channel)) is not None:
+            raise SlackError(refusal)
+        result = handler(params)
+        await after_handling(fault)
+        return result
 
     async def _serve_upload(self, request: web.Request) -> web.Response:
         """The upload URL: slack-sdk POSTs the raw bytes; a multipart `file` part works too."""

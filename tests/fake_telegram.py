@@ -32,6 +32,8 @@ from typing import Any, Self, TypeVar
 from aiohttp import ClientSession, hdrs, web
 from PIL import Image
 
+from tests.fake_faults import Drop, Dropped, Stall, after_handling, before_handling, hang_up
+
 JSON = dict[str, Any]
 T = TypeVar("T")
 
@@ -485,7 +487,8 @@ class FakeTelegram:
         self._allowed_updates: frozenset[str] | None = None
         self._open_queries: set[str] = set()
         self._commands: dict[tuple[str, str], list[JSON]] = {}
-        self._faults: defaultdict[str, deque[ApiError]] = defaultdict(deque)
+        self._faults: defaultdict[str, deque[ApiError | Stall | Drop]] = defaultdict(deque)
+        self._refusing: dict[int, ApiError] = {}
         self._flood_interval: float | None = None
         self._last_send: dict[int, float] = {}
         self._updates_changed = asyncio.Condition()
@@ -559,6 +562,25 @@ class FakeTelegram:
                   description: str | None = None) -> None:
         """The next `times` calls of `method` fail. PTB raises RetryAfter only if retry_after >= 1."""
         self._faults[method.lower()].extend([injected_error(error_code, retry_after, description)] * times)
+
+    def stall_next(self, method: str, seconds: float, times: int = 1, *, handled: bool = False) -> None:
+        """The next `times` calls of `method` are answered `seconds` late (see `Stall`)."""
+        self._faults[method.lower()].extend([Stall(seconds, handled)] * times)
+
+    def drop_next(self, method: str, times: int = 1) -> None:
+        """The next `times` calls of `method` have their connection closed, unanswered."""
+        self._faults[method.lower()].extend([Drop()] * times)
+
+    def block_bot(self, chat_id: int) -> None:
+        """The user of a private chat blocked the bot: every send there is refused with 403."""
+        self._refusing[chat_id] = ApiError(403, "Forbidden: bot was blocked by the user")
+
+    def delete_chat(self, chat_id: int) -> None:
+        """The chat is gone (or the bot never was in it): every send there gets 400."""
+        self._refusing[chat_id] = bad_request("chat not found")
+
+    def restore_chat(self, chat_id: int) -> None:
+        self._refusing.pop(chat_id, None)
 
     def flood_limit(self, per_chat_per_second: float | None = 1.0) -> None:
         """Sends to one chat faster than this get 429; None lifts the limit."""
@@ -669,6 +691,8 @@ class FakeTelegram:
             result = await self._call(request)
         except ApiError as error:
             return web.json_response(error.payload(), status=error.code)
+        except Dropped:
+            return hang_up(request)
         return web.json_response({"ok": True, "result": result})
 
     async def _call(self, request: web.Request) -> Any:
@@ -679,10 +703,16 @@ class FakeTelegram:
             raise ApiError(404, "Not Found")
         params = await read_params(request)
         self.requests.append((name, params))
-        if faults := self._faults.get(name.lower()):
-            raise faults.popleft()
+        fault = faults.popleft() if (faults := self._faults.get(name.lower())) else None
+        if isinstance(fault, ApiError):
+            raise fault
+        await before_handling(fault)
+        if (refusal := self._refusing.get(params.get("chat_id"))) is not None:
+            raise refusal
         result = handler(params)
-        return await result if inspect.isawaitable(result) else result
+        result = await result if inspect.isawaitable(result) else result
+        await after_handling(fault)
+        return result
 
     async def _serve_file(self, request: web.Request) -> web.Response:
         stored = self._file_paths.get(request.match_info["file_path"])

@@ -7,11 +7,13 @@ use slack-sdk's own AsyncWebClient and Bolt's own AsyncApp over real HTTP, as th
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import ClientSession, FormData, web
 from slack_bolt.async_app import AsyncApp
@@ -342,6 +344,52 @@ async def test_rate_limit_without_a_handler_raises(client: AsyncWebClient, fake:
 async def test_injected_error_fails_once(client: AsyncWebClient, fake: FakeSlack) -> None:
     fake.fail_next("chat.postMessage", error="channel_not_found")
     assert (await refusal(client.chat_postMessage(channel=CHANNEL, text="x")))["error"] == "channel_not_found"
+    await client.chat_postMessage(channel=CHANNEL, text="x")
+
+
+async def test_a_500_raises_and_passes(client: AsyncWebClient, fake: FakeSlack) -> None:
+    fake.fail_next("chat.postMessage", status=500, error="internal_error")
+    with pytest.raises(SlackApiError) as raised:
+        await client.chat_postMessage(channel=CHANNEL, text="x")
+    assert (raised.value.response.status_code, raised.value.response["error"]) == (500, "internal_error")
+    await client.chat_postMessage(channel=CHANNEL, text="x")
+    assert len(fake.messages(CHANNEL)) == 1
+
+
+async def test_an_answer_later_than_the_client_waits_is_a_timeout(fake: FakeSlack) -> None:
+    impatient = AsyncWebClient(token=fake.token, base_url=fake.api_url, timeout=0.2)
+    fake.stall_next("chat.postMessage", seconds=1.0)
+    with pytest.raises(asyncio.TimeoutError):
+        await impatient.chat_postMessage(channel=CHANNEL, text="lost on the way")
+    await asyncio.sleep(1.0)  # dropped, not handled late
+    assert fake.messages(CHANNEL) == []
+
+    fake.stall_next("chat.postMessage", seconds=1.0, handled=True)
+    with pytest.raises(asyncio.TimeoutError):
+        await impatient.chat_postMessage(channel=CHANNEL, text="arrived, answer lost")
+    assert [m.text for m in fake.messages(CHANNEL)] == ["arrived, answer lost"]
+
+
+async def test_a_dropped_connection_is_retried_once_by_the_client(client: AsyncWebClient, fake: FakeSlack) -> None:
+    """slack-sdk's default handler retries one connection error; a second one reaches the caller."""
+    fake.drop_next("chat.postMessage")
+    await client.chat_postMessage(channel=CHANNEL, text="x")
+    fake.drop_next("chat.postMessage", times=2)
+    with pytest.raises(aiohttp.ServerDisconnectedError):
+        await client.chat_postMessage(channel=CHANNEL, text="y")
+    assert [m.text for m in fake.messages(CHANNEL)] == ["x"]
+
+
+async def test_an_archived_channel_or_one_without_the_bot_refuses_every_post(
+    client: AsyncWebClient, fake: FakeSlack
+) -> None:
+    fake.archive_channel(CHANNEL)
+    for _ in range(2):
+        assert (await refusal(client.chat_postMessage(channel=CHANNEL, text="x")))["error"] == "is_archived"
+    fake.remove_bot(CHANNEL)
+    assert (await refusal(client.chat_postMessage(channel=CHANNEL, text="x")))["error"] == "not_in_channel"
+    assert (await client.conversations_info(channel=CHANNEL))["channel"]["id"] == CHANNEL  # reading still works
+    fake.restore_channel(CHANNEL)
     await client.chat_postMessage(channel=CHANNEL, text="x")
 
 

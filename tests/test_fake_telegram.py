@@ -27,8 +27,11 @@ from telegram.error import (
     BadRequest,
     Conflict,
     EndPointNotFound,
+    Forbidden,
     InvalidToken,
+    NetworkError,
     RetryAfter,
+    TimedOut,
 )
 from telegram.ext import (
     Application,
@@ -38,6 +41,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from tests.fake_telegram import ApiError, FakeTelegram, UploadedFile, visible_text
 
@@ -330,6 +334,61 @@ async def test_commands_are_kept_per_language(fake: FakeTelegram, bot: Bot) -> N
     assert fake.commands()[0]["description"] == "Open findings"
     with pytest.raises(BadRequest, match="(?i)invalid language code"):
         await bot.set_my_commands([("status", "x")], language_code="zh_CN")
+
+
+@pytest.fixture
+async def impatient_bot(fake: FakeTelegram) -> AsyncIterator[Bot]:
+    """A client that waits 0.2 s for an answer."""
+    request = HTTPXRequest(read_timeout=0.2)
+    async with Bot(fake.token, base_url=fake.base_url, base_file_url=fake.base_file_url, request=request) as client:
+        yield client
+
+
+async def test_a_500_is_a_network_error_and_passes(fake: FakeTelegram, bot: Bot) -> None:
+    fake.fail_next("sendMessage", times=2, error_code=500)
+    for _ in range(2):
+        with pytest.raises(NetworkError, match="Internal Server Error"):
+            await bot.send_message(CHAT, "hello")
+    await bot.send_message(CHAT, "hello")
+    assert [sent.text for sent in fake.transcript(CHAT)] == ["hello"]
+
+
+async def test_an_answer_later_than_the_client_waits_is_a_timeout(fake: FakeTelegram, impatient_bot: Bot) -> None:
+    fake.stall_next("sendMessage", seconds=1.0)
+    with pytest.raises(TimedOut):
+        await impatient_bot.send_message(CHAT, "lost on the way")
+    await asyncio.sleep(1.0)  # the stalled request was dropped, not handled late
+    assert fake.transcript(CHAT) == []
+
+
+async def test_a_timeout_after_telegram_handled_the_request_leaves_the_message_in_the_chat(
+    fake: FakeTelegram, impatient_bot: Bot
+) -> None:
+    fake.stall_next("sendMessage", seconds=1.0, handled=True)
+    with pytest.raises(TimedOut):
+        await impatient_bot.send_message(CHAT, "arrived, answer lost")
+    assert [sent.text for sent in fake.transcript(CHAT)] == ["arrived, answer lost"]
+
+
+async def test_a_dropped_connection_is_a_network_error(fake: FakeTelegram, bot: Bot) -> None:
+    fake.drop_next("sendMessage")
+    with pytest.raises(NetworkError) as dropped:
+        await bot.send_message(CHAT, "hello")
+    assert not isinstance(dropped.value, TimedOut | BadRequest)
+    assert fake.transcript(CHAT) == []
+
+
+async def test_a_chat_that_blocked_the_bot_or_is_gone_refuses_every_send(fake: FakeTelegram, bot: Bot) -> None:
+    fake.block_bot(CHAT)
+    fake.delete_chat(GROUP)
+    for _ in range(2):
+        with pytest.raises(Forbidden, match="bot was blocked by the user"):
+            await bot.send_message(CHAT, "hello")
+        with pytest.raises(BadRequest, match="Chat not found"):
+            await bot.send_message(GROUP, "hello")
+    fake.restore_chat(CHAT)
+    await bot.send_message(CHAT, "hello again")
+    assert [sent.text for sent in fake.transcript(CHAT)] == ["hello again"]
 
 
 async def test_a_wrong_token_or_method_is_refused(fake: FakeTelegram, bot: Bot) -> None:

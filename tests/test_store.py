@@ -111,7 +111,7 @@ async def test_open_creates_the_file_and_its_directory_and_applies_every_migrati
     store = await SqliteStore.open(path)
     try:
         assert path.exists()
-        assert await store.schema_version() == len(available()) >= 1
+        assert await store.schema_version() == available()[-1].version >= 1
     finally:
         await store.close()
     with raw(path) as db:
@@ -128,7 +128,7 @@ async def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
 
     store = await SqliteStore.open(path)
     try:
-        assert await store.schema_version() == len(available())
+        assert await store.schema_version() == available()[-1].version
     finally:
         await store.close()
     with raw(path) as db:
@@ -138,7 +138,7 @@ async def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
 async def test_a_failing_migration_leaves_no_trace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "followup.sqlite3"
     await (await SqliteStore.open(path)).close()
-    applied = len(available())
+    applied = available()[-1].version
     broken = Migration(applied + 1, "broken", "CREATE TABLE half_done (x INTEGER);\nINSERT INTO no_such_table VALUES (1);\n")
     monkeypatch.setattr(storage.migrate, "available", lambda: [*available(), broken])
 
@@ -158,6 +158,32 @@ async def test_a_database_newer_than_the_code_is_refused(tmp_path: Path) -> None
 
     with pytest.raises(MigrationError, match="schema version 99"):
         await SqliteStore.open(path)
+
+
+async def test_a_migration_numbered_below_the_newest_is_applied_when_it_arrives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Branches reserve numbers: 0005 may be merged, and applied, before 0004 is."""
+    path = tmp_path / "followup.sqlite3"
+    shipped = available()
+    late = Migration(shipped[-1].version + 1, "merged_late", "CREATE TABLE merged_late (x INTEGER);\n")
+    newest = Migration(late.version + 1, "merged_first", "CREATE TABLE merged_first (x INTEGER);\n")
+    monkeypatch.setattr(storage.migrate, "available", lambda: [*shipped, newest])
+    await (await SqliteStore.open(path)).close()
+
+    monkeypatch.setattr(storage.migrate, "available", lambda: [*shipped, late, newest])
+    store = await SqliteStore.open(path)
+    await store.close()
+
+    with raw(path) as db:
+        versions = [v for (v,) in db.execute("SELECT version FROM schema_migrations ORDER BY applied_at, version")]
+        assert versions[-2:] == [newest.version, late.version]
+        assert db.execute("SELECT name FROM sqlite_master WHERE name = 'merged_late'").fetchone() == ("merged_late",)
+
+
+def test_a_migration_number_used_twice_is_refused() -> None:
+    with pytest.raises(MigrationError, match="distinct"):
+        storage.migrate.in_order([*available(), Migration(1, "again", "SELECT 1;")])
 
 
 def test_migration_scripts_split_into_statements_keeping_trigger_bodies_whole() -> None:
@@ -358,11 +384,14 @@ async def test_outbox_round_trip(store: SqliteStore) -> None:
         assert await uow.outbox.pending() == [first, slack, third]
         assert await uow.outbox.pending(Platform.TELEGRAM) == [first, third]
         assert await uow.outbox.pending(limit=1) == [first]
-        await uow.outbox.record_failure(first.id, "429 Too Many Requests")
+        later = datetime(2026, 3, 3, 2, 0, 2, tzinfo=UTC)
+        await uow.outbox.reschedule(first.id, datetime(2026, 3, 3, 2, 0, tzinfo=UTC), later, "429 Too Many Requests")
         await uow.outbox.mark_sent(slack.id, datetime(2026, 3, 3, 2, 0, tzinfo=UTC), platform_ref="1712345678.000100")
         await uow.commit()
     async with store.unit_of_work() as uow:
         assert await uow.outbox.pending() == [dataclasses.replace(first, attempts=1), third]
+        sent_at = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
+        assert await uow.outbox.get(slack.id) == dataclasses.replace(slack, sent_at=sent_at)
         with pytest.raises(NotFound):
             await uow.outbox.mark_sent(10_000, datetime.now(UTC))
     with raw(store.path) as db:
@@ -411,6 +440,129 @@ async def test_saving_what_was_never_added_is_an_error(store: SqliteStore) -> No
             await uow.instructions.save(dataclasses.replace(instruction, id=instruction.id + 100))
         with pytest.raises(NotFound):
             await uow.notices.save(dataclasses.replace(notice, id=notice.id + 100))
+
+
+# --- the outbox's queues ------------------------------------------------------------------
+
+T0 = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
+LEASE = timedelta(minutes=5)
+TELEGRAM = [Platform.TELEGRAM]
+
+
+async def owe(store: SqliteStore, *destinations: str) -> list[OutgoingMessage]:
+    async with store.unit_of_work() as uow:
+        added = [await uow.outbox.add(message(d)) for d in destinations]
+        await uow.commit()
+    return added
+
+
+async def claim(store: SqliteStore, now: datetime = T0, by: str = "replica-a", skip=frozenset()):
+    async with store.unit_of_work() as uow:
+        claimed = await uow.outbox.claim_next(TELEGRAM, now, by, now + LEASE, skip)
+        await uow.commit()
+    return claimed
+
+
+async def test_only_the_head_of_each_destinations_queue_is_handed_out(store: SqliteStore) -> None:
+    a1, b1, a2 = await owe(store, "A", "B", "A")
+
+    first, second, none_left = await claim(store), await claim(store), await claim(store)
+
+    assert (first.message.id, second.message.id, none_left) == (a1.id, b1.id, None)  # a2 waits for a1
+    async with store.unit_of_work() as uow:
+        await uow.outbox.mark_sent(a1.id, T0, "A:1")
+        await uow.commit()
+    assert (await claim(store)).message.id == a2.id
+
+
+async def test_a_claim_is_exclusive_until_its_time_is_up(store: SqliteStore) -> None:
+    (owed,) = await owe(store, "A")
+    assert (await claim(store, by="replica-a")).message.id == owed.id
+    assert await claim(store, T0 + LEASE - timedelta(seconds=1), by="replica-b") is None
+    taken_over = await claim(store, T0 + LEASE, by="replica-b")  # replica-a died mid-send
+    assert taken_over.message.id == owed.id
+    with raw(store.path) as db:
+        assert db.execute("SELECT claimed_by FROM outbox").fetchone() == ("replica-b",)
+
+
+async def test_a_rescheduled_message_waits_for_its_time_and_holds_its_destination(store: SqliteStore) -> None:
+    a1, a2, b1 = await owe(store, "A", "A", "B")
+    await claim(store)
+    async with store.unit_of_work() as uow:
+        await uow.outbox.reschedule(a1.id, T0, T0 + timedelta(seconds=4), "NetworkError: Bad Gateway")
+        await uow.commit()
+
+    assert (await claim(store)).message.id == b1.id  # A waits: a2 must not overtake a1
+    assert await claim(store, T0 + timedelta(seconds=3)) is None
+    again = await claim(store, T0 + timedelta(seconds=4))
+    assert (again.message.id, again.message.attempts, again.retrying_since) == (a1.id, 1, T0)
+
+
+async def test_a_destination_skipped_this_round_is_left_alone(store: SqliteStore) -> None:
+    a1, b1 = await owe(store, "A", "B")
+    assert (await claim(store, skip=frozenset({(Platform.TELEGRAM, "A")}))).message.id == b1.id
+
+
+async def test_a_failure_about_the_chat_holds_the_later_messages_and_one_about_the_message_does_not(
+    store: SqliteStore,
+) -> None:
+    a1, a2, b1, b2 = await owe(store, "A", "A", "B", "B")
+    async with store.unit_of_work() as uow:
+        await uow.outbox.fail(a1.id, T0, "chat_not_found", "BadRequest: Chat not found", holds_destination=True)
+        await uow.outbox.fail(b1.id, T0, "rejected", "BadRequest: message is too long", holds_destination=False)
+        assert await uow.outbox.pending() == [a2, b2]  # not failed, so still owed
+        await uow.commit()
+
+    assert (await claim(store)).message.id == b2.id
+    assert await claim(store) is None  # a2 is held behind a1
+    async with store.unit_of_work() as uow:
+        states = {o.message.id: (o.state, o.failure_reason, o.behind) for o in await uow.outbox.owed(T0)}
+    assert states == {a1.id: ("failed", "chat_not_found", None), a2.id: ("held", None, a1.id),
+                      b1.id: ("failed", "rejected", None), b2.id: ("sending", None, None)}
+
+    async with store.unit_of_work() as uow:
+        await uow.outbox.requeue(a1.id)
+        await uow.commit()
+    assert (await claim(store)).message.id == a1.id
+
+
+async def test_parts_delivered_are_kept_for_the_next_attempt(store: SqliteStore) -> None:
+    (owed,) = await owe(store, "A")
+    await claim(store)
+    async with store.unit_of_work() as uow:
+        await uow.outbox.record_parts(owed.id, {"photos-0": None, "text-0": "A:17"})
+        await uow.outbox.reschedule(owed.id, T0, T0, "TimedOut: Timed out")
+        await uow.commit()
+    assert (await claim(store)).parts == {"photos-0": None, "text-0": "A:17"}
+
+
+async def test_messages_owed_before_the_delivery_columns_existed_are_still_delivered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "followup.sqlite3"
+    with monkeypatch.context() as before:
+        before.setattr(storage.migrate, "available", lambda: [m for m in available() if m.version < 5])
+        old = await SqliteStore.open(path)
+        (owed,) = await owe(old, "A")
+        await old.close()
+
+    upgraded = await SqliteStore.open(path)
+    try:
+        claimed = await claim(upgraded)
+    finally:
+        await upgraded.close()
+    assert (claimed.message, claimed.parts, claimed.retrying_since) == (owed, {}, None)
+
+
+async def test_a_failed_message_keeps_why_and_its_columns_agree(store: SqliteStore) -> None:
+    (owed,) = await owe(store, "A")
+    with raw(store.path) as db:
+        with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+            db.execute("UPDATE outbox SET failure_reason = 'bot_blocked' WHERE id = ?", (owed.id,))
+        with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+            db.execute("UPDATE outbox SET holds_destination = 1 WHERE id = ?", (owed.id,))
+        with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+            db.execute("UPDATE outbox SET claimed_by = 'replica-a' WHERE id = ?", (owed.id,))
 
 
 # --- notice numbers ---------------------------------------------------------------------

@@ -1,5 +1,9 @@
 """Outbox messages to Slack: Block Kit from the current state, findings threaded under the
-visit summary with their photos inline, decisions shown by editing the message in place."""
+visit summary with their photos inline, decisions shown by editing the message in place.
+
+The calls that add something to a channel (each batch of blocks, the notice's PDF) and the
+photo uploads are parts of the message's `Progress`: a retry after a failure makes only
+the calls still missing. Edits are not parts: repeating one changes nothing."""
 
 from __future__ import annotations
 
@@ -9,7 +13,10 @@ import json
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.actions import with_tokens
+from bot.failures import Failure
 from bot.message_refs import MessageRefs, subject_of
+from bot.progress import Progress
+from bot.slack.failures import classify
 from handlers.clock import Clock
 from handlers.model import OutgoingMessage, Platform
 from handlers.views import View
@@ -34,11 +41,14 @@ class SlackAdapter:
         self.clock = clock
         self.refs = MessageRefs(store, Platform.SLACK, clock)
 
-    async def deliver(self, message: OutgoingMessage, view: View) -> str | None:
+    def classify(self, error: Exception) -> Failure | None:
+        return classify(error)
+
+    async def deliver(self, message: OutgoingMessage, view: View, progress: Progress) -> str | None:
         language = Language(message.locale, message.timezone)
         channel = await self._channel(message.destination)
         if view.kind == "instruction_decided":
-            return await self._show_decision(channel, message, view, language)
+            return await self._show_decision(channel, message, view, language, progress)
         closed = view.kind == "notice_closed"
         if closed and (reference := await self.refs.find(message.destination, subject_of(view))):
             # The answer is given: the notice keeps its text, loses its buttons, says who answered.
@@ -52,22 +62,19 @@ class SlackAdapter:
             return reference
         rendered = render_view(SURFACE, view, language)
         thread = await self._thread_for(message.destination, view)
-        photos = await self._upload(rendered.photos) if rendered.photos else []
+        photos = await progress.part("photos", lambda: self._upload(rendered.photos)) if rendered.photos else []
         text = rendered.text.split("\n", 1)[-1] if view.kind == "visit_summary" else rendered.text  # header says it
         blocks = kit.head_blocks(view, language) + kit.text_blocks(text) + kit.image_blocks(photos)
         blocks += kit.action_blocks(await with_tokens(self.store, rendered.buttons, self.clock.now()), language)
-        reference = await self._post(channel, rendered.text, blocks, thread)
+        reference = await self._post(channel, rendered.text, blocks, thread, progress)
         if subject := subject_of(view):
             await self.refs.remember(message.destination, subject, reference)
             if photos:  # a decision rewrites the message: its photos must stay
                 await self.refs.remember(message.destination, f"photos:{subject}", json.dumps(photos))
         if view.kind == "notice":
-            await self.client.files_upload_v2(
-                channel=channel, thread_ts=reference.rsplit(":", 1)[1], content=notice_pdf(view, self.media.find),
-                filename=f"{view.notice.number}.pdf", title=f"{view.notice.number}.pdf",
-            )
+            await progress.part("document", lambda: self._upload_pdf(channel, reference, view))
         if view.kind == "notice_sent":
-            await self._refresh_items(channel, message, view, language)
+            await self._refresh_items(channel, message, view, language, progress)
         return reference
 
     async def _channel(self, destination: str) -> str:
@@ -77,15 +84,27 @@ class SlackAdapter:
             return opened["channel"]["id"]
         return destination
 
-    async def _post(self, channel: str, text: str, blocks: list, thread: str | None) -> str:
+    async def _post(self, channel: str, text: str, blocks: list, thread: str | None, progress: Progress,
+                    part: str = "post") -> str:
         """Posts the blocks, 50 at a time; overflow continues in the thread of the first."""
         first_ts = None
-        for batch in kit.batches(blocks):
-            response = await self.client.chat_postMessage(
-                channel=channel, text=_fallback(text), blocks=batch, thread_ts=thread or first_ts
-            )
-            first_ts = first_ts or response["ts"]
+        for i, batch in enumerate(kit.batches(blocks)):
+            ts = await progress.part(f"{part}-{i}", lambda batch=batch: self._post_batch(
+                channel, text, batch, thread or first_ts))
+            first_ts = first_ts or ts
         return f"{channel}:{first_ts}"
+
+    async def _post_batch(self, channel: str, text: str, blocks: list, thread: str | None) -> str:
+        response = await self.client.chat_postMessage(channel=channel, text=_fallback(text), blocks=blocks,
+                                                      thread_ts=thread)
+        return response["ts"]
+
+    async def _upload_pdf(self, channel: str, reference: str, view: View) -> None:
+        """The notice's PDF, in the notice's thread."""
+        await self.client.files_upload_v2(
+            channel=channel, thread_ts=reference.rsplit(":", 1)[1], content=notice_pdf(view, self.media.find),
+            filename=f"{view.notice.number}.pdf", title=f"{view.notice.number}.pdf",
+        )
 
     async def _upload(self, photos: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
         """Uploads the photos privately (no channel) so image blocks can show them."""
@@ -99,14 +118,16 @@ class SlackAdapter:
         response = await self.client.files_upload_v2(file_uploads=uploads)
         return [(f.get("name") or f.get("title") or "", f["id"]) for f in response["files"]]
 
-    async def _refresh_items(self, channel, message: OutgoingMessage, view: View, language: Language) -> None:
+    async def _refresh_items(self, channel, message: OutgoingMessage, view: View, language: Language,
+                             progress: Progress) -> None:
         """Sent instructions can no longer be decided: their messages lose their buttons."""
         for item in view.items:
             one = dataclasses.replace(view, kind="instruction_decided", items=(item,))
             if await self.refs.find(message.destination, subject_of(one)) is not None:
-                await self._show_decision(channel, message, one, language)
+                await self._show_decision(channel, message, one, language, progress)
 
-    async def _show_decision(self, channel: str, message: OutgoingMessage, view: View, language: Language) -> str:
+    async def _show_decision(self, channel: str, message: OutgoingMessage, view: View, language: Language,
+                             progress: Progress) -> str:
         as_finding = render_view(SURFACE, dataclasses.replace(view, kind="finding"), language)
         rendered = Rendered(as_finding.text, render_view(SURFACE, view, language).buttons)
         subject = subject_of(view)
@@ -115,7 +136,7 @@ class SlackAdapter:
         blocks += kit.action_blocks(await with_tokens(self.store, rendered.buttons, self.clock.now()), language)
         if reference is None or len(blocks) > kit.MAX_BLOCKS:
             thread = await self._thread_for(message.destination, view)
-            reference = await self._post(channel, rendered.text, blocks, thread)
+            reference = await self._post(channel, rendered.text, blocks, thread, progress, part=subject)
             await self.refs.remember(message.destination, subject, reference)
             return reference
         ref_channel, ts = reference.rsplit(":", 1)

@@ -1,0 +1,98 @@
+"""`followup outbox`: what the bot still owes people and why, and `followup outbox retry ID`
+to send a failed message again once its cause is fixed (the bot added back to the chat, the
+channel unarchived …). The running bot picks a requeued message up within seconds."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from bot.app import build_app
+from bot.cli_common import config_option, load_or_exit
+from bot.config import Config
+from handlers.clock import SystemClock
+from handlers.delivery import NotRequeued, requeue
+from storage.outbox import Owed
+
+STATES = ("failed", "held", "retrying", "sending", "pending")
+
+
+@click.group(invoke_without_command=True)
+@config_option
+@click.pass_context
+def outbox(ctx: click.Context, config_file: Path | None) -> None:
+    """Messages not delivered yet: failed (and why), held behind a failed one, retrying
+    (and when), being sent, or pending."""
+    ctx.obj = config_file
+    if ctx.invoked_subcommand is None:
+        owed = asyncio.run(_owed(load_or_exit(config_file)))
+        for line in report(owed):
+            click.echo(line)
+
+
+@outbox.command()
+@click.argument("message_id", type=click.IntRange(min=1))
+@config_option
+@click.pass_context
+def retry(ctx: click.Context, message_id: int, config_file: Path | None) -> None:
+    """Send message MESSAGE_ID again: one that failed for good, or one waiting for its next
+    attempt. The messages held behind it follow in order."""
+    config = load_or_exit(config_file or ctx.obj)
+    try:
+        message = asyncio.run(_requeue(config, message_id))
+    except NotRequeued as refused:
+        raise click.ClickException(str(refused)) from None
+    click.echo(f"message {message_id} ({message.kind} to {message.destination} on {message.platform}) requeued;"
+               " the running bot sends it within seconds")
+
+
+async def _owed(config: Config) -> list[Owed]:
+    app = await build_app(config, SystemClock())
+    try:
+        async with app.store.unit_of_work() as uow:
+            return await uow.outbox.owed(SystemClock().now())
+    finally:
+        await app.close()
+
+
+async def _requeue(config: Config, message_id: int):
+    app = await build_app(config, SystemClock())
+    try:
+        async with app.store.unit_of_work() as uow:
+            message = await requeue(uow, SystemClock().now(), message_id, f"operator:{getpass.getuser()}")
+            await uow.commit()
+        return message
+    finally:
+        await app.close()
+
+
+def report(owed: list[Owed]) -> list[str]:
+    if not owed:
+        return ["Nothing owed: every message is delivered."]
+    counts = [f"{n} {state}" for state in STATES if (n := sum(1 for o in owed if o.state == state))]
+    lines = [f"{len(owed)} message(s) owed: {', '.join(counts)}", ""]
+    lines.append(f"{'ID':>6}  {'STATE':<9} {'PLATFORM':<9} {'DESTINATION':<16} {'KIND':<20} {'TRIES':>5}  WHEN / WHY")
+    for o in owed:
+        m = o.message
+        lines.append(f"{m.id:>6}  {o.state:<9} {m.platform.value:<9} {m.destination:<16} {m.kind:<20} "
+                     f"{m.attempts:>5}  {_why(o)}")
+    return lines
+
+
+def _why(owed: Owed) -> str:
+    if owed.state == "failed":
+        return f"{_moment(owed.failed_at)}  {owed.failure_reason}: {owed.last_error}"
+    if owed.state == "held":
+        return f"behind {owed.behind}"
+    if owed.next_attempt_at is not None:
+        when = "next attempt" if owed.state == "retrying" else "due since"
+        return f"{when} {_moment(owed.next_attempt_at)}  ({owed.last_error})"
+    return ""
+
+
+def _moment(value: datetime | None) -> str:
+    return "—" if value is None else value.strftime("%Y-%m-%d %H:%M:%S UTC")

@@ -1,0 +1,149 @@
+"""Delivery you can trust, on Slack: the outbox meets a Web API that rate-limits with
+Retry-After, fails with 500s, answers too late or hangs up, and channels that are archived or
+gone.
+
+Why: as on Telegram, a finding or a notice lost, doubled or out of order is a wrong decision
+or a wrong action. The real slack-sdk client talks HTTP to the fake Web API, which counts
+what reached each channel; the fake clock is moved instead of waiting for retries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pytest
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.app import App, build_app
+from bot.backoff import Backoff
+from bot.config import Config
+from bot.slack.adapter import SlackAdapter
+from handlers.model import Platform
+from tests.conftest import Delivering, approve_and_send, outbox_table, owe_again, post_example
+from tests.fake_slack import FakeSlack, SlackMessage
+from tests.fakes import FakeClock
+from tests.slack_world import BUYER_CHANNEL, FACTORY_CHANNEL, free_port, slack_config
+
+CLIENT_TIMEOUT = 0.5
+EXAMPLE_CHANNEL = ["summary", "F1", "F2", "F3", "M3", "P1", "P2", "P3"]  # photos are inside the findings
+PHOTOS = 7  # in the example visit, each uploaded once
+
+
+pytestmark = pytest.mark.usefixtures("direct_to_fakes")
+
+
+@dataclass
+class Delivery(Delivering):
+    fake: FakeSlack
+    app: App
+    config: Config
+    clock: FakeClock
+    platform = Platform.SLACK
+
+    def channel(self, channel: str) -> list[str]:
+        """What the channel shows, in order: "summary", the item's label, "⚠" for an alert,
+        "text" for anything else (a notice)."""
+        return [_shape(m) for m in self.fake.messages(channel)]
+
+
+def _shape(message: SlackMessage) -> str:
+    text = message.text.lstrip("*")
+    if "Visit findings" in text.split("\n")[0]:
+        return "summary"
+    if text.startswith("["):
+        return text[1:text.index("]")]
+    return "⚠" if text.startswith("⚠") else "text"
+
+
+@asynccontextmanager
+async def delivering(config: Config, clock: FakeClock, factory_channel: str = FACTORY_CHANNEL
+                     ) -> AsyncIterator[Delivery]:
+    async with FakeSlack() as fake:
+        fake.add_channel(BUYER_CHANNEL, "buyer-qc")
+        fake.add_channel(FACTORY_CHANNEL, "evergreen-connect")
+        cfg = slack_config(config, free_port())
+        cfg = cfg.model_copy(update={"factories": tuple(f.model_copy(update={"slack_channel": factory_channel})
+                                                        for f in cfg.factories)})
+        app = await build_app(cfg, clock)
+        client = AsyncWebClient(token=fake.token, base_url=fake.api_url, timeout=CLIENT_TIMEOUT)
+        app.dispatcher.add_adapter(SlackAdapter(client, app.store, app.media, clock))
+        app.dispatcher.backoff = Backoff(random=lambda: 1.0)
+        try:
+            yield Delivery(fake, app, cfg, clock)
+        finally:
+            await app.close()
+
+
+async def test_rate_limits_500s_timeouts_and_hang_ups_delay_the_findings_but_each_arrives_once_in_order(
+    config: Config, clock: FakeClock
+) -> None:
+    async with delivering(config, clock) as world:
+        world.fake.fail_next("chat.postMessage", times=2, retry_after=4)
+        world.fake.fail_next("chat.postMessage", times=2, status=500, error="internal_error")
+        world.fake.stall_next("chat.postMessage", seconds=CLIENT_TIMEOUT * 2)
+        world.fake.drop_next("chat.postMessage", times=2)  # the client itself retries one
+        world.fake.fail_next("files.getUploadURLExternal", status=503, error="service_unavailable")
+        await post_example(world.app, config, Platform.SLACK)
+
+        await world.app.dispatcher.deliver_pending()
+        summary = outbox_table(world.app)[0]
+        assert datetime.fromisoformat(summary["next_attempt_at"]) == clock.now() + timedelta(seconds=4)
+        await world.deliver_until_done()
+
+        assert world.channel(BUYER_CHANNEL) == EXAMPLE_CHANNEL
+        assert len(world.fake.calls("files.getUploadURLExternal")) == PHOTOS + 1  # each once, and the 503
+        assert len(world.fake.calls("files.completeUploadExternal")) == 6  # a call per finding: F1 has two photos
+        assert [row["attempts"] for row in outbox_table(world.app)][:2] == [6, 1]
+
+
+async def test_photos_already_uploaded_are_not_uploaded_again_when_the_post_after_them_fails(
+    config: Config, clock: FakeClock
+) -> None:
+    async with delivering(config, clock) as world:
+        visit_id = await world.example_delivered()
+        uploads = len(world.fake.calls("files.getUploadURLExternal"))
+        await owe_again(world.app, Platform.SLACK, BUYER_CHANNEL, visit_id, "findings.0")
+        world.fake.fail_next("chat.postMessage", status=500, error="internal_error")
+
+        await world.deliver_until_done()
+
+        assert world.channel(BUYER_CHANNEL) == [*EXAMPLE_CHANNEL, "F1"]
+        assert len(world.fake.calls("files.getUploadURLExternal")) == uploads + 2  # F1's two photos, once
+        assert len(world.fake.messages(BUYER_CHANNEL)[-1].blocks) >= 3  # text, both photos, buttons
+
+
+@pytest.mark.parametrize(("break_channel", "reason", "words"), [
+    (lambda fake: fake.archive_channel(FACTORY_CHANNEL), "channel_archived", "the channel is archived"),
+    (lambda fake: fake.remove_bot(FACTORY_CHANNEL), "not_in_channel", "the bot is not a member of the channel"),
+])
+async def test_a_factory_channel_the_bot_cannot_post_in_fails_the_notice_and_tells_the_buyer(
+    config: Config, clock: FakeClock, break_channel, reason: str, words: str
+) -> None:
+    async with delivering(config, clock) as world:
+        break_channel(world.fake)
+        visit_id = await post_example(world.app, config, Platform.SLACK)
+        await approve_and_send(world.app, config, visit_id, Platform.SLACK)
+        await world.deliver_until_done()
+
+        failed = [(row["kind"], row["failure_reason"], row["attempts"]) for row in outbox_table(world.app)
+                  if row["failed_at"]]
+        assert failed == [("notice", reason, 1)]
+        alert = world.fake.messages(BUYER_CHANNEL)[-1].text
+        assert alert.startswith("*⚠ Not delivered: corrective notice CN-2026-0001 to Ningbo Evergreen Homeware")
+        assert f"Where: Slack {FACTORY_CHANNEL}" in alert and f"Reason: {words}" in alert
+
+
+async def test_a_factory_channel_that_does_not_exist_is_reported_as_not_found(
+    config: Config, clock: FakeClock
+) -> None:
+    async with delivering(config, clock, factory_channel="C0GONE") as world:
+        visit_id = await post_example(world.app, config, Platform.SLACK)
+        await approve_and_send(world.app, config, visit_id, Platform.SLACK)
+        await world.deliver_until_done()
+
+        assert [row["failure_reason"] for row in outbox_table(world.app) if row["failed_at"]] == ["chat_not_found"]
+        alert = world.fake.messages(BUYER_CHANNEL)[-1].text
+        assert "Reason: the chat does not exist, or the bot is not in it" in alert
