@@ -1,4 +1,4 @@
-"""`followup`: check, analyse and post visit reports, look up AQL plans, run the demo."""
+"""`followup`: check, analyse and post visit reports, ask for order status, look up AQL plans, run the demo."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from bot.cli_chart import chart
 from bot.cli_demo import console, demo
 from bot.cli_notice import notice
 from bot.cli_run import run
+from bot.cli_status import orders, status
 from bot.cli_visit import visit
 
 
@@ -25,5 +26,5 @@ def main(verbose: bool) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry bot tokens
 
 
-for command in (run, visit, notice, chart, aql, demo, console):
+for command in (run, visit, notice, status, orders, chart, aql, demo, console):
     main.add_command(command)

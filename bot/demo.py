@@ -42,7 +42,7 @@ async def run_demo(config: Config, directory: Path, out: Path, echo: Echo, colou
     config = config.model_copy(update={"storage": Storage(url=f"sqlite:///{directory / 'followup.sqlite3'}")})
     clock = ScriptClock()
     app = await build_app(config, clock, ConsoleAdapter(echo, colour))
-    demo = _Script(app, ConsoleSession(app, echo, colour), clock, echo, colour)
+    demo = _Script(app, ConsoleSession(app, echo, colour, out), clock, echo, colour)
     try:
         await demo.run(out)
     finally:
