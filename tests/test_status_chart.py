@@ -16,11 +16,12 @@ from handlers.commands import Actor, ApproveInstruction, DisputeNotice, SendNoti
 from handlers.model import Platform, Role
 from messages.chart import render_chart
 from messages.i18n import CHINESE, Language
-from tests.conftest import EXAMPLE_VISIT, bundle_of, one_finding, person, zipped
+from tests.conftest import EXAMPLE_VISIT, bundle_of, one_finding, person
 from tests.slack_world import BUYER, BUYER_CHANNEL, FACTORY, FACTORY_CHANNEL, running_slack
-from tests.telegram_world import BUYER_CHAT, FACTORY_CHAT, INSPECTOR_ID, running
+from tests.telegram_world import BUYER_CHAT, FACTORY_CHAT, running
 from tests.test_console import console_config
 from tests.test_slack_more import command, post, say_in_dm
+from tests.test_telegram import post_example
 
 PNG = b"\x89PNG\r\n\x1a\n"
 ORDER = "PO-2026-0142"
@@ -41,15 +42,9 @@ async def chinese_chart(app) -> bytes:
     return render_chart(figures, Language(CHINESE, "Asia/Shanghai"))
 
 
-async def post_on_telegram(world) -> None:
-    await world.fake.send_document(INSPECTOR_ID, world.inspector, "visit.zip", zipped(EXAMPLE_VISIT))
-    await world.fake.wait_for(lambda: any("posted" in (m.text or "") for m in world.chat(INSPECTOR_ID)))
-    await world.settled()
-
-
 async def test_telegram_answers_with_the_chart_captioned_by_the_status(config, clock) -> None:
     async with running(config, clock) as world:
-        await post_on_telegram(world)
+        await post_example(world)
 
         buyer = await world.say(world.buyer, BUYER_CHAT, "how is po2026 0142")
         assert buyer.method == "sendPhoto" and buyer.photos[0].startswith(PNG)
@@ -65,7 +60,7 @@ async def test_telegram_answers_with_the_chart_captioned_by_the_status(config, c
 
 async def test_a_status_too_long_for_a_caption_comes_first_then_the_chart(config, clock) -> None:
     async with running(config, clock) as world:
-        await post_on_telegram(world)
+        await post_example(world)
         app, buyer = world.app, Actor(person(config, Role.BUYER), Platform.CONSOLE)
         async with app.store.unit_of_work() as uow:
             visit = (await uow.visits.for_order(ORDER))[0]
