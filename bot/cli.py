@@ -1,4 +1,4 @@
-"""`followup`: check, analyse and post visit reports, look up AQL plans, run the demo."""
+"""`followup`: check, analyse and post visit reports, ask for order status, look up AQL plans, run the demo."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from bot.cli_notice import notice
 from bot.cli_notices import notices
 from bot.cli_outbox import outbox
 from bot.cli_run import run
+from bot.cli_status import orders, status
 from bot.cli_visit import visit
 
 
@@ -27,5 +28,5 @@ def main(verbose: bool) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry bot tokens
 
 
-for command in (run, visit, notice, notices, outbox, chart, aql, demo, console):
+for command in (run, visit, notice, notices, outbox, status, orders, chart, aql, demo, console):
     main.add_command(command)

@@ -20,7 +20,7 @@ from bot.demo import run_demo
 @click.option("--dir", "directory", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Keep the demo's database here (default: a temporary folder, removed after).")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("out"), show_default=True,
-              help="Where the notice is written as HTML, text and PDF.")
+              help="Where the notice (HTML, text, PDF) and the status answers' progress charts are written.")
 def demo(config_file: Path | None, directory: Path | None, out: Path) -> None:
     """Run the whole flow with a scripted inspector, buyer and factory."""
     config = load_or_exit(config_file)
@@ -34,6 +34,9 @@ def demo(config_file: Path | None, directory: Path | None, out: Path) -> None:
 
 @click.command()
 @config_option
-def console(config_file: Path | None) -> None:
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+              default=Path(tempfile.gettempdir()) / "followup-charts", show_default=True,
+              help="Where status answers write their progress charts (PNG).")
+def console(config_file: Path | None, out: Path) -> None:
     """Play every part yourself: post reports, tap buttons by number, ask for status."""
-    asyncio.run(run_console(load_or_exit(config_file), sys.stdout.isatty()))
+    asyncio.run(run_console(load_or_exit(config_file), sys.stdout.isatty(), out))

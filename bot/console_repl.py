@@ -25,9 +25,9 @@ USAGE = """\
   help  ·  quit"""
 
 
-async def run_console(config: Config, colour: bool) -> None:
+async def run_console(config: Config, colour: bool, charts: Path) -> None:
     app = await build_app(config, SystemClock(), ConsoleAdapter(click.echo, colour))
-    session = ConsoleSession(app, click.echo, colour)
+    session = ConsoleSession(app, click.echo, colour, charts)
     click.echo(f"Follow-up console on {config.storage.url}. Type help for commands.")
     role = Role.BUYER
     try:

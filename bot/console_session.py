@@ -6,26 +6,30 @@ turns what a person does into a command for the bus and prints the answer.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from bot.actions import command_for
+from bot.answers import answer, chart_of
 from bot.app import App
 from bot.console import Echo
-from bot.intents import Help, Portfolio, StatusOf, intent_of
+from handlers.catalog import N_
 from handlers.commands import Actor, Command
 from handlers.model import Person, Platform, Role
 from handlers.results import Reply
-from handlers.status import UnknownOrder, order_status, portfolio
-from messages.environment import render
 from messages.i18n import Language
 from messages.replies import reply_text
 
+CHART_WRITTEN = N_("Progress chart: %(path)s")
+
 
 class ConsoleSession:
-    def __init__(self, app: App, echo: Echo, colour: bool):
+    def __init__(self, app: App, echo: Echo, colour: bool, charts: Path):
         self.app = app
         self.echo = echo
         self.colour = colour
+        self.charts = charts  # where a status answer's progress chart is written
 
     def person(self, role: Role) -> Person:
         return next(p for p in self.app.config.people if p.role is role)
@@ -50,22 +54,16 @@ class ConsoleSession:
 
     async def say(self, person: Person, text: str) -> bool:
         """Answers a typed message; False when it is not something the bot understands."""
-        intent = intent_of(text)
-        language = _language(person)
-        if isinstance(intent, StatusOf):
-            found = await order_status(self.app.store, self.app.settings, person, intent.reference)
-            template, context = (
-                ("chat/unknown_order.j2", {"u": found}) if isinstance(found, UnknownOrder)
-                else ("chat/status.j2", {"s": found})
-            )
-        elif isinstance(intent, Portfolio):
-            statuses = await portfolio(self.app.store, self.app.settings, person)
-            template, context = "chat/portfolio.j2", {"statuses": statuses}
-        elif isinstance(intent, Help):
-            template, context = "chat/help.j2", {}
-        else:
+        found = await answer(self.app, "console", person, text, self.colour)
+        if found is None:
             return False
-        self.echo(render("console", template, language, self.colour, **context))
+        self.echo(found.text)
+        if found.status is not None:
+            chart = await chart_of(self.app, found.status, person)
+            self.charts.mkdir(parents=True, exist_ok=True)
+            path = self.charts / f"{Path(chart.filename).stem}.{person.locale}.png"  # one per language
+            path.write_bytes(chart.png)
+            self.echo(self._answer(person, _language(person).gettext(CHART_WRITTEN) % {"path": path}))
         self.echo("")
         return True
 

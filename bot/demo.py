@@ -67,7 +67,7 @@ async def run_demo(config: Config, directory: Path, out: Path, echo: Echo, colou
     clock = ScriptClock()
     abridged = Abridged(echo)
     app = await build_app(config, clock, ConsoleAdapter(abridged, colour))
-    demo = Script(app, ConsoleSession(app, abridged, colour), clock, abridged, colour)
+    demo = Script(app, ConsoleSession(app, abridged, colour, out), clock, abridged, colour)
     try:
         visit_id, notice_id = await demo.up_to_the_notice(out)
         abridged.on = True

@@ -1,14 +1,25 @@
 """Answers to "what's the status of PO-123?" and the portfolio, ordered by what needs
-attention first. Read-only: a status query never changes anything."""
+attention first. Read-only: a status query never changes anything.
+
+People write order references as they remember them: PO-123, po123 and "po 123" name the
+same order, so references are compared by `reference_key` (case and separators dropped).
+A factory contact only ever sees its own factory's orders, including in "did you mean".
+"""
 
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
 
-from handlers.analysis.analyze import Analysis, Status, analyze
+from handlers.analysis.analyze import Analysis, Option, Status, analyze
+from handlers.analysis.progress import ProgressChart, progress_chart
+from handlers.chasing import REMINDER
 from handlers.context import Settings
 from handlers.model import (
+    Commitment,
     Factory,
     Instruction,
     InstructionState,
@@ -18,8 +29,38 @@ from handlers.model import (
     Role,
     StoredVisit,
 )
+from handlers.working_hours import factory_today
 
 _STATUS_RANK = {Status.LATE: 0, Status.AT_RISK: 1, Status.ON_TRACK: 2}
+_SEPARATORS = re.compile(r"[\W_]+")
+MAX_SUGGESTIONS = 3
+
+
+class NextStep(StrEnum):
+    """What the person asking should do next about the order, most pressing first.
+
+    A buyer's steps come first in this list, then a factory contact's; when nothing is due
+    and the order is not on track, the analysis' first option stands in (its own code).
+    """
+
+    DECIDE_DISPUTED = "decide_disputed"
+    CHASE_ACKNOWLEDGEMENT = "chase_acknowledgement"
+    CHASE_OVERDUE = "chase_overdue"
+    DECIDE_COMMITMENT = "decide_commitment"
+    DECIDE_PROPOSED = "decide_proposed"
+    SEND_NOTICE = "send_notice"
+    VERIFY_DONE = "verify_done"
+    AWAIT_ACKNOWLEDGEMENT = "await_acknowledgement"
+    AWAIT_CORRECTION = "await_correction"
+    ACKNOWLEDGE = "acknowledge"
+    FINISH_OVERDUE = "finish_overdue"
+    REPORT_DONE = "report_done"
+    NOTHING = "nothing"
+
+
+def reference_key(reference: str) -> str:
+    """An order reference as compared: PO-2026-0142, po2026 0142 and po_2026_0142 are one."""
+    return _SEPARATORS.sub("", reference.casefold())
 
 
 @dataclass(frozen=True)
@@ -29,6 +70,14 @@ class OrderStatus:
     analysis: Analysis
     instructions: tuple[Instruction, ...]
     notices: tuple[Notice, ...]
+    now: datetime
+    reminders: tuple[tuple[int, int], ...] = ()  # (notice id, reminders sent about it)
+    for_factory: bool = False  # asked by a factory contact: the factory's own next step
+
+    @property
+    def today(self) -> date:
+        """The date at the factory: what overdue is counted against."""
+        return factory_today(self.now, self.factory)
 
     def instruction_counts(self) -> dict[str, int]:
         """How many instructions are in each state, in lifecycle order, zeros left out."""
@@ -42,6 +91,15 @@ class OrderStatus:
         return sum(1 for i in self.instructions if i.is_undecided)
 
     @property
+    def overdue(self) -> tuple[Instruction, ...]:
+        """Open at the factory and past the date it is held to, oldest first."""
+        return tuple(sorted((i for i in self.instructions if i.is_overdue(self.today)), key=lambda i: i.deadline))
+
+    @property
+    def disputed_instructions(self) -> tuple[Instruction, ...]:
+        return tuple(i for i in self.instructions if i.state is InstructionState.DISPUTED)
+
+    @property
     def disputed(self) -> tuple[Notice, ...]:
         return tuple(n for n in self.notices if n.state is NoticeState.DISPUTED)
 
@@ -49,15 +107,89 @@ class OrderStatus:
     def awaiting_acknowledgement(self) -> tuple[Notice, ...]:
         return tuple(n for n in self.notices if n.state is NoticeState.SENT)
 
+    @property
+    def past_deadline(self) -> tuple[Notice, ...]:
+        """Notices still unanswered after their acknowledgement deadline."""
+        return tuple(n for n in self.awaiting_acknowledgement if self.is_past_deadline(n))
+
+    def is_past_deadline(self, notice: Notice) -> bool:
+        return notice.acknowledge_by is not None and notice.acknowledge_by < self.now
+
+    def waiting(self, notice: Notice) -> timedelta:
+        """How long the notice has waited for an answer since it was sent."""
+        return self.now - notice.sent.at
+
+    def reminders_about(self, notice: Notice) -> int:
+        return dict(self.reminders).get(notice.id, 0)
+
+    @property
+    def days_to_final_inspection(self) -> int:
+        return (self.visit.report.order.final_inspection - self.today).days
+
+    @property
+    def next_step(self) -> str:
+        """A `NextStep` code, or an analysis `Option` code when only the schedule needs a decision."""
+        return self._factory_step() if self.for_factory else self._buyer_step()
+
+    def _buyer_step(self) -> str:
+        states = {i.state for i in self.instructions}
+        to_do = (
+            (self.disputed_instructions, NextStep.DECIDE_DISPUTED),
+            (self.past_deadline, NextStep.CHASE_ACKNOWLEDGEMENT),
+            (self.overdue, NextStep.CHASE_OVERDUE),
+            (any(i.commitment is Commitment.REQUESTED for i in self.instructions), NextStep.DECIDE_COMMITMENT),
+            (InstructionState.PROPOSED in states, NextStep.DECIDE_PROPOSED),
+            (any(i.is_approved for i in self.instructions), NextStep.SEND_NOTICE),
+            (InstructionState.DONE in states, NextStep.VERIFY_DONE),
+        )
+        waiting = (
+            (self.awaiting_acknowledgement, NextStep.AWAIT_ACKNOWLEDGEMENT),
+            (any(i.is_open_at_factory for i in self.instructions), NextStep.AWAIT_CORRECTION),
+        )
+        step = next((step for due, step in to_do if due), None) or self._schedule_option()
+        return step or next((step for due, step in waiting if due), NextStep.NOTHING).value
+
+    def _schedule_option(self) -> str | None:
+        """While the order is not on track, the first of the analysis' options still open."""
+        if self.analysis.status is Status.ON_TRACK:
+            return None
+        done = {Option.WRITTEN_CORRECTIVE_REQUIREMENTS} if self.notices else set()
+        return next((option.value for option, _ in self.analysis.options if option not in done), None)
+
+    def _factory_step(self) -> str:
+        steps = (
+            (self.awaiting_acknowledgement, NextStep.ACKNOWLEDGE),
+            (self.overdue, NextStep.FINISH_OVERDUE),
+            (any(i.is_open_at_factory for i in self.instructions), NextStep.REPORT_DONE),
+        )
+        return next((step.value for due, step in steps if due), NextStep.NOTHING.value)
+
     def attention(self) -> tuple:
-        """Sort key: disputes first, then late, at risk, undecided, unacknowledged."""
+        """Sort key of the portfolio, most urgent first:
+
+        1. late, then at risk, then on track;
+        2. more instructions overdue or disputed first;
+        3. more notices unacknowledged past their deadline first;
+        4. a larger gap between reported and verified progress first;
+        5. fewer days to the final inspection first;
+        6. the order reference, so equal orders keep one order.
+        """
         return (
-            not self.disputed,
             _STATUS_RANK[self.analysis.status],
-            not self.undecided,
-            not self.awaiting_acknowledgement,
+            -(len(self.overdue) + len(self.disputed_instructions)),
+            -len(self.past_deadline),
+            -self.analysis.progress.gap_pts,
+            self.days_to_final_inspection,
             self.visit.order_reference,
         )
+
+    def matches(self, text: str) -> bool:
+        """Whether a search word names this order: its reference, product or factory."""
+        key = reference_key(text)
+        product = self.visit.report.order.product
+        names = (product.name, product.name_zh or "", self.factory.id, self.factory.name, self.factory.name_zh)
+        return bool(key) and (key in reference_key(self.visit.order_reference)
+                              or any(key in reference_key(name) for name in names))
 
 
 @dataclass(frozen=True)
@@ -66,34 +198,52 @@ class UnknownOrder:
     suggestions: tuple[str, ...]
 
 
-async def order_status(store, settings: Settings, person: Person, reference: str) -> OrderStatus | UnknownOrder:
+async def order_status(store, settings: Settings, person: Person, reference: str,
+                       now: datetime) -> OrderStatus | UnknownOrder:
     async with store.unit_of_work() as uow:
         visible = [v for v in await uow.visits.latest_per_order() if _may_see(person, v)]
-        match = next((v for v in visible if v.order_reference.casefold() == reference.casefold()), None)
-        if match is None:
-            return UnknownOrder(reference, _closest(reference, [v.order_reference for v in visible]))
-        return await _status_of(uow, settings, match, person)
+        key = reference_key(reference)
+        matches = [v for v in visible if reference_key(v.order_reference) == key]
+        if len(matches) != 1:  # none, or several written alike (PO-1-23 and PO-12-3)
+            found = [v.order_reference for v in matches] or _closest(reference, [v.order_reference for v in visible])
+            return UnknownOrder(reference, tuple(found[:MAX_SUGGESTIONS]))
+        return await _status_of(uow, settings, matches[0], person, now)
 
 
-async def portfolio(store, settings: Settings, person: Person) -> list[OrderStatus]:
+async def portfolio(store, settings: Settings, person: Person, now: datetime) -> list[OrderStatus]:
     async with store.unit_of_work() as uow:
         visible = [v for v in await uow.visits.latest_per_order() if _may_see(person, v)]
-        statuses = [await _status_of(uow, settings, v, person) for v in visible]
+        statuses = [await _status_of(uow, settings, v, person, now) for v in visible]
     return sorted(statuses, key=OrderStatus.attention)
 
 
-async def _status_of(uow, settings: Settings, visit: StoredVisit, person: Person) -> OrderStatus:
+async def order_chart(store, settings: Settings, status: OrderStatus) -> ProgressChart:
+    """The progress chart of the order a status answer is about, from every stored visit."""
+    async with store.unit_of_work() as uow:
+        visits = await uow.visits.for_order(status.visit.order_reference)
+    return progress_chart(visits or [status.visit], status.factory, settings.thresholds)
+
+
+async def _status_of(uow, settings: Settings, visit: StoredVisit, person: Person, now: datetime) -> OrderStatus:
     factory = settings.factories[visit.factory_id]
     instructions = await uow.instructions.for_visit(visit.id)
     if person.role is Role.FACTORY:
         # The buyer's deliberation is not the factory's business: only what was sent to it.
         instructions = [i for i in instructions if i.notice_id is not None]
+    notices = tuple(await uow.notices.for_visit(visit.id))
+    reminders = []
+    for notice in notices:
+        follow_ups = await uow.follow_ups.for_notice(notice.id)
+        reminders.append((notice.id, sum(1 for f in follow_ups if f.kind == REMINDER)))
     return OrderStatus(
         visit=visit,
         factory=factory,
         analysis=analyze(visit.report, factory, settings.thresholds),
         instructions=tuple(instructions),
-        notices=tuple(await uow.notices.for_visit(visit.id)),
+        notices=notices,
+        now=now,
+        reminders=tuple(reminders),
+        for_factory=person.role is Role.FACTORY,
     )
 
 
@@ -101,7 +251,10 @@ def _may_see(person: Person, visit: StoredVisit) -> bool:
     return person.role is not Role.FACTORY or visit.factory_id == person.factory
 
 
-def _closest(reference: str, references: list[str]) -> tuple[str, ...]:
-    by_fold = {r.casefold(): r for r in references}
-    close = difflib.get_close_matches(reference.casefold(), list(by_fold), n=3, cutoff=0.5)
-    return tuple(by_fold[c] for c in close)
+def _closest(reference: str, references: list[str]) -> list[str]:
+    """Visible references that contain what was typed, then those that look like it."""
+    key = reference_key(reference)
+    by_key = {reference_key(r): r for r in references}
+    containing = [r for k, r in sorted(by_key.items()) if key and key in k]
+    close = difflib.get_close_matches(key, list(by_key), n=MAX_SUGGESTIONS, cutoff=0.5)
+    return list(dict.fromkeys(containing + [by_key[c] for c in close]))

@@ -31,7 +31,7 @@ def analysis_json(report: VisitReport, analysis: Analysis) -> dict:
         "quality": _quality(report, analysis),
         "options": [
             {"option": option.value, "text": wording.word(ENGLISH, "option", option.value),
-             "reasons": _reasons(report, analysis, reasons)}
+             "reasons": reasons_json(report, analysis, reasons)}
             for option, reasons in analysis.options
         ],
     }
@@ -41,7 +41,7 @@ def _coded(table: str, codes) -> list[dict]:
     return [{"code": code, "text": wording.word(ENGLISH, table, code)} for code in codes]
 
 
-def _reasons(report: VisitReport, analysis: Analysis, codes) -> list[dict]:
+def reasons_json(report: VisitReport, analysis: Analysis, codes) -> list[dict]:
     return [{"code": code, "text": reason_text(ENGLISH, code, report, analysis)} for code in codes]
 
 
@@ -56,7 +56,7 @@ def _schedule(report: VisitReport, analysis: Analysis) -> dict:
         "ex_factory": s.ex_factory.isoformat(),
         "slack_days": s.slack_days,
         "status": analysis.status.value,
-        "status_reasons": _reasons(report, analysis, analysis.status_reasons),
+        "status_reasons": reasons_json(report, analysis, analysis.status_reasons),
     }
 
 

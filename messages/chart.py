@@ -9,6 +9,7 @@ so Chinese never falls back to empty boxes on a machine with no fonts installed.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -25,6 +26,9 @@ PAD_DAYS = 2
 ROOM_FOR_GAP_LABEL = 0.27  # share of the width left of the newest visit that its gap label needs
 MAX_X_TICKS = 7
 MIN_GAP_PTS_LABELLED = 5  # a smaller gap is too short to bracket; the legend still gives both figures
+# rc_context changes matplotlib's process-wide rcParams: two charts drawn at once in worker
+# threads (asyncio.to_thread) would mix their styles, so one is drawn at a time.
+_DRAWING = threading.Lock()
 
 TITLE = N_("%(order)s · production progress")
 PERCENT = N_("%(pct)s %%")
@@ -150,7 +154,7 @@ def draw(chart: ProgressChart, labels: ChartLabels) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    with rc_context(_style()):
+    with _DRAWING, rc_context(_style()):
         figure = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI)
         FigureCanvasAgg(figure)
         _header(figure, chart, labels)

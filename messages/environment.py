@@ -18,6 +18,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from handlers.model import display_name
+from handlers.views import label_of
 from messages import wording
 from messages.i18n import CHINESE, Language
 from messages.instructions import free_text
@@ -108,8 +109,10 @@ def environment(surface: str, locale: str, timezone: str = "UTC", colour: bool =
     env.filters.update(
         date=language.date,
         moment=language.moment,
+        duration=language.duration,
         number=language.number,
         person=display_name,
+        label=label_of,
         paren=language.parenthesised,
         bracket=language.bracketed,
         style=_style_for(surface, colour),

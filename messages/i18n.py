@@ -8,14 +8,14 @@ generated .mo files are needed on disk and a stale one can never shadow the sour
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_skeleton, format_time
+from babel.dates import format_date, format_datetime, format_skeleton, format_time, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -114,6 +114,10 @@ class Language:
             return f"{format_datetime(local, 'y年M月d日 HH:mm', locale=self.locale)} {local.tzname()}"
         time = format_time(local, "short", locale=self.locale).replace(NARROW_SPACE, " ")
         return f"{self.date(local.date())}, {time} {local.tzname()}"
+
+    def duration(self, value: timedelta) -> str:
+        """How long, as people say it: 26 hours, then 2 days from 48 hours on (26小时, 2天)."""
+        return format_timedelta(value, threshold=2, locale=self.locale)
 
     def number(self, value: int | float | None, decimals: int = 0) -> str:
         if value is None:

@@ -106,6 +106,23 @@ COMMITMENT = {
     "declined": N_("declined: the due date stands"),
 }
 
+NEXT_STEP = {
+    "decide_disputed": N_("Decide the disputed instructions again and send the revised notice."),
+    "chase_acknowledgement": N_("Remind the factory: a notice is unanswered past its deadline."),
+    "chase_overdue": N_("Ask the factory when the overdue instructions will be done."),
+    "decide_commitment": N_("Accept or decline the later completion date the factory proposed."),
+    "decide_proposed": N_("Approve, edit or reject the proposed instructions."),
+    "send_notice": N_("Send the corrective notice to the factory."),
+    "verify_done": N_("Check the factory's photos and verify or reopen what it reported done."),
+    "await_acknowledgement": N_("Wait for the factory to acknowledge the notice before its deadline."),
+    "await_correction": N_("Wait for the factory to report the instructions done by their due dates."),
+    "acknowledge": N_("Acknowledge the corrective notice, or dispute it with your reason."),
+    "finish_overdue": N_("Finish the overdue instructions and report them done with photos."),
+    "report_done": N_("Report each instruction done with photos by its due date."),
+    "nothing": N_("Nothing is due now."),
+    **OPTION,  # when only the schedule needs a decision, the analysis' first option is the step
+}
+
 QUALITY_RESULT = {
     "pass": N_("pass"),
     "fail": N_("fail"),
@@ -153,6 +170,7 @@ TABLES = {
     "instruction_state": INSTRUCTION_STATE,
     "notice_state": NOTICE_STATE,
     "commitment": COMMITMENT,
+    "next_step": NEXT_STEP,
     "quality_result": QUALITY_RESULT,
     "platform": PLATFORM,
     "delivery_failure": DELIVERY_FAILURE,

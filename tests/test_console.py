@@ -33,7 +33,8 @@ def test_a_person_posts_a_visit_taps_buttons_and_asks_for_status(tmp_path: Path)
         "what's up?",
         "quit",
     ]) + "\n"
-    result = CliRunner().invoke(main, ["console", "--config", str(console_config(tmp_path))], input=keys)
+    result = CliRunner().invoke(main, ["console", "--config", str(console_config(tmp_path)), "--out", str(tmp_path)],
+                                input=keys)
 
     assert result.exit_code == 0, result.output
     out = result.output

@@ -43,7 +43,7 @@ def english_left(text: str, view) -> set[str]:
     return set(ENGLISH_WORD.findall(text)) - ALLOWED
 
 
-async def test_the_notice_status_and_answers_a_factory_reads_are_chinese(app, config) -> None:
+async def test_the_notice_status_and_answers_a_factory_reads_are_chinese(app, config, clock) -> None:
     report, photos = example_report(config)
     posted = await app.bus.handle(PostVisit(report, photos), actor(config, Role.INSPECTOR))
     visit_id = posted.params["visit_id"]
@@ -64,7 +64,7 @@ async def test_the_notice_status_and_answers_a_factory_reads_are_chinese(app, co
     assert english_left(chinese_part, notice) == set()
     assert english_left(render_view("telegram", closed, zh).text, closed) == set()
 
-    status = await order_status(app.store, app.settings, person(config, Role.FACTORY), "PO-2026-0142")
+    status = await order_status(app.store, app.settings, person(config, Role.FACTORY), "PO-2026-0142", clock.now())
     rendered = render("telegram", "chat/status.j2", zh, s=status)
     assert english_left(rendered, notice) == set()
     assert english_left(render("telegram", "chat/help.j2", zh), notice) == {"status", "orders"}  # the commands

@@ -14,16 +14,16 @@ from slack_sdk.models.views import View as SlackView
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.actions import ASKS_FOR_TEXT, command_for
+from bot.answers import Answer, answer, chart_of
 from bot.app import App
 from bot.directory import Directory
-from bot.intents import Help, Portfolio, StatusOf, intent_of
 from bot.slack import modals
 from bot.slack.files import DownloadFailed, download
 from bot.uploads import Uploads
 from handlers.catalog import N_
 from handlers.commands import Actor, EditInstruction
 from handlers.model import Person, Platform, Role
-from handlers.status import UnknownOrder, order_status, portfolio
+from handlers.status import portfolio
 from handlers.views import label_of
 from messages import buttons as b
 from messages.environment import render
@@ -158,8 +158,9 @@ class SlackListeners:
         if person is None:
             await ack(text=language.gettext(STRANGER))
             return
-        mrkdwn = await self._answer(person, command.get("text") or "help") or render(SURFACE, "chat/help.j2", language)
-        await ack(text=mrkdwn[:3000], blocks=text_blocks(mrkdwn))
+        found = await self._answer(person, command.get("text") or "help")
+        await ack(text=found.text[:3000], blocks=text_blocks(found.text))
+        await self._send_chart(client, person, found, command.get("channel_id"))
 
     async def on_message(self, body: dict, event: dict, client: AsyncWebClient) -> None:
         if event.get("bot_id") or event.get("subtype") not in (None, "file_share"):
@@ -174,8 +175,9 @@ class SlackListeners:
         if event.get("files"):
             await self._receive_files(client, person, event, body)
             return
-        mrkdwn = await self._answer(person, event.get("text") or "") or render(SURFACE, "chat/help.j2", language)
-        await _post(client, event["channel"], mrkdwn)
+        found = await self._answer(person, event.get("text") or "")
+        await _post(client, event["channel"], found.text)
+        await self._send_chart(client, person, found, event["channel"])
 
     async def on_mention(self, body: dict, event: dict, client: AsyncWebClient) -> None:
         if not await self._first_time(body):
@@ -187,8 +189,9 @@ class SlackListeners:
             await _post(client, event["channel"], language.gettext(STRANGER), thread)
             return
         text = MENTION.sub("", event.get("text") or "")
-        mrkdwn = await self._answer(person, text) or render(SURFACE, "chat/help.j2", language)
-        await _post(client, event["channel"], mrkdwn, thread)
+        found = await self._answer(person, text)
+        await _post(client, event["channel"], found.text, thread)
+        await self._send_chart(client, person, found, event["channel"], thread)
 
     async def on_home_opened(self, event: dict, client: AsyncWebClient) -> None:
         person = await self.person(event["user"], None, client)
@@ -196,7 +199,7 @@ class SlackListeners:
         if person is None:
             mrkdwn = language.gettext(STRANGER)
         else:
-            statuses = await portfolio(self.app.store, self.app.settings, person)
+            statuses = await portfolio(self.app.store, self.app.settings, person, self.app.bus.clock.now())
             mrkdwn = render(SURFACE, "chat/portfolio.j2", language, statuses=statuses)
         await client.views_publish(user_id=event["user"], view=SlackView(type="home", blocks=text_blocks(mrkdwn)[:100]))
 
@@ -220,21 +223,26 @@ class SlackListeners:
                 self.wake()
             await _post(client, event["channel"], answer.text)
 
-    async def _answer(self, person: Person, text: str) -> str | None:
-        """The answer to a status question, in the person's language; None if it is not one."""
-        intent = intent_of(text)
-        language = language_of(person)
-        if isinstance(intent, StatusOf):
-            found = await order_status(self.app.store, self.app.settings, person, intent.reference)
-            if isinstance(found, UnknownOrder):
-                return render(SURFACE, "chat/unknown_order.j2", language, u=found)
-            return render(SURFACE, "chat/status.j2", language, s=found)
-        if isinstance(intent, Portfolio):
-            statuses = await portfolio(self.app.store, self.app.settings, person)
-            return render(SURFACE, "chat/portfolio.j2", language, statuses=statuses)
-        if isinstance(intent, Help):
-            return render(SURFACE, "chat/help.j2", language)
-        return None
+    async def _answer(self, person: Person, text: str) -> Answer:
+        """The answer to a question in the person's language; help when it is not one."""
+        found = await answer(self.app, SURFACE, person, text)
+        return found or Answer(render(SURFACE, "chat/help.j2", language_of(person)))
+
+    async def _send_chart(self, client: AsyncWebClient, person: Person, found: Answer, channel: str | None,
+                          thread_ts: str | None = None) -> None:
+        """A status answer's progress chart, uploaded where the question was asked; into the
+        person's DM with the bot when the bot may not post there (a command in another DM)."""
+        if found.status is None:
+            return
+        chart = await chart_of(self.app, found.status, person)
+        upload = {"content": chart.png, "filename": chart.filename, "title": chart.filename}
+        try:
+            await client.files_upload_v2(channel=channel, thread_ts=thread_ts, **upload)
+        except SlackApiError as exc:
+            if exc.response.get("error") not in ("not_in_channel", "channel_not_found"):
+                raise
+            opened = await client.conversations_open(users=person.slack_user_id)
+            await client.files_upload_v2(channel=opened["channel"]["id"], **upload)
 
     async def _first_time(self, body: dict) -> bool:
         """Slack retries an event it thinks went unanswered; the event_id makes it act once."""

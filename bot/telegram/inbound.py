@@ -17,12 +17,11 @@ from bot.actions import ASKS_FOR_PHOTOS, ASKS_FOR_TEXT, command_for
 from bot.evidence import ASK_FOR_PHOTOS
 from bot.app import App
 from bot.directory import Directory
-from bot.intents import Help, Portfolio, StatusOf, intent_of
-from bot.telegram.limits import short_answer, split_message
+from bot.answers import Answer, answer, chart_of
+from bot.telegram.limits import caption_fits, short_answer, split_message
 from handlers.catalog import N_
 from handlers.commands import Actor, Command
 from handlers.model import Person, Platform
-from handlers.status import UnknownOrder, order_status, portfolio
 from messages.environment import render
 from messages.i18n import CHINESE, ENGLISH, Language
 from messages.replies import reply_text
@@ -137,21 +136,13 @@ class TelegramInbound:
         return latest[2] if latest else None
 
     async def _answer_query(self, update: Update, person: Person, text: str) -> bool:
-        intent = intent_of(text)
-        language = language_of(person)
-        if isinstance(intent, StatusOf):
-            found = await order_status(self.app.store, self.app.settings, person, intent.reference)
-            if isinstance(found, UnknownOrder):
-                await self._reply(update, render(SURFACE, "chat/unknown_order.j2", language, u=found))
-            else:
-                await self._reply(update, render(SURFACE, "chat/status.j2", language, s=found))
-        elif isinstance(intent, Portfolio):
-            statuses = await portfolio(self.app.store, self.app.settings, person)
-            await self._reply(update, render(SURFACE, "chat/portfolio.j2", language, statuses=statuses))
-        elif isinstance(intent, Help):
-            await self._reply(update, render(SURFACE, "chat/help.j2", language))
-        else:
+        found = await answer(self.app, SURFACE, person, text)
+        if found is None:
             return False
+        if found.status is None:
+            await self._reply(update, found.text)
+        else:
+            await self._reply_with_chart(update, person, found)
         return True
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -174,6 +165,16 @@ class TelegramInbound:
     async def _reply(self, update: Update, html: str) -> None:
         for chunk in split_message(html):
             await update.effective_message.reply_text(chunk, parse_mode=ParseMode.HTML)
+
+    async def _reply_with_chart(self, update: Update, person: Person, found: Answer) -> None:
+        """The chart with the status as its caption; a status too long for a caption goes first."""
+        chart = await chart_of(self.app, found.status, person)
+        caption = found.text if caption_fits(found.text) else None
+        if caption is None:
+            await self._reply(update, found.text)
+        await update.effective_message.reply_photo(
+            chart.png, caption=caption, parse_mode=ParseMode.HTML, filename=chart.filename
+        )
 
 
 def language_of(person: Person | None, language_code: str | None = None) -> Language:

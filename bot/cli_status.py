@@ -1,0 +1,112 @@
+"""`followup status PO-REF` and `followup orders`: the chat's status answers in a terminal,
+or as JSON for scripts, seen as one configured person sees them (a factory contact: its own
+factory's orders only)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from bot.app import build_app
+from bot.cli_common import config_option, load_or_exit
+from bot.config import Config
+from handlers.analysis.analyze import Status
+from handlers.clock import Clock, SystemClock
+from handlers.model import Person, Role
+from handlers.status import UnknownOrder, order_status, portfolio
+from messages.environment import render
+from messages.i18n import Language
+from messages.status_json import portfolio_json, status_json
+
+as_option = click.option("--as", "person_name", default=None,
+                         help="Whose view: a configured person's name (default: the first buyer).")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+
+
+@click.command()
+@click.argument("reference")
+@config_option
+@json_option
+@as_option
+def status(reference: str, config_file: Path | None, as_json: bool, person_name: str | None) -> None:
+    """The status of order REFERENCE (PO-2026-0142, po2026 0142…); exit 1 if there is none."""
+    config = load_or_exit(config_file)
+    person = viewer(config, person_name)
+    language = Language(person.locale, person.timezone)
+    found = asyncio.run(_ask(config, lambda app, now: order_status(app.store, app.settings, person, reference, now)))
+    if isinstance(found, UnknownOrder):
+        click.echo(render("text", "chat/unknown_order.j2", language, u=found), err=True)
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps(status_json(found), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render("console", "chat/status.j2", language, _colour(), s=found))
+
+
+@click.command()
+@click.argument("text", required=False)
+@config_option
+@json_option
+@click.option("--status", "wanted", type=click.Choice([s.value for s in Status]), default=None,
+              help="Only orders with this status.")
+@click.option("--factory", "factory_id", default=None, help="Only this factory's orders (its id).")
+@as_option
+def orders(text: str | None, config_file: Path | None, as_json: bool, wanted: str | None, factory_id: str | None,
+           person_name: str | None) -> None:
+    """Every order you may see, most urgent first; TEXT keeps those whose reference, product
+    or factory contains it."""
+    config = load_or_exit(config_file)
+    person = viewer(config, person_name)
+    if factory_id and person.role is not Role.FACTORY and not any(f.id.casefold() == factory_id.casefold()
+                                                                    for f in config.factories):
+        known = ", ".join(f.id for f in config.factories)
+        raise click.BadParameter(f"no factory {factory_id!r}; configured: {known}", param_hint="--factory")
+    statuses = [
+        s for s in asyncio.run(_ask(config, lambda app, now: portfolio(app.store, app.settings, person, now)))
+        if (wanted is None or s.analysis.status == wanted)
+        and (factory_id is None or s.factory.id.casefold() == factory_id.casefold())
+        and (text is None or s.matches(text))
+    ]
+    if as_json:
+        click.echo(json.dumps(portfolio_json(statuses), ensure_ascii=False, indent=2))
+    else:
+        filtered = any((wanted, factory_id, text))
+        click.echo(render("console", "chat/portfolio.j2", Language(person.locale, person.timezone), _colour(),
+                          statuses=statuses, filtered=filtered))
+
+
+def viewer(config: Config, name: str | None) -> Person:
+    """The configured person called `name`, else the first buyer."""
+    if name is None:
+        chosen = next((p for p in config.people if p.role is Role.BUYER), None)
+        if chosen is None:
+            raise click.UsageError("no buyer is configured; name someone with --as")
+        return chosen
+    chosen = next((p for p in config.people if p.name.casefold() == name.casefold()), None)
+    if chosen is None:
+        names = ", ".join(p.name for p in config.people) or "nobody is configured"
+        raise click.BadParameter(f"no person named {name!r}; choose one of: {names}", param_hint="--as")
+    return chosen
+
+
+async def _ask(config: Config, query):
+    """Runs `query(app, now)` on the configured store."""
+    clock = _clock()
+    app = await build_app(config, clock)
+    try:
+        return await query(app, clock.now())
+    finally:
+        await app.close()
+
+
+def _clock() -> Clock:
+    """The system's; a test hands in its own: CliRunner().invoke(main, …, obj={"clock": …})."""
+    return (click.get_current_context().obj or {}).get("clock") or SystemClock()
+
+
+def _colour() -> bool:
+    return sys.stdout.isatty()

@@ -1,0 +1,89 @@
+"""`followup status --json` and `followup orders --json`: an order's status as data, codes
+with their English wording beside them (as `visit analyze --json` does), times in ISO 8601."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from handlers.model import InstructionState, Notice, NoticeState
+from handlers.status import OrderStatus
+from handlers.views import label_of
+from messages import wording
+from messages.analysis_json import ENGLISH, reasons_json
+
+
+def status_json(s: OrderStatus) -> dict:
+    report, analysis = s.visit.report, s.analysis
+    order = report.order
+    return {
+        "order": s.visit.order_reference,
+        "factory": _factory(s),
+        "product": {"name": order.product.name, "name_zh": order.product.name_zh},
+        "quantity": order.quantity,
+        "last_visit": {"date": report.visit.date.isoformat(), "type": report.visit.type.value},
+        "status": analysis.status.value,
+        "reasons": reasons_json(report, analysis, analysis.status_reasons),
+        "progress": _progress(s),
+        "schedule": {
+            "projected_completion": _iso(analysis.schedule.projected_completion),
+            "final_inspection": _iso(analysis.schedule.final_inspection),
+            "ex_factory": _iso(analysis.schedule.ex_factory),
+            "slack_days": analysis.schedule.slack_days,
+            "days_to_final_inspection": s.days_to_final_inspection,
+        },
+        "instructions": {state.value: s.instruction_counts().get(state.value, 0) for state in InstructionState},
+        "overdue": len(s.overdue),
+        "overdue_instructions": [
+            {"item": label_of(i.source), "state": i.state.value, "deadline": i.deadline.isoformat()}
+            for i in s.overdue
+        ],
+        "notices": [_notice(s, n) for n in s.notices],
+        "next_step": {"code": s.next_step, "text": wording.word(ENGLISH, "next_step", s.next_step)},
+    }
+
+
+def portfolio_json(statuses: list[OrderStatus]) -> list[dict]:
+    """One line per order, in the order given (the portfolio's: most urgent first)."""
+    return [
+        {
+            "order": s.visit.order_reference,
+            "status": s.analysis.status.value,
+            "factory": _factory(s),
+            **_progress(s),
+            "days_to_final_inspection": s.days_to_final_inspection,
+            "overdue": len(s.overdue),
+            "disputed": len(s.disputed_instructions),
+            "awaiting_acknowledgement": len(s.awaiting_acknowledgement),
+            "past_acknowledgement_deadline": len(s.past_deadline),
+            "next_step": s.next_step,
+        }
+        for s in statuses
+    ]
+
+
+def _factory(s: OrderStatus) -> dict:
+    return {"id": s.factory.id, "name": s.factory.name, "name_zh": s.factory.name_zh}
+
+
+def _progress(s: OrderStatus) -> dict:
+    p = s.analysis.progress
+    return {"verified_pct": p.verified_pct, "reported_pct": p.reported_pct, "gap_pts": p.gap_pts}
+
+
+def _notice(s: OrderStatus, n: Notice) -> dict:
+    answered = n.answered.at if n.answered else None
+    return {
+        "number": n.number,
+        "version": n.version,
+        "state": n.state.value,
+        "sent_at": _iso(n.sent.at),
+        "acknowledge_by": _iso(n.acknowledge_by),
+        "acknowledged_at": _iso(answered) if n.state is NoticeState.ACKNOWLEDGED else None,
+        "disputed_at": _iso(answered) if n.state is NoticeState.DISPUTED else None,
+        "past_deadline": n.state is NoticeState.SENT and s.is_past_deadline(n),
+        "reminders": s.reminders_about(n),
+    }
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return None if value is None else value.isoformat()

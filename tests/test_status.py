@@ -1,0 +1,292 @@
+"""Asking about orders: references written as people remember them, what each person may
+see, the portfolio's order, the next step, and `followup status` / `followup orders` on
+the command line (text and JSON) over a real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.app import build_app
+from bot.cli import main
+from bot.config import load_config
+from bot.intents import StatusOf, intent_of
+from handlers.commands import AcknowledgeNotice, Actor, ApproveInstruction, PostVisit, SendNotice
+from handlers.model import Platform, Role
+from handlers.reports.reader import read_report
+from handlers.status import UnknownOrder, order_status, portfolio, reference_key
+from tests.conftest import EXAMPLE_CONFIG, changed, one_finding, write_report
+from tests.fakes import FakeClock
+
+ORDER, OTHER_ORDER = "PO-2026-0142", "PO-2026-0143"
+OTHER_FACTORY = """
+[[factories]]
+id = "SZ-OTHER"
+name = "Shenzhen Other Ceramics Ltd."
+name_zh = "深圳其他陶瓷有限公司"
+
+[[people]]
+name = "Zhao Min"
+role = "factory"
+factory = "SZ-OTHER"
+locale = "zh_Hans_CN"
+timezone = "Asia/Shanghai"
+"""
+
+
+@pytest.mark.parametrize("written", ["PO-2026-0142", "po-2026-0142", "PO20260142", "po2026 0142", "po_2026.0142",
+                                     " Po 2026 0142 "])
+def test_a_reference_is_the_same_order_whatever_its_case_and_separators(written: str) -> None:
+    assert reference_key(written) == reference_key(ORDER) == "po20260142"
+
+
+@pytest.mark.parametrize(("text", "reference"), [
+    ("status PO-2026-0142", "PO-2026-0142"),
+    ("/status po2026 0142", "po2026 0142"),
+    ("PO-2026-0142 进度", "PO-2026-0142"),
+    ("po2026 0142进度？", "po2026 0142"),
+    ("订单 PO-2026-0142 怎么样了", "PO-2026-0142"),
+    ("订单PO-2026-0142的进度如何？", "PO-2026-0142"),
+    ("PO-2026-0142 怎么样了", "PO-2026-0142"),
+    ("how is po2026 0142", "po2026 0142"),
+    ("How's PO-2026-0142?", "PO-2026-0142"),
+    ("what is the status of order po 2026 0142?", "po 2026 0142"),
+])
+def test_status_questions_in_both_languages(text: str, reference: str) -> None:
+    assert intent_of(text) == StatusOf(reference)
+
+
+@pytest.mark.parametrize("text", ["how is it going", "how is everyone?", "订单怎么样了", "我们的进度怎么样了"])
+def test_small_talk_is_not_a_status_question(text: str) -> None:
+    assert not isinstance(intent_of(text), StatusOf)
+
+
+# --- stored orders -------------------------------------------------------------------------------
+
+
+def config_file(tmp_path: Path) -> Path:
+    """The example configuration with a second factory and its contact, on a temp database."""
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
+        'url = "sqlite:///followup.sqlite3"', f'url = "sqlite:///{tmp_path / "status.sqlite3"}"'
+    )
+    path = tmp_path / "followup.toml"
+    path.write_text(text + OTHER_FACTORY, encoding="utf-8")
+    return path
+
+
+def on_track(data: dict) -> dict:
+    """One finding, counted as reported, a fast line and a sample that passes."""
+    ours = changed(changed(one_finding(data), "progress.reported_complete", 2880), "progress.daily_output", 600)
+    return changed(ours, "findings.0.units_affected", 1)
+
+
+def orders_of(data: dict) -> dict[str, dict]:
+    """Four orders: ours at risk (the example), late, on track, and another factory's."""
+    return {
+        ORDER: data,
+        "PO-2026-0150": changed(changed(data, "order.reference", "PO-2026-0150"), "progress.daily_output", 20),
+        "PO-2026-0160": changed(on_track(data), "order.reference", "PO-2026-0160"),
+        OTHER_ORDER: changed(changed(data, "order.reference", OTHER_ORDER), "order.factory", "SZ-OTHER"),
+    }
+
+
+async def post_orders(app, visit_dir: Path, reports: dict[str, dict]) -> dict[str, int]:
+    inspector = Actor(next(p for p in app.config.people if p.role is Role.INSPECTOR), Platform.CONSOLE)
+    visits = {}
+    for reference, data in reports.items():
+        with read_report(write_report(visit_dir, data), app.settings.factories) as checked:
+            assert checked.ok, checked.problems
+            for photo in checked.photos.values():
+                app.media.put(photo.path, photo.sha256, photo.format)
+            photos = {name: photo.sha256 for name, photo in checked.photos.items()}
+        visits[reference] = (await app.bus.handle(PostVisit(checked.report, photos), inspector)).params["visit_id"]
+    return visits
+
+
+async def send_notice(app, visit_id: int) -> int:
+    buyer = Actor(next(p for p in app.config.people if p.role is Role.BUYER), Platform.CONSOLE)
+    async with app.store.unit_of_work() as uow:
+        ids = [i.id for i in await uow.instructions.for_visit(visit_id)]
+    for instruction_id in ids:
+        await app.bus.handle(ApproveInstruction(instruction_id), buyer)
+    return (await app.bus.handle(SendNotice(visit_id), buyer)).params["notice_id"]
+
+
+def people(app) -> dict[str, object]:
+    return {p.name: p for p in app.config.people}
+
+
+@pytest.fixture
+async def stored(tmp_path: Path, visit_dir: Path, example_data: dict, clock: FakeClock):
+    app = await build_app(load_config(config_file(tmp_path)), clock)
+    visits = await post_orders(app, visit_dir, orders_of(example_data))
+    yield app, visits
+    await app.close()
+
+
+async def test_an_order_is_found_however_its_reference_is_written(stored, clock) -> None:
+    app, _ = stored
+    buyer = people(app)["Anna Schmidt"]
+    for written in ("po2026 0142", "PO20260142", "po-2026-0142"):
+        found = await order_status(app.store, app.settings, buyer, written, clock.now())
+        assert found.visit.order_reference == ORDER
+    ambiguous = await order_status(app.store, app.settings, buyer, "2026 014", clock.now())
+    assert isinstance(ambiguous, UnknownOrder) and set(ambiguous.suggestions) >= {ORDER, OTHER_ORDER}
+
+
+async def test_a_factory_contact_never_hears_of_another_factorys_orders(stored, clock) -> None:
+    app, _ = stored
+    li_wei = people(app)["Li Wei"]
+    for written in (OTHER_ORDER, "po2026 0143", "PO-2026-0144", "2026 014"):
+        found = await order_status(app.store, app.settings, li_wei, written, clock.now())
+        assert isinstance(found, UnknownOrder)
+        assert OTHER_ORDER not in found.suggestions
+    assert [s.visit.order_reference for s in await portfolio(app.store, app.settings, li_wei, clock.now())] == [
+        "PO-2026-0150", ORDER, "PO-2026-0160"]
+
+
+async def test_the_portfolio_puts_late_first_then_overdue_work_then_the_larger_gap(stored, clock) -> None:
+    app, visits = stored
+    buyer = people(app)["Anna Schmidt"]
+    await send_notice(app, visits[OTHER_ORDER])
+    clock.advance(days=10)  # every instruction of the other order is past its due date
+    ranked = await portfolio(app.store, app.settings, buyer, clock.now())
+
+    assert [s.visit.order_reference for s in ranked] == ["PO-2026-0150", OTHER_ORDER, ORDER, "PO-2026-0160"]
+    late, overdue, at_risk, fine = ranked
+    assert late.analysis.status == "late" and fine.analysis.status == "on_track"
+    assert len(overdue.overdue) == 7 and not at_risk.overdue
+    assert overdue.past_deadline and overdue.days_to_final_inspection == 10
+
+
+async def test_the_next_step_follows_the_order_for_buyer_and_factory(stored, clock) -> None:
+    app, visits = stored
+    crowd = people(app)
+    buyer, factory = crowd["Anna Schmidt"], crowd["Li Wei"]
+
+    async def steps() -> tuple[str, str]:
+        now = clock.now()
+        return ((await order_status(app.store, app.settings, buyer, ORDER, now)).next_step,
+                (await order_status(app.store, app.settings, factory, ORDER, now)).next_step)
+
+    assert await steps() == ("decide_proposed", "nothing")
+    notice_id = await send_notice(app, visits[ORDER])
+    assert await steps() == ("adjust_final_inspection", "acknowledge")  # at risk; the notice is within its day
+    clock.advance(hours=30)
+    assert await steps() == ("chase_acknowledgement", "acknowledge")
+    await app.bus.handle(AcknowledgeNotice(notice_id), Actor(factory, Platform.CONSOLE))
+    assert await steps() == ("adjust_final_inspection", "report_done")
+    clock.advance(days=10)
+    assert await steps() == ("chase_overdue", "finish_overdue")
+
+
+# --- the command line ----------------------------------------------------------------------------
+
+
+def prepare(tmp_path: Path, visit_dir: Path, data: dict, notice_for: str | None = None) -> Path:
+    """The orders stored, and a notice sent for one of them, on 24 Nov 2026."""
+    config = config_file(tmp_path)
+
+    async def store() -> None:
+        app = await build_app(load_config(config), FakeClock())
+        try:
+            visits = await post_orders(app, visit_dir, orders_of(data))
+            if notice_for:
+                await send_notice(app, visits[notice_for])
+        finally:
+            await app.close()
+
+    asyncio.run(store())
+    return config
+
+
+def followup(config: Path, *args: str, at: datetime = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)):
+    return CliRunner().invoke(main, [*args, "--config", str(config)], obj={"clock": FakeClock(at)})
+
+
+def test_followup_status_prints_what_the_chat_answers(tmp_path, visit_dir, example_data) -> None:
+    config = prepare(tmp_path, visit_dir, example_data, notice_for=ORDER)
+    result = followup(config, "status", "po2026 0142")
+
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert out.startswith(f"━━ {ORDER} · Stoneware mug")
+    assert "Status: AT RISK" in out and "gap 17.0 pts" in out
+    assert "Instructions: 7 sent to factory" in out
+    assert ("Notice CN-2026-0001: awaiting acknowledgement — sent 46 hours ago (24 Nov 2026, 12:00 CET)"
+            " · Acknowledge by: 25 Nov 2026, 12:00 CET · past the deadline") in out
+    assert "Next step: Remind the factory: a notice is unanswered past its deadline." in out
+
+    chinese = followup(config, "status", ORDER, "--as", "Li Wei")
+    assert "整改通知 CN-2026-0001：待确认收到 — 已发出46小时" in chinese.output
+    assert "下一步：请确认收到整改通知；如有异议，请点击“有异议”并说明理由。" in chinese.output
+
+
+def test_followup_status_json(tmp_path, visit_dir, example_data) -> None:
+    config = prepare(tmp_path, visit_dir, example_data, notice_for=ORDER)
+    result = followup(config, "status", ORDER, "--json", at=datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    assert result.exit_code == 0, result.output
+    status = json.loads(result.output)
+
+    assert status["order"] == ORDER
+    assert status["factory"] == {"id": "NB-EVERGREEN", "name": "Ningbo Evergreen Homeware Co., Ltd.",
+                                 "name_zh": "宁波常青家居用品有限公司"}
+    assert status["product"]["name"].startswith("Stoneware mug") and status["quantity"] == 6000
+    assert status["status"] == "at_risk" and "progress_gap" in [r["code"] for r in status["reasons"]]
+    assert status["progress"] == {"verified_pct": 48.0, "reported_pct": 65.0, "gap_pts": 17.0}
+    assert status["schedule"] == {"projected_completion": "2026-12-12", "final_inspection": "2026-12-14",
+                                  "ex_factory": "2026-12-18", "slack_days": 2, "days_to_final_inspection": 13}
+    assert status["instructions"]["sent"] == 7 and status["instructions"]["proposed"] == 0
+    assert status["overdue"] == 3  # due 27, 28 and 30 Nov; what is due 1 Dec at the factory is not late yet
+    assert [(i["item"], i["deadline"]) for i in status["overdue_instructions"]][0] == ("F2", "2026-11-27")
+    (notice,) = status["notices"]
+    assert notice == {"number": "CN-2026-0001", "version": 1, "state": "sent", "sent_at": "2026-11-24T11:00:00+00:00",
+                      "acknowledge_by": "2026-11-25T11:00:00+00:00", "acknowledged_at": None, "disputed_at": None,
+                      "past_deadline": True, "reminders": 0}
+    assert status["next_step"]["code"] == "chase_acknowledgement"
+
+
+def test_an_unknown_or_foreign_order_exits_1_without_naming_other_factories_orders(
+        tmp_path, visit_dir, example_data) -> None:
+    config = prepare(tmp_path, visit_dir, example_data)
+    unknown = followup(config, "status", "PO-2026-0124")
+    assert unknown.exit_code == 1
+    assert "I don't know order PO-2026-0124. Did you mean:" in unknown.output
+
+    foreign = followup(config, "status", OTHER_ORDER, "--as", "Li Wei")
+    assert foreign.exit_code == 1
+    assert foreign.output.count(OTHER_ORDER) == 1 and "PO-2026-0142" in foreign.output  # only the one asked for
+    assert followup(config, "status", OTHER_ORDER, "--as", "Nobody").exit_code == 2
+
+
+def test_followup_orders_lists_what_needs_attention_first(tmp_path, visit_dir, example_data) -> None:
+    config = prepare(tmp_path, visit_dir, example_data, notice_for=OTHER_ORDER)
+    listed = json.loads(followup(config, "orders", "--json", at=datetime(2026, 12, 4, 9, 0, tzinfo=UTC)).output)
+
+    assert [o["order"] for o in listed] == ["PO-2026-0150", OTHER_ORDER, ORDER, "PO-2026-0160"]
+    other = listed[1]
+    assert other["status"] == "at_risk" and other["factory"]["id"] == "SZ-OTHER"
+    assert (other["gap_pts"], other["days_to_final_inspection"]) == (17.0, 10)
+    assert (other["overdue"], other["awaiting_acknowledgement"], other["past_acknowledgement_deadline"]) == (7, 1, 1)
+    assert set(listed[0]) >= {"order", "status", "factory", "gap_pts", "days_to_final_inspection", "overdue",
+                              "awaiting_acknowledgement"}
+
+    def orders(*args: str) -> list[str]:
+        return [o["order"] for o in json.loads(followup(config, "orders", "--json", *args).output)]
+
+    assert orders("--status", "at_risk") == [OTHER_ORDER, ORDER]
+    assert orders("--factory", "sz-other") == [OTHER_ORDER]
+    assert orders("0160") == ["PO-2026-0160"]
+    assert orders("--as", "Li Wei") == ["PO-2026-0150", ORDER, "PO-2026-0160"]
+    assert orders("--as", "Li Wei", "--factory", "SZ-OTHER") == []
+
+    text = followup(config, "orders").output
+    assert text.startswith("Orders, most urgent first\n1. PO-2026-0150")
+    assert "2. PO-2026-0143 · Shenzhen Other Ceramics Ltd. · AT RISK" in text
+    assert "1 notice awaiting acknowledgement (1 past its deadline)" in text
+    assert followup(config, "orders", "--status", "late", "nothing-like-it").output.endswith("No orders match.\n")
