@@ -45,6 +45,8 @@ async def verify(command: VerifyInstruction, ctx: Context) -> Reply:
     if repeated(instruction, Action.VERIFY):
         return already(instruction)
     moved = await move(ctx, instruction, Action.VERIFY)
+    visit = await ctx.uow.visits.get(moved.visit_id)
+    await ctx.to_factory(visit.factory_id, "instruction_verified", {"instruction_id": moved.id})
     return Reply("instruction_verified", {"instruction_id": moved.id})
 
 

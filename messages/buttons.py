@@ -51,7 +51,7 @@ def buttons_for(view: View, language: Language) -> tuple[Button, ...]:
         return _decision_buttons(view, language) + _send_button(view, language)
     if view.kind in ("notice", *_ANSWERS_NOTICE) and view.notice.state is NoticeState.SENT:
         return tuple(Button(a, view.notice.id, _bilingual(_LABELS[a])) for a in (ACKNOWLEDGE, DISPUTE))
-    if view.kind == "notice" and view.notice.state is NoticeState.ACKNOWLEDGED:
+    if view.kind in ("notice", "notice_closed") and view.notice.state is NoticeState.ACKNOWLEDGED:
         return _commitment_buttons(view)
     if view.kind == "escalation" and view.notice.state is NoticeState.SENT:
         actions = (REMIND, ESCALATE, EXTEND, CANCEL_NOTICE) if view.factory.manager else (REMIND, EXTEND, CANCEL_NOTICE)

@@ -88,8 +88,8 @@ INSTRUCTION_STATE = {
     "acknowledged": N_("acknowledged"),
     "disputed": N_("disputed"),
     "done": N_("reported done"),
-    "verified": N_("verified"),
-    "reopened": N_("reopened"),
+    "verified": N_("verified by the buyer"),
+    "reopened": N_("sent back for rework"),
     "cancelled": N_("cancelled with the notice"),
 }
 

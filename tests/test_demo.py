@@ -102,7 +102,7 @@ def test_a_done_report_shows_its_evidence_and_the_buyer_verifies_or_reopens(demo
 
     assert "⚠ the same file as the visit photo p2-side-mark.jpg" in reopened
     assert re.search(r"Anna Schmidt taps \[\d+\] reopen", reopened)
-    assert "↺ 买方已重新打开P2 — Anna Schmidt，2026年11月28日 15:32 CST" in reopened
+    assert "↺ 买方已退回P2，要求重新整改 — Anna Schmidt，2026年11月28日 15:32 CST" in reopened
     assert "  退回原因：【原文（英文）】This is the inspection photo of the wrong side mark" in reopened
     assert "请重新整改，完成后附新照片再次报告整改完成。" in reopened
 
@@ -113,4 +113,4 @@ def test_an_overdue_instruction_is_alerted_once(demo: Demo) -> None:
     assert "Sat 28 Nov 17:00 CET for Anna Schmidt (buyer) · Sun 29 Nov 00:00 CST at the factory" in late
     assert "[F1] Sort every finished unit" in late
     status = demo.section("9. Order status by message")
-    assert "Instructions: 1 rejected · 4 acknowledged · 1 verified · 1 reopened" in status
+    assert "Instructions: 1 rejected · 4 acknowledged · 1 verified by the buyer · 1 sent back for rework" in status
