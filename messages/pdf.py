@@ -27,6 +27,7 @@ NOTICE_TITLE = N_("CORRECTIVE NOTICE %(number)s, version %(version)s")
 PAGE = N_("Page %(page)s of %(pages)s")
 PHOTO_WIDTH_MM = 58
 PHOTOS_PER_ROW = 3
+INDENT_MM = 1.4  # per leading space of the text rendering
 LINE_MM = 5.2
 
 
@@ -84,8 +85,13 @@ def _lay_out(document: _NoticeDocument, text: str, items: dict[str, Item], find_
             current = items.get(match["label"])
             document.ln(1.5)
         document.set_font(FONT, size=14 if i == 0 else 10)
-        document.multi_cell(0, 7 if i == 0 else LINE_MM, line or " ", wrapmode=WrapMode.WORD, align="L",
-                            new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        # The text's indent becomes a margin: as leading spaces it would be a "word" of its
+        # own, and a Chinese line (one long word to the wrapper) would start below it.
+        text = line.lstrip(" ")
+        indent = (len(line) - len(text)) * INDENT_MM
+        document.set_x(document.l_margin + indent)
+        document.multi_cell(document.epw - indent, 7 if i == 0 else LINE_MM, text or " ", wrapmode=WrapMode.WORD,
+                            align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     _photos(document, current, find_photo, view)
 
 
