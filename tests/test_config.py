@@ -86,6 +86,32 @@ locale = "fr"
     ]
 
 
+FACTORY = """
+[[factories]]
+id = "NB"
+name = "Ningbo"
+name_zh = "宁波"
+"""
+
+
+@pytest.mark.parametrize(
+    ("settings", "problem"),
+    [
+        ("remind_every_hours = 0", "factories.0.remind_every_hours: input should be greater than or equal to 1"),
+        ('working_hours_start = "18:00"\nworking_hours_end = "08:30"',
+         "factories.0: working_hours_end 08:30 must be after working_hours_start 18:00"),
+        ("acknowledge_within_hours = 48\nescalate_after_hours = 24",
+         "factories.0: escalate_after_hours (24) must not be before the acknowledgement deadline"
+         " (acknowledge_within_hours = 48)"),
+        ('manager = "Anna"', "factories.0.manager: 'Anna' is not a factory contact of NB in [[people]]"),
+    ],
+    ids=["no-reminder-interval", "working-hours-inverted", "escalation-before-deadline", "manager-not-a-contact"],
+)
+def test_chasing_settings_must_make_sense(tmp_path: Path, settings: str, problem: str) -> None:
+    path = write(tmp_path, FACTORY + settings + '\n\n[[people]]\nname = "Anna"\nrole = "buyer"\n')
+    assert problems_of(path) == [problem]
+
+
 def test_a_file_that_is_not_toml_is_refused_by_name(tmp_path: Path) -> None:
     assert problems_of(write(tmp_path, "[storage\nurl=")) [0].startswith("followup.toml: not valid TOML")
 
