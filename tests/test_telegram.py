@@ -98,7 +98,7 @@ async def test_the_buyer_decides_sends_the_notice_and_the_factory_acknowledges(c
         await world.fake.send_photo(FACTORY_CHAT, world.factory, photo[:-10] + b"\xff\xd9" * 5,
                                     media_group_id="album-1")
         await world.settled()
-        assert world.chat(FACTORY_CHAT)[-2].plain == "谢谢，已报告整改完成，买方将进行验证。"
+        assert world.chat(FACTORY_CHAT)[-2].plain == "谢谢，已报告整改完成，买方将进行验收。"
         assert world.chat(FACTORY_CHAT)[-1].plain == "已添加照片：本次完成报告共2张照片。"
         done = [m for m in world.chat(BUYER_CHAT)[before:] if m.text and "reported done by the factory" in m.plain]
         assert len(done) == 1 and set(done[0].buttons) == {"Verify", "Reopen"}
