@@ -20,15 +20,16 @@ _CHINESE = re.compile(r"^\s*(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*[
 
 
 def parse_date(text: str, today: date) -> date | None:
-    """ISO (2026-12-05) or the way a Chinese factory writes it (2026年12月5日, 12月5日); a date
-    without a year is the next one to come."""
+    """ISO (2026-12-05) or the way a Chinese factory writes it (2026年12月5日, 12月5日). A date
+    without a year is this year's, unless that is half a year gone: in December, 1月5日 means
+    next January, while 11月20日 typed on 24 November is a date in the past, not next year's."""
     if match := _ISO.match(text) or _CHINESE.match(text):
         year, month, day = match.groups()
         try:
             found = date(int(year or today.year), int(month), int(day))
         except ValueError:
             return None
-        if year is None and found < today:
+        if year is None and (today - found).days > 182:
             found = found.replace(year=today.year + 1)
         return found
     return None

@@ -302,3 +302,25 @@ async def test_verified_instructions_are_never_overdue(app, config, clock, sent)
         await app.bus.handle(VerifyInstruction(instruction_id), buyer)
     clock.moment = datetime(2026, 12, 30, 3, 0, tzinfo=UTC)
     assert (await chase(app.store, clock, app.settings)).overdue_alerts == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "today", "expected"),
+    [
+        ("2026-12-05", "2026-11-24", "2026-12-05"),
+        ("2026年12月5日", "2026-11-24", "2026-12-05"),
+        ("12月5日", "2026-11-24", "2026-12-05"),
+        ("12月5号", "2026-11-24", "2026-12-05"),
+        ("11月20日", "2026-11-24", "2026-11-20"),  # this year's, in the past: refused as such
+        ("1月5日", "2026-12-20", "2027-01-05"),  # in December, January is next year's
+        ("2月30日", "2026-11-24", None),
+        ("next week", "2026-11-24", None),
+    ],
+)
+def test_completion_dates_are_read_as_a_chinese_factory_writes_them(text: str, today: str, expected) -> None:
+    from datetime import date
+
+    from handlers.commitments import parse_date
+
+    found = parse_date(text, date.fromisoformat(today))
+    assert (found.isoformat() if found else None) == expected

@@ -40,6 +40,11 @@ ASK_TEXT = {
 }
 
 
+# Answers that do not answer the question (empty, not a date, a date in the past): the person
+# may simply reply again to the same prompt.
+ASK_AGAIN = {"text_required", "evidence_required", "bad_date", "commitment_in_past"}
+
+
 class TelegramInbound:
     def __init__(self, app: App, directory: Directory, deliver):
         self.app = app
@@ -114,7 +119,7 @@ class TelegramInbound:
             return False  # a reply to some other message of the bot: read it as a question
         action, target = pending
         reply = await self._handle(command_for(action, target, message.text), person, update)
-        if reply.code in ("text_required", "evidence_required"):  # no answer yet: the question stays open
+        if reply.code in ASK_AGAIN:  # no usable answer yet: the question stays open
             async with self.app.store.unit_of_work() as uow:
                 await uow.pending.expect(Platform.TELEGRAM, str(message.chat.id), str(update.effective_user.id),
                                          prompt_id, action, target, self.app.bus.clock.now())
