@@ -53,7 +53,8 @@ def stored_photo(media: MediaStore, content: bytes) -> str | Reply:
     return sha256
 
 
-async def report_with_photo(app, actor: Actor, instruction_id: int, content: bytes, update_key: str) -> Reply:
+async def report_with_photo(app, actor: Actor, instruction_id: int, content: bytes,
+                            update_key: str | None = None) -> Reply:
     """Stores the photo and reports the instruction done with it (or adds it to the report)."""
     stored = stored_photo(app.media, content)
     if isinstance(stored, Reply):
