@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from bot.actions import ASKS_FOR_TEXT
+from bot.actions import ASKS_FOR_PHOTOS, ASKS_FOR_TEXT
 from bot.app import build_app
 from bot.config import Config
 from bot.console import ConsoleAdapter
@@ -20,7 +20,8 @@ from handlers.reports.reader import read_report
 USAGE = """\
   as buyer | as inspector | as factory    who you are now
   post PATH                               post a visit report (.yaml, .json or .zip)
-  N                                       tap button [N]; Edit and Dispute ask for text
+  N                                       tap button [N]; Edit and Dispute ask for text,
+                                          "done, with photos" for a photo file's path
   status PO-…  ·  PO-… 进度  ·  orders      ask about orders
   help  ·  quit"""
 
@@ -66,6 +67,10 @@ async def _handle(session: ConsoleSession, role: Role, line: str) -> Role:
 
 async def _tap(session: ConsoleSession, person, number: int) -> None:
     button = session.app.console.buttons.get(number)
+    if button is not None and button.action in ASKS_FOR_PHOTOS:
+        path = await asyncio.to_thread(input, "  photo file: ")
+        await session.report_photo(person, number, Path(path.strip()).expanduser())
+        return
     text = None
     if button is not None and button.action in ASKS_FOR_TEXT:
         text = await asyncio.to_thread(input, f"  {ASKS_FOR_TEXT[button.action]}: ")

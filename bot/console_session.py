@@ -14,6 +14,7 @@ from bot.actions import command_for
 from bot.answers import answer, chart_of
 from bot.app import App
 from bot.console import Echo
+from bot.evidence import report_with_photo
 from handlers.catalog import N_
 from handlers.commands import Actor, Command
 from handlers.model import Person, Platform, Role
@@ -22,6 +23,7 @@ from messages.i18n import Language
 from messages.replies import reply_text
 
 CHART_WRITTEN = N_("Progress chart: %(path)s")
+NO_SUCH_FILE = N_("Cannot read %(path)s; give the path of a photo file.")
 
 
 class ConsoleSession:
@@ -46,8 +48,25 @@ class ConsoleSession:
             return None
         return await self.act(person, command_for(button.action, button.target, text))
 
+    async def report_photo(self, person: Person, number: int, path: Path) -> Reply | None:
+        """A "done, with photos" button answered with a photo file: checked, stored and
+        reported as on the chat platforms (a second photo adds to the report)."""
+        button = self.app.console.buttons.get(number)
+        if button is None:
+            self.echo(f"  (no button [{number}] on screen)")
+            return None
+        try:
+            content = path.read_bytes()
+        except OSError:
+            self.echo(self._answer(person, _language(person).gettext(NO_SUCH_FILE) % {"path": path}))
+            return None
+        reply = await report_with_photo(self.app, Actor(person, Platform.CONSOLE), button.target, content)
+        return await self._answered(person, reply)
+
     async def act(self, person: Person, command: Command) -> Reply:
-        reply = await self.app.bus.handle(command, Actor(person, Platform.CONSOLE))
+        return await self._answered(person, await self.app.bus.handle(command, Actor(person, Platform.CONSOLE)))
+
+    async def _answered(self, person: Person, reply: Reply) -> Reply:
         self.echo(self._answer(person, reply_text(reply, _language(person))))
         await self.app.dispatcher.deliver_pending()
         return reply

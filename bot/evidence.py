@@ -14,8 +14,10 @@ from PIL import Image, UnidentifiedImageError
 from bot.actions import report_done
 from handlers.catalog import N_
 from handlers.commands import Actor
+from handlers.model import Platform
 from handlers.reports.photos import register_heif_opener
 from handlers.results import Reply
+from messages.buttons import REPORT_DONE
 from storage.media import MediaStore
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -23,10 +25,17 @@ ASK_FOR_PHOTOS = N_("Please reply to this message with photos of the corrected u
 TAP_FIRST = N_("To report an instruction done, tap its “done, with photos” button on the notice first.")
 
 
+def too_large(size: int) -> Reply | None:
+    """The refusal for a photo of `size` bytes, before or after fetching it; None if it fits."""
+    if size > MAX_BYTES:
+        return Reply("photo_too_large", {"size": f"{size / 1024 / 1024:.1f}"}, ok=False)
+    return None
+
+
 def stored_photo(media: MediaStore, content: bytes) -> str | Reply:
     """The photo's SHA-256 once stored, or the refusal to answer (nothing stored then)."""
-    if len(content) > MAX_BYTES:
-        return Reply("photo_too_large", {"size": f"{len(content) / 1024 / 1024:.1f}"}, ok=False)
+    if refused := too_large(len(content)):
+        return refused
     register_heif_opener()
     try:
         with Image.open(io.BytesIO(content)) as image:
@@ -44,9 +53,31 @@ def stored_photo(media: MediaStore, content: bytes) -> str | Reply:
     return sha256
 
 
-async def report_with_photo(app, actor: Actor, instruction_id: int, content: bytes, update_key: str) -> Reply:
+async def report_with_photo(app, actor: Actor, instruction_id: int, content: bytes,
+                            update_key: str | None = None) -> Reply:
     """Stores the photo and reports the instruction done with it (or adds it to the report)."""
     stored = stored_photo(app.media, content)
     if isinstance(stored, Reply):
         return stored
     return await app.bus.handle(report_done(instruction_id, (stored,)), actor, update_key=update_key)
+
+
+async def instruction_awaiting_photos(app, platform: Platform, chat: str, user: str, prompt: str,
+                                      keep_as: str | None = None) -> int | None:
+    """The instruction a photo answering the bot's `prompt` is for, or None. The question then
+    stays open under `keep_as` (an album, a thread) for the photos that follow; a question
+    that asked for words stays open as it was."""
+    async with app.store.unit_of_work() as uow:
+        found = await uow.pending.take(platform, chat, user, prompt)
+        if found is None:
+            return None
+        action, target = found
+        now = app.bus.clock.now()
+        if action != REPORT_DONE:
+            await uow.pending.expect(platform, chat, user, prompt, action, target, now)
+            await uow.commit()
+            return None
+        if keep_as is not None:
+            await uow.pending.expect(platform, chat, user, keep_as, action, target, now)
+        await uow.commit()
+    return target

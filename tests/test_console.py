@@ -19,8 +19,16 @@ def console_config(tmp_path: Path) -> Path:
     return path
 
 
+def play(tmp_path: Path, keys: list[str]) -> str:
+    """Types `keys` into `followup console`, then quit; returns what the console printed."""
+    result = CliRunner().invoke(main, ["console", "--config", str(console_config(tmp_path)), "--out", str(tmp_path)],
+                                input="\n".join([*keys, "quit"]) + "\n")
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
 def test_a_person_posts_a_visit_taps_buttons_and_asks_for_status(tmp_path: Path) -> None:
-    keys = "\n".join([
+    out = play(tmp_path, [
         "help",
         f"post {EXAMPLE_VISIT / 'report.yaml'}",
         "1",            # the buyer approves F1
@@ -31,13 +39,7 @@ def test_a_person_posts_a_visit_taps_buttons_and_asks_for_status(tmp_path: Path)
         "as buyer",
         "6",            # reject F2: no reason asked
         "what's up?",
-        "quit",
-    ]) + "\n"
-    result = CliRunner().invoke(main, ["console", "--config", str(console_config(tmp_path)), "--out", str(tmp_path)],
-                                input=keys)
-
-    assert result.exit_code == 0, result.output
-    out = result.output
+    ])
     assert "post PATH" in out                                   # help
     assert "Visit for PO-2026-0142 posted with 7 proposed instruction(s)." in out
     assert "bot to Anna Schmidt: Approved." in out
@@ -64,3 +66,31 @@ def test_posting_the_same_report_twice_makes_one_visit(tmp_path: Path) -> None:
     assert "This report was already posted for PO-2026-0142; nothing was changed." in result.output
     assert result.output.count("[F1] MA major") == 1
     assert "2. PO-2026" not in result.output
+
+
+def test_the_factory_reports_f1_done_with_a_photo_file_and_the_buyer_verifies(tmp_path: Path) -> None:
+    photo = tmp_path / "IMG_0001.jpg"
+    photo.write_bytes((EXAMPLE_VISIT / "f1-glaze-crawl-1.jpg").read_bytes()[:-10] + b"\xff\xd9" * 5)
+    out = play(tmp_path, [
+        f"post {EXAMPLE_VISIT / 'report.yaml'}",
+        *(str(n) for n in (1, 4, 7, 10, 13, 16, 19)),  # the buyer approves every finding
+        "29",           # and sends the notice
+        "as factory",
+        "30",           # acknowledges it
+        "33",           # F1 done, with photos
+        str(tmp_path / "missing.jpg"),
+        "33",
+        str(EXAMPLE_CONFIG),  # not a photo
+        "33",
+        str(photo),
+        "as buyer",
+        "46",           # Verify
+    ])
+    assert "[33] F1 整改完成（附照片） F1 done, with photos" in out
+    assert f"bot to Li Wei: 无法读取{tmp_path / 'missing.jpg'}，请输入照片文件的路径。" in out
+    assert "bot to Li Wei: 该文件不是照片（JPEG、PNG或HEIC格式），请发送整改后产品的照片。" in out
+    assert "bot to Li Wei: 谢谢，已报告整改完成，买方将进行验证。" in out
+    assert "F1 reported done by the factory — Li Wei" in out
+    assert "Evidence from the factory: 1 photo" in out and "[46] Verify  [47] Reopen" in out
+    assert "bot to Anna Schmidt: Verified." in out
+    assert "买方已验收" in out.split("bot to Anna Schmidt: Verified.")[1]

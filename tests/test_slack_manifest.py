@@ -18,7 +18,8 @@ def manifest() -> dict:
 
 def test_the_manifest_asks_for_exactly_the_scopes_the_bot_uses() -> None:
     assert sorted(manifest()["oauth_config"]["scopes"]["bot"]) == [
-        "app_mentions:read", "chat:write", "commands", "files:read", "files:write", "im:history", "im:write",
+        "app_mentions:read", "channels:history", "chat:write", "commands", "files:read", "files:write",
+        "groups:history", "im:history", "im:write",
     ]
 
 
@@ -27,5 +28,7 @@ def test_events_commands_and_interactivity_reach_the_one_endpoint() -> None:
     urls = [m["settings"]["event_subscriptions"]["request_url"], m["settings"]["interactivity"]["request_url"],
             *(c["url"] for c in m["features"]["slash_commands"])]
     assert all(url.endswith(EVENTS_PATH) for url in urls)
-    assert sorted(m["settings"]["event_subscriptions"]["bot_events"]) == ["app_home_opened", "app_mention", "message.im"]
+    assert sorted(m["settings"]["event_subscriptions"]["bot_events"]) == [
+        "app_home_opened", "app_mention", "message.channels", "message.groups", "message.im",
+    ]
     assert [c["command"] for c in m["features"]["slash_commands"]] == ["/followup"]

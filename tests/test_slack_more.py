@@ -123,12 +123,12 @@ def with_button(world: SlackWorld, channel: str, label: str) -> SlackMessage:
     return found[-1]
 
 
-async def send_notice(world: SlackWorld) -> SlackMessage:
+async def send_notice(world: SlackWorld, factory_channel: str = FACTORY_CHANNEL) -> SlackMessage:
     """The buyer approves every finding and sends the notice; returns the factory's notice."""
     for message in [m for m in world.channel(BUYER_CHANNEL) if "Approve" in m.buttons]:
         await world.click(BUYER, BUYER_CHANNEL, message, "Approve")
     await world.click(BUYER, BUYER_CHANNEL, with_button(world, BUYER_CHANNEL, "Send notice"), "Send notice")
-    return with_button(world, FACTORY_CHANNEL, "有异议")
+    return with_button(world, factory_channel, "有异议")
 
 
 def ephemerals_to(world: SlackWorld, channel: str, user: str) -> list[str]:

@@ -13,11 +13,12 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View as SlackView
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.actions import ASKS_FOR_TEXT, command_for
+from bot.actions import ASKS_FOR_PHOTOS, ASKS_FOR_TEXT, command_for
 from bot.answers import Answer, answer, chart_of
 from bot.app import App
 from bot.directory import Directory
 from bot.slack import modals
+from bot.slack.evidence import SlackEvidence
 from bot.slack.files import DownloadFailed, download
 from bot.uploads import Uploads
 from handlers.catalog import N_
@@ -47,6 +48,7 @@ class SlackListeners:
         self.uploads = uploads
         self.wake = wake
         self.bot_token = bot_token
+        self.evidence = SlackEvidence(app, bot_token, wake)
 
     def register(self, bolt: AsyncApp) -> None:
         bolt.action(re.compile(".+"))(self.on_action)
@@ -91,6 +93,9 @@ class SlackListeners:
         verb, target = resolved
         if verb in ASKS_FOR_TEXT:
             await self._open_modal(client, body["trigger_id"], verb, target, language)
+            return
+        if verb in ASKS_FOR_PHOTOS:
+            await self.evidence.ask(client, body, channel, target, language)
             return
         key = f"slack:action:{action.get('action_ts')}:{user}"
         reply = await self.app.bus.handle(command_for(verb, target), Actor(person, Platform.SLACK), update_key=key)
@@ -165,12 +170,18 @@ class SlackListeners:
     async def on_message(self, body: dict, event: dict, client: AsyncWebClient) -> None:
         if event.get("bot_id") or event.get("subtype") not in (None, "file_share"):
             return
-        if event.get("channel_type") != "im" or not await self._first_time(body):
+        if event.get("channel_type") != "im":
+            await self._on_channel_files(body, event, client)
+            return
+        if not await self._first_time(body):
             return
         person = await self.person(event["user"], event["channel"], client)
         language = language_of(person)
         if person is None:
             await _post(client, event["channel"], language.gettext(STRANGER))
+            return
+        if event.get("files") and person.role is Role.FACTORY:
+            await self.evidence.from_dm(client, person, event, body.get("event_id"))
             return
         if event.get("files"):
             await self._receive_files(client, person, event, body)
@@ -178,6 +189,15 @@ class SlackListeners:
         found = await self._answer(person, event.get("text") or "")
         await _post(client, event["channel"], found.text)
         await self._send_chart(client, person, found, event["channel"])
+
+    async def _on_channel_files(self, body: dict, event: dict, client: AsyncWebClient) -> None:
+        """In a channel only photos uploaded in a thread where the bot asked for them count;
+        everything else there is people talking to each other."""
+        if not event.get("files") or not event.get("thread_ts") or not await self._first_time(body):
+            return
+        person = await self.person(event["user"], event["channel"], client)
+        if person is not None:
+            await self.evidence.from_thread(client, person, event, body.get("event_id"))
 
     async def on_mention(self, body: dict, event: dict, client: AsyncWebClient) -> None:
         if not await self._first_time(body):

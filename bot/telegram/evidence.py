@@ -9,12 +9,11 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.directory import Directory
-from bot.evidence import TAP_FIRST, report_with_photo
+from bot.evidence import TAP_FIRST, instruction_awaiting_photos, report_with_photo
 from bot.telegram.inbound import TelegramInbound, language_of
 from bot.telegram.uploads import TelegramUploads
 from handlers.commands import Actor
 from handlers.model import Person, Platform, Role
-from messages.buttons import REPORT_DONE
 from messages.replies import reply_text
 
 ALBUM = "album:"  # pending input kept under the album's id for its later photos
@@ -66,18 +65,9 @@ class TelegramEvidence:
         chat, user = str(message.chat.id), str(update.effective_user.id)
         album = f"{ALBUM}{message.media_group_id}" if message.media_group_id else None
         prompt = await self.inbound.prompt_answered(update)
-        async with self.app.store.unit_of_work() as uow:
-            found = await uow.pending.take(Platform.TELEGRAM, chat, user, album) if album else None
-            if found is None and prompt is not None:
-                found = await uow.pending.take(Platform.TELEGRAM, chat, user, prompt)
-            if found is None:
-                return None
-            action, target = found
-            if action != REPORT_DONE:  # a photo where words were asked for: the question stays
-                await uow.pending.expect(Platform.TELEGRAM, chat, user, prompt, action, target, self.app.bus.clock.now())
-                await uow.commit()
-                return None
-            if album:
-                await uow.pending.expect(Platform.TELEGRAM, chat, user, album, action, target, self.app.bus.clock.now())
-            await uow.commit()
-        return target
+        found = None
+        if album:
+            found = await instruction_awaiting_photos(self.app, Platform.TELEGRAM, chat, user, album, album)
+        if found is None and prompt is not None:
+            found = await instruction_awaiting_photos(self.app, Platform.TELEGRAM, chat, user, prompt, album)
+        return found

@@ -1,0 +1,105 @@
+"""A factory contact answers "done, with photos" on Slack: the bot asks in the notice's thread
+(or in the DM) for the photos, and each photo uploaded there is fetched with the bot token,
+stored and reported with `bot.evidence`. Uploads elsewhere in a channel are conversation."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.app import App
+from bot.evidence import TAP_FIRST, instruction_awaiting_photos, report_with_photo, too_large
+from bot.slack.files import DownloadFailed, download
+from handlers.catalog import N_
+from handlers.commands import Actor
+from handlers.model import Person, Platform
+from handlers.results import Reply
+from handlers.views import label_of
+from messages.buttons import REPORT_DONE
+from messages.environment import mrkdwn_escape
+from messages.i18n import Language
+from messages.replies import reply_text
+from messages.slack_blocks import text_blocks
+
+log = logging.getLogger(__name__)
+
+ASK_FOR_PHOTOS = N_("%(item)s: please upload photos of the corrected units (at least one) as a reply here.")
+NOT_FETCHED = N_("Slack did not let the bot fetch %(name)s; please upload it again.")
+
+
+def is_dm(channel: str) -> bool:
+    return channel.startswith("D")
+
+
+class SlackEvidence:
+    def __init__(self, app: App, bot_token: str, wake):
+        self.app = app
+        self.bot_token = bot_token
+        self.wake = wake
+
+    async def ask(self, client: AsyncWebClient, body: dict, channel: str, target: int, language: Language) -> None:
+        """Mentions the person under the message they tapped (in a DM: in the DM) and waits for
+        their photos there; the thread's ts, or the DM question's, is the prompt they answer."""
+        user = body["user"]["id"]
+        async with self.app.store.unit_of_work() as uow:
+            instruction = await uow.instructions.get(target)
+        question = f"<@{user}> " + language.gettext(ASK_FOR_PHOTOS) % {"item": label_of(instruction.source)}
+        message = body.get("message") or {}
+        thread = None if is_dm(channel) else message.get("thread_ts") or body["container"]["message_ts"]
+        posted = await _post(client, channel, question, thread)
+        async with self.app.store.unit_of_work() as uow:
+            await uow.pending.expect(Platform.SLACK, channel, user, thread or posted, REPORT_DONE, target,
+                                     self.app.bus.clock.now())
+            await uow.commit()
+
+    async def from_thread(self, client: AsyncWebClient, person: Person, event: dict, event_id: str | None) -> None:
+        """Photos uploaded in a channel thread: evidence if the bot asked this person there."""
+        channel, user, thread = event["channel"], event["user"], event["thread_ts"]
+        target = await instruction_awaiting_photos(self.app, Platform.SLACK, channel, user, thread, thread)
+        if target is not None:
+            await self._report(client, person, event, target, event_id)
+
+    async def from_dm(self, client: AsyncWebClient, person: Person, event: dict, event_id: str | None) -> None:
+        """Photos sent in the bot's DM: evidence for the person's latest question there."""
+        channel, user = event["channel"], event["user"]
+        async with self.app.store.unit_of_work() as uow:
+            latest = await uow.pending.latest(Platform.SLACK, channel, user)
+        target = None
+        if latest is not None:
+            prompt = latest[2]
+            target = await instruction_awaiting_photos(self.app, Platform.SLACK, channel, user, prompt, prompt)
+        if target is None:
+            await _post(client, channel, _language(person).gettext(TAP_FIRST), event.get("thread_ts"))
+            return
+        await self._report(client, person, event, target, event_id)
+
+    async def _report(self, client: AsyncWebClient, person: Person, event: dict, target: int,
+                      event_id: str | None) -> None:
+        """Each file reported in turn: the first reports the instruction done, the others add to it."""
+        language = _language(person)
+        actor = Actor(person, Platform.SLACK)
+        for file in event["files"]:
+            reply = too_large(file.get("size") or 0) or await self._fetch_and_report(actor, file, target, event_id)
+            self.wake()
+            text = reply if isinstance(reply, str) else reply_text(reply, language)
+            await _post(client, event["channel"], text, event.get("thread_ts"))
+
+    async def _fetch_and_report(self, actor: Actor, file: dict, target: int, event_id: str | None) -> Reply | str:
+        try:
+            content = await download(file, self.bot_token)
+        except DownloadFailed as exc:
+            log.warning("evidence photo not fetched: %s", exc)
+            return _language(actor.person).gettext(NOT_FETCHED) % {"name": mrkdwn_escape(file.get("name") or file["id"])}
+        key = f"slack:file:{event_id}:{file['id']}"
+        return await report_with_photo(self.app, actor, target, content, key)
+
+
+def _language(person: Person) -> Language:
+    return Language(person.locale, person.timezone)
+
+
+async def _post(client: AsyncWebClient, channel: str, mrkdwn: str, thread_ts: str | None) -> str:
+    posted = await client.chat_postMessage(channel=channel, text=mrkdwn[:3000], blocks=text_blocks(mrkdwn),
+                                           thread_ts=thread_ts)
+    return posted["ts"]

@@ -1,0 +1,225 @@
+"""The factory closes an instruction on Slack: after acknowledging the notice it taps "done,
+with photos", uploads the photos in the thread the bot opens, and the buyer verifies or
+reopens. Signed requests into the real Bolt AsyncApp, the real client against the fake."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import Config
+from handlers.model import Instruction, InstructionState
+from tests import slack_world
+from tests.conftest import EXAMPLE_VISIT, bundle_of, one_finding
+from tests.fake_slack import SlackMessage
+from tests.slack_world import BUYER, BUYER_CHANNEL, FACTORY, FACTORY_CHANNEL, SlackWorld, running_slack
+from tests.test_slack_more import bot_said, post, send_notice, submit, with_button
+
+DONE = "F1 整改完成（附照片） F1 done, with photos"
+ASKED = "F1：请在此回复上传整改后产品的照片（至少一张）。"
+REPORTED = "谢谢，已报告整改完成，买方将进行验证。"
+ADDED = "已添加照片：本次完成报告共2张照片。"
+NOT_A_PHOTO = "该文件不是照片（JPEG、PNG或HEIC格式），请发送整改后产品的照片。"
+PHOTO = (EXAMPLE_VISIT / "f1-glaze-crawl-1.jpg").read_bytes()
+OTHER_PHOTO = PHOTO[:-10] + b"\xff\xd9" * 5  # another shot: other bytes, still a JPEG
+
+
+@pytest.fixture(autouse=True)
+def no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """slack-sdk honours proxy variables even for 127.0.0.1."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
+async def acknowledged_notice(world: SlackWorld, visit_dir, example_data) -> SlackMessage:
+    """F1 posted, approved and sent; the factory has acknowledged the notice."""
+    await post(world, bundle_of(visit_dir, one_finding(example_data)))
+    notice = await send_notice(world)
+    await world.click(FACTORY, FACTORY_CHANNEL, notice, "确认收到")
+    return next(m for m in world.channel(FACTORY_CHANNEL) if m.ts == notice.ts)
+
+
+async def tap_done(world: SlackWorld, channel: str, message: SlackMessage) -> SlackMessage:
+    """The factory taps "done, with photos"; returns the bot's question."""
+    before = len(bot_said(world, channel))
+    status, _ = await world.click(FACTORY, channel, message, DONE)
+    assert status == 200
+    return (await world.fake.wait_for(lambda: bot_said(world, channel)[before:]))[0]
+
+
+async def upload(world: SlackWorld, channel: str, files: dict[str, bytes], thread_ts: str | None = None,
+                 **options) -> tuple[dict, list[SlackMessage]]:
+    """The factory uploads `files` in one message; returns the event and the bot's answers."""
+    before = len(bot_said(world, channel))
+    shared = [world.fake.add_uploaded_file(name, content) for name, content in files.items()]
+    event = world.fake.message_event(FACTORY, channel, "", files=shared, thread_ts=thread_ts)
+    status, _ = await world.event(event, **options)
+    assert status == 200
+    return event, bot_said(world, channel)[before:]
+
+
+async def instruction(world: SlackWorld) -> Instruction:
+    async with world.app.store.unit_of_work() as uow:
+        (visit,) = await uow.visits.latest_per_order()
+        (found,) = await uow.instructions.for_visit(visit.id)
+    return found
+
+
+async def instruction_state(world: SlackWorld) -> tuple[InstructionState, tuple[str, ...]]:
+    found = await instruction(world)
+    return found.state, found.evidence
+
+
+def images(message: SlackMessage) -> list[str]:
+    return [b["title"]["text"] for b in message.blocks if b["type"] == "image"]
+
+
+def reported_done(world: SlackWorld) -> list[SlackMessage]:
+    return [m for m in world.channel(BUYER_CHANNEL) if "reported done by the factory" in m.text]
+
+
+async def test_the_factory_reports_f1_done_with_two_photos_and_the_buyer_verifies(
+    config, clock, visit_dir, example_data
+):
+    async with running_slack(config, clock) as world:
+        notice = await acknowledged_notice(world, visit_dir, example_data)
+        assert list(notice.buttons) == ["F1 承诺完成日期 F1 completion date", DONE]
+
+        question = await tap_done(world, FACTORY_CHANNEL, notice)
+        assert question.thread_ts == notice.ts
+        assert question.text == f"<@{FACTORY}> {ASKED}"
+
+        _, answers = await upload(world, FACTORY_CHANNEL, {"IMG_0001.jpg": PHOTO, "IMG_0002.jpg": OTHER_PHOTO},
+                                  notice.ts)
+        assert [(a.text, a.thread_ts) for a in answers] == [(REPORTED, notice.ts), (ADDED, notice.ts)]
+        state, evidence = await instruction_state(world)
+        assert state is InstructionState.DONE and len(evidence) == 2
+        assert all(world.app.media.find(sha256) for sha256 in evidence)
+
+        (done,) = reported_done(world)
+        assert images(done) == ["f1-glaze-crawl-1.jpg", "f1-glaze-crawl-2.jpg", "F1-evidence-1.jpg"]
+        assert set(done.buttons) == {"Verify", "Reopen"}
+        more = with_button(world, BUYER_CHANNEL, "Verify")
+        assert more.ts != done.ts and images(more) == ["F1-evidence-added-1.jpg"]
+
+        await world.click(BUYER, BUYER_CHANNEL, done, "Verify")
+        state, _ = await instruction_state(world)
+        assert state is InstructionState.VERIFIED
+        told = [m.text for m in world.channel(FACTORY_CHANNEL) if "买方已验收" in m.text]
+        assert len(told) == 1 and "F1" in told[0]
+
+
+async def test_the_buyer_reopens_with_a_reason_and_the_factory_can_report_again(
+    config, clock, visit_dir, example_data
+):
+    async with running_slack(config, clock) as world:
+        notice = await acknowledged_notice(world, visit_dir, example_data)
+        await tap_done(world, FACTORY_CHANNEL, notice)
+        await upload(world, FACTORY_CHANNEL, {"IMG_0001.jpg": PHOTO}, notice.ts)
+
+        await world.click(BUYER, BUYER_CHANNEL, reported_done(world)[0], "Reopen")
+        (modal,) = world.fake.views
+        assert modal.json["callback_id"] == "ask_text"
+        status, body = await submit(world, BUYER, {"text": {"text": "Glaze still crawls at the handle."}})
+        assert status == 200 and body is None
+
+        assert (await instruction_state(world))[0] is InstructionState.REOPENED
+        reopened = with_button(world, FACTORY_CHANNEL, DONE)
+        assert reopened.ts != notice.ts and "Glaze still crawls at the handle." in reopened.text
+        question = await tap_done(world, FACTORY_CHANNEL, reopened)
+        assert question.thread_ts == reopened.ts
+        _, answers = await upload(world, FACTORY_CHANNEL, {"IMG_0003.jpg": OTHER_PHOTO}, reopened.ts)
+        assert [a.text for a in answers] == [REPORTED]
+        assert (await instruction_state(world))[0] is InstructionState.DONE
+        assert len(reported_done(world)) == 2
+
+
+async def test_the_factory_gives_a_completion_date_in_a_modal(config, clock, visit_dir, example_data):
+    async with running_slack(config, clock) as world:
+        notice = await acknowledged_notice(world, visit_dir, example_data)
+        await world.click(FACTORY, FACTORY_CHANNEL, notice, "F1 承诺完成日期")
+        (modal,) = world.fake.views
+        assert modal.json["callback_id"] == "ask_text"
+        status, body = await submit(world, FACTORY, {"text": {"text": ""}})
+        assert body == {"response_action": "errors", "errors": {"text": "请填写日期。"}}
+
+        due = (await instruction(world)).due
+        status, body = await submit(world, FACTORY, {"text": {"text": due.isoformat()}})
+        assert status == 200 and body is None
+        assert (await instruction(world)).committed == due
+        (thanks,) = bot_said(world, world.fake.dm_channel(FACTORY))
+        assert thanks.text.startswith("谢谢，已记录承诺完成日期：")
+
+
+async def test_a_pdf_in_the_thread_is_refused_and_nothing_is_stored(config, clock, visit_dir, example_data):
+    async with running_slack(config, clock) as world:
+        notice = await acknowledged_notice(world, visit_dir, example_data)
+        await tap_done(world, FACTORY_CHANNEL, notice)
+        stored = set(world.app.media.root.rglob("*"))
+
+        _, answers = await upload(world, FACTORY_CHANNEL, {"proof.pdf": b"%PDF-1.4 not a photo"}, notice.ts)
+        assert [a.text for a in answers] == [NOT_A_PHOTO]
+        assert set(world.app.media.root.rglob("*")) == stored
+        assert await instruction_state(world) == (InstructionState.ACKNOWLEDGED, ())
+        assert reported_done(world) == []
+
+        _, answers = await upload(world, FACTORY_CHANNEL, {"IMG_0001.jpg": PHOTO}, notice.ts)  # the question stays
+        assert [a.text for a in answers] == [REPORTED]
+
+
+async def test_a_retried_upload_event_reports_once(config, clock, visit_dir, example_data):
+    async with running_slack(config, clock) as world:
+        notice = await acknowledged_notice(world, visit_dir, example_data)
+        await tap_done(world, FACTORY_CHANNEL, notice)
+
+        event, answers = await upload(world, FACTORY_CHANNEL, {"IMG_0001.jpg": PHOTO}, notice.ts,
+                                      event_id="Ev0PHOTO01")
+        assert [a.text for a in answers] == [REPORTED]
+        status, _ = await world.event(event, event_id="Ev0PHOTO01", retry_num=1)
+        assert status == 200
+        assert [m.text for m in bot_said(world, FACTORY_CHANNEL)].count(REPORTED) == 1
+        assert len(reported_done(world)) == 1 and len((await instruction_state(world))[1]) == 1
+
+
+async def test_uploads_the_bot_did_not_ask_for_are_left_alone(config, clock, visit_dir, example_data):
+    async with running_slack(config, clock) as world:
+        notice = await acknowledged_notice(world, visit_dir, example_data)
+        before = len(bot_said(world, FACTORY_CHANNEL))
+        await upload(world, FACTORY_CHANNEL, {"IMG_0001.jpg": PHOTO})  # in the channel
+        await upload(world, FACTORY_CHANNEL, {"IMG_0001.jpg": PHOTO}, notice.ts)  # in a thread nobody was asked in
+        assert len(bot_said(world, FACTORY_CHANNEL)) == before
+        assert await instruction_state(world) == (InstructionState.ACKNOWLEDGED, ())
+
+        dm = world.fake.dm_channel(FACTORY)
+        _, answers = await upload(world, dm, {"IMG_0001.jpg": PHOTO})
+        assert [a.text for a in answers] == ["报告整改完成前，请先在整改通知书上点击对应措施的“整改完成（附照片）”按钮。"]
+
+
+def notices_in_dms(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The factory has no channel: its notices go to its contact's DM with the bot."""
+    original = slack_world.slack_config
+
+    def to_the_contact(cfg: Config, port: int) -> Config:
+        done = original(cfg, port)
+        factories = tuple(f.model_copy(update={"slack_channel": FACTORY}) for f in done.factories)
+        return done.model_copy(update={"factories": factories})
+
+    monkeypatch.setattr(slack_world, "slack_config", to_the_contact)
+
+
+async def test_a_factory_contact_reports_done_in_the_bots_dm(config, clock, visit_dir, example_data, monkeypatch):
+    notices_in_dms(monkeypatch)
+    async with running_slack(config, clock) as world:
+        dm = world.fake.dm_channel(FACTORY)
+        await post(world, bundle_of(visit_dir, one_finding(example_data)))
+        notice = await send_notice(world, dm)
+        await world.click(FACTORY, dm, notice, "确认收到")
+        notice = next(m for m in world.channel(dm) if m.ts == notice.ts)
+
+        question = await tap_done(world, dm, notice)
+        assert question.thread_ts is None and question.text == f"<@{FACTORY}> {ASKED}"
+        _, answers = await upload(world, dm, {"IMG_0001.jpg": PHOTO})
+        assert [a.text for a in answers] == [REPORTED]
+        _, answers = await upload(world, dm, {"IMG_0002.jpg": OTHER_PHOTO})  # a better shot, later
+        assert [a.text for a in answers] == [ADDED]
+        assert len(reported_done(world)) == 1
+        assert world.channel(FACTORY_CHANNEL) == []
