@@ -328,7 +328,7 @@ async def run_case(forks: Forks, folder: Path, seed: int, points: tuple[KillPoin
 
 
 async def run_cases(forks: Forks, folder: Path, seeds, reference: Outcome, kills: int = 3,
-                    at_once: int = 3) -> dict[int, Outcome | Exception]:
+                    at_once: int = 4) -> dict[int, Outcome | Exception]:
     """The cases, a few at a time (the bots' PDFs keep a core busy), each outcome or failure by seed."""
     gate = asyncio.Semaphore(at_once)
 

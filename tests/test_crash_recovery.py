@@ -19,7 +19,7 @@ import pytest
 
 from tests.crash_world import Forks, Outcome, broken_promises, repeats, run_case, run_cases
 
-SEEDS = range(1, 25)
+SEEDS = range(1, 21)
 KILLS = 3
 FAILED_ON_OUR_SIDE = "failed on our side"
 
