@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import signal
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -19,9 +20,19 @@ from bot.slack.runtime import SlackRuntime
 from bot.slack.settings import SlackEnvironment
 from bot.telegram.runtime import TelegramRuntime
 from bot.telegram.settings import TelegramEnvironment
-from handlers.clock import SystemClock
+from handlers.clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Pace:
+    """How often the running bot delivers the outbox anyway (it also does at once when woken),
+    chases, and how long a Telegram long poll waits. The crash tests run the bot faster."""
+
+    delivery: float = 5.0
+    chasing: float = 60.0
+    poll_timeout: int = 30
 
 
 @click.command()
@@ -38,14 +49,16 @@ def run(config_file: Path | None) -> None:
     os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as a timedelta, without a warning
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry the bot token
-    asyncio.run(_run(config, telegram, slack))
+    asyncio.run(serve(config, telegram, slack))
 
 
-async def _run(config: Config, telegram: TelegramEnvironment | None, slack: SlackEnvironment | None) -> None:
-    app = await build_app(config, SystemClock())
-    delivery = DeliveryLoop(app.dispatcher)
-    chasing = ChaseLoop(app, delivery.wake)
-    runtimes = _runtimes(app, config, delivery, telegram, slack)
+async def serve(config: Config, telegram: TelegramEnvironment | None, slack: SlackEnvironment | None,
+                clock: Clock | None = None, pace: Pace = Pace()) -> None:
+    """The bot until SIGINT or SIGTERM: the platforms' runtimes, outbox delivery and chasing."""
+    app = await build_app(config, clock or SystemClock())
+    delivery = DeliveryLoop(app.dispatcher, interval=pace.delivery)
+    chasing = ChaseLoop(app, delivery.wake, interval=pace.chasing)
+    runtimes = _runtimes(app, config, delivery, telegram, slack, pace.poll_timeout)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -65,10 +78,10 @@ async def _run(config: Config, telegram: TelegramEnvironment | None, slack: Slac
         await app.close()
 
 
-def _runtimes(app: App, config: Config, delivery: DeliveryLoop, telegram, slack) -> list:
+def _runtimes(app: App, config: Config, delivery: DeliveryLoop, telegram, slack, poll_timeout: int) -> list:
     runtimes = []
     if telegram is not None:
-        runtimes.append(TelegramRuntime(app, telegram, config.telegram, delivery.wake))
+        runtimes.append(TelegramRuntime(app, telegram, config.telegram, delivery.wake, poll_timeout))
     if slack is not None:
         runtimes.append(SlackRuntime(app, slack, config.slack, delivery.wake))
     return runtimes

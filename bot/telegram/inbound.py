@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 from html import escape
 
-from telegram import ForceReply, Update
+from telegram import CallbackQuery, ForceReply, Update
 from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.actions import ASKS_FOR_PHOTOS, ASKS_FOR_TEXT, command_for
@@ -56,20 +57,20 @@ class TelegramInbound:
         person = await self.directory.person(Platform.TELEGRAM, query.from_user.id)
         language = language_of(person, query.from_user.language_code)
         if person is None:
-            await query.answer(short_answer(language.gettext(STRANGER)), show_alert=True)
+            await answer_query(query, short_answer(language.gettext(STRANGER)), show_alert=True)
             return
         async with self.app.store.unit_of_work() as uow:
             resolved = await uow.tokens.resolve(query.data or "")
         if resolved is None:
-            await query.answer(language.gettext(STALE_BUTTON), show_alert=True)
+            await answer_query(query, language.gettext(STALE_BUTTON), show_alert=True)
             return
         action, target = resolved
         if action in ASKS_FOR_TEXT or action in ASKS_FOR_PHOTOS:
-            await query.answer()
+            await answer_query(query)
             await self._ask_for_text(update, person, action, target, language)
             return
         reply = await self._handle(command_for(action, target), person, update)
-        await query.answer(short_answer(reply_text(reply, language)), show_alert=not reply.ok)
+        await answer_query(query, short_answer(reply_text(reply, language)), show_alert=not reply.ok)
 
     async def _ask_for_text(self, update: Update, person: Person, action: str, target: int, language: Language):
         """Edit and Dispute need words, a done report needs photos: ask with ForceReply and
@@ -180,6 +181,18 @@ class TelegramInbound:
         await update.effective_message.reply_photo(
             chart.png, caption=caption, parse_mode=ParseMode.HTML, filename=chart.filename
         )
+
+
+async def answer_query(query: CallbackQuery, text: str | None = None, show_alert: bool = False) -> None:
+    """Answers a tap. A tap handled again after a restart was answered before the crash, or
+    is older than Telegram keeps a query open; what it did stands either way, so Telegram's
+    refusal is no failure to tell the person about (they would try again what succeeded)."""
+    try:
+        await query.answer(text, show_alert=show_alert)
+    except BadRequest as exc:
+        if "query is too old" not in str(exc).lower():
+            raise
+        log.info("the tap %s is no longer open on Telegram; its answer is dropped", query.id)
 
 
 def language_of(person: Person | None, language_code: str | None = None) -> Language:
