@@ -5,39 +5,34 @@ restart, or a second replica, changes nothing."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 
 from bot.app import App
+from bot.background import BackgroundLoop
 from handlers.chasing import chase
 
 log = logging.getLogger(__name__)
 
 
-class ChaseLoop:
+class ChaseLoop(BackgroundLoop):
+    name = "chase"
+
     def __init__(self, app: App, wake_delivery: Callable[[], None], interval: float = 60.0):
+        super().__init__()
         self.app = app
         self.wake_delivery = wake_delivery
         self.interval = interval
-        self._task: asyncio.Task | None = None
+        self._first = True
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="chase")
+    async def wait(self) -> None:
+        if self._first:  # a pass at start: what fell due while the bot was down goes now
+            self._first = False
+            return
+        await asyncio.sleep(self.interval)
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                done = await chase(self.app.store, self.app.bus.clock, self.app.settings)
-                if done.reminders or done.escalations or done.overdue_alerts:
-                    log.info("chased: %s", done)
-                    self.wake_delivery()
-            except Exception:  # noqa: BLE001 - the loop must outlive one bad pass; it is logged
-                log.exception("chasing pass failed; trying again at the next tick")
-            await asyncio.sleep(self.interval)
+    async def round(self) -> None:
+        done = await chase(self.app.store, self.app.bus.clock, self.app.settings)
+        if done.reminders or done.escalations or done.overdue_alerts:
+            log.info("chased: %s", done)
+            self.wake_delivery()

@@ -5,38 +5,27 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 
+from bot.background import BackgroundLoop
 from bot.dispatcher import Dispatcher
 
-log = logging.getLogger(__name__)
 
+class DeliveryLoop(BackgroundLoop):
+    name = "outbox-delivery"
 
-class DeliveryLoop:
     def __init__(self, dispatcher: Dispatcher, interval: float = 5.0):
+        super().__init__()
         self.dispatcher = dispatcher
         self.interval = interval
         self._wake = asyncio.Event()
-        self._task: asyncio.Task | None = None
 
     def wake(self) -> None:
         self._wake.set()
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="outbox-delivery")
+    async def wait(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
+        self._wake.clear()
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
-            self._wake.clear()
-            try:
-                await self.dispatcher.deliver_pending()
-            except Exception:  # noqa: BLE001 - the loop must outlive one bad round; it is logged
-                log.exception("outbox delivery round failed; retrying at the next tick")
+    async def round(self) -> None:
+        await self.dispatcher.deliver_pending()
