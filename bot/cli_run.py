@@ -16,6 +16,7 @@ from bot.cli_common import config_option, load_or_exit
 from bot.config import Config
 from bot.chase_loop import ChaseLoop
 from bot.delivery import DeliveryLoop
+from messages.chart import warm_up
 from bot.slack.runtime import SlackRuntime
 from bot.slack.settings import SlackEnvironment
 from bot.telegram.runtime import TelegramRuntime
@@ -63,6 +64,7 @@ async def serve(config: Config, telegram: TelegramEnvironment | None, slack: Sla
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    warming = asyncio.create_task(asyncio.to_thread(_warm_up_charts), name="chart-warm-up")
     try:
         for runtime in runtimes:
             await runtime.start()
@@ -71,11 +73,20 @@ async def serve(config: Config, telegram: TelegramEnvironment | None, slack: Sla
         await stop.wait()
         log.info("stopping")
     finally:
+        await warming  # a thread cannot be cancelled; it takes about a second at most
         await chasing.stop()
         await delivery.stop()
         for runtime in runtimes:
             await runtime.stop()
         await app.close()
+
+
+def _warm_up_charts() -> None:
+    """The first status chart then renders in warm time; a failure here only costs that."""
+    try:
+        warm_up()
+    except Exception:  # noqa: BLE001 - the chart is drawn (or fails visibly) when asked for
+        log.warning("could not warm up the chart renderer", exc_info=True)
 
 
 def _runtimes(app: App, config: Config, delivery: DeliveryLoop, telegram, slack, poll_timeout: int) -> list:

@@ -171,6 +171,18 @@ def draw(chart: ProgressChart, labels: ChartLabels) -> bytes:
     return buffer.getvalue()
 
 
+def warm_up() -> None:
+    """Import matplotlib and load the font ahead of the first status question: the import
+    is most of a first chart's time (about half a second here). Blocking: run it in a thread."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    with _DRAWING:
+        _font_family()
+        figure = Figure(figsize=(1, 1), dpi=DPI)
+        FigureCanvasAgg(figure).draw()
+
+
 @cache
 def _font_family() -> str:
     from matplotlib import font_manager
