@@ -47,7 +47,7 @@ def status(reference: str, config_file: Path | None, as_json: bool, person_name:
         click.echo(render("console", "chat/status.j2", language, _colour(), s=found))
 
 
-@click.command()
+@click.command("list")
 @click.argument("text", required=False)
 @config_option
 @json_option
@@ -55,7 +55,7 @@ def status(reference: str, config_file: Path | None, as_json: bool, person_name:
               help="Only orders with this status.")
 @click.option("--factory", "factory_id", default=None, help="Only this factory's orders (its id).")
 @as_option
-def orders(text: str | None, config_file: Path | None, as_json: bool, wanted: str | None, factory_id: str | None,
+def listing(text: str | None, config_file: Path | None, as_json: bool, wanted: str | None, factory_id: str | None,
            person_name: str | None) -> None:
     """Every order you may see, most urgent first; TEXT keeps those whose reference, product
     or factory contains it."""

@@ -9,7 +9,6 @@ A factory contact only ever sees its own factory's orders, including in "did you
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -29,10 +28,10 @@ from handlers.model import (
     Role,
     StoredVisit,
 )
+from handlers.orders.model import reference_key
 from handlers.working_hours import factory_today
 
 _STATUS_RANK = {Status.LATE: 0, Status.AT_RISK: 1, Status.ON_TRACK: 2}
-_SEPARATORS = re.compile(r"[\W_]+")
 MAX_SUGGESTIONS = 3
 
 
@@ -56,11 +55,6 @@ class NextStep(StrEnum):
     FINISH_OVERDUE = "finish_overdue"
     REPORT_DONE = "report_done"
     NOTHING = "nothing"
-
-
-def reference_key(reference: str) -> str:
-    """An order reference as compared: PO-2026-0142, po2026 0142 and po_2026_0142 are one."""
-    return _SEPARATORS.sub("", reference.casefold())
 
 
 @dataclass(frozen=True)

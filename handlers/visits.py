@@ -7,6 +7,7 @@ import json
 
 from handlers.commands import PostVisit
 from handlers.context import Context
+from handlers.orders.importing import order_from_visit
 from handlers.results import Refused, Reply
 
 
@@ -17,6 +18,7 @@ async def post_visit(command: PostVisit, ctx: Context) -> Reply:
     key = _fingerprint(command)
     if (earlier := await ctx.uow.updates.result_of(key)) is not None:
         return Reply("visit_already_posted", earlier)
+    await order_from_visit(report, ctx)
     visit = await ctx.uow.visits.add(report, command.photos, ctx.decision())
     await ctx.audit("visit", visit.id, "post", None, {"order": visit.order_reference})
     instruction_ids = {}

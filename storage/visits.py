@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from handlers.model import Decision, StoredVisit
+from handlers.orders.model import reference_key
 from handlers.reports.schema import VisitReport
 from storage.codec import (
     date_to_text,
@@ -26,10 +27,11 @@ class Visits:
 
     async def add(self, report: VisitReport, photos: dict[str, str], posted: Decision) -> StoredVisit:
         visit_id = await self._tx.insert(
-            "INSERT INTO visits (order_reference, factory_id, visit_date, report, photos,"
-            " posted_by, posted_at, posted_platform) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO visits (order_reference, order_key, factory_id, visit_date, report, photos,"
+            " posted_by, posted_at, posted_platform) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 report.order.reference,
+                reference_key(report.order.reference),
                 report.order.factory,
                 date_to_text(report.visit.date),
                 json_to_text(report.model_dump(mode="json")),
