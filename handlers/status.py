@@ -28,7 +28,7 @@ from handlers.model import (
     Role,
     StoredVisit,
 )
-from handlers.orders.model import reference_key
+from handlers.orders.model import StoredOrder, reference_key
 from handlers.working_hours import factory_today
 
 _STATUS_RANK = {Status.LATE: 0, Status.AT_RISK: 1, Status.ON_TRACK: 2}
@@ -187,21 +187,63 @@ class OrderStatus:
 
 
 @dataclass(frozen=True)
+class NotVisited:
+    """An order known from the buyer's list that no visit has been posted for yet: what the
+    order says, and how soon its final inspection is."""
+
+    order: StoredOrder
+    factory: Factory
+    now: datetime
+
+    @property
+    def today(self) -> date:
+        return factory_today(self.now, self.factory)
+
+    @property
+    def days_to_final_inspection(self) -> int:
+        return (self.order.line.final_inspection - self.today).days
+
+    def attention(self) -> tuple:
+        """Soonest final inspection first, then by reference."""
+        return self.days_to_final_inspection, self.order.reference
+
+    def matches(self, text: str) -> bool:
+        key = reference_key(text)
+        line = self.order.line
+        names = (line.product_name, line.product_name_zh or "", self.factory.id, self.factory.name, self.factory.name_zh)
+        return bool(key) and (key in reference_key(line.reference) or any(key in reference_key(n) for n in names))
+
+
+@dataclass(frozen=True)
 class UnknownOrder:
     reference: str
     suggestions: tuple[str, ...]
 
 
 async def order_status(store, settings: Settings, person: Person, reference: str,
-                       now: datetime) -> OrderStatus | UnknownOrder:
+                       now: datetime) -> OrderStatus | NotVisited | UnknownOrder:
+    """Reads only the visits of the order asked about; all references only when it is unknown."""
     async with store.unit_of_work() as uow:
-        visible = [v for v in await uow.visits.latest_per_order() if _may_see(person, v)]
         key = reference_key(reference)
-        matches = [v for v in visible if reference_key(v.order_reference) == key]
-        if len(matches) != 1:  # none, or several written alike (PO-1-23 and PO-12-3)
-            found = [v.order_reference for v in matches] or _closest(reference, [v.order_reference for v in visible])
-            return UnknownOrder(reference, tuple(found[:MAX_SUGGESTIONS]))
-        return await _status_of(uow, settings, matches[0], person, now)
+        matches = [v for v in await uow.visits.latest_for_key(key) if _may_see(person, v)]
+        if len(matches) == 1:
+            return await _status_of(uow, settings, matches[0], person, now)
+        order = await uow.orders.get(reference) if not matches else None
+        if order is not None and _may_see(person, order):
+            return NotVisited(order, settings.factories[order.factory_id], now)
+        # none, or several written alike (PO-1-23 and PO-12-3)
+        visible = [ref for ref, factory_id in await uow.visits.references() if _may_see_factory(person, factory_id)]
+        visible += [o.reference for o in await uow.orders.all(_own_factory(person))]
+        found = [v.order_reference for v in matches] or _closest(reference, visible)
+        return UnknownOrder(reference, tuple(found[:MAX_SUGGESTIONS]))
+
+
+async def not_visited(store, settings: Settings, person: Person, now: datetime) -> list[NotVisited]:
+    """The orders no visit has been posted for, that `person` may see, soonest final inspection first."""
+    async with store.unit_of_work() as uow:
+        orders = await uow.orders.without_visit(_own_factory(person))
+    found = [NotVisited(o, settings.factories[o.factory_id], now) for o in orders if o.factory_id in settings.factories]
+    return sorted(found, key=NotVisited.attention)
 
 
 async def portfolio(store, settings: Settings, person: Person, now: datetime) -> list[OrderStatus]:
@@ -241,8 +283,17 @@ async def _status_of(uow, settings: Settings, visit: StoredVisit, person: Person
     )
 
 
-def _may_see(person: Person, visit: StoredVisit) -> bool:
-    return person.role is not Role.FACTORY or visit.factory_id == person.factory
+def _may_see(person: Person, visit: StoredVisit | StoredOrder) -> bool:
+    return _may_see_factory(person, visit.factory_id)
+
+
+def _may_see_factory(person: Person, factory_id: str) -> bool:
+    return person.role is not Role.FACTORY or factory_id == person.factory
+
+
+def _own_factory(person: Person) -> str | None:
+    """The one factory a factory contact may see; None (every factory) for everyone else."""
+    return person.factory if person.role is Role.FACTORY else None
 
 
 def _closest(reference: str, references: list[str]) -> list[str]:

@@ -60,6 +60,23 @@ class Visits:
         )
         return [_visit(row) for row in rows]
 
+    async def latest_for_key(self, key: str) -> list[StoredVisit]:
+        """The newest visit of each order whose reference, without case or separators, is `key`:
+        one, or several written alike (PO-1-23 and PO-12-3)."""
+        rows = await self._tx.all(
+            f"SELECT {COLUMNS} FROM ("
+            f" SELECT *, ROW_NUMBER() OVER (PARTITION BY order_reference ORDER BY {NEWEST_FIRST}) AS rank"
+            " FROM visits WHERE order_key = ?"
+            ") WHERE rank = 1 ORDER BY order_reference",
+            (key,),
+        )
+        return [_visit(row) for row in rows]
+
+    async def references(self) -> list[tuple[str, str]]:
+        """Each order's reference and factory, without reading a report."""
+        rows = await self._tx.all("SELECT DISTINCT order_reference, factory_id FROM visits ORDER BY order_reference")
+        return [(row["order_reference"], row["factory_id"]) for row in rows]
+
     async def latest_per_order(self) -> list[StoredVisit]:
         """The newest visit of each order (references compared case-insensitively), by reference."""
         rows = await self._tx.all(

@@ -192,3 +192,42 @@ async def test_a_visit_naming_another_factory_than_the_orders_is_refused(app, co
     assert (reply.ok, reply.code) == (False, "order_of_other_factory")
     async with app.store.unit_of_work() as uow:
         assert len(await uow.visits.for_order("PO-2026-0142")) == 1
+
+
+# --- orders without a visit in status answers and the portfolio ---------------------------------
+
+
+def test_orders_without_a_visit_are_listed_after_visited_ones_soonest_final_inspection_first(tmp_path) -> None:
+    config = status_config(tmp_path)
+    elsewhere = GOOD + "PO-2026-0202,SZ-OTHER,Plate,,300,,,2026-12-01,2026-12-05,,\n"
+    assert followup(config, "orders", "import", str(write(tmp_path, "orders.csv", elsewhere))).exit_code == 0
+
+    listed = json.loads(followup(config, "orders", "--json").output)
+    assert [(o["order"], o["status"], o["schedule"]["days_to_final_inspection"]) for o in listed] == [
+        ("PO-2026-0202", "not_visited", 11), ("PO-2026-0200", "not_visited", 30),
+        ("PO-2026-0201", "not_visited", 51)]
+    assert [o["order"] for o in json.loads(followup(config, "orders", "--json", "--as", "Li Wei").output)] == [
+        "PO-2026-0200", "PO-2026-0201"]
+    text = followup(config, "orders").output
+    assert "Not visited yet, soonest final inspection first\n1. PO-2026-0202 · Shenzhen Other Ceramics Ltd." in text
+    assert "NOT VISITED YET · Final inspection: 1 Dec 2026 (in 11 days)" in text
+
+
+def test_the_status_of_an_order_without_a_visit_says_what_is_known(tmp_path) -> None:
+    config = status_config(tmp_path)
+    followup(config, "orders", "import", str(write(tmp_path, "orders.csv", GOOD)))
+
+    out = followup(config, "status", "po2026 0200").output
+    assert out.startswith("━━ PO-2026-0200 · Glass jar 500 ml ━━\nFactory: Ningbo Evergreen Homeware Co., Ltd. · "
+                          "no visit yet\n")
+    assert "Quantity: 12,000 · Order value: 22,200.00 USD · first order with this factory · Packaging: complex" in out
+    assert "Final inspection: 20 Dec 2026 (in 30 days) · Ex-factory: 28 Dec 2026" in out
+    as_json = json.loads(followup(config, "status", "PO-2026-0201", "--json").output)
+    assert (as_json["status"], as_json["last_visit"], as_json["quantity"]) == ("not_visited", None, 800)
+    assert "500毫升玻璃罐" in followup(config, "status", "PO-2026-0200", "--as", "Li Wei").output
+    assert followup(config, "status", "PO-2026-0200", "--as", "Zhao Min").exit_code == 1
+
+
+def status_config(tmp_path: Path) -> Path:
+    from tests.test_status import config_file
+    return config_file(tmp_path)
