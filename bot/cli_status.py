@@ -17,7 +17,7 @@ from bot.config import Config
 from handlers.analysis.analyze import Status
 from handlers.clock import Clock, SystemClock
 from handlers.model import Person, Role
-from handlers.status import NotVisited, UnknownOrder, not_visited, order_status, portfolio
+from handlers.status import NotVisited, UnknownOrder, not_visited, order_status, portfolio, portfolio_page
 from messages.environment import render
 from messages.i18n import Language
 from messages.status_json import not_visited_json, portfolio_json, status_json
@@ -60,17 +60,23 @@ def status(reference: str, config_file: Path | None, as_json: bool, person_name:
 @click.option("--status", "wanted", type=click.Choice([*(s.value for s in Status), NOT_VISITED]), default=None,
               help="Only orders with this status.")
 @click.option("--factory", "factory_id", default=None, help="Only this factory's orders (its id).")
+@click.option("--page", "page_number", type=click.IntRange(min=1), default=None,
+              help="Only this page of 20 (without filters; the chat's /orders N).")
 @as_option
 def listing(text: str | None, config_file: Path | None, as_json: bool, wanted: str | None, factory_id: str | None,
-           person_name: str | None) -> None:
+            page_number: int | None, person_name: str | None) -> None:
     """Every order you may see, most urgent first; TEXT keeps those whose reference, product
-    or factory contains it."""
+    or factory contains it. With --page, one page of 20 as the chat shows it."""
     config = load_or_exit(config_file)
     person = viewer(config, person_name)
     if factory_id and person.role is not Role.FACTORY and not any(f.id.casefold() == factory_id.casefold()
                                                                     for f in config.factories):
         known = ", ".join(f.id for f in config.factories)
         raise click.BadParameter(f"no factory {factory_id!r}; configured: {known}", param_hint="--factory")
+    if page_number is not None and not any((wanted, factory_id, text)):
+        _print_page(person, as_json, asyncio.run(_ask(config, lambda app, now: portfolio_page(
+            app.store, app.settings, person, now, page_number))))
+        return
     visited, planned = asyncio.run(_ask(config, lambda app, now: _everything(app, person, now)))
 
     def kept(s, status: str) -> bool:
@@ -87,6 +93,15 @@ def listing(text: str | None, config_file: Path | None, as_json: bool, wanted: s
         filtered = any((wanted, factory_id, text))
         click.echo(render("console", "chat/portfolio.j2", Language(person.locale, person.timezone), _colour(),
                           statuses=statuses, planned=planned, filtered=filtered))
+
+
+def _print_page(person: Person, as_json: bool, page) -> None:
+    if as_json:
+        click.echo(json.dumps(portfolio_json(page.statuses) + [not_visited_json(p) for p in page.planned],
+                              ensure_ascii=False, indent=2))
+    else:
+        click.echo(render("console", "chat/portfolio.j2", Language(person.locale, person.timezone), _colour(),
+                          statuses=page.statuses, planned=page.planned, page=page))
 
 
 async def _everything(app, person: Person, now):

@@ -33,6 +33,7 @@ from handlers.working_hours import factory_today
 
 _STATUS_RANK = {Status.LATE: 0, Status.AT_RISK: 1, Status.ON_TRACK: 2}
 MAX_SUGGESTIONS = 3
+PAGE_SIZE = 20
 
 
 class NextStep(StrEnum):
@@ -251,6 +252,58 @@ async def portfolio(store, settings: Settings, person: Person, now: datetime) ->
         visible = [v for v in await uow.visits.latest_per_order() if _may_see(person, v)]
         statuses = [await _status_of(uow, settings, v, person, now) for v in visible]
     return sorted(statuses, key=OrderStatus.attention)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the portfolio: visited orders most urgent first, then those not visited yet."""
+
+    statuses: list[OrderStatus]
+    planned: list[NotVisited]
+    number: int
+    pages: int
+    total: int
+    size: int = PAGE_SIZE
+
+    @property
+    def offset(self) -> int:
+        """How many orders earlier pages hold."""
+        return (self.number - 1) * self.size
+
+
+async def portfolio_page(store, settings: Settings, person: Person, now: datetime, number: int = 1,
+                         size: int = PAGE_SIZE) -> Page:
+    """Page `number` (from 1) of the portfolio, ranked as `OrderStatus.attention` ranks it but
+    from each visit's stored verdict and SQL counts, so only the page's orders are read whole."""
+    todays = {f.id: factory_today(now, f).isoformat() for f in settings.factories.values()}
+    async with store.unit_of_work() as uow:
+        rows = [r for r in await uow.visits.ranking_rows(_own_factory(person), todays, now)
+                if r.factory_id in settings.factories]
+        keys = [await _attention_of(uow, settings, row, todays) for row in rows]
+        ranked = [row for _, row in sorted(zip(keys, rows, strict=True), key=lambda pair: pair[0])]
+        planned_total = await uow.orders.count_without_visit(_own_factory(person))
+        total = len(ranked) + planned_total
+        pages = max(1, -(-total // size))
+        number = min(max(1, number), pages)
+        start, end = (number - 1) * size, number * size
+        shown = [await uow.visits.get(row.visit_id) for row in ranked[start:end]]
+        statuses = [await _status_of(uow, settings, visit, person, now) for visit in shown]
+        skip = max(0, start - len(ranked))
+        orders = await uow.orders.without_visit(_own_factory(person), limit=size - len(statuses), offset=skip)
+    planned = [NotVisited(o, settings.factories[o.factory_id], now) for o in orders if o.factory_id in settings.factories]
+    return Page(statuses, planned, number, pages, total, size)
+
+
+async def _attention_of(uow, settings: Settings, row, todays: dict[str, str]) -> tuple:
+    """`OrderStatus.attention` from a ranking row; a visit posted before verdicts were stored is analysed."""
+    status, gap = row.status, row.gap_pts
+    if status is None:
+        visit = await uow.visits.get(row.visit_id)
+        analysis = analyze(visit.report, settings.factories[row.factory_id], settings.thresholds)
+        status, gap = analysis.status.value, analysis.progress.gap_pts
+    days = (row.final_inspection - date.fromisoformat(todays[row.factory_id])).days if row.final_inspection else 0
+    return (_STATUS_RANK[Status(status)], -row.overdue_or_disputed, -row.past_deadline, -gap, days,
+            row.order_reference)
 
 
 async def order_chart(store, settings: Settings, status: OrderStatus) -> ProgressChart:

@@ -16,6 +16,10 @@ COLUMNS = (
 )
 
 
+_WITHOUT_VISIT = ("(? IS NULL OR factory_id = ?)"
+                  " AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.order_key = o.reference_key)")
+
+
 class Orders:
     def __init__(self, tx: Transaction) -> None:
         self._tx = tx
@@ -44,16 +48,19 @@ class Orders:
         )
         return StoredOrder(order.id, line, order.created_at, now)
 
-    async def without_visit(self, factory_id: str | None = None) -> list[StoredOrder]:
+    async def without_visit(self, factory_id: str | None = None, limit: int = -1, offset: int = 0) -> list[StoredOrder]:
         """Orders no visit has been posted for, soonest final inspection first; one factory's
-        when `factory_id` is given."""
+        when `factory_id` is given; `limit` of them (all: -1) after the first `offset`."""
         rows = await self._tx.all(
-            f"SELECT {COLUMNS} FROM orders o WHERE (? IS NULL OR factory_id = ?)"
-            " AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.order_key = o.reference_key)"
-            " ORDER BY final_inspection, reference",
-            (factory_id, factory_id),
+            f"SELECT {COLUMNS} FROM orders o WHERE {_WITHOUT_VISIT}"
+            " ORDER BY final_inspection, reference LIMIT ? OFFSET ?",
+            (factory_id, factory_id, limit, offset),
         )
         return [_order(row) for row in rows]
+
+    async def count_without_visit(self, factory_id: str | None = None) -> int:
+        row = await self._tx.one(f"SELECT COUNT(*) FROM orders o WHERE {_WITHOUT_VISIT}", (factory_id, factory_id))
+        return int(row[0])
 
     async def all(self, factory_id: str | None = None) -> list[StoredOrder]:
         rows = await self._tx.all(

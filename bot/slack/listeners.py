@@ -23,7 +23,7 @@ from bot.uploads import Uploads
 from handlers.catalog import N_
 from handlers.commands import Actor, EditInstruction
 from handlers.model import Person, Platform, Role
-from handlers.status import not_visited, portfolio
+from handlers.status import portfolio_page
 from handlers.views import label_of
 from messages import buttons as b
 from messages.environment import render
@@ -199,10 +199,9 @@ class SlackListeners:
         if person is None:
             mrkdwn = language.gettext(STRANGER)
         else:
-            now = self.app.bus.clock.now()
-            statuses = await portfolio(self.app.store, self.app.settings, person, now)
-            planned = await not_visited(self.app.store, self.app.settings, person, now)
-            mrkdwn = render(SURFACE, "chat/portfolio.j2", language, statuses=statuses, planned=planned)
+            page = await portfolio_page(self.app.store, self.app.settings, person, self.app.bus.clock.now())
+            mrkdwn = render(SURFACE, "chat/portfolio.j2", language, statuses=page.statuses, planned=page.planned,
+                            page=page)
         await client.views_publish(user_id=event["user"], view=SlackView(type="home", blocks=text_blocks(mrkdwn)[:100]))
 
     async def _receive_files(self, client: AsyncWebClient, person: Person, event: dict, body: dict) -> None:

@@ -31,3 +31,14 @@ ALTER TABLE visits ADD COLUMN order_key TEXT;
 UPDATE visits SET order_key =
     lower(replace(replace(replace(replace(order_reference, '-', ''), '_', ''), '.', ''), '/', ''));
 CREATE INDEX visits_by_order_key ON visits (order_key, visit_date, id);
+
+-- The analysis' verdict on a visit, written when it is posted, so the portfolio ranks thousands
+-- of orders without reading and analysing every report. NULL for visits posted before this
+-- migration: those are analysed when read. The analysis depends on the report, the factory's
+-- calendar and the [analysis] thresholds; after changing those, older verdicts stand until the
+-- next visit (the status answer itself always analyses afresh).
+ALTER TABLE visits ADD COLUMN status TEXT;
+ALTER TABLE visits ADD COLUMN gap_pts REAL;
+ALTER TABLE visits ADD COLUMN final_inspection TEXT;
+-- A factory contact's portfolio reads its own factory's visits only.
+CREATE INDEX visits_by_factory ON visits (factory_id, order_reference);
