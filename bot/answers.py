@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from bot.app import App
 from bot.intents import Help, Portfolio, StatusOf, intent_of
 from handlers.model import Person
-from handlers.status import OrderStatus, UnknownOrder, order_chart, order_status, portfolio
+from handlers.status import NotVisited, OrderStatus, UnknownOrder, order_chart, order_status, portfolio_page
 from messages.chart import render_chart
 from messages.environment import render
 from messages.i18n import Language
@@ -42,10 +42,13 @@ async def answer(app: App, surface: str, person: Person, text: str, colour: bool
         found = await order_status(app.store, app.settings, person, intent.reference, now)
         if isinstance(found, UnknownOrder):
             return Answer(render(surface, "chat/unknown_order.j2", language, colour, u=found))
+        if isinstance(found, NotVisited):
+            return Answer(render(surface, "chat/not_visited.j2", language, colour, s=found))
         return Answer(render(surface, "chat/status.j2", language, colour, s=found), found)
     if isinstance(intent, Portfolio):
-        statuses = await portfolio(app.store, app.settings, person, now)
-        return Answer(render(surface, "chat/portfolio.j2", language, colour, statuses=statuses))
+        page = await portfolio_page(app.store, app.settings, person, now, intent.page)
+        return Answer(render(surface, "chat/portfolio.j2", language, colour, statuses=page.statuses,
+                             planned=page.planned, page=page))
     if isinstance(intent, Help):
         return Answer(render(surface, "chat/help.j2", language, colour))
     return None

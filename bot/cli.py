@@ -13,7 +13,8 @@ from bot.cli_notice import notice
 from bot.cli_notices import notices
 from bot.cli_outbox import outbox
 from bot.cli_run import run
-from bot.cli_status import orders, status
+from bot.cli_orders import orders
+from bot.cli_status import status
 from bot.cli_visit import visit
 
 

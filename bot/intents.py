@@ -23,7 +23,7 @@ _STATUS = (
     re.compile(rf"^(?:how(?:'s|’s| is)|what(?:'s|’s| is) the status of)\s+(?:order\s+)?{_NUMBERED}\s*\??$",
                re.IGNORECASE),
 )
-_ORDERS = re.compile(r"^/?(?:orders|portfolio|订单)(?:@\w+)?\s*$", re.IGNORECASE)
+_ORDERS = re.compile(r"^/?(?:orders|portfolio|订单)(?:@\w+)?(?:\s+(?P<page>\d{1,4}))?\s*$", re.IGNORECASE)
 _HELP = re.compile(r"^/?(?:help|start|帮助)(?:@\w+)?\s*$", re.IGNORECASE)
 
 
@@ -34,7 +34,7 @@ class StatusOf:
 
 @dataclass(frozen=True)
 class Portfolio:
-    pass
+    page: int = 1  # "/orders 2": the second page of 20
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,8 @@ def intent_of(text: str) -> Intent | None:
     for pattern in _STATUS:
         if match := pattern.match(text):
             return StatusOf(match["ref"])
-    if _ORDERS.match(text):
-        return Portfolio()
+    if match := _ORDERS.match(text):
+        return Portfolio(int(match["page"] or 1))
     if _HELP.match(text):
         return Help()
     return None

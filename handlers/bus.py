@@ -13,6 +13,7 @@ from typing import Any
 
 from handlers import commands as c
 from handlers import commitments, decisions, escalation, evidence, notices, visits
+from handlers.orders import importing
 from handlers.clock import Clock
 from handlers.commands import Actor
 from handlers.context import Context, Settings
@@ -25,6 +26,7 @@ Handler = Callable[[Any, Context], Awaitable[Reply]]
 
 HANDLERS: dict[type, Handler] = {
     c.PostVisit: visits.post_visit,
+    c.ImportOrders: importing.import_orders,
     c.ApproveInstruction: decisions.approve,
     c.EditInstruction: decisions.edit,
     c.RejectInstruction: decisions.reject,

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from handlers.model import Person, Platform
+from handlers.orders.model import OrderLine
 from handlers.reports.schema import VisitReport
 
 
@@ -23,6 +24,14 @@ class Actor:
 class PostVisit:
     report: VisitReport
     photos: dict[str, str]  # photo name in the report -> sha256 of the stored file
+
+
+@dataclass(frozen=True)
+class ImportOrders:
+    """Create or update each order by its reference; with `dry_run`, only count what would change."""
+
+    lines: tuple[OrderLine, ...]
+    dry_run: bool = False
 
 
 @dataclass(frozen=True)
@@ -120,6 +129,7 @@ class DeclineCommitment:
 
 Command = (
     PostVisit
+    | ImportOrders
     | ApproveInstruction
     | EditInstruction
     | RejectInstruction

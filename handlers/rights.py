@@ -10,6 +10,7 @@ from handlers.results import Refused
 
 ROLES: dict[type, frozenset[Role]] = {
     c.PostVisit: frozenset({Role.INSPECTOR, Role.ADMIN}),
+    c.ImportOrders: frozenset({Role.BUYER, Role.ADMIN}),
     c.ApproveInstruction: frozenset({Role.BUYER}),
     c.EditInstruction: frozenset({Role.BUYER}),
     c.RejectInstruction: frozenset({Role.BUYER}),

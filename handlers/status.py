@@ -9,7 +9,6 @@ A factory contact only ever sees its own factory's orders, including in "did you
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -29,11 +28,12 @@ from handlers.model import (
     Role,
     StoredVisit,
 )
+from handlers.orders.model import StoredOrder, reference_key
 from handlers.working_hours import factory_today
 
 _STATUS_RANK = {Status.LATE: 0, Status.AT_RISK: 1, Status.ON_TRACK: 2}
-_SEPARATORS = re.compile(r"[\W_]+")
 MAX_SUGGESTIONS = 3
+PAGE_SIZE = 20
 
 
 class NextStep(StrEnum):
@@ -56,11 +56,6 @@ class NextStep(StrEnum):
     FINISH_OVERDUE = "finish_overdue"
     REPORT_DONE = "report_done"
     NOTHING = "nothing"
-
-
-def reference_key(reference: str) -> str:
-    """An order reference as compared: PO-2026-0142, po2026 0142 and po_2026_0142 are one."""
-    return _SEPARATORS.sub("", reference.casefold())
 
 
 @dataclass(frozen=True)
@@ -193,21 +188,63 @@ class OrderStatus:
 
 
 @dataclass(frozen=True)
+class NotVisited:
+    """An order known from the buyer's list that no visit has been posted for yet: what the
+    order says, and how soon its final inspection is."""
+
+    order: StoredOrder
+    factory: Factory
+    now: datetime
+
+    @property
+    def today(self) -> date:
+        return factory_today(self.now, self.factory)
+
+    @property
+    def days_to_final_inspection(self) -> int:
+        return (self.order.line.final_inspection - self.today).days
+
+    def attention(self) -> tuple:
+        """Soonest final inspection first, then by reference."""
+        return self.days_to_final_inspection, self.order.reference
+
+    def matches(self, text: str) -> bool:
+        key = reference_key(text)
+        line = self.order.line
+        names = (line.product_name, line.product_name_zh or "", self.factory.id, self.factory.name, self.factory.name_zh)
+        return bool(key) and (key in reference_key(line.reference) or any(key in reference_key(n) for n in names))
+
+
+@dataclass(frozen=True)
 class UnknownOrder:
     reference: str
     suggestions: tuple[str, ...]
 
 
 async def order_status(store, settings: Settings, person: Person, reference: str,
-                       now: datetime) -> OrderStatus | UnknownOrder:
+                       now: datetime) -> OrderStatus | NotVisited | UnknownOrder:
+    """Reads only the visits of the order asked about; all references only when it is unknown."""
     async with store.unit_of_work() as uow:
-        visible = [v for v in await uow.visits.latest_per_order() if _may_see(person, v)]
         key = reference_key(reference)
-        matches = [v for v in visible if reference_key(v.order_reference) == key]
-        if len(matches) != 1:  # none, or several written alike (PO-1-23 and PO-12-3)
-            found = [v.order_reference for v in matches] or _closest(reference, [v.order_reference for v in visible])
-            return UnknownOrder(reference, tuple(found[:MAX_SUGGESTIONS]))
-        return await _status_of(uow, settings, matches[0], person, now)
+        matches = [v for v in await uow.visits.latest_for_key(key) if _may_see(person, v)]
+        if len(matches) == 1:
+            return await _status_of(uow, settings, matches[0], person, now)
+        order = await uow.orders.get(reference) if not matches else None
+        if order is not None and _may_see(person, order):
+            return NotVisited(order, settings.factories[order.factory_id], now)
+        # none, or several written alike (PO-1-23 and PO-12-3)
+        visible = [ref for ref, factory_id in await uow.visits.references() if _may_see_factory(person, factory_id)]
+        visible += [o.reference for o in await uow.orders.all(_own_factory(person))]
+        found = [v.order_reference for v in matches] or _closest(reference, visible)
+        return UnknownOrder(reference, tuple(found[:MAX_SUGGESTIONS]))
+
+
+async def not_visited(store, settings: Settings, person: Person, now: datetime) -> list[NotVisited]:
+    """The orders no visit has been posted for, that `person` may see, soonest final inspection first."""
+    async with store.unit_of_work() as uow:
+        orders = await uow.orders.without_visit(_own_factory(person))
+    found = [NotVisited(o, settings.factories[o.factory_id], now) for o in orders if o.factory_id in settings.factories]
+    return sorted(found, key=NotVisited.attention)
 
 
 async def portfolio(store, settings: Settings, person: Person, now: datetime) -> list[OrderStatus]:
@@ -215,6 +252,58 @@ async def portfolio(store, settings: Settings, person: Person, now: datetime) ->
         visible = [v for v in await uow.visits.latest_per_order() if _may_see(person, v)]
         statuses = [await _status_of(uow, settings, v, person, now) for v in visible]
     return sorted(statuses, key=OrderStatus.attention)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the portfolio: visited orders most urgent first, then those not visited yet."""
+
+    statuses: list[OrderStatus]
+    planned: list[NotVisited]
+    number: int
+    pages: int
+    total: int
+    size: int = PAGE_SIZE
+
+    @property
+    def offset(self) -> int:
+        """How many orders earlier pages hold."""
+        return (self.number - 1) * self.size
+
+
+async def portfolio_page(store, settings: Settings, person: Person, now: datetime, number: int = 1,
+                         size: int = PAGE_SIZE) -> Page:
+    """Page `number` (from 1) of the portfolio, ranked as `OrderStatus.attention` ranks it but
+    from each visit's stored verdict and SQL counts, so only the page's orders are read whole."""
+    todays = {f.id: factory_today(now, f).isoformat() for f in settings.factories.values()}
+    async with store.unit_of_work() as uow:
+        rows = [r for r in await uow.visits.ranking_rows(_own_factory(person), todays, now)
+                if r.factory_id in settings.factories]
+        keys = [await _attention_of(uow, settings, row, todays) for row in rows]
+        ranked = [row for _, row in sorted(zip(keys, rows, strict=True), key=lambda pair: pair[0])]
+        planned_total = await uow.orders.count_without_visit(_own_factory(person))
+        total = len(ranked) + planned_total
+        pages = max(1, -(-total // size))
+        number = min(max(1, number), pages)
+        start, end = (number - 1) * size, number * size
+        shown = [await uow.visits.get(row.visit_id) for row in ranked[start:end]]
+        statuses = [await _status_of(uow, settings, visit, person, now) for visit in shown]
+        skip = max(0, start - len(ranked))
+        orders = await uow.orders.without_visit(_own_factory(person), limit=size - len(statuses), offset=skip)
+    planned = [NotVisited(o, settings.factories[o.factory_id], now) for o in orders if o.factory_id in settings.factories]
+    return Page(statuses, planned, number, pages, total, size)
+
+
+async def _attention_of(uow, settings: Settings, row, todays: dict[str, str]) -> tuple:
+    """`OrderStatus.attention` from a ranking row; a visit posted before verdicts were stored is analysed."""
+    status, gap = row.status, row.gap_pts
+    if status is None:
+        visit = await uow.visits.get(row.visit_id)
+        analysis = analyze(visit.report, settings.factories[row.factory_id], settings.thresholds)
+        status, gap = analysis.status.value, analysis.progress.gap_pts
+    days = (row.final_inspection - date.fromisoformat(todays[row.factory_id])).days if row.final_inspection else 0
+    return (_STATUS_RANK[Status(status)], -row.overdue_or_disputed, -row.past_deadline, -gap, days,
+            row.order_reference)
 
 
 async def order_chart(store, settings: Settings, status: OrderStatus) -> ProgressChart:
@@ -247,8 +336,17 @@ async def _status_of(uow, settings: Settings, visit: StoredVisit, person: Person
     )
 
 
-def _may_see(person: Person, visit: StoredVisit) -> bool:
-    return person.role is not Role.FACTORY or visit.factory_id == person.factory
+def _may_see(person: Person, visit: StoredVisit | StoredOrder) -> bool:
+    return _may_see_factory(person, visit.factory_id)
+
+
+def _may_see_factory(person: Person, factory_id: str) -> bool:
+    return person.role is not Role.FACTORY or factory_id == person.factory
+
+
+def _own_factory(person: Person) -> str | None:
+    """The one factory a factory contact may see; None (every factory) for everyone else."""
+    return person.factory if person.role is Role.FACTORY else None
 
 
 def _closest(reference: str, references: list[str]) -> list[str]:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 
+from handlers.analysis.analyze import analyze
 from handlers.commands import PostVisit
 from handlers.context import Context
+from handlers.orders.importing import order_from_visit
 from handlers.results import Refused, Reply
 
 
@@ -17,7 +19,10 @@ async def post_visit(command: PostVisit, ctx: Context) -> Reply:
     key = _fingerprint(command)
     if (earlier := await ctx.uow.updates.result_of(key)) is not None:
         return Reply("visit_already_posted", earlier)
-    visit = await ctx.uow.visits.add(report, command.photos, ctx.decision())
+    await order_from_visit(report, ctx)
+    analysis = analyze(report, ctx.settings.factories[report.order.factory], ctx.settings.thresholds)
+    verdict = (analysis.status.value, analysis.progress.gap_pts)
+    visit = await ctx.uow.visits.add(report, command.photos, ctx.decision(), verdict)
     await ctx.audit("visit", visit.id, "post", None, {"order": visit.order_reference})
     instruction_ids = {}
     for source, proposed in report.proposed_instructions():

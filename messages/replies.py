@@ -23,6 +23,11 @@ TEMPLATES = {
     "unknown_notice": N_("There is no notice %(notice_id)s."),
     "unknown_visit": N_("There is no visit %(visit_id)s."),
     "unknown_factory": N_("Factory %(factory)s is not configured."),
+    "orders_imported": N_("Orders imported: %(created)s new, %(updated)s changed, %(unchanged)s unchanged."),
+    "orders_checked": N_("No problems found. Importing would add %(created)s new, change %(updated)s and leave "
+                         "%(unchanged)s unchanged; nothing was stored (--dry-run)."),
+    "order_of_other_factory": N_("Order %(order)s belongs to factory %(factory)s, but the report names "
+                                 "%(reported)s; nothing was posted. Correct the report's factory or the order."),
     "notice_not_ready": N_("Decide every instruction first: %(undecided)s still awaiting decision."),
     "nothing_approved": N_("Nothing is approved yet: approve at least one instruction first."),
     "notice_sent": N_("Notice %(number)s sent to the factory with %(count)s instruction(s)."),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from handlers.model import InstructionState, Notice, NoticeState
-from handlers.status import OrderStatus
+from handlers.status import NotVisited, OrderStatus
 from handlers.views import label_of
 from messages import wording
 from messages.analysis_json import ENGLISH, reasons_json
@@ -61,7 +61,26 @@ def portfolio_json(statuses: list[OrderStatus]) -> list[dict]:
     ]
 
 
-def _factory(s: OrderStatus) -> dict:
+def not_visited_json(s: NotVisited) -> dict:
+    """What is known of an order no visit has been posted for."""
+    line = s.order.line
+    return {
+        "order": line.reference,
+        "status": "not_visited",
+        "factory": _factory(s),
+        "product": {"name": line.product_name, "name_zh": line.product_name_zh},
+        "quantity": line.quantity,
+        "unit_value": None if line.unit_value is None else str(line.unit_value),
+        "currency": line.currency,
+        "first_order_with_factory": line.first_order_with_factory,
+        "packaging": None if line.packaging is None else line.packaging.value,
+        "last_visit": None,
+        "schedule": {"final_inspection": _iso(line.final_inspection), "ex_factory": _iso(line.ex_factory),
+                     "days_to_final_inspection": s.days_to_final_inspection},
+    }
+
+
+def _factory(s: OrderStatus | NotVisited) -> dict:
     return {"id": s.factory.id, "name": s.factory.name, "name_zh": s.factory.name_zh}
 
 

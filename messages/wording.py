@@ -156,7 +156,14 @@ DELIVERY_FAILURE = {
     "gave_up": N_("the platform could not be reached for 24 hours"),
 }
 
+PACKAGING_COMPLEXITY = {
+    "simple": N_("simple"),
+    "standard": N_("standard"),
+    "complex": N_("complex"),
+}
+
 TABLES = {
+    "packaging_complexity": PACKAGING_COMPLEXITY,
     "role": ROLE,
     "severity": SEVERITY,
     "category": CATEGORY,

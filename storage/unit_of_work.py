@@ -19,6 +19,7 @@ from storage.instructions import Instructions
 from storage.invites import Invites
 from storage.message_refs import MessageRefs
 from storage.notices import Notices
+from storage.orders import Orders
 from storage.outbox import Outbox
 from storage.pending import PendingInputs
 from storage.tokens import CallbackTokens
@@ -40,6 +41,7 @@ class UnitOfWork:
         self._tx = Transaction()
         self._exit: AsyncExitStack | None = None
         self.visits = Visits(self._tx)
+        self.orders = Orders(self._tx)
         self.instructions = Instructions(self._tx)
         self.notices = Notices(self._tx)
         self.outbox = Outbox(self._tx)

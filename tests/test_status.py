@@ -15,11 +15,11 @@ from click.testing import CliRunner
 from bot.app import build_app
 from bot.cli import main
 from bot.config import load_config
-from bot.intents import StatusOf, intent_of
+from bot.intents import Portfolio, StatusOf, intent_of
 from handlers.commands import AcknowledgeNotice, Actor, ApproveInstruction, PostVisit, SendNotice
 from handlers.model import Platform, Role
 from handlers.reports.reader import read_report
-from handlers.status import UnknownOrder, order_status, portfolio, reference_key
+from handlers.status import UnknownOrder, order_status, portfolio, portfolio_page, reference_key
 from tests.conftest import EXAMPLE_CONFIG, changed, one_finding, write_report
 from tests.fakes import FakeClock
 
@@ -290,3 +290,23 @@ def test_followup_orders_lists_what_needs_attention_first(tmp_path, visit_dir, e
     assert "2. PO-2026-0143 · Shenzhen Other Ceramics Ltd. · AT RISK" in text
     assert "1 notice awaiting acknowledgement (1 past its deadline)" in text
     assert followup(config, "orders", "--status", "late", "nothing-like-it").output.endswith("No orders match.\n")
+
+
+async def test_a_portfolio_page_ranks_as_the_whole_portfolio_does_from_stored_verdicts(stored, clock) -> None:
+    app, visits = stored
+    buyer, li_wei = people(app)["Anna Schmidt"], people(app)["Li Wei"]
+    await send_notice(app, visits[OTHER_ORDER])
+    clock.advance(days=10)
+    now = clock.now()
+    whole = [s.visit.order_reference for s in await portfolio(app.store, app.settings, buyer, now)]
+
+    first = await portfolio_page(app.store, app.settings, buyer, now, 1, size=3)
+    second = await portfolio_page(app.store, app.settings, buyer, now, 2, size=3)
+    assert [s.visit.order_reference for s in first.statuses + second.statuses] == whole
+    assert (first.pages, first.total, second.offset, len(second.statuses)) == (2, 4, 3, 1)
+    own = await portfolio_page(app.store, app.settings, li_wei, now)
+    assert [s.visit.order_reference for s in own.statuses] == ["PO-2026-0150", ORDER, "PO-2026-0160"]
+
+
+def test_orders_n_asks_for_a_page() -> None:
+    assert intent_of("/orders 2") == Portfolio(2) and intent_of("订单") == Portfolio(1)

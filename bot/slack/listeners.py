@@ -24,7 +24,7 @@ from bot.uploads import Uploads
 from handlers.catalog import N_
 from handlers.commands import Actor, EditInstruction
 from handlers.model import Person, Platform, Role
-from handlers.status import portfolio
+from handlers.status import portfolio_page
 from handlers.views import label_of
 from messages import buttons as b
 from messages.environment import render
@@ -219,8 +219,9 @@ class SlackListeners:
         if person is None:
             mrkdwn = language.gettext(STRANGER)
         else:
-            statuses = await portfolio(self.app.store, self.app.settings, person, self.app.bus.clock.now())
-            mrkdwn = render(SURFACE, "chat/portfolio.j2", language, statuses=statuses)
+            page = await portfolio_page(self.app.store, self.app.settings, person, self.app.bus.clock.now())
+            mrkdwn = render(SURFACE, "chat/portfolio.j2", language, statuses=page.statuses, planned=page.planned,
+                            page=page)
         await client.views_publish(user_id=event["user"], view=SlackView(type="home", blocks=text_blocks(mrkdwn)[:100]))
 
     async def _receive_files(self, client: AsyncWebClient, person: Person, event: dict, body: dict) -> None:

@@ -1,0 +1,102 @@
+"""Orders known to the buyer, with or without a visit. Looked up by `reference_key`, the
+reference without case or separators, as people type it."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from handlers.orders.model import OrderLine, StoredOrder, reference_key
+from storage.codec import date_to_text, datetime_from_text, datetime_to_text
+from storage.transaction import Transaction
+
+COLUMNS = (
+    "id, reference, factory_id, product_name, product_name_zh, quantity, unit_value, currency,"
+    " final_inspection, ex_factory, first_order_with_factory, packaging, created_at, updated_at"
+)
+
+
+_WITHOUT_VISIT = ("(? IS NULL OR factory_id = ?)"
+                  " AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.order_key = o.reference_key)")
+
+
+class Orders:
+    def __init__(self, tx: Transaction) -> None:
+        self._tx = tx
+
+    async def get(self, reference: str) -> StoredOrder | None:
+        row = await self._tx.one(f"SELECT {COLUMNS} FROM orders WHERE reference_key = ?", (reference_key(reference),))
+        return None if row is None else _order(row)
+
+    async def add(self, line: OrderLine, now: datetime) -> StoredOrder:
+        order_id = await self._tx.insert(
+            "INSERT INTO orders (reference, reference_key, factory_id, product_name, product_name_zh, quantity,"
+            " unit_value, currency, final_inspection, ex_factory, first_order_with_factory, packaging,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (line.reference, line.key, *_values(line), datetime_to_text(now), datetime_to_text(now)),
+        )
+        return StoredOrder(order_id, line, now, now)
+
+    async def replace(self, order: StoredOrder, line: OrderLine, now: datetime) -> StoredOrder:
+        """The order's figures as `line` gives them; the reference keeps its stored spelling."""
+        line = line.model_copy(update={"reference": order.reference})
+        await self._tx.write(
+            "UPDATE orders SET factory_id = ?, product_name = ?, product_name_zh = ?, quantity = ?, unit_value = ?,"
+            " currency = ?, final_inspection = ?, ex_factory = ?, first_order_with_factory = ?, packaging = ?,"
+            " updated_at = ? WHERE id = ?",
+            (*_values(line), datetime_to_text(now), order.id),
+        )
+        return StoredOrder(order.id, line, order.created_at, now)
+
+    async def without_visit(self, factory_id: str | None = None, limit: int = -1, offset: int = 0) -> list[StoredOrder]:
+        """Orders no visit has been posted for, soonest final inspection first; one factory's
+        when `factory_id` is given; `limit` of them (all: -1) after the first `offset`."""
+        rows = await self._tx.all(
+            f"SELECT {COLUMNS} FROM orders o WHERE {_WITHOUT_VISIT}"
+            " ORDER BY final_inspection, reference LIMIT ? OFFSET ?",
+            (factory_id, factory_id, limit, offset),
+        )
+        return [_order(row) for row in rows]
+
+    async def count_without_visit(self, factory_id: str | None = None) -> int:
+        row = await self._tx.one(f"SELECT COUNT(*) FROM orders o WHERE {_WITHOUT_VISIT}", (factory_id, factory_id))
+        return int(row[0])
+
+    async def all(self, factory_id: str | None = None) -> list[StoredOrder]:
+        rows = await self._tx.all(
+            f"SELECT {COLUMNS} FROM orders WHERE (? IS NULL OR factory_id = ?) ORDER BY reference",
+            (factory_id, factory_id),
+        )
+        return [_order(row) for row in rows]
+
+
+def _values(line: OrderLine) -> tuple:
+    return (
+        line.factory,
+        line.product_name,
+        line.product_name_zh,
+        line.quantity,
+        None if line.unit_value is None else str(line.unit_value),
+        line.currency,
+        date_to_text(line.final_inspection),
+        date_to_text(line.ex_factory),
+        int(line.first_order_with_factory),
+        None if line.packaging is None else line.packaging.value,
+    )
+
+
+def _order(row: sqlite3.Row) -> StoredOrder:
+    line = OrderLine(
+        reference=row["reference"],
+        factory=row["factory_id"],
+        product_name=row["product_name"],
+        product_name_zh=row["product_name_zh"],
+        quantity=row["quantity"],
+        unit_value=row["unit_value"],
+        currency=row["currency"],
+        final_inspection=row["final_inspection"],
+        ex_factory=row["ex_factory"],
+        first_order_with_factory=bool(row["first_order_with_factory"]),
+        packaging=row["packaging"],
+    )
+    return StoredOrder(row["id"], line, datetime_from_text(row["created_at"]), datetime_from_text(row["updated_at"]))
