@@ -12,13 +12,14 @@ from __future__ import annotations
 import re
 
 from fpdf import FPDF
-from fpdf.enums import WrapMode, XPos, YPos
+from fpdf.enums import XPos, YPos
 
 from handlers.catalog import N_
 from handlers.views import Item, View
 from messages.environment import render
 from messages.fonts import font_path
 from messages.i18n import CHINESE, ENGLISH, Language
+from messages.line_break import break_lines
 from messages.photos import PhotoFinder, thumbnail
 
 FONT = "NotoSansSC"
@@ -85,13 +86,13 @@ def _lay_out(document: _NoticeDocument, text: str, items: dict[str, Item], find_
             current = items.get(match["label"])
             document.ln(1.5)
         document.set_font(FONT, size=14 if i == 0 else 10)
-        # The text's indent becomes a margin: as leading spaces it would be a "word" of its
-        # own, and a Chinese line (one long word to the wrapper) would start below it.
+        # The text's indent becomes a margin, under which its wrapped lines hang; lines are
+        # broken as Chinese is typeset (messages/line_break.py), not only at spaces.
         text = line.lstrip(" ")
         indent = (len(line) - len(text)) * INDENT_MM
-        document.set_x(document.l_margin + indent)
-        document.multi_cell(document.epw - indent, 7 if i == 0 else LINE_MM, text or " ", wrapmode=WrapMode.WORD,
-                            align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        for part in break_lines(text, document.epw - indent, document.get_string_width):
+            document.set_x(document.l_margin + indent)
+            document.cell(document.epw - indent, 7 if i == 0 else LINE_MM, part, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     _photos(document, current, find_photo, view)
 
 
