@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
 from handlers.catalog import N_
 from handlers.views import View
 from messages import wording
-from messages.buttons import ACKNOWLEDGE, APPROVE, REJECT, SEND_NOTICE, Button
+from messages.buttons import ACKNOWLEDGE, APPROVE, CANCEL_NOTICE, REJECT, SEND_NOTICE, Button
 from messages.environment import mrkdwn_escape
 from messages.i18n import Language
 from messages.split import split_text
@@ -29,10 +29,16 @@ BUTTON_LIMIT = 75
 MAX_BLOCKS = 50
 STATUS_EMOJI = {"on_track": ":large_green_circle:", "at_risk": ":large_yellow_circle:", "late": ":red_circle:"}
 
-CONFIRM_REJECT_TITLE = N_("Reject this instruction?")
-CONFIRM_REJECT_TEXT = N_("It will not be sent to the factory. This cannot be undone.")
-CONFIRM_YES = N_("Reject")
+# Buttons that cannot be undone ask first: (title, text, confirm label).
+CONFIRMATIONS = {
+    REJECT: (N_("Reject this instruction?"), N_("It will not be sent to the factory. This cannot be undone."),
+             N_("Reject")),
+    CANCEL_NOTICE: (N_("Withdraw this notice?"),
+                    N_("The factory is told it no longer applies and its instructions are cancelled. "
+                       "This cannot be undone."), N_("Withdraw")),
+}
 CONFIRM_NO = N_("Cancel")
+ACTIONS_LIMIT = 25  # elements in one actions block
 VISIT_CONTEXT = N_("%(type)s on %(date)s · inspector %(inspector)s")
 
 
@@ -81,22 +87,28 @@ def image_blocks(files: list[tuple[str, str]]) -> list[Block]:
 
 
 def action_blocks(buttons: list[tuple[Button, str]], language: Language) -> list[Block]:
-    """Buttons whose action_id and value are opaque store tokens; Reject asks to confirm."""
-    if not buttons:
-        return []
-    return [ActionsBlock(elements=[_button(button, token, language) for button, token in buttons])]
+    """Buttons whose action_id and value are opaque store tokens, a block per target (an
+    instruction's buttons together), at most 25 to a block; Reject and Withdraw ask first."""
+    blocks: list[list] = []
+    last_target = None
+    for button, token in buttons:
+        if not blocks or button.target != last_target or len(blocks[-1]) == ACTIONS_LIMIT:
+            blocks.append([])
+        blocks[-1].append(_button(button, token, language))
+        last_target = button.target
+    return [ActionsBlock(elements=elements) for elements in blocks]
 
 
 def _button(button: Button, token: str, language: Language) -> ButtonElement:
     style = "primary" if button.action in (APPROVE, SEND_NOTICE, ACKNOWLEDGE) else None
-    if button.action == REJECT:
-        style = "danger"
     confirm = None
-    if button.action == REJECT:
+    if button.action in CONFIRMATIONS:
+        style = "danger"
+        title, text, yes = CONFIRMATIONS[button.action]
         confirm = ConfirmObject(
-            title=language.gettext(CONFIRM_REJECT_TITLE),
-            text=language.gettext(CONFIRM_REJECT_TEXT),
-            confirm=language.gettext(CONFIRM_YES),
+            title=language.gettext(title),
+            text=language.gettext(text),
+            confirm=language.gettext(yes),
             deny=language.gettext(CONFIRM_NO),
             style="danger",
         )
