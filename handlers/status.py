@@ -235,7 +235,7 @@ async def order_status(store, settings: Settings, person: Person, reference: str
         if order is not None and _may_see(person, order):
             return NotVisited(order, settings.factories[order.factory_id], now)
         # none, or several written alike (PO-1-23 and PO-12-3)
-        visible = [ref for ref, factory_id in await uow.visits.references() if _may_see_factory(person, factory_id)]
+        visible = [ref for ref, factory_id in await uow.visits.references() if may_see_factory(person, factory_id)]
         visible += [o.reference for o in await uow.orders.all(_own_factory(person))]
         found = [v.order_reference for v in matches] or _closest(reference, visible)
         return UnknownOrder(reference, tuple(found[:MAX_SUGGESTIONS]))
@@ -307,7 +307,7 @@ async def portfolio_page(store, settings: Settings, person: Person, now: datetim
 def _searches(settings: Settings, person: Person, now: datetime, filters: Filters) -> tuple[Search, OrderSearch]:
     """The visited and not-visited orders `filters` keep, among those `person` may see."""
     wanted = filters.factory_id.casefold() if filters.factory_id else None
-    factories = [f for f in settings.factories.values() if _may_see_factory(person, f.id)
+    factories = [f for f in settings.factories.values() if may_see_factory(person, f.id)
                  and (wanted is None or f.id.casefold() == wanted)]
     text = None if filters.text is None else reference_key(filters.text)
     named = tuple(f.id for f in factories
@@ -364,10 +364,10 @@ async def _status_of(uow, settings: Settings, visit: StoredVisit, person: Person
 
 
 def _may_see(person: Person, visit: StoredVisit | StoredOrder) -> bool:
-    return _may_see_factory(person, visit.factory_id)
+    return may_see_factory(person, visit.factory_id)
 
 
-def _may_see_factory(person: Person, factory_id: str) -> bool:
+def may_see_factory(person: Person, factory_id: str) -> bool:
     return person.role is not Role.FACTORY or factory_id == person.factory
 
 
