@@ -1,4 +1,4 @@
-"""Typed questions answered alike on every platform: "status PO-…", "/orders", "help".
+"""Typed questions answered alike on every platform: "status PO-…", "/orders", "factories", "help".
 
 The text comes first, in the asker's language and the platform's markup; an order's
 status also has its progress chart, drawn only when the adapter is ready to send it
@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 
 from bot.app import App
-from bot.intents import Help, Portfolio, StatusOf, intent_of
+from bot.intents import Factories, Help, Portfolio, StatusOf, intent_of
+from handlers.factories import factory_report
 from handlers.model import Person
 from handlers.status import NotVisited, OrderStatus, UnknownOrder, order_chart, order_status, portfolio_page
 from messages.chart import render_chart
@@ -49,6 +50,9 @@ async def answer(app: App, surface: str, person: Person, text: str, colour: bool
         page = await portfolio_page(app.store, app.settings, person, now, intent.page)
         return Answer(render(surface, "chat/portfolio.j2", language, colour, statuses=page.statuses,
                              planned=page.planned, page=page))
+    if isinstance(intent, Factories):
+        report = await factory_report(app.store, app.settings, person, now)
+        return Answer(render(surface, "chat/factories.j2", language, colour, report=report))
     if isinstance(intent, Help):
         return Answer(render(surface, "chat/help.j2", language, colour))
     return None

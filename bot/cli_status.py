@@ -17,12 +17,19 @@ from bot.config import Config
 from handlers.analysis.analyze import Status
 from handlers.clock import Clock, SystemClock
 from handlers.model import Person, Role
-from handlers.status import NotVisited, UnknownOrder, not_visited, order_status, portfolio, portfolio_page
+from handlers.status import (
+    NOT_VISITED,
+    PAGE_SIZE,
+    Filters,
+    NotVisited,
+    UnknownOrder,
+    order_status,
+    portfolio_page,
+)
 from messages.environment import render
 from messages.i18n import Language
 from messages.status_json import not_visited_json, portfolio_json, status_json
 
-NOT_VISITED = "not_visited"
 as_option = click.option("--as", "person_name", default=None,
                          help="Whose view: a configured person's name (default: the first buyer).")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
@@ -61,52 +68,30 @@ def status(reference: str, config_file: Path | None, as_json: bool, person_name:
               help="Only orders with this status.")
 @click.option("--factory", "factory_id", default=None, help="Only this factory's orders (its id).")
 @click.option("--page", "page_number", type=click.IntRange(min=1), default=None,
-              help="Only this page of 20 (without filters; the chat's /orders N).")
+              help="Only this page of 20 (the chat's /orders N).")
 @as_option
 def listing(text: str | None, config_file: Path | None, as_json: bool, wanted: str | None, factory_id: str | None,
             page_number: int | None, person_name: str | None) -> None:
     """Every order you may see, most urgent first; TEXT keeps those whose reference, product
-    or factory contains it. With --page, one page of 20 as the chat shows it."""
+    or factory contains it. With --page, one page of 20 as the chat shows it. Ranked, filtered
+    and paged by the store: only the orders shown are read whole."""
     config = load_or_exit(config_file)
     person = viewer(config, person_name)
     if factory_id and person.role is not Role.FACTORY and not any(f.id.casefold() == factory_id.casefold()
                                                                     for f in config.factories):
         known = ", ".join(f.id for f in config.factories)
         raise click.BadParameter(f"no factory {factory_id!r}; configured: {known}", param_hint="--factory")
-    if page_number is not None and not any((wanted, factory_id, text)):
-        _print_page(person, as_json, asyncio.run(_ask(config, lambda app, now: portfolio_page(
-            app.store, app.settings, person, now, page_number))))
-        return
-    visited, planned = asyncio.run(_ask(config, lambda app, now: _everything(app, person, now)))
-
-    def kept(s, status: str) -> bool:
-        return ((wanted is None or status == wanted)
-                and (factory_id is None or s.factory.id.casefold() == factory_id.casefold())
-                and (text is None or s.matches(text)))
-
-    statuses = [s for s in visited if kept(s, s.analysis.status)]
-    planned = [p for p in planned if kept(p, NOT_VISITED)]
-    if as_json:
-        click.echo(json.dumps(portfolio_json(statuses) + [not_visited_json(p) for p in planned],
-                              ensure_ascii=False, indent=2))
-    else:
-        filtered = any((wanted, factory_id, text))
-        click.echo(render("console", "chat/portfolio.j2", Language(person.locale, person.timezone), _colour(),
-                          statuses=statuses, planned=planned, filtered=filtered))
-
-
-def _print_page(person: Person, as_json: bool, page) -> None:
+    filters = Filters(text, wanted, factory_id)
+    size = None if page_number is None else PAGE_SIZE
+    page = asyncio.run(_ask(config, lambda app, now: portfolio_page(app.store, app.settings, person, now,
+                                                                    page_number or 1, size, filters)))
     if as_json:
         click.echo(json.dumps(portfolio_json(page.statuses) + [not_visited_json(p) for p in page.planned],
                               ensure_ascii=False, indent=2))
     else:
+        paging = {} if page_number is None else {"page": page}
         click.echo(render("console", "chat/portfolio.j2", Language(person.locale, person.timezone), _colour(),
-                          statuses=page.statuses, planned=page.planned, page=page))
-
-
-async def _everything(app, person: Person, now):
-    return (await portfolio(app.store, app.settings, person, now),
-            await not_visited(app.store, app.settings, person, now))
+                          statuses=page.statuses, planned=page.planned, filtered=bool(filters), **paging))
 
 
 def viewer(config: Config, name: str | None) -> Person:

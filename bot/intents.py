@@ -1,5 +1,6 @@
 """What a typed message asks for, on every platform: "/status PO-123", "status PO-123",
-"PO-123 进度", "PO-123 状态", "订单 PO-123 怎么样了", "how is po 123?", "/orders". Anything
+"PO-123 进度", "PO-123 状态", "订单 PO-123 怎么样了", "how is po 123?", "/orders", "factories"
+("工厂", "工厂表现"). Anything
 else is not for the bot.
 
 A reference may be written with spaces ("po2026 0142"); handlers.status compares references
@@ -24,6 +25,7 @@ _STATUS = (
                re.IGNORECASE),
 )
 _ORDERS = re.compile(r"^/?(?:orders|portfolio|订单)(?:@\w+)?(?:\s+(?P<page>\d{1,4}))?\s*$", re.IGNORECASE)
+_FACTORIES = re.compile(r"^/?(?:factories|工厂|工厂表现)(?:@\w+)?\s*$", re.IGNORECASE)
 _HELP = re.compile(r"^/?(?:help|start|帮助)(?:@\w+)?\s*$", re.IGNORECASE)
 
 
@@ -38,11 +40,16 @@ class Portfolio:
 
 
 @dataclass(frozen=True)
+class Factories:
+    """"factories", "工厂": how each factory is doing, and which orders warrant a visit."""
+
+
+@dataclass(frozen=True)
 class Help:
     pass
 
 
-Intent = StatusOf | Portfolio | Help
+Intent = StatusOf | Portfolio | Factories | Help
 
 
 def intent_of(text: str) -> Intent | None:
@@ -52,6 +59,8 @@ def intent_of(text: str) -> Intent | None:
             return StatusOf(match["ref"])
     if match := _ORDERS.match(text):
         return Portfolio(int(match["page"] or 1))
+    if _FACTORIES.match(text):
+        return Factories()
     if _HELP.match(text):
         return Help()
     return None

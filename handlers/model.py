@@ -121,6 +121,14 @@ class Thresholds(_Config):
     slack_days_at_risk: int = Field(3, ge=0)
     packaging_materials_pct: float = Field(40.0, ge=0, le=100)
     systematic_rate_pct: float = Field(10.0, gt=0, le=100)
+    # Which orders warrant a follow-up visit (handlers.factories): large or high value when in
+    # the top `top_share_pct` % of the orders compared (10 or more of them), or at least these.
+    top_share_pct: float = Field(10.0, gt=0, le=100)
+    large_quantity: int | None = Field(None, gt=0)
+    high_value: float | None = Field(None, gt=0)
+    # Fewer working days than this between projected completion (not visited: the final
+    # inspection) and ex-factory make the window tight.
+    tight_window_days: int = Field(5, ge=0)
 
 
 class InstructionState(StrEnum):

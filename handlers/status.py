@@ -29,11 +29,13 @@ from handlers.model import (
     StoredVisit,
 )
 from handlers.orders.model import StoredOrder, reference_key
+from handlers.orders.search import OrderSearch, Search
 from handlers.working_hours import factory_today
 
 _STATUS_RANK = {Status.LATE: 0, Status.AT_RISK: 1, Status.ON_TRACK: 2}
 MAX_SUGGESTIONS = 3
 PAGE_SIZE = 20
+NOT_VISITED = "not_visited"  # a listing's status filter: orders no visit was posted for
 
 
 class NextStep(StrEnum):
@@ -233,25 +235,32 @@ async def order_status(store, settings: Settings, person: Person, reference: str
         if order is not None and _may_see(person, order):
             return NotVisited(order, settings.factories[order.factory_id], now)
         # none, or several written alike (PO-1-23 and PO-12-3)
-        visible = [ref for ref, factory_id in await uow.visits.references() if _may_see_factory(person, factory_id)]
+        visible = [ref for ref, factory_id in await uow.visits.references() if may_see_factory(person, factory_id)]
         visible += [o.reference for o in await uow.orders.all(_own_factory(person))]
         found = [v.order_reference for v in matches] or _closest(reference, visible)
         return UnknownOrder(reference, tuple(found[:MAX_SUGGESTIONS]))
 
 
-async def not_visited(store, settings: Settings, person: Person, now: datetime) -> list[NotVisited]:
-    """The orders no visit has been posted for, that `person` may see, soonest final inspection first."""
-    async with store.unit_of_work() as uow:
-        orders = await uow.orders.without_visit(_own_factory(person))
-    found = [NotVisited(o, settings.factories[o.factory_id], now) for o in orders if o.factory_id in settings.factories]
-    return sorted(found, key=NotVisited.attention)
-
-
 async def portfolio(store, settings: Settings, person: Person, now: datetime) -> list[OrderStatus]:
+    """Every visited order `person` may see, each analysed afresh and sorted by
+    `OrderStatus.attention`: what `portfolio_page` must rank alike from stored verdicts."""
     async with store.unit_of_work() as uow:
         visible = [v for v in await uow.visits.latest_per_order() if _may_see(person, v)]
         statuses = [await _status_of(uow, settings, v, person, now) for v in visible]
     return sorted(statuses, key=OrderStatus.attention)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a listing keeps: orders whose reference, product or factory contains `text`, with
+    status `status` (a `Status` value, or NOT_VISITED), of the factory `factory_id` (any case)."""
+
+    text: str | None = None
+    status: str | None = None
+    factory_id: str | None = None
+
+    def __bool__(self) -> bool:
+        return any((self.text is not None, self.status, self.factory_id))
 
 
 @dataclass(frozen=True)
@@ -272,38 +281,56 @@ class Page:
 
 
 async def portfolio_page(store, settings: Settings, person: Person, now: datetime, number: int = 1,
-                         size: int = PAGE_SIZE) -> Page:
-    """Page `number` (from 1) of the portfolio, ranked as `OrderStatus.attention` ranks it but
-    from each visit's stored verdict and SQL counts, so only the page's orders are read whole."""
-    todays = {f.id: factory_today(now, f).isoformat() for f in settings.factories.values()}
+                         size: int | None = PAGE_SIZE, filters: Filters = Filters()) -> Page:
+    """Page `number` (from 1) of the orders `filters` keep (all of them when `size` is None),
+    ranked as `OrderStatus.attention` ranks them, by SQL from each visit's stored verdict and
+    counts, so only the page's orders are read whole and analysed."""
+    await judge_unjudged(store, settings)
+    visits, orders = _searches(settings, person, now, filters)
+    limit, start = (size, (max(1, number) - 1) * size) if size else (-1, 0)
     async with store.unit_of_work() as uow:
-        rows = [r for r in await uow.visits.ranking_rows(_own_factory(person), todays, now)
-                if r.factory_id in settings.factories]
-        keys = [await _attention_of(uow, settings, row, todays) for row in rows]
-        ranked = [row for _, row in sorted(zip(keys, rows, strict=True), key=lambda pair: pair[0])]
-        planned_total = await uow.orders.count_without_visit(_own_factory(person))
-        total = len(ranked) + planned_total
-        pages = max(1, -(-total // size))
-        number = min(max(1, number), pages)
-        start, end = (number - 1) * size, number * size
-        shown = [await uow.visits.get(row.visit_id) for row in ranked[start:end]]
-        statuses = [await _status_of(uow, settings, visit, person, now) for visit in shown]
-        skip = max(0, start - len(ranked))
-        orders = await uow.orders.without_visit(_own_factory(person), limit=size - len(statuses), offset=skip)
-    planned = [NotVisited(o, settings.factories[o.factory_id], now) for o in orders if o.factory_id in settings.factories]
-    return Page(statuses, planned, number, pages, total, size)
+        planned_total = await uow.orders.count_without_visit(search=orders)
+        ids, visited_total = await uow.visits.ranked(visits, now, limit, start) if visits.todays else ([], 0)
+        total = visited_total + planned_total
+        pages = max(1, -(-total // size)) if size else 1
+        if size and start >= size * pages:  # past the last page: the last one
+            start = size * (pages - 1)
+            ids, _ = await uow.visits.ranked(visits, now, limit, start) if visits.todays else ([], 0)
+        statuses = [await _status_of(uow, settings, await uow.visits.get(i), person, now) for i in ids]
+        skip = max(0, start - visited_total)
+        found = await uow.orders.without_visit(limit=limit - len(statuses) if size else -1, offset=skip,
+                                               search=orders)
+    planned = [NotVisited(o, settings.factories[o.factory_id], now) for o in found]
+    return Page(statuses, planned, start // size + 1 if size else 1, pages, total, size or max(total, 1))
 
 
-async def _attention_of(uow, settings: Settings, row, todays: dict[str, str]) -> tuple:
-    """`OrderStatus.attention` from a ranking row; a visit posted before verdicts were stored is analysed."""
-    status, gap = row.status, row.gap_pts
-    if status is None:
-        visit = await uow.visits.get(row.visit_id)
-        analysis = analyze(visit.report, settings.factories[row.factory_id], settings.thresholds)
-        status, gap = analysis.status.value, analysis.progress.gap_pts
-    days = (row.final_inspection - date.fromisoformat(todays[row.factory_id])).days if row.final_inspection else 0
-    return (_STATUS_RANK[Status(status)], -row.overdue_or_disputed, -row.past_deadline, -gap, days,
-            row.order_reference)
+def _searches(settings: Settings, person: Person, now: datetime, filters: Filters) -> tuple[Search, OrderSearch]:
+    """The visited and not-visited orders `filters` keep, among those `person` may see."""
+    wanted = filters.factory_id.casefold() if filters.factory_id else None
+    factories = [f for f in settings.factories.values() if may_see_factory(person, f.id)
+                 and (wanted is None or f.id.casefold() == wanted)]
+    text = None if filters.text is None else reference_key(filters.text)
+    named = tuple(f.id for f in factories
+                  if text and any(text in reference_key(name) for name in (f.id, f.name, f.name_zh)))
+    visited = filters.status != NOT_VISITED
+    todays = {f.id: factory_today(now, f).isoformat() for f in factories} if visited else {}
+    planned = tuple(f.id for f in factories) if filters.status in (None, NOT_VISITED) else ()
+    return Search(todays, filters.status if visited else None, text, named), OrderSearch(planned, text, named)
+
+
+async def judge_unjudged(store, settings: Settings) -> int:
+    """Stores the verdict of visits posted before verdicts were kept (see migration 0007), so
+    the ranking can read it; the first portfolio asked for after upgrading does it, once."""
+    async with store.unit_of_work() as uow:
+        ids = await uow.visits.unjudged(list(settings.factories))
+        for visit_id in ids:
+            visit = await uow.visits.get(visit_id)
+            analysis = analyze(visit.report, settings.factories[visit.factory_id], settings.thresholds)
+            await uow.visits.judge(visit_id, (analysis.status.value, analysis.progress.gap_pts),
+                                   visit.report.order.final_inspection)
+        if ids:
+            await uow.commit()
+    return len(ids)
 
 
 async def order_chart(store, settings: Settings, status: OrderStatus) -> ProgressChart:
@@ -337,10 +364,10 @@ async def _status_of(uow, settings: Settings, visit: StoredVisit, person: Person
 
 
 def _may_see(person: Person, visit: StoredVisit | StoredOrder) -> bool:
-    return _may_see_factory(person, visit.factory_id)
+    return may_see_factory(person, visit.factory_id)
 
 
-def _may_see_factory(person: Person, factory_id: str) -> bool:
+def may_see_factory(person: Person, factory_id: str) -> bool:
     return person.role is not Role.FACTORY or factory_id == person.factory
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from handlers.factories import FactoryReport
 from handlers.model import InstructionState, Notice, NoticeState
 from handlers.status import NotVisited, OrderStatus
 from handlers.views import label_of
@@ -106,3 +107,33 @@ def _notice(s: OrderStatus, n: Notice) -> dict:
 
 def _iso(value: date | datetime | None) -> str | None:
     return None if value is None else value.isoformat()
+
+
+def factories_json(report: FactoryReport) -> dict:
+    """`followup factories --json`: each factory's figures, then the orders to visit with why."""
+    return {
+        "factories": [
+            {
+                "factory": {"id": f.factory.id, "name": f.factory.name, "name_zh": f.factory.name_zh},
+                "orders": f.orders, "visited": f.visited, "not_visited": f.not_visited,
+                "late": f.late, "at_risk": f.at_risk,
+                "average_gap_pts": _rounded(f.average_gap_pts),
+                "instructions": {"open": f.open_instructions, "overdue": f.overdue_instructions},
+                "disputed_notices": f.disputed_notices,
+                "awaiting_acknowledgement": f.awaiting_acknowledgement,
+                "past_acknowledgement_deadline": f.past_deadline,
+                "average_acknowledgement_hours": _rounded(f.average_acknowledgement_hours),
+            }
+            for f in report.factories
+        ],
+        "recommended_visits": [
+            {"order": r.reference, "factory": r.factory.id, "days_to_final_inspection": r.days_to_final_inspection,
+             "reasons": [{"code": reason.msgid, "text": str(reason)} for reason in r.reasons]}
+            for r in report.recommendations
+        ],
+        "recommended_in_all": report.recommended,
+    }
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)

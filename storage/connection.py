@@ -16,6 +16,8 @@ from pathlib import Path
 
 import aiosqlite
 
+from handlers.orders.model import reference_key
+
 PRAGMAS = (
     # Readers do not block the writer and vice versa (e.g. a backup or a CLI reading
     # while the bot writes); the mode is persistent in the file.
@@ -39,6 +41,9 @@ async def connect(path: Path) -> aiosqlite.Connection:
         conn.row_factory = sqlite3.Row
         for pragma in PRAGMAS:
             await conn.execute(pragma)
+        # Order searches compare names as people type them (case and separators dropped),
+        # exactly as Python does, so a filtered portfolio is ranked and paged in SQL.
+        await conn.create_function("reference_key", 1, _reference_key, deterministic=True)
     except BaseException:
         await conn.close()
         raise
@@ -75,3 +80,7 @@ class Writer:
             if not self._closed:
                 self._closed = True
                 await self._conn.close()
+
+
+def _reference_key(text: str | None) -> str:
+    return "" if text is None else reference_key(text)

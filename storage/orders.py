@@ -7,7 +7,8 @@ import sqlite3
 from datetime import datetime
 
 from handlers.orders.model import OrderLine, StoredOrder, reference_key
-from storage.codec import date_to_text, datetime_from_text, datetime_to_text
+from handlers.orders.search import OrderSearch
+from storage.codec import date_to_text, datetime_from_text, datetime_to_text, json_to_text
 from storage.transaction import Transaction
 
 COLUMNS = (
@@ -16,8 +17,14 @@ COLUMNS = (
 )
 
 
-_WITHOUT_VISIT = ("(? IS NULL OR factory_id = ?)"
-                  " AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.order_key = o.reference_key)")
+# Orders no visit was posted for, of the factories in :factories (a JSON list; NULL: all),
+# whose reference, product or factory (:named) contains :text (a reference_key; NULL: any).
+_WITHOUT_VISIT = """
+(:factories IS NULL OR factory_id IN (SELECT value FROM json_each(:factories)))
+AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.order_key = o.reference_key)
+AND (:text IS NULL OR (:text <> '' AND (instr(o.reference_key, :text) OR instr(reference_key(o.product_name), :text)
+     OR instr(reference_key(o.product_name_zh), :text) OR factory_id IN (SELECT value FROM json_each(:named)))))
+"""
 
 
 class Orders:
@@ -48,18 +55,20 @@ class Orders:
         )
         return StoredOrder(order.id, line, order.created_at, now)
 
-    async def without_visit(self, factory_id: str | None = None, limit: int = -1, offset: int = 0) -> list[StoredOrder]:
+    async def without_visit(self, factory_id: str | None = None, limit: int = -1, offset: int = 0,
+                            search: OrderSearch | None = None) -> list[StoredOrder]:
         """Orders no visit has been posted for, soonest final inspection first; one factory's
-        when `factory_id` is given; `limit` of them (all: -1) after the first `offset`."""
+        when `factory_id` is given, those `search` keeps when given; `limit` of them (all: -1)
+        after the first `offset`."""
         rows = await self._tx.all(
-            f"SELECT {COLUMNS} FROM orders o WHERE {_WITHOUT_VISIT}"
-            " ORDER BY final_inspection, reference LIMIT ? OFFSET ?",
-            (factory_id, factory_id, limit, offset),
+            f"SELECT {COLUMNS} FROM orders o WHERE {_WITHOUT_VISIT} ORDER BY final_inspection, reference LIMIT :limit"
+            " OFFSET :offset",
+            {**_search(factory_id, search), "limit": limit, "offset": offset},
         )
         return [_order(row) for row in rows]
 
-    async def count_without_visit(self, factory_id: str | None = None) -> int:
-        row = await self._tx.one(f"SELECT COUNT(*) FROM orders o WHERE {_WITHOUT_VISIT}", (factory_id, factory_id))
+    async def count_without_visit(self, factory_id: str | None = None, search: OrderSearch | None = None) -> int:
+        row = await self._tx.one(f"SELECT COUNT(*) FROM orders o WHERE {_WITHOUT_VISIT}", _search(factory_id, search))
         return int(row[0])
 
     async def all(self, factory_id: str | None = None) -> list[StoredOrder]:
@@ -68,6 +77,15 @@ class Orders:
             (factory_id, factory_id),
         )
         return [_order(row) for row in rows]
+
+
+def _search(factory_id: str | None, search: OrderSearch | None) -> dict:
+    factories = [factory_id] if factory_id is not None else None
+    if search is not None:
+        factories = [f for f in search.factories if factory_id is None or f == factory_id]
+    return {"factories": None if factories is None else json_to_text(factories),
+            "text": None if search is None else search.text,
+            "named": json_to_text([] if search is None else list(search.factories_named))}
 
 
 def _values(line: OrderLine) -> tuple:

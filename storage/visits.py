@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from handlers.model import Decision, StoredVisit
 from handlers.orders.model import reference_key
+from handlers.orders.search import Search
 from handlers.reports.schema import VisitReport
 from storage.codec import (
-    date_from_text,
     date_to_text,
     datetime_to_text,
     decision_from_columns,
@@ -25,16 +24,37 @@ COLUMNS = "id, order_reference, factory_id, report, photos, posted_by, posted_at
 NEWEST_FIRST = "visit_date DESC, id DESC"
 
 
-@dataclass(frozen=True)
-class RankingRow:
-    visit_id: int
-    order_reference: str
-    factory_id: str
-    status: str | None  # None: posted before verdicts were kept
-    gap_pts: float | None
-    final_inspection: date | None
-    overdue_or_disputed: int
-    past_deadline: int
+# handlers.status.OrderStatus.attention, from stored columns: status, instructions overdue or
+# disputed, notices past their acknowledgement deadline, gap, days to the final inspection,
+# reference (BINARY: as Python compares strings).
+_RANKED = """
+WITH today(factory_id, day) AS MATERIALIZED (SELECT key, value FROM json_each(:todays)),  -- indexed, not rescanned per row
+latest AS (
+ SELECT id, order_reference, factory_id, status, gap_pts, final_inspection FROM (
+  SELECT id, order_reference, factory_id, status, gap_pts, final_inspection,
+   ROW_NUMBER() OVER (PARTITION BY order_reference ORDER BY visit_date DESC, id DESC) AS rank
+  FROM visits WHERE (:factory IS NULL OR factory_id = :factory)
+ ) WHERE rank = 1 AND (:status IS NULL OR status = :status)),
+shown AS (
+ SELECT l.*, t.day FROM latest l JOIN today t ON t.factory_id = l.factory_id
+ WHERE :text IS NULL OR (:text <> '' AND (
+   instr(reference_key(l.order_reference), :text) OR l.factory_id IN (SELECT value FROM json_each(:named))
+   OR instr((SELECT reference_key(json_extract(v.report, '$.order.product.name'))
+             || ' ' || reference_key(json_extract(v.report, '$.order.product.name_zh'))
+             FROM visits v WHERE v.id = l.id), :text))))
+SELECT id, COUNT(*) OVER () AS total FROM shown s
+ORDER BY
+ CASE status WHEN 'late' THEN 0 WHEN 'at_risk' THEN 1 ELSE 2 END,
+ (SELECT COUNT(*) FROM instructions i WHERE i.visit_id = s.id
+   AND i.state IN ('disputed', 'sent', 'acknowledged', 'reopened')
+   AND (i.state = 'disputed' OR CASE WHEN i.commitment = 'accepted' AND i.committed IS NOT NULL
+        THEN i.committed ELSE i.due END < s.day)) DESC,
+ (SELECT COUNT(*) FROM notices n WHERE n.visit_id = s.id AND n.state = 'sent' AND n.acknowledge_by < :now) DESC,
+ gap_pts DESC,
+ coalesce(julianday(final_inspection) - julianday(day), 0),
+ order_reference COLLATE BINARY
+LIMIT :limit OFFSET :offset
+"""
 
 
 class Visits:
@@ -100,30 +120,32 @@ class Visits:
         rows = await self._tx.all("SELECT DISTINCT order_reference, factory_id FROM visits ORDER BY order_reference")
         return [(row["order_reference"], row["factory_id"]) for row in rows]
 
-    async def ranking_rows(self, factory_id: str | None, todays: dict[str, str], now: datetime) -> list[RankingRow]:
-        """What the portfolio ranks by, for the newest visit of each order (one factory's when
-        `factory_id` is given), read from summary columns and counts, never from the reports.
-        `todays` maps a factory id to today's date at the factory, what overdue is counted against."""
+    async def ranked(self, search: Search, now: datetime, limit: int = -1, offset: int = 0) -> tuple[list[int], int]:
+        """The newest visit of each order `search` keeps, most urgent first, ranked in SQL from
+        summary columns and counts, never from the reports (unless searching product names):
+        the ids of `limit` of them (all: -1) after the first `offset`, and how many there are."""
+        params = {"todays": json_to_text(search.todays), "factory": search.one_factory, "status": search.status,
+                  "text": search.text, "named": json_to_text(list(search.factories_named)),
+                  "now": datetime_to_text(now)}
+        rows = await self._tx.all(_RANKED, {**params, "limit": limit, "offset": offset})
+        if rows:
+            return [row["id"] for row in rows], rows[0]["total"]
+        counted = await self._tx.all(_RANKED, {**params, "limit": 1, "offset": 0})
+        return [], counted[0]["total"] if counted else 0
+
+    async def unjudged(self, factory_ids: list[str]) -> list[int]:
+        """Visits of these factories posted before verdicts were kept (see migration 0007)."""
         rows = await self._tx.all(
-            "WITH latest AS ("
-            " SELECT id, order_reference, factory_id, status, gap_pts, final_inspection FROM ("
-            "  SELECT id, order_reference, factory_id, status, gap_pts, final_inspection,"  # never the report
-            f"  ROW_NUMBER() OVER (PARTITION BY order_reference ORDER BY {NEWEST_FIRST}) AS rank"
-            "   FROM visits WHERE (?1 IS NULL OR factory_id = ?1)"
-            " ) WHERE rank = 1)"
-            " SELECT l.*,"
-            "  (SELECT COUNT(*) FROM instructions i WHERE i.visit_id = l.id AND (i.state = 'disputed'"
-            "    OR (i.state IN ('sent', 'acknowledged', 'reopened') AND CASE WHEN i.commitment = 'accepted'"
-            "     AND i.committed IS NOT NULL THEN i.committed ELSE i.due END"
-            "     < json_extract(?2, '$.\"' || l.factory_id || '\"')))) AS overdue_or_disputed,"
-            "  (SELECT COUNT(*) FROM notices n WHERE n.visit_id = l.id AND n.state = 'sent'"
-            "    AND n.acknowledge_by < ?3) AS past_deadline"
-            " FROM latest l",
-            (factory_id, json_to_text(todays), datetime_to_text(now)),
+            "SELECT id FROM visits WHERE status IS NULL AND factory_id IN (SELECT value FROM json_each(?)) ORDER BY id",
+            (json_to_text(factory_ids),),
         )
-        return [RankingRow(row["id"], row["order_reference"], row["factory_id"], row["status"], row["gap_pts"],
-                           None if row["final_inspection"] is None else date_from_text(row["final_inspection"]),
-                           row["overdue_or_disputed"], row["past_deadline"]) for row in rows]
+        return [row["id"] for row in rows]
+
+    async def judge(self, visit_id: int, verdict: tuple[str, float], final_inspection: date) -> None:
+        """Stores the verdict of a visit posted before verdicts were kept."""
+        status, gap_pts = verdict
+        await self._tx.write("UPDATE visits SET status = ?, gap_pts = ?, final_inspection = ? WHERE id = ?",
+                             (status, gap_pts, date_to_text(final_inspection), visit_id))
 
     async def latest_per_order(self) -> list[StoredVisit]:
         """The newest visit of each order (references compared case-insensitively), by reference."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,7 +20,15 @@ from bot.intents import Portfolio, StatusOf, intent_of
 from handlers.commands import AcknowledgeNotice, Actor, ApproveInstruction, PostVisit, SendNotice
 from handlers.model import Platform, Role
 from handlers.reports.reader import read_report
-from handlers.status import UnknownOrder, order_status, portfolio, portfolio_page, reference_key
+from handlers.status import (
+    Filters,
+    UnknownOrder,
+    judge_unjudged,
+    order_status,
+    portfolio,
+    portfolio_page,
+    reference_key,
+)
 from tests.conftest import EXAMPLE_CONFIG, changed, one_finding, write_report
 from tests.fakes import FakeClock
 
@@ -306,6 +315,44 @@ async def test_a_portfolio_page_ranks_as_the_whole_portfolio_does_from_stored_ve
     assert (first.pages, first.total, second.offset, len(second.statuses)) == (2, 4, 3, 1)
     own = await portfolio_page(app.store, app.settings, li_wei, now)
     assert [s.visit.order_reference for s in own.statuses] == ["PO-2026-0150", ORDER, "PO-2026-0160"]
+
+
+@pytest.mark.parametrize("filters", [
+    Filters(status="at_risk"), Filters(factory_id="sz-other"), Filters(text="0160"), Filters(text="shenzhen"),
+    Filters(text="陶瓷"), Filters(text="--"), Filters(status="late", text="nothing-like-it"),
+])
+async def test_a_filtered_listing_keeps_and_ranks_as_filtering_the_whole_portfolio_does(stored, clock,
+                                                                                         filters) -> None:
+    app, visits = stored
+    buyer = people(app)["Anna Schmidt"]
+    await send_notice(app, visits[OTHER_ORDER])
+    clock.advance(days=10)
+    now = clock.now()
+    whole = [s for s in await portfolio(app.store, app.settings, buyer, now)
+             if (filters.status is None or s.analysis.status == filters.status)
+             and (filters.factory_id is None or s.factory.id.casefold() == filters.factory_id)
+             and (filters.text is None or s.matches(filters.text))]
+
+    page = await portfolio_page(app.store, app.settings, buyer, now, 1, size=None, filters=filters)
+    assert [s.visit.order_reference for s in page.statuses] == [s.visit.order_reference for s in whole]
+    first = await portfolio_page(app.store, app.settings, buyer, now, 1, size=1, filters=filters)
+    assert first.total == len(whole) and first.statuses[:1] == page.statuses[:1]
+
+
+async def test_visits_stored_before_verdicts_are_judged_once_and_ranked_alike(stored, clock) -> None:
+    app, _ = stored
+    buyer = people(app)["Anna Schmidt"]
+    now = clock.now()
+    with sqlite3.connect(app.store.path) as db:  # as migration 0007 leaves visits posted before 0006
+        db.execute("UPDATE visits SET status = NULL, gap_pts = NULL, final_inspection = NULL")
+    whole = [s.visit.order_reference for s in await portfolio(app.store, app.settings, buyer, now)]
+
+    page = await portfolio_page(app.store, app.settings, buyer, now)
+    assert [s.visit.order_reference for s in page.statuses] == whole
+    with sqlite3.connect(app.store.path) as db:
+        assert db.execute("SELECT COUNT(*) FROM visits WHERE status IS NULL OR final_inspection IS NULL").fetchone() \
+            == (0,)
+    assert await judge_unjudged(app.store, app.settings) == 0
 
 
 def test_orders_n_asks_for_a_page() -> None:

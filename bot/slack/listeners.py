@@ -157,7 +157,7 @@ class SlackListeners:
         await _dm(client, user, reply_text(reply, language))
 
     async def on_command(self, ack, command: dict, client: AsyncWebClient) -> None:
-        """/followup status PO-…, /followup orders, /followup help: answered in the ack."""
+        """/followup status PO-…, /followup orders, /followup factories, /followup help: answered in the ack."""
         person = await self.person(command["user_id"], command.get("channel_id"), client)
         language = language_of(person)
         if person is None:

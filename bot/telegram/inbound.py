@@ -152,7 +152,7 @@ class TelegramInbound:
         return True
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/status, /orders, /help: the same answers as typed questions."""
+        """/status, /orders, /factories, /help: the same answers as typed questions."""
         person = await self.directory.person(Platform.TELEGRAM, update.effective_user.id)
         if person is None:
             language = language_of(None, update.effective_user.language_code)

@@ -50,6 +50,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 COMMANDS = (
     ("status", N_("Status of an order: /status PO-123")),
     ("orders", N_("Your orders, most urgent first")),
+    ("factories", N_("How each factory is doing; orders to visit")),
     ("invite", N_("Invite a factory contact: /invite FACTORY_ID")),
     ("help", N_("What this bot does")),
 )
@@ -89,7 +90,7 @@ class TelegramRuntime:
         add(CallbackQueryHandler(inbound.on_callback))
         add(CommandHandler("start", joining.on_start))
         add(CommandHandler("invite", joining.on_invite))
-        add(CommandHandler(["status", "orders", "help"], inbound.on_command))
+        add(CommandHandler(["status", "orders", "factories", "help"], inbound.on_command))
         evidence = TelegramEvidence(inbound, uploads, directory)
         add(MessageHandler(filters.Document.ALL, evidence.on_document))
         add(MessageHandler(filters.PHOTO, evidence.on_photo))

@@ -1,0 +1,110 @@
+"""How each factory is doing and which orders warrant a follow-up visit: the figures on a small
+portfolio worked out by hand, in both languages, as JSON, and what a factory contact may see."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from bot.answers import answer
+from bot.intents import Factories, intent_of
+from handlers.commands import AcknowledgeNotice, Actor, ImportOrders
+from handlers.factories import factory_report
+from handlers.model import Platform, Role
+from handlers.orders.model import OrderLine
+from tests.test_status import (  # noqa: F401 (stored: a fixture)
+    ORDER,
+    OTHER_ORDER,
+    followup,
+    people,
+    prepare,
+    send_notice,
+    stored,
+)
+
+NEW_ORDER = "PO-2026-0170"
+
+
+async def import_new_order(app) -> None:
+    """Not visited yet, at the other factory: first order there, complex packaging, two working
+    days (Sat 12th, Mon 14th) from final inspection to ex-factory."""
+    line = OrderLine(reference=NEW_ORDER, factory="SZ-OTHER", product_name="Stoneware mug", quantity=500,
+                     unit_value="2.50", currency="USD", final_inspection=date(2026, 12, 11),
+                     ex_factory=date(2026, 12, 14), first_order_with_factory=True, packaging="complex")
+    buyer = Actor(people(app)["Anna Schmidt"], Platform.CONSOLE)
+    assert (await app.bus.handle(ImportOrders((line,), False), buyer)).ok
+
+
+@pytest.fixture
+async def portfolio_of_two(stored, clock):
+    """Evergreen: ours (at risk, gap 17), PO-0150 (late, gap 17), PO-0160 (on track, gap 0); its
+    notice on ours acknowledged 5 h after sending. Other: PO-0143 (at risk, gap 17), its notice
+    unanswered for 30 h (deadline 24 h), and PO-0170 not visited yet."""
+    app, visits = stored
+    await send_notice(app, visits[ORDER])
+    clock.advance(hours=5)
+    contact = Actor(people(app)["Li Wei"], Platform.CONSOLE)
+    notice = await _notice_of(app, visits[ORDER])
+    assert (await app.bus.handle(AcknowledgeNotice(notice), contact)).ok
+    await send_notice(app, visits[OTHER_ORDER])
+    clock.advance(hours=30)
+    await import_new_order(app)
+    return app
+
+
+async def _notice_of(app, visit_id: int) -> int:
+    async with app.store.unit_of_work() as uow:
+        return (await uow.notices.for_visit(visit_id))[0].id
+
+
+def test_factories_is_asked_for_in_both_languages() -> None:
+    assert intent_of("factories") == intent_of("/factories") == intent_of("工厂") == intent_of("工厂表现") == Factories()
+
+
+async def test_each_factory_is_summed_up_across_its_orders(portfolio_of_two, clock) -> None:
+    app = portfolio_of_two
+    report = await factory_report(app.store, app.settings, people(app)["Anna Schmidt"], clock.now())
+    figures = {s.factory.id: s for s in report.factories}
+    evergreen, other = figures["NB-EVERGREEN"], figures["SZ-OTHER"]
+    assert (evergreen.orders, evergreen.visited, evergreen.late, evergreen.at_risk) == (3, 3, 1, 1)
+    assert evergreen.average_gap_pts == pytest.approx((17 + 17 + 0) / 3)
+    assert (evergreen.open_instructions, evergreen.awaiting_acknowledgement) == (7, 0)
+    assert evergreen.average_acknowledgement_hours == 5.0
+    assert (other.orders, other.visited, other.not_visited, other.average_gap_pts) == (2, 1, 1, 17.0)
+    assert (other.awaiting_acknowledgement, other.past_deadline, other.average_acknowledgement_hours) == (1, 1, None)
+
+
+async def test_orders_are_recommended_for_a_visit_by_the_briefs_criteria(portfolio_of_two, clock) -> None:
+    app = portfolio_of_two
+    report = await factory_report(app.store, app.settings, people(app)["Anna Schmidt"], clock.now())
+    first = report.recommendations[0]
+    assert first.reference == NEW_ORDER
+    assert [str(r) for r in first.reasons] == [
+        "first order with this factory", "tight window: 2 working days to ex-factory", "complex packaging",
+        "factory history: 0 late, 0 overdue, average gap 17.0 pts"]
+    assert report.recommendations[1].reference == "PO-2026-0150"  # late: no working day left before ex-factory
+    assert report.recommended == 5
+
+
+async def test_the_chat_answer_in_english_for_the_buyer_and_in_chinese_for_a_factory_contact(portfolio_of_two) -> None:
+    app = portfolio_of_two
+    english = (await answer(app, "telegram", people(app)["Anna Schmidt"], "/factories")).text
+    assert "<b>Shenzhen Other Ceramics Ltd.</b>\n2 orders (1 visited, 1 not yet)" in english
+    assert "Average acknowledgement: 5.0 h" in english and "<b>Recommended follow-up visits</b>" in english
+
+    chinese = (await answer(app, "slack", people(app)["Li Wei"], "工厂表现")).text
+    assert "*宁波常青家居用品有限公司*" in chinese and "平均确认收到用时：5.0 小时" in chinese
+    assert "深圳" not in chinese and "SZ-OTHER" not in chinese and OTHER_ORDER not in chinese
+    assert NEW_ORDER not in chinese
+
+
+def test_followup_factories_json(tmp_path, visit_dir, example_data) -> None:
+    config = prepare(tmp_path, visit_dir, example_data)
+    data = json.loads(followup(config, "factories", "--json").output)
+    assert [f["factory"]["id"] for f in data["factories"]] == ["NB-EVERGREEN", "SZ-OTHER"]
+    assert data["factories"][1]["average_gap_pts"] == 17.0
+    contact = json.loads(followup(config, "factories", "--json", "--as", "Zhao Min").output)
+    assert [f["factory"]["id"] for f in contact["factories"]] == ["SZ-OTHER"]
+    assert {r["factory"] for r in contact["recommended_visits"]} <= {"SZ-OTHER"}
