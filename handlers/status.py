@@ -246,7 +246,7 @@ async def portfolio(store, settings: Settings, person: Person, now: datetime) ->
     `OrderStatus.attention`: what `portfolio_page` must rank alike from stored verdicts."""
     async with store.unit_of_work() as uow:
         visible = [v for v in await uow.visits.latest_per_order() if _may_see(person, v)]
-        statuses = [await _status_of(uow, settings, v, person, now) for v in visible]
+        statuses = await _statuses_of(uow, settings, list(visible), person, now)
     return sorted(statuses, key=OrderStatus.attention)
 
 
@@ -296,7 +296,8 @@ async def portfolio_page(store, settings: Settings, person: Person, now: datetim
         if size and start >= size * pages:  # past the last page: the last one
             start = size * (pages - 1)
             ids, _ = await uow.visits.ranked(visits, now, limit, start) if visits.todays else ([], 0)
-        statuses = [await _status_of(uow, settings, await uow.visits.get(i), person, now) for i in ids]
+        found = await uow.visits.get_many(ids)
+        statuses = await _statuses_of(uow, settings, [found[i] for i in ids], person, now)
         skip = max(0, start - visited_total)
         found = await uow.orders.without_visit(limit=limit - len(statuses) if size else -1, offset=skip,
                                                search=orders)
@@ -341,26 +342,36 @@ async def order_chart(store, settings: Settings, status: OrderStatus) -> Progres
 
 
 async def _status_of(uow, settings: Settings, visit: StoredVisit, person: Person, now: datetime) -> OrderStatus:
-    factory = settings.factories[visit.factory_id]
-    instructions = await uow.instructions.for_visit(visit.id)
-    if person.role is Role.FACTORY:
-        # The buyer's deliberation is not the factory's business: only what was sent to it.
-        instructions = [i for i in instructions if i.notice_id is not None]
-    notices = tuple(await uow.notices.for_visit(visit.id))
-    reminders = []
-    for notice in notices:
-        follow_ups = await uow.follow_ups.for_notice(notice.id)
-        reminders.append((notice.id, sum(1 for f in follow_ups if f.kind == REMINDER)))
-    return OrderStatus(
-        visit=visit,
-        factory=factory,
-        analysis=analyze(visit.report, factory, settings.thresholds),
-        instructions=tuple(instructions),
-        notices=notices,
-        now=now,
-        reminders=tuple(reminders),
-        for_factory=person.role is Role.FACTORY,
-    )
+    return (await _statuses_of(uow, settings, [visit], person, now))[0]
+
+
+async def _statuses_of(uow, settings: Settings, visits: list[StoredVisit], person: Person,
+                       now: datetime) -> list[OrderStatus]:
+    """The status of each visit's order, reading the visits' instructions, notices and
+    reminder counts in one query each (a portfolio page: not four queries per order)."""
+    ids = [v.id for v in visits]
+    instructions = await uow.instructions.for_visits(ids)
+    notices = await uow.notices.for_visits(ids)
+    reminded = await uow.follow_ups.counts([n.id for ns in notices.values() for n in ns], REMINDER)
+    for_factory = person.role is Role.FACTORY
+    statuses = []
+    for visit in visits:
+        factory = settings.factories[visit.factory_id]
+        shown = instructions[visit.id]
+        if for_factory:
+            # The buyer's deliberation is not the factory's business: only what was sent to it.
+            shown = [i for i in shown if i.notice_id is not None]
+        statuses.append(OrderStatus(
+            visit=visit,
+            factory=factory,
+            analysis=analyze(visit.report, factory, settings.thresholds),
+            instructions=tuple(shown),
+            notices=tuple(notices[visit.id]),
+            now=now,
+            reminders=tuple((n.id, reminded[n.id]) for n in notices[visit.id]),
+            for_factory=for_factory,
+        ))
+    return statuses
 
 
 def _may_see(person: Person, visit: StoredVisit | StoredOrder) -> bool:

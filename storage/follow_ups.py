@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from storage.codec import date_to_text, datetime_from_text, datetime_to_text
+from storage.codec import date_to_text, datetime_from_text, datetime_to_text, json_to_text
 from storage.transaction import Transaction
 
 
@@ -49,6 +49,17 @@ class FollowUps:
             FollowUp(r["notice_id"], r["kind"], r["round"], r["step"], datetime_from_text(r["at"]), r["by"])
             for r in rows
         ]
+
+    async def counts(self, notice_ids: list[int], kind: str) -> dict[int, int]:
+        """How many follow-ups of `kind` each notice had, in one query (0 where none)."""
+        rows = await self._tx.all(
+            "SELECT notice_id, COUNT(*) AS n FROM follow_ups"
+            " WHERE kind = ? AND notice_id IN (SELECT value FROM json_each(?)) GROUP BY notice_id",
+            (kind, json_to_text(notice_ids)),
+        )
+        found = dict.fromkeys(notice_ids, 0)
+        found.update({row["notice_id"]: row["n"] for row in rows})
+        return found
 
     async def alerted_overdue(self, visit_id: int, day: date) -> bool:
         row = await self._tx.one(

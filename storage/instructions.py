@@ -65,6 +65,18 @@ class Instructions:
         )
         return [_instruction(row) for row in rows]
 
+    async def for_visits(self, visit_ids: list[int]) -> dict[int, list[Instruction]]:
+        """Several visits' instructions in one query, by visit id (every id present)."""
+        rows = await self._tx.all(
+            f"SELECT {COLUMNS} FROM instructions AS i WHERE i.visit_id IN (SELECT value FROM json_each(?))"
+            " ORDER BY i.id",
+            (json_to_text(visit_ids),),
+        )
+        found: dict[int, list[Instruction]] = {visit_id: [] for visit_id in visit_ids}
+        for row in rows:
+            found[row["visit_id"]].append(_instruction(row))
+        return found
+
     async def for_notice(self, notice_id: int) -> list[Instruction]:
         """The instructions the notice carries, in the notice's order (not `notice_id`, which
         is whatever the caller last saved on each instruction)."""

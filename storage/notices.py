@@ -89,6 +89,13 @@ class Notices:
     async def for_visit(self, visit_id: int) -> list[Notice]:
         return await self._select("visit_id = ?", (visit_id,))
 
+    async def for_visits(self, visit_ids: list[int]) -> dict[int, list[Notice]]:
+        """Several visits' notices in one query, by visit id (every id present)."""
+        found: dict[int, list[Notice]] = {visit_id: [] for visit_id in visit_ids}
+        for notice in await self._select("visit_id IN (SELECT value FROM json_each(?))", (json_to_text(visit_ids),)):
+            found[notice.visit_id].append(notice)
+        return found
+
     async def for_factory(self, factory_id: str) -> list[Notice]:
         return await self._select("factory_id = ?", (factory_id,))
 

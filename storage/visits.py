@@ -95,6 +95,13 @@ class Visits:
         row = await self._tx.one(f"SELECT {COLUMNS} FROM visits WHERE id = ?", (visit_id,))
         return None if row is None else _visit(row)
 
+    async def get_many(self, visit_ids: list[int]) -> dict[int, StoredVisit]:
+        """Several visits in one query (a portfolio page), by id."""
+        rows = await self._tx.all(
+            f"SELECT {COLUMNS} FROM visits WHERE id IN (SELECT value FROM json_each(?))", (json_to_text(visit_ids),)
+        )
+        return {row["id"]: _visit(row) for row in rows}
+
     async def for_order(self, reference: str) -> list[StoredVisit]:
         """Newest first; `order_reference` is NOCASE, so "po-1" finds "PO-1"."""
         rows = await self._tx.all(
