@@ -273,6 +273,9 @@ async def test_followup_answers_each_person_in_their_language_and_refuses_strang
 
         orders = await command(world, BUYER, BUYER_CHANNEL, "orders")
         assert "Orders, most urgent first" in orders and ORDER in orders
+        factories = await command(world, BUYER, BUYER_CHANNEL, "factories")
+        assert "*Factories*" in factories and "Ningbo Evergreen Homeware Co., Ltd." in factories
+        assert "宁波常青家居用品有限公司" in await command(world, FACTORY, FACTORY_CHANNEL, "factories")
         helped = await command(world, BUYER, BUYER_CHANNEL, "help")
         assert helped.startswith("Ask me about an order")
         assert (await command(world, BUYER, BUYER_CHANNEL, "")).startswith("Ask me about an order")

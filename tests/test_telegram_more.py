@@ -294,6 +294,13 @@ async def test_a_factory_contact_cannot_see_another_factorys_order(config, clock
         buyer = await world.say(world.buyer, BUYER_CHAT, "/orders")
         assert ORDER in buyer.plain and "PO-2026-0143" in buyer.plain
 
+        factories = await world.say(world.factory, FACTORY_CHAT, "/factories")
+        assert "宁波常青家居用品有限公司" in factories.plain
+        assert "深圳" not in factories.plain and "Shenzhen" not in factories.plain and "PO-2026-0143" not in factories.plain
+        buyers_view = await world.say(world.buyer, BUYER_CHAT, "/factories")
+        assert "Ningbo Evergreen Homeware Co., Ltd." in buyers_view.plain
+        assert "Shenzhen Other Ceramics Ltd." in buyers_view.plain
+
 
 # --- 4. webhook mode ----------------------------------------------------------------------------
 
