@@ -30,11 +30,8 @@ NEWEST_FIRST = "visit_date DESC, id DESC"
 _RANKED = """
 WITH today(factory_id, day) AS MATERIALIZED (SELECT key, value FROM json_each(:todays)),  -- indexed, not rescanned per row
 latest AS (
- SELECT id, order_reference, factory_id, status, gap_pts, final_inspection FROM (
-  SELECT id, order_reference, factory_id, status, gap_pts, final_inspection,
-   ROW_NUMBER() OVER (PARTITION BY order_reference ORDER BY visit_date DESC, id DESC) AS rank
-  FROM visits WHERE (:factory IS NULL OR factory_id = :factory)
- ) WHERE rank = 1 AND (:status IS NULL OR status = :status)),
+ SELECT id, order_reference, factory_id, status, gap_pts, final_inspection FROM visits
+ WHERE newest = 1 AND (:factory IS NULL OR factory_id = :factory) AND (:status IS NULL OR status = :status)),
 shown AS (
  SELECT l.*, t.day FROM latest l JOIN today t ON t.factory_id = l.factory_id
  WHERE :text IS NULL OR (:text <> '' AND (
@@ -141,12 +138,13 @@ class Visits:
         return [], counted[0]["total"] if counted else 0
 
     async def unjudged(self, factory_ids: list[str]) -> list[int]:
-        """Visits of these factories posted before verdicts were kept (see migration 0007)."""
-        rows = await self._tx.all(
-            "SELECT id FROM visits WHERE status IS NULL AND factory_id IN (SELECT value FROM json_each(?)) ORDER BY id",
-            (json_to_text(factory_ids),),
-        )
-        return [row["id"] for row in rows]
+        """Visits of these factories posted before verdicts were kept (see migration 0007).
+        Read through the partial index of unjudged visits (usually empty) and filtered here:
+        an IN over 200 factories makes SQLite walk a factory index instead (13 ms)."""
+        rows = await self._tx.all("SELECT id, factory_id FROM visits INDEXED BY visits_unjudged WHERE status IS NULL"
+                                  " ORDER BY id")
+        wanted = set(factory_ids)
+        return [row["id"] for row in rows if row["factory_id"] in wanted]
 
     async def judge(self, visit_id: int, verdict: tuple[str, float], final_inspection: date) -> None:
         """Stores the verdict of a visit posted before verdicts were kept."""
