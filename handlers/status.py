@@ -30,6 +30,7 @@ from handlers.model import (
 )
 from handlers.orders.model import StoredOrder, reference_key
 from handlers.orders.search import OrderSearch, Search
+from handlers.reports.schema import MaterialStatus, PackagingStatus, Severity
 from handlers.working_hours import factory_today
 
 _STATUS_RANK = {Status.LATE: 0, Status.AT_RISK: 1, Status.ON_TRACK: 2}
@@ -86,6 +87,32 @@ class OrderStatus:
     @property
     def undecided(self) -> int:
         return sum(1 for i in self.instructions if i.is_undecided)
+
+    def open_findings(self) -> dict[str, int]:
+        """Findings of the latest visit not yet closed (verified, rejected or withdrawn), by
+        severity, most severe first, zeros left out."""
+        closed = {InstructionState.VERIFIED, InstructionState.REJECTED, InstructionState.CANCELLED}
+        state_of = {i.source: i.state for i in self.instructions}
+        counts = {severity.value: 0 for severity in Severity}
+        for index, finding in enumerate(self.visit.report.findings):
+            if state_of.get(f"findings.{index}") not in closed:
+                counts[finding.severity.value] += 1
+        return {severity: n for severity, n in counts.items() if n}
+
+    def materials(self) -> dict[str, int]:
+        """The latest visit's materials by status (on site, partial, missing, substituted)."""
+        counts = {status.value: 0 for status in MaterialStatus}
+        for material in self.visit.report.materials:
+            counts[material.status.value] += 1
+        return {status: n for status, n in counts.items() if n}
+
+    def packaging(self) -> dict[str, int]:
+        """The latest visit's packaging checks by result, problems first."""
+        counts = {status.value: 0 for status in (PackagingStatus.WRONG, PackagingStatus.MISSING,
+                                                 PackagingStatus.NOT_CHECKED, PackagingStatus.OK)}
+        for check in self.visit.report.packaging.checks:
+            counts[check.status.value] += 1
+        return {status: n for status, n in counts.items() if n}
 
     @property
     def overdue(self) -> tuple[Instruction, ...]:

@@ -357,3 +357,22 @@ async def test_visits_stored_before_verdicts_are_judged_once_and_ranked_alike(st
 
 def test_orders_n_asks_for_a_page() -> None:
     assert intent_of("/orders 2") == Portfolio(2) and intent_of("订单") == Portfolio(1)
+
+
+async def test_the_answer_gives_open_findings_materials_and_packaging_in_both_languages(app, config, clock) -> None:
+    from handlers.status import order_status
+    from messages.environment import render
+    from messages.i18n import CHINESE, Language
+    from tests.conftest import actor, example_report, person
+
+    report, photos = example_report(config)
+    await app.bus.handle(PostVisit(report, photos), actor(config, Role.INSPECTOR))
+    found = await order_status(app.store, app.settings, person(config, Role.BUYER), "PO-2026-0142", clock.now())
+
+    english = render("text", "chat/status.j2", Language("en"), s=found).splitlines()
+    assert "Open findings: 2 MA major · 1 MI minor" in english
+    assert "Materials: 1 on site · 1 partly arrived · 1 substituted" in english
+    assert "Packaging: materials not on site · 2 wrong · 1 missing · 1 not checked · 1 OK" in english
+    chinese = render("text", "chat/status.j2", Language(CHINESE), s=found).splitlines()
+    assert any(line.startswith("未关闭问题：2 MA 主要缺陷 · 1 MI 次要缺陷") for line in chinese)
+    assert any(line.startswith("包装：包装材料未到厂") for line in chinese)
