@@ -74,6 +74,20 @@ def _slack_style(text: object, bold: bool = False, italic: bool = False, **_: ob
     return Markup(mrkdwn)
 
 
+def _link_for(surface: str):
+    """`text | link(url)`: a link in the surface's markup; plain text shows the address."""
+    def telegram(text: object, url: str) -> Markup:
+        return Markup('<a href="%s">%s</a>') % (url, text)
+
+    def slack(text: object, url: str) -> Markup:
+        return Markup(f"<{mrkdwn_escape(url)}|{escape(text)}>")
+
+    def plain(text: object, url: str) -> str:
+        return f"{text} {url}"
+
+    return {"telegram": telegram, "html": telegram, "slack": slack}.get(surface, plain)
+
+
 def _style_for(surface: str, colour: bool):
     if surface == "telegram":
         return _telegram_style
@@ -116,6 +130,7 @@ def environment(surface: str, locale: str, timezone: str = "UTC", colour: bool =
         paren=language.parenthesised,
         bracket=language.bracketed,
         style=_style_for(surface, colour),
+        link=_link_for(surface),
     )
     return env
 

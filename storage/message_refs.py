@@ -28,6 +28,13 @@ class MessageRefs:
             (platform.value, subject, destination, ref, datetime_to_text(at)),
         )
 
+    async def first_of(self, platform: Platform, subject: str, destinations: list[str]) -> str | None:
+        """The ref of the subject's message in the first of `destinations` that has one."""
+        for destination in destinations:
+            if (ref := await self.find(platform, destination, subject)) is not None:
+                return ref
+        return None
+
     async def find(self, platform: Platform, destination: str, subject: str) -> str | None:
         row = await self._tx.one(
             "SELECT ref FROM message_refs WHERE platform = ? AND subject = ? AND destination = ?",

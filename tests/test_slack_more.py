@@ -26,7 +26,7 @@ from handlers.model import Factory, NoticeState, Person, Role
 from tests import slack_world
 from messages.i18n import CHINESE
 from tests.conftest import EXAMPLE_VISIT, bundle_of, changed, one_finding, speaking, write_report, zipped
-from tests.fake_slack import SlackMessage, post_to_app
+from tests.fake_slack import TEAM_DOMAIN, SlackMessage, post_to_app
 from tests.slack_world import (
     BUYER,
     BUYER_CHANNEL,
@@ -636,3 +636,20 @@ async def test_a_long_english_and_chinese_description_is_split_never_cut(config,
         assert finding["description_zh"] in factory.replace("\n", "")
         assert set(notice.buttons) == {"确认收到 Acknowledge", "有异议 Dispute"}
         assert block_kit_problems(world) == []
+
+
+async def test_a_status_links_to_the_findings_thread_and_the_notice_each_reader_can_open(
+        config, clock, visit_dir, example_data):
+    async with running_slack(config, clock) as world:
+        await post(world, bundle_of(visit_dir, one_finding(example_data)))
+        await send_notice(world)
+
+        buyer = await command(world, BUYER, BUYER_CHANNEL, f"status {ORDER}")
+        summary = next(m for m in world.channel(BUYER_CHANNEL) if "Visit findings" in m.text)
+        assert f"See: <https://{TEAM_DOMAIN}.slack.com/archives/{BUYER_CHANNEL}/p{summary.ts.replace('.', '')}|Findings>" in buyer
+        assert NOTICE not in buyer.split("See:")[1]  # the notice went to the factory's channel, not the buyer's
+
+        factory = await command(world, FACTORY, FACTORY_CHANNEL, f"status {ORDER}")
+        notice = with_button(world, FACTORY_CHANNEL, "确认收到")
+        assert f"查看：<https://{TEAM_DOMAIN}.slack.com/archives/{FACTORY_CHANNEL}/p{notice.ts.replace('.', '')}|整改通知{NOTICE}>" in factory
+        assert "验货问题" not in factory  # the buyer's findings thread is not the factory's to see

@@ -39,3 +39,16 @@ async def test_a_later_completion_date_is_put_to_the_buyer_who_accepts_it(config
             "Done: the completion date 3 Dec 2026 is accepted; the factory has been told.")
         told = world.chat(FACTORY_CHAT)[-1].plain
         assert told.startswith("📅 PO-2026-0142，M3：承诺完成日期2026年12月3日") and "已确认" in told
+
+
+async def test_a_status_links_to_the_notice_in_the_factorys_group(config, clock) -> None:
+    async with running(config, clock) as world:
+        await post_example(world)
+        notice = await acknowledged_notice(world)
+
+        factory = await world.say(world.factory, FACTORY_CHAT, "/status PO-2026-0142")
+        link = f"https://t.me/c/{str(FACTORY_CHAT)[4:]}/{notice.message_id}"
+        said = factory.text or factory.caption  # the status may come as its chart's caption
+        assert f'查看：<a href="{link}">整改通知CN-2026-0001</a>' in said
+        buyer = await world.say(world.buyer, BUYER_CHAT, "/status PO-2026-0142")
+        assert "t.me/c/" not in (buyer.text or buyer.caption)  # a private chat's messages have no link

@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.actions import ASKS_FOR_PHOTOS, ASKS_FOR_TEXT, command_for
 from bot.answers import Answer, answer, chart_of
+from bot.slack.links import slack_links
 from bot.app import App
 from bot.directory import Directory
 from bot.slack import modals
@@ -163,7 +164,7 @@ class SlackListeners:
         if person is None:
             await ack(text=language.gettext(STRANGER))
             return
-        found = await self._answer(person, command.get("text") or "help")
+        found = await self._answer(person, command.get("text") or "help", client)
         await ack(text=found.text[:3000], blocks=text_blocks(found.text))
         await self._send_chart(client, person, found, command.get("channel_id"))
 
@@ -186,7 +187,7 @@ class SlackListeners:
         if event.get("files"):
             await self._receive_files(client, person, event, body)
             return
-        found = await self._answer(person, event.get("text") or "")
+        found = await self._answer(person, event.get("text") or "", client)
         await _post(client, event["channel"], found.text)
         await self._send_chart(client, person, found, event["channel"])
 
@@ -209,7 +210,7 @@ class SlackListeners:
             await _post(client, event["channel"], language.gettext(STRANGER), thread)
             return
         text = MENTION.sub("", event.get("text") or "")
-        found = await self._answer(person, text)
+        found = await self._answer(person, text, client)
         await _post(client, event["channel"], found.text, thread)
         await self._send_chart(client, person, found, event["channel"], thread)
 
@@ -244,9 +245,9 @@ class SlackListeners:
                 self.wake()
             await _post(client, event["channel"], answer.text)
 
-    async def _answer(self, person: Person, text: str) -> Answer:
+    async def _answer(self, person: Person, text: str, client: AsyncWebClient) -> Answer:
         """The answer to a question in the person's language; help when it is not one."""
-        found = await answer(self.app, SURFACE, person, text)
+        found = await answer(self.app, SURFACE, person, text, links=slack_links(client))
         return found or Answer(render(SURFACE, "chat/help.j2", language_of(person)))
 
     async def _send_chart(self, client: AsyncWebClient, person: Person, found: Answer, channel: str | None,

@@ -18,6 +18,7 @@ from bot.actions import ASKS_FOR_PHOTOS, ASKS_FOR_TEXT, command_for
 from bot.evidence import ASK_FOR_PHOTOS
 from bot.app import App
 from bot.directory import Directory
+from bot.telegram.links import TELEGRAM_LINKS
 from bot.answers import Answer, answer, chart_of
 from bot.telegram.limits import caption_fits, short_answer, split_message
 from handlers.catalog import N_
@@ -142,7 +143,7 @@ class TelegramInbound:
         return latest[2] if latest else None
 
     async def _answer_query(self, update: Update, person: Person, text: str) -> bool:
-        found = await answer(self.app, SURFACE, person, text)
+        found = await answer(self.app, SURFACE, person, text, links=TELEGRAM_LINKS)
         if found is None:
             return False
         if found.status is None:
