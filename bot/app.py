@@ -85,12 +85,11 @@ def _manager_chats(config: Config, console_active: bool) -> dict[str, tuple[Dest
         manager = people.get((factory.id, factory.manager))
         if manager is None:
             continue
-        chats = []
-        if console_active:
-            chats.append(Destination(Platform.CONSOLE, manager.name, manager.locale, manager.timezone))
-        if manager.telegram_user_id is not None:
-            chats.append(Destination(Platform.TELEGRAM, str(manager.telegram_user_id), manager.locale, manager.timezone))
-        if manager.slack_user_id:
-            chats.append(Destination(Platform.SLACK, manager.slack_user_id, manager.locale, manager.timezone))
-        managers[factory.id] = tuple(chats)
+        addresses = [
+            (Platform.CONSOLE, manager.name if console_active else None),
+            (Platform.TELEGRAM, None if manager.telegram_user_id is None else str(manager.telegram_user_id)),
+            (Platform.SLACK, manager.slack_user_id),
+        ]
+        managers[factory.id] = tuple(Destination(platform, address, manager.locale, manager.timezone)
+                                     for platform, address in addresses if address)
     return managers

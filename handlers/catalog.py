@@ -102,7 +102,9 @@ KINDS: tuple[InstructionKind, ...] = (
     InstructionKind(
         "upgrade_carton",
         N_("Upgrade the master cartons to {spec} before packing."),
-        params=(Param("spec", ParamType.TEXT, N_("carton construction, e.g. 5-ply corrugated, 32 ECT"), describes=True),),
+        params=(
+            Param("spec", ParamType.TEXT, N_("carton construction, e.g. 5-ply corrugated, 32 ECT"), describes=True),
+        ),
     ),
     InstructionKind(
         "procure_packaging",

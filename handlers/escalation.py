@@ -36,7 +36,8 @@ async def escalate_to_manager(command: EscalateToManager, ctx: Context) -> Reply
         raise Refused("no_manager", factory=factory.name)
     step = await ctx.uow.follow_ups.record(notice.id, MANAGER, notice.deadline_round, ctx.now, ctx.actor.person.key)
     await ctx.audit("notice", notice.id, "escalate_to_manager", None, {"manager": factory.manager, "step": step.step})
-    await ctx.enqueue(ctx.settings.routing.to_manager(notice.factory_id, "manager_escalation", {"notice_id": notice.id}))
+    escalated = ctx.settings.routing.to_manager(notice.factory_id, "manager_escalation", {"notice_id": notice.id})
+    await ctx.enqueue(escalated)
     return Reply("manager_escalated", {"notice_id": notice.id, "number": notice.number, "manager": factory.manager})
 
 

@@ -39,7 +39,8 @@ MAX_RECOMMENDATIONS = 10
 FIRST_ORDER = N_("first order with this factory")
 LARGE = N_("large order: %(quantity)s units")
 HIGH_VALUE = N_("high value: %(value)s %(currency)s")
-TIGHT_WINDOW = Nn_("tight window: %(num)s working day to ex-factory", "tight window: %(num)s working days to ex-factory")
+TIGHT_WINDOW = Nn_("tight window: %(num)s working day to ex-factory",
+                   "tight window: %(num)s working days to ex-factory")
 COMPLEX_PACKAGING = N_("complex packaging")
 HISTORY = N_("factory history: %(late)s late, %(overdue)s overdue, average gap %(gap)s pts")
 

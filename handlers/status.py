@@ -240,7 +240,8 @@ class NotVisited:
     def matches(self, text: str) -> bool:
         key = reference_key(text)
         line = self.order.line
-        names = (line.product_name, line.product_name_zh or "", self.factory.id, self.factory.name, self.factory.name_zh)
+        names = (line.product_name, line.product_name_zh or "", self.factory.id, self.factory.name,
+                 self.factory.name_zh)
         return bool(key) and (key in reference_key(line.reference) or any(key in reference_key(n) for n in names))
 
 

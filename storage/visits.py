@@ -28,7 +28,8 @@ NEWEST_FIRST = "visit_date DESC, id DESC"
 # disputed, notices past their acknowledgement deadline, gap, days to the final inspection,
 # reference (BINARY: as Python compares strings).
 _RANKED = """
-WITH today(factory_id, day) AS MATERIALIZED (SELECT key, value FROM json_each(:todays)),  -- indexed, not rescanned per row
+-- today: materialised, so it is indexed rather than rescanned for each row
+WITH today(factory_id, day) AS MATERIALIZED (SELECT key, value FROM json_each(:todays)),
 latest AS (
  SELECT id, order_reference, factory_id, status, gap_pts, final_inspection FROM visits
  WHERE newest = 1 AND (:factory IS NULL OR factory_id = :factory) AND (:status IS NULL OR status = :status)),

@@ -90,7 +90,8 @@ class SlackEvidence:
             content = await download(file, self.bot_token)
         except DownloadFailed as exc:
             log.warning("evidence photo not fetched: %s", exc)
-            return _language(actor.person).gettext(NOT_FETCHED) % {"name": mrkdwn_escape(file.get("name") or file["id"])}
+            name = mrkdwn_escape(file.get("name") or file["id"])
+            return _language(actor.person).gettext(NOT_FETCHED) % {"name": name}
         key = f"slack:file:{event_id}:{file['id']}"
         return await report_with_photo(self.app, actor, target, content, key)
 
