@@ -27,6 +27,8 @@ NEWEST_FIRST = "visit_date DESC, id DESC"
 # handlers.status.OrderStatus.attention, from stored columns: status, instructions overdue or
 # disputed, notices past their acknowledgement deadline, gap, days to the final inspection,
 # reference (BINARY: as Python compares strings).
+# {total}: COUNT(*) OVER () when the rows must be counted as they are ranked (a text search);
+# otherwise NULL, and _COUNTED counts them from the index (a window over 8,000 rows: ~6 ms).
 _RANKED = """
 -- today: materialised, so it is indexed rather than rescanned for each row
 WITH today(factory_id, day) AS MATERIALIZED (SELECT key, value FROM json_each(:todays)),
@@ -40,7 +42,7 @@ shown AS (
    OR instr((SELECT reference_key(json_extract(v.report, '$.order.product.name'))
              || ' ' || reference_key(json_extract(v.report, '$.order.product.name_zh'))
              FROM visits v WHERE v.id = l.id), :text))))
-SELECT id, COUNT(*) OVER () AS total FROM shown s
+SELECT id, {total} AS total FROM shown s
 ORDER BY
  CASE status WHEN 'late' THEN 0 WHEN 'at_risk' THEN 1 ELSE 2 END,
  (SELECT COUNT(*) FROM instructions i WHERE i.visit_id = s.id
@@ -52,6 +54,12 @@ ORDER BY
  coalesce(julianday(final_inspection) - julianday(day), 0),
  order_reference COLLATE BINARY
 LIMIT :limit OFFSET :offset
+"""
+
+
+_COUNTED = """
+SELECT COUNT(*) AS total FROM visits v JOIN json_each(:todays) t ON t.key = v.factory_id
+WHERE newest = 1 AND (:factory IS NULL OR factory_id = :factory) AND (:status IS NULL OR status = :status)
 """
 
 
@@ -132,10 +140,15 @@ class Visits:
         params = {"todays": json_to_text(search.todays), "factory": search.one_factory, "status": search.status,
                   "text": search.text, "named": json_to_text(list(search.factories_named)),
                   "now": datetime_to_text(now)}
-        rows = await self._tx.all(_RANKED, {**params, "limit": limit, "offset": offset})
+        if search.text is None:
+            rows = await self._tx.all(_RANKED.format(total="NULL"), {**params, "limit": limit, "offset": offset})
+            counted = await self._tx.one(_COUNTED, params)
+            return [row["id"] for row in rows], counted["total"]
+        ranked = _RANKED.format(total="COUNT(*) OVER ()")
+        rows = await self._tx.all(ranked, {**params, "limit": limit, "offset": offset})
         if rows:
             return [row["id"] for row in rows], rows[0]["total"]
-        counted = await self._tx.all(_RANKED, {**params, "limit": 1, "offset": 0})
+        counted = await self._tx.all(ranked, {**params, "limit": 1, "offset": 0})
         return [], counted[0]["total"] if counted else 0
 
     async def unjudged(self, factory_ids: list[str]) -> list[int]:
