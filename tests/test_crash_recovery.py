@@ -13,7 +13,6 @@ its record.
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 

@@ -12,7 +12,7 @@ from bot.answers import answer
 from bot.intents import Factories, intent_of
 from handlers.commands import AcknowledgeNotice, Actor, ImportOrders
 from handlers.factories import factory_report
-from handlers.model import Platform, Role
+from handlers.model import Platform
 from handlers.orders.model import OrderLine
 from tests.test_status import (  # noqa: F401 (stored: a fixture)
     ORDER,
