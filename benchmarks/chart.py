@@ -9,13 +9,14 @@ Timing lives here, never in the tests, where a busy machine would make them flak
 from __future__ import annotations
 
 import argparse
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import yaml
+
+from figures import line
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "examples" / "visit-PO-2026-0142" / "report.yaml"
@@ -41,17 +42,6 @@ def timed_ms(chart, locale: str) -> float:
     return (time.perf_counter() - start) * 1000
 
 
-def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-
-
-def line(name: str, values: list[float]) -> str:
-    median = statistics.median(values)
-    verdict = "within" if median < BUDGET_MS else "OVER"
-    return f"{name:<14} n={len(values):<3} median {median:7.1f} ms   p95 {p95(values):7.1f} ms   ({verdict} {BUDGET_MS} ms)"
-
-
 def cold_once(locale: str) -> float:
     """The first rendering in a fresh interpreter, as the bot's first status answer pays it."""
     result = subprocess.run(
@@ -71,11 +61,11 @@ def main() -> None:
     if args.first_only:
         print(timed_ms(chart, args.locale))
         return
-    print(line("cold (en)", [cold_once("en") for _ in range(args.cold)]))
-    print(line("cold (zh)", [cold_once("zh_Hans_CN") for _ in range(args.cold)]))
+    print(line("cold (en)", [cold_once("en") for _ in range(args.cold)], BUDGET_MS))
+    print(line("cold (zh)", [cold_once("zh_Hans_CN") for _ in range(args.cold)], BUDGET_MS))
     timed_ms(chart, "en")  # warm-up: import and font registration are the cold figure's
     for locale in ("en", "zh_Hans_CN"):
-        print(line(f"warm ({locale[:2]})", [timed_ms(chart, locale) for _ in range(args.n)]))
+        print(line(f"warm ({locale[:2]})", [timed_ms(chart, locale) for _ in range(args.n)], BUDGET_MS))
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ import copy
 import json
 import random
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
@@ -25,6 +24,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import yaml
+
+from figures import line as figures_line
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -118,16 +119,8 @@ def fill(database: Path, config) -> None:
     conn.close()
 
 
-def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-
-
 def line(name: str, values: list[float]) -> str:
-    median = statistics.median(values)
-    verdict = "within" if median < TARGET_MS else "OVER"
-    return (f"{name:<28} n={len(values):<3} median {median:9.1f} ms   p95 {p95(values):9.1f} ms"
-            f"   ({verdict} {TARGET_MS} ms)")
+    return figures_line(name, values, TARGET_MS, width=28)
 
 
 async def timed(runs: int, ask) -> list[float]:
