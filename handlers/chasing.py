@@ -71,27 +71,51 @@ async def chase(store, clock, settings: Settings) -> Chased:
 
 
 async def chase_notice(ctx: Context, notice_id: int) -> Chased:
-    notice = await ctx.uow.notices.get(notice_id)
-    if notice is None or notice.state is not NoticeState.SENT or notice.acknowledge_by is None:
-        return Chased()
+    reminded = await remind_if_due(ctx, notice_id)
+    escalated = await _escalate_if_due(ctx, notice_id)
+    return Chased(reminders=int(reminded), escalations=int(escalated))
+
+
+async def remind_if_due(ctx: Context, notice_id: int) -> bool:
+    """Sends the reminder a buyer asked for once the factory is at work, else the scheduled
+    one when it is due; True when one went."""
+    notice = await _awaiting_answer(ctx, notice_id)
+    if notice is None:
+        return False
     factory = ctx.settings.factories[notice.factory_id]
-    this_round = [f for f in await ctx.uow.follow_ups.for_notice(notice.id) if f.round == notice.deadline_round]
-    reminders = [f for f in this_round if f.kind == REMINDER]
-    reminded = escalated = 0
-    at_work = next_working_moment(ctx.now, factory) == ctx.now
-    if notice.reminder_requested_by and at_work:
+    reminders = [f for f in await _this_round(ctx, notice) if f.kind == REMINDER]
+    if notice.reminder_requested_by and next_working_moment(ctx.now, factory) == ctx.now:
         await send_reminder(ctx, notice, by=notice.reminder_requested_by)
         await ctx.uow.notices.save(dataclasses.replace(notice, reminder_requested_by=None))
-        reminded = 1
-    elif ctx.now >= next_reminder_due(notice, factory, reminders):
+        return True
+    if ctx.now >= next_reminder_due(notice, factory, reminders):
         await send_reminder(ctx, notice, by=ctx.actor.person.key)
-        reminded = 1
-    if not any(f.kind == ESCALATION for f in this_round) and ctx.now >= escalation_due(notice, factory):
-        await ctx.uow.follow_ups.record(notice.id, ESCALATION, notice.deadline_round, ctx.now, ctx.actor.person.key)
-        await ctx.audit("notice", notice.id, ESCALATION, None, {"round": notice.deadline_round})
-        await ctx.enqueue(ctx.settings.routing.to_buyer("escalation", {"notice_id": notice.id}))
-        escalated = 1
-    return Chased(reminders=reminded, escalations=escalated)
+        return True
+    return False
+
+
+async def _escalate_if_due(ctx: Context, notice_id: int) -> bool:
+    notice = await _awaiting_answer(ctx, notice_id)
+    if notice is None or any(f.kind == ESCALATION for f in await _this_round(ctx, notice)):
+        return False
+    if ctx.now < escalation_due(notice, ctx.settings.factories[notice.factory_id]):
+        return False
+    await ctx.uow.follow_ups.record(notice.id, ESCALATION, notice.deadline_round, ctx.now, ctx.actor.person.key)
+    await ctx.audit("notice", notice.id, ESCALATION, None, {"round": notice.deadline_round})
+    await ctx.enqueue(ctx.settings.routing.to_buyer("escalation", {"notice_id": notice.id}))
+    return True
+
+
+async def _awaiting_answer(ctx: Context, notice_id: int) -> Notice | None:
+    notice = await ctx.uow.notices.get(notice_id)
+    if notice is None or notice.state is not NoticeState.SENT or notice.acknowledge_by is None:
+        return None
+    return notice
+
+
+async def _this_round(ctx: Context, notice: Notice) -> list:
+    """The follow-ups since the notice was sent or its deadline last extended."""
+    return [f for f in await ctx.uow.follow_ups.for_notice(notice.id) if f.round == notice.deadline_round]
 
 
 async def send_reminder(ctx: Context, notice: Notice, by: str) -> None:

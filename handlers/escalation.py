@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
-from handlers.chasing import MANAGER, chase_notice
+from handlers.chasing import MANAGER, remind_if_due
 from handlers.commands import CancelNotice, EscalateToManager, ExtendDeadline, RemindFactory
 from handlers.context import Context
 from handlers.lifecycle import Action
@@ -21,9 +21,8 @@ async def remind(command: RemindFactory, ctx: Context) -> Reply:
     factory = ctx.settings.factories[notice.factory_id]
     await ctx.uow.notices.save(dataclasses.replace(notice, reminder_requested_by=ctx.actor.person.key))
     await ctx.audit("notice", notice.id, "request_reminder", None, {"by": ctx.actor.person.key})
-    sent = (await chase_notice(ctx, notice.id)).reminders
     params = {"notice_id": notice.id, "number": notice.number}
-    if sent:
+    if await remind_if_due(ctx, notice.id):
         return Reply("reminder_sent", params)
     when = next_working_moment(ctx.now, factory)
     return Reply("reminder_scheduled", {**params, "at": when.isoformat(), "timezone": factory.timezone})

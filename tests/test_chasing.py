@@ -324,3 +324,15 @@ def test_completion_dates_are_read_as_a_chinese_factory_writes_them(text: str, t
 
     found = parse_date(text, date.fromisoformat(today))
     assert (found.isoformat() if found else None) == expected
+
+
+async def test_remind_again_is_only_a_reminder_the_escalation_stays_the_bots(app, config, clock, sent) -> None:
+    clock.moment = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # Thu 10:00 in Ningbo, 39 h after sending
+    await chase(app.store, clock, app.settings)  # the scheduled reminder of Thursday morning
+    clock.moment = datetime(2026, 11, 26, 11, 30, tzinfo=UTC)  # 48 h past: escalation due, 19:30 in Ningbo
+    assert (await app.bus.handle(RemindFactory(sent), actor(config, Role.BUYER))).code == "reminder_scheduled"
+    assert owed(app, "escalation") == []
+    assert (await chase(app.store, clock, app.settings)).escalations == 1
+    async with app.store.unit_of_work() as uow:
+        escalations = [f for f in await uow.follow_ups.for_notice(sent) if f.kind == "escalation"]
+    assert [f.by for f in escalations] == ["admin:Follow-up bot"]
