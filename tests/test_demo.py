@@ -97,7 +97,7 @@ def test_a_done_report_shows_its_evidence_and_the_buyer_verifies_or_reopens(demo
     assert "📷 F2 reported done by the factory — Li Wei, 27 Nov 2026, 09:30 CET" in verified
     assert "Photos from the visit: f2-backstamp.jpg" in verified
     assert "Evidence from the factory: 1 photo" in verified
-    assert re.search(r"sha256 [0-9a-f]{12}…\n", verified)  # the drawn photo, stored by its hash
+    assert "the same file as the visit photo" not in verified  # a new photo, not the inspection's
     assert re.search(r"Anna Schmidt taps \[\d+\] verify\n  ↳ bot to Anna Schmidt: Verified\.", verified)
 
     assert "⚠ the same file as the visit photo p2-side-mark.jpg" in reopened
