@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from handlers.analysis.analyze import Analysis, analyze
+from handlers.chasing import REMINDER
 from handlers.context import Settings
 from handlers.model import Factory, Instruction, Notice, StoredVisit
 from handlers.reports.schema import Finding, Material, PackagingCheck
@@ -93,7 +94,7 @@ class View:
     def reminders_sent(self) -> int:
         """Reminders about the notice in its current round (since it was sent or extended)."""
         current = self.notice.deadline_round if self.notice else 0
-        return sum(1 for f in self.follow_ups if f.kind == "reminder" and f.round == current)
+        return sum(1 for f in self.follow_ups if f.kind == REMINDER and f.round == current)
 
     @property
     def approved_count(self) -> int:
