@@ -66,7 +66,7 @@ async def answer(app: App, surface: str, person: Person, text: str, colour: bool
         return Answer(render(surface, "chat/status.j2", language, colour, s=found, links=shown), found)
     if isinstance(intent, Portfolio):
         page = await portfolio_page(app.store, app.settings, person, now, intent.page)
-        return Answer(render(surface, "chat/portfolio.j2", language, colour, statuses=page.statuses,
+        return Answer(render(surface, "chat/portfolio.j2", language, colour, lines=page.lines,
                              planned=page.planned, page=page))
     if isinstance(intent, Factories):
         report = await factory_report(app.store, app.settings, person, now)

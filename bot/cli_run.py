@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import signal
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from bot.slack.settings import SlackEnvironment
 from bot.telegram.runtime import TelegramRuntime
 from bot.telegram.settings import TelegramEnvironment
 from handlers.clock import Clock, SystemClock
+from handlers.verdicts import rejudge
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,7 @@ async def serve(config: Config, telegram: TelegramEnvironment | None, slack: Sla
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     warming = asyncio.create_task(asyncio.to_thread(_warm_up_charts), name="chart-warm-up")
+    judging = asyncio.create_task(_judge_afresh(app), name="verdicts")
     try:
         for runtime in runtimes:
             await runtime.start()
@@ -74,6 +77,9 @@ async def serve(config: Config, telegram: TelegramEnvironment | None, slack: Sla
         log.info("stopping")
     finally:
         await warming  # a thread cannot be cancelled; it takes about a second at most
+        judging.cancel()  # a factory's verdicts half judged are rolled back and judged next time
+        with suppress(asyncio.CancelledError):
+            await judging
         await chasing.stop()
         await delivery.stop()
         for runtime in runtimes:
@@ -87,6 +93,19 @@ def _warm_up_charts() -> None:
         warm_up()
     except Exception:  # noqa: BLE001 - the chart is drawn (or fails visibly) when asked for
         log.warning("could not warm up the chart renderer", exc_info=True)
+
+
+async def _judge_afresh(app: App) -> None:
+    """Stored verdicts judged under other settings (an upgrade, a changed factory or threshold)
+    are judged now rather than by the first listing asked for, which would wait seconds at
+    10,000 orders. A failure here only costs that listing the wait."""
+    try:
+        judged = await rejudge(app.store, app.settings)
+    except Exception:  # the listing judges them again when asked for
+        log.warning("could not judge stored visits afresh", exc_info=True)
+        return
+    if judged:
+        log.info("judged %d visits afresh under the current settings", judged)
 
 
 def _runtimes(app: App, config: Config, delivery: DeliveryLoop, telegram, slack, poll_timeout: int) -> list:

@@ -74,7 +74,7 @@ def listing(text: str | None, config_file: Path | None, as_json: bool, wanted: s
             page_number: int | None, person_name: str | None) -> None:
     """Every order you may see, most urgent first; TEXT keeps those whose reference, product
     or factory contains it. With --page, one page of 20 as the chat shows it. Ranked, filtered
-    and paged by the store: only the orders shown are read whole."""
+    and paged by the store from each order's stored verdict, without reading reports."""
     config = load_or_exit(config_file)
     person = viewer(config, person_name)
     if factory_id and person.role is not Role.FACTORY and not any(f.id.casefold() == factory_id.casefold()
@@ -86,12 +86,12 @@ def listing(text: str | None, config_file: Path | None, as_json: bool, wanted: s
     page = asyncio.run(_ask(config, lambda app, now: portfolio_page(app.store, app.settings, person, now,
                                                                     page_number or 1, size, filters)))
     if as_json:
-        click.echo(json.dumps(portfolio_json(page.statuses) + [not_visited_json(p) for p in page.planned],
+        click.echo(json.dumps(portfolio_json(page.lines) + [not_visited_json(p) for p in page.planned],
                               ensure_ascii=False, indent=2))
     else:
         paging = {} if page_number is None else {"page": page}
         click.echo(render("console", "chat/portfolio.j2", Language(person.locale, person.timezone), _colour(),
-                          statuses=page.statuses, planned=page.planned, filtered=bool(filters), **paging))
+                          lines=page.lines, planned=page.planned, filtered=bool(filters), **paging))
 
 
 def viewer(config: Config, name: str | None) -> Person:

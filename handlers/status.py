@@ -31,9 +31,9 @@ from handlers.model import (
 from handlers.orders.model import StoredOrder, reference_key
 from handlers.orders.search import OrderSearch, Search
 from handlers.reports.schema import MaterialStatus, PackagingStatus, Severity
+from handlers.verdicts import ATTENTION_ORDER, JudgedVisit, Verdict, rejudge
 from handlers.working_hours import factory_today
 
-_STATUS_RANK = {Status.LATE: 0, Status.AT_RISK: 1, Status.ON_TRACK: 2}
 MAX_SUGGESTIONS = 3
 PAGE_SIZE = 20
 NOT_VISITED = "not_visited"  # a listing's status filter: orders no visit was posted for
@@ -61,11 +61,16 @@ class NextStep(StrEnum):
     NOTHING = "nothing"
 
 
-@dataclass(frozen=True)
-class OrderStatus:
-    visit: StoredVisit
+@dataclass(frozen=True, kw_only=True)
+class OrderLine:
+    """An order as the portfolio lists and ranks it: the stored verdict of its latest visit
+    (handlers.verdicts) and what its instructions and notices say now, without reading the
+    report. `OrderStatus` is the same order answered in full."""
+
+    reference: str
     factory: Factory
-    analysis: Analysis
+    final_inspection: date
+    verdict: Verdict
     instructions: tuple[Instruction, ...]
     notices: tuple[Notice, ...]
     now: datetime
@@ -88,36 +93,11 @@ class OrderStatus:
     def undecided(self) -> int:
         return sum(1 for i in self.instructions if i.is_undecided)
 
-    def open_findings(self) -> dict[str, int]:
-        """Findings of the latest visit not yet closed (verified, rejected or withdrawn), by
-        severity, most severe first, zeros left out."""
-        closed = {InstructionState.VERIFIED, InstructionState.REJECTED, InstructionState.CANCELLED}
-        state_of = {i.source: i.state for i in self.instructions}
-        counts = {severity.value: 0 for severity in Severity}
-        for index, finding in enumerate(self.visit.report.findings):
-            if state_of.get(f"findings.{index}") not in closed:
-                counts[finding.severity.value] += 1
-        return {severity: n for severity, n in counts.items() if n}
-
-    def materials(self) -> dict[str, int]:
-        """The latest visit's materials by status (on site, partial, missing, substituted)."""
-        counts = {status.value: 0 for status in MaterialStatus}
-        for material in self.visit.report.materials:
-            counts[material.status.value] += 1
-        return {status: n for status, n in counts.items() if n}
-
-    def packaging(self) -> dict[str, int]:
-        """The latest visit's packaging checks by result, problems first."""
-        counts = {status.value: 0 for status in (PackagingStatus.WRONG, PackagingStatus.MISSING,
-                                                 PackagingStatus.NOT_CHECKED, PackagingStatus.OK)}
-        for check in self.visit.report.packaging.checks:
-            counts[check.status.value] += 1
-        return {status: n for status, n in counts.items() if n}
-
     @property
     def overdue(self) -> tuple[Instruction, ...]:
         """Open at the factory and past the date it is held to, oldest first."""
-        return tuple(sorted((i for i in self.instructions if i.is_overdue(self.today)), key=lambda i: i.deadline))
+        today = self.today
+        return tuple(sorted((i for i in self.instructions if i.is_overdue(today)), key=lambda i: i.deadline))
 
     @property
     def disputed_instructions(self) -> tuple[Instruction, ...]:
@@ -148,7 +128,7 @@ class OrderStatus:
 
     @property
     def days_to_final_inspection(self) -> int:
-        return (self.visit.report.order.final_inspection - self.today).days
+        return (self.final_inspection - self.today).days
 
     @property
     def next_step(self) -> str:
@@ -175,10 +155,10 @@ class OrderStatus:
 
     def _schedule_option(self) -> str | None:
         """While the order is not on track, the first of the analysis' options still open."""
-        if self.analysis.status is Status.ON_TRACK:
+        if self.verdict.status is Status.ON_TRACK:
             return None
         done = {Option.WRITTEN_CORRECTIVE_REQUIREMENTS} if self.notices else set()
-        return next((option.value for option, _ in self.analysis.options if option not in done), None)
+        return next((option.value for option in self.verdict.options if option not in done), None)
 
     def _factory_step(self) -> str:
         steps = (
@@ -199,20 +179,54 @@ class OrderStatus:
         6. the order reference, so equal orders keep one order.
         """
         return (
-            _STATUS_RANK[self.analysis.status],
+            ATTENTION_ORDER.index(self.verdict.status),
             -(len(self.overdue) + len(self.disputed_instructions)),
             -len(self.past_deadline),
-            -self.analysis.progress.gap_pts,
+            -self.verdict.gap_pts,
             self.days_to_final_inspection,
-            self.visit.order_reference,
+            self.reference,
         )
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderStatus(OrderLine):
+    """The whole answer about one order: its latest visit read whole and analysed afresh."""
+
+    visit: StoredVisit
+    analysis: Analysis
+
+    def open_findings(self) -> dict[str, int]:
+        """Findings of the latest visit not yet closed (verified, rejected or withdrawn), by
+        severity, most severe first, zeros left out."""
+        closed = {InstructionState.VERIFIED, InstructionState.REJECTED, InstructionState.CANCELLED}
+        state_of = {i.source: i.state for i in self.instructions}
+        counts = {severity.value: 0 for severity in Severity}
+        for index, finding in enumerate(self.visit.report.findings):
+            if state_of.get(f"findings.{index}") not in closed:
+                counts[finding.severity.value] += 1
+        return {severity: n for severity, n in counts.items() if n}
+
+    def materials(self) -> dict[str, int]:
+        """The latest visit's materials by status (on site, partial, missing, substituted)."""
+        counts = {status.value: 0 for status in MaterialStatus}
+        for material in self.visit.report.materials:
+            counts[material.status.value] += 1
+        return {status: n for status, n in counts.items() if n}
+
+    def packaging(self) -> dict[str, int]:
+        """The latest visit's packaging checks by result, problems first."""
+        counts = {status.value: 0 for status in (PackagingStatus.WRONG, PackagingStatus.MISSING,
+                                                 PackagingStatus.NOT_CHECKED, PackagingStatus.OK)}
+        for check in self.visit.report.packaging.checks:
+            counts[check.status.value] += 1
+        return {status: n for status, n in counts.items() if n}
 
     def matches(self, text: str) -> bool:
         """Whether a search word names this order: its reference, product or factory."""
         key = reference_key(text)
         product = self.visit.report.order.product
         names = (product.name, product.name_zh or "", self.factory.id, self.factory.name, self.factory.name_zh)
-        return bool(key) and (key in reference_key(self.visit.order_reference)
+        return bool(key) and (key in reference_key(self.reference)
                               or any(key in reference_key(name) for name in names))
 
 
@@ -271,7 +285,7 @@ async def order_status(store, settings: Settings, person: Person, reference: str
 
 async def portfolio(store, settings: Settings, person: Person, now: datetime) -> list[OrderStatus]:
     """Every visited order `person` may see, each analysed afresh and sorted by
-    `OrderStatus.attention`: what `portfolio_page` must rank alike from stored verdicts."""
+    `OrderLine.attention`: what `portfolio_page` must rank alike from stored verdicts."""
     async with store.unit_of_work() as uow:
         visible = [v for v in await uow.visits.latest_per_order() if _may_see(person, v)]
         statuses = await _statuses_of(uow, settings, list(visible), person, now)
@@ -295,7 +309,7 @@ class Filters:
 class Page:
     """One page of the portfolio: visited orders most urgent first, then those not visited yet."""
 
-    statuses: list[OrderStatus]
+    lines: list[OrderLine]
     planned: list[NotVisited]
     number: int
     pages: int
@@ -311,9 +325,9 @@ class Page:
 async def portfolio_page(store, settings: Settings, person: Person, now: datetime, number: int = 1,
                          size: int | None = PAGE_SIZE, filters: Filters = Filters()) -> Page:
     """Page `number` (from 1) of the orders `filters` keep (all of them when `size` is None),
-    ranked as `OrderStatus.attention` ranks them, by SQL from each visit's stored verdict and
-    counts, so only the page's orders are read whole and analysed."""
-    await judge_unjudged(store, settings)
+    ranked as `OrderLine.attention` ranks them, by SQL from each visit's stored verdict and
+    counts; the page's lines are made from those verdicts too, so no report is read."""
+    await rejudge(store, settings)
     visits, orders = _searches(settings, person, now, filters)
     limit, start = (size, (max(1, number) - 1) * size) if size else (-1, 0)
     async with store.unit_of_work() as uow:
@@ -324,13 +338,13 @@ async def portfolio_page(store, settings: Settings, person: Person, now: datetim
         if size and start >= size * pages:  # past the last page: the last one
             start = size * (pages - 1)
             ids, _ = await uow.visits.ranked(visits, now, limit, start) if visits.todays else ([], 0)
-        found = await uow.visits.get_many(ids)
-        statuses = await _statuses_of(uow, settings, [found[i] for i in ids], person, now)
+        judged = await uow.verdicts.judged_visits(ids)
+        lines = await _lines_of(uow, settings, [judged[i] for i in ids], person, now)
         skip = max(0, start - visited_total)
-        found = await uow.orders.without_visit(limit=limit - len(statuses) if size else -1, offset=skip,
+        found = await uow.orders.without_visit(limit=limit - len(lines) if size else -1, offset=skip,
                                                search=orders)
     planned = [NotVisited(o, settings.factories[o.factory_id], now) for o in found]
-    return Page(statuses, planned, start // size + 1 if size else 1, pages, total, size or max(total, 1))
+    return Page(lines, planned, start // size + 1 if size else 1, pages, total, size or max(total, 1))
 
 
 def _searches(settings: Settings, person: Person, now: datetime, filters: Filters) -> tuple[Search, OrderSearch]:
@@ -347,21 +361,6 @@ def _searches(settings: Settings, person: Person, now: datetime, filters: Filter
     return Search(todays, filters.status if visited else None, text, named), OrderSearch(planned, text, named)
 
 
-async def judge_unjudged(store, settings: Settings) -> int:
-    """Stores the verdict of visits posted before verdicts were kept (see migration 0007), so
-    the ranking can read it; the first portfolio asked for after upgrading does it, once."""
-    async with store.unit_of_work() as uow:
-        ids = await uow.visits.unjudged(list(settings.factories))
-        for visit_id in ids:
-            visit = await uow.visits.get(visit_id)
-            analysis = analyze(visit.report, settings.factories[visit.factory_id], settings.thresholds)
-            await uow.visits.judge(visit_id, (analysis.status.value, analysis.progress.gap_pts),
-                                   visit.report.order.final_inspection)
-        if ids:
-            await uow.commit()
-    return len(ids)
-
-
 async def order_chart(store, settings: Settings, status: OrderStatus) -> ProgressChart:
     """The progress chart of the order a status answer is about, from every stored visit."""
     async with store.unit_of_work() as uow:
@@ -375,31 +374,49 @@ async def _status_of(uow, settings: Settings, visit: StoredVisit, person: Person
 
 async def _statuses_of(uow, settings: Settings, visits: list[StoredVisit], person: Person,
                        now: datetime) -> list[OrderStatus]:
-    """The status of each visit's order, reading the visits' instructions, notices and
-    reminder counts in one query each (a portfolio page: not four queries per order)."""
-    ids = [v.id for v in visits]
-    instructions = await uow.instructions.for_visits(ids)
-    notices = await uow.notices.for_visits(ids)
-    reminded = await uow.follow_ups.counts([n.id for ns in notices.values() for n in ns], REMINDER)
-    for_factory = person.role is Role.FACTORY
+    """The whole status of each visit's order, each visit analysed afresh."""
+    activity = await _activity_of(uow, [v.id for v in visits], person)
     statuses = []
     for visit in visits:
         factory = settings.factories[visit.factory_id]
-        shown = instructions[visit.id]
+        analysis = analyze(visit.report, factory, settings.thresholds)
+        statuses.append(OrderStatus(
+            visit=visit, analysis=analysis, reference=visit.order_reference, factory=factory,
+            final_inspection=visit.report.order.final_inspection, verdict=Verdict.of(analysis), now=now,
+            **activity[visit.id],
+        ))
+    return statuses
+
+
+async def _lines_of(uow, settings: Settings, visits: list[JudgedVisit], person: Person,
+                    now: datetime) -> list[OrderLine]:
+    """Each visit's order as a listing shows it, from its stored verdict."""
+    activity = await _activity_of(uow, [v.id for v in visits], person)
+    return [OrderLine(reference=v.order_reference, factory=settings.factories[v.factory_id],
+                      final_inspection=v.final_inspection, verdict=v.verdict, now=now, **activity[v.id])
+            for v in visits]
+
+
+async def _activity_of(uow, visit_ids: list[int], person: Person) -> dict[int, dict]:
+    """What each visit's instructions and notices say now, as `OrderLine` fields: one query
+    each for a whole page (not four per order)."""
+    instructions = await uow.instructions.for_visits(visit_ids)
+    notices = await uow.notices.for_visits(visit_ids)
+    reminded = await uow.follow_ups.counts([n.id for ns in notices.values() for n in ns], REMINDER)
+    for_factory = person.role is Role.FACTORY
+    activity = {}
+    for visit_id in visit_ids:
+        shown = instructions[visit_id]
         if for_factory:
             # The buyer's deliberation is not the factory's business: only what was sent to it.
             shown = [i for i in shown if i.notice_id is not None]
-        statuses.append(OrderStatus(
-            visit=visit,
-            factory=factory,
-            analysis=analyze(visit.report, factory, settings.thresholds),
-            instructions=tuple(shown),
-            notices=tuple(notices[visit.id]),
-            now=now,
-            reminders=tuple((n.id, reminded[n.id]) for n in notices[visit.id]),
-            for_factory=for_factory,
-        ))
-    return statuses
+        activity[visit_id] = {
+            "instructions": tuple(shown),
+            "notices": tuple(notices[visit_id]),
+            "reminders": tuple((n.id, reminded[n.id]) for n in notices[visit_id]),
+            "for_factory": for_factory,
+        }
+    return activity
 
 
 def _may_see(person: Person, visit: StoredVisit | StoredOrder) -> bool:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 
-from handlers.analysis.analyze import analyze
 from handlers.commands import PostVisit
 from handlers.context import Context
 from handlers.orders.importing import order_from_visit
 from handlers.results import Refused, Reply
+from handlers.verdicts import judge
 
 
 async def post_visit(command: PostVisit, ctx: Context) -> Reply:
@@ -20,8 +20,7 @@ async def post_visit(command: PostVisit, ctx: Context) -> Reply:
     if (earlier := await ctx.uow.updates.result_of(key)) is not None:
         return Reply("visit_already_posted", earlier)
     await order_from_visit(report, ctx)
-    analysis = analyze(report, ctx.settings.factories[report.order.factory], ctx.settings.thresholds)
-    verdict = (analysis.status.value, analysis.progress.gap_pts)
+    verdict = judge(report, ctx.settings.factories[report.order.factory], ctx.settings.thresholds)
     visit = await ctx.uow.visits.add(report, command.photos, ctx.decision(), verdict)
     await ctx.audit("visit", visit.id, "post", None, {"order": visit.order_reference})
     instruction_ids = {}

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from handlers.factories import FactoryReport
 from handlers.model import InstructionState, Notice, NoticeState
-from handlers.status import NotVisited, OrderStatus
+from handlers.status import NotVisited, OrderLine, OrderStatus
 from handlers.views import label_of
 from messages import wording
 from messages.analysis_json import ENGLISH, reasons_json
@@ -43,12 +43,12 @@ def status_json(s: OrderStatus) -> dict:
     }
 
 
-def portfolio_json(statuses: list[OrderStatus]) -> list[dict]:
+def portfolio_json(lines: list[OrderLine]) -> list[dict]:
     """One line per order, in the order given (the portfolio's: most urgent first)."""
     return [
         {
-            "order": s.visit.order_reference,
-            "status": s.analysis.status.value,
+            "order": s.reference,
+            "status": s.verdict.status.value,
             "factory": _factory(s),
             **_progress(s),
             "days_to_final_inspection": s.days_to_final_inspection,
@@ -58,7 +58,7 @@ def portfolio_json(statuses: list[OrderStatus]) -> list[dict]:
             "past_acknowledgement_deadline": len(s.past_deadline),
             "next_step": s.next_step,
         }
-        for s in statuses
+        for s in lines
     ]
 
 
@@ -81,13 +81,13 @@ def not_visited_json(s: NotVisited) -> dict:
     }
 
 
-def _factory(s: OrderStatus | NotVisited) -> dict:
+def _factory(s: OrderLine | NotVisited) -> dict:
     return {"id": s.factory.id, "name": s.factory.name, "name_zh": s.factory.name_zh}
 
 
-def _progress(s: OrderStatus) -> dict:
-    p = s.analysis.progress
-    return {"verified_pct": p.verified_pct, "reported_pct": p.reported_pct, "gap_pts": p.gap_pts}
+def _progress(s: OrderLine) -> dict:
+    v = s.verdict
+    return {"verified_pct": v.verified_pct, "reported_pct": v.reported_pct, "gap_pts": v.gap_pts}
 
 
 def _notice(s: OrderStatus, n: Notice) -> dict:

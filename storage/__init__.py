@@ -5,7 +5,7 @@ every change inside a unit of work, so a state change, its audit event and the m
 it causes are committed together or not at all:
 
     async with store.unit_of_work() as uow:
-        visit = await uow.visits.add(report, photos, posted)
+        visit = await uow.visits.add(report, photos, posted, verdict)
         await uow.audit.record(...)
         await uow.outbox.add(message)
         await uow.commit()

@@ -25,6 +25,7 @@ from storage.pending import PendingInputs
 from storage.tokens import CallbackTokens
 from storage.transaction import Transaction
 from storage.updates import HandledUpdates
+from storage.verdicts import Verdicts
 from storage.visits import Visits
 
 
@@ -41,6 +42,7 @@ class UnitOfWork:
         self._tx = Transaction()
         self._exit: AsyncExitStack | None = None
         self.visits = Visits(self._tx)
+        self.verdicts = Verdicts(self._tx)
         self.orders = Orders(self._tx)
         self.instructions = Instructions(self._tx)
         self.notices = Notices(self._tx)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import sqlite3
-from datetime import date, datetime
+from datetime import datetime
 
 from handlers.model import Decision, StoredVisit
 from handlers.orders.model import reference_key
 from handlers.orders.search import Search
 from handlers.reports.schema import VisitReport
+from handlers.verdicts import ATTENTION_ORDER, Verdict
 from storage.codec import (
     date_to_text,
     datetime_to_text,
@@ -18,23 +20,25 @@ from storage.codec import (
     json_to_text,
 )
 from storage.transaction import Transaction
+from storage.verdicts import VERDICT_COLUMNS, columns_of
 
 COLUMNS = "id, order_reference, factory_id, report, photos, posted_by, posted_at, posted_platform"
 # "Newest" is the latest visit date; visits posted for the same day go by posting order.
 NEWEST_FIRST = "visit_date DESC, id DESC"
 
 
-# handlers.status.OrderStatus.attention, from stored columns: status, instructions overdue or
+# handlers.status.OrderLine.attention, from stored columns: status, instructions overdue or
 # disputed, notices past their acknowledgement deadline, gap, days to the final inspection,
-# reference (BINARY: as Python compares strings).
+# reference (BINARY: as Python compares strings). Only orders whose status is in :statuses.
 # {total}: COUNT(*) OVER () when the rows must be counted as they are ranked (a text search);
-# otherwise NULL, and _COUNTED counts them from the index (a window over 8,000 rows: ~6 ms).
+# otherwise NULL, and _COUNTED counts them from the index.
 _RANKED = """
 -- today: materialised, so it is indexed rather than rescanned for each row
 WITH today(factory_id, day) AS MATERIALIZED (SELECT key, value FROM json_each(:todays)),
 latest AS (
  SELECT id, order_reference, factory_id, status, gap_pts, final_inspection FROM visits
- WHERE newest = 1 AND (:factory IS NULL OR factory_id = :factory) AND (:status IS NULL OR status = :status)),
+ WHERE newest = 1 AND (:factory IS NULL OR factory_id = :factory)
+   AND status IN (SELECT value FROM json_each(:statuses))),
 shown AS (
  SELECT l.*, t.day FROM latest l JOIN today t ON t.factory_id = l.factory_id
  WHERE :text IS NULL OR (:text <> '' AND (
@@ -44,7 +48,7 @@ shown AS (
              FROM visits v WHERE v.id = l.id), :text))))
 SELECT id, {total} AS total FROM shown s
 ORDER BY
- CASE status WHEN 'late' THEN 0 WHEN 'at_risk' THEN 1 ELSE 2 END,
+ CASE status {status_rank} END,
  (SELECT COUNT(*) FROM instructions i WHERE i.visit_id = s.id
    AND i.state IN ('disputed', 'sent', 'acknowledged', 'reopened')
    AND (i.state = 'disputed' OR CASE WHEN i.commitment = 'accepted' AND i.committed IS NOT NULL
@@ -54,12 +58,14 @@ ORDER BY
  coalesce(julianday(final_inspection) - julianday(day), 0),
  order_reference COLLATE BINARY
 LIMIT :limit OFFSET :offset
-"""
+""".replace("{status_rank}", " ".join(f"WHEN '{status}' THEN {rank}" for rank, status in enumerate(ATTENTION_ORDER)))
 
-
+# How many orders of each status _RANKED would rank (without a text search), from the index.
 _COUNTED = """
-SELECT COUNT(*) AS total FROM visits v JOIN json_each(:todays) t ON t.key = v.factory_id
-WHERE newest = 1 AND (:factory IS NULL OR factory_id = :factory) AND (:status IS NULL OR status = :status)
+SELECT status, COUNT(*) AS n FROM visits v JOIN json_each(:todays) t ON t.key = v.factory_id
+WHERE newest = 1 AND (:factory IS NULL OR factory_id = :factory)
+  AND status IN (SELECT value FROM json_each(:statuses))
+GROUP BY status
 """
 
 
@@ -68,13 +74,12 @@ class Visits:
         self._tx = tx
 
     async def add(self, report: VisitReport, photos: dict[str, str], posted: Decision,
-                  verdict: tuple[str, float] | None = None) -> StoredVisit:
-        """`verdict`: the analysis' status and progress gap, kept for ranking the portfolio."""
-        status, gap_pts = verdict or (None, None)
+                  verdict: Verdict) -> StoredVisit:
+        """`verdict`: the analysis' conclusion, kept for listing and ranking the portfolio."""
         visit_id = await self._tx.insert(
             "INSERT INTO visits (order_reference, order_key, factory_id, visit_date, report, photos,"
-            " posted_by, posted_at, posted_platform, status, gap_pts, final_inspection)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f" posted_by, posted_at, posted_platform, final_inspection, {', '.join(VERDICT_COLUMNS)})"
+            f" VALUES ({', '.join('?' * (10 + len(VERDICT_COLUMNS)))})",
             (
                 report.order.reference,
                 reference_key(report.order.reference),
@@ -83,9 +88,8 @@ class Visits:
                 json_to_text(report.model_dump(mode="json")),
                 json_to_text(photos),
                 *decision_to_columns(posted),
-                status,
-                gap_pts,
                 date_to_text(report.order.final_inspection),
+                *columns_of(verdict),
             ),
         )
         return StoredVisit(
@@ -135,36 +139,25 @@ class Visits:
 
     async def ranked(self, search: Search, now: datetime, limit: int = -1, offset: int = 0) -> tuple[list[int], int]:
         """The newest visit of each order `search` keeps, most urgent first, ranked in SQL from
-        summary columns and counts, never from the reports (unless searching product names):
+        stored verdicts and counts, never from the reports (unless searching product names):
         the ids of `limit` of them (all: -1) after the first `offset`, and how many there are."""
-        params = {"todays": json_to_text(search.todays), "factory": search.one_factory, "status": search.status,
-                  "text": search.text, "named": json_to_text(list(search.factories_named)),
-                  "now": datetime_to_text(now)}
+        statuses = [search.status] if search.status else [status.value for status in ATTENTION_ORDER]
+        params = {"todays": json_to_text(search.todays), "factory": search.one_factory,
+                  "statuses": json_to_text(statuses), "text": search.text,
+                  "named": json_to_text(list(search.factories_named)), "now": datetime_to_text(now)}
         if search.text is None:
-            rows = await self._tx.all(_RANKED.format(total="NULL"), {**params, "limit": limit, "offset": offset})
-            counted = await self._tx.one(_COUNTED, params)
-            return [row["id"] for row in rows], counted["total"]
+            counts = {row["status"]: row["n"] for row in await self._tx.all(_COUNTED, params)}
+            spanned, before = _statuses_spanned(statuses, counts, limit, offset)
+            rows = await self._tx.all(_RANKED.format(total="NULL"), {
+                **params, "statuses": json_to_text(spanned), "limit": limit, "offset": offset - before,
+            }) if spanned else []
+            return [row["id"] for row in rows], sum(counts.values())
         ranked = _RANKED.format(total="COUNT(*) OVER ()")
         rows = await self._tx.all(ranked, {**params, "limit": limit, "offset": offset})
         if rows:
             return [row["id"] for row in rows], rows[0]["total"]
         counted = await self._tx.all(ranked, {**params, "limit": 1, "offset": 0})
         return [], counted[0]["total"] if counted else 0
-
-    async def unjudged(self, factory_ids: list[str]) -> list[int]:
-        """Visits of these factories posted before verdicts were kept (see migration 0007).
-        Read through the partial index of unjudged visits (usually empty) and filtered here:
-        an IN over 200 factories makes SQLite walk a factory index instead (13 ms)."""
-        rows = await self._tx.all("SELECT id, factory_id FROM visits INDEXED BY visits_unjudged WHERE status IS NULL"
-                                  " ORDER BY id")
-        wanted = set(factory_ids)
-        return [row["id"] for row in rows if row["factory_id"] in wanted]
-
-    async def judge(self, visit_id: int, verdict: tuple[str, float], final_inspection: date) -> None:
-        """Stores the verdict of a visit posted before verdicts were kept."""
-        status, gap_pts = verdict
-        await self._tx.write("UPDATE visits SET status = ?, gap_pts = ?, final_inspection = ? WHERE id = ?",
-                             (status, gap_pts, date_to_text(final_inspection), visit_id))
 
     async def latest_per_order(self) -> list[StoredVisit]:
         """The newest visit of each order (references compared case-insensitively), by reference."""
@@ -175,6 +168,24 @@ class Visits:
             ") WHERE rank = 1 ORDER BY order_reference"
         )
         return [_visit(row) for row in rows]
+
+
+def _statuses_spanned(statuses: list[str], counts: dict[str, int], limit: int,
+                      offset: int) -> tuple[list[str], int]:
+    """The statuses (in rank order) whose orders rows `offset` to `offset + limit` fall among,
+    and how many orders rank before them. Status is the first thing ranked by, so only those
+    orders need counting and sorting: the first page of a large portfolio is often the late
+    orders alone, not all 8,000."""
+    end = offset + limit if limit >= 0 else math.inf
+    spanned, before, seen = [], 0, 0
+    for status in statuses:
+        n = counts.get(status, 0)
+        if seen + n <= offset:
+            before += n
+        elif seen < end:
+            spanned.append(status)
+        seen += n
+    return spanned, before
 
 
 def _visit(row: sqlite3.Row) -> StoredVisit:

@@ -43,6 +43,8 @@ def test_the_run_without_kills_keeps_every_promise(outcomes: dict) -> None:
     assert broken_promises(reference, reference) == []
     assert reference.kills == []
     assert "ERROR" not in reference.log
+    # The bot judged the stored verdicts under its settings when it started (handlers.verdicts).
+    assert [row["factory_id"] for row in reference.rows("SELECT factory_id FROM verdict_bases")] == ["NB-EVERGREEN"]
 
 
 @pytest.mark.parametrize("seed", SEEDS)

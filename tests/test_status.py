@@ -7,7 +7,8 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -23,12 +24,12 @@ from handlers.reports.reader import read_report
 from handlers.status import (
     Filters,
     UnknownOrder,
-    judge_unjudged,
     order_status,
     portfolio,
     portfolio_page,
     reference_key,
 )
+from handlers.verdicts import rejudge
 from tests.conftest import EXAMPLE_CONFIG, changed, one_finding, write_report
 from tests.fakes import FakeClock
 
@@ -307,14 +308,31 @@ async def test_a_portfolio_page_ranks_as_the_whole_portfolio_does_from_stored_ve
     await send_notice(app, visits[OTHER_ORDER])
     clock.advance(days=10)
     now = clock.now()
-    whole = [s.visit.order_reference for s in await portfolio(app.store, app.settings, buyer, now)]
+    whole = await portfolio(app.store, app.settings, buyer, now)
 
     first = await portfolio_page(app.store, app.settings, buyer, now, 1, size=3)
     second = await portfolio_page(app.store, app.settings, buyer, now, 2, size=3)
-    assert [s.visit.order_reference for s in first.statuses + second.statuses] == whole
-    assert (first.pages, first.total, second.offset, len(second.statuses)) == (2, 4, 3, 1)
+    assert [s.reference for s in first.lines + second.lines] == [s.reference for s in whole]
+    assert (first.pages, first.total, second.offset, len(second.lines)) == (2, 4, 3, 1)
+    for line, status in zip(first.lines + second.lines, whole, strict=True):  # the line says what the answer says
+        assert (line.verdict, line.final_inspection, line.next_step, len(line.overdue)) == (
+            status.verdict, status.final_inspection, status.next_step, len(status.overdue))
     own = await portfolio_page(app.store, app.settings, li_wei, now)
-    assert [s.visit.order_reference for s in own.statuses] == ["PO-2026-0150", ORDER, "PO-2026-0160"]
+    assert [s.reference for s in own.lines] == ["PO-2026-0150", ORDER, "PO-2026-0160"]
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 5])
+async def test_pages_of_any_size_cut_across_late_at_risk_and_on_track_orders_without_a_gap(stored, clock,
+                                                                                            size) -> None:
+    app, _ = stored
+    buyer = people(app)["Anna Schmidt"]
+    now = clock.now()
+    whole = [s.reference for s in await portfolio(app.store, app.settings, buyer, now)]
+    first = await portfolio_page(app.store, app.settings, buyer, now, 1, size=size)
+    pages = [first] + [await portfolio_page(app.store, app.settings, buyer, now, n, size=size)
+                       for n in range(2, first.pages + 1)]
+    assert [line.reference for page in pages for line in page.lines] == whole
+    assert all(page.total == 4 for page in pages)
 
 
 @pytest.mark.parametrize("filters", [
@@ -334,25 +352,50 @@ async def test_a_filtered_listing_keeps_and_ranks_as_filtering_the_whole_portfol
              and (filters.text is None or s.matches(filters.text))]
 
     page = await portfolio_page(app.store, app.settings, buyer, now, 1, size=None, filters=filters)
-    assert [s.visit.order_reference for s in page.statuses] == [s.visit.order_reference for s in whole]
+    assert [s.reference for s in page.lines] == [s.reference for s in whole]
     first = await portfolio_page(app.store, app.settings, buyer, now, 1, size=1, filters=filters)
-    assert first.total == len(whole) and first.statuses[:1] == page.statuses[:1]
+    assert first.total == len(whole) and first.lines[:1] == page.lines[:1]
 
 
-async def test_visits_stored_before_verdicts_are_judged_once_and_ranked_alike(stored, clock) -> None:
+async def test_visits_stored_before_full_verdicts_are_judged_once_and_listed_alike(stored, clock) -> None:
     app, _ = stored
     buyer = people(app)["Anna Schmidt"]
     now = clock.now()
-    with sqlite3.connect(app.store.path) as db:  # as migration 0007 leaves visits posted before 0006
-        db.execute("UPDATE visits SET status = NULL, gap_pts = NULL, final_inspection = NULL")
-    whole = [s.visit.order_reference for s in await portfolio(app.store, app.settings, buyer, now)]
+    with sqlite3.connect(app.store.path) as db:  # as migration 0009 leaves visits posted before it
+        db.execute("UPDATE visits SET verified_pct = NULL, reported_pct = NULL, options = NULL,"
+                   " projected_completion = NULL")
+        db.execute("DELETE FROM verdict_bases")
+    whole = await portfolio(app.store, app.settings, buyer, now)
 
     page = await portfolio_page(app.store, app.settings, buyer, now)
-    assert [s.visit.order_reference for s in page.statuses] == whole
+    assert [(s.reference, s.verdict) for s in page.lines] == [(s.reference, s.verdict) for s in whole]
     with sqlite3.connect(app.store.path) as db:
-        assert db.execute("SELECT COUNT(*) FROM visits WHERE status IS NULL OR final_inspection IS NULL").fetchone() \
+        assert db.execute("SELECT COUNT(*) FROM visits WHERE verified_pct IS NULL OR options IS NULL").fetchone() \
             == (0,)
-    assert await judge_unjudged(app.store, app.settings) == 0
+    assert await rejudge(app.store, app.settings) == 0
+
+
+async def test_after_a_config_change_the_listing_follows_the_status_answer(stored, clock) -> None:
+    app, _ = stored
+    buyer = people(app)["Anna Schmidt"]
+    now = clock.now()
+    before = await portfolio_page(app.store, app.settings, buyer, now)
+    assert {s.reference: s.verdict.status for s in before.lines}["PO-2026-0160"] == "on_track"
+    # The buyer now wants at least 20 working days between completion and the final inspection.
+    stricter = replace(app.settings, thresholds=app.settings.thresholds.model_copy(update={"slack_days_at_risk": 20}))
+
+    after = await portfolio_page(app.store, stricter, buyer, now)
+    answer = await order_status(app.store, stricter, buyer, "PO-2026-0160", now)
+    assert answer.analysis.status == "at_risk"
+    assert {s.reference: s.verdict.status for s in after.lines}["PO-2026-0160"] == "at_risk"
+    assert [s.reference for s in after.lines] == [s.reference for s in await portfolio(app.store, stricter, buyer,
+                                                                                       now)]
+    assert await rejudge(app.store, stricter) == 0  # judged once, under the new basis
+    # A factory's own settings are the basis of its own orders only: a holiday at SZ-OTHER
+    # judges its one order again, not the other three.
+    other = stricter.factories["SZ-OTHER"]
+    holiday = {**stricter.factories, "SZ-OTHER": other.model_copy(update={"holidays": (date(2026, 12, 1),)})}
+    assert await rejudge(app.store, replace(stricter, factories=holiday)) == 1
 
 
 def test_orders_n_asks_for_a_page() -> None:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import storage.migrate
+from handlers.analysis.analyze import Option, Status
 from handlers.model import (
     Decision,
     InstructionState,
@@ -26,6 +27,7 @@ from handlers.model import (
     Platform,
 )
 from handlers.reports.schema import VisitReport
+from handlers.verdicts import Verdict
 from storage import (
     AuditEvent,
     MigrationError,
@@ -41,6 +43,7 @@ from storage.migrate import Migration, available
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 POSTED = Decision(by="inspector:Li Wei", at=datetime(2026, 3, 2, 17, 5, 30, 123456, tzinfo=SHANGHAI), platform=Platform.TELEGRAM)
 DEADLINE = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)  # when the factory must have answered
+VERDICT = Verdict(Status.AT_RISK, 48.0, 65.0, 17.0, (Option.ESCALATE_WITH_FACTORY,), date(2026, 3, 30))
 
 
 def report(reference: str = "PO-2026-0142", visit_date: date = date(2026, 3, 2), factory: str = "ningbo-1") -> VisitReport:
@@ -93,7 +96,7 @@ async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
 
 async def add_visit(store: SqliteStore, **kwargs: object) -> int:
     async with store.unit_of_work() as uow:
-        visit = await uow.visits.add(report(**kwargs), {"drip.jpg": "ab" * 32}, POSTED)  # type: ignore[arg-type]
+        visit = await uow.visits.add(report(**kwargs), {"drip.jpg": "ab" * 32}, POSTED, VERDICT)  # type: ignore[arg-type]
         await uow.commit()
     return visit.id
 
@@ -269,13 +272,15 @@ def test_store_from_url_refuses_what_it_cannot_open(url: str, named: str) -> Non
 
 async def test_visit_round_trip_keeps_the_whole_report(store: SqliteStore) -> None:
     async with store.unit_of_work() as uow:
-        added = await uow.visits.add(report(), {"drip.jpg": "ab" * 32}, POSTED)
+        added = await uow.visits.add(report(), {"drip.jpg": "ab" * 32}, POSTED, VERDICT)
         await uow.commit()
     async with store.unit_of_work() as uow:
         loaded = await uow.visits.get(added.id)
         missing = await uow.visits.get(added.id + 1)
+        judged = (await uow.verdicts.judged_visits([added.id]))[added.id]
 
     assert loaded == added
+    assert (judged.verdict, judged.final_inspection) == (VERDICT, report().order.final_inspection)
     assert loaded.report == report()
     assert loaded.order_reference == "PO-2026-0142" and loaded.factory_id == "ningbo-1"
     assert loaded.posted.at == POSTED.at and loaded.posted.at.utcoffset() is not None
@@ -428,7 +433,7 @@ async def test_naive_datetimes_are_refused(store: SqliteStore) -> None:
     naive = Decision(by="buyer:Anna", at=datetime(2026, 3, 3, 9, 0), platform=Platform.SLACK)
     async with store.unit_of_work() as uow:
         with pytest.raises(ValueError, match="naive"):
-            await uow.visits.add(report(), {}, naive)
+            await uow.visits.add(report(), {}, naive, VERDICT)
 
 
 async def test_saving_what_was_never_added_is_an_error(store: SqliteStore) -> None:
@@ -602,7 +607,7 @@ async def test_a_unit_of_work_that_raises_rolls_back_everything(store: SqliteSto
     ids: dict[str, int] = {}
     with pytest.raises(RuntimeError, match="boom"):
         async with store.unit_of_work() as uow:
-            visit = await uow.visits.add(report(), {}, POSTED)
+            visit = await uow.visits.add(report(), {}, POSTED, VERDICT)
             ids["visit"] = visit.id
             ids["instruction"] = (await uow.instructions.add(visit.id, "findings.0", "rework", {}, None, None, date(2026, 3, 9))).id
             await uow.outbox.add(message())

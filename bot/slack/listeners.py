@@ -221,7 +221,7 @@ class SlackListeners:
             mrkdwn = language.gettext(STRANGER)
         else:
             page = await portfolio_page(self.app.store, self.app.settings, person, self.app.bus.clock.now())
-            mrkdwn = render(SURFACE, "chat/portfolio.j2", language, statuses=page.statuses, planned=page.planned,
+            mrkdwn = render(SURFACE, "chat/portfolio.j2", language, lines=page.lines, planned=page.planned,
                             page=page)
         await client.views_publish(user_id=event["user"], view=SlackView(type="home", blocks=text_blocks(mrkdwn)[:100]))
 
