@@ -6,8 +6,9 @@ notice) and 2,000 imported but not visited yet. Rows are written with SQL, not t
 so the store is ready in seconds. Then times, over N runs, the status answer for one order and
 the first portfolio page for a buyer (every factory) and for a factory contact (its own ~50
 orders), each rendered as the chat renders it, and prints median and p95 against the 50 ms
-target; then the buyer's page again with every order late (the ranking's worst case). Before
-that, it times judging every visit once, as the app does after an upgrade or a config change.
+target, and the buyer's factory summary (every order summed up) against a second; then the
+buyer's page again with every order late (the ranking's worst case). Before that, it times
+judging every visit once, as the app does after an upgrade or a config change.
 Timing lives here, never in the tests.
 """
 
@@ -33,6 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 REPORT = ROOT / "examples" / "visit-PO-2026-0142" / "report.yaml"
 TARGET_MS = 50
+# The factory summary sums up every order, so the issue's 50 ms is not its budget: a second is.
+SUMMARY_MS = 1000
 ORDERS, VISITED, FACTORIES, FINDINGS_PER_VISIT = 10_000, 8_000, 200, 12
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
@@ -115,8 +118,8 @@ def fill(database: Path) -> None:
     conn.close()
 
 
-def line(name: str, values: list[float]) -> str:
-    return figures_line(name, values, TARGET_MS, width=28)
+def line(name: str, values: list[float], budget_ms: float = TARGET_MS) -> str:
+    return figures_line(name, values, budget_ms, width=28)
 
 
 async def timed(runs: int, ask) -> list[float]:
@@ -156,6 +159,8 @@ async def main(runs: int) -> None:
             print(line("portfolio page (buyer)", await timed(runs, lambda: answer(app, "telegram", buyer, "/orders"))))
             print(line("portfolio page (factory)", await timed(runs, lambda: answer(app, "telegram", contact,
                                                                                      "/orders"))))
+            print(line("factory summary (buyer)", await timed(runs, lambda: answer(app, "telegram", buyer,
+                                                                                   "/factories")), SUMMARY_MS))
             # Worst case for the ranking: no status group to stop at, every order counted and sorted.
             with sqlite3.connect(database) as db:
                 late = db.execute("UPDATE visits SET status = 'late' WHERE newest = 1").rowcount

@@ -15,7 +15,8 @@ ones (`handlers.model.Thresholds`):
   instruction.
 
 Read-only. A factory contact sees its own factory only, and its orders are compared only with
-each other. Every visited order is analysed afresh: this is a summary, not a page.
+each other. Orders are judged by their latest visit's stored verdict (handlers.verdicts), kept
+current with the configured factories and thresholds.
 """
 
 from __future__ import annotations
@@ -29,12 +30,14 @@ from handlers.analysis.analyze import Status
 from handlers.context import Settings
 from handlers.model import Factory, NoticeState, Person
 from handlers.orders.model import PackagingComplexity, StoredOrder, reference_key
-from handlers.status import OrderStatus, may_see_factory, portfolio
+from handlers.status import may_see_factory, own_factory
 from handlers.translatable import N_, Nn_, Text
+from handlers.verdicts import JudgedVisit, rejudge
 from handlers.working_hours import factory_today
 
 MIN_ORDERS_FOR_SHARE = 10
 MAX_RECOMMENDATIONS = 10
+MAX_FACTORIES_SHOWN = 10
 
 FIRST_ORDER = N_("first order with this factory")
 LARGE = N_("large order: %(quantity)s units")
@@ -80,38 +83,68 @@ class Recommendation:
 
 @dataclass(frozen=True)
 class FactoryReport:
-    factories: list[FactorySummary]
+    factories: list[FactorySummary]  # the most troubled first (`trouble`)
     recommendations: list[Recommendation]  # most reasons first, the first MAX_RECOMMENDATIONS
     recommended: int  # how many orders warrant a visit in all
 
+    @property
+    def shown_factories(self) -> list[FactorySummary]:
+        """What a chat message shows: a buyer with 200 factories reads the ten in most trouble
+        and how many more there are, not 600 lines."""
+        return self.factories[:MAX_FACTORIES_SHOWN]
+
+
+def trouble(summary: FactorySummary) -> tuple:
+    """Sort key of the factories, most troubled first: more late orders, more overdue
+    instructions, more notices unanswered past their deadline, more orders at risk, a larger
+    average gap; then by name."""
+    return (-summary.late, -summary.overdue_instructions, -summary.past_deadline, -summary.at_risk,
+            -(summary.average_gap_pts or 0.0), summary.factory.name)
+
 
 async def factory_report(store, settings: Settings, person: Person, now: datetime) -> FactoryReport:
-    statuses = await portfolio(store, settings, person, now)
+    """From each order's stored verdict and counts kept by the store: no report is read, so the
+    summary of 10,000 orders takes a blink, not the seconds analysing each afresh would."""
+    await rejudge(store, settings)
     factories = [f for f in settings.factories.values() if may_see_factory(person, f.id)]
+    todays = {f.id: factory_today(now, f).isoformat() for f in factories}
     async with store.unit_of_work() as uow:
-        orders = [o for f in factories for o in await uow.orders.all(f.id)]
+        visits = await uow.verdicts.latest_judged(list(todays))
+        work = await uow.instructions.open_at_factories(todays)
+        orders = [o for o in await uow.orders.all(own_factory(person)) if o.factory_id in todays]
         notices = {f.id: await uow.notices.for_factory(f.id) for f in factories}
-    summaries = [_summary(f, statuses, orders, notices[f.id], now) for f in factories]
-    summaries = [s for s in summaries if s.orders or s.awaiting_acknowledgement or s.average_acknowledgement_hours]
-    ranked = _recommend(settings, summaries, statuses, orders, now)
+    visits_of, orders_of = _by_factory(visits), _by_factory(orders)
+    summaries = [_summary(f, visits_of.get(f.id, []), orders_of.get(f.id, []), notices[f.id],
+                          work.get(f.id, (0, 0)), now) for f in factories]
+    summaries = sorted((s for s in summaries if s.orders or s.awaiting_acknowledgement
+                        or s.average_acknowledgement_hours), key=trouble)
+    ranked = _recommend(settings, summaries, visits, orders, now)
     return FactoryReport(summaries, ranked[:MAX_RECOMMENDATIONS], len(ranked))
 
 
-def _summary(factory: Factory, statuses: list[OrderStatus], orders: list[StoredOrder], notices, now) -> FactorySummary:
-    own = [s for s in statuses if s.factory.id == factory.id]
-    gaps = [s.analysis.progress.gap_pts for s in own]
+def _by_factory(items: list[JudgedVisit] | list[StoredOrder]) -> dict[str, list]:
+    grouped: dict[str, list] = {}
+    for item in items:
+        grouped.setdefault(item.factory_id, []).append(item)
+    return grouped
+
+
+def _summary(factory: Factory, own: list[JudgedVisit], orders: list[StoredOrder], notices, work: tuple[int, int],
+             now: datetime) -> FactorySummary:
+    """`own`: the latest visit of each of the factory's visited orders; `work`: instructions
+    open at the factory and overdue, over those visits."""
     acknowledged = [(n.answered.at - n.sent.at) / timedelta(hours=1) for n in notices
                     if n.state is NoticeState.ACKNOWLEDGED and n.answered is not None]
     waiting = [n for n in notices if n.state is NoticeState.SENT]
     return FactorySummary(
         factory=factory,
-        orders=len({o.line.key for o in orders if o.line.factory == factory.id} | {_key(s) for s in own}),
+        orders=len({o.line.key for o in orders} | {reference_key(v.order_reference) for v in own}),
         visited=len(own),
-        late=sum(1 for s in own if s.analysis.status is Status.LATE),
-        at_risk=sum(1 for s in own if s.analysis.status is Status.AT_RISK),
-        average_gap_pts=_mean(gaps),
-        open_instructions=sum(1 for s in own for i in s.instructions if i.is_open_at_factory),
-        overdue_instructions=sum(len(s.overdue) for s in own),
+        late=sum(1 for v in own if v.verdict.status is Status.LATE),
+        at_risk=sum(1 for v in own if v.verdict.status is Status.AT_RISK),
+        average_gap_pts=_mean([v.verdict.gap_pts for v in own]),
+        open_instructions=work[0],
+        overdue_instructions=work[1],
         disputed_notices=sum(1 for n in notices if n.state is NoticeState.DISPUTED),
         awaiting_acknowledgement=len(waiting),
         past_deadline=sum(1 for n in waiting if n.acknowledge_by is not None and n.acknowledge_by < now),
@@ -119,16 +152,16 @@ def _summary(factory: Factory, statuses: list[OrderStatus], orders: list[StoredO
     )
 
 
-def _recommend(settings: Settings, summaries: list[FactorySummary], statuses: list[OrderStatus],
+def _recommend(settings: Settings, summaries: list[FactorySummary], visits: list[JudgedVisit],
                orders: list[StoredOrder], now: datetime) -> list[Recommendation]:
     thresholds = settings.thresholds
-    by_key = {_key(s): s for s in statuses}
+    by_key = {reference_key(v.order_reference): v for v in visits}
     large = _cut(settings, [o.line.quantity for o in orders], thresholds.large_quantity)
     valuable = _cut(settings, [o.line.value for o in orders if o.line.value is not None], thresholds.high_value)
     history = {s.factory.id: s for s in summaries if s.troubled(thresholds.gap_pts_at_risk)}
     found = []
     for order in orders:
-        line, status = order.line, by_key.get(order.line.key)
+        line, visit = order.line, by_key.get(order.line.key)
         factory = settings.factories[line.factory]
         reasons = []
         if line.first_order_with_factory:
@@ -137,7 +170,7 @@ def _recommend(settings: Settings, summaries: list[FactorySummary], statuses: li
             reasons.append(Text(LARGE, quantity=f"{line.quantity:,}"))
         if valuable is not None and line.value is not None and line.value >= valuable:
             reasons.append(Text(HIGH_VALUE, value=f"{line.value:,.2f}", currency=line.currency or ""))
-        window = _window(line, status, factory)
+        window = _window(line, visit, factory, thresholds.tight_window_days)
         if window < thresholds.tight_window_days:
             reasons.append(Text.counted(TIGHT_WINDOW, window, num=window))
         if line.packaging is PackagingComplexity.COMPLEX:
@@ -151,16 +184,17 @@ def _recommend(settings: Settings, summaries: list[FactorySummary], statuses: li
     return sorted(found, key=lambda r: (-len(r.reasons), r.days_to_final_inspection, r.reference))
 
 
-def _window(line, status: OrderStatus | None, factory: Factory) -> int:
-    """Working days at the factory after production ends and up to ex-factory (none: 0)."""
-    if status is None:
-        start = line.final_inspection
-    else:
-        start = status.analysis.schedule.projected_completion
-        if start is None:
-            return 0
-    return sum(1 for n in range(1, (line.ex_factory - start).days + 1)
-               if factory.is_working_day(start + timedelta(days=n)))
+def _window(line, visit: JudgedVisit | None, factory: Factory, enough: int) -> int:
+    """Working days at the factory after production ends and up to ex-factory (none: 0),
+    counted up to `enough`: a window that long is not tight, however much longer it is."""
+    start = line.final_inspection if visit is None else visit.verdict.projected_completion
+    if start is None:
+        return 0
+    days, day = 0, start
+    while day < line.ex_factory and days < enough:
+        day += timedelta(days=1)
+        days += factory.is_working_day(day)
+    return days
 
 
 def _cut(settings: Settings, values: list, floor: float | None) -> Decimal | float | None:
@@ -172,10 +206,6 @@ def _cut(settings: Settings, values: list, floor: float | None) -> Decimal | flo
     if floor is not None:
         cuts.append(Decimal(str(floor)) if values and isinstance(values[0], Decimal) else floor)
     return min(cuts) if cuts else None
-
-
-def _key(status: OrderStatus) -> str:
-    return reference_key(status.visit.order_reference)
 
 
 def _mean(values: list[float]) -> float | None:

@@ -278,7 +278,7 @@ async def order_status(store, settings: Settings, person: Person, reference: str
             return NotVisited(order, settings.factories[order.factory_id], now)
         # none, or several written alike (PO-1-23 and PO-12-3)
         visible = [ref for ref, factory_id in await uow.visits.references() if may_see_factory(person, factory_id)]
-        visible += [o.reference for o in await uow.orders.all(_own_factory(person))]
+        visible += [o.reference for o in await uow.orders.all(own_factory(person))]
         found = [v.order_reference for v in matches] or _closest(reference, visible)
         return UnknownOrder(reference, tuple(found[:MAX_SUGGESTIONS]))
 
@@ -427,7 +427,7 @@ def may_see_factory(person: Person, factory_id: str) -> bool:
     return person.role is not Role.FACTORY or factory_id == person.factory
 
 
-def _own_factory(person: Person) -> str | None:
+def own_factory(person: Person) -> str | None:
     """The one factory a factory contact may see; None (every factory) for everyone else."""
     return person.factory if person.role is Role.FACTORY else None
 

@@ -22,6 +22,12 @@ COLUMNS = (
     " i.decided_by, i.decided_at, i.decided_platform, i.notice_id, i.reason, i.evidence, i.committed, i.commitment"
 )
 
+# The date an instruction of alias {i} is held to: its accepted commitment, else its due date
+# (handlers.model.Instruction.deadline).
+HELD_TO = "CASE WHEN {i}.commitment = 'accepted' AND {i}.committed IS NOT NULL THEN {i}.committed ELSE {i}.due END"
+# handlers.model.Instruction.is_open_at_factory, for an IN (...).
+OPEN_AT_FACTORY = "'sent', 'acknowledged', 'reopened'"
+
 
 class Instructions:
     def __init__(self, tx: Transaction) -> None:
@@ -76,6 +82,20 @@ class Instructions:
         for row in rows:
             found[row["visit_id"]].append(_instruction(row))
         return found
+
+    async def open_at_factories(self, todays: dict[str, str]) -> dict[str, tuple[int, int]]:
+        """Per factory of `todays` (factory id -> today's date there), the instructions of its
+        orders' latest visits that are open at the factory and how many of those are overdue:
+        counted here, not by reading every instruction of thousands of orders."""
+        rows = await self._tx.all(
+            "WITH today(factory_id, day) AS MATERIALIZED (SELECT key, value FROM json_each(?))"
+            f" SELECT v.factory_id, COUNT(*) AS open, SUM({HELD_TO.format(i='i')} < t.day) AS overdue"
+            " FROM today t JOIN visits v ON v.factory_id = t.factory_id AND v.newest = 1"
+            f" JOIN instructions i ON i.visit_id = v.id AND i.state IN ({OPEN_AT_FACTORY})"
+            " GROUP BY v.factory_id",
+            (json_to_text(todays),),
+        )
+        return {row["factory_id"]: (row["open"], row["overdue"]) for row in rows}
 
     async def for_notice(self, notice_id: int) -> list[Instruction]:
         """The instructions the notice carries, in the notice's order (not `notice_id`, which

@@ -13,6 +13,8 @@ from storage.transaction import Transaction
 # The columns a verdict is kept in, in `columns_of` order.
 VERDICT_COLUMNS = ("status", "verified_pct", "reported_pct", "gap_pts", "options", "projected_completion")
 
+_JUDGED = f"id, order_reference, factory_id, final_inspection, {', '.join(VERDICT_COLUMNS)}"
+
 
 def columns_of(verdict: Verdict) -> tuple:
     """The verdict as the values of VERDICT_COLUMNS."""
@@ -45,12 +47,18 @@ class Verdicts:
 
     async def judged_visits(self, visit_ids: list[int]) -> dict[int, JudgedVisit]:
         """Several visits as a listing reads them, by id; every id must have been judged."""
-        rows = await self._tx.all(
-            f"SELECT id, order_reference, factory_id, final_inspection, {', '.join(VERDICT_COLUMNS)} FROM visits"
-            " WHERE id IN (SELECT value FROM json_each(?))",
-            (json_to_text(visit_ids),),
-        )
+        rows = await self._tx.all(f"SELECT {_JUDGED} FROM visits WHERE id IN (SELECT value FROM json_each(?))",
+                                  (json_to_text(visit_ids),))
         return {row["id"]: _judged(row) for row in rows}
+
+    async def latest_judged(self, factory_ids: list[str]) -> list[JudgedVisit]:
+        """The latest visit of each order of these factories, as listings read them, by id."""
+        rows = await self._tx.all(
+            f"SELECT {_JUDGED} FROM visits WHERE newest = 1 AND factory_id IN (SELECT value FROM json_each(?))"
+            " ORDER BY id",
+            (json_to_text(factory_ids),),
+        )
+        return [_judged(row) for row in rows]
 
 
 def _judged(row: sqlite3.Row) -> JudgedVisit:

@@ -19,6 +19,7 @@ from storage.codec import (
     json_from_text,
     json_to_text,
 )
+from storage.instructions import HELD_TO, OPEN_AT_FACTORY
 from storage.transaction import Transaction
 from storage.verdicts import VERDICT_COLUMNS, columns_of
 
@@ -50,15 +51,14 @@ SELECT id, {total} AS total FROM shown s
 ORDER BY
  CASE status {status_rank} END,
  (SELECT COUNT(*) FROM instructions i WHERE i.visit_id = s.id
-   AND i.state IN ('disputed', 'sent', 'acknowledged', 'reopened')
-   AND (i.state = 'disputed' OR CASE WHEN i.commitment = 'accepted' AND i.committed IS NOT NULL
-        THEN i.committed ELSE i.due END < s.day)) DESC,
+   AND i.state IN ('disputed', {open_at_factory}) AND (i.state = 'disputed' OR {held_to} < s.day)) DESC,
  (SELECT COUNT(*) FROM notices n WHERE n.visit_id = s.id AND n.state = 'sent' AND n.acknowledge_by < :now) DESC,
  gap_pts DESC,
  coalesce(julianday(final_inspection) - julianday(day), 0),
  order_reference COLLATE BINARY
 LIMIT :limit OFFSET :offset
-""".replace("{status_rank}", " ".join(f"WHEN '{status}' THEN {rank}" for rank, status in enumerate(ATTENTION_ORDER)))
+""".replace("{status_rank}", " ".join(f"WHEN '{status}' THEN {rank}" for rank, status in enumerate(ATTENTION_ORDER))
+            ).replace("{open_at_factory}", OPEN_AT_FACTORY).replace("{held_to}", HELD_TO.format(i="i"))
 
 # How many orders of each status _RANKED would rank (without a text search), from the index.
 _COUNTED = """

@@ -11,9 +11,11 @@ import pytest
 from bot.answers import answer
 from bot.intents import Factories, intent_of
 from handlers.commands import AcknowledgeNotice, Actor, ImportOrders
-from handlers.factories import factory_report
-from handlers.model import Platform
+from handlers.factories import FactoryReport, FactorySummary, factory_report, trouble
+from handlers.model import Factory, Platform
 from handlers.orders.model import OrderLine
+from messages.environment import render
+from messages.i18n import CHINESE, ENGLISH, Language
 from tests.test_status import (  # noqa: F401 (stored: a fixture)
     ORDER,
     OTHER_ORDER,
@@ -74,6 +76,12 @@ async def test_each_factory_is_summed_up_across_its_orders(portfolio_of_two, clo
     assert evergreen.average_acknowledgement_hours == 5.0
     assert (other.orders, other.visited, other.not_visited, other.average_gap_pts) == (2, 1, 1, 17.0)
     assert (other.awaiting_acknowledgement, other.past_deadline, other.average_acknowledgement_hours) == (1, 1, None)
+    assert (evergreen.overdue_instructions, other.overdue_instructions) == (0, 0)
+
+    clock.advance(days=30)  # past every due date: what is still open at each factory is overdue
+    later = {s.factory.id: s for s in (await factory_report(app.store, app.settings, people(app)["Anna Schmidt"],
+                                                            clock.now())).factories}
+    assert [(s.open_instructions, s.overdue_instructions) for s in later.values()] == [(7, 7), (7, 7)]
 
 
 async def test_orders_are_recommended_for_a_visit_by_the_briefs_criteria(portfolio_of_two, clock) -> None:
@@ -108,3 +116,26 @@ def test_followup_factories_json(tmp_path, visit_dir, example_data) -> None:
     contact = json.loads(followup(config, "factories", "--json", "--as", "Zhao Min").output)
     assert [f["factory"]["id"] for f in contact["factories"]] == ["SZ-OTHER"]
     assert {r["factory"] for r in contact["recommended_visits"]} <= {"SZ-OTHER"}
+
+
+def summary(n: int, late: int, overdue: int, gap: float | None) -> FactorySummary:
+    factory = Factory(id=f"F{n:02d}", name=f"Factory {n:02d} Ltd.", name_zh=f"第{n}工厂有限公司")
+    return FactorySummary(factory=factory, orders=5, visited=4, late=late, at_risk=1, average_gap_pts=gap,
+                          open_instructions=overdue, overdue_instructions=overdue, disputed_notices=0,
+                          awaiting_acknowledgement=0, past_deadline=0, average_acknowledgement_hours=None)
+
+
+@pytest.mark.parametrize(("locale", "more"), [(ENGLISH, "and 2 more factories"), (CHINESE, "另有 2 家工厂")])
+def test_a_buyer_with_many_factories_reads_the_ten_in_most_trouble_first(locale: str, more: str) -> None:
+    calm = [summary(n, late=0, overdue=0, gap=None) for n in range(9)]
+    troubled = [summary(20, late=0, overdue=3, gap=2.0), summary(21, late=1, overdue=0, gap=1.0),
+                summary(22, late=0, overdue=3, gap=9.0)]
+    ranked = sorted(calm + troubled, key=trouble)
+    assert [s.factory.id for s in ranked[:4]] == ["F21", "F22", "F20", "F00"]  # late, then overdue, then gap
+
+    report = FactoryReport(ranked, [], 0)
+    text = render("console", "chat/factories.j2", Language(locale, "Europe/Berlin"), report=report)
+    assert [s.factory.id for s in report.shown_factories] == [s.factory.id for s in ranked[:10]]
+    assert "Factory 21 Ltd." in text or "第21工厂有限公司" in text
+    assert "Factory 08 Ltd." not in text and "第8工厂有限公司" not in text  # the 11th and 12th are counted
+    assert more in text
