@@ -78,7 +78,7 @@ async def answer(app: App, surface: str, person: Person, text: str, colour: bool
 
 async def chart_of(app: App, status: OrderStatus, person: Person) -> Chart:
     """The order's progress chart as PNG, labelled in the asker's language."""
-    figures = await order_chart(app.store, app.settings, status)
+    figures = await order_chart(app.store, app.settings, status.visit.order_reference)
     png = await asyncio.to_thread(render_chart, figures, language_of(person))
     safe = re.sub(r"[^A-Za-z0-9._-]+", "-", status.visit.order_reference)  # references may hold a slash
     return Chart(png, f"{safe}-progress.png")

@@ -10,9 +10,10 @@ import click
 from bot.app import build_app
 from bot.cli_common import config_option, exit_on_errors, load_or_exit
 from bot.config import LOCALES, Config
-from handlers.analysis.progress import ProgressChart, progress_chart, reports_chart
+from handlers.analysis.progress import ProgressChart, reports_chart
 from handlers.clock import SystemClock
 from handlers.reports.reader import read_report
+from handlers.status import order_chart
 from messages.chart import render_chart
 from messages.i18n import Language
 
@@ -37,13 +38,12 @@ def chart(reference: str | None, config_file: Path | None, report: Path | None, 
 async def _from_store(config: Config, reference: str) -> ProgressChart:
     app = await build_app(config, SystemClock())
     try:
-        async with app.store.unit_of_work() as uow:
-            visits = await uow.visits.for_order(reference)
+        figures = await order_chart(app.store, app.settings, reference)
     finally:
         await app.close()
-    if not visits:
+    if figures is None:
         raise click.BadParameter(f"no visit of order {reference!r} in {config.storage.url}", param_hint="REFERENCE")
-    return progress_chart(visits, app.settings.factories[visits[0].factory_id], app.settings.thresholds)
+    return figures
 
 
 def _from_report(config: Config, path: Path) -> ProgressChart:

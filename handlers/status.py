@@ -361,11 +361,16 @@ def _searches(settings: Settings, person: Person, now: datetime, filters: Filter
     return Search(todays, filters.status if visited else None, text, named), OrderSearch(planned, text, named)
 
 
-async def order_chart(store, settings: Settings, status: OrderStatus) -> ProgressChart:
-    """The progress chart of the order a status answer is about, from every stored visit."""
+async def order_chart(store, settings: Settings, reference: str) -> ProgressChart | None:
+    """The progress chart of an order from every stored visit and, when the order says, the day
+    its production started; None when no visit of it is stored."""
     async with store.unit_of_work() as uow:
-        visits = await uow.visits.for_order(status.visit.order_reference)
-    return progress_chart(visits or [status.visit], status.factory, settings.thresholds)
+        visits = await uow.visits.for_order(reference)
+        order = await uow.orders.get(reference)
+    if not visits:
+        return None
+    production_start = None if order is None else order.line.production_start
+    return progress_chart(visits, settings.factories[visits[0].factory_id], settings.thresholds, production_start)
 
 
 async def _status_of(uow, settings: Settings, visit: StoredVisit, person: Person, now: datetime) -> OrderStatus:

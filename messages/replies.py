@@ -28,6 +28,10 @@ TEMPLATES = {
                          "%(unchanged)s unchanged; nothing was stored (--dry-run)."),
     "order_of_other_factory": N_("Order %(order)s belongs to factory %(factory)s, but the report names "
                                  "%(reported)s; nothing was posted. Correct the report's factory or the order."),
+    "production_start_not_before_final_inspection": N_(
+        "Order %(order)s: production starts %(production_start)s, not before the report's final inspection "
+        "%(final_inspection)s; nothing was posted. Correct the report's final inspection or the order's production "
+        "start."),
     "notice_not_ready": N_("Decide every instruction first: %(undecided)s still awaiting decision."),
     "nothing_approved": N_("Nothing is approved yet: approve at least one instruction first."),
     "notice_sent": N_("Notice %(number)s sent to the factory with %(count)s instruction(s)."),
@@ -96,7 +100,7 @@ def reply_text(reply: Reply, language: Language) -> str:
     if isinstance(params.get("problems"), dict):
         problems = params["problems"].items()
         params["problems"] = language.separator.join(language.problem(name, text) for name, text in problems)
-    for name in ("due", "visit_date", "date", "today"):
+    for name in ("due", "visit_date", "date", "today", "production_start", "final_inspection"):
         if params.get(name):
             params[name] = language.date(params[name])
     if params.get("until"):

@@ -13,7 +13,7 @@ from storage.transaction import Transaction
 
 COLUMNS = (
     "id, reference, factory_id, product_name, product_name_zh, quantity, unit_value, currency,"
-    " final_inspection, ex_factory, first_order_with_factory, packaging, created_at, updated_at"
+    " final_inspection, ex_factory, first_order_with_factory, packaging, production_start, created_at, updated_at"
 )
 
 
@@ -39,7 +39,7 @@ class Orders:
         order_id = await self._tx.insert(
             "INSERT INTO orders (reference, reference_key, factory_id, product_name, product_name_zh, quantity,"
             " unit_value, currency, final_inspection, ex_factory, first_order_with_factory, packaging,"
-            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " production_start, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (line.reference, line.key, *_values(line), datetime_to_text(now), datetime_to_text(now)),
         )
         return StoredOrder(order_id, line, now, now)
@@ -50,7 +50,7 @@ class Orders:
         await self._tx.write(
             "UPDATE orders SET factory_id = ?, product_name = ?, product_name_zh = ?, quantity = ?, unit_value = ?,"
             " currency = ?, final_inspection = ?, ex_factory = ?, first_order_with_factory = ?, packaging = ?,"
-            " updated_at = ? WHERE id = ?",
+            " production_start = ?, updated_at = ? WHERE id = ?",
             (*_values(line), datetime_to_text(now), order.id),
         )
         return StoredOrder(order.id, line, order.created_at, now)
@@ -100,6 +100,7 @@ def _values(line: OrderLine) -> tuple:
         date_to_text(line.ex_factory),
         int(line.first_order_with_factory),
         None if line.packaging is None else line.packaging.value,
+        None if line.production_start is None else date_to_text(line.production_start),
     )
 
 
@@ -116,5 +117,6 @@ def _order(row: sqlite3.Row) -> StoredOrder:
         ex_factory=row["ex_factory"],
         first_order_with_factory=bool(row["first_order_with_factory"]),
         packaging=row["packaging"],
+        production_start=row["production_start"],
     )
     return StoredOrder(row["id"], line, datetime_from_text(row["created_at"]), datetime_from_text(row["updated_at"]))

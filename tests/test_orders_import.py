@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,9 @@ from click.testing import CliRunner
 from bot.cli import main
 from handlers.commands import PostVisit
 from handlers.model import Role
+from handlers.status import order_chart
+from messages.i18n import ENGLISH, Language
+from messages.replies import reply_text
 from tests.conftest import EXAMPLE_CONFIG, actor, example_report
 from tests.fakes import FakeClock
 
@@ -118,6 +121,22 @@ def test_every_problem_of_a_csv_is_listed_at_once_and_nothing_is_stored(setup, t
     assert dump(database) == before
 
 
+def test_a_production_start_is_imported_and_one_not_before_the_final_inspection_is_refused(setup, tmp_path) -> None:
+    config, database = setup
+    with_start = HEADER.replace("\n", ",production_start\n")
+    good = with_start + "PO-2026-0300,NB-EVERGREEN,Mug,,100,,,2026-12-20,2026-12-28,,,2026-11-02\n"
+    assert followup(config, "orders", "import", str(write(tmp_path, "good.csv", good))).exit_code == 0
+    assert rows(database, "SELECT production_start FROM orders") == [("2026-11-02",)]
+    before = dump(database)
+    bad = with_start + "PO-2026-0300,NB-EVERGREEN,Mug,,100,,,2026-12-20,2026-12-28,,,2026-12-20\n"
+    result = followup(config, "orders", "import", str(write(tmp_path, "bad.csv", bad)))
+
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == ("bad.csv:row 2: production_start: production start 2026-12-20 is not"
+                                             " before the final inspection 2026-12-20")
+    assert dump(database) == before
+
+
 def test_a_json_list_names_each_problem_by_index_and_field(setup, tmp_path) -> None:
     config, database = setup
     followup(config, "orders", "import", str(write(tmp_path, "first.csv", GOOD)))
@@ -192,6 +211,41 @@ async def test_a_visit_naming_another_factory_than_the_orders_is_refused(app, co
     assert (reply.ok, reply.code) == (False, "order_of_other_factory")
     async with app.store.unit_of_work() as uow:
         assert len(await uow.visits.for_order("PO-2026-0142")) == 1
+
+
+async def test_a_reports_production_start_is_kept_and_one_without_it_does_not_erase_it(app, config) -> None:
+    report, photos = example_report(config)
+    started = report.model_copy(update={
+        "order": report.order.model_copy(update={"production_start": date(2026, 10, 26)})})
+    await app.bus.handle(PostVisit(started, photos), actor(config, Role.INSPECTOR))
+    again = report.model_copy(update={"visit": report.visit.model_copy(update={"date": date(2026, 11, 30)}),
+                                      "order": report.order.model_copy(update={"production_start": None})})
+    assert (await app.bus.handle(PostVisit(again, {}), actor(config, Role.INSPECTOR))).ok
+    async with app.store.unit_of_work() as uow:
+        assert (await uow.orders.get("PO-2026-0142")).line.production_start == date(2026, 10, 26)
+    # The chart of the status answer plans from it, though the newest report does not say it.
+    chart = await order_chart(app.store, app.settings, "PO-2026-0142")
+    assert (chart.plan.start, chart.plan.start_pct, len(chart.visits)) == (date(2026, 10, 26), 0.0, 2)
+
+
+async def test_a_visit_moving_the_final_inspection_before_the_production_start_is_refused(app, config) -> None:
+    report, photos = example_report(config)
+    started = report.model_copy(update={
+        "order": report.order.model_copy(update={"production_start": date(2026, 11, 20)})})
+    await app.bus.handle(PostVisit(started, photos), actor(config, Role.INSPECTOR))
+    # Checked alone the report is fine (no production start of its own); the order says otherwise.
+    early = report.model_copy(update={
+        "visit": report.visit.model_copy(update={"date": date(2026, 11, 10)}),
+        "order": report.order.model_copy(update={"final_inspection": date(2026, 11, 18), "production_start": None}),
+    })
+    before = dump(app.store.path)
+
+    reply = await app.bus.handle(PostVisit(early, {}), actor(config, Role.INSPECTOR))
+    assert (reply.ok, reply.code) == (False, "production_start_not_before_final_inspection")
+    assert reply_text(reply, Language(ENGLISH)) == (
+        "Order PO-2026-0142: production starts Nov 20, 2026, not before the report's final inspection Nov 18,"
+        " 2026; nothing was posted. Correct the report's final inspection or the order's production start.")
+    assert dump(app.store.path) == before
 
 
 # --- orders without a visit in status answers and the portfolio ---------------------------------

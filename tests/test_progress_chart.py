@@ -2,7 +2,8 @@
 
 The example visit PO-2026-0142: 6,000 sets, visited Tuesday 2026-11-24, 2,880 counted
 (48.0 %) and 3,900 reported (65.0 %) complete, 200 sets a day, final inspection 2026-12-14,
-ex-factory 2026-12-18, packaging materials not on site. The factory works Monday to Saturday.
+ex-factory 2026-12-18, packaging materials not on site, production started 2026-11-02. The
+factory works Monday to Saturday.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ EVERGREEN = Factory(id="NB-EVERGREEN", name="Ningbo Evergreen Homeware Co., Ltd.
 
 
 def stored(data: dict, visit_id: int = 1, **changes) -> StoredVisit:
+    """The example's visit with `changes`; without its production start unless given, as most
+    reports come (the plan then starts at the first visit)."""
+    data = changed(data, "order.production_start", None)
     for path, value in changes.items():
         data = changed(data, path.replace("__", "."), value)
     report = VisitReport.model_validate(data)
@@ -127,3 +131,16 @@ def test_a_visit_after_the_final_inspection_date_has_no_plan_of_its_own(example_
 
     with_earlier = progress_chart([stored(example_data), late], EVERGREEN, Thresholds())
     assert with_earlier.plan == Line(date(2026, 11, 24), 48.0, date(2026, 12, 14), 100.0)
+
+
+def test_with_a_production_start_the_plan_runs_from_zero_on_that_day(example_data) -> None:
+    chart = progress_chart([stored(example_data, order__production_start=date(2026, 11, 2))], EVERGREEN, Thresholds())
+
+    assert chart.plan == Line(date(2026, 11, 2), 0.0, date(2026, 12, 14), 100.0)
+    assert (chart.start, chart.end) == (date(2026, 11, 2), date(2026, 12, 18))
+    # 22 of 42 days in, the plan stands at 52.4 %: the 48 % counted is behind it, which a plan
+    # starting at the visit itself could not show.
+    assert chart.plan.at(date(2026, 11, 24)) == 52.4
+    # The order's production start (from the order list) stands in for a report without one.
+    from_order = progress_chart([stored(example_data)], EVERGREEN, Thresholds(), production_start=date(2026, 11, 2))
+    assert from_order.plan == chart.plan

@@ -101,17 +101,22 @@ class ProgressChart:
         return self.visits[-1]
 
 
-def progress_chart(visits: Iterable[StoredVisit], factory: Factory, thresholds: Thresholds) -> ProgressChart:
-    """The chart of one order from its stored visits, in any order (at least one)."""
+def progress_chart(visits: Iterable[StoredVisit], factory: Factory, thresholds: Thresholds,
+                   production_start: date | None = None) -> ProgressChart:
+    """The chart of one order from its stored visits, in any order (at least one), and when its
+    production started if the order says (see `_plan`)."""
     ordered = sorted(visits, key=lambda v: (v.report.visit.date, v.id))
-    return reports_chart([v.report for v in ordered], factory, thresholds)
+    return reports_chart([v.report for v in ordered], factory, thresholds, production_start)
 
 
-def reports_chart(reports: Sequence[VisitReport], factory: Factory, thresholds: Thresholds) -> ProgressChart:
-    """The chart of one order from its visit reports, oldest first (at least one)."""
+def reports_chart(reports: Sequence[VisitReport], factory: Factory, thresholds: Thresholds,
+                  production_start: date | None = None) -> ProgressChart:
+    """The chart of one order from its visit reports, oldest first (at least one). Production
+    starts on `production_start`, else on the newest report's, when either is known."""
     if not reports:
         raise ValueError("a progress chart needs at least one visit")
     newest = reports[-1]
+    production_start = production_start or newest.order.production_start
     analysis = analyze(newest, factory, thresholds)
     points = tuple(_point(r) for r in reports)
     order = newest.order
@@ -120,13 +125,14 @@ def reports_chart(reports: Sequence[VisitReport], factory: Factory, thresholds: 
     return ProgressChart(
         reference=order.reference,
         status=analysis.status,
-        plan=_plan(points[0], order.final_inspection),
+        plan=_plan(points[0], order.final_inspection, production_start),
         visits=points,
         projection=_projection(points[-1], analysis.schedule.daily_output, completion, end),
         final_inspection=order.final_inspection,
         ex_factory=order.ex_factory,
         packaging=_packaging(reports, points, thresholds.packaging_materials_pct),
-        start=min(points[0].day, order.final_inspection),  # a visit after it still shows the date
+        # a visit after the final inspection still shows the date
+        start=min(points[0].day, order.final_inspection, production_start or points[0].day),
         end=end,
     )
 
@@ -145,17 +151,21 @@ def _projection(latest: VisitPoint, daily_output: int, completion: date | None, 
     return Projection(Line(latest.day, latest.verified_pct, completion, 100.0), daily_output, completion)
 
 
-def _plan(first: VisitPoint, final_inspection: date) -> Line | None:
-    """The plan: a straight line from the first visit to 100 % on the final-inspection date.
+def _plan(first: VisitPoint, final_inspection: date, production_start: date | None) -> Line | None:
+    """The plan: a straight line from 0 % when production started to 100 % on the
+    final-inspection date.
 
     Linear is fair because a factory quotes an order as a daily capacity times a number of
     days, and the final inspection samples the whole lot, so every unit must be finished by
     then: a steady pace to that date is what the factory agreed to, whatever its internal
-    schedule. Reports carry no production-start date, so the line starts at what the first
-    visit counted, on that day (about 0 % when that visit is the initial production check).
-    Starting at 0 % on a later first visit would draw an order already under way as far
-    ahead of plan. A first visit on or after the final inspection leaves no plan to draw.
+    schedule. When neither the order list nor a report says when production started, the line
+    starts at what the first visit counted, on that day (about 0 % when that visit is the
+    initial production check): starting at 0 % on a later first visit would draw an order
+    already under way as far ahead of plan. A first visit on or after the final inspection
+    then leaves no plan to draw.
     """
+    if production_start is not None and production_start < final_inspection:
+        return Line(production_start, 0.0, final_inspection, 100.0)
     if first.day >= final_inspection:
         return None
     return Line(first.day, first.verified_pct, final_inspection, 100.0)

@@ -18,7 +18,9 @@ from handlers.orders.model import OrderLine
 from handlers.reports.schema import VisitReport
 from handlers.results import Refused, Reply
 
-REPORTED_FIELDS = ("product_name", "product_name_zh", "quantity", "final_inspection", "ex_factory")
+REPORTED_FIELDS = ("product_name", "product_name_zh", "quantity", "final_inspection", "ex_factory", "production_start")
+# Optional in a report: a report without them does not erase what the order already says.
+KEPT_WHEN_UNREPORTED = ("product_name_zh", "production_start")
 
 
 async def import_orders(command: ImportOrders, ctx: Context) -> Reply:
@@ -56,12 +58,16 @@ async def order_from_visit(report: VisitReport, ctx: Context) -> None:
     if stored.factory_id != reported.factory:
         raise Refused("order_of_other_factory", order=stored.reference, factory=stored.factory_id,
                       reported=reported.factory)
-    update = {name: getattr(reported, name) for name in REPORTED_FIELDS}
-    if update["product_name_zh"] is None:
-        del update["product_name_zh"]  # a report without the Chinese name does not erase it
-    before, after = _changes(stored.line, stored.line.model_copy(update=update))
+    update = {name: getattr(reported, name) for name in REPORTED_FIELDS
+              if name not in KEPT_WHEN_UNREPORTED or getattr(reported, name) is not None}
+    updated = stored.line.model_copy(update=update)
+    if updated.production_start is not None and updated.production_start >= updated.final_inspection:
+        raise Refused("production_start_not_before_final_inspection", order=stored.reference,
+                      production_start=updated.production_start.isoformat(),
+                      final_inspection=updated.final_inspection.isoformat())
+    before, after = _changes(stored.line, updated)
     if after:
-        await ctx.uow.orders.replace(stored, stored.line.model_copy(update=update), ctx.now)
+        await ctx.uow.orders.replace(stored, updated, ctx.now)
         await ctx.audit("order", stored.reference, "update_from_visit", before, after)
 
 
@@ -69,7 +75,8 @@ def _line_of(report: VisitReport) -> OrderLine:
     order = report.order
     return OrderLine(reference=order.reference, factory=order.factory, product_name=order.product.name,
                      product_name_zh=order.product.name_zh, quantity=order.quantity,
-                     final_inspection=order.final_inspection, ex_factory=order.ex_factory)
+                     final_inspection=order.final_inspection, ex_factory=order.ex_factory,
+                     production_start=order.production_start)
 
 
 def _changes(old: OrderLine, new: OrderLine) -> tuple[dict, dict]:

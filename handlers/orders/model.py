@@ -48,6 +48,7 @@ class OrderLine(BaseModel):
     ex_factory: date
     first_order_with_factory: bool = False
     packaging: PackagingComplexity | None = None
+    production_start: date | None = None  # the chart's plan runs from it, when known
 
     @property
     def key(self) -> str:

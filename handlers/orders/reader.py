@@ -92,6 +92,10 @@ def _cross_checks(row: Row, line: OrderLine | None, known: list[str]) -> list[Pr
         found.append(Problem(row.at("ex_factory"), Text(
             N_("ex-factory date %(ex_factory)s is before the final inspection %(final_inspection)s"),
             ex_factory=line.ex_factory.isoformat(), final_inspection=line.final_inspection.isoformat())))
+    if line is not None and line.production_start is not None and line.production_start >= line.final_inspection:
+        found.append(Problem(row.at("production_start"), Text(
+            N_("production start %(production_start)s is not before the final inspection %(final_inspection)s"),
+            production_start=line.production_start.isoformat(), final_inspection=line.final_inspection.isoformat())))
     return found
 
 

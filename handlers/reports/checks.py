@@ -99,6 +99,16 @@ def _date_checks(parts: Parts) -> Iterator[Problem]:
             "order.ex_factory",
             Text(message, ex_factory=order.ex_factory, final_inspection=order.final_inspection),
         )
+    if known(order, "production_start", "final_inspection") and order.production_start is not None:
+        if order.production_start >= order.final_inspection:
+            message = N_("production start %(production_start)s is not before the final inspection"
+                         " %(final_inspection)s")
+            yield Problem("order.production_start", Text(message, production_start=order.production_start,
+                                                         final_inspection=order.final_inspection))
+        elif known(visit, "date") and order.production_start > visit.date:
+            message = N_("production start %(production_start)s is after the visit date %(visit_date)s")
+            yield Problem("order.production_start", Text(message, production_start=order.production_start,
+                                                         visit_date=visit.date))
     if known(order, "final_inspection") and known(visit, "date") and order.final_inspection < visit.date:
         message = N_("final inspection %(final_inspection)s is before the visit date %(visit_date)s")
         yield Problem(

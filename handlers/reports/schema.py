@@ -121,6 +121,8 @@ class Order(_Strict):
     """Planned final (pre-shipment) inspection date."""
     ex_factory: date
     """Ex-factory date agreed with the factory."""
+    production_start: date | None = None
+    """When production started or was planned to: the progress chart's plan runs from it."""
     aql: AqlLimits = Field(default_factory=AqlLimits)
     """AQL per severity; defaults 0 / 2.5 / 4.0."""
     inspection_level: Literal["I", "II", "III"] = "II"
