@@ -18,7 +18,16 @@ from bot.intents import Factories, Help, Portfolio, StatusOf, intent_of
 from handlers.factories import factory_report
 from handlers.catalog import N_
 from handlers.model import Person, Platform, Role
-from handlers.status import NotVisited, OrderStatus, UnknownOrder, order_chart, order_status, portfolio_page
+from handlers.status import (
+    Filters,
+    NotVisited,
+    OrderStatus,
+    Page,
+    UnknownOrder,
+    order_chart,
+    order_status,
+    portfolio_page,
+)
 from messages.chart import render_chart
 from messages.environment import render
 from messages.i18n import Language
@@ -50,10 +59,11 @@ class Answer:
 
 
 async def answer(app: App, surface: str, person: Person, text: str, colour: bool = False,
-                 links: Links | None = None) -> Answer | None:
+                 links: Links | None = None, addressed: bool = False) -> Answer | None:
     """The answer to a typed question, or None when the text is not one. With `links`, an
-    order's status links to its findings thread and notices where the person can open them."""
-    intent = intent_of(text)
+    order's status links to its findings thread and notices where the person can open them.
+    `addressed`: the text was a command to the bot (see `intent_of`)."""
+    intent = intent_of(text, addressed)
     language = language_of(person)
     now = app.bus.clock.now()
     if isinstance(intent, StatusOf):
@@ -65,15 +75,25 @@ async def answer(app: App, surface: str, person: Person, text: str, colour: bool
         shown = await status_links(app, person, found, links, language) if links else []
         return Answer(render(surface, "chat/status.j2", language, colour, s=found, links=shown), found)
     if isinstance(intent, Portfolio):
-        page = await portfolio_page(app.store, app.settings, person, now, intent.page)
+        filters = Filters(intent.text, intent.status)
+        page = await portfolio_page(app.store, app.settings, person, now, intent.page, filters=filters)
         return Answer(render(surface, "chat/portfolio.j2", language, colour, lines=page.lines,
-                             planned=page.planned, page=page))
+                             planned=page.planned, page=page, filtered=bool(filters),
+                             next_command=next_page_command(surface, page, intent.words)))
     if isinstance(intent, Factories):
         report = await factory_report(app.store, app.settings, person, now)
         return Answer(render(surface, "chat/factories.j2", language, colour, report=report))
     if isinstance(intent, Help):
         return Answer(render(surface, "chat/help.j2", language, colour))
     return None
+
+
+def next_page_command(surface: str, page: Page, words: str = "") -> str | None:
+    """What to send for the page after `page` with the same filter words; None on the last."""
+    if page.number >= page.pages:
+        return None
+    prefix = "/followup " if surface == "slack" else "/"
+    return f"{prefix}orders {words + ' ' if words else ''}{page.number + 1}"
 
 
 async def chart_of(app: App, status: OrderStatus, person: Person) -> Chart:

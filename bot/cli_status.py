@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shlex
 import sys
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from handlers.status import (
     PAGE_SIZE,
     Filters,
     NotVisited,
+    Page,
     UnknownOrder,
     order_status,
     portfolio_page,
@@ -89,9 +91,22 @@ def listing(text: str | None, config_file: Path | None, as_json: bool, wanted: s
         click.echo(json.dumps(portfolio_json(page.lines) + [not_visited_json(p) for p in page.planned],
                               ensure_ascii=False, indent=2))
     else:
-        paging = {} if page_number is None else {"page": page}
+        paging = {} if page_number is None else {"page": page, "next_command": _next_page(page, text, wanted,
+                                                                                          factory_id, person_name)}
         click.echo(render("console", "chat/portfolio.j2", Language(person.locale, person.timezone), _colour(),
                           lines=page.lines, planned=page.planned, filtered=bool(filters), **paging))
+
+
+def _next_page(page: Page, text: str | None, wanted: str | None, factory_id: str | None,
+               person_name: str | None) -> str | None:
+    """The command line that lists the next page alike; None on the last page."""
+    if page.number >= page.pages:
+        return None
+    options = {"--status": wanted, "--factory": factory_id, "--as": person_name}
+    words = ["followup", "orders", *([text] if text else []),
+             *(part for option, value in options.items() if value for part in (option, value)),
+             "--page", str(page.number + 1)]
+    return shlex.join(words)
 
 
 def viewer(config: Config, name: str | None) -> Person:

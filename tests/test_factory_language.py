@@ -67,4 +67,4 @@ async def test_the_notice_status_and_answers_a_factory_reads_are_chinese(app, co
     status = await order_status(app.store, app.settings, person(config, Role.FACTORY), "PO-2026-0142", clock.now())
     rendered = render("telegram", "chat/status.j2", zh, s=status)
     assert english_left(rendered, notice) == set()
-    assert english_left(render("telegram", "chat/help.j2", zh), notice) == {"status", "orders", "factories"}  # the commands
+    assert english_left(render("telegram", "chat/help.j2", zh), notice) == {"status", "orders", "factories", "late"}  # the commands

@@ -273,6 +273,9 @@ async def test_followup_answers_each_person_in_their_language_and_refuses_strang
 
         orders = await command(world, BUYER, BUYER_CHANNEL, "orders")
         assert "Orders, most urgent first" in orders and ORDER in orders
+        assert ORDER in await command(world, BUYER, BUYER_CHANNEL, "orders at risk evergreen")
+        assert (await command(world, BUYER, BUYER_CHANNEL, "orders late")).endswith("No orders match.")
+        assert (await command(world, FACTORY, FACTORY_CHANNEL, "orders 延误")).endswith("没有符合条件的订单。")
         factories = await command(world, BUYER, BUYER_CHANNEL, "factories")
         assert "*Factories*" in factories and "Ningbo Evergreen Homeware Co., Ltd." in factories
         assert "宁波常青家居用品有限公司" in await command(world, FACTORY, FACTORY_CHANNEL, "factories")

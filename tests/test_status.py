@@ -14,12 +14,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from bot.answers import answer
 from bot.app import build_app
 from bot.cli import main
 from bot.config import load_config
 from bot.intents import Portfolio, StatusOf, intent_of
-from handlers.commands import AcknowledgeNotice, Actor, ApproveInstruction, PostVisit, SendNotice
+from handlers.commands import AcknowledgeNotice, Actor, ApproveInstruction, ImportOrders, PostVisit, SendNotice
 from handlers.model import Platform, Role
+from handlers.orders.model import OrderLine
 from handlers.reports.reader import read_report
 from handlers.status import (
     Filters,
@@ -400,6 +402,49 @@ async def test_after_a_config_change_the_listing_follows_the_status_answer(store
 
 def test_orders_n_asks_for_a_page() -> None:
     assert intent_of("/orders 2") == Portfolio(2) and intent_of("订单") == Portfolio(1)
+
+
+@pytest.mark.parametrize(("text", "asked"), [
+    ("/orders late", Portfolio(1, "late", None, "late")),
+    ("/orders at risk ningbo 2", Portfolio(2, "at_risk", "ningbo", "at risk ningbo")),
+    ("/orders@followup_bot NB-EVERGREEN", Portfolio(1, None, "NB-EVERGREEN", "NB-EVERGREEN")),
+    ("orders on-track", Portfolio(1, "on_track", None, "on-track")),
+    ("Orders Not Visited 3", Portfolio(3, "not_visited", None, "Not Visited")),
+    ("订单 延误", Portfolio(1, "late", None, "延误")),
+    ("订单尚未验货 2", Portfolio(2, "not_visited", None, "尚未验货")),
+    ("/orders 有风险 马克杯", Portfolio(1, "at_risk", "马克杯", "有风险 马克杯")),
+])
+def test_orders_are_filtered_by_status_words_in_both_languages_and_by_search_words(text: str, asked) -> None:
+    assert intent_of(text) == asked
+
+
+@pytest.mark.parametrize("text", ["orders are late again", "订单明天发货", "portfolio of the quarter", "orders ningbo"])
+def test_talk_about_orders_without_the_command_is_not_a_question(text: str) -> None:
+    assert intent_of(text) is None
+
+
+def test_after_followup_on_slack_search_words_are_a_question() -> None:
+    assert intent_of("orders ningbo", addressed=True) == Portfolio(1, None, "ningbo", "ningbo")
+
+
+async def test_the_next_page_is_asked_for_with_the_same_filter_on_each_surface(stored, tmp_path) -> None:
+    app, _ = stored
+    buyer = people(app)["Anna Schmidt"]
+    lines = tuple(OrderLine(reference=f"PO-2027-{n:04d}", factory="NB-EVERGREEN", product_name="Mug", quantity=100,
+                            final_inspection=date(2027, 1, 10), ex_factory=date(2027, 1, 15)) for n in range(25))
+    assert (await app.bus.handle(ImportOrders(lines, False), Actor(buyer, Platform.CONSOLE))).ok
+
+    console = (await answer(app, "console", buyer, "/orders not visited")).text
+    assert console.endswith("Page 1 of 2 (25 orders). Send “/orders not visited 2” for the next page.")
+    slack = (await answer(app, "slack", buyer, "orders not visited", addressed=True)).text
+    assert slack.endswith("Send “/followup orders not visited 2” for the next page.")
+    last = (await answer(app, "console", buyer, "/orders not visited 2")).text
+    assert last.endswith("Page 2 of 2 (25 orders).")
+    cli = await asyncio.to_thread(followup, tmp_path / "followup.toml", "orders", "mug", "--status", "not_visited",
+                                  "--page", "1")
+    assert cli.exit_code == 0, (cli.output, cli.exception)
+    cli = cli.output
+    assert cli.endswith("Send “followup orders mug --status not_visited --page 2” for the next page.\n")
 
 
 async def test_the_answer_gives_open_findings_materials_and_packaging_in_both_languages(app, config, clock) -> None:

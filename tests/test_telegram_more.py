@@ -293,6 +293,14 @@ async def test_a_factory_contact_cannot_see_another_factorys_order(config, clock
         assert ORDER in orders.plain and "PO-2026-0143" not in orders.plain
         buyer = await world.say(world.buyer, BUYER_CHAT, "/orders")
         assert ORDER in buyer.plain and "PO-2026-0143" in buyer.plain
+        # Filtered by factory in chat: the buyer gets that factory's order; a factory contact
+        # naming another factory learns nothing, not even that it exists.
+        other = await world.say(world.buyer, BUYER_CHAT, "/orders sz-other")
+        assert "PO-2026-0143" in other.plain and ORDER not in other.plain
+        nosy = await world.say(world.factory, FACTORY_CHAT, "/orders SZ-OTHER")
+        assert nosy.plain.endswith("没有符合条件的订单。") and "PO-2026-0143" not in nosy.plain
+        at_risk = await world.say(world.factory, FACTORY_CHAT, "订单 有风险")
+        assert ORDER in at_risk.plain and "PO-2026-0143" not in at_risk.plain
 
         factories = await world.say(world.factory, FACTORY_CHAT, "/factories")
         assert "宁波常青家居用品有限公司" in factories.plain

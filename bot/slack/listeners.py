@@ -14,7 +14,7 @@ from slack_sdk.models.views import View as SlackView
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.actions import ASKS_FOR_PHOTOS, ASKS_FOR_TEXT, command_for
-from bot.answers import Answer, answer, chart_of
+from bot.answers import Answer, answer, chart_of, next_page_command
 from bot.slack.links import slack_links
 from bot.app import App
 from bot.directory import Directory
@@ -164,7 +164,7 @@ class SlackListeners:
         if person is None:
             await ack(text=language.gettext(STRANGER))
             return
-        found = await self._answer(person, command.get("text") or "help", client)
+        found = await self._answer(person, command.get("text") or "help", client, addressed=True)
         await ack(text=found.text[:3000], blocks=text_blocks(found.text))
         await self._send_chart(client, person, found, command.get("channel_id"))
 
@@ -222,7 +222,7 @@ class SlackListeners:
         else:
             page = await portfolio_page(self.app.store, self.app.settings, person, self.app.bus.clock.now())
             mrkdwn = render(SURFACE, "chat/portfolio.j2", language, lines=page.lines, planned=page.planned,
-                            page=page)
+                            page=page, next_command=next_page_command(SURFACE, page))
         await client.views_publish(user_id=event["user"], view=SlackView(type="home", blocks=text_blocks(mrkdwn)[:100]))
 
     async def _receive_files(self, client: AsyncWebClient, person: Person, event: dict, body: dict) -> None:
@@ -245,9 +245,10 @@ class SlackListeners:
                 self.wake()
             await _post(client, event["channel"], answer.text)
 
-    async def _answer(self, person: Person, text: str, client: AsyncWebClient) -> Answer:
-        """The answer to a question in the person's language; help when it is not one."""
-        found = await answer(self.app, SURFACE, person, text, links=slack_links(client))
+    async def _answer(self, person: Person, text: str, client: AsyncWebClient, addressed: bool = False) -> Answer:
+        """The answer to a question in the person's language; help when it is not one.
+        `addressed`: typed after /followup, so meant for the bot whatever it says."""
+        found = await answer(self.app, SURFACE, person, text, links=slack_links(client), addressed=addressed)
         return found or Answer(render(SURFACE, "chat/help.j2", language_of(person)))
 
     async def _send_chart(self, client: AsyncWebClient, person: Person, found: Answer, channel: str | None,

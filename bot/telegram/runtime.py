@@ -49,7 +49,7 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 COMMANDS = (
     ("status", N_("Status of an order: /status PO-123")),
-    ("orders", N_("Your orders, most urgent first")),
+    ("orders", N_("Your orders, most urgent first: /orders late, /orders PO-2026")),
     ("factories", N_("How each factory is doing; orders to visit")),
     ("invite", N_("Invite a factory contact: /invite FACTORY_ID")),
     ("help", N_("What this bot does")),
