@@ -62,7 +62,7 @@ class NextStep(StrEnum):
 
 
 @dataclass(frozen=True, kw_only=True)
-class OrderLine:
+class PortfolioLine:
     """An order as the portfolio lists and ranks it: the stored verdict of its latest visit
     (handlers.verdicts) and what its instructions and notices say now, without reading the
     report. `OrderStatus` is the same order answered in full."""
@@ -169,7 +169,8 @@ class OrderLine:
         return next((step.value for due, step in steps if due), NextStep.NOTHING.value)
 
     def attention(self) -> tuple:
-        """Sort key of the portfolio, most urgent first:
+        """Sort key of the portfolio, most urgent first (the definition the store's SQL ranking,
+        storage.visits._RANKED, is held to by tests/test_status.py):
 
         1. late, then at risk, then on track;
         2. more instructions overdue or disputed first;
@@ -189,7 +190,7 @@ class OrderLine:
 
 
 @dataclass(frozen=True, kw_only=True)
-class OrderStatus(OrderLine):
+class OrderStatus(PortfolioLine):
     """The whole answer about one order: its latest visit read whole and analysed afresh."""
 
     visit: StoredVisit
@@ -221,14 +222,6 @@ class OrderStatus(OrderLine):
             counts[check.status.value] += 1
         return {status: n for status, n in counts.items() if n}
 
-    def matches(self, text: str) -> bool:
-        """Whether a search word names this order: its reference, product or factory."""
-        key = reference_key(text)
-        product = self.visit.report.order.product
-        names = (product.name, product.name_zh or "", self.factory.id, self.factory.name, self.factory.name_zh)
-        return bool(key) and (key in reference_key(self.reference)
-                              or any(key in reference_key(name) for name in names))
-
 
 @dataclass(frozen=True)
 class NotVisited:
@@ -246,17 +239,6 @@ class NotVisited:
     @property
     def days_to_final_inspection(self) -> int:
         return (self.order.line.final_inspection - self.today).days
-
-    def attention(self) -> tuple:
-        """Soonest final inspection first, then by reference."""
-        return self.days_to_final_inspection, self.order.reference
-
-    def matches(self, text: str) -> bool:
-        key = reference_key(text)
-        line = self.order.line
-        names = (line.product_name, line.product_name_zh or "", self.factory.id, self.factory.name,
-                 self.factory.name_zh)
-        return bool(key) and (key in reference_key(line.reference) or any(key in reference_key(n) for n in names))
 
 
 @dataclass(frozen=True)
@@ -283,15 +265,6 @@ async def order_status(store, settings: Settings, person: Person, reference: str
         return UnknownOrder(reference, tuple(found[:MAX_SUGGESTIONS]))
 
 
-async def portfolio(store, settings: Settings, person: Person, now: datetime) -> list[OrderStatus]:
-    """Every visited order `person` may see, each analysed afresh and sorted by
-    `OrderLine.attention`: what `portfolio_page` must rank alike from stored verdicts."""
-    async with store.unit_of_work() as uow:
-        visible = [v for v in await uow.visits.latest_per_order() if _may_see(person, v)]
-        statuses = await _statuses_of(uow, settings, list(visible), person, now)
-    return sorted(statuses, key=OrderStatus.attention)
-
-
 @dataclass(frozen=True)
 class Filters:
     """What a listing keeps: orders whose reference, product or factory contains `text`, with
@@ -309,7 +282,7 @@ class Filters:
 class Page:
     """One page of the portfolio: visited orders most urgent first, then those not visited yet."""
 
-    lines: list[OrderLine]
+    lines: list[PortfolioLine]
     planned: list[NotVisited]
     number: int
     pages: int
@@ -325,7 +298,7 @@ class Page:
 async def portfolio_page(store, settings: Settings, person: Person, now: datetime, number: int = 1,
                          size: int | None = PAGE_SIZE, filters: Filters = Filters()) -> Page:
     """Page `number` (from 1) of the orders `filters` keep (all of them when `size` is None),
-    ranked as `OrderLine.attention` ranks them, by SQL from each visit's stored verdict and
+    ranked as `PortfolioLine.attention` ranks them, by SQL from each visit's stored verdict and
     counts; the page's lines are made from those verdicts too, so no report is read."""
     await rejudge(store, settings)
     visits, orders = _searches(settings, person, now, filters)
@@ -394,16 +367,16 @@ async def _statuses_of(uow, settings: Settings, visits: list[StoredVisit], perso
 
 
 async def _lines_of(uow, settings: Settings, visits: list[JudgedVisit], person: Person,
-                    now: datetime) -> list[OrderLine]:
+                    now: datetime) -> list[PortfolioLine]:
     """Each visit's order as a listing shows it, from its stored verdict."""
     activity = await _activity_of(uow, [v.id for v in visits], person)
-    return [OrderLine(reference=v.order_reference, factory=settings.factories[v.factory_id],
+    return [PortfolioLine(reference=v.order_reference, factory=settings.factories[v.factory_id],
                       final_inspection=v.final_inspection, verdict=v.verdict, now=now, **activity[v.id])
             for v in visits]
 
 
 async def _activity_of(uow, visit_ids: list[int], person: Person) -> dict[int, dict]:
-    """What each visit's instructions and notices say now, as `OrderLine` fields: one query
+    """What each visit's instructions and notices say now, as `PortfolioLine` fields: one query
     each for a whole page (not four per order)."""
     instructions = await uow.instructions.for_visits(visit_ids)
     notices = await uow.notices.for_visits(visit_ids)

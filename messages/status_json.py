@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from handlers.factories import FactoryReport
 from handlers.model import InstructionState, Notice, NoticeState
-from handlers.status import NotVisited, OrderLine, OrderStatus
+from handlers.status import NotVisited, OrderStatus, PortfolioLine
 from handlers.views import label_of
 from messages import wording
 from messages.analysis_json import ENGLISH, reasons_json
@@ -43,7 +43,7 @@ def status_json(s: OrderStatus) -> dict:
     }
 
 
-def portfolio_json(lines: list[OrderLine]) -> list[dict]:
+def portfolio_json(lines: list[PortfolioLine]) -> list[dict]:
     """One line per order, in the order given (the portfolio's: most urgent first)."""
     return [
         {
@@ -81,11 +81,11 @@ def not_visited_json(s: NotVisited) -> dict:
     }
 
 
-def _factory(s: OrderLine | NotVisited) -> dict:
+def _factory(s: PortfolioLine | NotVisited) -> dict:
     return {"id": s.factory.id, "name": s.factory.name, "name_zh": s.factory.name_zh}
 
 
-def _progress(s: OrderLine) -> dict:
+def _progress(s: PortfolioLine) -> dict:
     v = s.verdict
     return {"verified_pct": v.verified_pct, "reported_pct": v.reported_pct, "gap_pts": v.gap_pts}
 

@@ -28,7 +28,7 @@ COLUMNS = "id, order_reference, factory_id, report, photos, posted_by, posted_at
 NEWEST_FIRST = "visit_date DESC, id DESC"
 
 
-# handlers.status.OrderLine.attention, from stored columns: status, instructions overdue or
+# handlers.status.PortfolioLine.attention, from stored columns: status, instructions overdue or
 # disputed, notices past their acknowledgement deadline, gap, days to the final inspection,
 # reference (BINARY: as Python compares strings). Only orders whose status is in :statuses.
 # {total}: COUNT(*) OVER () when the rows must be counted as they are ranked (a text search);
