@@ -31,7 +31,6 @@ MIN_GAP_PTS_LABELLED = 5  # a smaller gap is too short to bracket; the legend st
 _DRAWING = threading.Lock()
 
 TITLE = N_("%(order)s · production progress")
-PERCENT = N_("%(pct)s %%")
 PLAN = N_("Plan to the final inspection")
 VERIFIED = N_("Verified: %(pct)s")
 REPORTED = N_("Reported by factory: %(pct)s")
@@ -91,9 +90,6 @@ def chart_labels(chart: ProgressChart, language: Language) -> ChartLabels:
     completion = chart.projection.completion
     threshold = chart.packaging.threshold_pct
 
-    def percent(value: float, decimals: int = 1) -> str:
-        return _(PERCENT) % {"pct": language.number(value, decimals)}
-
     if completion is None:
         projection = _(STALLED)
     else:
@@ -102,16 +98,16 @@ def chart_labels(chart: ProgressChart, language: Language) -> ChartLabels:
         title=_(TITLE) % {"order": chart.reference},
         status=wording.word(language, "status", chart.status),
         plan=_(PLAN),
-        verified=_(VERIFIED) % {"pct": percent(latest.verified_pct)},
-        reported=_(REPORTED) % {"pct": percent(latest.reported_pct)},
+        verified=_(VERIFIED) % {"pct": language.percent(latest.verified_pct)},
+        reported=_(REPORTED) % {"pct": language.percent(latest.reported_pct)},
         projection=projection,
-        packaging=_(_packaging_msgid(chart)) % {"pct": percent(threshold, 0 if threshold.is_integer() else 1)},
+        packaging=_(_packaging_msgid(chart)) % {"pct": language.percent(threshold, 0 if threshold.is_integer() else 1)},
         final_inspection=f"{_(FINAL_INSPECTION)} {language.day_month(chart.final_inspection)}",
         ex_factory=f"{_(EX_FACTORY)} {language.day_month(chart.ex_factory)}",
         gap=_(GAP) % {"gap": language.number(latest.gap_pts, 1)},
         completion=None if completion is None else language.day_month(completion),
         x_ticks=tuple((day, language.day_month(day)) for day in x_ticks(chart)),
-        y_ticks=tuple((value, percent(value, 0)) for value in range(0, 101, 20)),
+        y_ticks=tuple((value, language.percent(value, 0)) for value in range(0, 101, 20)),
     )
 
 

@@ -125,6 +125,7 @@ def environment(surface: str, locale: str, timezone: str = "UTC", colour: bool =
         moment=language.moment,
         duration=language.duration,
         number=language.number,
+        percent=language.percent,
         person=display_name,
         label=label_of,
         paren=language.parenthesised,

@@ -21,7 +21,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
-from handlers.translatable import Text
+from handlers.translatable import N_, Text
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
@@ -31,6 +31,7 @@ SUPPORTED = (ENGLISH, "en_GB", CHINESE)
 # CLDR puts U+202F before AM/PM; the notice font has no glyph for it and chat clients
 # render it unevenly, so a plain space is used.
 NARROW_SPACE = "\u202f"
+PERCENT = N_("%(pct)s %%")
 
 
 @cache
@@ -124,3 +125,7 @@ class Language:
             return "—"
         pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
         return format_decimal(value, format=pattern, locale=self.locale)
+
+    def percent(self, value: float, decimals: int = 1) -> str:
+        """48.0 % in English, 48.0% in Chinese: the catalog says where the sign goes."""
+        return self.gettext(PERCENT) % {"pct": self.number(value, decimals)}

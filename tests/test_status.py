@@ -486,3 +486,6 @@ async def test_the_answer_gives_open_findings_materials_and_packaging_in_both_la
     chinese = render("text", "chat/status.j2", Language(CHINESE), s=found).splitlines()
     assert any(line.startswith("未关闭问题：2 MA 主要缺陷 · 1 MI 次要缺陷") for line in chinese)
     assert any(line.startswith("包装：包装材料未到厂") for line in chinese)
+    # Per cent as each language writes it: "48.0 %" in English, "48.0%" in Chinese.
+    assert "verified 48.0 % (2,880 / 6,000) · reported 65.0 % · gap 17.0 pts" in "\n".join(english)
+    assert "实际核实 48.0%（2,880 / 6,000） · 工厂报告 65.0% · 差距 17.0 个百分点" in "\n".join(chinese)
