@@ -76,8 +76,8 @@ def not_visited_json(s: NotVisited) -> dict:
         "first_order_with_factory": line.first_order_with_factory,
         "packaging": None if line.packaging is None else line.packaging.value,
         "last_visit": None,
-        "schedule": {"final_inspection": _iso(line.final_inspection), "ex_factory": _iso(line.ex_factory),
-                     "days_to_final_inspection": s.days_to_final_inspection},
+        "schedule": {"production_start": _iso(line.production_start), "final_inspection": _iso(line.final_inspection),
+                     "ex_factory": _iso(line.ex_factory), "days_to_final_inspection": s.days_to_final_inspection},
     }
 
 

@@ -127,6 +127,8 @@ def test_a_production_start_is_imported_and_one_not_before_the_final_inspection_
     good = with_start + "PO-2026-0300,NB-EVERGREEN,Mug,,100,,,2026-12-20,2026-12-28,,,2026-11-02\n"
     assert followup(config, "orders", "import", str(write(tmp_path, "good.csv", good))).exit_code == 0
     assert rows(database, "SELECT production_start FROM orders") == [("2026-11-02",)]
+    (listed,) = json.loads(followup(config, "orders", "--json").output)
+    assert listed["schedule"]["production_start"] == "2026-11-02"
     before = dump(database)
     bad = with_start + "PO-2026-0300,NB-EVERGREEN,Mug,,100,,,2026-12-20,2026-12-28,,,2026-12-20\n"
     result = followup(config, "orders", "import", str(write(tmp_path, "bad.csv", bad)))
