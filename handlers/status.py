@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from handlers.analysis.analyze import Analysis, Option, Status, analyze
-from handlers.analysis.progress import ProgressChart, progress_chart
+from handlers.analysis.progress import ProgressChart, plan_from, progress_chart
 from handlers.chasing import REMINDER
 from handlers.context import Settings
 from handlers.model import (
@@ -195,6 +195,15 @@ class OrderStatus(PortfolioLine):
 
     visit: StoredVisit
     analysis: Analysis
+    production_start: date | None = None  # when the order says production started
+
+    @property
+    def planned_pct(self) -> float | None:
+        """Where the plan (handlers.analysis.progress.plan_from) had production on the visit
+        day, to set against what the inspector counted; None without a production start."""
+        if self.production_start is None or self.production_start >= self.final_inspection:
+            return None
+        return plan_from(self.production_start, self.final_inspection).at(self.visit.report.visit.date)
 
     def open_findings(self) -> dict[str, int]:
         """Findings of the latest visit not yet closed (verified, rejected or withdrawn), by
@@ -347,23 +356,16 @@ async def order_chart(store, settings: Settings, reference: str) -> ProgressChar
 
 
 async def _status_of(uow, settings: Settings, visit: StoredVisit, person: Person, now: datetime) -> OrderStatus:
-    return (await _statuses_of(uow, settings, [visit], person, now))[0]
-
-
-async def _statuses_of(uow, settings: Settings, visits: list[StoredVisit], person: Person,
-                       now: datetime) -> list[OrderStatus]:
-    """The whole status of each visit's order, each visit analysed afresh."""
-    activity = await _activity_of(uow, [v.id for v in visits], person)
-    statuses = []
-    for visit in visits:
-        factory = settings.factories[visit.factory_id]
-        analysis = analyze(visit.report, factory, settings.thresholds)
-        statuses.append(OrderStatus(
-            visit=visit, analysis=analysis, reference=visit.order_reference, factory=factory,
-            final_inspection=visit.report.order.final_inspection, verdict=Verdict.of(analysis), now=now,
-            **activity[visit.id],
-        ))
-    return statuses
+    """The whole status of the visit's order, the report analysed afresh."""
+    activity = await _activity_of(uow, [visit.id], person)
+    order = await uow.orders.get(visit.order_reference)
+    factory = settings.factories[visit.factory_id]
+    analysis = analyze(visit.report, factory, settings.thresholds)
+    return OrderStatus(
+        visit=visit, analysis=analysis, reference=visit.order_reference, factory=factory,
+        final_inspection=visit.report.order.final_inspection, verdict=Verdict.of(analysis), now=now,
+        production_start=None if order is None else order.line.production_start, **activity[visit.id],
+    )
 
 
 async def _lines_of(uow, settings: Settings, visits: list[JudgedVisit], person: Person,

@@ -24,8 +24,9 @@ def status_json(s: OrderStatus) -> dict:
         "last_visit": {"date": report.visit.date.isoformat(), "type": report.visit.type.value},
         "status": analysis.status.value,
         "reasons": reasons_json(report, analysis, analysis.status_reasons),
-        "progress": _progress(s),
+        "progress": {**_progress(s), "planned_pct": s.planned_pct},
         "schedule": {
+            "production_start": _iso(s.production_start),
             "projected_completion": _iso(analysis.schedule.projected_completion),
             "final_inspection": _iso(analysis.schedule.final_inspection),
             "ex_factory": _iso(analysis.schedule.ex_factory),

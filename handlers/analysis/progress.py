@@ -151,6 +151,11 @@ def _projection(latest: VisitPoint, daily_output: int, completion: date | None, 
     return Projection(Line(latest.day, latest.verified_pct, completion, 100.0), daily_output, completion)
 
 
+def plan_from(production_start: date, final_inspection: date) -> Line:
+    """The plan when production's start is known: 0 % that day, 100 % on the final inspection."""
+    return Line(production_start, 0.0, final_inspection, 100.0)
+
+
 def _plan(first: VisitPoint, final_inspection: date, production_start: date | None) -> Line | None:
     """The plan: a straight line from 0 % when production started to 100 % on the
     final-inspection date.
@@ -165,7 +170,7 @@ def _plan(first: VisitPoint, final_inspection: date, production_start: date | No
     then leaves no plan to draw.
     """
     if production_start is not None and production_start < final_inspection:
-        return Line(production_start, 0.0, final_inspection, 100.0)
+        return plan_from(production_start, final_inspection)
     if first.day >= final_inspection:
         return None
     return Line(first.day, first.verified_pct, final_inspection, 100.0)
