@@ -344,13 +344,15 @@ def _searches(settings: Settings, person: Person, now: datetime, filters: Filter
 
 
 async def order_chart(store, settings: Settings, reference: str) -> ProgressChart | None:
-    """The progress chart of an order from every stored visit and, when the order says, the day
-    its production started; None when no visit of it is stored."""
+    """The progress chart of an order (its reference written any way, as in a status question)
+    from every stored visit and, when the order says, the day its production started; None when
+    no visit of it is stored, or when several orders are written alike."""
     async with store.unit_of_work() as uow:
-        visits = await uow.visits.for_order(reference)
-        order = await uow.orders.get(reference)
-    if not visits:
-        return None
+        latest = await uow.visits.latest_for_key(reference_key(reference))
+        if len(latest) != 1:
+            return None
+        visits = await uow.visits.for_order(latest[0].order_reference)
+        order = await uow.orders.get(latest[0].order_reference)
     production_start = None if order is None else order.line.production_start
     return progress_chart(visits, settings.factories[visits[0].factory_id], settings.thresholds, production_start)
 
