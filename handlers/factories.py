@@ -112,7 +112,7 @@ async def factory_report(store, settings: Settings, person: Person, now: datetim
         visits = await uow.verdicts.latest_judged(list(todays))
         work = await uow.instructions.open_at_factories(todays)
         orders = [o for o in await uow.orders.all(own_factory(person)) if o.factory_id in todays]
-        notices = {f.id: await uow.notices.for_factory(f.id) for f in factories}
+        notices = await uow.notices.for_factories(list(todays))
     visits_of, orders_of = _by_factory(visits), _by_factory(orders)
     summaries = [_summary(f, visits_of.get(f.id, []), orders_of.get(f.id, []), notices[f.id],
                           work.get(f.id, (0, 0)), now) for f in factories]

@@ -96,8 +96,13 @@ class Notices:
             found[notice.visit_id].append(notice)
         return found
 
-    async def for_factory(self, factory_id: str) -> list[Notice]:
-        return await self._select("factory_id = ?", (factory_id,))
+    async def for_factories(self, factory_ids: list[str]) -> dict[str, list[Notice]]:
+        """Several factories' notices in one query, by factory id (every id present)."""
+        found: dict[str, list[Notice]] = {factory_id: [] for factory_id in factory_ids}
+        for notice in await self._select("factory_id IN (SELECT value FROM json_each(?))",
+                                         (json_to_text(factory_ids),)):
+            found[notice.factory_id].append(notice)
+        return found
 
     async def record_version(self, notice: Notice, instructions: list[dict]) -> None:
         """Keeps what this version of the notice says, so it stays readable after a revision."""

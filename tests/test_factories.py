@@ -136,6 +136,9 @@ def test_a_buyer_with_many_factories_reads_the_ten_in_most_trouble_first(locale:
     report = FactoryReport(ranked, [], 0)
     text = render("console", "chat/factories.j2", Language(locale, "Europe/Berlin"), report=report)
     assert [s.factory.id for s in report.shown_factories] == [s.factory.id for s in ranked[:10]]
-    assert "Factory 21 Ltd." in text or "第21工厂有限公司" in text
-    assert "Factory 08 Ltd." not in text and "第8工厂有限公司" not in text  # the 11th and 12th are counted
+    def name(n: int) -> str:
+        return f"第{n}工厂有限公司" if locale == CHINESE else f"Factory {n:02d} Ltd."
+
+    assert text.index(name(21)) < text.index(name(22)) < text.index(name(20)) < text.index(name(0))
+    assert name(7) not in text and name(8) not in text  # the 11th and 12th are only counted
     assert more in text

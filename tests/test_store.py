@@ -351,8 +351,7 @@ async def test_notice_round_trip_and_the_factory_answer(store: SqliteStore) -> N
         assert await uow.notices.by_number("cn-2026-0001") == notice
         assert await uow.notices.by_number("CN-2026-0002") is None
         assert await uow.notices.for_visit(visit_id) == [notice]
-        assert await uow.notices.for_factory("ningbo-1") == [notice]
-        assert await uow.notices.for_factory("other") == []
+        assert await uow.notices.for_factories(["ningbo-1", "other"]) == {"ningbo-1": [notice], "other": []}
         assert [i.id for i in await uow.instructions.for_notice(notice.id)] == [second.id, first.id]
 
     disputed = dataclasses.replace(
