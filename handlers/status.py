@@ -201,9 +201,8 @@ class OrderStatus(PortfolioLine):
     def planned_pct(self) -> float | None:
         """Where the plan (handlers.analysis.progress.plan_from) had production on the visit
         day, to set against what the inspector counted; None without a production start."""
-        if self.production_start is None or self.production_start >= self.final_inspection:
-            return None
-        return plan_from(self.production_start, self.final_inspection).at(self.visit.report.visit.date)
+        plan = plan_from(self.production_start, self.final_inspection)
+        return None if plan is None else plan.at(self.visit.report.visit.date)
 
     def open_findings(self) -> dict[str, int]:
         """Findings of the latest visit not yet closed (verified, rejected or withdrawn), by
@@ -375,7 +374,7 @@ async def _lines_of(uow, settings: Settings, visits: list[JudgedVisit], person: 
     """Each visit's order as a listing shows it, from its stored verdict."""
     activity = await _activity_of(uow, [v.id for v in visits], person)
     return [PortfolioLine(reference=v.order_reference, factory=settings.factories[v.factory_id],
-                      final_inspection=v.final_inspection, verdict=v.verdict, now=now, **activity[v.id])
+                          final_inspection=v.final_inspection, verdict=v.verdict, now=now, **activity[v.id])
             for v in visits]
 
 

@@ -151,8 +151,11 @@ def _projection(latest: VisitPoint, daily_output: int, completion: date | None, 
     return Projection(Line(latest.day, latest.verified_pct, completion, 100.0), daily_output, completion)
 
 
-def plan_from(production_start: date, final_inspection: date) -> Line:
-    """The plan when production's start is known: 0 % that day, 100 % on the final inspection."""
+def plan_from(production_start: date | None, final_inspection: date) -> Line | None:
+    """The plan when production's start is known (and before the final inspection): 0 % that
+    day, 100 % on the final inspection; None otherwise."""
+    if production_start is None or production_start >= final_inspection:
+        return None
     return Line(production_start, 0.0, final_inspection, 100.0)
 
 
@@ -169,8 +172,8 @@ def _plan(first: VisitPoint, final_inspection: date, production_start: date | No
     already under way as far ahead of plan. A first visit on or after the final inspection
     then leaves no plan to draw.
     """
-    if production_start is not None and production_start < final_inspection:
-        return plan_from(production_start, final_inspection)
+    if (known := plan_from(production_start, final_inspection)) is not None:
+        return known
     if first.day >= final_inspection:
         return None
     return Line(first.day, first.verified_pct, final_inspection, 100.0)
