@@ -29,7 +29,7 @@ from handlers.status import (
     portfolio_page,
 )
 from messages.chart import render_chart
-from messages.environment import render
+from messages.environment import command_prefix, render
 from messages.i18n import Language
 
 
@@ -92,8 +92,7 @@ def next_page_command(surface: str, page: Page, words: str = "") -> str | None:
     """What to send for the page after `page` with the same filter words; None on the last."""
     if page.number >= page.pages:
         return None
-    prefix = "/followup " if surface == "slack" else "/"
-    return f"{prefix}orders {words + ' ' if words else ''}{page.number + 1}"
+    return f"{command_prefix(surface)}orders {words + ' ' if words else ''}{page.number + 1}"
 
 
 async def chart_of(app: App, status: OrderStatus, person: Person) -> Chart:

@@ -96,6 +96,12 @@ def _style_for(surface: str, colour: bool):
     return _ansi if surface == "console" and colour else _no_style
 
 
+def command_prefix(surface: str) -> str:
+    """How a command to the bot starts where the person reads: Slack has one slash command
+    (/followup orders), the others take /orders."""
+    return "/followup " if surface == "slack" else "/"
+
+
 @cache
 def environment(surface: str, locale: str, timezone: str = "UTC", colour: bool = False) -> jinja2.Environment:
     env = jinja2.Environment(
@@ -113,6 +119,7 @@ def environment(surface: str, locale: str, timezone: str = "UTC", colour: bool =
     env.install_gettext_callables(language.gettext, language.ngettext, newstyle=True)
     env.globals.update(
         surface=surface,
+        command_prefix=command_prefix(surface),
         lang=language,
         word=lambda table, code: wording.word(language, table, code),
         instruction_text=lambda item: _instruction_text(language, item),
