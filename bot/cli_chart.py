@@ -8,10 +8,9 @@ from pathlib import Path
 import click
 
 from bot.app import build_app
-from bot.cli_common import config_option, exit_on_errors, load_or_exit
+from bot.cli_common import command_clock, config_option, exit_on_errors, load_or_exit
 from bot.config import LOCALES, Config
 from handlers.analysis.progress import ProgressChart, reports_chart
-from handlers.clock import SystemClock
 from handlers.reports.reader import read_report
 from handlers.status import order_chart
 from messages.chart import render_chart
@@ -36,7 +35,7 @@ def chart(reference: str | None, config_file: Path | None, report: Path | None, 
 
 
 async def _from_store(config: Config, reference: str) -> ProgressChart:
-    app = await build_app(config, SystemClock())
+    app = await build_app(config, command_clock())
     try:
         figures = await order_chart(app.store, app.settings, reference)
     finally:

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from bot.config import Config, ConfigError, config_path, load_config
+from handlers.clock import Clock, SystemClock
 from handlers.reports.problems import Level, Problem
 from handlers.reports.reader import CheckedReport
 
@@ -18,6 +19,13 @@ config_option = click.option(
     default=None,
     help="followup.toml (default: $FOLLOWUP_CONFIG, ./followup.toml, then the bundled example).",
 )
+
+
+def command_clock() -> Clock:
+    """The one clock a command judges "now" by (overdue, past deadline, days left): the
+    system's, unless a test hands in its own: CliRunner().invoke(main, …, obj={"clock": …})."""
+    context = click.get_current_context(silent=True)
+    return ((context.obj if context else None) or {}).get("clock") or SystemClock()
 
 
 def load_or_exit(config_file: Path | None) -> Config:

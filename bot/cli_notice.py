@@ -9,9 +9,8 @@ from pathlib import Path
 import click
 
 from bot.app import build_app
-from bot.cli_common import config_option, load_or_exit
+from bot.cli_common import command_clock, config_option, load_or_exit
 from handlers.catalog import KINDS
-from handlers.clock import SystemClock
 from handlers.views import load_notice_version, load_view
 from messages.i18n import CHINESE, ENGLISH, Language
 from messages.pdf import notice_pdf
@@ -42,7 +41,7 @@ def render(number: str, config_file: Path | None, form: str, out: Path, version:
 
 
 async def _render(config, number: str, form: str, version: int | None) -> bytes | str:
-    app = await build_app(config, SystemClock())
+    app = await build_app(config, command_clock())
     try:
         async with app.store.unit_of_work() as uow:
             found = await uow.notices.by_number(number)

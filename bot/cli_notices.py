@@ -9,8 +9,7 @@ from pathlib import Path
 import click
 
 from bot.app import build_app
-from bot.cli_common import config_option, load_or_exit
-from handlers.clock import SystemClock
+from bot.cli_common import command_clock, config_option, load_or_exit
 from handlers.model import display_name
 from handlers.notice_summary import NoticeSummary, summarise
 from messages import wording
@@ -28,7 +27,7 @@ OPERATOR = Language("en_GB", "UTC")
 def notices(config_file: Path | None, only_open: bool, factory: str | None, as_json: bool) -> None:
     """Every notice: sent, acknowledged by whom and when, reminders, overdue, done and verified."""
     config = load_or_exit(config_file)
-    clock = SystemClock()
+    clock = command_clock()
     summaries = asyncio.run(_summaries(config, clock))
     now = clock.now()
     if factory is not None:

@@ -10,8 +10,8 @@ from pathlib import Path
 import click
 
 from bot.app import build_app
-from bot.cli_common import config_option, load_or_exit
-from bot.cli_status import _clock, listing, viewer
+from bot.cli_common import command_clock, config_option, load_or_exit
+from bot.cli_status import listing, viewer
 from bot.config import Config
 from handlers.commands import Actor, ImportOrders
 from handlers.model import Platform, Role
@@ -67,7 +67,7 @@ def import_(file: Path, config_file: Path | None, dry_run: bool, person_name: st
 
 
 async def _import(config: Config, command: ImportOrders, actor: Actor):
-    app = await build_app(config, _clock())
+    app = await build_app(config, command_clock())
     try:
         return await app.bus.handle(command, actor)
     finally:

@@ -12,9 +12,9 @@ from pathlib import Path
 import click
 
 from bot.app import build_app
-from bot.cli_common import config_option, load_or_exit
+from bot.cli_common import command_clock, config_option, load_or_exit
 from bot.config import Config
-from handlers.clock import SystemClock
+from handlers.clock import Clock
 from handlers.delivery import NotRequeued, requeue
 from storage.outbox import Owed
 
@@ -27,9 +27,8 @@ STATES = ("failed", "held", "retrying", "sending", "pending")
 def outbox(ctx: click.Context, config_file: Path | None) -> None:
     """Messages not delivered yet: failed (and why), held behind a failed one, retrying
     (and when), being sent, or pending."""
-    ctx.obj = config_file
     if ctx.invoked_subcommand is None:
-        owed = asyncio.run(_owed(load_or_exit(config_file)))
+        owed = asyncio.run(_owed(load_or_exit(config_file), command_clock()))
         for line in report(owed):
             click.echo(line)
 
@@ -41,29 +40,29 @@ def outbox(ctx: click.Context, config_file: Path | None) -> None:
 def retry(ctx: click.Context, message_id: int, config_file: Path | None) -> None:
     """Send message MESSAGE_ID again: one that failed for good, or one waiting for its next
     attempt. The messages held behind it follow in order."""
-    config = load_or_exit(config_file or ctx.obj)
+    config = load_or_exit(config_file or ctx.parent.params["config_file"])
     try:
-        message = asyncio.run(_requeue(config, message_id))
+        message = asyncio.run(_requeue(config, command_clock(), message_id))
     except NotRequeued as refused:
         raise click.ClickException(str(refused)) from None
     click.echo(f"message {message_id} ({message.kind} to {message.destination} on {message.platform}) requeued;"
                " the running bot sends it within seconds")
 
 
-async def _owed(config: Config) -> list[Owed]:
-    app = await build_app(config, SystemClock())
+async def _owed(config: Config, clock: Clock) -> list[Owed]:
+    app = await build_app(config, clock)
     try:
         async with app.store.unit_of_work() as uow:
-            return await uow.outbox.owed(SystemClock().now())
+            return await uow.outbox.owed(clock.now())
     finally:
         await app.close()
 
 
-async def _requeue(config: Config, message_id: int):
-    app = await build_app(config, SystemClock())
+async def _requeue(config: Config, clock: Clock, message_id: int):
+    app = await build_app(config, clock)
     try:
         async with app.store.unit_of_work() as uow:
-            message = await requeue(uow, SystemClock().now(), message_id, f"operator:{getpass.getuser()}")
+            message = await requeue(uow, clock.now(), message_id, f"operator:{getpass.getuser()}")
             await uow.commit()
         return message
     finally:

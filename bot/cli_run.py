@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from bot.app import App, build_app
-from bot.cli_common import config_option, load_or_exit
+from bot.cli_common import command_clock, config_option, load_or_exit
 from bot.config import Config
 from bot.chase_loop import ChaseLoop
 from bot.delivery import DeliveryLoop
@@ -22,7 +22,7 @@ from bot.slack.runtime import SlackRuntime
 from bot.slack.settings import SlackEnvironment
 from bot.telegram.runtime import TelegramRuntime
 from bot.telegram.settings import TelegramEnvironment
-from handlers.clock import Clock, SystemClock
+from handlers.clock import Clock
 from handlers.verdicts import rejudge
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ def run(config_file: Path | None) -> None:
 async def serve(config: Config, telegram: TelegramEnvironment | None, slack: SlackEnvironment | None,
                 clock: Clock | None = None, pace: Pace = Pace()) -> None:
     """The bot until SIGINT or SIGTERM: the platforms' runtimes, outbox delivery and chasing."""
-    app = await build_app(config, clock or SystemClock())
+    app = await build_app(config, clock or command_clock())
     delivery = DeliveryLoop(app.dispatcher, interval=pace.delivery)
     chasing = ChaseLoop(app, delivery.wake, interval=pace.chasing)
     runtimes = _runtimes(app, config, delivery, telegram, slack, pace.poll_timeout)

@@ -13,10 +13,9 @@ from pathlib import Path
 import click
 
 from bot.app import build_app
-from bot.cli_common import config_option, load_or_exit
+from bot.cli_common import command_clock, config_option, load_or_exit
 from bot.config import Config
 from handlers.analysis.analyze import Status
-from handlers.clock import Clock, SystemClock
 from handlers.model import Person, Role
 from handlers.status import (
     NOT_VISITED,
@@ -125,17 +124,12 @@ def viewer(config: Config, name: str | None) -> Person:
 
 async def _ask(config: Config, query):
     """Runs `query(app, now)` on the configured store."""
-    clock = _clock()
+    clock = command_clock()
     app = await build_app(config, clock)
     try:
         return await query(app, clock.now())
     finally:
         await app.close()
-
-
-def _clock() -> Clock:
-    """The system's; a test hands in its own: CliRunner().invoke(main, …, obj={"clock": …})."""
-    return (click.get_current_context().obj or {}).get("clock") or SystemClock()
 
 
 def _colour() -> bool:

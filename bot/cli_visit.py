@@ -10,11 +10,11 @@ from pathlib import Path
 import click
 
 from bot.app import build_app
-from bot.cli_common import config_option, exit_on_errors, load_or_exit
+from bot.cli_common import command_clock, config_option, exit_on_errors, load_or_exit
+from handlers.clock import Clock
 from bot.config import Config
 from bot.console import ConsoleAdapter
 from handlers.analysis.analyze import analyze as analyse_report
-from handlers.clock import SystemClock
 from handlers.commands import Actor, PostVisit
 from handlers.model import Platform, Role
 from handlers.reports.reader import read_report
@@ -74,12 +74,12 @@ def analyze(report: Path, config_file: Path | None, as_json: bool) -> None:
 def post(report: Path, config_file: Path | None, actor_name: str | None) -> None:
     """Store the visit and send the buyer its findings on every configured platform."""
     config = load_or_exit(config_file)
-    asyncio.run(_post(config, report, actor_name))
+    asyncio.run(_post(config, command_clock(), report, actor_name))
 
 
-async def _post(config: Config, report: Path, actor_name: str | None) -> None:
+async def _post(config: Config, clock: Clock, report: Path, actor_name: str | None) -> None:
     actor = _poster(config, actor_name)
-    app = await build_app(config, SystemClock(), ConsoleAdapter(colour=_colour()))
+    app = await build_app(config, clock, ConsoleAdapter(colour=_colour()))
     try:
         with read_report(report, [f.id for f in config.factories]) as checked:
             exit_on_errors(checked, err=True)

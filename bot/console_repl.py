@@ -12,7 +12,7 @@ from bot.app import build_app
 from bot.config import Config
 from bot.console import ConsoleAdapter
 from bot.console_session import ConsoleSession
-from handlers.clock import SystemClock
+from bot.cli_common import command_clock
 from handlers.commands import PostVisit
 from handlers.model import Role
 from handlers.reports.reader import read_report
@@ -27,7 +27,7 @@ USAGE = """\
 
 
 async def run_console(config: Config, colour: bool, charts: Path) -> None:
-    app = await build_app(config, SystemClock(), ConsoleAdapter(click.echo, colour))
+    app = await build_app(config, command_clock(), ConsoleAdapter(click.echo, colour))
     session = ConsoleSession(app, click.echo, colour, charts)
     click.echo(f"Follow-up console on {config.storage.url}. Type help for commands.")
     role = Role.BUYER

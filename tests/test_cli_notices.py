@@ -24,9 +24,9 @@ def config_file(tmp_path: Path, config) -> Path:
     return path
 
 
-async def cli(*args: str):
-    """The real CLI, in a thread: it runs its own event loop."""
-    return await asyncio.to_thread(CliRunner().invoke, main, list(args))
+async def cli(clock, *args: str):
+    """The real CLI, in a thread (it runs its own event loop), at the test's moment."""
+    return await asyncio.to_thread(CliRunner().invoke, main, list(args), obj={"clock": clock})
 
 
 async def test_notices_lists_reminders_answers_and_work_done(app, config, clock, tmp_path) -> None:
@@ -45,7 +45,7 @@ async def test_notices_lists_reminders_answers_and_work_done(app, config, clock,
     await app.close()
 
     path = str(config_file(tmp_path, config))
-    result = await cli("notices", "--json", "--config", path)
+    result = await cli(clock, "notices", "--json", "--config", path)
     assert result.exit_code == 0, result.output
     (listed,) = json.loads(result.output)
     assert {k: listed[k] for k in ("number", "version", "order", "factory", "state", "reminders", "escalated")} == {
@@ -56,11 +56,11 @@ async def test_notices_lists_reminders_answers_and_work_done(app, config, clock,
     assert listed["answered_by"] == "factory:Li Wei"
     assert listed["instructions"] == {"total": 7, "overdue": 0, "done": 1, "verified": 1, "reopened": 0}
 
-    text = (await cli("notices", "--config", path)).output
+    text = (await cli(clock, "notices", "--config", path)).output
     assert text.splitlines() == [
         "CN-2026-0001 v1  PO-2026-0142  Ningbo Evergreen Homeware Co., Ltd.",
         "  sent 24 Nov 2026, 11:00 UTC by Anna Schmidt · acknowledged 26 Nov 2026, 11:00 UTC by Li Wei",
         "  reminders 1 · escalated to the buyer · instructions 7: 0 overdue, 1 done awaiting verification,"
         " 1 verified, 0 reopened",
     ]
-    assert (await cli("notices", "--factory", "SZ-OTHER", "--config", path)).output == "No notices.\n"
+    assert (await cli(clock, "notices", "--factory", "SZ-OTHER", "--config", path)).output == "No notices.\n"
