@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.config import Config
 from bot.console import ConsoleAdapter
+from bot.cpu import CpuPool
 from bot.dispatcher import Dispatcher
 from handlers.bus import MessageBus
 from handlers.clock import Clock
@@ -28,8 +29,10 @@ class App:
     dispatcher: Dispatcher
     media: MediaStore
     console: ConsoleAdapter | None
+    cpu: CpuPool
 
     async def close(self) -> None:
+        self.cpu.close()
         await self.store.close()
 
 
@@ -50,6 +53,7 @@ async def build_app(config: Config, clock: Clock, console: ConsoleAdapter | None
         dispatcher=Dispatcher(store, settings, adapters, clock),
         media=media,
         console=console,
+        cpu=CpuPool(),
     )
 
 

@@ -1,0 +1,66 @@
+"""CPU-heavy work off the event loop: report checks, image decoding, notice PDFs.
+
+One event loop serves every chat, the outbox and chasing. A report check or a PDF holds the
+GIL for up to seconds, so a thread would still stall the taps; they run in worker processes.
+Workers are forked from a fork server that is started once, clean, with the heavy modules
+preloaded: a job costs a fork, not an interpreter start, and no worker inherits the event
+loop's threads or locks (a plain fork of a threaded process can deadlock on them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from functools import partial
+from typing import Any, TypeVar
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Imported once by the fork server, so every worker starts with them loaded.
+PRELOAD = ["handlers.reports.reader", "messages.pdf"]
+
+
+class CpuPool:
+    """`await pool.run(fn, *args)` runs `fn` in a worker process; `fn` and its arguments
+    travel by pickle, so `fn` is a module-level function and the arguments plain data."""
+
+    def __init__(self, workers: int | None = None):
+        self.workers = workers or max(1, min(2, os.cpu_count() or 1))
+        self._executor: ProcessPoolExecutor | None = None
+
+    async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        executor = self._pool()
+        try:
+            return await loop.run_in_executor(executor, partial(fn, *args, **kwargs))
+        except BrokenProcessPool:
+            # A worker died under the job (out of memory, a crash in a C decoder): the next
+            # job gets a fresh pool; this one fails like any other unexpected error.
+            log.error("a worker process died running %s; starting new workers", getattr(fn, "__name__", fn))
+            if self._executor is executor:
+                self._executor = None
+            executor.shutdown(wait=False, cancel_futures=True)
+            raise
+
+    async def warm(self) -> None:
+        """Starts the fork server and the workers now (about half a second), so the first
+        report an inspector sends does not pay for it."""
+        await self.run(os.getpid)
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(PRELOAD)
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=context)
+        return self._executor
