@@ -10,30 +10,25 @@ surrogate (JSON's "\\ud800") is not text at all and could not even be stored.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
-# Bidirectional formatting: marks, embeddings, overrides, isolates (Unicode's Bidi_Control).
-_BIDI = frozenset({0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)})
-# Invisible separators and operators; ZWJ/ZWNJ stay allowed: emoji and some scripts need them.
-_INVISIBLE = frozenset({0x200B, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0xFEFF})
-_ALLOWED_CONTROLS = frozenset("\t\n\r")
-_NAMES = {0x0000: "NULL", 0x0009: "TAB"}
+# Controls but tab and line breaks (Unicode's Cc); bidirectional formatting (Bidi_Control);
+# invisible separators and operators, and the BOM; surrogates. ZWJ/ZWNJ stay allowed: emoji and
+# some scripts need them.
+_HIDDEN = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+    "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+    "\u200b\u2060-\u2064\ufeff"
+    "\ud800-\udfff]"
+)
+_NAMES = {0x0000: "NULL"}  # control characters have no Unicode name; the one most often met
 
 
 def hidden_character(text: str) -> tuple[int, str] | None:
     """The first character `text` must not carry, with its position (from 1), or None."""
-    for position, char in enumerate(text, start=1):
-        if _is_hidden(char):
-            return position, char
-    return None
-
-
-def _is_hidden(char: str) -> bool:
-    code = ord(char)
-    if code in _BIDI or code in _INVISIBLE:
-        return True
-    category = unicodedata.category(char)
-    return (category == "Cc" and char not in _ALLOWED_CONTROLS) or category == "Cs"
+    found = _HIDDEN.search(text)
+    return None if found is None else (found.start() + 1, found.group())
 
 
 def describe(char: str) -> str:
