@@ -181,7 +181,7 @@ def _plan_bundle(
     files = [
         _Entry(info, _parts(info.filename))
         for info in kept
-        if not info.is_dir() and _escape_reason(info.filename) is None
+        if _escape_reason(info.filename) is None and not info.is_dir()  # is_dir() fails on an empty name
     ]
     problems += _duplicate_problems(files)
     problems += _total_size_problems(files, label, limits)

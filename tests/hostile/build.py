@@ -129,6 +129,7 @@ def corpus() -> dict[str, Callable[[], bytes]]:
         }),
         "zip-slip.zip": lambda: zipped({"report.yaml": dumped(report), "f1.jpg": jpeg, "../../evil.jpg": jpeg,
                                         "/etc/cron.d/evil": b"* * * * * root true\n"}),
+        "empty-entry-name.zip": lambda: zipped({"": dumped(report), "f1.jpg": jpeg}),  # found by fuzzing
         "symlink-entry.zip": lambda: zipped({"report.yaml": dumped(report)}, links={"f1.jpg": "/etc/passwd"}),
         # sizes: compression ratio, total, pixels
         "zip-bomb-ratio.zip": lambda: zipped({"report.yaml": dumped(report), "f1.jpg": bytes(9 * MB)}),
