@@ -29,6 +29,7 @@ REFUSED = {
                                  "'../../../../etc/passwd.jpg' points outside the report's folder"),
     "zip-slip.zip": ("bundle:../../evil.jpg", "zip entry escapes the bundle folder ('..' component)"),
     "empty-entry-name.zip": ("bundle:", "zip entry escapes the bundle folder (empty name)"),
+    "unknown-zip-version.zip": ("unknown-zip-version.zip", "damaged zip archive: zip file version 23.5"),
     "symlink-entry.zip": ("bundle:f1.jpg", "zip entry is a symbolic link; links are not accepted"),
     "zip-bomb-ratio.zip": ("bundle:f1.jpg", "the limit is 100:1 (zip bomb guard)"),
     "zip-bomb-total.zip": ("zip-bomb-total.zip", "bundle content is 369 MB; the limit is 300 MB (uncompressed)"),

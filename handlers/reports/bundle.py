@@ -163,7 +163,8 @@ def _open_archive(path: Path) -> tuple[zipfile.ZipFile | None, list[Problem]]:
         return None, [Problem(path.name, Text(N_("not a zip archive")))]
     try:
         return zipfile.ZipFile(path), []
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        # NotImplementedError: an entry needs a newer zip version to extract than zipfile reads
         return None, [Problem(path.name, Text(N_("damaged zip archive: %(error)s"), error=str(exc)))]
 
 

@@ -88,6 +88,16 @@ def declaring(bundle: bytes, file_size: int, compress_size: int) -> bytes:
     return bytes(data)
 
 
+def needing_version(bundle: bytes, version: int) -> bytes:
+    """The bundle with its entries claiming to need zip version `version` / 10 to extract."""
+    data = bytearray(bundle)
+    offset = data.find(b"PK\x01\x02")
+    while offset != -1:
+        struct.pack_into("<H", data, offset + 6, version)
+        offset = data.find(b"PK\x01\x02", offset + 4)
+    return bytes(data)
+
+
 def with_finding_photos(report: dict, names_per_finding: list[list[str]]) -> dict:
     """One finding per list of names, each without an instruction (fewer messages to build)."""
     changed = copy.deepcopy(report)
@@ -130,6 +140,8 @@ def corpus() -> dict[str, Callable[[], bytes]]:
         "zip-slip.zip": lambda: zipped({"report.yaml": dumped(report), "f1.jpg": jpeg, "../../evil.jpg": jpeg,
                                         "/etc/cron.d/evil": b"* * * * * root true\n"}),
         "empty-entry-name.zip": lambda: zipped({"": dumped(report), "f1.jpg": jpeg}),  # found by fuzzing
+        "unknown-zip-version.zip": lambda: needing_version(zipped({"report.yaml": dumped(report), "f1.jpg": jpeg}),
+                                                           235),  # found by fuzzing
         "symlink-entry.zip": lambda: zipped({"report.yaml": dumped(report)}, links={"f1.jpg": "/etc/passwd"}),
         # sizes: compression ratio, total, pixels
         "zip-bomb-ratio.zip": lambda: zipped({"report.yaml": dumped(report), "f1.jpg": bytes(9 * MB)}),
