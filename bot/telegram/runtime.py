@@ -219,7 +219,7 @@ class TelegramRuntime:
             return web.Response(status=415)
         try:
             payload = await request.json()
-            update_id = int(payload["update_id"])
+            int(payload["update_id"])  # an update without a numeric id is refused
         except (ValueError, KeyError, TypeError):
             return web.Response(status=400)
         if await self._store([payload]):
