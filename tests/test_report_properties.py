@@ -27,7 +27,7 @@ FACTORIES = ["NB-EVERGREEN"]
 EXAMPLE = yaml.safe_load((EXAMPLE_VISIT / "report.yaml").read_text(encoding="utf-8"))
 SECTION_KEYS = ["version", "order", "visit", "progress", "materials", "findings", "packaging", "photos",
                 "reference", "quantity", "date", "instruction", "params", "kind", "due", "checks"]
-PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def read(content: bytes, suffix: str) -> CheckedReport:
