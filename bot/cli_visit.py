@@ -14,6 +14,7 @@ from bot.cli_common import command_clock, config_option, exit_on_errors, load_or
 from handlers.clock import Clock
 from bot.config import Config
 from bot.console import ConsoleAdapter
+from bot.intake import intake
 from handlers.analysis.analyze import analyze as analyse_report
 from handlers.commands import Actor, PostVisit
 from handlers.model import Platform, Role
@@ -81,11 +82,9 @@ async def _post(config: Config, clock: Clock, report: Path, actor_name: str | No
     actor = _poster(config, actor_name)
     app = await build_app(config, clock, ConsoleAdapter(colour=_colour()))
     try:
-        with read_report(report, [f.id for f in config.factories]) as checked:
-            exit_on_errors(checked, err=True)
-            photos = {name: photo.sha256 for name, photo in checked.photos.items()}
-            for photo in checked.photos.values():
-                app.media.put(photo.path, photo.sha256, photo.format)
+        checked = await app.cpu.run(intake, report, [f.id for f in config.factories], app.media)
+        exit_on_errors(checked, err=True)
+        photos = {name: photo.sha256 for name, photo in checked.photos.items()}
         reply = await app.bus.handle(PostVisit(checked.report, photos), actor)
         await app.dispatcher.deliver_pending()
         click.echo(reply_text(reply, Language(actor.person.locale, actor.person.timezone)))

@@ -68,6 +68,9 @@ CASES: dict[str, tuple[Any, Any]] = {
     "list_type": (list[str], "f1.jpg"),
     "dict_type": (dict[str, int], [1]),
     "model_type": (Item, "x"),
+    "string_unicode": (schema.ShortText, "glaze \ud800 crawling"),  # JSON's "\ud800" reads as this
+    "hidden_character": (schema.ShortText, "Made in \u202eCRP"),
+    "single_value": (schema.ParamValue, ["EVA", "PU"]),
 }
 
 

@@ -485,10 +485,13 @@ def bad_uploads(visit_dir: Path, example_data: dict) -> dict[str, tuple[str, byt
         "not a zip": ("visit.zip", b"PK? not really a zip file" * 40, "visit.zip: not a zip archive"),
         "zip slip": ("visit.zip", zip_of(slip), "../evil.jpg: zip entry escapes the bundle folder"),
         "invalid report": ("visit.zip", bundle_of(visit_dir, invalid), "findings.0.units_affected: "),
+        "a key that mentions everyone": ("visit.zip", bundle_of(visit_dir, changed(example_data, "<!channel>", 1)),
+                                         "&lt;!channel&gt;: unknown field"),
     }
 
 
-@pytest.mark.parametrize("kind", ["text file", "not a zip", "zip slip", "invalid report"])
+@pytest.mark.parametrize("kind", ["text file", "not a zip", "zip slip", "invalid report",
+                                  "a key that mentions everyone"])
 async def test_a_bad_upload_is_answered_in_the_dm_and_nothing_is_stored(config, clock, visit_dir, example_data, kind):
     name, content, expected = bad_uploads(visit_dir, example_data)[kind]
     async with running_slack(config, clock) as world:

@@ -28,7 +28,7 @@ from handlers.model import Person, Platform, Role
 from handlers.status import portfolio_page
 from handlers.views import label_of
 from messages import buttons as b
-from messages.environment import render
+from messages.environment import mrkdwn_escape, render
 from messages.i18n import CHINESE, ENGLISH, Language
 from messages.replies import reply_text
 from messages.slack_blocks import text_blocks
@@ -243,7 +243,7 @@ class SlackListeners:
             )
             if answer.reply is not None:
                 self.wake()
-            await _post(client, event["channel"], answer.text)
+            await _post(client, event["channel"], mrkdwn_escape(answer.text))  # it quotes the report's keys
 
     async def _answer(self, person: Person, text: str, client: AsyncWebClient, addressed: bool = False) -> Answer:
         """The answer to a question in the person's language; help when it is not one.

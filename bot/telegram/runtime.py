@@ -78,6 +78,7 @@ class TelegramRuntime:
         self._webhook: web.AppRunner | None = None
         self._offset: int | None = None
         self._handling: set[asyncio.Task] = set()
+        self._last_of_chat: dict[int | None, asyncio.Task] = {}
         self.secret = secrets.token_urlsafe(32)
         self._register(Directory(app.config, app.store), app.store.path.parent / "uploads")
         app.dispatcher.add_adapter(TelegramAdapter(self.application.bot, app.store, app.media, app.bus.clock))
@@ -149,7 +150,7 @@ class TelegramRuntime:
             fresh = await self._store([u.to_dict() for u in updates])
             self._offset = updates[-1].update_id + 1  # the next call confirms only stored updates
             for payload in fresh:
-                await self._process(payload["update_id"], payload)
+                self._spawn(payload)
 
     async def _store(self, payloads: list[dict]) -> list[dict]:
         """Persists updates; returns those not seen before (a redelivery is handled once)."""
@@ -160,6 +161,28 @@ class TelegramRuntime:
                     fresh.append(payload)
             await uow.commit()
         return fresh
+
+    def _spawn(self, payload: dict) -> None:
+        """Handles a stored update beside the others, after the earlier ones of its chat: a
+        report being checked must not hold up a tap in another chat, and a chat's updates
+        (a report, then its photos) keep their order."""
+        chat = _chat_of(payload)
+        task = asyncio.create_task(self._after(self._last_of_chat.get(chat), payload))
+        self._last_of_chat[chat] = task
+        self._handling.add(task)  # keep a reference until it is done
+        task.add_done_callback(lambda done: self._handled(chat, done))
+
+    async def _after(self, previous: asyncio.Task | None, payload: dict) -> None:
+        if previous is not None:
+            await asyncio.wait([previous])
+        await self._process(payload["update_id"], payload)
+
+    def _handled(self, chat: int | None, task: asyncio.Task) -> None:
+        self._handling.discard(task)
+        if self._last_of_chat.get(chat) is task:
+            del self._last_of_chat[chat]
+        if not task.cancelled() and task.exception() is not None:
+            log.error("handling a Telegram update failed", exc_info=task.exception())
 
     async def _process(self, update_id: int, payload: dict) -> None:
         update = Update.de_json(payload, self.application.bot)
@@ -196,13 +219,11 @@ class TelegramRuntime:
             return web.Response(status=415)
         try:
             payload = await request.json()
-            update_id = int(payload["update_id"])
+            int(payload["update_id"])  # an update without a numeric id is refused
         except (ValueError, KeyError, TypeError):
             return web.Response(status=400)
         if await self._store([payload]):
-            task = asyncio.create_task(self._process(update_id, payload))
-            self._handling.add(task)  # keep a reference until it is done
-            task.add_done_callback(self._handling.discard)
+            self._spawn(payload)
         return web.Response(status=200)
 
     async def _on_error(self, update: object, context) -> None:
@@ -215,3 +236,11 @@ class TelegramRuntime:
             language = language_of(None, user.language_code if user else None)
             with contextlib.suppress(TelegramError):
                 await update.effective_message.reply_text(language.gettext(FAILED))
+
+
+def _chat_of(payload: dict) -> int | None:
+    """The chat an update belongs to (a tap's: the chat of its message), None if it has none."""
+    body = payload.get("message") or payload.get("callback_query") or {}
+    message = body.get("message", body)
+    chat = message.get("chat") if isinstance(message, dict) else None
+    return chat.get("id") if isinstance(chat, dict) else None

@@ -163,7 +163,8 @@ def _open_archive(path: Path) -> tuple[zipfile.ZipFile | None, list[Problem]]:
         return None, [Problem(path.name, Text(N_("not a zip archive")))]
     try:
         return zipfile.ZipFile(path), []
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        # NotImplementedError: an entry needs a newer zip version to extract than zipfile reads
         return None, [Problem(path.name, Text(N_("damaged zip archive: %(error)s"), error=str(exc)))]
 
 
@@ -181,7 +182,7 @@ def _plan_bundle(
     files = [
         _Entry(info, _parts(info.filename))
         for info in kept
-        if not info.is_dir() and _escape_reason(info.filename) is None
+        if _escape_reason(info.filename) is None and not info.is_dir()  # is_dir() fails on an empty name
     ]
     problems += _duplicate_problems(files)
     problems += _total_size_problems(files, label, limits)

@@ -48,6 +48,7 @@ class PhotoLimits:
     max_bytes: int = 10 * _MB  # Telegram's photo limit
     max_pixels: int = 40_000_000  # beyond this Pillow's decompression-bomb guard is our limit too
     max_side_sum: int = 10_000  # Telegram: width + height <= 10,000; warning only (downscalable)
+    max_per_report: int = 300  # distinct photo names; a thorough visit report has a few dozen
 
 
 @dataclass(frozen=True)
@@ -107,9 +108,16 @@ def inspect_photo(
 
     Returns the photo when it has no ERROR, with any warnings; every problem's path is `field`.
     """
-    path, problems = _locate(base_dir, name, field)
+    path, problems = locate_photo(base_dir, name, field)
     if path is None:
         return None, problems
+    return inspect_located(path, name, field, visit_date, limits)
+
+
+def inspect_located(
+    path: Path, name: str, field: str, visit_date: date | None, limits: PhotoLimits = PhotoLimits()
+) -> tuple[Photo | None, list[Problem]]:
+    """Check the file `locate_photo` found for `name`: size, format, pixels, a full decode."""
     fp, problems = _open_for_reading(path, name, field)
     if fp is None:
         return None, problems
@@ -117,7 +125,7 @@ def inspect_photo(
         return _inspect_file(fp, name, path, field, visit_date, limits)
 
 
-def _locate(base_dir: Path, name: str, field: str) -> tuple[Path | None, list[Problem]]:
+def locate_photo(base_dir: Path, name: str, field: str) -> tuple[Path | None, list[Problem]]:
     """Resolve `name` inside `base_dir`, following symlinks, so nothing outside it can be read."""
     if not name.strip():
         return None, [Problem(field, Text(N_("photo name is empty")))]

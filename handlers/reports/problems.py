@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from handlers.reports.characters import shown_key
 from handlers.translatable import N_, Nn_, Text
 
 if TYPE_CHECKING:
@@ -44,8 +45,9 @@ PHOTO_MISSING = "photo_missing"
 
 
 def join_path(*parts: object) -> str:
-    """Dotted path from field names and list indexes, skipping empty parts."""
-    return ".".join(str(p) for p in parts if p != "" and p is not None)
+    """Dotted path from field names and list indexes, skipping empty parts. A key the report
+    made up is printed safely (see `characters.shown_key`)."""
+    return ".".join(shown_key(p) if isinstance(p, str) else str(p) for p in parts if p != "" and p is not None)
 
 
 def errors(problems: list[Problem]) -> list[Problem]:
@@ -71,6 +73,7 @@ _MESSAGES = {
     "less_than": N_("input should be less than %(lt)s"),
     "less_than_equal": N_("input should be less than or equal to %(le)s"),
     "string_type": N_("input should be a valid string"),
+    "string_unicode": N_("input should be a valid string, unable to parse raw data as a unicode string"),
     "string_pattern_mismatch": N_("string should match pattern '%(pattern)s'"),
     "bool_type": N_("input should be a valid boolean"),
     "bool_parsing": N_("input should be a valid boolean, unable to interpret input"),
@@ -83,9 +86,12 @@ _MESSAGES = {
     "list_type": N_("input should be a valid list"),
     "dict_type": N_("input should be a valid dictionary"),
     "model_type": N_("input should be a valid dictionary or instance of %(class_name)s"),
+    # our own, from the schema's validators
+    "hidden_character": N_("contains the invisible character %(char)s at position %(position)s; delete it"),
+    "single_value": N_("must be a single value (text, a number or a date), not a list or a mapping"),
 }
-# Lengths, with the count that picks the plural form. Only lists carry length limits in our
-# schemas; a tuple's or a set's wording falls back to pydantic's.
+# Lengths, with the count that picks the plural form. Lists and strings carry length limits in
+# our schemas (mappings: below); a tuple's or a set's wording falls back to pydantic's.
 _COUNTED = {
     "string_too_short": (
         Nn_("string should have at least %(min_length)s character",
@@ -108,6 +114,9 @@ _COUNTED = {
         "max_length",
     ),
 }
+# A mapping's length limit (an instruction's parameters), in the same words as a list's.
+_MAPPING_TOO_LONG = Nn_("mapping should have at most %(max_length)s item, not %(actual_length)s",
+                        "mapping should have at most %(max_length)s items, not %(actual_length)s")
 # What pydantic's date parser says is wrong (the `error` of the date types); others stay English.
 DATE_ERRORS = frozenset({
     N_("input is too short"),
@@ -124,6 +133,7 @@ OWN_WORDING = frozenset({*_MESSAGES, *_COUNTED})  # every other type speaks pyda
 GOT = N_("%(problem)s, got %(input)s")
 ONE_OF = N_("%(values)s or %(last)s")
 _SHOWS_INPUT = ("_type", "_parsing", "enum", "literal_error")
+_SHOWN_INPUT = 80  # characters of a wrong value shown back; enough to recognise it
 
 
 def from_validation_error(error: ValidationError, prefix: str = "") -> list[Problem]:
@@ -145,14 +155,23 @@ def _text(item: dict) -> Text:
         text = Text.verbatim(f"{message[0].lower()}{message[1:]}")
     value = item.get("input")
     if kind.endswith(_SHOWS_INPUT) and not isinstance(value, (dict, list)):
-        return Text(GOT, problem=text, input=repr(value))
+        return Text(GOT, problem=text, input=shown_input(value))
     return text
+
+
+def shown_input(value: object, limit: int = _SHOWN_INPUT) -> str:
+    """What the report wrote, as Python writes it ('lots'), cut short: a 10,000-character
+    value must not be echoed back whole."""
+    shown = repr(value)
+    return shown if len(shown) <= limit else shown[:limit] + "…"
 
 
 def _translatable(kind: str, ctx: dict[str, Any]) -> Text | None:
     params = {name: _shown(name, value) for name, value in ctx.items()}
     if kind in _MESSAGES:
         return Text(_MESSAGES[kind], **params)
+    if kind == "too_long" and ctx.get("field_type") == "Dictionary":
+        return Text.counted(_MAPPING_TOO_LONG, ctx["max_length"], **params)
     if kind in _COUNTED and ctx.get("field_type", "List") == "List":
         forms, count = _COUNTED[kind]
         return Text.counted(forms, ctx[count], **params)

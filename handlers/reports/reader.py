@@ -6,7 +6,6 @@ folder; the photos it returns can be read (and copied into the store) only insid
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,18 +14,20 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
+from annotated_types import MaxLen
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from handlers.reports.bundle import BundleLimits, open_report_source
 from handlers.reports.checks import Parts, cross_checks, known
-from handlers.reports.photos import Photo, PhotoLimits, inspect_photo
-from handlers.reports.problems import Problem, errors, from_validation_error
+from handlers.reports.loading import LoadLimits, load_report
+from handlers.reports.photos import Photo, PhotoLimits, inspect_located, locate_photo
+from handlers.reports.problems import PHOTO_MISSING, Level, Problem, errors, from_validation_error
 from handlers.reports.schema import (
     Finding,
     Material,
     Order,
     Packaging,
+    PackagingCheck,
     Progress,
     Visit,
     VisitReport,
@@ -60,12 +61,21 @@ def read_report(
     factory_ids: Iterable[str],
     bundle_limits: BundleLimits = BundleLimits(),
     photo_limits: PhotoLimits = PhotoLimits(),
+    load_limits: LoadLimits = LoadLimits(),
+    wait_for_photos: bool = False,
 ) -> Iterator[CheckedReport]:
+    """Every problem of the report at `path`; its photos are readable inside the `with` block.
+
+    Photo names are taken only from fields that passed the schema, each file is decoded once
+    however many names lead to it, and none is decoded when the report names more photos than
+    allowed. `wait_for_photos`: the photos arrive one by one (a chat), so while one is missing
+    the others are only found, not decoded again at every arrival.
+    """
     with open_report_source(path, bundle_limits) as (source, problems):
         if source is None:
             yield CheckedReport(path.name, None, {}, problems)
             return
-        raw, load_problems = _load(source.report_path)
+        raw, load_problems = load_report(source.report_path, load_limits)
         problems = problems + load_problems
         report = None
         photos: dict[str, Photo] = {}
@@ -73,48 +83,11 @@ def read_report(
             report, shape_problems = _validate(raw)
             parts = _valid_parts(raw) if report is None else _parts_of(report)
             visit_date = parts.visit.date if known(parts.visit, "date") else None
-            photos, photo_problems = _check_photos(raw, source.base_dir, visit_date, photo_limits)
+            references = list(_photo_references(raw))
+            photos, photo_problems = _check_photos(references, source.base_dir, visit_date, photo_limits,
+                                                   wait_for_photos)
             problems += shape_problems + cross_checks(parts, factory_ids) + photo_problems
         yield CheckedReport(path.name, report, photos, problems)
-
-
-def _load(path: Path) -> tuple[dict | None, list[Problem]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        return None, [Problem(path.name, Text(N_("not UTF-8 text")))]
-    try:
-        raw = json.loads(text) if path.suffix.lower() == ".json" else yaml.load(text, Loader=_TextDatesLoader)
-    except json.JSONDecodeError as exc:
-        message = N_("not valid JSON: line %(line)s, column %(column)s: %(error)s")
-        return None, [Problem(path.name, Text(message, line=exc.lineno, column=exc.colno, error=exc.msg))]
-    except yaml.YAMLError as exc:
-        return None, [Problem(path.name, _yaml_problem(exc))]
-    if not isinstance(raw, dict):
-        message = N_("the report must be a mapping of sections, got %(type)s")
-        return None, [Problem(path.name, Text(message, type=type(raw).__name__))]
-    return raw, []
-
-
-class _TextDatesLoader(yaml.SafeLoader):
-    """Leaves dates as text, as in JSON: pydantic then refuses 2026-11-31 with the field's
-    path instead of PyYAML failing on the whole file without saying where."""
-
-
-_TextDatesLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def _yaml_problem(exc: yaml.YAMLError) -> Text:
-    """Where the YAML breaks, in the reader's language; what breaks it, in PyYAML's English."""
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc)
-    if mark is None:
-        return Text(N_("not valid YAML: %(error)s"), error=problem)
-    message = N_("not valid YAML: line %(line)s, column %(column)s: %(error)s")
-    return Text(message, line=mark.line + 1, column=mark.column + 1, error=problem)
 
 
 def _validate(raw: dict) -> tuple[VisitReport | None, list[Problem]]:
@@ -142,7 +115,7 @@ def _valid_parts(raw: dict) -> Parts:
     for name, model in _LIST_SECTIONS.items():
         items = raw.get(name)
         if isinstance(items, list):
-            salvaged = ((i, _salvaged(model, item)) for i, item in enumerate(items))
+            salvaged = ((i, _salvaged(model, item)) for i, item in enumerate(items[:_max_items(VisitReport, name)]))
             setattr(parts, name, [(i, item) for i, item in salvaged if item is not None])
     return parts
 
@@ -171,32 +144,82 @@ def _field_adapter(model: type[BaseModel], name: str) -> TypeAdapter:
     return TypeAdapter(annotation)
 
 
-def _check_photos(
-    raw: dict, base_dir: Path, visit_date: date | None, limits: PhotoLimits
-) -> tuple[dict[str, Photo], list[Problem]]:
-    """Checks every photo the report names, even where the rest of its item is invalid."""
-    photos: dict[str, Photo] = {}
-    problems: list[Problem] = []
-    for field, name in _photo_references(raw):
-        if name in photos:
-            continue
-        photo, found = inspect_photo(base_dir, name, field, visit_date, limits)
-        problems += found
-        if photo is not None:
-            photos[name] = photo
-    return photos, problems
+def _max_items(model: type[BaseModel], name: str) -> int | None:
+    """The schema's limit on the list `name`: items beyond it are refused, so never looked at."""
+    return next((m.max_length for m in model.model_fields[name].metadata if isinstance(m, MaxLen)), None)
+
+
+_PHOTO_SECTIONS: tuple[tuple[str, type[BaseModel], int | None], ...] = (
+    ("materials", Material, _max_items(VisitReport, "materials")),
+    ("findings", Finding, _max_items(VisitReport, "findings")),
+    ("packaging.checks", PackagingCheck, _max_items(Packaging, "checks")),
+)
 
 
 def _photo_references(raw: dict) -> Iterator[tuple[str, str]]:
+    """(field, name) of every photo named by an item whose `photos` passed the schema, even
+    where the rest of the item did not: one round tells the inspector about every photo."""
     packaging = raw.get("packaging")
-    checks = packaging.get("checks") if isinstance(packaging, dict) else None
-    for prefix, items in (("materials", raw.get("materials")), ("findings", raw.get("findings")),
-                          ("packaging.checks", checks)):
+    sections = {"materials": raw.get("materials"), "findings": raw.get("findings"),
+                "packaging.checks": packaging.get("checks") if isinstance(packaging, dict) else None}
+    for prefix, model, max_items in _PHOTO_SECTIONS:
+        items = sections[prefix]
         if not isinstance(items, list):
             continue
-        for i, item in enumerate(items):
-            names = item.get("photos") if isinstance(item, dict) else None
-            if isinstance(names, list):
-                for j, name in enumerate(names):
-                    if isinstance(name, str) and name.strip():
-                        yield f"{prefix}.{i}.photos.{j}", name.strip()
+        for i, item in enumerate(items[:max_items]):
+            if not isinstance(item, dict) or "photos" not in item:
+                continue
+            try:
+                names = _field_adapter(model, "photos").validate_python(item["photos"])
+            except ValidationError:
+                continue  # the schema's problem already names it
+            for j, name in enumerate(names):
+                yield f"{prefix}.{i}.photos.{j}", name
+
+
+_TOO_MANY_PHOTOS = N_("the report names %(count)s photos; the limit is %(limit)s per report")
+_SAME_FILE = N_("'%(name)s' is the same file as '%(first)s' (%(field)s): checked once, kept as '%(first)s'")
+
+
+def _check_photos(
+    references: list[tuple[str, str]], base_dir: Path, visit_date: date | None, limits: PhotoLimits,
+    wait_for_photos: bool,
+) -> tuple[dict[str, Photo], list[Problem]]:
+    """Find every named photo, then decode each file once."""
+    names = list(dict.fromkeys(name for _, name in references))
+    if len(names) > limits.max_per_report:
+        field = next(field for field, name in references if name == names[limits.max_per_report])
+        text = Text(_TOO_MANY_PHOTOS, count=f"{len(names):,}", limit=f"{limits.max_per_report:,}")
+        return {}, [Problem(field, text)]
+    found, problems = _locate_all(references, base_dir)
+    if wait_for_photos and any(p.code == PHOTO_MISSING for p in problems):
+        return {}, problems
+    photos: dict[str, Photo] = {}
+    for path, named in found.items():
+        (field, name), *others = named
+        photo, photo_problems = inspect_located(path, name, field, visit_date, limits)
+        problems += photo_problems
+        for other_field, other in others:
+            problems.append(Problem(other_field, Text(_SAME_FILE, name=other, first=name, field=field), Level.WARNING))
+        if photo is not None:
+            photos.update((n, photo) for _, n in named)
+    return photos, problems
+
+
+def _locate_all(
+    references: list[tuple[str, str]], base_dir: Path
+) -> tuple[dict[Path, list[tuple[str, str]]], list[Problem]]:
+    """Each file the names lead to, with the (field, name) of each distinct name leading there,
+    the first one first; and the problems of names that lead nowhere."""
+    found: dict[Path, list[tuple[str, str]]] = {}
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for field, name in references:
+        if name in seen:
+            continue  # one name used by two items: the same photo, said once
+        seen.add(name)
+        path, located = locate_photo(base_dir, name, field)
+        problems += located
+        if path is not None:
+            found.setdefault(path, []).append((field, name))
+    return found, problems

@@ -13,15 +13,53 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema, field_validator
+from pydantic_core import PydanticCustomError
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+from handlers.reports.characters import describe, hidden_character
+
+TEXT_CHARS = 2000  # a finding's description, a note: a long paragraph
+SHORT_CHARS = 200  # a name, a reference, a parameter's Chinese
+PHOTOS_PER_ITEM = 20
+PARAMS_PER_INSTRUCTION = 20  # the catalog's kinds take at most four
+
+
+def _visible(value: str) -> str:
+    """Refuses the characters `characters.hidden_character` finds, naming the first."""
+    found = hidden_character(value)
+    if found is not None:
+        position, char = found
+        raise PydanticCustomError("hidden_character", "contains the invisible character {char} at position "
+                                  "{position}; delete it", {"char": describe(char), "position": position})
+    return value
+
+
+def _param_value(value: Any) -> Any:
+    """A parameter is one quantity, date, barcode or text: never a list or a mapping, and text
+    is held to the same length and characters as any other text of the report."""
+    if isinstance(value, (list, dict, set, tuple)):
+        raise PydanticCustomError("single_value", "must be a single value (text, a number or a date), "
+                                  "not a list or a mapping")
+    if isinstance(value, str):
+        if len(value) > TEXT_CHARS:
+            raise PydanticCustomError("string_too_long", "string should have at most {max_length} characters",
+                                      {"max_length": TEXT_CHARS})
+        _visible(value)
+    return value
+
+
+Visible = AfterValidator(_visible)
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_CHARS), Visible]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=SHORT_CHARS), Visible]
 OrderReference = Annotated[
     str,
     StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{1,39}$"),
 ]
-PhotoName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+PhotoName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255), Visible]
+ParamName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+ParamValue = Annotated[
+    Any, AfterValidator(_param_value), WithJsonSchema({"type": ["string", "integer"], "maxLength": TEXT_CHARS})
+]
 Count = Annotated[int, Field(ge=0, strict=True)]
 PositiveCount = Annotated[int, Field(gt=0, strict=True)]
 
@@ -160,9 +198,9 @@ class Instruction(_Strict):
 
     kind: ShortText
     """A key from `followup notice kinds`, e.g. rework, sort_100, correct_shipping_marks."""
-    params: dict[str, Any] = Field(default_factory=dict)
+    params: dict[ParamName, ParamValue] = Field(default_factory=dict, max_length=PARAMS_PER_INSTRUCTION)
     """The kind's parameters, e.g. {quantity: 9} or {correct_text: "..."}."""
-    params_zh: dict[str, ShortText] = Field(default_factory=dict)
+    params_zh: dict[ParamName, ShortText] = Field(default_factory=dict, max_length=PARAMS_PER_INSTRUCTION)
     """The inspector's Chinese for descriptive text parameters (material, spec, aspect,
     language), e.g. {spec: 五层瓦楞纸箱}; used on the Chinese side while the English is unchanged.
     Text a label or marking must read (correct_text, marking) is printed as written instead."""
@@ -193,7 +231,7 @@ class Material(_Strict):
     """What is used instead; required when the status is substituted."""
     note: Text | None = None
     note_zh: Text | None = None
-    photos: list[PhotoName] = Field(default_factory=list, max_length=20)
+    photos: list[PhotoName] = Field(default_factory=list, max_length=PHOTOS_PER_ITEM)
     """Photo files, relative to the report (or inside the .zip bundle)."""
     instruction: Instruction | None = None
 
@@ -215,7 +253,7 @@ class Finding(_Strict):
     """The inspector's judgement: true systematic, false isolated, absent: let the bot judge."""
     reference: ShortText | None = None
     """Specification clause or approved-sample reference it deviates from."""
-    photos: list[PhotoName] = Field(default_factory=list, max_length=20)
+    photos: list[PhotoName] = Field(default_factory=list, max_length=PHOTOS_PER_ITEM)
     """Photo files, relative to the report (or inside the .zip bundle)."""
     instruction: Instruction | None = None
 
@@ -226,7 +264,7 @@ class PackagingCheck(_Strict):
     """ok, wrong, missing or not_checked; wrong and missing need a note."""
     note: Text | None = None
     note_zh: Text | None = None
-    photos: list[PhotoName] = Field(default_factory=list, max_length=20)
+    photos: list[PhotoName] = Field(default_factory=list, max_length=PHOTOS_PER_ITEM)
     instruction: Instruction | None = None
 
 
