@@ -708,7 +708,8 @@ async def test_the_factory_reports_done_with_photos_and_the_buyer_verifies(visit
     instruction = await visit.instruction()
     assert (instruction.state, instruction.evidence) == (S.DONE, (PHOTO, "b" * 64))
     assert visit.outbox()[-1] == (
-        "buyer", "done_reported", f'{{"instruction_id": {visit.ids[TARGET]}, "photos": ["{PHOTO}", "{"b" * 64}"]}}')
+        "buyer", "done_reported",
+        f'{{"instruction_id": {visit.ids[TARGET]}, "photos": ["{PHOTO}", "{"b" * 64}"], "round": 1}}')
 
     verified = await visit.by("buyer", VerifyInstruction(visit.ids[TARGET]))
 
