@@ -18,7 +18,8 @@ DONE = "F1 整改完成（附照片） F1 done, with photos"
 ASKED = "F1：请在此回复上传整改后产品的照片（至少一张）。"
 REPORTED = "谢谢，已报告整改完成，买方将进行验收。"
 ADDED = "已添加照片：本次完成报告共2张照片。"
-NOT_A_PHOTO = "该文件不是照片（JPEG、PNG或HEIC格式），请发送整改后产品的照片。"
+NOT_A_PHOTO = ("照片未被接收：不是图片：文件内容不是JPEG、PNG或HEIC格式。"
+               "请发送整改后产品的照片（JPEG、PNG或HEIC格式，不超过10 MB）。")
 PHOTO = (EXAMPLE_VISIT / "f1-glaze-crawl-1.jpg").read_bytes()
 OTHER_PHOTO = PHOTO[:-10] + b"\xff\xd9" * 5  # another shot: other bytes, still a JPEG
 

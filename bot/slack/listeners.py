@@ -20,7 +20,7 @@ from bot.app import App
 from bot.directory import Directory
 from bot.slack import modals
 from bot.slack.evidence import SlackEvidence
-from bot.slack.files import DownloadFailed, download
+from bot.slack.files import DownloadFailed, SlackFiles
 from bot.uploads import Uploads
 from handlers.catalog import N_
 from handlers.commands import Actor, EditInstruction
@@ -40,16 +40,18 @@ MENTION = re.compile(r"<@[A-Z0-9]+>\s*")
 STRANGER = N_("Sorry, this bot works only for the people of its buyer and their factories.")
 STALE_BUTTON = N_("This button is no longer valid. Please use the latest message.")
 ONLY_INSPECTORS = N_("Only inspectors can send visit reports.")
+PRESS_AGAIN = N_("The bot was restarting when you pressed that button, so its form could not open. "
+                 "Please press it again.")
 
 
 class SlackListeners:
-    def __init__(self, app: App, directory: Directory, uploads: Uploads, wake, bot_token: str):
+    def __init__(self, app: App, directory: Directory, uploads: Uploads, wake, files: SlackFiles):
         self.app = app
         self.directory = directory
         self.uploads = uploads
         self.wake = wake
-        self.bot_token = bot_token
-        self.evidence = SlackEvidence(app, bot_token, wake)
+        self.files = files
+        self.evidence = SlackEvidence(app, files, wake)
 
     def register(self, bolt: AsyncApp) -> None:
         bolt.action(re.compile(".+"))(self.on_action)
@@ -93,7 +95,8 @@ class SlackListeners:
             return
         verb, target = resolved
         if verb in ASKS_FOR_TEXT:
-            await self._open_modal(client, body["trigger_id"], verb, target, language)
+            if not await self._open_modal(client, body["trigger_id"], verb, target, language):
+                await _ephemeral(client, channel, user, language.gettext(PRESS_AGAIN))
             return
         if verb in ASKS_FOR_PHOTOS:
             await self.evidence.ask(client, body, channel, target, language)
@@ -104,7 +107,10 @@ class SlackListeners:
         if not reply.ok or reply.code.startswith(("already", "notice_already")):
             await _ephemeral(client, channel, user, reply_text(reply, language))
 
-    async def _open_modal(self, client: AsyncWebClient, trigger_id: str, verb: str, target: int, language: Language):
+    async def _open_modal(self, client: AsyncWebClient, trigger_id: str, verb: str, target: int,
+                          language: Language) -> bool:
+        """Opens the form that asks for the words; False when Slack no longer takes the click's
+        trigger (it expires after 3 seconds: a click handled again after a restart)."""
         async with self.app.store.unit_of_work() as uow:
             if verb == b.EDIT:
                 instruction = await uow.instructions.get(target)
@@ -115,7 +121,15 @@ class SlackListeners:
             else:
                 instruction = await uow.instructions.get(target)
                 view = modals.text_modal(verb, ASKS_FOR_TEXT[verb], target, label_of(instruction.source), language)
-        await client.views_open(trigger_id=trigger_id, view=view)
+        try:
+            await client.views_open(trigger_id=trigger_id, view=view)
+        except SlackApiError as exc:
+            if exc.response.get("error") not in ("expired_trigger_id", "invalid_trigger_id"):
+                raise
+            log.info("the form for %s %s was not opened: Slack no longer takes the click (%s)",
+                     verb, target, exc.response.get("error"))
+            return False
+        return True
 
     async def on_edit_submitted(self, ack, body: dict, view: dict, client: AsyncWebClient) -> None:
         user = body["user"]["id"]
@@ -232,7 +246,7 @@ class SlackListeners:
             return
         for file in event["files"]:
             try:
-                content = await download(file, self.bot_token) if self.uploads.accepts(file["name"]) else b""
+                content = await self.files.download(file) if self.uploads.accepts(file["name"]) else b""
             except DownloadFailed as exc:
                 log.warning("report upload failed: %s", exc)
                 await _post(client, event["channel"], str(exc))

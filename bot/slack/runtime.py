@@ -14,6 +14,7 @@ from bot.app import App
 from bot.config import Slack as SlackConfig
 from bot.directory import Directory
 from bot.slack.adapter import SlackAdapter
+from bot.slack.files import SlackFiles
 from bot.slack.listeners import SlackListeners
 from bot.slack.settings import SlackEnvironment
 from bot.uploads import Uploads
@@ -36,7 +37,9 @@ class SlackRuntime:
             request_verification_enabled=env.app_token is None,
         )
         uploads = Uploads(app, app.store.path.parent / "uploads")
-        SlackListeners(app, Directory(app.config, app.store), uploads, wake, env.bot_token).register(self.bolt)
+        files = SlackFiles(env.bot_token, env.api_url)
+        self.listeners = SlackListeners(app, Directory(app.config, app.store), uploads, wake, files)
+        self.listeners.register(self.bolt)
         app.dispatcher.add_adapter(SlackAdapter(client, app.store, app.media, app.bus.clock))
         self._runner: web.AppRunner | None = None
         self._socket = None
