@@ -1,6 +1,7 @@
 """Slack requests into commands and queries: button clicks, modal submissions, the
-/followup command, messages to the bot, App Home. Every request is acknowledged at once
-(Slack waits 3 seconds); the work runs after the ack, and retried deliveries act once."""
+/followup command, messages to the bot, App Home. Every request is stored before it is
+acknowledged (Slack waits 3 seconds) and the work runs after the ack; a request is handled
+again after a crash, and retried deliveries act once (bot/slack/inbox.py)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from bot.directory import Directory
 from bot.slack import modals
 from bot.slack.evidence import SlackEvidence
 from bot.slack.files import DownloadFailed, SlackFiles
+from bot.slack.inbox import SlackInbox
 from bot.uploads import Uploads
 from handlers.catalog import N_
 from handlers.commands import Actor, EditInstruction
@@ -52,15 +54,18 @@ class SlackListeners:
         self.wake = wake
         self.files = files
         self.evidence = SlackEvidence(app, files, wake)
+        self.inbox = SlackInbox(app)
 
     def register(self, bolt: AsyncApp) -> None:
-        bolt.action(re.compile(".+"))(self.on_action)
-        bolt.view(modals.EDIT)(self.on_edit_submitted)
-        bolt.view(modals.ASK_TEXT)(self.on_text_submitted)
-        bolt.command("/followup")(self.on_command)
-        bolt.event("message")(self.on_message)
-        bolt.event("app_mention")(self.on_mention)
-        bolt.event("app_home_opened")(self.on_home_opened)
+        kept = [self.inbox.keep]
+        bolt.action(re.compile(".+"), middleware=kept)(self.on_action)
+        bolt.view(modals.EDIT, middleware=kept)(self.on_edit_submitted)
+        bolt.view(modals.ASK_TEXT, middleware=kept)(self.on_text_submitted)
+        bolt.command("/followup", middleware=kept)(self.on_command)
+        bolt.event("message", middleware=kept)(self.on_message)
+        bolt.event("app_mention", middleware=kept)(self.on_mention)
+        bolt.event("app_home_opened", middleware=kept)(self.on_home_opened)
+        self.inbox.install(bolt)
 
     async def person(self, user_id: str, channel_id: str | None, client: AsyncWebClient) -> Person | None:
         """Configured or bound people; in a factory's channel (Slack Connect), its members
@@ -188,8 +193,6 @@ class SlackListeners:
         if event.get("channel_type") != "im":
             await self._on_channel_files(body, event, client)
             return
-        if not await self._first_time(body):
-            return
         person = await self.person(event["user"], event["channel"], client)
         language = language_of(person)
         if person is None:
@@ -208,15 +211,13 @@ class SlackListeners:
     async def _on_channel_files(self, body: dict, event: dict, client: AsyncWebClient) -> None:
         """In a channel only photos uploaded in a thread where the bot asked for them count;
         everything else there is people talking to each other."""
-        if not event.get("files") or not event.get("thread_ts") or not await self._first_time(body):
+        if not event.get("files") or not event.get("thread_ts"):
             return
         person = await self.person(event["user"], event["channel"], client)
         if person is not None:
             await self.evidence.from_thread(client, person, event, body.get("event_id"))
 
     async def on_mention(self, body: dict, event: dict, client: AsyncWebClient) -> None:
-        if not await self._first_time(body):
-            return
         person = await self.person(event["user"], event["channel"], client)
         language = language_of(person)
         thread = event.get("thread_ts") or event["ts"]
@@ -280,18 +281,6 @@ class SlackListeners:
                 raise
             opened = await client.conversations_open(users=person.slack_user_id)
             await client.files_upload_v2(channel=opened["channel"]["id"], **upload)
-
-    async def _first_time(self, body: dict) -> bool:
-        """Slack retries an event it thinks went unanswered; the event_id makes it act once."""
-        event_id = body.get("event_id")
-        if not event_id:
-            return True
-        async with self.app.store.unit_of_work() as uow:
-            if await uow.updates.result_of(f"slack:event:{event_id}") is not None:
-                return False
-            await uow.updates.remember(f"slack:event:{event_id}", {"seen": True}, self.app.bus.clock.now())
-            await uow.commit()
-        return True
 
 
 async def _display_name(client: AsyncWebClient, user_id: str) -> str:

@@ -52,6 +52,7 @@ class SlackRuntime:
             self._socket = AsyncSocketModeHandler(self.bolt, self.env.app_token)
             await self._socket.connect_async()
             log.info("Slack bot connected (Socket Mode)")
+            await self.listeners.inbox.replay(self.bolt)
             return
         if not self.env.signing_secret:
             raise RuntimeError("Slack HTTP mode needs SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)")
@@ -59,6 +60,7 @@ class SlackRuntime:
         await self._runner.setup()
         await web.TCPSite(self._runner, self.config.listen, self.config.port).start()
         log.info("Slack bot listening on %s:%s%s", self.config.listen, self.config.port, EVENTS_PATH)
+        await self.listeners.inbox.replay(self.bolt)
 
     async def stop(self) -> None:
         if self._socket is not None:

@@ -40,3 +40,9 @@ LEFT JOIN audit_events AS a ON a.id = (
     SELECT MAX(e.id) FROM audit_events AS e
     WHERE e.entity = 'instruction' AND e.entity_id = CAST(i.id AS TEXT) AND e.action = 'report_done')
 WHERE COALESCE(a.actor, i.decided_by) IS NOT NULL;
+
+-- Slack requests have no ordered update id as Telegram's do: the inbox numbers them as they
+-- arrive, and knows a retried delivery by the request's own key (the event id, or the
+-- interaction's trigger id) kept in its payload.
+CREATE UNIQUE INDEX inbox_request_key ON inbox (platform, json_extract(payload, '$.key'))
+    WHERE json_extract(payload, '$.key') IS NOT NULL;
