@@ -554,6 +554,7 @@ class FakeSlack:
         self.api_url = ""
         self.requests: list[tuple[str, JSON]] = []
         self.responses: list[JSON] = []
+        self.downloads: list[str] = []  # ids of files fetched from url_private(_download), with the token
         self._runner: web.AppRunner | None = None
         self._ts_counter = itertools.count(1)
         self._ids = itertools.count(1)
@@ -849,6 +850,7 @@ class FakeSlack:
         file = self._files.get(request.match_info["team_file"].removeprefix(f"{TEAM_ID}-"))
         if _bearer(request) != self.token:
             return web.Response(text=_SIGN_IN_PAGE, content_type="text/html")
+        self.downloads.append(request.match_info["team_file"].removeprefix(f"{TEAM_ID}-"))
         if file is None or file.content is None:
             return web.Response(status=404, text="Not Found")
         return web.Response(body=file.content, content_type=file.mimetype)

@@ -44,6 +44,7 @@ class SlackWorld:
     fake: FakeSlack
     app: App
     url: str
+    runtime: SlackRuntime
     events: int = 0
 
     async def send(self, kind: str, payload: dict, **options) -> tuple[int, str]:
@@ -96,7 +97,7 @@ async def running_slack(config: Config, clock: FakeClock) -> AsyncIterator[Slack
         await runtime.start()
         delivery.start()
         try:
-            yield SlackWorld(fake, app, f"http://127.0.0.1:{port}/slack/events")
+            yield SlackWorld(fake, app, f"http://127.0.0.1:{port}/slack/events", runtime)
         finally:
             await delivery.stop()
             await runtime.stop()
