@@ -28,7 +28,7 @@ import aiohttp
 import yaml
 
 from bot.app import build_app
-from bot.config import Config, Storage, load_config
+from bot.config import Storage, load_config
 from handlers.commands import PostVisit
 from handlers.model import Platform, Role
 from handlers.reports.reader import read_report

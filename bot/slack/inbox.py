@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 INBOX_ID = "followup_inbox_id"  # in a request's context: the stored request it is
 REPLAYED = "followup_replayed"  # in a request's context: handled again from the inbox
+REPLAY_PATIENCE = 60.0  # seconds a replayed request may hold up the next one (and the start)
 
 
 def request_key(body: dict) -> str:
@@ -94,7 +95,10 @@ class SlackInbox(AsyncListenerCompletionHandler):
             response = await bolt.async_dispatch(request)
             if response.status == 404:  # no listener for it any more: nothing to do
                 await self._mark_handled(entry.update_id)
-            await finished.wait()
+            try:
+                await asyncio.wait_for(finished.wait(), REPLAY_PATIENCE)
+            except TimeoutError:  # it goes on in the background; the next one need not wait for it
+                log.warning("Slack request %s is taking long; handling the next", entry.payload["key"])
 
     async def _mark_handled(self, number: int) -> None:
         async with self.app.store.unit_of_work() as uow:
