@@ -15,7 +15,6 @@ it answers that call). The cases of one story share its fake, one after another.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import signal
@@ -28,17 +27,16 @@ import yaml
 
 from bot.app import build_app
 from bot.config import Config, Storage, load_config
-from handlers.commands import AcknowledgeNotice, ApproveInstruction, PostVisit, SendNotice
+from handlers.commands import AcknowledgeNotice, PostVisit
 from handlers.model import Platform, Role
 from handlers.reports.reader import read_report
 from messages.buttons import COMMIT_DATE, DISPUTE, EDIT
 from tests.bot_process import FileClock
-from tests.conftest import EXAMPLE_CONFIG, EXAMPLE_VISIT, actor, one_finding, write_report
-from tests.crash_world import CLAIM_RUNS_OUT, START, Forks, _gone
+from tests.conftest import EXAMPLE_CONFIG, EXAMPLE_VISIT, actor, approve_and_send, one_finding, write_report
+from tests.crash_world import CLAIM_RUNS_OUT, START, Forks, _gone, query, until
 from tests.fake_telegram import FakeTelegram, SentMessage
 from tests.telegram_world import BUYER_CHAT, BUYER_ID, FACTORY_CHAT, FACTORY_ID, INSPECTOR_ID, telegram_config
 
-PATIENCE = 30.0  # seconds any one thing may take to show, through a kill and a restart
 # Statements whose transactions the answer's handling commits: the update stored, the question
 # answered (taken with the command's effect), the update marked handled.
 COMMITS = ("INSERT INTO inbox", "DELETE FROM pending_inputs", "UPDATE inbox SET handled_at")
@@ -220,12 +218,7 @@ class AnswerWorld:
         return telegram_config(config)
 
     async def _until(self, found: Callable, what: str):
-        deadline = asyncio.get_running_loop().time() + PATIENCE
-        while not (value := found()):
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"{self.story.name}: no {what} after {PATIENCE:g} s (kills: {self.killed})")
-            await asyncio.sleep(0.02)
-        return value
+        return await until(found, f"{self.story.name}: no {what}", lambda: self.killed)
 
 
 async def _decided(config: Config, clock: FileClock, story: Story, folder: Path) -> None:
@@ -244,15 +237,10 @@ async def _decided(config: Config, clock: FileClock, story: Story, folder: Path)
         visit_id = posted.params["visit_id"]
         if not story.sent:
             return
-        buyer = actor(config, Role.BUYER, Platform.TELEGRAM)
-        async with app.store.unit_of_work() as uow:
-            instructions = await uow.instructions.for_visit(visit_id)
-        for instruction in instructions:
-            assert (await app.bus.handle(ApproveInstruction(instruction.id), buyer)).ok
-        sent = await app.bus.handle(SendNotice(visit_id), buyer)
+        notice_id = await approve_and_send(app, config, visit_id, Platform.TELEGRAM)
         if story.factory_acknowledged:
             factory = actor(config, Role.FACTORY, Platform.TELEGRAM)
-            assert (await app.bus.handle(AcknowledgeNotice(sent.params["notice_id"]), factory)).ok
+            assert (await app.bus.handle(AcknowledgeNotice(notice_id), factory)).ok
     finally:
         await app.close()
 
@@ -268,11 +256,7 @@ def _copy(template: Path, case: Path) -> None:
 
 
 def _query(folder: Path, sql: str, *args) -> list[tuple]:
-    path = folder / "db" / "followup.sqlite3"
-    if not path.exists():
-        return []
-    with sqlite3.connect(path, timeout=5) as db:
-        return db.execute(sql, args).fetchall()
+    return query(folder / "db" / "followup.sqlite3", sql, *args)
 
 
 def kill_points(reference: Outcome) -> list[KillAt]:

@@ -14,10 +14,8 @@ owed is delivered, and `Outcome` holds what the database and the channels show.
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import shutil
-import signal
 import sqlite3
 from collections import Counter
 from collections.abc import Callable
@@ -32,13 +30,11 @@ from bot.config import Storage, load_config
 from handlers.commands import PostVisit
 from handlers.model import Platform, Role
 from handlers.reports.reader import read_report
-from tests.bot_process import FileClock
 from tests.conftest import EXAMPLE_CONFIG, EXAMPLE_VISIT, actor, one_finding, write_report
-from tests.crash_world import CLAIM_RUNS_OUT, START, Forks, Life, _gone
+from tests.crash_world import PATIENCE, START, Forks, Lives, a_few_at_a_time
 from tests.fake_slack import FakeSlack, SlackMessage, post_to_app
 from tests.slack_world import BUYER, BUYER_CHANNEL, FACTORY, FACTORY_CHANNEL, INSPECTOR, SECRET, free_port, slack_config
 
-PATIENCE = 30.0  # seconds any one thing may take to show, through kills and restarts
 STEP_WAIT = 1.5  # seconds a person waits for a click to show before clicking again
 WORDING = "Sort every unit before packing; keep the rejects apart."
 PHOTO = (EXAMPLE_VISIT / "f1-glaze-crawl-1.jpg").read_bytes()
@@ -90,23 +86,18 @@ class Outcome:
         return sum(1 for m in self.channels[channel] if m.from_bot and text in m.text)
 
 
-class SlackCrashWorld:
+class SlackCrashWorld(Lives):
     def __init__(self, forks: Forks, fake: FakeSlack, folder: Path, seed: int, points: tuple[KillPoint, ...]):
-        self.forks, self.fake, self.folder, self.seed = forks, fake, folder, seed
+        super().__init__(seed, points, folder)
+        self.forks, self.fake, self.folder = forks, fake, folder
         self.rng = random.Random(seed)
-        self.points = list(points)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/slack/events"
         self.config = slack_config(load_config(EXAMPLE_CONFIG).model_copy(
             update={"storage": Storage(url=f"sqlite:///{folder / 'db' / 'followup.sqlite3'}")}), self.port)
-        self.clock = FileClock(folder / "clock")
-        self.db = folder / "db" / "followup.sqlite3"
-        self.lives: list[Life] = []
-        self.kills: list[str] = []
         self.calls = 0
         self.acks = 0
         self.events = 0
-        self.ended = asyncio.Event()
         for user, name in ((BUYER, "Anna Schmidt"), (INSPECTOR, "Chen Jing"), (FACTORY, "Li Wei")):
             fake.add_user(user, name)
         fake.add_channel(BUYER_CHANNEL, "buyer-qc")
@@ -121,10 +112,7 @@ class SlackCrashWorld:
             "config": str(self.folder / "config.json"), "clock": str(self.clock.path), "log": str(self.folder / "bot.log"),
             "slack": {"bot_token": self.fake.token, "signing_secret": SECRET, "api_url": self.fake.api_url},
         })
-        life = Life(pid, self.points.pop(0) if self.points else None)
-        self.lives.append(life)
-        if life.kill is not None and life.kill.call is None and life.kill.ack is None:
-            asyncio.get_running_loop().call_later(life.kill.delay, self._kill, life)
+        self._begin(pid)
 
     def _observe(self, method: str, params: dict) -> None:
         self.calls += 1
@@ -138,42 +126,12 @@ class SlackCrashWorld:
         if life.kill is not None and life.kill.ack is not None and self.acks >= life.kill.ack:
             self._kill(life)
 
-    def _kill(self, life: Life, why: str | None = None) -> None:
-        if life.over:
-            return
-        os.kill(life.pid, signal.SIGKILL)
-        life.over = True
-        self.kills.append(why or str(life.kill))
-        self.ended.set()
-
-    async def _supervise(self) -> None:
-        while True:
-            await self.ended.wait()
-            self.ended.clear()
-            await _gone(self.lives[-1].pid)
-            self.clock.set(self.clock.now() + CLAIM_RUNS_OUT)
-            self._start()
-
     async def run(self) -> Outcome:
         await self._post_visit()
-        self._start()
-        supervisor = asyncio.create_task(self._supervise())
-        try:
-            await self._people()
-            await self._settled()
-        finally:
-            supervisor.cancel()
-            await self._stop()
+        await self._lived()
         channels = {c: self.fake.messages(c) for c in (BUYER_CHANNEL, FACTORY_CHANNEL, self.fake.dm_channel(BUYER))}
         return Outcome(self.seed, self.kills, self.db, channels, self.calls, self.acks,
                        (self.folder / "bot.log").read_text(encoding="utf-8"))
-
-    async def _stop(self) -> None:
-        life = self.lives[-1]
-        if not life.over:
-            life.over = True
-            os.kill(life.pid, signal.SIGTERM)
-        await _gone(life.pid)
 
     # --- the people
 
@@ -293,19 +251,6 @@ class SlackCrashWorld:
         rows = self._query("SELECT state FROM instructions")
         return rows[0][0] if rows else None
 
-    async def _until(self, found: Callable, what: str):
-        deadline = asyncio.get_running_loop().time() + PATIENCE
-        while not (value := found()):
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"case {self.seed}: no {what} after {PATIENCE:g} s (kills: {self.kills})")
-            await asyncio.sleep(0.02)
-        return value
-
-    def _query(self, sql: str, *args) -> list[tuple]:
-        if not self.db.exists():
-            return []
-        with sqlite3.connect(self.db, timeout=5) as db:
-            return db.execute(sql, args).fetchall()
 
 
 async def run_case(forks: Forks, folder: Path, seed: int, points: tuple[KillPoint, ...] = ()) -> Outcome:
@@ -316,17 +261,8 @@ async def run_case(forks: Forks, folder: Path, seed: int, points: tuple[KillPoin
 
 async def run_cases(forks: Forks, folder: Path, seeds, reference: Outcome, kills: int = 2,
                     at_once: int = 3) -> dict[int, Outcome | Exception]:
-    gate = asyncio.Semaphore(at_once)
-
-    async def one(seed: int) -> Outcome | Exception:
-        async with gate:
-            try:
-                points = kill_points(seed, kills, reference.calls, reference.requests)
-                return await run_case(forks, folder / f"case-{seed}", seed, points)
-            except AssertionError as failed:
-                return failed
-    seeds = list(seeds)
-    return dict(zip(seeds, await asyncio.gather(*(one(seed) for seed in seeds)), strict=True))
+    return await a_few_at_a_time(seeds, at_once, lambda seed: run_case(
+        forks, folder / f"case-{seed}", seed, kill_points(seed, kills, reference.calls, reference.requests)))
 
 
 def broken_promises(case: Outcome, reference: Outcome) -> list[str]:

@@ -10,22 +10,18 @@ import asyncio
 import pytest
 
 from tests.crash_answers import STORIES, Outcome, broken_promises, run_story
-from tests.crash_world import Forks
+from tests.crash_world import Forks, with_forks
 
 
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """Each story's cases, the stories side by side (each has its own fake)."""
     folder = tmp_path_factory.mktemp("answers")
-    forks = Forks()
 
-    async def everything() -> dict:
+    async def everything(forks: Forks) -> dict:
         ran = await asyncio.gather(*(run_story(forks, folder / s.name.replace(" ", "-"), s) for s in STORIES))
         return {story.name: cases for story, cases in zip(STORIES, ran, strict=True)}
-    try:
-        return asyncio.run(everything())
-    finally:
-        forks.close()
+    return with_forks(everything)
 
 
 @pytest.mark.parametrize("story", [s.name for s in STORIES])

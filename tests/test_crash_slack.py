@@ -5,12 +5,10 @@ tests/crash_slack.py says how the bot is killed where."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from tests.crash_slack import Outcome, broken_promises, run_case, run_cases
-from tests.crash_world import Forks
+from tests.crash_world import reference_and_cases
 
 SEEDS = range(1, 7)
 KILLS = 2
@@ -27,16 +25,7 @@ def no_proxies() -> None:
 
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory: pytest.TempPathFactory, no_proxies) -> dict:
-    folder = tmp_path_factory.mktemp("slack-crashes")
-    forks = Forks()
-
-    async def everything() -> dict:
-        reference = await run_case(forks, folder / "reference", 0)
-        return {"reference": reference, **await run_cases(forks, folder, SEEDS, reference, KILLS)}
-    try:
-        return asyncio.run(everything())
-    finally:
-        forks.close()
+    return reference_and_cases(tmp_path_factory.mktemp("slack-crashes"), run_case, run_cases, SEEDS, KILLS)
 
 
 def test_the_run_without_kills_keeps_every_promise(outcomes: dict) -> None:

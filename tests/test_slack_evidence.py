@@ -68,6 +68,25 @@ def sha256(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
+async def reported_with(world: SlackWorld, visit_dir, example_data, photo: bytes) -> SlackMessage:
+    """F1 acknowledged and reported done with `photo` in the notice's thread; the notice."""
+    notice = await acknowledged_notice(world, visit_dir, example_data)
+    await tap_done(world, FACTORY_CHANNEL, notice)
+    await upload(world, FACTORY_CHANNEL, {"IMG_0001.jpg": photo}, notice.ts)
+    return notice
+
+
+async def upload_declaring(world: SlackWorld, notice: SlackMessage, content: bytes, size: int | None = None,
+                           **declared) -> str:
+    """The factory uploads `content` in the notice's thread, the event declaring `size` (and
+    any other field of the file object) as given; the bot's answer."""
+    shared = world.fake.add_uploaded_file("IMG_0001.jpg", content)
+    event = world.fake.message_event(FACTORY, FACTORY_CHANNEL, "", files=[shared], thread_ts=notice.ts)
+    event["files"][0].update(declared, **({"size": size} if size is not None else {}))
+    await world.event(event)
+    return [m.text for m in bot_said(world, FACTORY_CHANNEL)][-1]
+
+
 async def instruction(world: SlackWorld) -> Instruction:
     async with world.app.store.unit_of_work() as uow:
         (visit,) = await uow.visits.latest_per_order()
@@ -123,9 +142,7 @@ async def test_the_buyer_reopens_with_a_reason_and_the_factory_can_report_again(
     config, clock, visit_dir, example_data
 ):
     async with running_slack(config, clock) as world:
-        notice = await acknowledged_notice(world, visit_dir, example_data)
-        await tap_done(world, FACTORY_CHANNEL, notice)
-        await upload(world, FACTORY_CHANNEL, {"IMG_0001.jpg": PHOTO}, notice.ts)
+        await reported_with(world, visit_dir, example_data, PHOTO)
 
         await world.click(BUYER, BUYER_CHANNEL, reported_done(world)[0], "Reopen")
         (modal,) = world.fake.views
@@ -156,9 +173,7 @@ async def test_the_buyer_reopens_with_a_reason_and_the_factory_can_report_again(
 
 async def test_the_same_photo_sent_again_after_a_reopen_is_flagged(config, clock, visit_dir, example_data):
     async with running_slack(config, clock) as world:
-        notice = await acknowledged_notice(world, visit_dir, example_data)
-        await tap_done(world, FACTORY_CHANNEL, notice)
-        await upload(world, FACTORY_CHANNEL, {"IMG_0001.jpg": OTHER_PHOTO}, notice.ts)
+        await reported_with(world, visit_dir, example_data, OTHER_PHOTO)
         await world.click(BUYER, BUYER_CHANNEL, reported_done(world)[0], "Reopen")
         await submit(world, BUYER, {"text": {"text": "Still crawling."}})
         reopened = with_button(world, FACTORY_CHANNEL, DONE)
@@ -171,9 +186,7 @@ async def test_the_same_photo_sent_again_after_a_reopen_is_flagged(config, clock
 
 async def test_a_photo_after_the_buyer_verified_is_refused_and_not_kept(config, clock, visit_dir, example_data):
     async with running_slack(config, clock) as world:
-        notice = await acknowledged_notice(world, visit_dir, example_data)
-        await tap_done(world, FACTORY_CHANNEL, notice)
-        await upload(world, FACTORY_CHANNEL, {"IMG_0001.jpg": PHOTO}, notice.ts)
+        notice = await reported_with(world, visit_dir, example_data, PHOTO)
         await world.click(BUYER, BUYER_CHANNEL, reported_done(world)[0], "Verify")
         stored = set(world.app.media.root.rglob("*"))
 
@@ -190,14 +203,11 @@ async def test_a_photo_declared_over_10_mb_is_refused_before_it_is_fetched(confi
     async with running_slack(config, clock) as world:
         notice = await acknowledged_notice(world, visit_dir, example_data)
         await tap_done(world, FACTORY_CHANNEL, notice)
-        shared = world.fake.add_uploaded_file("IMG_0001.jpg", PHOTO)
-        event = world.fake.message_event(FACTORY, FACTORY_CHANNEL, "", files=[shared], thread_ts=notice.ts)
-        event["files"][0]["size"] = 11 * 1024 * 1024
         fetched = list(world.fake.downloads)
 
-        await world.event(event)
+        said = await upload_declaring(world, notice, PHOTO, 11 * 1024 * 1024)
 
-        assert [m.text for m in bot_said(world, FACTORY_CHANNEL)][-1] == f"照片未被接收：照片大小为11 MB，上限为10 MB。{RETRY}"
+        assert said == f"照片未被接收：照片大小为11 MB，上限为10 MB。{RETRY}"
         assert world.fake.downloads == fetched
         assert await instruction_state(world) == (InstructionState.ACKNOWLEDGED, ())
 
@@ -207,13 +217,10 @@ async def test_a_photo_larger_than_slack_declared_is_cut_off_at_10_mb(config, cl
         notice = await acknowledged_notice(world, visit_dir, example_data)
         await tap_done(world, FACTORY_CHANNEL, notice)
         stored = set(world.app.media.root.rglob("*"))
-        shared = world.fake.add_uploaded_file("IMG_0001.jpg", PHOTO + bytes(11 * 1024 * 1024))
-        event = world.fake.message_event(FACTORY, FACTORY_CHANNEL, "", files=[shared], thread_ts=notice.ts)
-        event["files"][0]["size"] = len(PHOTO)
 
-        await world.event(event)
+        said = await upload_declaring(world, notice, PHOTO + bytes(11 * 1024 * 1024), len(PHOTO))
 
-        assert [m.text for m in bot_said(world, FACTORY_CHANNEL)][-1] == f"照片未被接收：照片大小超过10 MB。{RETRY}"
+        assert said == f"照片未被接收：照片大小超过10 MB。{RETRY}"
         assert set(world.app.media.root.rglob("*")) == stored
         assert await instruction_state(world) == (InstructionState.ACKNOWLEDGED, ())
 
@@ -237,13 +244,10 @@ async def test_a_download_link_to_another_host_never_gets_the_token(
         async with running_slack(config, clock) as world:
             notice = await acknowledged_notice(world, visit_dir, example_data)
             await tap_done(world, FACTORY_CHANNEL, notice)
-            shared = world.fake.add_uploaded_file("IMG_0001.jpg", PHOTO)
-            event = world.fake.message_event(FACTORY, FACTORY_CHANNEL, "", files=[shared], thread_ts=notice.ts)
-            event["files"][0]["url_private_download"] = f"http://{host}:{port}/files-pri/T0-F1/download/IMG_0001.jpg"
+            elsewhere = f"http://{host}:{port}/files-pri/T0-F1/download/IMG_0001.jpg"
 
-            await world.event(event)
+            said = await upload_declaring(world, notice, PHOTO, url_private_download=elsewhere)
 
-            said = [m.text for m in bot_said(world, FACTORY_CHANNEL)][-1]
             assert said == "Slack未允许机器人获取文件IMG_0001.jpg，请重新上传。"
             assert asked == []
             assert await instruction_state(world) == (InstructionState.ACKNOWLEDGED, ())

@@ -16,12 +16,7 @@ from tests.fake_slack import post_to_app
 from tests.slack_world import BUYER, BUYER_CHANNEL, SECRET, SlackWorld, running_slack
 from tests.test_slack_more import ephemerals_to, post
 
-
-@pytest.fixture(autouse=True)
-def no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
-    """slack-sdk honours proxy variables even for 127.0.0.1."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
+pytestmark = pytest.mark.usefixtures("direct_to_fakes")
 
 
 async def stored_unhandled(world: SlackWorld, body: dict) -> None:

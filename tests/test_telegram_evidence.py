@@ -23,13 +23,7 @@ PHOTO = (EXAMPLE_VISIT / "f1-glaze-crawl-1.jpg").read_bytes()
 REPORTED = "谢谢，已报告整改完成，买方将进行验收。"
 RETRY = "请发送整改后产品的照片（JPEG、PNG或HEIC格式，不超过10 MB）。"
 
-
-@pytest.fixture(autouse=True)
-def no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
-    """httpx and aiohttp stay on 127.0.0.1."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+pytestmark = pytest.mark.usefixtures("direct_to_fakes")
 
 
 async def asked_for_photos(world: World, visit_dir, example_data):
