@@ -142,7 +142,7 @@ async def test_the_buyer_reopens_with_a_reason_and_the_factory_can_report_again(
     config, clock, visit_dir, example_data
 ):
     async with running_slack(config, clock) as world:
-        await reported_with(world, visit_dir, example_data, PHOTO)
+        notice = await reported_with(world, visit_dir, example_data, PHOTO)
 
         await world.click(BUYER, BUYER_CHANNEL, reported_done(world)[0], "Reopen")
         (modal,) = world.fake.views
