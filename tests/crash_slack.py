@@ -87,6 +87,8 @@ class Outcome:
 
 
 class SlackCrashWorld(Lives):
+    # A restarted bot checks the photo in worker processes it starts cold, beside another case.
+    patience = 2 * PATIENCE
     def __init__(self, forks: Forks, fake: FakeSlack, folder: Path, seed: int, points: tuple[KillPoint, ...]):
         super().__init__(seed, points, folder)
         self.forks, self.fake, self.folder = forks, fake, folder
@@ -175,7 +177,7 @@ class SlackCrashWorld(Lives):
     async def _click_until(self, user: str, channel: str, message: Callable, label: str, done: Callable) -> None:
         """Clicks (sometimes twice) until it shows; a click that failed, or did nothing visible
         for a while, is clicked again, as a person would."""
-        deadline = asyncio.get_running_loop().time() + PATIENCE
+        deadline = asyncio.get_running_loop().time() + self.patience
         while not done():
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError(f"case {self.seed}: {label} never took effect (kills: {self.kills})")
@@ -193,7 +195,7 @@ class SlackCrashWorld(Lives):
         view = self.fake.views[-1]
         due = self._query("SELECT due FROM instructions")[0][0]
         values = {"note": {"note": WORDING}, "due": {"due": {"type": "datepicker", "selected_date": due}}}
-        deadline = asyncio.get_running_loop().time() + PATIENCE
+        deadline = asyncio.get_running_loop().time() + self.patience
         while not self._query("SELECT 1 FROM instructions WHERE note = ?", WORDING):
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError(f"case {self.seed}: the form never took effect (kills: {self.kills})")
@@ -205,7 +207,7 @@ class SlackCrashWorld(Lives):
         after it was (it thought the answer came too late)."""
         self.events += 1
         event_id, retry = f"Ev{self.seed:02d}{self.events:06d}", 0
-        deadline = asyncio.get_running_loop().time() + PATIENCE
+        deadline = asyncio.get_running_loop().time() + self.patience
         while not await self._send("event", event, event_id=event_id, retry_num=retry or None):
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError(f"case {self.seed}: Slack never delivered {event_id} (kills: {self.kills})")
@@ -260,7 +262,7 @@ async def run_case(forks: Forks, folder: Path, seed: int, points: tuple[KillPoin
 
 
 async def run_cases(forks: Forks, folder: Path, seeds, reference: Outcome, kills: int = 2,
-                    at_once: int = 3) -> dict[int, Outcome | Exception]:
+                    at_once: int = 2) -> dict[int, Outcome | Exception]:
     return await a_few_at_a_time(seeds, at_once, lambda seed: run_case(
         forks, folder / f"case-{seed}", seed, kill_points(seed, kills, reference.calls, reference.requests)))
 

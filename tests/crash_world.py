@@ -104,6 +104,8 @@ class Lives:
     kills it on a call; a delay is kept here), and a new one starts after each kill, the clock
     moved past the claims the dead one left. Subclasses start a life with `_begin`."""
 
+    patience = PATIENCE  # seconds any one thing may take to show, through kills and restarts
+
     def __init__(self, seed: int, points: tuple, folder: Path):
         self.seed = seed
         self.points = list(points)
@@ -166,7 +168,7 @@ class Lives:
         raise NotImplementedError
 
     async def _until(self, found, what: str):
-        return await until(found, f"case {self.seed}: no {what}", lambda: self.kills)
+        return await until(found, f"case {self.seed}: no {what}", lambda: self.kills, self.patience)
 
     def _query(self, sql: str, *args) -> list[tuple]:
         return query(self.db, sql, *args)
@@ -327,13 +329,13 @@ def another_visit() -> PostVisit:
     return PostVisit(report.model_copy(update={"order": order, "findings": report.findings[:1]}), photos)
 
 
-async def until(found, what: str, kills) -> object:
-    """`found()`'s value once it is truthy; fails after PATIENCE seconds naming `what` and the
+async def until(found, what: str, kills, patience: float = PATIENCE) -> object:
+    """`found()`'s value once it is truthy; fails after `patience` seconds naming `what` and the
     kills (`kills()`) so far."""
-    deadline = asyncio.get_running_loop().time() + PATIENCE
+    deadline = asyncio.get_running_loop().time() + patience
     while not (value := found()):
         if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"{what}: not there after {PATIENCE:g} s (kills: {kills()})")
+            raise AssertionError(f"{what}: not there after {patience:g} s (kills: {kills()})")
         await asyncio.sleep(0.02)
     return value
 
