@@ -33,7 +33,7 @@ from handlers.reports.reader import read_report
 from messages.buttons import COMMIT_DATE, DISPUTE, EDIT
 from tests.bot_process import FileClock
 from tests.conftest import EXAMPLE_CONFIG, EXAMPLE_VISIT, actor, approve_and_send, one_finding, write_report
-from tests.crash_world import CLAIM_RUNS_OUT, START, Forks, _gone, query, until
+from tests.crash_world import CLAIM_RUNS_OUT, PATIENCE, START, Forks, _gone, query, until
 from tests.fake_telegram import FakeTelegram, SentMessage
 from tests.telegram_world import BUYER_CHAT, BUYER_ID, FACTORY_CHAT, FACTORY_ID, INSPECTOR_ID, telegram_config
 
@@ -218,7 +218,8 @@ class AnswerWorld:
         return telegram_config(config)
 
     async def _until(self, found: Callable, what: str):
-        return await until(found, f"{self.story.name}: no {what}", lambda: self.killed)
+        # Twice the Telegram cases' patience: three stories' bots render their notices side by side.
+        return await until(found, f"{self.story.name}: no {what}", lambda: self.killed, 2 * PATIENCE)
 
 
 async def _decided(config: Config, clock: FileClock, story: Story, folder: Path) -> None:
