@@ -44,8 +44,8 @@ def command_for(action: str, target: int, text: str | None = None) -> c.Command:
     return ACTIONS[action](target, text)
 
 
-def report_done(target: int, photos: tuple[str, ...]) -> c.Command:
-    return c.ReportDone(target, photos=photos)
+def report_done(target: int, photos: tuple[str, ...], captured: dict[str, datetime] | None = None) -> c.Command:
+    return c.ReportDone(target, photos=photos, captured=captured or {})
 
 
 async def with_tokens(store, buttons: tuple[Button, ...], now: datetime) -> list[tuple[Button, str]]:

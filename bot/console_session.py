@@ -14,7 +14,7 @@ from bot.actions import command_for
 from bot.answers import answer, chart_of
 from bot.app import App
 from bot.console import Echo
-from bot.evidence import report_with_photo
+from bot.evidence import report_photo
 from handlers.catalog import N_
 from handlers.commands import Actor, Command
 from handlers.model import Person, Platform, Role
@@ -60,7 +60,8 @@ class ConsoleSession:
         except OSError:
             self.echo(self._answer(person, _language(person).gettext(NO_SUCH_FILE) % {"path": path}))
             return None
-        reply = await report_with_photo(self.app, Actor(person, Platform.CONSOLE), button.target, content)
+        reply = await report_photo(self.app, Actor(person, Platform.CONSOLE), content, path.name,
+                                   instruction_id=button.target)
         return await self._answered(person, reply)
 
     async def act(self, person: Person, command: Command) -> Reply:

@@ -1,83 +1,100 @@
-"""Photos the factory sends as proof that an instruction is done, from any platform: checked
-to be a real image within limits, stored by SHA-256 beside the visit photos, then reported
-with `ReportDone`. Platform code only fetches the bytes."""
+"""Photos the factory sends as proof that an instruction is done, from any platform.
+
+A photo is held to what a visit report's photos are held to (handlers/reports/photos.py: its
+real format, size, pixel count, decompression bombs), decoded off the event loop in `app.cpu`,
+and reported with `ReportDone`. It is written to the media folder inside the transaction that
+accepts the report, so a refused photo (not an image, not this person's instruction, nothing
+waiting for it) leaves no file behind. Platform code only fetches the bytes, after checking
+the size the platform declares, with a hard cap in case the declaration lies (bot/fetch.py).
+"""
 
 from __future__ import annotations
 
-import hashlib
-import io
+import asyncio
+import re
 import tempfile
 from pathlib import Path
-
-from PIL import Image, UnidentifiedImageError
 
 from bot.actions import report_done
 from handlers.catalog import N_
 from handlers.commands import Actor
-from handlers.model import Platform
-from handlers.reports.photos import register_heif_opener
+from handlers.prompts import Prompt
+from handlers.reports.photos import Photo, PhotoLimits, format_size, inspect_photo, size_over_limit
+from handlers.reports.problems import errors
 from handlers.results import Reply
+from handlers.translatable import Text
 from messages.buttons import REPORT_DONE
-from storage.media import MediaStore
 
-MAX_BYTES = 10 * 1024 * 1024
+MAX_BYTES = PhotoLimits().max_bytes
 ASK_FOR_PHOTOS = N_("Please reply to this message with photos of the corrected units (at least one).")
 TAP_FIRST = N_("To report an instruction done, tap its “done, with photos” button on the notice first.")
+TOO_LARGE = N_("photo is %(size)s; the limit is %(limit)s")
+OVER_LIMIT = N_("photo is larger than %(limit)s")
+# A name the photo may keep while it is checked, so problems name the person's own file.
+_PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,79}$")
 
 
-def too_large(size: int) -> Reply | None:
-    """The refusal for a photo of `size` bytes, before or after fetching it; None if it fits."""
-    if size > MAX_BYTES:
-        return Reply("photo_too_large", {"size": f"{size / 1024 / 1024:.1f}"}, ok=False)
+def refused(problem: Text) -> Reply:
+    """The answer to a photo that is not accepted, naming the problem."""
+    return Reply("photo_refused", {"problem": problem}, ok=False)
+
+
+def too_large(size: int | None) -> Reply | None:
+    """The refusal for a photo whose platform declares `size` bytes, before fetching it; None
+    if it fits or no size is declared (the fetch's cap then holds it to the limit)."""
+    if size is not None and size > MAX_BYTES:
+        return refused(size_over_limit(TOO_LARGE, size, MAX_BYTES))
     return None
 
 
-def stored_photo(media: MediaStore, content: bytes) -> str | Reply:
-    """The photo's SHA-256 once stored, or the refusal to answer (nothing stored then)."""
-    if refused := too_large(len(content)):
-        return refused
-    register_heif_opener()
-    try:
-        with Image.open(io.BytesIO(content)) as image:
-            image_format = image.format
-            image.verify()
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
-        return Reply("not_a_photo", {}, ok=False)
-    if image_format not in ("JPEG", "PNG", "HEIF"):
-        return Reply("not_a_photo", {}, ok=False)
-    sha256 = hashlib.sha256(content).hexdigest()
-    with tempfile.TemporaryDirectory() as folder:
-        source = Path(folder) / "photo"
-        source.write_bytes(content)
-        media.put(source, sha256, image_format)
-    return sha256
+def over_limit() -> Reply:
+    """The refusal for a photo found larger than the limit while fetching it (its declared
+    size, if any, was smaller): how much larger is unknown, the fetch stopped at the limit."""
+    return refused(Text(OVER_LIMIT, limit=format_size(MAX_BYTES)))
 
 
-async def report_with_photo(app, actor: Actor, instruction_id: int, content: bytes,
-                            update_key: str | None = None) -> Reply:
-    """Stores the photo and reports the instruction done with it (or adds it to the report)."""
-    stored = stored_photo(app.media, content)
-    if isinstance(stored, Reply):
-        return stored
-    return await app.bus.handle(report_done(instruction_id, (stored,)), actor, update_key=update_key)
-
-
-async def instruction_awaiting_photos(app, platform: Platform, chat: str, user: str, prompt: str,
-                                      keep_as: str | None = None) -> int | None:
-    """The instruction a photo answering the bot's `prompt` is for, or None. The question then
-    stays open under `keep_as` (an album, a thread) for the photos that follow; a question
-    that asked for words stays open as it was."""
+async def awaiting_photos(app, candidates: list[tuple[Prompt, str | None]]) -> tuple[Prompt, str | None] | None:
+    """The first of `candidates` (a question, and the key to keep it open under for the photos
+    that follow) at which the bot waits for photos; None if it waits at none of them. Nothing
+    is taken here: the report does that (`report_photo`)."""
     async with app.store.unit_of_work() as uow:
-        found = await uow.pending.take(platform, chat, user, prompt)
-        if found is None:
-            return None
-        action, target = found
-        now = app.bus.clock.now()
-        if action != REPORT_DONE:
-            await uow.pending.expect(platform, chat, user, prompt, action, target, now)
-            await uow.commit()
-            return None
-        if keep_as is not None:
-            await uow.pending.expect(platform, chat, user, keep_as, action, target, now)
-        await uow.commit()
-    return target
+        for prompt, keep_as in candidates:
+            asked = await uow.pending.asked(prompt.platform, prompt.chat, prompt.user, prompt.key)
+            if asked is not None and asked[0] == REPORT_DONE:
+                return prompt, keep_as
+    return None
+
+
+async def report_photo(app, actor: Actor, content: bytes, name: str | None, *, instruction_id: int | None = None,
+                       prompt: Prompt | None = None, keep_as: str | None = None,
+                       update_key: str | None = None) -> Reply | None:
+    """Checks the photo and reports the instruction done with it (or adds it to the report):
+    `instruction_id` directly (the console), or whatever `prompt` waits for, taken with the
+    report in one transaction. None when `prompt` no longer waits for photos."""
+    if refusal := too_large(len(content)):
+        return refusal
+    with tempfile.TemporaryDirectory(prefix="evidence-") as folder:
+        checked = await _checked(app, Path(folder), content, name)
+        if isinstance(checked, Reply):
+            return checked
+        captured = {checked.sha256: checked.captured_at} if checked.captured_at else {}
+
+        async def keep() -> None:
+            await asyncio.to_thread(app.media.put, checked.path, checked.sha256, checked.format)
+
+        def command_for(action: str, target: int):
+            return report_done(target, (checked.sha256,), captured) if action == REPORT_DONE else None
+
+        if prompt is None:
+            return await app.bus.handle(command_for(REPORT_DONE, instruction_id), actor, update_key, before_commit=keep)
+        return await app.bus.answer(prompt, actor, update_key, command_for, keep_as=keep_as, before_commit=keep)
+
+
+async def _checked(app, folder: Path, content: bytes, name: str | None) -> Photo | Reply:
+    """The photo as the report checks would find it, decoded in a worker process."""
+    shown = name if name and _PLAIN_NAME.match(name) else "photo"
+    (folder / shown).write_bytes(content)
+    photo, problems = await app.cpu.run(inspect_photo, folder, shown, "photo", None)
+    if photo is None:
+        return refused(errors(problems)[0].text)
+    return photo

@@ -2,7 +2,8 @@
 
 Every adapter (console, Telegram, Slack, web page) hands its commands here. A command
 carrying an update key that was handled before gets the first answer again and changes
-nothing, so a redelivered Telegram update or a retried Slack event has one effect.
+nothing, so a redelivered Telegram update or a retried Slack event has one effect. An answer
+to a question the bot asked (handlers/prompts.py) takes the question in the same transaction.
 """
 
 from __future__ import annotations
@@ -17,12 +18,15 @@ from handlers.orders import importing
 from handlers.clock import Clock
 from handlers.commands import Actor
 from handlers.context import Context, Settings
+from handlers.prompts import ASK_AGAIN, Prompt
 from handlers.results import Refused, Reply
 from handlers.rights import authorise
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Any, Context], Awaitable[Reply]]
+CommandFor = Callable[[str, int], "c.Command | None"]  # (action, target) asked for -> the answer's command
+BeforeCommit = Callable[[], Awaitable[None]]
 
 HANDLERS: dict[type, Handler] = {
     c.PostVisit: visits.post_visit,
@@ -52,18 +56,79 @@ class MessageBus:
         self.clock = clock
         self.settings = settings
 
-    async def handle(self, command: c.Command, actor: Actor, update_key: str | None = None) -> Reply:
+    async def handle(self, command: c.Command, actor: Actor, update_key: str | None = None,
+                     before_commit: BeforeCommit | None = None) -> Reply:
+        """`before_commit` runs once the command is accepted, inside its transaction: what it
+        keeps outside the database (a photo file) is kept exactly when the change is."""
         async with self.store.unit_of_work() as uow:
             if update_key and (earlier := await uow.updates.result_of(update_key)) is not None:
                 return Reply.from_dict(earlier)
             try:
-                await authorise(command, actor, uow)
-                ctx = Context(uow, actor, self.clock.now(), self.settings)
-                reply = await HANDLERS[type(command)](command, ctx)
+                reply = await self._apply(uow, command, actor)
             except Refused as refused:
-                log.info("refused %s for %s: %s", type(command).__name__, actor.person.key, refused)
                 return refused.reply
-            if update_key:
-                await uow.updates.remember(update_key, reply.as_dict(), ctx.now)
-            await uow.commit()
+            await self._commit(uow, reply, update_key, before_commit)
             return reply
+
+    async def answer(self, prompt: Prompt, actor: Actor, update_key: str, command_for: CommandFor,
+                     keep_as: str | None = None, before_commit: BeforeCommit | None = None) -> Reply | None:
+        """Answers the question the bot asked at `prompt` with the command `command_for(action,
+        target)` makes of it: the question is taken, and the command applied, in one transaction.
+        None, leaving the question as it was, when nothing waits there or the input does not
+        answer that kind of question (`command_for` gives None). An answer that does not answer
+        (`ASK_AGAIN`) leaves it open; any other refusal closes it. `keep_as` keeps the question
+        open under another key for what follows (the rest of an album, more photos in a thread)."""
+        async with self.store.unit_of_work() as uow:
+            if (earlier := await uow.updates.result_of(update_key)) is not None:
+                return Reply.from_dict(earlier)
+            asked = await uow.pending.take(prompt.platform, prompt.chat, prompt.user, prompt.key)
+            command = None if asked is None else command_for(*asked)
+            if command is None:
+                return None
+            try:
+                reply = await self._apply(uow, command, actor)
+            except Refused as refused:
+                reply = refused.reply
+            else:
+                if keep_as is not None:
+                    action, target = asked
+                    await uow.pending.expect(prompt.platform, prompt.chat, prompt.user, keep_as, action, target,
+                                             self.clock.now())
+                await self._commit(uow, reply, update_key, before_commit)
+                return reply
+        if reply.code not in ASK_AGAIN:
+            await self._close(prompt, reply, update_key)
+        return reply
+
+    async def handled(self, update_key: str) -> Reply | None:
+        """The answer an update got when it was handled, or None if it never was: a platform's
+        redelivery, or the replay of an update stored before a crash, is answered the same."""
+        async with self.store.unit_of_work() as uow:
+            earlier = await uow.updates.result_of(update_key)
+        return None if earlier is None else Reply.from_dict(earlier)
+
+    async def _apply(self, uow, command: c.Command, actor: Actor) -> Reply:
+        try:
+            await authorise(command, actor, uow)
+            ctx = Context(uow, actor, self.clock.now(), self.settings)
+            return await HANDLERS[type(command)](command, ctx)
+        except Refused as refused:
+            log.info("refused %s for %s: %s", type(command).__name__, actor.person.key, refused)
+            raise
+
+    async def _commit(self, uow, reply: Reply, update_key: str | None, before_commit: BeforeCommit | None) -> None:
+        if update_key:
+            await uow.updates.remember(update_key, reply.as_dict(), self.clock.now())
+        if before_commit is not None:
+            await before_commit()
+        await uow.commit()
+
+    async def _close(self, prompt: Prompt, reply: Reply, update_key: str) -> None:
+        """A refused answer closes its question, with the refusal remembered for the update:
+        the refused command changed nothing, so this needs no place in its transaction."""
+        async with self.store.unit_of_work() as uow:
+            if await uow.updates.result_of(update_key) is not None:
+                return
+            await uow.pending.take(prompt.platform, prompt.chat, prompt.user, prompt.key)
+            await uow.updates.remember(update_key, reply.as_dict(), self.clock.now())
+            await uow.commit()

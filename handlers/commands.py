@@ -7,7 +7,7 @@ checks the actor's rights against the store before any handler runs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from handlers.model import Person, Platform
 from handlers.orders.model import OrderLine
@@ -73,6 +73,8 @@ class DisputeNotice:
 class ReportDone:
     instruction_id: int
     photos: tuple[str, ...] = field(default_factory=tuple)  # sha256 of evidence photos
+    # sha256 -> the camera's clock (EXIF, no zone), for the photos that carry one
+    captured: dict[str, datetime] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -215,6 +215,33 @@ class Instruction:
 
 
 @dataclass(frozen=True)
+class EvidencePhoto:
+    """One photo of a done report, and who sent it, when, from where."""
+
+    sha256: str
+    added: Decision
+    captured_at: datetime | None = None  # the camera's clock (EXIF): its own local time, no zone
+
+
+@dataclass(frozen=True)
+class EvidenceRound:
+    """The photos of one done report (and those added to it), kept after a reopen: the
+    factory's earlier attempts stay traceable beside its latest."""
+
+    number: int  # 1 for the first done report, 2 after a reopen and another, ...
+    photos: tuple[EvidencePhoto, ...]
+
+    @property
+    def reported(self) -> Decision:
+        """Who reported the instruction done with this round's first photo, when, from where."""
+        return self.photos[0].added
+
+    @property
+    def hashes(self) -> tuple[str, ...]:
+        return tuple(photo.sha256 for photo in self.photos)
+
+
+@dataclass(frozen=True)
 class StoredVisit:
     id: int
     order_reference: str

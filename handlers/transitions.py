@@ -61,10 +61,14 @@ def repeated(instruction: Instruction, action: Action) -> bool:
 
 
 def _snapshot(instruction: Instruction) -> dict:
+    """What the audit keeps of an instruction before and after a change: everything a person
+    can change or send, so each step reads on its own."""
     return {
         "state": instruction.state.value,
         "params": instruction.params,
         "note": instruction.note,
+        "note_zh": instruction.note_zh,
         "due": instruction.due.isoformat(),
         "reason": instruction.reason,
+        "evidence": list(instruction.evidence),
     }

@@ -10,7 +10,7 @@ from datetime import date
 from handlers.analysis.analyze import Analysis, analyze
 from handlers.chasing import REMINDER
 from handlers.context import Settings
-from handlers.model import Factory, Instruction, Notice, StoredVisit
+from handlers.model import EvidenceRound, Factory, Instruction, Notice, StoredVisit
 from handlers.reports.schema import Finding, Material, PackagingCheck
 
 
@@ -61,6 +61,7 @@ class View:
     day: str | None = None  # the factory day an overdue alert is for
     added_photos: tuple[str, ...] = ()  # sha256 of photos added to a done report
     undelivered: Undelivered | None = None
+    rounds: tuple[EvidenceRound, ...] = ()  # a done report's round of evidence last, the earlier ones before it
 
     @property
     def item(self) -> Item:
@@ -76,7 +77,8 @@ class View:
     @property
     def shown_photos(self) -> tuple[tuple[str, str], ...]:
         """(name, sha256) of the photos the message shows: a finding's own; for a done report
-        the finding's first, then the factory's evidence, so the buyer compares them."""
+        the finding's first, then the factory's evidence, so the buyer compares them, then
+        the factory's earlier rounds, newest first."""
         if self.kind == "more_evidence":
             label = self.items[0].label
             return tuple((f"{label}-evidence-added-{i}.jpg", sha) for i, sha in enumerate(self.added_photos, 1))
@@ -87,8 +89,10 @@ class View:
         if self.kind == "finding" or item.instruction is None:
             return own
         label = item.label
-        evidence = self.added_photos or item.instruction.evidence
-        return own + tuple((f"{label}-evidence-{i}.jpg", sha) for i, sha in enumerate(evidence, 1))
+        evidence = self.rounds[-1].hashes if self.rounds else self.added_photos or item.instruction.evidence
+        earlier = tuple((f"{label}-round{r.number}-{i}.jpg", sha)
+                        for r in reversed(self.rounds[:-1]) for i, sha in enumerate(r.hashes, 1))
+        return own + tuple((f"{label}-evidence-{i}.jpg", sha) for i, sha in enumerate(evidence, 1)) + earlier
 
     @property
     def reminders_sent(self) -> int:
@@ -102,6 +106,7 @@ class View:
 
 
 _PREFIX = {"findings": "F", "materials": "M", "packaging": "P"}
+EVIDENCE_KINDS = ("done_reported", "more_evidence")
 
 
 def label_of(source: str) -> str:
@@ -123,7 +128,10 @@ async def load_view(uow, settings: Settings, kind: str, payload: dict) -> View:
         return dataclasses.replace(view, day=payload.get("day"))
     instruction = await uow.instructions.get(payload["instruction_id"])
     view = await _visit_view(uow, settings, kind, instruction.visit_id, only=[instruction.source])
-    return dataclasses.replace(view, added_photos=tuple(payload.get("photos", ())))
+    rounds = await uow.evidence.rounds(instruction.id) if kind in EVIDENCE_KINDS else ()
+    if "round" in payload:  # the round this message reports, not a later one
+        rounds = rounds[:payload["round"]]
+    return dataclasses.replace(view, added_photos=tuple(payload.get("photos", ())), rounds=rounds)
 
 
 async def _undelivered_view(uow, settings: Settings, kind: str, payload: dict) -> View:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from handlers.catalog import N_
 from handlers.model import display_name
 from handlers.results import Reply
+from handlers.translatable import Text
 from messages import wording
 from messages.i18n import Language
 
@@ -48,8 +49,8 @@ TEMPLATES = {
     "done_reported": N_("Thank you: reported as done. The buyer will verify it."),
     "instruction_verified": N_("Verified."),
     "instruction_reopened": N_("Reopened; the factory has been told why."),
-    "not_a_photo": N_("That file is not a photo (JPEG, PNG or HEIC); please send a photo of the corrected units."),
-    "photo_too_large": N_("That photo is %(size)s MB; the limit is 10 MB."),
+    "photo_refused": N_("That photo was not accepted: %(problem)s. Please send a photo of the corrected units "
+                        "(JPEG, PNG or HEIC, at most 10 MB)."),
     "evidence_added": N_("Photo added: %(count)s photo(s) with this done report."),
     "reminder_sent": N_("Reminder about notice %(number)s sent to the factory."),
     "reminder_scheduled": N_("The factory is outside its working hours; the reminder about notice %(number)s "
@@ -107,6 +108,7 @@ def reply_text(reply: Reply, language: Language) -> str:
         params["until"] = language.moment(params["until"])
     if params.get("decision"):
         params["decision"] = wording.word(language, "commitment", params["decision"])
+    params.update({name: language.text(value) for name, value in params.items() if isinstance(value, Text)})
     template = TEMPLATES[reply.code]
     if reply.code in WITHOUT_WHO and not params.get("by"):
         template = WITHOUT_WHO[reply.code]

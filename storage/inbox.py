@@ -47,6 +47,20 @@ class Inbox:
         )
         return changed == 1
 
+    async def add_keyed(self, platform: Platform, key: str, payload: dict, at: datetime) -> int | None:
+        """Stores a request that its platform numbers in no order (Slack): it gets the next
+        number, and `payload` must carry `key`, which tells a redelivery of it (None then: the
+        first copy is kept, handled or not)."""
+        if payload.get("key") != key:
+            raise ValueError("the payload must carry the request's key")
+        row = await self._tx.one(
+            "INSERT INTO inbox (platform, update_id, payload, received_at)"
+            " SELECT ?, COALESCE(MAX(update_id), 0) + 1, ?, ? FROM inbox WHERE platform = ?"
+            " ON CONFLICT DO NOTHING RETURNING update_id",
+            (platform.value, json_to_text(payload), datetime_to_text(at), platform.value),
+        )
+        return None if row is None else row["update_id"]
+
     async def unhandled(self, platform: Platform, limit: int = 100) -> list[InboxEntry]:
         """Oldest first: the platform's update ids are its order of arrival."""
         rows = await self._tx.all(

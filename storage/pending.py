@@ -1,8 +1,10 @@
-"""Text the bot asked a person for and is still waiting on.
+"""Text or photos the bot asked a person for and is still waiting on.
 
-After Edit or Dispute the bot sends a prompt the person should reply to; the reply to that
-prompt carries the text. Some clients send a plain message instead of a reply, so the
-newest prompt waiting on that person in that chat can be looked up too.
+After Edit, Dispute, a completion date or "done, with photos" the bot sends a prompt the
+person should reply to; the reply to that prompt carries the answer. Some clients send a
+plain message instead of a reply, so the newest prompt waiting on that person in that chat
+can be looked up too. The bus takes a prompt in the transaction of the command that answers
+it (handlers/prompts.py).
 """
 
 from __future__ import annotations
@@ -46,6 +48,17 @@ class PendingInputs:
             "DELETE FROM pending_inputs"
             " WHERE platform = ? AND chat_id = ? AND user_id = ? AND prompt_message_id = ?"
             " RETURNING action, target",
+            (platform.value, chat_id, user_id, prompt_message_id),
+        )
+        return None if row is None else (row["action"], row["target"])
+
+    async def asked(
+        self, platform: Platform, chat_id: str, user_id: str, prompt_message_id: str
+    ) -> tuple[str, int] | None:
+        """(action, target) the prompt waits for, left pending: what an answer would be for."""
+        row = await self._tx.one(
+            "SELECT action, target FROM pending_inputs"
+            " WHERE platform = ? AND chat_id = ? AND user_id = ? AND prompt_message_id = ?",
             (platform.value, chat_id, user_id, prompt_message_id),
         )
         return None if row is None else (row["action"], row["target"])

@@ -13,6 +13,7 @@ from types import TracebackType
 from storage.audit import AuditLog
 from storage.bindings import Bindings
 from storage.connection import Writer
+from storage.evidence import Evidence
 from storage.follow_ups import FollowUps
 from storage.inbox import Inbox
 from storage.instructions import Instructions
@@ -45,6 +46,7 @@ class UnitOfWork:
         self.verdicts = Verdicts(self._tx)
         self.orders = Orders(self._tx)
         self.instructions = Instructions(self._tx)
+        self.evidence = Evidence(self._tx)
         self.notices = Notices(self._tx)
         self.outbox = Outbox(self._tx)
         self.audit = AuditLog(self._tx)

@@ -1,14 +1,19 @@
 """The bot as a process of its own, for the crash tests to SIGKILL and start again.
 
 `python -m tests.bot_process` imports the bot once, then reads orders from stdin, one JSON
-line each (config file, clock file, log file, the fake Bot API's token and URLs), forks a
-fresh bot for each and answers with its pid. A fork starts in milliseconds where a new
+line each (config file, clock file, log file, the fake Bot API's token and URLs and/or the fake
+Slack's, and maybe a commit to die at), forks a fresh bot for each and answers with its pid. A fork starts in milliseconds where a new
 interpreter takes a second or two importing python-telegram-bot, Jinja and fpdf2; the forked
 bot is as separate as any other process: its own event loop, SQLite connections and sockets.
 
-Each bot runs what `followup run` runs (`bot.cli_run.serve`) on Telegram, at a fast `Pace`,
-with a `FileClock`: the instant the test last wrote, so the test makes reminders due by
-moving time, not by waiting for it.
+Each bot runs what `followup run` runs (`bot.cli_run.serve`) on Telegram and/or Slack, at a
+fast `Pace`, with a `FileClock`: the instant the test last wrote, so the test makes reminders
+due by moving time, not by waiting for it.
+
+A crash between two Bot API calls is the test's to arrange (the fake kills the bot while it
+answers a call); a crash between two writes is not, so an order may name one: `DieAt` kills
+the bot just before, or just after, the nth commit of a transaction that ran a given statement
+(the one storing an update, the one answering a question...).
 """
 
 from __future__ import annotations
@@ -26,7 +31,10 @@ from pathlib import Path
 
 from bot.cli_run import Pace, serve
 from bot.config import Config
+from bot.slack.settings import SlackEnvironment
 from bot.telegram.settings import TelegramEnvironment
+from messages.chart import warm_up
+from storage.transaction import Transaction
 import messages.pdf  # noqa: F401 - imported before forking, like everything a bot uses
 
 PACE = Pace(delivery=0.1, chasing=0.05, poll_timeout=1)
@@ -48,6 +56,44 @@ class FileClock:
         partial.replace(self.path)
 
 
+@dataclass(frozen=True)
+class DieAt:
+    """SIGKILL once the `nth` transaction that ran a statement containing `sql` is about to
+    commit (`when="before"`: its writes are lost) or has committed (`"after"`: nothing after it
+    happens)."""
+
+    sql: str
+    when: str
+    nth: int = 1
+
+    def install(self) -> None:
+        """Wraps this process's transactions (a forked bot's own copy of the class)."""
+        seen = 0
+        commit = Transaction.commit
+
+        def noting(run):
+            async def statement(tx: Transaction, sql: str, params=()):
+                if self.sql in sql:
+                    tx.doomed = True
+                return await run(tx, sql, params)
+            return statement
+
+        async def committing(tx: Transaction) -> None:
+            nonlocal seen
+            if not getattr(tx, "doomed", False):
+                return await commit(tx)
+            seen += 1
+            if seen == self.nth and self.when == "before":
+                os.kill(os.getpid(), signal.SIGKILL)
+            await commit(tx)
+            if seen == self.nth:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+        for name in ("write", "insert", "one", "all"):
+            setattr(Transaction, name, noting(getattr(Transaction, name)))
+        Transaction.commit = committing
+
+
 def run_bot(order: dict) -> None:
     """One bot, until SIGTERM (or SIGKILL); its output goes to the order's log file."""
     log = os.open(order["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
@@ -57,12 +103,16 @@ def run_bot(order: dict) -> None:
                         force=True)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     config = Config.model_validate_json(Path(order["config"]).read_text(encoding="utf-8"))
-    telegram = TelegramEnvironment(order["token"], order["base_url"], order["file_base_url"])
-    asyncio.run(serve(config, telegram, None, FileClock(Path(order["clock"])), PACE))
+    telegram = TelegramEnvironment(order["token"], order["base_url"], order["file_base_url"]) if "token" in order else None
+    slack = SlackEnvironment(**order["slack"]) if "slack" in order else None
+    if "die" in order:
+        DieAt(**order["die"]).install()
+    asyncio.run(serve(config, telegram, slack, FileClock(Path(order["clock"])), PACE))
 
 
 def main() -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # bots are reaped as they die, killed or not
+    warm_up()  # as a bot does at start, once for all of them: each then starts in a fraction of a second
     for line in sys.stdin:
         order = json.loads(line)
         pid = os.fork()

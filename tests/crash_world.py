@@ -99,6 +99,81 @@ class Life:
     over: bool = False
 
 
+class Lives:
+    """A bot's lives, each in a process of its own: one ends at its `KillPoint` (a subclass
+    kills it on a call; a delay is kept here), and a new one starts after each kill, the clock
+    moved past the claims the dead one left. Subclasses start a life with `_begin`."""
+
+    patience = PATIENCE  # seconds any one thing may take to show, through kills and restarts
+
+    def __init__(self, seed: int, points: tuple, folder: Path):
+        self.seed = seed
+        self.points = list(points)
+        self.clock = FileClock(folder / "clock")
+        self.db = folder / "db" / "followup.sqlite3"
+        self.lives: list[Life] = []
+        self.kills: list[str] = []
+        self.ended = asyncio.Event()
+
+    def _start(self) -> None:
+        raise NotImplementedError
+
+    def _begin(self, pid: int) -> Life:
+        life = Life(pid, self.points.pop(0) if self.points else None)
+        self.lives.append(life)
+        if life.kill is not None and life.kill.delay:
+            asyncio.get_running_loop().call_later(life.kill.delay, self._kill, life)
+        return life
+
+    def _kill(self, life: Life, why: str | None = None) -> None:
+        if life.over:
+            return
+        os.kill(life.pid, signal.SIGKILL)
+        life.over = True
+        self.kills.append(why or str(life.kill))
+        self.ended.set()
+
+    async def _supervise(self) -> None:
+        """Starts the bot again after each kill, once the killed one is gone."""
+        while True:
+            await self.ended.wait()
+            self.ended.clear()
+            await _gone(self.lives[-1].pid)
+            self.clock.set(self.clock.now() + CLAIM_RUNS_OUT)
+            self._start()
+
+    async def _stop(self) -> None:
+        life = self.lives[-1]
+        if life.over:  # a kill came after all was done
+            return
+        life.over = True
+        os.kill(life.pid, signal.SIGTERM)
+        await _gone(life.pid)
+
+    async def _lived(self) -> None:
+        """The bot started, the people acting through its kills and restarts, until all is settled."""
+        self._start()
+        supervisor = asyncio.create_task(self._supervise())
+        try:
+            await self._people()
+            await self._settled()
+        finally:
+            supervisor.cancel()
+            await self._stop()
+
+    async def _people(self) -> None:
+        raise NotImplementedError
+
+    async def _settled(self) -> None:
+        raise NotImplementedError
+
+    async def _until(self, found, what: str):
+        return await until(found, f"case {self.seed}: no {what}", lambda: self.kills, self.patience)
+
+    def _query(self, sql: str, *args) -> list[tuple]:
+        return query(self.db, sql, *args)
+
+
 @dataclass
 class Outcome:
     """What one case left: its kills, the database, the chats."""
@@ -132,21 +207,16 @@ class Outcome:
         return seen
 
 
-class CrashWorld:
+class CrashWorld(Lives):
     def __init__(self, forks: Forks, fake: FakeTelegram, folder: Path, config: Config, seed: int,
                  points: tuple[KillPoint, ...]):
-        self.forks, self.fake, self.folder, self.seed = forks, fake, folder, seed
+        super().__init__(seed, points, folder)
+        self.forks, self.fake, self.folder = forks, fake, folder
         self.config = telegram_config(config)
         self.rng = random.Random(seed)
-        self.points = list(points)
-        self.clock = FileClock(folder / "clock")
         self.clock.set(START)
-        self.db = folder / "db" / "followup.sqlite3"
-        self.lives: list[Life] = []
-        self.kills: list[str] = []
         self.calls: list[str] = []  # every Bot API call the fake carried out, by method
         self.updates: list[int] = []  # every tap, once each however often Telegram delivered it
-        self.ended = asyncio.Event()
         self.buyer = fake.user(BUYER_ID, "Anna", "en")
         self.factory = fake.user(FACTORY_ID, "Li", "zh-hans")
         fake.user(INSPECTOR_ID, "Chen", "en")
@@ -161,10 +231,7 @@ class CrashWorld:
             "log": str(self.folder / "bot.log"), "token": self.fake.token,
             "base_url": self.fake.base_url, "file_base_url": self.fake.base_file_url,
         })
-        life = Life(pid, self.points.pop(0) if self.points else None)
-        self.lives.append(life)
-        if life.kill is not None and life.kill.call is None:
-            asyncio.get_running_loop().call_later(life.kill.delay, self._kill, life)
+        self._begin(pid)
 
     def _observe(self, method: str, params: dict) -> None:
         self.calls.append(method)
@@ -173,43 +240,11 @@ class CrashWorld:
                 and len(self.calls) >= life.kill.call:
             self._kill(life, f"{life.kill} ({method})")
 
-    def _kill(self, life: Life, why: str | None = None) -> None:
-        if life.over:
-            return
-        os.kill(life.pid, signal.SIGKILL)
-        life.over = True
-        self.kills.append(why or str(life.kill))
-        self.ended.set()
-
-    async def _supervise(self) -> None:
-        """Starts the bot again after each kill, once the killed one is gone."""
-        while True:
-            await self.ended.wait()
-            self.ended.clear()
-            await _gone(self.lives[-1].pid)
-            self.clock.set(self.clock.now() + CLAIM_RUNS_OUT)
-            self._start()
-
     async def run(self) -> Outcome:
         await self._post_visits()
-        self._start()
-        supervisor = asyncio.create_task(self._supervise())
-        try:
-            await self._people()
-            await self._settled()
-        finally:
-            supervisor.cancel()
-            await self._stop()
+        await self._lived()
         return Outcome(self.seed, self.kills, self.db, self._messages(), self.calls, self.updates,
                        (self.folder / "bot.log").read_text(encoding="utf-8"))
-
-    async def _stop(self) -> None:
-        life = self.lives[-1]
-        if life.over:  # a kill came after all was done
-            return
-        life.over = True
-        os.kill(life.pid, signal.SIGTERM)
-        await _gone(life.pid)
 
     def _messages(self) -> list[SentMessage]:
         chats = (BUYER_CHAT, FACTORY_CHAT, BUYER_ID, FACTORY_ID, INSPECTOR_ID)
@@ -280,19 +315,6 @@ class CrashWorld:
                     and not self._query("SELECT 1 FROM outbox WHERE sent_at IS NULL"))
         await self._until(quiet, "the bot to settle")
 
-    async def _until(self, found, what: str):
-        deadline = asyncio.get_running_loop().time() + PATIENCE
-        while not (value := found()):
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"case {self.seed}: no {what} after {PATIENCE:g} s (kills: {self.kills})")
-            await asyncio.sleep(0.02)
-        return value
-
-    def _query(self, sql: str, *args) -> list[tuple]:
-        if not self.db.exists():
-            return []
-        with sqlite3.connect(self.db, timeout=5) as db:
-            return db.execute(sql, args).fetchall()
 
 
 @functools.cache
@@ -305,6 +327,42 @@ def another_visit() -> PostVisit:
     report, photos = _the_example()
     order = report.order.model_copy(update={"reference": "PO-2026-0150"})
     return PostVisit(report.model_copy(update={"order": order, "findings": report.findings[:1]}), photos)
+
+
+async def until(found, what: str, kills, patience: float = PATIENCE) -> object:
+    """`found()`'s value once it is truthy; fails after `patience` seconds naming `what` and the
+    kills (`kills()`) so far."""
+    deadline = asyncio.get_running_loop().time() + patience
+    while not (value := found()):
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"{what}: not there after {patience:g} s (kills: {kills()})")
+        await asyncio.sleep(0.02)
+    return value
+
+
+def query(db: Path, sql: str, *args) -> list[tuple]:
+    """Rows from the bot's database as it is on disk; none before it exists."""
+    if not db.exists():
+        return []
+    with sqlite3.connect(db, timeout=5) as connection:
+        return connection.execute(sql, args).fetchall()
+
+
+def reference_and_cases(folder: Path, run_case, run_cases, seeds, kills: int) -> dict:
+    """The run without kills ("reference"), then each seed's case, by seed."""
+    async def everything(forks: Forks) -> dict:
+        reference = await run_case(forks, folder / "reference", 0)
+        return {"reference": reference, **await run_cases(forks, folder, seeds, reference, kills)}
+    return with_forks(everything)
+
+
+def with_forks(work):
+    """`work(forks)` run to its end with tests/bot_process.py started for it, and stopped after."""
+    forks = Forks()
+    try:
+        return asyncio.run(work(forks))
+    finally:
+        forks.close()
 
 
 async def _gone(pid: int) -> None:
@@ -330,13 +388,18 @@ async def run_case(forks: Forks, folder: Path, seed: int, points: tuple[KillPoin
 async def run_cases(forks: Forks, folder: Path, seeds, reference: Outcome, kills: int = 3,
                     at_once: int = 4) -> dict[int, Outcome | Exception]:
     """The cases, a few at a time (the bots' PDFs keep a core busy), each outcome or failure by seed."""
+    return await a_few_at_a_time(seeds, at_once, lambda seed: run_case(
+        forks, folder / f"case-{seed}", seed, kill_points(seed, kills, len(reference.calls))))
+
+
+async def a_few_at_a_time(seeds, at_once: int, case) -> dict:
+    """`case(seed)` for every seed, `at_once` at a time: each outcome, or the failure, by seed."""
     gate = asyncio.Semaphore(at_once)
 
-    async def one(seed: int) -> Outcome | Exception:
+    async def one(seed: int):
         async with gate:
             try:
-                points = kill_points(seed, kills, len(reference.calls))
-                return await run_case(forks, folder / f"case-{seed}", seed, points)
+                return await case(seed)
             except AssertionError as failed:
                 return failed
     seeds = list(seeds)

@@ -554,6 +554,10 @@ class FakeSlack:
         self.api_url = ""
         self.requests: list[tuple[str, JSON]] = []
         self.responses: list[JSON] = []
+        self.downloads: list[str] = []  # ids of files fetched from url_private(_download), with the token
+        # Called with each Web API call's method and params once carried out, before it is
+        # answered: where a crash test kills the bot to leave the most undone.
+        self.observers: list[Callable[[str, JSON], None]] = []
         self._runner: web.AppRunner | None = None
         self._ts_counter = itertools.count(1)
         self._ids = itertools.count(1)
@@ -834,6 +838,8 @@ class FakeSlack:
         if method in _POSTING and (refusal := self._refusing.get(channel)) is not None:
             raise SlackError(refusal)
         result = handler(params)
+        for observe in self.observers:
+            observe(method, params)
         await after_handling(fault)
         return result
 
@@ -849,6 +855,7 @@ class FakeSlack:
         file = self._files.get(request.match_info["team_file"].removeprefix(f"{TEAM_ID}-"))
         if _bearer(request) != self.token:
             return web.Response(text=_SIGN_IN_PAGE, content_type="text/html")
+        self.downloads.append(request.match_info["team_file"].removeprefix(f"{TEAM_ID}-"))
         if file is None or file.content is None:
             return web.Response(status=404, text="Not Found")
         return web.Response(body=file.content, content_type=file.mimetype)

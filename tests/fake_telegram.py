@@ -355,6 +355,7 @@ class StoredFile:
     content: bytes
     photo_set: list[JSON] | None = None
     document: JSON | None = None
+    declared_size: int | None = None  # what Telegram says the size is, when a test makes it lie
 
 
 # --- Reading requests ---------------------------------------------------------------------------
@@ -626,10 +627,16 @@ class FakeTelegram:
         return await self._user_message(chat_id, user, {"text": text, "entities": [entity]}, reply_to_message_id)
 
     async def send_document(self, chat_id: int, user: FakeUser, filename: str, content: bytes,
-                            caption: str | None = None, mime_type: str | None = None) -> JSON:
+                            caption: str | None = None, mime_type: str | None = None,
+                            reply_to_message_id: int | None = None, declared_size: int | None = None) -> JSON:
+        """A file from a person. `declared_size` makes the message and getFile state a size other
+        than the content's: what a bot must survive if a declaration ever lies."""
         mime_type = mime_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
         stored = self._register_document(filename, content, mime_type)
-        return await self._user_message(chat_id, user, _with_caption({"document": stored.document}, caption))
+        if declared_size is not None:
+            stored.declared_size = stored.document["file_size"] = declared_size
+        return await self._user_message(chat_id, user, _with_caption({"document": stored.document}, caption),
+                                        reply_to_message_id)
 
     async def send_photo(self, chat_id: int, user: FakeUser, content: bytes, caption: str | None = None,
                          reply_to_message_id: int | None = None, media_group_id: str | None = None) -> JSON:
@@ -952,8 +959,9 @@ class FakeTelegram:
             raise bad_request("invalid file_id")
         if len(stored.content) > DOWNLOAD_BYTES_LIMIT:
             raise bad_request("file is too big")
+        size = len(stored.content) if stored.declared_size is None else stored.declared_size
         return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-                "file_size": len(stored.content), "file_path": stored.file_path}
+                "file_size": size, "file_path": stored.file_path}
 
     # --- editing, deleting, answering
 

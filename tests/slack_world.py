@@ -14,6 +14,7 @@ from bot.config import Config, Slack
 from bot.delivery import DeliveryLoop
 from bot.slack.runtime import SlackRuntime
 from bot.slack.settings import SlackEnvironment
+from handlers.model import Platform
 from tests.fake_slack import FakeSlack, SlackMessage, post_to_app
 from tests.fakes import FakeClock
 
@@ -43,6 +44,7 @@ class SlackWorld:
     fake: FakeSlack
     app: App
     url: str
+    runtime: SlackRuntime
     events: int = 0
 
     async def send(self, kind: str, payload: dict, **options) -> tuple[int, str]:
@@ -67,13 +69,15 @@ class SlackWorld:
         return found[-1]
 
     async def settled(self) -> None:
-        """Lets the listeners (running after their ack) finish, then empties the outbox."""
-        for _ in range(100):
+        """Lets the listeners (running after their ack) finish, then empties the outbox: every
+        request the bot accepted is in its inbox until its listener is done."""
+        for _ in range(750):
             await asyncio.sleep(0.02)
-            pending = [t for t in asyncio.all_tasks() if "slack" in repr(t.get_coro()).lower()
-                       and t is not asyncio.current_task()]
-            if not pending:
-                break
+            async with self.app.store.unit_of_work() as uow:
+                if not await uow.inbox.unhandled(Platform.SLACK):
+                    break
+        else:
+            raise AssertionError("the bot did not handle every Slack request")
         await self.app.dispatcher.deliver_pending()
 
 
@@ -93,7 +97,7 @@ async def running_slack(config: Config, clock: FakeClock) -> AsyncIterator[Slack
         await runtime.start()
         delivery.start()
         try:
-            yield SlackWorld(fake, app, f"http://127.0.0.1:{port}/slack/events")
+            yield SlackWorld(fake, app, f"http://127.0.0.1:{port}/slack/events", runtime)
         finally:
             await delivery.stop()
             await runtime.stop()

@@ -88,7 +88,8 @@ def test_the_factory_reports_f1_done_with_a_photo_file_and_the_buyer_verifies(tm
     ])
     assert "[33] F1 整改完成（附照片） F1 done, with photos" in out
     assert f"bot to Li Wei: 无法读取{tmp_path / 'missing.jpg'}，请输入照片文件的路径。" in out
-    assert "bot to Li Wei: 该文件不是照片（JPEG、PNG或HEIC格式），请发送整改后产品的照片。" in out
+    assert ("bot to Li Wei: 照片未被接收：不是图片：文件内容不是JPEG、PNG或HEIC格式。"
+            "请发送整改后产品的照片（JPEG、PNG或HEIC格式，不超过10 MB）。") in out
     assert "bot to Li Wei: 谢谢，已报告整改完成，买方将进行验收。" in out
     assert "F1 reported done by the factory — Li Wei" in out
     assert "Evidence from the factory: 1 photo" in out and "[46] Verify  [47] Reopen" in out

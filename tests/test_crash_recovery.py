@@ -12,11 +12,9 @@ its record.
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
-from tests.crash_world import Forks, Outcome, broken_promises, repeats, run_case, run_cases
+from tests.crash_world import Outcome, broken_promises, reference_and_cases, repeats, run_case, run_cases
 
 SEEDS = range(1, 21)
 KILLS = 3
@@ -26,16 +24,7 @@ FAILED_ON_OUR_SIDE = "failed on our side"
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The run without kills, then every case, a few at a time (they take ~2 s each)."""
-    folder = tmp_path_factory.mktemp("crashes")
-    forks = Forks()
-
-    async def everything() -> dict:
-        reference = await run_case(forks, folder / "reference", 0)
-        return {"reference": reference, **await run_cases(forks, folder, SEEDS, reference, KILLS)}
-    try:
-        return asyncio.run(everything())
-    finally:
-        forks.close()
+    return reference_and_cases(tmp_path_factory.mktemp("crashes"), run_case, run_cases, SEEDS, KILLS)
 
 
 def test_the_run_without_kills_keeps_every_promise(outcomes: dict) -> None:

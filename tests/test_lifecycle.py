@@ -16,7 +16,7 @@ import functools
 import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from itertools import product
 
 import pytest
@@ -51,7 +51,7 @@ from handlers.model import (
 from handlers.results import Reply
 from messages.i18n import CHINESE, Language
 from messages.replies import reply_text
-from storage.sqlite import path_from_url
+from storage.sqlite import SqliteStore, path_from_url
 from tests.conftest import EXAMPLE_CONFIG, example_report
 from tests.fakes import FakeClock, RecordingConsole, Transcript
 
@@ -708,7 +708,8 @@ async def test_the_factory_reports_done_with_photos_and_the_buyer_verifies(visit
     instruction = await visit.instruction()
     assert (instruction.state, instruction.evidence) == (S.DONE, (PHOTO, "b" * 64))
     assert visit.outbox()[-1] == (
-        "buyer", "done_reported", f'{{"instruction_id": {visit.ids[TARGET]}, "photos": ["{PHOTO}", "{"b" * 64}"]}}')
+        "buyer", "done_reported",
+        f'{{"instruction_id": {visit.ids[TARGET]}, "photos": ["{PHOTO}", "{"b" * 64}"], "round": 1}}')
 
     verified = await visit.by("buyer", VerifyInstruction(visit.ids[TARGET]))
 
@@ -744,6 +745,62 @@ async def test_the_buyer_reopens_with_a_reason_the_factory_is_told_and_reports_d
     assert again.ok
     instruction = await visit.instruction()
     assert (instruction.state, instruction.evidence) == (S.DONE, ("c" * 64,))
+
+
+async def test_each_done_report_keeps_its_own_photos_with_who_when_and_where(visit: Visit) -> None:
+    """A reopen and a new done report do not overwrite the first one's photos: each round stays."""
+    await drive(visit, S.ACKNOWLEDGED)
+    target = visit.ids[TARGET]
+    taken = datetime(2026, 11, 25, 9, 30)
+    await visit.by("factory", ReportDone(target, photos=(PHOTO,), captured={PHOTO: taken}), platform=Platform.TELEGRAM)
+    first = visit.clock.now()
+    await visit.by("factory", ReportDone(target, photos=("b" * 64, PHOTO)), platform=Platform.TELEGRAM)  # one more
+    await visit.by("buyer", ReopenInstruction(target, reason="Still crawling."))
+    await visit.by("factory", ReportDone(target, photos=("c" * 64,)), platform=Platform.SLACK)
+    second = visit.clock.now()
+
+    async with visit.app.store.unit_of_work() as uow:
+        rounds = await uow.evidence.rounds(target)
+    factory = "factory:Li Wei"
+    assert [(r.number, r.hashes, r.reported.by, r.reported.at, r.reported.platform) for r in rounds] == [
+        (1, (PHOTO, "b" * 64), factory, first, Platform.TELEGRAM),
+        (2, ("c" * 64,), factory, second, Platform.SLACK),
+    ]
+    assert rounds[0].photos[0].captured_at == taken and rounds[0].photos[1].captured_at is None
+    assert (await visit.instruction()).evidence == ("c" * 64,)
+    assert visit.outbox()[-1][1:] == ("done_reported", f'{{"instruction_id": {target}, "photos": ["{"c" * 64}"], "round": 2}}')
+
+
+async def test_the_audit_snapshots_carry_the_evidence_and_the_chinese_note(visit: Visit) -> None:
+    await drive(visit, S.DONE)
+
+    events = {e.action: e for e in await visit.audit()}
+
+    assert events["report_done"].before["evidence"] == [] and events["report_done"].after["evidence"] == [PHOTO]
+    instruction = await visit.instruction()
+    assert instruction.note_zh and events["approve"].after["note_zh"] == instruction.note_zh
+
+
+async def test_evidence_reported_before_its_history_was_kept_becomes_the_first_round(visit: Visit) -> None:
+    """Migration 0015 on a database whose instructions already carry evidence."""
+    await drive(visit, S.ACKNOWLEDGED)
+    await visit.by("factory", ReportDone(visit.ids[TARGET], photos=(PHOTO, "b" * 64)), platform=Platform.TELEGRAM)
+    reported = visit.clock.now()
+    await visit.by("buyer", VerifyInstruction(visit.ids[TARGET]))
+    path = path_from_url(visit.app.config.storage.url)
+    with sqlite3.connect(path) as db:  # as it was before 0015
+        db.executescript("DROP TABLE evidence_photos; DROP INDEX inbox_request_key;"
+                         " DELETE FROM schema_migrations WHERE version = 15;")
+
+    store = await SqliteStore.open(path)
+    try:
+        async with store.unit_of_work() as uow:
+            (first,) = await uow.evidence.rounds(visit.ids[TARGET])
+    finally:
+        await store.close()
+
+    assert (first.number, first.hashes) == (1, (PHOTO, "b" * 64))
+    assert (first.reported.by, first.reported.at, first.reported.platform) == ("factory:Li Wei", reported, Platform.TELEGRAM)
 
 
 # ---------------------------------------------------------------------------------------

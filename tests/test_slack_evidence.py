@@ -4,9 +4,13 @@ reopens. Signed requests into the real Bolt AsyncApp, the real client against th
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
+from aiohttp import web
 
 from bot.config import Config
+from bot.slack.files import SlackFiles
 from handlers.model import Instruction, InstructionState
 from tests import slack_world
 from tests.conftest import EXAMPLE_VISIT, bundle_of, one_finding
@@ -18,7 +22,10 @@ DONE = "F1 整改完成（附照片） F1 done, with photos"
 ASKED = "F1：请在此回复上传整改后产品的照片（至少一张）。"
 REPORTED = "谢谢，已报告整改完成，买方将进行验收。"
 ADDED = "已添加照片：本次完成报告共2张照片。"
-NOT_A_PHOTO = "该文件不是照片（JPEG、PNG或HEIC格式），请发送整改后产品的照片。"
+NOT_A_PHOTO = ("照片未被接收：不是图片：文件内容不是JPEG、PNG或HEIC格式。"
+               "请发送整改后产品的照片（JPEG、PNG或HEIC格式，不超过10 MB）。")
+RETRY = "请发送整改后产品的照片（JPEG、PNG或HEIC格式，不超过10 MB）。"
+VERIFIED_ALREADY = "该整改措施当前状态为“买方已验收”（Anna Schmidt，2026年11月24日 19:00 CST），现在不能这样更改。"
 PHOTO = (EXAMPLE_VISIT / "f1-glaze-crawl-1.jpg").read_bytes()
 OTHER_PHOTO = PHOTO[:-10] + b"\xff\xd9" * 5  # another shot: other bytes, still a JPEG
 
@@ -55,6 +62,29 @@ async def upload(world: SlackWorld, channel: str, files: dict[str, bytes], threa
     status, _ = await world.event(event, **options)
     assert status == 200
     return event, bot_said(world, channel)[before:]
+
+
+def sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+async def reported_with(world: SlackWorld, visit_dir, example_data, photo: bytes) -> SlackMessage:
+    """F1 acknowledged and reported done with `photo` in the notice's thread; the notice."""
+    notice = await acknowledged_notice(world, visit_dir, example_data)
+    await tap_done(world, FACTORY_CHANNEL, notice)
+    await upload(world, FACTORY_CHANNEL, {"IMG_0001.jpg": photo}, notice.ts)
+    return notice
+
+
+async def upload_declaring(world: SlackWorld, notice: SlackMessage, content: bytes, size: int | None = None,
+                           **declared) -> str:
+    """The factory uploads `content` in the notice's thread, the event declaring `size` (and
+    any other field of the file object) as given; the bot's answer."""
+    shared = world.fake.add_uploaded_file("IMG_0001.jpg", content)
+    event = world.fake.message_event(FACTORY, FACTORY_CHANNEL, "", files=[shared], thread_ts=notice.ts)
+    event["files"][0].update(declared, **({"size": size} if size is not None else {}))
+    await world.event(event)
+    return [m.text for m in bot_said(world, FACTORY_CHANNEL)][-1]
 
 
 async def instruction(world: SlackWorld) -> Instruction:
@@ -112,9 +142,7 @@ async def test_the_buyer_reopens_with_a_reason_and_the_factory_can_report_again(
     config, clock, visit_dir, example_data
 ):
     async with running_slack(config, clock) as world:
-        notice = await acknowledged_notice(world, visit_dir, example_data)
-        await tap_done(world, FACTORY_CHANNEL, notice)
-        await upload(world, FACTORY_CHANNEL, {"IMG_0001.jpg": PHOTO}, notice.ts)
+        notice = await reported_with(world, visit_dir, example_data, PHOTO)
 
         await world.click(BUYER, BUYER_CHANNEL, reported_done(world)[0], "Reopen")
         (modal,) = world.fake.views
@@ -130,7 +158,116 @@ async def test_the_buyer_reopens_with_a_reason_and_the_factory_can_report_again(
         _, answers = await upload(world, FACTORY_CHANNEL, {"IMG_0003.jpg": OTHER_PHOTO}, reopened.ts)
         assert [a.text for a in answers] == [REPORTED]
         assert (await instruction_state(world))[0] is InstructionState.DONE
-        assert len(reported_done(world)) == 2
+
+        first, second = reported_done(world)
+        assert images(second) == ["f1-glaze-crawl-1.jpg", "f1-glaze-crawl-2.jpg", "F1-evidence-1.jpg",
+                                  "F1-round1-1.jpg"]  # the new photo, then the reopened report's
+        assert "Evidence from the factory: 1 photo (done report 2)" in second.text
+        assert "Done report 1, reopened: 1 photo — Li Wei" in second.text and ", Slack" in second.text
+        target = (await instruction(world)).id
+        async with world.app.store.unit_of_work() as uow:
+            rounds = await uow.evidence.rounds(target)
+        assert [(r.number, len(r.photos), r.reported.platform) for r in rounds] == [(1, 1, "slack"), (2, 1, "slack")]
+        assert rounds[0].hashes != rounds[1].hashes
+
+
+async def test_the_same_photo_sent_again_after_a_reopen_is_flagged(config, clock, visit_dir, example_data):
+    async with running_slack(config, clock) as world:
+        await reported_with(world, visit_dir, example_data, OTHER_PHOTO)
+        await world.click(BUYER, BUYER_CHANNEL, reported_done(world)[0], "Reopen")
+        await submit(world, BUYER, {"text": {"text": "Still crawling."}})
+        reopened = with_button(world, FACTORY_CHANNEL, DONE)
+        await tap_done(world, FACTORY_CHANNEL, reopened)
+
+        await upload(world, FACTORY_CHANNEL, {"IMG_0001.jpg": OTHER_PHOTO}, reopened.ts)
+
+        assert "⚠ photo 1 is the same file as one of done report 1" in reported_done(world)[1].text
+
+
+async def test_a_photo_after_the_buyer_verified_is_refused_and_not_kept(config, clock, visit_dir, example_data):
+    async with running_slack(config, clock) as world:
+        notice = await reported_with(world, visit_dir, example_data, PHOTO)
+        await world.click(BUYER, BUYER_CHANNEL, reported_done(world)[0], "Verify")
+        stored = set(world.app.media.root.rglob("*"))
+
+        _, answers = await upload(world, FACTORY_CHANNEL, {"IMG_0002.jpg": OTHER_PHOTO}, notice.ts)
+
+        assert [a.text for a in answers] == [VERIFIED_ALREADY]
+        assert set(world.app.media.root.rglob("*")) == stored
+        assert await instruction_state(world) == (InstructionState.VERIFIED, (sha256(PHOTO),))
+        _, answers = await upload(world, FACTORY_CHANNEL, {"IMG_0003.jpg": OTHER_PHOTO}, notice.ts)
+        assert answers == []  # the question is closed: the thread is conversation again
+
+
+async def test_a_photo_declared_over_10_mb_is_refused_before_it_is_fetched(config, clock, visit_dir, example_data):
+    async with running_slack(config, clock) as world:
+        notice = await acknowledged_notice(world, visit_dir, example_data)
+        await tap_done(world, FACTORY_CHANNEL, notice)
+        fetched = list(world.fake.downloads)
+
+        said = await upload_declaring(world, notice, PHOTO, 11 * 1024 * 1024)
+
+        assert said == f"照片未被接收：照片大小为11 MB，上限为10 MB。{RETRY}"
+        assert world.fake.downloads == fetched
+        assert await instruction_state(world) == (InstructionState.ACKNOWLEDGED, ())
+
+
+async def test_a_photo_larger_than_slack_declared_is_cut_off_at_10_mb(config, clock, visit_dir, example_data):
+    async with running_slack(config, clock) as world:
+        notice = await acknowledged_notice(world, visit_dir, example_data)
+        await tap_done(world, FACTORY_CHANNEL, notice)
+        stored = set(world.app.media.root.rglob("*"))
+
+        said = await upload_declaring(world, notice, PHOTO + bytes(11 * 1024 * 1024), len(PHOTO))
+
+        assert said == f"照片未被接收：照片大小超过10 MB。{RETRY}"
+        assert set(world.app.media.root.rglob("*")) == stored
+        assert await instruction_state(world) == (InstructionState.ACKNOWLEDGED, ())
+
+
+async def test_a_download_link_to_another_host_never_gets_the_token(
+        config, clock, visit_dir, example_data, caplog: pytest.LogCaptureFixture):
+    asked: list[dict] = []
+
+    async def record(request: web.Request) -> web.Response:
+        asked.append(dict(request.headers))
+        return web.Response(body=PHOTO, content_type="image/jpeg")
+
+    elsewhere = web.Application()
+    elsewhere.router.add_get("/{tail:.*}", record)
+    runner = web.AppRunner(elsewhere)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    try:
+        async with running_slack(config, clock) as world:
+            notice = await acknowledged_notice(world, visit_dir, example_data)
+            await tap_done(world, FACTORY_CHANNEL, notice)
+            elsewhere = f"http://{host}:{port}/files-pri/T0-F1/download/IMG_0001.jpg"
+
+            said = await upload_declaring(world, notice, PHOTO, url_private_download=elsewhere)
+
+            assert said == "Slack未允许机器人获取文件IMG_0001.jpg，请重新上传。"
+            assert asked == []
+            assert await instruction_state(world) == (InstructionState.ACKNOWLEDGED, ())
+            assert "which is not Slack's" in caplog.text and world.fake.token not in caplog.text
+    finally:
+        await runner.cleanup()
+
+
+@pytest.mark.parametrize(("api_url", "download", "sent"), [
+    (None, "https://files.slack.com/files-pri/T0-F1/download/a.jpg", True),
+    ("https://slack-gov.com/api/", "https://files.slack-gov.com/files-pri/T0-F1/download/a.jpg", True),
+    (None, "http://files.slack.com/files-pri/T0-F1/download/a.jpg", False),  # not over TLS
+    (None, "https://files.slack.com.example.net/files-pri/T0-F1/a.jpg", False),
+    (None, "https://files.slack.com@example.net/files-pri/T0-F1/a.jpg", False),
+    (None, "https://files.slack.com:8443/files-pri/T0-F1/a.jpg", False),
+    (None, "https://example.net/?https://files.slack.com/", False),
+    (None, "", False),
+])
+def test_the_bot_token_goes_only_to_slacks_file_hosts(api_url, download, sent) -> None:
+    assert SlackFiles("xoxb-secret", api_url).is_slacks(download) is sent
 
 
 async def test_the_factory_gives_a_completion_date_in_a_modal(config, clock, visit_dir, example_data):

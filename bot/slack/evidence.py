@@ -1,6 +1,6 @@
 """A factory contact answers "done, with photos" on Slack: the bot asks in the notice's thread
 (or in the DM) for the photos, and each photo uploaded there is fetched with the bot token,
-stored and reported with `bot.evidence`. Uploads elsewhere in a channel are conversation."""
+checked and reported with `bot.evidence`. Uploads elsewhere in a channel are conversation."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ import logging
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import App
-from bot.evidence import TAP_FIRST, instruction_awaiting_photos, report_with_photo, too_large
-from bot.slack.files import DownloadFailed, download
+from bot.evidence import MAX_BYTES, TAP_FIRST, awaiting_photos, over_limit, report_photo, too_large
+from bot.slack.files import DownloadFailed, DownloadTooLarge, SlackFiles
 from handlers.catalog import N_
 from handlers.commands import Actor
 from handlers.model import Person, Platform
+from handlers.prompts import Prompt
 from handlers.results import Reply
 from handlers.views import label_of
 from messages.buttons import REPORT_DONE
@@ -33,9 +34,9 @@ def is_dm(channel: str) -> bool:
 
 
 class SlackEvidence:
-    def __init__(self, app: App, bot_token: str, wake):
+    def __init__(self, app: App, files: SlackFiles, wake):
         self.app = app
-        self.bot_token = bot_token
+        self.files = files
         self.wake = wake
 
     async def ask(self, client: AsyncWebClient, body: dict, channel: str, target: int, language: Language) -> None:
@@ -55,45 +56,49 @@ class SlackEvidence:
 
     async def from_thread(self, client: AsyncWebClient, person: Person, event: dict, event_id: str | None) -> None:
         """Photos uploaded in a channel thread: evidence if the bot asked this person there."""
-        channel, user, thread = event["channel"], event["user"], event["thread_ts"]
-        target = await instruction_awaiting_photos(self.app, Platform.SLACK, channel, user, thread, thread)
-        if target is not None:
-            await self._report(client, person, event, target, event_id)
+        thread = Prompt(Platform.SLACK, event["channel"], event["user"], event["thread_ts"])
+        if await awaiting_photos(self.app, [(thread, thread.key)]) is not None:
+            await self._report(client, person, event, thread, event_id)
 
     async def from_dm(self, client: AsyncWebClient, person: Person, event: dict, event_id: str | None) -> None:
         """Photos sent in the bot's DM: evidence for the person's latest question there."""
         channel, user = event["channel"], event["user"]
         async with self.app.store.unit_of_work() as uow:
             latest = await uow.pending.latest(Platform.SLACK, channel, user)
-        target = None
-        if latest is not None:
-            prompt = latest[2]
-            target = await instruction_awaiting_photos(self.app, Platform.SLACK, channel, user, prompt, prompt)
-        if target is None:
+        prompt = None if latest is None else Prompt(Platform.SLACK, channel, user, latest[2])
+        if prompt is None or await awaiting_photos(self.app, [(prompt, prompt.key)]) is None:
             await _post(client, channel, _language(person).gettext(TAP_FIRST), event.get("thread_ts"))
             return
-        await self._report(client, person, event, target, event_id)
+        await self._report(client, person, event, prompt, event_id)
 
-    async def _report(self, client: AsyncWebClient, person: Person, event: dict, target: int,
+    async def _report(self, client: AsyncWebClient, person: Person, event: dict, prompt: Prompt,
                       event_id: str | None) -> None:
-        """Each file reported in turn: the first reports the instruction done, the others add to it."""
+        """Each file reported in turn: the first reports the instruction done, the others add
+        to it. The question stays open in its thread for more photos."""
         language = _language(person)
         actor = Actor(person, Platform.SLACK)
         for file in event["files"]:
-            reply = too_large(file.get("size") or 0) or await self._fetch_and_report(actor, file, target, event_id)
+            key = f"slack:file:{event_id}:{file['id']}"
+            reply = await self.app.bus.handled(key) or await self._fetch_and_report(actor, file, prompt, key)
+            if reply is None:
+                continue  # the question was closed meanwhile (the instruction verified)
             self.wake()
             text = reply if isinstance(reply, str) else reply_text(reply, language)
             await _post(client, event["channel"], text, event.get("thread_ts"))
 
-    async def _fetch_and_report(self, actor: Actor, file: dict, target: int, event_id: str | None) -> Reply | str:
+    async def _fetch_and_report(self, actor: Actor, file: dict, prompt: Prompt, key: str) -> Reply | str | None:
+        if refusal := too_large(file.get("size")):
+            return refusal
         try:
-            content = await download(file, self.bot_token)
+            content = await self.files.download(file, MAX_BYTES)
+        except DownloadTooLarge:
+            return over_limit()
         except DownloadFailed as exc:
             log.warning("evidence photo not fetched: %s", exc)
             name = mrkdwn_escape(file.get("name") or file["id"])
             return _language(actor.person).gettext(NOT_FETCHED) % {"name": name}
-        key = f"slack:file:{event_id}:{file['id']}"
-        return await report_with_photo(self.app, actor, target, content, key)
+        return await report_photo(self.app, actor, content, file.get("name"), prompt=prompt, keep_as=prompt.key,
+                                  update_key=key)
 
 
 def _language(person: Person) -> Language:

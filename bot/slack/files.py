@@ -1,28 +1,65 @@
-"""Fetching a file someone shared with the bot: Slack serves it only with the bot token."""
+"""Fetching a file someone shared with the bot: Slack serves it only with the bot token, so the
+token goes with the request, and only to Slack's own file hosts. A file object is part of a
+request anyone who can sign one (or a bug upstream) shapes: its `url_private_download` could
+name any host, and the token must never reach one that is not Slack."""
 
 from __future__ import annotations
 
-import aiohttp
+import logging
+from urllib.parse import urlsplit
+
+from bot.fetch import FetchFailed, TooLarge, fetch
+
+log = logging.getLogger(__name__)
 
 # The same cap as a report bundle: a larger download is refused, not buffered.
 MAX_DOWNLOAD = 200 * 1024 * 1024
+DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
 class DownloadFailed(Exception):
-    """The file could not be fetched as itself (too large, refused, or a sign-in page)."""
+    """The file could not be fetched as itself (too large, refused, a sign-in page, or a host
+    that is not Slack's). The message names the file for the person who sent it."""
 
 
-async def download(file: dict, bot_token: str) -> bytes:
-    if (file.get("size") or 0) > MAX_DOWNLOAD:
-        raise DownloadFailed(f"{file.get('name')} is larger than {MAX_DOWNLOAD // 1024 // 1024} MB")
-    headers = {"Authorization": f"Bearer {bot_token}"}
-    async with aiohttp.ClientSession() as session, session.get(file["url_private_download"], headers=headers) as got:
-        # Without a valid token Slack answers 200 with an HTML sign-in page, not the file.
-        if got.status != 200 or got.content_type == "text/html":
-            raise DownloadFailed(f"{file.get('name')}: Slack did not serve the file (HTTP {got.status})")
-        content = bytearray()
-        async for chunk in got.content.iter_chunked(1 << 16):
-            content += chunk
-            if len(content) > MAX_DOWNLOAD:  # the declared size can lie
-                raise DownloadFailed(f"{file.get('name')} is larger than {MAX_DOWNLOAD // 1024 // 1024} MB")
-    return bytes(content)
+class DownloadTooLarge(DownloadFailed):
+    """More than the limit: declared so, or found so while streaming."""
+
+
+class SlackFiles:
+    """Downloads for one workspace: Slack's file hosts are files.slack.com beside slack.com,
+    or beside the configured API's host (GovSlack: slack-gov.com; the tests: a fake)."""
+
+    def __init__(self, bot_token: str, api_url: str | None):
+        api = urlsplit(api_url or "https://slack.com/api/")
+        port = api.port or DEFAULT_PORTS.get(api.scheme)
+        self._token = bot_token
+        self._origins = {(api.scheme, host, port) for host in (api.hostname, f"files.{api.hostname}")}
+
+    async def download(self, file: dict, limit: int = MAX_DOWNLOAD) -> bytes:
+        name = file.get("name") or file.get("id")
+        if (file.get("size") or 0) > limit:
+            raise DownloadTooLarge(f"{name} is larger than {_megabytes(limit)}")
+        url = file.get("url_private_download") or ""
+        if not self.is_slacks(url):
+            log.warning("file %s names %r as its download host, which is not Slack's: not fetched, and the "
+                        "bot token not sent", file.get("id"), urlsplit(url).hostname)
+            raise DownloadFailed(f"{name}: Slack did not give a download link")
+        try:
+            return await fetch(url, limit, {"Authorization": f"Bearer {self._token}"})
+        except TooLarge:
+            raise DownloadTooLarge(f"{name} is larger than {_megabytes(limit)}") from None
+        except FetchFailed as exc:
+            raise DownloadFailed(f"{name}: Slack did not serve the file ({exc})") from None
+
+    def is_slacks(self, url: str) -> bool:
+        try:
+            parts = urlsplit(url)
+            origin = (parts.scheme, parts.hostname, parts.port or DEFAULT_PORTS.get(parts.scheme))
+        except ValueError:  # a port that is no number
+            return False
+        return origin in self._origins
+
+
+def _megabytes(limit: int) -> str:
+    return f"{limit / 1024 / 1024:g} MB"

@@ -1,6 +1,7 @@
 """Slack requests into commands and queries: button clicks, modal submissions, the
-/followup command, messages to the bot, App Home. Every request is acknowledged at once
-(Slack waits 3 seconds); the work runs after the ack, and retried deliveries act once."""
+/followup command, messages to the bot, App Home. Every request is stored before it is
+acknowledged (Slack waits 3 seconds) and the work runs after the ack; a request is handled
+again after a crash, and retried deliveries act once (bot/slack/inbox.py)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from bot.app import App
 from bot.directory import Directory
 from bot.slack import modals
 from bot.slack.evidence import SlackEvidence
-from bot.slack.files import DownloadFailed, download
+from bot.slack.files import DownloadFailed, SlackFiles
+from bot.slack.inbox import SlackInbox
 from bot.uploads import Uploads
 from handlers.catalog import N_
 from handlers.commands import Actor, EditInstruction
@@ -40,25 +42,30 @@ MENTION = re.compile(r"<@[A-Z0-9]+>\s*")
 STRANGER = N_("Sorry, this bot works only for the people of its buyer and their factories.")
 STALE_BUTTON = N_("This button is no longer valid. Please use the latest message.")
 ONLY_INSPECTORS = N_("Only inspectors can send visit reports.")
+PRESS_AGAIN = N_("The bot was restarting when you pressed that button, so its form could not open. "
+                 "Please press it again.")
 
 
 class SlackListeners:
-    def __init__(self, app: App, directory: Directory, uploads: Uploads, wake, bot_token: str):
+    def __init__(self, app: App, directory: Directory, uploads: Uploads, wake, files: SlackFiles):
         self.app = app
         self.directory = directory
         self.uploads = uploads
         self.wake = wake
-        self.bot_token = bot_token
-        self.evidence = SlackEvidence(app, bot_token, wake)
+        self.files = files
+        self.evidence = SlackEvidence(app, files, wake)
+        self.inbox = SlackInbox(app)
 
     def register(self, bolt: AsyncApp) -> None:
-        bolt.action(re.compile(".+"))(self.on_action)
-        bolt.view(modals.EDIT)(self.on_edit_submitted)
-        bolt.view(modals.ASK_TEXT)(self.on_text_submitted)
-        bolt.command("/followup")(self.on_command)
-        bolt.event("message")(self.on_message)
-        bolt.event("app_mention")(self.on_mention)
-        bolt.event("app_home_opened")(self.on_home_opened)
+        kept = [self.inbox.keep]
+        bolt.action(re.compile(".+"), middleware=kept)(self.on_action)
+        bolt.view(modals.EDIT, middleware=kept)(self.on_edit_submitted)
+        bolt.view(modals.ASK_TEXT, middleware=kept)(self.on_text_submitted)
+        bolt.command("/followup", middleware=kept)(self.on_command)
+        bolt.event("message", middleware=kept)(self.on_message)
+        bolt.event("app_mention", middleware=kept)(self.on_mention)
+        bolt.event("app_home_opened", middleware=kept)(self.on_home_opened)
+        self.inbox.install(bolt)
 
     async def person(self, user_id: str, channel_id: str | None, client: AsyncWebClient) -> Person | None:
         """Configured or bound people; in a factory's channel (Slack Connect), its members
@@ -93,7 +100,8 @@ class SlackListeners:
             return
         verb, target = resolved
         if verb in ASKS_FOR_TEXT:
-            await self._open_modal(client, body["trigger_id"], verb, target, language)
+            if not await self._open_modal(client, body["trigger_id"], verb, target, language):
+                await _ephemeral(client, channel, user, language.gettext(PRESS_AGAIN))
             return
         if verb in ASKS_FOR_PHOTOS:
             await self.evidence.ask(client, body, channel, target, language)
@@ -104,7 +112,10 @@ class SlackListeners:
         if not reply.ok or reply.code.startswith(("already", "notice_already")):
             await _ephemeral(client, channel, user, reply_text(reply, language))
 
-    async def _open_modal(self, client: AsyncWebClient, trigger_id: str, verb: str, target: int, language: Language):
+    async def _open_modal(self, client: AsyncWebClient, trigger_id: str, verb: str, target: int,
+                          language: Language) -> bool:
+        """Opens the form that asks for the words; False when Slack no longer takes the click's
+        trigger (it expires after 3 seconds: a click handled again after a restart)."""
         async with self.app.store.unit_of_work() as uow:
             if verb == b.EDIT:
                 instruction = await uow.instructions.get(target)
@@ -115,7 +126,15 @@ class SlackListeners:
             else:
                 instruction = await uow.instructions.get(target)
                 view = modals.text_modal(verb, ASKS_FOR_TEXT[verb], target, label_of(instruction.source), language)
-        await client.views_open(trigger_id=trigger_id, view=view)
+        try:
+            await client.views_open(trigger_id=trigger_id, view=view)
+        except SlackApiError as exc:
+            if exc.response.get("error") not in ("expired_trigger_id", "invalid_trigger_id"):
+                raise
+            log.info("the form for %s %s was not opened: Slack no longer takes the click (%s)",
+                     verb, target, exc.response.get("error"))
+            return False
+        return True
 
     async def on_edit_submitted(self, ack, body: dict, view: dict, client: AsyncWebClient) -> None:
         user = body["user"]["id"]
@@ -174,8 +193,6 @@ class SlackListeners:
         if event.get("channel_type") != "im":
             await self._on_channel_files(body, event, client)
             return
-        if not await self._first_time(body):
-            return
         person = await self.person(event["user"], event["channel"], client)
         language = language_of(person)
         if person is None:
@@ -194,15 +211,13 @@ class SlackListeners:
     async def _on_channel_files(self, body: dict, event: dict, client: AsyncWebClient) -> None:
         """In a channel only photos uploaded in a thread where the bot asked for them count;
         everything else there is people talking to each other."""
-        if not event.get("files") or not event.get("thread_ts") or not await self._first_time(body):
+        if not event.get("files") or not event.get("thread_ts"):
             return
         person = await self.person(event["user"], event["channel"], client)
         if person is not None:
             await self.evidence.from_thread(client, person, event, body.get("event_id"))
 
     async def on_mention(self, body: dict, event: dict, client: AsyncWebClient) -> None:
-        if not await self._first_time(body):
-            return
         person = await self.person(event["user"], event["channel"], client)
         language = language_of(person)
         thread = event.get("thread_ts") or event["ts"]
@@ -232,7 +247,7 @@ class SlackListeners:
             return
         for file in event["files"]:
             try:
-                content = await download(file, self.bot_token) if self.uploads.accepts(file["name"]) else b""
+                content = await self.files.download(file) if self.uploads.accepts(file["name"]) else b""
             except DownloadFailed as exc:
                 log.warning("report upload failed: %s", exc)
                 await _post(client, event["channel"], str(exc))
@@ -266,18 +281,6 @@ class SlackListeners:
                 raise
             opened = await client.conversations_open(users=person.slack_user_id)
             await client.files_upload_v2(channel=opened["channel"]["id"], **upload)
-
-    async def _first_time(self, body: dict) -> bool:
-        """Slack retries an event it thinks went unanswered; the event_id makes it act once."""
-        event_id = body.get("event_id")
-        if not event_id:
-            return True
-        async with self.app.store.unit_of_work() as uow:
-            if await uow.updates.result_of(f"slack:event:{event_id}") is not None:
-                return False
-            await uow.updates.remember(f"slack:event:{event_id}", {"seen": True}, self.app.bus.clock.now())
-            await uow.commit()
-        return True
 
 
 async def _display_name(client: AsyncWebClient, user_id: str) -> str:

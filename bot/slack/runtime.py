@@ -14,6 +14,7 @@ from bot.app import App
 from bot.config import Slack as SlackConfig
 from bot.directory import Directory
 from bot.slack.adapter import SlackAdapter
+from bot.slack.files import SlackFiles
 from bot.slack.listeners import SlackListeners
 from bot.slack.settings import SlackEnvironment
 from bot.uploads import Uploads
@@ -36,7 +37,9 @@ class SlackRuntime:
             request_verification_enabled=env.app_token is None,
         )
         uploads = Uploads(app, app.store.path.parent / "uploads")
-        SlackListeners(app, Directory(app.config, app.store), uploads, wake, env.bot_token).register(self.bolt)
+        files = SlackFiles(env.bot_token, env.api_url)
+        self.listeners = SlackListeners(app, Directory(app.config, app.store), uploads, wake, files)
+        self.listeners.register(self.bolt)
         app.dispatcher.add_adapter(SlackAdapter(client, app.store, app.media, app.bus.clock))
         self._runner: web.AppRunner | None = None
         self._socket = None
@@ -49,6 +52,7 @@ class SlackRuntime:
             self._socket = AsyncSocketModeHandler(self.bolt, self.env.app_token)
             await self._socket.connect_async()
             log.info("Slack bot connected (Socket Mode)")
+            await self.listeners.inbox.replay(self.bolt)
             return
         if not self.env.signing_secret:
             raise RuntimeError("Slack HTTP mode needs SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)")
@@ -56,6 +60,7 @@ class SlackRuntime:
         await self._runner.setup()
         await web.TCPSite(self._runner, self.config.listen, self.config.port).start()
         log.info("Slack bot listening on %s:%s%s", self.config.listen, self.config.port, EVENTS_PATH)
+        await self.listeners.inbox.replay(self.bolt)
 
     async def stop(self) -> None:
         if self._socket is not None:

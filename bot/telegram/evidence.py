@@ -1,19 +1,22 @@
 """A factory contact answers "done, with photos" by sending photos in reply: each photo is
-fetched, stored and reported with `bot.evidence`. The photos of one album all count for
+fetched, checked and reported with `bot.evidence`. The photos of one album all count for
 the same instruction; anything else a factory contact sends goes where it did before."""
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import Document, PhotoSize, Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.directory import Directory
-from bot.evidence import TAP_FIRST, instruction_awaiting_photos, report_with_photo
-from bot.telegram.inbound import TelegramInbound, language_of
+from bot.evidence import MAX_BYTES, TAP_FIRST, awaiting_photos, over_limit, report_photo, too_large
+from bot.fetch import FetchFailed, TooLarge, fetch
+from bot.telegram.inbound import TelegramInbound, language_of, update_key
 from bot.telegram.uploads import TelegramUploads
 from handlers.commands import Actor
 from handlers.model import Person, Platform, Role
+from handlers.prompts import Prompt
+from handlers.results import Reply
 from messages.replies import reply_text
 
 ALBUM = "album:"  # pending input kept under the album's id for its later photos
@@ -45,29 +48,49 @@ class TelegramEvidence:
         person = await self.directory.person(Platform.TELEGRAM, update.effective_user.id)
         return person if person is not None and person.role is Role.FACTORY else None
 
-    async def _report(self, update: Update, person: Person, attachment) -> None:
-        language = language_of(person)
-        target = await self._instruction_awaiting_photos(update)
-        if target is None:
+    async def _report(self, update: Update, person: Person, attachment: PhotoSize | Document) -> None:
+        """Reports the photo for the question it answers; an update handled before a crash is
+        answered as it was then."""
+        key = update_key(update)
+        reply = await self.app.bus.handled(key)
+        if reply is None:
+            awaited = await awaiting_photos(self.app, await self._candidates(update))
+            if awaited is not None:
+                reply = await self._fetch_and_report(update, person, attachment, *awaited)
+        if reply is None:
             if update.effective_chat.type == ChatType.PRIVATE:  # in a group, photos may be chat
-                await update.effective_message.reply_text(language.gettext(TAP_FIRST))
+                await update.effective_message.reply_text(language_of(person).gettext(TAP_FIRST))
             return
-        content = bytes(await (await attachment.get_file()).download_as_bytearray())
-        actor = Actor(person, Platform.TELEGRAM)
-        reply = await report_with_photo(self.app, actor, target, content, f"telegram:{update.update_id}")
         self.inbound.deliver()
-        await update.effective_message.reply_text(reply_text(reply, language))
+        await update.effective_message.reply_text(reply_text(reply, language_of(person)))
 
-    async def _instruction_awaiting_photos(self, update: Update) -> int | None:
-        """The instruction this photo is for: the "done" prompt it answers, or the album an
-        earlier photo answered it with. The prompt stays open for the album's other photos."""
+    async def _candidates(self, update: Update) -> list[tuple[Prompt, str | None]]:
+        """Where the bot may wait for this photo: the album an earlier photo of it answered a
+        question with, then the question it replies to. The question stays open under the
+        album's id for the album's other photos."""
         message = update.effective_message
         chat, user = str(message.chat.id), str(update.effective_user.id)
         album = f"{ALBUM}{message.media_group_id}" if message.media_group_id else None
-        prompt = await self.inbound.prompt_answered(update)
-        found = None
-        if album:
-            found = await instruction_awaiting_photos(self.app, Platform.TELEGRAM, chat, user, album, album)
-        if found is None and prompt is not None:
-            found = await instruction_awaiting_photos(self.app, Platform.TELEGRAM, chat, user, prompt, album)
-        return found
+        candidates = [(Prompt(Platform.TELEGRAM, chat, user, album), album)] if album else []
+        if (prompt := await self.inbound.prompt_answered(update)) is not None:
+            candidates.append((prompt, album))
+        return candidates
+
+    async def _fetch_and_report(self, update: Update, person: Person, attachment: PhotoSize | Document,
+                                prompt: Prompt, keep_as: str | None) -> Reply | None:
+        """The size Telegram declares is checked before asking for the file, and the download
+        stops at the limit whatever was declared."""
+        if refusal := too_large(attachment.file_size):
+            return refusal
+        file = await attachment.get_file()
+        if refusal := too_large(file.file_size):
+            return refusal
+        try:
+            content = await fetch(file.file_path, MAX_BYTES)
+        except TooLarge:
+            return over_limit()
+        except FetchFailed as exc:  # the file URL carries the token: only why is logged
+            raise RuntimeError(f"Telegram did not serve the file {attachment.file_unique_id}: {exc}") from None
+        name = attachment.file_name if isinstance(attachment, Document) else None
+        return await report_photo(self.app, Actor(person, Platform.TELEGRAM), content, name,
+                                  prompt=prompt, keep_as=keep_as, update_key=update_key(update))

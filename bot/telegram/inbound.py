@@ -24,6 +24,7 @@ from bot.telegram.limits import caption_fits, short_answer, split_message
 from handlers.catalog import N_
 from handlers.commands import Actor, Command
 from handlers.model import Person, Platform
+from handlers.prompts import Prompt
 from messages.environment import render
 from messages.i18n import CHINESE, ENGLISH, Language
 from messages.replies import reply_text
@@ -40,11 +41,6 @@ ASK_TEXT = {
     "date": N_("Please reply to this message with the date you will have it done by, e.g. 2026-12-05 or 12月5日."),
     "what_is_wrong": N_("Reply to this message with what is still wrong; the factory gets it as you write it."),
 }
-
-
-# Answers that do not answer the question (empty, not a date, a date in the past): the person
-# may simply reply again to the same prompt.
-ASK_AGAIN = {"text_required", "evidence_required", "bad_date", "commitment_in_past"}
 
 
 class TelegramInbound:
@@ -108,39 +104,38 @@ class TelegramInbound:
                 await self._reply(update, render(SURFACE, "chat/help.j2", language))
 
     async def _answer_prompt(self, update: Update, person: Person, language: Language) -> bool:
-        prompt_id = await self.prompt_answered(update)
-        if prompt_id is None:
-            return False
-        message = update.effective_message
-        async with self.app.store.unit_of_work() as uow:
-            pending = await uow.pending.take(
-                Platform.TELEGRAM, str(message.chat.id), str(update.effective_user.id), prompt_id
-            )
-            await uow.commit()
-        if pending is None:
-            return False  # a reply to some other message of the bot: read it as a question
-        action, target = pending
-        reply = await self._handle(command_for(action, target, message.text), person, update)
-        if reply.code in ASK_AGAIN:  # no usable answer yet: the question stays open
-            async with self.app.store.unit_of_work() as uow:
-                await uow.pending.expect(Platform.TELEGRAM, str(message.chat.id), str(update.effective_user.id),
-                                         prompt_id, action, target, self.app.bus.clock.now())
-                await uow.commit()
-        await message.reply_text(reply_text(reply, language))
+        """Words answering the bot's question (a reason, new wording, a date): the question is
+        taken with the command's effect, so a crash in between loses neither. An update handled
+        before a crash is answered as it was then."""
+        key = update_key(update)
+        reply = await self.app.bus.handled(key)
+        if reply is None:
+            prompt = await self.prompt_answered(update)
+            if prompt is None:
+                return False
+            text = update.effective_message.text
+            reply = await self.app.bus.answer(prompt, Actor(person, Platform.TELEGRAM), key,
+                                              lambda action, target: command_for(action, target, text))
+            if reply is None:
+                return False  # a reply to some other message of the bot: read it as a question
+            self.deliver()
+        await update.effective_message.reply_text(reply_text(reply, language))
         return True
 
-    async def prompt_answered(self, update: Update) -> str | None:
+    async def prompt_answered(self, update: Update) -> Prompt | None:
         """The bot's question this message answers: the one it replies to, or in a private
         chat (where some clients drop the reply) the person's latest open question."""
         message = update.effective_message
+        chat, user = str(message.chat.id), str(update.effective_user.id)
         replied = message.reply_to_message
         if replied is not None:
-            return str(replied.message_id) if replied.from_user and replied.from_user.is_bot else None
+            from_bot = replied.from_user and replied.from_user.is_bot
+            return Prompt(Platform.TELEGRAM, chat, user, str(replied.message_id)) if from_bot else None
         if update.effective_chat.type != ChatType.PRIVATE:
             return None
         async with self.app.store.unit_of_work() as uow:
-            latest = await uow.pending.latest(Platform.TELEGRAM, str(message.chat.id), str(update.effective_user.id))
-        return latest[2] if latest else None
+            latest = await uow.pending.latest(Platform.TELEGRAM, chat, user)
+        return Prompt(Platform.TELEGRAM, chat, user, latest[2]) if latest else None
 
     async def _answer_query(self, update: Update, person: Person, text: str) -> bool:
         found = await answer(self.app, SURFACE, person, text, links=TELEGRAM_LINKS)
@@ -163,9 +158,7 @@ class TelegramInbound:
             await self._reply(update, render(SURFACE, "chat/help.j2", language_of(person)))
 
     async def _handle(self, command: Command, person: Person, update: Update):
-        reply = await self.app.bus.handle(
-            command, Actor(person, Platform.TELEGRAM), update_key=f"telegram:{update.update_id}"
-        )
+        reply = await self.app.bus.handle(command, Actor(person, Platform.TELEGRAM), update_key=update_key(update))
         self.deliver()
         return reply
 
@@ -194,6 +187,11 @@ async def answer_query(query: CallbackQuery, text: str | None = None, show_alert
         if "query is too old" not in str(exc).lower():
             raise
         log.info("the tap %s is no longer open on Telegram; its answer is dropped", query.id)
+
+
+def update_key(update: Update) -> str:
+    """What the bus remembers a Telegram update by, so a redelivery or a replay acts once."""
+    return f"telegram:{update.update_id}"
 
 
 def language_of(person: Person | None, language_code: str | None = None) -> Language:

@@ -1,0 +1,108 @@
+"""Slack requests kept in the inbox from before Slack hears they arrived until they are handled.
+
+Bolt answers Slack when a listener calls `ack()` (an event: before the listener even runs)
+and runs the rest of the listener afterwards; a crash there loses a request Slack will not
+send again. So each request a listener is about to run for is stored first (a listener
+middleware, so requests refused by Bolt's own checks are never stored), marked handled once
+its listener has finished (Bolt's listener-completion hook), and a request stored but never
+handled is handled at the next start, as the Telegram runtime does with its updates. What a
+listener changes goes through the bus under the request's own key, so handling a request
+again after a crash changes nothing twice.
+
+Slack sends an event again when it thinks the first delivery went unanswered
+(`X-Slack-Retry-Num`); a person clicks twice. The inbox knows a request by its event id (an
+interaction by its trigger id): a second delivery of a stored request is answered 200 and
+dropped. A second click is a request of its own, and the bus answers it "already done".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.listener.async_listener_completion_handler import AsyncListenerCompletionHandler
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+
+from handlers.model import Platform
+
+log = logging.getLogger(__name__)
+
+INBOX_ID = "followup_inbox_id"  # in a request's context: the stored request it is
+REPLAYED = "followup_replayed"  # in a request's context: handled again from the inbox
+REPLAY_PATIENCE = 60.0  # seconds a replayed request may hold up the next one (and the start)
+
+
+def request_key(body: dict) -> str:
+    """What tells this request from every other, and a retry of it from nothing else."""
+    if body.get("event_id"):
+        return f"event:{body['event_id']}"
+    if body.get("trigger_id"):
+        return f"trigger:{body['trigger_id']}"
+    return "body:" + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+class SlackInbox(AsyncListenerCompletionHandler):
+    def __init__(self, app) -> None:
+        self.app = app
+        self._finished: dict[int, asyncio.Event] = {}
+
+    def install(self, bolt: AsyncApp) -> None:
+        """Marks each request handled when its listener is done (pass `keep` as the listeners'
+        middleware to store them)."""
+        bolt.listener_runner.listener_completion_handler = self
+
+    async def keep(self, body: dict, context: Any, next) -> BoltResponse | None:
+        """Listener middleware: stores the request before its listener acknowledges it."""
+        if context.get(REPLAYED):
+            return await next()
+        key = request_key(body)
+        payload = {"key": key, "body": {name: value for name, value in body.items() if name != "token"}}
+        async with self.app.store.unit_of_work() as uow:
+            number = await uow.inbox.add_keyed(Platform.SLACK, key, payload, self.app.bus.clock.now())
+            await uow.commit()
+        if number is None:
+            log.info("Slack request %s arrived again; it was acted on once", key)
+            return BoltResponse(status=200, body="")
+        context[INBOX_ID] = number
+        return await next()
+
+    async def handle(self, request: AsyncBoltRequest, response: BoltResponse | None) -> None:
+        """Bolt's hook once a listener is done, whether it succeeded or failed (its error is
+        logged by Bolt, and the person told by the listener where it can): the request is
+        handled, and is not handled again at the next start."""
+        number = request.context.get(INBOX_ID)
+        task = asyncio.current_task()
+        if number is None or (task is not None and task.cancelling()):
+            return  # cancelled by a stop: handled again at the next start
+        await self._mark_handled(number)
+
+    async def replay(self, bolt: AsyncApp) -> None:
+        """Requests stored before the last stop but never handled are handled now, oldest
+        first, one at a time. They were verified when they arrived, so they are dispatched as
+        Socket Mode requests are: without a signature to check (it would be too old)."""
+        async with self.app.store.unit_of_work() as uow:
+            waiting = await uow.inbox.unhandled(Platform.SLACK)
+        for entry in waiting:
+            log.info("handling Slack request %s stored before the last stop", entry.payload["key"])
+            finished = self._finished.setdefault(entry.update_id, asyncio.Event())
+            request = AsyncBoltRequest(body=entry.payload["body"], mode="socket_mode",
+                                       context={INBOX_ID: entry.update_id, REPLAYED: True})
+            response = await bolt.async_dispatch(request)
+            if response.status == 404:  # no listener for it any more: nothing to do
+                await self._mark_handled(entry.update_id)
+            try:
+                await asyncio.wait_for(finished.wait(), REPLAY_PATIENCE)
+            except TimeoutError:  # it goes on in the background; the next one need not wait for it
+                log.warning("Slack request %s is taking long; handling the next", entry.payload["key"])
+
+    async def _mark_handled(self, number: int) -> None:
+        async with self.app.store.unit_of_work() as uow:
+            await uow.inbox.mark_handled(Platform.SLACK, number, self.app.bus.clock.now())
+            await uow.commit()
+        if (finished := self._finished.pop(number, None)) is not None:
+            finished.set()

@@ -1,0 +1,316 @@
+"""Typed answers killed at every point of their handling: the factory's dispute reason, the
+buyer's new wording, a completion date. The bot runs in a process of its own on the fake Bot
+API (tests/bot_process.py) and is killed with SIGKILL while it handles the answer, then started
+again.
+
+A story is set up once: the visit is posted and decided through the bus, a bot delivers what
+that owes and the person taps the button that asks for words; that bot stops and its database
+is the story's template. Each case copies the template, starts a bot armed with one kill
+point, sends the answer and lets the bot die there; a bot started again finishes the work.
+The kill points are every commit the answer's handling makes, just before and just after it
+(`DieAt`: storing the update, answering the question, marking the update handled), and every
+Bot API call the run without kills made once the answer was sent (the fake kills the bot while
+it answers that call). The cases of one story share its fake, one after another.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from bot.app import build_app
+from bot.config import Config, Storage, load_config
+from handlers.commands import AcknowledgeNotice, PostVisit
+from handlers.model import Platform, Role
+from handlers.reports.reader import read_report
+from messages.buttons import COMMIT_DATE, DISPUTE, EDIT
+from tests.bot_process import FileClock
+from tests.conftest import EXAMPLE_CONFIG, EXAMPLE_VISIT, actor, approve_and_send, one_finding, write_report
+from tests.crash_world import CLAIM_RUNS_OUT, PATIENCE, START, Forks, _gone, query, until
+from tests.fake_telegram import FakeTelegram, SentMessage
+from tests.telegram_world import BUYER_CHAT, BUYER_ID, FACTORY_CHAT, FACTORY_ID, INSPECTOR_ID, telegram_config
+
+# Statements whose transactions the answer's handling commits: the update stored, the question
+# answered (taken with the command's effect), the update marked handled.
+COMMITS = ("INSERT INTO inbox", "DELETE FROM pending_inputs", "UPDATE inbox SET handled_at")
+QUIET_METHODS = {"getUpdates", "getMe", "setMyCommands", "deleteWebhook", "getMyCommands"}
+FAILED_ON_OUR_SIDE = "failed on our side"
+
+
+@dataclass(frozen=True)
+class Story:
+    """Who is asked for words about what, what they answer, and what the answer must do once."""
+
+    name: str
+    chat: int
+    user: int
+    action: str  # the button that asks
+    answer: str
+    reply: str  # the bot's answer to it
+    audit: tuple[str, str]  # (entity, action) the answer records exactly once
+    effect: str  # SQL whose single value must equal `expected`
+    expected: object
+    factory_acknowledged: bool = False
+    sent: bool = True
+
+
+STORIES = (
+    Story("dispute", FACTORY_CHAT, FACTORY_ID, DISPUTE, "封样AS-0142-B就是这样的釉面，买方已签字确认。",
+          "您对整改通知CN-2026-0001的异议已转告买方。", ("notice", "dispute"), "SELECT dispute_reason FROM notices", "封样AS-0142-B就是这样的釉面，买方已签字确认。"),
+    Story("edit", BUYER_CHAT, BUYER_ID, EDIT, "Sort every unit before packing; keep rejects apart.",
+          "Changed and approved.", ("instruction", "edit"), "SELECT note FROM instructions WHERE state = 'edited'",
+          "Sort every unit before packing; keep rejects apart.", sent=False),
+    Story("completion date", FACTORY_CHAT, FACTORY_ID, COMMIT_DATE, "11月27日",
+          "谢谢，已记录承诺完成日期：2026年11月27日。", ("instruction", "commitment_commit"), "SELECT committed FROM instructions WHERE committed IS NOT NULL",
+          "2026-11-27", factory_acknowledged=True),
+)
+
+
+@dataclass(frozen=True)
+class KillAt:
+    """A commit (`DieAt` in the bot) or the nth Bot API call after the answer was sent."""
+
+    sql: str | None = None
+    when: str | None = None
+    call: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.when} the commit of {self.sql!r}" if self.sql else f"after call #{self.call}"
+
+
+@dataclass
+class Outcome:
+    story: Story
+    kill: KillAt | None
+    kills: list[str]
+    db: Path
+    said: list[SentMessage]  # what the bot said in the story's chat during the case
+    calls: list[str]  # Bot API calls once the answer was sent, but polling
+    log: str
+
+    def rows(self, sql: str, *args) -> list[tuple]:
+        with sqlite3.connect(self.db) as db:
+            return db.execute(sql, args).fetchall()
+
+    def replies(self) -> int:
+        """How often the person was told what their answer did."""
+        return sum(1 for m in self.said if m.plain == self.story.reply)
+
+
+class AnswerWorld:
+    """One story's fake, template and cases."""
+
+    def __init__(self, forks: Forks, fake: FakeTelegram, folder: Path, story: Story):
+        self.forks, self.fake, self.folder, self.story = forks, fake, folder, story
+        self.template = folder / "template"
+        self.prompt: SentMessage | None = None
+        self.pid: int | None = None
+        self.calls: list[str] | None = None  # counting once the answer is sent
+        self.call_kill: int | None = None
+        self.killed: list[str] = []
+        self._methods_since_start: list[str] = []
+        self.people = {BUYER_ID: fake.user(BUYER_ID, "Anna", "en"), FACTORY_ID: fake.user(FACTORY_ID, "Li", "zh-hans"),
+                       INSPECTOR_ID: fake.user(INSPECTOR_ID, "Chen", "en")}
+        fake.observers.append(self._observe)
+
+    # --- the template
+
+    async def prepare(self) -> None:
+        config = self._config(self.template)
+        clock = FileClock(self.template / "clock")
+        self.template.mkdir(parents=True)
+        clock.set(START)
+        await _decided(config, clock, self.story, self.template / "visit")
+        self.pid = self._start(self.template, None)
+        try:
+            message, token = await self._until(self._button, "the button")
+            await self.fake.tap(self.story.chat, self.people[self.story.user], message.message_id, token)
+            self.prompt = await self._until(self._asked, "the question")
+            await self._until(lambda: self._settled(self.template), "the template to settle")
+        finally:
+            os.kill(self.pid, signal.SIGTERM)
+            await _gone(self.pid)
+
+    def _button(self) -> tuple[SentMessage, str] | None:
+        rows = _query(self.template, "SELECT token, target FROM callback_tokens WHERE action = ?", self.story.action)
+        tokens = {token for token, _ in rows}
+        carrying = [m for m in self.fake.transcript(self.story.chat) if tokens & set(m.buttons.values())]
+        if not carrying or _query(self.template, "SELECT 1 FROM outbox WHERE sent_at IS NULL"):
+            return None
+        message = carrying[-1]
+        return message, next(t for t in message.buttons.values() if t in tokens)
+
+    def _asked(self) -> SentMessage | None:
+        rows = _query(self.template, "SELECT prompt_message_id FROM pending_inputs")
+        if not rows:
+            return None
+        return next((m for m in self.fake.transcript(self.story.chat) if str(m.message_id) == rows[0][0]), None)
+
+    # --- the cases
+
+    async def run(self, kill: KillAt | None) -> Outcome:
+        case = self.folder / (str(kill).replace(" ", "-").replace("'", "").replace("#", "") if kill else "reference")
+        _copy(self.template, case)
+        self.killed, self.calls, self.call_kill = [], None, kill.call if kill else None
+        before = len(self.fake.transcript(self.story.chat))
+        self.pid = self._start(case, kill if kill and kill.sql else None)
+        await self._until(lambda: "getUpdates" in self._methods_since_start, "the bot to poll")
+        self.calls = []
+        await self.fake.send_text(self.story.chat, self.people[self.story.user], self.story.answer,
+                                  reply_to_message_id=self.prompt.message_id)
+        if kill is not None:
+            await self._until(lambda: self._died() or self._settled(case), f"the kill {kill}")
+        if self.killed:
+            clock = FileClock(case / "clock")  # the dead bot's claims on messages run out
+            clock.set(clock.now() + CLAIM_RUNS_OUT)
+            self.pid = self._start(case, None)
+        try:
+            await self._until(lambda: self._settled(case), "the bot to settle")
+        finally:
+            os.kill(self.pid, signal.SIGTERM)
+            await _gone(self.pid)
+        return Outcome(self.story, kill, self.killed, case / "db" / "followup.sqlite3",
+                       self.fake.transcript(self.story.chat)[before:], list(self.calls),
+                       (case / "bot.log").read_text(encoding="utf-8"))
+
+    def _start(self, folder: Path, die: KillAt | None) -> int:
+        (folder / "config.json").write_text(self._config(folder).model_dump_json(), encoding="utf-8")
+        self._methods_since_start: list[str] = []
+        order = {"config": str(folder / "config.json"), "clock": str(folder / "clock"), "log": str(folder / "bot.log"),
+                 "token": self.fake.token, "base_url": self.fake.base_url, "file_base_url": self.fake.base_file_url}
+        if die is not None:
+            order["die"] = {"sql": die.sql, "when": die.when}
+        return self.forks.start(order)
+
+    def _observe(self, method: str, params: dict) -> None:
+        self._methods_since_start.append(method)
+        if self.calls is None or method in QUIET_METHODS:
+            return
+        self.calls.append(method)
+        if self.call_kill is not None and len(self.calls) == self.call_kill and not self.killed:
+            os.kill(self.pid, signal.SIGKILL)
+            self.killed.append(f"after call #{self.call_kill} ({method})")
+
+    def _died(self) -> bool:
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            if not self.killed:
+                self.killed.append("at a commit")
+            return True
+        return False
+
+    def _settled(self, folder: Path) -> bool:
+        return (not self.fake.pending_updates and not self._died()
+                and not _query(folder, "SELECT 1 FROM inbox WHERE handled_at IS NULL")
+                and not _query(folder, "SELECT 1 FROM outbox WHERE sent_at IS NULL"))
+
+    def _config(self, folder: Path) -> Config:
+        config = load_config(EXAMPLE_CONFIG).model_copy(
+            update={"storage": Storage(url=f"sqlite:///{folder / 'db' / 'followup.sqlite3'}")})
+        return telegram_config(config)
+
+    async def _until(self, found: Callable, what: str):
+        # Twice the Telegram cases' patience: three stories' bots render their notices side by side.
+        return await until(found, f"{self.story.name}: no {what}", lambda: self.killed, 2 * PATIENCE)
+
+
+async def _decided(config: Config, clock: FileClock, story: Story, folder: Path) -> None:
+    """F1 alone posted (few messages, a short PDF) and, as the story needs, approved, sent and
+    acknowledged."""
+    shutil.copytree(EXAMPLE_VISIT, folder)
+    data = one_finding(yaml.safe_load((folder / "report.yaml").read_text(encoding="utf-8")))
+    app = await build_app(config, clock)
+    try:
+        with read_report(write_report(folder, data), [f.id for f in config.factories]) as checked:
+            for photo in checked.photos.values():
+                app.media.put(photo.path, photo.sha256, photo.format)
+            photos = {name: photo.sha256 for name, photo in checked.photos.items()}
+            posted = await app.bus.handle(PostVisit(checked.report, photos),
+                                          actor(config, Role.INSPECTOR, Platform.TELEGRAM))
+        visit_id = posted.params["visit_id"]
+        if not story.sent:
+            return
+        notice_id = await approve_and_send(app, config, visit_id, Platform.TELEGRAM)
+        if story.factory_acknowledged:
+            factory = actor(config, Role.FACTORY, Platform.TELEGRAM)
+            assert (await app.bus.handle(AcknowledgeNotice(notice_id), factory)).ok
+    finally:
+        await app.close()
+
+
+def _copy(template: Path, case: Path) -> None:
+    """The template's database (through SQLite's backup, whatever its WAL holds), media and clock."""
+    (case / "db").mkdir(parents=True)
+    with sqlite3.connect(template / "db" / "followup.sqlite3") as source, \
+            sqlite3.connect(case / "db" / "followup.sqlite3") as target:
+        source.backup(target)
+    shutil.copytree(template / "db" / "media", case / "db" / "media")
+    shutil.copy(template / "clock", case / "clock")
+
+
+def _query(folder: Path, sql: str, *args) -> list[tuple]:
+    return query(folder / "db" / "followup.sqlite3", sql, *args)
+
+
+def kill_points(reference: Outcome) -> list[KillAt]:
+    """Every commit of the answer's handling, before and after, and every call it made."""
+    commits = [KillAt(sql=sql, when=when) for sql in COMMITS for when in ("before", "after")]
+    return commits + [KillAt(call=n) for n in range(1, len(reference.calls) + 1)]
+
+
+async def run_story(forks: Forks, folder: Path, story: Story) -> dict[str, Outcome | Exception]:
+    """The run without kills, then a case per kill point, one after another on one fake."""
+    async with FakeTelegram() as fake:
+        world = AnswerWorld(forks, fake, folder, story)
+        await world.prepare()
+        reference = await world.run(None)
+        outcomes: dict[str, Outcome | Exception] = {"reference": reference}
+        for kill in kill_points(reference):
+            try:
+                outcomes[str(kill)] = await world.run(kill)
+            except AssertionError as failed:
+                outcomes[str(kill)] = failed
+        return outcomes
+
+
+def broken_promises(case: Outcome, reference: Outcome) -> list[str]:
+    """What went wrong: the answer not taking effect exactly once, the question left open, an
+    update or a message left behind, the person answered other than once per life."""
+    story = case.story
+    problems = []
+    if len(case.kills) > 1:
+        problems.append(f"killed {len(case.kills)} times")
+    entity, action = story.audit
+    times = case.rows("SELECT COUNT(*) FROM audit_events WHERE entity = ? AND action = ?", entity, action)[0][0]
+    if times != 1:
+        problems.append(f"{entity} {action} recorded {times} times")
+    effect = [row[0] for row in case.rows(story.effect)]
+    if effect != [story.expected]:
+        problems.append(f"{story.effect!r} gives {effect}, not [{story.expected!r}]")
+    if waiting := case.rows("SELECT prompt_message_id FROM pending_inputs"):
+        problems.append(f"questions still open: {waiting}")
+    if unhandled := case.rows("SELECT update_id FROM inbox WHERE handled_at IS NULL"):
+        problems.append(f"updates never handled: {unhandled}")
+    if unsent := case.rows("SELECT id, kind FROM outbox WHERE sent_at IS NULL OR failed_at IS NOT NULL"):
+        problems.append(f"messages not sent: {unsent}")
+    audit = case.rows("SELECT entity, action, COUNT(*) FROM audit_events GROUP BY 1, 2 ORDER BY 1, 2")
+    if audit != reference.rows("SELECT entity, action, COUNT(*) FROM audit_events GROUP BY 1, 2 ORDER BY 1, 2"):
+        problems.append(f"audit events {audit}")
+    owed = case.rows("SELECT kind, COUNT(*) FROM outbox GROUP BY kind ORDER BY kind")
+    if owed != reference.rows("SELECT kind, COUNT(*) FROM outbox GROUP BY kind ORDER BY kind"):
+        problems.append(f"messages owed {owed}")
+    if not 1 <= case.replies() <= 1 + len(case.kills):
+        problems.append(f"answered {case.replies()} times")
+    if any(FAILED_ON_OUR_SIDE in m.plain for m in case.said):
+        problems.append("told it failed on our side")
+    if " ERROR " in case.log:
+        problems.append("errors in the log")
+    return problems
