@@ -66,7 +66,7 @@ async def serve(config: Config, telegram: TelegramEnvironment | None, slack: Sla
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    warming = asyncio.create_task(asyncio.to_thread(_warm_up_charts), name="chart-warm-up")
+    warming = asyncio.create_task(_warm_up(app), name="warm-up")
     judging = asyncio.create_task(_judge_afresh(app), name="verdicts")
     try:
         for runtime in runtimes:
@@ -76,7 +76,7 @@ async def serve(config: Config, telegram: TelegramEnvironment | None, slack: Sla
         await stop.wait()
         log.info("stopping")
     finally:
-        await warming  # a thread cannot be cancelled; it takes about a second at most
+        await warming  # the chart's thread cannot be cancelled; it takes about a second at most
         judging.cancel()  # a factory's verdicts half judged are rolled back and judged next time
         with suppress(asyncio.CancelledError):
             await judging
@@ -87,12 +87,13 @@ async def serve(config: Config, telegram: TelegramEnvironment | None, slack: Sla
         await app.close()
 
 
-def _warm_up_charts() -> None:
-    """The first status chart then renders in warm time; a failure here only costs that."""
+async def _warm_up(app: App) -> None:
+    """The first status chart, report check and notice PDF then run in warm time (the chart
+    renderer loaded, the worker processes started); a failure here only costs that."""
     try:
-        warm_up()
-    except Exception:  # noqa: BLE001 - the chart is drawn (or fails visibly) when asked for
-        log.warning("could not warm up the chart renderer", exc_info=True)
+        await asyncio.gather(asyncio.to_thread(warm_up), app.cpu.warm())
+    except Exception:  # noqa: BLE001 - the work is done (or fails visibly) when asked for
+        log.warning("could not warm up the chart renderer and the worker processes", exc_info=True)
 
 
 async def _judge_afresh(app: App) -> None:

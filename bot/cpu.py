@@ -5,6 +5,10 @@ GIL for up to seconds, so a thread would still stall the taps; they run in worke
 Workers are forked from a fork server that is started once, clean, with the heavy modules
 preloaded: a job costs a fork, not an interpreter start, and no worker inherits the event
 loop's threads or locks (a plain fork of a threaded process can deadlock on them).
+
+A pool worker waits on its job queue for ever, even after the bot that owns it died by
+SIGKILL (it holds the queue's other end itself), so each worker watches its owner and ends
+with it: a crash-looping bot must not leave ~40 MB per worker behind on every restart.
 """
 
 from __future__ import annotations
@@ -13,6 +17,9 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import select
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -62,5 +69,30 @@ class CpuPool:
         if self._executor is None:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(PRELOAD)
-            self._executor = ProcessPoolExecutor(self.workers, mp_context=context)
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=end_with,
+                                                 initargs=(os.getpid(),))
         return self._executor
+
+
+def end_with(owner: int) -> None:
+    """Worker initializer: the worker ends when process `owner` does, however it ends."""
+    threading.Thread(target=_exit_after, args=(owner,), name="end-with-owner", daemon=True).start()
+
+
+def _exit_after(owner: int) -> None:
+    try:
+        handle = os.pidfd_open(owner)  # Linux: wakes the moment the owner is gone
+    except (AttributeError, OSError):  # elsewhere, or the owner is gone already
+        while _alive(owner):
+            time.sleep(1)
+    else:
+        select.select([handle], [], [])
+    os._exit(0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True

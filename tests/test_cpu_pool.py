@@ -1,0 +1,64 @@
+"""The worker processes of the CPU pool end with the bot that owns them, even when it is
+killed with SIGKILL: a bot restarted after each crash must not pile up orphaned workers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from tests.conftest import ROOT
+
+OWNER = """
+import asyncio, os, sys
+from bot.cpu import CpuPool
+
+async def main():
+    pool = CpuPool(workers=2)
+    pids = set()
+    while len(pids) < 2:  # both workers started and known
+        pids |= set(await asyncio.gather(*(pool.run(os.getpid) for _ in range(4))))
+    print(*sorted(pids), flush=True)
+    await asyncio.sleep(600)
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"""
+
+
+def test_workers_end_when_their_bot_is_killed(tmp_path) -> None:
+    script = tmp_path / "owner.py"
+    script.write_text(OWNER, encoding="utf-8")
+    owner = subprocess.Popen([sys.executable, str(script)], cwd=ROOT, stdout=subprocess.PIPE, text=True,
+                             stderr=subprocess.DEVNULL)
+    workers = [int(pid) for pid in owner.stdout.readline().split()]
+    assert len(workers) == 2 and all(_alive(pid) for pid in workers)
+
+    owner.send_signal(signal.SIGKILL)
+    owner.wait()
+
+    assert _gone_soon(workers), f"workers {workers} outlived the bot that owned them"
+
+
+def _gone_soon(pids: list[int], patience: float = 30.0) -> bool:
+    """Whether every process is gone within `patience` seconds (a liveness wait, not a timing check)."""
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
+        if not any(_alive(pid) for pid in pids):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a worker that ended is a zombie until its parent, the fork server, reaps it
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
