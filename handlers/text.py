@@ -47,6 +47,7 @@ MAX_NON_STARTERS = 30  # UAX #15, stream-safe text format
 _LINE_SEPARATORS = re.compile("[\u2028\u2029]")
 _FLAG_TAGS = re.compile("\U0001F3F4([\U000E0030-\U000E0039\U000E0061-\U000E007A]{2,7}\U000E007F)")
 _ZWJ, _VS15, _VS16 = "\u200d", "\ufe0e", "\ufe0f"
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs"})  # controls, format characters, lone surrogates
 # Invisible, yet not format characters (Cf): the combining grapheme joiner, Khmer inherent
 # vowels, Mongolian variation selectors, Hangul fillers, variation selectors, and Cf's own
 # default-ignorable neighbours in the tag block.
@@ -92,9 +93,13 @@ def _suspect() -> re.Pattern[str]:
     """What `neutralised` might change: a character it removes or replaces, or a run of
     combining marks longer than it keeps. Built once, on first use, from planes 0, 1 and 14:
     the others hold only letters, unassigned and private-use code points."""
-    planes = [*range(0x20000), *range(0xE0000, 0xF0000)]
-    removed = [c for c in planes if not _visible(chr(c))]
-    marks = [c for c in planes if unicodedata.combining(chr(c))]
+    removed, marks = [], []
+    for code in (*range(0x20000), *range(0xE0000, 0xF0000)):
+        category = unicodedata.category(chr(code))
+        if category in _INVISIBLE or code in _IGNORABLE:
+            removed.append(code)
+        elif category[0] == "M" and unicodedata.combining(chr(code)):
+            marks.append(code)
     return re.compile(f"[{_ranges(removed)}\u2028\u2029\ufe0e\ufe0f\u200d]|[{_ranges(marks)}]{{{MAX_NON_STARTERS + 1}}}")
 
 
@@ -121,7 +126,7 @@ def _shown(char: str, before: list[str], after: str) -> bool:
 
 
 def _visible(char: str) -> bool:
-    return unicodedata.category(char) not in ("Cc", "Cf", "Cs") and ord(char) not in _IGNORABLE
+    return unicodedata.category(char) not in _INVISIBLE and ord(char) not in _IGNORABLE
 
 
 def _symbol_before(before: list[str]) -> bool:
