@@ -68,7 +68,7 @@ async def test_rewriting_history_by_hand_is_refused_and_changes_nothing(history,
     assert {name: table(history, name) for name in tables} == before
 
 
-async def test_what_the_bot_changes_still_changes(history, config, clock) -> None:
+async def test_what_the_bot_changes_still_changes(history, config) -> None:
     """Verdicts judged again, the newest mark moved by a later visit, a notice answered,
     extended and sent in a new version: all of it goes through the triggers."""
     with sqlite3.connect(history.store.path) as db:

@@ -158,7 +158,10 @@ async def post_example(world) -> None:
 async def answers(world, text: str) -> str:
     """What the buyer reads after saying `text` in their private chat with the bot."""
     before = len(world.chat(BUYER_CHAT))
-    await world.say(world.buyer, BUYER_CHAT, text)
+    send = world.fake.send_command if text.startswith("/") else world.fake.send_text
+    await send(BUYER_CHAT, world.buyer, text)
+    await world.fake.wait_for(lambda: len(world.chat(BUYER_CHAT)) > before, timeout=30)  # a chart takes its time
+    await world.settled()
     return "\n".join(m.plain for m in world.chat(BUYER_CHAT)[before:])
 
 

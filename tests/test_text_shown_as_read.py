@@ -10,12 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.results import Refused
+from handlers.results import Refused, Reply
 from handlers.text import MAX_TEXT, _neutralise, _suspect, neutralised, one_line, optional_text, required_text
 from messages.environment import environment, render
 from messages.i18n import CHINESE, Language
 from messages.replies import reply_text
-from handlers.results import Reply
 
 RLO, PDF, LRI, PDI, RLM, ZWSP, ZWJ, WJ, BOM = "\u202e", "\u202c", "\u2066", "\u2069", "\u200f", "\u200b", "\u200d", \
     "\u2060", "\ufeff"

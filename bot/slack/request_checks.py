@@ -28,7 +28,6 @@ the log says what was refused and why.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
