@@ -58,6 +58,10 @@ class Telegram(_Section):
 
 class Slack(_Section):
     buyer_channel: str | None = None
+    # The workspace (T…) or, for an organisation-wide installation, the organisation (E…) the
+    # bot serves; requests for any other installation are refused. Unset: the workspace of
+    # the bot token (auth.test).
+    team_id: Annotated[str, StringConstraints(pattern=r"^[TE][A-Z0-9]{2,20}$")] | None = None
     listen: str = "0.0.0.0"
     port: int = Field(3000, ge=1, le=65535)
 

@@ -2,14 +2,18 @@
 "PO-123 进度", "PO-123 状态", "订单 PO-123 怎么样了", "how is po 123?", "/orders" (with filters:
 "/orders late", "订单 有风险"), "factories" ("工厂", "工厂表现"). Anything else is not for the bot.
 
-A reference may be written with spaces ("po2026 0142"); handlers.status compares references
-without case or separators. The conversational forms ("how is …", "订单 … 怎么样了") need a
+A reference may be written with spaces ("po2026 0142") or in full-width characters
+("ＰＯ－２０２６－０１４２", as a Chinese input method types it); handlers.status compares
+references without case, width or separators. Invisible characters are dropped first. The conversational forms ("how is …", "订单 … 怎么样了") need a
 digit in the reference, so "how is it going" in a group is not taken for a question."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
+
+from handlers.text import neutralised
 
 _REFERENCE = r"(?P<ref>[A-Za-z0-9][A-Za-z0-9._/ -]{0,38}[A-Za-z0-9])"
 _NUMBERED = r"(?=[A-Za-z0-9._/ -]*\d)" + _REFERENCE  # a reference with a digit in it
@@ -72,7 +76,7 @@ Intent = StatusOf | Portfolio | Factories | Help
 
 def intent_of(text: str, addressed: bool = False) -> Intent | None:
     """`addressed`: the text was a command to the bot (Slack's /followup …), as a leading "/" is."""
-    text = text.strip()
+    text = unicodedata.normalize("NFKC", neutralised(text)).strip()  # ＰＯ－２０２６ typed with a Chinese IME
     for pattern in _STATUS:
         if match := pattern.match(text):
             return StatusOf(match["ref"])

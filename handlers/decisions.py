@@ -7,6 +7,7 @@ from handlers.commands import ApproveInstruction, EditInstruction, RejectInstruc
 from handlers.context import Context
 from handlers.lifecycle import Action
 from handlers.results import Refused, Reply
+from handlers.text import optional_text
 from handlers.transitions import allowed, already, load_instruction, move, repeated
 
 
@@ -15,7 +16,8 @@ async def approve(command: ApproveInstruction, ctx: Context) -> Reply:
 
 
 async def reject(command: RejectInstruction, ctx: Context) -> Reply:
-    return await _decide(ctx, command.instruction_id, Action.REJECT, reason=command.reason)
+    reason = optional_text(command.reason, "reason")
+    return await _decide(ctx, command.instruction_id, Action.REJECT, reason=reason)
 
 
 async def edit(command: EditInstruction, ctx: Context) -> Reply:
@@ -29,7 +31,7 @@ async def edit(command: EditInstruction, ctx: Context) -> Reply:
     due = command.due or instruction.due
     if due < visit.report.visit.date:
         raise Refused("due_before_visit", due=due.isoformat(), visit_date=visit.report.visit.date.isoformat())
-    note = instruction.note if command.note is None else (command.note.strip() or None)
+    note = instruction.note if command.note is None else optional_text(command.note, "note")
     # A buyer's rewording replaces the inspector's Chinese version, which no longer matches.
     note_zh = instruction.note_zh if note == instruction.note else None
     moved = await move(ctx, instruction, Action.EDIT, params=params, note=note, note_zh=note_zh, due=due)

@@ -3,14 +3,15 @@
 A surface is where text ends up. `telegram`, `slack` and `html` autoescape every value
 (Telegram's HTML and Slack's mrkdwn both need <, > and & escaped; for Slack the quotes
 HTML escaping adds are turned back, since mrkdwn would show &#39; literally); `console`
-and `text` are plain text. Control characters are removed from every value everywhere,
-so a report cannot drive a terminal.
+and `text` (which the PDF is laid out from) are plain text. Every value is neutralised
+everywhere (handlers.text.neutralised): no control character drives a terminal, and no
+bidirectional override or invisible character disguises what a chat or a PDF shows. Names
+are shown on one line.
 The same chat templates serve every chat surface: only `style` differs (ANSI, <b>, *bold*).
 """
 
 from __future__ import annotations
 
-import re
 from functools import cache
 
 import click
@@ -18,6 +19,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from handlers.model import display_name
+from handlers.text import neutralised, one_line
 from handlers.views import label_of
 from messages import wording
 from messages.i18n import CHINESE, Language
@@ -25,7 +27,6 @@ from messages.instructions import free_text
 from messages.instructions import wording as instruction_wording
 from messages.reasons import reason_text
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 ESCAPED = {"telegram", "slack", "html"}
 _HTML_QUOTES = (("&#34;", '"'), ("&#39;", "'"))
 
@@ -35,11 +36,17 @@ def _instruction_text(language: Language, item) -> str:
     return instruction_wording(language, item.instruction.kind, item.instruction.params, item.params_zh)
 
 
-def _plain(value: object) -> object:
-    """Drops control characters; markup our own filters built is left as it is."""
-    if isinstance(value, str) and not isinstance(value, Markup):
-        return _CONTROL.sub("", value)
-    return value
+def _neutral(surface: str):
+    """Every value shown, neutralised. On the escaped surfaces that includes markup: a
+    translated sentence comes back as markup with its values inside. Elsewhere markup is
+    only what our own filters built, of text they neutralised (colours are escape
+    sequences, which neutralising would remove)."""
+    def finalize(value: object) -> object:
+        if isinstance(value, Markup):
+            return Markup(neutralised(value)) if surface in ESCAPED else value
+        return neutralised(value) if isinstance(value, str) else value
+
+    return finalize
 
 
 def mrkdwn_escape(text: object) -> str:
@@ -51,8 +58,9 @@ def _no_style(text: object, **_: object) -> object:
     return text
 
 
-def _ansi(text: object, **style: object) -> str:
-    return click.style(str(text), **style)
+def _ansi(text: object, **style: object) -> Markup:
+    """Markup, which the console's finalize leaves alone: colours are escape sequences."""
+    return Markup(click.style(neutralised(str(text)), **style))
 
 
 def _telegram_style(text: object, bold: bool = False, italic: bool = False, **_: object) -> Markup:
@@ -112,7 +120,7 @@ def environment(surface: str, locale: str, timezone: str = "UTC", colour: bool =
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
-        finalize=_plain,
+        finalize=_neutral(surface),
     )
     language = Language(locale, timezone)
     chinese = Language(CHINESE, timezone)
@@ -133,7 +141,7 @@ def environment(surface: str, locale: str, timezone: str = "UTC", colour: bool =
         duration=language.duration,
         number=language.number,
         percent=language.percent,
-        person=display_name,
+        person=lambda key: one_line(display_name(key)),
         label=label_of,
         paren=language.parenthesised,
         bracket=language.bracketed,

@@ -21,6 +21,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
+from handlers.text import neutralised
 from handlers.translatable import N_, Text
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
@@ -87,8 +88,9 @@ class Language:
         return translations(self.locale).ngettext(singular, plural, n)
 
     def text(self, text: Text) -> str:
-        """A sentence the domain said (a problem, a refusal's reason), in this language."""
-        return text.render(self)
+        """A sentence the domain said (a problem, a refusal's reason), in this language; the
+        values it quotes (a file name, a field as written) neutralised (handlers.text)."""
+        return neutralised(text.render(self))
 
     def problem(self, path: str, text: Text) -> str:
         """`path: message`: the path is the report's own keys and is never translated."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 from handlers.catalog import N_
 from handlers.model import display_name
 from handlers.results import Reply
+from handlers.text import neutralised, one_line
 from handlers.translatable import Text
 from messages import wording
 from messages.i18n import Language
@@ -88,7 +89,7 @@ FIELDS = {"reason": N_("reason"), "note": N_("note")}
 def reply_text(reply: Reply, language: Language) -> str:
     params = dict(reply.params)
     if params.get("by"):
-        params["by"] = display_name(params["by"])
+        params["by"] = one_line(display_name(params["by"]))
     if params.get("at"):
         params["at"] = language.moment(params["at"])
     if "state" in params:
@@ -112,4 +113,4 @@ def reply_text(reply: Reply, language: Language) -> str:
     template = TEMPLATES[reply.code]
     if reply.code in WITHOUT_WHO and not params.get("by"):
         template = WITHOUT_WHO[reply.code]
-    return language.gettext(template) % params
+    return neutralised(language.gettext(template) % params)

@@ -16,6 +16,7 @@ from slack_sdk.models.blocks import (
 )
 
 from handlers.catalog import N_
+from handlers.text import neutralised, one_line
 from handlers.views import View
 from messages import wording
 from messages.buttons import ACKNOWLEDGE, APPROVE, CANCEL_NOTICE, REJECT, SEND_NOTICE, Button
@@ -43,7 +44,10 @@ VISIT_CONTEXT = N_("%(type)s on %(date)s · inspector %(inspector)s")
 
 
 def text_blocks(mrkdwn: str) -> list[Block]:
-    return [SectionBlock(text=MarkdownTextObject(text=chunk)) for chunk in split_text(mrkdwn, SECTION_LIMIT) if chunk]
+    """Sections within Slack's limit; the last gate before text reaches a Slack chat, where it
+    is neutralised (handlers.text) whatever composed it."""
+    chunks = split_text(neutralised(mrkdwn), SECTION_LIMIT)
+    return [SectionBlock(text=MarkdownTextObject(text=chunk)) for chunk in chunks if chunk]
 
 
 def head_blocks(view: View, language: Language) -> list[Block]:
@@ -60,7 +64,7 @@ def head_blocks(view: View, language: Language) -> list[Block]:
     status = f"{STATUS_EMOJI[analysis.status]} *{wording.word(language, 'status', analysis.status)}*"
     return [
         HeaderBlock(text=title),
-        ContextBlock(elements=[MarkdownTextObject(text=status), MarkdownTextObject(text=mrkdwn_escape(visit))]),
+        ContextBlock(elements=[MarkdownTextObject(text=status), MarkdownTextObject(text=mrkdwn_escape(neutralised(visit)))]),
         SectionBlock(fields=[MarkdownTextObject(text=f"*{k}*\n{v}") for k, v in _figures(view, language)]),
     ]
 
@@ -83,7 +87,8 @@ def _figures(view: View, language: Language) -> list[tuple[str, str]]:
 
 def image_blocks(files: list[tuple[str, str]]) -> list[Block]:
     """Photos uploaded with files_upload_v2, shown inline by their Slack file id."""
-    return [ImageBlock(slack_file={"id": file_id}, alt_text=name[:2000], title=name[:2000]) for name, file_id in files]
+    shown = [(one_line(name)[:2000], file_id) for name, file_id in files]
+    return [ImageBlock(slack_file={"id": file_id}, alt_text=name, title=name) for name, file_id in shown]
 
 
 def action_blocks(buttons: list[tuple[Button, str]], language: Language) -> list[Block]:

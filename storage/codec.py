@@ -8,10 +8,13 @@ because their instant is unknowable. Dates are ISO text, structured values JSON 
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime
 from typing import Any
 
 from handlers.model import Decision, Platform
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def datetime_to_text(value: datetime) -> str:
@@ -37,8 +40,13 @@ def date_from_text(text: str) -> date:
 
 
 def json_to_text(value: Any) -> str:
-    """Only JSON-native values are accepted: a date or tuple would not come back as itself."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, allow_nan=False)
+    """Only JSON-native values are accepted: a date or tuple would not come back as itself.
+    A lone surrogate (JSON from a chat platform can carry one) is kept as its escape:
+    SQLite's UTF-8 cannot hold it, and the row must be stored as it came."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, allow_nan=False)
+    if _LONE_SURROGATE.search(text):
+        return json.dumps(value, ensure_ascii=True, sort_keys=True, allow_nan=False)
+    return text
 
 
 def json_from_text(text: str) -> Any:

@@ -4,11 +4,17 @@ client sends back must not be trusted to name an action)."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime
 
 from storage.codec import datetime_to_text
 from storage.transaction import Transaction
+
+
+TOKEN_BYTES = 12
+# What mint() makes: URL-safe base64 of TOKEN_BYTES random bytes, 16 characters.
+TOKEN = re.compile(rf"[A-Za-z0-9_-]{{{4 * TOKEN_BYTES // 3}}}")
 
 
 class CallbackTokens:
@@ -24,14 +30,19 @@ class CallbackTokens:
         )
         if row is not None:
             return str(row["token"])
-        token = secrets.token_urlsafe(12)
+        token = secrets.token_urlsafe(TOKEN_BYTES)
         await self._tx.write(
             "INSERT INTO callback_tokens (token, action, target, created_at) VALUES (?, ?, ?, ?)",
             (token, action, target, datetime_to_text(at)),
         )
         return token
 
-    async def resolve(self, token: str) -> tuple[str, int] | None:
-        """(action, target), or None for a token this store never minted."""
+    async def resolve(self, token: object) -> tuple[str, int] | None:
+        """(action, target), or None for a token this store never minted. Whatever a client
+        sent (any length, any characters, not even a string) is answered without an error:
+        what cannot be a token is not looked up (a lone surrogate could not even be bound to
+        the query)."""
+        if not isinstance(token, str) or not TOKEN.fullmatch(token):
+            return None
         row = await self._tx.one("SELECT action, target FROM callback_tokens WHERE token = ?", (token,))
         return None if row is None else (row["action"], row["target"])

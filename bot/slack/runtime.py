@@ -16,6 +16,7 @@ from bot.directory import Directory
 from bot.slack.adapter import SlackAdapter
 from bot.slack.files import SlackFiles
 from bot.slack.listeners import SlackListeners
+from bot.slack.request_checks import RequestChecks
 from bot.slack.settings import SlackEnvironment
 from bot.uploads import Uploads
 
@@ -37,6 +38,7 @@ class SlackRuntime:
             request_verification_enabled=env.app_token is None,
         )
         uploads = Uploads(app, app.store.path.parent / "uploads")
+        self.checks = RequestChecks(config.team_id, env.signing_secret).register(self.bolt)  # before any listener
         files = SlackFiles(env.bot_token, env.api_url)
         self.listeners = SlackListeners(app, Directory(app.config, app.store), uploads, wake, files)
         self.listeners.register(self.bolt)
@@ -45,7 +47,7 @@ class SlackRuntime:
         self._socket = None
 
     async def start(self) -> None:
-        await self.client.auth_test()  # fails fast on a bad token
+        self.checks.installed(await self.client.auth_test())  # fails fast on a bad token or workspace
         if self.env.app_token:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
@@ -56,7 +58,8 @@ class SlackRuntime:
             return
         if not self.env.signing_secret:
             raise RuntimeError("Slack HTTP mode needs SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)")
-        self._runner = web.AppRunner(self.bolt.web_app(path=EVENTS_PATH, port=self.config.port), access_log=None)
+        web_app = self.checks.guard(self.bolt.web_app(path=EVENTS_PATH, port=self.config.port))
+        self._runner = web.AppRunner(web_app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.config.listen, self.config.port).start()
         log.info("Slack bot listening on %s:%s%s", self.config.listen, self.config.port, EVENTS_PATH)

@@ -1,11 +1,17 @@
-"""Telegram's size limits, applied by splitting at line breaks, never by cutting text off."""
+"""Telegram's size limits, applied by splitting, never by cutting text off; and the last
+gate before text reaches a Telegram chat, where it is neutralised (handlers.text) whatever
+composed it.
+
+Telegram counts a message's length after parsing its HTML: tags count nothing and `&amp;`
+counts one. The Bot API server (tdlib) refuses a bot's text longer than 4,096 code points;
+lengths and entity offsets everywhere else in the API are UTF-16 code units, which are never
+fewer, so measuring in UTF-16 units keeps within both (an emoji outside the BMP counts two).
+"""
 
 from __future__ import annotations
 
-import html
-import re
-
-from messages.split import split_text, utf16_length
+from handlers.text import neutralised
+from messages.split import prefix_within, shown_length, split_html, split_plain, utf16_length
 
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -13,16 +19,22 @@ MEDIA_GROUP_LIMIT = 10
 CALLBACK_ANSWER_LIMIT = 200
 
 __all__ = ["CAPTION_LIMIT", "MEDIA_GROUP_LIMIT", "MESSAGE_LIMIT", "caption_fits", "seconds", "short_answer",
-           "split_message", "utf16_length"]
+           "split_message", "split_plain_message", "utf16_length"]
 
 
-def split_message(text: str) -> list[str]:
-    return split_text(text, MESSAGE_LIMIT, utf16_length)
+def split_message(html: str) -> list[str]:
+    """Telegram HTML as messages, each valid on its own (see messages.split)."""
+    return split_html(neutralised(html), MESSAGE_LIMIT)
 
 
-def caption_fits(text: str) -> bool:
-    """Whether HTML text fits a caption: Telegram counts what is shown, without tags."""
-    return utf16_length(html.unescape(re.sub(r"<[^>]*>", "", text))) <= CAPTION_LIMIT
+def split_plain_message(text: str) -> list[str]:
+    """Text sent without a parse mode, as messages."""
+    return split_plain(neutralised(text), MESSAGE_LIMIT, utf16_length)
+
+
+def caption_fits(html: str) -> bool:
+    """Whether HTML text fits a caption, counted as Telegram counts it."""
+    return shown_length(html) <= CAPTION_LIMIT
 
 
 def seconds(value) -> float:
@@ -31,5 +43,9 @@ def seconds(value) -> float:
 
 
 def short_answer(text: str) -> str:
-    """A callback answer within 200 characters, ending with an ellipsis when shortened."""
-    return text if len(text) <= CALLBACK_ANSWER_LIMIT else text[: CALLBACK_ANSWER_LIMIT - 1] + "…"
+    """A callback answer within 200 characters, ending with an ellipsis when shortened; never
+    inside a surrogate pair or a character with its marks."""
+    text = neutralised(text)
+    if utf16_length(text) <= CALLBACK_ANSWER_LIMIT:
+        return text
+    return prefix_within(text, CALLBACK_ANSWER_LIMIT - 1, utf16_length) + "…"

@@ -13,7 +13,7 @@ from telegram.ext import ContextTypes
 
 from bot.directory import Directory
 from bot.telegram.inbound import STRANGER, language_of
-from bot.telegram.limits import seconds, split_message
+from bot.telegram.limits import seconds, split_plain_message
 from bot.uploads import Uploads
 from handlers.catalog import N_
 from handlers.commands import Actor
@@ -91,5 +91,5 @@ class TelegramUploads:
         log.warning("could not confirm the posted visit to user %s", update.effective_user.id)
 
     async def _say(self, update: Update, text: str) -> None:
-        for chunk in split_message(text):
+        for chunk in split_plain_message(text):
             await update.effective_message.reply_text(chunk)

@@ -8,6 +8,7 @@ last changed.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -22,8 +23,10 @@ _SEPARATORS = re.compile(r"[\W_]+")
 
 
 def reference_key(reference: str) -> str:
-    """An order reference as compared: PO-2026-0142, po2026 0142 and po_2026_0142 are one."""
-    return _SEPARATORS.sub("", reference.casefold())
+    """An order reference as compared: PO-2026-0142, po2026 0142, po_2026_0142 and the
+    full-width ＰＯ－２０２６－０１４２ of a Chinese input method are one (NFKC, then without
+    case, separators or invisible characters: only letters and digits count)."""
+    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", reference).casefold())
 
 
 class PackagingComplexity(StrEnum):
