@@ -17,12 +17,12 @@ import click
 import jinja2
 from markupsafe import Markup, escape
 
-from handlers.model import display_name
 from handlers.views import label_of
 from messages import wording
 from messages.i18n import CHINESE, Language
 from messages.instructions import free_text
 from messages.instructions import wording as instruction_wording
+from messages.people import who
 from messages.reasons import reason_text
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -133,7 +133,7 @@ def environment(surface: str, locale: str, timezone: str = "UTC", colour: bool =
         duration=language.duration,
         number=language.number,
         percent=language.percent,
-        person=display_name,
+        person=lambda key: who(language, key),
         label=label_of,
         paren=language.parenthesised,
         bracket=language.bracketed,

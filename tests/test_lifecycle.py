@@ -617,7 +617,7 @@ async def test_the_factory_acknowledges_the_notice_and_with_it_every_instruction
     notice = await visit.notice()
     assert notice.state is NoticeState.ACKNOWLEDGED
     assert (notice.answered.by, notice.answered.at, notice.answered.platform) == (
-        "factory:Li Wei", visit.clock.now(), Platform.TELEGRAM,
+        "factory/NB-EVERGREEN:Li Wei", visit.clock.now(), Platform.TELEGRAM,
     )
     states = await visit.instructions()
     assert {s: states[s].state for s in sent} == dict.fromkeys(sent, S.ACKNOWLEDGED)
@@ -662,7 +662,7 @@ async def test_a_disputed_notice_cannot_then_be_acknowledged(visit: Visit) -> No
     assert reply == Reply(
         "notice_already_answered",
         {"notice_id": visit.notice_id, "number": "CN-2026-0001", "state": "disputed",
-         "by": "factory:Li Wei", "at": disputed_at.isoformat()},
+         "by": "factory/NB-EVERGREEN:Li Wei", "at": disputed_at.isoformat()},
         ok=False,
     )
     assert visit.snapshot() == before
@@ -679,7 +679,7 @@ async def test_acknowledging_twice_says_it_was_already_acknowledged(visit: Visit
     assert again == Reply(
         "notice_already_answered",
         {"notice_id": visit.notice_id, "number": "CN-2026-0001", "state": "acknowledged",
-         "by": "factory:Li Wei", "at": acknowledged_at.isoformat()},
+         "by": "factory/NB-EVERGREEN:Li Wei", "at": acknowledged_at.isoformat()},
     )
     assert visit.snapshot() == before
 
@@ -774,7 +774,7 @@ async def test_every_step_of_an_instruction_is_in_the_audit_trail_with_who_when_
         (e.action, e.actor, e.platform, e.at, e.before and e.before["state"], e.after["state"])
         for e in await visit.audit()
     ]
-    buyer, factory, inspector = "buyer:Anna Schmidt", "factory:Li Wei", "inspector:Chen Jing"
+    buyer, factory, inspector = "buyer:Anna Schmidt", "factory/NB-EVERGREEN:Li Wei", "inspector:Chen Jing"
     assert events == [
         ("propose", inspector, Platform.CONSOLE, posted_at, None, "proposed"),
         ("approve", buyer, Platform.TELEGRAM, approved, "proposed", "approved"),
