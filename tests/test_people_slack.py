@@ -72,12 +72,17 @@ async def test_a_channel_member_acts_only_once_the_buyer_confirms_them(config, c
     async with running_slack(config, clock) as world:
         notice = await sent_notice(world, visit_dir, example_data)
 
+        world.fake.fail_next("chat.postMessage", error="not_in_channel")  # the buyer is out of reach at first
         await world.click(ZHANG, FACTORY_CHANNEL, notice, "确认收到")
+        await told(world, FACTORY_CHANNEL, ZHANG, 1)
+        await world.settled()
+        assert requests_to_buyer(world) == []
+        await world.click(ZHANG, FACTORY_CHANNEL, notice, "确认收到")  # so asking again asks the buyer
         await world.fake.wait_for(lambda: requests_to_buyer(world))
         await world.click(ZHANG, FACTORY_CHANNEL, notice, "确认收到")  # impatient: asks nobody twice
-        await told(world, FACTORY_CHANNEL, ZHANG, 2)
+        await told(world, FACTORY_CHANNEL, ZHANG, 3)
         await world.settled()
-        assert ephemerals_to(world, FACTORY_CHANNEL, ZHANG) == [AWAITING, AWAITING]
+        assert ephemerals_to(world, FACTORY_CHANNEL, ZHANG) == [AWAITING] * 3
         assert await notice_state(world) is NoticeState.SENT
         (asked,) = requests_to_buyer(world)
         assert asked.text == ("*Zhang Min (NB-EVERGREEN, Slack U0ZHANG)* asks to act for Ningbo Evergreen Homeware "
@@ -86,7 +91,7 @@ async def test_a_channel_member_acts_only_once_the_buyer_confirms_them(config, c
         assert set(asked.buttons) == {"Confirm", "Refuse"}
 
         await world.click(BUYER, BUYER_CHANNEL, asked, "Confirm")
-        await told(world, FACTORY_CHANNEL, ZHANG, 3)
+        await told(world, FACTORY_CHANNEL, ZHANG, 4)
         decided = next(m for m in world.channel(BUYER_CHANNEL) if m.ts == asked.ts)
         assert decided.buttons == {}
         assert decided.text.startswith("Zhang Min (NB-EVERGREEN, Slack U0ZHANG) now acts for Ningbo Evergreen "
@@ -102,7 +107,7 @@ async def test_a_channel_member_acts_only_once_the_buyer_confirms_them(config, c
             "buyer:Anna Schmidt", BUYER, f"slack:{ZHANG}")
         (acknowledged,) = audit(world, "action = 'acknowledge' AND entity = 'notice'")
         assert acknowledged["actor"] == f"factory/NB-EVERGREEN@slack/{ZHANG}:Zhang Min"
-        assert refused(world) == [(f"slack:{ZHANG}", "awaiting_confirmation")] * 2
+        assert refused(world) == [(f"slack:{ZHANG}", "awaiting_confirmation")] * 3
 
 
 async def test_a_refused_member_stays_refused_and_the_buyer_is_not_asked_again(config, clock, visit_dir, example_data):

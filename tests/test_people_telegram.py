@@ -14,7 +14,8 @@ import sqlite3
 
 import pytest
 
-from handlers.model import Factory, NoticeState
+from bot.answers import answer
+from handlers.model import Factory, NoticeState, Role
 from tests.conftest import bundle_of, one_finding
 from tests.fake_telegram import FakeUser
 from tests.telegram_world import BUYER_CHAT, FACTORY_CHAT, INSPECTOR_ID, World, running
@@ -62,8 +63,9 @@ async def test_an_invited_anna_schmidt_acts_as_herself_never_as_the_buyer(config
         assert await world.tap(impostor, FACTORY_CHAT, notice, "确认收到") == f"谢谢，已确认收到整改通知{NOTICE}。"
         told = [m.plain for m in world.chat(BUYER_CHAT) if "acknowledged notice" in m.plain]
         assert told and "— Anna Schmidt (NB-EVERGREEN, Telegram 555), " in told[-1]
-        status = await world.say(world.buyer, BUYER_CHAT, f"/status {ORDER}")
-        assert "Anna Schmidt (NB-EVERGREEN, Telegram 555)" in status.plain
+        buyer = next(p for p in world.app.config.people if p.role is Role.BUYER)
+        status = await answer(world.app, "telegram", buyer, f"status {ORDER}")  # its text, without the chart
+        assert "Anna Schmidt (NB-EVERGREEN, Telegram 555)" in status.text
 
         (acknowledged,) = audit(world, "entity = 'notice' AND action = 'acknowledge'")
         assert (acknowledged["actor"], acknowledged["actor_user_id"], acknowledged["platform"]) == (

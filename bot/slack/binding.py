@@ -79,7 +79,7 @@ class SlackBinding:
                 return Refusal(mrkdwn_escape(people.revoked_text(revoked, self.app.settings.factories)))
             return Refusal(Language(ENGLISH).gettext(STRANGER))
         request = await self._request(client, account, factory, channel)
-        asked = self.app.settings.factories.get(request.person.factory, factory)
+        asked = self._factory_of(request)
         names = (mrkdwn_escape(asked.name_zh), mrkdwn_escape(asked.name))
         if request.outcome is RequestOutcome.REFUSED:
             await self.directory.refused(now, attempted, "refused_by_buyer", account=account, who=request.person,
@@ -136,6 +136,12 @@ class SlackBinding:
                                                 f"{posted['channel']}:{posted['ts']}", self.app.bus.clock.now())
                 await uow.commit()
 
+    def _factory_of(self, request: BindingRequest) -> Factory:
+        """The factory the request is for; one taken out of followup.toml since is shown by its
+        id (and cannot be confirmed)."""
+        factory_id = request.person.factory
+        return self.app.settings.factories.get(factory_id) or Factory(id=factory_id, name=factory_id, name_zh=factory_id)
+
     def _buyer_chats(self) -> list[Destination]:
         chats = [d for d in self.app.settings.routing.buyer if d.platform is Platform.SLACK]
         if not chats:
@@ -146,7 +152,7 @@ class SlackBinding:
         return chats
 
     def _asking(self, request: BindingRequest, language: Language) -> str:
-        factory = self.app.settings.factories[request.person.factory]
+        factory = self._factory_of(request)
         return language.gettext(ASK_BUYER) % {
             "who": f"*{mrkdwn_escape(who(language, request.person.key))}*",
             "factory": mrkdwn_escape(factory.name),
@@ -175,14 +181,14 @@ class SlackBinding:
         await self._tell(client, request, confirmed=verb == CONFIRM_BINDING)
 
     def _decided(self, request: BindingRequest, language: Language) -> str:
-        factory = self.app.settings.factories[request.person.factory]
+        factory = self._factory_of(request)
         return language.gettext(DECIDED[request.outcome]) % {
             "who": mrkdwn_escape(who(language, request.person.key)), "factory": mrkdwn_escape(factory.name),
             "by": mrkdwn_escape(who(language, request.decided.by)), "at": language.moment(request.decided.at),
         }
 
     async def _tell(self, client: AsyncWebClient, request: BindingRequest, confirmed: bool) -> None:
-        factory = self.app.settings.factories[request.person.factory]
+        factory = self._factory_of(request)
         names = (mrkdwn_escape(factory.name_zh), mrkdwn_escape(factory.name))
         text = people.bilingual(CONFIRMED if confirmed else NOT_CONFIRMED, factory.timezone, factory=names)
         user = request.person.bound.user_id
