@@ -63,6 +63,12 @@ def bilingual(message: str, zone: str = "Asia/Shanghai", **params: object) -> st
     return f"{rendered(CHINESE, 0)}\n{rendered(ENGLISH, 1)}"
 
 
+def contact_name(name: str, account: PlatformAccount) -> str:
+    """The name a contact gave their account, as a Person holds it: one line, at most 200
+    characters; their user id when it is blank."""
+    return " ".join(name.split())[:200] or account.user_id
+
+
 async def invite(app: App, buyer: Actor, factory: Factory) -> Invitation:
     """A new one-time code for `factory`, recorded against the buyer who asked for it."""
     now = app.bus.clock.now()
@@ -80,6 +86,7 @@ async def join(app: App, directory: Directory, code: str, account: PlatformAccou
     """Uses the code once and binds the account to its factory, with the audit event; a code
     that is unknown, used or expired changes nothing and is recorded as refused."""
     now = app.bus.clock.now()
+    name = contact_name(name, account)
     async with app.store.unit_of_work() as uow:
         result = await uow.invites.redeem(code.strip(), account.platform, account.user_id, now)
         if isinstance(result, RedeemOk) and result.factory_id not in app.settings.factories:

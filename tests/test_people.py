@@ -14,6 +14,7 @@ import pytest
 import storage.migrate
 from bot.config import ConfigError, load_config
 from bot.directory import Directory
+from bot.people import contact_name
 from handlers.model import BindingVia, Decision, Identity, Person, Platform, PlatformAccount, Role
 from messages.i18n import CHINESE, Language
 from messages.people import who
@@ -48,6 +49,14 @@ def test_a_bound_contact_is_named_with_factory_and_account_a_configured_person_a
     assert who(ENGLISH, "buyer:Anna Schmidt") == "Anna Schmidt"
     assert who(ENGLISH, "factory/NB-EVERGREEN:Li Wei") == "Li Wei"
     assert who(ENGLISH, "factory:Wang Fang") == "Wang Fang"  # history keeps reading as it did
+
+
+def test_a_contact_named_with_blanks_or_a_novel_gets_a_name_a_person_can_hold() -> None:
+    account = PlatformAccount(platform=Platform.TELEGRAM, user_id="555")
+    assert contact_name(" \n\t ", account) == "555"
+    assert contact_name("Wang\n  Fang", account) == "Wang Fang"
+    assert len(contact_name("王" * 500, account)) == 200
+    Person(name=contact_name("王" * 500, account), role=Role.FACTORY, factory="NB-EVERGREEN", bound=account)
 
 
 def test_the_configuration_binds_nobody_and_gives_each_name_one_trail(tmp_path: Path) -> None:

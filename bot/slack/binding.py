@@ -99,7 +99,7 @@ class SlackBinding:
                     await uow.binding_requests.asked_in(latest.id, channel)
                     await uow.commit()
                 return latest
-        name = await display_name(client, account.user_id)
+        name = people.contact_name(await display_name(client, account.user_id), account)
         person = Person(name=name, role=Role.FACTORY, factory=factory.id, locale=CHINESE, timezone=factory.timezone,
                         bound=account)
         async with self.app.store.unit_of_work() as uow:
