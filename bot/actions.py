@@ -30,6 +30,8 @@ ACTIONS: dict[str, Callable[[int, str | None], c.Command]] = {
     b.VERIFY: lambda target, text: c.VerifyInstruction(target),
     b.REOPEN: lambda target, text: c.ReopenInstruction(target, reason=text or ""),
     b.REPORT_DONE: lambda target, text: c.ReportDone(target),  # the photos come with `report_done`
+    b.CONFIRM_BINDING: lambda target, text: c.ConfirmBinding(target),
+    b.REFUSE_BINDING: lambda target, text: c.RefuseBinding(target),
 }
 
 # Actions that need words from the person before they can be carried out: the field asked for.

@@ -42,6 +42,7 @@ async def build_app(config: Config, clock: Clock, console: ConsoleAdapter | None
         factories={f.id: f for f in config.factories},
         thresholds=config.analysis,
         routing=routing_for(config, console_active=console is not None),
+        people=config.people,
     )
     adapters = {Platform.CONSOLE: console} if console is not None else {}
     media = MediaStore(path_from_url(config.storage.url).parent / "media")

@@ -13,6 +13,7 @@ from bot.cli_factories import factories
 from bot.cli_notice import notice
 from bot.cli_notices import notices
 from bot.cli_outbox import outbox
+from bot.cli_people import people_command
 from bot.cli_run import run
 from bot.cli_orders import orders
 from bot.cli_status import status
@@ -30,5 +31,5 @@ def main(verbose: bool) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry bot tokens
 
 
-for command in (run, visit, notice, notices, outbox, status, orders, factories, chart, aql, demo, console):
+for command in (run, visit, notice, notices, outbox, people_command, status, orders, factories, chart, aql, demo, console):
     main.add_command(command)

@@ -10,10 +10,10 @@ import click
 
 from bot.app import build_app
 from bot.cli_common import command_clock, config_option, load_or_exit
-from handlers.model import display_name
 from handlers.notice_summary import NoticeSummary, summarise
 from messages import wording
 from messages.i18n import Language
+from messages.people import who
 
 # Operators read UTC: the bot's people are in several zones and the log is in UTC too.
 OPERATOR = Language("en_GB", "UTC")
@@ -61,9 +61,9 @@ def _lines(s: NoticeSummary, now) -> str:
     n = s.notice
     state = wording.word(OPERATOR, "notice_state", n.state.value)
     head = click.style(f"{n.number} v{n.version}", bold=True) + f"  {n.order_reference}  {s.factory_name}"
-    sent = f"sent {OPERATOR.moment(n.sent.at)} by {display_name(n.sent.by)}"
+    sent = f"sent {OPERATOR.moment(n.sent.at)} by {who(OPERATOR, n.sent.by)}"
     if n.answered is not None:
-        answer = f"{state} {OPERATOR.moment(n.answered.at)} by {display_name(n.answered.by)}"
+        answer = f"{state} {OPERATOR.moment(n.answered.at)} by {who(OPERATOR, n.answered.by)}"
     elif n.acknowledge_by is not None:
         late = " — PAST" if s.past_deadline(now) else ""
         answer = f"{state}, acknowledge by {OPERATOR.moment(n.acknowledge_by)}{late}"

@@ -113,6 +113,7 @@ def _cross_checks(config: Config) -> list[Problem]:
     problems += _duplicates("factories", [f.id for f in config.factories], "id")
     problems += _duplicates("people", [p.telegram_user_id for p in config.people], "telegram_user_id")
     problems += _duplicates("people", [p.slack_user_id for p in config.people], "slack_user_id")
+    problems += _duplicates("people", [p.key for p in config.people], "name")  # one name, one audit trail
     known = {f.id for f in config.factories}
     for i, person in enumerate(config.people):
         if person.locale not in LOCALES:
@@ -122,6 +123,9 @@ def _cross_checks(config: Config) -> list[Problem]:
             problems.append(_problem(f"people.{i}.factory", _unknown_factory(person.factory, known)))
         if person.role is not Role.FACTORY and person.factory is not None:
             problems.append(_problem(f"people.{i}.factory", "only factory contacts are bound to a factory"))
+        if person.bound is not None:
+            problems.append(_problem(f"people.{i}.bound", "set by the bot for invited or confirmed contacts; "
+                                                          "give a configured person telegram_user_id or slack_user_id"))
     contacts = {(p.factory, p.name) for p in config.people if p.role is Role.FACTORY}
     for i, factory in enumerate(config.factories):
         if factory.manager is not None and (factory.id, factory.manager) not in contacts:

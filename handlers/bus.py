@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from handlers import commands as c
-from handlers import commitments, decisions, escalation, evidence, notices, visits
+from handlers import commitments, decisions, escalation, evidence, notices, people, visits
 from handlers.orders import importing
 from handlers.clock import Clock
 from handlers.commands import Actor
@@ -47,6 +47,9 @@ HANDLERS: dict[type, Handler] = {
     c.CommitToDate: commitments.commit,
     c.AcceptCommitment: commitments.accept,
     c.DeclineCommitment: commitments.decline,
+    c.ConfirmBinding: people.confirm,
+    c.RefuseBinding: people.refuse,
+    c.RevokeContact: people.revoke,
 }
 
 

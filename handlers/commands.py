@@ -19,6 +19,11 @@ class Actor:
     person: Person
     platform: Platform
 
+    @property
+    def user_id(self) -> str | None:
+        """Who acted, as the platform identifies them: what the audit trail records beside the key."""
+        return self.person.account_on(self.platform)
+
 
 @dataclass(frozen=True)
 class PostVisit:
@@ -129,6 +134,27 @@ class DeclineCommitment:
     instruction_id: int
 
 
+@dataclass(frozen=True)
+class ConfirmBinding:
+    """The buyer confirms that someone who asked to act for a factory (on Slack, in its
+    channel) is that factory's contact."""
+
+    request_id: int
+
+
+@dataclass(frozen=True)
+class RefuseBinding:
+    request_id: int
+
+
+@dataclass(frozen=True)
+class RevokeContact:
+    """A bound contact stops acting for their factory at once. `name_or_id` is what the buyer
+    typed: a name, a platform user id, or a Slack mention."""
+
+    name_or_id: str
+
+
 Command = (
     PostVisit
     | ImportOrders
@@ -148,4 +174,7 @@ Command = (
     | CommitToDate
     | AcceptCommitment
     | DeclineCommitment
+    | ConfirmBinding
+    | RefuseBinding
+    | RevokeContact
 )

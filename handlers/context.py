@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from handlers.commands import Actor
-from handlers.model import Decision, Factory, Thresholds
+from handlers.model import Decision, Factory, Person, Thresholds
 from handlers.routing import Routing
 
 
@@ -16,6 +16,7 @@ class Settings:
     factories: dict[str, Factory]
     thresholds: Thresholds
     routing: Routing
+    people: tuple[Person, ...] = ()  # those of followup.toml; bound ones are in the store
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Context:
     async def audit(self, entity: str, entity_id: int | str, action: str, before: Any, after: Any) -> None:
         await self.uow.audit.record(
             actor=self.actor.person.key,
+            actor_user_id=self.actor.user_id,
             platform=self.actor.platform,
             at=self.now,
             entity=entity,

@@ -92,6 +92,13 @@ class Factory(_Config):
         return WEEKDAYS[day.weekday()] in self.working_days and day not in self.holidays
 
 
+class PlatformAccount(_Config):
+    """A person's account on a chat platform, as the platform identifies it."""
+
+    platform: Platform
+    user_id: Name
+
+
 class Person(_Config):
     name: Name
     role: Role
@@ -100,18 +107,127 @@ class Person(_Config):
     timezone: str = "UTC"
     telegram_user_id: int | None = None
     slack_user_id: Name | None = None
+    # A factory contact the store bound (by invitation or a buyer's confirmation), not one
+    # from followup.toml: its name is what the person called themselves, so who they are is
+    # their platform account. The configuration refuses this field.
+    bound: PlatformAccount | None = None
 
     _timezone = field_validator("timezone")(lambda cls, value: _known_timezone(value))
 
+    @model_validator(mode="after")
+    def _only_factory_contacts_are_bound(self) -> Person:
+        if self.bound is not None and (self.role is not Role.FACTORY or not self.factory):
+            raise ValueError("only a factory contact with a factory can be bound by invitation or confirmation")
+        return self
+
+    def account_on(self, platform: Platform) -> str | None:
+        """Their user id on `platform`, or None where they have no account the bot knows."""
+        if self.bound is not None:
+            return self.bound.user_id if self.bound.platform is platform else None
+        value = {Platform.TELEGRAM: self.telegram_user_id, Platform.SLACK: self.slack_user_id}.get(platform)
+        return None if value is None else str(value)
+
+    @property
+    def identity(self) -> Identity:
+        account = self.bound
+        return Identity(self.role.value, self.name, self.factory,
+                        account.platform if account else None, account.user_id if account else None)
+
     @property
     def key(self) -> str:
-        """A stable identity for audit trails, independent of the platform used."""
-        return f"{self.role.value}:{self.name}"
+        """A stable identity for audit trails and decisions, independent of the platform used
+        (see `Identity`)."""
+        return self.identity.key
 
 
-def display_name(person_key: str) -> str:
-    """The name part of a `Person.key`, for showing who decided something."""
-    return person_key.partition(":")[2] or person_key
+@dataclass(frozen=True)
+class Identity:
+    """Who a stored `Person.key` names. The key is `ROLE[/FACTORY][@PLATFORM/USER_ID]:NAME`:
+
+    - `buyer:Anna Schmidt` — a person of followup.toml (the buyer wrote the name);
+    - `factory/NB-EVERGREEN:Li Wei` — a configured factory contact: two factories' Li Wei
+      are two people;
+    - `factory/NB-EVERGREEN@telegram/555:Wang` — a contact bound by invitation or
+      confirmation: the account is who they are, the name is only what they call themselves;
+    - `stranger@slack/U0X:Mallory` — someone the bot refused, for the audit trail.
+
+    Keys written before factories and accounts were part of them (`factory:Li Wei`) read as a
+    name and role alone. Factory ids and platform ids hold no `/`, `@` or `:`; a name may.
+    """
+
+    role: str
+    name: str
+    factory: str | None = None
+    platform: Platform | None = None
+    user_id: str | None = None
+
+    @property
+    def key(self) -> str:
+        head = self.role + (f"/{self.factory}" if self.factory else "")
+        if self.platform is not None:
+            head += f"@{self.platform.value}/{self.user_id}"
+        return f"{head}:{self.name}"
+
+    @property
+    def is_bound(self) -> bool:
+        """Known by a platform account rather than by a name from followup.toml."""
+        return self.platform is not None
+
+    @classmethod
+    def parse(cls, key: str) -> Identity:
+        head, colon, name = key.partition(":")
+        if not colon:
+            return cls("", key)
+        head, _, account = head.partition("@")
+        role, _, factory = head.partition("/")
+        platform, _, user_id = account.partition("/")
+        known = platform in {p.value for p in Platform}
+        return cls(role, name, factory or None, Platform(platform) if known else None, user_id if known else None)
+
+    @classmethod
+    def stranger(cls, platform: Platform, user_id: str, name: str | None = None) -> Identity:
+        return cls("stranger", name or user_id, None, platform, user_id)
+
+
+class BindingVia(StrEnum):
+    INVITE = "invite"  # the contact redeemed a buyer's invitation
+    CONFIRMATION = "confirmation"  # the buyer confirmed the contact's request
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A factory contact the buyer bound, rather than one of followup.toml."""
+
+    person: Person  # `person.bound` is the account
+    bound_at: datetime
+    via: BindingVia
+    bound_by: str | None  # key of the buyer who invited or confirmed; None where nobody recorded it
+    revoked: Decision | None = None
+
+    @property
+    def account(self) -> PlatformAccount:
+        return self.person.bound
+
+
+class RequestOutcome(StrEnum):
+    CONFIRMED = "confirmed"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True)
+class BindingRequest:
+    """Someone who is nobody's contact acted in a factory's channel: the buyer is asked once."""
+
+    id: int
+    person: Person  # who they would be; `person.bound` is their account
+    channel: str | None  # where they asked: they are told the answer there
+    requested_at: datetime
+    outcome: RequestOutcome | None = None
+    decided: Decision | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.outcome is None
 
 
 class Thresholds(_Config):

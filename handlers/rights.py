@@ -27,6 +27,10 @@ ROLES: dict[type, frozenset[Role]] = {
     c.CommitToDate: frozenset({Role.FACTORY}),
     c.AcceptCommitment: frozenset({Role.BUYER}),
     c.DeclineCommitment: frozenset({Role.BUYER}),
+    c.ConfirmBinding: frozenset({Role.BUYER}),
+    c.RefuseBinding: frozenset({Role.BUYER}),
+    # Buyers in chat; admins for the operator's `followup people revoke`.
+    c.RevokeContact: frozenset({Role.BUYER, Role.ADMIN}),
 }
 
 

@@ -15,6 +15,7 @@ ACKNOWLEDGE, DISPUTE = "acknowledge", "dispute"
 REMIND, ESCALATE, EXTEND, CANCEL_NOTICE = "remind", "escalate", "extend", "cancel_notice"
 COMMIT_DATE, ACCEPT_DATE, DECLINE_DATE = "commit_date", "accept_date", "decline_date"
 VERIFY, REOPEN, REPORT_DONE = "verify", "reopen", "report_done"
+CONFIRM_BINDING, REFUSE_BINDING = "confirm_binding", "refuse_binding"
 
 _LABELS = {
     APPROVE: N_("Approve"),
@@ -33,6 +34,8 @@ _LABELS = {
     REPORT_DONE: N_("%(label)s done, with photos"),
     VERIFY: N_("Verify"),
     REOPEN: N_("Reopen"),
+    CONFIRM_BINDING: N_("Confirm"),
+    REFUSE_BINDING: N_("Refuse"),
 }
 _ANSWERS_NOTICE = ("reminder", "deadline_extended", "manager_escalation")
 
@@ -63,6 +66,11 @@ def buttons_for(view: View, language: Language) -> tuple[Button, ...]:
     if view.kind == "instruction_reopened" and view.item.instruction.state is InstructionState.REOPENED:
         return _factory_buttons(view.items[:1], (REPORT_DONE,))
     return ()
+
+
+def binding_buttons(request_id: int, language: Language) -> tuple[Button, ...]:
+    """The buyer's answer to someone asking to act for a factory."""
+    return tuple(Button(a, request_id, language.gettext(_LABELS[a])) for a in (CONFIRM_BINDING, REFUSE_BINDING))
 
 
 def _commitment_buttons(view: View) -> tuple[Button, ...]:

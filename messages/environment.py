@@ -18,13 +18,13 @@ import click
 import jinja2
 from markupsafe import Markup, escape
 
-from handlers.model import display_name
-from handlers.text import neutralised, one_line
+from handlers.text import neutralised
 from handlers.views import label_of
 from messages import wording
 from messages.i18n import CHINESE, Language
 from messages.instructions import free_text
 from messages.instructions import wording as instruction_wording
+from messages.people import who
 from messages.reasons import reason_text
 
 ESCAPED = {"telegram", "slack", "html"}
@@ -141,7 +141,7 @@ def environment(surface: str, locale: str, timezone: str = "UTC", colour: bool =
         duration=language.duration,
         number=language.number,
         percent=language.percent,
-        person=lambda key: one_line(display_name(key)),
+        person=lambda key: who(language, key),
         label=label_of,
         paren=language.parenthesised,
         bracket=language.bracketed,

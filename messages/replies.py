@@ -4,12 +4,12 @@ parameters (see handlers/results.py), this turns them into one sentence."""
 from __future__ import annotations
 
 from handlers.catalog import N_
-from handlers.model import display_name
 from handlers.results import Reply
-from handlers.text import neutralised, one_line
+from handlers.text import neutralised
 from handlers.translatable import Text
 from messages import wording
 from messages.i18n import Language
+from messages.people import everyone, who
 
 TEMPLATES = {
     "visit_posted": N_("Visit for %(order)s posted with %(instructions)s proposed instruction(s)."),
@@ -76,6 +76,18 @@ TEMPLATES = {
     "commitment_already_decided": N_("The completion date %(date)s is already %(decision)s."),
     "no_commitment_to_decide": N_("There is no completion date awaiting a decision for this instruction."),
     "commitment_decided": N_("Done: the completion date %(date)s is %(decision)s; the factory has been told."),
+    "binding_confirmed": N_("Confirmed: %(who)s now acts as a contact of %(factory)s."),
+    "binding_refused": N_("Refused: %(who)s does not act for %(factory)s."),
+    "binding_already_decided": N_("%(who)s was already %(outcome)s by %(by)s at %(at)s."),
+    "unknown_binding_request": N_("This request is not known; nothing was changed."),
+    "contact_revoked": N_("Revoked: %(who)s can no longer act for %(factory)s."),
+    "already_revoked": N_("%(who)s was already revoked by %(by)s at %(at)s."),
+    "which_contact": N_("Name the contact to revoke, by name or by id. Invited or confirmed contacts: %(contacts)s."),
+    "ambiguous_contact": N_("“%(typed)s” names more than one contact: %(contacts)s. Name one by the id after the "
+                            "platform; nothing was changed."),
+    "unknown_contact": N_("No invited or confirmed contact is called “%(typed)s”; nothing was changed. They are: "
+                          "%(contacts)s."),
+    "configured_contact": N_("%(who)s is configured in followup.toml: remove them there and restart the bot."),
 }
 
 # When nobody has decided yet there is no "who and when" to name.
@@ -89,7 +101,13 @@ FIELDS = {"reason": N_("reason"), "note": N_("note")}
 def reply_text(reply: Reply, language: Language) -> str:
     params = dict(reply.params)
     if params.get("by"):
-        params["by"] = one_line(display_name(params["by"]))
+        params["by"] = who(language, params["by"])
+    if params.get("who"):
+        params["who"] = who(language, params["who"])
+    if isinstance(params.get("contacts"), list):
+        params["contacts"] = everyone(language, params["contacts"])
+    if params.get("outcome"):
+        params["outcome"] = wording.word(language, "binding_outcome", params["outcome"])
     if params.get("at"):
         params["at"] = language.moment(params["at"])
     if "state" in params:

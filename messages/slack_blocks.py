@@ -19,7 +19,7 @@ from handlers.catalog import N_
 from handlers.text import neutralised, one_line
 from handlers.views import View
 from messages import wording
-from messages.buttons import ACKNOWLEDGE, APPROVE, CANCEL_NOTICE, REJECT, SEND_NOTICE, Button
+from messages.buttons import ACKNOWLEDGE, APPROVE, CANCEL_NOTICE, CONFIRM_BINDING, REJECT, SEND_NOTICE, Button
 from messages.environment import mrkdwn_escape
 from messages.i18n import Language
 from messages.split import split_text
@@ -105,7 +105,7 @@ def action_blocks(buttons: list[tuple[Button, str]], language: Language) -> list
 
 
 def _button(button: Button, token: str, language: Language) -> ButtonElement:
-    style = "primary" if button.action in (APPROVE, SEND_NOTICE, ACKNOWLEDGE) else None
+    style = "primary" if button.action in (APPROVE, SEND_NOTICE, ACKNOWLEDGE, CONFIRM_BINDING) else None
     confirm = None
     if button.action in CONFIRMATIONS:
         style = "danger"

@@ -142,6 +142,11 @@ PLATFORM = {
     "slack": N_("Slack"),
 }
 
+BINDING_OUTCOME = {
+    "confirmed": N_("confirmed"),
+    "refused": N_("refused"),
+}
+
 # Why a message could not be delivered: the reason codes of bot/failures.py.
 DELIVERY_FAILURE = {
     "chat_not_found": N_("the chat does not exist, or the bot is not in it"),
@@ -180,6 +185,7 @@ TABLES = {
     "next_step": NEXT_STEP,
     "quality_result": QUALITY_RESULT,
     "platform": PLATFORM,
+    "binding_outcome": BINDING_OUTCOME,
     "delivery_failure": DELIVERY_FAILURE,
 }
 

@@ -1,4 +1,8 @@
-"""The audit trail: who changed what, when and from where, written with the change itself."""
+"""The audit trail: who changed what, when and from where, written with the change itself.
+
+Who is the person's key (handlers.model.Identity) and, for someone acting on a chat
+platform, their user id there: a name can be shared or chosen freely, an account cannot.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ class AuditEvent:
     action: str
     before: Snapshot
     after: Snapshot
+    actor_user_id: str | None = None
 
 
 class AuditLog:
@@ -45,12 +50,14 @@ class AuditLog:
         action: str,
         before: Snapshot,
         after: Snapshot,
+        actor_user_id: str | None = None,
     ) -> None:
         await self._tx.write(
-            "INSERT INTO audit_events (actor, platform, at, entity, entity_id, action, before, after)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO audit_events (actor, actor_user_id, platform, at, entity, entity_id, action, before, after)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 actor,
+                actor_user_id,
                 platform.value,
                 datetime_to_text(at),
                 entity,
@@ -64,7 +71,7 @@ class AuditLog:
     async def for_entity(self, entity: str, entity_id: str | int) -> list[AuditEvent]:
         """Oldest first, in the order they were recorded."""
         rows = await self._tx.all(
-            "SELECT actor, platform, at, entity, entity_id, action, before, after FROM audit_events"
+            "SELECT actor, actor_user_id, platform, at, entity, entity_id, action, before, after FROM audit_events"
             " WHERE entity = ? AND entity_id = ? ORDER BY id",
             (entity, str(entity_id)),
         )
@@ -81,4 +88,5 @@ def _event(row: sqlite3.Row) -> AuditEvent:
         action=row["action"],
         before=optional_json_from_text(row["before"]),
         after=optional_json_from_text(row["after"]),
+        actor_user_id=row["actor_user_id"],
     )

@@ -19,6 +19,7 @@ from storage.transaction import Transaction
 @dataclass(frozen=True)
 class RedeemOk:
     factory_id: str
+    created_by: str  # who invited: the key of the buyer who made the code
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class Invites:
         is still good at its `expires_at` instant. Safe against a concurrent redeem: the unit
         of work holds the write lock from its start."""
         row = await self._tx.one(
-            "SELECT factory_id, expires_at, used_by_platform, used_by, used_at FROM invites WHERE code = ?",
+            "SELECT factory_id, created_by, expires_at, used_by_platform, used_by, used_at FROM invites WHERE code = ?",
             (code,),
         )
         if row is None:
@@ -75,4 +76,4 @@ class Invites:
             "UPDATE invites SET used_by_platform = ?, used_by = ?, used_at = ? WHERE code = ?",
             (platform.value, user_id, datetime_to_text(at), code),
         )
-        return RedeemOk(row["factory_id"])
+        return RedeemOk(row["factory_id"], row["created_by"])

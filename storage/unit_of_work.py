@@ -11,6 +11,7 @@ from contextlib import AsyncExitStack
 from types import TracebackType
 
 from storage.audit import AuditLog
+from storage.binding_requests import BindingRequests
 from storage.bindings import Bindings
 from storage.connection import Writer
 from storage.evidence import Evidence
@@ -58,6 +59,7 @@ class UnitOfWork:
         self.pending = PendingInputs(self._tx)
         self.invites = Invites(self._tx)
         self.bindings = Bindings(self._tx)
+        self.binding_requests = BindingRequests(self._tx)
         self.message_refs = MessageRefs(self._tx)
 
     async def __aenter__(self) -> UnitOfWork:

@@ -53,7 +53,7 @@ async def test_notices_lists_reminders_answers_and_work_done(app, config, clock,
         "state": "acknowledged", "reminders": 1, "escalated": True}
     assert (listed["sent_at"], listed["acknowledge_by"], listed["acknowledged_at"]) == (
         "2026-11-24T11:00:00+00:00", "2026-11-25T11:00:00+00:00", "2026-11-26T11:00:00+00:00")
-    assert listed["answered_by"] == "factory:Li Wei"
+    assert listed["answered_by"] == "factory/NB-EVERGREEN:Li Wei"
     assert listed["instructions"] == {"total": 7, "overdue": 0, "done": 1, "verified": 1, "reopened": 0}
 
     text = (await cli(clock, "notices", "--config", path)).output

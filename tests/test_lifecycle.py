@@ -617,7 +617,7 @@ async def test_the_factory_acknowledges_the_notice_and_with_it_every_instruction
     notice = await visit.notice()
     assert notice.state is NoticeState.ACKNOWLEDGED
     assert (notice.answered.by, notice.answered.at, notice.answered.platform) == (
-        "factory:Li Wei", visit.clock.now(), Platform.TELEGRAM,
+        "factory/NB-EVERGREEN:Li Wei", visit.clock.now(), Platform.TELEGRAM,
     )
     states = await visit.instructions()
     assert {s: states[s].state for s in sent} == dict.fromkeys(sent, S.ACKNOWLEDGED)
@@ -662,7 +662,7 @@ async def test_a_disputed_notice_cannot_then_be_acknowledged(visit: Visit) -> No
     assert reply == Reply(
         "notice_already_answered",
         {"notice_id": visit.notice_id, "number": "CN-2026-0001", "state": "disputed",
-         "by": "factory:Li Wei", "at": disputed_at.isoformat()},
+         "by": "factory/NB-EVERGREEN:Li Wei", "at": disputed_at.isoformat()},
         ok=False,
     )
     assert visit.snapshot() == before
@@ -679,7 +679,7 @@ async def test_acknowledging_twice_says_it_was_already_acknowledged(visit: Visit
     assert again == Reply(
         "notice_already_answered",
         {"notice_id": visit.notice_id, "number": "CN-2026-0001", "state": "acknowledged",
-         "by": "factory:Li Wei", "at": acknowledged_at.isoformat()},
+         "by": "factory/NB-EVERGREEN:Li Wei", "at": acknowledged_at.isoformat()},
     )
     assert visit.snapshot() == before
 
@@ -761,7 +761,7 @@ async def test_each_done_report_keeps_its_own_photos_with_who_when_and_where(vis
 
     async with visit.app.store.unit_of_work() as uow:
         rounds = await uow.evidence.rounds(target)
-    factory = "factory:Li Wei"
+    factory = "factory/NB-EVERGREEN:Li Wei"
     assert [(r.number, r.hashes, r.reported.by, r.reported.at, r.reported.platform) for r in rounds] == [
         (1, (PHOTO, "b" * 64), factory, first, Platform.TELEGRAM),
         (2, ("c" * 64,), factory, second, Platform.SLACK),
@@ -800,7 +800,7 @@ async def test_evidence_reported_before_its_history_was_kept_becomes_the_first_r
         await store.close()
 
     assert (first.number, first.hashes) == (1, (PHOTO, "b" * 64))
-    assert (first.reported.by, first.reported.at, first.reported.platform) == ("factory:Li Wei", reported, Platform.TELEGRAM)
+    assert (first.reported.by, first.reported.at, first.reported.platform) == ("factory/NB-EVERGREEN:Li Wei", reported, Platform.TELEGRAM)
 
 
 # ---------------------------------------------------------------------------------------
@@ -831,7 +831,7 @@ async def test_every_step_of_an_instruction_is_in_the_audit_trail_with_who_when_
         (e.action, e.actor, e.platform, e.at, e.before and e.before["state"], e.after["state"])
         for e in await visit.audit()
     ]
-    buyer, factory, inspector = "buyer:Anna Schmidt", "factory:Li Wei", "inspector:Chen Jing"
+    buyer, factory, inspector = "buyer:Anna Schmidt", "factory/NB-EVERGREEN:Li Wei", "inspector:Chen Jing"
     assert events == [
         ("propose", inspector, Platform.CONSOLE, posted_at, None, "proposed"),
         ("approve", buyer, Platform.TELEGRAM, approved, "proposed", "approved"),

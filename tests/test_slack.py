@@ -58,7 +58,14 @@ async def test_the_buyer_approves_sends_the_notice_and_the_factory_acknowledges(
         assert notice.text.startswith("整改通知书 CN-2026-0001")
         (pdf,) = [f for f in world.fake.files(FACTORY_CHANNEL) if f.title == "CN-2026-0001.pdf"]
         assert pdf.content[:5] == b"%PDF-" and pdf.thread_ts == notice.ts
-        # A member of the factory's Slack Connect channel who is not in the config answers it.
+        # A member of the factory's Slack Connect channel who is not in the config: the buyer
+        # confirms them once, then they answer it, named with their factory and Slack id.
         world.fake.add_user("U0ZHANG", "zhang.min", tz="Asia/Shanghai", locale="zh-CN", real_name="Zhang Min")
         await world.click("U0ZHANG", FACTORY_CHANNEL, notice, "确认收到")
-        assert any("acknowledged notice CN-2026-0001* — Zhang Min" in m.text for m in world.channel(BUYER_CHANNEL))
+        (asked,) = await world.fake.wait_for(lambda: [m for m in world.channel(BUYER_CHANNEL) if "Confirm" in m.buttons])
+        await world.click(BUYER, BUYER_CHANNEL, asked, "Confirm")
+        await world.fake.wait_for(lambda: len(world.fake.ephemerals(FACTORY_CHANNEL)) == 2)  # told they may act
+        await world.click("U0ZHANG", FACTORY_CHANNEL, notice, "确认收到")
+        await world.fake.wait_for(lambda: any(
+            "acknowledged notice CN-2026-0001* — Zhang Min (NB-EVERGREEN, Slack U0ZHANG)" in m.text
+            for m in world.channel(BUYER_CHANNEL)))

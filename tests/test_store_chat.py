@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import storage.migrate
-from handlers.model import Person, Platform, Role
+from handlers.model import BindingVia, Decision, Person, Platform, PlatformAccount, Role
 from storage import (
     InboxEntry,
     NotFound,
@@ -37,6 +37,10 @@ URL_SAFE = re.compile(r"^[A-Za-z0-9_-]+$")
 ZHANG = Person(name="Zhang Wei", role=Role.FACTORY, factory="ningbo-1", locale="zh", timezone="Asia/Shanghai")
 LIU = Person(name="Liu Yang", role=Role.FACTORY, factory="ningbo-1", locale="zh", timezone="Asia/Shanghai")
 CHEN = Person(name="Chen Jie", role=Role.FACTORY, factory="suzhou-2", locale="zh")
+
+
+def bound(person: Person, platform: Platform, user_id: str) -> Person:
+    return person.model_copy(update={"bound": PlatformAccount(platform=platform, user_id=user_id)})
 
 
 @pytest.fixture
@@ -187,7 +191,7 @@ async def test_an_invite_is_redeemed_once_then_used_for_everyone(store: SqliteSt
 
     redeemed_at = AT + timedelta(hours=1)
     async with store.unit_of_work() as uow:
-        assert await uow.invites.redeem(code, TG, "777", redeemed_at) == RedeemOk("ningbo-1")
+        assert await uow.invites.redeem(code, TG, "777", redeemed_at) == RedeemOk("ningbo-1", "buyer:Anna")
         await uow.commit()
     async with store.unit_of_work() as uow:
         used = await uow.invites.redeem(code, Platform.SLACK, "U999", AT + timedelta(hours=2))
@@ -207,7 +211,7 @@ async def test_an_invite_is_good_until_its_expiry_and_unknown_codes_are_unknown(
 
     async with store.unit_of_work() as uow:
         assert await uow.invites.redeem(late, TG, "777", expires + timedelta(microseconds=1)) == RedeemExpired(expires)
-        assert await uow.invites.redeem(on_time, TG, "888", expires) == RedeemOk("ningbo-1")
+        assert await uow.invites.redeem(on_time, TG, "888", expires) == RedeemOk("ningbo-1", "buyer:Anna")
         assert await uow.invites.redeem("NoSuchCode_123456", TG, "777", AT) == RedeemUnknown()
         with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
             await uow.invites.create("ningbo-1", "buyer:Anna", AT, AT)
@@ -218,23 +222,60 @@ async def test_an_invite_is_good_until_its_expiry_and_unknown_codes_are_unknown(
 
 async def test_bindings_round_trip_replace_and_list_by_factory(store: SqliteStore) -> None:
     async with store.unit_of_work() as uow:
-        await uow.bindings.bind(TG, "777", ZHANG, AT)
-        await uow.bindings.bind(Platform.SLACK, "U123", LIU, AT + timedelta(minutes=1))
-        await uow.bindings.bind(TG, "888", CHEN, AT)
+        await uow.bindings.bind(bound(ZHANG, TG, "777"), AT, BindingVia.INVITE, "buyer:Anna")
+        await uow.bindings.bind(bound(LIU, Platform.SLACK, "U123"), AT + timedelta(minutes=1),
+                                BindingVia.CONFIRMATION, "buyer:Anna")
+        await uow.bindings.bind(bound(CHEN, TG, "888"), AT, BindingVia.INVITE, "buyer:Ben")
         await uow.commit()
 
     async with store.unit_of_work() as uow:
-        assert await uow.bindings.person(TG, "777") == ZHANG
+        assert await uow.bindings.person(TG, "777") == bound(ZHANG, TG, "777")
         assert await uow.bindings.person(Platform.SLACK, "777") is None
-        assert await uow.bindings.for_factory("ningbo-1") == [(TG, "777", ZHANG), (Platform.SLACK, "U123", LIU)]
-        await uow.bindings.bind(TG, "777", CHEN, AT + timedelta(hours=1))
+        assert await uow.bindings.for_factory("ningbo-1") == [
+            (TG, "777", bound(ZHANG, TG, "777")), (Platform.SLACK, "U123", bound(LIU, Platform.SLACK, "U123"))]
+        await uow.bindings.bind(bound(CHEN, TG, "777"), AT + timedelta(hours=1), BindingVia.INVITE, "buyer:Ben")
         await uow.commit()
 
     async with store.unit_of_work() as uow:
-        assert await uow.bindings.person(TG, "777") == CHEN
-        assert await uow.bindings.for_factory("ningbo-1") == [(Platform.SLACK, "U123", LIU)]
-        assert await uow.bindings.for_factory("suzhou-2") == [(TG, "888", CHEN), (TG, "777", CHEN)]
+        assert await uow.bindings.person(TG, "777") == bound(CHEN, TG, "777")
+        assert await uow.bindings.for_factory("ningbo-1") == [(Platform.SLACK, "U123", bound(LIU, Platform.SLACK, "U123"))]
+        assert [p for _, _, p in await uow.bindings.for_factory("suzhou-2")] == [bound(CHEN, TG, "888"),
+                                                                                  bound(CHEN, TG, "777")]
     assert count(store.path, "bindings") == 3
+
+
+async def test_a_revoked_binding_names_nobody_and_a_new_invitation_binds_again(store: SqliteStore) -> None:
+    zhang = bound(ZHANG, TG, "777")
+    async with store.unit_of_work() as uow:
+        await uow.bindings.bind(zhang, AT, BindingVia.INVITE, "buyer:Anna")
+        await uow.bindings.revoke(zhang.bound, Decision("buyer:Anna", AT + timedelta(days=1), TG))
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        assert await uow.bindings.person(TG, "777") is None
+        assert await uow.bindings.for_factory("ningbo-1") == []
+        (kept,) = await uow.bindings.every()
+        assert (kept.person, kept.via, kept.bound_by, kept.revoked.by) == (zhang, BindingVia.INVITE, "buyer:Anna",
+                                                                           "buyer:Anna")
+        await uow.bindings.bind(zhang, AT + timedelta(days=2), BindingVia.INVITE, "buyer:Ben")
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        assert await uow.bindings.person(TG, "777") == zhang
+        assert (await uow.bindings.get(TG, "777")).revoked is None
+
+
+async def test_a_binding_cannot_claim_another_account_or_role(store: SqliteStore) -> None:
+    with pytest.raises(ValueError, match="only a factory contact"):
+        Person(name="Anna Schmidt", role=Role.BUYER, bound=PlatformAccount(platform=TG, user_id="1"))
+    async with store.unit_of_work() as uow:
+        with pytest.raises(ValueError, match="only a factory contact with a platform account"):
+            await uow.bindings.bind(ZHANG, AT, BindingVia.INVITE, "buyer:Anna")
+        await uow.bindings.bind(bound(ZHANG, TG, "777"), AT, BindingVia.INVITE, "buyer:Anna")
+        await uow.commit()
+    with sqlite3.connect(store.path) as db:  # the JSON names another account: the row's own columns win
+        db.execute("UPDATE bindings SET person = json_set(person, '$.bound', json('{\"platform\": \"slack\","
+                   " \"user_id\": \"U1\"}'))")
+    async with store.unit_of_work() as uow:
+        assert (await uow.bindings.person(TG, "777")).bound == PlatformAccount(platform=TG, user_id="777")
 
 
 # --- message references -----------------------------------------------------------------
@@ -268,7 +309,7 @@ async def test_a_unit_of_work_left_without_commit_leaves_nothing(store: SqliteSt
         token = await uow.tokens.mint("approve", 1, AT)
         await uow.pending.expect(TG, "-100123", "777", "501", "edit", 1, AT)
         code = await uow.invites.create("ningbo-1", "buyer:Anna", AT, AT + timedelta(hours=72))
-        await uow.bindings.bind(TG, "777", ZHANG, AT)
+        await uow.bindings.bind(bound(ZHANG, TG, "777"), AT, BindingVia.INVITE, "buyer:Anna")
         await uow.message_refs.remember(TG, "-100123", "notice:3", "-100123:55", AT)
 
     async with store.unit_of_work() as uow:

@@ -20,18 +20,19 @@ from bot.slack.links import slack_links
 from bot.app import App
 from bot.directory import Directory
 from bot.slack import modals
+from bot.slack.binding import STRANGER, SlackBinding, language_of
 from bot.slack.evidence import SlackEvidence
 from bot.slack.files import DownloadFailed, SlackFiles
 from bot.slack.inbox import SlackInbox
 from bot.uploads import Uploads
 from handlers.catalog import N_
 from handlers.commands import Actor, EditInstruction
-from handlers.model import Person, Platform, Role
+from handlers.model import Person, Platform, PlatformAccount, Role
 from handlers.status import portfolio_page
 from handlers.views import label_of
 from messages import buttons as b
 from messages.environment import mrkdwn_escape, render
-from messages.i18n import CHINESE, ENGLISH, Language
+from messages.i18n import Language
 from messages.replies import reply_text
 from messages.slack_blocks import text_blocks
 
@@ -39,7 +40,6 @@ log = logging.getLogger(__name__)
 SURFACE = "slack"
 MENTION = re.compile(r"<@[A-Z0-9]+>\s*")
 
-STRANGER = N_("Sorry, this bot works only for the people of its buyer and their factories.")
 STALE_BUTTON = N_("This button is no longer valid. Please use the latest message.")
 ONLY_INSPECTORS = N_("Only inspectors can send visit reports.")
 PRESS_AGAIN = N_("The bot was restarting when you pressed that button, so its form could not open. "
@@ -55,6 +55,7 @@ class SlackListeners:
         self.files = files
         self.evidence = SlackEvidence(app, files, wake)
         self.inbox = SlackInbox(app)
+        self.binding = SlackBinding(app, directory)
 
     def register(self, bolt: AsyncApp) -> None:
         kept = [self.inbox.keep]
@@ -67,38 +68,34 @@ class SlackListeners:
         bolt.event("app_home_opened", middleware=kept)(self.on_home_opened)
         self.inbox.install(bolt)
 
-    async def person(self, user_id: str, channel_id: str | None, client: AsyncWebClient) -> Person | None:
-        """Configured or bound people; in a factory's channel (Slack Connect), its members
-        act as that factory's contacts, under the name Slack knows them by."""
-        found = await self.directory.person(Platform.SLACK, user_id)
-        if found is not None:
-            return found
-        factory = next((f for f in self.app.config.factories if channel_id and f.slack_channel == channel_id), None)
-        if factory is None:
-            return None
-        contact = Person(name=await _display_name(client, user_id), role=Role.FACTORY, factory=factory.id,
-                         locale=CHINESE, timezone=factory.timezone, slack_user_id=user_id)
-        async with self.app.store.unit_of_work() as uow:
-            await uow.bindings.bind(Platform.SLACK, user_id, contact, self.app.bus.clock.now())
-            await uow.commit()
-        return contact
+    async def person(self, user_id: str) -> Person | None:
+        """Configured or bound people. Being in a factory's channel makes nobody its contact:
+        see `SlackBinding`."""
+        return await self.directory.person(Platform.SLACK, user_id)
 
     async def on_action(self, ack, body: dict, client: AsyncWebClient) -> None:
         await ack()
         user = body["user"]["id"]
         channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id")
-        person = await self.person(user, channel, client)
+        person = await self.person(user)
         language = language_of(person)
         if person is None:
-            await _ephemeral(client, channel, user, language.gettext(STRANGER))
+            refusal = await self.binding.refuse(client, user, channel, "tap")
+            await _ephemeral(client, channel, user, refusal.text)
+            await self.binding.ask_buyer(client, refusal)
             return
         action = body["actions"][0]
         async with self.app.store.unit_of_work() as uow:
             resolved = await uow.tokens.resolve(action.get("value") or "")
         if resolved is None:
+            account = PlatformAccount(platform=Platform.SLACK, user_id=user)
+            await self.directory.refused(self.app.bus.clock.now(), "tap", "unknown_button", account=account, who=person)
             await _ephemeral(client, channel, user, language.gettext(STALE_BUTTON))
             return
         verb, target = resolved
+        if verb in (b.CONFIRM_BINDING, b.REFUSE_BINDING):
+            await self.binding.on_decision(client, body, person, verb, target)
+            return
         if verb in ASKS_FOR_TEXT:
             if not await self._open_modal(client, body["trigger_id"], verb, target, language):
                 await _ephemeral(client, channel, user, language.gettext(PRESS_AGAIN))
@@ -138,7 +135,7 @@ class SlackListeners:
 
     async def on_edit_submitted(self, ack, body: dict, view: dict, client: AsyncWebClient) -> None:
         user = body["user"]["id"]
-        person = await self.person(user, None, client)
+        person = await self.person(user)
         language = language_of(person)
         instruction_id = json.loads(view["private_metadata"])["instruction_id"]
         async with self.app.store.unit_of_work() as uow:
@@ -159,7 +156,7 @@ class SlackListeners:
 
     async def on_text_submitted(self, ack, body: dict, view: dict, client: AsyncWebClient) -> None:
         user = body["user"]["id"]
-        person = await self.person(user, None, client)
+        person = await self.person(user)
         language = language_of(person)
         asked = json.loads(view["private_metadata"])
         text, errors = modals.text_value(view["state"], asked["field"], language)
@@ -177,11 +174,15 @@ class SlackListeners:
         await _dm(client, user, reply_text(reply, language))
 
     async def on_command(self, ack, command: dict, client: AsyncWebClient) -> None:
-        """/followup status PO-…, /followup orders, /followup factories, /followup help: answered in the ack."""
-        person = await self.person(command["user_id"], command.get("channel_id"), client)
-        language = language_of(person)
+        """/followup status PO-…, /followup orders, /followup factories, /followup help: answered in the ack;
+        /followup invite, join and revoke: see SlackBinding."""
+        if await self.binding.on_command(ack, command, client):
+            return
+        person = await self.person(command["user_id"])
         if person is None:
-            await ack(text=language.gettext(STRANGER))
+            refusal = await self.binding.refuse(client, command["user_id"], command.get("channel_id"), "command")
+            await ack(text=refusal.text)
+            await self.binding.ask_buyer(client, refusal)
             return
         found = await self._answer(person, command.get("text") or "help", client, addressed=True)
         await ack(text=found.text[:3000], blocks=text_blocks(found.text))
@@ -193,7 +194,7 @@ class SlackListeners:
         if event.get("channel_type") != "im":
             await self._on_channel_files(body, event, client)
             return
-        person = await self.person(event["user"], event["channel"], client)
+        person = await self.person(event["user"])
         language = language_of(person)
         if person is None:
             await _post(client, event["channel"], language.gettext(STRANGER))
@@ -213,16 +214,23 @@ class SlackListeners:
         everything else there is people talking to each other."""
         if not event.get("files") or not event.get("thread_ts"):
             return
-        person = await self.person(event["user"], event["channel"], client)
+        person = await self.person(event["user"])
         if person is not None:
             await self.evidence.from_thread(client, person, event, body.get("event_id"))
+            return
+        refusal = await self.binding.refuse(client, event["user"], event["channel"], "upload")
+        await client.chat_postEphemeral(channel=event["channel"], user=event["user"], text=refusal.text,
+                                        thread_ts=event["thread_ts"])
+        await self.binding.ask_buyer(client, refusal)
 
     async def on_mention(self, body: dict, event: dict, client: AsyncWebClient) -> None:
-        person = await self.person(event["user"], event["channel"], client)
-        language = language_of(person)
+        person = await self.person(event["user"])
         thread = event.get("thread_ts") or event["ts"]
         if person is None:
-            await _post(client, event["channel"], language.gettext(STRANGER), thread)
+            refusal = await self.binding.refuse(client, event["user"], event["channel"], "mention")
+            await client.chat_postEphemeral(channel=event["channel"], user=event["user"], text=refusal.text,
+                                            thread_ts=thread)
+            await self.binding.ask_buyer(client, refusal)
             return
         text = MENTION.sub("", event.get("text") or "")
         found = await self._answer(person, text, client)
@@ -230,7 +238,7 @@ class SlackListeners:
         await self._send_chart(client, person, found, event["channel"], thread)
 
     async def on_home_opened(self, event: dict, client: AsyncWebClient) -> None:
-        person = await self.person(event["user"], None, client)
+        person = await self.person(event["user"])
         language = language_of(person)
         if person is None:
             mrkdwn = language.gettext(STRANGER)
@@ -279,22 +287,8 @@ class SlackListeners:
         except SlackApiError as exc:
             if exc.response.get("error") not in ("not_in_channel", "channel_not_found"):
                 raise
-            opened = await client.conversations_open(users=person.slack_user_id)
+            opened = await client.conversations_open(users=person.account_on(Platform.SLACK))
             await client.files_upload_v2(channel=opened["channel"]["id"], **upload)
-
-
-async def _display_name(client: AsyncWebClient, user_id: str) -> str:
-    """The person's name as their colleagues see it in Slack; the id if Slack will not say."""
-    try:
-        user = (await client.users_info(user=user_id))["user"]
-    except SlackApiError:
-        return user_id
-    profile = user.get("profile") or {}
-    return profile.get("real_name") or user.get("real_name") or user.get("name") or user_id
-
-
-def language_of(person: Person | None) -> Language:
-    return Language(person.locale, person.timezone) if person else Language(ENGLISH)
 
 
 async def _ephemeral(client: AsyncWebClient, channel: str | None, user: str, text: str) -> None:

@@ -14,6 +14,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from bot import people
 from bot.actions import ASKS_FOR_PHOTOS, ASKS_FOR_TEXT, command_for
 from bot.evidence import ASK_FOR_PHOTOS
 from bot.app import App
@@ -23,7 +24,7 @@ from bot.answers import Answer, answer, chart_of
 from bot.telegram.limits import caption_fits, short_answer, split_message
 from handlers.catalog import N_
 from handlers.commands import Actor, Command
-from handlers.model import Person, Platform
+from handlers.model import Person, Platform, PlatformAccount
 from handlers.prompts import Prompt
 from messages.environment import render
 from messages.i18n import CHINESE, ENGLISH, Language
@@ -53,12 +54,16 @@ class TelegramInbound:
         query = update.callback_query
         person = await self.directory.person(Platform.TELEGRAM, query.from_user.id)
         language = language_of(person, query.from_user.language_code)
+        account = PlatformAccount(platform=Platform.TELEGRAM, user_id=str(query.from_user.id))
         if person is None:
-            await answer_query(query, short_answer(language.gettext(STRANGER)), show_alert=True)
+            revoked = await self.directory.stranger(account, self.app.bus.clock.now(), "tap", query.from_user.full_name)
+            refusal = people.revoked_text(revoked, self.app.settings.factories) if revoked else language.gettext(STRANGER)
+            await answer_query(query, short_answer(refusal), show_alert=True)
             return
         async with self.app.store.unit_of_work() as uow:
             resolved = await uow.tokens.resolve(query.data or "")
         if resolved is None:
+            await self.directory.refused(self.app.bus.clock.now(), "tap", "unknown_button", account=account, who=person)
             await answer_query(query, language.gettext(STALE_BUTTON), show_alert=True)
             return
         action, target = resolved

@@ -52,6 +52,7 @@ COMMANDS = (
     ("orders", N_("Your orders, most urgent first: /orders late, /orders PO-2026")),
     ("factories", N_("How each factory is doing; orders to visit")),
     ("invite", N_("Invite a factory contact: /invite FACTORY_ID")),
+    ("revoke", N_("Stop an invited contact acting for a factory: /revoke NAME")),
     ("help", N_("What this bot does")),
 )
 FAILED = N_("Sorry, that failed on our side. It has been logged; please try again in a moment.")
@@ -91,6 +92,7 @@ class TelegramRuntime:
         add(CallbackQueryHandler(inbound.on_callback))
         add(CommandHandler("start", joining.on_start))
         add(CommandHandler("invite", joining.on_invite))
+        add(CommandHandler("revoke", joining.on_revoke))
         add(CommandHandler(["status", "orders", "factories", "help"], inbound.on_command))
         evidence = TelegramEvidence(inbound, uploads, directory)
         add(MessageHandler(filters.Document.ALL, evidence.on_document))
