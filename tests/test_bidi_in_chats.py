@@ -1,6 +1,7 @@
-"""An inspector's report and a factory's dispute carrying bidirectional overrides and
-zero-width characters reach the buyer's and the factory's chats, on Telegram and on Slack,
-and the notice's PDF, as they read: the reversed PO number shows as the characters it is
+"""Bidirectional overrides and zero-width characters never disguise what a chat or a PDF shows,
+on Telegram and on Slack. An inspector's report carrying them is refused at the door, each
+character named with its field and position, nothing stored; a factory's typed dispute carrying
+them reaches the buyer's chat as it reads: the reversed PO number shows as the characters it is
 made of, nothing is hidden, and the Chinese stays as written."""
 
 from __future__ import annotations
@@ -31,11 +32,29 @@ def direct(direct_to_fakes) -> None:
 
 
 @pytest.fixture
-def bundle(visit_dir, example_data) -> bytes:
+def hidden_bundle(visit_dir, example_data) -> bytes:
     data = changed(one_finding(example_data), "findings.0.description", DESCRIPTION)
     data = changed(data, "findings.0.description_zh", DESCRIPTION_ZH)
     data = changed(data, "visit.inspector", "Chen\u200b Jing\u202e")
     return bundle_of(visit_dir, data)
+
+
+@pytest.fixture
+def bundle(visit_dir, example_data) -> bytes:
+    data = changed(one_finding(example_data), "findings.0.description", SHOWN)
+    data = changed(data, "findings.0.description_zh", SHOWN_ZH)
+    return bundle_of(visit_dir, data)
+
+
+REFUSALS = ("visit.inspector: contains the invisible character U+200B ZERO WIDTH SPACE at position 5",
+            "findings.0.description: contains the invisible character U+202E RIGHT-TO-LEFT OVERRIDE",
+            "findings.0.description_zh: contains the invisible character U+2066 LEFT-TO-RIGHT ISOLATE")
+
+
+def visits_stored(app) -> int:
+    with sqlite3.connect(app.store.path) as db:
+        (count,) = db.execute("SELECT count(*) FROM visits").fetchone()
+    return count
 
 
 def stored_reason(app) -> str:
@@ -49,15 +68,21 @@ def pdf_text(content: bytes) -> str:
     return "\n".join(page.extract_text().replace("\x00", "") for page in PdfReader(BytesIO(content)).pages)
 
 
-async def test_on_telegram_the_findings_the_notice_its_pdf_and_the_dispute_show_what_the_text_is(
-    config, clock, bundle
+async def test_on_telegram_hidden_characters_are_refused_in_a_report_and_shown_for_what_they_are_in_a_dispute(
+    config, clock, bundle, hidden_bundle
 ) -> None:
     async with running(config, clock) as world:
+        before = visits_stored(world.app)
+        await world.fake.send_document(INSPECTOR_ID, world.inspector, "visit.zip", hidden_bundle)
+        refused = await world.fake.wait_for(
+            lambda: next((m.text for m in world.chat(INSPECTOR_ID) if "refused" in (m.text or "")), None))
+        assert all(problem in refused for problem in REFUSALS) and visits_stored(world.app) == before
+
         await world.fake.send_document(INSPECTOR_ID, world.inspector, "visit.zip", bundle)
         await world.fake.wait_for(lambda: any("posted" in (m.text or "") for m in world.chat(INSPECTOR_ID)))
         await world.settled()
         f1 = world.finding("F1")
-        assert SHOWN in f1.plain and "Chen Jing" in world.chat(BUYER_CHAT)[0].plain
+        assert SHOWN in f1.plain
 
         await world.tap(world.buyer, BUYER_CHAT, f1, "Approve")
         await world.tap(world.buyer, BUYER_CHAT, world.last_with_button(BUYER_CHAT, "Send notice"), "Send notice")
@@ -65,7 +90,7 @@ async def test_on_telegram_the_findings_the_notice_its_pdf_and_the_dispute_show_
         assert SHOWN_ZH in notice.plain and SHOWN in notice.plain
         (pdf,) = [m.document for m in world.chat(FACTORY_CHAT) if m.document]
         printed = pdf_text(pdf.content)
-        assert SHOWN_ZH in printed and "2410-6202-OP" in printed and not HIDDEN & set(printed)
+        assert SHOWN_ZH in printed and not HIDDEN & set(printed)
 
         await world.tap(world.factory, FACTORY_CHAT, notice, "有异议")
         prompt = world.chat(FACTORY_CHAT)[-1]
@@ -78,12 +103,21 @@ async def test_on_telegram_the_findings_the_notice_its_pdf_and_the_dispute_show_
         assert not HIDDEN & set(shown)
 
 
-async def test_on_slack_the_findings_and_the_dispute_show_what_the_text_is(config, clock, bundle) -> None:
+async def test_on_slack_hidden_characters_are_refused_in_a_report_and_shown_for_what_they_are_in_a_dispute(
+    config, clock, bundle, hidden_bundle
+) -> None:
     async with running_slack(config, clock) as world:
         dm = world.fake.dm_channel(INSPECTOR)
+        before = visits_stored(world.app)
+        file = world.fake.add_uploaded_file("visit.zip", hidden_bundle)
+        await world.event(world.fake.message_event(INSPECTOR, dm, "", files=[file]))
+        refused = await world.fake.wait_for(
+            lambda: next((m.text for m in world.channel(dm) if m.from_bot and "refused" in m.text), None))
+        assert all(problem in refused for problem in REFUSALS) and visits_stored(world.app) == before
+
         file = world.fake.add_uploaded_file("visit.zip", bundle)
         await world.event(world.fake.message_event(INSPECTOR, dm, "", files=[file]))
-        await world.fake.wait_for(lambda: [m for m in world.channel(dm) if m.from_bot])
+        await world.fake.wait_for(lambda: [m for m in world.channel(dm) if m.from_bot and "posted" in m.text])
         await world.settled()
         f1 = world.finding("F1")
         assert SHOWN in f1.text
