@@ -79,7 +79,7 @@ class ConsoleSession:
             return False
         self.echo(found.text)
         if found.status is not None:
-            chart = await chart_of(self.app, found.status, person)
+            chart = await chart_of(self.app, found)
             self.charts.mkdir(parents=True, exist_ok=True)
             path = self.charts / f"{Path(chart.filename).stem}.{person.locale}.png"  # one per language
             path.write_bytes(chart.png)

@@ -47,6 +47,11 @@ _HELP = re.compile(r"^/?(?:help|start|帮助)(?:@\w+)?\s*$", re.IGNORECASE)
 class StatusOf:
     reference: str
 
+    @property
+    def command(self) -> str:
+        """The question as a command, the reference as it was typed."""
+        return f"/status {self.reference}"
+
 
 @dataclass(frozen=True)
 class Portfolio:
@@ -60,15 +65,22 @@ class Portfolio:
     text: str | None = None
     words: str = ""  # the filter as typed, without the page: what the next page's command repeats
 
+    @property
+    def command(self) -> str:
+        """The question as a command: the filter as typed, then the page."""
+        return " ".join(part for part in ("/orders", self.words, str(self.page) if self.page > 1 else "") if part)
+
 
 @dataclass(frozen=True)
 class Factories:
     """"factories", "工厂": how each factory is doing, and which orders warrant a visit."""
 
+    command = "/factories"
+
 
 @dataclass(frozen=True)
 class Help:
-    pass
+    command = "/help"
 
 
 Intent = StatusOf | Portfolio | Factories | Help

@@ -52,6 +52,7 @@ NOT_MODIFIED = (
 )
 QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
 WRONG_FILE = "wrong file identifier/HTTP URL specified"
+NOT_STARTED = "Forbidden: bot can't initiate conversation with a user"
 
 _JSON_FIELDS = frozenset(
     {"reply_markup", "media", "allowed_updates", "commands", "scope", "entities", "caption_entities",
@@ -585,6 +586,11 @@ class FakeTelegram:
         """The user of a private chat blocked the bot: every send there is refused with 403."""
         self._refusing[chat_id] = ApiError(403, "Forbidden: bot was blocked by the user")
 
+    def never_started(self, user_id: int) -> None:
+        """The user never opened a private chat with the bot: Telegram refuses to let the bot write
+        to them (403) until they send it something there, as pressing Start does."""
+        self._refusing[user_id] = ApiError(403, NOT_STARTED)
+
     def delete_chat(self, chat_id: int) -> None:
         """The chat is gone (or the bot never was in it): every send there gets 400."""
         self._refusing[chat_id] = bad_request("chat not found")
@@ -687,6 +693,8 @@ class FakeTelegram:
     async def _user_message(self, chat_id: int, user: FakeUser, content: JSON,
                             reply_to_message_id: int | None = None) -> JSON:
         self._users.setdefault(user.id, user)
+        if chat_id == user.id and getattr(self._refusing.get(chat_id), "description", None) == NOT_STARTED:
+            del self._refusing[chat_id]  # they wrote to the bot privately: it may answer now
         message = {"message_id": self._next_message_id(chat_id), "date": self._now(), "chat": self._chat(chat_id),
                    "from": user.to_dict(), **content}
         if reply_to_message_id is not None:

@@ -26,7 +26,9 @@ IDS = {"Anna Schmidt": BUYER, "Chen Jing": INSPECTOR, "Li Wei": FACTORY}
 
 def slack_config(config: Config, port: int) -> Config:
     people = tuple(p.model_copy(update={"slack_user_id": IDS[p.name]}) for p in config.people)
-    factories = tuple(f.model_copy(update={"slack_channel": FACTORY_CHANNEL}) for f in config.factories)
+    # A factory with a channel of its own keeps it; the others share ours.
+    factories = tuple(f if f.slack_channel else f.model_copy(update={"slack_channel": FACTORY_CHANNEL})
+                      for f in config.factories)
     return config.model_copy(update={
         "people": people, "factories": factories,
         "slack": Slack(buyer_channel=BUYER_CHANNEL, listen="127.0.0.1", port=port),

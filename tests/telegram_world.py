@@ -29,7 +29,9 @@ IDS = {"Anna Schmidt": BUYER_ID, "Chen Jing": INSPECTOR_ID, "Li Wei": FACTORY_ID
 
 def telegram_config(config: Config, **telegram: object) -> Config:
     people = tuple(p.model_copy(update={"telegram_user_id": IDS[p.name]}) for p in config.people)
-    factories = tuple(f.model_copy(update={"telegram_chat_id": FACTORY_CHAT}) for f in config.factories)
+    # A factory with a chat of its own keeps it; the others share ours.
+    factories = tuple(f if f.telegram_chat_id is not None else f.model_copy(update={"telegram_chat_id": FACTORY_CHAT})
+                      for f in config.factories)
     return config.model_copy(update={
         "people": people,
         "factories": factories,

@@ -391,6 +391,18 @@ async def test_a_chat_that_blocked_the_bot_or_is_gone_refuses_every_send(fake: F
     assert [sent.text for sent in fake.transcript(CHAT)] == ["hello again"]
 
 
+async def test_a_user_who_never_started_the_bot_is_written_to_once_they_write(fake: FakeTelegram, bot: Bot) -> None:
+    fake.never_started(CHAT)
+    with pytest.raises(Forbidden, match="bot can't initiate conversation with a user"):
+        await bot.send_message(CHAT, "hello")
+    await fake.send_command(GROUP, fake.user(CHAT, "Anna"), "/orders")  # in a group: still a stranger
+    with pytest.raises(Forbidden):
+        await bot.send_message(CHAT, "hello")
+    await fake.send_command(CHAT, fake.user(CHAT, "Anna"), "/start")
+    await bot.send_message(CHAT, "hello")
+    assert [sent.text for sent in fake.transcript(CHAT)] == ["hello"]
+
+
 async def test_a_wrong_token_or_method_is_refused(fake: FakeTelegram, bot: Bot) -> None:
     with pytest.raises(InvalidToken):
         async with Bot("1:wrong", base_url=fake.base_url, base_file_url=fake.base_file_url):

@@ -1,6 +1,7 @@
 """A status answer brings the order's progress chart: on Telegram as a photo captioned with
 the status (or after it, when the status is too long for a caption), on Slack as a file
-where the question was asked, on the console as a PNG file. The labels are in the asker's
+where the answer went (a /followup reply only the asker sees: their DM), on the console as a
+PNG file. The labels are in the asker's
 language: the factory's chart is the one drawn in Chinese."""
 
 from __future__ import annotations
@@ -90,9 +91,10 @@ async def test_slack_uploads_the_chart_where_the_question_was_asked(config, cloc
         (chart,) = await world.fake.wait_for(lambda: world.fake.files(dm))
         assert chart.name == f"{ORDER}-progress.png" and chart.content.startswith(PNG)
 
+        # /followup answers in a reply only the asker sees, so its chart goes to their DM.
         assert "Status: *AT RISK*" in await command(world, BUYER, BUYER_CHANNEL, f"status {ORDER}")
-        (shared,) = await world.fake.wait_for(lambda: world.fake.files(BUYER_CHANNEL))
-        assert shared.content.startswith(PNG) and shared.thread_ts is None
+        _, private = await world.fake.wait_for(lambda: world.fake.files(dm)[1:] and world.fake.files(dm))
+        assert private.content.startswith(PNG) and world.fake.files(BUYER_CHANNEL) == []
 
         mention = world.fake.app_mention_event(FACTORY, FACTORY_CHANNEL, f"订单 {ORDER} 怎么样了")
         await world.event(mention)

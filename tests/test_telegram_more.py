@@ -269,8 +269,12 @@ async def test_the_buyer_trying_their_own_link_leaves_it_for_the_factory(config,
 # --- 3. a factory sees only its own orders ------------------------------------------------------
 
 
+OTHER_FACTORY_CHAT = -100333
+
+
 def with_second_factory(config: Config) -> Config:
-    other = Factory(id="SZ-OTHER", name="Shenzhen Other Ceramics Ltd.", name_zh="深圳其他陶瓷有限公司")
+    other = Factory(id="SZ-OTHER", name="Shenzhen Other Ceramics Ltd.", name_zh="深圳其他陶瓷有限公司",
+                    telegram_chat_id=OTHER_FACTORY_CHAT)
     return config.model_copy(update={"factories": (*config.factories, other)})
 
 

@@ -15,7 +15,7 @@ from slack_sdk.models.views import View as SlackView
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.actions import ASKS_FOR_PHOTOS, ASKS_FOR_TEXT, command_for
-from bot.answers import Answer, answer, chart_of, next_page_command
+from bot.answers import Answer, answer, answer_in, chart_of, next_page_command
 from bot.slack.links import slack_links
 from bot.app import App
 from bot.directory import Directory
@@ -25,6 +25,7 @@ from bot.slack.evidence import SlackEvidence
 from bot.slack.files import DownloadFailed, SlackFiles
 from bot.slack.inbox import SlackInbox
 from bot.uploads import Uploads
+from handlers.audience import audience_of
 from handlers.catalog import N_
 from handlers.commands import Actor, EditInstruction
 from handlers.model import Person, Platform, PlatformAccount, Role
@@ -174,7 +175,9 @@ class SlackListeners:
         await _dm(client, user, reply_text(reply, language))
 
     async def on_command(self, ack, command: dict, client: AsyncWebClient) -> None:
-        """/followup status PO-…, /followup orders, /followup factories, /followup help: answered in the ack;
+        """/followup status PO-…, /followup orders, /followup factories, /followup help: answered
+        in the ack, which only the asker sees wherever they typed it; so a status's chart,
+        which an ack cannot carry, goes to their DM with the bot, never into the channel.
         /followup invite, join and revoke: see SlackBinding."""
         if await self.binding.on_command(ack, command, client):
             return
@@ -186,7 +189,14 @@ class SlackListeners:
             return
         found = await self._answer(person, command.get("text") or "help", client, addressed=True)
         await ack(text=found.text[:3000], blocks=text_blocks(found.text))
-        await self._send_chart(client, person, found, command.get("channel_id"))
+        if found.status is None:
+            return
+        try:
+            dm = await _dm_channel(client, command["user_id"])
+        except SlackApiError as exc:
+            log.warning("no DM with %s for their chart: %s", command["user_id"], exc.response.get("error"))
+            return
+        await self._send_chart(client, found, dm)
 
     async def on_message(self, body: dict, event: dict, client: AsyncWebClient) -> None:
         if event.get("bot_id") or event.get("subtype") not in (None, "file_share"):
@@ -205,9 +215,9 @@ class SlackListeners:
         if event.get("files"):
             await self._receive_files(client, person, event, body)
             return
-        found = await self._answer(person, event.get("text") or "", client)
+        found = await self._answer(person, event.get("text") or "", client)  # a DM: the asker alone reads it
         await _post(client, event["channel"], found.text)
-        await self._send_chart(client, person, found, event["channel"])
+        await self._send_chart(client, found, event["channel"])
 
     async def _on_channel_files(self, body: dict, event: dict, client: AsyncWebClient) -> None:
         """In a channel only photos uploaded in a thread where the bot asked for them count;
@@ -224,7 +234,10 @@ class SlackListeners:
         await self.binding.ask_buyer(client, refusal)
 
     async def on_mention(self, body: dict, event: dict, client: AsyncWebClient) -> None:
+        """A question to the bot in a channel, answered in its thread with what every member may
+        see; more goes to the asker's DM, with a note in the thread (bot.answers)."""
         person = await self.person(event["user"])
+        language = language_of(person)
         thread = event.get("thread_ts") or event["ts"]
         if person is None:
             refusal = await self.binding.refuse(client, event["user"], event["channel"], "mention")
@@ -232,10 +245,20 @@ class SlackListeners:
                                             thread_ts=thread)
             await self.binding.ask_buyer(client, refusal)
             return
+        audience = audience_of(self.app.settings.routing, Platform.SLACK, event["channel"],
+                               private=event["channel"].startswith("D"))
         text = MENTION.sub("", event.get("text") or "")
-        found = await self._answer(person, text, client)
-        await _post(client, event["channel"], found.text, thread)
-        await self._send_chart(client, person, found, event["channel"], thread)
+        found = await answer_in(self.app, SURFACE, person, text, audience, links=slack_links(client))
+        if found is None:
+            await _post(client, event["channel"], render(SURFACE, "chat/help.j2", language), thread)
+            return
+        note = None
+        if found.private is not None:
+            reached = await self._send_privately(client, event["user"], found.private, event["channel"], thread)
+            note = found.note(SURFACE, reached)
+        shown = found.for_chat(note)
+        await _post(client, event["channel"], shown.text, thread)
+        await self._send_chart(client, shown, event["channel"], thread)
 
     async def on_home_opened(self, event: dict, client: AsyncWebClient) -> None:
         person = await self.person(event["user"])
@@ -269,26 +292,45 @@ class SlackListeners:
             await _post(client, event["channel"], mrkdwn_escape(answer.text))  # it quotes the report's keys
 
     async def _answer(self, person: Person, text: str, client: AsyncWebClient, addressed: bool = False) -> Answer:
-        """The answer to a question in the person's language; help when it is not one.
-        `addressed`: typed after /followup, so meant for the bot whatever it says."""
+        """The person's own answer, for a place only they read (a DM, an ephemeral reply), in
+        their language; help when it is not a question. `addressed`: typed after /followup, so
+        meant for the bot whatever it says."""
         found = await answer(self.app, SURFACE, person, text, links=slack_links(client), addressed=addressed)
-        return found or Answer(render(SURFACE, "chat/help.j2", language_of(person)))
+        return found or Answer(render(SURFACE, "chat/help.j2", language_of(person)), language_of(person))
 
-    async def _send_chart(self, client: AsyncWebClient, person: Person, found: Answer, channel: str | None,
+    async def _send_privately(self, client: AsyncWebClient, user: str, private: Answer, channel: str,
+                              thread: str) -> bool:
+        """The asker's own answer in their DM with the bot, its chart beside it: an ephemeral
+        reply would vanish on reload and cannot carry a file. Where the bot may not open the
+        DM, the text goes as an ephemeral reply in the thread, without the chart; False when
+        neither reached them."""
+        try:
+            dm = await _dm_channel(client, user)
+            await _post(client, dm, private.text)
+        except SlackApiError as exc:
+            log.info("no DM with %s (%s); answering in an ephemeral reply", user, exc.response.get("error"))
+            try:
+                await client.chat_postEphemeral(channel=channel, user=user, text=private.text[:3000],
+                                                blocks=text_blocks(private.text), thread_ts=thread)
+            except SlackApiError as again:
+                log.warning("cannot answer %s privately in %s: %s", user, channel, again.response.get("error"))
+                return False
+            return True
+        await self._send_chart(client, private, dm)
+        return True
+
+    async def _send_chart(self, client: AsyncWebClient, found: Answer, channel: str,
                           thread_ts: str | None = None) -> None:
-        """A status answer's progress chart, uploaded where the question was asked; into the
-        person's DM with the bot when the bot may not post there (a command in another DM)."""
+        """A status answer's progress chart, uploaded where its answer went. The answer stands
+        without it: a refused upload is logged, not raised past the note still to be posted."""
         if found.status is None:
             return
-        chart = await chart_of(self.app, found.status, person)
-        upload = {"content": chart.png, "filename": chart.filename, "title": chart.filename}
+        chart = await chart_of(self.app, found)
         try:
-            await client.files_upload_v2(channel=channel, thread_ts=thread_ts, **upload)
+            await client.files_upload_v2(channel=channel, thread_ts=thread_ts, content=chart.png,
+                                         filename=chart.filename, title=chart.filename)
         except SlackApiError as exc:
-            if exc.response.get("error") not in ("not_in_channel", "channel_not_found"):
-                raise
-            opened = await client.conversations_open(users=person.account_on(Platform.SLACK))
-            await client.files_upload_v2(channel=opened["channel"]["id"], **upload)
+            log.warning("the chart %s did not reach %s: %s", chart.filename, channel, exc.response.get("error"))
 
 
 async def _ephemeral(client: AsyncWebClient, channel: str | None, user: str, text: str) -> None:
@@ -299,8 +341,12 @@ async def _ephemeral(client: AsyncWebClient, channel: str | None, user: str, tex
 
 
 async def _dm(client: AsyncWebClient, user: str, text: str) -> None:
-    opened = await client.conversations_open(users=user)
-    await _post(client, opened["channel"]["id"], text)
+    await _post(client, await _dm_channel(client, user), text)
+
+
+async def _dm_channel(client: AsyncWebClient, user: str) -> str:
+    """The bot's DM with the user, opened if need be."""
+    return (await client.conversations_open(users=user))["channel"]["id"]
 
 
 async def _post(client: AsyncWebClient, channel: str, mrkdwn: str, thread_ts: str | None = None) -> None:

@@ -7,11 +7,12 @@ the bus or a status query), and the answer in their language. Uploads live in up
 from __future__ import annotations
 
 import logging
+from functools import partial
 from html import escape
 
 from telegram import CallbackQuery, ForceReply, Update
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
 from bot import people
@@ -20,8 +21,10 @@ from bot.evidence import ASK_FOR_PHOTOS
 from bot.app import App
 from bot.directory import Directory
 from bot.telegram.links import TELEGRAM_LINKS
-from bot.answers import Answer, answer, chart_of
+from bot.answers import Answer, answer_in, chart_of
 from bot.telegram.limits import caption_fits, short_answer, split_message
+from bot.telegram.private import asked_by_link, start_link
+from handlers.audience import audience_of
 from handlers.catalog import N_
 from handlers.commands import Actor, Command
 from handlers.model import Person, Platform, PlatformAccount
@@ -143,23 +146,33 @@ class TelegramInbound:
         return Prompt(Platform.TELEGRAM, chat, user, latest[2]) if latest else None
 
     async def _answer_query(self, update: Update, person: Person, text: str) -> bool:
-        found = await answer(self.app, SURFACE, person, text, links=TELEGRAM_LINKS)
+        """Answers in the chat what all its readers may see; more goes to the asker privately,
+        with a note in the chat (bot.answers)."""
+        chat = update.effective_chat
+        audience = audience_of(self.app.settings.routing, Platform.TELEGRAM, str(chat.id),
+                               private=chat.type == ChatType.PRIVATE)
+        found = await answer_in(self.app, SURFACE, person, text, audience, links=TELEGRAM_LINKS)
         if found is None:
             return False
-        if found.status is None:
-            await self._reply(update, found.text)
-        else:
-            await self._reply_with_chart(update, person, found)
+        note = None
+        if found.private is not None:
+            reached = await self._send_privately(update, found.private)
+            link = None if reached else start_link(update.get_bot().username, found.command)
+            note = found.note(SURFACE, reached, link)
+        message = update.effective_message
+        await self._send(found.for_chat(note), message.reply_text, message.reply_photo)
         return True
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/status, /orders, /factories, /help: the same answers as typed questions."""
+        """/status, /orders, /factories, /help: the same answers as typed questions; and
+        /start from a link to a question asked in a group (bot/telegram/private.py)."""
         person = await self.directory.person(Platform.TELEGRAM, update.effective_user.id)
         if person is None:
             language = language_of(None, update.effective_user.language_code)
             await update.effective_message.reply_text(language.gettext(STRANGER))
             return
-        if not await self._answer_query(update, person, update.effective_message.text or ""):
+        text = update.effective_message.text or ""
+        if not await self._answer_query(update, person, asked_by_link(text) or text):
             await self._reply(update, render(SURFACE, "chat/help.j2", language_of(person)))
 
     async def _handle(self, command: Command, person: Person, update: Update):
@@ -171,15 +184,29 @@ class TelegramInbound:
         for chunk in split_message(html):
             await update.effective_message.reply_text(chunk, parse_mode=ParseMode.HTML)
 
-    async def _reply_with_chart(self, update: Update, person: Person, found: Answer) -> None:
-        """The chart with the status as its caption; a status too long for a caption goes first."""
-        chart = await chart_of(self.app, found.status, person)
-        caption = found.text if caption_fits(found.text) else None
+    async def _send_privately(self, update: Update, found: Answer) -> bool:
+        """The asker's own answer in their private chat; False when Telegram will not let the
+        bot write there: they never started it, or blocked it."""
+        bot, user_id = update.get_bot(), update.effective_user.id
+        try:
+            await self._send(found, partial(bot.send_message, user_id), partial(bot.send_photo, user_id))
+        except (Forbidden, BadRequest) as exc:
+            if isinstance(exc, BadRequest) and "chat not found" not in str(exc).lower():
+                raise
+            log.info("cannot write to Telegram user %s privately (%s); the chat gets the link", user_id, exc)
+            return False
+        return True
+
+    async def _send(self, found: Answer, send_text, send_photo) -> None:
+        """An answer's text; a status with its chart, the status as the caption (or first, when
+        too long for a caption)."""
+        caption = found.text if found.status is not None and caption_fits(found.text) else None
         if caption is None:
-            await self._reply(update, found.text)
-        await update.effective_message.reply_photo(
-            chart.png, caption=caption, parse_mode=ParseMode.HTML, filename=chart.filename
-        )
+            for chunk in split_message(found.text):
+                await send_text(chunk, parse_mode=ParseMode.HTML)
+        if found.status is not None:
+            chart = await chart_of(self.app, found)
+            await send_photo(chart.png, caption=caption, parse_mode=ParseMode.HTML, filename=chart.filename)
 
 
 async def answer_query(query: CallbackQuery, text: str | None = None, show_alert: bool = False) -> None:

@@ -12,6 +12,7 @@ from bot import people
 from bot.app import App
 from bot.directory import Directory
 from bot.telegram.inbound import STRANGER, language_of
+from bot.telegram.private import asked_by_link
 from handlers.catalog import N_
 from handlers.commands import Actor, RevokeContact
 from handlers.model import Person, Platform, PlatformAccount, Role
@@ -50,8 +51,8 @@ class TelegramJoining:
         })
 
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if not context.args:
-            await self.help_reply(update, context)
+        if not context.args or asked_by_link(update.effective_message.text or "") is not None:
+            await self.help_reply(update, context)  # answers a question a link carries, too
             return
         user = update.effective_user
         known = await self.directory.person(Platform.TELEGRAM, user.id)
