@@ -15,6 +15,7 @@ it answers that call). The cases of one story share its fake, one after another.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -174,7 +175,8 @@ class AnswerWorld:
         try:
             await self._until(lambda: self._settled(case), "the bot to settle")
         finally:
-            os.kill(self.pid, signal.SIGTERM)
+            with contextlib.suppress(ProcessLookupError):  # its kill point came after all was done
+                os.kill(self.pid, signal.SIGTERM)
             await _gone(self.pid)
         return Outcome(self.story, kill, self.killed, case / "db" / "followup.sqlite3",
                        self.fake.transcript(self.story.chat)[before:], list(self.calls),
