@@ -13,12 +13,9 @@ thing broken (`changed`), so each case shows what it breaks and nothing else dif
 from __future__ import annotations
 
 import copy
-import io
 import json
 import sqlite3
-import struct
 import zipfile
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,6 +27,7 @@ from PIL import Image
 from bot.cli import main
 from handlers.reports.schema import VisitReport
 from tests.conftest import EXAMPLE_CONFIG, EXAMPLE_VISIT, ROOT, changed
+from tests.hostile.build import png_claiming
 
 MB = 1024 * 1024
 EXIF_IFD = 0x8769
@@ -111,15 +109,6 @@ def deleted(data: dict, path: str) -> dict:
         node = node[int(part)] if isinstance(node, list) else node[part]
     del node[int(last) if isinstance(node, list) else last]
     return result
-
-
-def png_claiming(width: int, height: int) -> bytes:
-    """A tiny PNG whose header claims `width`×`height`: the shape of a decompression bomb."""
-    buffer = io.BytesIO()
-    Image.new("1", (8, 8)).save(buffer, "PNG")
-    png = buffer.getvalue()
-    ihdr = b"IHDR" + struct.pack(">II", width, height) + png[24:29]
-    return png[:12] + ihdr + struct.pack(">I", zlib.crc32(ihdr)) + png[33:]
 
 
 def jpeg_taken_on(path: Path, when: str) -> Path:
