@@ -2,7 +2,8 @@
 
 Why: a copy of version 1 held up by a rate limit once reached the factory labelled 第1版 with
 wording the buyer wrote only after the factory's dispute. Each delivery of version N now
-shows version N's stored wording, items and photos.
+shows version N's stored wording, items and photos, and its PDF is rendered once per
+version (in the CPU pool) and sent as the same bytes on every platform and every attempt.
 
 The factory is on Telegram and Slack at once; the real python-telegram-bot and slack-sdk
 clients deliver to the fake servers, people act through the bus, the clock is moved.
@@ -10,8 +11,13 @@ clients deliver to the fake servers, people act through the bus, the clock is mo
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import sqlite3
+from io import BytesIO
 
 import pytest
+from pypdf import PdfReader
 from slack_sdk.web.async_client import AsyncWebClient
 from telegram import Bot
 
@@ -34,8 +40,9 @@ NEW_NOTE = "Use 5-ply BC flute cartons, 44 ECT; send a photo of the first packed
 
 
 async def test_a_held_copy_of_version_one_arrives_after_the_dispute_and_edit_as_version_one(
-    config, clock
+    config, clock, caplog
 ) -> None:
+    caplog.set_level(logging.INFO, logger="bot.notice_documents")
     async with FakeTelegram() as telegram, FakeSlack() as slack:
         slack.add_channel(BUYER_CHANNEL, "buyer-qc")
         slack.add_channel(FACTORY_CHANNEL, "evergreen-connect")
@@ -44,8 +51,8 @@ async def test_a_held_copy_of_version_one_arrives_after_the_dispute_and_edit_as_
         bot = Bot(telegram.token, base_url=telegram.base_url, base_file_url=telegram.base_file_url)
         await bot.initialize()
         client = AsyncWebClient(token=slack.token, base_url=slack.api_url)
-        app.dispatcher.add_adapter(TelegramAdapter(bot, app.store, app.media, clock))
-        app.dispatcher.add_adapter(SlackAdapter(client, app.store, app.media, clock))
+        app.dispatcher.add_adapter(TelegramAdapter(bot, app.store, app.media, clock, app.documents))
+        app.dispatcher.add_adapter(SlackAdapter(client, app.store, app.media, clock, app.documents))
         app.dispatcher.backoff = Backoff(random=lambda: 1.0)
         try:
             buyer, factory = actor(cfg, Role.BUYER, Platform.SLACK), actor(cfg, Role.FACTORY, Platform.SLACK)
@@ -93,6 +100,19 @@ async def test_a_held_copy_of_version_one_arrives_after_the_dispute_and_edit_as_
             assert "有异议" in v1_shown and not v1_post.buttons  # the dispute shown, on version 1's words
             assert "第2版" in _section_text(v2_post) and NEW_NOTE in _section_text(v2_post)
 
+            telegram_pdfs = [on_telegram[i].document.content for i in pdf_at]
+            slack_pdfs = [f.content for f in slack.files(FACTORY_CHANNEL)]
+            assert telegram_pdfs == slack_pdfs and telegram_pdfs[0] != telegram_pdfs[1]
+            v1_pdf, v2_pdf = (_pdf_text(pdf) for pdf in telegram_pdfs)
+            assert "（第1版）" in v1_pdf and "（第2版）" in v2_pdf
+            assert "5-ply BC flute" not in v1_pdf and "5-ply BC flute" in v2_pdf
+
+            # Five attempts sent a PDF or tried to (Slack twice for v1), each version rendered once.
+            renders = [r.getMessage() for r in caplog.records if r.name == "bot.notice_documents"]
+            assert len(renders) == 2 and "CN-2026-0001 version 1" in renders[0]
+            with sqlite3.connect(app.store.path) as db:
+                stored = db.execute("SELECT version, sha256 FROM notice_pdfs ORDER BY version").fetchall()
+            assert stored == [(n, hashlib.sha256(pdf).hexdigest()) for n, pdf in enumerate(telegram_pdfs, 1)]
         finally:
             await bot.shutdown()
             await app.close()
@@ -100,3 +120,8 @@ async def test_a_held_copy_of_version_one_arrives_after_the_dispute_and_edit_as_
 
 def _section_text(message) -> str:
     return "\n".join(b["text"]["text"] for b in message.blocks if b.get("type") == "section")
+
+
+def _pdf_text(pdf: bytes) -> str:
+    """Text as a reader extracts it; pypdf pads each character of a CID font with NUL."""
+    return "\n".join(page.extract_text().replace("\x00", "") for page in PdfReader(BytesIO(pdf)).pages)
