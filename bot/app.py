@@ -9,6 +9,7 @@ from bot.config import Config
 from bot.console import ConsoleAdapter
 from bot.cpu import CpuPool
 from bot.dispatcher import Dispatcher
+from bot.notice_documents import NoticeDocuments
 from handlers.bus import MessageBus
 from handlers.clock import Clock
 from handlers.context import Settings
@@ -30,6 +31,7 @@ class App:
     media: MediaStore
     console: ConsoleAdapter | None
     cpu: CpuPool
+    documents: NoticeDocuments  # each notice version's PDF, rendered once
 
     async def close(self) -> None:
         self.cpu.close()
@@ -46,6 +48,7 @@ async def build_app(config: Config, clock: Clock, console: ConsoleAdapter | None
     )
     adapters = {Platform.CONSOLE: console} if console is not None else {}
     media = MediaStore(path_from_url(config.storage.url).parent / "media")
+    cpu = CpuPool()
     return App(
         config=config,
         store=store,
@@ -54,7 +57,8 @@ async def build_app(config: Config, clock: Clock, console: ConsoleAdapter | None
         dispatcher=Dispatcher(store, settings, adapters, clock),
         media=media,
         console=console,
-        cpu=CpuPool(),
+        cpu=cpu,
+        documents=NoticeDocuments(store, media, cpu, clock),
     )
 
 

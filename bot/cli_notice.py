@@ -11,7 +11,7 @@ import click
 from bot.app import build_app
 from bot.cli_common import command_clock, config_option, load_or_exit
 from handlers.catalog import KINDS
-from handlers.views import load_notice_version, load_view
+from handlers.views import load_notice_version
 from messages.i18n import CHINESE, ENGLISH, Language
 from messages.pdf import notice_pdf
 from messages.render import render_notice
@@ -49,12 +49,9 @@ async def _render(config, number: str, form: str, version: int | None) -> bytes 
                 found = await uow.notices.get(int(number))
             if found is None:
                 raise click.BadParameter(f"no notice {number!r} in {config.storage.url}", param_hint="NUMBER")
-            if version is None or version == found.version:
-                view = await load_view(uow, app.settings, "notice", {"notice_id": found.id})
-            else:
-                view = await load_notice_version(uow, app.settings, found.id, version)
-                if view is None:
-                    raise click.BadParameter(f"notice {found.number} has no version {version}", param_hint="--version")
+            view = await load_notice_version(uow, app.settings, found.id, version)
+            if view is None:
+                raise click.BadParameter(f"notice {found.number} has no version {version}", param_hint="--version")
         return notice_pdf(view, app.media.find) if form == "pdf" else render_notice(form, view, app.media.find)
     finally:
         await app.close()

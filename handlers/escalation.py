@@ -64,7 +64,7 @@ async def cancel(command: CancelNotice, ctx: Context) -> Reply:
     await ctx.audit("notice", notice.id, "cancel", {"state": notice.state.value}, {"state": cancelled.state.value})
     for instruction in await ctx.uow.instructions.for_notice(notice.id):
         await move(ctx, instruction, Action.CANCEL)
-    await ctx.to_factory(notice.factory_id, "notice_closed", {"notice_id": notice.id})
+    await ctx.to_factory(notice.factory_id, "notice_closed", {"notice_id": notice.id, "version": notice.version})
     return Reply("notice_cancelled", {"notice_id": notice.id, "number": notice.number})
 
 

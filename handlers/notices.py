@@ -45,7 +45,7 @@ async def send(command: SendNotice, ctx: Context) -> Reply:
         await move(ctx, instruction, Action.SEND, notice_id=notice.id)
     await ctx.uow.notices.record_version(notice, [_as_sent(i) for i in approved])
     payload = {"notice_id": notice.id}
-    await ctx.to_factory(visit.factory_id, "notice", payload)
+    await ctx.to_factory(visit.factory_id, "notice", payload | {"version": notice.version})
     await ctx.enqueue(ctx.settings.routing.to_buyer("notice_sent", payload))
     params = {"notice_id": notice.id, "number": notice.number, "count": len(approved), "version": notice.version}
     return Reply("notice_sent" if notice.version == 1 else "notice_revised", params)
@@ -93,8 +93,9 @@ async def _answer(ctx: Context, notice_id: int, action: Action, reason: str | No
         await move(ctx, instruction, action)
         if action is Action.DISPUTE:  # the buyer decides each one again: their messages get buttons
             await ctx.enqueue(ctx.settings.routing.to_buyer("instruction_decided", {"instruction_id": instruction.id}))
-    await ctx.enqueue(ctx.settings.routing.to_buyer("notice_answered", {"notice_id": notice.id}))
-    await ctx.to_factory(notice.factory_id, "notice_closed", {"notice_id": notice.id})
+    answered_version = {"notice_id": notice.id, "version": notice.version}
+    await ctx.enqueue(ctx.settings.routing.to_buyer("notice_answered", answered_version))
+    await ctx.to_factory(notice.factory_id, "notice_closed", answered_version)
     return Reply(f"notice_{state.value}", {"notice_id": notice.id, "number": notice.number})
 
 

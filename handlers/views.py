@@ -1,5 +1,7 @@
 """What a message shows, loaded from the store when it is delivered: an outbox entry only
-names its subject, so a message sent late shows the state at sending time."""
+names its subject, so a message sent late shows the state at sending time. A notice is the
+exception: its messages name the version they carry, and show that version as it was sent
+(a copy of version 1 held up until after a dispute and an edit still reads as version 1)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from datetime import date
 from handlers.analysis.analyze import Analysis, analyze
 from handlers.chasing import REMINDER
 from handlers.context import Settings
-from handlers.model import EvidenceRound, Factory, Instruction, Notice, StoredVisit
+from handlers.model import Decision, EvidenceRound, Factory, Instruction, Notice, NoticeState, StoredVisit
 from handlers.reports.schema import Finding, Material, PackagingCheck
 
 
@@ -107,6 +109,7 @@ class View:
 
 _PREFIX = {"findings": "F", "materials": "M", "packaging": "P"}
 EVIDENCE_KINDS = ("done_reported", "more_evidence")
+NOTICE_KINDS = ("notice", "notice_closed", "notice_answered")  # show the version they were made for
 
 
 def label_of(source: str) -> str:
@@ -119,6 +122,11 @@ async def load_view(uow, settings: Settings, kind: str, payload: dict) -> View:
     outbox message that could not be delivered."""
     if "outbox_id" in payload:
         return await _undelivered_view(uow, settings, kind, payload)
+    if kind in NOTICE_KINDS:
+        view = await load_notice_version(uow, settings, payload["notice_id"], payload.get("version"), kind)
+        if view is None:
+            raise LookupError(f"notice {payload['notice_id']} has no version {payload.get('version')}")
+        return view
     if "notice_id" in payload:
         notice = await uow.notices.get(payload["notice_id"])
         return await _visit_view(uow, settings, kind, notice.visit_id, notice=notice)
@@ -143,14 +151,21 @@ async def _undelivered_view(uow, settings: Settings, kind: str, payload: dict) -
     return dataclasses.replace(view, undelivered=undelivered)
 
 
-async def load_notice_version(uow, settings: Settings, notice_id: int, version: int) -> View | None:
-    """An earlier version of a notice, its instructions as they read when it was sent."""
+async def load_notice_version(uow, settings: Settings, notice_id: int, version: int | None,
+                              kind: str = "notice") -> View | None:
+    """A version of a notice (None: the current one) as it was sent: its instructions' wording,
+    items and photos as stored when the version was made, whatever the buyer changed since,
+    and its own answer. (A message queued before messages named their version shows the
+    version current when it is delivered.)"""
     notice = await uow.notices.get(notice_id)
-    kept = None if notice is None else await uow.notices.version(notice_id, version)
+    if notice is None:
+        return None
+    version = version or notice.version
+    kept = await uow.notices.version(notice_id, version)
     if kept is None:
         return None
     sent, entries = kept
-    current = await _visit_view(uow, settings, "notice", notice.visit_id, notice=notice)
+    current = await _visit_view(uow, settings, kind, notice.visit_id, notice=notice)
     by_source = {i.source: i for i in current.instructions}
     items = tuple(
         Item(entry["source"], label_of(entry["source"]), current.visit.report.item(entry["source"]),
@@ -158,7 +173,19 @@ async def load_notice_version(uow, settings: Settings, notice_id: int, version: 
                                  note=entry["note"], note_zh=entry["note_zh"], due=date.fromisoformat(entry["due"])))
         for entry in entries
     )
-    return dataclasses.replace(current, items=items, notice=dataclasses.replace(notice, version=version, sent=sent))
+    answered = notice if version == notice.version else await _superseded(uow, notice, version)
+    shown = dataclasses.replace(answered, version=version, sent=sent,
+                                instruction_ids=tuple(it.instruction.id for it in items))
+    return dataclasses.replace(current, items=items, notice=shown)
+
+
+async def _superseded(uow, notice: Notice, version: int) -> Notice:
+    """An earlier version, answered as it was: disputed, since only a disputed notice gets a
+    next version, and each version is disputed once, so by the notice's `version`-th dispute."""
+    disputes = [e for e in await uow.audit.for_entity("notice", notice.id) if e.action == "dispute"]
+    dispute = disputes[version - 1]
+    return dataclasses.replace(notice, state=NoticeState.DISPUTED, answered=Decision(dispute.actor, dispute.at,
+                               dispute.platform), dispute_reason=dispute.after["reason"])
 
 
 async def _visit_view(uow, settings, kind, visit_id, only=None, notice=None) -> View:

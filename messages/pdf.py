@@ -10,6 +10,7 @@ installed, and nothing is downloaded at run time.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -33,8 +34,11 @@ LINE_MM = 5.2
 
 
 class _NoticeDocument(FPDF):
-    def __init__(self, number: str, version: int):
+    def __init__(self, number: str, version: int, sent_at: datetime):
         super().__init__(orientation="portrait", unit="mm", format="A4")
+        # Dated when the version was sent, not when rendered: a version's PDF is the same
+        # bytes whenever it is rendered (a crash before it was stored, `followup notice render`).
+        self.set_creation_date(sent_at)
         self.number = number
         self.version = version
         self.set_margins(16, 18, 16)
@@ -66,7 +70,7 @@ def _both(message: str, **params: object) -> list[str]:
 
 def notice_pdf(view: View, find_photo: PhotoFinder) -> bytes:
     notice = view.notice
-    document = _NoticeDocument(notice.number, notice.version)
+    document = _NoticeDocument(notice.number, notice.version, notice.sent.at)
     zone = view.factory.timezone
     items = {item.label: item for item in view.items}
     for locale in (CHINESE, ENGLISH):

@@ -20,6 +20,7 @@ from storage.inbox import Inbox
 from storage.instructions import Instructions
 from storage.invites import Invites
 from storage.message_refs import MessageRefs
+from storage.notice_pdfs import NoticePdfs
 from storage.notices import Notices
 from storage.orders import Orders
 from storage.outbox import Outbox
@@ -49,6 +50,7 @@ class UnitOfWork:
         self.instructions = Instructions(self._tx)
         self.evidence = Evidence(self._tx)
         self.notices = Notices(self._tx)
+        self.notice_pdfs = NoticePdfs(self._tx)
         self.outbox = Outbox(self._tx)
         self.audit = AuditLog(self._tx)
         self.updates = HandledUpdates(self._tx)

@@ -69,7 +69,7 @@ async def delivering(config: Config, clock: FakeClock, factory_channel: str = FA
                                                         for f in cfg.factories)})
         app = await build_app(cfg, clock)
         client = AsyncWebClient(token=fake.token, base_url=fake.api_url, timeout=CLIENT_TIMEOUT)
-        app.dispatcher.add_adapter(SlackAdapter(client, app.store, app.media, clock))
+        app.dispatcher.add_adapter(SlackAdapter(client, app.store, app.media, clock, app.documents))
         app.dispatcher.backoff = Backoff(random=lambda: 1.0)
         try:
             yield Delivery(fake, app, cfg, clock)

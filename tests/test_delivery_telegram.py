@@ -64,7 +64,7 @@ class Delivery(Delivering):
         bot = Bot(self.fake.token, base_url=self.fake.base_url, base_file_url=self.fake.base_file_url,
                   request=request)
         await bot.initialize()
-        app.dispatcher.add_adapter(TelegramAdapter(bot, app.store, app.media, self.clock))
+        app.dispatcher.add_adapter(TelegramAdapter(bot, app.store, app.media, self.clock, app.documents))
         app.dispatcher.backoff = Backoff(random=lambda: 1.0)
         self.replicas.append(app)
         self._bots.append(bot)

@@ -1,6 +1,7 @@
 """What was posted and sent stays as it was, whoever writes to the database: a posted visit,
 each version of a notice, and what identifies a notice refuse UPDATE and DELETE (migration
-0016), as the audit trail does; the changes the bot itself makes still go through."""
+0016), as the audit trail does, and so does each version's PDF as sent (0012); the changes
+the bot itself makes still go through."""
 
 from __future__ import annotations
 
@@ -83,3 +84,16 @@ async def test_what_the_bot_changes_still_changes(history, config) -> None:
     async with history.store.unit_of_work() as uow:
         (notice,) = await uow.notices.every()
         assert notice.version == 2 and await uow.notices.version(notice.id, 1) is not None
+
+
+async def test_a_version_keeps_the_pdf_first_stored_for_it(history, clock) -> None:
+    """Two renderings of one version racing (two replicas): the first stored is what both send."""
+    async with history.store.unit_of_work() as uow:
+        first = await uow.notice_pdfs.keep(1, 2, b"%PDF first", clock.now())
+        second = await uow.notice_pdfs.keep(1, 2, b"%PDF second", clock.now())
+        await uow.commit()
+    assert first == second == b"%PDF first"
+    with sqlite3.connect(history.store.path) as db:
+        for statement in ("UPDATE notice_pdfs SET pdf = x'00'", "DELETE FROM notice_pdfs"):
+            with pytest.raises(sqlite3.IntegrityError, match="notice PDFs are history"):
+                db.execute(statement)

@@ -581,7 +581,7 @@ async def test_the_notice_carries_the_approved_instructions_only(visit: Visit) -
     assert {s: states[s].notice_id for s in sent} == dict.fromkeys(sent, notice.id)
     assert {s: (states[s].state, states[s].notice_id) for s in rejected} == dict.fromkeys(rejected, (S.REJECTED, None))
     assert visit.outbox()[-2:] == [
-        ("factory NB-EVERGREEN", "notice", f'{{"notice_id": {notice.id}}}'),
+        ("factory NB-EVERGREEN", "notice", f'{{"notice_id": {notice.id}, "version": 1}}'),
         ("buyer", "notice_sent", f'{{"notice_id": {notice.id}}}'),
     ]
 
@@ -623,8 +623,8 @@ async def test_the_factory_acknowledges_the_notice_and_with_it_every_instruction
     assert {s: states[s].state for s in sent} == dict.fromkeys(sent, S.ACKNOWLEDGED)
     assert states["findings.2"].state is S.REJECTED
     assert visit.outbox()[-2:] == [
-        ("buyer", "notice_answered", f'{{"notice_id": {visit.notice_id}}}'),
-        ("factory NB-EVERGREEN", "notice_closed", f'{{"notice_id": {visit.notice_id}}}'),
+        ("buyer", "notice_answered", f'{{"notice_id": {visit.notice_id}, "version": 1}}'),
+        ("factory NB-EVERGREEN", "notice_closed", f'{{"notice_id": {visit.notice_id}, "version": 1}}'),
     ]
 
 

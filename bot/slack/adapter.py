@@ -1,5 +1,6 @@
-"""Outbox messages to Slack: Block Kit from the current state, findings threaded under the
-visit summary with their photos inline, decisions shown by editing the message in place.
+"""Outbox messages to Slack: Block Kit from the current state (a notice: from the version it
+carries), findings threaded under the visit summary with their photos inline, decisions shown
+by editing the message in place.
 
 The calls that add something to a channel (each batch of blocks, the notice's PDF) and the
 photo uploads are parts of the message's `Progress`: a retry after a failure makes only
@@ -15,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.actions import with_tokens
 from bot.failures import Failure
 from bot.message_refs import MessageRefs, subject_of
+from bot.notice_documents import NoticeDocuments
 from bot.progress import Progress
 from bot.slack.failures import classify
 from handlers.clock import Clock
@@ -22,7 +24,6 @@ from handlers.model import OutgoingMessage, Platform
 from handlers.views import View
 from messages import slack_blocks as kit
 from messages.i18n import Language
-from messages.pdf import notice_pdf
 from messages.render import Rendered, render_view
 from messages.split import split_text
 from storage.media import MediaStore
@@ -34,11 +35,12 @@ FALLBACK_LIMIT = 3000  # the notification text beside the blocks
 class SlackAdapter:
     platform = Platform.SLACK
 
-    def __init__(self, client: AsyncWebClient, store, media: MediaStore, clock: Clock):
+    def __init__(self, client: AsyncWebClient, store, media: MediaStore, clock: Clock, documents: NoticeDocuments):
         self.client = client
         self.store = store
         self.media = media
         self.clock = clock
+        self.documents = documents
         self.refs = MessageRefs(store, Platform.SLACK, clock)
 
     def classify(self, error: Exception) -> Failure | None:
@@ -102,7 +104,7 @@ class SlackAdapter:
     async def _upload_pdf(self, channel: str, reference: str, view: View) -> None:
         """The notice's PDF, in the notice's thread."""
         await self.client.files_upload_v2(
-            channel=channel, thread_ts=reference.rsplit(":", 1)[1], content=notice_pdf(view, self.media.find),
+            channel=channel, thread_ts=reference.rsplit(":", 1)[1], content=await self.documents.pdf(view),
             filename=f"{view.notice.number}.pdf", title=f"{view.notice.number}.pdf",
         )
 

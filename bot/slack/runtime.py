@@ -42,7 +42,7 @@ class SlackRuntime:
         files = SlackFiles(env.bot_token, env.api_url)
         self.listeners = SlackListeners(app, Directory(app.config, app.store), uploads, wake, files)
         self.listeners.register(self.bolt)
-        app.dispatcher.add_adapter(SlackAdapter(client, app.store, app.media, app.bus.clock))
+        app.dispatcher.add_adapter(SlackAdapter(client, app.store, app.media, app.bus.clock, app.documents))
         self._runner: web.AppRunner | None = None
         self._socket = None
 

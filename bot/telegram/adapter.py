@@ -1,5 +1,6 @@
-"""Outbox messages to Telegram: rendered from the current state, sent within Telegram's
-limits, and edited in place when a decision changes what a message shows.
+"""Outbox messages to Telegram: rendered from the current state (a notice: from the version
+it carries), sent within Telegram's limits, and edited in place when a decision changes what
+a message shows.
 
 A message that takes several calls (photos, the text in chunks, the notice's PDF) sends
 each as a part of its `Progress`, so a retry after a failure sends only what is missing.
@@ -16,6 +17,7 @@ from telegram.error import BadRequest
 
 from bot.failures import Failure
 from bot.message_refs import MessageRefs, subject_of
+from bot.notice_documents import NoticeDocuments
 from bot.progress import Progress
 from bot.telegram.failures import classify
 from bot.telegram.keyboard import keyboard
@@ -25,7 +27,6 @@ from handlers.model import OutgoingMessage, Platform
 from handlers.views import View
 from messages.environment import render
 from messages.i18n import Language
-from messages.pdf import notice_pdf
 from messages.render import Rendered, render_view
 from storage.media import MediaStore
 
@@ -36,11 +37,12 @@ SURFACE = "telegram"
 class TelegramAdapter:
     platform = Platform.TELEGRAM
 
-    def __init__(self, bot: Bot, store, media: MediaStore, clock: Clock):
+    def __init__(self, bot: Bot, store, media: MediaStore, clock: Clock, documents: NoticeDocuments):
         self.bot = bot
         self.store = store
         self.media = media
         self.clock = clock
+        self.documents = documents
         self.refs = MessageRefs(store, Platform.TELEGRAM, clock)
 
     def classify(self, error: Exception) -> Failure | None:
@@ -74,9 +76,7 @@ class TelegramAdapter:
         if subject := subject_of(view):
             await self.refs.remember(message.destination, subject, reference)
         if view.kind == "notice":
-            pdf = notice_pdf(view, self.media.find)
-            await progress.part("document", lambda: self._sent(
-                self.bot.send_document(chat_id, pdf, filename=f"{view.notice.number}.pdf")))
+            await progress.part("document", lambda: self._send_pdf(chat_id, view))
         if view.kind == "notice_sent":
             await self._refresh_items(chat_id, message, view, language, progress)
         return reference
@@ -92,6 +92,10 @@ class TelegramAdapter:
                 self.bot.send_message(chat_id, chunk, parse_mode=ParseMode.HTML, reply_markup=markup if last else None)
             ))
         return reference
+
+    async def _send_pdf(self, chat_id: int, view: View) -> str:
+        pdf = await self.documents.pdf(view)
+        return await self._sent(self.bot.send_document(chat_id, pdf, filename=f"{view.notice.number}.pdf"))
 
     @staticmethod
     async def _sent(sending) -> str:

@@ -82,7 +82,8 @@ class TelegramRuntime:
         self._last_of_chat: dict[int | None, asyncio.Task] = {}
         self.secret = secrets.token_urlsafe(32)
         self._register(Directory(app.config, app.store), app.store.path.parent / "uploads")
-        app.dispatcher.add_adapter(TelegramAdapter(self.application.bot, app.store, app.media, app.bus.clock))
+        app.dispatcher.add_adapter(TelegramAdapter(self.application.bot, app.store, app.media, app.bus.clock,
+                                                         app.documents))
 
     def _register(self, directory: Directory, staging: Path) -> None:
         inbound = TelegramInbound(self.app, directory, self.wake)
