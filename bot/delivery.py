@@ -29,3 +29,7 @@ class DeliveryLoop(BackgroundLoop):
 
     async def round(self) -> None:
         await self.dispatcher.deliver_pending()
+
+    async def stop(self) -> None:
+        await super().stop()
+        await self.dispatcher.stop()

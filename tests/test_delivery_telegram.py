@@ -26,6 +26,8 @@ from bot.backoff import Backoff
 from bot.config import Config
 from bot.dispatcher import LEASE
 from bot.telegram.adapter import TelegramAdapter
+from bot.telegram.runtime import TelegramRuntime
+from bot.telegram.settings import TelegramEnvironment
 from handlers.commands import AcknowledgeNotice
 from handlers.delivery import requeue
 from handlers.model import OutgoingMessage, Platform, Role
@@ -141,6 +143,50 @@ async def test_photos_already_in_the_chat_are_not_sent_again_when_the_text_after
 
         assert world.chat(BUYER_CHAT) == [*EXAMPLE_CHAT, "📷", "📷", "F1"]
         assert len(world.fake.calls("sendMediaGroup")) == 2  # once in the example, once for the repeat
+
+
+# --- chats side by side -------------------------------------------------------------------------
+
+
+async def test_a_rate_limited_factory_chat_waits_its_turn_while_the_buyer_hears_at_once(
+    config: Config, clock: FakeClock
+) -> None:
+    """Through the client `followup run` builds: a 429 is not retried inside the send, the
+    outbox puts that chat's message back for exactly retry_after, and the other chat goes on;
+    a send that hangs holds up only its own chat."""
+    async with delivering(config, clock) as world:
+        cfg = world.config
+        runtime = TelegramRuntime(world.app, TelegramEnvironment(world.fake.token, world.fake.base_url,
+                                                                 world.fake.base_file_url), cfg.telegram, lambda: None)
+        await runtime.application.initialize()  # the adapter on the dispatcher is now the runtime's
+        try:
+            visit_id = await post_example(world.app, config, Platform.TELEGRAM)
+            for source in ("findings.0", "findings.1"):
+                await owe_again(world.app, Platform.TELEGRAM, str(FACTORY_CHAT), visit_id, source)
+            world.fake.rate_limit(FACTORY_CHAT, retry_after=30)
+
+            await world.app.dispatcher.deliver_pending()
+            assert world.chat(BUYER_CHAT) == EXAMPLE_CHAT
+            assert world.chat(FACTORY_CHAT) == []
+            assert len([c for c in world.fake.calls("sendMediaGroup") if c["chat_id"] == FACTORY_CHAT]) == 1
+            waiting = [row for row in outbox_table(world.app) if row["destination"] == str(FACTORY_CHAT)]
+            assert datetime.fromisoformat(waiting[0]["next_attempt_at"]) == clock.now() + timedelta(seconds=30)
+            assert waiting[1]["attempts"] == 0  # behind it, in order
+
+            world.fake.restore_chat(FACTORY_CHAT)
+            clock.advance(seconds=29)
+            assert await world.app.dispatcher.deliver_pending() == 0  # not before the wait asked for
+            clock.advance(seconds=1)
+            world.fake.hold(FACTORY_CHAT)
+            await owe_again(world.app, Platform.TELEGRAM, str(BUYER_CHAT), visit_id, "findings.2")
+            sending = asyncio.create_task(world.app.dispatcher.deliver_pending())
+            await world.fake.wait_for(lambda: world.chat(BUYER_CHAT)[len(EXAMPLE_CHAT):] == ["📷", "F3"])
+            assert world.fake.held(FACTORY_CHAT) and not sending.done()  # the factory's photos still going
+            world.fake.let_go(FACTORY_CHAT)
+            assert await sending == 3
+            assert world.chat(FACTORY_CHAT) == ["📷", "📷", "F1", "📷", "F2"]
+        finally:
+            await runtime.application.shutdown()
 
 
 # --- chats that no retry brings back -----------------------------------------------------------

@@ -9,6 +9,7 @@ and a message sent late must show how things stand when it is sent, not when it 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sqlite3
 from collections.abc import AsyncIterator
@@ -19,7 +20,9 @@ import pytest
 from bot.app import App, build_app
 from bot.backoff import Backoff
 from bot.config import Config
+from bot.dispatcher import LEASE
 from bot.failures import Permanent, Reason, Transient
+from bot.replica import Replica
 from handlers.commands import AcknowledgeNotice, ApproveInstruction, PostVisit
 from handlers.delivery import requeue
 from handlers.model import InstructionState, OutgoingMessage, Platform, Role
@@ -375,3 +378,31 @@ async def test_a_finding_delivered_after_the_buyer_approved_it_shows_it_approved
     f2 = printed_item(transcript, "F2")
     assert "Decision: awaiting decision" in f2
     assert buttons_of(f2) == ["Approve", "Edit", "Reject"]
+
+
+async def test_claims_of_a_process_that_is_gone_are_released_at_once_others_wait_out_their_lease(
+    app: App, config: Config, clock: FakeClock
+) -> None:
+    """A bot killed mid-send leaves its claim; the next one on the same machine (or container:
+    the same pid, started at another moment) sees that process is gone and sends the message
+    at once. A live replica's claim, or one from another machine, is left to run out."""
+    here = Replica.this_process()
+    dead_predecessor = dataclasses.replace(here, started="1", nonce="dead00")  # pid 1 again, as in a container
+    live_sibling = dataclasses.replace(here, nonce="alive0")
+    elsewhere = dataclasses.replace(here, place="other-host/pid:[4026531836]", nonce="far000")
+    assert Replica.parse(str(elsewhere)) == elsewhere and Replica.parse("replica-a") is None
+    await post_example_visit(app, config)
+
+    for claimant in (live_sibling, elsewhere):
+        await claim_head(app, str(claimant), clock.now() + LEASE)
+        assert await app.dispatcher.deliver_pending() == 0
+        clock.advance(seconds=LEASE.total_seconds())
+
+    await claim_head(app, str(dead_predecessor), clock.now() + LEASE)
+    assert await app.dispatcher.deliver_pending() == 1 + len(items_with_a_message(config))
+
+
+async def claim_head(app: App, claimant: str, until: datetime) -> None:
+    async with app.store.unit_of_work() as uow:
+        assert await uow.outbox.claim_next([Platform.CONSOLE], app.bus.clock.now(), claimant, until)
+        await uow.commit()

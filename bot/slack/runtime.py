@@ -7,7 +7,6 @@ import logging
 
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import App
@@ -28,9 +27,9 @@ class SlackRuntime:
     def __init__(self, app: App, env: SlackEnvironment, config: SlackConfig, wake):
         self.env = env
         self.config = config
+        # No rate-limit retry handler: a 429's Retry-After is waited out by the outbox for that
+        # channel alone, while the other channels' messages go on (bot/dispatcher.py).
         client = AsyncWebClient(token=env.bot_token, base_url=env.api_url)
-        # 429 with Retry-After is waited out and retried; the outbox retries what is still left.
-        client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
         self.client = client
         self.bolt = AsyncApp(
             client=client,  # carries the token; Bolt ignores `token=` when given a client

@@ -72,9 +72,12 @@ class TelegramRuntime:
             .base_url(env.base_url)
             .base_file_url(env.file_base_url)
             .updater(None)
-            .rate_limiter(AIORateLimiter(max_retries=3))
+            .rate_limiter(AIORateLimiter(max_retries=0))  # 429s: the outbox waits them out, chat by chat
             .build()
         )
+        # With no retries the limiter logs each 429 as an error with its traceback; the outbox
+        # logs it once, as the warning it is, with when that chat's message goes next.
+        logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
         self._tasks: list[asyncio.Task] = []
         self._webhook: web.AppRunner | None = None
         self._offset: int | None = None
