@@ -219,7 +219,8 @@ class Dispatcher:
             alerted = await fail_delivery(uow, self.settings, now, message, undeliverable)
             await uow.commit()
         if not alerted:
-            log.error("outbox message %s was for the buyer: nobody else to alert; see `followup outbox`", message.id)
+            log.error("outbox message %s: nobody to alert (an alert itself, or for the buyer, who has no chat on"
+                      " another platform); see `followup outbox`", message.id)
         return Outcome.DESTINATION_WAITS if failure.holds_destination else Outcome.MESSAGE_DROPPED
 
     async def _retry_later(self, message: OutgoingMessage, failure: Transient, now) -> None:

@@ -27,8 +27,9 @@ class Undeliverable:
 
 async def fail_delivery(uow, settings: Settings, now: datetime, message: OutgoingMessage,
                         failure: Undeliverable) -> bool:
-    """Returns whether the buyer is alerted. Not when the failed message was itself for the
-    buyer (or an alert): the alert would likely fail the same way, and fail again, in a loop."""
+    """Returns whether the buyer is alerted: in their chats, or, when the failed message was
+    for one of them, in their chats on the other platforms (none: only logged; the alert would
+    fail the same way). A failed alert alerts nobody, so alerts never go round in a loop."""
     await uow.outbox.fail(message.id, now, failure.reason, failure.error, failure.holds_destination)
     await uow.audit.record(
         actor=DISPATCHER, platform=message.platform, at=now, entity="outbox", entity_id=message.id,
@@ -36,12 +37,15 @@ async def fail_delivery(uow, settings: Settings, now: datetime, message: Outgoin
         after={"kind": message.kind, "destination": message.destination, "reason": failure.reason,
                "error": failure.error, "holds_destination": failure.holds_destination},
     )
-    if message.kind == ALERT or settings.routing.is_buyer(message.platform, message.destination):
+    if message.kind == ALERT:
         return False
     payload = {"outbox_id": message.id, "reason": failure.reason, "holds": failure.holds_destination}
-    for alert in settings.routing.to_buyer(ALERT, payload):
+    alerts = settings.routing.to_buyer(ALERT, payload)
+    if settings.routing.is_buyer(message.platform, message.destination):
+        alerts = [alert for alert in alerts if alert.platform != message.platform]
+    for alert in alerts:
         await uow.outbox.add(alert)
-    return True
+    return bool(alerts)
 
 
 class NotRequeued(Exception):

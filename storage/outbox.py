@@ -66,6 +66,7 @@ class Owed:
     failure_reason: str | None
     last_error: str | None
     behind: int | None  # held: the failed message it waits behind
+    alerts: tuple[int, ...] = ()  # failed: the alerts telling the buyer about it
 
 
 class Outbox:
@@ -206,7 +207,9 @@ class Outbox:
         rows = await self._tx.all(
             f"SELECT {COLUMNS}, {DELIVERY_COLUMNS}, (SELECT h.id FROM outbox h WHERE h.sent_at IS NULL"
             " AND h.holds_destination = 1 AND h.platform = o.platform AND h.destination = o.destination"
-            " AND h.id < o.id ORDER BY h.id LIMIT 1) AS behind"
+            " AND h.id < o.id ORDER BY h.id LIMIT 1) AS behind,"
+            " (SELECT json_group_array(a.id) FROM outbox a WHERE a.kind = 'delivery_failed'"
+            " AND a.id > o.id AND json_extract(a.payload, '$.outbox_id') = o.id) AS alerts"
             " FROM outbox o WHERE sent_at IS NULL AND (?1 IS NULL OR id = ?1) ORDER BY id LIMIT ?2",
             (only, limit),
         )
@@ -250,4 +253,5 @@ def _owed(row: sqlite3.Row, now: str) -> Owed:
         failure_reason=row["failure_reason"],
         last_error=row["last_error"],
         behind=row["behind"],
+        alerts=tuple(sorted(json_from_text(row["alerts"]))),
     )

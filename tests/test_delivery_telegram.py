@@ -23,7 +23,9 @@ from telegram.request import HTTPXRequest
 
 from bot.app import App, build_app
 from bot.backoff import Backoff
-from bot.config import Config
+from bot.cli_outbox import report
+from bot.config import Config, Slack
+from bot.slack.adapter import SlackAdapter
 from bot.dispatcher import LEASE
 from bot.telegram.adapter import TelegramAdapter
 from bot.telegram.runtime import TelegramRuntime
@@ -32,7 +34,10 @@ from handlers.commands import AcknowledgeNotice
 from handlers.delivery import requeue
 from handlers.model import OutgoingMessage, Platform, Role
 from tests.conftest import Delivering, actor, approve_and_send, outbox_table, owe_again, post_example
+from slack_sdk.web.async_client import AsyncWebClient
+from tests.fake_slack import FakeSlack
 from tests.fake_telegram import FakeTelegram, SentMessage
+from tests.slack_world import BUYER_CHANNEL
 from tests.fakes import FakeClock
 from tests.telegram_world import BUYER_CHAT, FACTORY_CHAT, telegram_config
 
@@ -244,6 +249,43 @@ async def test_a_factory_contact_who_blocked_the_bot_is_reported_to_a_chinese_bu
         assert alert.startswith("⚠ 未送达：整改通知CN-2026-0001（发往Ningbo Evergreen Homeware Co., Ltd.）")
         assert "原因：对方已屏蔽机器人" in alert
         assert [row["failure_reason"] for row in outbox_table(world.app) if row["failed_at"]] == ["bot_blocked"]
+
+
+async def test_a_buyer_who_blocked_the_bot_on_telegram_hears_of_it_once_on_slack_in_their_language(
+    config: Config, clock: FakeClock
+) -> None:
+    """The alert goes to the buyer's chat on the other platform; while no bot runs Slack it
+    waits, and `followup outbox` says so (and, by the failed message, who was alerted)."""
+    people = tuple(p.model_copy(update={"locale": "zh_Hans_CN"}) if p.role is Role.BUYER else p
+                   for p in telegram_config(config).people)
+    async with delivering(config, clock, people=people, slack=Slack(buyer_channel=BUYER_CHANNEL)) as world, \
+            FakeSlack() as slack:
+        world.fake.block_bot(BUYER_CHAT)
+        await post_example(world.app, config, Platform.TELEGRAM)
+        await world.app.dispatcher.deliver_pending()
+        assert await world.app.dispatcher.deliver_pending() == 0  # nothing spins on Slack
+
+        failed = [row for row in outbox_table(world.app) if row["failed_at"]]
+        assert [(row["kind"], row["failure_reason"]) for row in failed] == [("visit_summary", "bot_blocked")]
+        async with world.app.store.unit_of_work() as uow:
+            listing = report(await uow.outbox.owed(clock.now()), await uow.deliverers.running(clock.now()))
+        (alert_id,) = [row["id"] for row in outbox_table(world.app) if row["kind"] == "delivery_failed"]
+        (failed_line,) = [line for line in listing[3:] if line.split()[0] == str(failed[0]["id"])]
+        assert "failed" in failed_line and "bot_blocked" in failed_line
+        assert failed_line.endswith(f"[buyer alerted: {alert_id}]")
+        (waiting,) = [line for line in listing[3:] if line.split()[0] == str(alert_id)]
+        assert "pending" in waiting and waiting.endswith("waits: slack not running (no running bot has SLACK_BOT_TOKEN)")
+
+        slack.add_channel(BUYER_CHANNEL, "buyer-qc")
+        client = AsyncWebClient(token=slack.token, base_url=slack.api_url)
+        world.app.dispatcher.add_adapter(SlackAdapter(client, world.app.store, world.app.media, clock))
+        await world.deliver_until_done()
+        await world.deliver_until_done()
+
+        alerts = [m.text for m in slack.messages(BUYER_CHANNEL) if "未送达" in m.text]
+        assert len(alerts) == 1, alerts
+        assert "未送达：关于PO-2026-0142的消息（发往您的会话）" in alerts[0]
+        assert f"Telegram {BUYER_CHAT}" in alerts[0] and "对方已屏蔽机器人" in alerts[0]
 
 
 # --- replicas and crashes ----------------------------------------------------------------------
