@@ -28,6 +28,7 @@ class DeliveryLoop(BackgroundLoop):
         self._wake.clear()
 
     async def round(self) -> None:
+        await self.dispatcher.announce()
         await self.dispatcher.deliver_pending()
 
     async def stop(self) -> None:

@@ -124,25 +124,28 @@ class Dispatcher:
                 task.cancel()
             await asyncio.gather(*sending, return_exceptions=True)
 
-    async def _tidy(self) -> None:
-        """Releases the claims of processes known to be dead (a predecessor killed mid-send),
-        and now and then records which platforms this dispatcher delivers."""
-        now = self.clock.now()
-        platforms = frozenset(self.adapters)
+    async def announce(self) -> None:
+        """Tells the store, about once a minute, which platforms this running dispatcher delivers
+        (for `followup outbox`); the running bot's delivery loop calls it, a one-off command not."""
+        now, platforms = self.clock.now(), frozenset(self.adapters)
+        if self._seen is not None and self._seen[1] == platforms and now - self._seen[0] < SEEN_EVERY:
+            return
         async with self.store.unit_of_work() as uow:
-            others = set(await uow.outbox.claimants(now)) | set(await uow.deliverers.replicas())
+            await uow.deliverers.seen(self.replica, list(platforms), now)
+            await uow.commit()
+        self._seen = (now, platforms)
+
+    async def _tidy(self) -> None:
+        """Releases the claims of processes known to be dead (a predecessor killed mid-send)."""
+        async with self.store.unit_of_work() as uow:
+            others = set(await uow.outbox.claimants(self.clock.now())) | set(await uow.deliverers.replicas())
             dead = [c for c in others - {self.replica} if (r := Replica.parse(c)) is not None and r.is_dead()]
             for claimant in dead:
                 if released := await uow.outbox.release(claimant):
                     log.info("released %d outbox claim(s) of %s, a process that is gone", released, claimant)
                 await uow.deliverers.gone(claimant)
-            due = self._seen is None or self._seen[1] != platforms or now - self._seen[0] >= SEEN_EVERY
-            if due:
-                await uow.deliverers.seen(self.replica, list(platforms), now)
-            if dead or due:
+            if dead:
                 await uow.commit()
-        if due:
-            self._seen = (now, platforms)
 
     async def _claim(self, skip: frozenset[tuple[Platform, str]]) -> Claim | None:
         now = self.clock.now()

@@ -1,8 +1,8 @@
 -- Which platforms the running bots deliver, so `followup outbox` can say why a message waits:
--- a message for Slack while no bot runs Slack (no SLACK_BOT_TOKEN) waits for that, not for
--- a retry. Each dispatcher writes its row when it starts delivering and about once a minute
--- while it runs, and deletes it when it stops; a row not seen for a few minutes is a bot that
--- died, and is ignored (and removed by the next bot that writes its own).
+-- a message for Slack while no bot runs Slack (no SLACK_BOT_TOKEN) waits for that, not for a
+-- retry. The running bot's delivery loop writes its dispatcher's row when it starts and about
+-- once a minute while it runs, and deletes it when it stops; a row not seen for a few minutes
+-- is a bot that died: it is ignored, and removed by the next bot on the same machine.
 --
 -- Same conventions as 0001: datetimes are ISO-8601 UTC text (text order is time order).
 
