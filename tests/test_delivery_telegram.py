@@ -58,6 +58,7 @@ class Delivery(Delivering):
     config: Config
     clock: FakeClock
     platform = Platform.TELEGRAM
+    client_timeout: float = CLIENT_TIMEOUT
     replicas: list[App] = field(default_factory=list)
     _bots: list[Bot] = field(default_factory=list)
 
@@ -67,7 +68,7 @@ class Delivery(Delivering):
 
     async def start_replica(self) -> App:
         app = await build_app(self.config, self.clock)
-        request = HTTPXRequest(read_timeout=CLIENT_TIMEOUT)
+        request = HTTPXRequest(read_timeout=self.client_timeout, connection_pool_size=8)  # chats at once
         bot = Bot(self.fake.token, base_url=self.fake.base_url, base_file_url=self.fake.base_file_url,
                   request=request)
         await bot.initialize()
@@ -97,9 +98,10 @@ def _shape(message: SentMessage) -> str:
 
 
 @asynccontextmanager
-async def delivering(config: Config, clock: FakeClock, replicas: int = 1, **changes) -> AsyncIterator[Delivery]:
+async def delivering(config: Config, clock: FakeClock, replicas: int = 1, client_timeout: float = CLIENT_TIMEOUT,
+                     **changes) -> AsyncIterator[Delivery]:
     async with FakeTelegram() as fake:
-        world = Delivery(fake, telegram_config(config).model_copy(update=changes), clock)
+        world = Delivery(fake, telegram_config(config).model_copy(update=changes), clock, client_timeout=client_timeout)
         try:
             for _ in range(replicas):
                 await world.start_replica()
@@ -192,6 +194,42 @@ async def test_a_rate_limited_factory_chat_waits_its_turn_while_the_buyer_hears_
             assert world.chat(FACTORY_CHAT) == ["📷", "📷", "F1", "📷", "F2"]
         finally:
             await runtime.application.shutdown()
+
+
+async def test_at_most_four_chats_are_sent_to_at_once_and_their_claims_are_renewed_while_in_flight(
+    config: Config, clock: FakeClock
+) -> None:
+    """Slow chats hold a bounded number of sends; while a send hangs its claim is renewed, so no
+    other replica takes the message over however long the upload takes."""
+    chats = [600_001, 600_002, 600_003, 600_004, 600_005]
+    async with delivering(config, clock, client_timeout=60) as world:  # held sends do not time out
+        world.app.dispatcher.lease = timedelta(seconds=0.3)  # renewed every 0.1 s of real time
+        visit_id = await post_example(world.app, config, Platform.TELEGRAM)
+        await world.deliver_until_done()
+        async with world.app.store.unit_of_work() as uow:
+            for chat in chats:
+                await uow.outbox.add(OutgoingMessage(Platform.TELEGRAM, str(chat), "visit_summary",
+                                                     {"visit_id": visit_id}, "en"))
+            await uow.commit()
+        for chat in chats:
+            world.fake.hold(chat)
+
+        sending = asyncio.create_task(world.app.dispatcher.deliver_pending())
+        await world.fake.wait_for(lambda: sum(map(world.fake.held, chats)) == 4)
+        assert [world.fake.held(chat) for chat in chats] == [True] * 4 + [False]
+        clock.advance(minutes=1)
+
+        def renewed() -> bool:
+            claimed = [row["claimed_until"] for row in outbox_table(world.app) if row["claimed_by"]]
+            return len(claimed) == 4 and {datetime.fromisoformat(c) for c in claimed} == {
+                clock.now() + timedelta(seconds=0.3)}
+        await world.fake.wait_for(renewed)
+        for chat in chats[:4]:
+            world.fake.let_go(chat)
+        await world.fake.wait_for(lambda: world.fake.held(chats[4]))
+        world.fake.let_go(chats[4])
+        assert await sending == 5
+        assert [world.chat(chat) for chat in chats] == [["summary"]] * 5
 
 
 # --- chats that no retry brings back -----------------------------------------------------------
