@@ -126,14 +126,20 @@ class Dispatcher:
 
     async def announce(self) -> None:
         """Tells the store, about once a minute, which platforms this running dispatcher delivers
-        (for `followup outbox`); the running bot's delivery loop calls it, a one-off command not."""
+        (for `followup outbox`); the running bot's delivery loop calls it, a one-off command not.
+        When they change (at start), messages owed on other platforms are logged: they wait."""
         now, platforms = self.clock.now(), frozenset(self.adapters)
         if self._seen is not None and self._seen[1] == platforms and now - self._seen[0] < SEEN_EVERY:
             return
         async with self.store.unit_of_work() as uow:
             await uow.deliverers.seen(self.replica, list(platforms), now)
+            owed = await uow.outbox.counts() if self._seen is None or self._seen[1] != platforms else {}
             await uow.commit()
         self._seen = (now, platforms)
+        for platform, count in sorted(owed.items()):
+            if platform not in platforms:
+                log.warning("%d outbox message(s) for %s wait: this bot does not run %s (no token); see"
+                            " `followup outbox`", count, platform, platform)
 
     async def _tidy(self) -> None:
         """Releases the claims of processes known to be dead (a predecessor killed mid-send)."""

@@ -106,6 +106,12 @@ class Outbox:
         )
         return [_message(row) for row in rows]
 
+    async def counts(self) -> dict[Platform, int]:
+        """Unsent messages not failed for good, by platform."""
+        rows = await self._tx.all(
+            "SELECT platform, COUNT(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL GROUP BY platform")
+        return {Platform(row[0]): row[1] for row in rows}
+
     async def due(self, platforms: list[Platform], now: datetime) -> list[OutgoingMessage]:
         """The message at the head of each destination's queue that may be sent now: not
         failed, its retry time come, nobody's claim on it running. Oldest first."""

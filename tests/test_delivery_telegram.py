@@ -290,7 +290,7 @@ async def test_a_factory_contact_who_blocked_the_bot_is_reported_to_a_chinese_bu
 
 
 async def test_a_buyer_who_blocked_the_bot_on_telegram_hears_of_it_once_on_slack_in_their_language(
-    config: Config, clock: FakeClock
+    config: Config, clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The alert goes to the buyer's chat on the other platform; while no bot runs Slack it
     waits, and `followup outbox` says so (and, by the failed message, who was alerted)."""
@@ -301,6 +301,7 @@ async def test_a_buyer_who_blocked_the_bot_on_telegram_hears_of_it_once_on_slack
         world.fake.block_bot(BUYER_CHAT)
         await post_example(world.app, config, Platform.TELEGRAM)
         await world.app.dispatcher.announce()  # as the running bot's delivery loop does: Telegram only
+        assert "8 outbox message(s) for slack wait: this bot does not run slack" in caplog.text
         await world.app.dispatcher.deliver_pending()
         assert await world.app.dispatcher.deliver_pending() == 0  # nothing spins on Slack
 
