@@ -28,8 +28,9 @@ class Undeliverable:
 async def fail_delivery(uow, settings: Settings, now: datetime, message: OutgoingMessage,
                         failure: Undeliverable) -> bool:
     """Returns whether the buyer is alerted: in their chats, or, when the failed message was
-    for one of them, in their chats on the other platforms (none: only logged; the alert would
-    fail the same way). A failed alert alerts nobody, so alerts never go round in a loop."""
+    for one of them, on the other platforms (their chat there, else their private chat; none:
+    only logged, as an alert in the same chat would fail the same way). A failed alert alerts
+    nobody, so alerts never go round in a loop."""
     await uow.outbox.fail(message.id, now, failure.reason, failure.error, failure.holds_destination)
     await uow.audit.record(
         actor=DISPATCHER, platform=message.platform, at=now, entity="outbox", entity_id=message.id,
@@ -40,9 +41,9 @@ async def fail_delivery(uow, settings: Settings, now: datetime, message: Outgoin
     if message.kind == ALERT:
         return False
     payload = {"outbox_id": message.id, "reason": failure.reason, "holds": failure.holds_destination}
-    alerts = settings.routing.to_buyer(ALERT, payload)
-    if settings.routing.is_buyer(message.platform, message.destination):
-        alerts = [alert for alert in alerts if alert.platform != message.platform]
+    routing = settings.routing
+    alerts = routing.to_buyer_elsewhere(message.platform, ALERT, payload) \
+        if routing.is_buyer(message.platform, message.destination) else routing.to_buyer(ALERT, payload)
     for alert in alerts:
         await uow.outbox.add(alert)
     return bool(alerts)

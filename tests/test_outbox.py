@@ -338,6 +338,28 @@ async def test_a_message_for_the_buyer_with_no_other_chat_that_fails_for_good_is
     assert "failed permanently, bot_blocked" in caplog.text and "nobody to alert" in caplog.text
 
 
+async def test_a_buyer_whose_only_chat_fails_is_alerted_privately_on_their_other_platform_once(
+    config: Config, clock: FakeClock
+) -> None:
+    """No buyer's chat on Telegram, but the buyer's Telegram account is in the config: the alert
+    goes to their private chat there, once for the failed message, none for those held behind it."""
+    people = tuple(p.model_copy(update={"telegram_user_id": 111}) if p.role is Role.BUYER else p
+                   for p in config.people)
+    console = FlakyConsole(Transcript())
+    console.fail(Permanent(Reason.BOT_BLOCKED, "Forbidden: bot was blocked by the user"), destination="buyer")
+    app = await build_app(config.model_copy(update={"people": people}), clock, console)
+    try:
+        await post_example_visit(app, config)
+        await app.dispatcher.deliver_pending()
+        await app.dispatcher.deliver_pending()
+    finally:
+        await app.close()
+
+    sent = [(r["platform"], r["destination"], r["locale"]) for r in outbox_rows(config) if r["kind"] == "delivery_failed"]
+    assert sent == [("telegram", "111", "en_GB")]  # in the buyer's language
+    assert row_of_kind(config, "visit_summary")["failure_reason"] == "bot_blocked"
+
+
 async def test_after_a_day_of_transient_failures_the_message_is_given_up_and_the_buyer_told(
     flaky_app: App, config: Config, clock: FakeClock
 ) -> None:
