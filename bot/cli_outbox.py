@@ -18,6 +18,7 @@ import click
 from bot.app import build_app
 from bot.cli_common import command_clock, config_option, load_or_exit
 from bot.config import Config
+from bot.replica import Replica
 from handlers.clock import Clock
 from handlers.delivery import NotRequeued, requeue
 from handlers.model import Platform
@@ -95,6 +96,8 @@ def _why(owed: Owed, running: set[Platform]) -> str:
         return f"{_moment(owed.failed_at)}  {owed.failure_reason}: {owed.last_error}  [{alerted}]"
     if owed.state == "held":
         return f"behind {owed.behind}"
+    if owed.state == "sending" and (claimant := Replica.parse(owed.claimed_by or "")) and claimant.is_dead():
+        return f"claimed by process {claimant.pid}, which is gone: the next bot to start sends it"
     why = _not_running(owed.message.platform, running) if owed.state in ("pending", "retrying") else ""
     if owed.next_attempt_at is not None:
         when = "next attempt" if owed.state == "retrying" else "due since"

@@ -67,6 +67,7 @@ class Owed:
     last_error: str | None
     behind: int | None  # held: the failed message it waits behind
     alerts: tuple[int, ...] = ()  # failed: the alerts telling the buyer about it
+    claimed_by: str | None = None  # sending: who
 
 
 class Outbox:
@@ -260,4 +261,5 @@ def _owed(row: sqlite3.Row, now: str) -> Owed:
         last_error=row["last_error"],
         behind=row["behind"],
         alerts=tuple(sorted(json_from_text(row["alerts"]))),
+        claimed_by=row["claimed_by"] if state == "sending" else None,
     )

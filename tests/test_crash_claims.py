@@ -12,6 +12,8 @@ import os
 import signal
 from pathlib import Path
 
+from bot.app import build_app
+from bot.cli_outbox import report
 from bot.config import Storage, load_config
 from messages.buttons import ACKNOWLEDGE
 from tests.bot_process import FileClock
@@ -62,6 +64,14 @@ async def _killed_after_the_tap(forks, folder: Path) -> None:
         await _gone(pid)
         claimed = query(db, "SELECT id FROM outbox WHERE sent_at IS NULL AND claimed_until > ?", START.isoformat())
         assert claimed, "the killed bot held a claim"
+        app = await build_app(config, clock)  # what `followup outbox` shows meanwhile
+        try:
+            async with app.store.unit_of_work() as uow:
+                listing = report(await uow.outbox.owed(clock.now()), await uow.deliverers.running(clock.now()))
+        finally:
+            await app.close()
+        assert any(line.endswith(f"claimed by process {pid}, which is gone: the next bot to start sends it")
+                   for line in listing), listing
         fake.let_go(BUYER_CHAT)  # its connection is gone: the held send is never carried out
 
         pid = start()  # the same instant: the dead bot's claim has not run out
