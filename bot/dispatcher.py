@@ -45,6 +45,9 @@ SEND_TIMEOUT = 240.0
 CHATS_AT_ONCE = 4
 # How often a running dispatcher tells the store which platforms it delivers (migration 0011).
 SEEN_EVERY = timedelta(minutes=1)
+# How often it looks for claims of dead processes: at its first round (a predecessor killed
+# mid-send), then now and then (a sibling on the same machine); a lease runs out anyway.
+TIDY_EVERY = timedelta(seconds=10)
 
 
 class Outcome(Enum):
@@ -80,6 +83,7 @@ class Dispatcher:
         # from racing itself for the same messages.
         self._one_at_a_time = asyncio.Lock()
         self._seen: tuple[datetime, frozenset[Platform]] | None = None
+        self._tidied: datetime | None = None
 
     def add_adapter(self, adapter: Adapter) -> None:
         """A platform that starts after the core (its client is built at start-up)."""
@@ -143,8 +147,12 @@ class Dispatcher:
 
     async def _tidy(self) -> None:
         """Releases the claims of processes known to be dead (a predecessor killed mid-send)."""
+        now = self.clock.now()
+        if self._tidied is not None and now - self._tidied < TIDY_EVERY:
+            return
+        self._tidied = now
         async with self.store.unit_of_work() as uow:
-            others = set(await uow.outbox.claimants(self.clock.now())) | set(await uow.deliverers.replicas())
+            others = set(await uow.outbox.claimants(now)) | set(await uow.deliverers.replicas())
             dead = [c for c in others - {self.replica} if (r := Replica.parse(c)) is not None and r.is_dead()]
             for claimant in dead:
                 if released := await uow.outbox.release(claimant):

@@ -158,14 +158,14 @@ async def test_photos_already_in_the_chat_are_not_sent_again_when_the_text_after
 async def test_a_rate_limited_factory_chat_waits_its_turn_while_the_buyer_hears_at_once(
     config: Config, clock: FakeClock
 ) -> None:
-    """Through the client `followup run` builds: a 429 is not retried inside the send, the
+    """Through the outbox's client as `followup run` builds it: a 429 is not retried inside the send, the
     outbox puts that chat's message back for exactly retry_after, and the other chat goes on;
     a send that hangs holds up only its own chat."""
     async with delivering(config, clock) as world:
         cfg = world.config
         runtime = TelegramRuntime(world.app, TelegramEnvironment(world.fake.token, world.fake.base_url,
                                                                  world.fake.base_file_url), cfg.telegram, lambda: None)
-        await runtime.application.initialize()  # the adapter on the dispatcher is now the runtime's
+        await runtime.outbox_bot.initialize()  # the adapter on the dispatcher is now the runtime's
         try:
             visit_id = await post_example(world.app, config, Platform.TELEGRAM)
             for source in ("findings.0", "findings.1"):
@@ -193,7 +193,7 @@ async def test_a_rate_limited_factory_chat_waits_its_turn_while_the_buyer_hears_
             assert await sending == 3
             assert world.chat(FACTORY_CHAT) == ["📷", "📷", "F1", "📷", "F2"]
         finally:
-            await runtime.application.shutdown()
+            await runtime.outbox_bot.shutdown()
 
 
 async def test_at_most_four_chats_are_sent_to_at_once_and_their_claims_are_renewed_while_in_flight(

@@ -7,6 +7,7 @@ import logging
 
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import App
@@ -27,9 +28,9 @@ class SlackRuntime:
     def __init__(self, app: App, env: SlackEnvironment, config: SlackConfig, wake):
         self.env = env
         self.config = config
-        # No rate-limit retry handler: a 429's Retry-After is waited out by the outbox for that
-        # channel alone, while the other channels' messages go on (bot/dispatcher.py).
         client = AsyncWebClient(token=env.bot_token, base_url=env.api_url)
+        # Answers to people: a 429 with Retry-After is waited out and retried a few times.
+        client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
         self.client = client
         self.bolt = AsyncApp(
             client=client,  # carries the token; Bolt ignores `token=` when given a client
@@ -41,7 +42,10 @@ class SlackRuntime:
         files = SlackFiles(env.bot_token, env.api_url)
         self.listeners = SlackListeners(app, Directory(app.config, app.store), uploads, wake, files)
         self.listeners.register(self.bolt)
-        app.dispatcher.add_adapter(SlackAdapter(client, app.store, app.media, app.bus.clock))
+        # The outbox's own client has no rate-limit retry handler: a 429's Retry-After is waited out
+        # by the outbox for that channel alone while the other channels go on (bot/dispatcher.py).
+        outbox_client = AsyncWebClient(token=env.bot_token, base_url=env.api_url)
+        app.dispatcher.add_adapter(SlackAdapter(outbox_client, app.store, app.media, app.bus.clock))
         self._runner: web.AppRunner | None = None
         self._socket = None
 

@@ -37,6 +37,7 @@ from bot.telegram.evidence import TelegramEvidence
 from bot.telegram.inbound import TelegramInbound, language_of
 from bot.telegram.joining import TelegramJoining
 from bot.telegram.limits import seconds
+from bot.telegram.outbox_bot import outbox_bot
 from bot.telegram.settings import TelegramEnvironment
 from bot.telegram.uploads import TelegramUploads
 from bot.uploads import Uploads
@@ -72,12 +73,9 @@ class TelegramRuntime:
             .base_url(env.base_url)
             .base_file_url(env.file_base_url)
             .updater(None)
-            .rate_limiter(AIORateLimiter(max_retries=0))  # 429s: the outbox waits them out, chat by chat
+            .rate_limiter(AIORateLimiter(max_retries=3))
             .build()
         )
-        # With no retries the limiter logs each 429 as an error with its traceback; the outbox
-        # logs it once, as the warning it is, with when that chat's message goes next.
-        logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
         self._tasks: list[asyncio.Task] = []
         self._webhook: web.AppRunner | None = None
         self._offset: int | None = None
@@ -85,7 +83,8 @@ class TelegramRuntime:
         self._last_of_chat: dict[int | None, asyncio.Task] = {}
         self.secret = secrets.token_urlsafe(32)
         self._register(Directory(app.config, app.store), app.store.path.parent / "uploads")
-        app.dispatcher.add_adapter(TelegramAdapter(self.application.bot, app.store, app.media, app.bus.clock))
+        self.outbox_bot = outbox_bot(env)
+        app.dispatcher.add_adapter(TelegramAdapter(self.outbox_bot, app.store, app.media, app.bus.clock))
 
     def _register(self, directory: Directory, staging: Path) -> None:
         inbound = TelegramInbound(self.app, directory, self.wake)
@@ -105,6 +104,7 @@ class TelegramRuntime:
 
     async def start(self) -> None:
         await self.application.initialize()  # getMe: fails fast on a bad token
+        await self.outbox_bot.initialize()
         bot = self.application.bot
         for language_code, locale in ((None, ENGLISH), ("zh", CHINESE)):
             language = Language(locale)
@@ -134,6 +134,7 @@ class TelegramRuntime:
             with contextlib.suppress(TelegramError):
                 await self.application.bot.get_updates(offset=self._offset, timeout=0)
         await self.application.shutdown()
+        await self.outbox_bot.shutdown()
 
     async def _poll_loop(self) -> None:
         async with self.app.store.unit_of_work() as uow:
