@@ -158,9 +158,9 @@ async def test_photos_already_in_the_chat_are_not_sent_again_when_the_text_after
 async def test_a_rate_limited_factory_chat_waits_its_turn_while_the_buyer_hears_at_once(
     config: Config, clock: FakeClock
 ) -> None:
-    """Through the outbox's client as `followup run` builds it: a 429 is not retried inside the send, the
-    outbox puts that chat's message back for exactly retry_after, and the other chat goes on;
-    a send that hangs holds up only its own chat."""
+    """Through the outbox's client as `followup run` builds it: a 429 is not retried inside the
+    send, the outbox puts that chat's message back for exactly retry_after, and the other chat
+    goes on; a send that hangs holds up only its own chat."""
     async with delivering(config, clock) as world:
         cfg = world.config
         runtime = TelegramRuntime(world.app, TelegramEnvironment(world.fake.token, world.fake.base_url,
