@@ -13,7 +13,7 @@ from bot.notice_documents import NoticeDocuments
 from handlers.bus import MessageBus
 from handlers.clock import Clock
 from handlers.context import Settings
-from handlers.model import Platform, Role
+from handlers.model import Person, Platform, Role
 from handlers.routing import Destination, Routing
 from messages.i18n import CHINESE
 from storage import open_store
@@ -83,7 +83,8 @@ def routing_for(config: Config, console_active: bool) -> Routing:
         if factory.slack_channel:
             chats.append(Destination(Platform.SLACK, factory.slack_channel, CHINESE, factory.timezone))
         factories[factory.id] = tuple(chats)
-    return Routing(tuple(buyer_chats), factories, _manager_chats(config, console_active))
+    buyers_private = tuple(d for p in config.people if p.role is Role.BUYER for d in _private_chats(p, console_active))
+    return Routing(tuple(buyer_chats), factories, _manager_chats(config, console_active), buyers_private)
 
 
 def _manager_chats(config: Config, console_active: bool) -> dict[str, tuple[Destination, ...]]:
@@ -92,13 +93,17 @@ def _manager_chats(config: Config, console_active: bool) -> dict[str, tuple[Dest
     managers = {}
     for factory in config.factories:
         manager = people.get((factory.id, factory.manager))
-        if manager is None:
-            continue
-        addresses = [
-            (Platform.CONSOLE, manager.name if console_active else None),
-            (Platform.TELEGRAM, None if manager.telegram_user_id is None else str(manager.telegram_user_id)),
-            (Platform.SLACK, manager.slack_user_id),
-        ]
-        managers[factory.id] = tuple(Destination(platform, address, manager.locale, manager.timezone)
-                                     for platform, address in addresses if address)
+        if manager is not None:
+            managers[factory.id] = _private_chats(manager, console_active)
     return managers
+
+
+def _private_chats(person: Person, console_active: bool) -> tuple[Destination, ...]:
+    """A configured person's private chats with the bot, on each platform they have an account."""
+    addresses = [
+        (Platform.CONSOLE, person.name if console_active else None),
+        (Platform.TELEGRAM, None if person.telegram_user_id is None else str(person.telegram_user_id)),
+        (Platform.SLACK, person.slack_user_id),
+    ]
+    return tuple(Destination(platform, address, person.locale, person.timezone)
+                 for platform, address in addresses if address)

@@ -1,13 +1,18 @@
 """The outbox delivered in the background while the bot runs: at once when something was
-enqueued (`wake`), and every few seconds anyway, so a message that failed is retried."""
+enqueued (`wake`), and every few seconds anyway, so a message that failed is retried. Being the
+running bot's, it also tells the store which platforms it delivers (`followup outbox` reads
+that), and lets go of its claims when the bot stops."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 
 from bot.background import BackgroundLoop
 from bot.dispatcher import Dispatcher
+
+log = logging.getLogger(__name__)
 
 
 class DeliveryLoop(BackgroundLoop):
@@ -28,4 +33,13 @@ class DeliveryLoop(BackgroundLoop):
         self._wake.clear()
 
     async def round(self) -> None:
+        await self.dispatcher.announce()
         await self.dispatcher.deliver_pending()
+
+    async def stop(self) -> None:
+        await super().stop()
+        try:
+            await self.dispatcher.stop()
+        except Exception:  # noqa: BLE001 - the bot still stops; the next start releases the claims
+            log.warning("could not let go of this bot's outbox claims; the next start releases them, or they run out",
+                        exc_info=True)

@@ -27,8 +27,10 @@ class Undeliverable:
 
 async def fail_delivery(uow, settings: Settings, now: datetime, message: OutgoingMessage,
                         failure: Undeliverable) -> bool:
-    """Returns whether the buyer is alerted. Not when the failed message was itself for the
-    buyer (or an alert): the alert would likely fail the same way, and fail again, in a loop."""
+    """Returns whether the buyer is alerted: in their chats, or, when the failed message was
+    for one of them, on the other platforms (their chat there, else their private chat; none:
+    only logged, as an alert in the same chat would fail the same way). A failed alert alerts
+    nobody, so alerts never go round in a loop."""
     await uow.outbox.fail(message.id, now, failure.reason, failure.error, failure.holds_destination)
     await uow.audit.record(
         actor=DISPATCHER, platform=message.platform, at=now, entity="outbox", entity_id=message.id,
@@ -36,12 +38,15 @@ async def fail_delivery(uow, settings: Settings, now: datetime, message: Outgoin
         after={"kind": message.kind, "destination": message.destination, "reason": failure.reason,
                "error": failure.error, "holds_destination": failure.holds_destination},
     )
-    if message.kind == ALERT or settings.routing.is_buyer(message.platform, message.destination):
+    if message.kind == ALERT:
         return False
     payload = {"outbox_id": message.id, "reason": failure.reason, "holds": failure.holds_destination}
-    for alert in settings.routing.to_buyer(ALERT, payload):
+    routing = settings.routing
+    alerts = routing.to_buyer_elsewhere(message.platform, ALERT, payload) \
+        if routing.is_buyer(message.platform, message.destination) else routing.to_buyer(ALERT, payload)
+    for alert in alerts:
         await uow.outbox.add(alert)
-    return True
+    return bool(alerts)
 
 
 class NotRequeued(Exception):

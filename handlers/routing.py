@@ -20,9 +20,18 @@ class Routing:
     buyer: tuple[Destination, ...] = ()
     factories: dict[str, tuple[Destination, ...]] = field(default_factory=dict)
     managers: dict[str, tuple[Destination, ...]] = field(default_factory=dict)  # by factory id
+    buyers_private: tuple[Destination, ...] = ()  # each configured buyer's private chats
 
     def to_buyer(self, kind: str, payload: dict) -> list[OutgoingMessage]:
         return [_message(d, kind, payload) for d in self.buyer]
+
+    def to_buyer_elsewhere(self, platform: Platform, kind: str, payload: dict) -> list[OutgoingMessage]:
+        """The buyer's chats on the platforms other than `platform`; on one where there is no
+        buyer's chat, the buyers' private chats there (a buyer's account in the config)."""
+        chats = [d for d in self.buyer if d.platform != platform]
+        covered = {d.platform for d in chats} | {platform}
+        private = [d for d in self.buyers_private if d.platform not in covered]
+        return [_message(d, kind, payload) for d in (*chats, *private)]
 
     def is_buyer(self, platform: Platform, address: str) -> bool:
         return any(d.platform == platform and d.address == address for d in self.buyer)

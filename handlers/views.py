@@ -48,6 +48,7 @@ class Undelivered:
     reason: str
     holds_destination: bool
     person: str | None = None  # a contact's private chat: who that is
+    to_buyer: bool = False  # one of the buyer's own chats (the alert reaches them on another platform)
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,8 @@ async def _undelivered_view(uow, settings: Settings, kind: str, payload: dict) -
     view = await load_view(uow, settings, kind, failed.payload)
     person = await uow.bindings.person(failed.platform, failed.destination)
     undelivered = Undelivered(failed.id, failed.kind, failed.platform.value, failed.destination, payload["reason"],
-                              payload["holds"], person.name if person else None)
+                              payload["holds"], person.name if person else None,
+                              settings.routing.is_buyer(failed.platform, failed.destination))
     return dataclasses.replace(view, undelivered=undelivered)
 
 

@@ -7,8 +7,11 @@ never send it both; it then marks it sent, reschedules it after a transient fail
 fails it for good. A message failed for a reason about the chat holds the messages behind
 it; one failed for its own content does not.
 
-If the process dies between sending and marking sent, the claim runs out and the message
-is sent again: that one message may arrive twice, never any other, and none is lost.
+A claim is a short lease that the dispatcher renews while the send is in flight. If the
+process dies between sending and marking sent, its successor releases the claim at once (see
+`claimants` and `release`), or, where it cannot tell the claimant is dead (another machine),
+the lease runs out; the message is sent again: that one message may arrive twice, never any
+other, and none is lost.
 """
 
 from __future__ import annotations
@@ -63,6 +66,8 @@ class Owed:
     failure_reason: str | None
     last_error: str | None
     behind: int | None  # held: the failed message it waits behind
+    alerts: tuple[int, ...] = ()  # failed: the alerts telling the buyer about it
+    claimed_by: str | None = None  # sending: who
 
 
 class Outbox:
@@ -102,6 +107,12 @@ class Outbox:
         )
         return [_message(row) for row in rows]
 
+    async def counts(self) -> dict[Platform, int]:
+        """Unsent messages not failed for good, by platform."""
+        rows = await self._tx.all(
+            "SELECT platform, COUNT(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL GROUP BY platform")
+        return {Platform(row[0]): row[1] for row in rows}
+
     async def due(self, platforms: list[Platform], now: datetime) -> list[OutgoingMessage]:
         """The message at the head of each destination's queue that may be sent now: not
         failed, its retry time come, nobody's claim on it running. Oldest first."""
@@ -132,6 +143,29 @@ class Outbox:
             " AND (next_attempt_at IS NULL OR next_attempt_at <= ?2)"
             " AND (claimed_until IS NULL OR claimed_until <= ?2) ORDER BY id",
             (json_to_text([p.value for p in platforms]), datetime_to_text(now)),
+        )
+
+    async def renew(self, message_id: int, claimant: str, until: datetime) -> bool:
+        """Extends `claimant`'s claim on an unsent message; False when it holds it no more."""
+        return await self._tx.write(
+            "UPDATE outbox SET claimed_until = ? WHERE id = ? AND claimed_by = ? AND sent_at IS NULL",
+            (datetime_to_text(until), message_id, claimant),
+        ) > 0
+
+    async def claimants(self, now: datetime) -> list[str]:
+        """Who holds a claim on an unsent message that has not run out."""
+        rows = await self._tx.all(
+            "SELECT DISTINCT claimed_by FROM outbox WHERE sent_at IS NULL AND claimed_until > ?",
+            (datetime_to_text(now),),
+        )
+        return [row[0] for row in rows]
+
+    async def release(self, claimant: str) -> int:
+        """Lets go of every claim of `claimant` (a process known to be dead); returns how many.
+        The messages become due at once, their delivered parts still recorded."""
+        return await self._tx.write(
+            "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ? AND sent_at IS NULL",
+            (claimant,),
         )
 
     async def record_parts(self, message_id: int, parts: dict[str, Any]) -> None:
@@ -180,7 +214,9 @@ class Outbox:
         rows = await self._tx.all(
             f"SELECT {COLUMNS}, {DELIVERY_COLUMNS}, (SELECT h.id FROM outbox h WHERE h.sent_at IS NULL"
             " AND h.holds_destination = 1 AND h.platform = o.platform AND h.destination = o.destination"
-            " AND h.id < o.id ORDER BY h.id LIMIT 1) AS behind"
+            " AND h.id < o.id ORDER BY h.id LIMIT 1) AS behind,"
+            " (SELECT json_group_array(a.id) FROM outbox a WHERE a.kind = 'delivery_failed'"
+            " AND a.id > o.id AND json_extract(a.payload, '$.outbox_id') = o.id) AS alerts"
             " FROM outbox o WHERE sent_at IS NULL AND (?1 IS NULL OR id = ?1) ORDER BY id LIMIT ?2",
             (only, limit),
         )
@@ -224,4 +260,6 @@ def _owed(row: sqlite3.Row, now: str) -> Owed:
         failure_reason=row["failure_reason"],
         last_error=row["last_error"],
         behind=row["behind"],
+        alerts=tuple(sorted(json_from_text(row["alerts"]))),
+        claimed_by=row["claimed_by"] if state == "sending" else None,
     )

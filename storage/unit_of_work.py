@@ -14,6 +14,7 @@ from storage.audit import AuditLog
 from storage.binding_requests import BindingRequests
 from storage.bindings import Bindings
 from storage.connection import Writer
+from storage.deliverers import Deliverers
 from storage.evidence import Evidence
 from storage.follow_ups import FollowUps
 from storage.inbox import Inbox
@@ -52,6 +53,7 @@ class UnitOfWork:
         self.notices = Notices(self._tx)
         self.notice_pdfs = NoticePdfs(self._tx)
         self.outbox = Outbox(self._tx)
+        self.deliverers = Deliverers(self._tx)
         self.audit = AuditLog(self._tx)
         self.updates = HandledUpdates(self._tx)
         self.follow_ups = FollowUps(self._tx)

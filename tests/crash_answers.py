@@ -128,7 +128,7 @@ class AnswerWorld:
         clock = FileClock(self.template / "clock")
         self.template.mkdir(parents=True)
         clock.set(START)
-        await _decided(config, clock, self.story, self.template / "visit")
+        await decided(config, clock, self.template / "visit", self.story.sent, self.story.factory_acknowledged)
         self.pid = self._start(self.template, None)
         try:
             message, token = await self._until(self._button, "the button")
@@ -224,8 +224,9 @@ class AnswerWorld:
         return await until(found, f"{self.story.name}: no {what}", lambda: self.killed, 2 * PATIENCE)
 
 
-async def _decided(config: Config, clock: FileClock, story: Story, folder: Path) -> None:
-    """F1 alone posted (few messages, a short PDF) and, as the story needs, approved, sent and
+async def decided(config: Config, clock: FileClock, folder: Path, sent: bool = True,
+                  factory_acknowledged: bool = False) -> None:
+    """F1 alone posted (few messages, a short PDF) and, as a story needs, approved, sent and
     acknowledged."""
     shutil.copytree(EXAMPLE_VISIT, folder)
     data = one_finding(yaml.safe_load((folder / "report.yaml").read_text(encoding="utf-8")))
@@ -238,10 +239,10 @@ async def _decided(config: Config, clock: FileClock, story: Story, folder: Path)
             posted = await app.bus.handle(PostVisit(checked.report, photos),
                                           actor(config, Role.INSPECTOR, Platform.TELEGRAM))
         visit_id = posted.params["visit_id"]
-        if not story.sent:
+        if not sent:
             return
         notice_id = await approve_and_send(app, config, visit_id, Platform.TELEGRAM)
-        if story.factory_acknowledged:
+        if factory_acknowledged:
             factory = actor(config, Role.FACTORY, Platform.TELEGRAM)
             assert (await app.bus.handle(AcknowledgeNotice(notice_id), factory)).ok
     finally:

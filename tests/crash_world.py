@@ -36,7 +36,9 @@ from tests.telegram_world import BUYER_CHAT, BUYER_ID, FACTORY_CHAT, FACTORY_ID,
 
 # 10:00 in Ningbo on a Tuesday: the deadlines a day later fall inside the factory's working hours.
 START = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
-# A bot killed mid-send leaves its claim for 5 minutes; each restart moves the clock past it.
+# Each restart moves the clock past the longest claim a killed bot could leave, so that these
+# cases hold whatever the restarted bot can tell of the dead one; test_crash_claims restarts at
+# the same instant, where only releasing the dead bot's claims at start gets the messages out.
 CLAIM_RUNS_OUT = timedelta(minutes=6)
 # When the chasing clock stops, after the unanswered notice was sent, and the follow-ups
 # owed by then (kind, step): the deadline; 12 h later moved to 08:30 next morning; the

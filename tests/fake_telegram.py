@@ -495,6 +495,8 @@ class FakeTelegram:
         self._commands: dict[tuple[str, str], list[JSON]] = {}
         self._faults: defaultdict[str, deque[ApiError | Stall | Drop]] = defaultdict(deque)
         self._refusing: dict[int, ApiError] = {}
+        self._holding: dict[int, asyncio.Event] = {}
+        self._in_hold: list[tuple[str, JSON]] = []
         self._flood_interval: float | None = None
         self._last_send: dict[int, float] = {}
         self._updates_changed = asyncio.Condition()
@@ -597,6 +599,21 @@ class FakeTelegram:
 
     def restore_chat(self, chat_id: int) -> None:
         self._refusing.pop(chat_id, None)
+
+    def rate_limit(self, chat_id: int, retry_after: int) -> None:
+        """Every send to the chat gets 429 with `retry_after` until `restore_chat`."""
+        self._refusing[chat_id] = too_many_requests(retry_after)
+
+    def hold(self, chat_id: int) -> None:
+        """Sends to the chat are taken in and not answered until `let_go`: a slow upload."""
+        self._holding[chat_id] = asyncio.Event()
+
+    def let_go(self, chat_id: int) -> None:
+        self._holding.pop(chat_id).set()
+
+    def held(self, chat_id: int) -> bool:
+        """Whether a send to the chat is waiting in `hold` now."""
+        return any(params.get("chat_id") == chat_id for _, params in self._in_hold)
 
     def flood_limit(self, per_chat_per_second: float | None = 1.0) -> None:
         """Sends to one chat faster than this get 429; None lifts the limit."""
@@ -741,6 +758,13 @@ class FakeTelegram:
         await before_handling(fault)
         if (refusal := self._refusing.get(params.get("chat_id"))) is not None:
             raise refusal
+        if (gate := self._holding.get(params.get("chat_id"))) is not None:
+            entry = (name, params)
+            self._in_hold.append(entry)
+            try:
+                await gate.wait()
+            finally:
+                self._in_hold.remove(entry)
         result = handler(params)
         result = await result if inspect.isawaitable(result) else result
         for observe in self.observers:

@@ -21,7 +21,9 @@ from bot.app import App, build_app
 from bot.backoff import Backoff
 from bot.config import Config
 from bot.slack.adapter import SlackAdapter
-from handlers.model import Platform
+from bot.slack.runtime import SlackRuntime
+from bot.slack.settings import SlackEnvironment
+from handlers.model import OutgoingMessage, Platform
 from tests.conftest import Delivering, approve_and_send, outbox_table, owe_again, post_example
 from tests.fake_slack import FakeSlack, SlackMessage
 from tests.fakes import FakeClock
@@ -97,6 +99,36 @@ async def test_rate_limits_500s_timeouts_and_hang_ups_delay_the_findings_but_eac
         assert len(world.fake.calls("files.getUploadURLExternal")) == PHOTOS + 1  # each once, and the 503
         assert len(world.fake.calls("files.completeUploadExternal")) == 6  # a call per finding: F1 has two photos
         assert [row["attempts"] for row in outbox_table(world.app)][:2] == [6, 1]
+
+
+async def test_through_the_bots_own_client_a_429_waits_in_the_outbox_while_the_other_channel_goes_on(
+    config: Config, clock: FakeClock
+) -> None:
+    """The client `followup run` builds does not retry a 429 itself: the outbox puts that
+    channel's message back for Retry-After, and the other channel's message goes at once."""
+    async with delivering(config, clock) as world:
+        env = SlackEnvironment(world.fake.token, "signing-secret", api_url=world.fake.api_url)
+        SlackRuntime(world.app, env, world.config.slack, lambda: None)  # its adapter is now the dispatcher's
+        visit_id = await post_example(world.app, config, Platform.SLACK)
+        async with world.app.store.unit_of_work() as uow:  # only the two summaries owed
+            await uow.outbox.add(OutgoingMessage(Platform.SLACK, FACTORY_CHANNEL, "visit_summary",
+                                                 {"visit_id": visit_id}, "en"))
+            await uow.commit()
+        await world.deliver_until_done()
+        world.fake.fail_next("chat.postMessage", status=429, retry_after=30)
+        await owe_again(world.app, Platform.SLACK, BUYER_CHANNEL, visit_id, "findings.1")
+        async with world.app.store.unit_of_work() as uow:
+            await uow.outbox.add(OutgoingMessage(Platform.SLACK, FACTORY_CHANNEL, "visit_summary",
+                                                 {"visit_id": visit_id}, "en"))
+            await uow.commit()
+        posts = len(world.fake.calls("chat.postMessage"))
+
+        assert await world.app.dispatcher.deliver_pending() == 1
+        assert len(world.fake.calls("chat.postMessage")) == posts + 2  # the 429 and the other channel's post
+        (waiting,) = [row for row in outbox_table(world.app) if row["next_attempt_at"]]
+        assert datetime.fromisoformat(waiting["next_attempt_at"]) == clock.now() + timedelta(seconds=30)
+        clock.advance(seconds=30)
+        assert await world.app.dispatcher.deliver_pending() == 1
 
 
 async def test_photos_already_uploaded_are_not_uploaded_again_when_the_post_after_them_fails(

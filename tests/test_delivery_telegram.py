@@ -23,14 +23,21 @@ from telegram.request import HTTPXRequest
 
 from bot.app import App, build_app
 from bot.backoff import Backoff
-from bot.config import Config
+from bot.cli_outbox import report
+from bot.config import Config, Slack
+from bot.slack.adapter import SlackAdapter
 from bot.dispatcher import LEASE
 from bot.telegram.adapter import TelegramAdapter
+from bot.telegram.runtime import TelegramRuntime
+from bot.telegram.settings import TelegramEnvironment
 from handlers.commands import AcknowledgeNotice
 from handlers.delivery import requeue
 from handlers.model import OutgoingMessage, Platform, Role
 from tests.conftest import Delivering, actor, approve_and_send, outbox_table, owe_again, post_example
+from slack_sdk.web.async_client import AsyncWebClient
+from tests.fake_slack import FakeSlack
 from tests.fake_telegram import FakeTelegram, SentMessage
+from tests.slack_world import BUYER_CHANNEL
 from tests.fakes import FakeClock
 from tests.telegram_world import BUYER_CHAT, FACTORY_CHAT, telegram_config
 
@@ -51,6 +58,7 @@ class Delivery(Delivering):
     config: Config
     clock: FakeClock
     platform = Platform.TELEGRAM
+    client_timeout: float = CLIENT_TIMEOUT
     replicas: list[App] = field(default_factory=list)
     _bots: list[Bot] = field(default_factory=list)
 
@@ -60,7 +68,7 @@ class Delivery(Delivering):
 
     async def start_replica(self) -> App:
         app = await build_app(self.config, self.clock)
-        request = HTTPXRequest(read_timeout=CLIENT_TIMEOUT)
+        request = HTTPXRequest(read_timeout=self.client_timeout, connection_pool_size=8)  # chats at once
         bot = Bot(self.fake.token, base_url=self.fake.base_url, base_file_url=self.fake.base_file_url,
                   request=request)
         await bot.initialize()
@@ -90,9 +98,10 @@ def _shape(message: SentMessage) -> str:
 
 
 @asynccontextmanager
-async def delivering(config: Config, clock: FakeClock, replicas: int = 1, **changes) -> AsyncIterator[Delivery]:
+async def delivering(config: Config, clock: FakeClock, replicas: int = 1, client_timeout: float = CLIENT_TIMEOUT,
+                     **changes) -> AsyncIterator[Delivery]:
     async with FakeTelegram() as fake:
-        world = Delivery(fake, telegram_config(config).model_copy(update=changes), clock)
+        world = Delivery(fake, telegram_config(config).model_copy(update=changes), clock, client_timeout=client_timeout)
         try:
             for _ in range(replicas):
                 await world.start_replica()
@@ -141,6 +150,86 @@ async def test_photos_already_in_the_chat_are_not_sent_again_when_the_text_after
 
         assert world.chat(BUYER_CHAT) == [*EXAMPLE_CHAT, "📷", "📷", "F1"]
         assert len(world.fake.calls("sendMediaGroup")) == 2  # once in the example, once for the repeat
+
+
+# --- chats side by side -------------------------------------------------------------------------
+
+
+async def test_a_rate_limited_factory_chat_waits_its_turn_while_the_buyer_hears_at_once(
+    config: Config, clock: FakeClock
+) -> None:
+    """Through the outbox's client as `followup run` builds it: a 429 is not retried inside the
+    send, the outbox puts that chat's message back for exactly retry_after, and the other chat
+    goes on; a send that hangs holds up only its own chat."""
+    async with delivering(config, clock) as world:
+        cfg = world.config
+        runtime = TelegramRuntime(world.app, TelegramEnvironment(world.fake.token, world.fake.base_url,
+                                                                 world.fake.base_file_url), cfg.telegram, lambda: None)
+        await runtime.outbox_bot.initialize()  # the adapter on the dispatcher is now the runtime's
+        try:
+            visit_id = await post_example(world.app, config, Platform.TELEGRAM)
+            for source in ("findings.0", "findings.1"):
+                await owe_again(world.app, Platform.TELEGRAM, str(FACTORY_CHAT), visit_id, source)
+            world.fake.rate_limit(FACTORY_CHAT, retry_after=30)
+
+            await world.app.dispatcher.deliver_pending()
+            assert world.chat(BUYER_CHAT) == EXAMPLE_CHAT
+            assert world.chat(FACTORY_CHAT) == []
+            assert len([c for c in world.fake.calls("sendMediaGroup") if c["chat_id"] == FACTORY_CHAT]) == 1
+            waiting = [row for row in outbox_table(world.app) if row["destination"] == str(FACTORY_CHAT)]
+            assert datetime.fromisoformat(waiting[0]["next_attempt_at"]) == clock.now() + timedelta(seconds=30)
+            assert waiting[1]["attempts"] == 0  # behind it, in order
+
+            world.fake.restore_chat(FACTORY_CHAT)
+            clock.advance(seconds=29)
+            assert await world.app.dispatcher.deliver_pending() == 0  # not before the wait asked for
+            clock.advance(seconds=1)
+            world.fake.hold(FACTORY_CHAT)
+            await owe_again(world.app, Platform.TELEGRAM, str(BUYER_CHAT), visit_id, "findings.2")
+            sending = asyncio.create_task(world.app.dispatcher.deliver_pending())
+            await world.fake.wait_for(lambda: world.chat(BUYER_CHAT)[len(EXAMPLE_CHAT):] == ["📷", "F3"])
+            assert world.fake.held(FACTORY_CHAT) and not sending.done()  # the factory's photos still going
+            world.fake.let_go(FACTORY_CHAT)
+            assert await sending == 3
+            assert world.chat(FACTORY_CHAT) == ["📷", "📷", "F1", "📷", "F2"]
+        finally:
+            await runtime.outbox_bot.shutdown()
+
+
+async def test_at_most_four_chats_are_sent_to_at_once_and_their_claims_are_renewed_while_in_flight(
+    config: Config, clock: FakeClock
+) -> None:
+    """Slow chats hold a bounded number of sends; while a send hangs its claim is renewed, so no
+    other replica takes the message over however long the upload takes."""
+    chats = [600_001, 600_002, 600_003, 600_004, 600_005]
+    async with delivering(config, clock, client_timeout=60) as world:  # held sends do not time out
+        world.app.dispatcher.lease = timedelta(seconds=0.3)  # renewed every 0.1 s of real time
+        visit_id = await post_example(world.app, config, Platform.TELEGRAM)
+        await world.deliver_until_done()
+        async with world.app.store.unit_of_work() as uow:
+            for chat in chats:
+                await uow.outbox.add(OutgoingMessage(Platform.TELEGRAM, str(chat), "visit_summary",
+                                                     {"visit_id": visit_id}, "en"))
+            await uow.commit()
+        for chat in chats:
+            world.fake.hold(chat)
+
+        sending = asyncio.create_task(world.app.dispatcher.deliver_pending())
+        await world.fake.wait_for(lambda: sum(map(world.fake.held, chats)) == 4)
+        assert [world.fake.held(chat) for chat in chats] == [True] * 4 + [False]
+        clock.advance(minutes=1)
+
+        def renewed() -> bool:
+            claimed = [row["claimed_until"] for row in outbox_table(world.app) if row["claimed_by"]]
+            return len(claimed) == 4 and {datetime.fromisoformat(c) for c in claimed} == {
+                clock.now() + timedelta(seconds=0.3)}
+        await world.fake.wait_for(renewed)
+        for chat in chats[:4]:
+            world.fake.let_go(chat)
+        await world.fake.wait_for(lambda: world.fake.held(chats[4]))
+        world.fake.let_go(chats[4])
+        assert await sending == 5
+        assert [world.chat(chat) for chat in chats] == [["summary"]] * 5
 
 
 # --- chats that no retry brings back -----------------------------------------------------------
@@ -198,6 +287,46 @@ async def test_a_factory_contact_who_blocked_the_bot_is_reported_to_a_chinese_bu
         assert alert.startswith("⚠ 未送达：整改通知CN-2026-0001（发往Ningbo Evergreen Homeware Co., Ltd.）")
         assert "原因：对方已屏蔽机器人" in alert
         assert [row["failure_reason"] for row in outbox_table(world.app) if row["failed_at"]] == ["bot_blocked"]
+
+
+async def test_a_buyer_who_blocked_the_bot_on_telegram_hears_of_it_once_on_slack_in_their_language(
+    config: Config, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The alert goes to the buyer's chat on the other platform; while no bot runs Slack it
+    waits, and `followup outbox` says so (and, by the failed message, who was alerted)."""
+    people = tuple(p.model_copy(update={"locale": "zh_Hans_CN"}) if p.role is Role.BUYER else p
+                   for p in telegram_config(config).people)
+    async with delivering(config, clock, people=people, slack=Slack(buyer_channel=BUYER_CHANNEL)) as world, \
+            FakeSlack() as slack:
+        world.fake.block_bot(BUYER_CHAT)
+        await post_example(world.app, config, Platform.TELEGRAM)
+        await world.app.dispatcher.announce()  # as the running bot's delivery loop does: Telegram only
+        assert "8 outbox message(s) for slack wait: this bot does not run slack" in caplog.text
+        await world.app.dispatcher.deliver_pending()
+        assert await world.app.dispatcher.deliver_pending() == 0  # nothing spins on Slack
+
+        failed = [row for row in outbox_table(world.app) if row["failed_at"]]
+        assert [(row["kind"], row["failure_reason"]) for row in failed] == [("visit_summary", "bot_blocked")]
+        async with world.app.store.unit_of_work() as uow:
+            listing = report(await uow.outbox.owed(clock.now()), await uow.deliverers.running(clock.now()))
+        (alert_id,) = [row["id"] for row in outbox_table(world.app) if row["kind"] == "delivery_failed"]
+        (failed_line,) = [line for line in listing[3:] if line.split()[0] == str(failed[0]["id"])]
+        assert "failed" in failed_line and "bot_blocked" in failed_line
+        assert failed_line.endswith(f"[buyer alerted: {alert_id}]")
+        (waiting,) = [line for line in listing[3:] if line.split()[0] == str(alert_id)]
+        assert "pending" in waiting and waiting.endswith("waits: slack not running (no running bot has SLACK_BOT_TOKEN)")
+
+        slack.add_channel(BUYER_CHANNEL, "buyer-qc")
+        client = AsyncWebClient(token=slack.token, base_url=slack.api_url)
+        world.app.dispatcher.add_adapter(SlackAdapter(client, world.app.store, world.app.media, clock,
+                                                         world.app.documents))
+        await world.deliver_until_done()
+        await world.deliver_until_done()
+
+        alerts = [m.text for m in slack.messages(BUYER_CHANNEL) if "未送达" in m.text]
+        assert len(alerts) == 1, alerts
+        assert "未送达：关于PO-2026-0142的消息（发往您的会话）" in alerts[0]
+        assert f"Telegram {BUYER_CHAT}" in alerts[0] and "对方已屏蔽机器人" in alerts[0]
 
 
 # --- replicas and crashes ----------------------------------------------------------------------

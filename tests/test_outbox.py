@@ -9,6 +9,7 @@ and a message sent late must show how things stand when it is sent, not when it 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sqlite3
 from collections.abc import AsyncIterator
@@ -19,7 +20,9 @@ import pytest
 from bot.app import App, build_app
 from bot.backoff import Backoff
 from bot.config import Config
+from bot.dispatcher import LEASE
 from bot.failures import Permanent, Reason, Transient
+from bot.replica import Replica
 from handlers.commands import AcknowledgeNotice, ApproveInstruction, PostVisit
 from handlers.delivery import requeue
 from handlers.model import InstructionState, OutgoingMessage, Platform, Role
@@ -319,10 +322,11 @@ async def test_the_buyer_reads_the_alert_in_their_language(config: Config, clock
     assert "原因：对方已屏蔽机器人" in alert
 
 
-async def test_a_message_for_the_buyer_that_fails_for_good_is_logged_not_alerted(
+async def test_a_message_for_the_buyer_with_no_other_chat_that_fails_for_good_is_logged_not_alerted(
     flaky_app: App, config: Config, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """An alert about the buyer's chat would go to that chat and fail again: no loop."""
+    """An alert about the buyer's only chat would go to that chat and fail again: no loop.
+    (With a chat on another platform the buyer is told there: test_delivery_telegram.)"""
     app = flaky_app
     app.console.broken.clear()
     app.console.fail(Permanent(Reason.BOT_BLOCKED, "Forbidden: bot was blocked by the user"), destination="buyer")
@@ -331,7 +335,29 @@ async def test_a_message_for_the_buyer_that_fails_for_good_is_logged_not_alerted
 
     assert [r["kind"] for r in outbox_rows(config)].count("delivery_failed") == 0
     assert row_of_kind(config, "visit_summary")["failure_reason"] == "bot_blocked"
-    assert "failed permanently, bot_blocked" in caplog.text and "nobody else to alert" in caplog.text
+    assert "failed permanently, bot_blocked" in caplog.text and "nobody to alert" in caplog.text
+
+
+async def test_a_buyer_whose_only_chat_fails_is_alerted_privately_on_their_other_platform_once(
+    config: Config, clock: FakeClock
+) -> None:
+    """No buyer's chat on Telegram, but the buyer's Telegram account is in the config: the alert
+    goes to their private chat there, once for the failed message, none for those held behind it."""
+    people = tuple(p.model_copy(update={"telegram_user_id": 111}) if p.role is Role.BUYER else p
+                   for p in config.people)
+    console = FlakyConsole(Transcript())
+    console.fail(Permanent(Reason.BOT_BLOCKED, "Forbidden: bot was blocked by the user"), destination="buyer")
+    app = await build_app(config.model_copy(update={"people": people}), clock, console)
+    try:
+        await post_example_visit(app, config)
+        await app.dispatcher.deliver_pending()
+        await app.dispatcher.deliver_pending()
+    finally:
+        await app.close()
+
+    sent = [(r["platform"], r["destination"], r["locale"]) for r in outbox_rows(config) if r["kind"] == "delivery_failed"]
+    assert sent == [("telegram", "111", "en_GB")]  # in the buyer's language
+    assert row_of_kind(config, "visit_summary")["failure_reason"] == "bot_blocked"
 
 
 async def test_after_a_day_of_transient_failures_the_message_is_given_up_and_the_buyer_told(
@@ -375,3 +401,31 @@ async def test_a_finding_delivered_after_the_buyer_approved_it_shows_it_approved
     f2 = printed_item(transcript, "F2")
     assert "Decision: awaiting decision" in f2
     assert buttons_of(f2) == ["Approve", "Edit", "Reject"]
+
+
+async def test_claims_of_a_process_that_is_gone_are_released_at_once_others_wait_out_their_lease(
+    app: App, config: Config, clock: FakeClock
+) -> None:
+    """A bot killed mid-send leaves its claim; the next one on the same machine (or container:
+    the same pid, started at another moment) sees that process is gone and sends the message
+    at once. A live replica's claim, or one from another machine, is left to run out."""
+    here = Replica.this_process()
+    dead_predecessor = dataclasses.replace(here, started="1", nonce="dead00")  # pid 1 again, as in a container
+    live_sibling = dataclasses.replace(here, nonce="alive0")
+    elsewhere = dataclasses.replace(here, place="other-host/pid:[4026531836]", nonce="far000")
+    assert Replica.parse(str(elsewhere)) == elsewhere and Replica.parse("replica-a") is None
+    await post_example_visit(app, config)
+
+    for claimant in (live_sibling, elsewhere):
+        await claim_head(app, str(claimant), clock.now() + LEASE)
+        assert await app.dispatcher.deliver_pending() == 0
+        clock.advance(seconds=LEASE.total_seconds())
+
+    await claim_head(app, str(dead_predecessor), clock.now() + LEASE)
+    assert await app.dispatcher.deliver_pending() == 1 + len(items_with_a_message(config))
+
+
+async def claim_head(app: App, claimant: str, until: datetime) -> None:
+    async with app.store.unit_of_work() as uow:
+        assert await uow.outbox.claim_next([Platform.CONSOLE], app.bus.clock.now(), claimant, until)
+        await uow.commit()

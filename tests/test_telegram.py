@@ -148,9 +148,13 @@ async def test_status_in_english_for_the_buyer_and_in_chinese_for_the_factory(co
 
 async def test_sends_respect_telegrams_flood_limits(config, clock) -> None:
     """20 messages a minute per group and 30 a second overall (python-telegram-bot's
-    AIORateLimiter); a 429 is retried. Waiting out a real minute has no place in a test."""
+    AIORateLimiter); a 429 is retried when answering someone, never by the outbox's own bot: the
+    outbox waits it out for that chat alone (test_delivery_telegram). Waiting out a real minute
+    has no place in a test."""
     async with running(config, clock) as world:
         limiter = world.runtime.application.bot.rate_limiter
         assert (limiter._group_max_rate, limiter._group_time_period) == (20, 60)
         assert (limiter._base_limiter.max_rate, limiter._base_limiter.time_period) == (30, 1)
         assert limiter._max_retries == 3
+        outbox = world.runtime.outbox_bot.rate_limiter
+        assert (outbox._group_max_rate, outbox._base_limiter.max_rate, outbox._max_retries) == (20, 30, 0)

@@ -29,7 +29,7 @@ class SlackRuntime:
         self.env = env
         self.config = config
         client = AsyncWebClient(token=env.bot_token, base_url=env.api_url)
-        # 429 with Retry-After is waited out and retried; the outbox retries what is still left.
+        # Answers to people: a 429 with Retry-After is waited out and retried a few times.
         client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
         self.client = client
         self.bolt = AsyncApp(
@@ -42,7 +42,10 @@ class SlackRuntime:
         files = SlackFiles(env.bot_token, env.api_url)
         self.listeners = SlackListeners(app, Directory(app.config, app.store), uploads, wake, files)
         self.listeners.register(self.bolt)
-        app.dispatcher.add_adapter(SlackAdapter(client, app.store, app.media, app.bus.clock, app.documents))
+        # The outbox's own client has no rate-limit retry handler: a 429's Retry-After is waited out
+        # by the outbox for that channel alone while the other channels go on (bot/dispatcher.py).
+        outbox_client = AsyncWebClient(token=env.bot_token, base_url=env.api_url)
+        app.dispatcher.add_adapter(SlackAdapter(outbox_client, app.store, app.media, app.bus.clock, app.documents))
         self._runner: web.AppRunner | None = None
         self._socket = None
 

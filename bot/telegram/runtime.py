@@ -37,6 +37,7 @@ from bot.telegram.evidence import TelegramEvidence
 from bot.telegram.inbound import TelegramInbound, language_of
 from bot.telegram.joining import TelegramJoining
 from bot.telegram.limits import seconds
+from bot.telegram.outbox_bot import outbox_bot
 from bot.telegram.settings import TelegramEnvironment
 from bot.telegram.uploads import TelegramUploads
 from bot.uploads import Uploads
@@ -82,8 +83,9 @@ class TelegramRuntime:
         self._last_of_chat: dict[int | None, asyncio.Task] = {}
         self.secret = secrets.token_urlsafe(32)
         self._register(Directory(app.config, app.store), app.store.path.parent / "uploads")
-        app.dispatcher.add_adapter(TelegramAdapter(self.application.bot, app.store, app.media, app.bus.clock,
-                                                         app.documents))
+        self.outbox_bot = outbox_bot(env)
+        app.dispatcher.add_adapter(TelegramAdapter(self.outbox_bot, app.store, app.media, app.bus.clock,
+                                                   app.documents))
 
     def _register(self, directory: Directory, staging: Path) -> None:
         inbound = TelegramInbound(self.app, directory, self.wake)
@@ -103,6 +105,7 @@ class TelegramRuntime:
 
     async def start(self) -> None:
         await self.application.initialize()  # getMe: fails fast on a bad token
+        await self.outbox_bot.initialize()
         bot = self.application.bot
         for language_code, locale in ((None, ENGLISH), ("zh", CHINESE)):
             language = Language(locale)
@@ -132,6 +135,7 @@ class TelegramRuntime:
             with contextlib.suppress(TelegramError):
                 await self.application.bot.get_updates(offset=self._offset, timeout=0)
         await self.application.shutdown()
+        await self.outbox_bot.shutdown()
 
     async def _poll_loop(self) -> None:
         async with self.app.store.unit_of_work() as uow:

@@ -1,0 +1,29 @@
+"""The Telegram client the outbox delivers with, apart from the one that answers people.
+
+A reply to someone waiting (a tap's answer, "visit posted") is worth a few client-side retries
+of a 429. An outbox delivery is not: the outbox puts that chat's message back for exactly
+`retry_after` while the other chats go on, where a retry inside the send would hold a
+delivery slot, and PTB's limiter would pause every request, for the whole wait. So the outbox
+has its own bot with a limiter that keeps sends within Telegram's rates but never retries.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram.ext import AIORateLimiter, ExtBot
+from telegram.request import HTTPXRequest
+
+from bot.telegram.settings import TelegramEnvironment
+
+# Chats are delivered side by side (bot/dispatcher.py); each may hold a connection.
+CONNECTIONS = 16
+
+
+def outbox_bot(env: TelegramEnvironment) -> ExtBot:
+    # Without retries the limiter logs each 429 as an error with its traceback; the outbox logs
+    # it once, as the warning it is, with when that chat's message goes next.
+    logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
+    return ExtBot(env.token, base_url=env.base_url, base_file_url=env.file_base_url,
+                  request=HTTPXRequest(connection_pool_size=CONNECTIONS),
+                  rate_limiter=AIORateLimiter(max_retries=0))
