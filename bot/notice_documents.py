@@ -3,12 +3,14 @@
 Rendering costs about 0.23 s per photo and holds the GIL, so it runs in the CPU pool, and
 only the first attempt to deliver a version pays for it: retries, the version's copies on
 other platforms (and, later, e-mail) send the stored bytes. The factory thus gets the same
-document wherever it reads it. A crash between rendering and storing loses only the work:
-the next attempt renders again.
+document wherever it reads it. The outbox delivers chats side by side, so a version's
+Telegram and Slack copies may ask for it at once: they share the one render in flight. A
+crash between rendering and storing loses only the work: the next attempt renders again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from bot.cpu import CpuPool
@@ -26,6 +28,7 @@ class NoticeDocuments:
         self.media = media
         self.cpu = cpu
         self.clock = clock
+        self._rendering: dict[tuple[int, int], asyncio.Task[bytes]] = {}
 
     async def pdf(self, view: View) -> bytes:
         """The PDF of the version `view` shows (a view loaded for that version)."""
@@ -34,6 +37,15 @@ class NoticeDocuments:
             stored = await uow.notice_pdfs.get(notice_id, version)
         if stored is not None:
             return stored
+        key = (notice_id, version)
+        if key not in self._rendering:
+            self._rendering[key] = asyncio.create_task(self._render(view), name=f"notice-pdf-{notice_id}-{version}")
+            self._rendering[key].add_done_callback(lambda _: self._rendering.pop(key, None))
+        # shield: one attempt giving up (its send cancelled) must not cancel the others' render
+        return await asyncio.shield(self._rendering[key])
+
+    async def _render(self, view: View) -> bytes:
+        notice_id, version = view.notice.id, view.notice.version
         rendered = await self.cpu.run(notice_pdf, view, self.media.find)
         log.info("notice %s version %s: PDF rendered (%d bytes), kept for every delivery", view.notice.number,
                  version, len(rendered))
