@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from bot.app import App, build_app
+from bot.backoff import Backoff
 from bot.cli_common import command_clock, config_option, load_or_exit
 from bot.config import Config
 from bot.chase_loop import ChaseLoop
@@ -20,6 +21,7 @@ from bot.delivery import DeliveryLoop
 from messages.chart import warm_up
 from bot.slack.runtime import SlackRuntime
 from bot.slack.settings import SlackEnvironment
+from bot.telegram.polling import EXIT_TOKEN_REFUSED, POLL_BACKOFF, TokenRefused
 from bot.telegram.runtime import TelegramRuntime
 from bot.telegram.settings import TelegramEnvironment
 from handlers.clock import Clock
@@ -31,11 +33,13 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Pace:
     """How often the running bot delivers the outbox anyway (it also does at once when woken),
-    chases, and how long a Telegram long poll waits. The crash tests run the bot faster."""
+    chases, how long a Telegram long poll waits and how long polling waits after a failure.
+    The crash tests run the bot faster."""
 
     delivery: float = 5.0
     chasing: float = 60.0
     poll_timeout: int = 30
+    poll_backoff: Backoff = POLL_BACKOFF
 
 
 @click.command()
@@ -52,7 +56,11 @@ def run(config_file: Path | None) -> None:
     os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as a timedelta, without a warning
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry the bot token
-    asyncio.run(serve(config, telegram, slack))
+    try:
+        asyncio.run(serve(config, telegram, slack))
+    except TokenRefused as refused:
+        click.echo(f"followup run: {refused}", err=True)
+        raise SystemExit(EXIT_TOKEN_REFUSED) from None
 
 
 async def serve(config: Config, telegram: TelegramEnvironment | None, slack: SlackEnvironment | None,
@@ -61,8 +69,15 @@ async def serve(config: Config, telegram: TelegramEnvironment | None, slack: Sla
     app = await build_app(config, clock or command_clock())
     delivery = DeliveryLoop(app.dispatcher, interval=pace.delivery)
     chasing = ChaseLoop(app, delivery.wake, interval=pace.chasing)
-    runtimes = _runtimes(app, config, delivery, telegram, slack, pace.poll_timeout)
     stop = asyncio.Event()
+    fatal: list[BaseException] = []
+
+    def give_up(error: BaseException) -> None:
+        """A runtime cannot go on (a refused token): the bot stops and `serve` raises it."""
+        fatal.append(error)
+        stop.set()
+
+    runtimes = _runtimes(app, config, delivery, telegram, slack, pace, give_up)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
@@ -85,6 +100,8 @@ async def serve(config: Config, telegram: TelegramEnvironment | None, slack: Sla
         for runtime in runtimes:
             await runtime.stop()
         await app.close()
+    if fatal:
+        raise fatal[0]
 
 
 async def _warm_up(app: App) -> None:
@@ -109,10 +126,11 @@ async def _judge_afresh(app: App) -> None:
         log.info("judged %d visits afresh under the current settings", judged)
 
 
-def _runtimes(app: App, config: Config, delivery: DeliveryLoop, telegram, slack, poll_timeout: int) -> list:
+def _runtimes(app: App, config: Config, delivery: DeliveryLoop, telegram, slack, pace: Pace, give_up) -> list:
     runtimes = []
     if telegram is not None:
-        runtimes.append(TelegramRuntime(app, telegram, config.telegram, delivery.wake, poll_timeout))
+        runtimes.append(TelegramRuntime(app, telegram, config.telegram, delivery.wake, pace.poll_timeout,
+                                        pace.poll_backoff, on_fatal=give_up))
     if slack is not None:
         runtimes.append(SlackRuntime(app, slack, config.slack, delivery.wake))
     return runtimes
