@@ -47,7 +47,10 @@ class Pace:
 def run(config_file: Path | None) -> None:
     """Run the bot on Telegram (TELEGRAM_BOT_TOKEN) and/or Slack (SLACK_BOT_TOKEN). Stop with Ctrl-C."""
     config = load_or_exit(config_file)
-    telegram, slack = TelegramEnvironment.from_environment(), SlackEnvironment.from_environment()
+    try:
+        telegram, slack = TelegramEnvironment.from_environment(), SlackEnvironment.from_environment()
+    except ValueError as bad:
+        raise click.UsageError(str(bad)) from None
     if telegram is None and slack is None:
         raise click.UsageError(
             "no chat platform configured: set TELEGRAM_BOT_TOKEN and/or SLACK_BOT_TOKEN (see README), "

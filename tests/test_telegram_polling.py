@@ -15,8 +15,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from bot.cli import main
 from bot.telegram.polling import EXIT_TOKEN_REFUSED, TokenRefused
+from bot.telegram.settings import WEBHOOK_SECRET, TelegramEnvironment
 from handlers.model import Platform
 from tests.conftest import EXAMPLE_CONFIG, ROOT, post_example
 from tests.fake_telegram import FakeTelegram
@@ -78,3 +81,20 @@ async def test_followup_run_with_a_refused_token_exits_with_its_own_code(tmp_pat
     said = err.decode()
     assert "followup run: Telegram refused the bot token: set a valid TELEGRAM_BOT_TOKEN and start again" in said
     assert wrong not in said + out.decode()
+
+
+def test_the_webhook_secret_is_shared_by_replicas_and_a_bad_one_refuses_the_start(monkeypatch) -> None:
+    token = "7000000001:AAH-secret-part"
+    derived = TelegramEnvironment(token).secret_token()
+    assert derived == TelegramEnvironment(token, "http://replica-2/bot").secret_token()
+    assert WEBHOOK_SECRET.fullmatch(derived) and "secret-part" not in derived
+    assert derived != TelegramEnvironment("7000000001:another").secret_token()
+
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", token)
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "shared_by-all-3")
+    assert TelegramEnvironment.from_environment().secret_token() == "shared_by-all-3"
+
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "not/a+secret")
+    result = CliRunner().invoke(main, ["run", "--config", str(EXAMPLE_CONFIG)])
+    assert result.exit_code == 2
+    assert "TELEGRAM_WEBHOOK_SECRET must be 1 to 256 characters of A-Z, a-z, 0-9, _ and -" in result.output

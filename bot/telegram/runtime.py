@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import hmac
 import logging
-import secrets
 from collections.abc import Callable
 from pathlib import Path
 
@@ -81,7 +80,7 @@ class TelegramRuntime:
         self._webhook: web.AppRunner | None = None
         self._handling: set[asyncio.Task] = set()
         self._last_of_chat: dict[int | None, asyncio.Task] = {}
-        self.secret = secrets.token_urlsafe(32)
+        self.secret = env.secret_token()
         self._poller = Poller(self.application.bot, self._receive, poll_timeout, poll_backoff)
         self._register(Directory(app.config, app.store), app.store.path.parent / "uploads")
         app.dispatcher.add_adapter(TelegramAdapter(self.application.bot, app.store, app.media, app.bus.clock))
