@@ -33,6 +33,7 @@ from bot.app import App
 from bot.backoff import Backoff
 from bot.config import Telegram as TelegramConfig
 from bot.directory import Directory
+from bot.replay import waiting
 from bot.telegram.adapter import TelegramAdapter
 from bot.telegram.evidence import TelegramEvidence
 from bot.telegram.inbound import TelegramInbound, language_of
@@ -186,17 +187,29 @@ class TelegramRuntime:
             log.error("handling a Telegram update failed", exc_info=task.exception())
 
     async def _process(self, update_id: int, payload: dict) -> None:
-        update = Update.de_json(payload, self.application.bot)
+        try:
+            update = Update.de_json(payload, self.application.bot)
+        except (AttributeError, KeyError, TypeError, ValueError) as unreadable:
+            await self._quarantine(update_id, unreadable)
+            return
         await self.application.process_update(update)
         async with self.app.store.unit_of_work() as uow:
             await uow.inbox.mark_handled(Platform.TELEGRAM, update_id, self.app.bus.clock.now())
             await uow.commit()
 
-    async def _handle_unhandled(self) -> None:
-        """Updates stored before a crash but never handled are handled now."""
+    async def _quarantine(self, update_id: int, unreadable: Exception) -> None:
+        """An update PTB cannot read is set aside (`followup inbox` lists it), not retried at
+        every start: one bad payload must not keep the bot from the others."""
+        reason = f"{type(unreadable).__name__}: {unreadable}"
+        log.error("Telegram update %s cannot be read and is set aside (followup inbox lists it): %s",
+                  update_id, reason)
         async with self.app.store.unit_of_work() as uow:
-            waiting = await uow.inbox.unhandled(Platform.TELEGRAM)
-        for entry in waiting:
+            await uow.inbox.quarantine(Platform.TELEGRAM, update_id, self.app.bus.clock.now(), reason)
+            await uow.commit()
+
+    async def _handle_unhandled(self) -> None:
+        """Updates stored before a crash but never handled are handled now, in order."""
+        async for entry in waiting(self.app.store, Platform.TELEGRAM):
             log.info("handling update %s stored before the last stop", entry.update_id)
             await self._process(entry.update_id, entry.payload)
 
