@@ -18,6 +18,7 @@ from bot.cli_common import command_clock, config_option, load_or_exit
 from bot.config import Config
 from bot.chase_loop import ChaseLoop
 from bot.delivery import DeliveryLoop
+from bot.redaction import conceal_stored_buttons, redactor
 from messages.chart import warm_up
 from bot.slack.runtime import SlackRuntime
 from bot.slack.settings import SlackEnvironment
@@ -59,6 +60,7 @@ def run(config_file: Path | None) -> None:
     os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as a timedelta, without a warning
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry the bot token
+    redactor()  # and should they be shown anyway, or any other secret, they are redacted
     try:
         asyncio.run(serve(config, telegram, slack))
     except TokenRefused as refused:
@@ -70,6 +72,7 @@ async def serve(config: Config, telegram: TelegramEnvironment | None, slack: Sla
                 clock: Clock | None = None, pace: Pace = Pace()) -> None:
     """The bot until SIGINT or SIGTERM: the platforms' runtimes, outbox delivery and chasing."""
     app = await build_app(config, clock or command_clock())
+    await conceal_stored_buttons(app.store)
     delivery = DeliveryLoop(app.dispatcher, interval=pace.delivery)
     chasing = ChaseLoop(app, delivery.wake, interval=pace.chasing)
     stop = asyncio.Event()

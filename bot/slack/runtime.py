@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.redaction import conceal
 from bot.app import App
 from bot.config import Slack as SlackConfig
 from bot.directory import Directory
@@ -28,6 +29,7 @@ class SlackRuntime:
     def __init__(self, app: App, env: SlackEnvironment, config: SlackConfig, wake):
         self.env = env
         self.config = config
+        conceal(env.bot_token, env.signing_secret, env.app_token)
         client = AsyncWebClient(token=env.bot_token, base_url=env.api_url)
         # 429 with Retry-After is waited out and retried; the outbox retries what is still left.
         client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))

@@ -33,6 +33,7 @@ from bot.app import App
 from bot.backoff import Backoff
 from bot.config import Telegram as TelegramConfig
 from bot.directory import Directory
+from bot.redaction import conceal
 from bot.replay import waiting
 from bot.telegram.adapter import TelegramAdapter
 from bot.telegram.evidence import TelegramEvidence
@@ -64,6 +65,7 @@ class TelegramRuntime:
         self, app: App, env: TelegramEnvironment, config: TelegramConfig, wake, poll_timeout: int = 30,
         poll_backoff: Backoff = POLL_BACKOFF, on_fatal: Callable[[BaseException], None] | None = None,
     ):
+        conceal(env.token, env.secret_token())  # before PTB, which logs its URLs as it is built
         self.app = app
         self.wake = wake  # tells the outbox delivery loop that something was enqueued
         self.config = config
