@@ -19,6 +19,7 @@ from bot.config import Config
 from bot.chase_loop import ChaseLoop
 from bot.delivery import DeliveryLoop
 from bot.redaction import conceal_stored_buttons, redactor
+from bot.retention import RetentionLoop
 from messages.chart import warm_up
 from bot.slack.runtime import SlackRuntime
 from bot.slack.settings import SlackEnvironment
@@ -34,13 +35,14 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Pace:
     """How often the running bot delivers the outbox anyway (it also does at once when woken),
-    chases, how long a Telegram long poll waits and how long polling waits after a failure.
-    The crash tests run the bot faster."""
+    chases, how long a Telegram long poll waits, how long polling waits after a failure and
+    how often the daily retention prune looks at the clock. The crash tests run the bot faster."""
 
     delivery: float = 5.0
     chasing: float = 60.0
     poll_timeout: int = 30
     poll_backoff: Backoff = POLL_BACKOFF
+    retention_tick: float = 3600.0
 
 
 @click.command()
@@ -70,11 +72,13 @@ def run(config_file: Path | None) -> None:
 
 async def serve(config: Config, telegram: TelegramEnvironment | None, slack: SlackEnvironment | None,
                 clock: Clock | None = None, pace: Pace = Pace()) -> None:
-    """The bot until SIGINT or SIGTERM: the platforms' runtimes, outbox delivery and chasing."""
+    """The bot until SIGINT or SIGTERM: the platforms' runtimes, outbox delivery, chasing and
+    the retention prune."""
     app = await build_app(config, clock or command_clock())
     await conceal_stored_buttons(app.store)
     delivery = DeliveryLoop(app.dispatcher, interval=pace.delivery)
     chasing = ChaseLoop(app, delivery.wake, interval=pace.chasing)
+    retention = RetentionLoop(app.store, app.bus.clock, config.retention.updates_days, tick=pace.retention_tick)
     stop = asyncio.Event()
     fatal: list[BaseException] = []
 
@@ -94,6 +98,7 @@ async def serve(config: Config, telegram: TelegramEnvironment | None, slack: Sla
             await runtime.start()
         delivery.start()
         chasing.start()
+        retention.start()
         await stop.wait()
         log.info("stopping")
     finally:
@@ -101,6 +106,7 @@ async def serve(config: Config, telegram: TelegramEnvironment | None, slack: Sla
         judging.cancel()  # a factory's verdicts half judged are rolled back and judged next time
         with suppress(asyncio.CancelledError):
             await judging
+        await retention.stop()
         await chasing.stop()
         await delivery.stop()
         for runtime in runtimes:

@@ -100,6 +100,22 @@ class Inbox:
         if changed == 0:
             raise NotFound("inbox update", f"{platform.value}:{update_id}")
 
+    async def prune(self, before: datetime) -> dict[Platform, int]:
+        """Forgets updates handled before `before`, how many per platform. Never one not yet
+        handled (it is still to be acted on) or set aside (an operator has yet to see it), and
+        never a platform's newest: `next_offset` and Slack's numbering count on from it."""
+        rows = await self._tx.all(
+            "DELETE FROM inbox WHERE handled_at IS NOT NULL AND handled_at < ? AND quarantined_at IS NULL"
+            " AND update_id < (SELECT MAX(newest.update_id) FROM inbox AS newest WHERE newest.platform = inbox.platform)"
+            " RETURNING platform",
+            (datetime_to_text(before),),
+        )
+        pruned: dict[Platform, int] = {}
+        for row in rows:
+            platform = Platform(row["platform"])
+            pruned[platform] = pruned.get(platform, 0) + 1
+        return pruned
+
     async def next_offset(self, platform: Platform) -> int | None:
         """The first update id not yet received (Telegram's getUpdates offset), or None when
         nothing was ever received. Handled or not: an unhandled update is already safe here."""
