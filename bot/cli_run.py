@@ -19,11 +19,12 @@ from bot.config import Config
 from bot.chase_loop import ChaseLoop
 from bot.delivery import DeliveryLoop
 from bot.redaction import conceal_stored_buttons, redactor
+from bot.refused import EXIT_TOKEN_REFUSED, TokenRefused
 from bot.retention import RetentionLoop
 from messages.chart import warm_up
 from bot.slack.runtime import SlackRuntime
 from bot.slack.settings import SlackEnvironment
-from bot.telegram.polling import EXIT_TOKEN_REFUSED, POLL_BACKOFF, TokenRefused
+from bot.telegram.polling import POLL_BACKOFF
 from bot.telegram.runtime import TelegramRuntime
 from bot.telegram.settings import TelegramEnvironment
 from handlers.clock import Clock

@@ -12,16 +12,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from bot.telegram.polling import EXIT_TOKEN_REFUSED, TokenRefused
+from bot.refused import EXIT_TOKEN_REFUSED, TokenRefused
 from bot.telegram.settings import WEBHOOK_SECRET, TelegramEnvironment
 from handlers.model import Platform
 from tests.conftest import EXAMPLE_CONFIG, ROOT, post_example
+from tests.fake_slack import FakeSlack
 from tests.fake_telegram import FakeTelegram
 from tests.telegram_world import BUYER_CHAT, running
 
@@ -63,23 +66,42 @@ async def test_a_token_revoked_while_polling_stops_the_bot_saying_so(config, clo
     assert "Telegram polling stopped: Telegram refused the bot token" in caplog.text
 
 
-async def test_followup_run_with_a_refused_token_exits_with_its_own_code(tmp_path: Path) -> None:
+@asynccontextmanager
+async def refusing_telegram() -> AsyncIterator[tuple[dict, str]]:
+    async with FakeTelegram() as fake:
+        wrong = fake.token[:-4] + "nope"
+        yield {"TELEGRAM_BOT_TOKEN": wrong, "TELEGRAM_API_BASE_URL": fake.base_url,
+               "TELEGRAM_FILE_BASE_URL": fake.base_file_url}, wrong
+
+
+@asynccontextmanager
+async def refusing_slack() -> AsyncIterator[tuple[dict, str]]:
+    """auth.test at start answers invalid_auth, as Slack does for a wrong token."""
+    async with FakeSlack() as fake:
+        wrong = fake.token[:-4] + "nope"
+        yield {"SLACK_BOT_TOKEN": wrong, "SLACK_SIGNING_SECRET": "a-signing-secret", "SLACK_API_URL": fake.api_url}, wrong
+
+
+@pytest.mark.parametrize(("platform", "refusing", "variable"), [
+    ("Telegram", refusing_telegram, "TELEGRAM_BOT_TOKEN"),
+    ("Slack", refusing_slack, "SLACK_BOT_TOKEN"),
+], ids=["telegram", "slack"])
+async def test_followup_run_with_a_refused_token_exits_with_its_own_code(
+        tmp_path: Path, platform: str, refusing, variable: str) -> None:
     config = tmp_path / "followup.toml"
     example = EXAMPLE_CONFIG.read_text(encoding="utf-8")
     config.write_text(example.replace('"sqlite:///followup.sqlite3"', f'"sqlite:///{tmp_path / "bot.sqlite3"}"'),
                       encoding="utf-8")
-    async with FakeTelegram() as fake:
-        wrong = fake.token[:-4] + "nope"
-        env = {"TELEGRAM_BOT_TOKEN": wrong, "TELEGRAM_API_BASE_URL": fake.base_url,
-               "TELEGRAM_FILE_BASE_URL": fake.base_file_url, "PATH": "/usr/bin:/bin"}
+    async with refusing() as (env, wrong):
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-c", "from bot.cli import main; main()", "run", "--config", str(config),
-            cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            cwd=ROOT, env={**env, "PATH": "/usr/bin:/bin"}, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE)
         out, err = await asyncio.wait_for(process.communicate(), timeout=60)
 
     assert process.returncode == EXIT_TOKEN_REFUSED, err.decode()
     said = err.decode()
-    assert "followup run: Telegram refused the bot token: set a valid TELEGRAM_BOT_TOKEN and start again" in said
+    assert f"followup run: {platform} refused the bot token: set a valid {variable} and start again" in said
     assert wrong not in said + out.decode()
 
 

@@ -7,13 +7,15 @@ import logging
 
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.redaction import conceal
 from bot.app import App
 from bot.config import Slack as SlackConfig
 from bot.directory import Directory
+from bot.redaction import conceal
+from bot.refused import TokenRefused
 from bot.slack.adapter import SlackAdapter
 from bot.slack.files import SlackFiles
 from bot.slack.listeners import SlackListeners
@@ -23,6 +25,8 @@ from bot.uploads import Uploads
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
+# What Slack answers a token that will not work until the operator sets another.
+REFUSED = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"})
 
 
 class SlackRuntime:
@@ -49,7 +53,7 @@ class SlackRuntime:
         self._socket = None
 
     async def start(self) -> None:
-        self.checks.installed(await self.client.auth_test())  # fails fast on a bad token or workspace
+        self.checks.installed(await self._who_am_i())  # fails fast on a bad token or workspace
         if self.env.app_token:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
@@ -66,6 +70,15 @@ class SlackRuntime:
         await web.TCPSite(self._runner, self.config.listen, self.config.port).start()
         log.info("Slack bot listening on %s:%s%s", self.config.listen, self.config.port, EVENTS_PATH)
         await self.listeners.inbox.replay(self.bolt)
+
+    async def _who_am_i(self):
+        """auth.test; a refused token stops the bot as Telegram's does (`followup run` exits 3)."""
+        try:
+            return await self.client.auth_test()
+        except SlackApiError as error:
+            if error.response.get("error") in REFUSED:
+                raise TokenRefused("Slack", "SLACK_BOT_TOKEN") from None
+            raise
 
     async def stop(self) -> None:
         if self._socket is not None:

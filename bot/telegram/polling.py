@@ -21,20 +21,12 @@ from telegram import Bot, Update
 from telegram.error import BadRequest, Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 
 from bot.backoff import Backoff
+from bot.refused import TokenRefused
 from bot.telegram.limits import seconds
 
 log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "callback_query"]
 POLL_BACKOFF = Backoff(first=timedelta(seconds=1), cap=timedelta(minutes=2))
-EXIT_TOKEN_REFUSED = 3  # `followup run`'s exit code when a platform refuses the bot token
-
-
-class TokenRefused(Exception):
-    """A platform refused the bot token, at start or later (revoked): the bot cannot go on.
-    What the platform's client said is left out: PTB's message quotes the token."""
-
-    def __init__(self, platform: str, variable: str):
-        super().__init__(f"{platform} refused the bot token: set a valid {variable} and start again")
 
 
 def token_refused() -> TokenRefused:

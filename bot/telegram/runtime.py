@@ -34,12 +34,13 @@ from bot.backoff import Backoff
 from bot.config import Telegram as TelegramConfig
 from bot.directory import Directory
 from bot.redaction import conceal
+from bot.refused import TokenRefused
 from bot.replay import waiting
 from bot.telegram.adapter import TelegramAdapter
 from bot.telegram.evidence import TelegramEvidence
 from bot.telegram.inbound import TelegramInbound, language_of
 from bot.telegram.joining import TelegramJoining
-from bot.telegram.polling import ALLOWED_UPDATES, POLL_BACKOFF, Poller, TokenRefused, token_refused
+from bot.telegram.polling import ALLOWED_UPDATES, POLL_BACKOFF, Poller, token_refused
 from bot.telegram.settings import TelegramEnvironment
 from bot.telegram.uploads import TelegramUploads
 from bot.uploads import Uploads
