@@ -10,6 +10,7 @@ from bot.cli_aql import aql
 from bot.cli_chart import chart
 from bot.cli_demo import console, demo
 from bot.cli_factories import factories
+from bot.cli_inbox import inbox
 from bot.cli_notice import notice
 from bot.cli_notices import notices
 from bot.cli_outbox import outbox
@@ -31,5 +32,5 @@ def main(verbose: bool) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry bot tokens
 
 
-for command in (run, visit, notice, notices, outbox, people_command, status, orders, factories, chart, aql, demo, console):
+for command in (run, visit, notice, notices, outbox, inbox, people_command, status, orders, factories, chart, aql, demo, console):
     main.add_command(command)

@@ -13,13 +13,18 @@ from pathlib import Path
 import click
 
 from bot.app import App, build_app
+from bot.backoff import Backoff
 from bot.cli_common import command_clock, config_option, load_or_exit
 from bot.config import Config
 from bot.chase_loop import ChaseLoop
 from bot.delivery import DeliveryLoop
+from bot.redaction import conceal_stored_buttons, redactor
+from bot.refused import EXIT_TOKEN_REFUSED, TokenRefused
+from bot.retention import RetentionLoop
 from messages.chart import warm_up
 from bot.slack.runtime import SlackRuntime
 from bot.slack.settings import SlackEnvironment
+from bot.telegram.polling import POLL_BACKOFF
 from bot.telegram.runtime import TelegramRuntime
 from bot.telegram.settings import TelegramEnvironment
 from handlers.clock import Clock
@@ -31,11 +36,14 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Pace:
     """How often the running bot delivers the outbox anyway (it also does at once when woken),
-    chases, and how long a Telegram long poll waits. The crash tests run the bot faster."""
+    chases, how long a Telegram long poll waits, how long polling waits after a failure and
+    how often the daily retention prune looks at the clock. The crash tests run the bot faster."""
 
     delivery: float = 5.0
     chasing: float = 60.0
     poll_timeout: int = 30
+    poll_backoff: Backoff = POLL_BACKOFF
+    retention_tick: float = 3600.0
 
 
 @click.command()
@@ -43,7 +51,10 @@ class Pace:
 def run(config_file: Path | None) -> None:
     """Run the bot on Telegram (TELEGRAM_BOT_TOKEN) and/or Slack (SLACK_BOT_TOKEN). Stop with Ctrl-C."""
     config = load_or_exit(config_file)
-    telegram, slack = TelegramEnvironment.from_environment(), SlackEnvironment.from_environment()
+    try:
+        telegram, slack = TelegramEnvironment.from_environment(), SlackEnvironment.from_environment()
+    except ValueError as bad:
+        raise click.UsageError(str(bad)) from None
     if telegram is None and slack is None:
         raise click.UsageError(
             "no chat platform configured: set TELEGRAM_BOT_TOKEN and/or SLACK_BOT_TOKEN (see README), "
@@ -52,17 +63,32 @@ def run(config_file: Path | None) -> None:
     os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as a timedelta, without a warning
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry the bot token
-    asyncio.run(serve(config, telegram, slack))
+    redactor()  # and should they be shown anyway, or any other secret, they are redacted
+    try:
+        asyncio.run(serve(config, telegram, slack))
+    except TokenRefused as refused:
+        click.echo(f"followup run: {refused}", err=True)
+        raise SystemExit(EXIT_TOKEN_REFUSED) from None
 
 
 async def serve(config: Config, telegram: TelegramEnvironment | None, slack: SlackEnvironment | None,
                 clock: Clock | None = None, pace: Pace = Pace()) -> None:
-    """The bot until SIGINT or SIGTERM: the platforms' runtimes, outbox delivery and chasing."""
+    """The bot until SIGINT or SIGTERM: the platforms' runtimes, outbox delivery, chasing and
+    the retention prune."""
     app = await build_app(config, clock or command_clock())
+    await conceal_stored_buttons(app.store)
     delivery = DeliveryLoop(app.dispatcher, interval=pace.delivery)
     chasing = ChaseLoop(app, delivery.wake, interval=pace.chasing)
-    runtimes = _runtimes(app, config, delivery, telegram, slack, pace.poll_timeout)
+    retention = RetentionLoop(app.store, app.bus.clock, config.retention.updates_days, tick=pace.retention_tick)
     stop = asyncio.Event()
+    fatal: list[BaseException] = []
+
+    def give_up(error: BaseException) -> None:
+        """A runtime cannot go on (a refused token): the bot stops and `serve` raises it."""
+        fatal.append(error)
+        stop.set()
+
+    runtimes = _runtimes(app, config, delivery, telegram, slack, pace, give_up)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
@@ -73,6 +99,7 @@ async def serve(config: Config, telegram: TelegramEnvironment | None, slack: Sla
             await runtime.start()
         delivery.start()
         chasing.start()
+        retention.start()
         await stop.wait()
         log.info("stopping")
     finally:
@@ -80,11 +107,14 @@ async def serve(config: Config, telegram: TelegramEnvironment | None, slack: Sla
         judging.cancel()  # a factory's verdicts half judged are rolled back and judged next time
         with suppress(asyncio.CancelledError):
             await judging
+        await retention.stop()
         await chasing.stop()
         await delivery.stop()
         for runtime in runtimes:
             await runtime.stop()
         await app.close()
+    if fatal:
+        raise fatal[0]
 
 
 async def _warm_up(app: App) -> None:
@@ -109,10 +139,11 @@ async def _judge_afresh(app: App) -> None:
         log.info("judged %d visits afresh under the current settings", judged)
 
 
-def _runtimes(app: App, config: Config, delivery: DeliveryLoop, telegram, slack, poll_timeout: int) -> list:
+def _runtimes(app: App, config: Config, delivery: DeliveryLoop, telegram, slack, pace: Pace, give_up) -> list:
     runtimes = []
     if telegram is not None:
-        runtimes.append(TelegramRuntime(app, telegram, config.telegram, delivery.wake, poll_timeout))
+        runtimes.append(TelegramRuntime(app, telegram, config.telegram, delivery.wake, pace.poll_timeout,
+                                        pace.poll_backoff, on_fatal=give_up))
     if slack is not None:
         runtimes.append(SlackRuntime(app, slack, config.slack, delivery.wake))
     return runtimes

@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, ValidationError, model_validator
 
 from handlers.model import Factory, Person, Role, Thresholds
 from handlers.reports.problems import Problem, from_validation_error
@@ -66,8 +66,17 @@ class Slack(_Section):
     port: int = Field(3000, ge=1, le=65535)
 
 
+class Retention(_Section):
+    """How long handled chat updates are kept: long enough for any redelivery and for an
+    operator to look back, short enough that the inbox does not grow for ever. At most a
+    century, so the cutoff is always a date."""
+
+    updates_days: Annotated[StrictInt, Field(ge=1, le=36500)] = 30
+
+
 class Config(_Section):
     storage: Storage = Field(default_factory=Storage)
+    retention: Retention = Field(default_factory=Retention)
     analysis: Thresholds = Field(default_factory=Thresholds)
     telegram: Telegram = Field(default_factory=Telegram)
     slack: Slack = Field(default_factory=Slack)

@@ -23,6 +23,8 @@ from storage.codec import (
 from storage.errors import NotFound
 from storage.transaction import Transaction
 
+COLUMNS = "platform, update_id, payload, received_at, handled_at, quarantined_at, quarantine_reason"
+
 
 @dataclass(frozen=True)
 class InboxEntry:
@@ -31,6 +33,8 @@ class InboxEntry:
     payload: dict
     received_at: datetime
     handled_at: datetime | None
+    quarantined_at: datetime | None = None
+    quarantine_reason: str | None = None
 
 
 class Inbox:
@@ -61,12 +65,30 @@ class Inbox:
         )
         return None if row is None else row["update_id"]
 
-    async def unhandled(self, platform: Platform, limit: int = 100) -> list[InboxEntry]:
-        """Oldest first: the platform's update ids are its order of arrival."""
+    async def unhandled(self, platform: Platform, after: int | None = None, limit: int = 100) -> list[InboxEntry]:
+        """Oldest first, from the one after `after`: the platform's update ids are its order of
+        arrival. Quarantined updates are not among them."""
         rows = await self._tx.all(
-            "SELECT platform, update_id, payload, received_at, handled_at FROM inbox"
-            " WHERE platform = ? AND handled_at IS NULL ORDER BY update_id LIMIT ?",
-            (platform.value, limit),
+            f"SELECT {COLUMNS} FROM inbox WHERE platform = ? AND handled_at IS NULL"
+            " AND quarantined_at IS NULL AND update_id > ? ORDER BY update_id LIMIT ?",
+            (platform.value, -1 if after is None else after, limit),
+        )
+        return [_entry(row) for row in rows]
+
+    async def quarantine(self, platform: Platform, update_id: int, at: datetime, reason: str) -> None:
+        """Sets aside an update that cannot be handled: kept, never replayed, listed by
+        `quarantined()` for an operator."""
+        changed = await self._tx.write(
+            "UPDATE inbox SET quarantined_at = ?, quarantine_reason = ? WHERE platform = ? AND update_id = ?",
+            (datetime_to_text(at), reason[:500], platform.value, update_id),
+        )
+        if changed == 0:
+            raise NotFound("inbox update", f"{platform.value}:{update_id}")
+
+    async def quarantined(self) -> list[InboxEntry]:
+        """Every update set aside, on every platform, oldest first."""
+        rows = await self._tx.all(
+            f"SELECT {COLUMNS} FROM inbox WHERE quarantined_at IS NOT NULL ORDER BY quarantined_at, platform, update_id"
         )
         return [_entry(row) for row in rows]
 
@@ -77,6 +99,22 @@ class Inbox:
         )
         if changed == 0:
             raise NotFound("inbox update", f"{platform.value}:{update_id}")
+
+    async def prune(self, before: datetime) -> dict[Platform, int]:
+        """Forgets updates handled before `before`, how many per platform. Never one not yet
+        handled (it is still to be acted on) or set aside (an operator has yet to see it), and
+        never a platform's newest: `next_offset` and Slack's numbering count on from it."""
+        rows = await self._tx.all(
+            "DELETE FROM inbox WHERE handled_at IS NOT NULL AND handled_at < ? AND quarantined_at IS NULL"
+            " AND update_id < (SELECT MAX(newest.update_id) FROM inbox AS newest WHERE newest.platform = inbox.platform)"
+            " RETURNING platform",
+            (datetime_to_text(before),),
+        )
+        pruned: dict[Platform, int] = {}
+        for row in rows:
+            platform = Platform(row["platform"])
+            pruned[platform] = pruned.get(platform, 0) + 1
+        return pruned
 
     async def next_offset(self, platform: Platform) -> int | None:
         """The first update id not yet received (Telegram's getUpdates offset), or None when
@@ -92,4 +130,6 @@ def _entry(row: sqlite3.Row) -> InboxEntry:
         payload=json_from_text(row["payload"]),
         received_at=datetime_from_text(row["received_at"]),
         handled_at=optional_datetime_from_text(row["handled_at"]),
+        quarantined_at=optional_datetime_from_text(row["quarantined_at"]),
+        quarantine_reason=row["quarantine_reason"],
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 
 from storage.codec import datetime_to_text
@@ -17,20 +18,25 @@ TOKEN_BYTES = 12
 TOKEN = re.compile(rf"[A-Za-z0-9_-]{{{4 * TOKEN_BYTES // 3}}}")
 
 
+def new_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
 class CallbackTokens:
     def __init__(self, tx: Transaction) -> None:
         self._tx = tx
 
-    async def mint(self, action: str, target: int, at: datetime) -> str:
+    async def mint(self, action: str, target: int, at: datetime, fresh: Callable[[], str] = new_token) -> str:
         """The token for (action, target): the existing one if there is one, so a re-rendered
         message keeps the same buttons; otherwise a new random, URL-safe one (16 chars).
-        Tokens never expire: whoever resolves one must check the action is still allowed."""
+        Tokens never expire: whoever resolves one must check the action is still allowed.
+        `fresh` makes a new one (the bot's keeps it out of the logs before it is written)."""
         row = await self._tx.one(
             "SELECT token FROM callback_tokens WHERE action = ? AND target = ?", (action, target)
         )
         if row is not None:
             return str(row["token"])
-        token = secrets.token_urlsafe(TOKEN_BYTES)
+        token = fresh()
         await self._tx.write(
             "INSERT INTO callback_tokens (token, action, target, created_at) VALUES (?, ?, ?, ?)",
             (token, action, target, datetime_to_text(at)),
@@ -46,3 +52,7 @@ class CallbackTokens:
             return None
         row = await self._tx.one("SELECT action, target FROM callback_tokens WHERE token = ?", (token,))
         return None if row is None else (row["action"], row["target"])
+
+    async def every(self) -> list[str]:
+        """Every token minted: each may still be on a button in some chat."""
+        return [row["token"] for row in await self._tx.all("SELECT token FROM callback_tokens")]

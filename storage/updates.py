@@ -30,3 +30,14 @@ class HandledUpdates:
         )
         if changed == 0:
             raise UpdateAlreadyHandled(key)
+
+    async def prune(self, before: datetime) -> int:
+        """Forgets keys of updates handled before `before`, which no platform redelivers any
+        more; returns how many. A key is kept while an update received before it is still
+        waiting in the inbox: handling that one at the next start must find the key if it was
+        acted on already (a crash between its effects and its inbox mark)."""
+        return await self._tx.write(
+            "DELETE FROM handled_updates WHERE handled_at < MIN(?, COALESCE((SELECT MIN(received_at) FROM inbox"
+            " WHERE handled_at IS NULL AND quarantined_at IS NULL), ?))",
+            (datetime_to_text(before), datetime_to_text(before)),
+        )

@@ -576,6 +576,14 @@ class FakeTelegram:
         """The next `times` calls of `method` fail. PTB raises RetryAfter only if retry_after >= 1."""
         self._faults[method.lower()].extend([injected_error(error_code, retry_after, description)] * times)
 
+    def faults_left(self, method: str) -> int:
+        """How many injected faults the next calls of `method` still meet."""
+        return len(self._faults[method.lower()])
+
+    def heal(self, method: str) -> None:
+        """The faults still injected for `method` are dropped: its next call succeeds."""
+        self._faults[method.lower()].clear()
+
     def stall_next(self, method: str, seconds: float, times: int = 1, *, handled: bool = False) -> None:
         """The next `times` calls of `method` are answered `seconds` late (see `Stall`)."""
         self._faults[method.lower()].extend([Stall(seconds, handled)] * times)

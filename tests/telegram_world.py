@@ -9,8 +9,10 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.app import App, build_app
+from bot.backoff import Backoff
 from bot.config import Config, Telegram
 from bot.delivery import DeliveryLoop
 from bot.telegram.runtime import TelegramRuntime
@@ -25,6 +27,8 @@ BUYER_CHAT = 555111
 FACTORY_CHAT = -100222
 BUYER_ID, INSPECTOR_ID, FACTORY_ID = 111, 222, 333
 IDS = {"Anna Schmidt": BUYER_ID, "Chen Jing": INSPECTOR_ID, "Li Wei": FACTORY_ID}
+# Polling tries again within milliseconds after Telegram refused a getUpdates.
+POLL_BACKOFF = Backoff(first=timedelta(milliseconds=20), cap=timedelta(milliseconds=100))
 
 
 def telegram_config(config: Config, **telegram: object) -> Config:
@@ -99,13 +103,15 @@ class World:
 
 
 @asynccontextmanager
-async def running(config: Config, clock: FakeClock, **telegram: object) -> AsyncIterator[World]:
+async def running(config: Config, clock: FakeClock, on_fatal=None, **telegram: object) -> AsyncIterator[World]:
+    """The bot on a fake Bot API; `on_fatal` is told when it cannot go on, as `followup run` is."""
     async with FakeTelegram() as fake:
         cfg = telegram_config(config, **telegram)
         app = await build_app(cfg, clock)
         env = TelegramEnvironment(fake.token, fake.base_url, fake.base_file_url)
         delivery = DeliveryLoop(app.dispatcher, interval=0.5)
-        runtime = TelegramRuntime(app, env, cfg.telegram, delivery.wake, poll_timeout=1)
+        runtime = TelegramRuntime(app, env, cfg.telegram, delivery.wake, poll_timeout=1,
+                                  poll_backoff=POLL_BACKOFF, on_fatal=on_fatal)
         await runtime.start()
         delivery.start()
         try:

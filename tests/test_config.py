@@ -134,3 +134,19 @@ def test_the_config_is_found_by_option_then_environment_then_working_directory(
     monkeypatch.setenv("FOLLOWUP_CONFIG", "/etc/followup.toml")
     assert config_path(None) == Path("/etc/followup.toml")
     assert config_path(Path("mine.toml")) == Path("mine.toml")
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("0", "retention.updates_days: input should be greater than or equal to 1"),
+        ('"30"', "retention.updates_days: input should be a valid integer, got '30'"),
+        ("7.5", "retention.updates_days: input should be a valid integer, got 7.5"),
+        ("true", "retention.updates_days: input should be a valid integer, got True"),
+    ],
+    ids=["zero", "text", "fraction", "boolean"],
+)
+def test_retention_must_be_a_positive_whole_number_of_days(tmp_path: Path, value: str, problem: str) -> None:
+    assert problems_of(write(tmp_path, f"[retention]\nupdates_days = {value}\n")) == [problem]
+    assert load_config(write(tmp_path, "[retention]\nupdates_days = 7\n")).retention.updates_days == 7
+    assert load_config(write(tmp_path, "")).retention.updates_days == 30

@@ -24,6 +24,7 @@ from PIL import Image
 
 from bot.app import build_app
 from bot.config import Config
+from bot.telegram.settings import TelegramEnvironment
 from handlers.model import Factory, NoticeState, Person, Platform, Role
 from messages.i18n import CHINESE
 from tests.conftest import EXAMPLE_VISIT, bundle_of, changed, one_finding, speaking, zipped
@@ -323,6 +324,8 @@ async def test_webhook_updates_need_the_secret_and_are_handled_once(config, cloc
         hook = world.fake.webhook
         assert hook is not None and hook.url == f"http://127.0.0.1:{settings['port']}/telegram"
         assert hook.secret_token and len(hook.secret_token) >= 32
+        # Every replica with this token registers the same secret, so none locks the others out.
+        assert hook.secret_token == TelegramEnvironment(world.fake.token).secret_token()
         assert set(hook.allowed_updates) == {"message", "callback_query"}
 
         update = await world.fake.send_text(BUYER_CHAT, world.buyer, f"status {ORDER}")

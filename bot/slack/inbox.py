@@ -28,6 +28,7 @@ from slack_bolt.listener.async_listener_completion_handler import AsyncListenerC
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
+from bot.replay import waiting
 from handlers.model import Platform
 
 log = logging.getLogger(__name__)
@@ -85,9 +86,7 @@ class SlackInbox(AsyncListenerCompletionHandler):
         """Requests stored before the last stop but never handled are handled now, oldest
         first, one at a time. They were verified when they arrived, so they are dispatched as
         Socket Mode requests are: without a signature to check (it would be too old)."""
-        async with self.app.store.unit_of_work() as uow:
-            waiting = await uow.inbox.unhandled(Platform.SLACK)
-        for entry in waiting:
+        async for entry in waiting(self.app.store, Platform.SLACK):
             log.info("handling Slack request %s stored before the last stop", entry.payload["key"])
             finished = self._finished.setdefault(entry.update_id, asyncio.Event())
             request = AsyncBoltRequest(body=entry.payload["body"], mode="socket_mode",

@@ -7,12 +7,15 @@ import logging
 
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import App
 from bot.config import Slack as SlackConfig
 from bot.directory import Directory
+from bot.redaction import conceal
+from bot.refused import TokenRefused
 from bot.slack.adapter import SlackAdapter
 from bot.slack.files import SlackFiles
 from bot.slack.listeners import SlackListeners
@@ -22,12 +25,15 @@ from bot.uploads import Uploads
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
+# What Slack answers a token that will not work until the operator sets another.
+REFUSED = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"})
 
 
 class SlackRuntime:
     def __init__(self, app: App, env: SlackEnvironment, config: SlackConfig, wake):
         self.env = env
         self.config = config
+        conceal(env.bot_token, env.signing_secret, env.app_token)
         client = AsyncWebClient(token=env.bot_token, base_url=env.api_url)
         # Answers to people: a 429 with Retry-After is waited out and retried a few times.
         client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
@@ -50,7 +56,7 @@ class SlackRuntime:
         self._socket = None
 
     async def start(self) -> None:
-        self.checks.installed(await self.client.auth_test())  # fails fast on a bad token or workspace
+        self.checks.installed(await self._who_am_i())  # fails fast on a bad token or workspace
         if self.env.app_token:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
@@ -67,6 +73,15 @@ class SlackRuntime:
         await web.TCPSite(self._runner, self.config.listen, self.config.port).start()
         log.info("Slack bot listening on %s:%s%s", self.config.listen, self.config.port, EVENTS_PATH)
         await self.listeners.inbox.replay(self.bolt)
+
+    async def _who_am_i(self):
+        """auth.test; a refused token stops the bot as Telegram's does (`followup run` exits 3)."""
+        try:
+            return await self.client.auth_test()
+        except SlackApiError as error:
+            if error.response.get("error") in REFUSED:
+                raise TokenRefused("Slack", "SLACK_BOT_TOKEN") from None
+            raise
 
     async def stop(self) -> None:
         if self._socket is not None:

@@ -13,12 +13,12 @@ import asyncio
 import contextlib
 import hmac
 import logging
-import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from aiohttp import web
 from telegram import BotCommand, Update
-from telegram.error import NetworkError, RetryAfter, TelegramError
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -30,14 +30,18 @@ from telegram.ext import (
 )
 
 from bot.app import App
+from bot.backoff import Backoff
 from bot.config import Telegram as TelegramConfig
 from bot.directory import Directory
+from bot.redaction import conceal
+from bot.refused import TokenRefused
+from bot.replay import waiting
 from bot.telegram.adapter import TelegramAdapter
 from bot.telegram.evidence import TelegramEvidence
 from bot.telegram.inbound import TelegramInbound, language_of
 from bot.telegram.joining import TelegramJoining
-from bot.telegram.limits import seconds
 from bot.telegram.outbox_bot import outbox_bot
+from bot.telegram.polling import ALLOWED_UPDATES, POLL_BACKOFF, Poller, token_refused
 from bot.telegram.settings import TelegramEnvironment
 from bot.telegram.uploads import TelegramUploads
 from bot.uploads import Uploads
@@ -46,7 +50,6 @@ from handlers.model import Platform
 from messages.i18n import CHINESE, ENGLISH, Language
 
 log = logging.getLogger(__name__)
-ALLOWED_UPDATES = ["message", "callback_query"]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 COMMANDS = (
     ("status", N_("Status of an order: /status PO-123")),
@@ -61,12 +64,14 @@ FAILED = N_("Sorry, that failed on our side. It has been logged; please try agai
 
 class TelegramRuntime:
     def __init__(
-        self, app: App, env: TelegramEnvironment, config: TelegramConfig, wake, poll_timeout: int = 30
+        self, app: App, env: TelegramEnvironment, config: TelegramConfig, wake, poll_timeout: int = 30,
+        poll_backoff: Backoff = POLL_BACKOFF, on_fatal: Callable[[BaseException], None] | None = None,
     ):
+        conceal(env.token, env.secret_token())  # before PTB, which logs its URLs as it is built
         self.app = app
         self.wake = wake  # tells the outbox delivery loop that something was enqueued
         self.config = config
-        self.poll_timeout = poll_timeout
+        self.on_fatal = on_fatal  # told when the bot cannot go on (a refused token), to stop the process
         self.application: Application = (
             ApplicationBuilder()
             .token(env.token)
@@ -78,10 +83,10 @@ class TelegramRuntime:
         )
         self._tasks: list[asyncio.Task] = []
         self._webhook: web.AppRunner | None = None
-        self._offset: int | None = None
         self._handling: set[asyncio.Task] = set()
         self._last_of_chat: dict[int | None, asyncio.Task] = {}
-        self.secret = secrets.token_urlsafe(32)
+        self.secret = env.secret_token()
+        self._poller = Poller(self.application.bot, self._receive, poll_timeout, poll_backoff)
         self._register(Directory(app.config, app.store), app.store.path.parent / "uploads")
         self.outbox_bot = outbox_bot(env)
         app.dispatcher.add_adapter(TelegramAdapter(self.outbox_bot, app.store, app.media, app.bus.clock,
@@ -104,7 +109,10 @@ class TelegramRuntime:
         self.application.add_error_handler(self._on_error)
 
     async def start(self) -> None:
-        await self.application.initialize()  # getMe: fails fast on a bad token
+        try:
+            await self.application.initialize()  # getMe: fails fast on a bad token
+        except InvalidToken:
+            raise token_refused() from None
         await self.outbox_bot.initialize()
         bot = self.application.bot
         for language_code, locale in ((None, ENGLISH), ("zh", CHINESE)):
@@ -117,7 +125,11 @@ class TelegramRuntime:
             await bot.delete_webhook()
         await self._handle_unhandled()
         if self.config.mode == "polling":
-            self._tasks.append(asyncio.create_task(self._poll_loop(), name="telegram-polling"))
+            async with self.app.store.unit_of_work() as uow:
+                offset = await uow.inbox.next_offset(Platform.TELEGRAM)
+            polling = asyncio.create_task(self._poller.run(offset), name="telegram-polling")
+            polling.add_done_callback(self._polling_ended)
+            self._tasks.append(polling)
         log.info("Telegram bot @%s running (%s)", bot.username, self.config.mode)
 
     async def stop(self) -> None:
@@ -125,39 +137,30 @@ class TelegramRuntime:
             await asyncio.wait(self._handling, timeout=10)
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if self._tasks:
+            await asyncio.wait(self._tasks)  # how polling ended was told when it did (_polling_ended)
         if self._webhook is not None:
             await self._webhook.cleanup()
-        elif self._offset is not None:
+        elif self._poller.offset is not None:
             # Confirm what was stored, so Telegram does not send it again after a restart.
             with contextlib.suppress(TelegramError):
-                await self.application.bot.get_updates(offset=self._offset, timeout=0)
+                await self.application.bot.get_updates(offset=self._poller.offset, timeout=0)
         await self.application.shutdown()
         await self.outbox_bot.shutdown()
 
-    async def _poll_loop(self) -> None:
-        async with self.app.store.unit_of_work() as uow:
-            self._offset = await uow.inbox.next_offset(Platform.TELEGRAM)
-        while True:
-            try:
-                updates = await self.application.bot.get_updates(
-                    offset=self._offset, timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES
-                )
-            except RetryAfter as exc:
-                await asyncio.sleep(seconds(exc.retry_after))
-                continue
-            except NetworkError:
-                log.warning("Telegram unreachable; polling again shortly", exc_info=True)
-                await asyncio.sleep(2)
-                continue
-            if not updates:
-                continue
-            fresh = await self._store([u.to_dict() for u in updates])
-            self._offset = updates[-1].update_id + 1  # the next call confirms only stored updates
-            for payload in fresh:
-                self._spawn(payload)
+    def _polling_ended(self, task: asyncio.Task) -> None:
+        """Polling ends only when cancelled, or when the bot cannot go on: then the process
+        is told to stop rather than run on deaf."""
+        if task.cancelled():
+            return
+        error = task.exception()
+        log.critical("Telegram polling stopped: %s", error, exc_info=None if isinstance(error, TokenRefused) else error)
+        if self.on_fatal is not None:
+            self.on_fatal(error)
+
+    async def _receive(self, updates: list[Update]) -> None:
+        for payload in await self._store([u.to_dict() for u in updates]):
+            self._spawn(payload)
 
     async def _store(self, payloads: list[dict]) -> list[dict]:
         """Persists updates; returns those not seen before (a redelivery is handled once)."""
@@ -192,17 +195,29 @@ class TelegramRuntime:
             log.error("handling a Telegram update failed", exc_info=task.exception())
 
     async def _process(self, update_id: int, payload: dict) -> None:
-        update = Update.de_json(payload, self.application.bot)
+        try:
+            update = Update.de_json(payload, self.application.bot)
+        except (AttributeError, KeyError, TypeError, ValueError) as unreadable:
+            await self._quarantine(update_id, unreadable)
+            return
         await self.application.process_update(update)
         async with self.app.store.unit_of_work() as uow:
             await uow.inbox.mark_handled(Platform.TELEGRAM, update_id, self.app.bus.clock.now())
             await uow.commit()
 
-    async def _handle_unhandled(self) -> None:
-        """Updates stored before a crash but never handled are handled now."""
+    async def _quarantine(self, update_id: int, unreadable: Exception) -> None:
+        """An update PTB cannot read is set aside (`followup inbox` lists it), not retried at
+        every start: one bad payload must not keep the bot from the others."""
+        reason = f"{type(unreadable).__name__}: {unreadable}"
+        log.error("Telegram update %s cannot be read and is set aside (followup inbox lists it): %s",
+                  update_id, reason)
         async with self.app.store.unit_of_work() as uow:
-            waiting = await uow.inbox.unhandled(Platform.TELEGRAM)
-        for entry in waiting:
+            await uow.inbox.quarantine(Platform.TELEGRAM, update_id, self.app.bus.clock.now(), reason)
+            await uow.commit()
+
+    async def _handle_unhandled(self) -> None:
+        """Updates stored before a crash but never handled are handled now, in order."""
+        async for entry in waiting(self.app.store, Platform.TELEGRAM):
             log.info("handling update %s stored before the last stop", entry.update_id)
             await self._process(entry.update_id, entry.payload)
 
