@@ -207,6 +207,7 @@ class SlackListeners:
         person = await self.person(event["user"])
         language = language_of(person)
         if person is None:
+            await self._stranger(event["user"], "upload" if event.get("files") else "question")
             await _post(client, event["channel"], language.gettext(STRANGER))
             return
         if event.get("files") and person.role is Role.FACTORY:
@@ -264,12 +265,18 @@ class SlackListeners:
         person = await self.person(event["user"])
         language = language_of(person)
         if person is None:
+            await self._stranger(event["user"], "home")
             mrkdwn = language.gettext(STRANGER)
         else:
             page = await portfolio_page(self.app.store, self.app.settings, person, self.app.bus.clock.now())
             mrkdwn = render(SURFACE, "chat/portfolio.j2", language, lines=page.lines, planned=page.planned,
                             page=page, next_command=next_page_command(SURFACE, page))
         await client.views_publish(user_id=event["user"], view=SlackView(type="home", blocks=text_blocks(mrkdwn)[:100]))
+
+    async def _stranger(self, user: str, attempted: str) -> None:
+        """Someone the bot does not act for asked it something in private: audited."""
+        account = PlatformAccount(platform=Platform.SLACK, user_id=user)
+        await self.directory.stranger(account, self.app.bus.clock.now(), attempted)
 
     async def _receive_files(self, client: AsyncWebClient, person: Person, event: dict, body: dict) -> None:
         language = language_of(person)
