@@ -42,6 +42,12 @@ class Forbidden(Refused):
 REASONS = frozenset({"not_allowed", "not_your_factory"})  # the codes of Forbidden
 
 
+def may(role: Role, command: type) -> bool:
+    """Whether `role` may give `command` at all: asked before taking input for it (an upload),
+    so nobody sends what would be refused."""
+    return role in ROLES[command]
+
+
 async def authorise(command: c.Command, actor: Actor, uow) -> None:
     """Raises Refused unless the actor's role allows the command on this very target."""
     if actor.person.role not in ROLES[type(command)]:

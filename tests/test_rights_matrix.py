@@ -613,6 +613,21 @@ async def test_the_matrix_on_telegram(tmp_path: Path, clock: FakeClock, platform
         assert [r["after"]["attempted"] for r in (await play(reader, lambda: in_group(f"{ORDER[A]} 进度"))).refusals] \
             == ["question"]
         assert (await play(reader, lambda: in_group("早上好"))).refusals == []
+
+        # A visit report from someone who may not post visits is refused before it is read.
+        for role in ("buyer", "stranger"):
+            user = users[role]
+
+            async def uploading() -> str:
+                before = len(tg.chat(user.id))
+                await tg.fake.send_document(user.id, user, "visit.zip", b"PK\x05\x06" + bytes(18))
+                await tg.fake.wait_for(lambda: len(tg.chat(user.id)) > before)
+                await tg.settled()
+                return tg.chat(user.id)[-1].plain
+
+            outcome = STRANGER if role == "stranger" else command_outcome("PostVisit", role, A)
+            reason = "stranger" if role == "stranger" else "not_allowed"
+            check_played((role, "upload"), outcome, await play(reader, uploading), [], reason)
         reader.db.close()
 
 
@@ -673,7 +688,20 @@ async def test_the_matrix_on_slack(tmp_path: Path, clock: FakeClock, platform_pe
             played = await play(reader, ask_it)
             assert played.unchanged and [r["after"]["reason"] for r in played.refusals] == ["stranger"]
         assert [m.text for m in sl.channel(sl.fake.dm_channel(mallory)) if m.from_bot] == [STRANGER_TEXT]
+
+        # A visit report from the buyer, who may not post visits, is refused before it is read.
+        buyer_dm = sl.fake.dm_channel(users["buyer"])
+        report = sl.fake.add_uploaded_file("visit.zip", b"PK\x05\x06" + bytes(18))
+        played = await play(reader, lambda: uploaded(sl, users["buyer"], buyer_dm, report))
+        check_played(("buyer", "upload"), command_outcome("PostVisit", "buyer", A), played, [], "not_allowed")
         reader.db.close()
+
+
+async def uploaded(sl, user: str, dm: str, file: dict) -> str:
+    """`user` shares `file` in their DM with the bot; what the bot answered there."""
+    before = len(sl.channel(dm))
+    await sl.event(sl.fake.message_event(user, dm, "", channel_type="im", files=[file]))
+    return "\n".join(m.text for m in sl.channel(dm)[before:] if m.from_bot)
 
 
 # --- docs/rights.md, from the same table ----------------------------------------------------------
