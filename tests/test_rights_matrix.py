@@ -743,7 +743,9 @@ What the chat shows when someone asks there: `/status PO-…` (and its progress 
 goes only where its answer goes), `/orders`, `/factories`, `/help` — on Telegram and Slack
 (a mention in a channel; a DM or `/followup`, which only the asker sees, is a private chat);
 in a terminal, `followup status|orders|factories --as NAME` answers as the private chat.
-Inspectors and admins are answered as the buyer.
+Inspectors and admins are answered as the buyer. The operator's own commands (`followup
+notices`, `notice render`, `chart`, `outbox`, `people`) take no `--as`: whoever can run them
+holds the database, and they show all of it.
 """
 FOOTNOTES = """\
 \\* The chat gets what every member may see (a factory's chat: that factory's view, in
