@@ -40,10 +40,10 @@ from bot.app import App
 from bot.intents import Factories, Help, Intent, Portfolio, StatusOf, intent_of
 from handlers import refusals
 from handlers.audience import Audience
-from handlers.refusals import Refusal
 from handlers.factories import factory_report
 from handlers.catalog import N_
 from handlers.model import Person, Platform, Role
+from handlers.refusals import NARROWED, NOT_YOURS, WITHHELD, Refusal
 from handlers.status import (
     Filters,
     NotVisited,
@@ -58,11 +58,6 @@ from messages.chart import render_chart
 from messages.environment import command_prefix, render
 from messages.i18n import Language
 
-
-# Why a question was answered with less than was asked, as the audit trail records it.
-NOT_YOURS = "not_your_factory"  # another factory's order: answered as an unknown one
-NARROWED = "narrowed_in_chat"  # the chat got what all its readers may see; the asker the rest privately
-WITHHELD = "withheld_in_chat"  # the chat's readers share none of it: the chat got a note alone
 
 FINDINGS_THREAD = N_("Findings")
 NOTICE_LINK = N_("Notice %(number)s")

@@ -16,10 +16,9 @@ from bot.app import build_app
 from bot.cli_common import command_clock, config_option, load_or_exit
 from bot.config import Config
 from handlers.analysis.analyze import Status
-from bot.answers import NOT_YOURS
 from handlers import refusals
 from handlers.model import Person, Platform, Role
-from handlers.refusals import Refusal
+from handlers.refusals import NOT_YOURS, Refusal
 from handlers.status import (
     NOT_VISITED,
     PAGE_SIZE,

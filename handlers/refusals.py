@@ -18,6 +18,10 @@ from handlers.model import Identity, Platform, PlatformAccount
 from handlers.people import ENTITY, account_key
 
 ACTION = "refused"
+# Why a question was answered with less than was asked (the asker's rights, the chat's readers).
+NOT_YOURS = "not_your_factory"  # another factory's order: answered as an unknown one
+NARROWED = "narrowed_in_chat"  # the chat got what all its readers may see; the asker the rest privately
+WITHHELD = "withheld_in_chat"  # the chat's readers share none of it: the chat got a note alone
 
 
 @dataclass(frozen=True)
