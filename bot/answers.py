@@ -38,10 +38,12 @@ from dataclasses import dataclass, replace
 
 from bot.app import App
 from bot.intents import Factories, Help, Intent, Portfolio, StatusOf, intent_of
+from handlers import refusals
 from handlers.audience import Audience
 from handlers.factories import factory_report
 from handlers.catalog import N_
 from handlers.model import Person, Platform, Role
+from handlers.refusals import NARROWED, NOT_YOURS, WITHHELD, Refusal
 from handlers.status import (
     Filters,
     NotVisited,
@@ -82,6 +84,7 @@ class Answer:
     language: Language  # the reader's: its chart is labelled in it
     status: OrderStatus | None = None  # set when the answer is an order's status: it has a chart
     found: bool = True  # it shows what was asked about: an order, orders, factories (or help)
+    hidden: bool = False  # asked about another factory's order: answered as an unknown one
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,12 @@ async def answer(app: App, surface: str, person: Person, text: str, colour: bool
     to its findings thread and notices where the person can open them. `addressed`: the text
     was a command to the bot (see `intent_of`)."""
     intent = intent_of(text, addressed)
-    return None if intent is None else await answer_for(app, surface, person, intent, colour, links)
+    if intent is None:
+        return None
+    found = await answer_for(app, surface, person, intent, colour, links)
+    if found.hidden:
+        await audit_read(app, surface, person, intent, NOT_YOURS)
+    return found
 
 
 async def answer_in(app: App, surface: str, person: Person, text: str, chat: Audience,
@@ -139,10 +147,13 @@ async def answer_in(app: App, surface: str, person: Person, text: str, chat: Aud
     reader = person if isinstance(intent, Help) else chat.reader(person)
     chat_language = language_of(reader or person) if chat.locale is None else Language(chat.locale, chat.timezone)
     if reader is person:
+        if own.hidden:
+            await audit_read(app, surface, person, intent, NOT_YOURS)
         return Answered(own, None, person, chat_language, intent.command)
     shown = await answer_for(app, surface, reader, intent, links=links) if reader is not None else None
-    return Answered(shown if shown is not None and shown.found else None, own, person, chat_language,
-                    intent.command)
+    in_chat = shown if shown is not None and shown.found else None
+    await audit_read(app, surface, person, intent, NOT_YOURS if own.hidden else NARROWED if in_chat else WITHHELD)
+    return Answered(in_chat, own, person, chat_language, intent.command)
 
 
 async def answer_for(app: App, surface: str, person: Person, intent: Intent, colour: bool = False,
@@ -153,7 +164,8 @@ async def answer_for(app: App, surface: str, person: Person, intent: Intent, col
     if isinstance(intent, StatusOf):
         found = await order_status(app.store, app.settings, person, intent.reference, now)
         if isinstance(found, UnknownOrder):
-            return Answer(render(surface, "chat/unknown_order.j2", language, colour, u=found), language, found=False)
+            return Answer(render(surface, "chat/unknown_order.j2", language, colour, u=found), language, found=False,
+                          hidden=found.hidden)
         if isinstance(found, NotVisited):
             return Answer(render(surface, "chat/not_visited.j2", language, colour, s=found), language)
         shown = await status_links(app, person, found, links, language) if links else []
@@ -207,6 +219,15 @@ async def status_links(app: App, person: Person, status: OrderStatus, links: Lin
         if ref is not None and (url := await links.url_of(ref)):
             found.append((label, url))
     return found
+
+
+async def audit_read(app: App, surface: str, person: Person, intent: Intent, reason: str) -> None:
+    """A question answered with less than was asked, audited (handlers.refusals): `NOT_YOURS`,
+    `NARROWED` or `WITHHELD`. The surface names the platform asked on."""
+    platform = Platform(surface)
+    target = f"order:{intent.reference}" if isinstance(intent, StatusOf) else None
+    refusal = Refusal(person.identity, platform, person.account_on(platform), intent.command, reason, target)
+    await refusals.audit(app.store, refusal, app.bus.clock.now())
 
 
 def language_of(person: Person) -> Language:

@@ -16,7 +16,9 @@ from bot.app import build_app
 from bot.cli_common import command_clock, config_option, load_or_exit
 from bot.config import Config
 from handlers.analysis.analyze import Status
-from handlers.model import Person, Role
+from handlers import refusals
+from handlers.model import Person, Platform, Role
+from handlers.refusals import NOT_YOURS, Refusal
 from handlers.status import (
     NOT_VISITED,
     PAGE_SIZE,
@@ -24,6 +26,7 @@ from handlers.status import (
     NotVisited,
     Page,
     UnknownOrder,
+    may_see_factory,
     order_status,
     portfolio_page,
 )
@@ -46,7 +49,7 @@ def status(reference: str, config_file: Path | None, as_json: bool, person_name:
     config = load_or_exit(config_file)
     person = viewer(config, person_name)
     language = Language(person.locale, person.timezone)
-    found = asyncio.run(_ask(config, lambda app, now: order_status(app.store, app.settings, person, reference, now)))
+    found = asyncio.run(_ask(config, lambda app, now: _status(app, person, reference, now)))
     if isinstance(found, UnknownOrder):
         click.echo(render("text", "chat/unknown_order.j2", language, u=found), err=True)
         sys.exit(1)
@@ -84,8 +87,13 @@ def listing(text: str | None, config_file: Path | None, as_json: bool, wanted: s
         raise click.BadParameter(f"no factory {factory_id!r}; configured: {known}", param_hint="--factory")
     filters = Filters(text, wanted, factory_id)
     size = None if page_number is None else PAGE_SIZE
-    page = asyncio.run(_ask(config, lambda app, now: portfolio_page(app.store, app.settings, person, now,
-                                                                    page_number or 1, size, filters)))
+
+    async def ask(app, now):
+        if factory_id and not may_see_factory(person, factory_id):  # listed empty, as a factory without orders
+            await _refused(app, person, "orders", f"factory:{factory_id}", now)
+        return await portfolio_page(app.store, app.settings, person, now, page_number or 1, size, filters)
+
+    page = asyncio.run(_ask(config, ask))
     if as_json:
         click.echo(json.dumps(portfolio_json(page.lines) + [not_visited_json(p) for p in page.planned],
                               ensure_ascii=False, indent=2))
@@ -120,6 +128,19 @@ def viewer(config: Config, name: str | None) -> Person:
         names = ", ".join(p.name for p in config.people) or "nobody is configured"
         raise click.BadParameter(f"no person named {name!r}; choose one of: {names}", param_hint="--as")
     return chosen
+
+
+async def _status(app, person: Person, reference: str, now):
+    found = await order_status(app.store, app.settings, person, reference, now)
+    if isinstance(found, UnknownOrder) and found.hidden:  # told it is unknown, as any unknown order
+        await _refused(app, person, "status", f"order:{reference}", now)
+    return found
+
+
+async def _refused(app, person: Person, attempted: str, target: str, now) -> None:
+    """A view asked of another factory's orders, audited as the chat audits it (bot.answers)."""
+    refusal = Refusal(person.identity, Platform.CONSOLE, None, attempted, NOT_YOURS, target)
+    await refusals.audit(app.store, refusal, now)
 
 
 async def _ask(config: Config, query):

@@ -15,9 +15,10 @@ from handlers.clock import Clock
 from bot.config import Config
 from bot.console import ConsoleAdapter
 from bot.intake import intake
+from handlers import rights
 from handlers.analysis.analyze import analyze as analyse_report
 from handlers.commands import Actor, PostVisit
-from handlers.model import Platform, Role
+from handlers.model import Platform
 from handlers.reports.reader import read_report
 from handlers.reports.schema import VisitReport
 from messages.analysis_json import analysis_json
@@ -95,7 +96,7 @@ async def _post(config: Config, clock: Clock, report: Path, actor_name: str | No
 
 
 def _poster(config: Config, name: str | None) -> Actor:
-    allowed = [p for p in config.people if p.role in (Role.INSPECTOR, Role.ADMIN)]
+    allowed = [p for p in config.people if rights.may(p.role, PostVisit)]
     chosen = next((p for p in allowed if name is None or p.name == name), None)
     if chosen is None:
         names = ", ".join(p.name for p in allowed) or "none configured"

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from bot.config import Config
 from handlers.model import Binding, Identity, Person, Platform, PlatformAccount
-from handlers.people import ENTITY, account_key
+from handlers import refusals
 
 
 class Directory:
@@ -48,11 +48,6 @@ class Directory:
         CLI, the person): what `who` (a known or revoked person) or the stranger called
         `name` tried, and why it was refused."""
         identity = who.identity if who is not None else Identity.stranger(account.platform, account.user_id, name)
-        async with self.store.unit_of_work() as uow:
-            await uow.audit.record(
-                actor=identity.key, actor_user_id=account.user_id if account else None,
-                platform=account.platform if account else Platform.CONSOLE, at=at, entity=ENTITY,
-                entity_id=account_key(account) if account else identity.key, action="refused", before=None,
-                after={"attempted": attempted, "reason": reason, **details},
-            )
-            await uow.commit()
+        await refusals.audit(self.store, refusals.Refusal(
+            identity, account.platform if account else Platform.CONSOLE, account.user_id if account else None,
+            attempted, reason, details=details), at)

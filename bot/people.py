@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from bot.app import App
 from bot.directory import Directory
+from handlers import rights
 from handlers.catalog import N_
 from handlers.commands import Actor, Command
 from handlers.model import Binding, BindingVia, Factory, Person, PlatformAccount, Role
@@ -132,10 +133,10 @@ def revoked_text(binding: Binding, factories: dict[str, Factory]) -> str:
 
 async def handle(app: App, directory: Directory, command: Command, actor: Actor,
                  update_key: str | None = None) -> Reply:
-    """A people command through the bus; a refusal (not a buyer, no such contact, a name
-    that fits two) is recorded, since the bus keeps no trace of what it refuses."""
+    """A people command through the bus; a refusal (no such contact, a name that fits two)
+    is recorded, as the bus records one for who asked (not a buyer: handlers.rights)."""
     reply = await app.bus.handle(command, actor, update_key=update_key)
-    if not reply.ok:
+    if not reply.ok and reply.code not in rights.REASONS:
         account = None if actor.user_id is None else PlatformAccount(platform=actor.platform, user_id=actor.user_id)
         await directory.refused(app.bus.clock.now(), type(command).__name__, reply.code, account=account,
                                 who=actor.person)

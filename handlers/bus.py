@@ -13,14 +13,15 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from handlers import commands as c
-from handlers import commitments, decisions, escalation, evidence, notices, people, visits
+from handlers import commitments, decisions, refusals, escalation, evidence, notices, people, visits
 from handlers.orders import importing
 from handlers.clock import Clock
 from handlers.commands import Actor
 from handlers.context import Context, Settings
 from handlers.prompts import ASK_AGAIN, Prompt
 from handlers.results import Refused, Reply
-from handlers.rights import authorise
+from handlers.refusals import Refusal
+from handlers.rights import Forbidden, authorise
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +69,15 @@ class MessageBus:
                 return Reply.from_dict(earlier)
             try:
                 reply = await self._apply(uow, command, actor)
+            except Forbidden as forbidden:
+                reply, refusal = forbidden.reply, refusal_of(command, actor, forbidden)
             except Refused as refused:
                 return refused.reply
-            await self._commit(uow, reply, update_key, before_commit)
-            return reply
+            else:
+                await self._commit(uow, reply, update_key, before_commit)
+                return reply
+        await self._audit(refusal, reply, update_key)
+        return reply
 
     async def answer(self, prompt: Prompt, actor: Actor, update_key: str, command_for: CommandFor,
                      keep_as: str | None = None, before_commit: BeforeCommit | None = None) -> Reply | None:
@@ -88,10 +94,13 @@ class MessageBus:
             command = None if asked is None else command_for(*asked)
             if command is None:
                 return None
+            refusal = None
             try:
                 reply = await self._apply(uow, command, actor)
             except Refused as refused:
                 reply = refused.reply
+                if isinstance(refused, Forbidden):
+                    refusal = refusal_of(command, actor, refused)
             else:
                 if keep_as is not None:
                     action, target = asked
@@ -100,7 +109,7 @@ class MessageBus:
                 await self._commit(uow, reply, update_key, before_commit)
                 return reply
         if reply.code not in ASK_AGAIN:
-            await self._close(prompt, reply, update_key)
+            await self._close(prompt, reply, update_key, refusal)  # rights never ask again
         return reply
 
     async def handled(self, update_key: str) -> Reply | None:
@@ -126,12 +135,32 @@ class MessageBus:
             await before_commit()
         await uow.commit()
 
-    async def _close(self, prompt: Prompt, reply: Reply, update_key: str) -> None:
-        """A refused answer closes its question, with the refusal remembered for the update:
-        the refused command changed nothing, so this needs no place in its transaction."""
+    async def _close(self, prompt: Prompt, reply: Reply, update_key: str, refusal: Refusal | None) -> None:
+        """A refused answer closes its question, with the refusal remembered for the update
+        (and audited, when the person's rights refused it): the refused command changed
+        nothing, so this needs no place in its transaction."""
         async with self.store.unit_of_work() as uow:
             if await uow.updates.result_of(update_key) is not None:
                 return
             await uow.pending.take(prompt.platform, prompt.chat, prompt.user, prompt.key)
+            if refusal is not None:
+                await refusals.record(uow, refusal, self.clock.now())
             await uow.updates.remember(update_key, reply.as_dict(), self.clock.now())
             await uow.commit()
+
+    async def _audit(self, refusal: Refusal, reply: Reply, update_key: str | None) -> None:
+        """A command the person's rights refused is audited, in a transaction of its own (its
+        own work was rolled back), with the refusal remembered for the update: a redelivered
+        update is refused again from memory, and audited once."""
+        async with self.store.unit_of_work() as uow:
+            if update_key and await uow.updates.result_of(update_key) is not None:
+                return
+            await refusals.record(uow, refusal, self.clock.now())
+            if update_key:
+                await uow.updates.remember(update_key, reply.as_dict(), self.clock.now())
+            await uow.commit()
+
+
+def refusal_of(command: c.Command, actor: Actor, forbidden: Forbidden) -> Refusal:
+    return Refusal(actor.person.identity, actor.platform, actor.user_id, type(command).__name__,
+                   forbidden.reply.code, refusals.target_of(command))

@@ -34,14 +34,28 @@ ROLES: dict[type, frozenset[Role]] = {
 }
 
 
+class Forbidden(Refused):
+    """Refused for who asked, not for the state of things: the bus audits it (handlers.refusals),
+    where a refusal such as "already approved" is only an answer."""
+
+
+REASONS = frozenset({"not_allowed", "not_your_factory"})  # the codes of Forbidden
+
+
+def may(role: Role, command: type) -> bool:
+    """Whether `role` may give `command` at all: asked before taking input for it (an upload),
+    so nobody sends what would be refused."""
+    return role in ROLES[command]
+
+
 async def authorise(command: c.Command, actor: Actor, uow) -> None:
     """Raises Refused unless the actor's role allows the command on this very target."""
     if actor.person.role not in ROLES[type(command)]:
-        raise Refused("not_allowed", role=actor.person.role.value, action=type(command).__name__)
+        raise Forbidden("not_allowed", role=actor.person.role.value, action=type(command).__name__)
     if actor.person.role is Role.FACTORY:
         factory_id = await _target_factory(command, uow)
         if factory_id != actor.person.factory:
-            raise Refused("not_your_factory")
+            raise Forbidden("not_your_factory")
 
 
 async def _target_factory(command: c.Command, uow) -> str | None:

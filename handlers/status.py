@@ -251,8 +251,13 @@ class NotVisited:
 
 @dataclass(frozen=True)
 class UnknownOrder:
+    """No order the person may see is written so. `hidden`: one is, of a factory they may not
+    see; they are answered exactly as for an order that does not exist, and the refusal is
+    audited (handlers.refusals)."""
+
     reference: str
     suggestions: tuple[str, ...]
+    hidden: bool = False
 
 
 async def order_status(store, settings: Settings, person: Person, reference: str,
@@ -260,17 +265,19 @@ async def order_status(store, settings: Settings, person: Person, reference: str
     """Reads only the visits of the order asked about; all references only when it is unknown."""
     async with store.unit_of_work() as uow:
         key = reference_key(reference)
-        matches = [v for v in await uow.visits.latest_for_key(key) if _may_see(person, v)]
+        latest = await uow.visits.latest_for_key(key)
+        matches = [v for v in latest if _may_see(person, v)]
         if len(matches) == 1:
             return await _status_of(uow, settings, matches[0], person, now)
         order = await uow.orders.get(reference) if not matches else None
         if order is not None and _may_see(person, order):
             return NotVisited(order, settings.factories[order.factory_id], now)
+        hidden = not matches and (bool(latest) or order is not None)
         # none, or several written alike (PO-1-23 and PO-12-3)
         visible = [ref for ref, factory_id in await uow.visits.references() if may_see_factory(person, factory_id)]
         visible += [o.reference for o in await uow.orders.all(own_factory(person))]
         found = [v.order_reference for v in matches] or _closest(reference, visible)
-        return UnknownOrder(reference, tuple(found[:MAX_SUGGESTIONS]))
+        return UnknownOrder(reference, tuple(found[:MAX_SUGGESTIONS]), hidden)
 
 
 @dataclass(frozen=True)

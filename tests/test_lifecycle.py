@@ -180,11 +180,14 @@ class Visit:
             return await uow.audit.for_entity(entity, entity_id or self.ids[TARGET])
 
     def snapshot(self) -> dict[str, list[tuple]]:
-        """Every row of every table: a refusal must leave all of them as they were."""
+        """Every row of every table: a refusal must leave all of them as they were, but for
+        the audit of a refusal for who asked (tests/test_rights_matrix.py)."""
         path = path_from_url(self.app.config.storage.url)
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
             tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-            return {t: sorted(map(tuple, db.execute(f"SELECT * FROM {t}"))) for t in tables}
+            rows = {t: f"SELECT * FROM {t}" for t in tables}
+            rows["audit_events"] = "SELECT * FROM audit_events WHERE action != 'refused'"
+            return {t: sorted(map(tuple, db.execute(query))) for t, query in rows.items()}
 
     def outbox(self) -> list[tuple[str, str, str]]:
         """(destination, kind, payload) of every message owed, oldest first."""

@@ -172,7 +172,8 @@ def test_a_dry_run_counts_what_would_change_and_stores_nothing(setup, tmp_path) 
 
 def test_a_factory_contact_may_not_import_orders(setup, tmp_path) -> None:
     config, _ = setup
-    assert followup(config, "orders", "import", str(write(tmp_path, "o.csv", GOOD)), "--as", "Li Wei").exit_code == 2
+    result = followup(config, "orders", "import", str(write(tmp_path, "o.csv", GOOD)), "--as", "Li Wei")
+    assert (result.exit_code, result.output) == (1, "抱歉，您的角色（工厂联系人）无权执行此操作。\n")
 
 
 # --- visits and their orders ---------------------------------------------------------------------

@@ -27,7 +27,8 @@ from bot.slack.inbox import SlackInbox
 from bot.uploads import Uploads
 from handlers.audience import audience_of
 from handlers.catalog import N_
-from handlers.commands import Actor, EditInstruction
+from handlers import rights
+from handlers.commands import Actor, EditInstruction, PostVisit
 from handlers.model import Person, Platform, PlatformAccount, Role
 from handlers.status import portfolio_page
 from handlers.views import label_of
@@ -148,6 +149,7 @@ class SlackListeners:
             return
         await ack()
         if person is None:
+            await self._stranger(user, "form")
             return
         command = EditInstruction(instruction_id, note=note, params=params, due=due)
         reply = await self.app.bus.handle(command, Actor(person, Platform.SLACK), update_key=f"slack:view:{view['id']}")
@@ -166,6 +168,7 @@ class SlackListeners:
             return
         await ack()
         if person is None:
+            await self._stranger(user, "form")
             return
         reply = await self.app.bus.handle(
             command_for(asked["verb"], asked["target"], text), Actor(person, Platform.SLACK),
@@ -207,6 +210,7 @@ class SlackListeners:
         person = await self.person(event["user"])
         language = language_of(person)
         if person is None:
+            await self._stranger(event["user"], "upload" if event.get("files") else "question")
             await _post(client, event["channel"], language.gettext(STRANGER))
             return
         if event.get("files") and person.role is Role.FACTORY:
@@ -264,6 +268,7 @@ class SlackListeners:
         person = await self.person(event["user"])
         language = language_of(person)
         if person is None:
+            await self._stranger(event["user"], "home")
             mrkdwn = language.gettext(STRANGER)
         else:
             page = await portfolio_page(self.app.store, self.app.settings, person, self.app.bus.clock.now())
@@ -271,9 +276,17 @@ class SlackListeners:
                             page=page, next_command=next_page_command(SURFACE, page))
         await client.views_publish(user_id=event["user"], view=SlackView(type="home", blocks=text_blocks(mrkdwn)[:100]))
 
+    async def _stranger(self, user: str, attempted: str) -> None:
+        """Someone the bot does not act for asked something of it only they see: audited."""
+        account = PlatformAccount(platform=Platform.SLACK, user_id=user)
+        await self.directory.stranger(account, self.app.bus.clock.now(), attempted)
+
     async def _receive_files(self, client: AsyncWebClient, person: Person, event: dict, body: dict) -> None:
         language = language_of(person)
-        if person.role not in (Role.INSPECTOR, Role.ADMIN):
+        if not rights.may(person.role, PostVisit):
+            account = PlatformAccount(platform=Platform.SLACK, user_id=event["user"])
+            await self.directory.refused(self.app.bus.clock.now(), PostVisit.__name__, "not_allowed",
+                                         account=account, who=person)
             await _post(client, event["channel"], language.gettext(ONLY_INSPECTORS))
             return
         for file in event["files"]:

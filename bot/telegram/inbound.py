@@ -18,6 +18,7 @@ from telegram.ext import ContextTypes
 from bot import people
 from bot.actions import ASKS_FOR_PHOTOS, ASKS_FOR_TEXT, command_for
 from bot.evidence import ASK_FOR_PHOTOS
+from bot.intents import intent_of
 from bot.app import App
 from bot.directory import Directory
 from bot.telegram.links import TELEGRAM_LINKS
@@ -102,7 +103,10 @@ class TelegramInbound:
         person = await self.directory.person(Platform.TELEGRAM, update.effective_user.id)
         language = language_of(person, update.effective_user.language_code)
         if person is None:
-            if update.effective_chat.type == ChatType.PRIVATE:
+            private = update.effective_chat.type == ChatType.PRIVATE
+            if private or intent_of(message.text or "") is not None:  # a group's talk is not for the bot
+                await self._stranger(update, "question")
+            if private:
                 await message.reply_text(language.gettext(STRANGER))
             return
         if await self._answer_prompt(update, person, language):
@@ -168,12 +172,19 @@ class TelegramInbound:
         /start from a link to a question asked in a group (bot/telegram/private.py)."""
         person = await self.directory.person(Platform.TELEGRAM, update.effective_user.id)
         if person is None:
+            await self._stranger(update, "question")
             language = language_of(None, update.effective_user.language_code)
             await update.effective_message.reply_text(language.gettext(STRANGER))
             return
         text = update.effective_message.text or ""
         if not await self._answer_query(update, person, asked_by_link(text) or text):
             await self._reply(update, render(SURFACE, "chat/help.j2", language_of(person)))
+
+    async def _stranger(self, update: Update, attempted: str) -> None:
+        """Someone the bot does not act for asked it something: audited, under their account."""
+        user = update.effective_user
+        account = PlatformAccount(platform=Platform.TELEGRAM, user_id=str(user.id))
+        await self.directory.stranger(account, self.app.bus.clock.now(), attempted, user.full_name)
 
     async def _handle(self, command: Command, person: Person, update: Update):
         reply = await self.app.bus.handle(command, Actor(person, Platform.TELEGRAM), update_key=update_key(update))

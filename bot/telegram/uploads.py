@@ -16,8 +16,9 @@ from bot.telegram.inbound import STRANGER, language_of
 from bot.telegram.limits import seconds, split_plain_message
 from bot.uploads import Uploads
 from handlers.catalog import N_
-from handlers.commands import Actor
-from handlers.model import Person, Platform, Role
+from handlers import rights
+from handlers.commands import Actor, PostVisit
+from handlers.model import Person, Platform, PlatformAccount
 from messages.i18n import Language
 
 log = logging.getLogger(__name__)
@@ -67,12 +68,19 @@ class TelegramUploads:
             await self._say(update, language.gettext(AS_FILES))
 
     async def _inspector(self, update: Update) -> tuple[Person | None, Language]:
-        person = await self.directory.person(Platform.TELEGRAM, update.effective_user.id)
-        language = language_of(person, update.effective_user.language_code)
+        """Who sent a report, when they may post visits; else None, they are told, and the
+        refusal is audited."""
+        user = update.effective_user
+        person = await self.directory.person(Platform.TELEGRAM, user.id)
+        language = language_of(person, user.language_code)
+        account = PlatformAccount(platform=Platform.TELEGRAM, user_id=str(user.id))
+        now = self.uploads.app.bus.clock.now()
         if person is None:
+            await self.directory.stranger(account, now, "upload", user.full_name)
             await self._say(update, language.gettext(STRANGER))
             return None, language
-        if person.role not in (Role.INSPECTOR, Role.ADMIN):
+        if not rights.may(person.role, PostVisit):
+            await self.directory.refused(now, PostVisit.__name__, "not_allowed", account=account, who=person)
             await self._say(update, language.gettext(ONLY_INSPECTORS))
             return None, language
         return person, language
