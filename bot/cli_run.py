@@ -37,13 +37,16 @@ log = logging.getLogger(__name__)
 class Pace:
     """How often the running bot delivers the outbox anyway (it also does at once when woken),
     chases, how long a Telegram long poll waits, how long polling waits after a failure and
-    how often the daily retention prune looks at the clock. The crash tests run the bot faster."""
+    how often the daily retention prune looks at the clock, and whether the worker processes
+    start at once. The crash tests run the bot faster, and start it dozens of times a minute:
+    their bots start workers only when a report or a PDF asks for them."""
 
     delivery: float = 5.0
     chasing: float = 60.0
     poll_timeout: int = 30
     poll_backoff: Backoff = POLL_BACKOFF
     retention_tick: float = 3600.0
+    warm_up: bool = True
 
 
 @click.command()
@@ -92,7 +95,7 @@ async def serve(config: Config, telegram: TelegramEnvironment | None, slack: Sla
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    warming = asyncio.create_task(_warm_up(app), name="warm-up")
+    warming = asyncio.create_task(_warm_up(app) if pace.warm_up else asyncio.sleep(0), name="warm-up")
     judging = asyncio.create_task(_judge_afresh(app), name="verdicts")
     try:
         for runtime in runtimes:

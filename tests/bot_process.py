@@ -37,7 +37,7 @@ from messages.chart import warm_up
 from storage.transaction import Transaction
 import messages.pdf  # noqa: F401 - imported before forking, like everything a bot uses
 
-PACE = Pace(delivery=0.1, chasing=0.05, poll_timeout=1)
+PACE = Pace(delivery=0.1, chasing=0.05, poll_timeout=1, warm_up=False)  # workers start when first needed
 
 
 @dataclass(frozen=True)
