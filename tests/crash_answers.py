@@ -221,7 +221,9 @@ class AnswerWorld:
 
     async def _until(self, found: Callable, what: str):
         # Twice the Telegram cases' patience: three stories' bots render their notices side by side.
-        return await until(found, f"{self.story.name}: no {what}", lambda: self.killed, 2 * PATIENCE)
+        # A timeout names the Bot API methods the bot called last: whether it was still polling.
+        return await until(found, f"{self.story.name}: no {what}",
+                           lambda: f"{self.killed}; last calls {self._methods_since_start[-12:]}", 2 * PATIENCE)
 
 
 async def decided(config: Config, clock: FileClock, folder: Path, sent: bool = True,
