@@ -1,6 +1,6 @@
 """The one way into the core: authorise, handle in one transaction, remember the update.
 
-Every adapter (console, Telegram, Slack, web page) hands its commands here. A command
+Every adapter (console, Telegram, Slack, the command line) hands its commands here. A command
 carrying an update key that was handled before gets the first answer again and changes
 nothing, so a redelivered Telegram update or a retried Slack event has one effect. An answer
 to a question the bot asked (handlers/prompts.py) takes the question in the same transaction.

@@ -14,7 +14,8 @@ ones (`handlers.model.Thresholds`):
 - factory history: an average gap of at least `gap_pts_at_risk`, a late order, or an overdue
   instruction.
 
-Read-only. A factory contact sees its own factory only, and its orders are compared only with
+Changes nothing but the stored verdicts it may first judge afresh (handlers.verdicts.rejudge).
+A factory contact sees its own factory only, and its orders are compared only with
 each other. Orders are judged by their latest visit's stored verdict (handlers.verdicts), kept
 current with the configured factories and thresholds.
 """

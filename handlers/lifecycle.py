@@ -1,4 +1,4 @@
-"""The instruction lifecycle of PRODUCT.md as one table, so no handler invents a transition.
+"""The instruction lifecycle as one table, so no handler invents a transition.
 
 proposed → approved | edited | rejected → sent → acknowledged | disputed | cancelled
          → done (with photo) → verified | reopened → done …

@@ -1,5 +1,6 @@
 """Answers to "what's the status of PO-123?" and the portfolio, ordered by what needs
-attention first. Read-only: a status query never changes anything.
+attention first. A status query changes no order, instruction or notice; it may first
+store verdicts judged afresh under the current settings (handlers.verdicts.rejudge).
 
 People write order references as they remember them: PO-123, po123 and "po 123" name the
 same order, so references are compared by `reference_key` (case and separators dropped).
