@@ -50,7 +50,9 @@ def stored(app) -> dict[str, list]:
 
 
 async def post_signed(url: str, body: bytes, content_type: str, secret: str | None = SECRET) -> tuple[int, str]:
-    """A request with `body` exactly as given, signed as Slack signs (or not signed at all)."""
+    """A request with `body` exactly as given, signed as Slack signs (or not signed at all).
+    Its timestamp is the wall clock's, not the bot's clock: Bolt refuses a request more than
+    five minutes off the real time, as Slack's signature check asks."""
     timestamp = int(time.time())
     headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": str(timestamp)}
     if secret is not None:
