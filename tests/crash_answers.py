@@ -111,6 +111,7 @@ class AnswerWorld:
     def __init__(self, forks: Forks, fake: FakeTelegram, folder: Path, story: Story):
         self.forks, self.fake, self.folder, self.story = forks, fake, folder, story
         self.template = folder / "template"
+        self.current = self.template  # the folder of the case running
         self.prompt: SentMessage | None = None
         self.pid: int | None = None
         self.calls: list[str] | None = None  # counting once the answer is sent
@@ -159,6 +160,7 @@ class AnswerWorld:
     async def run(self, kill: KillAt | None) -> Outcome:
         case = self.folder / (str(kill).replace(" ", "-").replace("'", "").replace("#", "") if kill else "reference")
         _copy(self.template, case)
+        self.current = case
         self.killed, self.calls, self.call_kill = [], None, kill.call if kill else None
         before = len(self.fake.transcript(self.story.chat))
         self.pid = self._start(case, kill if kill and kill.sql else None)
@@ -166,7 +168,11 @@ class AnswerWorld:
         self.calls = []
         await self.fake.send_text(self.story.chat, self.people[self.story.user], self.story.answer,
                                   reply_to_message_id=self.prompt.message_id)
-        if kill is not None:
+        if kill is not None and kill.sql:
+            # Every commit point is one the answer's handling makes, so the bot dies there. Settled
+            # is no sign it will not: between the commit and its SIGKILL the bot looks settled.
+            await self._until(self._died, f"the kill {kill}")
+        elif kill is not None:
             await self._until(lambda: self._died() or self._settled(case), f"the kill {kill}")
         if self.killed:
             clock = FileClock(case / "clock")  # the dead bot's claims on messages run out
@@ -221,9 +227,15 @@ class AnswerWorld:
 
     async def _until(self, found: Callable, what: str):
         # Twice the Telegram cases' patience: three stories' bots render their notices side by side.
-        # A timeout names the Bot API methods the bot called last: whether it was still polling.
-        return await until(found, f"{self.story.name}: no {what}",
-                           lambda: f"{self.killed}; last calls {self._methods_since_start[-12:]}", 2 * PATIENCE)
+        return await until(found, f"{self.story.name}: no {what}", self._state, 2 * PATIENCE)
+
+    def _state(self) -> str:
+        """The kills, the Bot API methods the bot called last (whether it was still polling), and
+        where each update stands: to tell a slow bot from a stuck one, or an update never stored."""
+        return (f"{self.killed}; last calls {self._methods_since_start[-12:]}; pending updates "
+                f"{[u['update_id'] for u in self.fake.pending_updates]}; inbox (update, handled) "
+                f"{_query(self.current, 'SELECT update_id, handled_at IS NOT NULL FROM inbox')}; unsent "
+                f"{_query(self.current, 'SELECT id, kind, attempts, last_error FROM outbox WHERE sent_at IS NULL')}")
 
 
 async def decided(config: Config, clock: FileClock, folder: Path, sent: bool = True,

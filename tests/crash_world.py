@@ -315,7 +315,19 @@ class CrashWorld(Lives):
             return (not self.fake.pending_updates and not self.fake.redelivering and not self.lives[-1].over
                     and not self._query("SELECT 1 FROM inbox WHERE handled_at IS NULL")
                     and not self._query("SELECT 1 FROM outbox WHERE sent_at IS NULL"))
-        await self._until(quiet, "the bot to settle")
+        await until(quiet, f"case {self.seed}: no the bot to settle", self._unsettled, self.patience)
+
+    def _unsettled(self) -> str:
+        """The kills, and what keeps the bot from settling: to tell a slow bot from a stuck one."""
+        unsent = self._query("SELECT id, kind, attempts, next_attempt_at, claimed_until, last_error"
+                             " FROM outbox WHERE sent_at IS NULL")
+        warnings = [line for line in (self.folder / "bot.log").read_text(encoding="utf-8").splitlines()
+                    if " WARNING " in line or " ERROR " in line]
+        return (f"{self.kills}; clock {self.clock.now().isoformat()}; pending updates "
+                f"{[u['update_id'] for u in self.fake.pending_updates]}; redelivering {self.fake.redelivering}; "
+                f"bot alive {not self.lives[-1].over}; unhandled "
+                f"{self._query('SELECT update_id FROM inbox WHERE handled_at IS NULL')}; unsent {unsent}; "
+                f"last warnings {warnings[-5:]}")
 
 
 
