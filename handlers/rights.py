@@ -6,32 +6,8 @@ from __future__ import annotations
 from handlers import commands as c
 from handlers.commands import Actor
 from handlers.model import Role
+from handlers.registry import COMMANDS
 from handlers.results import Refused
-
-ROLES: dict[type, frozenset[Role]] = {
-    c.PostVisit: frozenset({Role.INSPECTOR, Role.ADMIN}),
-    c.ImportOrders: frozenset({Role.BUYER, Role.ADMIN}),
-    c.ApproveInstruction: frozenset({Role.BUYER}),
-    c.EditInstruction: frozenset({Role.BUYER}),
-    c.RejectInstruction: frozenset({Role.BUYER}),
-    c.SendNotice: frozenset({Role.BUYER}),
-    c.AcknowledgeNotice: frozenset({Role.FACTORY}),
-    c.DisputeNotice: frozenset({Role.FACTORY}),
-    c.ReportDone: frozenset({Role.FACTORY}),
-    c.VerifyInstruction: frozenset({Role.BUYER}),
-    c.ReopenInstruction: frozenset({Role.BUYER}),
-    c.RemindFactory: frozenset({Role.BUYER}),
-    c.EscalateToManager: frozenset({Role.BUYER}),
-    c.ExtendDeadline: frozenset({Role.BUYER}),
-    c.CancelNotice: frozenset({Role.BUYER}),
-    c.CommitToDate: frozenset({Role.FACTORY}),
-    c.AcceptCommitment: frozenset({Role.BUYER}),
-    c.DeclineCommitment: frozenset({Role.BUYER}),
-    c.ConfirmBinding: frozenset({Role.BUYER}),
-    c.RefuseBinding: frozenset({Role.BUYER}),
-    # Buyers in chat; admins for the operator's `followup people revoke`.
-    c.RevokeContact: frozenset({Role.BUYER, Role.ADMIN}),
-}
 
 
 class Forbidden(Refused):
@@ -45,12 +21,12 @@ REASONS = frozenset({"not_allowed", "not_your_factory"})  # the codes of Forbidd
 def may(role: Role, command: type) -> bool:
     """Whether `role` may give `command` at all: asked before taking input for it (an upload),
     so nobody sends what would be refused."""
-    return role in ROLES[command]
+    return role in COMMANDS[command].roles
 
 
 async def authorise(command: c.Command, actor: Actor, uow) -> None:
     """Raises Refused unless the actor's role allows the command on this very target."""
-    if actor.person.role not in ROLES[type(command)]:
+    if actor.person.role not in COMMANDS[type(command)].roles:
         raise Forbidden("not_allowed", role=actor.person.role.value, action=type(command).__name__)
     if actor.person.role is Role.FACTORY:
         factory_id = await _target_factory(command, uow)

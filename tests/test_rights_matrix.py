@@ -333,9 +333,9 @@ def command(world: World, name: str, factory: str, missing: bool = False):
 
 
 async def test_the_table_names_every_command_the_bus_knows() -> None:
-    from handlers.bus import HANDLERS
+    from handlers.registry import COMMANDS as REGISTRY
 
-    assert set(COMMANDS) == {command.__name__ for command in HANDLERS}
+    assert set(COMMANDS) == {command.__name__ for command in REGISTRY}
 
 
 @pytest.mark.parametrize(("name", "role", "factory", "surface"), COMMAND_CELLS,
@@ -369,6 +369,19 @@ async def test_a_redelivered_refused_update_is_refused_and_audited_once(world: W
     first = await world.app.bus.handle(c.AcknowledgeNotice(world.notice[A]), wrong, update_key="telegram:9001")
     again = await world.app.bus.handle(c.AcknowledgeNotice(world.notice[A]), wrong, update_key="telegram:9001")
     assert first == again and first.code == "not_your_factory"
+    assert len(world.refusals(since=audited)) == 1
+
+
+async def test_a_tap_refused_before_asking_for_words_is_audited_once_however_often_it_comes(world: World) -> None:
+    wrong = Actor(world.people["factory B"], Platform.TELEGRAM)
+    audited = world.audited()
+    asked = await world.app.bus.may(c.DisputeNotice(world.notice[A], ""), wrong, update_key="telegram:9002")
+    again = await world.app.bus.may(c.DisputeNotice(world.notice[A], ""), wrong, update_key="telegram:9002")
+    handled = await world.app.bus.handle(c.DisputeNotice(world.notice[A], "样品不一致"), wrong, update_key="telegram:9002")
+    assert asked == again == handled and asked.code == "not_your_factory"
+    assert len(world.refusals(since=audited)) == 1
+    owner = Actor(world.people["factory A"], Platform.TELEGRAM)
+    assert await world.app.bus.may(c.DisputeNotice(world.notice[A], ""), owner, update_key="telegram:9003") is None
     assert len(world.refusals(since=audited)) == 1
 # --- Questions ------------------------------------------------------------------------------------
 
