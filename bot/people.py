@@ -133,11 +133,16 @@ def revoked_text(binding: Binding, factories: dict[str, Factory]) -> str:
 
 async def handle(app: App, directory: Directory, command: Command, actor: Actor,
                  update_key: str | None = None) -> Reply:
-    """A people command through the bus; a refusal (no such contact, a name that fits two)
-    is recorded, as the bus records one for who asked (not a buyer: handlers.rights)."""
+    """A people command through the bus, its refusal recorded (`audit_refused`)."""
     reply = await app.bus.handle(command, actor, update_key=update_key)
+    await audit_refused(app, directory, command, actor, reply)
+    return reply
+
+
+async def audit_refused(app: App, directory: Directory, command: Command, actor: Actor, reply: Reply) -> None:
+    """A people command's refusal (no such contact, a name that fits two) is recorded, as the
+    bus records one for who asked (not a buyer: handlers.rights)."""
     if not reply.ok and reply.code not in rights.REASONS:
         account = None if actor.user_id is None else PlatformAccount(platform=actor.platform, user_id=actor.user_id)
         await directory.refused(app.bus.clock.now(), type(command).__name__, reply.code, account=account,
                                 who=actor.person)
-    return reply

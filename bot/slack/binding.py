@@ -24,6 +24,7 @@ from bot.directory import Directory
 from handlers.catalog import N_
 from handlers.commands import Actor, RevokeContact
 from handlers.model import BindingRequest, Factory, Person, Platform, PlatformAccount, RequestOutcome, Role
+from handlers.results import Reply
 from handlers.routing import Destination
 from messages.buttons import CONFIRM_BINDING, binding_buttons
 from messages.environment import mrkdwn_escape
@@ -161,15 +162,17 @@ class SlackBinding:
 
     # --- the buyer answers
 
-    async def on_decision(self, client: AsyncWebClient, body: dict, person: Person, verb: str, target: int) -> None:
-        """Confirm or Refuse: through the bus (buyers only); the buyer's message then shows the
-        answer instead of its buttons, and the person is told where they asked."""
+    async def decided(self, client: AsyncWebClient, body: dict, person: Person, verb: str, target: int,
+                      reply: Reply) -> None:
+        """The buyer's Confirm or Refuse, as the bus answered it (buyers only): the buyer's
+        message then shows the answer instead of its buttons, and the person is told where
+        they asked; a refusal for the state of things is recorded as the people commands'."""
         user = body["user"]["id"]
         container = body.get("container") or {}
         channel = container.get("channel_id")
         language = Language(person.locale, person.timezone)
-        reply = await people.handle(self.app, self.directory, command_for(verb, target), Actor(person, Platform.SLACK),
-                                    update_key=f"slack:action:{body['actions'][0].get('action_ts')}:{user}")
+        await people.audit_refused(self.app, self.directory, command_for(verb, target), Actor(person, Platform.SLACK),
+                                   reply)
         if not reply.ok:
             await client.chat_postEphemeral(channel=channel, user=user, text=mrkdwn_escape(reply_text(reply, language)))
             return
