@@ -20,7 +20,7 @@ from handlers.prompts import ASK_AGAIN, Prompt
 from handlers.results import Refused, Reply
 from handlers.refusals import Refusal
 from handlers.registry import COMMANDS
-from handlers.rights import Forbidden, authorise
+from handlers.rights import Forbidden, authorise, check_role
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,19 @@ class MessageBus:
                 return None
         await self._audit(refusal, reply, update_key)
         return reply
+
+    async def may_give(self, kind: type[c.Command], actor: Actor) -> Reply | None:
+        """None when `actor`'s role may give commands of `kind` at all; else the refusal,
+        audited. Asked before taking in what such a command is made of (a visit report's
+        files), when there is no target yet to judge."""
+        try:
+            check_role(kind, actor)
+        except Forbidden as forbidden:
+            log.info("refused %s for %s: %s", kind.__name__, actor.person.key, forbidden)
+            refusal = Refusal(actor.person.identity, actor.platform, actor.user_id, kind.__name__, forbidden.reply.code)
+            await self._audit(refusal, forbidden.reply, None)
+            return forbidden.reply
+        return None
 
     async def handle(self, command: c.Command, actor: Actor, update_key: str | None = None,
                      before_commit: BeforeCommit | None = None) -> Reply:

@@ -140,6 +140,14 @@ class DeclineCommitment(Command):
 
 
 @dataclass(frozen=True)
+class InviteContact(Command):
+    """The buyer asks for a one-time code that binds whoever redeems it to `factory_id` as its
+    contact (Telegram's /invite, Slack's /followup invite)."""
+
+    factory_id: str
+
+
+@dataclass(frozen=True)
 class ConfirmBinding(Command):
     """The buyer confirms that someone who asked to act for a factory (on Slack, in its
     channel) is that factory's contact."""

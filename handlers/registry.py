@@ -55,6 +55,7 @@ COMMANDS: dict[type[c.Command], Entry] = {
     c.CommitToDate: _entry(commitments.commit, FACTORY),
     c.AcceptCommitment: _entry(commitments.accept, BUYER),
     c.DeclineCommitment: _entry(commitments.decline, BUYER),
+    c.InviteContact: _entry(people.invite, BUYER),
     c.ConfirmBinding: _entry(people.confirm, BUYER),
     c.RefuseBinding: _entry(people.refuse, BUYER),
     # Buyers in chat; admins for the operator's `followup people revoke`.

@@ -86,6 +86,7 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "CancelNotice": ("Cancel the notice", ("buyer",), CHAT),
     "AcceptCommitment": ("Accept a committed date", ("buyer",), CHAT),
     "DeclineCommitment": ("Decline a committed date", ("buyer",), CHAT),
+    "InviteContact": ("/invite a factory's contact", ("buyer",), CHAT),
     "ConfirmBinding": ("confirm someone as a factory's contact", ("buyer",), CHAT),
     "RefuseBinding": ("refuse someone as a factory's contact", ("buyer",), CHAT),
     "RevokeContact": ("/revoke; followup people revoke", ("buyer", "admin"), EVERYWHERE),
@@ -326,6 +327,7 @@ def command(world: World, name: str, factory: str, missing: bool = False):
         "CancelNotice": lambda: c.CancelNotice(notice),
         "AcceptCommitment": lambda: c.AcceptCommitment(instruction),
         "DeclineCommitment": lambda: c.DeclineCommitment(instruction),
+        "InviteContact": lambda: c.InviteContact(factory),
         "ConfirmBinding": lambda: c.ConfirmBinding(1),
         "RefuseBinding": lambda: c.RefuseBinding(1),
         "RevokeContact": lambda: c.RevokeContact("Wang"),
@@ -336,6 +338,14 @@ async def test_the_table_names_every_command_the_bus_knows() -> None:
     from handlers.registry import COMMANDS as REGISTRY
 
     assert set(COMMANDS) == {command.__name__ for command in REGISTRY}
+
+
+async def test_the_table_gives_each_command_the_roles_the_registry_gives_it() -> None:
+    from handlers.registry import COMMANDS as REGISTRY
+
+    role = {"buyer": "buyer", "inspector": "inspector", "admin": "admin", OWN: "factory"}
+    for command, entry in REGISTRY.items():
+        assert {role[who] for who in COMMANDS[command.__name__][1]} == {r.value for r in entry.roles}, command
 
 
 @pytest.mark.parametrize(("name", "role", "factory", "surface"), COMMAND_CELLS,

@@ -29,7 +29,6 @@ from bot.slack.inbox import SlackInbox
 from bot.uploads import Uploads
 from handlers.audience import audience_of
 from handlers.catalog import N_
-from handlers import rights
 from handlers.commands import Actor, EditInstruction, PostVisit
 from handlers.model import Person, Platform, PlatformAccount, Role
 from handlers.status import portfolio_page
@@ -220,10 +219,7 @@ class SlackListeners:
 
     async def _receive_files(self, client: AsyncWebClient, person: Person, event: dict, body: dict) -> None:
         language = language_of(person)
-        if not rights.may(person.role, PostVisit):
-            account = PlatformAccount(platform=Platform.SLACK, user_id=event["user"])
-            await self.directory.refused(self.app.bus.clock.now(), PostVisit.__name__, "not_allowed",
-                                         account=account, who=person)
+        if await self.app.bus.may_give(PostVisit, Actor(person, Platform.SLACK)) is not None:
             await post(client, event["channel"], language.gettext(ONLY_INSPECTORS))
             return
         for file in event["files"]:
