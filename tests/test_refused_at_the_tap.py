@@ -24,6 +24,8 @@ from tests.test_telegram_more import post as post_on_telegram, send_notice as se
 
 NOT_FOR_A_BUYER = "Sorry, your role (buyer) does not allow that."
 
+pytestmark = pytest.mark.usefixtures("direct_to_fakes")
+
 
 def refusals(store_path: Path) -> list[tuple[str, str]]:
     """(what was tried, why not) of every refusal audited, oldest first."""
@@ -37,7 +39,6 @@ def waiting_for_answers(store_path: Path) -> int:
         return db.execute("SELECT COUNT(*) FROM pending_inputs").fetchone()[0]
 
 
-@pytest.mark.usefixtures("direct_to_fakes")
 async def test_on_telegram_the_buyer_tapping_the_factorys_dispute_or_done_is_refused_without_a_prompt(
         config, clock, visit_dir, example_data):
     async with running(config, clock) as world:
@@ -57,7 +58,6 @@ async def test_on_telegram_the_buyer_tapping_the_factorys_dispute_or_done_is_ref
         assert waiting_for_answers(world.app.store.path) == 0
 
 
-@pytest.mark.usefixtures("direct_to_fakes")
 async def test_on_slack_the_buyer_clicking_the_factorys_dispute_or_done_is_refused_without_a_form(
         config, clock, visit_dir, example_data):
     async with running_slack(config, clock) as world:
