@@ -19,6 +19,7 @@ from handlers.analysis.analyze import Status
 from handlers import refusals
 from handlers.model import Person, Platform, Role
 from handlers.refusals import NOT_YOURS, Refusal
+from handlers.rights import may_see_factory
 from handlers.status import (
     NOT_VISITED,
     PAGE_SIZE,
@@ -26,7 +27,6 @@ from handlers.status import (
     NotVisited,
     Page,
     UnknownOrder,
-    may_see_factory,
     order_status,
     portfolio_page,
 )

@@ -9,6 +9,7 @@ import click
 
 from bot.actions import ASKS_FOR_PHOTOS, ASKS_FOR_TEXT
 from bot.app import build_app
+from bot.chat.taps import Given
 from bot.config import Config
 from bot.console import ConsoleAdapter
 from bot.console_session import ConsoleSession
@@ -66,15 +67,15 @@ async def _handle(session: ConsoleSession, role: Role, line: str) -> Role:
 
 
 async def _tap(session: ConsoleSession, person, number: int) -> None:
-    button = session.app.console.buttons.get(number)
-    if button is not None and button.action in ASKS_FOR_PHOTOS:
-        path = await asyncio.to_thread(input, "  photo file: ")
-        await session.report_photo(person, number, Path(path.strip()).expanduser())
-        return
-    text = None
-    if button is not None and button.action in ASKS_FOR_TEXT:
-        text = await asyncio.to_thread(input, f"  {ASKS_FOR_TEXT[button.action]}: ")
-    await session.tap(person, number, text)
+    """Asks for the words or the photo file only once the tap is allowed."""
+    async def ask(action: str, target: int) -> Given | None:
+        if action in ASKS_FOR_PHOTOS:
+            path = await asyncio.to_thread(input, "  photo file: ")
+            await session.report_photo(person, number, Path(path.strip()).expanduser())
+            return None
+        return Given(await asyncio.to_thread(input, f"  {ASKS_FOR_TEXT[action]}: "))
+
+    await session.tap(person, number, ask=ask)
 
 
 async def _post(session: ConsoleSession, path: Path) -> None:

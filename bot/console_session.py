@@ -6,13 +6,14 @@ turns what a person does into a command for the bus and prints the answer.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import click
 
-from bot.actions import command_for
 from bot.answers import answer, chart_of
 from bot.app import App
+from bot.chat.taps import Button, Given, tap
 from bot.console import Echo
 from bot.evidence import report_photo
 from handlers.catalog import N_
@@ -24,6 +25,8 @@ from messages.replies import reply_text
 
 CHART_WRITTEN = N_("Progress chart: %(path)s")
 NO_SUCH_FILE = N_("Cannot read %(path)s; give the path of a photo file.")
+
+Ask = Callable[[str, int], Awaitable[Given | None]]  # (action, target) -> the words, or None: taken care of
 
 
 class ConsoleSession:
@@ -41,12 +44,11 @@ class ConsoleSession:
         numbers = [n for n, b in self.app.console.buttons.items() if b.action == action and b.target == target]
         return numbers[-1] if numbers else None
 
-    async def tap(self, person: Person, number: int, text: str | None = None) -> Reply | None:
-        button = self.app.console.buttons.get(number)
-        if button is None:
-            self.echo(f"  (no button [{number}] on screen)")
-            return None
-        return await self.act(person, command_for(button.action, button.target, text))
+    async def tap(self, person: Person, number: int, text: str | None = None, ask: Ask | None = None) -> Reply | None:
+        """`person` taps button [`number`], through the same path as a chat tap. Words the
+        button needs are `text`, given with the tap (the scripted demo), or what `ask` gets
+        once the tap is allowed (the interactive console)."""
+        return await tap(self.app.bus, ConsoleTap(self, person, number, ask or _nothing_asked), str(number), words=text)
 
     async def report_photo(self, person: Person, number: int, path: Path) -> Reply | None:
         """A "done, with photos" button answered with a photo file: checked, stored and
@@ -62,12 +64,13 @@ class ConsoleSession:
             return None
         reply = await report_photo(self.app, Actor(person, Platform.CONSOLE), content, path.name,
                                    instruction_id=button.target)
-        return await self._answered(person, reply)
+        return await self.answered(person, reply)
 
     async def act(self, person: Person, command: Command) -> Reply:
-        return await self._answered(person, await self.app.bus.handle(command, Actor(person, Platform.CONSOLE)))
+        return await self.answered(person, await self.app.bus.handle(command, Actor(person, Platform.CONSOLE)))
 
-    async def _answered(self, person: Person, reply: Reply) -> Reply:
+    async def answered(self, person: Person, reply: Reply) -> Reply:
+        """Prints the bot's answer to `person`, then delivers what their action sent."""
         self.echo(self._answer(person, reply_text(reply, _language(person))))
         await self.app.dispatcher.deliver_pending()
         return reply
@@ -90,6 +93,43 @@ class ConsoleSession:
     def _answer(self, person: Person, text: str) -> str:
         line = f"  ↳ bot to {person.name}: {text}"
         return click.style(line, dim=True) if self.colour else line
+
+
+class ConsoleTap:
+    """One tap of a numbered button (bot.chat.taps.TapSurface): the person is whoever the
+    console plays, so never a stranger."""
+
+    platform = Platform.CONSOLE
+
+    def __init__(self, session: ConsoleSession, person: Person, number: int, ask: Ask):
+        self.session = session
+        self.person = person
+        self.number = number
+        self.asked = ask
+
+    async def tapped_by(self) -> Person:
+        return self.person
+
+    async def button(self, token: str) -> Button | None:
+        button = self.session.app.console.buttons.get(int(token))
+        return None if button is None else (button.action, button.target)
+
+    async def stranger(self) -> None:
+        """Never called: `tapped_by` is always someone."""
+
+    async def stale(self, person: Person) -> None:
+        self.session.echo(f"  (no button [{self.number}] on screen)")
+
+    async def ask(self, person: Person, action: str, target: int) -> Given | None:
+        return await self.asked(action, target)
+
+    async def answer(self, person: Person, action: str, target: int, reply: Reply) -> None:
+        await self.session.answered(person, reply)
+
+
+async def _nothing_asked(action: str, target: int) -> Given:
+    """A scripted tap gives its words with it, or has none."""
+    return Given(None)
 
 
 def _language(person: Person) -> Language:

@@ -7,7 +7,6 @@ language the bot cannot know yet, is given.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from bot.app import App
 from bot.directory import Directory
@@ -19,8 +18,6 @@ from handlers.people import ENTITY, account_key
 from handlers.results import Reply
 from messages.i18n import CHINESE, ENGLISH, Language
 from storage import RedeemExpired, RedeemOk, RedeemResult, RedeemUnknown, RedeemUsed
-
-INVITE_VALIDITY = timedelta(hours=72)
 
 ONLY_BUYERS = N_("Only buyers can invite factory contacts.")
 INVITE_USAGE = N_("Usage: %(command)s FACTORY_ID. Configured factories: %(factories)s")
@@ -37,13 +34,6 @@ REVOKED = N_("The buyer revoked your access as a contact of %(factory)s on %(at)
 
 
 REFUSALS = {RedeemUnknown: "unknown_invite", RedeemExpired: "expired_invite", RedeemUsed: "used_invite"}
-
-
-@dataclass(frozen=True)
-class Invitation:
-    code: str
-    factory: Factory
-    expires_at: datetime
 
 
 @dataclass(frozen=True)
@@ -70,17 +60,12 @@ def contact_name(name: str, account: PlatformAccount) -> str:
     return " ".join(name.split())[:200] or account.user_id
 
 
-async def invite(app: App, buyer: Actor, factory: Factory) -> Invitation:
-    """A new one-time code for `factory`, recorded against the buyer who asked for it."""
-    now = app.bus.clock.now()
-    expires_at = now + INVITE_VALIDITY
-    async with app.store.unit_of_work() as uow:
-        code = await uow.invites.create(factory.id, buyer.person.key, now, expires_at)
-        await uow.audit.record(actor=buyer.person.key, actor_user_id=buyer.user_id, platform=buyer.platform, at=now,
-                               entity="factory", entity_id=factory.id, action="invite", before=None,
-                               after={"expires_at": expires_at.isoformat(), "code": f"{code[:4]}…"})
-        await uow.commit()
-    return Invitation(code, factory, expires_at)
+def invite_refused(reply: Reply, language: Language, command: str, factories: dict[str, Factory]) -> str:
+    """Why the bus made no invitation: only buyers invite (handlers.rights); otherwise the
+    factory was not named right, so which ones there are."""
+    if reply.code in rights.REASONS:
+        return language.gettext(ONLY_BUYERS)
+    return language.gettext(INVITE_USAGE) % {"command": command, "factories": ", ".join(factories)}
 
 
 async def join(app: App, directory: Directory, code: str, account: PlatformAccount, name: str) -> Joined:
@@ -133,11 +118,16 @@ def revoked_text(binding: Binding, factories: dict[str, Factory]) -> str:
 
 async def handle(app: App, directory: Directory, command: Command, actor: Actor,
                  update_key: str | None = None) -> Reply:
-    """A people command through the bus; a refusal (no such contact, a name that fits two)
-    is recorded, as the bus records one for who asked (not a buyer: handlers.rights)."""
+    """A people command through the bus, its refusal recorded (`audit_refused`)."""
     reply = await app.bus.handle(command, actor, update_key=update_key)
+    await audit_refused(app, directory, command, actor, reply)
+    return reply
+
+
+async def audit_refused(app: App, directory: Directory, command: Command, actor: Actor, reply: Reply) -> None:
+    """A people command's refusal (no such contact, a name that fits two) is recorded, as the
+    bus records one for who asked (not a buyer: handlers.rights)."""
     if not reply.ok and reply.code not in rights.REASONS:
         account = None if actor.user_id is None else PlatformAccount(platform=actor.platform, user_id=actor.user_id)
         await directory.refused(app.bus.clock.now(), type(command).__name__, reply.code, account=account,
                                 who=actor.person)
-    return reply

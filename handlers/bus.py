@@ -10,55 +10,60 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from handlers import commands as c
-from handlers import commitments, decisions, refusals, escalation, evidence, notices, people, visits
-from handlers.orders import importing
+from handlers import refusals
 from handlers.clock import Clock
 from handlers.commands import Actor
 from handlers.context import Context, Settings
 from handlers.prompts import ASK_AGAIN, Prompt
 from handlers.results import Refused, Reply
 from handlers.refusals import Refusal
-from handlers.rights import Forbidden, authorise
+from handlers.registry import COMMANDS
+from handlers.rights import Forbidden, authorise, check_role
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Any, Context], Awaitable[Reply]]
 CommandFor = Callable[[str, int], "c.Command | None"]  # (action, target) asked for -> the answer's command
 BeforeCommit = Callable[[], Awaitable[None]]
-
-HANDLERS: dict[type, Handler] = {
-    c.PostVisit: visits.post_visit,
-    c.ImportOrders: importing.import_orders,
-    c.ApproveInstruction: decisions.approve,
-    c.EditInstruction: decisions.edit,
-    c.RejectInstruction: decisions.reject,
-    c.SendNotice: notices.send,
-    c.AcknowledgeNotice: notices.acknowledge,
-    c.DisputeNotice: notices.dispute,
-    c.ReportDone: evidence.report_done,
-    c.VerifyInstruction: evidence.verify,
-    c.ReopenInstruction: evidence.reopen,
-    c.RemindFactory: escalation.remind,
-    c.EscalateToManager: escalation.escalate_to_manager,
-    c.ExtendDeadline: escalation.extend,
-    c.CancelNotice: escalation.cancel,
-    c.CommitToDate: commitments.commit,
-    c.AcceptCommitment: commitments.accept,
-    c.DeclineCommitment: commitments.decline,
-    c.ConfirmBinding: people.confirm,
-    c.RefuseBinding: people.refuse,
-    c.RevokeContact: people.revoke,
-}
-
 
 class MessageBus:
     def __init__(self, store, clock: Clock, settings: Settings):
         self.store = store
         self.clock = clock
         self.settings = settings
+
+    async def may(self, command: c.Command, actor: Actor, update_key: str | None = None) -> Reply | None:
+        """None when `actor` may give `command` on its target; else the refusal, audited as
+        `handle` audits it. Asked before the bot asks for words or photos, so nobody types or
+        uploads what would be refused. The refusal is remembered for `update_key`: handling or
+        asking again for the same update answers it from memory, audited once."""
+        async with self.store.unit_of_work() as uow:
+            if update_key and (earlier := await uow.updates.result_of(update_key)) is not None:
+                reply = Reply.from_dict(earlier)
+                return None if reply.ok else reply
+            try:
+                await authorise(command, actor, uow)
+            except Forbidden as forbidden:
+                log.info("refused %s for %s: %s", type(command).__name__, actor.person.key, forbidden)
+                reply, refusal = forbidden.reply, refusal_of(command, actor, forbidden)
+            else:
+                return None
+        await self._audit(refusal, reply, update_key)
+        return reply
+
+    async def may_give(self, kind: type[c.Command], actor: Actor) -> Reply | None:
+        """None when `actor`'s role may give commands of `kind` at all; else the refusal,
+        audited. Asked before taking in what such a command is made of (a visit report's
+        files), when there is no target yet to judge."""
+        try:
+            check_role(kind, actor)
+        except Forbidden as forbidden:
+            log.info("refused %s for %s: %s", kind.__name__, actor.person.key, forbidden)
+            refusal = Refusal(actor.person.identity, actor.platform, actor.user_id, kind.__name__, forbidden.reply.code)
+            await self._audit(refusal, forbidden.reply, None)
+            return forbidden.reply
+        return None
 
     async def handle(self, command: c.Command, actor: Actor, update_key: str | None = None,
                      before_commit: BeforeCommit | None = None) -> Reply:
@@ -123,7 +128,7 @@ class MessageBus:
         try:
             await authorise(command, actor, uow)
             ctx = Context(uow, actor, self.clock.now(), self.settings)
-            return await HANDLERS[type(command)](command, ctx)
+            return await COMMANDS[type(command)].handler(command, ctx)
         except Refused as refused:
             log.info("refused %s for %s: %s", type(command).__name__, actor.person.key, refused)
             raise

@@ -25,14 +25,19 @@ class Actor:
         return self.person.account_on(self.platform)
 
 
+class Command:
+    """Something a person asks the bot to do. Each kind is listed once, with who may give it and
+    what carries it out, in handlers/registry.py."""
+
+
 @dataclass(frozen=True)
-class PostVisit:
+class PostVisit(Command):
     report: VisitReport
     photos: dict[str, str]  # photo name in the report -> sha256 of the stored file
 
 
 @dataclass(frozen=True)
-class ImportOrders:
+class ImportOrders(Command):
     """Create or update each order by its reference; with `dry_run`, only count what would change."""
 
     lines: tuple[OrderLine, ...]
@@ -40,12 +45,12 @@ class ImportOrders:
 
 
 @dataclass(frozen=True)
-class ApproveInstruction:
+class ApproveInstruction(Command):
     instruction_id: int
 
 
 @dataclass(frozen=True)
-class EditInstruction:
+class EditInstruction(Command):
     instruction_id: int
     note: str | None = None
     params: dict | None = None
@@ -53,29 +58,29 @@ class EditInstruction:
 
 
 @dataclass(frozen=True)
-class RejectInstruction:
+class RejectInstruction(Command):
     instruction_id: int
     reason: str | None = None
 
 
 @dataclass(frozen=True)
-class SendNotice:
+class SendNotice(Command):
     visit_id: int
 
 
 @dataclass(frozen=True)
-class AcknowledgeNotice:
+class AcknowledgeNotice(Command):
     notice_id: int
 
 
 @dataclass(frozen=True)
-class DisputeNotice:
+class DisputeNotice(Command):
     notice_id: int
     reason: str
 
 
 @dataclass(frozen=True)
-class ReportDone:
+class ReportDone(Command):
     instruction_id: int
     photos: tuple[str, ...] = field(default_factory=tuple)  # sha256 of evidence photos
     # sha256 -> the camera's clock (EXIF, no zone), for the photos that carry one
@@ -83,41 +88,41 @@ class ReportDone:
 
 
 @dataclass(frozen=True)
-class VerifyInstruction:
+class VerifyInstruction(Command):
     instruction_id: int
 
 
 @dataclass(frozen=True)
-class ReopenInstruction:
+class ReopenInstruction(Command):
     instruction_id: int
     reason: str
 
 
 @dataclass(frozen=True)
-class RemindFactory:
+class RemindFactory(Command):
     """The buyer's "remind them again": sent now, or at the start of the factory's working day."""
 
     notice_id: int
 
 
 @dataclass(frozen=True)
-class EscalateToManager:
+class EscalateToManager(Command):
     notice_id: int
 
 
 @dataclass(frozen=True)
-class ExtendDeadline:
+class ExtendDeadline(Command):
     notice_id: int
     hours: int = 24
 
 
 @dataclass(frozen=True)
-class CancelNotice:
+class CancelNotice(Command):
     notice_id: int
 
 
 @dataclass(frozen=True)
-class CommitToDate:
+class CommitToDate(Command):
     """The factory's promised completion date, as typed in chat ("2026-12-05", "12月5日")."""
 
     instruction_id: int
@@ -125,17 +130,25 @@ class CommitToDate:
 
 
 @dataclass(frozen=True)
-class AcceptCommitment:
+class AcceptCommitment(Command):
     instruction_id: int
 
 
 @dataclass(frozen=True)
-class DeclineCommitment:
+class DeclineCommitment(Command):
     instruction_id: int
 
 
 @dataclass(frozen=True)
-class ConfirmBinding:
+class InviteContact(Command):
+    """The buyer asks for a one-time code that binds whoever redeems it to `factory_id` as its
+    contact (Telegram's /invite, Slack's /followup invite)."""
+
+    factory_id: str
+
+
+@dataclass(frozen=True)
+class ConfirmBinding(Command):
     """The buyer confirms that someone who asked to act for a factory (on Slack, in its
     channel) is that factory's contact."""
 
@@ -143,38 +156,13 @@ class ConfirmBinding:
 
 
 @dataclass(frozen=True)
-class RefuseBinding:
+class RefuseBinding(Command):
     request_id: int
 
 
 @dataclass(frozen=True)
-class RevokeContact:
+class RevokeContact(Command):
     """A bound contact stops acting for their factory at once. `name_or_id` is what the buyer
     typed: a name, a platform user id, or a Slack mention."""
 
     name_or_id: str
-
-
-Command = (
-    PostVisit
-    | ImportOrders
-    | ApproveInstruction
-    | EditInstruction
-    | RejectInstruction
-    | SendNotice
-    | AcknowledgeNotice
-    | DisputeNotice
-    | ReportDone
-    | VerifyInstruction
-    | ReopenInstruction
-    | RemindFactory
-    | EscalateToManager
-    | ExtendDeadline
-    | CancelNotice
-    | CommitToDate
-    | AcceptCommitment
-    | DeclineCommitment
-    | ConfirmBinding
-    | RefuseBinding
-    | RevokeContact
-)

@@ -31,7 +31,7 @@ from handlers.analysis.analyze import Status
 from handlers.context import Settings
 from handlers.model import Factory, NoticeState, Person
 from handlers.orders.model import PackagingComplexity, StoredOrder, reference_key
-from handlers.status import may_see_factory, own_factory
+from handlers.rights import may_see_factory, own_factory
 from handlers.translatable import N_, Nn_, Text
 from handlers.verdicts import JudgedVisit, rejudge
 from handlers.working_hours import factory_today

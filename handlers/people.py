@@ -1,20 +1,35 @@
-"""Factory contacts the buyer binds and unbinds: confirming or refusing someone's request to
-act for a factory, and revoking a contact at once. Each change is audited under the
+"""Factory contacts the buyer binds and unbinds: inviting one, confirming or refusing someone's
+request to act for a factory, and revoking a contact at once. Each change is audited under the
 contact's account ("slack:U0WANG"), so the record follows the person, not a name."""
 
 from __future__ import annotations
 
-from handlers.commands import ConfirmBinding, RefuseBinding, RevokeContact
+from datetime import timedelta
+
+from handlers.commands import ConfirmBinding, InviteContact, RefuseBinding, RevokeContact
 from handlers.context import Context
 from handlers.model import Binding, BindingRequest, BindingVia, Person, PlatformAccount, RequestOutcome
 from handlers.results import Refused, Reply
 
 ENTITY = "person"
+INVITE_VALIDITY = timedelta(hours=72)
 
 
 def account_key(account: PlatformAccount) -> str:
     """The audit trail's entity id for a platform account: `telegram:5551234`, `slack:U0WANG`."""
     return f"{account.platform.value}:{account.user_id}"
+
+
+async def invite(command: InviteContact, ctx: Context) -> Reply:
+    """A new one-time code for the factory, recorded against the buyer who asked for it; the
+    audit keeps only its first characters, so the trail never lets anyone redeem it."""
+    factory = ctx.settings.factories.get(command.factory_id)
+    if factory is None:
+        raise Refused("unknown_factory", factory=command.factory_id)
+    expires_at = ctx.now + INVITE_VALIDITY
+    code = await ctx.uow.invites.create(factory.id, ctx.actor.person.key, ctx.now, expires_at)
+    await ctx.audit("factory", factory.id, "invite", None, {"expires_at": expires_at.isoformat(), "code": f"{code[:4]}…"})
+    return Reply("contact_invited", {"code": code, "factory": factory.id, "expires_at": expires_at.isoformat()})
 
 
 async def confirm(command: ConfirmBinding, ctx: Context) -> Reply:

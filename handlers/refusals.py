@@ -65,9 +65,9 @@ async def audit(store, refusal: Refusal, at: datetime) -> None:
 
 def target_of(command: object) -> str | None:
     """What a command was aimed at, as `notice:7`, `instruction:12`, `visit:3`, `order:PO-1`,
-    `binding_request:2` or `contact:NAME`; None for a command with no single target."""
+    `binding_request:2`, `contact:NAME` or `factory:ID`; None for a command with no single target."""
     for field, kind in (("notice_id", "notice"), ("instruction_id", "instruction"), ("visit_id", "visit"),
-                        ("request_id", "binding_request"), ("name_or_id", "contact")):
+                        ("request_id", "binding_request"), ("name_or_id", "contact"), ("factory_id", "factory")):
         if (value := getattr(command, field, None)) is not None:
             return f"{kind}:{value}"
     report = getattr(command, "report", None)

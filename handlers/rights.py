@@ -1,37 +1,15 @@
 """Who may do what, decided once before any handler runs, from the store — never from the
-button or message that asked (a modified client can send any payload)."""
+button or message that asked (a modified client can send any payload). Who may give each
+command is in handlers/registry.py; who may read which factory's orders is here too, for
+every answer (status, orders, factories) and every chat (handlers.audience)."""
 
 from __future__ import annotations
 
 from handlers import commands as c
 from handlers.commands import Actor
-from handlers.model import Role
+from handlers.model import Person, Role
+from handlers.registry import COMMANDS
 from handlers.results import Refused
-
-ROLES: dict[type, frozenset[Role]] = {
-    c.PostVisit: frozenset({Role.INSPECTOR, Role.ADMIN}),
-    c.ImportOrders: frozenset({Role.BUYER, Role.ADMIN}),
-    c.ApproveInstruction: frozenset({Role.BUYER}),
-    c.EditInstruction: frozenset({Role.BUYER}),
-    c.RejectInstruction: frozenset({Role.BUYER}),
-    c.SendNotice: frozenset({Role.BUYER}),
-    c.AcknowledgeNotice: frozenset({Role.FACTORY}),
-    c.DisputeNotice: frozenset({Role.FACTORY}),
-    c.ReportDone: frozenset({Role.FACTORY}),
-    c.VerifyInstruction: frozenset({Role.BUYER}),
-    c.ReopenInstruction: frozenset({Role.BUYER}),
-    c.RemindFactory: frozenset({Role.BUYER}),
-    c.EscalateToManager: frozenset({Role.BUYER}),
-    c.ExtendDeadline: frozenset({Role.BUYER}),
-    c.CancelNotice: frozenset({Role.BUYER}),
-    c.CommitToDate: frozenset({Role.FACTORY}),
-    c.AcceptCommitment: frozenset({Role.BUYER}),
-    c.DeclineCommitment: frozenset({Role.BUYER}),
-    c.ConfirmBinding: frozenset({Role.BUYER}),
-    c.RefuseBinding: frozenset({Role.BUYER}),
-    # Buyers in chat; admins for the operator's `followup people revoke`.
-    c.RevokeContact: frozenset({Role.BUYER, Role.ADMIN}),
-}
 
 
 class Forbidden(Refused):
@@ -45,13 +23,18 @@ REASONS = frozenset({"not_allowed", "not_your_factory"})  # the codes of Forbidd
 def may(role: Role, command: type) -> bool:
     """Whether `role` may give `command` at all: asked before taking input for it (an upload),
     so nobody sends what would be refused."""
-    return role in ROLES[command]
+    return role in COMMANDS[command].roles
+
+
+def check_role(kind: type[c.Command], actor: Actor) -> None:
+    """Raises Forbidden unless the actor's role may give commands of `kind` at all."""
+    if actor.person.role not in COMMANDS[kind].roles:
+        raise Forbidden("not_allowed", role=actor.person.role.value, action=kind.__name__)
 
 
 async def authorise(command: c.Command, actor: Actor, uow) -> None:
     """Raises Refused unless the actor's role allows the command on this very target."""
-    if actor.person.role not in ROLES[type(command)]:
-        raise Forbidden("not_allowed", role=actor.person.role.value, action=type(command).__name__)
+    check_role(type(command), actor)
     if actor.person.role is Role.FACTORY:
         factory_id = await _target_factory(command, uow)
         if factory_id != actor.person.factory:
@@ -68,3 +51,13 @@ async def _target_factory(command: c.Command, uow) -> str | None:
         return None
     visit = await uow.visits.get(instruction.visit_id)
     return visit.factory_id
+
+
+def may_see_factory(person: Person, factory_id: str) -> bool:
+    """A factory contact reads its own factory's orders; everyone else every factory's."""
+    return person.role is not Role.FACTORY or factory_id == person.factory
+
+
+def own_factory(person: Person) -> str | None:
+    """The one factory a factory contact may see; None (every factory) for everyone else."""
+    return person.factory if person.role is Role.FACTORY else None

@@ -32,6 +32,7 @@ from handlers.model import (
 from handlers.orders.model import StoredOrder, reference_key
 from handlers.orders.search import OrderSearch, Search
 from handlers.reports.schema import MaterialStatus, PackagingStatus, Severity
+from handlers.rights import may_see_factory, own_factory
 from handlers.verdicts import ATTENTION_ORDER, JudgedVisit, Verdict, rejudge
 from handlers.working_hours import factory_today
 
@@ -410,15 +411,6 @@ async def _activity_of(uow, visit_ids: list[int], person: Person) -> dict[int, d
 
 def _may_see(person: Person, visit: StoredVisit | StoredOrder) -> bool:
     return may_see_factory(person, visit.factory_id)
-
-
-def may_see_factory(person: Person, factory_id: str) -> bool:
-    return person.role is not Role.FACTORY or factory_id == person.factory
-
-
-def own_factory(person: Person) -> str | None:
-    """The one factory a factory contact may see; None (every factory) for everyone else."""
-    return person.factory if person.role is Role.FACTORY else None
 
 
 def _closest(reference: str, references: list[str]) -> list[str]:

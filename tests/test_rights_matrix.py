@@ -86,6 +86,7 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "CancelNotice": ("Cancel the notice", ("buyer",), CHAT),
     "AcceptCommitment": ("Accept a committed date", ("buyer",), CHAT),
     "DeclineCommitment": ("Decline a committed date", ("buyer",), CHAT),
+    "InviteContact": ("/invite a factory's contact", ("buyer",), CHAT),
     "ConfirmBinding": ("confirm someone as a factory's contact", ("buyer",), CHAT),
     "RefuseBinding": ("refuse someone as a factory's contact", ("buyer",), CHAT),
     "RevokeContact": ("/revoke; followup people revoke", ("buyer", "admin"), EVERYWHERE),
@@ -326,6 +327,7 @@ def command(world: World, name: str, factory: str, missing: bool = False):
         "CancelNotice": lambda: c.CancelNotice(notice),
         "AcceptCommitment": lambda: c.AcceptCommitment(instruction),
         "DeclineCommitment": lambda: c.DeclineCommitment(instruction),
+        "InviteContact": lambda: c.InviteContact(factory),
         "ConfirmBinding": lambda: c.ConfirmBinding(1),
         "RefuseBinding": lambda: c.RefuseBinding(1),
         "RevokeContact": lambda: c.RevokeContact("Wang"),
@@ -333,9 +335,17 @@ def command(world: World, name: str, factory: str, missing: bool = False):
 
 
 async def test_the_table_names_every_command_the_bus_knows() -> None:
-    from handlers.bus import HANDLERS
+    from handlers.registry import COMMANDS as REGISTRY
 
-    assert set(COMMANDS) == {command.__name__ for command in HANDLERS}
+    assert set(COMMANDS) == {command.__name__ for command in REGISTRY}
+
+
+async def test_the_table_gives_each_command_the_roles_the_registry_gives_it() -> None:
+    from handlers.registry import COMMANDS as REGISTRY
+
+    role = {"buyer": "buyer", "inspector": "inspector", "admin": "admin", OWN: "factory"}
+    for command, entry in REGISTRY.items():
+        assert {role[who] for who in COMMANDS[command.__name__][1]} == {r.value for r in entry.roles}, command
 
 
 @pytest.mark.parametrize(("name", "role", "factory", "surface"), COMMAND_CELLS,
@@ -369,6 +379,19 @@ async def test_a_redelivered_refused_update_is_refused_and_audited_once(world: W
     first = await world.app.bus.handle(c.AcknowledgeNotice(world.notice[A]), wrong, update_key="telegram:9001")
     again = await world.app.bus.handle(c.AcknowledgeNotice(world.notice[A]), wrong, update_key="telegram:9001")
     assert first == again and first.code == "not_your_factory"
+    assert len(world.refusals(since=audited)) == 1
+
+
+async def test_a_tap_refused_before_asking_for_words_is_audited_once_however_often_it_comes(world: World) -> None:
+    wrong = Actor(world.people["factory B"], Platform.TELEGRAM)
+    audited = world.audited()
+    asked = await world.app.bus.may(c.DisputeNotice(world.notice[A], ""), wrong, update_key="telegram:9002")
+    again = await world.app.bus.may(c.DisputeNotice(world.notice[A], ""), wrong, update_key="telegram:9002")
+    handled = await world.app.bus.handle(c.DisputeNotice(world.notice[A], "样品不一致"), wrong, update_key="telegram:9002")
+    assert asked == again == handled and asked.code == "not_your_factory"
+    assert len(world.refusals(since=audited)) == 1
+    owner = Actor(world.people["factory A"], Platform.TELEGRAM)
+    assert await world.app.bus.may(c.DisputeNotice(world.notice[A], ""), owner, update_key="telegram:9003") is None
     assert len(world.refusals(since=audited)) == 1
 # --- Questions ------------------------------------------------------------------------------------
 

@@ -23,12 +23,12 @@ from handlers.commands import AcknowledgeNotice, Actor, ApproveInstruction, Impo
 from handlers.model import Platform, Role
 from handlers.orders.model import OrderLine
 from handlers.reports.reader import read_report
+from handlers.rights import may_see_factory
 from handlers.status import (
     Filters,
     OrderStatus,
     PortfolioLine,
     UnknownOrder,
-    may_see_factory,
     order_status,
     portfolio_page,
     reference_key,

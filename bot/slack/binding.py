@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -22,8 +23,9 @@ from bot.actions import command_for, with_tokens
 from bot.app import App
 from bot.directory import Directory
 from handlers.catalog import N_
-from handlers.commands import Actor, RevokeContact
+from handlers.commands import Actor, InviteContact, RevokeContact
 from handlers.model import BindingRequest, Factory, Person, Platform, PlatformAccount, RequestOutcome, Role
+from handlers.results import Reply
 from handlers.routing import Destination
 from messages.buttons import CONFIRM_BINDING, binding_buttons
 from messages.environment import mrkdwn_escape
@@ -161,15 +163,17 @@ class SlackBinding:
 
     # --- the buyer answers
 
-    async def on_decision(self, client: AsyncWebClient, body: dict, person: Person, verb: str, target: int) -> None:
-        """Confirm or Refuse: through the bus (buyers only); the buyer's message then shows the
-        answer instead of its buttons, and the person is told where they asked."""
+    async def decided(self, client: AsyncWebClient, body: dict, person: Person, verb: str, target: int,
+                      reply: Reply) -> None:
+        """The buyer's Confirm or Refuse, as the bus answered it (buyers only): the buyer's
+        message then shows the answer instead of its buttons, and the person is told where
+        they asked; a refusal for the state of things is recorded as the people commands'."""
         user = body["user"]["id"]
         container = body.get("container") or {}
         channel = container.get("channel_id")
         language = Language(person.locale, person.timezone)
-        reply = await people.handle(self.app, self.directory, command_for(verb, target), Actor(person, Platform.SLACK),
-                                    update_key=f"slack:action:{body['actions'][0].get('action_ts')}:{user}")
+        await people.audit_refused(self.app, self.directory, command_for(verb, target), Actor(person, Platform.SLACK),
+                                   reply)
         if not reply.ok:
             await client.chat_postEphemeral(channel=channel, user=user, text=mrkdwn_escape(reply_text(reply, language)))
             return
@@ -214,21 +218,20 @@ class SlackBinding:
     async def _invite(self, ack, command: dict, client: AsyncWebClient, rest: str) -> None:
         person = await self.directory.person(Platform.SLACK, command["user_id"])
         language = language_of(person)
-        if person is None or person.role is not Role.BUYER:
-            await self._refused(command, person, "invite", "stranger" if person is None else "not_allowed")
-            await ack(text=language.gettext(STRANGER if person is None else people.ONLY_BUYERS))
+        if person is None:
+            await self._refused(command, None, "invite", "stranger")
+            await ack(text=language.gettext(STRANGER))
             return
-        factories = self.app.settings.factories
-        factory = factories.get(rest.split()[0]) if rest else None
-        if factory is None:
-            usage = language.gettext(people.INVITE_USAGE) % {"command": "/followup invite",
-                                                              "factories": ", ".join(factories)}
-            await ack(text=mrkdwn_escape(usage))
+        factory_id = rest.split()[0] if rest else ""
+        reply = await self.app.bus.handle(InviteContact(factory_id), Actor(person, Platform.SLACK))
+        if not reply.ok:
+            factories = self.app.settings.factories
+            await ack(text=mrkdwn_escape(people.invite_refused(reply, language, "/followup invite", factories)))
             return
-        invitation = await people.invite(self.app, Actor(person, Platform.SLACK), factory)
         await ack(text=language.gettext(INVITE_CODE) % {
-            "factory": mrkdwn_escape(factory.name), "expires": language.moment(invitation.expires_at),
-            "code": f"`{invitation.code}`",
+            "factory": mrkdwn_escape(self.app.settings.factories[factory_id].name),
+            "expires": language.moment(datetime.fromisoformat(reply.params["expires_at"])),
+            "code": f"`{reply.params['code']}`",
         })
 
     async def _join(self, ack, command: dict, client: AsyncWebClient, rest: str) -> None:

@@ -14,9 +14,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View as SlackView
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.actions import ASKS_FOR_PHOTOS, ASKS_FOR_TEXT, command_for
+from bot.actions import command_for
 from bot.answers import Answer, answer, answer_in, chart_of, next_page_command
 from bot.slack.links import slack_links
+from bot.slack.posts import dm, dm_channel, post
+from bot.slack.taps import SlackTaps
 from bot.app import App
 from bot.directory import Directory
 from bot.slack import modals
@@ -27,14 +29,10 @@ from bot.slack.inbox import SlackInbox
 from bot.uploads import Uploads
 from handlers.audience import audience_of
 from handlers.catalog import N_
-from handlers import rights
 from handlers.commands import Actor, EditInstruction, PostVisit
 from handlers.model import Person, Platform, PlatformAccount, Role
 from handlers.status import portfolio_page
-from handlers.views import label_of
-from messages import buttons as b
 from messages.environment import mrkdwn_escape, render
-from messages.i18n import Language
 from messages.replies import reply_text
 from messages.slack_blocks import text_blocks
 
@@ -42,10 +40,7 @@ log = logging.getLogger(__name__)
 SURFACE = "slack"
 MENTION = re.compile(r"<@[A-Z0-9]+>\s*")
 
-STALE_BUTTON = N_("This button is no longer valid. Please use the latest message.")
 ONLY_INSPECTORS = N_("Only inspectors can send visit reports.")
-PRESS_AGAIN = N_("The bot was restarting when you pressed that button, so its form could not open. "
-                 "Please press it again.")
 
 
 class SlackListeners:
@@ -58,10 +53,11 @@ class SlackListeners:
         self.evidence = SlackEvidence(app, files, wake)
         self.inbox = SlackInbox(app)
         self.binding = SlackBinding(app, directory)
+        self.taps = SlackTaps(app, directory, self.binding, self.evidence, wake)
 
     def register(self, bolt: AsyncApp) -> None:
         kept = [self.inbox.keep]
-        bolt.action(re.compile(".+"), middleware=kept)(self.on_action)
+        bolt.action(re.compile(".+"), middleware=kept)(self.taps.on_action)
         bolt.view(modals.EDIT, middleware=kept)(self.on_edit_submitted)
         bolt.view(modals.ASK_TEXT, middleware=kept)(self.on_text_submitted)
         bolt.command("/followup", middleware=kept)(self.on_command)
@@ -74,66 +70,6 @@ class SlackListeners:
         """Configured or bound people. Being in a factory's channel makes nobody its contact:
         see `SlackBinding`."""
         return await self.directory.person(Platform.SLACK, user_id)
-
-    async def on_action(self, ack, body: dict, client: AsyncWebClient) -> None:
-        await ack()
-        user = body["user"]["id"]
-        channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id")
-        person = await self.person(user)
-        language = language_of(person)
-        if person is None:
-            refusal = await self.binding.refuse(client, user, channel, "tap")
-            await _ephemeral(client, channel, user, refusal.text)
-            await self.binding.ask_buyer(client, refusal)
-            return
-        action = body["actions"][0]
-        async with self.app.store.unit_of_work() as uow:
-            resolved = await uow.tokens.resolve(action.get("value") or "")
-        if resolved is None:
-            account = PlatformAccount(platform=Platform.SLACK, user_id=user)
-            await self.directory.refused(self.app.bus.clock.now(), "tap", "unknown_button", account=account, who=person)
-            await _ephemeral(client, channel, user, language.gettext(STALE_BUTTON))
-            return
-        verb, target = resolved
-        if verb in (b.CONFIRM_BINDING, b.REFUSE_BINDING):
-            await self.binding.on_decision(client, body, person, verb, target)
-            return
-        if verb in ASKS_FOR_TEXT:
-            if not await self._open_modal(client, body["trigger_id"], verb, target, language):
-                await _ephemeral(client, channel, user, language.gettext(PRESS_AGAIN))
-            return
-        if verb in ASKS_FOR_PHOTOS:
-            await self.evidence.ask(client, body, channel, target, language)
-            return
-        key = f"slack:action:{action.get('action_ts')}:{user}"
-        reply = await self.app.bus.handle(command_for(verb, target), Actor(person, Platform.SLACK), update_key=key)
-        self.wake()
-        if not reply.ok or reply.code.startswith(("already", "notice_already")):
-            await _ephemeral(client, channel, user, reply_text(reply, language))
-
-    async def _open_modal(self, client: AsyncWebClient, trigger_id: str, verb: str, target: int,
-                          language: Language) -> bool:
-        """Opens the form that asks for the words; False when Slack no longer takes the click's
-        trigger (it expires after 3 seconds: a click handled again after a restart)."""
-        async with self.app.store.unit_of_work() as uow:
-            if verb == b.EDIT:
-                instruction = await uow.instructions.get(target)
-                view = modals.edit_modal(instruction, label_of(instruction.source), language)
-            elif verb == b.DISPUTE:
-                notice = await uow.notices.get(target)
-                view = modals.text_modal(verb, ASKS_FOR_TEXT[verb], target, notice.number, language)
-            else:
-                instruction = await uow.instructions.get(target)
-                view = modals.text_modal(verb, ASKS_FOR_TEXT[verb], target, label_of(instruction.source), language)
-        try:
-            await client.views_open(trigger_id=trigger_id, view=view)
-        except SlackApiError as exc:
-            if exc.response.get("error") not in ("expired_trigger_id", "invalid_trigger_id"):
-                raise
-            log.info("the form for %s %s was not opened: Slack no longer takes the click (%s)",
-                     verb, target, exc.response.get("error"))
-            return False
-        return True
 
     async def on_edit_submitted(self, ack, body: dict, view: dict, client: AsyncWebClient) -> None:
         user = body["user"]["id"]
@@ -155,7 +91,7 @@ class SlackListeners:
         reply = await self.app.bus.handle(command, Actor(person, Platform.SLACK), update_key=f"slack:view:{view['id']}")
         self.wake()
         if not reply.ok:
-            await _dm(client, user, reply_text(reply, language))
+            await dm(client, user, reply_text(reply, language))
 
     async def on_text_submitted(self, ack, body: dict, view: dict, client: AsyncWebClient) -> None:
         user = body["user"]["id"]
@@ -175,7 +111,7 @@ class SlackListeners:
             update_key=f"slack:view:{view['id']}",
         )
         self.wake()
-        await _dm(client, user, reply_text(reply, language))
+        await dm(client, user, reply_text(reply, language))
 
     async def on_command(self, ack, command: dict, client: AsyncWebClient) -> None:
         """/followup status PO-…, /followup orders, /followup factories, /followup help: answered
@@ -195,11 +131,11 @@ class SlackListeners:
         if found.status is None:
             return
         try:
-            dm = await _dm_channel(client, command["user_id"])
+            their_dm = await dm_channel(client, command["user_id"])
         except SlackApiError as exc:
             log.warning("no DM with %s for their chart: %s", command["user_id"], exc.response.get("error"))
             return
-        await self._send_chart(client, found, dm)
+        await self._send_chart(client, found, their_dm)
 
     async def on_message(self, body: dict, event: dict, client: AsyncWebClient) -> None:
         if event.get("bot_id") or event.get("subtype") not in (None, "file_share"):
@@ -211,7 +147,7 @@ class SlackListeners:
         language = language_of(person)
         if person is None:
             await self._stranger(event["user"], "upload" if event.get("files") else "question")
-            await _post(client, event["channel"], language.gettext(STRANGER))
+            await post(client, event["channel"], language.gettext(STRANGER))
             return
         if event.get("files") and person.role is Role.FACTORY:
             await self.evidence.from_dm(client, person, event, body.get("event_id"))
@@ -220,7 +156,7 @@ class SlackListeners:
             await self._receive_files(client, person, event, body)
             return
         found = await self._answer(person, event.get("text") or "", client)  # a DM: the asker alone reads it
-        await _post(client, event["channel"], found.text)
+        await post(client, event["channel"], found.text)
         await self._send_chart(client, found, event["channel"])
 
     async def _on_channel_files(self, body: dict, event: dict, client: AsyncWebClient) -> None:
@@ -254,14 +190,14 @@ class SlackListeners:
         text = MENTION.sub("", event.get("text") or "")
         found = await answer_in(self.app, SURFACE, person, text, audience, links=slack_links(client))
         if found is None:
-            await _post(client, event["channel"], render(SURFACE, "chat/help.j2", language), thread)
+            await post(client, event["channel"], render(SURFACE, "chat/help.j2", language), thread)
             return
         note = None
         if found.private is not None:
             reached = await self._send_privately(client, event["user"], found.private, event["channel"], thread)
             note = found.note(SURFACE, reached)
         shown = found.for_chat(note)
-        await _post(client, event["channel"], shown.text, thread)
+        await post(client, event["channel"], shown.text, thread)
         await self._send_chart(client, shown, event["channel"], thread)
 
     async def on_home_opened(self, event: dict, client: AsyncWebClient) -> None:
@@ -283,18 +219,15 @@ class SlackListeners:
 
     async def _receive_files(self, client: AsyncWebClient, person: Person, event: dict, body: dict) -> None:
         language = language_of(person)
-        if not rights.may(person.role, PostVisit):
-            account = PlatformAccount(platform=Platform.SLACK, user_id=event["user"])
-            await self.directory.refused(self.app.bus.clock.now(), PostVisit.__name__, "not_allowed",
-                                         account=account, who=person)
-            await _post(client, event["channel"], language.gettext(ONLY_INSPECTORS))
+        if await self.app.bus.may_give(PostVisit, Actor(person, Platform.SLACK)) is not None:
+            await post(client, event["channel"], language.gettext(ONLY_INSPECTORS))
             return
         for file in event["files"]:
             try:
                 content = await self.files.download(file) if self.uploads.accepts(file["name"]) else b""
             except DownloadFailed as exc:
                 log.warning("report upload failed: %s", exc)
-                await _post(client, event["channel"], str(exc))
+                await post(client, event["channel"], str(exc))
                 continue
             answer = await self.uploads.receive(
                 Actor(person, Platform.SLACK), f"slack-{event['user']}", file["name"], content,
@@ -302,7 +235,7 @@ class SlackListeners:
             )
             if answer.reply is not None:
                 self.wake()
-            await _post(client, event["channel"], mrkdwn_escape(answer.text))  # it quotes the report's keys
+            await post(client, event["channel"], mrkdwn_escape(answer.text))  # it quotes the report's keys
 
     async def _answer(self, person: Person, text: str, client: AsyncWebClient, addressed: bool = False) -> Answer:
         """The person's own answer, for a place only they read (a DM, an ephemeral reply), in
@@ -318,8 +251,8 @@ class SlackListeners:
         DM, the text goes as an ephemeral reply in the thread, without the chart; False when
         neither reached them."""
         try:
-            dm = await _dm_channel(client, user)
-            await _post(client, dm, private.text)
+            their_dm = await dm_channel(client, user)
+            await post(client, their_dm, private.text)
         except SlackApiError as exc:
             log.info("no DM with %s (%s); answering in an ephemeral reply", user, exc.response.get("error"))
             try:
@@ -329,7 +262,7 @@ class SlackListeners:
                 log.warning("cannot answer %s privately in %s: %s", user, channel, again.response.get("error"))
                 return False
             return True
-        await self._send_chart(client, private, dm)
+        await self._send_chart(client, private, their_dm)
         return True
 
     async def _send_chart(self, client: AsyncWebClient, found: Answer, channel: str,
@@ -344,23 +277,3 @@ class SlackListeners:
                                          filename=chart.filename, title=chart.filename)
         except SlackApiError as exc:
             log.warning("the chart %s did not reach %s: %s", chart.filename, channel, exc.response.get("error"))
-
-
-async def _ephemeral(client: AsyncWebClient, channel: str | None, user: str, text: str) -> None:
-    if channel:
-        await client.chat_postEphemeral(channel=channel, user=user, text=text)
-    else:
-        await _dm(client, user, text)
-
-
-async def _dm(client: AsyncWebClient, user: str, text: str) -> None:
-    await _post(client, await _dm_channel(client, user), text)
-
-
-async def _dm_channel(client: AsyncWebClient, user: str) -> str:
-    """The bot's DM with the user, opened if need be."""
-    return (await client.conversations_open(users=user))["channel"]["id"]
-
-
-async def _post(client: AsyncWebClient, channel: str, mrkdwn: str, thread_ts: str | None = None) -> None:
-    await client.chat_postMessage(channel=channel, text=mrkdwn[:3000], blocks=text_blocks(mrkdwn), thread_ts=thread_ts)

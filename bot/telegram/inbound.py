@@ -1,33 +1,32 @@
-"""Telegram updates into commands and queries: button taps, typed messages, commands.
+"""Telegram updates into commands and queries: typed messages, answers to the bot's
+questions, commands.
 
 Each handler only translates: who acted (from the store), what they asked (a command for
-the bus or a status query), and the answer in their language. Uploads live in uploads.py.
+the bus or a status query), and the answer in their language. Taps live in taps.py, uploads
+in uploads.py.
 """
 
 from __future__ import annotations
 
 import logging
 from functools import partial
-from html import escape
 
-from telegram import CallbackQuery, ForceReply, Update
+from telegram import Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
-from bot import people
-from bot.actions import ASKS_FOR_PHOTOS, ASKS_FOR_TEXT, command_for
-from bot.evidence import ASK_FOR_PHOTOS
+from bot.actions import command_for
 from bot.intents import intent_of
 from bot.app import App
 from bot.directory import Directory
 from bot.telegram.links import TELEGRAM_LINKS
 from bot.answers import Answer, answer_in, chart_of
-from bot.telegram.limits import caption_fits, short_answer, split_message
+from bot.telegram.limits import caption_fits, split_message
 from bot.telegram.private import asked_by_link, start_link
 from handlers.audience import audience_of
 from handlers.catalog import N_
-from handlers.commands import Actor, Command
+from handlers.commands import Actor
 from handlers.model import Person, Platform, PlatformAccount
 from handlers.prompts import Prompt
 from messages.environment import render
@@ -39,13 +38,6 @@ SURFACE = "telegram"
 
 STRANGER = N_("Sorry, this bot works only for the people of its buyer and their factories. "
               "Ask the buyer for an invitation link.")
-STALE_BUTTON = N_("This button is no longer valid. Please use the latest message.")
-ASK_TEXT = {
-    "note": N_("Send the new wording of the note for this instruction (reply to this message)."),
-    "reason": N_("Please reply to this message with the reason for your dispute."),
-    "date": N_("Please reply to this message with the date you will have it done by, e.g. 2026-12-05 or 12月5日."),
-    "what_is_wrong": N_("Reply to this message with what is still wrong; the factory gets it as you write it."),
-}
 
 
 class TelegramInbound:
@@ -53,50 +45,6 @@ class TelegramInbound:
         self.app = app
         self.directory = directory
         self.deliver = deliver  # wakes the outbox dispatcher after a change
-
-    async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        query = update.callback_query
-        person = await self.directory.person(Platform.TELEGRAM, query.from_user.id)
-        language = language_of(person, query.from_user.language_code)
-        account = PlatformAccount(platform=Platform.TELEGRAM, user_id=str(query.from_user.id))
-        if person is None:
-            revoked = await self.directory.stranger(account, self.app.bus.clock.now(), "tap", query.from_user.full_name)
-            refusal = people.revoked_text(revoked, self.app.settings.factories) if revoked else language.gettext(STRANGER)
-            await answer_query(query, short_answer(refusal), show_alert=True)
-            return
-        async with self.app.store.unit_of_work() as uow:
-            resolved = await uow.tokens.resolve(query.data or "")
-        if resolved is None:
-            await self.directory.refused(self.app.bus.clock.now(), "tap", "unknown_button", account=account, who=person)
-            await answer_query(query, language.gettext(STALE_BUTTON), show_alert=True)
-            return
-        action, target = resolved
-        if action in ASKS_FOR_TEXT or action in ASKS_FOR_PHOTOS:
-            await answer_query(query)
-            await self._ask_for_text(update, person, action, target, language)
-            return
-        reply = await self._handle(command_for(action, target), person, update)
-        await answer_query(query, short_answer(reply_text(reply, language)), show_alert=not reply.ok)
-
-    async def _ask_for_text(self, update: Update, person: Person, action: str, target: int, language: Language):
-        """Edit and Dispute need words, a done report needs photos: ask with ForceReply and
-        remember what the answer is for."""
-        chat = update.effective_chat
-        user = update.effective_user
-        # In a group, ForceReply(selective) reaches only people the message mentions.
-        asked = ASK_FOR_PHOTOS if action in ASKS_FOR_PHOTOS else ASK_TEXT[ASKS_FOR_TEXT[action]]
-        question = escape(language.gettext(asked))
-        prompt = await chat.send_message(
-            f"{user.mention_html()} {question}",
-            parse_mode=ParseMode.HTML,
-            reply_markup=ForceReply(selective=True),
-        )
-        async with self.app.store.unit_of_work() as uow:
-            await uow.pending.expect(
-                Platform.TELEGRAM, str(chat.id), str(update.effective_user.id), str(prompt.message_id),
-                action, target, self.app.bus.clock.now(),
-            )
-            await uow.commit()
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
@@ -186,11 +134,6 @@ class TelegramInbound:
         account = PlatformAccount(platform=Platform.TELEGRAM, user_id=str(user.id))
         await self.directory.stranger(account, self.app.bus.clock.now(), attempted, user.full_name)
 
-    async def _handle(self, command: Command, person: Person, update: Update):
-        reply = await self.app.bus.handle(command, Actor(person, Platform.TELEGRAM), update_key=update_key(update))
-        self.deliver()
-        return reply
-
     async def _reply(self, update: Update, html: str) -> None:
         for chunk in split_message(html):
             await update.effective_message.reply_text(chunk, parse_mode=ParseMode.HTML)
@@ -218,18 +161,6 @@ class TelegramInbound:
         if found.status is not None:
             chart = await chart_of(self.app, found)
             await send_photo(chart.png, caption=caption, parse_mode=ParseMode.HTML, filename=chart.filename)
-
-
-async def answer_query(query: CallbackQuery, text: str | None = None, show_alert: bool = False) -> None:
-    """Answers a tap. A tap handled again after a restart was answered before the crash, or
-    is older than Telegram keeps a query open; what it did stands either way, so Telegram's
-    refusal is no failure to tell the person about (they would try again what succeeded)."""
-    try:
-        await query.answer(text, show_alert=show_alert)
-    except BadRequest as exc:
-        if "query is too old" not in str(exc).lower():
-            raise
-        log.info("the tap %s is no longer open on Telegram; its answer is dropped", query.id)
 
 
 def update_key(update: Update) -> str:

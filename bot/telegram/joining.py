@@ -4,6 +4,8 @@ that factory, in Chinese; a buyer's /revoke NAME unbinds a contact at once."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
@@ -14,7 +16,7 @@ from bot.directory import Directory
 from bot.telegram.inbound import STRANGER, language_of
 from bot.telegram.private import asked_by_link
 from handlers.catalog import N_
-from handlers.commands import Actor, RevokeContact
+from handlers.commands import Actor, InviteContact, RevokeContact
 from handlers.model import Person, Platform, PlatformAccount, Role
 from messages.replies import reply_text
 
@@ -31,23 +33,23 @@ class TelegramJoining:
         self.help_reply = help_reply
 
     async def on_invite(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/invite FACTORY_ID: a one-time link, if the bus lets this person invite."""
         person = await self.directory.person(Platform.TELEGRAM, update.effective_user.id)
         language = language_of(person, update.effective_user.language_code)
         message = update.effective_message
-        if person is None or person.role is not Role.BUYER:
-            await self._refused(update, person, "invite", "stranger" if person is None else "not_allowed")
-            await message.reply_text(language.gettext(STRANGER if person is None else people.ONLY_BUYERS))
+        if person is None:
+            await self._refused(update, None, "invite", "stranger")
+            await message.reply_text(language.gettext(STRANGER))
             return
-        factories = self.app.settings.factories
-        factory = factories.get(context.args[0]) if context.args else None
-        if factory is None:
-            await message.reply_text(language.gettext(people.INVITE_USAGE) % {"command": "/invite",
-                                                                              "factories": ", ".join(factories)})
+        factory_id = context.args[0] if context.args else ""
+        reply = await self.app.bus.handle(InviteContact(factory_id), Actor(person, Platform.TELEGRAM))
+        if not reply.ok:
+            await message.reply_text(people.invite_refused(reply, language, "/invite", self.app.settings.factories))
             return
-        invitation = await people.invite(self.app, Actor(person, Platform.TELEGRAM), factory)
-        link = f"https://t.me/{context.bot.username}?start={invitation.code}"
+        link = f"https://t.me/{context.bot.username}?start={reply.params['code']}"
         await message.reply_text(language.gettext(INVITE_LINK) % {
-            "factory": factory.name, "expires": language.moment(invitation.expires_at), "link": link,
+            "factory": self.app.settings.factories[factory_id].name,
+            "expires": language.moment(datetime.fromisoformat(reply.params["expires_at"])), "link": link,
         })
 
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

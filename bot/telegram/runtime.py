@@ -43,6 +43,7 @@ from bot.telegram.joining import TelegramJoining
 from bot.telegram.outbox_bot import outbox_bot
 from bot.telegram.polling import ALLOWED_UPDATES, POLL_BACKOFF, Poller, token_refused
 from bot.telegram.settings import TelegramEnvironment
+from bot.telegram.taps import TelegramTaps
 from bot.telegram.uploads import TelegramUploads
 from bot.uploads import Uploads
 from handlers.catalog import N_
@@ -97,7 +98,7 @@ class TelegramRuntime:
         joining = TelegramJoining(self.app, directory, inbound.on_command)
         uploads = TelegramUploads(Uploads(self.app, staging), directory, self.wake)
         add = self.application.add_handler
-        add(CallbackQueryHandler(inbound.on_callback))
+        add(CallbackQueryHandler(TelegramTaps(inbound).on_callback))
         add(CommandHandler("start", joining.on_start))
         add(CommandHandler("invite", joining.on_invite))
         add(CommandHandler("revoke", joining.on_revoke))

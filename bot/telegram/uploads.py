@@ -16,7 +16,6 @@ from bot.telegram.inbound import STRANGER, language_of
 from bot.telegram.limits import seconds, split_plain_message
 from bot.uploads import Uploads
 from handlers.catalog import N_
-from handlers import rights
 from handlers.commands import Actor, PostVisit
 from handlers.model import Person, Platform, PlatformAccount
 from messages.i18n import Language
@@ -79,8 +78,7 @@ class TelegramUploads:
             await self.directory.stranger(account, now, "upload", user.full_name)
             await self._say(update, language.gettext(STRANGER))
             return None, language
-        if not rights.may(person.role, PostVisit):
-            await self.directory.refused(now, PostVisit.__name__, "not_allowed", account=account, who=person)
+        if await self.uploads.app.bus.may_give(PostVisit, Actor(person, Platform.TELEGRAM)) is not None:
             await self._say(update, language.gettext(ONLY_INSPECTORS))
             return None, language
         return person, language

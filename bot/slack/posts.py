@@ -1,0 +1,29 @@
+"""The ways the bot answers one person on Slack: an ephemeral reply where they acted, a DM,
+a message in a channel or thread. Shared by the listeners and the tap surface."""
+
+from __future__ import annotations
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from messages.slack_blocks import text_blocks
+
+
+async def ephemeral(client: AsyncWebClient, channel: str | None, user: str, text: str) -> None:
+    """Seen by `user` alone where they acted; in their DM when Slack names no channel."""
+    if channel:
+        await client.chat_postEphemeral(channel=channel, user=user, text=text)
+    else:
+        await dm(client, user, text)
+
+
+async def dm(client: AsyncWebClient, user: str, text: str) -> None:
+    await post(client, await dm_channel(client, user), text)
+
+
+async def dm_channel(client: AsyncWebClient, user: str) -> str:
+    """The bot's DM with the user, opened if need be."""
+    return (await client.conversations_open(users=user))["channel"]["id"]
+
+
+async def post(client: AsyncWebClient, channel: str, mrkdwn: str, thread_ts: str | None = None) -> None:
+    await client.chat_postMessage(channel=channel, text=mrkdwn[:3000], blocks=text_blocks(mrkdwn), thread_ts=thread_ts)

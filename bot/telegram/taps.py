@@ -1,0 +1,108 @@
+"""Button taps on Telegram, through the one tap path (bot/chat/taps.py): this module only says
+who tapped, answers the tap, and asks for words or photos with a reply prompt."""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+
+from telegram import CallbackQuery, ForceReply, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot import people
+from bot.actions import ASKS_FOR_PHOTOS, ASKS_FOR_TEXT
+from bot.chat.taps import Button, Given, stored_button, tap
+from bot.evidence import ASK_FOR_PHOTOS
+from bot.telegram.inbound import STRANGER, TelegramInbound, language_of, update_key
+from bot.telegram.limits import short_answer
+from handlers.catalog import N_
+from handlers.model import Person, Platform, PlatformAccount
+from handlers.results import Reply
+from messages.replies import reply_text
+
+log = logging.getLogger(__name__)
+
+STALE_BUTTON = N_("This button is no longer valid. Please use the latest message.")
+ASK_TEXT = {
+    "note": N_("Send the new wording of the note for this instruction (reply to this message)."),
+    "reason": N_("Please reply to this message with the reason for your dispute."),
+    "date": N_("Please reply to this message with the date you will have it done by, e.g. 2026-12-05 or 12月5日."),
+    "what_is_wrong": N_("Reply to this message with what is still wrong; the factory gets it as you write it."),
+}
+
+
+class TelegramTaps:
+    """Taps beside the other updates `inbound` takes: the same store, directory and outbox."""
+
+    def __init__(self, inbound: TelegramInbound):
+        self.app = inbound.app
+        self.directory = inbound.directory
+        self.deliver = inbound.deliver  # wakes the outbox dispatcher after a change
+
+    async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await tap(self.app.bus, TelegramTap(self, update), update.callback_query.data or "", update_key(update))
+
+
+class TelegramTap:
+    """One callback query, as the tap path sees it (bot.chat.taps.TapSurface)."""
+
+    platform = Platform.TELEGRAM
+
+    def __init__(self, taps: TelegramTaps, update: Update):
+        self.taps = taps
+        self.app = taps.app
+        self.update = update
+        self.query = update.callback_query
+        self.account = PlatformAccount(platform=Platform.TELEGRAM, user_id=str(self.query.from_user.id))
+
+    async def tapped_by(self) -> Person | None:
+        return await self.taps.directory.person(Platform.TELEGRAM, self.query.from_user.id)
+
+    async def button(self, token: str) -> Button | None:
+        return await stored_button(self.app.store, token)
+
+    async def stranger(self) -> None:
+        user = self.query.from_user
+        revoked = await self.taps.directory.stranger(self.account, self.app.bus.clock.now(), "tap", user.full_name)
+        refusal = (people.revoked_text(revoked, self.app.settings.factories) if revoked
+                   else language_of(None, user.language_code).gettext(STRANGER))
+        await answer_query(self.query, short_answer(refusal), show_alert=True)
+
+    async def stale(self, person: Person) -> None:
+        await self.taps.directory.refused(self.app.bus.clock.now(), "tap", "unknown_button", account=self.account,
+                                          who=person)
+        await answer_query(self.query, language_of(person).gettext(STALE_BUTTON), show_alert=True)
+
+    async def ask(self, person: Person, action: str, target: int) -> Given | None:
+        """Edit and Dispute need words, a done report needs photos: asked with ForceReply,
+        remembering what the answer is for."""
+        await answer_query(self.query)
+        chat, user = self.update.effective_chat, self.update.effective_user
+        # In a group, ForceReply(selective) reaches only people the message mentions.
+        asked = ASK_FOR_PHOTOS if action in ASKS_FOR_PHOTOS else ASK_TEXT[ASKS_FOR_TEXT[action]]
+        question = escape(language_of(person).gettext(asked))
+        prompt = await chat.send_message(f"{user.mention_html()} {question}", parse_mode=ParseMode.HTML,
+                                         reply_markup=ForceReply(selective=True))
+        async with self.app.store.unit_of_work() as uow:
+            await uow.pending.expect(Platform.TELEGRAM, str(chat.id), str(user.id), str(prompt.message_id),
+                                     action, target, self.app.bus.clock.now())
+            await uow.commit()
+        return None
+
+    async def answer(self, person: Person, action: str, target: int, reply: Reply) -> None:
+        self.taps.deliver()
+        await answer_query(self.query, short_answer(reply_text(reply, language_of(person))), show_alert=not reply.ok)
+
+
+async def answer_query(query: CallbackQuery, text: str | None = None, show_alert: bool = False) -> None:
+    """Answers a tap. A tap handled again after a restart was answered before the crash, or
+    is older than Telegram keeps a query open; what it did stands either way, so Telegram's
+    refusal is no failure to tell the person about (they would try again what succeeded)."""
+    try:
+        await query.answer(text, show_alert=show_alert)
+    except BadRequest as exc:
+        if "query is too old" not in str(exc).lower():
+            raise
+        log.info("the tap %s is no longer open on Telegram; its answer is dropped", query.id)

@@ -1,0 +1,63 @@
+"""Every command the bus carries out, listed once: who may give it and what carries it out.
+
+Adding a command is its dataclass (handlers/commands.py) and one entry here; the bus runs the
+handler and handlers/rights.py reads the roles, so what exists, who may do it and what it does
+cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from handlers import commands as c
+from handlers import commitments, decisions, escalation, evidence, notices, people, visits
+from handlers.context import Context
+from handlers.model import Role
+from handlers.orders import importing
+from handlers.results import Reply
+
+Handler = Callable[[Any, Context], Awaitable[Reply]]
+
+BUYER, INSPECTOR, FACTORY, ADMIN = Role.BUYER, Role.INSPECTOR, Role.FACTORY, Role.ADMIN
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A command's rule: the roles that may give it (a factory contact only on its own
+    factory's target: handlers/rights.py) and the handler that carries it out."""
+
+    handler: Handler
+    roles: frozenset[Role]
+
+
+def _entry(handler: Handler, *roles: Role) -> Entry:
+    return Entry(handler, frozenset(roles))
+
+
+COMMANDS: dict[type[c.Command], Entry] = {
+    c.PostVisit: _entry(visits.post_visit, INSPECTOR, ADMIN),
+    c.ImportOrders: _entry(importing.import_orders, BUYER, ADMIN),
+    c.ApproveInstruction: _entry(decisions.approve, BUYER),
+    c.EditInstruction: _entry(decisions.edit, BUYER),
+    c.RejectInstruction: _entry(decisions.reject, BUYER),
+    c.SendNotice: _entry(notices.send, BUYER),
+    c.AcknowledgeNotice: _entry(notices.acknowledge, FACTORY),
+    c.DisputeNotice: _entry(notices.dispute, FACTORY),
+    c.ReportDone: _entry(evidence.report_done, FACTORY),
+    c.VerifyInstruction: _entry(evidence.verify, BUYER),
+    c.ReopenInstruction: _entry(evidence.reopen, BUYER),
+    c.RemindFactory: _entry(escalation.remind, BUYER),
+    c.EscalateToManager: _entry(escalation.escalate_to_manager, BUYER),
+    c.ExtendDeadline: _entry(escalation.extend, BUYER),
+    c.CancelNotice: _entry(escalation.cancel, BUYER),
+    c.CommitToDate: _entry(commitments.commit, FACTORY),
+    c.AcceptCommitment: _entry(commitments.accept, BUYER),
+    c.DeclineCommitment: _entry(commitments.decline, BUYER),
+    c.InviteContact: _entry(people.invite, BUYER),
+    c.ConfirmBinding: _entry(people.confirm, BUYER),
+    c.RefuseBinding: _entry(people.refuse, BUYER),
+    # Buyers in chat; admins for the operator's `followup people revoke`.
+    c.RevokeContact: _entry(people.revoke, BUYER, ADMIN),
+}
