@@ -343,10 +343,17 @@ async def test_two_dispatchers_on_one_database_never_send_a_message_twice(config
                     payload = {"visit_id": visit_id} | ({"source": source} if source else {})
                     await uow.outbox.add(OutgoingMessage(Platform.TELEGRAM, str(chat), kind, payload, "en"))
             await uow.commit()
+        # Each replica alone first, so each surely does a share whatever the scheduling: the first
+        # delivers one chat while three wait for a retry; the second, once the retry is due,
+        # one of those three while two fail again. Then both at once over what is left.
         world.fake.fail_next("sendMessage", times=3, error_code=500)
+        delivered = [await first.dispatcher.deliver_pending(), 0]
+        clock.advance(minutes=10)
+        world.fake.fail_next("sendMessage", times=2, error_code=500)
+        delivered[1] = await second.dispatcher.deliver_pending()
+        clock.advance(minutes=10)
         world.fake.fail_next("sendPhoto", times=2, error_code=429, retry_after=1)
 
-        delivered = [0, 0]
         for _ in range(30):
             counts = await asyncio.gather(first.dispatcher.deliver_pending(), second.dispatcher.deliver_pending())
             delivered = [a + b for a, b in zip(delivered, counts, strict=True)]
