@@ -20,6 +20,7 @@ from bot.console_session import ConsoleSession
 from bot.demo_loop import follow_up
 from handlers.chasing import Chased, chase
 from handlers.commands import ApproveInstruction, PostVisit
+from handlers.message_kinds import MessageKind
 from handlers.model import Role
 from handlers.reports.reader import read_report
 from handlers.views import load_view
@@ -190,7 +191,7 @@ class Script:
 
     async def write_notice(self, notice_id: int, out: Path) -> None:
         async with self.app.store.unit_of_work() as uow:
-            view = await load_view(uow, self.app.settings, "notice", {"notice_id": notice_id})
+            view = await load_view(uow, self.app.settings, MessageKind.NOTICE, {"notice_id": notice_id})
         out.mkdir(parents=True, exist_ok=True)
         for surface, suffix in (("html", "html"), ("text", "txt")):
             path = out / f"{view.notice.number}.{suffix}"

@@ -4,16 +4,17 @@ posting a new one: a finding's instruction, a notice, a visit's summary (Slack t
 from __future__ import annotations
 
 from handlers.clock import Clock
+from handlers.message_kinds import MessageKind
 from handlers.model import Platform
 from handlers.views import View
 
 
 def subject_of(view: View) -> str | None:
-    if view.kind in ("notice", "notice_closed"):
+    if view.kind in (MessageKind.NOTICE, MessageKind.NOTICE_CLOSED):
         return f"notice:{view.notice.id}"
-    if view.kind == "visit_summary":
+    if view.kind is MessageKind.VISIT_SUMMARY:
         return f"visit:{view.visit.id}"
-    if view.kind in ("finding", "instruction_decided") and view.items and view.item.instruction:
+    if view.kind in (MessageKind.FINDING, MessageKind.INSTRUCTION_DECIDED) and view.items and view.item.instruction:
         return f"instruction:{view.item.instruction.id}"
     return None
 

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from handlers.commands import Actor
 from handlers.context import Context, Settings
+from handlers.message_kinds import MessageKind
 from handlers.model import Factory, Notice, NoticeState, Person, Platform, Role
 from handlers.working_hours import factory_today, next_working_moment
 
@@ -102,7 +103,7 @@ async def _escalate_if_due(ctx: Context, notice_id: int) -> bool:
         return False
     await ctx.uow.follow_ups.record(notice.id, ESCALATION, notice.deadline_round, ctx.now, ctx.actor.person.key)
     await ctx.audit("notice", notice.id, ESCALATION, None, {"round": notice.deadline_round})
-    await ctx.enqueue(ctx.settings.routing.to_buyer("escalation", {"notice_id": notice.id}))
+    await ctx.enqueue(ctx.settings.routing.to_buyer(MessageKind.ESCALATION, {"notice_id": notice.id}))
     return True
 
 
@@ -121,7 +122,7 @@ async def _this_round(ctx: Context, notice: Notice) -> list:
 async def send_reminder(ctx: Context, notice: Notice, by: str) -> None:
     step = await ctx.uow.follow_ups.record(notice.id, REMINDER, notice.deadline_round, ctx.now, by)
     await ctx.audit("notice", notice.id, REMINDER, None, {"round": step.round, "step": step.step, "by": by})
-    await ctx.to_factory(notice.factory_id, "reminder", {"notice_id": notice.id})
+    await ctx.to_factory(notice.factory_id, MessageKind.REMINDER, {"notice_id": notice.id})
 
 
 async def alert_overdue(ctx: Context) -> Chased:
@@ -138,6 +139,6 @@ async def alert_overdue(ctx: Context) -> Chased:
             continue
         await ctx.uow.follow_ups.record_overdue_alert(visit_id, today, ctx.now)
         payload = {"visit_id": visit_id, "sources": [i.source for i in overdue], "day": today.isoformat()}
-        await ctx.enqueue(ctx.settings.routing.to_buyer("overdue", payload))
+        await ctx.enqueue(ctx.settings.routing.to_buyer(MessageKind.OVERDUE, payload))
         alerts += 1
     return Chased(overdue_alerts=alerts)

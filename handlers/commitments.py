@@ -9,6 +9,7 @@ from datetime import date
 
 from handlers.commands import AcceptCommitment, CommitToDate, DeclineCommitment
 from handlers.context import Context
+from handlers.message_kinds import MessageKind
 from handlers.model import Commitment, InstructionState
 from handlers.results import Refused, Reply
 from handlers.transitions import load_instruction
@@ -51,7 +52,8 @@ async def commit(command: CommitToDate, ctx: Context) -> Reply:
     state = Commitment.ACCEPTED if committed <= instruction.due else Commitment.REQUESTED
     await _save(ctx, instruction, committed, state, "commit")
     if state is Commitment.REQUESTED:
-        await ctx.enqueue(ctx.settings.routing.to_buyer("commitment_requested", {"instruction_id": instruction.id}))
+        await ctx.enqueue(ctx.settings.routing.to_buyer(MessageKind.COMMITMENT_REQUESTED,
+                                                        {"instruction_id": instruction.id}))
     code = "commitment_recorded" if state is Commitment.ACCEPTED else "commitment_asked"
     params = {"instruction_id": instruction.id, "date": committed.isoformat(), "due": instruction.due.isoformat()}
     return Reply(code, params)
@@ -74,7 +76,7 @@ async def _decide(ctx: Context, instruction_id: int, decision: Commitment) -> Re
         raise Refused("no_commitment_to_decide", instruction_id=instruction.id)
     await _save(ctx, instruction, instruction.committed, decision, decision.value)
     visit = await ctx.uow.visits.get(instruction.visit_id)
-    await ctx.to_factory(visit.factory_id, "commitment_decided", {"instruction_id": instruction.id})
+    await ctx.to_factory(visit.factory_id, MessageKind.COMMITMENT_DECIDED, {"instruction_id": instruction.id})
     return Reply("commitment_decided", params)
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from handlers.commands import Actor
+from handlers.message_kinds import MessageKind
 from handlers.model import Decision, Factory, Person, Thresholds
 from handlers.routing import Routing
 
@@ -42,7 +43,7 @@ class Context:
             after=after,
         )
 
-    async def to_factory(self, factory_id: str, kind: str, payload: dict) -> None:
+    async def to_factory(self, factory_id: str, kind: MessageKind, payload: dict) -> None:
         bound = await self.uow.bindings.for_factory(factory_id)
         await self.enqueue(self.settings.routing.to_factory(factory_id, kind, payload, bound))
 

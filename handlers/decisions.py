@@ -6,6 +6,7 @@ from handlers import catalog
 from handlers.commands import ApproveInstruction, EditInstruction, RejectInstruction
 from handlers.context import Context
 from handlers.lifecycle import Action
+from handlers.message_kinds import MessageKind
 from handlers.results import Refused, Reply
 from handlers.text import optional_text
 from handlers.transitions import allowed, already, load_instruction, move, repeated
@@ -50,4 +51,5 @@ async def _decide(ctx: Context, instruction_id: int, action: Action, **changes) 
 
 async def _tell_buyer(ctx: Context, instruction_id: int) -> None:
     """Every buyer chat shows the decision, whichever platform it was taken on."""
-    await ctx.enqueue(ctx.settings.routing.to_buyer("instruction_decided", {"instruction_id": instruction_id}))
+    await ctx.enqueue(ctx.settings.routing.to_buyer(MessageKind.INSTRUCTION_DECIDED,
+                                                    {"instruction_id": instruction_id}))

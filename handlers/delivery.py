@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from handlers.context import Settings
+from handlers.message_kinds import MessageKind
 from handlers.model import OutgoingMessage, Platform
 
-ALERT = "delivery_failed"
+ALERT = MessageKind.DELIVERY_FAILED
 DISPATCHER = "system:outbox"
 
 

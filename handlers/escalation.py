@@ -10,6 +10,7 @@ from handlers.chasing import MANAGER, remind_if_due
 from handlers.commands import CancelNotice, EscalateToManager, ExtendDeadline, RemindFactory
 from handlers.context import Context
 from handlers.lifecycle import Action
+from handlers.message_kinds import MessageKind
 from handlers.model import Notice, NoticeState
 from handlers.results import Refused, Reply
 from handlers.transitions import move
@@ -35,7 +36,8 @@ async def escalate_to_manager(command: EscalateToManager, ctx: Context) -> Reply
         raise Refused("no_manager", factory=factory.name)
     step = await ctx.uow.follow_ups.record(notice.id, MANAGER, notice.deadline_round, ctx.now, ctx.actor.person.key)
     await ctx.audit("notice", notice.id, "escalate_to_manager", None, {"manager": factory.manager, "step": step.step})
-    escalated = ctx.settings.routing.to_manager(notice.factory_id, "manager_escalation", {"notice_id": notice.id})
+    escalated = ctx.settings.routing.to_manager(notice.factory_id, MessageKind.MANAGER_ESCALATION,
+                                                {"notice_id": notice.id})
     await ctx.enqueue(escalated)
     return Reply("manager_escalated", {"notice_id": notice.id, "number": notice.number, "manager": factory.manager})
 
@@ -48,7 +50,7 @@ async def extend(command: ExtendDeadline, ctx: Context) -> Reply:
     extended = await ctx.uow.notices.extend(notice, new_deadline)
     await ctx.audit("notice", notice.id, "extend", {"acknowledge_by": _iso(notice.acknowledge_by)},
                     {"acknowledge_by": _iso(extended.acknowledge_by), "round": extended.deadline_round})
-    await ctx.to_factory(notice.factory_id, "deadline_extended", {"notice_id": notice.id})
+    await ctx.to_factory(notice.factory_id, MessageKind.DEADLINE_EXTENDED, {"notice_id": notice.id})
     return Reply("deadline_extended", {"notice_id": notice.id, "number": notice.number,
                                        "until": extended.acknowledge_by.isoformat()})
 
@@ -64,7 +66,8 @@ async def cancel(command: CancelNotice, ctx: Context) -> Reply:
     await ctx.audit("notice", notice.id, "cancel", {"state": notice.state.value}, {"state": cancelled.state.value})
     for instruction in await ctx.uow.instructions.for_notice(notice.id):
         await move(ctx, instruction, Action.CANCEL)
-    await ctx.to_factory(notice.factory_id, "notice_closed", {"notice_id": notice.id, "version": notice.version})
+    await ctx.to_factory(notice.factory_id, MessageKind.NOTICE_CLOSED,
+                         {"notice_id": notice.id, "version": notice.version})
     return Reply("notice_cancelled", {"notice_id": notice.id, "number": notice.number})
 
 

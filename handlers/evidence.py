@@ -8,6 +8,7 @@ import dataclasses
 from handlers.commands import ReopenInstruction, ReportDone, VerifyInstruction
 from handlers.context import Context
 from handlers.lifecycle import Action
+from handlers.message_kinds import MessageKind
 from handlers.results import Refused, Reply
 from handlers.text import required_text
 from handlers.transitions import already, load_instruction, move, repeated
@@ -25,7 +26,7 @@ async def report_done(command: ReportDone, ctx: Context) -> Reply:
     started = await ctx.uow.evidence.latest_round(moved.id) + 1
     await ctx.uow.evidence.add(moved.id, started, photos, ctx.decision(), command.captured)
     payload = {"instruction_id": moved.id, "photos": list(photos), "round": started}  # later photos: more_evidence
-    await ctx.enqueue(ctx.settings.routing.to_buyer("done_reported", payload))
+    await ctx.enqueue(ctx.settings.routing.to_buyer(MessageKind.DONE_REPORTED, payload))
     return Reply("done_reported", {"instruction_id": moved.id})
 
 
@@ -42,7 +43,7 @@ async def _more_evidence(ctx: Context, instruction, command: ReportDone) -> Repl
     await ctx.audit("instruction", instruction.id, "add_evidence", {"evidence": list(instruction.evidence)},
                     {"evidence": list(added.evidence)})
     payload = {"instruction_id": instruction.id, "photos": list(new)}
-    await ctx.enqueue(ctx.settings.routing.to_buyer("more_evidence", payload))
+    await ctx.enqueue(ctx.settings.routing.to_buyer(MessageKind.MORE_EVIDENCE, payload))
     return Reply("evidence_added", {"instruction_id": instruction.id, "count": len(added.evidence)})
 
 
@@ -52,7 +53,7 @@ async def verify(command: VerifyInstruction, ctx: Context) -> Reply:
         return already(instruction)
     moved = await move(ctx, instruction, Action.VERIFY)
     visit = await ctx.uow.visits.get(moved.visit_id)
-    await ctx.to_factory(visit.factory_id, "instruction_verified", {"instruction_id": moved.id})
+    await ctx.to_factory(visit.factory_id, MessageKind.INSTRUCTION_VERIFIED, {"instruction_id": moved.id})
     return Reply("instruction_verified", {"instruction_id": moved.id})
 
 
@@ -63,5 +64,5 @@ async def reopen(command: ReopenInstruction, ctx: Context) -> Reply:
     reason = required_text(command.reason, "reason")
     moved = await move(ctx, instruction, Action.REOPEN, reason=reason)
     visit = await ctx.uow.visits.get(moved.visit_id)
-    await ctx.to_factory(visit.factory_id, "instruction_reopened", {"instruction_id": moved.id})
+    await ctx.to_factory(visit.factory_id, MessageKind.INSTRUCTION_REOPENED, {"instruction_id": moved.id})
     return Reply("instruction_reopened", {"instruction_id": moved.id})

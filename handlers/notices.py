@@ -9,6 +9,7 @@ from handlers.commands import AcknowledgeNotice, DisputeNotice, SendNotice
 from handlers.chasing import deadline_for
 from handlers.context import Context
 from handlers.lifecycle import Action
+from handlers.message_kinds import MessageKind
 from handlers.model import Notice, NoticeState
 from handlers.results import Refused, Reply
 from handlers.text import required_text
@@ -45,8 +46,8 @@ async def send(command: SendNotice, ctx: Context) -> Reply:
         await move(ctx, instruction, Action.SEND, notice_id=notice.id)
     await ctx.uow.notices.record_version(notice, [_as_sent(i) for i in approved])
     payload = {"notice_id": notice.id}
-    await ctx.to_factory(visit.factory_id, "notice", payload | {"version": notice.version})
-    await ctx.enqueue(ctx.settings.routing.to_buyer("notice_sent", payload))
+    await ctx.to_factory(visit.factory_id, MessageKind.NOTICE, payload | {"version": notice.version})
+    await ctx.enqueue(ctx.settings.routing.to_buyer(MessageKind.NOTICE_SENT, payload))
     params = {"notice_id": notice.id, "number": notice.number, "count": len(approved), "version": notice.version}
     return Reply("notice_sent" if notice.version == 1 else "notice_revised", params)
 
@@ -92,10 +93,11 @@ async def _answer(ctx: Context, notice_id: int, action: Action, reason: str | No
     for instruction in await ctx.uow.instructions.for_notice(notice.id):
         await move(ctx, instruction, action)
         if action is Action.DISPUTE:  # the buyer decides each one again: their messages get buttons
-            await ctx.enqueue(ctx.settings.routing.to_buyer("instruction_decided", {"instruction_id": instruction.id}))
+            await ctx.enqueue(ctx.settings.routing.to_buyer(MessageKind.INSTRUCTION_DECIDED,
+                                                            {"instruction_id": instruction.id}))
     answered_version = {"notice_id": notice.id, "version": notice.version}
-    await ctx.enqueue(ctx.settings.routing.to_buyer("notice_answered", answered_version))
-    await ctx.to_factory(notice.factory_id, "notice_closed", answered_version)
+    await ctx.enqueue(ctx.settings.routing.to_buyer(MessageKind.NOTICE_ANSWERED, answered_version))
+    await ctx.to_factory(notice.factory_id, MessageKind.NOTICE_CLOSED, answered_version)
     return Reply(f"notice_{state.value}", {"notice_id": notice.id, "number": notice.number})
 
 

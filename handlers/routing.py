@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from handlers.message_kinds import MessageKind
 from handlers.model import OutgoingMessage, Person, Platform
 
 
@@ -22,10 +23,10 @@ class Routing:
     managers: dict[str, tuple[Destination, ...]] = field(default_factory=dict)  # by factory id
     buyers_private: tuple[Destination, ...] = ()  # each configured buyer's private chats
 
-    def to_buyer(self, kind: str, payload: dict) -> list[OutgoingMessage]:
+    def to_buyer(self, kind: MessageKind, payload: dict) -> list[OutgoingMessage]:
         return [_message(d, kind, payload) for d in self.buyer]
 
-    def to_buyer_elsewhere(self, platform: Platform, kind: str, payload: dict) -> list[OutgoingMessage]:
+    def to_buyer_elsewhere(self, platform: Platform, kind: MessageKind, payload: dict) -> list[OutgoingMessage]:
         """The buyer's chats on the platforms other than `platform`; on one where there is no
         buyer's chat, the buyers' private chats there (a buyer's account in the config)."""
         chats = [d for d in self.buyer if d.platform != platform]
@@ -37,7 +38,7 @@ class Routing:
         return any(d.platform == platform and d.address == address for d in self.buyer)
 
     def to_factory(
-        self, factory_id: str, kind: str, payload: dict, bound: list[tuple[Platform, str, Person]] = ()
+        self, factory_id: str, kind: MessageKind, payload: dict, bound: list[tuple[Platform, str, Person]] = ()
     ) -> list[OutgoingMessage]:
         """The factory's configured chats; on a platform where it has none, the private chats
         of the contacts who joined by invitation."""
@@ -50,12 +51,12 @@ class Routing:
         ]
         return [_message(d, kind, payload) for d in (*configured, *private)]
 
-    def to_manager(self, factory_id: str, kind: str, payload: dict) -> list[OutgoingMessage]:
+    def to_manager(self, factory_id: str, kind: MessageKind, payload: dict) -> list[OutgoingMessage]:
         """The private chats of the factory's manager contact, where one is configured."""
         return [_message(d, kind, payload) for d in self.managers.get(factory_id, ())]
 
 
-def _message(destination: Destination, kind: str, payload: dict) -> OutgoingMessage:
+def _message(destination: Destination, kind: MessageKind, payload: dict) -> OutgoingMessage:
     return OutgoingMessage(
         destination.platform, destination.address, kind, payload, destination.locale, destination.timezone
     )

@@ -12,6 +12,7 @@ from datetime import date
 from handlers.analysis.analyze import Analysis, analyze
 from handlers.chasing import REMINDER
 from handlers.context import Settings
+from handlers.message_kinds import MessageKind
 from handlers.model import Decision, EvidenceRound, Factory, Instruction, Notice, NoticeState, StoredVisit
 from handlers.reports.schema import Finding, Material, PackagingCheck
 
@@ -53,7 +54,7 @@ class Undelivered:
 
 @dataclass(frozen=True)
 class View:
-    kind: str
+    kind: MessageKind
     visit: StoredVisit
     factory: Factory
     analysis: Analysis | None = None
@@ -82,14 +83,14 @@ class View:
         """(name, sha256) of the photos the message shows: a finding's own; for a done report
         the finding's first, then the factory's evidence, so the buyer compares them, then
         the factory's earlier rounds, newest first."""
-        if self.kind == "more_evidence":
+        if self.kind is MessageKind.MORE_EVIDENCE:
             label = self.items[0].label
             return tuple((f"{label}-evidence-added-{i}.jpg", sha) for i, sha in enumerate(self.added_photos, 1))
-        if self.kind not in ("finding", "done_reported") or not self.items:
+        if self.kind not in (MessageKind.FINDING, MessageKind.DONE_REPORTED) or not self.items:
             return ()
         item = self.items[0]
         own = tuple((name, self.visit.photos[name]) for name in item.item.photos if name in self.visit.photos)
-        if self.kind == "finding" or item.instruction is None:
+        if self.kind is MessageKind.FINDING or item.instruction is None:
             return own
         label = item.label
         evidence = self.rounds[-1].hashes if self.rounds else self.added_photos or item.instruction.evidence
@@ -109,8 +110,9 @@ class View:
 
 
 _PREFIX = {"findings": "F", "materials": "M", "packaging": "P"}
-EVIDENCE_KINDS = ("done_reported", "more_evidence")
-NOTICE_KINDS = ("notice", "notice_closed", "notice_answered")  # show the version they were made for
+EVIDENCE_KINDS = (MessageKind.DONE_REPORTED, MessageKind.MORE_EVIDENCE)
+# Show the version they were made for.
+NOTICE_KINDS = (MessageKind.NOTICE, MessageKind.NOTICE_CLOSED, MessageKind.NOTICE_ANSWERED)
 
 
 def label_of(source: str) -> str:
@@ -120,7 +122,9 @@ def label_of(source: str) -> str:
 
 async def load_view(uow, settings: Settings, kind: str, payload: dict) -> View:
     """Payloads name a notice, a visit (and maybe one of its items), one instruction, or an
-    outbox message that could not be delivered."""
+    outbox message that could not be delivered. `kind`: a MessageKind, or its value as an
+    outbox row holds it."""
+    kind = MessageKind(kind)
     if "outbox_id" in payload:
         return await _undelivered_view(uow, settings, kind, payload)
     if kind in NOTICE_KINDS:
@@ -154,7 +158,7 @@ async def _undelivered_view(uow, settings: Settings, kind: str, payload: dict) -
 
 
 async def load_notice_version(uow, settings: Settings, notice_id: int, version: int | None,
-                              kind: str = "notice") -> View | None:
+                              kind: MessageKind = MessageKind.NOTICE) -> View | None:
     """A version of a notice (None: the current one) as it was sent: its instructions' wording,
     items and photos as stored when the version was made, whatever the buyer changed since,
     and its own answer. (A message queued before messages named their version shows the
@@ -202,6 +206,6 @@ async def _visit_view(uow, settings, kind, visit_id, only=None, notice=None) -> 
     else:
         sources = []
     items = tuple(Item(s, label_of(s), visit.report.item(s), by_source.get(s)) for s in sources)
-    analysis = analyze(visit.report, factory, settings.thresholds) if kind == "visit_summary" else None
+    analysis = analyze(visit.report, factory, settings.thresholds) if kind is MessageKind.VISIT_SUMMARY else None
     follow_ups = tuple(await uow.follow_ups.for_notice(notice.id)) if notice is not None else ()
     return View(kind, visit, factory, analysis, items, notice, instructions, follow_ups)

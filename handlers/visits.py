@@ -7,6 +7,7 @@ import json
 
 from handlers.commands import PostVisit
 from handlers.context import Context
+from handlers.message_kinds import MessageKind
 from handlers.orders.importing import order_from_visit
 from handlers.results import Refused, Reply
 from handlers.verdicts import judge
@@ -30,10 +31,10 @@ async def post_visit(command: PostVisit, ctx: Context) -> Reply:
         )
         instruction_ids[source] = instruction.id
         await ctx.audit("instruction", instruction.id, "propose", None, {"state": instruction.state.value})
-    messages = ctx.settings.routing.to_buyer("visit_summary", {"visit_id": visit.id})
+    messages = ctx.settings.routing.to_buyer(MessageKind.VISIT_SUMMARY, {"visit_id": visit.id})
     for source in finding_sources(report):
         payload = {"visit_id": visit.id, "source": source, "instruction_id": instruction_ids.get(source)}
-        messages += ctx.settings.routing.to_buyer("finding", payload)
+        messages += ctx.settings.routing.to_buyer(MessageKind.FINDING, payload)
     await ctx.enqueue(messages)
     params = {"visit_id": visit.id, "order": visit.order_reference, "instructions": len(instruction_ids)}
     await ctx.uow.updates.remember(key, params, ctx.now)

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from handlers.catalog import N_
+from handlers.message_kinds import MessageKind
 from handlers.model import Commitment, InstructionState, NoticeState
-from handlers.views import View
+from handlers.views import EVIDENCE_KINDS, View
 from messages.i18n import CHINESE, Language
 
 APPROVE, EDIT, REJECT, SEND_NOTICE = "approve", "edit", "reject", "send_notice"
@@ -37,7 +38,7 @@ _LABELS = {
     CONFIRM_BINDING: N_("Confirm"),
     REFUSE_BINDING: N_("Refuse"),
 }
-_ANSWERS_NOTICE = ("reminder", "deadline_extended", "manager_escalation")
+_ANSWERS_NOTICE = (MessageKind.REMINDER, MessageKind.DEADLINE_EXTENDED, MessageKind.MANAGER_ESCALATION)
 
 
 @dataclass(frozen=True)
@@ -48,22 +49,22 @@ class Button:
 
 
 def buttons_for(view: View, language: Language) -> tuple[Button, ...]:
-    if view.kind == "finding":
+    if view.kind is MessageKind.FINDING:
         return _decision_buttons(view, language)
-    if view.kind == "instruction_decided":
+    if view.kind is MessageKind.INSTRUCTION_DECIDED:
         return _decision_buttons(view, language) + _send_button(view, language)
-    if view.kind in ("notice", *_ANSWERS_NOTICE) and view.notice.state is NoticeState.SENT:
+    if view.kind in (MessageKind.NOTICE, *_ANSWERS_NOTICE) and view.notice.state is NoticeState.SENT:
         return tuple(Button(a, view.notice.id, _bilingual(_LABELS[a])) for a in (ACKNOWLEDGE, DISPUTE))
-    if view.kind in ("notice", "notice_closed") and view.notice.state is NoticeState.ACKNOWLEDGED:
+    if view.kind in (MessageKind.NOTICE, MessageKind.NOTICE_CLOSED) and view.notice.state is NoticeState.ACKNOWLEDGED:
         return _commitment_buttons(view)
-    if view.kind == "escalation" and view.notice.state is NoticeState.SENT:
+    if view.kind is MessageKind.ESCALATION and view.notice.state is NoticeState.SENT:
         actions = (REMIND, ESCALATE, EXTEND, CANCEL_NOTICE) if view.factory.manager else (REMIND, EXTEND, CANCEL_NOTICE)
         return tuple(Button(a, view.notice.id, language.gettext(_LABELS[a])) for a in actions)
-    if view.kind == "commitment_requested" and view.item.instruction.commitment is Commitment.REQUESTED:
+    if view.kind is MessageKind.COMMITMENT_REQUESTED and view.item.instruction.commitment is Commitment.REQUESTED:
         return _instruction_buttons(view, language, (ACCEPT_DATE, DECLINE_DATE))
-    if view.kind in ("done_reported", "more_evidence") and view.item.instruction.state is InstructionState.DONE:
+    if view.kind in EVIDENCE_KINDS and view.item.instruction.state is InstructionState.DONE:
         return _instruction_buttons(view, language, (VERIFY, REOPEN))
-    if view.kind == "instruction_reopened" and view.item.instruction.state is InstructionState.REOPENED:
+    if view.kind is MessageKind.INSTRUCTION_REOPENED and view.item.instruction.state is InstructionState.REOPENED:
         return _factory_buttons(view.items[:1], (REPORT_DONE,))
     return ()
 

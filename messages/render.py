@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from handlers.message_kinds import MessageKind
 from handlers.views import View
 from messages.buttons import Button, buttons_for
 from messages.environment import ESCAPED, render
@@ -21,7 +22,7 @@ class Rendered:
 
 
 def render_view(surface: str, view: View, language: Language, colour: bool = False) -> Rendered:
-    if view.kind == "notice":
+    if view.kind is MessageKind.NOTICE:
         text = render_notice(surface, view)
     else:
         text = render(

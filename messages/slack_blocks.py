@@ -16,6 +16,7 @@ from slack_sdk.models.blocks import (
 )
 
 from handlers.catalog import N_
+from handlers.message_kinds import MessageKind
 from handlers.text import neutralised, one_line
 from handlers.views import View
 from messages import wording
@@ -52,7 +53,7 @@ def text_blocks(mrkdwn: str) -> list[Block]:
 
 def head_blocks(view: View, language: Language) -> list[Block]:
     """The findings summary opens with a header and the status at a glance."""
-    if view.kind != "visit_summary":
+    if view.kind is not MessageKind.VISIT_SUMMARY:
         return []
     report, analysis = view.visit.report, view.analysis
     title = f"{language.gettext('Visit findings')} · {report.order.reference}"[:HEADER_LIMIT]

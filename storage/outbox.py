@@ -21,6 +21,7 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
+from handlers.message_kinds import MessageKind
 from handlers.model import OutgoingMessage, Platform
 from storage.codec import (
     datetime_to_text,
@@ -215,10 +216,10 @@ class Outbox:
             f"SELECT {COLUMNS}, {DELIVERY_COLUMNS}, (SELECT h.id FROM outbox h WHERE h.sent_at IS NULL"
             " AND h.holds_destination = 1 AND h.platform = o.platform AND h.destination = o.destination"
             " AND h.id < o.id ORDER BY h.id LIMIT 1) AS behind,"
-            " (SELECT json_group_array(a.id) FROM outbox a WHERE a.kind = 'delivery_failed'"
+            " (SELECT json_group_array(a.id) FROM outbox a WHERE a.kind = ?3"
             " AND a.id > o.id AND json_extract(a.payload, '$.outbox_id') = o.id) AS alerts"
             " FROM outbox o WHERE sent_at IS NULL AND (?1 IS NULL OR id = ?1) ORDER BY id LIMIT ?2",
-            (only, limit),
+            (only, limit, MessageKind.DELIVERY_FAILED),
         )
         return [_owed(row, datetime_to_text(now)) for row in rows]
 

@@ -20,6 +20,7 @@ from bot.notice_documents import NoticeDocuments
 from bot.progress import Progress
 from bot.slack.failures import classify
 from handlers.clock import Clock
+from handlers.message_kinds import MessageKind
 from handlers.model import OutgoingMessage, Platform
 from handlers.views import View
 from messages import slack_blocks as kit
@@ -49,14 +50,14 @@ class SlackAdapter:
     async def deliver(self, message: OutgoingMessage, view: View, progress: Progress) -> str | None:
         language = Language(message.locale, message.timezone)
         channel = await self._channel(message.destination)
-        if view.kind == "instruction_decided":
+        if view.kind == MessageKind.INSTRUCTION_DECIDED:
             return await self._show_decision(channel, message, view, language, progress)
-        closed = view.kind == "notice_closed"
+        closed = view.kind == MessageKind.NOTICE_CLOSED
         if closed and (reference := await self.refs.find(message.destination, subject_of(view))):
             # The answer is given: the notice keeps its text, loses its buttons, says who answered.
-            notice = render_view(SURFACE, dataclasses.replace(view, kind="notice"), language).text
+            notice = render_view(SURFACE, dataclasses.replace(view, kind=MessageKind.NOTICE), language).text
             closed = render_view(SURFACE, view, language).text
-            buttons = render_view(SURFACE, dataclasses.replace(view, kind="notice"), language).buttons
+            buttons = render_view(SURFACE, dataclasses.replace(view, kind=MessageKind.NOTICE), language).buttons
             actions = kit.action_blocks(await with_tokens(self.store, buttons, self.clock.now()), language)
             ref_channel, ts = reference.rsplit(":", 1)
             await self.client.chat_update(channel=ref_channel, ts=ts, text=_fallback(notice),
@@ -65,7 +66,7 @@ class SlackAdapter:
         rendered = render_view(SURFACE, view, language)
         thread = await self._thread_for(message.destination, view)
         photos = await progress.part("photos", lambda: self._upload(rendered.photos)) if rendered.photos else []
-        text = rendered.text.split("\n", 1)[-1] if view.kind == "visit_summary" else rendered.text  # header says it
+        text = rendered.text.split("\n", 1)[-1] if view.kind == MessageKind.VISIT_SUMMARY else rendered.text  # header says it
         blocks = kit.head_blocks(view, language) + kit.text_blocks(text) + kit.image_blocks(photos)
         blocks += kit.action_blocks(await with_tokens(self.store, rendered.buttons, self.clock.now()), language)
         reference = await self._post(channel, rendered.text, blocks, thread, progress)
@@ -73,9 +74,9 @@ class SlackAdapter:
             await self.refs.remember(message.destination, subject, reference)
             if photos:  # a decision rewrites the message: its photos must stay
                 await self.refs.remember(message.destination, f"photos:{subject}", json.dumps(photos))
-        if view.kind == "notice":
+        if view.kind == MessageKind.NOTICE:
             await progress.part("document", lambda: self._upload_pdf(channel, reference, view))
-        if view.kind == "notice_sent":
+        if view.kind == MessageKind.NOTICE_SENT:
             await self._refresh_items(channel, message, view, language, progress)
         return reference
 
@@ -124,13 +125,13 @@ class SlackAdapter:
                              progress: Progress) -> None:
         """Sent instructions can no longer be decided: their messages lose their buttons."""
         for item in view.items:
-            one = dataclasses.replace(view, kind="instruction_decided", items=(item,))
+            one = dataclasses.replace(view, kind=MessageKind.INSTRUCTION_DECIDED, items=(item,))
             if await self.refs.find(message.destination, subject_of(one)) is not None:
                 await self._show_decision(channel, message, one, language, progress)
 
     async def _show_decision(self, channel: str, message: OutgoingMessage, view: View, language: Language,
                              progress: Progress) -> str:
-        as_finding = render_view(SURFACE, dataclasses.replace(view, kind="finding"), language)
+        as_finding = render_view(SURFACE, dataclasses.replace(view, kind=MessageKind.FINDING), language)
         rendered = Rendered(as_finding.text, render_view(SURFACE, view, language).buttons)
         subject = subject_of(view)
         reference = await self.refs.find(message.destination, subject_of(view))
@@ -147,7 +148,7 @@ class SlackAdapter:
 
     async def _thread_for(self, destination: str, view: View) -> str | None:
         """Findings and decisions are replies in the thread of their visit's summary."""
-        if view.kind not in ("finding", "instruction_decided", "notice_sent", "notice_answered", "done_reported"):
+        if view.kind not in (MessageKind.FINDING, MessageKind.INSTRUCTION_DECIDED, MessageKind.NOTICE_SENT, MessageKind.NOTICE_ANSWERED, MessageKind.DONE_REPORTED):
             return None
         reference = await self.refs.find(destination, f"visit:{view.visit.id}")
         return reference.rsplit(":", 1)[1] if reference else None

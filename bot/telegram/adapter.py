@@ -23,6 +23,7 @@ from bot.telegram.failures import classify
 from bot.telegram.keyboard import keyboard
 from bot.telegram.limits import CAPTION_LIMIT, MEDIA_GROUP_LIMIT, split_message, utf16_length
 from handlers.clock import Clock
+from handlers.message_kinds import MessageKind
 from handlers.model import OutgoingMessage, Platform
 from handlers.views import View
 from messages.environment import render
@@ -51,13 +52,13 @@ class TelegramAdapter:
     async def deliver(self, message: OutgoingMessage, view: View, progress: Progress) -> str | None:
         language = Language(message.locale, message.timezone)
         chat_id = int(message.destination)
-        if view.kind == "instruction_decided":
+        if view.kind == MessageKind.INSTRUCTION_DECIDED:
             return await self._show_decision(chat_id, message, view, language, progress)
-        closed = view.kind == "notice_closed"
+        closed = view.kind == MessageKind.NOTICE_CLOSED
         if closed and (reference := await self.refs.find(message.destination, subject_of(view))):
             # The answer is given: the notice keeps its text; its buttons become what now
             # applies (a completion date, a done report per instruction) or none.
-            buttons = render_view(SURFACE, dataclasses.replace(view, kind="notice"), language).buttons
+            buttons = render_view(SURFACE, dataclasses.replace(view, kind=MessageKind.NOTICE), language).buttons
             markup = await keyboard(self.store, buttons, self.clock.now())
             await _unless_unchanged(self.bot.edit_message_reply_markup(
                 chat_id=chat_id, message_id=int(reference.split(":")[1]), reply_markup=markup))
@@ -75,9 +76,9 @@ class TelegramAdapter:
         reference = await self._send(chat_id, rendered, progress)
         if subject := subject_of(view):
             await self.refs.remember(message.destination, subject, reference)
-        if view.kind == "notice":
+        if view.kind == MessageKind.NOTICE:
             await progress.part("document", lambda: self._send_pdf(chat_id, view))
-        if view.kind == "notice_sent":
+        if view.kind == MessageKind.NOTICE_SENT:
             await self._refresh_items(chat_id, message, view, language, progress)
         return reference
 
@@ -129,14 +130,14 @@ class TelegramAdapter:
                              progress: Progress) -> None:
         """Sent instructions can no longer be decided: their messages lose their buttons."""
         for item in view.items:
-            one = dataclasses.replace(view, kind="instruction_decided", items=(item,))
+            one = dataclasses.replace(view, kind=MessageKind.INSTRUCTION_DECIDED, items=(item,))
             if await self.refs.find(message.destination, subject_of(one)) is not None:
                 await self._show_decision(chat_id, message, one, language, progress)
 
     async def _show_decision(self, chat_id: int, message: OutgoingMessage, view: View, language: Language,
                              progress: Progress) -> str:
         """Edits the finding's message to show the decision and the buttons that still apply."""
-        as_finding = render_view(SURFACE, dataclasses.replace(view, kind="finding"), language)
+        as_finding = render_view(SURFACE, dataclasses.replace(view, kind=MessageKind.FINDING), language)
         rendered = Rendered(as_finding.text, render_view(SURFACE, view, language).buttons)
         subject = subject_of(view)
         reference = await self.refs.find(message.destination, subject_of(view))
