@@ -1,7 +1,8 @@
 """The console platform: the bot's messages printed in a terminal, buttons numbered.
 
 It is the embedded default (no tokens, no network) and the first adapter: like Telegram
-and Slack it only renders views and turns taps into commands for the bus.
+and Slack it implements the outbox's primitives (bot/outbox/surface.py), and its session
+(bot/console_session.py) turns taps into commands for the bus.
 """
 
 from __future__ import annotations
@@ -12,35 +13,41 @@ from itertools import count
 import click
 
 from bot.failures import Failure, Transient, describe
+from bot.outbox.adapter import PlannedAdapter
+from bot.outbox.surface import Draft, Limits, Target
 from bot.progress import Progress
-from handlers.model import OutgoingMessage, Platform
-from handlers.views import View
+from handlers.model import Platform
 from messages.buttons import Button
-from messages.i18n import Language
-from messages.render import Rendered, render_view
 
 Echo = Callable[[str], None]
 
 
-class ConsoleAdapter:
+class ConsoleAdapter(PlannedAdapter):
+    """A surface that keeps no references (a terminal cannot change what it printed), so
+    each message is printed in its own words; it shows no photos or files: the text names
+    the photos."""
+
     platform = Platform.CONSOLE
+    templates = "console"
+    limits = Limits(text=None, caption=None, buttons_per_row=None, photos_per_group=0, file_size=0)
 
     def __init__(self, echo: Echo = click.echo, colour: bool = False):
+        super().__init__()
         self.echo = echo
         self.colour = colour
         self.buttons: dict[int, Button] = {}
         self._numbers = count(1)
 
-    async def deliver(self, message: OutgoingMessage, view: View, progress: Progress | None = None) -> str | None:
+    async def chat(self, destination: str) -> str:
+        return destination
+
+    async def send_text(self, to: Target, draft: Draft, progress: Progress) -> None:
         """One print: there are no parts to keep track of."""
-        language = Language(message.locale, message.timezone)
-        rendered = render_view("console", view, language, self.colour)
-        self.echo(self._envelope(message.destination))
-        self.echo(rendered.text)
-        if rendered.buttons:
-            self.echo(self._keyboard(rendered))
+        self.echo(self._envelope(to.destination))
+        self.echo(draft.text)
+        if draft.buttons:
+            self.echo(self._keyboard(draft.buttons))
         self.echo("")
-        return None
 
     def classify(self, error: Exception) -> Failure | None:
         """A terminal that went away (a closed pipe) may come back; nothing else is known."""
@@ -51,9 +58,9 @@ class ConsoleAdapter:
         line = line + "─" * max(0, 60 - len(line))
         return click.style(line, fg="cyan") if self.colour else line
 
-    def _keyboard(self, rendered: Rendered) -> str:
+    def _keyboard(self, buttons: tuple[Button, ...]) -> str:
         keys = []
-        for button in rendered.buttons:
+        for button in buttons:
             number = next(self._numbers)
             self.buttons[number] = button
             key = f"[{number}] {button.label}"

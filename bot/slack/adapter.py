@@ -1,94 +1,111 @@
-"""Outbox messages to Slack: Block Kit from the current state (a notice: from the version it
-carries), findings threaded under the visit summary with their photos inline, decisions shown
-by editing the message in place.
+"""Outbox messages to Slack: the primitives the delivery plan (bot/outbox/) calls, as Block
+Kit. What only Slack does stays here: findings and decisions are replies in the thread of
+their visit's summary, which opens with a header; photos are uploaded privately and shown
+inline as image blocks, and kept so that a decision, which rewrites the whole message,
+still shows them; a message of more than 50 blocks continues in its thread.
 
 The calls that add something to a channel (each batch of blocks, the notice's PDF) and the
 photo uploads are parts of the message's `Progress`: a retry after a failure makes only
-the calls still missing. Edits are not parts: repeating one changes nothing."""
+the calls still missing."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.actions import with_tokens
 from bot.failures import Failure
-from bot.message_refs import MessageRefs, subject_of
 from bot.notice_documents import NoticeDocuments
+from bot.outbox.adapter import PlannedAdapter
+from bot.outbox.surface import Draft, Limits, Target, TextFormat
 from bot.progress import Progress
 from bot.slack.failures import classify
 from handlers.clock import Clock
 from handlers.message_kinds import MessageKind
-from handlers.model import OutgoingMessage, Platform
-from handlers.views import View
+from handlers.model import Platform
 from messages import slack_blocks as kit
+from messages.buttons import Button
 from messages.i18n import Language
-from messages.render import Rendered, render_view
 from messages.split import split_text
 from storage.media import MediaStore
 
-SURFACE = "slack"
 FALLBACK_LIMIT = 3000  # the notification text beside the blocks
+FILE_LIMIT = 1024 ** 3  # files_upload_v2 takes up to 1 GB
+# Replies in the thread of their visit's summary.
+THREADED = frozenset({MessageKind.FINDING, MessageKind.INSTRUCTION_DECIDED, MessageKind.NOTICE_SENT,
+                      MessageKind.NOTICE_ANSWERED, MessageKind.DONE_REPORTED})
 
 
-class SlackAdapter:
+class SlackAdapter(PlannedAdapter):
     platform = Platform.SLACK
+    templates = "slack"
+    # A message holds text of any length: sections of 3,000 characters, blocks beyond 50 in
+    # its thread. Photos go in one upload, shown by image blocks, without captions.
+    limits = Limits(text=None, caption=None, buttons_per_row=kit.ACTIONS_LIMIT, photos_per_group=None,
+                    file_size=FILE_LIMIT, format=TextFormat.MRKDWN)
 
     def __init__(self, client: AsyncWebClient, store, media: MediaStore, clock: Clock, documents: NoticeDocuments):
+        super().__init__(store, clock, documents)
         self.client = client
-        self.store = store
         self.media = media
-        self.clock = clock
-        self.documents = documents
-        self.refs = MessageRefs(store, Platform.SLACK, clock)
 
     def classify(self, error: Exception) -> Failure | None:
         return classify(error)
 
-    async def deliver(self, message: OutgoingMessage, view: View, progress: Progress) -> str | None:
-        language = Language(message.locale, message.timezone)
-        channel = await self._channel(message.destination)
-        if view.kind == MessageKind.INSTRUCTION_DECIDED:
-            return await self._show_decision(channel, message, view, language, progress)
-        closed = view.kind == MessageKind.NOTICE_CLOSED
-        if closed and (reference := await self.refs.find(message.destination, subject_of(view))):
-            # The answer is given: the notice keeps its text, loses its buttons, says who answered.
-            notice = render_view(SURFACE, dataclasses.replace(view, kind=MessageKind.NOTICE), language).text
-            closed = render_view(SURFACE, view, language).text
-            buttons = render_view(SURFACE, dataclasses.replace(view, kind=MessageKind.NOTICE), language).buttons
-            actions = kit.action_blocks(await with_tokens(self.store, buttons, self.clock.now()), language)
-            ref_channel, ts = reference.rsplit(":", 1)
-            await self.client.chat_update(channel=ref_channel, ts=ts, text=_fallback(notice),
-                                          blocks=kit.text_blocks(notice) + kit.text_blocks(closed) + actions)
-            return reference
-        rendered = render_view(SURFACE, view, language)
-        thread = await self._thread_for(message.destination, view)
-        photos = await progress.part("photos", lambda: self._upload(rendered.photos)) if rendered.photos else []
-        text = rendered.text.split("\n", 1)[-1] if view.kind == MessageKind.VISIT_SUMMARY else rendered.text  # header says it
-        blocks = kit.head_blocks(view, language) + kit.text_blocks(text) + kit.image_blocks(photos)
-        blocks += kit.action_blocks(await with_tokens(self.store, rendered.buttons, self.clock.now()), language)
-        reference = await self._post(channel, rendered.text, blocks, thread, progress)
-        if subject := subject_of(view):
-            await self.refs.remember(message.destination, subject, reference)
-            if photos:  # a decision rewrites the message: its photos must stay
-                await self.refs.remember(message.destination, f"photos:{subject}", json.dumps(photos))
-        if view.kind == MessageKind.NOTICE:
-            await progress.part("document", lambda: self._upload_pdf(channel, reference, view))
-        if view.kind == MessageKind.NOTICE_SENT:
-            await self._refresh_items(channel, message, view, language, progress)
-        return reference
-
-    async def _channel(self, destination: str) -> str:
+    async def chat(self, destination: str) -> str:
         """A channel id as configured, or a person's DM (user ids start with U or W)."""
         if destination[:1] in ("U", "W"):
             opened = await self.client.conversations_open(users=destination)
             return opened["channel"]["id"]
         return destination
 
+    async def send_photos(self, to: Target, photos, caption: str | None, progress: Progress) -> list:
+        """Uploaded privately (no channel), so the text's image blocks can show them."""
+        return await progress.part("photos", lambda: self._upload(photos))
+
+    async def send_text(self, to: Target, draft: Draft, progress: Progress) -> str:
+        thread = await self._thread_for(to)
+        photos = await self._kept_photos(to) if draft.again else draft.photos
+        blocks = await self._blocks(to, draft.text, photos, draft.buttons)
+        reference = await self._post(to.chat, draft.text, blocks, thread, progress,
+                                     part=to.subject if draft.again else "post")
+        if draft.photos and to.subject:  # a decision rewrites the message: its photos must stay
+            await self.refs.remember(to.destination, f"photos:{to.subject}", json.dumps(draft.photos))
+        return reference
+
+    async def send_file(self, to: Target, reference: str, name: str, content: bytes) -> None:
+        """In the thread of the message it belongs to."""
+        await self.client.files_upload_v2(channel=to.chat, thread_ts=reference.rsplit(":", 1)[1], content=content,
+                                          filename=name, title=name)
+
+    async def edit(self, to: Target, reference: str, text: str, buttons: tuple[Button, ...]) -> bool:
+        blocks = await self._blocks(to, text, await self._kept_photos(to), buttons)
+        if len(blocks) > kit.MAX_BLOCKS:
+            return False
+        ref_channel, ts = reference.rsplit(":", 1)
+        await self.client.chat_update(channel=ref_channel, ts=ts, text=_fallback(text), blocks=blocks)
+        return True
+
+    async def replace_buttons(self, to: Target, reference: str, buttons: tuple[Button, ...], text: str,
+                              note: str) -> None:
+        """Slack rewrites the whole message: the notice keeps its text, says below it who
+        answered, and carries the buttons that now apply."""
+        actions = await self._actions(buttons, to.language)
+        ref_channel, ts = reference.rsplit(":", 1)
+        await self.client.chat_update(channel=ref_channel, ts=ts, text=_fallback(text),
+                                      blocks=kit.text_blocks(text) + kit.text_blocks(note) + actions)
+
+    async def _blocks(self, to: Target, text: str, photos, buttons: tuple[Button, ...]) -> list:
+        head = kit.head_blocks(to.view, to.language)
+        shown = text.split("\n", 1)[-1] if head else text  # the header says the first line
+        return head + kit.text_blocks(shown) + kit.image_blocks(photos) + await self._actions(buttons, to.language)
+
+    async def _actions(self, buttons: tuple[Button, ...], language: Language) -> list:
+        return kit.action_blocks(await with_tokens(self.store, buttons, self.clock.now()), language)
+
     async def _post(self, channel: str, text: str, blocks: list, thread: str | None, progress: Progress,
-                    part: str = "post") -> str:
+                    part: str) -> str:
         """Posts the blocks, 50 at a time; overflow continues in the thread of the first."""
         first_ts = None
         for i, batch in enumerate(kit.batches(blocks)):
@@ -102,15 +119,7 @@ class SlackAdapter:
                                                       thread_ts=thread)
         return response["ts"]
 
-    async def _upload_pdf(self, channel: str, reference: str, view: View) -> None:
-        """The notice's PDF, in the notice's thread."""
-        await self.client.files_upload_v2(
-            channel=channel, thread_ts=reference.rsplit(":", 1)[1], content=await self.documents.pdf(view),
-            filename=f"{view.notice.number}.pdf", title=f"{view.notice.number}.pdf",
-        )
-
     async def _upload(self, photos: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
-        """Uploads the photos privately (no channel) so image blocks can show them."""
         uploads = []
         for name, sha256 in photos:
             path = self.media.find(sha256)
@@ -121,43 +130,15 @@ class SlackAdapter:
         response = await self.client.files_upload_v2(file_uploads=uploads)
         return [(f.get("name") or f.get("title") or "", f["id"]) for f in response["files"]]
 
-    async def _refresh_items(self, channel, message: OutgoingMessage, view: View, language: Language,
-                             progress: Progress) -> None:
-        """Sent instructions can no longer be decided: their messages lose their buttons."""
-        for item in view.items:
-            one = dataclasses.replace(view, kind=MessageKind.INSTRUCTION_DECIDED, items=(item,))
-            if await self.refs.find(message.destination, subject_of(one)) is not None:
-                await self._show_decision(channel, message, one, language, progress)
-
-    async def _show_decision(self, channel: str, message: OutgoingMessage, view: View, language: Language,
-                             progress: Progress) -> str:
-        as_finding = render_view(SURFACE, dataclasses.replace(view, kind=MessageKind.FINDING), language)
-        rendered = Rendered(as_finding.text, render_view(SURFACE, view, language).buttons)
-        subject = subject_of(view)
-        reference = await self.refs.find(message.destination, subject_of(view))
-        blocks = kit.text_blocks(rendered.text) + kit.image_blocks(await self._photos(message.destination, subject))
-        blocks += kit.action_blocks(await with_tokens(self.store, rendered.buttons, self.clock.now()), language)
-        if reference is None or len(blocks) > kit.MAX_BLOCKS:
-            thread = await self._thread_for(message.destination, view)
-            reference = await self._post(channel, rendered.text, blocks, thread, progress, part=subject)
-            await self.refs.remember(message.destination, subject, reference)
-            return reference
-        ref_channel, ts = reference.rsplit(":", 1)
-        await self.client.chat_update(channel=ref_channel, ts=ts, text=_fallback(rendered.text), blocks=blocks)
-        return reference
-
-    async def _thread_for(self, destination: str, view: View) -> str | None:
-        """Findings and decisions are replies in the thread of their visit's summary."""
-        if view.kind not in (MessageKind.FINDING, MessageKind.INSTRUCTION_DECIDED, MessageKind.NOTICE_SENT, MessageKind.NOTICE_ANSWERED, MessageKind.DONE_REPORTED):
+    async def _thread_for(self, to: Target) -> str | None:
+        if to.view.kind not in THREADED:
             return None
-        reference = await self.refs.find(destination, f"visit:{view.visit.id}")
+        reference = await self.refs.find(to.destination, f"visit:{to.view.visit.id}")
         return reference.rsplit(":", 1)[1] if reference else None
 
-    async def _photos(self, destination: str, subject: str) -> list[tuple[str, str]]:
-        stored = await self.refs.find(destination, f"photos:{subject}")
+    async def _kept_photos(self, to: Target) -> list[tuple[str, str]]:
+        stored = await self.refs.find(to.destination, f"photos:{to.subject}")
         return [tuple(pair) for pair in json.loads(stored)] if stored else []
-
-
 
 
 def _fallback(text: str) -> str:

@@ -16,10 +16,11 @@ from messages.split import prefix_within, shown_length, split_html, split_plain,
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
 MEDIA_GROUP_LIMIT = 10
+FILE_LIMIT = 50 * 1024 * 1024  # what a bot may upload
 CALLBACK_ANSWER_LIMIT = 200
 
-__all__ = ["CAPTION_LIMIT", "MEDIA_GROUP_LIMIT", "MESSAGE_LIMIT", "caption_fits", "seconds", "short_answer",
-           "split_message", "split_plain_message", "utf16_length"]
+__all__ = ["CAPTION_LIMIT", "FILE_LIMIT", "MEDIA_GROUP_LIMIT", "MESSAGE_LIMIT", "caption_fits", "seconds",
+           "short_answer", "split_message", "split_plain_message", "utf16_length"]
 
 
 def split_message(html: str) -> list[str]:

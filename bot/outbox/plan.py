@@ -1,0 +1,70 @@
+"""The delivery plan: for each kind of message, the steps that show it, the same on every
+surface. Adding a kind adds its row here and its templates; no adapter changes.
+
+Most messages are posted. Some change what an earlier message of the same subject shows,
+so a chat keeps one message per instruction and per notice rather than a trail of stale
+buttons: a decision rewrites the finding's message; an answered notice keeps its text and
+swaps its buttons for those that now apply; a sent notice takes the buttons off the
+instructions it carries, which can no longer be decided.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from handlers.message_kinds import MessageKind as K
+
+
+@dataclass(frozen=True)
+class Post:
+    """Post the message, its photos first; remember it under its subject."""
+
+
+@dataclass(frozen=True)
+class EditEarlier:
+    """Show the change on the subject's earlier message: its text as `shown_as` renders it,
+    with the buttons of the message's own kind. Without one, or when one message cannot
+    hold it, post that anew."""
+
+    shown_as: K
+
+
+@dataclass(frozen=True)
+class SwapButtons:
+    """Give the subject's earlier message the buttons `shown_as` now carries, its text kept;
+    without one, post the message."""
+
+    shown_as: K
+
+
+@dataclass(frozen=True)
+class AttachPdf:
+    """The notice's PDF with the message posted."""
+
+
+@dataclass(frozen=True)
+class RefreshItems:
+    """Each item that has a message of its own is shown by the plan of `shown_as`."""
+
+    shown_as: K
+
+
+Step = Post | EditEarlier | SwapButtons | AttachPdf | RefreshItems
+POST = Post()
+
+# Kinds whose message is only posted: most are; those below change what an earlier one shows.
+POSTED = (
+    K.VISIT_SUMMARY, K.FINDING, K.NOTICE_ANSWERED, K.REMINDER, K.ESCALATION, K.MANAGER_ESCALATION,
+    K.DEADLINE_EXTENDED, K.OVERDUE, K.COMMITMENT_REQUESTED, K.COMMITMENT_DECIDED, K.DONE_REPORTED,
+    K.MORE_EVIDENCE, K.INSTRUCTION_VERIFIED, K.INSTRUCTION_REOPENED, K.DELIVERY_FAILED,
+)
+PLANS: dict[K, tuple[Step, ...]] = {
+    **{kind: (POST,) for kind in POSTED},
+    K.INSTRUCTION_DECIDED: (EditEarlier(shown_as=K.FINDING),),
+    K.NOTICE: (POST, AttachPdf()),
+    K.NOTICE_SENT: (POST, RefreshItems(shown_as=K.INSTRUCTION_DECIDED)),
+    K.NOTICE_CLOSED: (SwapButtons(shown_as=K.NOTICE),),
+}
+# A surface that cannot change a message once shown (the console prints and forgets) shows
+# every message as posted, in its own words.
+POST_ONLY = (POST,)

@@ -1,0 +1,120 @@
+"""One outbox message shown on one surface, step by step as the plan of its kind says.
+
+The steps render the view for the surface and call its primitives; what a later change
+needs is remembered as the adapters always did: the reference of the message that shows a
+subject (bot/message_refs.py), and each platform call as a part of the message's
+`Progress`, so a retry after a failure sends only what is missing. Edits are not parts:
+repeating one changes nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from bot.message_refs import MessageRefs, subject_of
+from bot.notice_documents import NoticeDocuments
+from bot.outbox.plan import PLANS, POST_ONLY, AttachPdf, EditEarlier, Post, RefreshItems, Step, SwapButtons
+from bot.outbox.surface import Draft, EditingSurface, Surface, Target
+from bot.progress import Progress
+from handlers.message_kinds import MessageKind
+from handlers.model import OutgoingMessage
+from handlers.views import View
+from messages.environment import render
+from messages.i18n import Language
+from messages.render import Rendered, render_view
+
+
+class PlanRun:
+    def __init__(self, surface: Surface, refs: MessageRefs | None, documents: NoticeDocuments | None,
+                 progress: Progress):
+        """Without `refs` the surface keeps no references: each message is posted as itself."""
+        self.surface = surface
+        self.refs = refs
+        self.documents = documents
+        self.progress = progress
+
+    async def deliver(self, message: OutgoingMessage, view: View) -> str | None:
+        """Runs the plan; returns the reference of the message itself (its first step's)."""
+        language = Language(message.locale, message.timezone)
+        to = Target(message.destination, await self.surface.chat(message.destination), view, language,
+                    subject_of(view))
+        first, *rest = PLANS[view.kind] if self.refs is not None else POST_ONLY
+        reference = await self._run(first, to, None)
+        for step in rest:
+            await self._run(step, to, reference)
+        return reference
+
+    async def _run(self, step: Step, to: Target, reference: str | None) -> str | None:
+        match step:
+            case Post():
+                return await self._post(to)
+            case EditEarlier(shown_as=shown_as):
+                return await self._edit_earlier(to, shown_as)
+            case SwapButtons(shown_as=shown_as):
+                return await self._swap_buttons(to, shown_as)
+            case AttachPdf():
+                return await self._attach_pdf(to, reference)
+            case RefreshItems(shown_as=shown_as):
+                return await self._refresh_items(to, shown_as)
+            case _:
+                raise TypeError(f"no such step: {step!r}")
+
+    async def _post(self, to: Target) -> str | None:
+        rendered = self._render(to)
+        photos = ()
+        if rendered.photos and self.surface.limits.shows_photos:
+            photos = await self.surface.send_photos(to, rendered.photos, self._caption(to), self.progress)
+        draft = Draft(rendered.text, self.surface.limits.messages(rendered.text), rendered.buttons, photos)
+        reference = await self.surface.send_text(to, draft, self.progress)
+        if self.refs is not None and to.subject:
+            await self.refs.remember(to.destination, to.subject, reference)
+        return reference
+
+    async def _edit_earlier(self, to: Target, shown_as: MessageKind) -> str:
+        surface: EditingSurface = self.surface
+        text = self._render(to, shown_as).text
+        buttons = self._render(to).buttons
+        reference = await self.refs.find(to.destination, to.subject)
+        if reference is not None and await surface.edit(to, reference, text, buttons):
+            return reference
+        draft = Draft(text, surface.limits.messages(text), buttons, again=True)
+        reference = await surface.send_text(to, draft, self.progress)
+        await self.refs.remember(to.destination, to.subject, reference)
+        return reference
+
+    async def _swap_buttons(self, to: Target, shown_as: MessageKind) -> str | None:
+        surface: EditingSurface = self.surface
+        reference = await self.refs.find(to.destination, to.subject)
+        if not reference:
+            return await self._post(to)
+        earlier = self._render(to, shown_as)
+        await surface.replace_buttons(to, reference, earlier.buttons, earlier.text, self._render(to).text)
+        return reference
+
+    async def _attach_pdf(self, to: Target, reference: str) -> None:
+        if self.surface.limits.takes_files:
+            await self.progress.part("document", lambda: self._send_pdf(to, reference))
+
+    async def _send_pdf(self, to: Target, reference: str):
+        content = await self.documents.pdf(to.view)
+        return await self.surface.send_file(to, reference, f"{to.view.notice.number}.pdf", content)
+
+    async def _refresh_items(self, to: Target, shown_as: MessageKind) -> None:
+        for item in to.view.items:
+            one = dataclasses.replace(to.view, kind=shown_as, items=(item,))
+            shown = dataclasses.replace(to, view=one, subject=subject_of(one))
+            if await self.refs.find(to.destination, shown.subject) is not None:
+                for step in PLANS[shown_as]:
+                    await self._run(step, shown, None)
+
+    def _render(self, to: Target, kind: MessageKind | None = None) -> Rendered:
+        """The target's view as the surface shows it; as `kind` shows it, when given."""
+        view = dataclasses.replace(to.view, kind=kind) if kind else to.view
+        return render_view(self.surface.templates, view, to.language, self.surface.colour)
+
+    def _caption(self, to: Target) -> str | None:
+        """What the photos show, where the surface captions photos and it fits."""
+        if self.surface.limits.caption is None:
+            return None
+        return self.surface.limits.caption_of(render(self.surface.templates, "chat/caption.j2", to.language,
+                                                     it=to.view.item))
