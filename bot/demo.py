@@ -68,15 +68,21 @@ async def run_demo(config: Config, directory: Path, out: Path, echo: Echo, colou
     clock = ScriptClock()
     abridged = Abridged(echo)
     app = await build_app(config, clock, ConsoleAdapter(abridged, colour))
-    demo = Script(app, ConsoleSession(app, abridged, colour, out), clock, abridged, colour)
     try:
-        visit_id, notice_id = await demo.up_to_the_notice(out)
-        abridged.on = True
-        await follow_up(demo, visit_id, notice_id, directory)
-        await demo.ask_status()
+        await play(app, clock, abridged, colour, out, directory)
     finally:
         await app.close()
     return app
+
+
+async def play(app: App, clock: ScriptClock, echo: Abridged, colour: bool, out: Path, directory: Path) -> None:
+    """The script, on an app whose console shows it and takes the taps; an adapter added for
+    another platform receives that platform's copy of every message."""
+    demo = Script(app, ConsoleSession(app, echo, colour, out), clock, echo, colour)
+    visit_id, notice_id = await demo.up_to_the_notice(out)
+    echo.on = True
+    await follow_up(demo, visit_id, notice_id, directory)
+    await demo.ask_status()
 
 
 class Script:

@@ -1,0 +1,113 @@
+"""A new surface is primitives and limits: the one below, written here in about sixty lines,
+is plugged in where Telegram would be and receives every kind of message the demo sends,
+rendered for it and laid out by the delivery plan (bot/outbox/), with no kind named in it."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from itertools import count
+from pathlib import Path
+
+from bot.app import build_app
+from bot.config import Storage, Telegram, load_config
+from bot.console import ConsoleAdapter
+from bot.demo import Abridged, ScriptClock, play
+from bot.outbox.adapter import PlannedAdapter
+from bot.outbox.surface import Draft, Limits, Target
+from handlers.message_kinds import MessageKind
+from handlers.model import Platform
+from tests.conftest import EXAMPLE_CONFIG
+from tests.fakes import Transcript
+
+BUYER_CHAT, FACTORY_CHAT = "-100111", "-100222"
+
+
+@dataclass(frozen=True)
+class Shown:
+    kind: MessageKind
+    destination: str
+    action: str  # text, photos, file, edit, buttons
+    text: str
+    buttons: tuple[str, ...] = ()
+
+
+class NewSurface(PlannedAdapter):
+    """Records what the plan asks of it, as a chat would show it."""
+
+    platform = Platform.TELEGRAM
+    templates = "text"
+    limits = Limits(text=700, caption=120, buttons_per_row=2, photos_per_group=3, file_size=20_000_000)
+
+    def __init__(self, store, clock, documents):
+        super().__init__(store, clock, documents)
+        self.shown: list[Shown] = []
+        self._ids = count(1)
+
+    def classify(self, error: Exception) -> None:
+        return None  # every failure is a surprise: the test fails with it
+
+    async def chat(self, destination: str) -> str:
+        return destination
+
+    async def send_photos(self, to: Target, photos, caption: str | None, progress) -> None:
+        per_group = self.limits.photos_per_group
+        for start in range(0, len(photos), per_group):
+            names = "; ".join(name for name, _ in photos[start:start + per_group])
+            await progress.part(f"photos-{start}", lambda names=names: self._show(to, "photos", f"{caption}: {names}"))
+
+    async def send_text(self, to: Target, draft: Draft, progress) -> str:
+        part, reference = to.subject if draft.again else "text", ""
+        for i, text in enumerate(draft.messages):
+            buttons = draft.buttons if i == len(draft.messages) - 1 else ()
+            reference = await progress.part(f"{part}-{i}", lambda text=text, buttons=buttons: self._show(
+                to, "text", text, buttons))
+        return reference
+
+    async def send_file(self, to: Target, reference: str, name: str, content: bytes) -> str:
+        assert content.startswith(b"%PDF") and len(content) <= self.limits.file_size
+        return await self._show(to, "file", name)
+
+    async def edit(self, to: Target, reference: str, text: str, buttons) -> bool:
+        if len(text) > self.limits.text:
+            return False
+        await self._show(to, "edit", text, buttons)
+        return True
+
+    async def replace_buttons(self, to: Target, reference: str, buttons, text: str, note: str) -> None:
+        await self._show(to, "buttons", note, buttons)
+
+    async def _show(self, to: Target, action: str, text: str, buttons=()) -> str:
+        """What a platform call would do: show something and name it."""
+        assert len(text) <= self.limits.text, (to.view.kind, action)
+        self.shown.append(Shown(to.view.kind, to.destination, action, text, tuple(b.label for b in buttons)))
+        return f"{to.chat}:{next(self._ids)}"
+
+
+async def test_a_surface_of_primitives_and_limits_receives_every_message_the_demo_sends(tmp_path: Path) -> None:
+    example = load_config(EXAMPLE_CONFIG)
+    factories = tuple(f.model_copy(update={"telegram_chat_id": int(FACTORY_CHAT)}) for f in example.factories)
+    config = example.model_copy(update={
+        "storage": Storage(url=f"sqlite:///{tmp_path / 'followup.sqlite3'}"),
+        "telegram": Telegram(buyer_chat_id=int(BUYER_CHAT)), "factories": factories,
+    })
+    clock, echo = ScriptClock(), Abridged(Transcript())
+    app = await build_app(config, clock, ConsoleAdapter(echo))
+    surface = NewSurface(app.store, clock, app.documents)
+    app.dispatcher.add_adapter(surface)
+    try:
+        await play(app, clock, echo, False, tmp_path / "out", tmp_path)
+    finally:
+        await app.close()
+
+    with sqlite3.connect(app.store.path) as db:
+        owed = db.execute("SELECT platform, kind, sent_at FROM outbox").fetchall()
+    emitted = {MessageKind(kind) for _, kind, _ in owed}
+    assert {kind for platform, kind, _ in owed if platform == Platform.TELEGRAM} == emitted
+    assert all(sent_at for _, _, sent_at in owed), "every message delivered"
+    assert {shown.kind for shown in surface.shown} == emitted
+    assert all(shown.text.strip() for shown in surface.shown), "each rendered"
+    assert {shown.action for shown in surface.shown} == {"text", "photos", "file", "edit", "buttons"}
+    assert {shown.destination for shown in surface.shown} == {BUYER_CHAT, FACTORY_CHAT}
+    summary = [s for s in surface.shown if s.kind is MessageKind.VISIT_SUMMARY]
+    assert len(summary) > 1, "a summary longer than one message is split by the plan"
