@@ -14,6 +14,7 @@ from bot.config import Storage, Telegram, load_config
 from bot.console import ConsoleAdapter
 from bot.demo import Abridged, ScriptClock, play
 from bot.outbox.adapter import PlannedAdapter
+from bot.outbox.plan import PLANS
 from bot.outbox.surface import Draft, Limits, Target
 from handlers.message_kinds import MessageKind
 from handlers.model import Platform
@@ -21,6 +22,7 @@ from tests.conftest import EXAMPLE_CONFIG
 from tests.fakes import Transcript
 
 BUYER_CHAT, FACTORY_CHAT = "-100111", "-100222"
+TEMPLATES = Path(__file__).resolve().parent.parent / "messages" / "templates"
 
 
 @dataclass(frozen=True)
@@ -111,3 +113,11 @@ async def test_a_surface_of_primitives_and_limits_receives_every_message_the_dem
     assert {shown.destination for shown in surface.shown} == {BUYER_CHAT, FACTORY_CHAT}
     summary = [s for s in surface.shown if s.kind is MessageKind.VISIT_SUMMARY]
     assert len(summary) > 1, "a summary longer than one message is split by the plan"
+
+
+def test_every_kind_of_message_has_a_plan_and_a_template() -> None:
+    """What adding a kind takes: its row in the plan and its template (the notice has its own)."""
+    assert set(PLANS) == set(MessageKind)
+    missing = [kind for kind in MessageKind if kind is not MessageKind.NOTICE
+               and not (TEMPLATES / "chat" / f"{kind}.j2").exists()]
+    assert missing == []
