@@ -15,7 +15,6 @@ import click
 from bot.app import build_app
 from bot.cli_common import command_clock, config_option, load_or_exit
 from bot.config import Config
-from handlers.analysis.analyze import Status
 from handlers import refusals
 from handlers.model import Person, Platform, Role
 from handlers.refusals import NOT_YOURS, Refusal
@@ -30,6 +29,7 @@ from handlers.status import (
     order_status,
     portfolio_page,
 )
+from handlers.verdict_model import Status
 from messages.environment import render
 from messages.i18n import Language
 from messages.status_json import not_visited_json, portfolio_json, status_json

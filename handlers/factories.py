@@ -27,13 +27,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from handlers.analysis.analyze import Status
 from handlers.context import Settings
 from handlers.model import Factory, NoticeState, Person
 from handlers.orders.model import PackagingComplexity, StoredOrder, reference_key
 from handlers.rights import may_see_factory, own_factory
 from handlers.translatable import N_, Nn_, Text
-from handlers.verdicts import JudgedVisit, rejudge
+from handlers.verdict_model import JudgedVisit, Status
+from handlers.verdicts import rejudge
 from handlers.working_hours import factory_today
 
 MIN_ORDERS_FOR_SHARE = 10

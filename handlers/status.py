@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from handlers.analysis.analyze import Analysis, Option, Status, analyze
+from handlers.analysis.analyze import Analysis, analyze
 from handlers.analysis.progress import ProgressChart, plan_from, progress_chart
 from handlers.chasing import REMINDER
 from handlers.context import Settings
@@ -33,7 +33,8 @@ from handlers.orders.model import StoredOrder, reference_key
 from handlers.orders.search import OrderSearch, Search
 from handlers.reports.schema import MaterialStatus, PackagingStatus, Severity
 from handlers.rights import may_see_factory, own_factory
-from handlers.verdicts import ATTENTION_ORDER, JudgedVisit, Verdict, rejudge
+from handlers.verdict_model import ATTENTION_ORDER, JudgedVisit, Option, Status, Verdict
+from handlers.verdicts import rejudge, verdict_of
 from handlers.working_hours import factory_today
 
 MAX_SUGGESTIONS = 3
@@ -373,7 +374,7 @@ async def _status_of(uow, settings: Settings, visit: StoredVisit, person: Person
     analysis = analyze(visit.report, factory, settings.thresholds)
     return OrderStatus(
         visit=visit, analysis=analysis, reference=visit.order_reference, factory=factory,
-        final_inspection=visit.report.order.final_inspection, verdict=Verdict.of(analysis), now=now,
+        final_inspection=visit.report.order.final_inspection, verdict=verdict_of(analysis), now=now,
         production_start=None if order is None else order.line.production_start, **activity[visit.id],
     )
 

@@ -1,4 +1,4 @@
-"""What the analysis of an order's latest visit concluded, kept with the visit, so the portfolio
+"""Judging an order's latest visit into the verdict kept with it (handlers.verdict_model), so the portfolio
 ranks and lists thousands of orders from a few stored figures instead of reading and analysing
 every report on every page.
 
@@ -13,41 +13,28 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
 
-from handlers.analysis.analyze import Analysis, Option, Status, analyze
+from handlers.analysis.analyze import Analysis, analyze
 from handlers.context import Settings
 from handlers.model import Factory, Thresholds
 from handlers.reports.schema import VisitReport
+from handlers.verdict_model import Verdict
 
 # Bump when `analyze` would judge a stored report differently, so stored verdicts are redone.
 ANALYSIS_VERSION = 1
 # Visits judged per read when rejudging: bounds the reports held in memory at once.
 BATCH = 100
-# Most urgent first: how a listing ranks orders before anything else (handlers.status).
-ATTENTION_ORDER = (Status.LATE, Status.AT_RISK, Status.ON_TRACK)
 
 
-@dataclass(frozen=True)
-class Verdict:
-    status: Status
-    verified_pct: float
-    reported_pct: float
-    gap_pts: float
-    options: tuple[Option, ...]  # the buyer's options, in the analysis' order
-    projected_completion: date | None  # None: no output to project from
-
-    @classmethod
-    def of(cls, analysis: Analysis) -> Verdict:
-        progress = analysis.progress
-        return cls(analysis.status, progress.verified_pct, progress.reported_pct, progress.gap_pts,
+def verdict_of(analysis: Analysis) -> Verdict:
+    progress = analysis.progress
+    return Verdict(analysis.status, progress.verified_pct, progress.reported_pct, progress.gap_pts,
                    tuple(option for option, _ in analysis.options), analysis.schedule.projected_completion)
 
 
 def judge(report: VisitReport, factory: Factory, thresholds: Thresholds) -> Verdict:
-    return Verdict.of(analyze(report, factory, thresholds))
+    return verdict_of(analyze(report, factory, thresholds))
 
 
 @lru_cache(maxsize=4096)
@@ -81,15 +68,3 @@ async def rejudge(store, settings: Settings) -> int:
             await uow.commit()
         judged += len(ids)
     return judged
-
-
-@dataclass(frozen=True)
-class JudgedVisit:
-    """A visit as a listing reads it: whose order it is, the final inspection date it was
-    posted with, and its stored verdict; never the report."""
-
-    id: int
-    order_reference: str
-    factory_id: str
-    final_inspection: date
-    verdict: Verdict

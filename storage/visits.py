@@ -10,7 +10,7 @@ from handlers.model import Decision, StoredVisit
 from handlers.orders.model import reference_key
 from handlers.orders.search import Search
 from handlers.reports.schema import VisitReport
-from handlers.verdicts import ATTENTION_ORDER, Verdict
+from handlers.verdict_model import ATTENTION_ORDER, Verdict
 from storage.codec import (
     date_to_text,
     datetime_to_text,

@@ -17,9 +17,10 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from handlers.analysis.analyze import Analysis, Option, Status, analyze
+from handlers.analysis.analyze import Analysis, analyze
 from handlers.model import Factory, Thresholds
 from handlers.reports.schema import Severity, VisitReport
+from handlers.verdict_model import Option, Status
 from tests.conftest import EXAMPLE_CONFIG, changed, write_report
 
 MON_SAT = ("mon", "tue", "wed", "thu", "fri", "sat")

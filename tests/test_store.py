@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import storage.migrate
-from handlers.analysis.analyze import Option, Status
 from handlers.model import (
     Decision,
     InstructionState,
@@ -27,7 +26,7 @@ from handlers.model import (
     Platform,
 )
 from handlers.reports.schema import VisitReport
-from handlers.verdicts import Verdict
+from handlers.verdict_model import Option, Status, Verdict
 from storage import (
     AuditEvent,
     MigrationError,

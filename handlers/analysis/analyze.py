@@ -7,29 +7,13 @@ English and Chinese, in a chat, a terminal or JSON.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
 from handlers.analysis.figures import pct, points
 from handlers.analysis.quality import Quality, judge
 from handlers.analysis.schedule import Schedule, project
 from handlers.model import Factory, Thresholds
 from handlers.reports.schema import Material, MaterialStatus, VisitReport
-
-
-class Status(StrEnum):
-    ON_TRACK = "on_track"
-    AT_RISK = "at_risk"
-    LATE = "late"
-
-
-class Option(StrEnum):
-    """What a mid-production visit still lets the buyer do; a final inspection is too late."""
-
-    ADJUST_FINAL_INSPECTION = "adjust_final_inspection"
-    REVISE_FREIGHT_BOOKING = "revise_freight_booking"
-    ESCALATE_WITH_FACTORY = "escalate_with_factory"
-    ADDITIONAL_CHECK = "additional_check"
-    WRITTEN_CORRECTIVE_REQUIREMENTS = "written_corrective_requirements"
+from handlers.verdict_model import Option, Status
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from handlers.analysis.analyze import Status, analyze
+from handlers.analysis.analyze import analyze
 from handlers.analysis.figures import pct, points
 from handlers.model import Factory, StoredVisit, Thresholds
 from handlers.reports.schema import VisitReport
+from handlers.verdict_model import Status
 
 
 @dataclass(frozen=True)
