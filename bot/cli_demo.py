@@ -12,7 +12,7 @@ import click
 
 from bot.cli_common import config_option, load_or_exit
 from bot.console_repl import run_console
-from bot.demo import run_demo
+from bot.demo_run import run_demo
 
 
 @click.command()

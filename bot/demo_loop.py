@@ -8,9 +8,9 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot.demo import Script
 from handlers.chasing import escalation_due
 from handlers.commands import CommitToDate, ReportDone
 from handlers.model import Factory, Instruction, Notice
@@ -18,9 +18,6 @@ from handlers.views import label_of
 from handlers.working_hours import next_working_moment
 from messages import buttons as b
 from storage.media import MediaStore
-
-if TYPE_CHECKING:
-    from bot.demo import Script
 
 CORRECTED_PHOTO = "f2-backstamp-corrected.jpg"
 REOPEN_REASON = ("This is the inspection photo of the wrong side mark, not a corrected carton. "

@@ -12,7 +12,8 @@ from pathlib import Path
 from bot.app import build_app
 from bot.config import Storage, Telegram, load_config
 from bot.console import ConsoleAdapter
-from bot.demo import Abridged, ScriptClock, play
+from bot.demo import ScriptClock
+from bot.demo_run import Abridged, play
 from bot.outbox.adapter import PlannedAdapter
 from bot.outbox.plan import PLANS
 from bot.outbox.surface import Draft, Limits, Target
