@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from bot.app import App
+from bot.config import EXAMPLE_CONFIG
 from bot.console import Echo
 from bot.console_session import ConsoleSession
 from handlers.chasing import Chased, chase
@@ -24,7 +25,8 @@ from messages import buttons as b
 from messages.pdf import notice_pdf
 from messages.render import render_notice
 
-EXAMPLE_REPORT = Path(__file__).resolve().parent.parent / "examples" / "visit-PO-2026-0142" / "report.yaml"
+# Beside the example configuration, found from bot/config.py wherever this module lives.
+EXAMPLE_REPORT = EXAMPLE_CONFIG.parent / "visit-PO-2026-0142" / "report.yaml"
 LOOP_TICK = timedelta(minutes=30)  # the real loop runs every minute; half-hours find the same moments
 
 
