@@ -1,4 +1,4 @@
-"""`followup orders`: the portfolio (`followup orders [TEXT]`, see cli_status) and
+"""`followup orders`: the portfolio (`followup orders [TEXT]`, see bot/cli_status.py) and
 `followup orders import FILE`, which loads the buyer's order list."""
 
 from __future__ import annotations
