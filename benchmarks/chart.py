@@ -26,7 +26,7 @@ BUDGET_MS = 300
 def example_chart():
     from bot.config import EXAMPLE_CONFIG, load_config
     from handlers.analysis.progress import reports_chart
-    from handlers.reports.schema import VisitReport
+    from handlers.model.report import VisitReport
 
     config = load_config(EXAMPLE_CONFIG)
     report = VisitReport.model_validate(yaml.safe_load(REPORT.read_text(encoding="utf-8")))

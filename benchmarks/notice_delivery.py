@@ -88,7 +88,7 @@ async def one_count(count: int, n: int) -> None:
     from bot.telegram.adapter import TelegramAdapter
     from handlers.commands import ApproveInstruction, PostVisit, SendNotice
     from handlers.model import Platform, Role
-    from handlers.reports.reader import read_report
+    from handlers.intake.reports import read_report
     from tests.conftest import actor, deliver_until_done
     from tests.fake_telegram import FakeTelegram
     from tests.fakes import FakeClock

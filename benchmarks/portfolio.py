@@ -81,8 +81,8 @@ def report_of(base: dict, n: int, rng: random.Random) -> dict:
 def fill(database: Path) -> None:
     """Writes the rows with plain SQL on the migrated database, without verdicts: the app
     judges every visit once, as after upgrading to migration 0009 (timed by `main`)."""
-    from handlers.orders.model import reference_key
-    from handlers.reports.schema import VisitReport
+    from handlers.model.orders import reference_key
+    from handlers.model.report import VisitReport
 
     rng = random.Random(7)
     base = yaml.safe_load(REPORT.read_text(encoding="utf-8"))
@@ -132,7 +132,7 @@ async def timed(runs: int, ask) -> list[float]:
 
 
 async def main(runs: int) -> None:
-    from bot.answers import answer
+    from bot.chat.answers import answer
     from bot.app import build_app
     from handlers.model import Role
     from handlers.verdicts import rejudge

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.config import Config
-from bot.console import ConsoleAdapter
+from bot.console.adapter import ConsoleAdapter
 from bot.cpu import CpuPool
-from bot.dispatcher import Dispatcher
-from bot.notice_documents import NoticeDocuments
+from bot.outbox.dispatcher import Dispatcher
+from bot.outbox.notice_documents import NoticeDocuments
 from handlers.bus import MessageBus
 from handlers.clock import Clock
 from handlers.context import Settings

@@ -13,8 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, ValidationError, model_validator
 
+from handlers.intake.problems import Problem, from_validation_error
 from handlers.model import Factory, Person, Role, Thresholds
-from handlers.reports.problems import Problem, from_validation_error
 from handlers.translatable import Text
 
 DEFAULT_CONFIG = Path("followup.toml")

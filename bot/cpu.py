@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # Imported once by the fork server, so every worker starts with them loaded.
-PRELOAD = ["handlers.reports.reader", "messages.pdf"]
+PRELOAD = ["handlers.intake.reports", "messages.pdf"]
 
 
 class CpuPool:

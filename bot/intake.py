@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from handlers.reports.reader import CheckedReport, read_report
+from handlers.intake.reports import CheckedReport, read_report
 from storage.media import MediaStore
 
 

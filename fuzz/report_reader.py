@@ -13,7 +13,7 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports(include=["handlers", "yaml", "json", "zipfile"]):
-    from handlers.reports.reader import read_report
+    from handlers.intake.reports import read_report
 
 FACTORIES = ["NB-EVERGREEN"]
 FOLDER = Path(tempfile.mkdtemp(prefix="fuzz-report-"))

@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 
 from handlers.commands import Actor
 from handlers.context import Context, Settings
-from handlers.message_kinds import MessageKind
 from handlers.model import Factory, Notice, NoticeState, Person, Platform, Role
+from handlers.model.message_kinds import MessageKind
 from handlers.working_hours import factory_today, next_working_moment
 
 log = logging.getLogger(__name__)

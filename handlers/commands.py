@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from handlers.model import Person, Platform
-from handlers.orders.model import OrderLine
-from handlers.reports.schema import VisitReport
+from handlers.model.orders import OrderLine
+from handlers.model.report import VisitReport
 
 
 @dataclass(frozen=True)

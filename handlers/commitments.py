@@ -9,8 +9,8 @@ from datetime import date
 
 from handlers.commands import AcceptCommitment, CommitToDate, DeclineCommitment
 from handlers.context import Context
-from handlers.message_kinds import MessageKind
 from handlers.model import Commitment, InstructionState
+from handlers.model.message_kinds import MessageKind
 from handlers.results import Refused, Reply
 from handlers.transitions import load_instruction
 from handlers.working_hours import factory_today

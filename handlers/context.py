@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from handlers.commands import Actor
-from handlers.message_kinds import MessageKind
 from handlers.model import Decision, Factory, Person, Thresholds
+from handlers.model.message_kinds import MessageKind
 from handlers.routing import Routing
 
 

@@ -6,7 +6,7 @@ from handlers import catalog
 from handlers.commands import ApproveInstruction, EditInstruction, RejectInstruction
 from handlers.context import Context
 from handlers.lifecycle import Action
-from handlers.message_kinds import MessageKind
+from handlers.model.message_kinds import MessageKind
 from handlers.results import Refused, Reply
 from handlers.text import optional_text
 from handlers.transitions import allowed, already, load_instruction, move, repeated

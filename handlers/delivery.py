@@ -2,7 +2,7 @@
 told which message to whom failed and why, all in one transaction. And the way back: an
 operator who fixed the cause requeues it.
 
-The reasons are codes chosen by the platform adapters (bot/failures.py); the domain only
+The reasons are codes chosen by the platform adapters (bot/outbox/failures.py); the domain only
 records them and decides who hears about it.
 """
 
@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from handlers.context import Settings
-from handlers.message_kinds import MessageKind
 from handlers.model import OutgoingMessage, Platform
+from handlers.model.message_kinds import MessageKind
 
 ALERT = MessageKind.DELIVERY_FAILED
 DISPATCHER = "system:outbox"

@@ -10,8 +10,8 @@ from handlers.chasing import MANAGER, remind_if_due
 from handlers.commands import CancelNotice, EscalateToManager, ExtendDeadline, RemindFactory
 from handlers.context import Context
 from handlers.lifecycle import Action
-from handlers.message_kinds import MessageKind
 from handlers.model import Notice, NoticeState
+from handlers.model.message_kinds import MessageKind
 from handlers.results import Refused, Reply
 from handlers.transitions import move
 from handlers.working_hours import next_working_moment

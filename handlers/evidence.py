@@ -8,7 +8,7 @@ import dataclasses
 from handlers.commands import ReopenInstruction, ReportDone, VerifyInstruction
 from handlers.context import Context
 from handlers.lifecycle import Action
-from handlers.message_kinds import MessageKind
+from handlers.model.message_kinds import MessageKind
 from handlers.results import Refused, Reply
 from handlers.text import required_text
 from handlers.transitions import already, load_instruction, move, repeated

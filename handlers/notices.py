@@ -9,7 +9,7 @@ from handlers.commands import AcknowledgeNotice, DisputeNotice, SendNotice
 from handlers.chasing import deadline_for
 from handlers.context import Context
 from handlers.lifecycle import Action
-from handlers.message_kinds import MessageKind
+from handlers.model.message_kinds import MessageKind
 from handlers.model import Notice, NoticeState
 from handlers.results import Refused, Reply
 from handlers.text import required_text

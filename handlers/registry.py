@@ -13,9 +13,9 @@ from typing import Any
 
 from handlers import commands as c
 from handlers import commitments, decisions, escalation, evidence, notices, people, visits
+from handlers import orders as importing
 from handlers.context import Context
 from handlers.model import Role
-from handlers.orders import importing
 from handlers.results import Reply
 
 Handler = Callable[[Any, Context], Awaitable[Reply]]

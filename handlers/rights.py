@@ -1,7 +1,7 @@
 """Who may do what, decided once before any handler runs, from the store — never from the
 button or message that asked (a modified client can send any payload). Who may give each
 command is in handlers/registry.py; who may read which factory's orders is here too, for
-every answer (status, orders, factories) and every chat (handlers.audience)."""
+every answer (status, orders, factories) and every chat (handlers.queries.audience)."""
 
 from __future__ import annotations
 

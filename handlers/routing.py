@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from handlers.message_kinds import MessageKind
 from handlers.model import OutgoingMessage, Person, Platform
+from handlers.model.message_kinds import MessageKind
 
 
 @dataclass(frozen=True)

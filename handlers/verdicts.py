@@ -1,4 +1,4 @@
-"""Judging an order's latest visit into the verdict kept with it (handlers.verdict_model), so the portfolio
+"""Judging an order's latest visit into the verdict kept with it (handlers.model.verdicts), so the portfolio
 ranks and lists thousands of orders from a few stored figures instead of reading and analysing
 every report on every page.
 
@@ -18,8 +18,8 @@ from functools import lru_cache
 from handlers.analysis.analyze import Analysis, analyze
 from handlers.context import Settings
 from handlers.model import Factory, Thresholds
-from handlers.reports.schema import VisitReport
-from handlers.verdict_model import Verdict
+from handlers.model.report import VisitReport
+from handlers.model.verdicts import Verdict
 
 # Bump when `analyze` would judge a stored report differently, so stored verdicts are redone.
 ANALYSIS_VERSION = 1

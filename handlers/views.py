@@ -12,9 +12,9 @@ from datetime import date
 from handlers.analysis.analyze import Analysis, analyze
 from handlers.chasing import REMINDER
 from handlers.context import Settings
-from handlers.message_kinds import MessageKind
 from handlers.model import Decision, EvidenceRound, Factory, Instruction, Notice, NoticeState, StoredVisit
-from handlers.reports.schema import Finding, Material, PackagingCheck
+from handlers.model.message_kinds import MessageKind
+from handlers.model.report import Finding, Material, PackagingCheck
 
 
 @dataclass(frozen=True)

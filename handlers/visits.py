@@ -7,8 +7,8 @@ import json
 
 from handlers.commands import PostVisit
 from handlers.context import Context
-from handlers.message_kinds import MessageKind
-from handlers.orders.importing import order_from_visit
+from handlers.model.message_kinds import MessageKind
+from handlers.orders import order_from_visit
 from handlers.results import Refused, Reply
 from handlers.verdicts import judge
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from handlers.analysis.analyze import Analysis
-from handlers.reports.schema import VisitReport
+from handlers.model.report import VisitReport
 from messages import wording
 from messages.i18n import Language
 from messages.reasons import reason_text

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from handlers.catalog import N_
-from handlers.message_kinds import MessageKind
 from handlers.model import Commitment, InstructionState, NoticeState
+from handlers.model.message_kinds import MessageKind
 from handlers.views import EVIDENCE_KINDS, View
 from messages.i18n import CHINESE, Language
 

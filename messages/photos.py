@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from handlers.reports.photos import register_heif_opener
+from handlers.intake.photos import register_heif_opener
 from handlers.views import View
 
 PhotoFinder = Callable[[str], Path | None]  # sha256 -> the stored file (storage.media.MediaStore.find)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from handlers.analysis.analyze import Analysis
 from handlers.catalog import N_, Nn_
-from handlers.reports.schema import MaterialStatus, VisitReport
+from handlers.model.report import MaterialStatus, VisitReport
 from messages import wording
 from messages.i18n import Language
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from handlers.message_kinds import MessageKind
+from handlers.model.message_kinds import MessageKind
 from handlers.views import View
 from messages.buttons import Button, buttons_for
 from messages.environment import ESCAPED, render

@@ -16,7 +16,7 @@ from slack_sdk.models.blocks import (
 )
 
 from handlers.catalog import N_
-from handlers.message_kinds import MessageKind
+from handlers.model.message_kinds import MessageKind
 from handlers.text import neutralised, one_line
 from handlers.views import View
 from messages import wording

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from handlers.factories import FactoryReport
 from handlers.model import InstructionState, Notice, NoticeState
-from handlers.status import NotVisited, OrderStatus, PortfolioLine
+from handlers.queries.factories import FactoryReport
+from handlers.queries.status import NotVisited, OrderStatus, PortfolioLine
 from handlers.views import label_of
 from messages import wording
 from messages.analysis_json import ENGLISH, reasons_json

@@ -147,7 +147,7 @@ BINDING_OUTCOME = {
     "refused": N_("refused"),
 }
 
-# Why a message could not be delivered: the reason codes of bot/failures.py.
+# Why a message could not be delivered: the reason codes of bot/outbox/failures.py.
 DELIVERY_FAILURE = {
     "chat_not_found": N_("the chat does not exist, or the bot is not in it"),
     "bot_blocked": N_("the recipient has blocked the bot"),

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from handlers.orders.model import reference_key
+from handlers.model.orders import reference_key
 
 PRAGMAS = (
     # Readers do not block the writer and vice versa (e.g. a backup or a CLI reading

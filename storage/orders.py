@@ -6,8 +6,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
-from handlers.orders.model import OrderLine, StoredOrder, reference_key
-from handlers.orders.search import OrderSearch
+from handlers.model.orders import OrderLine, StoredOrder, reference_key
+from handlers.model.search import OrderSearch
 from storage.codec import date_to_text, datetime_from_text, datetime_to_text, json_to_text
 from storage.transaction import Transaction
 

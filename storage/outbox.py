@@ -21,8 +21,8 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
-from handlers.message_kinds import MessageKind
 from handlers.model import OutgoingMessage, Platform
+from handlers.model.message_kinds import MessageKind
 from storage.codec import (
     datetime_to_text,
     json_from_text,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from handlers.verdict_model import JudgedVisit, Option, Status, Verdict
+from handlers.model.verdicts import JudgedVisit, Option, Status, Verdict
 from storage.codec import date_from_text, date_to_text, json_from_text, json_to_text
 from storage.transaction import Transaction
 

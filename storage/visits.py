@@ -7,10 +7,10 @@ import sqlite3
 from datetime import datetime
 
 from handlers.model import Decision, StoredVisit
-from handlers.orders.model import reference_key
-from handlers.orders.search import Search
-from handlers.reports.schema import VisitReport
-from handlers.verdict_model import ATTENTION_ORDER, Verdict
+from handlers.model.orders import reference_key
+from handlers.model.report import VisitReport
+from handlers.model.search import Search
+from handlers.model.verdicts import ATTENTION_ORDER, Verdict
 from storage.codec import (
     date_to_text,
     datetime_to_text,
@@ -28,7 +28,7 @@ COLUMNS = "id, order_reference, factory_id, report, photos, posted_by, posted_at
 NEWEST_FIRST = "visit_date DESC, id DESC"
 
 
-# handlers.status.PortfolioLine.attention, from stored columns: status, instructions overdue or
+# handlers.queries.status.PortfolioLine.attention, from stored columns: status, instructions overdue or
 # disputed, notices past their acknowledgement deadline, gap, days to the final inspection,
 # reference (BINARY: as Python compares strings). Only orders whose status is in :statuses.
 # {total}: COUNT(*) OVER () when the rows must be counted as they are ranked (a text search);

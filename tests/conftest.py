@@ -18,9 +18,9 @@ import yaml
 from bot.app import App, build_app
 from bot.config import Config, Storage, load_config
 from handlers.commands import Actor, ApproveInstruction, PostVisit, SendNotice
+from handlers.intake.problems import Level, Problem
+from handlers.intake.reports import read_report
 from handlers.model import OutgoingMessage, Person, Platform, Role
-from handlers.reports.problems import Level, Problem
-from handlers.reports.reader import read_report
 from tests.fakes import FakeClock, RecordingConsole, Transcript
 
 ROOT = Path(__file__).resolve().parent.parent

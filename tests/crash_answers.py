@@ -29,8 +29,8 @@ import yaml
 from bot.app import build_app
 from bot.config import Config, Storage, load_config
 from handlers.commands import AcknowledgeNotice, PostVisit
+from handlers.intake.reports import read_report
 from handlers.model import Platform, Role
-from handlers.reports.reader import read_report
 from messages.buttons import COMMIT_DATE, DISPUTE, EDIT
 from tests.bot_process import FileClock
 from tests.conftest import EXAMPLE_CONFIG, EXAMPLE_VISIT, actor, approve_and_send, one_finding, write_report

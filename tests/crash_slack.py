@@ -28,8 +28,8 @@ import yaml
 from bot.app import build_app
 from bot.config import Storage, load_config
 from handlers.commands import PostVisit
+from handlers.intake.reports import read_report
 from handlers.model import Platform, Role
-from handlers.reports.reader import read_report
 from tests.conftest import EXAMPLE_CONFIG, EXAMPLE_VISIT, actor, one_finding, write_report
 from tests.crash_world import PATIENCE, START, Forks, Lives, a_few_at_a_time
 from tests.fake_slack import FakeSlack, SlackMessage, post_to_app

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from bot.console import ConsoleAdapter
-from bot.failures import Failure
-from bot.progress import Progress
+from bot.console.adapter import ConsoleAdapter
+from bot.outbox.failures import Failure
+from bot.outbox.progress import Progress
 from handlers.model import OutgoingMessage
 from handlers.views import View
 

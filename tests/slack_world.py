@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from bot.app import App, build_app
 from bot.config import Config, Slack
-from bot.delivery import DeliveryLoop
+from bot.outbox.delivery import DeliveryLoop
 from bot.slack.runtime import SlackRuntime
 from bot.slack.settings import SlackEnvironment
 from handlers.model import Platform

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.app import App, build_app
-from bot.backoff import Backoff
 from bot.config import Config, Telegram
-from bot.delivery import DeliveryLoop
+from bot.outbox.backoff import Backoff
+from bot.outbox.delivery import DeliveryLoop
 from bot.telegram.runtime import TelegramRuntime
 from bot.telegram.settings import TelegramEnvironment
 from handlers.model import Platform

@@ -16,11 +16,11 @@ from decimal import Decimal
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
+from bot.cli.followup import main
 from handlers.analysis.analyze import Analysis, analyze
 from handlers.model import Factory, Thresholds
-from handlers.reports.schema import Severity, VisitReport
-from handlers.verdict_model import Option, Status
+from handlers.model.report import Severity, VisitReport
+from handlers.model.verdicts import Option, Status
 from tests.conftest import EXAMPLE_CONFIG, changed, write_report
 
 MON_SAT = ("mon", "tue", "wed", "thu", "fri", "sat")

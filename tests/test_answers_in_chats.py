@@ -1,5 +1,5 @@
 """An answer in a chat shows only what every member of that chat may see; more goes to the
-asker privately, with a one-line note in the chat (bot.answers, handlers.audience).
+asker privately, with a one-line note in the chat (bot.chat.answers, handlers.queries.audience).
 
 One table, `SHOWN`, says what each chat shows when the buyer or factory A's contact asks there;
 the same table is played through the fake Telegram server and the fake Slack Web API, and every
@@ -21,13 +21,13 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bot.answers import answer_in
 from bot.app import build_app
+from bot.chat.answers import answer_in
 from bot.config import Config
-from handlers.audience import PRIVATE, UNKNOWN, Audience, audience_of
 from handlers.commands import Actor, PostVisit
+from handlers.intake.reports import read_report
 from handlers.model import Factory, Person, Platform, Role
-from handlers.reports.reader import read_report
+from handlers.queries.audience import PRIVATE, UNKNOWN, Audience, audience_of
 from handlers.routing import Destination, Routing
 from messages.i18n import CHINESE, Language
 from tests.conftest import changed, one_finding, write_report
@@ -99,7 +99,7 @@ def labelled_charts(monkeypatch: pytest.MonkeyPatch) -> None:
         Image.new("RGB", (side, side)).save(out, "PNG")
         return out.getvalue()
 
-    monkeypatch.setattr("bot.answers.render_chart", draw)
+    monkeypatch.setattr("bot.chat.answers.render_chart", draw)
 
 
 @pytest.fixture(autouse=True)

@@ -104,4 +104,4 @@ def test_the_reader_catches_every_form_of_import(source: str) -> None:
 
 
 def test_a_relative_import_inside_a_package_stays_in_it() -> None:
-    assert imports_in("from . import schema\nfrom .. import model", "handlers.reports.reader") == {"handlers"}
+    assert imports_in("from . import schema\nfrom .. import model", "handlers.intake.reports") == {"handlers"}

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from handlers.reports.bundle import BundleLimits, ReportSource, open_report_source
-from handlers.reports.photos import format_size
+from handlers.intake.bundle import BundleLimits, ReportSource, open_report_source
+from handlers.intake.photos import format_size
 from tests.conftest import Said, said
 
 REPORT = b"visit_date: 2026-11-24\nfindings: []\n"

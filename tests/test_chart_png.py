@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from bot.app import build_app
-from bot.cli import main
+from bot.cli.followup import main
 from handlers.analysis.progress import ProgressChart, progress_chart
 from handlers.commands import PostVisit
 from handlers.model import Role, Thresholds
@@ -164,6 +164,6 @@ async def post_the_example(config) -> None:
 
 
 def test_the_bot_and_the_cli_start_without_loading_matplotlib() -> None:
-    probe = "import sys, bot.cli, bot.app, messages.chart; print('matplotlib' in sys.modules)"
+    probe = "import sys, bot.cli.followup, bot.app, messages.chart; print('matplotlib' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"

@@ -10,7 +10,7 @@ import json
 
 from click.testing import CliRunner
 
-from bot.cli import main
+from bot.cli.followup import main
 
 
 def aql(*args: str):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from bot.cli import main
+from bot.cli.followup import main
 from handlers.chasing import chase
 from handlers.commands import AcknowledgeNotice, CommitToDate, ReportDone, VerifyInstruction
 from handlers.model import Role

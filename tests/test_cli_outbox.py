@@ -17,9 +17,9 @@ import pytest
 from click.testing import CliRunner
 
 from bot.app import App, build_app
-from bot.cli import main
+from bot.cli.followup import main
 from bot.config import Config
-from bot.failures import Permanent, Reason, Transient
+from bot.outbox.failures import Permanent, Reason, Transient
 from handlers.commands import AcknowledgeNotice
 from handlers.model import Role
 from tests.conftest import EXAMPLE_CONFIG, actor, approve_and_send, outbox_table, post_example

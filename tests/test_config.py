@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
+from bot.cli.followup import main
 from bot.config import ConfigError, config_path, load_config
 from tests.conftest import EXAMPLE_CONFIG, EXAMPLE_VISIT
 

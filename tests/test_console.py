@@ -6,7 +6,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from bot.cli import main
+from bot.cli.followup import main
 from tests.conftest import EXAMPLE_CONFIG, EXAMPLE_VISIT
 
 

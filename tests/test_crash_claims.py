@@ -13,7 +13,7 @@ import signal
 from pathlib import Path
 
 from bot.app import build_app
-from bot.cli_outbox import report
+from bot.cli.outbox import report
 from bot.config import Storage, load_config
 from messages.buttons import ACKNOWLEDGE
 from tests.bot_process import FileClock

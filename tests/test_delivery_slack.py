@@ -18,8 +18,8 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import App, build_app
-from bot.backoff import Backoff
 from bot.config import Config
+from bot.outbox.backoff import Backoff
 from bot.slack.adapter import SlackAdapter
 from bot.slack.runtime import SlackRuntime
 from bot.slack.settings import SlackEnvironment

@@ -22,11 +22,11 @@ from telegram import Bot
 from telegram.request import HTTPXRequest
 
 from bot.app import App, build_app
-from bot.backoff import Backoff
-from bot.cli_outbox import report
+from bot.outbox.backoff import Backoff
+from bot.cli.outbox import report
 from bot.config import Config, Slack
 from bot.slack.adapter import SlackAdapter
-from bot.dispatcher import LEASE
+from bot.outbox.dispatcher import LEASE
 from bot.telegram.adapter import TelegramAdapter
 from bot.telegram.runtime import TelegramRuntime
 from bot.telegram.settings import TelegramEnvironment

@@ -8,12 +8,12 @@ from datetime import date
 
 import pytest
 
-from bot.answers import answer
-from bot.intents import Factories, intent_of
+from bot.chat.answers import answer
+from bot.chat.intents import Factories, intent_of
 from handlers.commands import AcknowledgeNotice, Actor, ImportOrders
-from handlers.factories import FactoryReport, FactorySummary, factory_report, trouble
 from handlers.model import Factory, Platform
-from handlers.orders.model import OrderLine
+from handlers.model.orders import OrderLine
+from handlers.queries.factories import FactoryReport, FactorySummary, factory_report, trouble
 from messages.environment import render
 from messages.i18n import CHINESE, ENGLISH, Language
 from tests.test_status import (  # noqa: F401 (stored: a fixture)

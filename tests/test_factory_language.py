@@ -8,7 +8,7 @@ import re
 from handlers import catalog
 from handlers.commands import AcknowledgeNotice, ApproveInstruction, PostVisit, RejectInstruction, SendNotice
 from handlers.model import Role
-from handlers.status import order_status
+from handlers.queries.status import order_status
 from handlers.views import load_view
 from messages.environment import render
 from messages.i18n import CHINESE, Language

@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 
-from bot.failures import Permanent, Reason, Transient
+from bot.outbox.failures import Permanent, Reason, Transient
 from bot.slack.failures import classify as slack
 from bot.telegram.failures import classify as telegram
 

@@ -1,5 +1,5 @@
 """An inspector's upload that is hostile, or just broken in a way no honest tool would break
-it, through the chat upload path every platform shares (`bot.uploads`).
+it, through the chat upload path every platform shares (`bot.chat.uploads`).
 
 Each file of tests/hostile/reports/ (rebuilt by tests/hostile/build.py) is refused with a line
 naming the field or file and what is wrong, and nothing is kept: the database dump, the media
@@ -15,8 +15,8 @@ import zipfile
 import pytest
 
 from bot.app import App
+from bot.chat.uploads import Uploads
 from bot.cpu import CpuPool
-from bot.uploads import Uploads
 from handlers.model import Role
 from tests.conftest import EXAMPLE_VISIT, actor, zipped
 from tests.hostile.build import CORPUS, base_report, dumped, small_jpeg

@@ -11,14 +11,14 @@ from pathlib import Path
 
 from bot.app import build_app
 from bot.config import Storage, Telegram, load_config
-from bot.console import ConsoleAdapter
-from bot.demo import ScriptClock
-from bot.demo_run import Abridged, play
+from bot.console.adapter import ConsoleAdapter
+from bot.console.demo import ScriptClock
+from bot.console.demo_run import Abridged, play
 from bot.outbox.adapter import PlannedAdapter
 from bot.outbox.plan import PLANS
 from bot.outbox.surface import Draft, Limits, Target
-from handlers.message_kinds import MessageKind
 from handlers.model import Platform
+from handlers.model.message_kinds import MessageKind
 from tests.conftest import EXAMPLE_CONFIG
 from tests.fakes import Transcript
 

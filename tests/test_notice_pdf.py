@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from bot.cli import main
+from bot.cli.followup import main
 
 
 def demo_notice(tmp_path: Path) -> tuple[bytes, Path]:

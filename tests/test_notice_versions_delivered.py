@@ -22,7 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from telegram import Bot
 
 from bot.app import build_app
-from bot.backoff import Backoff
+from bot.outbox.backoff import Backoff
 from bot.slack.adapter import SlackAdapter
 from bot.telegram.adapter import TelegramAdapter
 from handlers.commands import ApproveInstruction, DisputeNotice, EditInstruction, RejectInstruction, SendNotice
@@ -42,7 +42,7 @@ NEW_NOTE = "Use 5-ply BC flute cartons, 44 ECT; send a photo of the first packed
 async def test_a_held_copy_of_version_one_arrives_after_the_dispute_and_edit_as_version_one(
     config, clock, caplog
 ) -> None:
-    caplog.set_level(logging.INFO, logger="bot.notice_documents")
+    caplog.set_level(logging.INFO, logger="bot.outbox.notice_documents")
     async with FakeTelegram() as telegram, FakeSlack() as slack:
         slack.add_channel(BUYER_CHANNEL, "buyer-qc")
         slack.add_channel(FACTORY_CHANNEL, "evergreen-connect")
@@ -108,7 +108,7 @@ async def test_a_held_copy_of_version_one_arrives_after_the_dispute_and_edit_as_
             assert "5-ply BC flute" not in v1_pdf and "5-ply BC flute" in v2_pdf
 
             # Five attempts sent a PDF or tried to (Slack twice for v1), each version rendered once.
-            renders = [r.getMessage() for r in caplog.records if r.name == "bot.notice_documents"]
+            renders = [r.getMessage() for r in caplog.records if r.name == "bot.outbox.notice_documents"]
             assert len(renders) == 2 and "CN-2026-0001 version 1" in renders[0]
             with sqlite3.connect(app.store.path) as db:
                 stored = db.execute("SELECT version, sha256 FROM notice_pdfs ORDER BY version").fetchall()

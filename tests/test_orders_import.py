@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
+from bot.cli.followup import main
 from handlers.commands import PostVisit
 from handlers.model import Role
-from handlers.status import order_chart
+from handlers.queries.status import order_chart
 from messages.i18n import ENGLISH, Language
 from messages.replies import reply_text
 from tests.conftest import EXAMPLE_CONFIG, actor, example_report

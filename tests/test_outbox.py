@@ -18,11 +18,11 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot.app import App, build_app
-from bot.backoff import Backoff
 from bot.config import Config
-from bot.dispatcher import LEASE
-from bot.failures import Permanent, Reason, Transient
-from bot.replica import Replica
+from bot.outbox.backoff import Backoff
+from bot.outbox.dispatcher import LEASE
+from bot.outbox.failures import Permanent, Reason, Transient
+from bot.outbox.replica import Replica
 from handlers.commands import AcknowledgeNotice, ApproveInstruction, PostVisit
 from handlers.delivery import requeue
 from handlers.model import InstructionState, OutgoingMessage, Platform, Role

@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.intents import Factories, Help, Portfolio, StatusOf, intent_of
+from bot.chat.intents import Factories, Help, Portfolio, StatusOf, intent_of
 from handlers.model import Role
-from handlers.orders.model import reference_key
-from handlers.status import OrderStatus, order_status
+from handlers.model.orders import reference_key
+from handlers.queries.status import OrderStatus, order_status
 from storage.sqlite import SqliteStore
 from storage.tokens import TOKEN
 from tests.conftest import person, post_example

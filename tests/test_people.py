@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 import storage.migrate
+from bot.chat.directory import Directory
+from bot.chat.people import contact_name
 from bot.config import ConfigError, load_config
-from bot.directory import Directory
-from bot.people import contact_name
 from handlers.model import BindingVia, Decision, Identity, Person, Platform, PlatformAccount, Role
 from messages.i18n import CHINESE, Language
 from messages.people import who

@@ -14,7 +14,7 @@ import sqlite3
 
 import pytest
 
-from bot.answers import answer
+from bot.chat.answers import answer
 from handlers.model import Factory, NoticeState, Role
 from tests.conftest import bundle_of, one_finding
 from tests.fake_telegram import FakeUser

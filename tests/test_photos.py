@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from handlers.reports.photos import Photo, PhotoLimits, format_size, inspect_photo
-from handlers.reports.problems import PHOTO_MISSING, Level
+from handlers.intake.photos import Photo, PhotoLimits, format_size, inspect_photo
+from handlers.intake.problems import PHOTO_MISSING, Level
 from tests.conftest import Said, said
 
 FIELD = "findings.0.photos.1"

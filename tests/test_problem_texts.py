@@ -19,8 +19,11 @@ import pytest
 from babel.messages.extract import extract_from_file
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from handlers.reports import bundle, characters, checks, loading, photos, problems, reader, schema
-from handlers.reports.problems import DATE_ERRORS, OWN_WORDING, from_validation_error
+from handlers.intake import bundle, checks, loading, photos, problems
+from handlers.intake import reports as reader
+from handlers.intake.problems import DATE_ERRORS, OWN_WORDING, from_validation_error
+from handlers.model import characters
+from handlers.model import report as schema
 from handlers.translatable import Text
 from messages.i18n import CHINESE, Language
 

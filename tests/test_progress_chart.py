@@ -12,8 +12,8 @@ from datetime import date, datetime, timezone
 
 from handlers.analysis.progress import Line, progress_chart
 from handlers.model import Decision, Factory, Platform, StoredVisit, Thresholds
-from handlers.reports.schema import VisitReport
-from handlers.verdict_model import Status
+from handlers.model.report import VisitReport
+from handlers.model.verdicts import Status
 from tests.conftest import changed
 
 POSTED = Decision("inspector:Chen Jing", datetime(2026, 11, 24, 18, tzinfo=timezone.utc), Platform.CONSOLE)

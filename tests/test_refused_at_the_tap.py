@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.console_session import ConsoleSession
+from bot.console.session import ConsoleSession
 from handlers.model import Role
 from messages import buttons as b
 from tests.conftest import approve_and_send, bundle_of, one_finding, person, post_example

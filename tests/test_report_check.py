@@ -24,8 +24,8 @@ import yaml
 from click.testing import CliRunner, Result
 from PIL import Image
 
-from bot.cli import main
-from handlers.reports.schema import VisitReport
+from bot.cli.followup import main
+from handlers.model.report import VisitReport
 from tests.conftest import EXAMPLE_CONFIG, EXAMPLE_VISIT, ROOT, changed
 from tests.hostile.build import png_claiming
 

@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from handlers.reports.characters import hidden_character
-from handlers.reports.reader import CheckedReport, read_report
-from handlers.reports.schema import FindingCategory, Severity, VisitReport
+from handlers.intake.reports import CheckedReport, read_report
+from handlers.model.characters import hidden_character
+from handlers.model.report import FindingCategory, Severity, VisitReport
 from tests.conftest import EXAMPLE_VISIT
 
 FACTORIES = ["NB-EVERGREEN"]

@@ -4,7 +4,7 @@ table (RIGHTS), and docs/rights.md generated from the same table.
 Every cell is played: each command by each role on factory A's and factory B's notice or
 instruction on each surface that offers it, through the platform-neutral bus; each question
 by each role about each factory's order in the buyer's chat, factory A's chat and a private
-chat, through the answers layer (bot.answers) of Telegram and Slack, and in a terminal
+chat, through the answers layer (bot.chat.answers) of Telegram and Slack, and in a terminal
 through the real CLI. Both run on one real SQLite store holding a sent notice for each
 factory. A forbidden cell must be refused with a clear message, audited (action 'refused',
 with who, their platform user id, what was tried, on what, and why), change nothing else,
@@ -32,16 +32,16 @@ import pytest_asyncio
 import yaml
 from click.testing import CliRunner
 
-from bot.answers import Answered, answer_in
+from bot.chat.answers import Answered, answer_in
 from bot.app import App, build_app
-from bot.cli import main
+from bot.cli.followup import main
 from bot.config import Config, Slack, Telegram, load_config
 from handlers import commands as c
-from handlers.audience import audience_of
+from handlers.queries.audience import audience_of
 from handlers.commands import Actor
 from handlers.model import Person, Platform, Role
 from handlers.refusals import target_of
-from handlers.reports.reader import read_report
+from handlers.intake.reports import read_report
 from messages.i18n import Language
 from messages.replies import reply_text
 from tests.conftest import EXAMPLE_CONFIG, EXAMPLE_VISIT, changed, one_finding, write_report

@@ -14,17 +14,16 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.answers import answer
 from bot.app import build_app
-from bot.cli import main
+from bot.chat.answers import answer
+from bot.chat.intents import Portfolio, StatusOf, intent_of
+from bot.cli.followup import main
 from bot.config import load_config
-from bot.intents import Portfolio, StatusOf, intent_of
 from handlers.commands import AcknowledgeNotice, Actor, ApproveInstruction, ImportOrders, PostVisit, SendNotice
+from handlers.intake.reports import read_report
 from handlers.model import Platform, Role
-from handlers.orders.model import OrderLine
-from handlers.reports.reader import read_report
-from handlers.rights import may_see_factory
-from handlers.status import (
+from handlers.model.orders import OrderLine
+from handlers.queries.status import (
     Filters,
     OrderStatus,
     PortfolioLine,
@@ -33,6 +32,7 @@ from handlers.status import (
     portfolio_page,
     reference_key,
 )
+from handlers.rights import may_see_factory
 from handlers.verdicts import rejudge
 from tests.conftest import EXAMPLE_CONFIG, changed, one_finding, write_report
 from tests.fakes import FakeClock
@@ -472,7 +472,7 @@ async def test_the_next_page_is_asked_for_with_the_same_filter_on_each_surface(s
 
 
 async def test_the_answer_gives_open_findings_materials_and_packaging_in_both_languages(app, config, clock) -> None:
-    from handlers.status import order_status
+    from handlers.queries.status import order_status
     from messages.environment import render
     from messages.i18n import CHINESE, Language
     from tests.conftest import actor, example_report, person

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
+from bot.cli.followup import main
 from handlers.analysis.progress import progress_chart
 from handlers.commands import Actor, ApproveInstruction, DisputeNotice, SendNotice
 from handlers.model import Platform, Role

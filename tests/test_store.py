@@ -25,8 +25,8 @@ from handlers.model import (
     OutgoingMessage,
     Platform,
 )
-from handlers.reports.schema import VisitReport
-from handlers.verdict_model import Option, Status, Verdict
+from handlers.model.report import VisitReport
+from handlers.model.verdicts import Option, Status, Verdict
 from storage import (
     AuditEvent,
     MigrationError,

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
+from bot.cli.followup import main
 from bot.refused import EXIT_TOKEN_REFUSED, TokenRefused
 from bot.telegram.settings import WEBHOOK_SECRET, TelegramEnvironment
 from handlers.model import Platform
@@ -94,7 +94,7 @@ async def test_followup_run_with_a_refused_token_exits_with_its_own_code(
                       encoding="utf-8")
     async with refusing() as (env, wrong):
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", "from bot.cli import main; main()", "run", "--config", str(config),
+            sys.executable, "-c", "from bot.cli.followup import main; main()", "run", "--config", str(config),
             cwd=ROOT, env={**env, "PATH": "/usr/bin:/bin"}, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE)
         out, err = await asyncio.wait_for(process.communicate(), timeout=60)

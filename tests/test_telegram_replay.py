@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.app import build_app
-from bot.cli import main
+from bot.cli.followup import main
 from handlers.model import Platform
 from tests.conftest import EXAMPLE_CONFIG
 from tests.telegram_world import BUYER_CHAT, BUYER_ID, running

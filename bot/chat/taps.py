@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.actions import ASKS_FOR_PHOTOS, ASKS_FOR_TEXT, command_for
+from bot.chat.actions import ASKS_FOR_PHOTOS, ASKS_FOR_TEXT, command_for
 from handlers.bus import MessageBus
 from handlers.commands import Actor
 from handlers.model import Person, Platform
@@ -86,6 +86,6 @@ async def tap(bus: MessageBus, surface: TapSurface, token: str, update_key: str 
 
 
 async def stored_button(store, token: str) -> Button | None:
-    """What a token minted by `bot.actions.with_tokens` names, for the chat platforms."""
+    """What a token minted by `bot.chat.actions.with_tokens` names, for the chat platforms."""
     async with store.unit_of_work() as uow:
         return await uow.tokens.resolve(token)

@@ -1,14 +1,14 @@
-"""The outbox adapter of a surface (what bot/dispatcher.py delivers through): its `deliver`
+"""The outbox adapter of a surface (what bot/outbox/dispatcher.py delivers through): its `deliver`
 runs the plan of the message's kind against the primitives the surface implements
 (bot/outbox/surface.py). Telegram, Slack and the console are such adapters; a new surface
 subclasses this one and writes only primitives and limits."""
 
 from __future__ import annotations
 
-from bot.message_refs import MessageRefs
-from bot.notice_documents import NoticeDocuments
+from bot.outbox.message_refs import MessageRefs
+from bot.outbox.notice_documents import NoticeDocuments
+from bot.outbox.progress import Progress
 from bot.outbox.runner import PlanRun
-from bot.progress import Progress
 from handlers.clock import Clock
 from handlers.model import OutgoingMessage, Platform
 from handlers.views import View

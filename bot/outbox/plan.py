@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from handlers.message_kinds import MessageKind as K
+from handlers.model.message_kinds import MessageKind as K
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 The steps render the view for the surface and call its primitives; what a later change
 needs is remembered as the adapters always did: the reference of the message that shows a
-subject (bot/message_refs.py), and each platform call as a part of the message's
+subject (bot/outbox/message_refs.py), and each platform call as a part of the message's
 `Progress`, so a retry after a failure sends only what is missing. Edits are not parts:
 repeating one changes nothing.
 """
@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 
-from bot.message_refs import MessageRefs, subject_of
-from bot.notice_documents import NoticeDocuments
+from bot.outbox.message_refs import MessageRefs, subject_of
+from bot.outbox.notice_documents import NoticeDocuments
 from bot.outbox.plan import PLANS, POST_ONLY, AttachPdf, EditEarlier, Post, RefreshItems, Step, SwapButtons
+from bot.outbox.progress import Progress
 from bot.outbox.surface import Draft, EditingSurface, Surface, Target
-from bot.progress import Progress
-from handlers.message_kinds import MessageKind
 from handlers.model import OutgoingMessage
+from handlers.model.message_kinds import MessageKind
 from handlers.views import View
 from messages.environment import render
 from messages.i18n import Language

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Protocol
 
-from bot.failures import Failure
-from bot.progress import Progress
+from bot.outbox.failures import Failure
+from bot.outbox.progress import Progress
 from handlers.model import Platform
 from handlers.text import neutralised
 from handlers.views import View

@@ -14,16 +14,16 @@ import json
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.actions import with_tokens
-from bot.failures import Failure
-from bot.notice_documents import NoticeDocuments
+from bot.chat.actions import with_tokens
 from bot.outbox.adapter import PlannedAdapter
+from bot.outbox.failures import Failure
+from bot.outbox.notice_documents import NoticeDocuments
+from bot.outbox.progress import Progress
 from bot.outbox.surface import Draft, Limits, Target, TextFormat
-from bot.progress import Progress
 from bot.slack.failures import classify
 from handlers.clock import Clock
-from handlers.message_kinds import MessageKind
 from handlers.model import Platform
+from handlers.model.message_kinds import MessageKind
 from messages import slack_blocks as kit
 from messages.buttons import Button
 from messages.i18n import Language

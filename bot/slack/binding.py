@@ -18,10 +18,10 @@ from datetime import datetime
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import people
-from bot.actions import command_for, with_tokens
 from bot.app import App
-from bot.directory import Directory
+from bot.chat import people
+from bot.chat.actions import command_for, with_tokens
+from bot.chat.directory import Directory
 from handlers.catalog import N_
 from handlers.commands import Actor, InviteContact, RevokeContact
 from handlers.model import BindingRequest, Factory, Person, Platform, PlatformAccount, RequestOutcome, Role

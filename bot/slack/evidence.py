@@ -1,6 +1,6 @@
 """A factory contact answers "done, with photos" on Slack: the bot asks in the notice's thread
 (or in the DM) for the photos, and each photo uploaded there is fetched with the bot token,
-checked and reported with `bot.evidence`. Uploads elsewhere in a channel are conversation."""
+checked and reported with `bot.chat.evidence`. Uploads elsewhere in a channel are conversation."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import logging
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import App
-from bot.evidence import MAX_BYTES, TAP_FIRST, awaiting_photos, over_limit, report_photo, too_large
+from bot.chat.evidence import MAX_BYTES, TAP_FIRST, awaiting_photos, over_limit, report_photo, too_large
 from bot.slack.files import DownloadFailed, DownloadTooLarge, SlackFiles
 from handlers.catalog import N_
 from handlers.commands import Actor

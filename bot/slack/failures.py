@@ -12,7 +12,7 @@ from __future__ import annotations
 import aiohttp
 from slack_sdk.errors import SlackApiError
 
-from bot.failures import Failure, Permanent, Reason, Transient, describe
+from bot.outbox.failures import Failure, Permanent, Reason, Transient, describe
 
 PERMANENT = {
     "channel_not_found": Reason.CHAT_NOT_FOUND,

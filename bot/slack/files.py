@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-from bot.fetch import FetchFailed, TooLarge, fetch
+from bot.chat.fetch import FetchFailed, TooLarge, fetch
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from slack_bolt.listener.async_listener_completion_handler import AsyncListenerC
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
-from bot.replay import waiting
+from bot.chat.replay import waiting
 from handlers.model import Platform
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ import logging
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.answers import Links
+from bot.chat.answers import Links
 from handlers.model import Platform
 
 log = logging.getLogger(__name__)

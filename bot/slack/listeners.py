@@ -14,24 +14,24 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View as SlackView
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.actions import command_for
-from bot.answers import Answer, answer, answer_in, chart_of, next_page_command
+from bot.chat.actions import command_for
+from bot.chat.answers import Answer, answer, answer_in, chart_of, next_page_command
 from bot.slack.links import slack_links
 from bot.slack.posts import dm, dm_channel, post
 from bot.slack.taps import SlackTaps
 from bot.app import App
-from bot.directory import Directory
+from bot.chat.directory import Directory
 from bot.slack import modals
 from bot.slack.binding import STRANGER, SlackBinding, language_of
 from bot.slack.evidence import SlackEvidence
 from bot.slack.files import DownloadFailed, SlackFiles
 from bot.slack.inbox import SlackInbox
-from bot.uploads import Uploads
-from handlers.audience import audience_of
+from bot.chat.uploads import Uploads
+from handlers.queries.audience import audience_of
 from handlers.catalog import N_
 from handlers.commands import Actor, EditInstruction, PostVisit
 from handlers.model import Person, Platform, PlatformAccount, Role
-from handlers.status import portfolio_page
+from handlers.queries.status import portfolio_page
 from messages.environment import mrkdwn_escape, render
 from messages.replies import reply_text
 from messages.slack_blocks import text_blocks
@@ -175,7 +175,7 @@ class SlackListeners:
 
     async def on_mention(self, body: dict, event: dict, client: AsyncWebClient) -> None:
         """A question to the bot in a channel, answered in its thread with what every member may
-        see; more goes to the asker's DM, with a note in the thread (bot.answers)."""
+        see; more goes to the asker's DM, with a note in the thread (bot.chat.answers)."""
         person = await self.person(event["user"])
         language = language_of(person)
         thread = event.get("thread_ts") or event["ts"]

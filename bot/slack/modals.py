@@ -27,7 +27,7 @@ EDIT_TITLE = N_("Edit instruction")
 SAVE, SEND, CANCEL = N_("Save and approve"), N_("Send"), N_("Cancel")
 NOTE_LABEL, DUE_LABEL = N_("Note"), N_("Due date")
 NOT_A_NUMBER = N_("Enter a whole number of units.")
-# Per field asked for (bot.actions.ASKS_FOR_TEXT): the modal's title, its field's label, and
+# Per field asked for (bot.chat.actions.ASKS_FOR_TEXT): the modal's title, its field's label, and
 # what is said when it is submitted empty.
 TEXT_MODALS = {
     "reason": (N_("Dispute notice"), N_("Reason"), N_("Please give the reason for the dispute.")),

@@ -12,8 +12,9 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import App
+from bot.chat.directory import Directory
+from bot.chat.uploads import Uploads
 from bot.config import Slack as SlackConfig
-from bot.directory import Directory
 from bot.redaction import conceal
 from bot.refused import TokenRefused
 from bot.slack.adapter import SlackAdapter
@@ -21,7 +22,6 @@ from bot.slack.files import SlackFiles
 from bot.slack.listeners import SlackListeners
 from bot.slack.request_checks import RequestChecks
 from bot.slack.settings import SlackEnvironment
-from bot.uploads import Uploads
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
@@ -49,7 +49,7 @@ class SlackRuntime:
         self.listeners = SlackListeners(app, Directory(app.config, app.store), uploads, wake, files)
         self.listeners.register(self.bolt)
         # The outbox's own client has no rate-limit retry handler: a 429's Retry-After is waited out
-        # by the outbox for that channel alone while the other channels go on (bot/dispatcher.py).
+        # by the outbox for that channel alone while the other channels go on (bot/outbox/dispatcher.py).
         outbox_client = AsyncWebClient(token=env.bot_token, base_url=env.api_url)
         app.dispatcher.add_adapter(SlackAdapter(outbox_client, app.store, app.media, app.bus.clock, app.documents))
         self._runner: web.AppRunner | None = None

@@ -9,10 +9,10 @@ import logging
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.actions import ASKS_FOR_TEXT
 from bot.app import App
+from bot.chat.actions import ASKS_FOR_TEXT
+from bot.chat.directory import Directory
 from bot.chat.taps import Button, Given, stored_button, tap
-from bot.directory import Directory
 from bot.slack import modals
 from bot.slack.binding import SlackBinding, language_of
 from bot.slack.evidence import SlackEvidence

@@ -13,11 +13,11 @@ from telegram import Bot, InputMediaPhoto
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.failures import Failure
-from bot.notice_documents import NoticeDocuments
 from bot.outbox.adapter import PlannedAdapter
+from bot.outbox.failures import Failure
+from bot.outbox.notice_documents import NoticeDocuments
+from bot.outbox.progress import Progress
 from bot.outbox.surface import Draft, Limits, Target, TextFormat
-from bot.progress import Progress
 from bot.telegram.failures import classify
 from bot.telegram.keyboard import ROW, keyboard
 from bot.telegram.limits import CAPTION_LIMIT, FILE_LIMIT, MEDIA_GROUP_LIMIT, MESSAGE_LIMIT, utf16_length

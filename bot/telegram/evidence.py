@@ -1,5 +1,5 @@
 """A factory contact answers "done, with photos" by sending photos in reply: each photo is
-fetched, checked and reported with `bot.evidence`. The photos of one album all count for
+fetched, checked and reported with `bot.chat.evidence`. The photos of one album all count for
 the same instruction; anything else a factory contact sends goes where it did before."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from telegram import Document, PhotoSize, Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
-from bot.directory import Directory
-from bot.evidence import MAX_BYTES, TAP_FIRST, awaiting_photos, over_limit, report_photo, too_large
-from bot.fetch import FetchFailed, TooLarge, fetch
+from bot.chat.directory import Directory
+from bot.chat.evidence import MAX_BYTES, TAP_FIRST, awaiting_photos, over_limit, report_photo, too_large
+from bot.chat.fetch import FetchFailed, TooLarge, fetch
 from bot.telegram.inbound import TelegramInbound, language_of, update_key
 from bot.telegram.uploads import TelegramUploads
 from handlers.commands import Actor

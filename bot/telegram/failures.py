@@ -19,7 +19,7 @@ from telegram.error import (
     RetryAfter,
 )
 
-from bot.failures import Failure, Permanent, Reason, Transient, describe
+from bot.outbox.failures import Failure, Permanent, Reason, Transient, describe
 from bot.telegram.limits import seconds
 
 # Lower-case fragments of Telegram's descriptions, first match wins.

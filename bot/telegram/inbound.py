@@ -16,15 +16,15 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
-from bot.actions import command_for
-from bot.intents import intent_of
+from bot.chat.actions import command_for
+from bot.chat.intents import intent_of
 from bot.app import App
-from bot.directory import Directory
+from bot.chat.directory import Directory
 from bot.telegram.links import TELEGRAM_LINKS
-from bot.answers import Answer, answer_in, chart_of
+from bot.chat.answers import Answer, answer_in, chart_of
 from bot.telegram.limits import caption_fits, split_message
 from bot.telegram.private import asked_by_link, start_link
-from handlers.audience import audience_of
+from handlers.queries.audience import audience_of
 from handlers.catalog import N_
 from handlers.commands import Actor
 from handlers.model import Person, Platform, PlatformAccount
@@ -99,7 +99,7 @@ class TelegramInbound:
 
     async def _answer_query(self, update: Update, person: Person, text: str) -> bool:
         """Answers in the chat what all its readers may see; more goes to the asker privately,
-        with a note in the chat (bot.answers)."""
+        with a note in the chat (bot.chat.answers)."""
         chat = update.effective_chat
         audience = audience_of(self.app.settings.routing, Platform.TELEGRAM, str(chat.id),
                                private=chat.type == ChatType.PRIVATE)

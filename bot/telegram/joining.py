@@ -10,9 +10,9 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
-from bot import people
 from bot.app import App
-from bot.directory import Directory
+from bot.chat import people
+from bot.chat.directory import Directory
 from bot.telegram.inbound import STRANGER, language_of
 from bot.telegram.private import asked_by_link
 from handlers.catalog import N_

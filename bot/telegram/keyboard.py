@@ -10,7 +10,7 @@ from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.actions import with_tokens
+from bot.chat.actions import with_tokens
 from messages.buttons import SEND_NOTICE, Button
 
 

@@ -3,7 +3,7 @@ thread and the notice."""
 
 from __future__ import annotations
 
-from bot.answers import Links
+from bot.chat.answers import Links
 from handlers.model import Platform
 
 

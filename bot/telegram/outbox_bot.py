@@ -16,7 +16,7 @@ from telegram.request import HTTPXRequest
 
 from bot.telegram.settings import TelegramEnvironment
 
-# Chats are delivered side by side (bot/dispatcher.py); each may hold a connection.
+# Chats are delivered side by side (bot/outbox/dispatcher.py); each may hold a connection.
 CONNECTIONS = 16
 
 

@@ -2,7 +2,7 @@
 
 A 409 Conflict (another process polls with this token, or a webhook is set), a 400, a 5xx or
 an unreachable server are passing troubles for an operator to see in the log: polling waits,
-longer each time in a row (bot/backoff.py), and tries again, while the outbox keeps
+longer each time in a row (bot/outbox/backoff.py), and tries again, while the outbox keeps
 delivering. A refused token is not: nothing will work until the operator sets another, so
 polling ends with `TokenRefused` and the process stops with its own exit code.
 
@@ -20,7 +20,7 @@ from datetime import timedelta
 from telegram import Bot, Update
 from telegram.error import BadRequest, Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 
-from bot.backoff import Backoff
+from bot.outbox.backoff import Backoff
 from bot.refused import TokenRefused
 from bot.telegram.limits import seconds
 

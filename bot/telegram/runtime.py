@@ -30,12 +30,13 @@ from telegram.ext import (
 )
 
 from bot.app import App
-from bot.backoff import Backoff
+from bot.chat.directory import Directory
+from bot.chat.replay import waiting
+from bot.chat.uploads import Uploads
 from bot.config import Telegram as TelegramConfig
-from bot.directory import Directory
+from bot.outbox.backoff import Backoff
 from bot.redaction import conceal
 from bot.refused import TokenRefused
-from bot.replay import waiting
 from bot.telegram.adapter import TelegramAdapter
 from bot.telegram.evidence import TelegramEvidence
 from bot.telegram.inbound import TelegramInbound, language_of
@@ -45,7 +46,6 @@ from bot.telegram.polling import ALLOWED_UPDATES, POLL_BACKOFF, Poller, token_re
 from bot.telegram.settings import TelegramEnvironment
 from bot.telegram.taps import TelegramTaps
 from bot.telegram.uploads import TelegramUploads
-from bot.uploads import Uploads
 from handlers.catalog import N_
 from handlers.model import Platform
 from messages.i18n import CHINESE, ENGLISH, Language

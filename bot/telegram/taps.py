@@ -11,10 +11,10 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot import people
-from bot.actions import ASKS_FOR_PHOTOS, ASKS_FOR_TEXT
+from bot.chat import people
+from bot.chat.actions import ASKS_FOR_PHOTOS, ASKS_FOR_TEXT
+from bot.chat.evidence import ASK_FOR_PHOTOS
 from bot.chat.taps import Button, Given, stored_button, tap
-from bot.evidence import ASK_FOR_PHOTOS
 from bot.telegram.inbound import STRANGER, TelegramInbound, language_of, update_key
 from bot.telegram.limits import short_answer
 from handlers.catalog import N_

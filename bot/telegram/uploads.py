@@ -1,5 +1,5 @@
 """An inspector sends a visit report in Telegram: files are fetched from the Bot API and
-handed to the platform-neutral `bot.uploads`; its answer goes back to the chat."""
+handed to the platform-neutral `bot.chat.uploads`; its answer goes back to the chat."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from telegram import Update
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.directory import Directory
+from bot.chat.directory import Directory
+from bot.chat.uploads import Uploads
 from bot.telegram.inbound import STRANGER, language_of
 from bot.telegram.limits import seconds, split_plain_message
-from bot.uploads import Uploads
 from handlers.catalog import N_
 from handlers.commands import Actor, PostVisit
 from handlers.model import Person, Platform, PlatformAccount

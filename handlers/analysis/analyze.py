@@ -12,8 +12,8 @@ from handlers.analysis.figures import pct, points
 from handlers.analysis.quality import Quality, judge
 from handlers.analysis.schedule import Schedule, project
 from handlers.model import Factory, Thresholds
-from handlers.reports.schema import Material, MaterialStatus, VisitReport
-from handlers.verdict_model import Option, Status
+from handlers.model.report import Material, MaterialStatus, VisitReport
+from handlers.model.verdicts import Option, Status
 
 
 @dataclass(frozen=True)

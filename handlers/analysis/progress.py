@@ -15,8 +15,8 @@ from datetime import date
 from handlers.analysis.analyze import analyze
 from handlers.analysis.figures import pct, points
 from handlers.model import Factory, StoredVisit, Thresholds
-from handlers.reports.schema import VisitReport
-from handlers.verdict_model import Status
+from handlers.model.report import VisitReport
+from handlers.model.verdicts import Status
 
 
 @dataclass(frozen=True)

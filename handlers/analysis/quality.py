@@ -13,7 +13,7 @@ from decimal import Decimal
 from handlers.analysis.aql import sampling_plan
 from handlers.analysis.figures import pct
 from handlers.model import Thresholds
-from handlers.reports.schema import Finding, FindingCategory, Severity, VisitReport
+from handlers.model.report import Finding, FindingCategory, Severity, VisitReport
 
 _PROCESS_CATEGORIES = (FindingCategory.LABELLING, FindingCategory.MATERIAL_SUBSTITUTION)
 

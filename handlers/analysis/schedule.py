@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from handlers.model import Factory
-from handlers.reports.schema import Order, Progress, Visit
+from handlers.model.report import Order, Progress, Visit
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""`followup` and its subcommands: each turns a command line into calls of the core."""

@@ -1,0 +1,55 @@
+"""What the CLI commands share: the --config option and how problems are printed."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from bot.config import Config, ConfigError, config_path, load_config
+from handlers.clock import Clock, SystemClock
+from handlers.intake.problems import Level, Problem
+from handlers.intake.reports import CheckedReport
+
+config_option = click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="followup.toml (default: $FOLLOWUP_CONFIG, ./followup.toml, then the bundled example).",
+)
+
+
+def command_clock() -> Clock:
+    """The one clock a command judges "now" by (overdue, past deadline, days left): the
+    system's, unless a test hands in its own: CliRunner().invoke(main, …, obj={"clock": …})."""
+    context = click.get_current_context(silent=True)
+    return ((context.obj if context else None) or {}).get("clock") or SystemClock()
+
+
+def load_or_exit(config_file: Path | None) -> Config:
+    """The configuration, or exit 2 with every problem listed."""
+    try:
+        return load_config(config_path(config_file))
+    except ConfigError as exc:
+        click.echo(f"{exc.source}: the configuration has {len(exc.problems)} problem(s):", err=True)
+        echo_problems(exc.problems, err=True)
+        sys.exit(2)
+
+
+def echo_problems(problems: list[Problem], err: bool = False) -> None:
+    for problem in problems:
+        if problem.level is Level.WARNING:
+            click.echo(f"{problem.path}: warning: {problem.message}", err=err)
+        else:
+            click.echo(str(problem), err=err)
+
+
+def exit_on_errors(checked: CheckedReport, err: bool = False) -> None:
+    """Print a report's problems; exit 1 if any is an error."""
+    echo_problems(checked.problems, err=err)
+    if not checked.ok:
+        count = sum(1 for p in checked.problems if p.level == "error")
+        click.echo(f"{checked.name}: refused, {count} problem(s); nothing was stored.", err=True)
+        sys.exit(1)

@@ -1,0 +1,42 @@
+"""`followup demo` and `followup console`: the bot on the embedded default (SQLite and the
+console platform), scripted or interactive."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from bot.cli.common import config_option, load_or_exit
+from bot.console.demo_run import run_demo
+from bot.console.repl import run_console
+
+
+@click.command()
+@config_option
+@click.option("--dir", "directory", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Keep the demo's database here (default: a temporary folder, removed after).")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("out"), show_default=True,
+              help="Where the notice (HTML, text, PDF) and the status answers' progress charts are written.")
+def demo(config_file: Path | None, directory: Path | None, out: Path) -> None:
+    """Run the whole flow with a scripted inspector, buyer and factory."""
+    config = load_or_exit(config_file)
+    colour = sys.stdout.isatty()
+    if directory is not None:
+        asyncio.run(run_demo(config, directory, out, click.echo, colour))
+        return
+    with tempfile.TemporaryDirectory(prefix="followup-demo-") as temporary:
+        asyncio.run(run_demo(config, Path(temporary), out, click.echo, colour))
+
+
+@click.command()
+@config_option
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+              default=Path(tempfile.gettempdir()) / "followup-charts", show_default=True,
+              help="Where status answers write their progress charts (PNG).")
+def console(config_file: Path | None, out: Path) -> None:
+    """Play every part yourself: post reports, tap buttons by number, ask for status."""
+    asyncio.run(run_console(load_or_exit(config_file), sys.stdout.isatty(), out))

@@ -1,0 +1,90 @@
+"""`followup notice kinds`: the instruction catalog, the reference reports are written against."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import click
+
+from bot.app import build_app
+from bot.cli.common import command_clock, config_option, load_or_exit
+from handlers.catalog import KINDS
+from handlers.views import load_notice_version
+from messages.i18n import CHINESE, ENGLISH, Language
+from messages.pdf import notice_pdf
+from messages.render import render_notice
+
+
+@click.group()
+def notice() -> None:
+    """Corrective notices and the instructions they carry."""
+
+
+@notice.command()
+@click.argument("number")
+@config_option
+@click.option("--format", "form", type=click.Choice(["pdf", "html", "text"]), default="pdf", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True, help="File to write.")
+@click.option("--version", "version", type=click.IntRange(min=1), default=None,
+              help="An earlier version (default: the current one).")
+def render(number: str, config_file: Path | None, form: str, out: Path, version: int | None) -> None:
+    """Write notice NUMBER (e.g. CN-2026-0001, or its id) as PDF, HTML or text."""
+    config = load_or_exit(config_file)
+    content = asyncio.run(_render(config, number, form, version))
+    if isinstance(content, bytes):
+        out.write_bytes(content)
+    else:
+        out.write_text(content + "\n", encoding="utf-8")
+    click.echo(f"{out}: notice {number} ({form})")
+
+
+async def _render(config, number: str, form: str, version: int | None) -> bytes | str:
+    app = await build_app(config, command_clock())
+    try:
+        async with app.store.unit_of_work() as uow:
+            found = await uow.notices.by_number(number)
+            if found is None and number.isdigit():
+                found = await uow.notices.get(int(number))
+            if found is None:
+                raise click.BadParameter(f"no notice {number!r} in {config.storage.url}", param_hint="NUMBER")
+            view = await load_notice_version(uow, app.settings, found.id, version)
+            if view is None:
+                raise click.BadParameter(f"notice {found.number} has no version {version}", param_hint="--version")
+        return notice_pdf(view, app.media.find) if form == "pdf" else render_notice(form, view, app.media.find)
+    finally:
+        await app.close()
+
+
+@notice.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def kinds(as_json: bool) -> None:
+    """Every instruction kind: key, parameters, English and Chinese wording."""
+    english, chinese = Language(ENGLISH), Language(CHINESE)
+    entries = [
+        {
+            "key": kind.key,
+            "params": {
+                p.name: {"type": p.type.value, "description": p.description, "chinese_in_params_zh": p.describes}
+                for p in kind.params
+            },
+            "en": _wording(english, kind),
+            "zh": _wording(chinese, kind),
+        }
+        for kind in KINDS
+    ]
+    if as_json:
+        click.echo(json.dumps(entries, ensure_ascii=False, indent=2))
+        return
+    for entry in entries:
+        click.echo(click.style(entry["key"], bold=True))
+        for name, param in entry["params"].items():
+            zh = "; Chinese version in params_zh" if param["chinese_in_params_zh"] else ""
+            click.echo(f"  {name} ({param['type']}{zh}): {param['description']}")
+        click.echo(f"  EN  {entry['en']}\n  中文 {entry['zh']}\n")
+
+
+def _wording(language: Language, kind) -> str:
+    """The wording with its {placeholders}; the plural form where the kind has one."""
+    return language.ngettext(kind.wording, kind.plural, 2) if kind.plural else language.gettext(kind.wording)

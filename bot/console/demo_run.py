@@ -1,0 +1,56 @@
+"""`followup demo`: the whole flow on SQLite and the console, with a scripted buyer and
+factory, so a newcomer sees what the bot does without tokens or network.
+
+The first sections happen within minutes (bot/console/demo.py); the follow-up (bot/console/demo_loop.py) moves
+the clock over days, running the bot's chase pass as its loop would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.app import App, build_app
+from bot.config import Config, Storage
+from bot.console.adapter import ConsoleAdapter, Echo
+from bot.console.demo import Script, ScriptClock
+from bot.console.demo_loop import follow_up
+from bot.console.session import ConsoleSession
+
+
+class Abridged:
+    """The console's echo, which shortens long messages once the full ones have been seen."""
+
+    def __init__(self, echo: Echo, keep: int = 6):
+        self.echo = echo
+        self.keep = keep
+        self.on = False
+
+    def __call__(self, text: str) -> None:
+        lines = text.split("\n")
+        if not self.on or len(lines) <= self.keep + 2:
+            self.echo(text)
+            return
+        hidden = len(lines) - self.keep - 1
+        self.echo("\n".join([*lines[: self.keep], f"    ⋯ ({hidden} more lines)", lines[-1]]))
+
+
+async def run_demo(config: Config, directory: Path, out: Path, echo: Echo, colour: bool) -> App:
+    directory.mkdir(parents=True, exist_ok=True)
+    config = config.model_copy(update={"storage": Storage(url=f"sqlite:///{directory / 'followup.sqlite3'}")})
+    clock = ScriptClock()
+    abridged = Abridged(echo)
+    app = await build_app(config, clock, ConsoleAdapter(abridged, colour))
+    try:
+        await play(app, clock, abridged, colour, out, directory)
+    finally:
+        await app.close()
+    return app
+
+
+async def play(app: App, clock: ScriptClock, echo: Abridged, colour: bool, out: Path, directory: Path) -> None:
+    """The script, on an app whose console shows it and takes the taps; an adapter added for
+    another platform receives that platform's copy of every message."""
+    demo = Script(app, ConsoleSession(app, echo, colour, out), clock, echo, colour)
+    visit_id, notice_id = await demo.up_to_the_notice(out)
+    echo.on = True
+    await follow_up(demo, visit_id, notice_id, directory)
+    await demo.ask_status()

@@ -1,0 +1,37 @@
+"""Which platform message shows what, so a later change edits that message instead of
+posting a new one: a finding's instruction, a notice, a visit's summary (Slack threads)."""
+
+from __future__ import annotations
+
+from handlers.clock import Clock
+from handlers.model import Platform
+from handlers.model.message_kinds import MessageKind
+from handlers.views import View
+
+
+def subject_of(view: View) -> str | None:
+    if view.kind in (MessageKind.NOTICE, MessageKind.NOTICE_CLOSED):
+        return f"notice:{view.notice.id}"
+    if view.kind is MessageKind.VISIT_SUMMARY:
+        return f"visit:{view.visit.id}"
+    if view.kind in (MessageKind.FINDING, MessageKind.INSTRUCTION_DECIDED) and view.items and view.item.instruction:
+        return f"instruction:{view.item.instruction.id}"
+    return None
+
+
+class MessageRefs:
+    def __init__(self, store, platform: Platform, clock: Clock):
+        self.store = store
+        self.platform = platform
+        self.clock = clock
+
+    async def find(self, destination: str, subject: str | None) -> str | None:
+        if subject is None:
+            return None
+        async with self.store.unit_of_work() as uow:
+            return await uow.message_refs.find(self.platform, destination, subject)
+
+    async def remember(self, destination: str, subject: str, reference: str) -> None:
+        async with self.store.unit_of_work() as uow:
+            await uow.message_refs.remember(self.platform, destination, subject, reference, self.clock.now())
+            await uow.commit()

@@ -1,0 +1,192 @@
+"""Rules that span several fields of a report, each problem tied to the field it is about.
+
+They run on whatever sections of the report are individually valid, so one round of
+`followup visit check` lists as many problems as can be known at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from handlers import catalog
+from handlers.analysis.aql import AqlError, parse_aql
+from handlers.intake.problems import Level, Problem, join_path
+from handlers.model.report import (
+    Finding,
+    Instruction,
+    Material,
+    MaterialStatus,
+    Order,
+    Packaging,
+    PackagingStatus,
+    Progress,
+    Severity,
+    Visit,
+)
+from handlers.translatable import N_, Text, names_or_none
+
+_OVER_ORDERED = {
+    "reported_complete": N_("reported complete %(value)s exceeds the ordered quantity %(ordered)s"),
+    "counted_complete": N_("counted complete %(value)s exceeds the ordered quantity %(ordered)s"),
+}
+_SAY_WHAT_IS = {
+    PackagingStatus.WRONG: N_("say what is wrong"),
+    PackagingStatus.MISSING: N_("say what is missing"),
+}
+
+
+@dataclass
+class Parts:
+    """The sections of a report that passed their own validation (others are None/absent)."""
+
+    order: Order | None = None
+    visit: Visit | None = None
+    progress: Progress | None = None
+    packaging: Packaging | None = None
+    materials: list[tuple[int, Material]] = field(default_factory=list)
+    findings: list[tuple[int, Finding]] = field(default_factory=list)
+
+    def instructions(self) -> Iterator[tuple[str, Instruction]]:
+        """Every proposed instruction with the path of the item it belongs to."""
+        for i, material in self.materials:
+            if material.instruction:
+                yield f"materials.{i}", material.instruction
+        for i, finding in self.findings:
+            if finding.instruction:
+                yield f"findings.{i}", finding.instruction
+        if self.packaging:
+            for i, check in enumerate(self.packaging.checks):
+                if check.instruction:
+                    yield f"packaging.checks.{i}", check.instruction
+
+
+def known(item: object | None, *fields: str) -> bool:
+    """Whether `item` exists and each field passed its own validation (see reader._salvaged)."""
+    return item is not None and all(name in item.__dict__ for name in fields)
+
+
+def cross_checks(parts: Parts, factory_ids: Iterable[str]) -> list[Problem]:
+    return [
+        *_order_checks(parts, set(factory_ids)),
+        *_date_checks(parts),
+        *_progress_checks(parts),
+        *_finding_checks(parts),
+        *_material_checks(parts),
+        *_packaging_checks(parts),
+        *_instruction_checks(parts),
+    ]
+
+
+def _order_checks(parts: Parts, factory_ids: set[str]) -> Iterator[Problem]:
+    order = parts.order
+    if known(order, "factory") and order.factory not in factory_ids:
+        message = N_("unknown factory %(factory)s; configured factories: %(configured)s")
+        configured = names_or_none(sorted(factory_ids))
+        yield Problem("order.factory", Text(message, factory=repr(order.factory), configured=configured))
+    for severity in Severity if known(order, "aql") else ():
+        try:
+            parse_aql(order.aql.for_severity(severity))
+        except AqlError as exc:
+            yield Problem(f"order.aql.{severity.value}", exc.text)
+
+
+def _date_checks(parts: Parts) -> Iterator[Problem]:
+    order, visit = parts.order, parts.visit
+    if known(order, "ex_factory", "final_inspection") and order.ex_factory < order.final_inspection:
+        message = N_("ex-factory date %(ex_factory)s is before the final inspection %(final_inspection)s")
+        yield Problem(
+            "order.ex_factory",
+            Text(message, ex_factory=order.ex_factory, final_inspection=order.final_inspection),
+        )
+    if known(order, "production_start", "final_inspection") and order.production_start is not None:
+        if order.production_start >= order.final_inspection:
+            message = N_("production start %(production_start)s is not before the final inspection"
+                         " %(final_inspection)s")
+            yield Problem("order.production_start", Text(message, production_start=order.production_start,
+                                                         final_inspection=order.final_inspection))
+        elif known(visit, "date") and order.production_start > visit.date:
+            message = N_("production start %(production_start)s is after the visit date %(visit_date)s")
+            yield Problem("order.production_start", Text(message, production_start=order.production_start,
+                                                         visit_date=visit.date))
+    if known(order, "final_inspection") and known(visit, "date") and order.final_inspection < visit.date:
+        message = N_("final inspection %(final_inspection)s is before the visit date %(visit_date)s")
+        yield Problem(
+            "order.final_inspection",
+            Text(message, final_inspection=order.final_inspection, visit_date=visit.date),
+        )
+
+
+def _progress_checks(parts: Parts) -> Iterator[Problem]:
+    order, progress, visit = parts.order, parts.progress, parts.visit
+    if not known(order, "quantity") or progress is None:
+        return
+    ordered = order.quantity
+    for name, message in _OVER_ORDERED.items():
+        if known(progress, name) and (value := getattr(progress, name)) > ordered:
+            yield Problem(f"progress.{name}", Text(message, value=f"{value:,}", ordered=f"{ordered:,}"))
+    if not known(progress, "counted_complete", "in_progress", "not_started"):
+        return
+    accounted = progress.counted_complete + progress.in_progress + progress.not_started
+    if accounted > ordered:
+        message = N_("counted complete + in progress + not started = %(accounted)s, more than the ordered %(ordered)s")
+        yield Problem("progress", Text(message, accounted=f"{accounted:,}", ordered=f"{ordered:,}"))
+    elif accounted < ordered and (progress.in_progress or progress.not_started):
+        message = N_("counted complete + in progress + not started = %(accounted)s of %(ordered)s ordered; "
+                     "%(missing)s units are unaccounted for")
+        missing = ordered - accounted
+        text = Text(message, accounted=f"{accounted:,}", ordered=f"{ordered:,}", missing=f"{missing:,}")
+        yield Problem("progress", text, Level.WARNING)
+    if known(visit, "lot_size") and visit.lot_size is not None and visit.lot_size > ordered:
+        message = N_("lot size %(lot_size)s exceeds the ordered quantity %(ordered)s")
+        yield Problem("visit.lot_size", Text(message, lot_size=f"{visit.lot_size:,}", ordered=f"{ordered:,}"))
+
+
+def _finding_checks(parts: Parts) -> Iterator[Problem]:
+    ordered = parts.order.quantity if known(parts.order, "quantity") else None
+    for i, finding in parts.findings:
+        if not known(finding, "units_affected", "units_checked"):
+            continue
+        if finding.units_affected > finding.units_checked:
+            message = N_("%(affected)s units affected but only %(checked)s checked")
+            text = Text(message, affected=f"{finding.units_affected:,}", checked=f"{finding.units_checked:,}")
+            yield Problem(f"findings.{i}.units_affected", text)
+        if ordered is not None and finding.units_checked > ordered:
+            message = N_("%(checked)s units checked, more than the ordered %(ordered)s")
+            text = Text(message, checked=f"{finding.units_checked:,}", ordered=f"{ordered:,}")
+            yield Problem(f"findings.{i}.units_checked", text)
+
+
+def _material_checks(parts: Parts) -> Iterator[Problem]:
+    for i, material in parts.materials:
+        if known(material, "status") and material.status is MaterialStatus.SUBSTITUTED and not material.substitute:
+            yield Problem(f"materials.{i}.substitute", Text(N_("say what is used instead of the approved material")))
+
+
+def _packaging_checks(parts: Parts) -> Iterator[Problem]:
+    if not known(parts.packaging, "checks"):
+        return
+    for i, check in enumerate(parts.packaging.checks):
+        if check.status in _SAY_WHAT_IS and not check.note:
+            yield Problem(f"packaging.checks.{i}.note", Text(_SAY_WHAT_IS[check.status]))
+
+
+def _instruction_checks(parts: Parts) -> Iterator[Problem]:
+    visit, order = parts.visit, parts.order
+    for owner, instruction in parts.instructions():
+        path = join_path(owner, "instruction")
+        kind = catalog.kind_named(instruction.kind)
+        if kind is None:
+            message = N_("unknown instruction kind %(kind)s; see `followup notice kinds`")
+            yield Problem(f"{path}.kind", Text(message, kind=repr(instruction.kind)))
+        else:
+            for name, text in catalog.check_params(kind, instruction.params).items():
+                yield Problem(join_path(path, "params", name), text)
+            for name, text in catalog.check_params_zh(kind, instruction.params, instruction.params_zh).items():
+                yield Problem(join_path(path, "params_zh", name), text)
+        if known(visit, "date") and instruction.due < visit.date:
+            message = N_("due date %(due)s is before the visit date %(visit_date)s")
+            yield Problem(f"{path}.due", Text(message, due=instruction.due, visit_date=visit.date))
+        elif known(order, "ex_factory") and instruction.due > order.ex_factory:
+            message = N_("due date %(due)s is after the ex-factory date %(ex_factory)s")
+            yield Problem(f"{path}.due", Text(message, due=instruction.due, ex_factory=order.ex_factory), Level.WARNING)

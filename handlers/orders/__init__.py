@@ -1,1 +1,0 @@
-"""Orders as the buyer knows them before any visit: imported, compared with what visits report."""
