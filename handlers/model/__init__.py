@@ -1,5 +1,9 @@
 """Domain objects: who the people are, which factories exist, and the state of a visit's
-instructions and notices. Nothing here knows about a chat platform or a database."""
+instructions and notices. Nothing here knows about a chat platform or a database.
+
+The package is the part of the domain the store may read: beside these, the visit report
+(report.py), orders (orders.py) and what a listing keeps of them (search.py), and the verdicts
+kept with visits (verdicts.py). No use case, reader or query lives here."""
 
 from __future__ import annotations
 
