@@ -22,6 +22,9 @@ class Role(StrEnum):
     INSPECTOR = "inspector"
     FACTORY = "factory"
     ADMIN = "admin"
+    # Someone the bot does not act for, known only by the platform account they acted from:
+    # they may redeem an invitation or ask to act for a factory, nothing else (handlers.rights).
+    STRANGER = "stranger"
 
 
 class Platform(StrEnum):
@@ -116,7 +119,10 @@ class Person(_Config):
 
     @model_validator(mode="after")
     def _only_factory_contacts_are_bound(self) -> Person:
-        if self.bound is not None and (self.role is not Role.FACTORY or not self.factory):
+        if self.role is Role.STRANGER:
+            if self.bound is None or self.factory is not None:
+                raise ValueError("a stranger is known by their platform account alone")
+        elif self.bound is not None and (self.role is not Role.FACTORY or not self.factory):
             raise ValueError("only a factory contact with a factory can be bound by invitation or confirmation")
         return self
 
@@ -187,6 +193,35 @@ class Identity:
     @classmethod
     def stranger(cls, platform: Platform, user_id: str, name: str | None = None) -> Identity:
         return cls("stranger", name or user_id, None, platform, user_id)
+
+
+@dataclass(frozen=True)
+class RedeemOk:
+    """What redeeming an invitation code came to (storage judges it, handlers.strangers acts
+    on it): the code was good and is now used."""
+
+    factory_id: str
+    created_by: str  # who invited: the key of the buyer who made the code
+
+
+@dataclass(frozen=True)
+class RedeemUnknown:
+    """No such code: mistyped, or never issued by this store."""
+
+
+@dataclass(frozen=True)
+class RedeemExpired:
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class RedeemUsed:
+    platform: Platform
+    by_user_id: str
+    at: datetime
+
+
+RedeemResult = RedeemOk | RedeemUnknown | RedeemExpired | RedeemUsed
 
 
 class BindingVia(StrEnum):
