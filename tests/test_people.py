@@ -14,8 +14,8 @@ import pytest
 import storage.migrate
 from bot.config import ConfigError, load_config
 from bot.directory import Directory
-from bot.people import contact_name
 from handlers.model import BindingVia, Decision, Identity, Person, Platform, PlatformAccount, Role
+from handlers.strangers import contact_name
 from messages.i18n import CHINESE, Language
 from messages.people import who
 from storage import SqliteStore
