@@ -9,7 +9,8 @@ from enum import StrEnum
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from handlers.reports.schema import VisitReport
 
@@ -102,9 +103,24 @@ class PlatformAccount(_Config):
     user_id: Name
 
 
+NAMED_ROLES = (Role.BUYER, Role.INSPECTOR, Role.FACTORY, Role.ADMIN)  # what followup.toml and the store may name
+
+
+def _named_role(value: object) -> object:
+    """A role as followup.toml or the store names it, never a stranger's: only the code makes a
+    stranger (handlers.strangers), from the account they acted from."""
+    if isinstance(value, Role):
+        return value
+    if value in {role.value for role in NAMED_ROLES}:
+        return Role(value)
+    named = [f"'{role.value}'" for role in NAMED_ROLES]
+    raise PydanticCustomError("enum", "Input should be {expected}",
+                              {"expected": f"{', '.join(named[:-1])} or {named[-1]}"})
+
+
 class Person(_Config):
     name: Name
-    role: Role
+    role: Annotated[Role, BeforeValidator(_named_role)]
     factory: str | None = Field(None, description="The factory id, for factory contacts only")
     locale: str = "en"
     timezone: str = "UTC"
