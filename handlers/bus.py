@@ -18,7 +18,7 @@ from handlers.commands import Actor
 from handlers.context import Context, Settings
 from handlers.prompts import ASK_AGAIN, Prompt
 from handlers.results import Refused, Reply
-from handlers.refusals import Refusal
+from handlers.refusals import Recorded, Refusal
 from handlers.registry import COMMANDS
 from handlers.rights import Forbidden, authorise, check_role
 
@@ -74,10 +74,10 @@ class MessageBus:
                 return Reply.from_dict(earlier)
             try:
                 reply = await self._apply(uow, command, actor)
-            except Forbidden as forbidden:
-                reply, refusal = forbidden.reply, refusal_of(command, actor, forbidden)
             except Refused as refused:
-                return refused.reply
+                if (refusal := audited_as(command, actor, refused)) is None:
+                    return refused.reply
+                reply = refused.reply
             else:
                 await self._commit(uow, reply, update_key, before_commit)
                 return reply
@@ -99,13 +99,10 @@ class MessageBus:
             command = None if asked is None else command_for(*asked)
             if command is None:
                 return None
-            refusal = None
             try:
                 reply = await self._apply(uow, command, actor)
             except Refused as refused:
-                reply = refused.reply
-                if isinstance(refused, Forbidden):
-                    refusal = refusal_of(command, actor, refused)
+                reply, refusal = refused.reply, audited_as(command, actor, refused)
             else:
                 if keep_as is not None:
                     action, target = asked
@@ -164,6 +161,16 @@ class MessageBus:
             if update_key:
                 await uow.updates.remember(update_key, reply.as_dict(), self.clock.now())
             await uow.commit()
+
+
+def audited_as(command: c.Command, actor: Actor, refused: Refused) -> Refusal | None:
+    """What the audit trail keeps of `refused`: a refusal of the person's rights, or one its
+    handler recorded; None for an answer about the state of things ("already approved")."""
+    if isinstance(refused, Forbidden):
+        return refusal_of(command, actor, refused)
+    if isinstance(refused, Recorded):
+        return refused.refusal
+    return None
 
 
 def refusal_of(command: c.Command, actor: Actor, forbidden: Forbidden) -> Refusal:

@@ -166,3 +166,24 @@ class RevokeContact(Command):
     typed: a name, a platform user id, or a Slack mention."""
 
     name_or_id: str
+
+
+@dataclass(frozen=True)
+class RedeemInvite(Command):
+    """Someone the bot does not act for yet redeems a buyer's one-time code (Telegram's /start
+    CODE, Slack's /followup join CODE): bound to its factory as its contact, under their
+    account, by `name`, what they call themselves."""
+
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class AskToAct(Command):
+    """Someone the bot does not act for tried `attempted` (a tap, a command, an upload, a
+    mention) in the chat `channel`: in a factory's chat this asks the buyer to confirm them
+    as its contact, by `name`, what their colleagues see them called."""
+
+    channel: str | None
+    name: str
+    attempted: str

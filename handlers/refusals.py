@@ -16,6 +16,7 @@ from datetime import datetime
 
 from handlers.model import Identity, Platform, PlatformAccount
 from handlers.people import ENTITY, account_key
+from handlers.results import Refused
 
 ACTION = "refused"
 # Why a question was answered with less than was asked (the asker's rights, the chat's readers).
@@ -44,6 +45,15 @@ class Refusal:
         if self.user_id is None:
             return self.identity.key
         return account_key(PlatformAccount(platform=self.platform, user_id=self.user_id))
+
+
+class Recorded(Refused):
+    """A refusal a handler judged, kept in the audit trail as `refusal` says: the bus rolls the
+    command's work back and writes it, as it writes a refusal of the person's rights."""
+
+    def __init__(self, refusal: Refusal, **params: object):
+        super().__init__(refusal.reason, **params)
+        self.refusal = refusal
 
 
 async def record(uow, refusal: Refusal, at: datetime) -> None:

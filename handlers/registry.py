@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from handlers import commands as c
-from handlers import commitments, decisions, escalation, evidence, notices, people, visits
+from handlers import commitments, decisions, escalation, evidence, notices, people, strangers, visits
 from handlers import orders as importing
 from handlers.context import Context
 from handlers.model import Role
@@ -20,7 +20,7 @@ from handlers.results import Reply
 
 Handler = Callable[[Any, Context], Awaitable[Reply]]
 
-BUYER, INSPECTOR, FACTORY, ADMIN = Role.BUYER, Role.INSPECTOR, Role.FACTORY, Role.ADMIN
+BUYER, INSPECTOR, FACTORY, ADMIN, STRANGER = Role.BUYER, Role.INSPECTOR, Role.FACTORY, Role.ADMIN, Role.STRANGER
 
 
 @dataclass(frozen=True)
@@ -60,4 +60,7 @@ COMMANDS: dict[type[c.Command], Entry] = {
     c.RefuseBinding: _entry(people.refuse, BUYER),
     # Buyers in chat; admins for the operator's `followup people revoke`.
     c.RevokeContact: _entry(people.revoke, BUYER, ADMIN),
+    # The only commands of someone the bot does not act for yet, and nobody else's.
+    c.RedeemInvite: _entry(strangers.redeem, STRANGER),
+    c.AskToAct: _entry(strangers.ask_to_act, STRANGER),
 }

@@ -17,7 +17,10 @@ class Forbidden(Refused):
     where a refusal such as "already approved" is only an answer."""
 
 
-REASONS = frozenset({"not_allowed", "not_your_factory"})  # the codes of Forbidden
+REASONS = frozenset({"not_allowed", "not_your_factory", "stranger"})  # the codes of Forbidden
+BUYER_SIDE = frozenset({Role.BUYER, Role.INSPECTOR, Role.ADMIN})  # who may read every factory's orders
+
+Sight = frozenset[str] | None  # the factories one may see; None: every factory
 
 
 def may(role: Role, command: type) -> bool:
@@ -27,9 +30,14 @@ def may(role: Role, command: type) -> bool:
 
 
 def check_role(kind: type[c.Command], actor: Actor) -> None:
-    """Raises Forbidden unless the actor's role may give commands of `kind` at all."""
-    if actor.person.role not in COMMANDS[kind].roles:
-        raise Forbidden("not_allowed", role=actor.person.role.value, action=kind.__name__)
+    """Raises Forbidden unless the actor's role may give commands of `kind` at all. A stranger
+    may give only the commands the registry gives them (redeeming an invitation, asking to
+    act for a factory), and is refused everything else as someone the bot does not act for."""
+    if actor.person.role in COMMANDS[kind].roles:
+        return
+    if actor.person.role is Role.STRANGER:
+        raise Forbidden("stranger")
+    raise Forbidden("not_allowed", role=actor.person.role.value, action=kind.__name__)
 
 
 async def authorise(command: c.Command, actor: Actor, uow) -> None:
@@ -53,11 +61,21 @@ async def _target_factory(command: c.Command, uow) -> str | None:
     return visit.factory_id
 
 
+def sight_of(person: Person) -> Sight:
+    """The factories whose orders `person` may read: every one (None) for the buyer side, its
+    own for a factory contact, none for a stranger (not being a factory's contact is not
+    being the buyer's)."""
+    if person.role in BUYER_SIDE:
+        return None
+    return frozenset({person.factory}) if person.role is Role.FACTORY else frozenset()
+
+
 def may_see_factory(person: Person, factory_id: str) -> bool:
-    """A factory contact reads its own factory's orders; everyone else every factory's."""
-    return person.role is not Role.FACTORY or factory_id == person.factory
+    sight = sight_of(person)
+    return sight is None or factory_id in sight
 
 
 def own_factory(person: Person) -> str | None:
-    """The one factory a factory contact may see; None (every factory) for everyone else."""
+    """The one factory whose orders to fetch for a factory contact; None (every factory's) for
+    anyone else, which the caller narrows with `may_see_factory`."""
     return person.factory if person.role is Role.FACTORY else None

@@ -21,6 +21,7 @@ TEMPLATES = {
     "illegal_transition": N_("This instruction is %(state)s (%(by)s, %(at)s); it cannot be changed that way now."),
     "not_allowed": N_("Sorry, your role (%(role)s) does not allow that."),
     "not_your_factory": N_("This notice or order does not belong to your factory."),
+    "stranger": N_("Sorry, this bot works only for the people of its buyer and their factories."),
     "unknown_instruction": N_("There is no instruction %(instruction_id)s."),
     "unknown_notice": N_("There is no notice %(notice_id)s."),
     "unknown_visit": N_("There is no visit %(visit_id)s."),

@@ -2,44 +2,17 @@
 
 A code is single use: once redeemed, every later redeem (by anyone, the same person too)
 is `RedeemUsed`, so a forwarded code cannot bind a second account. The caller decides what
-to tell each case; the store only reports it.
+to tell each case; the store only reports it (as handlers.model's `RedeemResult`).
 """
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import datetime
 
-from handlers.model import Platform
+from handlers.model import Platform, RedeemExpired, RedeemOk, RedeemResult, RedeemUnknown, RedeemUsed
 from storage.codec import datetime_from_text, datetime_to_text
 from storage.transaction import Transaction
-
-
-@dataclass(frozen=True)
-class RedeemOk:
-    factory_id: str
-    created_by: str  # who invited: the key of the buyer who made the code
-
-
-@dataclass(frozen=True)
-class RedeemUnknown:
-    """No such code: mistyped, or never issued by this store."""
-
-
-@dataclass(frozen=True)
-class RedeemExpired:
-    expires_at: datetime
-
-
-@dataclass(frozen=True)
-class RedeemUsed:
-    platform: Platform
-    by_user_id: str
-    at: datetime
-
-
-RedeemResult = RedeemOk | RedeemUnknown | RedeemExpired | RedeemUsed
 
 
 class Invites:

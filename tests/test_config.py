@@ -150,3 +150,10 @@ def test_retention_must_be_a_positive_whole_number_of_days(tmp_path: Path, value
     assert problems_of(write(tmp_path, f"[retention]\nupdates_days = {value}\n")) == [problem]
     assert load_config(write(tmp_path, "[retention]\nupdates_days = 7\n")).retention.updates_days == 7
     assert load_config(write(tmp_path, "")).retention.updates_days == 30
+
+
+def test_nobody_is_configured_as_a_stranger(tmp_path: Path) -> None:
+    """A stranger is someone the bot does not act for, known by an account alone (handlers.strangers)."""
+    path = write(tmp_path, '[[people]]\nname = "Mallory"\nrole = "stranger"\n')
+    assert problems_of(path) == [
+        "people.0.role: input should be 'buyer', 'inspector', 'factory' or 'admin', got 'stranger'"]

@@ -13,9 +13,9 @@ import pytest
 
 import storage.migrate
 from bot.chat.directory import Directory
-from bot.chat.people import contact_name
 from bot.config import ConfigError, load_config
 from handlers.model import BindingVia, Decision, Identity, Person, Platform, PlatformAccount, Role
+from handlers.strangers import contact_name
 from messages.i18n import CHINESE, Language
 from messages.people import who
 from storage import SqliteStore

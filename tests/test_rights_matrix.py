@@ -11,9 +11,12 @@ with who, their platform user id, what was tried, on what, and why), change noth
 and reveal nothing of the other factory: a question about its order reads exactly like one
 about an order that does not exist. An allowed cell must pass, unaudited.
 
-Strangers never reach the bus or the answers (the directory knows nobody by their account),
-so their row is played, with a representative subset of the others, through the real
-python-telegram-bot and slack-bolt code against the fake servers (the last two stories).
+A stranger reaches the bus only as a stranger actor, who may give the two commands of someone
+the bot does not act for yet (redeeming an invitation, asking to act in a factory's channel) and
+is refused every other; no read sees anything for them. The answers never see them (the
+directory knows nobody by their account), so their row is played, with a representative subset
+of the others, through the real python-telegram-bot and slack-bolt code against the fake
+servers (the last two stories).
 """
 
 from __future__ import annotations
@@ -39,9 +42,13 @@ from bot.config import Config, Slack, Telegram, load_config
 from handlers import commands as c
 from handlers.queries.audience import audience_of
 from handlers.commands import Actor
-from handlers.model import Person, Platform, Role
+from handlers.queries.factories import factory_report
+from handlers.model import Person, Platform, PlatformAccount, Role
 from handlers.refusals import target_of
 from handlers.intake.reports import read_report
+from handlers.rights import may_see_factory, sight_of
+from handlers.queries.status import UnknownOrder, order_status, portfolio_page
+from handlers.strangers import stranger
 from messages.i18n import Language
 from messages.replies import reply_text
 from tests.conftest import EXAMPLE_CONFIG, EXAMPLE_VISIT, changed, one_finding, write_report
@@ -90,6 +97,8 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     "ConfirmBinding": ("confirm someone as a factory's contact", ("buyer",), CHAT),
     "RefuseBinding": ("refuse someone as a factory's contact", ("buyer",), CHAT),
     "RevokeContact": ("/revoke; followup people revoke", ("buyer", "admin"), EVERYWHERE),
+    "RedeemInvite": ("join by an invitation (/start CODE, /followup join CODE)", ("stranger",), CHAT),
+    "AskToAct": ("act in a factory's channel, asking the buyer to confirm them", ("stranger",), ("Slack",)),
 }
 
 # Questions: what the chat shows when each person asks about each factory's order there
@@ -331,6 +340,8 @@ def command(world: World, name: str, factory: str, missing: bool = False):
         "ConfirmBinding": lambda: c.ConfirmBinding(1),
         "RefuseBinding": lambda: c.RefuseBinding(1),
         "RevokeContact": lambda: c.RevokeContact("Wang"),
+        "RedeemInvite": lambda: c.RedeemInvite("NoSuchCode12345678", "Mallory"),
+        "AskToAct": lambda: c.AskToAct(A_CHANNEL, "Mallory", "tap"),
     }[name]()
 
 
@@ -343,7 +354,7 @@ async def test_the_table_names_every_command_the_bus_knows() -> None:
 async def test_the_table_gives_each_command_the_roles_the_registry_gives_it() -> None:
     from handlers.registry import COMMANDS as REGISTRY
 
-    role = {"buyer": "buyer", "inspector": "inspector", "admin": "admin", OWN: "factory"}
+    role = {"buyer": "buyer", "inspector": "inspector", "admin": "admin", OWN: "factory", "stranger": "stranger"}
     for command, entry in REGISTRY.items():
         assert {role[who] for who in COMMANDS[command.__name__][1]} == {r.value for r in entry.roles}, command
 
@@ -393,6 +404,55 @@ async def test_a_tap_refused_before_asking_for_words_is_audited_once_however_oft
     owner = Actor(world.people["factory A"], Platform.TELEGRAM)
     assert await world.app.bus.may(c.DisputeNotice(world.notice[A], ""), owner, update_key="telegram:9003") is None
     assert len(world.refusals(since=audited)) == 1
+STRANGERS_OWN = ("RedeemInvite", "AskToAct")
+
+
+def mallory(platform: Platform) -> Actor:
+    """Someone the bot does not act for, as the surfaces hand them to the bus."""
+    return Actor(stranger(PlatformAccount(platform=platform, user_id="U0MALLORY"), "Mallory"), platform)
+
+
+@pytest.mark.parametrize("name", [n for n in COMMANDS if n not in STRANGERS_OWN])
+async def test_a_stranger_is_refused_every_command_but_their_own(world: World, name: str) -> None:
+    before, audited = world.stored(), world.audited()
+    reply = await world.app.bus.handle(command(world, name, A), mallory(Platform.SLACK))
+    assert reply.code == "stranger" and world.stored() == before
+    assert reply_text(reply, Language("en")) == STRANGER_TEXT
+    (refused,) = world.refusals(since=audited)
+    assert (refused["actor"], refused["actor_user_id"], refused["after"]["reason"]) == (
+        "stranger@slack/U0MALLORY:Mallory", "U0MALLORY", "stranger")
+
+
+async def test_a_stranger_reads_no_factory(world: World) -> None:
+    """Not being a factory's contact is not being the buyer's: every read shows them nothing."""
+    person, now = mallory(Platform.TELEGRAM).person, world.clock.now()
+    assert sight_of(person) == frozenset() and not [f for f in (A, B) if may_see_factory(person, f)]
+    found = await order_status(world.app.store, world.app.settings, person, ORDER[A], now)
+    assert isinstance(found, UnknownOrder) and found.suggestions == ()
+    assert (await order_status(world.app.store, world.app.settings, person, ORDER[A][:-1], now)).suggestions == ()
+    assert (await portfolio_page(world.app.store, world.app.settings, person, now)).lines == []
+    assert (await factory_report(world.app.store, world.app.settings, person, now)).factories == []
+    for address, private in ((str(BUYER_CHAT), False), (str(A_CHAT), False), ("777", True)):
+        reader = audience_of(world.app.settings.routing, Platform.TELEGRAM, address, private).reader(person)
+        assert reader is None or sight_of(reader) == frozenset(), address
+
+
+async def test_asking_to_act_opens_one_request_audited_with_it_and_each_update_counts_once(world: World) -> None:
+    zhang = Actor(stranger(PlatformAccount(platform=Platform.SLACK, user_id="U0ZHANG")), Platform.SLACK)
+    asking, audited = c.AskToAct(A_CHANNEL, "Zhang Min", "tap"), world.audited()
+    first = await world.app.bus.handle(asking, zhang, update_key="slack:action:1")
+    assert await world.app.bus.handle(asking, zhang, update_key="slack:action:1") == first
+    again = await world.app.bus.handle(c.AskToAct(A_CHANNEL, "Zhang Min", "mention"), zhang, update_key="slack:event:2")
+    assert first.code == again.code == "awaiting_confirmation" and first.params == again.params
+    rows = world.read.db.execute("SELECT actor, entity_id, action, after FROM audit_events WHERE id > ? ORDER BY id",
+                                 (audited,)).fetchall()
+    assert [(r["action"], json.loads(r["after"]).get("attempted")) for r in rows] == [
+        ("ask_to_act", None), ("refused", "tap"), ("refused", "mention")]
+    assert (rows[0]["actor"], rows[0]["entity_id"], json.loads(rows[0]["after"])) == (
+        "stranger@slack/U0ZHANG:U0ZHANG", "slack:U0ZHANG",
+        {"factory": A, "name": "Zhang Min", "channel": A_CHANNEL, "request": first.params["request"]})
+
+
 # --- Questions ------------------------------------------------------------------------------------
 
 CHAT_ADDRESS = {  # (surface, chat) -> (address, private)
@@ -757,7 +817,8 @@ COMMANDS_INTRO = """\
 
 ✓ allowed; **own** only on its own factory's notices and instructions; ✗ refused. A command's
 answer goes to whoever acted alone (a tap's alert, an ephemeral reply or a DM, the terminal),
-so the chat a button is tapped in changes nothing. A stranger is refused everything.
+so the chat a button is tapped in changes nothing. A stranger may only join by an invitation
+or, in a factory's channel, ask the buyer to confirm them; everything else is refused.
 """
 QUESTIONS_INTRO = """\
 ## Questions
@@ -794,7 +855,7 @@ what was tried (`attempted`: a command's name, the question as asked), on what (
 | `not_your_factory` | a factory contact's command or question aimed at another factory (or at nothing) |
 | `narrowed_in_chat` | the chat was shown less than the asker may see; the rest went privately |
 | `withheld_in_chat` | the chat was shown only the note; the answer went privately |
-| `stranger`, `revoked` | someone the bot does not act for tapped, asked, uploaded or opened the app |
+| `stranger`, `revoked` | someone the bot does not act for tapped, asked, uploaded, opened the app or gave a command |
 
 A refused command changes nothing else; a redelivered update is refused again from memory and
 audited once. Refusals for the state of things ("already approved", "the notice was

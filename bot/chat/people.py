@@ -1,23 +1,21 @@
-"""Binding people the same way on every platform: a buyer's invitation, redeemed once by the
-contact it was meant for; the buyer's people commands (confirm, refuse, revoke), whose
+"""Binding people the same way on every platform, in words: what redeeming a buyer's
+invitation came to (handlers.strangers); the buyer's people commands (confirm, refuse, revoke), whose
 refusals are recorded like every other; and the bilingual answers a factory contact, whose
 language the bot cannot know yet, is given.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from datetime import datetime
 
 from bot.app import App
 from bot.chat.directory import Directory
 from handlers import rights
 from handlers.catalog import N_
 from handlers.commands import Actor, Command
-from handlers.model import Binding, BindingVia, Factory, Person, PlatformAccount, Role
-from handlers.people import ENTITY, account_key
+from handlers.model import Binding, Factory, PlatformAccount
 from handlers.results import Reply
 from messages.i18n import CHINESE, ENGLISH, Language
-from storage import RedeemExpired, RedeemOk, RedeemResult, RedeemUnknown, RedeemUsed
 
 ONLY_BUYERS = N_("Only buyers can invite factory contacts.")
 INVITE_USAGE = N_("Usage: %(command)s FACTORY_ID. Configured factories: %(factories)s")
@@ -33,17 +31,6 @@ REVOKED = N_("The buyer revoked your access as a contact of %(factory)s on %(at)
              "mistake.")
 
 
-REFUSALS = {RedeemUnknown: "unknown_invite", RedeemExpired: "expired_invite", RedeemUsed: "used_invite"}
-
-
-@dataclass(frozen=True)
-class Joined:
-    """What redeeming a code came to: `result` as the store judged it, and who was bound."""
-
-    result: RedeemResult
-    contact: Person | None = None
-
-
 def bilingual(message: str, zone: str = "Asia/Shanghai", **params: object) -> str:
     """Chinese, then English: for someone the bot knows no language of yet, most often a
     factory contact. A value that differs by language is given as a (Chinese, English) pair."""
@@ -54,12 +41,6 @@ def bilingual(message: str, zone: str = "Asia/Shanghai", **params: object) -> st
     return f"{rendered(CHINESE, 0)}\n{rendered(ENGLISH, 1)}"
 
 
-def contact_name(name: str, account: PlatformAccount) -> str:
-    """The name a contact gave their account, as a Person holds it: one line, at most 200
-    characters; their user id when it is blank."""
-    return " ".join(name.split())[:200] or account.user_id
-
-
 def invite_refused(reply: Reply, language: Language, command: str, factories: dict[str, Factory]) -> str:
     """Why the bus made no invitation: only buyers invite (handlers.rights); otherwise the
     factory was not named right, so which ones there are."""
@@ -68,42 +49,21 @@ def invite_refused(reply: Reply, language: Language, command: str, factories: di
     return language.gettext(INVITE_USAGE) % {"command": command, "factories": ", ".join(factories)}
 
 
-async def join(app: App, directory: Directory, code: str, account: PlatformAccount, name: str) -> Joined:
-    """Uses the code once and binds the account to its factory, with the audit event; a code
-    that is unknown, used or expired changes nothing and is recorded as refused."""
-    now = app.bus.clock.now()
-    name = contact_name(name, account)
-    async with app.store.unit_of_work() as uow:
-        result = await uow.invites.redeem(code.strip(), account.platform, account.user_id, now)
-        if isinstance(result, RedeemOk) and result.factory_id not in app.settings.factories:
-            result = RedeemUnknown()  # its factory was taken out of followup.toml: the code stays unused
-        if isinstance(result, RedeemOk):
-            factory = app.settings.factories[result.factory_id]
-            contact = Person(name=name, role=Role.FACTORY, factory=factory.id, locale=CHINESE,
-                             timezone=factory.timezone, bound=account)
-            await uow.bindings.bind(contact, now, BindingVia.INVITE, by=result.created_by)
-            await uow.audit.record(actor=contact.key, actor_user_id=account.user_id, platform=account.platform, at=now,
-                                   entity=ENTITY, entity_id=account_key(account), action="join", before=None,
-                                   after={"factory": factory.id, "name": name, "invited_by": result.created_by})
-            await uow.commit()
-            return Joined(result, contact)
-    await directory.refused(now, "join", REFUSALS[type(result)], account=account, name=name)
-    return Joined(result)
-
-
-def joined_text(joined: Joined, factories: dict[str, Factory]) -> str:
-    """Welcome in Chinese for the new factory contact; a refusal in Chinese and English."""
-    match joined.result:
-        case RedeemOk(factory_id=factory_id):
-            factory = factories[factory_id]
+def joined_text(reply: Reply, factories: dict[str, Factory]) -> str:
+    """Welcome in Chinese for the new factory contact (handlers.strangers.redeem); why the code
+    bound nobody, in Chinese and English."""
+    match reply.code:
+        case "contact_joined":
+            factory = factories[reply.params["factory"]]
             language = Language(CHINESE, factory.timezone)
-            return language.gettext(WELCOME) % {"name": joined.contact.name, "factory": factory.name_zh}
-        case RedeemExpired(expires_at=expires_at):
+            return language.gettext(WELCOME) % {"name": reply.params["name"], "factory": factory.name_zh}
+        case "expired_invite":
+            expires_at = datetime.fromisoformat(reply.params["expires_at"])
             moments = (Language(CHINESE, "Asia/Shanghai").moment(expires_at), Language(ENGLISH).moment(expires_at))
             return bilingual(INVITE_EXPIRED, expires=moments)
-        case RedeemUsed():
+        case "used_invite":
             return bilingual(INVITE_USED)
-        case RedeemUnknown():
+        case _:  # unknown_invite
             return bilingual(INVITE_UNKNOWN)
 
 

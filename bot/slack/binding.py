@@ -1,8 +1,9 @@
 """Who acts for a factory on Slack. Being in a factory's channel makes nobody its contact:
-someone the bot does not know who taps or types there is told, in Chinese and English,
-that the buyer must confirm them first, and the buyer's channel gets one message naming
-them (Slack name and id) and the factory, with Confirm / Refuse. The buyer's answer binds
-them, or not, and is audited; asking again while the buyer has not answered asks nobody.
+someone the bot does not know who taps or types there asks to act for its factory (the bus's
+`AskToAct`, audited), is told, in Chinese and English, that the buyer must confirm them first,
+and the buyer's channel gets one message naming them (Slack name and id) and the factory, with
+Confirm / Refuse. The buyer's answer binds them, or not, and is audited; asking again while the
+buyer has not answered asks nobody.
 
 Buyers also bind and unbind directly: `/followup invite FACTORY` gives a one-time code
 the contact types as `/followup join CODE` (the same codes as Telegram's /invite), and
@@ -23,13 +24,14 @@ from bot.chat import people
 from bot.chat.actions import command_for, with_tokens
 from bot.chat.directory import Directory
 from handlers.catalog import N_
-from handlers.commands import Actor, InviteContact, RevokeContact
+from handlers.commands import Actor, AskToAct, InviteContact, RedeemInvite, RevokeContact
 from handlers.model import BindingRequest, Factory, Person, Platform, PlatformAccount, RequestOutcome, Role
 from handlers.results import Reply
 from handlers.routing import Destination
+from handlers.strangers import stranger
 from messages.buttons import CONFIRM_BINDING, binding_buttons
 from messages.environment import mrkdwn_escape
-from messages.i18n import CHINESE, ENGLISH, Language
+from messages.i18n import ENGLISH, Language
 from messages.people import who
 from messages.replies import reply_text
 from messages.slack_blocks import action_blocks, text_blocks
@@ -69,48 +71,25 @@ class SlackBinding:
 
     # --- someone unknown acts in a channel
 
-    async def refuse(self, client: AsyncWebClient, user: str, channel: str | None, attempted: str) -> Refusal:
-        """Records the refusal; in a factory's channel, opens a request to the buyer unless one
-        is open (or the buyer refused one, or revoked this person)."""
-        now = self.app.bus.clock.now()
+    async def refuse(self, client: AsyncWebClient, user: str, channel: str | None, attempted: str,
+                     update_key: str | None = None) -> Refusal:
+        """What someone unknown who tried `attempted` in `channel` is told, once the bus has
+        judged their asking to act there (handlers.strangers.ask_to_act, audited)."""
         account = PlatformAccount(platform=Platform.SLACK, user_id=user)
-        factory = next((f for f in self.app.config.factories if channel and f.slack_channel == channel), None)
-        if factory is None or await self.directory.revoked(Platform.SLACK, user):
-            revoked = await self.directory.stranger(account, now, attempted)
-            if revoked is not None:
-                return Refusal(mrkdwn_escape(people.revoked_text(revoked, self.app.settings.factories)))
+        asking = AskToAct(channel, await display_name(client, user), attempted)
+        reply = await self.app.bus.handle(asking, Actor(stranger(account), Platform.SLACK), update_key=update_key)
+        if reply.code == "revoked":
+            revoked = await self.directory.revoked(Platform.SLACK, user)
+            return Refusal(mrkdwn_escape(people.revoked_text(revoked, self.app.settings.factories)))
+        if reply.code == "stranger":  # outside a factory's channel
             return Refusal(Language(ENGLISH).gettext(STRANGER))
-        request = await self._request(client, account, factory, channel)
+        async with self.app.store.unit_of_work() as uow:
+            request = await uow.binding_requests.get(reply.params["request"])
         asked = self._factory_of(request)
         names = (mrkdwn_escape(asked.name_zh), mrkdwn_escape(asked.name))
-        if request.outcome is RequestOutcome.REFUSED:
-            await self.directory.refused(now, attempted, "refused_by_buyer", account=account, who=request.person,
-                                         request=request.id)
+        if reply.code == "refused_by_buyer":
             return Refusal(people.bilingual(NOT_CONFIRMED, asked.timezone, factory=names))
-        await self.directory.refused(now, attempted, "awaiting_confirmation", account=account, who=request.person,
-                                     request=request.id)
         return Refusal(people.bilingual(AWAITING, asked.timezone, factory=names), request)
-
-    async def _request(self, client: AsyncWebClient, account: PlatformAccount, factory: Factory,
-                       channel: str) -> BindingRequest:
-        """The person's open (or refused) request, else a new one for the channel's factory."""
-        async with self.app.store.unit_of_work() as uow:
-            latest = await uow.binding_requests.latest(Platform.SLACK, account.user_id)
-            if latest is not None and latest.outcome is not RequestOutcome.CONFIRMED:
-                if latest.channel is None:  # carried over from before confirmations: it asks here
-                    await uow.binding_requests.asked_in(latest.id, channel)
-                    await uow.commit()
-                return latest
-        name = people.contact_name(await display_name(client, account.user_id), account)
-        person = Person(name=name, role=Role.FACTORY, factory=factory.id, locale=CHINESE, timezone=factory.timezone,
-                        bound=account)
-        async with self.app.store.unit_of_work() as uow:
-            latest = await uow.binding_requests.latest(Platform.SLACK, account.user_id)
-            if latest is not None and latest.is_open:  # asked twice at once: the first request stands
-                return latest
-            request = await uow.binding_requests.open(person, channel, self.app.bus.clock.now())
-            await uow.commit()
-        return request
 
     async def ask_buyer(self, client: AsyncWebClient, refusal: Refusal) -> None:
         """Shows the request in the buyer's Slack channel (or each buyer's DM) where it has not
@@ -241,8 +220,10 @@ class SlackBinding:
             await ack(text=language_of(known).gettext(people.ALREADY_REGISTERED))
             return
         account = PlatformAccount(platform=Platform.SLACK, user_id=user)
-        joined = await people.join(self.app, self.directory, rest, account, await display_name(client, user))
-        await ack(text=mrkdwn_escape(people.joined_text(joined, self.app.settings.factories)))
+        name = await display_name(client, user)
+        reply = await self.app.bus.handle(RedeemInvite(rest, name), Actor(stranger(account, name), Platform.SLACK),
+                                          update_key=f"slack:command:{command.get('trigger_id')}")
+        await ack(text=mrkdwn_escape(people.joined_text(reply, self.app.settings.factories)))
 
     async def _revoke(self, ack, command: dict, client: AsyncWebClient, rest: str) -> None:
         person = await self.directory.person(Platform.SLACK, command["user_id"])

@@ -122,7 +122,8 @@ class SlackListeners:
             return
         person = await self.person(command["user_id"])
         if person is None:
-            refusal = await self.binding.refuse(client, command["user_id"], command.get("channel_id"), "command")
+            refusal = await self.binding.refuse(client, command["user_id"], command.get("channel_id"), "command",
+                                                update_key=f"slack:command:{command.get('trigger_id')}")
             await ack(text=refusal.text)
             await self.binding.ask_buyer(client, refusal)
             return
@@ -168,7 +169,8 @@ class SlackListeners:
         if person is not None:
             await self.evidence.from_thread(client, person, event, body.get("event_id"))
             return
-        refusal = await self.binding.refuse(client, event["user"], event["channel"], "upload")
+        refusal = await self.binding.refuse(client, event["user"], event["channel"], "upload",
+                                            update_key=f"slack:event:{body.get('event_id')}")
         await client.chat_postEphemeral(channel=event["channel"], user=event["user"], text=refusal.text,
                                         thread_ts=event["thread_ts"])
         await self.binding.ask_buyer(client, refusal)
@@ -180,7 +182,8 @@ class SlackListeners:
         language = language_of(person)
         thread = event.get("thread_ts") or event["ts"]
         if person is None:
-            refusal = await self.binding.refuse(client, event["user"], event["channel"], "mention")
+            refusal = await self.binding.refuse(client, event["user"], event["channel"], "mention",
+                                                update_key=f"slack:event:{body.get('event_id')}")
             await client.chat_postEphemeral(channel=event["channel"], user=event["user"], text=refusal.text,
                                             thread_ts=thread)
             await self.binding.ask_buyer(client, refusal)

@@ -43,9 +43,9 @@ class SlackTaps:
 
     async def on_action(self, ack, body: dict, client: AsyncWebClient) -> None:
         await ack()
-        click = SlackTap(self, body, client)
         action = body["actions"][0]
-        await tap(self.app.bus, click, action.get("value") or "", f"slack:action:{action.get('action_ts')}:{click.user}")
+        click = SlackTap(self, body, client, f"slack:action:{action.get('action_ts')}:{body['user']['id']}")
+        await tap(self.app.bus, click, action.get("value") or "", click.update_key)
 
 
 class SlackTap:
@@ -53,11 +53,12 @@ class SlackTap:
 
     platform = Platform.SLACK
 
-    def __init__(self, taps: SlackTaps, body: dict, client: AsyncWebClient):
+    def __init__(self, taps: SlackTaps, body: dict, client: AsyncWebClient, update_key: str):
         self.taps = taps
         self.app = taps.app
         self.body = body
         self.client = client
+        self.update_key = update_key
         self.user = body["user"]["id"]
         self.channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id")
 
@@ -70,7 +71,7 @@ class SlackTap:
         return await stored_button(self.app.store, token)
 
     async def stranger(self) -> None:
-        refusal = await self.taps.binding.refuse(self.client, self.user, self.channel, "tap")
+        refusal = await self.taps.binding.refuse(self.client, self.user, self.channel, "tap", self.update_key)
         await ephemeral(self.client, self.channel, self.user, refusal.text)
         await self.taps.binding.ask_buyer(self.client, refusal)
 

@@ -16,8 +16,9 @@ from bot.chat.directory import Directory
 from bot.telegram.inbound import STRANGER, language_of
 from bot.telegram.private import asked_by_link
 from handlers.catalog import N_
-from handlers.commands import Actor, InviteContact, RevokeContact
+from handlers.commands import Actor, InviteContact, RedeemInvite, RevokeContact
 from handlers.model import Person, Platform, PlatformAccount, Role
+from handlers.strangers import stranger
 from messages.replies import reply_text
 
 INVITE_LINK = N_("Invitation for %(factory)s, valid once until %(expires)s:\n%(link)s\n"
@@ -62,8 +63,11 @@ class TelegramJoining:
             await update.effective_message.reply_text(language_of(known).gettext(people.ALREADY_REGISTERED))
             return
         account = PlatformAccount(platform=Platform.TELEGRAM, user_id=str(user.id))
-        joined = await people.join(self.app, self.directory, context.args[0], account, user.full_name or str(user.id))
-        await update.effective_message.reply_text(people.joined_text(joined, self.app.settings.factories))
+        name = user.full_name or str(user.id)
+        actor = Actor(stranger(account, name), Platform.TELEGRAM)
+        reply = await self.app.bus.handle(RedeemInvite(context.args[0], name), actor,
+                                          update_key=f"telegram:{update.update_id}")
+        await update.effective_message.reply_text(people.joined_text(reply, self.app.settings.factories))
 
     async def on_revoke(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/revoke NAME or ID: only a buyer (the bus refuses anyone else), and only where no

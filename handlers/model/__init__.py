@@ -13,7 +13,8 @@ from enum import StrEnum
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from handlers.model.report import VisitReport
 
@@ -26,6 +27,9 @@ class Role(StrEnum):
     INSPECTOR = "inspector"
     FACTORY = "factory"
     ADMIN = "admin"
+    # Someone the bot does not act for, known only by the platform account they acted from:
+    # they may redeem an invitation or ask to act for a factory, nothing else (handlers.rights).
+    STRANGER = "stranger"
 
 
 class Platform(StrEnum):
@@ -103,9 +107,24 @@ class PlatformAccount(_Config):
     user_id: Name
 
 
+NAMED_ROLES = (Role.BUYER, Role.INSPECTOR, Role.FACTORY, Role.ADMIN)  # what followup.toml and the store may name
+
+
+def _named_role(value: object) -> object:
+    """A role as followup.toml or the store names it, never a stranger's: only the code makes a
+    stranger (handlers.strangers), from the account they acted from."""
+    if isinstance(value, Role):
+        return value
+    if value in {role.value for role in NAMED_ROLES}:
+        return Role(value)
+    named = [f"'{role.value}'" for role in NAMED_ROLES]
+    raise PydanticCustomError("enum", "Input should be {expected}",
+                              {"expected": f"{', '.join(named[:-1])} or {named[-1]}"})
+
+
 class Person(_Config):
     name: Name
-    role: Role
+    role: Annotated[Role, BeforeValidator(_named_role)]
     factory: str | None = Field(None, description="The factory id, for factory contacts only")
     locale: str = "en"
     timezone: str = "UTC"
@@ -120,7 +139,10 @@ class Person(_Config):
 
     @model_validator(mode="after")
     def _only_factory_contacts_are_bound(self) -> Person:
-        if self.bound is not None and (self.role is not Role.FACTORY or not self.factory):
+        if self.role is Role.STRANGER:
+            if self.bound is None or self.factory is not None:
+                raise ValueError("a stranger is known by their platform account alone")
+        elif self.bound is not None and (self.role is not Role.FACTORY or not self.factory):
             raise ValueError("only a factory contact with a factory can be bound by invitation or confirmation")
         return self
 
@@ -191,6 +213,35 @@ class Identity:
     @classmethod
     def stranger(cls, platform: Platform, user_id: str, name: str | None = None) -> Identity:
         return cls("stranger", name or user_id, None, platform, user_id)
+
+
+@dataclass(frozen=True)
+class RedeemOk:
+    """What redeeming an invitation code came to (storage judges it, handlers.strangers acts
+    on it): the code was good and is now used."""
+
+    factory_id: str
+    created_by: str  # who invited: the key of the buyer who made the code
+
+
+@dataclass(frozen=True)
+class RedeemUnknown:
+    """No such code: mistyped, or never issued by this store."""
+
+
+@dataclass(frozen=True)
+class RedeemExpired:
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class RedeemUsed:
+    platform: Platform
+    by_user_id: str
+    at: datetime
+
+
+RedeemResult = RedeemOk | RedeemUnknown | RedeemExpired | RedeemUsed
 
 
 class BindingVia(StrEnum):

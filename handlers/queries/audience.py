@@ -9,9 +9,10 @@ configuration (`Routing`), alike on every platform:
 - a private chat (Telegram's private chat, a Slack DM, a reply only the asker sees): the asker;
 - any other group or channel the bot is in: members unknown, so no factory's view at all.
 
-What a person may see is a `Sight`: the factories whose orders they may see, None for every
-factory (buyers, inspectors, admins). What the readers of a chat share is the intersection of
-their sights; `Audience.reader` turns it into the person an answer in the chat is made for.
+What a person may see is a `Sight` (handlers.rights): the factories whose orders they may see,
+None for every factory (buyers, inspectors, admins), none for a stranger. What the readers of
+a chat share is the intersection of their sights; `Audience.reader` turns it into the person
+an answer in the chat is made for.
 """
 
 from __future__ import annotations
@@ -20,16 +21,11 @@ from dataclasses import dataclass
 from functools import reduce
 
 from handlers.model import Person, Platform, Role
+from handlers.rights import Sight, sight_of
 from handlers.routing import Destination, Routing
 
-Sight = frozenset[str] | None  # the factories one may see; None: every factory
 EVERY_FACTORY: Sight = None
 NO_FACTORY: Sight = frozenset()
-
-
-def sight_of(person: Person) -> Sight:
-    """A factory contact sees its own factory; everyone else every factory (handlers.queries.status)."""
-    return frozenset({person.factory}) if person.role is Role.FACTORY else EVERY_FACTORY
 
 
 def shared(one: Sight, other: Sight) -> Sight:

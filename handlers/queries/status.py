@@ -278,7 +278,7 @@ async def order_status(store, settings: Settings, person: Person, reference: str
         hidden = not matches and (bool(latest) or order is not None)
         # none, or several written alike (PO-1-23 and PO-12-3)
         visible = [ref for ref, factory_id in await uow.visits.references() if may_see_factory(person, factory_id)]
-        visible += [o.reference for o in await uow.orders.all(own_factory(person))]
+        visible += [o.reference for o in await uow.orders.all(own_factory(person)) if _may_see(person, o)]
         found = [v.order_reference for v in matches] or _closest(reference, visible)
         return UnknownOrder(reference, tuple(found[:MAX_SUGGESTIONS]), hidden)
 
