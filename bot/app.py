@@ -1,15 +1,21 @@
-"""The composition root: one place builds the store, the bus, the dispatcher and the
-adapters from the configuration. Nothing connects at import time."""
+"""The composition root: one place builds the store, the bus, the dispatcher and every
+adapter the outbox delivers with, from the configuration. Nothing connects at import time.
+
+A surface's runtime receives what it needs rather than building it, so a new surface is an
+adapter and a runtime wired here, and nothing else adds to the dispatcher (tests/
+test_architecture.py holds that). bot/running.py builds the running bot around this."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from bot.config import Config
-from bot.console.adapter import ConsoleAdapter
+from bot.console.adapter import ConsoleAdapter, Echo
 from bot.cpu import CpuPool
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.notice_documents import NoticeDocuments
+from bot.slack.adapter import SlackAdapter
+from bot.telegram.adapter import TelegramAdapter
 from handlers.bus import MessageBus
 from handlers.clock import Clock
 from handlers.context import Settings
@@ -39,6 +45,8 @@ class App:
 
 
 async def build_app(config: Config, clock: Clock, console: ConsoleAdapter | None = None) -> App:
+    """The app; `console` is the console platform when it runs (build_console_app builds it,
+    a test hands in its own recording one)."""
     store = await open_store(config.storage.url)
     settings = Settings(
         factories={f.id: f for f in config.factories},
@@ -60,6 +68,24 @@ async def build_app(config: Config, clock: Clock, console: ConsoleAdapter | None
         cpu=cpu,
         documents=NoticeDocuments(store, media, cpu, clock),
     )
+
+
+async def build_console_app(config: Config, clock: Clock, echo: Echo, colour: bool = False) -> App:
+    """The app with the console platform printing through `echo`: the demo, `followup
+    console` and `followup visit post`."""
+    return await build_app(config, clock, ConsoleAdapter(echo, colour))
+
+
+def deliver_on_telegram(app: App, bot) -> None:
+    """The outbox delivers to Telegram with `bot`, python-telegram-bot's Bot: the outbox's own
+    in the running bot (bot/telegram/outbox_bot.py), a test's with a short timeout."""
+    app.dispatcher.add_adapter(TelegramAdapter(bot, app.store, app.media, app.bus.clock, app.documents))
+
+
+def deliver_on_slack(app: App, client) -> None:
+    """The outbox delivers to Slack with `client`, slack_sdk's AsyncWebClient: the outbox's own
+    in the running bot (bot/slack/outbox_client.py), a test's with a short timeout."""
+    app.dispatcher.add_adapter(SlackAdapter(client, app.store, app.media, app.bus.clock, app.documents))
 
 
 def routing_for(config: Config, console_active: bool) -> Routing:

@@ -6,7 +6,7 @@ Slack's, and maybe a commit to die at), forks a fresh bot for each and answers w
 interpreter takes a second or two importing python-telegram-bot, Jinja and fpdf2; the forked
 bot is as separate as any other process: its own event loop, SQLite connections and sockets.
 
-Each bot runs what `followup run` runs (`bot.cli.run.serve`) on Telegram and/or Slack, at a
+Each bot runs what `followup run` runs (`bot.running.serve`) on Telegram and/or Slack, at a
 fast `Pace`, with a `FileClock`: the instant the test last wrote, so the test makes reminders
 due by moving time, not by waiting for it.
 
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from bot.cli.run import Pace, serve
+from bot.running import Pace, serve
 from bot.config import Config
 from bot.slack.settings import SlackEnvironment
 from bot.telegram.settings import TelegramEnvironment

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from bot.app import App, build_app
 from bot.config import Config, Slack
 from bot.outbox.delivery import DeliveryLoop
+from bot.running import slack_runtime
 from bot.slack.runtime import SlackRuntime
 from bot.slack.settings import SlackEnvironment
 from handlers.model import Platform
@@ -95,7 +96,7 @@ async def running_slack(config: Config, clock: FakeClock) -> AsyncIterator[Slack
         app = await build_app(cfg, clock)
         delivery = DeliveryLoop(app.dispatcher, interval=0.5)
         env = SlackEnvironment(bot_token=fake.token, signing_secret=SECRET, api_url=fake.api_url)
-        runtime = SlackRuntime(app, env, cfg.slack, delivery.wake)
+        runtime = slack_runtime(app, env, cfg.slack, delivery.wake)
         await runtime.start()
         delivery.start()
         try:

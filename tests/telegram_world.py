@@ -15,6 +15,7 @@ from bot.app import App, build_app
 from bot.config import Config, Telegram
 from bot.outbox.backoff import Backoff
 from bot.outbox.delivery import DeliveryLoop
+from bot.running import telegram_runtime
 from bot.telegram.runtime import TelegramRuntime
 from bot.telegram.settings import TelegramEnvironment
 from handlers.model import Platform
@@ -110,8 +111,8 @@ async def running(config: Config, clock: FakeClock, on_fatal=None, **telegram: o
         app = await build_app(cfg, clock)
         env = TelegramEnvironment(fake.token, fake.base_url, fake.base_file_url)
         delivery = DeliveryLoop(app.dispatcher, interval=0.5)
-        runtime = TelegramRuntime(app, env, cfg.telegram, delivery.wake, poll_timeout=1,
-                                  poll_backoff=POLL_BACKOFF, on_fatal=on_fatal)
+        runtime = telegram_runtime(app, env, cfg.telegram, delivery.wake, poll_timeout=1,
+                                   poll_backoff=POLL_BACKOFF, on_fatal=on_fatal)
         await runtime.start()
         delivery.start()
         try:

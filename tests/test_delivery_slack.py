@@ -17,11 +17,10 @@ from datetime import datetime, timedelta
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.app import App, build_app
+from bot.app import App, build_app, deliver_on_slack
 from bot.config import Config
 from bot.outbox.backoff import Backoff
-from bot.slack.adapter import SlackAdapter
-from bot.slack.runtime import SlackRuntime
+from bot.running import slack_runtime
 from bot.slack.settings import SlackEnvironment
 from handlers.model import OutgoingMessage, Platform
 from tests.conftest import Delivering, approve_and_send, outbox_table, owe_again, post_example
@@ -71,7 +70,7 @@ async def delivering(config: Config, clock: FakeClock, factory_channel: str = FA
                                                         for f in cfg.factories)})
         app = await build_app(cfg, clock)
         client = AsyncWebClient(token=fake.token, base_url=fake.api_url, timeout=CLIENT_TIMEOUT)
-        app.dispatcher.add_adapter(SlackAdapter(client, app.store, app.media, clock, app.documents))
+        deliver_on_slack(app, client)
         app.dispatcher.backoff = Backoff(random=lambda: 1.0)
         try:
             yield Delivery(fake, app, cfg, clock)
@@ -108,7 +107,7 @@ async def test_through_the_bots_own_client_a_429_waits_in_the_outbox_while_the_o
     channel's message back for Retry-After, and the other channel's message goes at once."""
     async with delivering(config, clock) as world:
         env = SlackEnvironment(world.fake.token, "signing-secret", api_url=world.fake.api_url)
-        SlackRuntime(world.app, env, world.config.slack, lambda: None)  # its adapter is now the dispatcher's
+        slack_runtime(world.app, env, world.config.slack, lambda: None)  # its adapter is now the dispatcher's
         visit_id = await post_example(world.app, config, Platform.SLACK)
         async with world.app.store.unit_of_work() as uow:  # only the two summaries owed
             await uow.outbox.add(OutgoingMessage(Platform.SLACK, FACTORY_CHANNEL, "visit_summary",

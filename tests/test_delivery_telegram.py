@@ -21,14 +21,12 @@ import pytest
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.app import App, build_app
+from bot.app import App, build_app, deliver_on_slack, deliver_on_telegram
 from bot.outbox.backoff import Backoff
 from bot.cli.outbox import report
 from bot.config import Config, Slack
-from bot.slack.adapter import SlackAdapter
 from bot.outbox.dispatcher import LEASE
-from bot.telegram.adapter import TelegramAdapter
-from bot.telegram.runtime import TelegramRuntime
+from bot.running import telegram_runtime
 from bot.telegram.settings import TelegramEnvironment
 from handlers.commands import AcknowledgeNotice
 from handlers.delivery import requeue
@@ -72,7 +70,7 @@ class Delivery(Delivering):
         bot = Bot(self.fake.token, base_url=self.fake.base_url, base_file_url=self.fake.base_file_url,
                   request=request)
         await bot.initialize()
-        app.dispatcher.add_adapter(TelegramAdapter(bot, app.store, app.media, self.clock, app.documents))
+        deliver_on_telegram(app, bot)
         app.dispatcher.backoff = Backoff(random=lambda: 1.0)
         self.replicas.append(app)
         self._bots.append(bot)
@@ -163,8 +161,8 @@ async def test_a_rate_limited_factory_chat_waits_its_turn_while_the_buyer_hears_
     goes on; a send that hangs holds up only its own chat."""
     async with delivering(config, clock) as world:
         cfg = world.config
-        runtime = TelegramRuntime(world.app, TelegramEnvironment(world.fake.token, world.fake.base_url,
-                                                                 world.fake.base_file_url), cfg.telegram, lambda: None)
+        runtime = telegram_runtime(world.app, TelegramEnvironment(world.fake.token, world.fake.base_url,
+                                                                  world.fake.base_file_url), cfg.telegram, lambda: None)
         await runtime.outbox_bot.initialize()  # the adapter on the dispatcher is now the runtime's
         try:
             visit_id = await post_example(world.app, config, Platform.TELEGRAM)
@@ -318,8 +316,7 @@ async def test_a_buyer_who_blocked_the_bot_on_telegram_hears_of_it_once_on_slack
 
         slack.add_channel(BUYER_CHANNEL, "buyer-qc")
         client = AsyncWebClient(token=slack.token, base_url=slack.api_url)
-        world.app.dispatcher.add_adapter(SlackAdapter(client, world.app.store, world.app.media, clock,
-                                                         world.app.documents))
+        deliver_on_slack(world.app, client)
         await world.deliver_until_done()
         await world.deliver_until_done()
 

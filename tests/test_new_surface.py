@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from itertools import count
 from pathlib import Path
 
-from bot.app import build_app
+from bot.app import build_console_app
 from bot.config import Storage, Telegram, load_config
-from bot.console.adapter import ConsoleAdapter
 from bot.console.demo import ScriptClock
 from bot.console.demo_run import Abridged, play
 from bot.outbox.adapter import PlannedAdapter
@@ -95,7 +94,7 @@ async def test_a_surface_of_primitives_and_limits_receives_every_message_the_dem
         "telegram": Telegram(buyer_chat_id=int(BUYER_CHAT)), "factories": factories,
     })
     clock, echo = ScriptClock(), Abridged(Transcript())
-    app = await build_app(config, clock, ConsoleAdapter(echo))
+    app = await build_console_app(config, clock, echo)
     surface = NewSurface(app.store, clock, app.documents)
     app.dispatcher.add_adapter(surface)
     try:

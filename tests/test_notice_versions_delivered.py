@@ -21,10 +21,8 @@ from pypdf import PdfReader
 from slack_sdk.web.async_client import AsyncWebClient
 from telegram import Bot
 
-from bot.app import build_app
+from bot.app import build_app, deliver_on_slack, deliver_on_telegram
 from bot.outbox.backoff import Backoff
-from bot.slack.adapter import SlackAdapter
-from bot.telegram.adapter import TelegramAdapter
 from handlers.commands import ApproveInstruction, DisputeNotice, EditInstruction, RejectInstruction, SendNotice
 from handlers.model import Platform, Role
 from tests.conftest import actor, deliver_until_done, post_example
@@ -51,8 +49,8 @@ async def test_a_held_copy_of_version_one_arrives_after_the_dispute_and_edit_as_
         bot = Bot(telegram.token, base_url=telegram.base_url, base_file_url=telegram.base_file_url)
         await bot.initialize()
         client = AsyncWebClient(token=slack.token, base_url=slack.api_url)
-        app.dispatcher.add_adapter(TelegramAdapter(bot, app.store, app.media, clock, app.documents))
-        app.dispatcher.add_adapter(SlackAdapter(client, app.store, app.media, clock, app.documents))
+        deliver_on_telegram(app, bot)
+        deliver_on_slack(app, client)
         app.dispatcher.backoff = Backoff(random=lambda: 1.0)
         try:
             buyer, factory = actor(cfg, Role.BUYER, Platform.SLACK), actor(cfg, Role.FACTORY, Platform.SLACK)

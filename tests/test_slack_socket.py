@@ -13,6 +13,7 @@ import pytest
 
 from bot.app import App, build_app
 from bot.config import Config
+from bot.running import slack_runtime
 from bot.slack.runtime import SlackRuntime
 from bot.slack.settings import SlackEnvironment
 from handlers.commands import PostVisit
@@ -62,7 +63,7 @@ async def running_socket_mode(config: Config, clock: FakeClock) -> AsyncIterator
         cfg = slack_config(config, free_port())  # the port stays unused: Socket Mode listens nowhere
         app = await build_app(cfg, clock)
         env = SlackEnvironment(bot_token=fake.token, app_token=fake.app_token, api_url=fake.api_url)
-        runtime = SlackRuntime(app, env, cfg.slack, lambda: None)
+        runtime = slack_runtime(app, env, cfg.slack, lambda: None)
         try:
             await runtime.start()
             yield SocketWorld(fake, app, cfg, runtime)

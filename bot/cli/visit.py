@@ -9,11 +9,10 @@ from pathlib import Path
 
 import click
 
-from bot.app import build_app
+from bot.app import build_console_app
 from bot.cli.common import command_clock, config_option, exit_on_errors, load_or_exit
 from handlers.clock import Clock
 from bot.config import Config
-from bot.console.adapter import ConsoleAdapter
 from bot.intake import intake
 from handlers import rights
 from handlers.analysis.analyze import analyze as analyse_report
@@ -81,7 +80,7 @@ def post(report: Path, config_file: Path | None, actor_name: str | None) -> None
 
 async def _post(config: Config, clock: Clock, report: Path, actor_name: str | None) -> None:
     actor = _poster(config, actor_name)
-    app = await build_app(config, clock, ConsoleAdapter(colour=_colour()))
+    app = await build_console_app(config, clock, click.echo, _colour())
     try:
         checked = await app.cpu.run(intake, report, [f.id for f in config.factories], app.media)
         exit_on_errors(checked, err=True)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.app import App, build_app
+from bot.app import App, build_console_app
 from bot.config import Config, Storage
-from bot.console.adapter import ConsoleAdapter, Echo
+from bot.console.adapter import Echo
 from bot.console.demo import Script, ScriptClock
 from bot.console.demo_loop import follow_up
 from bot.console.session import ConsoleSession
@@ -38,7 +38,7 @@ async def run_demo(config: Config, directory: Path, out: Path, echo: Echo, colou
     config = config.model_copy(update={"storage": Storage(url=f"sqlite:///{directory / 'followup.sqlite3'}")})
     clock = ScriptClock()
     abridged = Abridged(echo)
-    app = await build_app(config, clock, ConsoleAdapter(abridged, colour))
+    app = await build_console_app(config, clock, abridged, colour)
     try:
         await play(app, clock, abridged, colour, out, directory)
     finally:

@@ -8,10 +8,9 @@ from pathlib import Path
 import click
 
 from bot.chat.actions import ASKS_FOR_PHOTOS, ASKS_FOR_TEXT
-from bot.app import build_app
+from bot.app import build_console_app
 from bot.chat.taps import Given
 from bot.config import Config
-from bot.console.adapter import ConsoleAdapter
 from bot.console.session import ConsoleSession
 from bot.cli.common import command_clock
 from handlers.commands import PostVisit
@@ -28,7 +27,7 @@ USAGE = """\
 
 
 async def run_console(config: Config, colour: bool, charts: Path) -> None:
-    app = await build_app(config, command_clock(), ConsoleAdapter(click.echo, colour))
+    app = await build_console_app(config, command_clock(), click.echo, colour)
     session = ConsoleSession(app, click.echo, colour, charts)
     click.echo(f"Follow-up console on {config.storage.url}. Type help for commands.")
     role = Role.BUYER

@@ -1,5 +1,6 @@
 """Running the bot on Slack: Bolt's AsyncApp in HTTP mode (signed requests on one endpoint,
-/slack/events) or Socket Mode (SLACK_APP_TOKEN), with the Slack adapter on the outbox."""
+/slack/events) or Socket Mode (SLACK_APP_TOKEN). The composition root (bot/running.py) builds
+it, and the Slack adapter the outbox delivers with beside it."""
 
 from __future__ import annotations
 
@@ -15,9 +16,7 @@ from bot.app import App
 from bot.chat.directory import Directory
 from bot.chat.uploads import Uploads
 from bot.config import Slack as SlackConfig
-from bot.redaction import conceal
 from bot.refused import TokenRefused
-from bot.slack.adapter import SlackAdapter
 from bot.slack.files import SlackFiles
 from bot.slack.listeners import SlackListeners
 from bot.slack.request_checks import RequestChecks
@@ -33,7 +32,6 @@ class SlackRuntime:
     def __init__(self, app: App, env: SlackEnvironment, config: SlackConfig, wake):
         self.env = env
         self.config = config
-        conceal(env.bot_token, env.signing_secret, env.app_token)
         client = AsyncWebClient(token=env.bot_token, base_url=env.api_url)
         # Answers to people: a 429 with Retry-After is waited out and retried a few times.
         client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
@@ -48,10 +46,6 @@ class SlackRuntime:
         files = SlackFiles(env.bot_token, env.api_url)
         self.listeners = SlackListeners(app, Directory(app.config, app.store), uploads, wake, files)
         self.listeners.register(self.bolt)
-        # The outbox's own client has no rate-limit retry handler: a 429's Retry-After is waited out
-        # by the outbox for that channel alone while the other channels go on (bot/outbox/dispatcher.py).
-        outbox_client = AsyncWebClient(token=env.bot_token, base_url=env.api_url)
-        app.dispatcher.add_adapter(SlackAdapter(outbox_client, app.store, app.media, app.bus.clock, app.documents))
         self._runner: web.AppRunner | None = None
         self._socket = None
 

@@ -25,6 +25,7 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
+    ExtBot,
     MessageHandler,
     filters,
 )
@@ -35,13 +36,10 @@ from bot.chat.replay import waiting
 from bot.chat.uploads import Uploads
 from bot.config import Telegram as TelegramConfig
 from bot.outbox.backoff import Backoff
-from bot.redaction import conceal
 from bot.refused import TokenRefused
-from bot.telegram.adapter import TelegramAdapter
 from bot.telegram.evidence import TelegramEvidence
 from bot.telegram.inbound import TelegramInbound, language_of
 from bot.telegram.joining import TelegramJoining
-from bot.telegram.outbox_bot import outbox_bot
 from bot.telegram.polling import ALLOWED_UPDATES, POLL_BACKOFF, Poller, token_refused
 from bot.telegram.settings import TelegramEnvironment
 from bot.telegram.taps import TelegramTaps
@@ -64,11 +62,15 @@ FAILED = N_("Sorry, that failed on our side. It has been logged; please try agai
 
 
 class TelegramRuntime:
+    """Built by the composition root (bot/running.py), which hands it `outbox_bot`, the client
+    the outbox's Telegram adapter delivers with: the runtime starts it once Telegram has
+    accepted the token, and stops it with the rest."""
+
     def __init__(
-        self, app: App, env: TelegramEnvironment, config: TelegramConfig, wake, poll_timeout: int = 30,
-        poll_backoff: Backoff = POLL_BACKOFF, on_fatal: Callable[[BaseException], None] | None = None,
+        self, app: App, env: TelegramEnvironment, config: TelegramConfig, outbox_bot: ExtBot, wake,
+        poll_timeout: int = 30, poll_backoff: Backoff = POLL_BACKOFF,
+        on_fatal: Callable[[BaseException], None] | None = None,
     ):
-        conceal(env.token, env.secret_token())  # before PTB, which logs its URLs as it is built
         self.app = app
         self.wake = wake  # tells the outbox delivery loop that something was enqueued
         self.config = config
@@ -89,9 +91,7 @@ class TelegramRuntime:
         self.secret = env.secret_token()
         self._poller = Poller(self.application.bot, self._receive, poll_timeout, poll_backoff)
         self._register(Directory(app.config, app.store), app.store.path.parent / "uploads")
-        self.outbox_bot = outbox_bot(env)
-        app.dispatcher.add_adapter(TelegramAdapter(self.outbox_bot, app.store, app.media, app.bus.clock,
-                                                   app.documents))
+        self.outbox_bot = outbox_bot
 
     def _register(self, directory: Directory, staging: Path) -> None:
         inbound = TelegramInbound(self.app, directory, self.wake)

@@ -1,0 +1,168 @@
+"""The composition root of the running bot (`followup run`): the app (bot/app.py), each
+platform's runtime with the outbox's own client for that platform, and the loops beside the
+chats (delivery, chasing, the retention prune), built in one place and started and stopped in
+one order. The CLI only reads the command line and calls `serve`; the tests build runtimes here
+too, so they run what `followup run` runs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass
+
+from bot.app import App, build_app, deliver_on_slack, deliver_on_telegram
+from bot.chase_loop import ChaseLoop
+from bot.config import Config
+from bot.config import Slack as SlackConfig
+from bot.config import Telegram as TelegramConfig
+from bot.outbox.backoff import Backoff
+from bot.outbox.delivery import DeliveryLoop
+from bot.redaction import conceal, conceal_stored_buttons
+from bot.retention import RetentionLoop
+from bot.slack.outbox_client import outbox_client
+from bot.slack.runtime import SlackRuntime
+from bot.slack.settings import SlackEnvironment
+from bot.telegram.outbox_bot import outbox_bot
+from bot.telegram.polling import POLL_BACKOFF
+from bot.telegram.runtime import TelegramRuntime
+from bot.telegram.settings import TelegramEnvironment
+from handlers.clock import Clock
+from handlers.verdicts import rejudge
+from messages.chart import warm_up
+
+log = logging.getLogger(__name__)
+GiveUp = Callable[[BaseException], None]
+
+
+@dataclass(frozen=True)
+class Pace:
+    """How often the running bot delivers the outbox anyway (it also does at once when woken),
+    chases, how long a Telegram long poll waits, how long polling waits after a failure and
+    how often the daily retention prune looks at the clock, and whether the worker processes
+    start at once. The crash tests run the bot faster, and start it dozens of times a minute:
+    their bots start workers only when a report or a PDF asks for them."""
+
+    delivery: float = 5.0
+    chasing: float = 60.0
+    poll_timeout: int = 30
+    poll_backoff: Backoff = POLL_BACKOFF
+    retention_tick: float = 3600.0
+    warm_up: bool = True
+
+
+@dataclass
+class Running:
+    """The bot with its runtimes and loops: started platforms first, so the loops deliver to
+    platforms that are up, and stopped loops first, so nothing is sent on a platform going down."""
+
+    app: App
+    runtimes: list[TelegramRuntime | SlackRuntime]
+    delivery: DeliveryLoop
+    chasing: ChaseLoop
+    retention: RetentionLoop
+
+    async def start(self) -> None:
+        for runtime in self.runtimes:
+            await runtime.start()
+        self.delivery.start()
+        self.chasing.start()
+        self.retention.start()
+
+    async def stop(self) -> None:
+        await self.retention.stop()
+        await self.chasing.stop()
+        await self.delivery.stop()
+        for runtime in self.runtimes:
+            await runtime.stop()
+        await self.app.close()
+
+
+async def build_bot(config: Config, clock: Clock, telegram: TelegramEnvironment | None,
+                    slack: SlackEnvironment | None, pace: Pace, give_up: GiveUp) -> Running:
+    """`give_up` is told when a runtime cannot go on (a refused token)."""
+    app = await build_app(config, clock)
+    await conceal_stored_buttons(app.store)
+    delivery = DeliveryLoop(app.dispatcher, interval=pace.delivery)
+    chasing = ChaseLoop(app, delivery.wake, interval=pace.chasing)
+    retention = RetentionLoop(app.store, app.bus.clock, config.retention.updates_days, tick=pace.retention_tick)
+    runtimes: list[TelegramRuntime | SlackRuntime] = []
+    if telegram is not None:
+        runtimes.append(telegram_runtime(app, telegram, config.telegram, delivery.wake, pace.poll_timeout,
+                                         pace.poll_backoff, on_fatal=give_up))
+    if slack is not None:
+        runtimes.append(slack_runtime(app, slack, config.slack, delivery.wake))
+    return Running(app, runtimes, delivery, chasing, retention)
+
+
+def telegram_runtime(app: App, env: TelegramEnvironment, config: TelegramConfig, wake: Callable[[], None],
+                     poll_timeout: int = 30, poll_backoff: Backoff = POLL_BACKOFF,
+                     on_fatal: GiveUp | None = None) -> TelegramRuntime:
+    """The Telegram runtime, and the outbox delivering to Telegram with a client of its own."""
+    conceal(env.token, env.secret_token())  # before PTB, which logs its URLs as it is built
+    bot = outbox_bot(env)
+    deliver_on_telegram(app, bot)
+    return TelegramRuntime(app, env, config, bot, wake, poll_timeout, poll_backoff, on_fatal)
+
+
+def slack_runtime(app: App, env: SlackEnvironment, config: SlackConfig, wake: Callable[[], None]) -> SlackRuntime:
+    """The Slack runtime, and the outbox delivering to Slack with a client of its own."""
+    conceal(env.bot_token, env.signing_secret, env.app_token)
+    deliver_on_slack(app, outbox_client(env))
+    return SlackRuntime(app, env, config, wake)
+
+
+async def serve(config: Config, telegram: TelegramEnvironment | None, slack: SlackEnvironment | None,
+                clock: Clock, pace: Pace = Pace()) -> None:
+    """The bot until SIGINT or SIGTERM: the platforms' runtimes, outbox delivery, chasing and
+    the retention prune."""
+    stop = asyncio.Event()
+    fatal: list[BaseException] = []
+
+    def give_up(error: BaseException) -> None:
+        """A runtime cannot go on (a refused token): the bot stops and `serve` raises it."""
+        fatal.append(error)
+        stop.set()
+
+    bot = await build_bot(config, clock, telegram, slack, pace, give_up)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    warming = asyncio.create_task(_warm_up(bot.app) if pace.warm_up else asyncio.sleep(0), name="warm-up")
+    judging = asyncio.create_task(_judge_afresh(bot.app), name="verdicts")
+    try:
+        await bot.start()
+        await stop.wait()
+        log.info("stopping")
+    finally:
+        await warming  # the chart's thread cannot be cancelled; it takes about a second at most
+        judging.cancel()  # a factory's verdicts half judged are rolled back and judged next time
+        with suppress(asyncio.CancelledError):
+            await judging
+        await bot.stop()
+    if fatal:
+        raise fatal[0]
+
+
+async def _warm_up(app: App) -> None:
+    """The first status chart, report check and notice PDF then run in warm time (the chart
+    renderer loaded, the worker processes started); a failure here only costs that."""
+    try:
+        await asyncio.gather(asyncio.to_thread(warm_up), app.cpu.warm())
+    except Exception:  # noqa: BLE001 - the work is done (or fails visibly) when asked for
+        log.warning("could not warm up the chart renderer and the worker processes", exc_info=True)
+
+
+async def _judge_afresh(app: App) -> None:
+    """Stored verdicts judged under other settings (an upgrade, a changed factory or threshold)
+    are judged now rather than by the first listing asked for, which would wait seconds at
+    10,000 orders. A failure here only costs that listing the wait."""
+    try:
+        judged = await rejudge(app.store, app.settings)
+    except Exception:  # the listing judges them again when asked for
+        log.warning("could not judge stored visits afresh", exc_info=True)
+        return
+    if judged:
+        log.info("judged %d visits afresh under the current settings", judged)
