@@ -1,7 +1,8 @@
 """The seams later issues rely on: the domain and the store never import a platform,
 the CLI or the adapters, the store reads only the domain's model, the bot's shared code imports
-no chat library, and no module imports itself through others, so a new surface only adds an
-adapter.
+no chat library, no module imports itself through others, and only the composition root builds
+an adapter and hands it to the dispatcher, so a new surface only adds an adapter, wired in one
+place.
 
 The check reads every module's imports as Python would resolve them: `import x`, `from x
 import y`, relative imports (`from ..x import y`), imports made only for type checking, and
@@ -34,6 +35,11 @@ PLATFORM_PACKAGES = ("bot/telegram", "bot/slack")
 # What the store may read of handlers/: the model and its rules, never a use case or a query.
 STORE_READS = "handlers.model"
 DYNAMIC_IMPORTERS = {"import_module", "__import__"}
+# The one module that builds the outbox's adapters and adds them to the dispatcher; the runtimes,
+# the CLI and the console receive what they need from it.
+COMPOSITION_ROOT = "bot/app.py"
+ADDS_TO_THE_DISPATCHER = "add_adapter"
+SURFACES = {"ConsoleAdapter", "TelegramAdapter", "SlackAdapter"}
 
 
 def module_name(path: Path) -> str:
@@ -164,6 +170,48 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
             elif successor in stack:
                 low[node] = min(low[node], index[successor])
     return sorted(found)
+
+
+def test_only_the_composition_root_builds_adapters_and_adds_them_to_the_dispatcher() -> None:
+    adapters = adapter_classes()
+    assert SURFACES <= adapters, "the surfaces' adapter classes are not found: the check would pass on nothing"
+    wiring = {path: wiring_in(path.read_text(encoding="utf-8"), adapters)
+              for package in PROJECT for path in modules_of(package)}
+    root = wiring.pop(ROOT / COMPOSITION_ROOT)
+    assert set(root) >= SURFACES | {ADDS_TO_THE_DISPATCHER}, f"the root wires {root}: the reader is broken"
+    assert {str(path.relative_to(ROOT)): calls for path, calls in wiring.items() if calls} == {}
+
+
+@cache
+def adapter_classes() -> frozenset[str]:
+    """The project's classes named *Adapter: the surfaces, their base and the dispatcher's port
+    (not a library's, such as pydantic's TypeAdapter)."""
+    return frozenset(node.name for package in PROJECT for path in modules_of(package)
+                     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                     if isinstance(node, ast.ClassDef) and node.name.endswith("Adapter"))
+
+
+def wiring_in(source: str, adapters: frozenset[str]) -> list[str]:
+    """The adapters `source` constructs and its calls to add_adapter, by the names the classes
+    have where they are defined (an adapter imported under another name is read as itself)."""
+    tree = ast.parse(source)
+    aliases = {alias.asname: alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+               for alias in node.names if alias.asname}
+    called = (aliases.get(name, name) for node in ast.walk(tree) if isinstance(node, ast.Call)
+              if (name := _called(node)))
+    return sorted(name for name in called if name in adapters | {ADDS_TO_THE_DISPATCHER})
+
+
+@pytest.mark.parametrize("source, wired", [
+    ("TelegramAdapter(bot, store, media, clock, documents)", ["TelegramAdapter"]),
+    ("from bot.slack import adapter\nadapter.SlackAdapter(client)", ["SlackAdapter"]),
+    ("from bot.console.adapter import ConsoleAdapter as Console\nConsole(print)", ["ConsoleAdapter"]),
+    ("app.dispatcher.add_adapter(surface)", ["add_adapter"]),
+    ("def later(add):\n    return add(ConsoleAdapter())", ["ConsoleAdapter"]),
+    ("from pydantic import TypeAdapter\nTypeAdapter(int)", []),
+])
+def test_the_wiring_reader_catches_an_adapter_built_or_added(source: str, wired: list[str]) -> None:
+    assert wiring_in(source, adapter_classes()) == wired, source
 
 
 @pytest.mark.parametrize("source", [
