@@ -97,7 +97,11 @@ async def running_slack(config: Config, clock: FakeClock) -> AsyncIterator[Slack
         delivery = DeliveryLoop(app.dispatcher, interval=0.5)
         env = SlackEnvironment(bot_token=fake.token, signing_secret=SECRET, api_url=fake.api_url)
         runtime = slack_runtime(app, env, cfg.slack, delivery.wake)
-        await runtime.start()
+        try:
+            await runtime.start()
+        except BaseException:
+            await app.close()  # a refused start (a token, a workspace) leaves no store thread behind
+            raise
         delivery.start()
         try:
             yield SlackWorld(fake, app, f"http://127.0.0.1:{port}/slack/events", runtime)

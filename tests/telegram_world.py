@@ -113,7 +113,11 @@ async def running(config: Config, clock: FakeClock, on_fatal=None, **telegram: o
         delivery = DeliveryLoop(app.dispatcher, interval=0.5)
         runtime = telegram_runtime(app, env, cfg.telegram, delivery.wake, poll_timeout=1,
                                    poll_backoff=POLL_BACKOFF, on_fatal=on_fatal)
-        await runtime.start()
+        try:
+            await runtime.start()
+        except BaseException:
+            await app.close()  # a refused start (a token, a workspace) leaves no store thread behind
+            raise
         delivery.start()
         try:
             yield World(
