@@ -14,6 +14,10 @@ from bot.console.adapter import ConsoleAdapter, Echo
 from bot.cpu import CpuPool
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.notice_documents import NoticeDocuments
+from bot.robots.dingtalk import DingTalk
+from bot.robots.feishu import Feishu
+from bot.robots.robot import RobotAdapter, Webhook
+from bot.robots.wecom import WeCom
 from bot.slack.adapter import SlackAdapter
 from bot.telegram.adapter import TelegramAdapter
 from handlers.bus import MessageBus
@@ -88,6 +92,28 @@ def deliver_on_slack(app: App, client) -> None:
     app.dispatcher.add_adapter(SlackAdapter(client, app.store, app.media, app.bus.clock, app.documents))
 
 
+# Each robot and where a factory's configuration names its webhook and signing secret.
+ROBOTS = ((WeCom, "wecom_webhook", None), (DingTalk, "dingtalk_webhook", "dingtalk_secret"),
+          (Feishu, "feishu_webhook", "feishu_secret"))
+
+
+def deliver_on_robots(app: App, session) -> None:
+    """The outbox delivers to the factories' group robots with `session`, an aiohttp
+    ClientSession: the running bot's own (bot/running.py), a test's. Only the robots some
+    factory has are added; each addresses a factory by its id."""
+    for robot, webhook_key, secret_key in ROBOTS:
+        webhooks = {f.id: Webhook(getattr(f, webhook_key), getattr(f, secret_key) if secret_key else None)
+                    for f in app.config.factories if getattr(f, webhook_key)}
+        if webhooks:
+            app.dispatcher.add_adapter(RobotAdapter(robot(), session, webhooks, app.bus.clock,
+                                                    app.config.robots.base_url))
+
+
+def robot_platforms(config: Config) -> frozenset[Platform]:
+    """The robots some factory has, so the running bot opens a session for them."""
+    return frozenset(robot.platform for robot, key, _ in ROBOTS for f in config.factories if getattr(f, key))
+
+
 def routing_for(config: Config, console_active: bool) -> Routing:
     """Buyer and factory chats on every configured platform; the console when it runs."""
     buyer = next((p for p in config.people if p.role is Role.BUYER), None)
@@ -108,6 +134,8 @@ def routing_for(config: Config, console_active: bool) -> Routing:
             chats.append(Destination(Platform.TELEGRAM, str(factory.telegram_chat_id), CHINESE, factory.timezone))
         if factory.slack_channel:
             chats.append(Destination(Platform.SLACK, factory.slack_channel, CHINESE, factory.timezone))
+        chats += [Destination(robot.platform, factory.id, CHINESE, factory.timezone)
+                  for robot, key, _ in ROBOTS if getattr(factory, key)]
         factories[factory.id] = tuple(chats)
     buyers_private = tuple(d for p in config.people if p.role is Role.BUYER for d in _private_chats(p, console_active))
     return Routing(tuple(buyer_chats), factories, _manager_chats(config, console_active), buyers_private)

@@ -10,6 +10,7 @@ import os
 import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import parse_qs, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, ValidationError, model_validator
 
@@ -66,6 +67,13 @@ class Slack(_Section):
     port: int = Field(3000, ge=1, le=65535)
 
 
+class Robots(_Section):
+    """Where the group robots are reached. Only the tests set `base_url`, to send every robot's
+    requests to a fake on this machine; the webhooks themselves stay as the robots gave them."""
+
+    base_url: Annotated[str, StringConstraints(pattern=r"^http://(127\.0\.0\.1|localhost)(:\d{1,5})?$")] | None = None
+
+
 class Retention(_Section):
     """How long handled chat updates are kept: long enough for any redelivery and for an
     operator to look back, short enough that the inbox does not grow for ever. At most a
@@ -80,6 +88,7 @@ class Config(_Section):
     analysis: Thresholds = Field(default_factory=Thresholds)
     telegram: Telegram = Field(default_factory=Telegram)
     slack: Slack = Field(default_factory=Slack)
+    robots: Robots = Field(default_factory=Robots)
     factories: tuple[Factory, ...] = ()
     people: tuple[Person, ...] = ()
 
@@ -140,7 +149,49 @@ def _cross_checks(config: Config) -> list[Problem]:
         if factory.manager is not None and (factory.id, factory.manager) not in contacts:
             message = f"{factory.manager!r} is not a factory contact of {factory.id} in [[people]]"
             problems.append(_problem(f"factories.{i}.manager", message))
+        problems += _robot_problems(i, factory)
     return problems
+
+
+# Each robot's webhook as the robot's settings page gives it: host, path, and the query
+# parameter that carries the robot's key ("" where the key ends the path instead).
+ROBOT_WEBHOOKS = {
+    "wecom_webhook": (("qyapi.weixin.qq.com",), "/cgi-bin/webhook/send", "key"),
+    "dingtalk_webhook": (("oapi.dingtalk.com",), "/robot/send", "access_token"),
+    "feishu_webhook": (("open.feishu.cn", "open.larksuite.com"), "/open-apis/bot/v2/hook/", ""),
+}
+# A robot that signs its messages needs its secret, and a secret is only for its robot.
+ROBOT_SECRETS = {"dingtalk_webhook": "dingtalk_secret", "feishu_webhook": "feishu_secret"}
+
+
+def _robot_problems(i: int, factory: Factory) -> list[Problem]:
+    problems = []
+    for key, (hosts, path, key_parameter) in ROBOT_WEBHOOKS.items():
+        url = getattr(factory, key)
+        if url is not None and (wrong := _webhook_problem(url, hosts, path, key_parameter)):
+            problems.append(_problem(f"factories.{i}.{key}", wrong))
+    for webhook, secret in ROBOT_SECRETS.items():
+        if getattr(factory, webhook) and not getattr(factory, secret):
+            problems.append(_problem(f"factories.{i}.{secret}", f"{webhook} needs {secret}, the robot's signing"
+                                                                 " secret (its security settings: 加签)"))
+        if getattr(factory, secret) and not getattr(factory, webhook):
+            problems.append(_problem(f"factories.{i}.{secret}", f"{secret} without {webhook}"))
+    return problems
+
+
+def _webhook_problem(url: str, hosts: tuple[str, ...], path: str, key_parameter: str) -> str | None:
+    """What is wrong with a robot's webhook URL, or None. Only the robot's own https host is
+    accepted: the URL is where the factory's notices go."""
+    parts = urlsplit(url)
+    shape = f"https://{hosts[0]}{path}" + (f"?{key_parameter}=…" if key_parameter else "…")
+    if parts.scheme != "https":
+        return f"not an https URL; the robot's webhook looks like {shape}"
+    if parts.hostname not in hosts or parts.port is not None:
+        return f"host {parts.hostname!r} is not the robot's; its webhook looks like {shape}"
+    has_key = bool(parse_qs(parts.query).get(key_parameter)) if key_parameter else parts.path != path
+    if not parts.path.startswith(path) or (parts.path != path and key_parameter) or not has_key:
+        return f"not the robot's webhook; it looks like {shape}"
+    return None
 
 
 def _unknown_factory(value: str | None, known: set[str]) -> str:

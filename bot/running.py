@@ -13,7 +13,9 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 
-from bot.app import App, build_app, deliver_on_slack, deliver_on_telegram
+import aiohttp
+
+from bot.app import App, build_app, deliver_on_robots, deliver_on_slack, deliver_on_telegram, robot_platforms
 from bot.chase_loop import ChaseLoop
 from bot.config import Config
 from bot.config import Slack as SlackConfig
@@ -53,13 +55,32 @@ class Pace:
     warm_up: bool = True
 
 
+class RobotsRuntime:
+    """The outbox's HTTP session to the factories' group robots, open while the bot runs.
+    Robots are one-way: there is nothing to receive, only to post."""
+
+    TIMEOUT = aiohttp.ClientTimeout(total=30)
+
+    def __init__(self, app: App):
+        self.app = app
+        self.session: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        self.session = aiohttp.ClientSession(timeout=self.TIMEOUT)
+        deliver_on_robots(self.app, self.session)
+
+    async def stop(self) -> None:
+        if self.session is not None:
+            await self.session.close()
+
+
 @dataclass
 class Running:
     """The bot with its runtimes and loops: started platforms first, so the loops deliver to
     platforms that are up, and stopped loops first, so nothing is sent on a platform going down."""
 
     app: App
-    runtimes: list[TelegramRuntime | SlackRuntime]
+    runtimes: list[TelegramRuntime | SlackRuntime | RobotsRuntime]
     delivery: DeliveryLoop
     chasing: ChaseLoop
     retention: RetentionLoop
@@ -88,13 +109,23 @@ async def build_bot(config: Config, clock: Clock, telegram: TelegramEnvironment 
     delivery = DeliveryLoop(app.dispatcher, interval=pace.delivery)
     chasing = ChaseLoop(app, delivery.wake, interval=pace.chasing)
     retention = RetentionLoop(app.store, app.bus.clock, config.retention.updates_days, tick=pace.retention_tick)
-    runtimes: list[TelegramRuntime | SlackRuntime] = []
+    runtimes: list[TelegramRuntime | SlackRuntime | RobotsRuntime] = []
     if telegram is not None:
         runtimes.append(telegram_runtime(app, telegram, config.telegram, delivery.wake, pace.poll_timeout,
                                          pace.poll_backoff, on_fatal=give_up))
     if slack is not None:
         runtimes.append(slack_runtime(app, slack, config.slack, delivery.wake))
+    if robot_platforms(config):
+        conceal(*(secret for f in config.factories for secret in _robot_secrets(f)))
+        runtimes.append(RobotsRuntime(app))
     return Running(app, runtimes, delivery, chasing, retention)
+
+
+def _robot_secrets(factory) -> tuple[str | None, ...]:
+    """The keys in a factory's robot webhooks and their signing secrets, kept out of the logs."""
+    webhooks = (factory.wecom_webhook, factory.dingtalk_webhook, factory.feishu_webhook)
+    keys = tuple(url.rsplit("=", 1)[-1].rsplit("/", 1)[-1] for url in webhooks if url)
+    return (*webhooks, *keys, factory.dingtalk_secret, factory.feishu_secret)
 
 
 def telegram_runtime(app: App, env: TelegramEnvironment, config: TelegramConfig, wake: Callable[[], None],

@@ -82,6 +82,15 @@ def _slack_style(text: object, bold: bool = False, italic: bool = False, **_: ob
     return Markup(mrkdwn)
 
 
+def _markdown_style(text: object, bold: bool = False, italic: bool = False, **_: object) -> str:
+    """The robots' markdown: bold and italic as the three robots all read them."""
+    if bold:
+        text = f"**{text}**"
+    if italic:
+        text = f"*{text}*"
+    return str(text)
+
+
 def _link_for(surface: str):
     """`text | link(url)`: a link in the surface's markup; plain text shows the address."""
     def telegram(text: object, url: str) -> Markup:
@@ -93,7 +102,10 @@ def _link_for(surface: str):
     def plain(text: object, url: str) -> str:
         return f"{text} {url}"
 
-    return {"telegram": telegram, "html": telegram, "slack": slack}.get(surface, plain)
+    def markdown(text: object, url: str) -> str:
+        return f"[{text}]({url})"
+
+    return {"telegram": telegram, "html": telegram, "slack": slack, "markdown": markdown}.get(surface, plain)
 
 
 def _style_for(surface: str, colour: bool):
@@ -101,6 +113,8 @@ def _style_for(surface: str, colour: bool):
         return _telegram_style
     if surface == "slack":
         return _slack_style
+    if surface == "markdown":
+        return _markdown_style
     return _ansi if surface == "console" and colour else _no_style
 
 

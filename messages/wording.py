@@ -140,6 +140,9 @@ PLATFORM = {
     "console": N_("console"),
     "telegram": N_("Telegram"),
     "slack": N_("Slack"),
+    "wecom": N_("WeCom group robot"),
+    "dingtalk": N_("DingTalk group robot"),
+    "feishu": N_("Feishu group robot"),
 }
 
 BINDING_OUTCOME = {

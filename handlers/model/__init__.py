@@ -36,6 +36,10 @@ class Platform(StrEnum):
     CONSOLE = "console"
     TELEGRAM = "telegram"
     SLACK = "slack"
+    # Group robots of a factory's chat (bot/robots/): they post, nobody answers through them.
+    WECOM = "wecom"
+    DINGTALK = "dingtalk"
+    FEISHU = "feishu"
 
 
 class _Config(BaseModel):
@@ -59,6 +63,13 @@ class Factory(_Config):
     holidays: tuple[date, ...] = ()
     telegram_chat_id: int | None = None
     slack_channel: Name | None = None
+    # The factory's group robots, each a webhook URL with its signing secret where the robot
+    # signs (bot/config.py checks them; the URLs carry the robot's key, so they are secrets too).
+    wecom_webhook: str | None = None
+    dingtalk_webhook: str | None = None
+    dingtalk_secret: str | None = None
+    feishu_webhook: str | None = None
+    feishu_secret: str | None = None
     # Chasing a notice: the factory answers within `acknowledge_within_hours` of sending;
     # reminders go at that deadline and every `remind_every_hours` after it, only within
     # working hours in the factory's zone; the buyer is alerted `escalate_after_hours`

@@ -1,0 +1,223 @@
+"""A factory in mainland China reads the bot in its WeCom, DingTalk or Feishu group: the
+robots post what the factory's chats receive, in Chinese first, signed, within each robot's
+size cap and rate limit, each part once whatever fails between them; a robot that refuses
+for good (a wrong key or secret) alerts the buyer as any failed delivery does."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+
+from bot.app import App, build_app, deliver_on_robots
+from bot.config import Config, ConfigError, Robots, load_config
+from handlers.model import Platform
+from handlers.model.message_kinds import MessageKind
+from tests.conftest import approve_and_send, deliver_until_done, owe_again, post_example
+from tests.fake_robots import FakeRobots
+from tests.fakes import FakeClock, RecordingConsole, Transcript
+
+FACTORY = "NB-EVERGREEN"
+WEBHOOKS = {
+    "wecom_webhook": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=wk-1",
+    "dingtalk_webhook": "https://oapi.dingtalk.com/robot/send?access_token=dt-1",
+    "dingtalk_secret": "SECdt-secret-1",
+    "feishu_webhook": "https://open.feishu.cn/open-apis/bot/v2/hook/fs-1",
+    "feishu_secret": "fs-secret-1",
+}
+
+
+@dataclass
+class World:
+    app: App
+    config: Config
+    clock: FakeClock
+    robots: FakeRobots
+    transcript: Transcript
+
+    def outbox(self) -> list[sqlite3.Row]:
+        with sqlite3.connect(self.app.store.path) as db:
+            db.row_factory = sqlite3.Row
+            return db.execute("SELECT * FROM outbox ORDER BY id").fetchall()
+
+
+async def world_with(config: Config, clock: FakeClock, robots: FakeRobots, **factory: str) -> AsyncIterator[World]:
+    server = TestServer(robots.app(), host="127.0.0.1")
+    await server.start_server()
+    first, *others = config.factories
+    config = config.model_copy(update={
+        "factories": (first.model_copy(update=factory), *others),
+        "robots": Robots(base_url=f"http://127.0.0.1:{server.port}"),
+    })
+    transcript = Transcript()
+    app = await build_app(config, clock, RecordingConsole(transcript))
+    session = aiohttp.ClientSession()
+    deliver_on_robots(app, session)
+    try:
+        yield World(app, config, clock, robots, transcript)
+    finally:
+        await session.close()
+        await app.close()
+        await server.close()
+
+
+def fake_robots(clock: FakeClock) -> FakeRobots:
+    return FakeRobots(clock, wecom_keys={"wk-1"}, dingtalk_secrets={"dt-1": "SECdt-secret-1"},
+                      feishu_secrets={"fs-1": "fs-secret-1"})
+
+
+@pytest.fixture
+async def world(config: Config, clock: FakeClock) -> AsyncIterator[World]:
+    async for built in world_with(config, clock, fake_robots(clock), **WEBHOOKS):
+        yield built
+
+
+async def test_a_notice_reaches_all_three_robots_of_the_factory_in_chinese_first(world: World) -> None:
+    visit_id = await post_example(world.app, world.config)
+    await approve_and_send(world.app, world.config, visit_id)
+    await deliver_until_done(world.app, world.clock)
+
+    assert world.robots.refused == []
+    for platform in ("wecom", "dingtalk", "feishu"):
+        texts = world.robots.texts(platform)
+        whole = "".join(texts)
+        assert "整改通知" in whole and "CORRECTIVE NOTICE" in whole, platform
+        assert whole.index("整改通知") < whole.index("CORRECTIVE NOTICE"), "Chinese first"
+        assert not any("[1]" in text for text in texts), "robots show no buttons"
+    assert len(world.robots.texts("wecom")) > 1, "the notice is longer than WeCom's 4,096 bytes: split"
+    robot_rows = [row for row in world.outbox() if row["platform"] in ("wecom", "dingtalk", "feishu")]
+    assert {row["destination"] for row in robot_rows} == {FACTORY}, "addressed by factory, no key in the store"
+    assert all(row["sent_at"] for row in robot_rows)
+    assert {MessageKind(row["kind"]) for row in robot_rows} == {MessageKind.NOTICE}
+
+
+async def test_a_robot_past_its_twenty_messages_a_minute_waits_alone(world: World) -> None:
+    visit_id = await post_example(world.app, world.config)
+    await deliver_until_done(world.app, world.clock)
+    for _ in range(25):
+        await owe_again(world.app, Platform.WECOM, FACTORY, visit_id, "findings.0")
+    for _ in range(3):
+        await owe_again(world.app, Platform.FEISHU, FACTORY, visit_id, "findings.0")
+
+    await world.app.dispatcher.deliver_pending()
+    assert len(world.robots.texts("wecom")) == 20
+    assert len(world.robots.texts("feishu")) == 3, "another robot does not wait for WeCom"
+    assert world.robots.refused == [], "the bot waits before the robot would refuse"
+    waiting = next(row for row in world.outbox() if row["platform"] == "wecom" and not row["sent_at"])
+    assert "rate limit" in waiting["last_error"]
+    assert datetime.fromisoformat(waiting["next_attempt_at"]) == world.clock.now() + timedelta(seconds=60)
+
+    world.clock.advance(seconds=60)
+    await world.app.dispatcher.deliver_pending()
+    assert len(world.robots.texts("wecom")) == 25
+
+
+async def test_a_split_notice_is_posted_once_part_by_part_across_a_failure(world: World) -> None:
+    visit_id = await post_example(world.app, world.config)
+    await deliver_until_done(world.app, world.clock)
+    world.robots.answer_next["wecom"] = [0, -1]  # WeCom's "system busy" for the notice's second part
+    await approve_and_send(world.app, world.config, visit_id)
+    await deliver_until_done(world.app, world.clock)
+
+    texts = world.robots.texts("wecom")
+    assert ("wecom", -1) in world.robots.refused
+    assert len(texts) == len(set(texts)) > 1, "each part once"
+    assert all(len(text.encode()) <= 4096 for text in texts)
+
+
+@pytest.mark.parametrize(("key", "wrong", "code"), [
+    ("wecom_webhook", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=revoked", ("wecom", 93000)),
+    ("dingtalk_secret", "SEC-not-the-robots", ("dingtalk", 310000)),
+    ("feishu_secret", "not-the-robots", ("feishu", 19021)),
+])
+async def test_a_wrong_key_or_secret_fails_for_good_and_alerts_the_buyer(config: Config, clock: FakeClock, key: str,
+                                                                        wrong: str, code: tuple[str, int]) -> None:
+    async for world in world_with(config, clock, fake_robots(clock), **{**WEBHOOKS, key: wrong}):
+        visit_id = await post_example(world.app, world.config)
+        await approve_and_send(world.app, world.config, visit_id)
+        await deliver_until_done(world.app, world.clock)
+
+        assert code in world.robots.refused
+        failed = [row for row in world.outbox() if row["failed_at"]]
+        assert [(row["platform"], row["failure_reason"]) for row in failed] == [(code[0], "invalid_auth")]
+        alerts = [row for row in world.outbox() if row["kind"] == MessageKind.DELIVERY_FAILED]
+        assert [row["platform"] for row in alerts] == ["console"], "the buyer is told"
+        others = {p for p in ("wecom", "dingtalk", "feishu") if p != code[0]}
+        assert all(world.robots.texts(p) for p in others), "the factory's other robots carry on"
+
+
+@pytest.mark.parametrize(("platform", "code", "wait"), [
+    (Platform.WECOM, 45009, 60), (Platform.DINGTALK, 130101, 600), (Platform.FEISHU, 11232, 60),
+])
+async def test_a_rate_limit_code_from_the_robot_is_waited_out(world: World, platform: Platform, code: int,
+                                                              wait: int) -> None:
+    """A restarted bot does not know what it sent last minute; the robot says so."""
+    visit_id = await post_example(world.app, world.config)
+    await deliver_until_done(world.app, world.clock)
+    await owe_again(world.app, platform, FACTORY, visit_id, "findings.0")
+    world.robots.answer_next[platform] = [code]
+
+    await world.app.dispatcher.deliver_pending()
+    row = world.outbox()[-1]
+    assert not row["sent_at"] and not row["failed_at"]
+    assert datetime.fromisoformat(row["next_attempt_at"]) == world.clock.now() + timedelta(seconds=wait)
+    world.clock.advance(seconds=wait)
+    await world.app.dispatcher.deliver_pending()
+    assert world.outbox()[-1]["sent_at"]
+
+
+def robot_config(tmp_path, robot_keys: str, robots: str = "") -> list[str]:
+    """The problems of a config whose one factory has `robot_keys`."""
+    path = tmp_path / "followup.toml"
+    path.write_text(f"""{robots}
+[[factories]]
+id = "NB"
+name = "Ningbo"
+name_zh = "宁波"
+{robot_keys}
+""", encoding="utf-8")
+    try:
+        load_config(path)
+    except ConfigError as refused:
+        return [str(p) for p in refused.problems]
+    return []
+
+
+@pytest.mark.parametrize(("keys", "problem"), [
+    ('wecom_webhook = "http://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=K"',
+     "factories.0.wecom_webhook: not an https URL"),
+    ('wecom_webhook = "https://qyapi.weixin.qq.com.evil.example/cgi-bin/webhook/send?key=K"',
+     "factories.0.wecom_webhook: host 'qyapi.weixin.qq.com.evil.example' is not the robot's"),
+    ('wecom_webhook = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send"',
+     "factories.0.wecom_webhook: not the robot's webhook"),
+    ('dingtalk_webhook = "https://oapi.dingtalk.com/robot/send?access_token=T"',
+     "factories.0.dingtalk_secret: dingtalk_webhook needs dingtalk_secret"),
+    ('dingtalk_secret = "SEC1"', "factories.0.dingtalk_secret: dingtalk_secret without dingtalk_webhook"),
+    ('dingtalk_webhook = "https://oapi.dingtalk.com:8443/robot/send?access_token=T"\ndingtalk_secret = "S"',
+     "factories.0.dingtalk_webhook: host 'oapi.dingtalk.com' is not the robot's"),
+    ('dingtalk_webhook = "https://oapi.dingtalk.com/robot/send?token=T"\ndingtalk_secret = "S"',
+     "factories.0.dingtalk_webhook: not the robot's webhook"),
+    ('feishu_webhook = "https://open.feishu.cn/open-apis/bot/v2/hook/T"',
+     "factories.0.feishu_secret: feishu_webhook needs feishu_secret"),
+    ('feishu_webhook = "https://open.feishu.cn/open-apis/bot/v2/hook/"\nfeishu_secret = "S"',
+     "factories.0.feishu_webhook: not the robot's webhook"),
+    ('feishu_secret = "S"', "factories.0.feishu_secret: feishu_secret without feishu_webhook"),
+])
+def test_every_bad_robot_setting_is_named_by_its_key(tmp_path, keys: str, problem: str) -> None:
+    problems = robot_config(tmp_path, keys)
+    assert len(problems) == 1 and problems[0].startswith(problem), problems
+
+
+def test_the_robots_may_be_pointed_only_at_this_machine(tmp_path) -> None:
+    assert robot_config(tmp_path, "", '[robots]\nbase_url = "http://127.0.0.1:8123"') == []
+    problems = robot_config(tmp_path, "", '[robots]\nbase_url = "https://robots.example.com"')
+    assert len(problems) == 1 and problems[0].startswith("robots.base_url"), problems
+
+
+def test_well_formed_robots_load(tmp_path) -> None:
+    assert robot_config(tmp_path, "\n".join(f'{key} = "{value}"' for key, value in WEBHOOKS.items())) == []
