@@ -29,6 +29,8 @@ from bot.telegram.outbox_bot import outbox_bot
 from bot.telegram.polling import POLL_BACKOFF
 from bot.telegram.runtime import TelegramRuntime
 from bot.telegram.settings import TelegramEnvironment
+from bot.web.links import LinkSigner
+from bot.web.server import WebServer
 from handlers.clock import Clock
 from handlers.verdicts import rejudge
 from messages.chart import warm_up
@@ -59,7 +61,7 @@ class Running:
     platforms that are up, and stopped loops first, so nothing is sent on a platform going down."""
 
     app: App
-    runtimes: list[TelegramRuntime | SlackRuntime]
+    runtimes: list[TelegramRuntime | SlackRuntime | WebServer]
     delivery: DeliveryLoop
     chasing: ChaseLoop
     retention: RetentionLoop
@@ -81,19 +83,24 @@ class Running:
 
 
 async def build_bot(config: Config, clock: Clock, telegram: TelegramEnvironment | None,
-                    slack: SlackEnvironment | None, pace: Pace, give_up: GiveUp) -> Running:
-    """`give_up` is told when a runtime cannot go on (a refused token)."""
+                    slack: SlackEnvironment | None, pace: Pace, give_up: GiveUp,
+                    web: LinkSigner | None = None) -> Running:
+    """`give_up` is told when a runtime cannot go on (a refused token); `web` signs the notice
+    page's links when the web server runs ([web] public_url)."""
     app = await build_app(config, clock)
     await conceal_stored_buttons(app.store)
     delivery = DeliveryLoop(app.dispatcher, interval=pace.delivery)
     chasing = ChaseLoop(app, delivery.wake, interval=pace.chasing)
     retention = RetentionLoop(app.store, app.bus.clock, config.retention.updates_days, tick=pace.retention_tick)
-    runtimes: list[TelegramRuntime | SlackRuntime] = []
+    runtimes: list[TelegramRuntime | SlackRuntime | WebServer] = []
     if telegram is not None:
         runtimes.append(telegram_runtime(app, telegram, config.telegram, delivery.wake, pace.poll_timeout,
                                          pace.poll_backoff, on_fatal=give_up))
     if slack is not None:
         runtimes.append(slack_runtime(app, slack, config.slack, delivery.wake))
+    if web is not None:
+        conceal(web.secret.decode())
+        runtimes.append(WebServer(app, web, config.web, delivery.wake))
     return Running(app, runtimes, delivery, chasing, retention)
 
 
@@ -115,7 +122,7 @@ def slack_runtime(app: App, env: SlackEnvironment, config: SlackConfig, wake: Ca
 
 
 async def serve(config: Config, telegram: TelegramEnvironment | None, slack: SlackEnvironment | None,
-                clock: Clock, pace: Pace = Pace()) -> None:
+                clock: Clock, pace: Pace = Pace(), web: LinkSigner | None = None) -> None:
     """The bot until SIGINT or SIGTERM: the platforms' runtimes, outbox delivery, chasing and
     the retention prune."""
     stop = asyncio.Event()
@@ -126,7 +133,7 @@ async def serve(config: Config, telegram: TelegramEnvironment | None, slack: Sla
         fatal.append(error)
         stop.set()
 
-    bot = await build_bot(config, clock, telegram, slack, pace, give_up)
+    bot = await build_bot(config, clock, telegram, slack, pace, give_up, web)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)

@@ -140,6 +140,7 @@ PLATFORM = {
     "console": N_("console"),
     "telegram": N_("Telegram"),
     "slack": N_("Slack"),
+    "web": N_("notice link"),
 }
 
 BINDING_OUTCOME = {

@@ -36,6 +36,7 @@ class Platform(StrEnum):
     CONSOLE = "console"
     TELEGRAM = "telegram"
     SLACK = "slack"
+    WEB = "web"  # the factory's notice page, opened through a signed link
 
 
 class _Config(BaseModel):
