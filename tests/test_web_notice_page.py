@@ -74,12 +74,13 @@ async def test_its_photos_come_through_the_link_and_no_other_file_does(app, noti
 async def test_a_factory_contact_acknowledges_by_name_once_and_a_double_submit_is_one_answer(
         app, config, notice_id, client) -> None:
     url = link_to(app, notice_id)
-    nonce = nonce_of(await (await client.get(url)).text(), "a")
-    first = await client.post(url + "/acknowledge", data={"name": "王经理", "nonce": nonce})
-    again = await client.post(url + "/acknowledge", data={"name": "王经理", "nonce": nonce})
+    asked = await client.post(url + "/name", data={"name": " 王经理 "})
+    assert asked.status == 200 and asked.cookies["followup_name"].value
+    nonce = nonce_of(await asked.text(), "a")
+    first = await client.post(url + "/acknowledge", data={"nonce": nonce})
+    again = await client.post(url + "/acknowledge", data={"nonce": nonce})
     assert (first.status, again.status) == (200, 200)
     assert "已确认" in await first.text() or "确认" in await first.text()
-    assert first.cookies["followup_name"].value
     notice, instructions, events = await stored(app, notice_id)
     assert notice.state is NoticeState.ACKNOWLEDGED
     assert notice.answered.by == "factory/NB-EVERGREEN@web/NB-EVERGREEN:王经理"
@@ -154,7 +155,7 @@ async def test_a_revoked_link_is_gone_and_the_revocation_is_audited(app, config,
     other = link_to(app, notice_id, recipient="agent-zhang")
     reply = await app.bus.handle(RevokeNoticeLinks(notice_id, "NB-EVERGREEN"), actor(config, Role.BUYER))
     assert reply.code == "links_revoked"
-    await refused_in_both_languages(app, notice_id, client, url, 410, "撤回", "withdrawn")
+    await refused_in_both_languages(app, notice_id, client, url, 410, "撤销", "withdrawn")
     assert (await client.get(other)).status == 200
     notice, _, events = await stored(app, notice_id)
     assert notice.state is NoticeState.SENT

@@ -28,6 +28,7 @@ from messages.replies import reply_text
 from messages.web import PageState, Said, notice_page, refused_page
 
 NAME_COOKIE = "followup_name"
+GIVE_NAME = "name"  # the one form that is no command: the contact says who they are, once
 MAX_NAME = 60
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{16,40}$")
 # The page loads nothing from elsewhere (it must load in mainland China) and runs no script.
@@ -96,12 +97,14 @@ class NoticePage:
     async def act(self, request: web.Request) -> web.Response:
         opened = await self._open(request)
         action = ACTIONS.get(request.match_info["action"])
-        if action is None:
+        if action is None and request.match_info["action"] != GIVE_NAME:
             raise web.HTTPNotFound()
         form = await request.post()
         name = _clean_name(form.get("name")) or _name_of(request)
-        made = action(opened, form)
-        if name is None:
+        made = None if action is None else action(opened, form)
+        if action is None:
+            reply = None if name else Reply("name_needed", {}, ok=False)
+        elif name is None:
             reply = Reply("name_needed", {}, ok=False)
         elif opened.link.version != opened.notice.version:
             reply = Reply("link_superseded", {"number": opened.notice.number}, ok=False)
@@ -111,7 +114,7 @@ class NoticePage:
             reply = await self._app.bus.handle(made, _contact(name, opened), _update_key(form.get("nonce")))
             self._wake()
         opened = await self._open(request)  # as the answer left it
-        response = await self._page(request, opened, name, reply, status=200 if reply.ok else 422)
+        response = await self._page(request, opened, name, reply, status=200 if reply is None or reply.ok else 422)
         if name is not None:
             response.set_cookie(NAME_COOKIE, quote(name), max_age=365 * 86400, httponly=True, samesite="Lax",
                                 path="/n/", secure=request.url.scheme == "https")
