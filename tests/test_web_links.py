@@ -7,11 +7,13 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import aiohttp
 import pytest
 from click.testing import CliRunner
 
 from bot.cli.followup import main
 from bot.config import ConfigError, load_config
+from bot.running import Pace, build_bot
 from bot.web.links import BadLink, ExpiredLink, LinkSigner
 from tests.conftest import EXAMPLE_CONFIG, approve_and_send, post_example
 
@@ -86,3 +88,19 @@ def test_a_link_is_refused_when_altered_and_gone_when_expired() -> None:
         LinkSigner(b"other" * 8).read(token, now)
     with pytest.raises(ExpiredLink):
         signer.read(token, now + timedelta(days=30))
+
+
+async def test_the_running_bot_serves_the_page_on_its_port(app, config, clock, tmp_path, unused_tcp_port) -> None:
+    notice_id = await approve_and_send(app, config, await post_example(app, config))
+    web = config.web.model_copy(update={"public_url": "http://127.0.0.1", "port": unused_tcp_port})
+    signer = LinkSigner(SECRET.encode())
+    bot = await build_bot(config.model_copy(update={"web": web}), clock, None, None, Pace(warm_up=False),
+                          lambda error: None, signer)
+    await bot.start()
+    try:
+        token = signer.mint(notice_id, 1, "NB-EVERGREEN", clock.now(), 30)
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"http://127.0.0.1:{unused_tcp_port}/n/{token}") as page:
+                assert page.status == 200 and "CN-2026-0001" in await page.text()
+    finally:
+        await bot.stop()
