@@ -74,6 +74,21 @@ class Robots(_Section):
     base_url: Annotated[str, StringConstraints(pattern=r"^http://(127\.0\.0\.1|localhost)(:\d{1,5})?$")] | None = None
 
 
+class Web(_Section):
+    """The bot's own web server: the factory's notice page behind signed links. It runs when
+    `public_url` is set, the address people's phones reach it at (the links point there); a
+    proxy in front may publish it anywhere while the bot listens only on `listen`."""
+
+    listen: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    public_url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s/]+(/[^\s]*)?$")] | None = None
+    link_days: int = Field(30, ge=1, le=366)
+
+    @property
+    def enabled(self) -> bool:
+        return self.public_url is not None
+
+
 class Retention(_Section):
     """How long handled chat updates are kept: long enough for any redelivery and for an
     operator to look back, short enough that the inbox does not grow for ever. At most a
@@ -89,6 +104,9 @@ class Config(_Section):
     telegram: Telegram = Field(default_factory=Telegram)
     slack: Slack = Field(default_factory=Slack)
     robots: Robots = Field(default_factory=Robots)
+
+
+    web: Web = Field(default_factory=Web)
     factories: tuple[Factory, ...] = ()
     people: tuple[Person, ...] = ()
 

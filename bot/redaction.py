@@ -6,7 +6,9 @@ request; an exception's text can quote any of it. One filter on the root logger'
 every record they write: it formats the message with its arguments, formats the exception, and
 replaces each secret in them. Logging is process-wide, so the filter is found through the root
 logger rather than passed around: whoever learns a secret (a runtime at start, the code minting
-a button) hands it over with `conceal`.
+a button) hands it over with `conceal`: the chat tokens and signing secrets, and the key the
+notice links are signed with (FOLLOWUP_WEB_SECRET, concealed by bot/running.py as the web server
+is built).
 
 Button tokens are many and random, so they are not searched one by one: every token-shaped
 word is looked up among the live ones.

@@ -31,6 +31,8 @@ from bot.telegram.outbox_bot import outbox_bot
 from bot.telegram.polling import POLL_BACKOFF
 from bot.telegram.runtime import TelegramRuntime
 from bot.telegram.settings import TelegramEnvironment
+from bot.web.links import LinkSigner
+from bot.web.server import WebServer
 from handlers.clock import Clock
 from handlers.verdicts import rejudge
 from messages.chart import warm_up
@@ -80,7 +82,7 @@ class Running:
     platforms that are up, and stopped loops first, so nothing is sent on a platform going down."""
 
     app: App
-    runtimes: list[TelegramRuntime | SlackRuntime | RobotsRuntime]
+    runtimes: list[TelegramRuntime | SlackRuntime | RobotsRuntime | WebServer]
     delivery: DeliveryLoop
     chasing: ChaseLoop
     retention: RetentionLoop
@@ -102,14 +104,16 @@ class Running:
 
 
 async def build_bot(config: Config, clock: Clock, telegram: TelegramEnvironment | None,
-                    slack: SlackEnvironment | None, pace: Pace, give_up: GiveUp) -> Running:
-    """`give_up` is told when a runtime cannot go on (a refused token)."""
+                    slack: SlackEnvironment | None, pace: Pace, give_up: GiveUp,
+                    web: LinkSigner | None = None) -> Running:
+    """`give_up` is told when a runtime cannot go on (a refused token); `web` signs the notice
+    page's links when the web server runs ([web] public_url)."""
     app = await build_app(config, clock)
     await conceal_stored_buttons(app.store)
     delivery = DeliveryLoop(app.dispatcher, interval=pace.delivery)
     chasing = ChaseLoop(app, delivery.wake, interval=pace.chasing)
     retention = RetentionLoop(app.store, app.bus.clock, config.retention.updates_days, tick=pace.retention_tick)
-    runtimes: list[TelegramRuntime | SlackRuntime | RobotsRuntime] = []
+    runtimes: list[TelegramRuntime | SlackRuntime | RobotsRuntime | WebServer] = []
     if telegram is not None:
         runtimes.append(telegram_runtime(app, telegram, config.telegram, delivery.wake, pace.poll_timeout,
                                          pace.poll_backoff, on_fatal=give_up))
@@ -118,6 +122,9 @@ async def build_bot(config: Config, clock: Clock, telegram: TelegramEnvironment 
     if robot_platforms(config):
         conceal(*(secret for f in config.factories for secret in _robot_secrets(f)))
         runtimes.append(RobotsRuntime(app))
+    if web is not None:
+        conceal(web.secret.decode())
+        runtimes.append(WebServer(app, web, config.web, delivery.wake))
     return Running(app, runtimes, delivery, chasing, retention)
 
 
@@ -146,7 +153,7 @@ def slack_runtime(app: App, env: SlackEnvironment, config: SlackConfig, wake: Ca
 
 
 async def serve(config: Config, telegram: TelegramEnvironment | None, slack: SlackEnvironment | None,
-                clock: Clock, pace: Pace = Pace()) -> None:
+                clock: Clock, pace: Pace = Pace(), web: LinkSigner | None = None) -> None:
     """The bot until SIGINT or SIGTERM: the platforms' runtimes, outbox delivery, chasing and
     the retention prune."""
     stop = asyncio.Event()
@@ -157,7 +164,7 @@ async def serve(config: Config, telegram: TelegramEnvironment | None, slack: Sla
         fatal.append(error)
         stop.set()
 
-    bot = await build_bot(config, clock, telegram, slack, pace, give_up)
+    bot = await build_bot(config, clock, telegram, slack, pace, give_up, web)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)

@@ -122,6 +122,14 @@ class CancelNotice(Command):
 
 
 @dataclass(frozen=True)
+class RevokeNoticeLinks(Command):
+    """Every signed link to the notice for `recipient` stops opening its page, for good."""
+
+    notice_id: int
+    recipient: str
+
+
+@dataclass(frozen=True)
 class CommitToDate(Command):
     """The factory's promised completion date, as typed in chat ("2026-12-05", "12月5日")."""
 

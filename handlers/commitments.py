@@ -15,7 +15,7 @@ from handlers.results import Refused, Reply
 from handlers.transitions import load_instruction
 from handlers.working_hours import factory_today
 
-_COMMITTABLE = (InstructionState.SENT, InstructionState.ACKNOWLEDGED, InstructionState.REOPENED)
+COMMITTABLE = (InstructionState.SENT, InstructionState.ACKNOWLEDGED, InstructionState.REOPENED)
 _ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
 _CHINESE = re.compile(r"^\s*(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?\s*$")
 
@@ -38,7 +38,7 @@ def parse_date(text: str, today: date) -> date | None:
 
 async def commit(command: CommitToDate, ctx: Context) -> Reply:
     instruction = await load_instruction(ctx, command.instruction_id)
-    if instruction.state not in _COMMITTABLE:
+    if instruction.state not in COMMITTABLE:
         raise Refused("cannot_commit", instruction_id=instruction.id, state=instruction.state.value)
     visit = await ctx.uow.visits.get(instruction.visit_id)
     today = factory_today(ctx.now, ctx.settings.factories[visit.factory_id])

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from handlers import commands as c
-from handlers import commitments, decisions, escalation, evidence, notices, people, strangers, visits
+from handlers import commitments, decisions, escalation, evidence, notice_links, notices, people, strangers, visits
 from handlers import orders as importing
 from handlers.context import Context
 from handlers.model import Role
@@ -52,6 +52,8 @@ COMMANDS: dict[type[c.Command], Entry] = {
     c.EscalateToManager: _entry(escalation.escalate_to_manager, BUYER),
     c.ExtendDeadline: _entry(escalation.extend, BUYER),
     c.CancelNotice: _entry(escalation.cancel, BUYER),
+    # Buyers; admins for the operator's `followup notice link --revoke`.
+    c.RevokeNoticeLinks: _entry(notice_links.revoke, BUYER, ADMIN),
     c.CommitToDate: _entry(commitments.commit, FACTORY),
     c.AcceptCommitment: _entry(commitments.accept, BUYER),
     c.DeclineCommitment: _entry(commitments.decline, BUYER),

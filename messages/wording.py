@@ -143,6 +143,7 @@ PLATFORM = {
     "wecom": N_("WeCom group robot"),
     "dingtalk": N_("DingTalk group robot"),
     "feishu": N_("Feishu group robot"),
+    "web": N_("notice link"),
 }
 
 BINDING_OUTCOME = {

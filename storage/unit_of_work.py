@@ -20,6 +20,7 @@ from storage.follow_ups import FollowUps
 from storage.inbox import Inbox
 from storage.instructions import Instructions
 from storage.invites import Invites
+from storage.link_revocations import LinkRevocations
 from storage.message_refs import MessageRefs
 from storage.notice_pdfs import NoticePdfs
 from storage.notices import Notices
@@ -52,6 +53,7 @@ class UnitOfWork:
         self.evidence = Evidence(self._tx)
         self.notices = Notices(self._tx)
         self.notice_pdfs = NoticePdfs(self._tx)
+        self.link_revocations = LinkRevocations(self._tx)
         self.outbox = Outbox(self._tx)
         self.deliverers = Deliverers(self._tx)
         self.audit = AuditLog(self._tx)

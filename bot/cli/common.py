@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 from pathlib import Path
 
@@ -9,6 +10,8 @@ import click
 
 from bot.config import Config, ConfigError, config_path, load_config
 from handlers.clock import Clock, SystemClock
+from handlers.commands import Actor
+from handlers.model import Person, Platform, Role
 from handlers.intake.problems import Level, Problem
 from handlers.intake.reports import CheckedReport
 
@@ -26,6 +29,15 @@ def command_clock() -> Clock:
     system's, unless a test hands in its own: CliRunner().invoke(main, …, obj={"clock": …})."""
     context = click.get_current_context(silent=True)
     return ((context.obj if context else None) or {}).get("clock") or SystemClock()
+
+
+def operator() -> Actor:
+    """Whoever runs the command, as the admin the audit trail names by their login."""
+    try:
+        login = getpass.getuser()
+    except (OSError, KeyError):  # no login name in some containers
+        login = "unknown"
+    return Actor(Person(name=f"operator {login}", role=Role.ADMIN), Platform.CONSOLE)
 
 
 def load_or_exit(config_file: Path | None) -> Config:

@@ -1,4 +1,5 @@
-"""`followup notice kinds`: the instruction catalog, the reference reports are written against."""
+"""`followup notice kinds`: the instruction catalog, the reference reports are written against;
+`followup notice render` a notice as a file; `followup notice link` its signed page link."""
 
 from __future__ import annotations
 
@@ -9,12 +10,16 @@ from pathlib import Path
 import click
 
 from bot.app import build_app
-from bot.cli.common import command_clock, config_option, load_or_exit
+from bot.cli.common import command_clock, config_option, load_or_exit, operator
+from bot.cli.notices import OPERATOR
+from bot.web.links import RECIPIENT, LinkSigner, WebSecretMissing, notice_url
+from handlers.commands import RevokeNoticeLinks
 from handlers.catalog import KINDS
 from handlers.views import load_notice_version
 from messages.i18n import CHINESE, ENGLISH, Language
 from messages.pdf import notice_pdf
 from messages.render import render_notice
+from messages.replies import reply_text
 
 
 @click.group()
@@ -44,15 +49,57 @@ async def _render(config, number: str, form: str, version: int | None) -> bytes 
     app = await build_app(config, command_clock())
     try:
         async with app.store.unit_of_work() as uow:
-            found = await uow.notices.by_number(number)
-            if found is None and number.isdigit():
-                found = await uow.notices.get(int(number))
-            if found is None:
-                raise click.BadParameter(f"no notice {number!r} in {config.storage.url}", param_hint="NUMBER")
+            found = await _find(uow, config, number)
             view = await load_notice_version(uow, app.settings, found.id, version)
             if view is None:
                 raise click.BadParameter(f"notice {found.number} has no version {version}", param_hint="--version")
         return notice_pdf(view, app.media.find) if form == "pdf" else render_notice(form, view, app.media.find)
+    finally:
+        await app.close()
+
+
+async def _find(uow, config, number: str):
+    """The notice numbered NUMBER (or with that id), else a usage error naming the database."""
+    found = await uow.notices.by_number(number)
+    if found is None and number.isdigit():
+        found = await uow.notices.get(int(number))
+    if found is None:
+        raise click.BadParameter(f"no notice {number!r} in {config.storage.url}", param_hint="NUMBER")
+    return found
+
+
+@notice.command()
+@click.argument("number")
+@config_option
+@click.option("--recipient", default=None, help="Who the link is for (letters, digits, _ and -; default: the "
+              "notice's factory id). Revoking ends this recipient's links only.")
+@click.option("--revoke", is_flag=True, help="Revoke every link to the notice for the recipient, for good.")
+def link(number: str, config_file: Path | None, recipient: str | None, revoke: bool) -> None:
+    """Print the signed link to notice NUMBER's page (its current version), or revoke its links."""
+    config = load_or_exit(config_file)
+    if not config.web.enabled:
+        raise click.ClickException("the web server is off: set [web] public_url in the configuration")
+    if recipient is not None and not RECIPIENT.match(recipient):
+        raise click.BadParameter("letters, digits, _ and - only, at most 40", param_hint="--recipient")
+    try:
+        signer = LinkSigner.from_environment()
+    except WebSecretMissing as missing:
+        raise click.ClickException(str(missing)) from missing
+    click.echo(asyncio.run(_link(config, signer, number, recipient, revoke)))
+
+
+async def _link(config, signer: LinkSigner, number: str, recipient: str | None, revoke: bool) -> str:
+    clock = command_clock()
+    app = await build_app(config, clock)
+    try:
+        async with app.store.unit_of_work() as uow:
+            found = await _find(uow, config, number)
+        recipient = recipient or found.factory_id
+        if revoke:
+            reply = await app.bus.handle(RevokeNoticeLinks(found.id, recipient), operator())
+            return reply_text(reply, OPERATOR)
+        token = signer.mint(found.id, found.version, recipient, clock.now(), config.web.link_days)
+        return notice_url(config.web.public_url, token)
     finally:
         await app.close()
 

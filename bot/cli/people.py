@@ -6,7 +6,6 @@ bound contact at once, as a buyer's /revoke does."""
 from __future__ import annotations
 
 import asyncio
-import getpass
 import json
 from pathlib import Path
 
@@ -15,11 +14,11 @@ import click
 from bot.app import build_app
 from bot.chat import people
 from bot.chat.directory import Directory
-from bot.cli.common import command_clock, config_option, load_or_exit
+from bot.cli.common import command_clock, config_option, load_or_exit, operator
 from bot.config import Config
 from handlers.clock import Clock
-from handlers.commands import Actor, RevokeContact
-from handlers.model import Binding, BindingRequest, Person, Platform, Role
+from handlers.commands import RevokeContact
+from handlers.model import Binding, BindingRequest, Person, Platform
 from handlers.results import Reply
 from messages.i18n import Language
 from messages.people import who
@@ -74,18 +73,10 @@ async def _stored(config: Config, clock: Clock) -> tuple[list[Binding], list[Bin
 
 async def _revoke(config: Config, clock: Clock, name_or_id: str) -> Reply:
     app = await build_app(config, clock)
-    operator = Actor(Person(name=f"operator {_user()}", role=Role.ADMIN), Platform.CONSOLE)
     try:
-        return await people.handle(app, Directory(config, app.store), RevokeContact(name_or_id), operator)
+        return await people.handle(app, Directory(config, app.store), RevokeContact(name_or_id), operator())
     finally:
         await app.close()
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):  # no login name in some containers
-        return "unknown"
 
 
 def report(configured: tuple[Person, ...], bindings: list[Binding], requests: list[BindingRequest]) -> list[str]:

@@ -16,18 +16,24 @@ from bot.refused import EXIT_TOKEN_REFUSED, TokenRefused
 from bot.running import serve
 from bot.slack.settings import SlackEnvironment
 from bot.telegram.settings import TelegramEnvironment
+from bot.web.links import LinkSigner, WebSecretMissing
 
 
 @click.command()
 @config_option
 def run(config_file: Path | None) -> None:
-    """Run the bot on Telegram (TELEGRAM_BOT_TOKEN) and/or Slack (SLACK_BOT_TOKEN). Stop with Ctrl-C."""
+    """Run the bot on Telegram (TELEGRAM_BOT_TOKEN) and/or Slack (SLACK_BOT_TOKEN), with the web
+    server of the notice pages when [web] public_url is set (FOLLOWUP_WEB_SECRET). Stop with Ctrl-C."""
     config = load_or_exit(config_file)
     try:
         telegram, slack = TelegramEnvironment.from_environment(), SlackEnvironment.from_environment()
     except ValueError as bad:
         raise click.UsageError(str(bad)) from None
-    if telegram is None and slack is None:
+    try:
+        web = LinkSigner.from_environment() if config.web.enabled else None
+    except WebSecretMissing as missing:
+        raise click.UsageError(str(missing)) from None
+    if telegram is None and slack is None and web is None:
         raise click.UsageError(
             "no chat platform configured: set TELEGRAM_BOT_TOKEN and/or SLACK_BOT_TOKEN (see README), "
             "or try the bot locally with './dev console'"
@@ -37,7 +43,7 @@ def run(config_file: Path | None) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry the bot token
     redactor()  # and should they be shown anyway, or any other secret, they are redacted
     try:
-        asyncio.run(serve(config, telegram, slack, command_clock()))
+        asyncio.run(serve(config, telegram, slack, command_clock(), web=web))
     except TokenRefused as refused:
         click.echo(f"followup run: {refused}", err=True)
         raise SystemExit(EXIT_TOKEN_REFUSED) from None

@@ -40,6 +40,7 @@ class Platform(StrEnum):
     WECOM = "wecom"
     DINGTALK = "dingtalk"
     FEISHU = "feishu"
+    WEB = "web"  # the factory's notice page, opened through a signed link
 
 
 class _Config(BaseModel):

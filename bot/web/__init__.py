@@ -1,0 +1,1 @@
+"""The bot's own web server: the factory's notice page, reached through signed links."""

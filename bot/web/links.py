@@ -1,0 +1,93 @@
+"""Signed, expiring notice links: what a factory without Telegram or Slack opens on its phone.
+
+A link names a notice, the version it was sent as, its recipient (the factory, or whoever the
+buyer passed it to) and when it expires, signed with HMAC-SHA256 under FOLLOWUP_WEB_SECRET.
+Nothing is stored to mint one, so a link can be printed on the PDF or put beside the notice in
+a chat at any time; what is stored is only its revocation (storage/link_revocations.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+SECRET_ENV = "FOLLOWUP_WEB_SECRET"
+MIN_SECRET_LENGTH = 32
+RECIPIENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")  # a factory id is one
+_TOKEN = re.compile(r"^(\d{1,12})\.(\d{1,6})\.([A-Za-z0-9][A-Za-z0-9_-]{0,39})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$")
+
+
+class WebSecretMissing(Exception):
+    """The web server is on without a key to sign its links with."""
+
+
+class BadLink(Exception):
+    """A link that is not one the bot signed, or was altered: HTTP 403."""
+
+
+class ExpiredLink(Exception):
+    """A link the bot signed whose time is up: HTTP 410."""
+
+
+@dataclass(frozen=True)
+class NoticeLink:
+    notice_id: int
+    version: int
+    recipient: str
+    expires: datetime
+
+    def __post_init__(self) -> None:
+        if not RECIPIENT.match(self.recipient):
+            raise ValueError(f"a link's recipient is letters, digits, _ and - (at most 40): {self.recipient!r}")
+
+
+@dataclass(frozen=True)
+class LinkSigner:
+    secret: bytes
+
+    @classmethod
+    def from_environment(cls) -> LinkSigner:
+        secret = os.environ.get(SECRET_ENV, "")
+        if len(secret) < MIN_SECRET_LENGTH:
+            raise WebSecretMissing(f"the web server ([web] public_url) needs {SECRET_ENV}, a random secret of at "
+                                   f"least {MIN_SECRET_LENGTH} characters (e.g. `openssl rand -hex 32`)")
+        return cls(secret.encode())
+
+    def mint(self, notice_id: int, version: int, recipient: str, now: datetime, days: int) -> str:
+        link = NoticeLink(notice_id, version, recipient, _whole_seconds(now + timedelta(days=days)))
+        return f"{_signed_part(link)}.{self._signature(link)}"
+
+    def read(self, token: str, now: datetime) -> NoticeLink:
+        """The link `token` stands for; BadLink when it was not signed with this key or was
+        altered, ExpiredLink once its time is up (checked only for a genuine link)."""
+        match = _TOKEN.match(token)
+        if match is None:
+            raise BadLink(token)
+        notice_id, version, recipient, expires, signature = match.groups()
+        link = NoticeLink(int(notice_id), int(version), recipient, datetime.fromtimestamp(int(expires), UTC))
+        if not hmac.compare_digest(signature, self._signature(link)):
+            raise BadLink(token)
+        if now >= link.expires:
+            raise ExpiredLink(link)
+        return link
+
+    def _signature(self, link: NoticeLink) -> str:
+        digest = hmac.new(self.secret, _signed_part(link).encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def _signed_part(link: NoticeLink) -> str:
+    return f"{link.notice_id}.{link.version}.{link.recipient}.{int(link.expires.timestamp())}"
+
+
+def _whole_seconds(moment: datetime) -> datetime:
+    return moment.replace(microsecond=0)
+
+
+def notice_url(public_url: str, token: str) -> str:
+    return f"{public_url.rstrip('/')}/n/{token}"

@@ -1,0 +1,106 @@
+"""The buyer's operator mints a notice's signed link and revokes it from the command line; the
+web server's configuration and key are checked before anything starts."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiohttp
+import pytest
+from click.testing import CliRunner
+
+from bot.cli.followup import main
+from bot.config import ConfigError, load_config
+from bot.running import Pace, build_bot
+from bot.web.links import BadLink, ExpiredLink, LinkSigner
+from tests.conftest import EXAMPLE_CONFIG, approve_and_send, post_example
+
+SECRET = "s" * 40
+WEB = '\n[web]\npublic_url = "https://qc.example.com/"\n'
+
+
+def config_file(tmp_path: Path, config, web: str = WEB) -> Path:
+    path = tmp_path / "followup.toml"
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
+        'url = "sqlite:///followup.sqlite3"', f'url = "{config.storage.url}"')
+    path.write_text(text + web, encoding="utf-8")
+    return path
+
+
+async def cli(clock, *args: str, secret: str | None = SECRET):
+    env = {"FOLLOWUP_WEB_SECRET": secret or ""}
+    return await asyncio.to_thread(CliRunner(env=env).invoke, main, list(args), obj={"clock": clock})
+
+
+async def test_the_operator_prints_a_link_that_opens_and_revokes_it(app, config, clock, tmp_path) -> None:
+    notice_id = await approve_and_send(app, config, await post_example(app, config))
+    path = str(config_file(tmp_path, config))
+    printed = await cli(clock, "notice", "link", "CN-2026-0001", "--config", path)
+    assert printed.exit_code == 0, printed.output
+    url = printed.output.strip()
+    assert url.startswith("https://qc.example.com/n/1.1.NB-EVERGREEN.")
+    link = LinkSigner(SECRET.encode()).read(url.rsplit("/", 1)[1], clock.now())
+    assert (link.notice_id, link.version, link.recipient) == (notice_id, 1, "NB-EVERGREEN")
+    assert (link.expires - clock.now()).days == 30
+
+    revoked = await cli(clock, "notice", "link", "CN-2026-0001", "--revoke", "--config", path)
+    assert revoked.exit_code == 0 and "revoked" in revoked.output
+    async with app.store.unit_of_work() as uow:
+        assert await uow.link_revocations.is_revoked(notice_id, "NB-EVERGREEN")
+        events = await uow.audit.for_entity("notice", notice_id)
+    assert events[-1].action == "revoke_links" and events[-1].actor.startswith("admin:operator ")
+
+
+async def test_no_link_without_the_key_or_the_web_server(app, config, clock, tmp_path) -> None:
+    await approve_and_send(app, config, await post_example(app, config))
+    keyless = await cli(clock, "notice", "link", "CN-2026-0001", "--config", str(config_file(tmp_path, config)),
+                        secret=None)
+    assert keyless.exit_code != 0 and "FOLLOWUP_WEB_SECRET" in keyless.output
+    off = await cli(clock, "notice", "link", "CN-2026-0001", "--config", str(config_file(tmp_path, config, "")))
+    assert off.exit_code != 0 and "[web] public_url" in off.output
+
+
+def test_followup_run_refuses_a_web_server_without_its_key(config, tmp_path) -> None:
+    result = CliRunner(env={"FOLLOWUP_WEB_SECRET": "", "TELEGRAM_BOT_TOKEN": "", "SLACK_BOT_TOKEN": ""}).invoke(
+        main, ["run", "--config", str(config_file(tmp_path, config))])
+    assert result.exit_code == 2 and "FOLLOWUP_WEB_SECRET" in result.output
+
+
+def test_a_bad_web_setting_names_its_key(tmp_path) -> None:
+    path = tmp_path / "followup.toml"
+    path.write_text('[web]\nport = 70000\npublic_url = "qc.example.com"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        load_config(path)
+    assert {p.path for p in refused.value.problems} == {"web.port", "web.public_url"}
+
+
+def test_a_link_is_refused_when_altered_and_gone_when_expired() -> None:
+    now = datetime(2026, 11, 24, tzinfo=UTC)
+    signer = LinkSigner(b"k" * 32)
+    token = signer.mint(7, 2, "NB-EVERGREEN", now, 30)
+    assert signer.read(token, now + timedelta(days=29, hours=23)).version == 2
+    for altered in (token.replace("7.2.", "7.3.", 1), token.replace("7.2.", "8.2.", 1), token + "x"):
+        with pytest.raises(BadLink):
+            signer.read(altered, now)
+    with pytest.raises(BadLink):
+        LinkSigner(b"other" * 8).read(token, now)
+    with pytest.raises(ExpiredLink):
+        signer.read(token, now + timedelta(days=30))
+
+
+async def test_the_running_bot_serves_the_page_on_its_port(app, config, clock, tmp_path, unused_tcp_port) -> None:
+    notice_id = await approve_and_send(app, config, await post_example(app, config))
+    web = config.web.model_copy(update={"public_url": "http://127.0.0.1", "port": unused_tcp_port})
+    signer = LinkSigner(SECRET.encode())
+    bot = await build_bot(config.model_copy(update={"web": web}), clock, None, None, Pace(warm_up=False),
+                          lambda error: None, signer)
+    await bot.start()
+    try:
+        token = signer.mint(notice_id, 1, "NB-EVERGREEN", clock.now(), 30)
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"http://127.0.0.1:{unused_tcp_port}/n/{token}") as page:
+                assert page.status == 200 and "CN-2026-0001" in await page.text()
+    finally:
+        await bot.stop()
