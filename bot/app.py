@@ -20,6 +20,7 @@ from bot.robots.robot import RobotAdapter, Webhook
 from bot.robots.wecom import WeCom
 from bot.slack.adapter import SlackAdapter
 from bot.telegram.adapter import TelegramAdapter
+from bot.web.links import NoticeLinks
 from handlers.bus import MessageBus
 from handlers.clock import Clock
 from handlers.context import Settings
@@ -97,16 +98,18 @@ ROBOTS = ((WeCom, "wecom_webhook", None), (DingTalk, "dingtalk_webhook", "dingta
           (Feishu, "feishu_webhook", "feishu_secret"))
 
 
-def deliver_on_robots(app: App, session) -> None:
+def deliver_on_robots(app: App, session, links: NoticeLinks | None = None) -> None:
     """The outbox delivers to the factories' group robots with `session`, an aiohttp
     ClientSession: the running bot's own (bot/running.py), a test's. Only the robots some
-    factory has are added; each addresses a factory by its id."""
+    factory has are added; each addresses a factory by its id. With `links` (the web server
+    runs), a message that shows a notice carries its signed link."""
     for robot, webhook_key, secret_key in ROBOTS:
         webhooks = {f.id: Webhook(getattr(f, webhook_key), getattr(f, secret_key) if secret_key else None)
                     for f in app.config.factories if getattr(f, webhook_key)}
         if webhooks:
             app.dispatcher.add_adapter(RobotAdapter(robot(), session, webhooks, app.bus.clock,
-                                                    app.config.robots.base_url))
+                                                    app.config.robots.base_url,
+                                                    links.for_view if links is not None else None))
 
 
 def robot_platforms(config: Config) -> frozenset[Platform]:

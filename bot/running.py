@@ -31,7 +31,7 @@ from bot.telegram.outbox_bot import outbox_bot
 from bot.telegram.polling import POLL_BACKOFF
 from bot.telegram.runtime import TelegramRuntime
 from bot.telegram.settings import TelegramEnvironment
-from bot.web.links import LinkSigner
+from bot.web.links import LinkSigner, NoticeLinks
 from bot.web.server import WebServer
 from handlers.clock import Clock
 from handlers.verdicts import rejudge
@@ -63,13 +63,14 @@ class RobotsRuntime:
 
     TIMEOUT = aiohttp.ClientTimeout(total=30)
 
-    def __init__(self, app: App):
+    def __init__(self, app: App, links: NoticeLinks | None = None):
         self.app = app
+        self.links = links
         self.session: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
         self.session = aiohttp.ClientSession(timeout=self.TIMEOUT)
-        deliver_on_robots(self.app, self.session)
+        deliver_on_robots(self.app, self.session, self.links)
 
     async def stop(self) -> None:
         if self.session is not None:
@@ -121,7 +122,8 @@ async def build_bot(config: Config, clock: Clock, telegram: TelegramEnvironment 
         runtimes.append(slack_runtime(app, slack, config.slack, delivery.wake))
     if robot_platforms(config):
         conceal(*(secret for f in config.factories for secret in _robot_secrets(f)))
-        runtimes.append(RobotsRuntime(app))
+        links = NoticeLinks(web, config.web.public_url, config.web.link_days, app.bus.clock) if web else None
+        runtimes.append(RobotsRuntime(app, links))
     if web is not None:
         conceal(web.secret.decode())
         runtimes.append(WebServer(app, web, config.web, delivery.wake))

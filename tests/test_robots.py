@@ -5,6 +5,7 @@ for good (a wrong key or secret) alerts the buyer as any failed delivery does.""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from aiohttp.test_utils import TestServer
 
 from bot.app import App, build_app, deliver_on_robots
 from bot.config import Config, ConfigError, Robots, load_config
+from bot.web.links import LinkSigner, NoticeLinks
 from handlers.model import Platform
 from handlers.model.message_kinds import MessageKind
 from tests.conftest import approve_and_send, deliver_until_done, owe_again, post_example
@@ -46,7 +48,8 @@ class World:
             return db.execute("SELECT * FROM outbox ORDER BY id").fetchall()
 
 
-async def world_with(config: Config, clock: FakeClock, robots: FakeRobots, **factory: str) -> AsyncIterator[World]:
+async def world_with(config: Config, clock: FakeClock, robots: FakeRobots, links: NoticeLinks | None = None,
+                     **factory: str) -> AsyncIterator[World]:
     server = TestServer(robots.app(), host="127.0.0.1")
     await server.start_server()
     first, *others = config.factories
@@ -57,7 +60,7 @@ async def world_with(config: Config, clock: FakeClock, robots: FakeRobots, **fac
     transcript = Transcript()
     app = await build_app(config, clock, RecordingConsole(transcript))
     session = aiohttp.ClientSession()
-    deliver_on_robots(app, session)
+    deliver_on_robots(app, session, links)
     try:
         yield World(app, config, clock, robots, transcript)
     finally:
@@ -94,6 +97,21 @@ async def test_a_notice_reaches_all_three_robots_of_the_factory_in_chinese_first
     assert {row["destination"] for row in robot_rows} == {FACTORY}, "addressed by factory, no key in the store"
     assert all(row["sent_at"] for row in robot_rows)
     assert {MessageKind(row["kind"]) for row in robot_rows} == {MessageKind.NOTICE}
+
+
+async def test_with_the_web_server_on_each_robot_posts_the_notices_signed_link(config: Config, clock: FakeClock) -> None:
+    """A robot is one-way: the factory answers through the link its message carries."""
+    signer = LinkSigner(b"k" * 32)
+    links = NoticeLinks(signer, "https://qc.example.test", 30, clock)
+    async for world in world_with(config, clock, fake_robots(clock), links, **WEBHOOKS):
+        visit_id = await post_example(world.app, world.config)
+        await approve_and_send(world.app, world.config, visit_id)
+        await deliver_until_done(world.app, world.clock)
+        for platform in ("wecom", "dingtalk", "feishu"):
+            tokens = re.findall(r"https://qc\.example\.test/n/([A-Za-z0-9_.=-]+)", "".join(world.robots.texts(platform)))
+            assert tokens, platform
+            link = signer.read(tokens[-1], clock.now())
+            assert (link.version, link.recipient) == (1, FACTORY), platform
 
 
 async def test_a_robot_past_its_twenty_messages_a_minute_waits_alone(world: World) -> None:

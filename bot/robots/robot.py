@@ -2,7 +2,8 @@
 factory's webhook one part at a time, each part recorded (bot/outbox/progress.py), so a retry
 or a restart after SIGKILL posts only what the chat has not shown yet. A robot keeps no
 reference and changes nothing it posted, so every message is posted in its own words, its
-buttons dropped: the factory answers through the notice's link (`notice_link`).
+buttons dropped: the factory answers through the notice's signed link (`links`, when the web
+server runs).
 
 A robot's own part is its `Robot` description: where it is reached, how a request is signed,
 how it says that it refused, and what each refusal means."""
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -76,19 +78,15 @@ class NoWebhook(Exception):
     """The factory's robot is no longer in the configuration."""
 
 
-def notice_link(view: View) -> str | None:
-    """THE PLACE for the notice's signed link (the `web` branch adds it to the view): a robot
-    is one-way, so this link is how the factory answers. None until the view carries one."""
-    return getattr(view, "link", None)
-
-
 class RobotAdapter(PlannedAdapter):
     templates = "markdown"
 
     def __init__(self, robot: Robot, session: aiohttp.ClientSession, webhooks: dict[str, Webhook], clock: Clock,
-                 base_url: str | None = None):
+                 base_url: str | None = None, links: Callable[[View], str | None] | None = None):
         """`webhooks` by factory id, the robot's destination; `base_url` sends every request to
-        that host instead of the robot's (the tests' fake)."""
+        that host instead of the robot's (the tests' fake); `links` gives the signed link of the
+        notice a message shows, when the web server runs (a robot is one-way: the link is how
+        the factory answers)."""
         super().__init__(clock=clock)
         self.robot = robot
         self.platform = robot.platform
@@ -96,6 +94,7 @@ class RobotAdapter(PlannedAdapter):
         self.session = session
         self.webhooks = webhooks
         self.base_url = base_url
+        self.links = links
 
     async def chat(self, destination: str) -> Webhook:
         if destination not in self.webhooks:
@@ -103,7 +102,7 @@ class RobotAdapter(PlannedAdapter):
         return self.webhooks[destination]
 
     async def send_text(self, to: Target, draft: Draft, progress: Progress) -> None:
-        link = notice_link(to.view)
+        link = self.links(to.view) if self.links is not None else None
         link_line = (render(self.templates, "chat/notice_link.j2", to.language, url=link),) if link else ()
         for i, text in enumerate((*draft.messages, *link_line)):
             await progress.part(f"text-{i}", lambda text=text: self._post(to, text))

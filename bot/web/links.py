@@ -16,6 +16,9 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from handlers.clock import Clock
+from handlers.views import View
+
 SECRET_ENV = "FOLLOWUP_WEB_SECRET"
 MIN_SECRET_LENGTH = 32
 RECIPIENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")  # a factory id is one
@@ -91,3 +94,22 @@ def _whole_seconds(moment: datetime) -> datetime:
 
 def notice_url(public_url: str, token: str) -> str:
     return f"{public_url.rstrip('/')}/n/{token}"
+
+
+@dataclass(frozen=True)
+class NoticeLinks:
+    """The link a one-way message (a group robot's post) carries so the factory can answer the
+    notice it shows: minted afresh for the notice's version, addressed to the factory, valid for
+    `days`. A later version's message carries a link to that version."""
+
+    signer: LinkSigner
+    public_url: str
+    days: int
+    clock: Clock
+
+    def for_view(self, view: View) -> str | None:
+        notice = view.notice
+        if notice is None:
+            return None
+        token = self.signer.mint(notice.id, notice.version, notice.factory_id, self.clock.now(), self.days)
+        return notice_url(self.public_url, token)
