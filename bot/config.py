@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, ValidationError, model_validator
 
 from handlers.intake.problems import Problem, from_validation_error
-from handlers.model import Factory, Person, Role, Thresholds
+from handlers.model import EmailAddress, Factory, Person, Role, Thresholds
 from handlers.translatable import Text
 
 DEFAULT_CONFIG = Path("followup.toml")
@@ -89,6 +89,24 @@ class Web(_Section):
         return self.public_url is not None
 
 
+class Smtp(_Section):
+    """The mail server factories' e-mail goes through. The password is never here: it comes
+    from FOLLOWUP_SMTP_PASSWORD, and only a server that asks for a login needs one.
+    `starttls`: upgrade the connection before logging in (port 587); on port 465 the
+    connection is TLS from the start."""
+
+    host: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] | None = None
+    port: int = Field(587, ge=1, le=65535)
+    from_: EmailAddress | None = Field(None, alias="from")
+    starttls: bool = True
+    username: Annotated[str, StringConstraints(min_length=1)] | None = None
+    timeout_seconds: float = Field(30, gt=0, le=600)
+
+    @property
+    def configured(self) -> bool:
+        return self.host is not None
+
+
 class Retention(_Section):
     """How long handled chat updates are kept: long enough for any redelivery and for an
     operator to look back, short enough that the inbox does not grow for ever. At most a
@@ -107,6 +125,7 @@ class Config(_Section):
 
 
     web: Web = Field(default_factory=Web)
+    smtp: Smtp = Field(default_factory=Smtp)
     factories: tuple[Factory, ...] = ()
     people: tuple[Person, ...] = ()
 
@@ -162,6 +181,7 @@ def _cross_checks(config: Config) -> list[Problem]:
         if person.bound is not None:
             problems.append(_problem(f"people.{i}.bound", "set by the bot for invited or confirmed contacts; "
                                                           "give a configured person telegram_user_id or slack_user_id"))
+    problems += _smtp_for_email(config)
     contacts = {(p.factory, p.name) for p in config.people if p.role is Role.FACTORY}
     for i, factory in enumerate(config.factories):
         if factory.manager is not None and (factory.id, factory.manager) not in contacts:
@@ -210,6 +230,16 @@ def _webhook_problem(url: str, hosts: tuple[str, ...], path: str, key_parameter:
     if not parts.path.startswith(path) or (parts.path != path and key_parameter) or not has_key:
         return f"not the robot's webhook; it looks like {shape}"
     return None
+
+
+def _smtp_for_email(config: Config) -> list[Problem]:
+    """A factory with an e-mail address needs a mail server to send from."""
+    if not any(f.email for f in config.factories):
+        return []
+    needed = {"smtp.host": config.smtp.host, "smtp.from": config.smtp.from_}
+    first = next(i for i, f in enumerate(config.factories) if f.email)
+    return [_problem(key, f"factories.{first}.email needs [smtp] {key.split('.')[1]}")
+            for key, value in needed.items() if value is None]
 
 
 def _unknown_factory(value: str | None, known: set[str]) -> str:

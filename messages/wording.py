@@ -144,6 +144,7 @@ PLATFORM = {
     "dingtalk": N_("DingTalk group robot"),
     "feishu": N_("Feishu group robot"),
     "web": N_("notice link"),
+    "email": N_("e-mail"),
 }
 
 BINDING_OUTCOME = {
@@ -161,6 +162,7 @@ DELIVERY_FAILURE = {
     "not_in_channel": N_("the bot is not a member of the channel"),
     "account_inactive": N_("the recipient's account is deactivated"),
     "invalid_auth": N_("the platform no longer accepts the bot's token"),
+    "address_refused": N_("the mail server refused the e-mail address"),
     "rejected": N_("the platform refused this message"),
     "gave_up": N_("the platform could not be reached for 24 hours"),
 }

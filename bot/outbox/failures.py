@@ -23,6 +23,7 @@ class Reason(StrEnum):
     NOT_IN_CHANNEL = "not_in_channel"
     ACCOUNT_INACTIVE = "account_inactive"
     INVALID_AUTH = "invalid_auth"
+    ADDRESS_REFUSED = "address_refused"  # a mail server's 5xx to a recipient
     REJECTED = "rejected"
     GAVE_UP = "gave_up"
 

@@ -7,13 +7,16 @@ kept with visits (verdicts.py). No use case, reader or query lives here."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from handlers.model.report import VisitReport
@@ -41,6 +44,7 @@ class Platform(StrEnum):
     DINGTALK = "dingtalk"
     FEISHU = "feishu"
     WEB = "web"  # the factory's notice page, opened through a signed link
+    EMAIL = "email"  # outbound only: a factory's mailbox
 
 
 class _Config(BaseModel):
@@ -53,6 +57,28 @@ def _known_timezone(value: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Asia/Shanghai") from None
     return value
+
+
+# An address as a mail server takes it: local part, @, a domain with a dot; no display name,
+# spaces or angle brackets, which a header would have to quote.
+_EMAIL_ADDRESS = re.compile(
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}"  # local part
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"  # domain labels, then the top level
+)
+
+
+def _email_address(value: str) -> str:
+    if len(value) > 254 or not _EMAIL_ADDRESS.fullmatch(value):
+        raise ValueError(f"{value!r} is not an e-mail address such as qc@factory.cn")
+    return value
+
+
+EmailAddress = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_email_address)]
+
+
+def _one_or_more(value: object) -> object:
+    """A single address may be written as a string."""
+    return (value,) if isinstance(value, str) else value
 
 
 class Factory(_Config):
@@ -71,6 +97,8 @@ class Factory(_Config):
     dingtalk_secret: str | None = None
     feishu_webhook: str | None = None
     feishu_secret: str | None = None
+    # One or more addresses, as "qc@factory.cn" or a list; every message goes to all of them in one mail.
+    email: Annotated[tuple[EmailAddress, ...], BeforeValidator(_one_or_more)] = ()
     # Chasing a notice: the factory answers within `acknowledge_within_hours` of sending;
     # reminders go at that deadline and every `remind_every_hours` after it, only within
     # working hours in the factory's zone; the buyer is alerted `escalate_after_hours`
