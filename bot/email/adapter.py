@@ -1,0 +1,94 @@
+"""Outbox messages to a factory's mailbox: each message one mail, sent over SMTP with
+aiosmtplib, to every address the factory has.
+
+A mail cannot change once sent, and carries no buttons: the surface keeps no references, so
+the plan posts each message in its own words (as on the console), and the one mail carries
+all the plan would show: the notice goes with its PDF attached, the stored PDF of that
+version as Telegram and Slack get it (bot/outbox/notice_documents.py). Sending is one part
+of the message's `Progress`, so a retry after a recorded send sends nothing; a crash between
+sending and recording sends the mail again with the same Message-ID.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import aiosmtplib
+
+from bot.email.failures import classify
+from bot.email.mime import message_id, mime
+from bot.email.settings import SmtpSettings
+from bot.outbox.adapter import PlannedAdapter
+from bot.outbox.failures import Failure
+from bot.outbox.notice_documents import NoticeDocuments
+from bot.outbox.plan import PLANS, AttachPdf
+from bot.outbox.progress import Progress
+from bot.outbox.surface import Draft, Limits, Target
+from handlers.clock import Clock
+from handlers.model import Platform
+from handlers.views import View
+from messages.mail import letter
+
+log = logging.getLogger(__name__)
+
+IMPLICIT_TLS_PORT = 465  # SMTPS: TLS from the first byte, where 587 upgrades with STARTTLS
+# What an attachment may weigh: most mail servers take 10 to 25 MB per mail, and base64
+# makes a file a third larger. A PDF above it goes without; the notice link still has it.
+ATTACHMENT_LIMIT = 7_000_000
+
+
+def notice_link(view: View) -> str | None:
+    """The factory's page for the notice: the web server's signed link for this version and
+    recipient, once the view carries one (`View.link`, from the web part of issue 14).
+    Until then a mail goes without a link."""
+    return getattr(view, "link", None)
+
+
+class EmailAdapter(PlannedAdapter):
+    platform = Platform.EMAIL
+    templates = "text"
+    limits = Limits(text=None, caption=None, buttons_per_row=None, photos_per_group=0, file_size=ATTACHMENT_LIMIT)
+
+    def __init__(self, settings: SmtpSettings, clock: Clock, documents: NoticeDocuments):
+        super().__init__(clock=clock, documents=documents)
+        self.settings = settings
+
+    def classify(self, error: Exception) -> Failure | None:
+        return classify(error)
+
+    async def chat(self, destination: str) -> tuple[str, ...]:
+        """A destination is the factory's addresses, comma-separated: one mail to them all."""
+        return tuple(address.strip() for address in destination.split(","))
+
+    async def send_text(self, to: Target, draft: Draft, progress: Progress) -> str:
+        """The whole mail; the draft's text is one language, a mail carries both (messages/mail.py)."""
+        return await progress.part("mail", lambda: self._send(to, progress.message_id))
+
+    async def _send(self, to: Target, outbox_id: int | None) -> str:
+        sender = self.settings.config.from_
+        mail_id = message_id(outbox_id, sender)
+        mail = mime(letter(to.view, notice_link(to.view)), sender, to.chat, mail_id, self.clock.now(),
+                    await self._pdf(to.view))
+        refused, _ = await aiosmtplib.send(mail, **self._server())
+        if refused:
+            log.warning("mail %s: the server refused %s and took the other addresses", mail_id, ", ".join(refused))
+        return mail_id
+
+    async def _pdf(self, view: View) -> tuple[str, bytes] | None:
+        """The notice's PDF, where the plan of the message attaches it and it fits."""
+        if not any(isinstance(step, AttachPdf) for step in PLANS[view.kind]):
+            return None
+        content = await self.documents.pdf(view)
+        if len(content) > self.limits.file_size:
+            log.warning("notice %s: PDF of %d bytes too large to attach; the mail goes without", view.notice.number,
+                        len(content))
+            return None
+        return f"{view.notice.number}.pdf", content
+
+    def _server(self) -> dict:
+        smtp = self.settings.config
+        implicit_tls = smtp.port == IMPLICIT_TLS_PORT
+        return dict(
+            hostname=smtp.host, port=smtp.port, username=smtp.username, password=self.settings.password,
+            timeout=smtp.timeout_seconds, use_tls=implicit_tls, start_tls=smtp.starttls and not implicit_tls,
+        )
