@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from bot.config import Config
 from bot.console.adapter import ConsoleAdapter, Echo
 from bot.cpu import CpuPool
+from bot.email.adapter import EmailAdapter
+from bot.email.settings import SmtpSettings
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.notice_documents import NoticeDocuments
 from bot.robots.dingtalk import DingTalk
@@ -117,6 +119,11 @@ def robot_platforms(config: Config) -> frozenset[Platform]:
     return frozenset(robot.platform for robot, key, _ in ROBOTS for f in config.factories if getattr(f, key))
 
 
+def deliver_on_email(app: App, settings: SmtpSettings) -> None:
+    """The outbox delivers factories' e-mail through the mail server `settings` names."""
+    app.dispatcher.add_adapter(EmailAdapter(settings, app.bus.clock, app.documents))
+
+
 def routing_for(config: Config, console_active: bool) -> Routing:
     """Buyer and factory chats on every configured platform; the console when it runs."""
     buyer = next((p for p in config.people if p.role is Role.BUYER), None)
@@ -139,6 +146,8 @@ def routing_for(config: Config, console_active: bool) -> Routing:
             chats.append(Destination(Platform.SLACK, factory.slack_channel, CHINESE, factory.timezone))
         chats += [Destination(robot.platform, factory.id, CHINESE, factory.timezone)
                   for robot, key, _ in ROBOTS if getattr(factory, key)]
+        if factory.email:
+            chats.append(Destination(Platform.EMAIL, ",".join(factory.email), CHINESE, factory.timezone))
         factories[factory.id] = tuple(chats)
     buyers_private = tuple(d for p in config.people if p.role is Role.BUYER for d in _private_chats(p, console_active))
     return Routing(tuple(buyer_chats), factories, _manager_chats(config, console_active), buyers_private)

@@ -10,12 +10,17 @@ a button) hands it over with `conceal`: the chat tokens and signing secrets, and
 notice links are signed with (FOLLOWUP_WEB_SECRET, concealed by bot/running.py as the web server
 is built).
 
+A mail server's login (the SMTP password from FOLLOWUP_SMTP_PASSWORD) travels base64-encoded
+in AUTH PLAIN and AUTH LOGIN, so a protocol trace would show it in that form: `conceal_login`
+hides those too.
+
 Button tokens are many and random, so they are not searched one by one: every token-shaped
 word is looked up among the live ones.
 """
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 from collections.abc import Iterable
@@ -78,6 +83,13 @@ def redactor() -> Redactor:
 
 def conceal(*secrets: str | None) -> None:
     redactor().conceal(*secrets)
+
+
+def conceal_login(username: str | None, password: str | None) -> None:
+    """A password, and the forms SMTP's AUTH PLAIN and AUTH LOGIN send it in."""
+    if password:
+        plain = f"\0{username or ''}\0{password}"
+        conceal(password, *(base64.b64encode(form.encode()).decode() for form in (plain, password)))
 
 
 def conceal_buttons(tokens: Iterable[str]) -> None:

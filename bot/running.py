@@ -15,14 +15,17 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from bot.app import App, build_app, deliver_on_robots, deliver_on_slack, deliver_on_telegram, robot_platforms
+from bot.app import (
+    App, build_app, deliver_on_email, deliver_on_robots, deliver_on_slack, deliver_on_telegram, robot_platforms,
+)
 from bot.chase_loop import ChaseLoop
 from bot.config import Config
 from bot.config import Slack as SlackConfig
 from bot.config import Telegram as TelegramConfig
+from bot.email.settings import SmtpSettings
 from bot.outbox.backoff import Backoff
 from bot.outbox.delivery import DeliveryLoop
-from bot.redaction import conceal, conceal_stored_buttons
+from bot.redaction import conceal, conceal_login, conceal_stored_buttons
 from bot.retention import RetentionLoop
 from bot.slack.outbox_client import outbox_client
 from bot.slack.runtime import SlackRuntime
@@ -109,8 +112,12 @@ async def build_bot(config: Config, clock: Clock, telegram: TelegramEnvironment 
                     web: LinkSigner | None = None) -> Running:
     """`give_up` is told when a runtime cannot go on (a refused token); `web` signs the notice
     page's links when the web server runs ([web] public_url)."""
+    smtp = SmtpSettings.from_environment(config.smtp) if config.smtp.configured else None
     app = await build_app(config, clock)
     await conceal_stored_buttons(app.store)
+    if smtp is not None:
+        conceal_login(smtp.config.username, smtp.password)
+        deliver_on_email(app, smtp)
     delivery = DeliveryLoop(app.dispatcher, interval=pace.delivery)
     chasing = ChaseLoop(app, delivery.wake, interval=pace.chasing)
     retention = RetentionLoop(app.store, app.bus.clock, config.retention.updates_days, tick=pace.retention_tick)

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from bot.cli.common import command_clock, config_option, load_or_exit
+from bot.email.settings import SmtpSettingsError
 from bot.redaction import redactor
 from bot.refused import EXIT_TOKEN_REFUSED, TokenRefused
 from bot.running import serve
@@ -44,6 +45,8 @@ def run(config_file: Path | None) -> None:
     redactor()  # and should they be shown anyway, or any other secret, they are redacted
     try:
         asyncio.run(serve(config, telegram, slack, command_clock(), web=web))
+    except SmtpSettingsError as bad:
+        raise click.UsageError(str(bad)) from None
     except TokenRefused as refused:
         click.echo(f"followup run: {refused}", err=True)
         raise SystemExit(EXIT_TOKEN_REFUSED) from None
