@@ -1,0 +1,65 @@
+"""A mail server on 127.0.0.1 (aiosmtpd) that keeps what it is given, answers as it is told
+(a 4xx or 5xx for the next mails or recipients) and, given a login, checks it."""
+
+from __future__ import annotations
+
+import email
+import socket
+from collections import deque
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+
+@dataclass
+class Received:
+    sender: str
+    recipients: list[str]
+    raw: bytes
+
+    @property
+    def mail(self) -> EmailMessage:
+        return email.message_from_bytes(self.raw, policy=policy.default)
+
+
+@dataclass
+class FakeMailServer:
+    """`refuse_data` and `refuse_recipients` hold the replies for the next mails, in order."""
+
+    received: list[Received] = field(default_factory=list)
+    refuse_data: deque[str] = field(default_factory=deque)
+    refuse_recipients: deque[str] = field(default_factory=deque)
+    login: tuple[str, str] | None = None
+
+    async def handle_RCPT(self, server, session, envelope, address, options) -> str:  # noqa: N802 - aiosmtpd's name
+        if self.refuse_recipients:
+            return self.refuse_recipients.popleft()
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's name
+        if self.refuse_data:
+            return self.refuse_data.popleft()
+        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        return "250 Message accepted for delivery"
+
+    def authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
+        given = isinstance(auth_data, LoginPassword) and (auth_data.login.decode(), auth_data.password.decode())
+        return AuthResult(success=given == self.login, handled=False)  # the server answers 235 or 535
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start(server: FakeMailServer) -> Controller:
+    """Listening on a free port of 127.0.0.1 (`controller.port`); stop it with `stop()`."""
+    controller = Controller(server, hostname="127.0.0.1", port=free_port(), authenticator=server.authenticate,
+                            auth_require_tls=False, auth_required=server.login is not None)
+    controller.start()
+    return controller

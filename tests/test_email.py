@@ -1,0 +1,172 @@
+"""A factory without a chat gets its notices by e-mail: the story against a real SMTP server
+on 127.0.0.1 (aiosmtpd), through the outbox as `followup run` wires it."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import App, build_app, deliver_on_email
+from bot.config import Config, ConfigError, Smtp, load_config
+from bot.email.settings import PASSWORD_VARIABLE, SmtpSettings, SmtpSettingsError
+from bot.running import Pace, build_bot
+from handlers.model import Platform
+from tests.conftest import EXAMPLE_CONFIG, approve_and_send, deliver_until_done, outbox_table, post_example
+from tests.fake_smtp import FakeMailServer, start
+from tests.fakes import FakeClock, RecordingConsole, Transcript
+
+FACTORY_MAIL = ("qc@evergreen.example.cn", "zhang.min@evergreen.example.cn")
+SENDER = "followup@buyer.example.com"
+
+
+@pytest.fixture
+def mail_server() -> FakeMailServer:
+    return FakeMailServer()
+
+
+@pytest.fixture
+def listening(mail_server: FakeMailServer):
+    controller = start(mail_server)
+    yield controller.port
+    controller.stop()
+
+
+@pytest.fixture
+def mail_config(config: Config, listening: int) -> Config:
+    """The example, with the factory reading e-mail from our server on 127.0.0.1."""
+    factories = tuple(f.model_copy(update={"email": FACTORY_MAIL}) for f in config.factories)
+    smtp = Smtp.model_validate({"host": "127.0.0.1", "port": listening, "from": SENDER, "starttls": False})
+    return config.model_copy(update={"factories": factories, "smtp": smtp})
+
+
+@pytest.fixture
+async def mailing(mail_config: Config, clock: FakeClock, transcript: Transcript) -> AsyncIterator[App]:
+    app = await build_app(mail_config, clock, RecordingConsole(transcript))
+    deliver_on_email(app, SmtpSettings(mail_config.smtp))
+    yield app
+    await app.close()
+
+
+async def notice_sent(app: App, config: Config, clock: FakeClock) -> None:
+    visit_id = await post_example(app, config)
+    await approve_and_send(app, config, visit_id)
+    await deliver_until_done(app, clock)
+
+
+def email_rows(app: App, kind: str) -> list:
+    return [r for r in outbox_table(app) if r["platform"] == Platform.EMAIL and r["kind"] == kind]
+
+
+async def test_the_factory_finds_the_notice_in_its_mailbox_with_the_pdf_attached(
+    mailing: App, mail_config: Config, clock: FakeClock, mail_server: FakeMailServer
+) -> None:
+    await notice_sent(mailing, mail_config, clock)
+
+    (received,) = mail_server.received
+    assert (received.sender, sorted(received.recipients)) == (SENDER, sorted(FACTORY_MAIL))
+    mail = received.mail
+    assert mail["Subject"] == "整改通知 CN-2026-0001 / Corrective action notice CN-2026-0001"
+    assert re.search(rb"^Subject: =\?utf-8\?", received.raw, re.MULTILINE), "the Chinese subject RFC 2047-encoded"
+    assert mail["To"] == ", ".join(FACTORY_MAIL)
+    (row,) = email_rows(mailing, "notice")
+    assert mail["Message-ID"] == row["platform_ref"] == f"<followup.outbox.{row['id']}@buyer.example.com>"
+
+    plain = mail.get_body(("plain",)).get_content()
+    html = mail.get_body(("html",)).get_content()
+    for body in (plain, html):
+        assert body.index("整改通知") < body.index("CORRECTIVE NOTICE CN-2026-0001"), "Chinese first"
+        assert "宁波常青家居用品有限公司" in body and "Ningbo Evergreen Homeware" in body
+    assert "<section" in html and "<section" not in plain
+    (attachment,) = mail.iter_attachments()
+    assert (attachment.get_content_type(), attachment.get_filename()) == ("application/pdf", "CN-2026-0001.pdf")
+    async with mailing.store.unit_of_work() as uow:
+        stored = await uow.notice_pdfs.get(json.loads(row["payload"])["notice_id"], 1)
+    assert attachment.get_content() == stored, "the stored PDF of that version, as the chats get it"
+
+
+async def test_a_server_that_says_try_later_gets_the_mail_once_on_a_later_round(
+    mailing: App, mail_config: Config, clock: FakeClock, mail_server: FakeMailServer
+) -> None:
+    mail_server.refuse_data.append("451 4.3.0 Mail server temporarily rejected message")
+    await notice_sent(mailing, mail_config, clock)
+
+    (row,) = email_rows(mailing, "notice")
+    assert (row["attempts"], row["sent_at"] is not None) == (1, True), "one attempt failed, the next sent it"
+    assert len(mail_server.received) == 1
+
+
+async def test_a_mailbox_that_does_not_exist_fails_for_good_and_the_buyer_is_told(
+    mailing: App, mail_config: Config, clock: FakeClock, mail_server: FakeMailServer, transcript: Transcript
+) -> None:
+    mail_server.refuse_recipients.extend(["550 5.1.1 No such user"] * 2)
+    await notice_sent(mailing, mail_config, clock)
+
+    (row,) = email_rows(mailing, "notice")
+    assert (row["failure_reason"], row["attempts"], row["sent_at"]) == ("address_refused", 1, None)
+    assert mail_server.received == []
+    assert "Reason: the mail server refused the e-mail address" in transcript.text
+    assert f"Where: e-mail {','.join(FACTORY_MAIL)}" in transcript.text
+
+
+async def test_the_smtp_password_never_reaches_a_log_line(
+    mail_config: Config, mail_server: FakeMailServer, clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    mail_server.login = ("followup", "s3cret-Pa55word")
+    monkeypatch.setenv(PASSWORD_VARIABLE, "wrong-Pa55word")
+    config = mail_config.model_copy(update={"smtp": mail_config.smtp.model_copy(update={"username": "followup"})})
+    running = await build_bot(config, clock, None, None, Pace(warm_up=False), lambda error: None)
+    try:
+        await notice_sent(running.app, config, clock)
+    finally:
+        await running.app.close()
+
+    (row,) = email_rows(running.app, "notice")
+    assert row["failure_reason"] == "invalid_auth", "a refused login is permanent"
+    assert "Authentication" in caplog.text
+    for secret in ("wrong-Pa55word", "AGZvbGxvd3VwAHdyb25nLVBhNTV3b3Jk", "d3JvbmctUGE1NXdvcmQ="):
+        assert secret not in caplog.text
+
+
+BAD_INPUTS = [
+    ('[[factories]]\nemail = "not-an-address"', "factories.0.email.0"),
+    ('[[factories]]\nemail = ["qc@evergreen.example.cn", "qc@"]', "factories.0.email.1"),
+    ('[[factories]]\nemail = "qc@evergreen.example.cn"', "smtp.host"),
+    ('[[factories]]\nemail = "qc@evergreen.example.cn"\n[smtp]\nhost = "smtp.example.com"', "smtp.from"),
+    ('[smtp]\nhost = "smtp.example.com"\nport = 70000', "smtp.port"),
+    ('[smtp]\nhost = "smtp.example.com"\nfrom = "followup at buyer"', "smtp.from"),
+    ('[smtp]\nhost = "smtp.example.com"\nstarttls = "maybe"', "smtp.starttls"),
+    ('[smtp]\nhost = "smtp.example.com"\npassword = "in the file"', "smtp.password"),
+]
+
+
+@pytest.mark.parametrize(("added", "key"), BAD_INPUTS)
+def test_a_bad_mail_setting_is_refused_naming_its_key(tmp_path: Path, added: str, key: str) -> None:
+    example = EXAMPLE_CONFIG.read_text(encoding="utf-8")
+    if added.startswith("[[factories]]"):  # a key of the example's first factory
+        example = example.replace('id = "NB-EVERGREEN"', f'id = "NB-EVERGREEN"\n{added.splitlines()[1]}', 1)
+        added = "\n".join(added.splitlines()[2:])
+    path = tmp_path / "followup.toml"
+    path.write_text(f"{example}\n{added}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        load_config(path)
+    assert key in [problem.path for problem in refused.value.problems], str(refused.value)
+
+
+def test_a_login_without_its_password_and_a_password_without_a_login_are_named(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(PASSWORD_VARIABLE, raising=False)
+    with_login = Smtp.model_validate({"host": "smtp.example.com", "from": SENDER, "username": "followup"})
+    with pytest.raises(SmtpSettingsError, match=f"{PASSWORD_VARIABLE}.*username|username.*{PASSWORD_VARIABLE}"):
+        SmtpSettings.from_environment(with_login)
+    monkeypatch.setenv(PASSWORD_VARIABLE, "s3cret")
+    with pytest.raises(SmtpSettingsError, match=r"\[smtp\] username"):
+        SmtpSettings.from_environment(with_login.model_copy(update={"username": None}))
+    assert "s3cret" not in repr(SmtpSettings.from_environment(with_login))
