@@ -95,6 +95,10 @@ class Smtp(_Section):
     `starttls`: upgrade the connection before logging in (port 587); on port 465 the
     connection is TLS from the start."""
 
+    # `from` is a Python keyword: the field is `from_`, and a config dumped by its field names
+    # (the crash tests hand the bot one as JSON) reads back.
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
     host: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] | None = None
     port: int = Field(587, ge=1, le=65535)
     from_: EmailAddress | None = Field(None, alias="from")

@@ -17,7 +17,7 @@ from bot.email.settings import PASSWORD_VARIABLE, SmtpSettings, SmtpSettingsErro
 from bot.running import Pace, build_bot
 from handlers.model import Platform
 from tests.conftest import EXAMPLE_CONFIG, approve_and_send, deliver_until_done, outbox_table, post_example
-from tests.fake_smtp import FakeMailServer, start
+from tests.fake_smtp import FakeMailServer, free_port, start
 from tests.fakes import FakeClock, RecordingConsole, Transcript
 
 FACTORY_MAIL = ("qc@evergreen.example.cn", "zhang.min@evergreen.example.cn")
@@ -159,6 +159,11 @@ def test_a_bad_mail_setting_is_refused_naming_its_key(tmp_path: Path, added: str
     assert key in [problem.path for problem in refused.value.problems], str(refused.value)
 
 
+def test_a_config_with_a_mail_server_reads_back_as_dumped(mail_config: Config) -> None:
+    """As the crash tests hand it to a bot process."""
+    assert Config.model_validate_json(mail_config.model_dump_json()) == mail_config
+
+
 def test_a_login_without_its_password_and_a_password_without_a_login_are_named(
     monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -170,3 +175,22 @@ def test_a_login_without_its_password_and_a_password_without_a_login_are_named(
     with pytest.raises(SmtpSettingsError, match=r"\[smtp\] username"):
         SmtpSettings.from_environment(with_login.model_copy(update={"username": None}))
     assert "s3cret" not in repr(SmtpSettings.from_environment(with_login))
+
+
+
+async def test_a_mail_server_that_is_down_is_tried_again_later(
+    mail_config: Config, clock: FakeClock, transcript: Transcript
+) -> None:
+    down = mail_config.smtp.model_copy(update={"port": free_port()})  # nothing listens there
+    app = await build_app(mail_config, clock, RecordingConsole(transcript))
+    deliver_on_email(app, SmtpSettings(down))
+    try:
+        visit_id = await post_example(app, mail_config)
+        await approve_and_send(app, mail_config, visit_id)
+        await app.dispatcher.deliver_pending()
+    finally:
+        await app.close()
+
+    (row,) = email_rows(app, "notice")
+    assert (row["sent_at"], row["failure_reason"], row["attempts"]) == (None, None, 1), "transient: tried again"
+    assert "SMTPConnectError" in row["last_error"]
