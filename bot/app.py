@@ -119,9 +119,11 @@ def robot_platforms(config: Config) -> frozenset[Platform]:
     return frozenset(robot.platform for robot, key, _ in ROBOTS for f in config.factories if getattr(f, key))
 
 
-def deliver_on_email(app: App, settings: SmtpSettings) -> None:
-    """The outbox delivers factories' e-mail through the mail server `settings` names."""
-    app.dispatcher.add_adapter(EmailAdapter(settings, app.bus.clock, app.documents))
+def deliver_on_email(app: App, settings: SmtpSettings, links: NoticeLinks | None = None) -> None:
+    """The outbox delivers factories' e-mail through the mail server `settings` names. With
+    `links` (the web server runs), a mail that shows a notice carries its signed link."""
+    app.dispatcher.add_adapter(EmailAdapter(settings, app.bus.clock, app.documents,
+                                            links.for_view if links is not None else None))
 
 
 def routing_for(config: Config, console_active: bool) -> Routing:

@@ -115,9 +115,10 @@ async def build_bot(config: Config, clock: Clock, telegram: TelegramEnvironment 
     smtp = SmtpSettings.from_environment(config.smtp) if config.smtp.configured else None
     app = await build_app(config, clock)
     await conceal_stored_buttons(app.store)
+    links = NoticeLinks(web, config.web.public_url, config.web.link_days, app.bus.clock) if web else None
     if smtp is not None:
         conceal_login(smtp.config.username, smtp.password)
-        deliver_on_email(app, smtp)
+        deliver_on_email(app, smtp, links)
     delivery = DeliveryLoop(app.dispatcher, interval=pace.delivery)
     chasing = ChaseLoop(app, delivery.wake, interval=pace.chasing)
     retention = RetentionLoop(app.store, app.bus.clock, config.retention.updates_days, tick=pace.retention_tick)
@@ -129,7 +130,6 @@ async def build_bot(config: Config, clock: Clock, telegram: TelegramEnvironment 
         runtimes.append(slack_runtime(app, slack, config.slack, delivery.wake))
     if robot_platforms(config):
         conceal(*(secret for f in config.factories for secret in _robot_secrets(f)))
-        links = NoticeLinks(web, config.web.public_url, config.web.link_days, app.bus.clock) if web else None
         runtimes.append(RobotsRuntime(app, links))
     if web is not None:
         conceal(web.secret.decode())

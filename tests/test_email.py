@@ -15,6 +15,7 @@ from bot.app import App, build_app, deliver_on_email
 from bot.config import Config, ConfigError, Smtp, load_config
 from bot.email.settings import PASSWORD_VARIABLE, SmtpSettings, SmtpSettingsError
 from bot.running import Pace, build_bot
+from bot.web.links import LinkSigner, NoticeLinks
 from handlers.model import Platform
 from tests.conftest import EXAMPLE_CONFIG, approve_and_send, deliver_until_done, outbox_table, post_example
 from tests.fake_smtp import FakeMailServer, free_port, start
@@ -87,6 +88,26 @@ async def test_the_factory_finds_the_notice_in_its_mailbox_with_the_pdf_attached
     async with mailing.store.unit_of_work() as uow:
         stored = await uow.notice_pdfs.get(json.loads(row["payload"])["notice_id"], 1)
     assert attachment.get_content() == stored, "the stored PDF of that version, as the chats get it"
+
+
+async def test_with_the_web_server_on_the_mail_carries_the_notice_page_link(
+    mail_config: Config, clock: FakeClock, transcript: Transcript, mail_server: FakeMailServer
+) -> None:
+    links = NoticeLinks(LinkSigner(b"k" * 32), "https://qc.example.test", 30, clock)
+    app = await build_app(mail_config, clock, RecordingConsole(transcript))
+    deliver_on_email(app, SmtpSettings(mail_config.smtp), links)
+    try:
+        await notice_sent(app, mail_config, clock)
+    finally:
+        await app.close()
+
+    (received,) = mail_server.received
+    plain = received.mail.get_body(("plain",)).get_content()
+    html = received.mail.get_body(("html",)).get_content()
+    (link,) = set(re.findall(r"https://qc\.example\.test/n/[\w.-]+", plain))
+    assert plain.count(link) == 2, "in the Chinese part and in the English part"
+    assert f'<a href="{link}">' in html
+    assert LinkSigner(b"k" * 32).read(link.rsplit("/", 1)[1], clock.now()).recipient == "NB-EVERGREEN"
 
 
 async def test_a_server_that_says_try_later_gets_the_mail_once_on_a_later_round(

@@ -12,6 +12,7 @@ sending and recording sends the mail again with the same Message-ID.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import aiosmtplib
 
@@ -37,21 +38,18 @@ IMPLICIT_TLS_PORT = 465  # SMTPS: TLS from the first byte, where 587 upgrades wi
 ATTACHMENT_LIMIT = 7_000_000
 
 
-def notice_link(view: View) -> str | None:
-    """The factory's page for the notice: the web server's signed link for this version and
-    recipient, once the view carries one (`View.link`, from the web part of issue 14).
-    Until then a mail goes without a link."""
-    return getattr(view, "link", None)
-
-
 class EmailAdapter(PlannedAdapter):
     platform = Platform.EMAIL
     templates = "text"
     limits = Limits(text=None, caption=None, buttons_per_row=None, photos_per_group=0, file_size=ATTACHMENT_LIMIT)
 
-    def __init__(self, settings: SmtpSettings, clock: Clock, documents: NoticeDocuments):
+    def __init__(self, settings: SmtpSettings, clock: Clock, documents: NoticeDocuments,
+                 links: Callable[[View], str | None] | None = None):
+        """`links` gives the signed link of the notice a message shows, when the web server
+        runs: a mail is one-way, and the link is how the factory answers."""
         super().__init__(clock=clock, documents=documents)
         self.settings = settings
+        self.links = links
 
     def classify(self, error: Exception) -> Failure | None:
         return classify(error)
@@ -67,8 +65,8 @@ class EmailAdapter(PlannedAdapter):
     async def _send(self, to: Target, outbox_id: int | None) -> str:
         sender = self.settings.config.from_
         mail_id = message_id(outbox_id, sender)
-        mail = mime(letter(to.view, notice_link(to.view)), sender, to.chat, mail_id, self.clock.now(),
-                    await self._pdf(to.view))
+        link = self.links(to.view) if self.links is not None else None
+        mail = mime(letter(to.view, link), sender, to.chat, mail_id, self.clock.now(), await self._pdf(to.view))
         refused, _ = await aiosmtplib.send(mail, **self._server())
         if refused:
             log.warning("mail %s: the server refused %s and took the other addresses", mail_id, ", ".join(refused))
