@@ -23,6 +23,7 @@ from bot.app import App
 from bot.chat import people
 from bot.chat.actions import command_for, with_tokens
 from bot.chat.directory import Directory
+from bot.slack.posts import said
 from handlers.catalog import N_
 from handlers.commands import Actor, AskToAct, InviteContact, RedeemInvite, RevokeContact
 from handlers.model import BindingRequest, Factory, Person, Platform, PlatformAccount, RequestOutcome, Role
@@ -33,7 +34,6 @@ from messages.buttons import CONFIRM_BINDING, binding_buttons
 from messages.environment import mrkdwn_escape
 from messages.i18n import ENGLISH, Language
 from messages.people import who
-from messages.replies import reply_text
 from messages.slack_blocks import action_blocks, text_blocks
 
 log = logging.getLogger(__name__)
@@ -154,7 +154,7 @@ class SlackBinding:
         await people.audit_refused(self.app, self.directory, command_for(verb, target), Actor(person, Platform.SLACK),
                                    reply)
         if not reply.ok:
-            await client.chat_postEphemeral(channel=channel, user=user, text=mrkdwn_escape(reply_text(reply, language)))
+            await client.chat_postEphemeral(channel=channel, user=user, text=said(reply, language))
             return
         async with self.app.store.unit_of_work() as uow:
             request = await uow.binding_requests.get(target)
@@ -234,7 +234,7 @@ class SlackBinding:
             return
         reply = await people.handle(self.app, self.directory, RevokeContact(rest), Actor(person, Platform.SLACK),
                                     update_key=f"slack:command:{command.get('trigger_id')}")
-        await ack(text=mrkdwn_escape(reply_text(reply, language)))
+        await ack(text=said(reply, language))
 
     async def _refused(self, command: dict, person: Person | None, attempted: str, reason: str) -> None:
         account = PlatformAccount(platform=Platform.SLACK, user_id=command["user_id"])

@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app import App
 from bot.chat.evidence import MAX_BYTES, TAP_FIRST, awaiting_photos, over_limit, report_photo, too_large
 from bot.slack.files import DownloadFailed, DownloadTooLarge, SlackFiles
+from bot.slack.posts import said
 from handlers.catalog import N_
 from handlers.commands import Actor
 from handlers.model import Person, Platform
@@ -20,7 +21,6 @@ from handlers.views import label_of
 from messages.buttons import REPORT_DONE
 from messages.environment import mrkdwn_escape
 from messages.i18n import Language
-from messages.replies import reply_text
 from messages.slack_blocks import text_blocks
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ class SlackEvidence:
             if reply is None:
                 continue  # the question was closed meanwhile (the instruction verified)
             self.wake()
-            text = reply if isinstance(reply, str) else reply_text(reply, language)
+            text = reply if isinstance(reply, str) else said(reply, language)
             await _post(client, event["channel"], text, event.get("thread_ts"))
 
     async def _fetch_and_report(self, actor: Actor, file: dict, prompt: Prompt, key: str) -> Reply | str | None:

@@ -14,26 +14,25 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View as SlackView
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.app import App
 from bot.chat.actions import command_for
 from bot.chat.answers import Answer, answer, answer_in, chart_of, next_page_command
-from bot.slack.links import slack_links
-from bot.slack.posts import dm, dm_channel, post
-from bot.slack.taps import SlackTaps
-from bot.app import App
 from bot.chat.directory import Directory
+from bot.chat.uploads import Uploads
 from bot.slack import modals
 from bot.slack.binding import STRANGER, SlackBinding, language_of
 from bot.slack.evidence import SlackEvidence
 from bot.slack.files import DownloadFailed, SlackFiles
 from bot.slack.inbox import SlackInbox
-from bot.chat.uploads import Uploads
-from handlers.queries.audience import audience_of
+from bot.slack.links import slack_links
+from bot.slack.posts import dm, dm_channel, post, said
+from bot.slack.taps import SlackTaps
 from handlers.catalog import N_
 from handlers.commands import Actor, EditInstruction, PostVisit
 from handlers.model import Person, Platform, PlatformAccount, Role
+from handlers.queries.audience import audience_of
 from handlers.queries.status import portfolio_page
 from messages.environment import mrkdwn_escape, render
-from messages.replies import reply_text
 from messages.slack_blocks import text_blocks
 
 log = logging.getLogger(__name__)
@@ -91,7 +90,7 @@ class SlackListeners:
         reply = await self.app.bus.handle(command, Actor(person, Platform.SLACK), update_key=f"slack:view:{view['id']}")
         self.wake()
         if not reply.ok:
-            await dm(client, user, reply_text(reply, language))
+            await dm(client, user, said(reply, language))
 
     async def on_text_submitted(self, ack, body: dict, view: dict, client: AsyncWebClient) -> None:
         user = body["user"]["id"]
@@ -111,7 +110,7 @@ class SlackListeners:
             update_key=f"slack:view:{view['id']}",
         )
         self.wake()
-        await dm(client, user, reply_text(reply, language))
+        await dm(client, user, said(reply, language))
 
     async def on_command(self, ack, command: dict, client: AsyncWebClient) -> None:
         """/followup status PO-…, /followup orders, /followup factories, /followup help: answered

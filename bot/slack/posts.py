@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from handlers.results import Reply
+from messages.environment import mrkdwn_escape
+from messages.i18n import Language
+from messages.replies import reply_text
 from messages.slack_blocks import text_blocks
+
+
+def said(reply: Reply, language: Language) -> str:
+    """A bus reply as Slack text: escaped, for it quotes names and words people typed, where a
+    `<` would start a link or a mention."""
+    return mrkdwn_escape(reply_text(reply, language))
 
 
 async def ephemeral(client: AsyncWebClient, channel: str | None, user: str, text: str) -> None:

@@ -16,14 +16,13 @@ from bot.chat.taps import Button, Given, stored_button, tap
 from bot.slack import modals
 from bot.slack.binding import SlackBinding, language_of
 from bot.slack.evidence import SlackEvidence
-from bot.slack.posts import ephemeral
+from bot.slack.posts import ephemeral, said
 from handlers.catalog import N_
 from handlers.model import Person, Platform, PlatformAccount
 from handlers.results import Reply
 from handlers.views import label_of
 from messages import buttons as b
 from messages.i18n import Language
-from messages.replies import reply_text
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +93,7 @@ class SlackTap:
         if action in BINDING_DECISIONS:
             await self.taps.binding.decided(self.client, self.body, person, action, target, reply)
         elif not reply.ok or reply.code.startswith(("already", "notice_already")):
-            await ephemeral(self.client, self.channel, self.user, reply_text(reply, language_of(person)))
+            await ephemeral(self.client, self.channel, self.user, said(reply, language_of(person)))
 
     async def _open_modal(self, action: str, target: int, language: Language) -> bool:
         """Opens the form that asks for the words; False when Slack no longer takes the click's
