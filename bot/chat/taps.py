@@ -74,12 +74,15 @@ async def tap(bus: MessageBus, surface: TapSurface, token: str, update_key: str 
         return None
     action, target = button
     actor = Actor(person, surface.platform)
-    if (refusal := await bus.may(command_for(action, target), actor, update_key)) is not None:
-        await surface.answer(person, action, target, refusal)
-        return refusal
     given = Given(words)
-    if words is None and asks_for_input(action) and (given := await surface.ask(person, action, target)) is None:
-        return None
+    if words is None and asks_for_input(action):
+        # Refused before the question, so nobody types or uploads what would be refused; a tap
+        # that asks nothing is refused (and audited) by the bus as it is handled.
+        if (refusal := await bus.may(command_for(action, target), actor, update_key)) is not None:
+            await surface.answer(person, action, target, refusal)
+            return refusal
+        if (given := await surface.ask(person, action, target)) is None:
+            return None
     reply = await bus.handle(command_for(action, target, given.text), actor, update_key=update_key)
     await surface.answer(person, action, target, reply)
     return reply

@@ -19,6 +19,7 @@ from bot.outbox.surface import Draft, EditingSurface, Surface, Target
 from handlers.model import OutgoingMessage
 from handlers.model.message_kinds import MessageKind
 from handlers.views import View
+from messages.buttons import buttons_for
 from messages.environment import render
 from messages.i18n import Language
 from messages.render import Rendered, render_view
@@ -73,7 +74,7 @@ class PlanRun:
     async def _edit_earlier(self, to: Target, shown_as: MessageKind) -> str:
         surface: EditingSurface = self.surface
         text = self._render(to, shown_as).text
-        buttons = self._render(to).buttons
+        buttons = buttons_for(to.view, to.language)  # the message's own kind's, without rendering it
         reference = await self.refs.find(to.destination, to.subject)
         if reference is not None and await surface.edit(to, reference, text, buttons):
             return reference
