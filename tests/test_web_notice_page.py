@@ -128,6 +128,7 @@ async def test_a_completion_date_per_instruction_and_none_for_another_notices(ap
     lambda token: token.replace(".NB-EVERGREEN.", ".OTHER.", 1),  # the recipient
     lambda token: "2" + token,  # the notice
     lambda token: "garbage",
+    lambda token: ".".join([*token.split(".")[:3], "999999999999", token.split(".")[4]]),  # an unsigned far expiry
 ])
 async def test_a_tampered_link_is_refused_and_changes_nothing(app, notice_id, client, tamper) -> None:
     token = link_to(app, notice_id)[len("/n/"):]

@@ -71,16 +71,22 @@ class LinkSigner:
         match = _TOKEN.match(token)
         if match is None:
             raise BadLink(token)
-        notice_id, version, recipient, expires, signature = match.groups()
-        link = NoticeLink(int(notice_id), int(version), recipient, datetime.fromtimestamp(int(expires), UTC))
-        if not hmac.compare_digest(signature, self._signature(link)):
+        # The signature over the text as given, before any of it is read as numbers: an unsigned
+        # expiry in the year 33658, or 007 for 7, is refused like any forgery.
+        signed, signature = token.rsplit(".", 1)
+        if not hmac.compare_digest(signature, self._signed(signed)):
             raise BadLink(token)
+        notice_id, version, recipient, expires, _ = match.groups()
+        link = NoticeLink(int(notice_id), int(version), recipient, datetime.fromtimestamp(int(expires), UTC))
         if now >= link.expires:
             raise ExpiredLink(link)
         return link
 
     def _signature(self, link: NoticeLink) -> str:
-        digest = hmac.new(self.secret, _signed_part(link).encode(), hashlib.sha256).digest()
+        return self._signed(_signed_part(link))
+
+    def _signed(self, text: str) -> str:
+        digest = hmac.new(self.secret, text.encode(), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
