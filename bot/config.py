@@ -206,6 +206,20 @@ ROBOT_WEBHOOKS = {
 ROBOT_SECRETS = {"dingtalk_webhook": "dingtalk_secret", "feishu_webhook": "feishu_secret"}
 
 
+def robot_secrets(factory: Factory) -> tuple[str, ...]:
+    """What of a factory's robots must never reach a log: each webhook, the key it carries (read
+    as the table above says where it stands) and each signing secret."""
+    secrets = []
+    for key, (_, path, key_parameter) in ROBOT_WEBHOOKS.items():
+        if url := getattr(factory, key):
+            parts = urlsplit(url)
+            robot_key = parse_qs(parts.query).get(key_parameter, [""])[0] if key_parameter \
+                else parts.path.removeprefix(path).strip("/")
+            secrets += [url, robot_key]
+    secrets += [getattr(factory, secret) for secret in ROBOT_SECRETS.values()]
+    return tuple(secret for secret in secrets if secret)
+
+
 def _robot_problems(i: int, factory: Factory) -> list[Problem]:
     problems = []
     for key, (hosts, path, key_parameter) in ROBOT_WEBHOOKS.items():

@@ -19,7 +19,7 @@ from bot.app import (
     App, build_app, deliver_on_email, deliver_on_robots, deliver_on_slack, deliver_on_telegram, robot_platforms,
 )
 from bot.chase_loop import ChaseLoop
-from bot.config import Config
+from bot.config import Config, robot_secrets
 from bot.config import Slack as SlackConfig
 from bot.config import Telegram as TelegramConfig
 from bot.email.settings import SmtpSettings
@@ -129,19 +129,12 @@ async def build_bot(config: Config, clock: Clock, telegram: TelegramEnvironment 
     if slack is not None:
         runtimes.append(slack_runtime(app, slack, config.slack, delivery.wake))
     if robot_platforms(config):
-        conceal(*(secret for f in config.factories for secret in _robot_secrets(f)))
+        conceal(*(secret for f in config.factories for secret in robot_secrets(f)))
         runtimes.append(RobotsRuntime(app, links))
     if web is not None:
         conceal(web.secret.decode())
         runtimes.append(WebServer(app, web, config.web, delivery.wake))
     return Running(app, runtimes, delivery, chasing, retention)
-
-
-def _robot_secrets(factory) -> tuple[str | None, ...]:
-    """The keys in a factory's robot webhooks and their signing secrets, kept out of the logs."""
-    webhooks = (factory.wecom_webhook, factory.dingtalk_webhook, factory.feishu_webhook)
-    keys = tuple(url.rsplit("=", 1)[-1].rsplit("/", 1)[-1] for url in webhooks if url)
-    return (*webhooks, *keys, factory.dingtalk_secret, factory.feishu_secret)
 
 
 def telegram_runtime(app: App, env: TelegramEnvironment, config: TelegramConfig, wake: Callable[[], None],

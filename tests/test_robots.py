@@ -16,7 +16,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from bot.app import App, build_app, deliver_on_robots
-from bot.config import Config, ConfigError, Robots, load_config
+from bot.config import Config, ConfigError, Robots, load_config, robot_secrets
 from bot.web.links import LinkSigner, NoticeLinks
 from handlers.model import Platform
 from handlers.model.message_kinds import MessageKind
@@ -239,3 +239,14 @@ def test_the_robots_may_be_pointed_only_at_this_machine(tmp_path) -> None:
 
 def test_well_formed_robots_load(tmp_path) -> None:
     assert robot_config(tmp_path, "\n".join(f'{key} = "{value}"' for key, value in WEBHOOKS.items())) == []
+
+
+def test_every_robot_key_and_secret_is_kept_from_the_logs_wherever_the_key_stands(config: Config) -> None:
+    factory = config.factories[0].model_copy(update={
+        **WEBHOOKS,
+        "dingtalk_webhook": "https://oapi.dingtalk.com/robot/send?access_token=dt-1&x=1",
+        "feishu_webhook": "https://open.feishu.cn/open-apis/bot/v2/hook/fs-1/",
+    })
+    hidden = set(robot_secrets(factory))
+    assert {"wk-1", "dt-1", "fs-1", "SECdt-secret-1", "fs-secret-1"} <= hidden
+    assert "1" not in hidden and "" not in hidden  # not the other parameter, nor an empty key
