@@ -7,10 +7,12 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from handlers.catalog import N_
 from handlers.views import View
 from messages.environment import render
 from messages.i18n import CHINESE, ENGLISH, Language
 
+REFUSED_TITLE = N_("Corrective action notice link")  # the same for a forged, an expired and a revoked link
 
 @dataclass(frozen=True)
 class Said:
@@ -50,4 +52,5 @@ def refused_page(reason: str) -> str:
     """Both languages: whoever opened it may read either, and the page cannot know which."""
     texts = [(tag, Markup(render("html", "web/refused_text.html.j2", Language(locale), reason=reason)))
              for tag, locale in (("zh-Hans", CHINESE), ("en", ENGLISH))]
-    return render("html", "web/refused.html.j2", Language(CHINESE), texts=texts, title="链接无效 · Link not valid")
+    title = " · ".join(Language(locale).gettext(REFUSED_TITLE) for locale in (CHINESE, ENGLISH))
+    return render("html", "web/refused.html.j2", Language(CHINESE), texts=texts, title=title)
