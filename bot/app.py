@@ -46,6 +46,11 @@ class App:
     cpu: CpuPool
     documents: NoticeDocuments  # each notice version's PDF, rendered once
 
+    def link_notices(self, links: NoticeLinks) -> None:
+        """The web server runs: each notice's PDF carries its signed link and QR code, and the
+        buyer's chat gets them beside the sent notice to pass on."""
+        self.documents.links = links
+
     async def close(self) -> None:
         self.cpu.close()
         await self.store.close()
@@ -64,6 +69,9 @@ async def build_app(config: Config, clock: Clock, console: ConsoleAdapter | None
     adapters = {Platform.CONSOLE: console} if console is not None else {}
     media = MediaStore(path_from_url(config.storage.url).parent / "media")
     cpu = CpuPool()
+    documents = NoticeDocuments(store, media, cpu, clock)
+    if console is not None:
+        console.documents = documents  # built before the app: it shows the notice's link too
     return App(
         config=config,
         store=store,
@@ -73,7 +81,7 @@ async def build_app(config: Config, clock: Clock, console: ConsoleAdapter | None
         media=media,
         console=console,
         cpu=cpu,
-        documents=NoticeDocuments(store, media, cpu, clock),
+        documents=documents,
     )
 
 

@@ -116,6 +116,8 @@ async def build_bot(config: Config, clock: Clock, telegram: TelegramEnvironment 
     app = await build_app(config, clock)
     await conceal_stored_buttons(app.store)
     links = NoticeLinks(web, config.web.public_url, config.web.link_days, app.bus.clock) if web else None
+    if links is not None:
+        app.link_notices(links)
     if smtp is not None:
         conceal_login(smtp.config.username, smtp.password)
         deliver_on_email(app, smtp, links)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from io import BytesIO
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -22,11 +23,14 @@ from messages.fonts import font_path
 from messages.i18n import CHINESE, ENGLISH, Language
 from messages.line_break import break_lines
 from messages.photos import PhotoFinder, thumbnail
+from messages.qr import qr_png
 
 FONT = "NotoSansSC"
 ITEM_START = re.compile(r"^\d+\. \[(?P<label>[A-Z]\d+)\]")
 NOTICE_TITLE = N_("CORRECTIVE NOTICE %(number)s, version %(version)s")
 PAGE = N_("Page %(page)s of %(pages)s")
+SCAN = N_("Scan to view and answer this notice")
+QR_MM = 30
 PHOTO_WIDTH_MM = 58
 PHOTOS_PER_ROW = 3
 INDENT_MM = 1.4  # per leading space of the text rendering
@@ -68,7 +72,9 @@ def _both(message: str, **params: object) -> list[str]:
     return [Language(locale).gettext(message) % params for locale in (CHINESE, ENGLISH)]
 
 
-def notice_pdf(view: View, find_photo: PhotoFinder) -> bytes:
+def notice_pdf(view: View, find_photo: PhotoFinder, link: str | None = None) -> bytes:
+    """`link`: the version's signed page link, printed with its QR code under the title of
+    the first page when the web server runs; without it the PDF is as it always was."""
     notice = view.notice
     document = _NoticeDocument(notice.number, notice.version, notice.sent.at)
     zone = view.factory.timezone
@@ -76,15 +82,20 @@ def notice_pdf(view: View, find_photo: PhotoFinder) -> bytes:
     for locale in (CHINESE, ENGLISH):
         document.add_page()
         text = render("text", "notice/section.txt.j2", Language(locale, zone), v=view)
-        _lay_out(document, text, items if locale == CHINESE else {}, find_photo, view)
+        first = locale == CHINESE
+        _lay_out(document, text, items if first else {}, find_photo, view, link if first else None)
     return bytes(document.output())
 
 
-def _lay_out(document: _NoticeDocument, text: str, items: dict[str, Item], find_photo: PhotoFinder, view: View) -> None:
-    """Line by line; the title larger; each item's photos after its lines (first section only)."""
+def _lay_out(document: _NoticeDocument, text: str, items: dict[str, Item], find_photo: PhotoFinder, view: View,
+             link: str | None) -> None:
+    """Line by line; the title larger, the link under it; each item's photos after its lines
+    (first section only)."""
     lines = text.split("\n")
     current: Item | None = None
     for i, line in enumerate(lines):
+        if i == 1 and link:
+            _link_block(document, link)
         if match := ITEM_START.match(line):
             _photos(document, current, find_photo, view)
             current = items.get(match["label"])
@@ -114,3 +125,24 @@ def _photos(document: _NoticeDocument, item: Item | None, find_photo: PhotoFinde
         for column, image in enumerate(row):
             document.image(image, x=document.l_margin + column * (PHOTO_WIDTH_MM + 3), y=top, w=PHOTO_WIDTH_MM)
         document.set_y(top + height + 2)
+
+
+def _link_block(document: _NoticeDocument, link: str) -> None:
+    """The QR code, and beside it what it is for in both languages and the link itself (a
+    reader may click it, a person may type it)."""
+    top = document.get_y() + 1
+    document.image(BytesIO(qr_png(link)), x=document.l_margin, y=top, w=QR_MM, h=QR_MM, link=link)
+    left = document.l_margin + QR_MM + 4
+    width = document.epw - QR_MM - 4
+    document.set_xy(left, top + 3)
+    document.set_font(FONT, size=10)
+    for said in _both(SCAN):
+        document.set_x(left)
+        document.cell(width, LINE_MM, said, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    document.set_font(FONT, size=7)
+    document.set_text_color(40, 40, 160)
+    for part in break_lines(link, width, document.get_string_width):
+        document.set_x(left)
+        document.cell(width, 3.6, part, link=link, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    document.set_text_color(0, 0, 0)
+    document.set_y(top + QR_MM + 3)

@@ -4,6 +4,7 @@ stored once, and a stored photo can never be swapped for another under the same 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 _SUFFIX = {"JPEG": ".jpg", "PNG": ".png", "HEIF": ".heic"}
@@ -14,11 +15,19 @@ class MediaStore:
         self.root = root
 
     def put(self, source: Path, sha256: str, image_format: str) -> Path:
-        target = self.path_for(sha256, image_format)
+        return self._keep(self.path_for(sha256, image_format), lambda partial: shutil.copyfile(source, partial))
+
+    def put_bytes(self, content: bytes, sha256: str, image_format: str) -> Path:
+        """An image made here rather than received (a link's QR code)."""
+        return self._keep(self.path_for(sha256, image_format), lambda partial: partial.write_bytes(content))
+
+    @staticmethod
+    def _keep(target: Path, write: Callable[[Path], object]) -> Path:
+        """Written beside its place and moved in whole, once: a name never shows half a file."""
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
             partial = target.with_suffix(target.suffix + ".part")
-            shutil.copyfile(source, partial)
+            write(partial)
             partial.replace(target)
         return target
 

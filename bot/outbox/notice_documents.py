@@ -11,15 +11,30 @@ crash between rendering and storing loses only the work: the next attempt render
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+from dataclasses import dataclass
+from datetime import datetime
 
 from bot.cpu import CpuPool
+from bot.web.links import NoticeLinks
 from handlers.clock import Clock
 from handlers.views import View
 from messages.pdf import notice_pdf
+from messages.qr import qr_png
 from storage.media import MediaStore
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SharedLink:
+    """A version's signed link as the buyer passes it on: the address, its QR code (a PNG in
+    the media store, by SHA-256) and when it stops opening the page."""
+
+    url: str
+    qr: str
+    expires: datetime
 
 
 class NoticeDocuments:
@@ -29,6 +44,22 @@ class NoticeDocuments:
         self.cpu = cpu
         self.clock = clock
         self._rendering: dict[tuple[int, int], asyncio.Task[bytes]] = {}
+        self.links: NoticeLinks | None = None  # while the web server runs (App.link_notices)
+
+    def link(self, view: View) -> str | None:
+        """The factory's link to the version `view` shows, as its PDF prints it; None without
+        the web server."""
+        return self.links.as_sent(view) if self.links is not None else None
+
+    def shared(self, view: View) -> SharedLink | None:
+        """The link the version's PDF carries, with its QR code, for the buyer to pass on."""
+        url = self.link(view)
+        if url is None:
+            return None
+        png = qr_png(url)
+        sha256 = hashlib.sha256(png).hexdigest()
+        self.media.put_bytes(png, sha256, "PNG")
+        return SharedLink(url, sha256, self.links.expiry_as_sent(view))
 
     async def pdf(self, view: View) -> bytes:
         """The PDF of the version `view` shows (a view loaded for that version)."""
@@ -46,7 +77,7 @@ class NoticeDocuments:
 
     async def _render(self, view: View) -> bytes:
         notice_id, version = view.notice.id, view.notice.version
-        rendered = await self.cpu.run(notice_pdf, view, self.media.find)
+        rendered = await self.cpu.run(notice_pdf, view, self.media.find, self.link(view))
         log.info("notice %s version %s: PDF rendered (%d bytes), kept for every delivery", view.notice.number,
                  version, len(rendered))
         async with self.store.unit_of_work() as uow:

@@ -114,8 +114,20 @@ class NoticeLinks:
     clock: Clock
 
     def for_view(self, view: View) -> str | None:
+        return self._minted(view, self.clock.now())
+
+    def as_sent(self, view: View) -> str | None:
+        """The link the version's PDF and the buyer's chat carry: valid `days` from when the
+        version was sent, so rendering the PDF again, or retrying the chat's copy, gives the
+        same link (and the same QR code)."""
+        return self._minted(view, view.notice.sent.at) if view.notice is not None else None
+
+    def expiry_as_sent(self, view: View) -> datetime:
+        return _whole_seconds(view.notice.sent.at + timedelta(days=self.days))
+
+    def _minted(self, view: View, at: datetime) -> str | None:
         notice = view.notice
         if notice is None:
             return None
-        token = self.signer.mint(notice.id, notice.version, notice.factory_id, self.clock.now(), self.days)
+        token = self.signer.mint(notice.id, notice.version, notice.factory_id, at, self.days)
         return notice_url(self.public_url, token)
