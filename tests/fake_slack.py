@@ -658,6 +658,10 @@ class FakeSlack:
     def ephemerals(self, channel: str) -> list[SlackMessage]:
         return list(self._ephemerals[channel])
 
+    def file(self, file_id: str) -> SlackFile:
+        """A file by its id, shared or not (an image block shows a privately uploaded one)."""
+        return self._files[file_id]
+
     def files(self, channel: str) -> list[SlackFile]:
         """Files shared in the channel, by the bot or by people, oldest first."""
         return [file for file in self._files.values() if channel in file.channels]

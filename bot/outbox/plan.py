@@ -43,13 +43,20 @@ class AttachPdf:
 
 
 @dataclass(frozen=True)
+class ShareLink:
+    """The notice's signed link for the factory, with its QR code, in a message of its own
+    after the one posted, so the buyer can pass it on by any channel; nothing without the web
+    server."""
+
+
+@dataclass(frozen=True)
 class RefreshItems:
     """Each item that has a message of its own is shown by the plan of `shown_as`."""
 
     shown_as: K
 
 
-Step = Post | EditEarlier | SwapButtons | AttachPdf | RefreshItems
+Step = Post | EditEarlier | SwapButtons | AttachPdf | ShareLink | RefreshItems
 POST = Post()
 
 # Kinds whose message is only posted: most are; those below change what an earlier one shows.
@@ -62,9 +69,10 @@ PLANS: dict[K, tuple[Step, ...]] = {
     **{kind: (POST,) for kind in POSTED},
     K.INSTRUCTION_DECIDED: (EditEarlier(shown_as=K.FINDING),),
     K.NOTICE: (POST, AttachPdf()),
-    K.NOTICE_SENT: (POST, RefreshItems(shown_as=K.INSTRUCTION_DECIDED)),
+    K.NOTICE_SENT: (POST, ShareLink(), RefreshItems(shown_as=K.INSTRUCTION_DECIDED)),
     K.NOTICE_CLOSED: (SwapButtons(shown_as=K.NOTICE),),
 }
 # A surface that cannot change a message once shown (the console prints and forgets) shows
-# every message as posted, in its own words.
+# every message as posted, in its own words, and the link beside a sent notice.
 POST_ONLY = (POST,)
+UNCHANGING: dict[K, tuple[Step, ...]] = {K.NOTICE_SENT: (POST, ShareLink())}

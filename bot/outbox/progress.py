@@ -34,3 +34,18 @@ class Progress:
                 await uow.outbox.record_parts(self.message_id, self.done)
                 await uow.commit()
         return result
+
+    def under(self, prefix: str) -> Progress:
+        """The parts of a further message shown with this one (the notice's link beside it),
+        recorded with this message's but named apart: a retry skips each once it is sent."""
+        return _Under(self, prefix)
+
+
+class _Under(Progress):
+    def __init__(self, outer: Progress, prefix: str):
+        super().__init__()
+        self.outer = outer
+        self.prefix = prefix
+
+    async def part(self, name: str, send: Callable[[], Awaitable[T]]) -> T:
+        return await self.outer.part(f"{self.prefix}:{name}", send)

@@ -13,7 +13,9 @@ import dataclasses
 
 from bot.outbox.message_refs import MessageRefs, subject_of
 from bot.outbox.notice_documents import NoticeDocuments
-from bot.outbox.plan import PLANS, POST_ONLY, AttachPdf, EditEarlier, Post, RefreshItems, Step, SwapButtons
+from bot.outbox.plan import (
+    PLANS, POST_ONLY, UNCHANGING, AttachPdf, EditEarlier, Post, RefreshItems, ShareLink, Step, SwapButtons,
+)
 from bot.outbox.progress import Progress
 from bot.outbox.surface import Draft, EditingSurface, Surface, Target
 from handlers.model import OutgoingMessage
@@ -39,7 +41,7 @@ class PlanRun:
         language = Language(message.locale, message.timezone)
         to = Target(message.destination, await self.surface.chat(message.destination), view, language,
                     subject_of(view))
-        first, *rest = PLANS[view.kind] if self.refs is not None else POST_ONLY
+        first, *rest = PLANS[view.kind] if self.refs is not None else UNCHANGING.get(view.kind, POST_ONLY)
         reference = await self._run(first, to, None)
         for step in rest:
             await self._run(step, to, reference)
@@ -55,6 +57,8 @@ class PlanRun:
                 return await self._swap_buttons(to, shown_as)
             case AttachPdf():
                 return await self._attach_pdf(to, reference)
+            case ShareLink():
+                return await self._share_link(to)
             case RefreshItems(shown_as=shown_as):
                 return await self._refresh_items(to, shown_as)
             case _:
@@ -99,6 +103,24 @@ class PlanRun:
     async def _send_pdf(self, to: Target, reference: str):
         content = await self.documents.pdf(to.view)
         return await self.surface.send_file(to, reference, f"{to.view.notice.number}.pdf", content)
+
+    async def _share_link(self, to: Target) -> None:
+        """The QR code captioned with the link where the caption holds it (Telegram); else the
+        link's text, showing the QR code where the surface shows photos (Slack). Its parts are
+        named apart from the message's own."""
+        shared = self.documents.shared(to.view) if self.documents is not None else None
+        if shared is None:
+            return
+        text = render(self.surface.templates, "chat/notice_share.j2", to.language, self.surface.colour,
+                      v=to.view, url=shared.url, expires=shared.expires)
+        to, progress = dataclasses.replace(to, subject=None), self.progress.under("link")
+        photos, caption = (), None
+        if self.surface.limits.shows_photos:
+            caption = self.surface.limits.caption_of(text)
+            qr = ((f"{to.view.notice.number}-QR.png", shared.qr),)
+            photos = await self.surface.send_photos(to, qr, caption, progress)
+        if caption is None:
+            await self.surface.send_text(to, Draft(text, self.surface.limits.messages(text), (), photos), progress)
 
     async def _refresh_items(self, to: Target, shown_as: MessageKind) -> None:
         for item in to.view.items:
