@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import socket
+import subprocess
+import sys
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,3 +120,53 @@ def test_an_overdue_instruction_is_alerted_once(demo: Demo) -> None:
     assert "[F1] Sort every finished unit" in late
     status = demo.section("9. Order status by message")
     assert "Open findings: 1 MA major" in status  # F2 verified, F3 rejected: only F1 is still open
+
+
+LINK = re.compile(r"http://127\.0\.0\.1:(\d+)/n/1\.1\.NB-EVERGREEN\.\d+\.[A-Za-z0-9_-]{43}")
+
+
+def test_the_buyer_sees_the_factorys_link_beside_the_notice_and_the_demo_lists_its_pages(demo: Demo) -> None:
+    sent = demo.section("3. The buyer sends the corrective notice")
+    shared = sent[sent.index("🔗 The factory's link to notice CN-2026-0001"):]
+    link = LINK.search(shared)
+    assert link and sent.index("✉ Notice CN-2026-0001") < sent.index("🔗")
+    pages = demo.section("10. The pages on this machine")
+    assert f"» the factory's page for notice CN-2026-0001 (version 1): {link[0]}" in pages
+    assert "./dev demo --serve" in pages
+    with pytest.raises(OSError):  # the plain demo ends by itself, its server with it
+        socket.create_connection(("127.0.0.1", int(link[1])), timeout=2).close()
+
+
+def test_each_demo_signs_its_links_with_a_secret_of_its_own(demo: Demo, tmp_path: Path) -> None:
+    again = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path / "data"), "--out", str(tmp_path / "out")])
+    assert again.exit_code == 0, again.output
+    first, second = (LINK.search(text)[0].rsplit(".", 1)[1] for text in (demo.text, again.output))
+    assert first != second
+
+
+def test_demo_serve_keeps_the_factorys_page_up_until_ctrl_c(tmp_path: Path) -> None:
+    command = [sys.executable, "-c", "from bot.cli.followup import main; main()", "demo", "--serve",
+               "--dir", str(tmp_path / "data"), "--out", str(tmp_path / "out")]
+    demo = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"}, cwd=Path(__file__).parent.parent)
+    try:
+        seen = []
+        for line in demo.stdout:
+            seen.append(line)
+            if "stays up on http://127.0.0.1:" in line:
+                break
+        link = LINK.search("".join(seen))
+        assert link, "".join(seen[-20:])
+        direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback, never a proxy
+        with direct.open(link[0], timeout=10) as page:
+            html = page.read().decode()
+        assert page.status == 200 and "整改通知书 CN-2026-0001" in html, "the page reads the demo's store"
+        assert demo.poll() is None, "still serving after the story"
+        demo.send_signal(signal.SIGINT)
+        rest, _ = demo.communicate(timeout=30)
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+    assert demo.returncode == 0 and "Stopped." in rest
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", int(link[1])), timeout=2).close()

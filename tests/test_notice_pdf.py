@@ -3,6 +3,7 @@ version and page numbers on every page, and Chinese glyphs embedded (no fonts ne
 
 from __future__ import annotations
 
+import re
 from io import BytesIO
 from pathlib import Path
 
@@ -36,7 +37,12 @@ def test_the_demo_writes_a_bilingual_a4_notice_with_photos_and_numbered_pages(tm
     box = reader.pages[0].mediabox
     assert (round(float(box.width) / 72 * 25.4), round(float(box.height) / 72 * 25.4)) == (210, 297)  # A4
     images = sum(len(page.images) for page in reader.pages)
-    assert images == 6  # the photos of the six instructions sent (F3 was rejected), once each
+    assert images == 6 + 1  # the photos of the six instructions sent (F3 was rejected), once each; the QR code
+    # The demo's web server runs: the first page carries the factory's link under the title.
+    first = pages[0]
+    assert first.index("整改通知书 CN-2026-0001（第1版）") < first.index("扫码查看整改通知并在线回复")
+    assert "Scan to view and answer this notice" in first
+    assert re.search(r"http://127\.0\.0\.1:\d+/n/1\.1\.NB-EVERGREEN\.\d+\.[A-Za-z0-9_-]{43}", first)
 
 
 def test_the_chinese_font_is_embedded_so_no_reader_needs_one(tmp_path: Path) -> None:

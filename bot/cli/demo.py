@@ -21,15 +21,20 @@ from bot.console.repl import run_console
               help="Keep the demo's database here (default: a temporary folder, removed after).")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("out"), show_default=True,
               help="Where the notice (HTML, text, PDF) and the status answers' progress charts are written.")
-def demo(config_file: Path | None, directory: Path | None, out: Path) -> None:
-    """Run the whole flow with a scripted inspector, buyer and factory."""
+@click.option("--serve", is_flag=True,
+              help="Keep the web server (the factory's notice page) up after the story, until Ctrl-C.")
+@click.option("--port", type=click.IntRange(0, 65535), default=0,
+              help="The web server's port on 127.0.0.1 (default: any free one).")
+def demo(config_file: Path | None, directory: Path | None, out: Path, serve: bool, port: int) -> None:
+    """Run the whole flow with a scripted inspector, buyer and factory; the factory's page is
+    served on 127.0.0.1 meanwhile (with --serve, until Ctrl-C)."""
     config = load_or_exit(config_file)
     colour = sys.stdout.isatty()
     if directory is not None:
-        asyncio.run(run_demo(config, directory, out, click.echo, colour))
+        asyncio.run(run_demo(config, directory, out, click.echo, colour, serve, port))
         return
     with tempfile.TemporaryDirectory(prefix="followup-demo-") as temporary:
-        asyncio.run(run_demo(config, Path(temporary), out, click.echo, colour))
+        asyncio.run(run_demo(config, Path(temporary), out, click.echo, colour, serve, port))
 
 
 @click.command()

@@ -13,7 +13,10 @@ from bot.config import Config, Storage
 from bot.console.adapter import Echo
 from bot.console.demo import Script, ScriptClock
 from bot.console.demo_loop import follow_up
+from bot.console.demo_web import DemoWeb
 from bot.console.session import ConsoleSession
+from handlers.model.message_kinds import MessageKind
+from handlers.views import load_view
 
 
 class Abridged:
@@ -33,24 +36,50 @@ class Abridged:
         self.echo("\n".join([*lines[: self.keep], f"    ⋯ ({hidden} more lines)", lines[-1]]))
 
 
-async def run_demo(config: Config, directory: Path, out: Path, echo: Echo, colour: bool) -> App:
+async def run_demo(config: Config, directory: Path, out: Path, echo: Echo, colour: bool, serve: bool = False,
+                   port: int = 0) -> App:
+    """The story with the web server on 127.0.0.1:`port` (0: any free one); `serve` keeps it up
+    afterwards until Ctrl-C."""
     directory.mkdir(parents=True, exist_ok=True)
     config = config.model_copy(update={"storage": Storage(url=f"sqlite:///{directory / 'followup.sqlite3'}")})
     clock = ScriptClock()
     abridged = Abridged(echo)
     app = await build_console_app(config, clock, abridged, colour)
+    web = DemoWeb(app, port)
     try:
-        await play(app, clock, abridged, colour, out, directory)
+        await web.start()
+        await play(app, clock, abridged, colour, out, directory, web, serve)
+        if serve:
+            await web.serve(echo)
     finally:
+        await web.stop()
         await app.close()
     return app
 
 
-async def play(app: App, clock: ScriptClock, echo: Abridged, colour: bool, out: Path, directory: Path) -> None:
+async def play(app: App, clock: ScriptClock, echo: Abridged, colour: bool, out: Path, directory: Path,
+               web: DemoWeb | None = None, serve: bool = False) -> None:
     """The script, on an app whose console shows it and takes the taps; an adapter added for
-    another platform receives that platform's copy of every message."""
+    another platform receives that platform's copy of every message. With `web` (started),
+    the pages it serves are listed at the end."""
     demo = Script(app, ConsoleSession(app, echo, colour, out), clock, echo, colour)
     visit_id, notice_id = await demo.up_to_the_notice(out)
     echo.on = True
     await follow_up(demo, visit_id, notice_id, directory)
     await demo.ask_status()
+    if web is None:
+        return
+    demo.step("The pages on this machine")
+    for what, url in await pages(app, web, notice_id):
+        demo.narrate(f"{what}: {url}")
+    if not serve:
+        demo.narrate("`./dev demo --serve` keeps the web server up after the story, to open them in a browser")
+
+
+async def pages(app: App, web: DemoWeb, notice_id: int) -> list[tuple[str, str]]:
+    """What a person can open on the demo's web server, with its link. The inspector's visit
+    form (`/visit PO-…`) is listed here too once it exists."""
+    async with app.store.unit_of_work() as uow:
+        view = await load_view(uow, app.settings, MessageKind.NOTICE, {"notice_id": notice_id})
+    return [(f"the factory's page for notice {view.notice.number} (version {view.notice.version})",
+             web.links.as_sent(view))]

@@ -34,6 +34,11 @@ class WebServer:
         await web.TCPSite(self._runner, self._config.listen, self._config.port).start()
         log.info("web server on %s:%d, links to %s", self._config.listen, self._config.port, self._config.public_url)
 
+    @property
+    def port(self) -> int:
+        """The port it listens on: the one configured, or the one the system chose for 0."""
+        return self._runner.addresses[0][1]
+
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
