@@ -6,22 +6,26 @@ clients talk to the fakes; without the web server nothing of this appears."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from io import BytesIO
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from pypdf import PdfReader
 from slack_sdk.web.async_client import AsyncWebClient
 from telegram import Bot
 
 from bot.app import App, build_app, deliver_on_slack, deliver_on_telegram
-from bot.config import Config
-from bot.web.links import LinkSigner, NoticeLinks
-from messages.qr import qr_png
+from bot.cli.followup import main
+from bot.config import EXAMPLE_CONFIG, Config
+from bot.web.links import SECRET_ENV, LinkSigner, NoticeLinks
 from handlers.commands import ApproveInstruction, SendNotice
 from handlers.model import Role
+from messages.qr import qr_png
 from tests.conftest import actor, approve_and_send, deliver_until_done, post_example
 from tests.fake_slack import FakeSlack
 from tests.fake_telegram import FakeTelegram
@@ -97,6 +101,28 @@ async def test_on_telegram_the_buyer_gets_the_factorys_link_as_a_qr_photo_captio
         images = sum(len(page.images) for page in PdfReader(BytesIO(factory_pdf.content)).pages)
         assert images == 8, "the seven instructions' photos and the QR code"
         assert sum(1 for m in buyer if m.photos and LINK.search(m.plain)) == 1, "shown once"
+
+
+def test_the_pdf_rendered_again_with_the_web_server_on_is_the_one_sent(config: Config, clock: FakeClock,
+                                                                     tmp_path: Path) -> None:
+    """`followup notice render` prints the same link, from when the version was sent: the same bytes."""
+    async def sent() -> tuple[bytes, Path]:
+        async with on_telegram(config, clock) as (app, fake):
+            await notice_sent(app, config, clock)
+            return next(m.document for m in fake.transcript(FACTORY_CHAT) if m.document).content, app.store.path
+
+    pdf, database = asyncio.run(sent())
+    toml = tmp_path / "followup.toml"
+    toml.write_text(EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
+        'url = "sqlite:///followup.sqlite3"', f'url = "sqlite:///{database}"') + f'\n[web]\npublic_url = "{PUBLIC}"\n',
+        encoding="utf-8")
+    again = tmp_path / "again.pdf"
+    arguments = ["notice", "render", "CN-2026-0001", "--config", str(toml), "--out", str(again)]
+    keyless = CliRunner(env={SECRET_ENV: ""}).invoke(main, arguments)
+    assert keyless.exit_code == 1 and SECRET_ENV in keyless.output and not again.exists()
+    rendered = CliRunner(env={SECRET_ENV: SIGNER.secret.decode()}).invoke(main, arguments)
+    assert rendered.exit_code == 0, rendered.output
+    assert again.read_bytes() == pdf
 
 
 async def test_without_the_web_server_no_link_no_qr_and_the_pdf_as_before(config: Config, clock: FakeClock) -> None:

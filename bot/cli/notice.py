@@ -12,7 +12,7 @@ import click
 from bot.app import build_app
 from bot.cli.common import command_clock, config_option, load_or_exit, operator
 from bot.cli.notices import OPERATOR
-from bot.web.links import RECIPIENT, LinkSigner, WebSecretMissing, notice_url
+from bot.web.links import RECIPIENT, LinkSigner, NoticeLinks, WebSecretMissing, notice_url
 from handlers.commands import RevokeNoticeLinks
 from handlers.catalog import KINDS
 from handlers.views import load_notice_version
@@ -37,7 +37,9 @@ def notice() -> None:
 def render(number: str, config_file: Path | None, form: str, out: Path, version: int | None) -> None:
     """Write notice NUMBER (e.g. CN-2026-0001, or its id) as PDF, HTML or text."""
     config = load_or_exit(config_file)
-    content = asyncio.run(_render(config, number, form, version))
+    # With the web server on, the PDF carries the version's link, as the one sent did.
+    signer = _signer() if config.web.enabled and form == "pdf" else None
+    content = asyncio.run(_render(config, number, form, version, signer))
     if isinstance(content, bytes):
         out.write_bytes(content)
     else:
@@ -45,15 +47,19 @@ def render(number: str, config_file: Path | None, form: str, out: Path, version:
     click.echo(f"{out}: notice {number} ({form})")
 
 
-async def _render(config, number: str, form: str, version: int | None) -> bytes | str:
+async def _render(config, number: str, form: str, version: int | None, signer: LinkSigner | None) -> bytes | str:
     app = await build_app(config, command_clock())
+    if signer is not None:
+        app.link_notices(NoticeLinks(signer, config.web.public_url, config.web.link_days, app.bus.clock))
     try:
         async with app.store.unit_of_work() as uow:
             found = await _find(uow, config, number)
             view = await load_notice_version(uow, app.settings, found.id, version)
             if view is None:
                 raise click.BadParameter(f"notice {found.number} has no version {version}", param_hint="--version")
-        return notice_pdf(view, app.media.find) if form == "pdf" else render_notice(form, view, app.media.find)
+        if form == "pdf":
+            return notice_pdf(view, app.media.find, app.documents.link(view))
+        return render_notice(form, view, app.media.find)
     finally:
         await app.close()
 
@@ -81,11 +87,14 @@ def link(number: str, config_file: Path | None, recipient: str | None, revoke: b
         raise click.ClickException("the web server is off: set [web] public_url in the configuration")
     if recipient is not None and not RECIPIENT.match(recipient):
         raise click.BadParameter("letters, digits, _ and - only, at most 40", param_hint="--recipient")
+    click.echo(asyncio.run(_link(config, _signer(), number, recipient, revoke)))
+
+
+def _signer() -> LinkSigner:
     try:
-        signer = LinkSigner.from_environment()
+        return LinkSigner.from_environment()
     except WebSecretMissing as missing:
         raise click.ClickException(str(missing)) from missing
-    click.echo(asyncio.run(_link(config, signer, number, recipient, revoke)))
 
 
 async def _link(config, signer: LinkSigner, number: str, recipient: str | None, revoke: bool) -> str:
