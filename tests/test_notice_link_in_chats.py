@@ -160,9 +160,7 @@ async def test_on_slack_the_buyer_gets_the_link_in_the_visits_thread_showing_its
     async with FakeSlack() as fake:
         fake.add_channel(BUYER_CHANNEL, "buyer-qc")
         fake.add_channel(FACTORY_CHANNEL, "evergreen-connect")
-        cfg = slack_config(config, free_port())
-        cfg = cfg.model_copy(update={"factories": tuple(f.model_copy(update={"slack_channel": FACTORY_CHANNEL})
-                                                        for f in cfg.factories)})
+        cfg = slack_config(config, free_port())  # the factory's notice goes to FACTORY_CHANNEL
         app = await build_app(cfg, clock)
         app.link_notices(NoticeLinks(SIGNER, PUBLIC, 30, clock))
         deliver_on_slack(app, AsyncWebClient(token=fake.token, base_url=fake.api_url))
