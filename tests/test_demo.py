@@ -170,3 +170,16 @@ def test_demo_serve_keeps_the_factorys_page_up_until_ctrl_c(tmp_path: Path) -> N
     assert demo.returncode == 0 and "Stopped." in rest
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", int(link[1])), timeout=2).close()
+
+
+def test_a_port_in_use_or_out_of_range_is_named_and_no_story_is_played(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        busy = CliRunner().invoke(main, ["demo", "--port", str(port), "--dir", str(tmp_path / "data"),
+                                         "--out", str(tmp_path / "out")])
+    assert busy.exit_code == 1 and f"cannot listen on 127.0.0.1:{port}" in busy.output
+    assert "1. The inspector posts" not in busy.output and not (tmp_path / "out").exists()
+    wrong = CliRunner().invoke(main, ["demo", "--port", "70000", "--dir", str(tmp_path / "data")])
+    assert wrong.exit_code == 2 and "--port" in wrong.output

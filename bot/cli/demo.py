@@ -12,6 +12,7 @@ import click
 
 from bot.cli.common import config_option, load_or_exit
 from bot.console.demo_run import run_demo
+from bot.console.demo_web import PortTaken
 from bot.console.repl import run_console
 
 
@@ -30,11 +31,14 @@ def demo(config_file: Path | None, directory: Path | None, out: Path, serve: boo
     served on 127.0.0.1 meanwhile (with --serve, until Ctrl-C)."""
     config = load_or_exit(config_file)
     colour = sys.stdout.isatty()
-    if directory is not None:
-        asyncio.run(run_demo(config, directory, out, click.echo, colour, serve, port))
-        return
-    with tempfile.TemporaryDirectory(prefix="followup-demo-") as temporary:
-        asyncio.run(run_demo(config, Path(temporary), out, click.echo, colour, serve, port))
+    try:
+        if directory is not None:
+            asyncio.run(run_demo(config, directory, out, click.echo, colour, serve, port))
+            return
+        with tempfile.TemporaryDirectory(prefix="followup-demo-") as temporary:
+            asyncio.run(run_demo(config, Path(temporary), out, click.echo, colour, serve, port))
+    except PortTaken as taken:
+        raise click.ClickException(str(taken)) from taken
 
 
 @click.command()

@@ -18,10 +18,15 @@ from bot.web.server import WebServer
 LOOPBACK = "127.0.0.1"
 
 
+class PortTaken(Exception):
+    """The port asked for is in use (another demo, the running bot)."""
+
+
 class DemoWeb:
     def __init__(self, app: App, port: int = 0):
         """`port` 0: any free port, so two demos (or a demo and the running bot) never clash."""
         self.app = app
+        self.port_asked = port
         self.signer = LinkSigner(secrets.token_urlsafe(32).encode())  # never the same twice
         self.delivery = DeliveryLoop(app.dispatcher, interval=1.0)
         config = app.config.web.model_copy(update={"listen": LOOPBACK, "port": port})
@@ -30,7 +35,11 @@ class DemoWeb:
 
     async def start(self) -> None:
         """Listening, and the notices' links point here from now on."""
-        await self.server.start()
+        try:
+            await self.server.start()
+        except OSError as error:
+            raise PortTaken(f"cannot listen on {LOOPBACK}:{self.port_asked}: {error.strerror or error}; "
+                            "choose another --port, or leave it out for any free one") from error
         public_url = f"http://{LOOPBACK}:{self.server.port}"
         self.links = NoticeLinks(self.signer, public_url, self.app.config.web.link_days, self.app.bus.clock)
         self.app.link_notices(self.links)
