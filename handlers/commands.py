@@ -195,3 +195,18 @@ class AskToAct(Command):
     channel: str | None
     name: str
     attempted: str
+
+
+@dataclass(frozen=True)
+class OpenVisitForm(Command):
+    """The inspector's form for the order `reference`: a draft of its visit report, pre-filled
+    from the order (or the one this person left open)."""
+
+    reference: str
+
+
+@dataclass(frozen=True)
+class SubmitVisitDraft(Command):
+    """Post the draft's report as `followup visit post` posts a file (handlers/visits.py)."""
+
+    draft_id: str

@@ -13,6 +13,7 @@ from typing import Any
 
 from handlers import commands as c
 from handlers import commitments, decisions, escalation, evidence, notice_links, notices, people, strangers, visits
+from handlers import visit_drafts
 from handlers import orders as importing
 from handlers.context import Context
 from handlers.model import Role
@@ -38,6 +39,9 @@ def _entry(handler: Handler, *roles: Role) -> Entry:
 
 COMMANDS: dict[type[c.Command], Entry] = {
     c.PostVisit: _entry(visits.post_visit, INSPECTOR, ADMIN),
+    # The buyer may hand an inspector the form's link; only who may post a visit submits it.
+    c.OpenVisitForm: _entry(visit_drafts.open_form, INSPECTOR, BUYER, ADMIN),
+    c.SubmitVisitDraft: _entry(visit_drafts.submit, INSPECTOR, ADMIN),
     c.ImportOrders: _entry(importing.import_orders, BUYER, ADMIN),
     c.ApproveInstruction: _entry(decisions.approve, BUYER),
     c.EditInstruction: _entry(decisions.edit, BUYER),

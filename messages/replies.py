@@ -13,6 +13,10 @@ from messages.people import everyone, who
 
 TEMPLATES = {
     "visit_posted": N_("Visit for %(order)s posted with %(instructions)s proposed instruction(s)."),
+    "visit_form_opened": N_("The visit form for %(order)s is ready: open the link to fill it in."),
+    "unknown_order": N_("There is no order %(order)s; import it first (followup orders import)."),
+    "unknown_draft": N_("This visit form no longer exists; ask for a new link."),
+    "draft_has_problems": N_("The visit was not posted: %(count)s problem(s) to fix first, shown beside their fields."),
     "visit_already_posted": N_("This report was already posted for %(order)s; nothing was changed."),
     "instruction_approved": N_("Approved."),
     "instruction_edited": N_("Changed and approved."),

@@ -31,6 +31,7 @@ from storage.tokens import CallbackTokens
 from storage.transaction import Transaction
 from storage.updates import HandledUpdates
 from storage.verdicts import Verdicts
+from storage.visit_drafts import VisitDrafts
 from storage.visits import Visits
 
 
@@ -47,6 +48,7 @@ class UnitOfWork:
         self._tx = Transaction()
         self._exit: AsyncExitStack | None = None
         self.visits = Visits(self._tx)
+        self.visit_drafts = VisitDrafts(self._tx)
         self.verdicts = Verdicts(self._tx)
         self.orders = Orders(self._tx)
         self.instructions = Instructions(self._tx)

@@ -69,6 +69,7 @@ BUYER_SIDE = ("buyer", "inspector", "admin")  # they may see every factory
 
 OWN = "own factory"  # a factory contact, on its own factory's notice or instruction
 CHAT, EVERYWHERE, TERMINAL = ("Telegram", "Slack"), SURFACES, ("CLI",)
+FORM = ("Web",)  # the inspector's visit form, behind its signed link
 
 # Commands, by who may give them. A command's answer goes to whoever acted alone (a tap's
 # alert, an ephemeral reply or a DM; the terminal), so the chat a button is tapped in changes
@@ -77,6 +78,8 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     # command: (what people do, who may, surfaces)
     "PostVisit": ("send a visit report", ("inspector", "admin"), EVERYWHERE),
     "ImportOrders": ("import the order list", ("buyer", "admin"), TERMINAL),
+    "OpenVisitForm": ("/visit PO-…; followup visit form", ("buyer", "inspector", "admin"), EVERYWHERE),
+    "SubmitVisitDraft": ("post the visit form", ("inspector", "admin"), FORM),
     "ApproveInstruction": ("Approve", ("buyer",), CHAT),
     "EditInstruction": ("Edit", ("buyer",), CHAT),
     "RejectInstruction": ("Reject", ("buyer",), CHAT),
@@ -130,7 +133,7 @@ STRANGER = "refused"
 # --- The cells -------------------------------------------------------------------------------------
 
 OWNER = {A: "factory A", B: "factory B"}
-PLATFORM = {"Telegram": Platform.TELEGRAM, "Slack": Platform.SLACK, "CLI": Platform.CONSOLE}
+PLATFORM = {"Telegram": Platform.TELEGRAM, "Slack": Platform.SLACK, "CLI": Platform.CONSOLE, "Web": Platform.WEB}
 
 
 def command_outcome(command: str, role: str, target: str) -> str:
@@ -321,6 +324,8 @@ def command(world: World, name: str, factory: str, missing: bool = False):
     return {
         "PostVisit": lambda: world.reports[factory],
         "ImportOrders": lambda: c.ImportOrders((), dry_run=True),
+        "OpenVisitForm": lambda: c.OpenVisitForm(NOWHERE if missing else ORDER[factory]),
+        "SubmitVisitDraft": lambda: c.SubmitVisitDraft("NoSuchDraft0000000"),
         "ApproveInstruction": lambda: c.ApproveInstruction(instruction),
         "EditInstruction": lambda: c.EditInstruction(instruction, note="Rework every mug"),
         "RejectInstruction": lambda: c.RejectInstruction(instruction, "not needed"),

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO
 
+import yaml
+
 from handlers.intake.photos import format_size, size_over_limit
 from handlers.intake.problems import Problem, errors
 from handlers.translatable import N_, Text
@@ -409,3 +411,12 @@ def _copy_capped(source: IO[bytes], sink: IO[bytes], cap: int) -> int:
             raise _EntryOverflow
         sink.write(chunk)
     return written
+
+
+def write_bundle(report: dict, photos: dict[str, Path], sink: IO[bytes]) -> None:
+    """`report` as report.yaml beside each photo under its name in the report: a bundle that
+    `followup visit check` and `visit post` read back as the same report."""
+    with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("report.yaml", yaml.safe_dump(report, allow_unicode=True, sort_keys=False))
+        for name, path in sorted(photos.items()):
+            archive.write(path, name, zipfile.ZIP_STORED)  # photos are compressed already

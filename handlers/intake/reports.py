@@ -80,14 +80,21 @@ def read_report(
         report = None
         photos: dict[str, Photo] = {}
         if raw is not None:
-            report, shape_problems = _validate(raw)
-            parts = _valid_parts(raw) if report is None else _parts_of(report)
-            visit_date = parts.visit.date if known(parts.visit, "date") else None
-            references = list(_photo_references(raw))
+            report, visit_date, checked = check_data(raw, factory_ids)
+            references = list(photo_references(raw))
             photos, photo_problems = _check_photos(references, source.base_dir, visit_date, photo_limits,
                                                    wait_for_photos)
-            problems += shape_problems + cross_checks(parts, factory_ids) + photo_problems
+            problems += checked + photo_problems
         yield CheckedReport(path.name, report, photos, problems)
+
+
+def check_data(raw: dict, factory_ids: Iterable[str]) -> tuple[VisitReport | None, date | None, list[Problem]]:
+    """The report `raw` holds when it passes the schema, its visit date when that is valid, and
+    every problem of shape and of the cross-field rules; photos are the caller's to check."""
+    report, shape_problems = _validate(raw)
+    parts = _valid_parts(raw) if report is None else _parts_of(report)
+    visit_date = parts.visit.date if known(parts.visit, "date") else None
+    return report, visit_date, shape_problems + cross_checks(parts, factory_ids)
 
 
 def _validate(raw: dict) -> tuple[VisitReport | None, list[Problem]]:
@@ -156,7 +163,7 @@ _PHOTO_SECTIONS: tuple[tuple[str, type[BaseModel], int | None], ...] = (
 )
 
 
-def _photo_references(raw: dict) -> Iterator[tuple[str, str]]:
+def photo_references(raw: dict) -> Iterator[tuple[str, str]]:
     """(field, name) of every photo named by an item whose `photos` passed the schema, even
     where the rest of the item did not: one round tells the inspector about every photo."""
     packaging = raw.get("packaging")

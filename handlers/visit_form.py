@@ -1,0 +1,155 @@
+"""The inspector's form as data: which fields of a report it edits, how a typed value becomes
+the report's value, and the report it starts from (the order's figures, today's visit).
+
+A field is named by its dotted path in the report (`findings.2.units_affected`), as the checks
+name their problems, so a problem lands beside the field it is about. Only the paths listed
+here are taken: the form cannot write anything else into a report.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterable
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from handlers.model.orders import StoredOrder
+
+
+class FieldType(StrEnum):
+    TEXT = "text"
+    COUNT = "count"
+    DATE = "date"
+    FLAG = "flag"
+
+
+_N = r"(?:[0-9]|[1-9][0-9])"  # an item's index, below the schema's 100 items
+_PARAM = r"[a-z_]{1,32}"
+FIELDS: tuple[tuple[re.Pattern[str], FieldType], ...] = tuple((re.compile(f"^{pattern}$"), kind) for pattern, kind in (
+    (r"order\.inspection_level", FieldType.TEXT),
+    (r"visit\.(?:type|inspector)", FieldType.TEXT),
+    (r"visit\.date", FieldType.DATE),
+    (r"visit\.sample_drawn", FieldType.FLAG),
+    (r"visit\.lot_size", FieldType.COUNT),
+    (r"progress\.(?:reported_complete|counted_complete|in_progress|not_started|daily_output)", FieldType.COUNT),
+    (rf"materials\.{_N}\.(?:name|name_zh|status|approved|substitute|note|note_zh)", FieldType.TEXT),
+    (r"packaging\.materials_on_site", FieldType.FLAG),
+    (rf"packaging\.checks\.{_N}\.(?:item|status|note|note_zh)", FieldType.TEXT),
+    (rf"findings\.{_N}\.(?:category|severity|description|description_zh|reference)", FieldType.TEXT),
+    (rf"findings\.{_N}\.(?:units_checked|units_affected)", FieldType.COUNT),
+    (rf"findings\.{_N}\.in_sample", FieldType.FLAG),
+    (rf"(?:findings|materials|packaging\.checks)\.{_N}\.instruction\.(?:kind|note|note_zh)", FieldType.TEXT),
+    (rf"(?:findings|materials|packaging\.checks)\.{_N}\.instruction\.due", FieldType.DATE),
+    (rf"(?:findings|materials|packaging\.checks)\.{_N}\.instruction\.params_zh\.{_PARAM}", FieldType.TEXT),
+    (rf"(?:findings|materials|packaging\.checks)\.{_N}\.instruction\.params\.{_PARAM}", FieldType.TEXT),
+))
+LISTS = ("findings", "materials", "packaging.checks")
+
+
+class NotAField(ValueError):
+    """A path the form does not edit."""
+
+
+def field_type(path: str) -> FieldType:
+    for pattern, kind in FIELDS:
+        if pattern.match(path):
+            return kind
+    raise NotAField(path)
+
+
+def typed(kind: FieldType, text: str) -> Any:
+    """The report's value for what was typed: a count as a number when it is one (else the text,
+    for the schema to name), a flag as true or false, anything else as written. A parameter that
+    is a whole number is a number: a quantity is one."""
+    text = text.strip()
+    if kind in (FieldType.COUNT, FieldType.TEXT) and re.fullmatch(r"[0-9]{1,9}", text):
+        return int(text) if kind is FieldType.COUNT else text
+    if kind is FieldType.FLAG:
+        return text.lower() in ("1", "true", "on", "yes")
+    return text
+
+
+def with_field(report: dict[str, Any], path: str, text: str) -> dict[str, Any]:
+    """A copy of `report` with the field at `path` set from `text`; an empty text removes the
+    field (a required one is then named as missing), an empty instruction kind the instruction.
+    Setting the item one past a list's end adds it."""
+    kind = field_type(path)
+    value = typed(kind, text)
+    if kind is FieldType.TEXT and ".instruction.params." in path and value.isdigit():
+        value = int(value)
+    changed = copy.deepcopy(report)
+    *parents, name = path.split(".")
+    if name == "kind" and parents[-1] == "instruction" and value == "":
+        parents, name = parents[:-1], "instruction"
+    holder = _holder(changed, parents)
+    if value == "" and kind is not FieldType.FLAG:
+        if isinstance(holder, dict):
+            holder.pop(name, None)
+    else:
+        holder[name] = value
+    return changed
+
+
+def fields_set(report: dict[str, Any], changes: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """`report` with each (path, text) of `changes` set, in order (see `with_field`)."""
+    for path, text in changes:
+        report = with_field(report, path, text)
+    return report
+
+
+def _holder(report: dict[str, Any], parents: list[str]) -> dict[str, Any]:
+    holder: Any = report
+    for i, part in enumerate(parents):
+        if part.isdigit():
+            index = int(part)
+            if index > len(holder):
+                raise NotAField(".".join(parents[:i + 1]))
+            if index == len(holder):
+                holder.append({})
+            holder = holder[index]
+        else:
+            holder = holder.setdefault(part, [] if parents[i + 1:i + 2] and parents[i + 1].isdigit() else {})
+    return holder
+
+
+def with_item(report: dict[str, Any], section: str) -> dict[str, Any]:
+    """A copy of `report` with an empty item added to `section` (one of LISTS)."""
+    if section not in LISTS:
+        raise NotAField(section)
+    changed = copy.deepcopy(report)
+    *parents, name = section.split(".")
+    holder = _holder(changed, parents)
+    holder.setdefault(name, []).append({})
+    return changed
+
+
+def with_photo(report: dict[str, Any], item: str, name: str) -> dict[str, Any]:
+    """A copy of `report` with the photo `name` added to the item at `item` (findings.0)."""
+    section, _, index = item.rpartition(".")
+    if section not in LISTS or not index.isdigit():
+        raise NotAField(item)
+    changed = copy.deepcopy(report)
+    holder = _holder(changed, item.split("."))
+    photos = holder.setdefault("photos", [])
+    if name not in photos:
+        photos.append(name)
+    return changed
+
+
+def prefilled(order: StoredOrder, inspector: str, today: date) -> dict[str, Any]:
+    """The report a visit to `order` starts from: the order as the buyer imported it, today's
+    visit by `inspector`, and the sections the inspector fills in left to them."""
+    line = order.line
+    product = {"name": line.product_name}
+    if line.product_name_zh:
+        product["name_zh"] = line.product_name_zh
+    ordered = {"reference": order.reference, "factory": line.factory, "product": product,
+               "quantity": line.quantity, "final_inspection": line.final_inspection.isoformat(),
+               "ex_factory": line.ex_factory.isoformat()}
+    if line.production_start is not None:
+        ordered["production_start"] = line.production_start.isoformat()
+    return {"version": 1, "order": ordered,
+            "visit": {"date": today.isoformat(), "type": "during_production", "inspector": inspector},
+            "progress": {}, "materials": [], "findings": [], "packaging": {"materials_on_site": True, "checks": []}}
