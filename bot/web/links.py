@@ -82,6 +82,11 @@ class LinkSigner:
             raise ExpiredLink(link)
         return link
 
+    def sign(self, text: str) -> str:
+        """The signature of `text`, for another kind of link: its text must start with its own
+        kind ("form."), so no signature of one kind is ever valid for another."""
+        return self._signed(text)
+
     def _signature(self, link: NoticeLink) -> str:
         return self._signed(_signed_part(link))
 
