@@ -10,6 +10,7 @@ from aiohttp import web
 
 from bot.config import Web as WebConfig
 from bot.web.links import LinkSigner
+from bot.web.form import VisitForm
 from bot.web.page import NoticePage
 
 log = logging.getLogger(__name__)
@@ -19,6 +20,7 @@ def web_application(app, signer: LinkSigner, wake: Callable[[], None]) -> web.Ap
     """The routes the server answers; the tests drive this with aiohttp's test client."""
     application = web.Application(client_max_size=64 * 1024)  # forms of a few fields; photos come later
     application.add_routes(NoticePage(app, signer, wake).routes())
+    application.add_routes(VisitForm(app, signer, wake).routes())
     return application
 
 

@@ -1,0 +1,192 @@
+"""The inspector's visit form over HTTP, behind a signed form link (bot/web/form_links.py).
+
+Each field the page posts (one at a time from the autosave script, or a whole section from its
+Save button when scripts are off) is written to the draft in its own transaction, and the page
+or the JSON answer carries what the checks of `followup visit check` find, beside each field.
+Submitting hands SubmitVisitDraft to the bus as the person who asked for the form.
+
+A link that is not genuine is refused with 403, an expired one with 410, before anything is read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from importlib.resources import files
+
+from aiohttp import web
+
+from bot.web.form_links import read_form_token
+from bot.web.form_photos import receive_photo
+from bot.web.links import BadLink, ExpiredLink, LinkSigner
+from bot.web.page import HEADERS as NOTICE_HEADERS
+from handlers.commands import Actor, SubmitVisitDraft
+from handlers.intake.bundle import write_bundle
+from handlers.intake.problems import errors
+from handlers.model import Platform
+from handlers.model.drafts import VisitDraft
+from handlers.visit_drafts import CheckedDraft, DraftClosed, check_draft, edit_draft
+from handlers.visit_form import NotAField, field_type, fields_set, with_item
+from messages.form import FormState, form_page, problems_summary, saved_text
+from messages.i18n import CHINESE, ENGLISH, Language
+from messages.replies import reply_text
+from messages.web import refused_page
+
+# As the notice page's, with the form's one script, from this server, and its autosave calls.
+HEADERS = {**NOTICE_HEADERS, "Content-Security-Policy": NOTICE_HEADERS["Content-Security-Policy"]
+           + "; script-src 'self'; connect-src 'self'"}
+SCRIPT = files("messages").joinpath("templates/form/form.js").read_text(encoding="utf-8")
+MAX_FIELDS = 200  # a section's Save posts a few dozen
+
+
+class VisitForm:
+    def __init__(self, app, signer: LinkSigner, wake) -> None:
+        self._app = app
+        self._signer = signer
+        self._wake = wake
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.get("/static/form.js", self.script),
+            web.get("/v/{token}", self.show),
+            web.get("/v/{token}/photo/{sha256}", self.photo),
+            web.get("/v/{token}/bundle.zip", self.bundle),
+            web.post("/v/{token}/field", self.field),
+            web.post("/v/{token}/save", self.save),
+            web.post("/v/{token}/add", self.add),
+            web.post("/v/{token}/photo", self.upload),
+            web.post("/v/{token}/submit", self.submit),
+        ]
+
+    async def script(self, request: web.Request) -> web.Response:
+        return web.Response(text=SCRIPT, content_type="application/javascript",
+                            headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"})
+
+    async def show(self, request: web.Request) -> web.Response:
+        return await self._page(request, await self._open(request))
+
+    async def field(self, request: web.Request) -> web.Response:
+        """One field, as the autosave script posts it: the problems of the whole draft in JSON."""
+        draft = await self._open(request)
+        form = await request.post()
+        draft = await self._save(draft, [(str(form.get("path", "")), str(form.get("value", "")))])
+        language = self._language(request, draft)
+        checked = check_draft(draft, self._app.settings.factories)
+        by_field = {path: [p.text.render(language) for p in found] for path, found in checked.by_field().items()}
+        body = {"problems": by_field, "summary": problems_summary(language, len(errors(checked.problems))),
+                "saved": saved_text(language, draft.updated_at)}
+        return web.json_response(body, headers=HEADERS)
+
+    async def save(self, request: web.Request) -> web.Response:
+        """A section's fields at once (its Save button, scripts off); an unchecked box is posted
+        only as the empty hidden value before it, so the last value of a name is the one taken."""
+        draft = await self._open(request)
+        form = await request.post()
+        changes = [(path, str(form.getall(path)[-1])) for path in list(dict.fromkeys(form.keys()))[:MAX_FIELDS]]
+        await self._save(draft, changes)
+        raise self._back(request)
+
+    async def add(self, request: web.Request) -> web.Response:
+        draft = await self._open(request)
+        form = await request.post()
+        section = str(form.get("section", ""))
+        await self._edit(draft, lambda report: with_item(report, section))
+        raise self._back(request)
+
+    async def upload(self, request: web.Request) -> web.Response:
+        draft = await self._open(request)
+        received = await receive_photo(self._app, draft, request, self._language(request, draft))
+        if isinstance(received, str):
+            return await self._page(request, draft, (False, received), status=422)
+        raise self._back(request)
+
+    async def submit(self, request: web.Request) -> web.Response:
+        draft = await self._open(request)
+        actor = self._actor(draft)
+        if actor is None:
+            raise web.HTTPGone(text="the person who opened this form is no longer configured")
+        reply = await self._app.bus.handle(SubmitVisitDraft(draft.id), actor)  # a second submit: "already posted"
+        self._wake()
+        language = self._language(request, draft)
+        return await self._page(request, await self._open(request), (reply.ok, reply_text(reply, language)),
+                                status=200 if reply.ok else 422)
+
+    async def photo(self, request: web.Request) -> web.StreamResponse:
+        draft = await self._open(request)
+        sha256 = request.match_info["sha256"]
+        if sha256 not in draft.photos.values() or (path := self._app.media.find(sha256)) is None:
+            raise web.HTTPNotFound()
+        return web.FileResponse(path, headers={"Cache-Control": "private, max-age=86400"})
+
+    async def bundle(self, request: web.Request) -> web.Response:
+        """The posted report as a .zip bundle that `followup visit check` reads back."""
+        draft = await self._open(request)
+        if not draft.submitted:
+            raise web.HTTPNotFound(text="the visit is not posted yet")
+        found = {name: self._app.media.find(sha256) for name, sha256 in draft.photos.items()}
+        buffer = io.BytesIO()
+        await asyncio.to_thread(write_bundle, draft.report, {n: p for n, p in found.items() if p is not None}, buffer)
+        name = "".join(c if c.isalnum() or c in "-_." else "-" for c in draft.order_reference)
+        return web.Response(body=buffer.getvalue(), content_type="application/zip", headers={
+            **HEADERS, "Content-Disposition": f'attachment; filename="visit-{name}.zip"'})
+
+    async def _open(self, request: web.Request) -> VisitDraft:
+        try:
+            link = read_form_token(self._signer, request.match_info["token"], self._app.bus.clock.now())
+        except BadLink:
+            raise _refused(web.HTTPForbidden, "forged") from None
+        except ExpiredLink:
+            raise _refused(web.HTTPGone, "expired") from None
+        async with self._app.store.unit_of_work() as uow:
+            draft = await uow.visit_drafts.get(link.draft_id)
+        if draft is None:
+            raise _refused(web.HTTPGone, "forged")
+        return draft
+
+    async def _save(self, draft: VisitDraft, changes: list[tuple[str, str]]) -> VisitDraft:
+        for path, _ in changes:
+            try:
+                field_type(path)
+            except NotAField:
+                raise web.HTTPBadRequest(text=f"not a field of the form: {path[:80]}") from None
+        return await self._edit(draft, lambda report: fields_set(report, changes))
+
+    async def _edit(self, draft: VisitDraft, edit) -> VisitDraft:
+        """One autosave, one transaction; 400 for what the form does not edit, 409 once posted."""
+        try:
+            async with self._app.store.unit_of_work() as uow:
+                saved = await edit_draft(uow, draft.id, edit, self._app.bus.clock.now())
+                await uow.commit()
+        except NotAField as bad:
+            raise web.HTTPBadRequest(text=f"not a field or list of the form: {str(bad)[:80]}") from None
+        except DraftClosed:
+            raise web.HTTPConflict(text="this visit is posted; it takes no more changes") from None
+        return saved
+
+    def _back(self, request: web.Request) -> web.HTTPException:
+        """After a post without the script: the page again (a reload does not post again)."""
+        return web.HTTPSeeOther(f"/v/{request.match_info['token']}?{request.query_string}", headers=HEADERS)
+
+    async def _page(self, request: web.Request, draft: VisitDraft, said: tuple[bool, str] | None = None,
+                    status: int = 200) -> web.Response:
+        language = self._language(request, draft)
+        base = f"/v/{request.match_info['token']}"
+        state = FormState(base, "zh" if language.is_chinese else "en", f"{base}/photo", said)
+        checked: CheckedDraft = check_draft(draft, self._app.settings.factories)
+        html = form_page(draft, checked.problems, language, state)
+        return web.Response(text=html, content_type="text/html", status=status, headers=HEADERS)
+
+    def _actor(self, draft: VisitDraft) -> Actor | None:
+        person = next((p for p in self._app.settings.people if p.key == draft.opened_by), None)
+        return None if person is None else Actor(person, Platform.WEB)
+
+    def _language(self, request: web.Request, draft: VisitDraft) -> Language:
+        """The inspector's own language unless they switched."""
+        person = next((p for p in self._app.settings.people if p.key == draft.opened_by), None)
+        chosen = {"en": ENGLISH, "zh": CHINESE}.get(request.query.get("lang", ""))
+        return Language(chosen or (person.locale if person else ENGLISH), person.timezone if person else "UTC")
+
+
+def _refused(kind: type[web.HTTPException], reason: str) -> web.HTTPException:
+    return kind(text=refused_page(reason), content_type="text/html", headers=HEADERS)

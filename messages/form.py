@@ -1,0 +1,226 @@
+"""The inspector's visit form, in the inspector's language: each section of the report as
+fields named by their path in it, each field's value from the draft and the problems the
+checks found there, and a finding's proposed instruction previewed as the factory will read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from handlers import catalog
+from handlers.intake.problems import Level, Problem
+from handlers.model.drafts import VisitDraft
+from handlers.model.report import FindingCategory, MaterialStatus, PackagingItem, PackagingStatus, Severity, VisitType
+from handlers.translatable import N_
+from messages import wording
+from messages.environment import render
+from messages.i18n import CHINESE, Language
+from messages.instructions import wording as instruction_wording
+
+
+@dataclass
+class Field:
+    path: str
+    label: str  # in the reader's language
+    kind: str  # text, textarea, number, date, check, select
+    value: Any
+    choices: tuple[tuple[str, str], ...] = ()
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Item:
+    path: str  # findings.0
+    title: str
+    fields: list[Field]
+    photos: list[tuple[str, str]] = field(default_factory=list)  # (name, url)
+    preview: str | None = None  # the instruction in Chinese, as the factory will read it
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    fields: list[Field] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+    add: str | None = None  # the list a new item goes to
+    add_label: str = ""
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FormState:
+    base: str  # /v/<token>
+    query_lang: str
+    photo_url: str  # base of a photo's address: + /<sha256>
+    said: tuple[bool, str] | None = None
+    saved_at: str | None = None
+
+
+_VISIT = (("visit.date", N_("Visit date"), "date"), ("visit.inspector", N_("Inspector"), "text"))
+_COUNTS = (
+    ("progress.reported_complete", N_("Reported complete by the factory"), "number"),
+    ("progress.counted_complete", N_("Counted complete"), "number"),
+    ("progress.in_progress", N_("In production"), "number"),
+    ("progress.not_started", N_("Not started"), "number"),
+    ("progress.daily_output", N_("Daily output (units per working day)"), "number"),
+)
+_SAMPLE = (("visit.lot_size", N_("Lot size (units offered for sampling)"), "number"),)
+_MATERIAL = (("name", N_("Material"), "text"), ("name_zh", N_("Material in Chinese"), "text"),
+             ("approved", N_("Approved material"), "text"), ("substitute", N_("Used instead"), "text"),
+             ("note", N_("Note"), "textarea"))
+_CHECK = (("note", N_("Note"), "textarea"),)
+_FINDING = (("description", N_("Description (English)"), "textarea"),
+            ("description_zh", N_("Description (Chinese, optional)"), "textarea"),
+            ("units_checked", N_("Units checked"), "number"), ("units_affected", N_("Units affected"), "number"))
+_INSTRUCTION = (("due", N_("Due date"), "date"), ("note", N_("Note to the factory"), "textarea"),
+                ("note_zh", N_("Note in Chinese"), "textarea"))
+NO_INSTRUCTION = N_("(no instruction)")
+PARAM_IN_CHINESE = N_("%(description)s, in Chinese")
+
+
+def form_page(draft: VisitDraft, problems: list[Problem], language: Language, state: FormState) -> str:
+    sections = _sections(draft, language, state)
+    unplaced = _place(problems, sections, language)
+    order = draft.report.get("order", {})
+    return render("html", "form/form.html.j2", language, sections=sections, order=order, state=state,
+                  submitted=draft.submitted, unplaced=unplaced,
+                  summary=problems_summary(language, sum(p.level is Level.ERROR for p in problems)),
+                  other_lang="zh" if not language.is_chinese else "en",
+                  title=f"{draft.order_reference} · {language.gettext(N_('Visit report'))}")
+
+
+def _sections(draft: VisitDraft, language: Language, state: FormState) -> list[Section]:
+    report = draft.report
+    _ = language.gettext
+    visit = Section("visit", _(N_("Visit")), [_field(report, p, _(label), kind) for p, label, kind in _VISIT])
+    visit.fields.insert(1, _select(report, "visit.type", _(N_("Visit type")), language, "visit_type", VisitType))
+    counts = Section("progress", _(N_("Counts and daily output")),
+                     [_field(report, p, _(label), kind) for p, label, kind in _COUNTS])
+    sample = Section("sample", _(N_("Sample")), [
+        _field(report, "visit.sample_drawn", _(N_("A random sample was drawn")), "check"),
+        Field("order.inspection_level", _(N_("Inspection level")), "select", _at(report, "order.inspection_level")
+              or "II", (("I", "I"), ("II", "II"), ("III", "III"))),
+        *(_field(report, p, _(label), kind) for p, label, kind in _SAMPLE)])
+    materials = Section("materials", _(N_("Materials")), add="materials", add_label=_(N_("Add a material")))
+    for i, _material in enumerate(report.get("materials") or []):
+        path = f"materials.{i}"
+        fields = [_field(report, f"{path}.{name}", _(label), kind) for name, label, kind in _MATERIAL]
+        fields.insert(2, _select(report, f"{path}.status", _(N_("Status")), language, "material_status",
+                                 MaterialStatus))
+        materials.items.append(Item(path, f"M{i + 1}", fields))
+    packaging = Section("packaging", _(N_("Packaging checks")), [
+        _field(report, "packaging.materials_on_site", _(N_("Packaging materials are at the factory")), "check")],
+        add="packaging.checks", add_label=_(N_("Add a packaging check")))
+    for i, _check in enumerate(_at(report, "packaging.checks") or []):
+        path = f"packaging.checks.{i}"
+        fields = [_select(report, f"{path}.item", _(N_("What was checked")), language, "packaging_item",
+                          PackagingItem),
+                  _select(report, f"{path}.status", _(N_("Result")), language, "packaging_status", PackagingStatus),
+                  *(_field(report, f"{path}.{name}", _(label), kind) for name, label, kind in _CHECK)]
+        packaging.items.append(Item(path, f"P{i + 1}", fields))
+    findings = Section("findings", _(N_("Findings")), add="findings", add_label=_(N_("Add a finding")))
+    for i, finding in enumerate(report.get("findings") or []):
+        findings.items.append(_finding(report, draft, i, finding, language, state))
+    return [visit, counts, sample, materials, packaging, findings]
+
+
+def _finding(report: dict, draft: VisitDraft, i: int, finding: dict, language: Language, state: FormState) -> Item:
+    _ = language.gettext
+    path = f"findings.{i}"
+    fields = [_select(report, f"{path}.severity", _(N_("Severity")), language, "severity", Severity),
+              _select(report, f"{path}.category", _(N_("Category")), language, "category", FindingCategory),
+              *(_field(report, f"{path}.{name}", _(label), kind) for name, label, kind in _FINDING)]
+    kinds = (("", _(NO_INSTRUCTION)), *((k.key, k.key) for k in catalog.KINDS))
+    instruction = finding.get("instruction") if isinstance(finding.get("instruction"), dict) else None
+    fields.append(Field(f"{path}.instruction.kind", _(N_("Proposed instruction")), "select",
+                        (instruction or {}).get("kind", ""), kinds))
+    preview = None
+    kind = catalog.kind_named(str((instruction or {}).get("kind", "")))
+    if kind is not None:
+        ipath = f"{path}.instruction"
+        for param in kind.params:
+            fields.append(_field(report, f"{ipath}.params.{param.name}", _(param.description),
+                                 "number" if param.type is catalog.ParamType.QUANTITY else "text"))
+            if param.describes:
+                label = _(PARAM_IN_CHINESE) % {"description": _(param.description)}
+                fields.append(_field(report, f"{ipath}.params_zh.{param.name}", label, "text"))
+        fields += [_field(report, f"{ipath}.{name}", _(label), kind_) for name, label, kind_ in _INSTRUCTION]
+        preview = _preview(kind, instruction)
+    photos = [(name, f"{state.photo_url}/{draft.photos[name]}") for name in finding.get("photos") or []
+              if isinstance(name, str) and name in draft.photos]
+    return Item(path, f"F{i + 1}", fields, photos, preview)
+
+
+def _preview(kind: catalog.InstructionKind, instruction: dict) -> str | None:
+    """The instruction in Chinese once its parameters are complete and valid."""
+    params = instruction.get("params") if isinstance(instruction.get("params"), dict) else {}
+    params_zh = instruction.get("params_zh") if isinstance(instruction.get("params_zh"), dict) else {}
+    if catalog.check_params(kind, params):
+        return None
+    return instruction_wording(Language(CHINESE), kind.key, params, params_zh)
+
+
+def _at(report: dict, path: str) -> Any:
+    value: Any = report
+    for part in path.split("."):
+        if isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        elif isinstance(value, dict):
+            value = value.get(part)
+        else:
+            return None
+    return value
+
+
+def _field(report: dict, path: str, label: str, kind: str) -> Field:
+    value = _at(report, path)
+    if kind == "check":
+        return Field(path, label, kind, value is not False)
+    return Field(path, label, kind, "" if value is None else value)
+
+
+def _select(report: dict, path: str, label: str, language: Language, table: str, values) -> Field:
+    choices = (("", "—"), *((v.value, wording.word(language, table, v.value)) for v in values))
+    value = _at(report, path)
+    return Field(path, label, "select", "" if value is None else value, choices)
+
+
+def _place(problems: list[Problem], sections: list[Section], language: Language) -> list[str]:
+    """Each problem beside the field it names, else its item, else its section; those of no
+    field on the form (the order's figures) are returned to be shown at the top."""
+    fields = {f.path: f for s in sections for f in s.fields}
+    fields.update({f.path: f for s in sections for item in s.items for f in item.fields})
+    items = {item.path: item for s in sections for item in s.items}
+    owners = {"progress": "progress", "visit.lot_size": "sample", "findings": "findings",
+              "materials": "materials", "packaging": "packaging"}
+    by_key = {s.key: s for s in sections}
+    unplaced = []
+    for problem in problems:
+        text = problem.text.render(language)
+        parts = problem.path.split(".")
+        prefixes = [".".join(parts[:n]) for n in range(len(parts), 0, -1)]
+        target = next((fields[p] for p in prefixes if p in fields), None) \
+            or next((items[p] for p in prefixes if p in items), None) \
+            or next((by_key[owners[p]] for p in prefixes if p in owners), None)
+        if target is None:
+            unplaced.append(f"{problem.path}: {text}")
+        else:
+            target.problems.append(text)
+    return unplaced
+
+
+SAVED = N_("Saved at %(time)s.")
+
+
+def saved_text(language: Language, at) -> str:
+    return language.gettext(SAVED) % {"time": language.moment(at)}
+
+
+def problems_summary(language: Language, count: int) -> str:
+    if not count:
+        return language.gettext(N_("No problems found."))
+    return language.ngettext("%(num)s problem to fix before posting.", "%(num)s problems to fix before posting.",
+                             count) % {"num": count}

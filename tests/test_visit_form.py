@@ -1,0 +1,229 @@
+"""An inspector without YAML fills the visit in on the form a signed link opens: it starts
+from the order, keeps every field the moment it changes, says beside each field what `followup
+visit check` would say, takes photos as a chat upload takes them, and posts the visit as `visit
+post` does. A forged or expired link, a field the form does not have, a file that is no photo
+and a change to a posted visit each change nothing."""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+from aiohttp import FormData
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.web.form_links import mint_form_token
+from bot.web.server import web_application
+from handlers.commands import ImportOrders, OpenVisitForm
+from handlers.intake.reports import read_report
+from handlers.model import Role
+from handlers.model.orders import OrderLine
+from tests.conftest import EXAMPLE_VISIT, actor, outbox_table
+from tests.test_web_notice_page import SIGNER
+
+ORDER = OrderLine(reference="PO-2026-0142", factory="NB-EVERGREEN", product_name="Stoneware mug 350 ml",
+                  product_name_zh="350毫升炻瓷马克杯", quantity=6000, final_inspection=date(2026, 12, 14),
+                  ex_factory=date(2026, 12, 18), production_start=date(2026, 11, 2))
+COUNTS = {"progress.reported_complete": "3900", "progress.counted_complete": "2880", "progress.in_progress": "1200",
+          "progress.not_started": "1920", "progress.daily_output": "200"}
+FINDING = {"findings.0.severity": "major", "findings.0.category": "finishing",
+           "findings.0.description": "Glaze crawl on the rim", "findings.0.units_checked": "125",
+           "findings.0.units_affected": "3"}
+PHOTO = EXAMPLE_VISIT / "f1-glaze-crawl-1.jpg"
+
+
+async def open_form(app, config, reference: str = "PO-2026-0142", role: Role = Role.INSPECTOR):
+    buyer = actor(config, Role.BUYER)
+    assert (await app.bus.handle(ImportOrders((ORDER,), False), buyer)).ok
+    return await app.bus.handle(OpenVisitForm(reference), actor(config, role))
+
+
+@pytest.fixture
+async def form(app, config) -> str:
+    """The form's address for the example order, as the inspector asked for it."""
+    opened = await open_form(app, config)
+    assert opened.ok, opened
+    return "/v/" + mint_form_token(SIGNER, opened.params["draft_id"], app.bus.clock.now(), 14)
+
+
+@pytest.fixture
+async def client(app):
+    async with TestClient(TestServer(web_application(app, SIGNER, lambda: None))) as test_client:
+        yield test_client
+
+
+def drafts(app) -> list[sqlite3.Row]:
+    with sqlite3.connect(app.store.path) as db:
+        db.row_factory = sqlite3.Row
+        return db.execute("SELECT * FROM visit_drafts").fetchall()
+
+
+async def autosave(client, form: str, path: str, value: str) -> dict:
+    answer = await client.post(form + "/field", data={"path": path, "value": value})
+    assert answer.status == 200, await answer.text()
+    return await answer.json()
+
+
+async def fill(client, form: str, fields: dict[str, str]) -> dict:
+    result = {}
+    for path, value in fields.items():
+        result = await autosave(client, form, path, value)
+    return result
+
+
+async def test_the_form_starts_from_the_order_and_today(app, form, client) -> None:
+    page = await client.get(form)
+    html = await page.text()
+    assert page.status == 200
+    assert "Stoneware mug 350 ml" in html and "350毫升炻瓷马克杯" in html and "6,000" in html
+    assert 'value="2026-11-24"' in html and 'value="Chen Jing"' in html
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    assert "http://" not in html.replace("http://www.w3.org", "")
+    chinese = await (await client.get(form + "?lang=zh")).text()
+    assert "数量与日产量" in chinese and "提交验货报告" in chinese and 'lang="zh-Hans"' in chinese
+
+
+async def test_an_order_the_buyer_never_imported_gets_a_clear_answer_and_no_draft(app, config) -> None:
+    refused = await open_form(app, config, "PO-1999-0001")
+    assert (refused.ok, refused.code, refused.params) == (False, "unknown_order", {"order": "PO-1999-0001"})
+    assert drafts(app) == []
+
+
+async def test_a_factory_contact_cannot_open_a_visit_form(app, config) -> None:
+    refused = await open_form(app, config, role=Role.FACTORY)
+    assert (refused.ok, refused.code) == (False, "not_allowed")
+    assert drafts(app) == []
+
+
+async def test_asking_again_gives_the_same_draft(app, config, form) -> None:
+    again = await app.bus.handle(OpenVisitForm("po 2026 0142"), actor(config, Role.INSPECTOR))
+    assert again.params["draft_id"] == drafts(app)[0]["id"] and len(drafts(app)) == 1
+
+
+async def test_each_field_is_kept_as_it_changes_and_saving_it_again_changes_nothing(app, clock, form,
+                                                                                    client) -> None:
+    await autosave(client, form, "progress.counted_complete", "2880")
+    saved = drafts(app)[0]
+    assert json.loads(saved["report"])["progress"] == {"counted_complete": 2880}
+    clock.advance(minutes=5)
+    await autosave(client, form, "progress.counted_complete", "2880")
+    assert drafts(app)[0]["updated_at"] == saved["updated_at"], "the same value is no change"
+    html = await (await client.get(form)).text()
+    assert 'name="progress.counted_complete" form="f-progress" value="2880"' in html
+
+
+async def test_problems_come_back_beside_their_fields_in_the_inspectors_language(app, form, client) -> None:
+    result = await fill(client, form, {**COUNTS, "progress.counted_complete": "7000"})
+    assert result["problems"]["progress.counted_complete"] == [
+        "counted complete 7,000 exceeds the ordered quantity 6,000"]
+    typo = await autosave(client, form, "progress.daily_output", "two hundred")
+    assert typo["problems"]["progress.daily_output"] == [
+        "input should be a valid integer, got 'two hundred'"]
+    chinese = await client.post(form + "/field?lang=zh", data={"path": "progress.daily_output", "value": "200"})
+    problems = (await chinese.json())["problems"]
+    assert "progress.daily_output" not in problems
+    assert "6,000" in problems["progress.counted_complete"][0] and "超过" in problems["progress.counted_complete"][0]
+
+
+async def test_a_field_the_form_does_not_have_is_refused_and_nothing_is_kept(app, form, client) -> None:
+    before = drafts(app)[0]["report"]
+    for path in ("order.quantity", "findings.5.description", "visit.__class__", "progress"):
+        answer = await client.post(form + "/field", data={"path": path, "value": "1"})
+        assert answer.status == 400, path
+    assert drafts(app)[0]["report"] == before
+
+
+@pytest.mark.parametrize("tamper", [lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),
+                                    lambda t: t.replace(".", ".9", 1)])
+async def test_a_tampered_form_link_is_refused_and_changes_nothing(app, form, client, tamper) -> None:
+    token = form.removeprefix("/v/")
+    forged = "/v/" + tamper(token)
+    before = drafts(app)[0]["report"]
+    assert (await client.get(forged)).status == 403
+    assert (await client.post(forged + "/field", data={"path": "visit.inspector", "value": "X"})).status == 403
+    assert drafts(app)[0]["report"] == before
+
+
+async def test_a_notice_links_signature_does_not_open_a_form(app, form, client) -> None:
+    draft_id = drafts(app)[0]["id"]
+    expires = int(app.bus.clock.now().timestamp()) + 3600
+    notice_signature = SIGNER.sign(f"{draft_id}.{expires}")  # the same text, without the form's kind
+    assert (await client.get(f"/v/{draft_id}.{expires}.{notice_signature}")).status == 403
+
+
+async def test_an_expired_form_link_is_gone(app, clock, form, client) -> None:
+    clock.advance(days=15)
+    answer = await client.post(form + "/field", data={"path": "visit.inspector", "value": "X"})
+    assert answer.status == 410 and "过期" in await answer.text()
+    assert json.loads(drafts(app)[0]["report"])["visit"]["inspector"] == "Chen Jing"
+
+
+async def test_without_javascript_a_section_saves_with_its_button(app, form, client) -> None:
+    answer = await client.post(form + "/save", data={**COUNTS, "packaging.materials_on_site": ""},
+                               allow_redirects=False)
+    assert answer.status == 303
+    report = json.loads(drafts(app)[0]["report"])
+    assert report["progress"]["daily_output"] == 200 and report["packaging"]["materials_on_site"] is False
+
+
+async def upload(client, form: str, item: str, content: bytes, name: str = "IMG_0001.jpg"):
+    data = FormData()
+    data.add_field("item", item)
+    data.add_field("photo", content, filename=name, content_type="image/jpeg")
+    return await client.post(form + "/photo", data=data, allow_redirects=False)
+
+
+async def test_a_photo_from_the_camera_joins_its_finding_and_is_served_back(app, form, client) -> None:
+    await client.post(form + "/add", data={"section": "findings"}, allow_redirects=False)
+    answer = await upload(client, form, "findings.0", PHOTO.read_bytes())
+    assert answer.status == 303
+    draft = drafts(app)[0]
+    photos = json.loads(draft["photos"])
+    (name, sha256), = photos.items()
+    assert json.loads(draft["report"])["findings"][0]["photos"] == [name]
+    assert app.media.find(sha256) is not None
+    html = await (await client.get(form)).text()
+    assert f'{form}/photo/{sha256}' in html
+    assert (await client.get(f"{form}/photo/{sha256}")).status == 200
+    assert (await client.get(f"{form}/photo/{'0' * 64}")).status == 404
+
+
+async def test_a_file_that_is_no_photo_is_refused_with_its_reason_and_nothing_is_kept(app, form, client) -> None:
+    await client.post(form + "/add", data={"section": "findings"}, allow_redirects=False)
+    before = drafts(app)[0]
+    answer = await upload(client, form, "findings.0", b"%PDF-1.4 not a photo", "scan.jpg")
+    assert answer.status == 422 and "not an image: file content is not JPEG, PNG or HEIC" in await answer.text()
+    after = drafts(app)[0]
+    assert (after["report"], after["photos"]) == (before["report"], before["photos"])
+
+
+async def test_submit_posts_the_visit_as_visit_post_would_and_the_bundle_reads_back(app, config, form,
+                                                                                 client) -> None:
+    await client.post(form + "/add", data={"section": "findings"}, allow_redirects=False)
+    await upload(client, form, "findings.0", PHOTO.read_bytes())
+    await fill(client, form, {**COUNTS, **FINDING, "findings.0.units_affected": "300"})
+    refused = await client.post(form + "/submit")
+    assert refused.status == 422 and "300 units affected but only 125 checked" in await refused.text()
+    assert drafts(app)[0]["visit_id"] is None
+    result = await autosave(client, form, "findings.0.units_affected", "3")
+    assert result["problems"] == {}
+    posted = await client.post(form + "/submit")
+    assert posted.status == 200 and "Visit for PO-2026-0142 posted" in await posted.text()
+    draft = drafts(app)[0]
+    assert draft["visit_id"] is not None and draft["submitted_at"] is not None
+    assert {row["kind"] for row in outbox_table(app)} >= {"visit_summary", "finding"}
+    again = await client.post(form + "/submit")
+    assert "already posted" in await again.text()
+    assert (await client.post(form + "/field", data={"path": "visit.inspector", "value": "X"})).status == 409
+    bundle = await client.get(form + "/bundle.zip")
+    assert bundle.status == 200
+    path = Path(app.store.path).parent / "exported.zip"
+    path.write_bytes(await bundle.read())
+    with read_report(path, [f.id for f in config.factories]) as checked:
+        assert checked.ok, checked.problems
+        assert checked.report.findings[0].units_affected == 3 and len(checked.photos) == 1
