@@ -227,3 +227,21 @@ async def test_submit_posts_the_visit_as_visit_post_would_and_the_bundle_reads_b
     with read_report(path, [f.id for f in config.factories]) as checked:
         assert checked.ok, checked.problems
         assert checked.report.findings[0].units_affected == 3 and len(checked.photos) == 1
+
+
+async def test_followup_visit_form_prints_a_link_that_opens_the_form(app, config, clock, tmp_path, client) -> None:
+    from tests.test_web_links import SECRET, cli, config_file
+
+    assert (await app.bus.handle(ImportOrders((ORDER,), False), actor(config, Role.BUYER))).ok
+    path = str(config_file(tmp_path, config))
+    printed = await cli(clock, "visit", "form", "PO-2026-0142", "--config", path)
+    assert printed.exit_code == 0, printed.output
+    url = printed.output.strip()
+    assert url.startswith("https://qc.example.com/v/")
+    (draft,) = drafts(app)
+    assert draft["opened_by"] == "inspector:Chen Jing" and url.split("/v/")[1].startswith(draft["id"] + ".")
+    unknown = await cli(clock, "visit", "form", "PO-1999-0001", "--config", path)
+    assert unknown.exit_code == 1 and "There is no order PO-1999-0001" in unknown.output
+    keyless = await cli(clock, "visit", "form", "PO-2026-0142", "--config", path, secret=None)
+    assert keyless.exit_code != 0 and "FOLLOWUP_WEB_SECRET" in keyless.output
+    assert len(drafts(app)) == 1

@@ -1,4 +1,4 @@
-"""`followup visit check|analyze|post|schema`: the inspector's report, from file to chat."""
+"""`followup visit check|analyze|post|form|schema`: the inspector's report, from file or form to chat."""
 
 from __future__ import annotations
 
@@ -9,14 +9,17 @@ from pathlib import Path
 
 import click
 
-from bot.app import build_console_app
+from bot.app import build_app, build_console_app
 from bot.cli.common import command_clock, config_option, exit_on_errors, load_or_exit
 from handlers.clock import Clock
 from bot.config import Config
 from bot.intake import intake
+from bot.web.form_links import FormLinks
+from bot.web.links import LinkSigner, WebSecretMissing
 from handlers import rights
 from handlers.analysis.analyze import analyze as analyse_report
-from handlers.commands import Actor, PostVisit
+from handlers.commands import Actor, OpenVisitForm, PostVisit
+from handlers.results import Reply
 from handlers.model import Platform
 from handlers.intake.reports import read_report
 from handlers.model.report import VisitReport
@@ -101,6 +104,36 @@ def _poster(config: Config, name: str | None) -> Actor:
         names = ", ".join(p.name for p in allowed) or "none configured"
         raise click.UsageError(f"no inspector or admin named {name!r}; choose one of: {names}")
     return Actor(chosen, Platform.CONSOLE)
+
+
+@visit.command()
+@click.argument("reference")
+@config_option
+@click.option("--as", "actor_name", default=None, help="Open it as this configured inspector (the default: the "
+              "first one); the visit is posted as them.")
+def form(reference: str, config_file: Path | None, actor_name: str | None) -> None:
+    """Print the signed link to the visit form for order REFERENCE, pre-filled from the order."""
+    config = load_or_exit(config_file)
+    if not config.web.enabled:
+        raise click.ClickException("the web server is off: set [web] public_url in the configuration")
+    try:
+        signer = LinkSigner.from_environment()
+    except WebSecretMissing as missing:
+        raise click.ClickException(str(missing)) from missing
+    actor = _poster(config, actor_name)  # who will post it: an inspector or admin
+    clock = command_clock()
+    reply = asyncio.run(_open_form(config, clock, actor, reference))
+    if not reply.ok:
+        raise click.ClickException(reply_text(reply, Language(actor.person.locale, actor.person.timezone)))
+    click.echo(FormLinks(signer, config.web.public_url, clock).for_draft(reply.params["draft_id"]))
+
+
+async def _open_form(config: Config, clock: Clock, actor: Actor, reference: str) -> Reply:
+    app = await build_app(config, clock)
+    try:
+        return await app.bus.handle(OpenVisitForm(reference), actor)
+    finally:
+        await app.close()
 
 
 @visit.command()

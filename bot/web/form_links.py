@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.web.links import BadLink, ExpiredLink, LinkSigner
+from handlers.clock import Clock
 
 _TOKEN = re.compile(r"^([A-Za-z0-9_-]{16,40})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$")
 KIND = "form"
@@ -44,3 +45,19 @@ def read_form_token(signer: LinkSigner, token: str, now: datetime) -> FormLink:
 
 def form_url(public_url: str, token: str) -> str:
     return f"{public_url.rstrip('/')}/v/{token}"
+
+
+FORM_DAYS = 14  # a visit is filled in within days; a lost phone's link does not open it for long
+
+
+@dataclass(frozen=True)
+class FormLinks:
+    """The address of a draft's form, minted afresh each time it is asked for."""
+
+    signer: LinkSigner
+    public_url: str
+    clock: Clock
+    days: int = FORM_DAYS
+
+    def for_draft(self, draft_id: str) -> str:
+        return form_url(self.public_url, mint_form_token(self.signer, draft_id, self.clock.now(), self.days))
