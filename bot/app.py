@@ -22,6 +22,7 @@ from bot.robots.robot import RobotAdapter, Webhook
 from bot.robots.wecom import WeCom
 from bot.slack.adapter import SlackAdapter
 from bot.telegram.adapter import TelegramAdapter
+from bot.web.form_links import FormLinks
 from bot.web.links import NoticeLinks
 from handlers.bus import MessageBus
 from handlers.clock import Clock
@@ -45,6 +46,7 @@ class App:
     console: ConsoleAdapter | None
     cpu: CpuPool
     documents: NoticeDocuments  # each notice version's PDF, rendered once
+    form_links: FormLinks | None = None  # the visit form's links, when the web server runs
 
     def link_notices(self, links: NoticeLinks) -> None:
         """The web server runs: each notice's PDF carries its signed link and QR code, and the

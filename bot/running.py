@@ -34,6 +34,7 @@ from bot.telegram.outbox_bot import outbox_bot
 from bot.telegram.polling import POLL_BACKOFF
 from bot.telegram.runtime import TelegramRuntime
 from bot.telegram.settings import TelegramEnvironment
+from bot.web.form_links import FormLinks
 from bot.web.links import LinkSigner, NoticeLinks
 from bot.web.server import WebServer
 from handlers.clock import Clock
@@ -118,6 +119,7 @@ async def build_bot(config: Config, clock: Clock, telegram: TelegramEnvironment 
     links = NoticeLinks(web, config.web.public_url, config.web.link_days, app.bus.clock) if web else None
     if links is not None:
         app.link_notices(links)
+    app.form_links = FormLinks(web, config.web.public_url, app.bus.clock) if web else None
     if smtp is not None:
         conceal_login(smtp.config.username, smtp.password)
         deliver_on_email(app, smtp, links)

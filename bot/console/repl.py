@@ -23,6 +23,7 @@ USAGE = """\
   N                                       tap button [N]; Edit and Dispute ask for text,
                                           "done, with photos" for a photo file's path
   status PO-…  ·  PO-… 进度  ·  orders      ask about orders
+  visit PO-…                              the link to the order's visit form (web server on)
   help  ·  quit"""
 
 

@@ -15,6 +15,7 @@ from bot.app import App
 from bot.chat.answers import answer, chart_of
 from bot.chat.evidence import report_photo
 from bot.chat.taps import Button, Given, tap
+from bot.chat.visit_form import offer_form, visit_asked
 from bot.console.adapter import Echo
 from handlers.catalog import N_
 from handlers.commands import Actor, Command
@@ -77,6 +78,10 @@ class ConsoleSession:
 
     async def say(self, person: Person, text: str) -> bool:
         """Answers a typed message; False when it is not something the bot understands."""
+        if (reference := visit_asked(text)) is not None:
+            offered = await offer_form(self.app, person, Platform.CONSOLE, reference)
+            self.echo(self._answer(person, offered.text if offered.url is None else f"{offered.text} {offered.url}"))
+            return True
         found = await answer(self.app, "console", person, text, self.colour)
         if found is None:
             return False

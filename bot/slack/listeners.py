@@ -27,6 +27,7 @@ from bot.slack.inbox import SlackInbox
 from bot.slack.links import slack_links
 from bot.slack.posts import dm, dm_channel, post, said
 from bot.slack.taps import SlackTaps
+from bot.slack.visit_form import visit_form_text
 from handlers.catalog import N_
 from handlers.commands import Actor, EditInstruction, PostVisit
 from handlers.model import Person, Platform, PlatformAccount, Role
@@ -126,6 +127,11 @@ class SlackListeners:
             await ack(text=refusal.text)
             await self.binding.ask_buyer(client, refusal)
             return
+        form = await visit_form_text(self.app, person, command.get("text") or "",
+                                     f"slack:command:{command.get('trigger_id')}")
+        if form is not None:
+            await ack(text=form)
+            return
         found = await self._answer(person, command.get("text") or "help", client, addressed=True)
         await ack(text=found.text[:3000], blocks=text_blocks(found.text))
         if found.status is None:
@@ -154,6 +160,10 @@ class SlackListeners:
             return
         if event.get("files"):
             await self._receive_files(client, person, event, body)
+            return
+        form = await visit_form_text(self.app, person, event.get("text") or "", f"slack:event:{body.get('event_id')}")
+        if form is not None:
+            await post(client, event["channel"], form)
             return
         found = await self._answer(person, event.get("text") or "", client)  # a DM: the asker alone reads it
         await post(client, event["channel"], found.text)

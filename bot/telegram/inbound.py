@@ -120,13 +120,17 @@ class TelegramInbound:
         /start from a link to a question asked in a group (bot/telegram/private.py)."""
         person = await self.directory.person(Platform.TELEGRAM, update.effective_user.id)
         if person is None:
-            await self._stranger(update, "question")
-            language = language_of(None, update.effective_user.language_code)
-            await update.effective_message.reply_text(language.gettext(STRANGER))
+            await self.refuse_stranger(update)
             return
         text = update.effective_message.text or ""
         if not await self._answer_query(update, person, asked_by_link(text) or text):
             await self._reply(update, render(SURFACE, "chat/help.j2", language_of(person)))
+
+    async def refuse_stranger(self, update: Update) -> None:
+        """A command from someone the bot does not act for: audited, and told so."""
+        await self._stranger(update, "question")
+        language = language_of(None, update.effective_user.language_code)
+        await update.effective_message.reply_text(language.gettext(STRANGER))
 
     async def _stranger(self, update: Update, attempted: str) -> None:
         """Someone the bot does not act for asked it something: audited, under their account."""

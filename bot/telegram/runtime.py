@@ -43,6 +43,7 @@ from bot.telegram.joining import TelegramJoining
 from bot.telegram.polling import ALLOWED_UPDATES, POLL_BACKOFF, Poller, token_refused
 from bot.telegram.settings import TelegramEnvironment
 from bot.telegram.taps import TelegramTaps
+from bot.telegram.visit_form import TelegramVisitForm
 from bot.telegram.uploads import TelegramUploads
 from handlers.catalog import N_
 from handlers.model import Platform
@@ -54,6 +55,7 @@ COMMANDS = (
     ("status", N_("Status of an order: /status PO-123")),
     ("orders", N_("Your orders, most urgent first: /orders late, /orders PO-2026")),
     ("factories", N_("How each factory is doing; orders to visit")),
+    ("visit", N_("Fill in a visit report on your phone: /visit PO-123")),
     ("invite", N_("Invite a factory contact: /invite FACTORY_ID")),
     ("revoke", N_("Stop an invited contact acting for a factory: /revoke NAME")),
     ("help", N_("What this bot does")),
@@ -103,6 +105,7 @@ class TelegramRuntime:
         add(CommandHandler("invite", joining.on_invite))
         add(CommandHandler("revoke", joining.on_revoke))
         add(CommandHandler(["status", "orders", "factories", "help"], inbound.on_command))
+        add(CommandHandler("visit", TelegramVisitForm(inbound).on_visit))
         evidence = TelegramEvidence(inbound, uploads, directory)
         add(MessageHandler(filters.Document.ALL, evidence.on_document))
         add(MessageHandler(filters.PHOTO, evidence.on_photo))
