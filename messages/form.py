@@ -10,6 +10,7 @@ from typing import Any
 
 from handlers import catalog
 from handlers.intake.problems import Level, Problem
+from handlers.model import Factory
 from handlers.model.drafts import VisitDraft
 from handlers.model.report import FindingCategory, MaterialStatus, PackagingItem, PackagingStatus, Severity, VisitType
 from handlers.translatable import N_
@@ -81,11 +82,13 @@ NO_INSTRUCTION = N_("(no instruction)")
 PARAM_IN_CHINESE = N_("%(description)s, in Chinese")
 
 
-def form_page(draft: VisitDraft, problems: list[Problem], language: Language, state: FormState) -> str:
+def form_page(draft: VisitDraft, problems: list[Problem], language: Language, state: FormState,
+              factory: Factory | None) -> str:
     sections = _sections(draft, language, state)
     unplaced = _place(problems, sections, language)
     order = draft.report.get("order", {})
-    return render("html", "form/form.html.j2", language, sections=sections, order=order, state=state,
+    shown = order.get("factory") if factory is None else factory.name_zh if language.is_chinese else factory.name
+    return render("html", "form/form.html.j2", language, sections=sections, order=order, state=state, factory=shown,
                   submitted=draft.submitted, unplaced=unplaced,
                   summary=problems_summary(language, sum(p.level is Level.ERROR for p in problems)),
                   other_lang="zh" if not language.is_chinese else "en",

@@ -174,7 +174,8 @@ class VisitForm:
         base = f"/v/{request.match_info['token']}"
         state = FormState(base, "zh" if language.is_chinese else "en", f"{base}/photo", said)
         checked: CheckedDraft = check_draft(draft, self._app.settings.factories)
-        html = form_page(draft, checked.problems, language, state)
+        factory = self._app.settings.factories.get(draft.report.get("order", {}).get("factory"))
+        html = form_page(draft, checked.problems, language, state, factory)
         return web.Response(text=html, content_type="text/html", status=status, headers=HEADERS)
 
     def _actor(self, draft: VisitDraft) -> Actor | None:

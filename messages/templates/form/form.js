@@ -30,25 +30,55 @@
   }
 
   function save(el) {
+    delete timers[el.name];
     var body = new URLSearchParams();
     body.set("path", el.name);
     body.set("value", valueOf(el));
-    fetch(base + "/field?lang=" + encodeURIComponent(lang), {
-      method: "POST", body: body, credentials: "same-origin",
+    return fetch(base + "/field?lang=" + encodeURIComponent(lang), {
+      method: "POST", body: body, credentials: "same-origin", keepalive: true,
       headers: {"Accept": "application/json"}
     }).then(function (response) {
       if (!response.ok) { throw new Error(String(response.status)); }
       return response.json();
-    }).then(show).catch(function () {
+    }).then(function (result) {
+      show(result);
+      // A new instruction kind has its own parameters: the page shows their fields.
+      if (/\.instruction\.kind$/.test(el.name)) { window.location.reload(); }
+    }).catch(function () {
       var saved = document.getElementById("saved");
       saved.textContent = saved.getAttribute("data-offline");
     });
   }
 
   function later(el, delay) {
-    clearTimeout(timers[el.name]);
-    timers[el.name] = setTimeout(function () { save(el); }, delay);
+    clearTimeout(timers[el.name] && timers[el.name].id);
+    timers[el.name] = {el: el, id: setTimeout(function () { save(el); }, delay)};
   }
+
+  // A field still waiting for its pause is saved before the page goes (another section's
+  // button, a photo, Post): the server must have it first.
+  function flush() {
+    var pending = Object.keys(timers).map(function (name) {
+      clearTimeout(timers[name].id);
+      return save(timers[name].el);
+    });
+    return Promise.all(pending);
+  }
+
+  document.addEventListener("submit", function (event) {
+    if (!Object.keys(timers).length) { return; }
+    event.preventDefault();
+    var form = event.target;
+    var button = event.submitter;
+    flush().then(function () { form.requestSubmit ? form.requestSubmit(button) : form.submit(); });
+  });
+  window.addEventListener("pagehide", function () { flush(); });
+
+  document.querySelectorAll("input[type=file]").forEach(function (input) {
+    input.addEventListener("change", function () {
+      if (input.files.length) { input.form.requestSubmit(); }
+    });
+  });
 
   document.querySelectorAll("[form^='f-']").forEach(function (el) {
     if (el.type === "hidden") { return; }
