@@ -2,7 +2,7 @@
 
 `python -m tests.bot_process` imports the bot once, then reads orders from stdin, one JSON
 line each (config file, clock file, log file, the fake Bot API's token and URLs and/or the fake
-Slack's, and maybe a commit to die at), forks a fresh bot for each and answers with its pid. A fork starts in milliseconds where a new
+Slack's and/or the web server's key, and maybe a commit to die at), forks a fresh bot for each and answers with its pid. A fork starts in milliseconds where a new
 interpreter takes a second or two importing python-telegram-bot, Jinja and fpdf2; the forked
 bot is as separate as any other process: its own event loop, SQLite connections and sockets.
 
@@ -33,6 +33,7 @@ from bot.running import Pace, serve
 from bot.config import Config
 from bot.slack.settings import SlackEnvironment
 from bot.telegram.settings import TelegramEnvironment
+from bot.web.links import LinkSigner
 from messages.chart import warm_up
 from storage.transaction import Transaction
 import messages.pdf  # noqa: F401 - imported before forking, like everything a bot uses
@@ -105,9 +106,10 @@ def run_bot(order: dict) -> None:
     config = Config.model_validate_json(Path(order["config"]).read_text(encoding="utf-8"))
     telegram = TelegramEnvironment(order["token"], order["base_url"], order["file_base_url"]) if "token" in order else None
     slack = SlackEnvironment(**order["slack"]) if "slack" in order else None
+    web = LinkSigner(order["web_secret"].encode()) if "web_secret" in order else None
     if "die" in order:
         DieAt(**order["die"]).install()
-    asyncio.run(serve(config, telegram, slack, FileClock(Path(order["clock"])), PACE))
+    asyncio.run(serve(config, telegram, slack, FileClock(Path(order["clock"])), PACE, web=web))
 
 
 def main() -> None:
