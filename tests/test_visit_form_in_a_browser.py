@@ -8,7 +8,6 @@ FOLLOWUP_SCREENS=1 keeps the screenshots under docs/screens/ for people to look 
 from __future__ import annotations
 
 import os
-import shutil
 
 import pytest
 from aiohttp.test_utils import TestServer
@@ -45,11 +44,9 @@ async def phone(app, config, tmp_path):
         await page.goto(str(server.make_url(f"/v/{token}")))
 
         async def shot(name: str) -> None:
-            path = tmp_path / name
-            await page.screenshot(path=str(path), full_page=False)
-            if os.environ.get("FOLLOWUP_SCREENS"):
-                SCREENS.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, SCREENS / name)
+            folder = SCREENS if os.environ.get("FOLLOWUP_SCREENS") else tmp_path
+            folder.mkdir(parents=True, exist_ok=True)
+            await page.screenshot(path=str(folder / name))
 
         try:
             yield page, shot
