@@ -15,6 +15,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from handlers import catalog
 from handlers.model.orders import StoredOrder
 
 
@@ -61,11 +62,10 @@ def field_type(path: str) -> FieldType:
 
 def typed(kind: FieldType, text: str) -> Any:
     """The report's value for what was typed: a count as a number when it is one (else the text,
-    for the schema to name), a flag as true or false, anything else as written. A parameter that
-    is a whole number is a number: a quantity is one."""
+    for the schema to name), a flag as true or false, anything else as written."""
     text = text.strip()
-    if kind in (FieldType.COUNT, FieldType.TEXT) and re.fullmatch(r"[0-9]{1,9}", text):
-        return int(text) if kind is FieldType.COUNT else text
+    if kind is FieldType.COUNT and re.fullmatch(r"[0-9]{1,9}", text):
+        return int(text)
     if kind is FieldType.FLAG:
         return text.lower() in ("1", "true", "on", "yes")
     return text
@@ -77,19 +77,38 @@ def with_field(report: dict[str, Any], path: str, text: str) -> dict[str, Any]:
     Setting the item one past a list's end adds it."""
     kind = field_type(path)
     value = typed(kind, text)
-    if kind is FieldType.TEXT and ".instruction.params." in path and value.isdigit():
-        value = int(value)
     changed = copy.deepcopy(report)
     *parents, name = path.split(".")
     if name == "kind" and parents[-1] == "instruction" and value == "":
         parents, name = parents[:-1], "instruction"
     holder = _holder(changed, parents)
+    if parents[-1:] == ["params"] and _is_quantity(_holder(changed, parents[:-1]), name) and value.isdigit():
+        value = int(value)  # a quantity parameter is a number; a label's text stays text, digits or not
     if value == "" and kind is not FieldType.FLAG:
         if isinstance(holder, dict):
             holder.pop(name, None)
     else:
         holder[name] = value
     return changed
+
+
+def _is_quantity(instruction: dict[str, Any], name: str) -> bool:
+    found = catalog.kind_named(str(instruction.get("kind", "")))
+    param = None if found is None else found.param(name)
+    return param is not None and param.type is catalog.ParamType.QUANTITY
+
+
+def has_item(report: dict[str, Any], item: str) -> bool:
+    """Whether `item` (findings.0) names an item the report holds."""
+    section, _, index = item.rpartition(".")
+    if section not in LISTS or not index.isdigit():
+        return False
+    *parents, name = section.split(".")
+    holder: Any = report
+    for part in parents:
+        holder = holder.get(part) if isinstance(holder, dict) else None
+    items = holder.get(name) if isinstance(holder, dict) else None
+    return isinstance(items, list) and int(index) < len(items) and isinstance(items[int(index)], dict)
 
 
 def fields_set(report: dict[str, Any], changes: Iterable[tuple[str, str]]) -> dict[str, Any]:
@@ -127,12 +146,10 @@ def with_item(report: dict[str, Any], section: str) -> dict[str, Any]:
 
 def with_photo(report: dict[str, Any], item: str, name: str) -> dict[str, Any]:
     """A copy of `report` with the photo `name` added to the item at `item` (findings.0)."""
-    section, _, index = item.rpartition(".")
-    if section not in LISTS or not index.isdigit():
+    if not has_item(report, item):
         raise NotAField(item)
     changed = copy.deepcopy(report)
-    holder = _holder(changed, item.split("."))
-    photos = holder.setdefault("photos", [])
+    photos = _holder(changed, item.split(".")).setdefault("photos", [])
     if name not in photos:
         photos.append(name)
     return changed

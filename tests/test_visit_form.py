@@ -6,10 +6,8 @@ and a change to a posted visit each change nothing."""
 
 from __future__ import annotations
 
-import io
 import json
 import sqlite3
-import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -220,6 +218,9 @@ async def test_submit_posts_the_visit_as_visit_post_would_and_the_bundle_reads_b
     again = await client.post(form + "/submit")
     assert "already posted" in await again.text()
     assert (await client.post(form + "/field", data={"path": "visit.inspector", "value": "X"})).status == 409
+    assert (await upload(client, form, "findings.0", PHOTO.read_bytes())).status == 409
+    assert (await client.post(form + "/add", data={"section": "findings"}, allow_redirects=False)).status == 409
+    assert drafts(app)[0]["report"] == draft["report"], "a posted visit's draft changes no more"
     bundle = await client.get(form + "/bundle.zip")
     assert bundle.status == 200
     path = Path(app.store.path).parent / "exported.zip"
@@ -230,7 +231,7 @@ async def test_submit_posts_the_visit_as_visit_post_would_and_the_bundle_reads_b
 
 
 async def test_followup_visit_form_prints_a_link_that_opens_the_form(app, config, clock, tmp_path, client) -> None:
-    from tests.test_web_links import SECRET, cli, config_file
+    from tests.test_web_links import cli, config_file
 
     assert (await app.bus.handle(ImportOrders((ORDER,), False), actor(config, Role.BUYER))).ok
     path = str(config_file(tmp_path, config))
@@ -245,3 +246,24 @@ async def test_followup_visit_form_prints_a_link_that_opens_the_form(app, config
     keyless = await cli(clock, "visit", "form", "PO-2026-0142", "--config", path, secret=None)
     assert keyless.exit_code != 0 and "FOLLOWUP_WEB_SECRET" in keyless.output
     assert len(drafts(app)) == 1
+
+
+async def test_a_photo_for_an_item_the_draft_does_not_have_is_refused_and_nothing_is_kept(app, form,
+                                                                                         client) -> None:
+    before = drafts(app)[0]
+    for item in ("findings.0", "findings.x", "order", "findings.0.instruction"):
+        answer = await upload(client, form, item, PHOTO.read_bytes())
+        assert answer.status == 400, item
+    after = drafts(app)[0]
+    assert (after["report"], after["photos"]) == (before["report"], before["photos"])
+
+
+async def test_a_quantity_parameter_is_a_number_and_a_labels_text_stays_text(app, form, client) -> None:
+    await fill(client, form, {"findings.0.instruction.kind": "rework", "findings.0.instruction.params.quantity": "4",
+                              "findings.1.instruction.kind": "correct_shipping_marks",
+                              "findings.1.instruction.params.correct_text": "2026"})
+    findings = json.loads(drafts(app)[0]["report"])["findings"]
+    assert findings[0]["instruction"]["params"] == {"quantity": 4}
+    assert findings[1]["instruction"]["params"] == {"correct_text": "2026"}
+    await autosave(client, form, "findings.0.instruction.kind", "")
+    assert "instruction" not in json.loads(drafts(app)[0]["report"])["findings"][0]

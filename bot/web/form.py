@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 from importlib.resources import files
 
 from aiohttp import web
@@ -96,7 +95,9 @@ class VisitForm:
 
     async def upload(self, request: web.Request) -> web.Response:
         draft = await self._open(request)
-        received = await receive_photo(self._app, draft, request, self._language(request, draft))
+        if draft.submitted:
+            raise web.HTTPConflict(text="this visit is posted; it takes no more changes")
+        received = await receive_photo(self._app, draft, request, self._language(request, draft), self._edit)
         if isinstance(received, str):
             return await self._page(request, draft, (False, received), status=422)
         raise self._back(request)
@@ -152,11 +153,11 @@ class VisitForm:
                 raise web.HTTPBadRequest(text=f"not a field of the form: {path[:80]}") from None
         return await self._edit(draft, lambda report: fields_set(report, changes))
 
-    async def _edit(self, draft: VisitDraft, edit) -> VisitDraft:
+    async def _edit(self, draft: VisitDraft, edit, photos: dict[str, str] | None = None) -> VisitDraft:
         """One autosave, one transaction; 400 for what the form does not edit, 409 once posted."""
         try:
             async with self._app.store.unit_of_work() as uow:
-                saved = await edit_draft(uow, draft.id, edit, self._app.bus.clock.now())
+                saved = await edit_draft(uow, draft.id, edit, self._app.bus.clock.now(), photos)
                 await uow.commit()
         except NotAField as bad:
             raise web.HTTPBadRequest(text=f"not a field or list of the form: {str(bad)[:80]}") from None

@@ -15,8 +15,7 @@ from aiohttp import BodyPartReader, web
 from handlers.intake.photos import PhotoLimits, format_size, inspect_photo
 from handlers.intake.problems import errors
 from handlers.model.drafts import VisitDraft
-from handlers.visit_drafts import edit_draft
-from handlers.visit_form import with_photo
+from handlers.visit_form import has_item, with_photo
 from handlers.translatable import N_, Text
 
 LIMITS = PhotoLimits()
@@ -26,8 +25,9 @@ _NOT_SENT = N_("choose a photo first")
 _SUFFIX = {"JPEG": "jpg", "PNG": "png", "HEIF": "heic"}
 
 
-async def receive_photo(app, draft: VisitDraft, request: web.Request, language) -> str | None:
-    """None once the photo is in the draft; else why not, in `language`."""
+async def receive_photo(app, draft: VisitDraft, request: web.Request, language, keep) -> str | None:
+    """None once the photo is kept in the draft by `keep` (the form's one way to save); else why
+    not, in `language`."""
     reader = await request.multipart()
     item, folder = None, tempfile.TemporaryDirectory(prefix="form-photo-")
     with folder:
@@ -41,7 +41,9 @@ async def receive_photo(app, draft: VisitDraft, request: web.Request, language) 
                 received = Path(folder.name) / "photo"
                 if not await _copy_capped(part, received):
                     return Text(_TOO_BIG, limit=format_size(LIMITS.max_bytes)).render(language)
-        if received is None or received.stat().st_size == 0 or item is None:
+        if item is None or not has_item(draft.report, item):
+            raise web.HTTPBadRequest(text="not an item of the form")
+        if received is None or received.stat().st_size == 0:
             return Text(_NOT_SENT).render(language)
         visit_date = _visit_date(draft)
         photo, problems = await app.cpu.run(inspect_photo, Path(folder.name), "photo", item, visit_date, LIMITS)
@@ -49,10 +51,7 @@ async def receive_photo(app, draft: VisitDraft, request: web.Request, language) 
             return errors(problems)[0].text.render(language)
         await asyncio.to_thread(app.media.put, photo.path, photo.sha256, photo.format)
     name = f"{photo.sha256[:16]}.{_SUFFIX[photo.format]}"
-    async with app.store.unit_of_work() as uow:
-        await edit_draft(uow, draft.id, lambda report: with_photo(report, item, name), app.bus.clock.now(),
-                         {name: photo.sha256})
-        await uow.commit()
+    await keep(draft, lambda report: with_photo(report, item, name), {name: photo.sha256})
     return None
 
 
