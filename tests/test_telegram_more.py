@@ -647,7 +647,7 @@ async def test_the_command_menu_is_set_in_english_and_in_chinese(config, clock):
     async with running(config, clock) as world:
         english = {c["command"]: c["description"] for c in world.fake.commands()}
         chinese = {c["command"]: c["description"] for c in world.fake.commands("zh")}
-        assert set(english) == set(chinese) == {"status", "orders", "factories", "invite", "revoke", "help"}
+        assert set(english) == set(chinese) == {"status", "orders", "factories", "visit", "invite", "revoke", "help"}
         assert english["status"] == "Status of an order: /status PO-123"
         assert chinese["status"] == "查询订单进度：/status PO-123"
         assert all(re.search(r"[\u4e00-\u9fff]", text) for text in chinese.values())
