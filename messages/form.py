@@ -5,6 +5,7 @@ checks found there, and a finding's proposed instruction previewed as the factor
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,7 +137,7 @@ def _finding(report: dict, draft: VisitDraft, i: int, finding: dict, language: L
     fields = [_select(report, f"{path}.severity", _(N_("Severity")), language, "severity", Severity),
               _select(report, f"{path}.category", _(N_("Category")), language, "category", FindingCategory),
               *(_field(report, f"{path}.{name}", _(label), kind) for name, label, kind in _FINDING)]
-    kinds = (("", _(NO_INSTRUCTION)), *((k.key, k.key) for k in catalog.KINDS))
+    kinds = (("", _(NO_INSTRUCTION)), *((k.key, _kind_label(k, language)) for k in catalog.KINDS))
     instruction = finding.get("instruction") if isinstance(finding.get("instruction"), dict) else None
     fields.append(Field(f"{path}.instruction.kind", _(N_("Proposed instruction")), "select",
                         (instruction or {}).get("kind", ""), kinds))
@@ -155,6 +156,23 @@ def _finding(report: dict, draft: VisitDraft, i: int, finding: dict, language: L
     photos = [(name, f"{state.photo_url}/{draft.photos[name]}") for name in finding.get("photos") or []
               if isinstance(name, str) and name in draft.photos]
     return Item(path, f"F{i + 1}", fields, photos, preview)
+
+
+def previews(draft: VisitDraft) -> dict[str, str]:
+    """Each finding's instruction in Chinese, by the finding's path, once it can be worded."""
+    found = {}
+    for i, finding in enumerate(draft.report.get("findings") or []):
+        instruction = finding.get("instruction") if isinstance(finding, dict) else None
+        kind = catalog.kind_named(str(instruction.get("kind", ""))) if isinstance(instruction, dict) else None
+        if kind is not None and (preview := _preview(kind, instruction)) is not None:
+            found[f"findings.{i}"] = preview
+    return found
+
+
+def _kind_label(kind: catalog.InstructionKind, language: Language) -> str:
+    """The kind as the factory will read it, its parameters left open: "Rework all … affected units"."""
+    wording = language.ngettext(kind.wording, kind.plural, 2) if kind.plural else language.gettext(kind.wording)
+    return re.sub(r"\{\w+\}", "…", wording)
 
 
 def _preview(kind: catalog.InstructionKind, instruction: dict) -> str | None:

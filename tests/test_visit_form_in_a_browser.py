@@ -101,10 +101,11 @@ async def test_an_inspector_fills_a_visit_on_a_phone_and_posts_it(app, phone, tr
     await page.locator('[id="i-findings.2"]').scroll_into_view_if_needed()
     await shot("visit-form-inline-problem.png")
 
+    preview = page.locator('[id="i-findings.0"] .preview .text')
+    await preview.wait_for()
+    assert await preview.inner_text() == "4件不良品须返工，直至符合确认样要求。"  # as the factory will read it
     await page.fill('input[name="findings.2.units_affected"]', "9")
     await problem.wait_for(state="detached")
-    await page.reload()
-    assert "返工" in await page.locator('[id="i-findings.0"] .preview').inner_text()  # as the factory reads it
     await page.get_by_role("button", name="Post the visit").click()
     await page.wait_for_load_state()
     assert "Visit for PO-2026-0142 posted with 1 proposed instruction(s)." in await page.get_by_role(

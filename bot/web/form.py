@@ -27,7 +27,7 @@ from handlers.model import Platform
 from handlers.model.drafts import VisitDraft
 from handlers.visit_drafts import CheckedDraft, DraftClosed, check_draft, edit_draft
 from handlers.visit_form import NotAField, field_type, fields_set, with_item
-from messages.form import FormState, form_page, problems_summary, saved_text
+from messages.form import FormState, form_page, previews, problems_summary, saved_text
 from messages.i18n import CHINESE, ENGLISH, Language
 from messages.replies import reply_text
 from messages.web import refused_page
@@ -74,6 +74,7 @@ class VisitForm:
         checked = check_draft(draft, self._app.settings.factories)
         by_field = {path: [p.text.render(language) for p in found] for path, found in checked.by_field().items()}
         body = {"problems": by_field, "summary": problems_summary(language, len(errors(checked.problems))),
+                "previews": previews(draft),
                 "saved": saved_text(language, draft.updated_at)}
         return web.json_response(body, headers=HEADERS)
 

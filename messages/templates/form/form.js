@@ -24,6 +24,11 @@
       });
       field.classList.toggle("bad", found.length > 0);
     });
+    document.querySelectorAll(".preview[data-item]").forEach(function (preview) {
+      var text = result.previews[preview.getAttribute("data-item")];
+      preview.querySelector(".text").textContent = text || "";
+      preview.hidden = !text;
+    });
     var errors = document.getElementById("errors");
     if (errors) { errors.textContent = result.summary; }
     document.getElementById("saved").textContent = result.saved;
