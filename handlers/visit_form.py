@@ -144,6 +144,16 @@ def with_item(report: dict[str, Any], section: str) -> dict[str, Any]:
     return changed
 
 
+def without_item(report: dict[str, Any], item: str) -> dict[str, Any]:
+    """A copy of `report` without the item at `item` (findings.1): those after it move up."""
+    if not has_item(report, item):
+        raise NotAField(item)
+    changed = copy.deepcopy(report)
+    *parents, index = item.split(".")
+    del _holder(changed, parents)[int(index)]
+    return changed
+
+
 def with_photo(report: dict[str, Any], item: str, name: str) -> dict[str, Any]:
     """A copy of `report` with the photo `name` added to the item at `item` (findings.0)."""
     if not has_item(report, item):

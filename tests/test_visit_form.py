@@ -267,3 +267,16 @@ async def test_a_quantity_parameter_is_a_number_and_a_labels_text_stays_text(app
     assert findings[1]["instruction"]["params"] == {"correct_text": "2026"}
     await autosave(client, form, "findings.0.instruction.kind", "")
     assert "instruction" not in json.loads(drafts(app)[0]["report"])["findings"][0]
+
+
+async def test_a_finding_added_by_mistake_is_removed_and_the_next_moves_up(app, form, client) -> None:
+    for _ in range(2):
+        await client.post(form + "/add", data={"section": "findings"}, allow_redirects=False)
+    await autosave(client, form, "findings.1.description", "Backstamp smudged")
+    removed = await client.post(form + "/remove", data={"item": "findings.0"}, allow_redirects=False)
+    assert removed.status == 303
+    assert json.loads(drafts(app)[0]["report"])["findings"] == [{"description": "Backstamp smudged"}]
+    before = drafts(app)[0]["report"]
+    for item in ("findings.1", "order", "findings"):
+        assert (await client.post(form + "/remove", data={"item": item}, allow_redirects=False)).status == 400
+    assert drafts(app)[0]["report"] == before

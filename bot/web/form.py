@@ -26,7 +26,7 @@ from handlers.intake.problems import errors
 from handlers.model import Platform
 from handlers.model.drafts import VisitDraft
 from handlers.visit_drafts import CheckedDraft, DraftClosed, check_draft, edit_draft
-from handlers.visit_form import NotAField, field_type, fields_set, with_item
+from handlers.visit_form import NotAField, field_type, fields_set, with_item, without_item
 from messages.form import FormState, form_page, previews, problems_summary, saved_text
 from messages.i18n import CHINESE, ENGLISH, Language
 from messages.replies import reply_text
@@ -54,6 +54,7 @@ class VisitForm:
             web.post("/v/{token}/field", self.field),
             web.post("/v/{token}/save", self.save),
             web.post("/v/{token}/add", self.add),
+            web.post("/v/{token}/remove", self.remove),
             web.post("/v/{token}/photo", self.upload),
             web.post("/v/{token}/submit", self.submit),
         ]
@@ -92,6 +93,13 @@ class VisitForm:
         form = await request.post()
         section = str(form.get("section", ""))
         await self._edit(draft, lambda report: with_item(report, section))
+        raise self._back(request)
+
+    async def remove(self, request: web.Request) -> web.Response:
+        draft = await self._open(request)
+        form = await request.post()
+        item = str(form.get("item", ""))
+        await self._edit(draft, lambda report: without_item(report, item))
         raise self._back(request)
 
     async def upload(self, request: web.Request) -> web.Response:
