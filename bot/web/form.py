@@ -37,6 +37,7 @@ HEADERS = {**NOTICE_HEADERS, "Content-Security-Policy": NOTICE_HEADERS["Content-
            + "; script-src 'self'; connect-src 'self'"}
 SCRIPT = files("messages").joinpath("templates/form/form.js").read_text(encoding="utf-8")
 MAX_FIELDS = 200  # a section's Save posts a few dozen
+LIST_EDITS = {"add": ("section", with_item), "remove": ("item", without_item)}  # what names the list or item
 
 
 class VisitForm:
@@ -53,8 +54,7 @@ class VisitForm:
             web.get("/v/{token}/bundle.zip", self.bundle),
             web.post("/v/{token}/field", self.field),
             web.post("/v/{token}/save", self.save),
-            web.post("/v/{token}/add", self.add),
-            web.post("/v/{token}/remove", self.remove),
+            web.post("/v/{token}/{edit:add|remove}", self.edit_list),
             web.post("/v/{token}/photo", self.upload),
             web.post("/v/{token}/submit", self.submit),
         ]
@@ -88,18 +88,13 @@ class VisitForm:
         await self._save(draft, changes)
         raise self._back(request)
 
-    async def add(self, request: web.Request) -> web.Response:
+    async def edit_list(self, request: web.Request) -> web.Response:
+        """Add a finding, a material or a packaging check; or remove one."""
         draft = await self._open(request)
         form = await request.post()
-        section = str(form.get("section", ""))
-        await self._edit(draft, lambda report: with_item(report, section))
-        raise self._back(request)
-
-    async def remove(self, request: web.Request) -> web.Response:
-        draft = await self._open(request)
-        form = await request.post()
-        item = str(form.get("item", ""))
-        await self._edit(draft, lambda report: without_item(report, item))
+        field, edit = LIST_EDITS[request.match_info["edit"]]
+        named = str(form.get(field, ""))
+        await self._edit(draft, lambda report: edit(report, named))
         raise self._back(request)
 
     async def upload(self, request: web.Request) -> web.Response:
