@@ -132,6 +132,9 @@ def test_the_buyer_sees_the_factorys_link_beside_the_notice_and_the_demo_lists_i
     assert link and sent.index("✉ Notice CN-2026-0001") < sent.index("🔗")
     pages = demo.section("10. The pages on this machine")
     assert f"» the factory's page for notice CN-2026-0001 (version 1): {link[0]}" in pages
+    form = re.search(r"» Chen Jing's visit form for the next visit to PO-2026-0142: (http://127\.0\.0\.1:(\d+)/v/"
+                     r"[A-Za-z0-9_-]{16,40}\.\d+\.[A-Za-z0-9_-]{43})", pages)
+    assert form and form[2] == link[1], "the form is on the same server as the page"
     assert "./dev demo --serve" in pages
     with pytest.raises(OSError):  # the plain demo ends by itself, its server with it
         socket.create_connection(("127.0.0.1", int(link[1])), timeout=2).close()

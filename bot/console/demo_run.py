@@ -15,6 +15,8 @@ from bot.console.demo import Script, ScriptClock
 from bot.console.demo_loop import follow_up
 from bot.console.demo_web import DemoWeb
 from bot.console.session import ConsoleSession
+from bot.chat.visit_form import offer_form
+from handlers.model import Platform, Role
 from handlers.model.message_kinds import MessageKind
 from handlers.views import load_view
 
@@ -77,9 +79,12 @@ async def play(app: App, clock: ScriptClock, echo: Abridged, colour: bool, out: 
 
 
 async def pages(app: App, web: DemoWeb, notice_id: int) -> list[tuple[str, str]]:
-    """What a person can open on the demo's web server, with its link. The inspector's visit
-    form (`/visit PO-…`) is listed here too once it exists."""
+    """What a person can open on the demo's web server, with its link: the factory's notice
+    page, and the inspector's visit form for the order's next visit (as `/visit PO-…` gives it)."""
     async with app.store.unit_of_work() as uow:
         view = await load_view(uow, app.settings, MessageKind.NOTICE, {"notice_id": notice_id})
+    inspector = next(p for p in app.settings.people if p.role is Role.INSPECTOR)
+    form = await offer_form(app, inspector, Platform.CONSOLE, view.visit.order_reference)
     return [(f"the factory's page for notice {view.notice.number} (version {view.notice.version})",
-             web.links.as_sent(view))]
+             web.links.as_sent(view)),
+            (f"{inspector.name}'s visit form for the next visit to {view.visit.order_reference}", form.url)]

@@ -1,4 +1,4 @@
-"""The demo's web server: the factory's notice page on 127.0.0.1, behind links signed with a
+"""The demo's web server: the factory's notice page and the inspector's visit form on 127.0.0.1, behind links signed with a
 secret made for this run only, against the demo's own store. `followup demo --serve` keeps it
 up after the story until Ctrl-C so a person can open the links; the plain demo stops it with
 the story."""
@@ -12,6 +12,7 @@ import signal
 from bot.app import App
 from bot.console.adapter import Echo
 from bot.outbox.delivery import DeliveryLoop
+from bot.web.form_links import FormLinks
 from bot.web.links import LinkSigner, NoticeLinks
 from bot.web.server import WebServer
 
@@ -43,6 +44,7 @@ class DemoWeb:
         public_url = f"http://{LOOPBACK}:{self.server.port}"
         self.links = NoticeLinks(self.signer, public_url, self.app.config.web.link_days, self.app.bus.clock)
         self.app.link_notices(self.links)
+        self.app.form_links = FormLinks(self.signer, public_url, self.app.bus.clock)
 
     async def serve(self, echo: Echo) -> None:
         """Until Ctrl-C (or SIGTERM): answers on the pages reach the console as the running
