@@ -6,6 +6,7 @@ for good (a wrong key or secret) alerts the buyer as any failed delivery does.""
 from __future__ import annotations
 
 import re
+import shutil
 import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -13,14 +14,18 @@ from datetime import datetime, timedelta
 
 import aiohttp
 import pytest
+import yaml
 from aiohttp.test_utils import TestServer
 
 from bot.app import App, build_app, deliver_on_robots
 from bot.config import Config, ConfigError, Robots, load_config, robot_secrets
 from bot.web.links import LinkSigner, NoticeLinks
-from handlers.model import Platform
+from handlers.model import Platform, Role
 from handlers.model.message_kinds import MessageKind
-from tests.conftest import approve_and_send, deliver_until_done, owe_again, post_example
+from handlers.commands import PostVisit
+from handlers.intake.reports import read_report
+from messages.robot_markdown import dingtalk_markdown, feishu_markdown, wecom_markdown
+from tests.conftest import EXAMPLE_VISIT, actor, approve_and_send, deliver_until_done, owe_again, post_example
 from tests.fake_robots import FakeRobots
 from tests.fakes import FakeClock, RecordingConsole, Transcript
 
@@ -250,3 +255,48 @@ def test_every_robot_key_and_secret_is_kept_from_the_logs_wherever_the_key_stand
     hidden = set(robot_secrets(factory))
     assert {"wk-1", "dt-1", "fs-1", "SECdt-secret-1", "fs-secret-1"} <= hidden
     assert "1" not in hidden and "" not in hidden  # not the other parameter, nor an empty key
+
+
+HOSTILE = ("**bold** _it_ `code` [click](https://evil.example) <font color=\"warning\">red</font> <@all> "
+           "![img](https://evil.example/x.png) ~~gone~~\n# heading\n> quote\n- item")
+LIVE_MARKUP = ("**bold**", "_it_", "`code`", "[click](", "<font", "<@all>", "![img]", "~~gone~~", "\n# ", "\n> ",
+               "\n- ")
+
+
+async def post_hostile_visit(world: World, tmp_path) -> int:
+    """The example visit, its first finding described and its factory named as a hostile
+    inspector and buyer would: every piece of markup the three robots read."""
+    report = yaml.safe_load((EXAMPLE_VISIT / "report.yaml").read_text(encoding="utf-8"))
+    report["findings"][0]["description"] = HOSTILE
+    report["findings"][0]["description_zh"] = HOSTILE
+    shutil.copytree(EXAMPLE_VISIT, tmp_path / "visit")
+    (tmp_path / "visit" / "report.yaml").write_text(yaml.safe_dump(report, allow_unicode=True), encoding="utf-8")
+    with read_report(tmp_path / "visit" / "report.yaml", [f.id for f in world.config.factories]) as checked:
+        for photo in checked.photos.values():
+            world.app.media.put(photo.path, photo.sha256, photo.format)
+        photos = {name: photo.sha256 for name, photo in checked.photos.items()}
+        reply = await world.app.bus.handle(PostVisit(checked.report, photos), actor(world.config, Role.INSPECTOR))
+    assert reply.ok, reply
+    return reply.params["visit_id"]
+
+
+async def test_markup_an_inspector_writes_is_shown_as_text_by_every_robot(world: World, tmp_path) -> None:
+    visit_id = await post_hostile_visit(world, tmp_path)
+    await approve_and_send(world.app, world.config, visit_id)
+    for platform in (Platform.WECOM, Platform.DINGTALK, Platform.FEISHU):
+        await owe_again(world.app, platform, FACTORY, visit_id, "findings.0")  # a chat message, with bold lines
+    await deliver_until_done(world.app, world.clock)
+
+    for platform in ("wecom", "dingtalk", "feishu"):
+        whole = "\n".join(world.robots.texts(platform))
+        assert "＊＊bold＊＊" in whole and "［click］(https://evil.example)" in whole, platform
+        live = [markup for markup in LIVE_MARKUP if markup in whole]
+        assert live == ([] if platform == "feishu" else ["~~gone~~"]), f"{platform}: {live}; only Feishu strikes through"
+        assert re.search(r"\*\*\S[^*]*\S\*\*", whole), f"{platform}: the bot's own bold lines stay bold"
+
+
+@pytest.mark.parametrize("dialect", [wecom_markdown, dingtalk_markdown, feishu_markdown])
+def test_each_robots_neutralising_is_idempotent_and_leaves_plain_text_alone(dialect) -> None:
+    once = dialect(HOSTILE)
+    assert dialect(once) == once
+    assert dialect("手柄连接处缩釉 3.5 mm, -2 pcs (batch 3)") == "手柄连接处缩釉 3.5 mm, -2 pcs (batch 3)"

@@ -34,6 +34,7 @@ def hard_breaks(text: str) -> str:
 
 class DingTalk:
     platform = Platform.DINGTALK
+    surface = "dingtalk"
     # DingTalk documents 20,000 bytes for a message's content; counted after the hard breaks.
     limits = Limits(text=20_000, caption=None, buttons_per_row=None, photos_per_group=0, file_size=0,
                     measure=lambda text: len(hard_breaks(text).encode()))

@@ -32,6 +32,7 @@ def as_sent(text: str) -> int:
 
 class Feishu:
     platform = Platform.FEISHU
+    surface = "feishu"
     limits = Limits(text=BODY_BYTES - ENVELOPE_BYTES, caption=None, buttons_per_row=None, photos_per_group=0,
                     file_size=0, measure=as_sent)
     codes = {

@@ -41,6 +41,7 @@ class Webhook:
 
 class Robot(Protocol):
     platform: Platform
+    surface: str  # its markdown dialect, as messages/ renders for it
     limits: Limits
     rate: RateLimit
     codes: dict[int, Failure]  # what each documented refusal means; any other is this message's
@@ -79,8 +80,6 @@ class NoWebhook(Exception):
 
 
 class RobotAdapter(PlannedAdapter):
-    templates = "markdown"
-
     def __init__(self, robot: Robot, session: aiohttp.ClientSession, webhooks: dict[str, Webhook], clock: Clock,
                  base_url: str | None = None, links: Callable[[View], str | None] | None = None):
         """`webhooks` by factory id, the robot's destination; `base_url` sends every request to
@@ -90,6 +89,7 @@ class RobotAdapter(PlannedAdapter):
         super().__init__(clock=clock)
         self.robot = robot
         self.platform = robot.platform
+        self.templates = robot.surface
         self.limits = robot.limits
         self.session = session
         self.webhooks = webhooks

@@ -15,6 +15,7 @@ from handlers.model import Platform
 
 class WeCom:
     platform = Platform.WECOM
+    surface = "wecom"
     limits = Limits(text=4096, caption=None, buttons_per_row=None, photos_per_group=0, file_size=0,
                     measure=utf8_bytes)
     codes = {
