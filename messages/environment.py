@@ -181,6 +181,7 @@ def environment(surface: str, locale: str, timezone: str = "UTC", colour: bool =
         env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext)
     env.globals.update(
         surface=surface,
+        answers="buttons",  # how the reader answers (messages.render.Answers); one-way surfaces say otherwise
         command_prefix=command_prefix(surface),
         lang=language,
         word=lambda table, code: wording.word(language, table, code),

@@ -20,7 +20,7 @@ from aiohttp.test_utils import TestServer
 from bot.app import App, build_app, deliver_on_robots
 from bot.config import Config, ConfigError, Robots, load_config, robot_secrets
 from bot.web.links import LinkSigner, NoticeLinks
-from handlers.model import Platform, Role
+from handlers.model import OutgoingMessage, Platform, Role
 from handlers.model.message_kinds import MessageKind
 from handlers.commands import PostVisit
 from handlers.intake.reports import read_report
@@ -300,3 +300,46 @@ def test_each_robots_neutralising_is_idempotent_and_leaves_plain_text_alone(dial
     once = dialect(HOSTILE)
     assert dialect(once) == once
     assert dialect("手柄连接处缩釉 3.5 mm, -2 pcs (batch 3)") == "手柄连接处缩釉 3.5 mm, -2 pcs (batch 3)"
+
+
+BUTTON_WORDING = ("Acknowledge button", "press Dispute", "按钮")
+
+
+async def remind(world: World, visit_id: int) -> None:
+    """The notice of the visit, sent, and a reminder about it owed to each robot."""
+    notice_id = await approve_and_send(world.app, world.config, visit_id)
+    async with world.app.store.unit_of_work() as uow:
+        for platform in (Platform.WECOM, Platform.DINGTALK, Platform.FEISHU):
+            await uow.outbox.add(OutgoingMessage(platform, FACTORY, "reminder", {"notice_id": notice_id}, "zh_Hans_CN"))
+        await uow.commit()
+    await deliver_until_done(world.app, world.clock)
+
+
+async def test_robots_never_ask_for_a_button_and_without_the_web_server_send_the_factory_to_its_buyer(
+        world: World) -> None:
+    await remind(world, await post_example(world.app, world.config))
+
+    for platform in ("wecom", "dingtalk", "feishu"):
+        texts = world.robots.texts(platform)
+        assert len(texts) >= 2, platform  # the notice and its reminder
+        assert not [t for t in texts if any(words in t for words in BUTTON_WORDING)], platform
+        assert "请联系您的买方" in texts[-1] and "contact your buyer" in "".join(texts), platform
+
+
+async def test_with_the_web_server_on_robots_send_the_factory_to_the_notice_link(config: Config,
+                                                                                clock: FakeClock) -> None:
+    links = NoticeLinks(LinkSigner(b"k" * 32), "https://qc.example.test", 30, clock)
+    async for world in world_with(config, clock, fake_robots(clock), links, **WEBHOOKS):
+        await remind(world, await post_example(world.app, world.config))
+        for platform in ("wecom", "dingtalk", "feishu"):
+            texts = world.robots.texts(platform)
+            assert not [t for t in texts if any(words in t for words in BUTTON_WORDING)], platform
+            assert "请打开本消息中的整改通知链接" in "".join(texts), platform
+            assert "open the notice link in this message" in "".join(texts), platform
+
+
+async def test_dingtalk_titles_are_the_messages_subjects_in_plain_chinese(world: World) -> None:
+    await remind(world, await post_example(world.app, world.config))
+
+    titles = [p.title for p in world.robots.posted if p.platform == "dingtalk"]
+    assert titles == ["整改通知 CN-2026-0001", "催办提醒：请确认收到整改通知 CN-2026-0001"]

@@ -29,6 +29,7 @@ from handlers.clock import Clock
 from handlers.model import Platform
 from handlers.views import View
 from messages.mail import letter
+from messages.render import Answers
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class EmailAdapter(PlannedAdapter):
         super().__init__(clock=clock, documents=documents)
         self.settings = settings
         self.links = links
+        self.answers = Answers.LINK if links is not None else Answers.BUYER
 
     def classify(self, error: Exception) -> Failure | None:
         return classify(error)

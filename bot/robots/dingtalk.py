@@ -54,10 +54,10 @@ class DingTalk:
     def __init__(self) -> None:
         self.rate = RateLimit(Window(20, 60))
 
-    def request(self, webhook: Webhook, text: str, now: datetime) -> tuple[str, dict]:
+    def request(self, webhook: Webhook, text: str, title: str, now: datetime) -> tuple[str, dict]:
         timestamp = int(now.timestamp() * 1000)
         url = f"{webhook.url}&timestamp={timestamp}&sign={dingtalk_sign(webhook.secret, timestamp)}"
-        title = prefix_within(text.split("\n", 1)[0].lstrip("#* "), TITLE_BYTES, lambda t: len(t.encode()))
-        return url, {"msgtype": "markdown", "markdown": {"title": title or "通知", "text": hard_breaks(text)}}
+        shown = prefix_within(title, TITLE_BYTES, lambda t: len(t.encode()))
+        return url, {"msgtype": "markdown", "markdown": {"title": shown, "text": hard_breaks(text)}}
 
     refusal = staticmethod(errcode_refusal)

@@ -47,7 +47,7 @@ class Feishu:
     def __init__(self) -> None:
         self.rate = RateLimit(Window(100, 60), Window(5, 1))
 
-    def request(self, webhook: Webhook, text: str, now: datetime) -> tuple[str, dict]:
+    def request(self, webhook: Webhook, text: str, title: str, now: datetime) -> tuple[str, dict]:
         timestamp = int(now.timestamp())
         card = {"config": {"wide_screen_mode": True}, "elements": [{"tag": "markdown", "content": text}]}
         return webhook.url, {"timestamp": str(timestamp), "sign": feishu_sign(webhook.secret, timestamp),

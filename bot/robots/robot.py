@@ -29,6 +29,8 @@ from handlers.clock import Clock
 from handlers.model import Platform
 from handlers.views import View
 from messages.environment import render
+from messages.mail import subject
+from messages.render import Answers
 
 
 @dataclass(frozen=True)
@@ -46,8 +48,9 @@ class Robot(Protocol):
     rate: RateLimit
     codes: dict[int, Failure]  # what each documented refusal means; any other is this message's
 
-    def request(self, webhook: Webhook, text: str, now: datetime) -> tuple[str, dict]:
-        """The URL and the JSON body that post `text`, signed at `now`."""
+    def request(self, webhook: Webhook, text: str, title: str, now: datetime) -> tuple[str, dict]:
+        """The URL and the JSON body that post `text`, signed at `now`; `title` is what the
+        message is about in plain text, for a robot that shows one in the chat list."""
 
     def refusal(self, answer: dict) -> tuple[int, str]:
         """The code (0: posted) and message of the robot's answer."""
@@ -95,6 +98,7 @@ class RobotAdapter(PlannedAdapter):
         self.webhooks = webhooks
         self.base_url = base_url
         self.links = links
+        self.answers = Answers.LINK if links is not None else Answers.BUYER
 
     async def chat(self, destination: str) -> Webhook:
         if destination not in self.webhooks:
@@ -112,7 +116,7 @@ class RobotAdapter(PlannedAdapter):
         if (wait := self.robot.rate.wait(to.destination, now)) > 0:
             raise RobotBusy(wait)
         self.robot.rate.taken(to.destination, now)
-        url, body = self.robot.request(to.chat, text, now)
+        url, body = self.robot.request(to.chat, text, subject(to.view, to.language), now)
         async with self.session.post(self._rebased(url), json=body) as response:
             if response.status == 429 or response.status >= 500 or response.content_type != "application/json":
                 retry_after = response.headers.get("Retry-After")

@@ -31,7 +31,7 @@ class WeCom:
     def __init__(self) -> None:
         self.rate = RateLimit(Window(20, 60))
 
-    def request(self, webhook: Webhook, text: str, now: datetime) -> tuple[str, dict]:
+    def request(self, webhook: Webhook, text: str, title: str, now: datetime) -> tuple[str, dict]:
         return webhook.url, {"msgtype": "markdown", "markdown": {"content": text}}
 
     refusal = staticmethod(errcode_refusal)
