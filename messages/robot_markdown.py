@@ -13,7 +13,8 @@ the same as once. Each robot neutralises only what its own markdown reads:
 - DingTalk custom robot, `markdown` (https://open.dingtalk.com/document/orgapp/custom-bot-send-message-type):
   headings, quotes, bold and italic (* and _), links and images (![…](…): the [ is enough),
   lists (-, +, 1.) and HTML such as `<font>`. No strikethrough.
-- Feishu custom bot, card `markdown` element (https://open.feishu.cn/document/uAjLw4CM/ukzMukzMukzM/feishu-cards/card-components/content-components/rich-text):
+- Feishu custom bot, card `markdown` element
+  (https://open.feishu.cn/document/uAjLw4CM/ukzMukzMukzM/feishu-cards/card-components/content-components/rich-text):
   bold, italic and strikethrough (*, _, ~~), links, inline code, `<at>` and `<font>` tags,
   and in card JSON 2.0 headings, quotes and lists.
 """

@@ -68,7 +68,8 @@ class FakeRobots:
         throttled = self._throttled_until.get(token)
         if throttled is None and self._over(token, 20, 60):
             throttled = self._throttled_until[token] = self.clock.now() + timedelta(minutes=10)
-        return self._answer("dingtalk", token, text, "errcode", title=body.get("markdown", {}).get("title", ""), checks=[
+        title = body.get("markdown", {}).get("title", "")
+        return self._answer("dingtalk", token, text, "errcode", title=title, checks=[
             (secret is None, 300001),
             (not (signed and fresh), 310000),
             (throttled is not None and self.clock.now() < throttled, 130101),

@@ -291,7 +291,8 @@ async def test_markup_an_inspector_writes_is_shown_as_text_by_every_robot(world:
         whole = "\n".join(world.robots.texts(platform))
         assert "＊＊bold＊＊" in whole and "［click］(https://evil.example)" in whole, platform
         live = [markup for markup in LIVE_MARKUP if markup in whole]
-        assert live == ([] if platform == "feishu" else ["~~gone~~"]), f"{platform}: {live}; only Feishu strikes through"
+        only_feishu_strikes_through = [] if platform == "feishu" else ["~~gone~~"]
+        assert live == only_feishu_strikes_through, f"{platform}: {live}"
         assert re.search(r"\*\*\S[^*]*\S\*\*", whole), f"{platform}: the bot's own bold lines stay bold"
 
 
@@ -343,3 +344,30 @@ async def test_dingtalk_titles_are_the_messages_subjects_in_plain_chinese(world:
 
     titles = [p.title for p in world.robots.posted if p.platform == "dingtalk"]
     assert titles == ["整改通知 CN-2026-0001", "催办提醒：请确认收到整改通知 CN-2026-0001"]
+
+
+def test_a_robots_key_and_secret_may_come_from_the_environment(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("NB_DINGTALK_WEBHOOK", WEBHOOKS["dingtalk_webhook"])
+    monkeypatch.setenv("NB_DINGTALK_SECRET", "SECdt-secret-1")
+    path = tmp_path / "followup.toml"
+    path.write_text('[[factories]]\nid = "NB"\nname = "Ningbo"\nname_zh = "宁波"\n'
+                    'dingtalk_webhook = "env:NB_DINGTALK_WEBHOOK"\ndingtalk_secret = "env:NB_DINGTALK_SECRET"\n',
+                    encoding="utf-8")
+    factory = load_config(path).factories[0]
+    assert (factory.dingtalk_webhook, factory.dingtalk_secret) == (WEBHOOKS["dingtalk_webhook"], "SECdt-secret-1")
+    assert {"dt-1", "SECdt-secret-1"} <= set(robot_secrets(factory)), "kept from the logs as if written in the file"
+
+
+@pytest.mark.parametrize(("keys", "problem"), [
+    ('feishu_webhook = "https://open.feishu.cn/open-apis/bot/v2/hook/T"\nfeishu_secret = "env:NOT_SET_ANYWHERE"',
+     "factories.0.feishu_secret: env:NOT_SET_ANYWHERE: the environment variable NOT_SET_ANYWHERE is not set"),
+    ('feishu_webhook = "https://open.feishu.cn/open-apis/bot/v2/hook/T"\nfeishu_secret = "env:"',
+     "factories.0.feishu_secret: 'env:': env: must be followed by the name of an environment variable"),
+    ('wecom_webhook = "env:NB_WECOM"', "factories.0.wecom_webhook: not an https URL"),
+])
+def test_a_robot_key_from_the_environment_is_checked_and_named_by_its_key(tmp_path, monkeypatch, keys: str,
+                                                                          problem: str) -> None:
+    monkeypatch.setenv("NB_WECOM", "http://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=K")
+    monkeypatch.delenv("NOT_SET_ANYWHERE", raising=False)
+    problems = robot_config(tmp_path, keys)
+    assert len(problems) == 1 and problems[0].startswith(problem), problems
