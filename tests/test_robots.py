@@ -371,3 +371,25 @@ def test_a_robot_key_from_the_environment_is_checked_and_named_by_its_key(tmp_pa
     monkeypatch.delenv("NOT_SET_ANYWHERE", raising=False)
     problems = robot_config(tmp_path, keys)
     assert len(problems) == 1 and problems[0].startswith(problem), problems
+
+
+@pytest.mark.parametrize(("platform", "code", "outcome"), [
+    (Platform.WECOM, -1, "again"), (Platform.WECOM, 45009, "again"), (Platform.WECOM, 93000, "invalid_auth"),
+    (Platform.WECOM, 93004, "forbidden"), (Platform.WECOM, 40008, "rejected"), (Platform.WECOM, 40058, "rejected"),
+    (Platform.DINGTALK, -1, "again"), (Platform.DINGTALK, 130101, "again"), (Platform.DINGTALK, 310000, "invalid_auth"),
+    (Platform.DINGTALK, 300001, "invalid_auth"), (Platform.DINGTALK, 300005, "invalid_auth"),
+    (Platform.DINGTALK, 400013, "chat_not_found"), (Platform.DINGTALK, 40035, "rejected"),
+    (Platform.FEISHU, 11232, "again"), (Platform.FEISHU, 9499, "rejected"), (Platform.FEISHU, 19021, "invalid_auth"),
+    (Platform.FEISHU, 19022, "forbidden"), (Platform.FEISHU, 19024, "forbidden"),
+])
+async def test_each_documented_refusal_is_waited_out_or_fails_for_good(world: World, platform: Platform, code: int,
+                                                                        outcome: str) -> None:
+    visit_id = await post_example(world.app, world.config)
+    await deliver_until_done(world.app, world.clock)
+    await owe_again(world.app, platform, FACTORY, visit_id, "findings.0")
+    world.robots.answer_next[platform] = [code]
+
+    await world.app.dispatcher.deliver_pending()
+    row = [row for row in world.outbox() if row["platform"] == platform][-1]
+    assert not row["sent_at"]
+    assert (row["failure_reason"] if row["failed_at"] else "again") == outcome, row["last_error"]

@@ -119,7 +119,9 @@ class RobotAdapter(PlannedAdapter):
         url, body = self.robot.request(to.chat, text, subject(to.view, to.language), now)
         async with self.session.post(self._rebased(url), json=body) as response:
             if response.status == 429 or response.status >= 500 or response.content_type != "application/json":
-                retry_after = response.headers.get("Retry-After")
+                # Feishu says when to try again in its own header:
+                # https://open.feishu.cn/document/server-docs/api-call-guide/frequency-control
+                retry_after = response.headers.get("Retry-After") or response.headers.get("x-ogw-ratelimit-reset")
                 raise RobotUnavailable(response.status, float(retry_after) if retry_after else None)
             code, message = self.robot.refusal(await response.json())
         if code:
