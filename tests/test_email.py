@@ -220,3 +220,30 @@ async def test_a_mail_server_that_is_down_is_tried_again_later(
     (row,) = email_rows(app, "notice")
     assert (row["sent_at"], row["failure_reason"], row["attempts"]) == (None, None, 1), "transient: tried again"
     assert "SMTPConnectError" in row["last_error"]
+
+
+async def test_an_address_the_server_defers_gets_the_mail_later_and_the_other_address_only_once(
+    mailing: App, mail_config: Config, clock: FakeClock, mail_server: FakeMailServer, caplog
+) -> None:
+    mail_server.refuse_recipients.append("450 4.2.1 Mailbox busy, try again later")  # the first address, once
+    with caplog.at_level(logging.WARNING):
+        await notice_sent(mailing, mail_config, clock)
+
+    assert [r.recipients for r in mail_server.received] == [[FACTORY_MAIL[1]], [FACTORY_MAIL[0]]]
+    assert len({r.mail["Message-ID"] for r in mail_server.received}) == 1, "one mail, in two deliveries"
+    (row,) = email_rows(mailing, "notice")
+    assert (row["attempts"], bool(row["sent_at"]), row["failed_at"]) == (1, True, None), "one failed attempt"
+    assert f"refused {FACTORY_MAIL[0]} (450)" in caplog.text
+
+
+async def test_an_address_refused_for_good_fails_the_mail_and_tells_the_buyer_though_the_other_got_it(
+    mailing: App, mail_config: Config, clock: FakeClock, mail_server: FakeMailServer, transcript: Transcript
+) -> None:
+    mail_server.refuse_recipients.append("550 5.1.1 No such user")  # the first address
+    await notice_sent(mailing, mail_config, clock)
+
+    assert [r.recipients for r in mail_server.received] == [[FACTORY_MAIL[1]]], "sent once, to the other address"
+    (row,) = email_rows(mailing, "notice")
+    assert (row["failure_reason"], row["sent_at"]) == ("address_refused", None)
+    assert FACTORY_MAIL[0] in row["last_error"] and "550" in row["last_error"]
+    assert "Reason: the mail server refused the e-mail address" in transcript.text
