@@ -94,8 +94,8 @@ class Web(_Section):
 class Smtp(_Section):
     """The mail server factories' e-mail goes through. The password is never here: it comes
     from FOLLOWUP_SMTP_PASSWORD, and only a server that asks for a login needs one.
-    `starttls`: upgrade the connection before logging in (port 587); on port 465 the
-    connection is TLS from the start."""
+    `starttls`: upgrade the connection before logging in (port 587); on port 465, or with
+    `implicit_tls`, the connection is TLS from the start (SMTPS)."""
 
     # `from` is a Python keyword: the field is `from_`, and a config dumped by its field names
     # (the crash tests hand the bot one as JSON) reads back.
@@ -105,6 +105,7 @@ class Smtp(_Section):
     port: int = Field(587, ge=1, le=65535)
     from_: EmailAddress | None = Field(None, alias="from")
     starttls: bool = True
+    implicit_tls: bool | None = None  # unset: TLS from the start on port 465 only
     username: Annotated[str, StringConstraints(min_length=1)] | None = None
     timeout_seconds: float = Field(30, gt=0, le=600)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import socket
+import ssl
 from collections import deque
 from dataclasses import dataclass, field
 from email import policy
@@ -19,6 +20,7 @@ class Received:
     sender: str
     recipients: list[str]
     raw: bytes
+    tls: bool = False  # whether the mail came over TLS (STARTTLS or TLS from the first byte)
 
     @property
     def mail(self) -> EmailMessage:
@@ -43,7 +45,8 @@ class FakeMailServer:
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's name
         if self.refuse_data:
             return self.refuse_data.popleft()
-        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        tls = server.transport.get_extra_info("ssl_object") is not None
+        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content, tls))
         return "250 Message accepted for delivery"
 
     def authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
@@ -57,9 +60,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start(server: FakeMailServer) -> Controller:
-    """Listening on a free port of 127.0.0.1 (`controller.port`); stop it with `stop()`."""
+def start(server: FakeMailServer, tls: ssl.SSLContext | None = None, implicit_tls: bool = False) -> Controller:
+    """Listening on a free port of 127.0.0.1 (`controller.port`); stop it with `stop()`.
+    With `tls` (the server's certificate), it insists on STARTTLS before the mail, or with
+    `implicit_tls` speaks TLS from the first byte (as on port 465)."""
+    options = {}
+    if tls is not None:
+        options = {"ssl_context": tls} if implicit_tls else {"tls_context": tls, "require_starttls": True}
     controller = Controller(server, hostname="127.0.0.1", port=free_port(), authenticator=server.authenticate,
-                            auth_require_tls=False, auth_required=server.login is not None)
+                            auth_require_tls=False, auth_required=server.login is not None, **options)
     controller.start()
     return controller

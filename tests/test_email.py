@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import logging
 import re
+import ssl
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import trustme
 
 from bot.app import App, build_app, deliver_on_email
 from bot.config import Config, ConfigError, Smtp, load_config
@@ -247,3 +249,41 @@ async def test_an_address_refused_for_good_fails_the_mail_and_tells_the_buyer_th
     assert (row["failure_reason"], row["sent_at"]) == ("address_refused", None)
     assert FACTORY_MAIL[0] in row["last_error"] and "550" in row["last_error"]
     assert "Reason: the mail server refused the e-mail address" in transcript.text
+
+
+@pytest.fixture
+def certificate(tmp_path: Path, monkeypatch) -> ssl.SSLContext:
+    """The mail server's certificate, for 127.0.0.1, from a CA made for this test; the bot
+    trusts that CA as it trusts the system's (SSL_CERT_FILE), nothing else changes."""
+    authority = trustme.CA()
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(server)
+    authority.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+    return server
+
+
+@pytest.mark.parametrize(("implicit_tls", "setting"), [
+    (False, {"starttls": True}),  # port 587: plain, then STARTTLS before the login and the mail
+    (True, {"starttls": False, "implicit_tls": True}),  # port 465: TLS from the first byte
+])
+async def test_the_mail_goes_over_tls_with_starttls_or_from_the_first_byte(
+    config: Config, clock: FakeClock, transcript: Transcript, certificate: ssl.SSLContext, implicit_tls: bool,
+    setting: dict
+) -> None:
+    server = FakeMailServer(login=("followup", "s3cret"))
+    controller = start(server, tls=certificate, implicit_tls=implicit_tls)
+    factories = tuple(f.model_copy(update={"email": FACTORY_MAIL}) for f in config.factories)
+    smtp = Smtp.model_validate({"host": "127.0.0.1", "port": controller.port, "from": SENDER,
+                                "username": "followup", **setting})
+    tls_config = config.model_copy(update={"factories": factories, "smtp": smtp})
+    app = await build_app(tls_config, clock, RecordingConsole(transcript))
+    deliver_on_email(app, SmtpSettings(smtp, "s3cret"))
+    try:
+        await notice_sent(app, tls_config, clock)
+    finally:
+        await app.close()
+        controller.stop()
+
+    (received,) = server.received
+    assert received.tls and sorted(received.recipients) == sorted(FACTORY_MAIL)

@@ -108,7 +108,7 @@ class EmailAdapter(PlannedAdapter):
 
     def _server(self) -> dict:
         smtp = self.settings.config
-        implicit_tls = smtp.port == IMPLICIT_TLS_PORT
+        implicit_tls = smtp.port == IMPLICIT_TLS_PORT if smtp.implicit_tls is None else smtp.implicit_tls
         return dict(
             hostname=smtp.host, port=smtp.port, username=smtp.username, password=self.settings.password,
             timeout=smtp.timeout_seconds, use_tls=implicit_tls, start_tls=smtp.starttls and not implicit_tls,
