@@ -26,7 +26,7 @@ from bot.web.links import NoticeLinks
 from handlers.bus import MessageBus
 from handlers.clock import Clock
 from handlers.context import Settings
-from handlers.model import Person, Platform, Role
+from handlers.model import Factory, Person, Platform, Role
 from handlers.routing import Destination, Routing
 from messages.i18n import CHINESE
 from storage import open_store
@@ -155,22 +155,26 @@ def routing_for(config: Config, console_active: bool) -> Routing:
             chats.append(Destination(Platform.SLACK, factory.slack_channel, CHINESE, factory.timezone))
         chats += [Destination(robot.platform, factory.id, CHINESE, factory.timezone)
                   for robot in ROBOTS if robot.configured(factory)]
-        if factory.email:
-            chats.append(Destination(Platform.EMAIL, ",".join(factory.email), CHINESE, factory.timezone))
-        factories[factory.id] = tuple(chats)
+        factories[factory.id] = (*chats, *_mailbox(factory))
     buyers_private = tuple(d for p in config.people if p.role is Role.BUYER for d in _private_chats(p, console_active))
     return Routing(tuple(buyer_chats), factories, _manager_chats(config, console_active), buyers_private)
 
 
 def _manager_chats(config: Config, console_active: bool) -> dict[str, tuple[Destination, ...]]:
-    """Each factory manager's private chats, for the buyer's escalation."""
+    """Each factory manager's private chats, for the buyer's escalation; and the factory's
+    e-mail, which the manager reads where no chat reaches them (a factory in mainland China)."""
     people = {(p.factory, p.name): p for p in config.people if p.role is Role.FACTORY}
     managers = {}
     for factory in config.factories:
         manager = people.get((factory.id, factory.manager))
         if manager is not None:
-            managers[factory.id] = _private_chats(manager, console_active)
+            managers[factory.id] = (*_private_chats(manager, console_active), *_mailbox(factory))
     return managers
+
+
+def _mailbox(factory: Factory) -> tuple[Destination, ...]:
+    """The factory's e-mail addresses, one destination: one mail to them all."""
+    return (Destination(Platform.EMAIL, ",".join(factory.email), CHINESE, factory.timezone),) if factory.email else ()
 
 
 def _private_chats(person: Person, console_active: bool) -> tuple[Destination, ...]:

@@ -34,6 +34,7 @@ class Letter:
 SUBJECT = {
     K.NOTICE: N_("Corrective action notice %(number)s"),
     K.REMINDER: N_("Reminder: please acknowledge corrective action notice %(number)s"),
+    K.MANAGER_ESCALATION: N_("Escalated to the factory manager: corrective action notice %(number)s not answered"),
     K.DEADLINE_EXTENDED: N_("Corrective action notice %(number)s: more time given"),
     K.NOTICE_CLOSED: N_("Corrective action notice %(number)s: status updated"),
     K.COMMITMENT_DECIDED: N_("%(order)s, %(label)s: completion date decided"),

@@ -7,6 +7,7 @@ import json
 import logging
 import re
 import ssl
+from datetime import UTC, datetime
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -19,8 +20,12 @@ from bot.email.settings import PASSWORD_VARIABLE, SmtpSettings, SmtpSettingsErro
 from bot.redaction import REDACTED
 from bot.running import Pace, build_bot
 from bot.web.links import LinkSigner, NoticeLinks
-from handlers.model import Platform
-from tests.conftest import EXAMPLE_CONFIG, approve_and_send, deliver_until_done, outbox_table, post_example
+from handlers.commands import (
+    AcknowledgeNotice, EscalateToManager, ReopenInstruction, RemindFactory, ReportDone, VerifyInstruction,
+)
+from handlers.model import Platform, Role
+from handlers.views import label_of
+from tests.conftest import EXAMPLE_CONFIG, actor, approve_and_send, deliver_until_done, outbox_table, post_example
 from tests.fake_smtp import FakeMailServer, free_port, start
 from tests.fakes import FakeClock, RecordingConsole, Transcript
 
@@ -287,3 +292,73 @@ async def test_the_mail_goes_over_tls_with_starttls_or_from_the_first_byte(
 
     (received,) = server.received
     assert received.tls and sorted(received.recipients) == sorted(FACTORY_MAIL)
+
+
+@pytest.fixture
+async def managed_mailing(mail_config: Config, clock: FakeClock, transcript: Transcript) -> AsyncIterator[App]:
+    """The mailing factory with a manager the buyer may escalate to."""
+    factory = mail_config.factories[0].model_copy(update={"manager": "Li Wei"})
+    managed = mail_config.model_copy(update={"factories": (factory, *mail_config.factories[1:])})
+    app = await build_app(managed, clock, RecordingConsole(transcript))
+    deliver_on_email(app, SmtpSettings(managed.smtp))
+    yield app
+    await app.close()
+
+
+def subjects(mail_server: FakeMailServer) -> list[str]:
+    return [r.mail["Subject"] for r in mail_server.received]
+
+
+def plain_of(received) -> str:
+    return received.mail.get_body(("plain",)).get_content()
+
+
+async def test_the_buyers_reminder_and_escalation_reach_the_factory_mailbox_in_its_own_words(
+    managed_mailing: App, mail_config: Config, clock: FakeClock, mail_server: FakeMailServer
+) -> None:
+    clock.moment = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # 10:00 at the factory: the reminder goes at once
+    visit_id = await post_example(managed_mailing, mail_config)
+    notice_id = await approve_and_send(managed_mailing, mail_config, visit_id)
+    buyer = actor(mail_config, Role.BUYER)
+    assert (await managed_mailing.bus.handle(RemindFactory(notice_id), buyer)).ok
+    assert (await managed_mailing.bus.handle(EscalateToManager(notice_id), buyer)).ok
+    await deliver_until_done(managed_mailing, clock)
+
+    notice, reminder, escalation = mail_server.received
+    assert subjects(mail_server)[1:] == [
+        "催办提醒：请确认收到整改通知 CN-2026-0001 / Reminder: please acknowledge corrective action notice CN-2026-0001",
+        "已上报工厂负责人：整改通知 CN-2026-0001 尚未回复 / "
+        "Escalated to the factory manager: corrective action notice CN-2026-0001 not answered",
+    ]
+    assert "买方将整改通知书CN-2026-0001上报给您" in plain_of(escalation)
+    for mail in (notice, reminder):
+        text = plain_of(mail)
+        assert "按钮" not in text and "Acknowledge button" not in text, "a mail has no buttons"
+        assert "请联系您的买方" in text and "contact your buyer" in text, "no web server: the buyer is how to answer"
+
+
+async def test_the_buyers_verification_and_reopening_reach_the_factory_mailbox(
+    mailing: App, mail_config: Config, clock: FakeClock, mail_server: FakeMailServer
+) -> None:
+    visit_id = await post_example(mailing, mail_config)
+    notice_id = await approve_and_send(mailing, mail_config, visit_id)
+    factory, buyer = actor(mail_config, Role.FACTORY), actor(mail_config, Role.BUYER)
+    assert (await mailing.bus.handle(AcknowledgeNotice(notice_id), factory)).ok
+    async with mailing.store.unit_of_work() as uow:
+        first, second, *_ = await uow.instructions.for_notice(notice_id)
+    for instruction in (first, second):
+        assert (await mailing.bus.handle(ReportDone(instruction.id, photos=("a" * 64,)), factory)).ok
+    assert (await mailing.bus.handle(VerifyInstruction(first.id), buyer)).ok
+    assert (await mailing.bus.handle(ReopenInstruction(second.id, reason="Glaze still crawls on 3 units."), buyer)).ok
+    await deliver_until_done(mailing, clock)
+
+    verified, reopened = [r for r in mail_server.received if "PO-2026-0142" in r.mail["Subject"]]
+    assert verified.mail["Subject"].endswith(f"PO-2026-0142, {first_label(first)}: correction verified")
+    rework = f"PO-2026-0142, {first_label(second)}: correction not accepted, rework needed"
+    assert reopened.mail["Subject"].endswith(rework)
+    assert "Glaze still crawls on 3 units." in plain_of(reopened)
+    assert [r["kind"] for r in outbox_table(mailing) if r["platform"] == Platform.EMAIL and not r["sent_at"]] == []
+
+
+def first_label(instruction) -> str:
+    return label_of(instruction.source)
