@@ -6,7 +6,8 @@ from __future__ import annotations
 import email
 import socket
 import ssl
-from collections import deque
+from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
@@ -35,6 +36,13 @@ class FakeMailServer:
     refuse_data: deque[str] = field(default_factory=deque)
     refuse_recipients: deque[str] = field(default_factory=deque)
     login: tuple[str, str] | None = None
+    # Called with each mail as it is taken, before the server answers 250 (a crash test kills
+    # the bot there: the mail is in the mailbox, the bot never heard so).
+    on_mail: Callable[[Received], None] | None = None
+
+    def message_ids(self) -> Counter:
+        """How many times each Message-ID arrived: a mailbox shows one mail per id."""
+        return Counter(r.mail["Message-ID"] for r in self.received)
 
     async def handle_RCPT(self, server, session, envelope, address, options) -> str:  # noqa: N802 - aiosmtpd's name
         if self.refuse_recipients:
@@ -47,6 +55,8 @@ class FakeMailServer:
             return self.refuse_data.popleft()
         tls = server.transport.get_extra_info("ssl_object") is not None
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content, tls))
+        if self.on_mail is not None:
+            self.on_mail(self.received[-1])
         return "250 Message accepted for delivery"
 
     def authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
