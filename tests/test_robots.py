@@ -174,19 +174,23 @@ async def test_a_wrong_key_or_secret_fails_for_good_and_alerts_the_buyer(config:
         assert all(world.robots.texts(p) for p in others), "the factory's other robots carry on"
 
 
+async def answered_with(world: World, platform: Platform, code: int) -> sqlite3.Row:
+    """The outbox row of a finding's message owed again to the robot, which answered `code`."""
+    visit_id = await post_example(world.app, world.config)
+    await deliver_until_done(world.app, world.clock)
+    await owe_again(world.app, platform, FACTORY, visit_id, "findings.0")
+    world.robots.answer_next[platform] = [code]
+    await world.app.dispatcher.deliver_pending()
+    return [row for row in world.outbox() if row["platform"] == platform][-1]
+
+
 @pytest.mark.parametrize(("platform", "code", "wait"), [
     (Platform.WECOM, 45009, 60), (Platform.DINGTALK, 130101, 600), (Platform.FEISHU, 11232, 60),
 ])
 async def test_a_rate_limit_code_from_the_robot_is_waited_out(world: World, platform: Platform, code: int,
                                                               wait: int) -> None:
     """A restarted bot does not know what it sent last minute; the robot says so."""
-    visit_id = await post_example(world.app, world.config)
-    await deliver_until_done(world.app, world.clock)
-    await owe_again(world.app, platform, FACTORY, visit_id, "findings.0")
-    world.robots.answer_next[platform] = [code]
-
-    await world.app.dispatcher.deliver_pending()
-    row = world.outbox()[-1]
+    row = await answered_with(world, platform, code)
     assert not row["sent_at"] and not row["failed_at"]
     assert datetime.fromisoformat(row["next_attempt_at"]) == world.clock.now() + timedelta(seconds=wait)
     world.clock.advance(seconds=wait)
@@ -384,12 +388,6 @@ def test_a_robot_key_from_the_environment_is_checked_and_named_by_its_key(tmp_pa
 ])
 async def test_each_documented_refusal_is_waited_out_or_fails_for_good(world: World, platform: Platform, code: int,
                                                                         outcome: str) -> None:
-    visit_id = await post_example(world.app, world.config)
-    await deliver_until_done(world.app, world.clock)
-    await owe_again(world.app, platform, FACTORY, visit_id, "findings.0")
-    world.robots.answer_next[platform] = [code]
-
-    await world.app.dispatcher.deliver_pending()
-    row = [row for row in world.outbox() if row["platform"] == platform][-1]
+    row = await answered_with(world, platform, code)
     assert not row["sent_at"]
     assert (row["failure_reason"] if row["failed_at"] else "again") == outcome, row["last_error"]
