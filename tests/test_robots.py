@@ -391,3 +391,10 @@ async def test_each_documented_refusal_is_waited_out_or_fails_for_good(world: Wo
     row = await answered_with(world, platform, code)
     assert not row["sent_at"]
     assert (row["failure_reason"] if row["failed_at"] else "again") == outcome, row["last_error"]
+
+
+async def test_feishus_http_429_is_waited_out_as_long_as_its_header_says(world: World) -> None:
+    world.robots.too_many_next["feishu"] = [52]
+    row = await answered_with(world, Platform.FEISHU, 0)
+    assert not row["sent_at"] and not row["failed_at"]
+    assert datetime.fromisoformat(row["next_attempt_at"]) == world.clock.now() + timedelta(seconds=52)
