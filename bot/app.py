@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.config import Config
+from bot.config import ROBOTS, Config
 from bot.console.adapter import ConsoleAdapter, Echo
 from bot.cpu import CpuPool
 from bot.email.adapter import EmailAdapter
@@ -27,7 +27,7 @@ from bot.web.links import NoticeLinks
 from handlers.bus import MessageBus
 from handlers.clock import Clock
 from handlers.context import Settings
-from handlers.model import Person, Platform, Role
+from handlers.model import Factory, Person, Platform, Role
 from handlers.routing import Destination, Routing
 from messages.i18n import CHINESE
 from storage import open_store
@@ -105,9 +105,8 @@ def deliver_on_slack(app: App, client) -> None:
     app.dispatcher.add_adapter(SlackAdapter(client, app.store, app.media, app.bus.clock, app.documents))
 
 
-# Each robot and where a factory's configuration names its webhook and signing secret.
-ROBOTS = ((WeCom, "wecom_webhook", None), (DingTalk, "dingtalk_webhook", "dingtalk_secret"),
-          (Feishu, "feishu_webhook", "feishu_secret"))
+# Each robot's own part, by its platform; where a factory names it is bot/config.py's ROBOTS.
+ROBOT_SURFACES = {robot.platform: robot for robot in (WeCom, DingTalk, Feishu)}
 
 
 def deliver_on_robots(app: App, session, links: NoticeLinks | None = None) -> None:
@@ -115,18 +114,18 @@ def deliver_on_robots(app: App, session, links: NoticeLinks | None = None) -> No
     ClientSession: the running bot's own (bot/running.py), a test's. Only the robots some
     factory has are added; each addresses a factory by its id. With `links` (the web server
     runs), a message that shows a notice carries its signed link."""
-    for robot, webhook_key, secret_key in ROBOTS:
-        webhooks = {f.id: Webhook(getattr(f, webhook_key), getattr(f, secret_key) if secret_key else None)
-                    for f in app.config.factories if getattr(f, webhook_key)}
+    for keys in ROBOTS:
+        webhooks = {f.id: Webhook(getattr(f, keys.webhook), getattr(f, keys.secret) if keys.secret else None)
+                    for f in app.config.factories if keys.configured(f)}
         if webhooks:
-            app.dispatcher.add_adapter(RobotAdapter(robot(), session, webhooks, app.bus.clock,
+            app.dispatcher.add_adapter(RobotAdapter(ROBOT_SURFACES[keys.platform](), session, webhooks, app.bus.clock,
                                                     app.config.robots.base_url,
                                                     links.for_view if links is not None else None))
 
 
 def robot_platforms(config: Config) -> frozenset[Platform]:
     """The robots some factory has, so the running bot opens a session for them."""
-    return frozenset(robot.platform for robot, key, _ in ROBOTS for f in config.factories if getattr(f, key))
+    return frozenset(robot.platform for robot in ROBOTS for f in config.factories if robot.configured(f))
 
 
 def deliver_on_email(app: App, settings: SmtpSettings, links: NoticeLinks | None = None) -> None:
@@ -157,23 +156,27 @@ def routing_for(config: Config, console_active: bool) -> Routing:
         if factory.slack_channel:
             chats.append(Destination(Platform.SLACK, factory.slack_channel, CHINESE, factory.timezone))
         chats += [Destination(robot.platform, factory.id, CHINESE, factory.timezone)
-                  for robot, key, _ in ROBOTS if getattr(factory, key)]
-        if factory.email:
-            chats.append(Destination(Platform.EMAIL, ",".join(factory.email), CHINESE, factory.timezone))
-        factories[factory.id] = tuple(chats)
+                  for robot in ROBOTS if robot.configured(factory)]
+        factories[factory.id] = (*chats, *_mailbox(factory))
     buyers_private = tuple(d for p in config.people if p.role is Role.BUYER for d in _private_chats(p, console_active))
     return Routing(tuple(buyer_chats), factories, _manager_chats(config, console_active), buyers_private)
 
 
 def _manager_chats(config: Config, console_active: bool) -> dict[str, tuple[Destination, ...]]:
-    """Each factory manager's private chats, for the buyer's escalation."""
+    """Each factory manager's private chats, for the buyer's escalation; and the factory's
+    e-mail, which the manager reads where no chat reaches them (a factory in mainland China)."""
     people = {(p.factory, p.name): p for p in config.people if p.role is Role.FACTORY}
     managers = {}
     for factory in config.factories:
         manager = people.get((factory.id, factory.manager))
         if manager is not None:
-            managers[factory.id] = _private_chats(manager, console_active)
+            managers[factory.id] = (*_private_chats(manager, console_active), *_mailbox(factory))
     return managers
+
+
+def _mailbox(factory: Factory) -> tuple[Destination, ...]:
+    """The factory's e-mail addresses, one destination: one mail to them all."""
+    return (Destination(Platform.EMAIL, ",".join(factory.email), CHINESE, factory.timezone),) if factory.email else ()
 
 
 def _private_chats(person: Person, console_active: bool) -> tuple[Destination, ...]:

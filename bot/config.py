@@ -7,7 +7,9 @@ start with every problem listed, the same way reports are.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import parse_qs, urlsplit
@@ -15,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, ValidationError, model_validator
 
 from handlers.intake.problems import Problem, from_validation_error
-from handlers.model import EmailAddress, Factory, Person, Role, Thresholds
+from handlers.model import EmailAddress, Factory, Person, Platform, Role, Thresholds
 from handlers.translatable import Text
 
 DEFAULT_CONFIG = Path("followup.toml")
@@ -92,8 +94,8 @@ class Web(_Section):
 class Smtp(_Section):
     """The mail server factories' e-mail goes through. The password is never here: it comes
     from FOLLOWUP_SMTP_PASSWORD, and only a server that asks for a login needs one.
-    `starttls`: upgrade the connection before logging in (port 587); on port 465 the
-    connection is TLS from the start."""
+    `starttls`: upgrade the connection before logging in (port 587); on port 465, or with
+    `implicit_tls`, the connection is TLS from the start (SMTPS)."""
 
     # `from` is a Python keyword: the field is `from_`, and a config dumped by its field names
     # (the crash tests hand the bot one as JSON) reads back.
@@ -103,6 +105,7 @@ class Smtp(_Section):
     port: int = Field(587, ge=1, le=65535)
     from_: EmailAddress | None = Field(None, alias="from")
     starttls: bool = True
+    implicit_tls: bool | None = None  # unset: TLS from the start on port 465 only
     username: Annotated[str, StringConstraints(min_length=1)] | None = None
     timeout_seconds: float = Field(30, gt=0, le=600)
 
@@ -157,7 +160,8 @@ def load_config(path: Path) -> Config:
         config = Config.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(path, from_validation_error(exc)) from exc
-    problems = _cross_checks(config)
+    config, problems = _from_environment(config)
+    problems += _cross_checks(config)
     if problems:
         raise ConfigError(path, problems)
     return config.model_copy(update={"people": tuple(_normalised(p) for p in config.people)})
@@ -195,49 +199,99 @@ def _cross_checks(config: Config) -> list[Problem]:
     return problems
 
 
-# Each robot's webhook as the robot's settings page gives it: host, path, and the query
-# parameter that carries the robot's key ("" where the key ends the path instead).
-ROBOT_WEBHOOKS = {
-    "wecom_webhook": (("qyapi.weixin.qq.com",), "/cgi-bin/webhook/send", "key"),
-    "dingtalk_webhook": (("oapi.dingtalk.com",), "/robot/send", "access_token"),
-    "feishu_webhook": (("open.feishu.cn", "open.larksuite.com"), "/open-apis/bot/v2/hook/", ""),
-}
-# A robot that signs its messages needs its secret, and a secret is only for its robot.
-ROBOT_SECRETS = {"dingtalk_webhook": "dingtalk_secret", "feishu_webhook": "feishu_secret"}
+@dataclass(frozen=True)
+class RobotKeys:
+    """Where a factory's configuration names one robot, and its webhook as the robot's
+    settings page gives it: host, path, and the query parameter that carries the robot's key
+    ("" where the key ends the path instead). A robot that signs its messages needs its
+    secret, and a secret is only for its robot."""
+
+    platform: Platform
+    webhook: str
+    hosts: tuple[str, ...]
+    path: str
+    key_parameter: str
+    secret: str | None = None
+
+    def configured(self, factory: Factory) -> bool:
+        return bool(getattr(factory, self.webhook))
+
+    def key_in(self, url: str) -> str:
+        parts = urlsplit(url)
+        if self.key_parameter:
+            return parse_qs(parts.query).get(self.key_parameter, [""])[0]
+        return parts.path.removeprefix(self.path).strip("/")
+
+
+# The one table of the robots a factory may have: bot/app.py adds each robot's adapter by it.
+ROBOTS = (
+    RobotKeys(Platform.WECOM, "wecom_webhook", ("qyapi.weixin.qq.com",), "/cgi-bin/webhook/send", "key"),
+    RobotKeys(Platform.DINGTALK, "dingtalk_webhook", ("oapi.dingtalk.com",), "/robot/send", "access_token",
+              "dingtalk_secret"),
+    RobotKeys(Platform.FEISHU, "feishu_webhook", ("open.feishu.cn", "open.larksuite.com"), "/open-apis/bot/v2/hook/",
+              "", "feishu_secret"),
+)
+# A robot key written `env:NAME` is read from the environment variable NAME, so the webhook's
+# key and the signing secret need not sit in the file.
+FROM_ENVIRONMENT = "env:"
 
 
 def robot_secrets(factory: Factory) -> tuple[str, ...]:
     """What of a factory's robots must never reach a log: each webhook, the key it carries (read
-    as the table above says where it stands) and each signing secret."""
+    where the table says it stands) and each signing secret."""
     secrets = []
-    for key, (_, path, key_parameter) in ROBOT_WEBHOOKS.items():
-        if url := getattr(factory, key):
-            parts = urlsplit(url)
-            robot_key = parse_qs(parts.query).get(key_parameter, [""])[0] if key_parameter \
-                else parts.path.removeprefix(path).strip("/")
-            secrets += [url, robot_key]
-    secrets += [getattr(factory, secret) for secret in ROBOT_SECRETS.values()]
+    for robot in ROBOTS:
+        if url := getattr(factory, robot.webhook):
+            secrets += [url, robot.key_in(url)]
+        if robot.secret:
+            secrets.append(getattr(factory, robot.secret))
     return tuple(secret for secret in secrets if secret)
 
 
 def _robot_problems(i: int, factory: Factory) -> list[Problem]:
     problems = []
-    for key, (hosts, path, key_parameter) in ROBOT_WEBHOOKS.items():
-        url = getattr(factory, key)
-        if url is not None and (wrong := _webhook_problem(url, hosts, path, key_parameter)):
-            problems.append(_problem(f"factories.{i}.{key}", wrong))
-    for webhook, secret in ROBOT_SECRETS.items():
-        if getattr(factory, webhook) and not getattr(factory, secret):
-            problems.append(_problem(f"factories.{i}.{secret}", f"{webhook} needs {secret}, the robot's signing"
-                                                                 " secret (its security settings: 加签)"))
-        if getattr(factory, secret) and not getattr(factory, webhook):
-            problems.append(_problem(f"factories.{i}.{secret}", f"{secret} without {webhook}"))
+    for robot in ROBOTS:
+        url = getattr(factory, robot.webhook)
+        if url is not None and (wrong := _webhook_problem(url, robot)):
+            problems.append(_problem(f"factories.{i}.{robot.webhook}", wrong))
+        if robot.secret is None:
+            continue
+        where = f"factories.{i}.{robot.secret}"
+        if url and not getattr(factory, robot.secret):
+            problems.append(_problem(where, f"{robot.webhook} needs {robot.secret}, the robot's signing secret"
+                                            " (its security settings: 加签)"))
+        if getattr(factory, robot.secret) and not url:
+            problems.append(_problem(where, f"{robot.secret} without {robot.webhook}"))
     return problems
 
 
-def _webhook_problem(url: str, hosts: tuple[str, ...], path: str, key_parameter: str) -> str | None:
+def _from_environment(config: Config) -> tuple[Config, list[Problem]]:
+    """The configuration with every `env:NAME` robot key read from the environment; a name
+    that is no variable's, or a variable not set, is a problem named by its key."""
+    problems, factories = [], []
+    keys = [key for robot in ROBOTS for key in (robot.webhook, robot.secret) if key]
+    for i, factory in enumerate(config.factories):
+        found = {}
+        for key in keys:
+            value = getattr(factory, key)
+            if not (value and value.startswith(FROM_ENVIRONMENT)):
+                continue
+            name, where = value.removeprefix(FROM_ENVIRONMENT), f"factories.{i}.{key}"
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+                problems.append(_problem(where, f"{value!r}: env: must be followed by the name of an environment"
+                                                " variable, e.g. env:FOLLOWUP_DINGTALK_SECRET"))
+            elif not os.environ.get(name):
+                problems.append(_problem(where, f"{value}: the environment variable {name} is not set"))
+            else:
+                found[key] = os.environ[name]
+        factories.append(factory.model_copy(update=found))
+    return config.model_copy(update={"factories": tuple(factories)}), problems
+
+
+def _webhook_problem(url: str, robot: RobotKeys) -> str | None:
     """What is wrong with a robot's webhook URL, or None. Only the robot's own https host is
     accepted: the URL is where the factory's notices go."""
+    hosts, path, key_parameter = robot.hosts, robot.path, robot.key_parameter
     parts = urlsplit(url)
     shape = f"https://{hosts[0]}{path}" + (f"?{key_parameter}=…" if key_parameter else "…")
     if parts.scheme != "https":

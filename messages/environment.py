@@ -2,8 +2,10 @@
 
 A surface is where text ends up. `telegram`, `slack` and `html` autoescape every value
 (Telegram's HTML and Slack's mrkdwn both need <, > and & escaped; for Slack the quotes
-HTML escaping adds are turned back, since mrkdwn would show &#39; literally); `console`
-and `text` (which the PDF is laid out from) are plain text. Every value is neutralised
+HTML escaping adds are turned back, since mrkdwn would show &#39; literally); `wecom`,
+`dingtalk` and `feishu` are the group robots' markdown dialects, where every value is
+neutralised as its robot reads markdown (messages/robot_markdown.py); `console` and `text`
+(which the PDF is laid out from) are plain text. Every value is neutralised
 everywhere (handlers.text.neutralised): no control character drives a terminal, and no
 bidirectional override or invisible character disguises what a chat or a PDF shows. Names
 are shown on one line.
@@ -12,6 +14,7 @@ The same chat templates serve every chat surface: only `style` differs (ANSI, <b
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 import click
@@ -26,8 +29,9 @@ from messages.instructions import free_text
 from messages.instructions import wording as instruction_wording
 from messages.people import who
 from messages.reasons import reason_text
+from messages.robot_markdown import DIALECTS, link_target
 
-ESCAPED = {"telegram", "slack", "html"}
+ESCAPED = {"telegram", "slack", "html", *DIALECTS}
 _HTML_QUOTES = (("&#34;", '"'), ("&#39;", "'"))
 
 
@@ -44,9 +48,34 @@ def _neutral(surface: str):
     def finalize(value: object) -> object:
         if isinstance(value, Markup):
             return Markup(neutralised(value)) if surface in ESCAPED else value
+        if surface in DIALECTS and value is not None:
+            return Markup(DIALECTS[surface](neutralised(str(value))))
         return neutralised(value) if isinstance(value, str) else value
 
     return finalize
+
+
+def _robot_gettext(surface: str, language: Language):
+    """A robot's `_` and `ngettext`: the sentence as plain text, its values in it, so that
+    wherever it goes (a bold line, a join) it is neutralised whole (neutralising is
+    idempotent); a sentence that holds markup we built (a link) keeps it, the rest of the
+    sentence and its other values neutralised."""
+    dialect = DIALECTS[surface]
+
+    def filled(sentence: str, variables: dict) -> str:
+        if not any(isinstance(v, Markup) for v in variables.values()):
+            return sentence % variables
+        shown = {k: v if isinstance(v, Markup) else Markup(dialect(neutralised(str(v)))) for k, v in variables.items()}
+        parts = re.split(r"(%\([a-z_]+\)[sd]|%%)", sentence)
+        return Markup("".join(p if i % 2 else dialect(p) for i, p in enumerate(parts)) % shown)
+
+    def gettext(message: str, **variables: object) -> str:
+        return filled(language.gettext(message), variables)
+
+    def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
+        return filled(language.ngettext(singular, plural, n), {"num": n, **variables})
+
+    return gettext, ngettext
 
 
 def mrkdwn_escape(text: object) -> str:
@@ -82,13 +111,18 @@ def _slack_style(text: object, bold: bool = False, italic: bool = False, **_: ob
     return Markup(mrkdwn)
 
 
-def _markdown_style(text: object, bold: bool = False, italic: bool = False, **_: object) -> str:
-    """The robots' markdown: bold and italic as the three robots all read them."""
-    if bold:
-        text = f"**{text}**"
-    if italic:
-        text = f"*{text}*"
-    return str(text)
+def _markdown_style(surface: str):
+    """The robots' markdown: bold and italic as the three robots all read them, around the
+    text neutralised in the robot's dialect."""
+    def style(text: object, bold: bool = False, italic: bool = False, **_: object) -> Markup:
+        shown = text if isinstance(text, Markup) else DIALECTS[surface](neutralised(str(text)))
+        if bold:
+            shown = f"**{shown}**"
+        if italic:
+            shown = f"*{shown}*"
+        return Markup(shown)
+
+    return style
 
 
 def _link_for(surface: str):
@@ -102,10 +136,13 @@ def _link_for(surface: str):
     def plain(text: object, url: str) -> str:
         return f"{text} {url}"
 
-    def markdown(text: object, url: str) -> str:
-        return f"[{text}]({url})"
+    def markdown(text: object, url: str) -> Markup:
+        shown = text if isinstance(text, Markup) else DIALECTS[surface](neutralised(str(text)))
+        return Markup(f"[{shown}]({link_target(url)})")
 
-    return {"telegram": telegram, "html": telegram, "slack": slack, "markdown": markdown}.get(surface, plain)
+    if surface in DIALECTS:
+        return markdown
+    return {"telegram": telegram, "html": telegram, "slack": slack}.get(surface, plain)
 
 
 def _style_for(surface: str, colour: bool):
@@ -113,8 +150,8 @@ def _style_for(surface: str, colour: bool):
         return _telegram_style
     if surface == "slack":
         return _slack_style
-    if surface == "markdown":
-        return _markdown_style
+    if surface in DIALECTS:
+        return _markdown_style(surface)
     return _ansi if surface == "console" and colour else _no_style
 
 
@@ -139,8 +176,12 @@ def environment(surface: str, locale: str, timezone: str = "UTC", colour: bool =
     language = Language(locale, timezone)
     chinese = Language(CHINESE, timezone)
     env.install_gettext_callables(language.gettext, language.ngettext, newstyle=True)
+    if surface in DIALECTS:
+        gettext, ngettext = _robot_gettext(surface, language)
+        env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext)
     env.globals.update(
         surface=surface,
+        answers="buttons",  # how the reader answers (messages.render.Answers); one-way surfaces say otherwise
         command_prefix=command_prefix(surface),
         lang=language,
         word=lambda table, code: wording.word(language, table, code),

@@ -19,7 +19,7 @@ from handlers.translatable import N_
 from handlers.views import View
 from messages.environment import render
 from messages.i18n import CHINESE, ENGLISH, Language
-from messages.render import render_view
+from messages.render import Answers, render_view
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class Letter:
 SUBJECT = {
     K.NOTICE: N_("Corrective action notice %(number)s"),
     K.REMINDER: N_("Reminder: please acknowledge corrective action notice %(number)s"),
+    K.MANAGER_ESCALATION: N_("Escalated to the factory manager: corrective action notice %(number)s not answered"),
     K.DEADLINE_EXTENDED: N_("Corrective action notice %(number)s: more time given"),
     K.NOTICE_CLOSED: N_("Corrective action notice %(number)s: status updated"),
     K.COMMITMENT_DECIDED: N_("%(order)s, %(label)s: completion date decided"),
@@ -49,15 +50,17 @@ def letter(view: View, link: str | None) -> Letter:
     languages = (Language(CHINESE, zone), Language(ENGLISH, zone))
     plain = [_section("text", view, language, link) for language in languages]
     html = [Markup(_section("html", view, language, link)) for language in languages]
-    subject = " / ".join(_subject(view, language) for language in languages)
+    title = " / ".join(subject(view, language) for language in languages)
     return Letter(
-        subject=subject,
+        subject=title,
         plain=render("text", "notice/body.txt.j2", languages[0], sections=plain),
-        html=render("html", "notice/document.html.j2", languages[0], sections=html, number=subject),
+        html=render("html", "notice/document.html.j2", languages[0], sections=html, number=title),
     )
 
 
-def _subject(view: View, language: Language) -> str:
+def subject(view: View, language: Language) -> str:
+    """What a message is about in one line of plain text: a mail's subject in each language,
+    a DingTalk message's title in the chat list."""
     values = {
         "number": view.notice.number if view.notice else "",
         "order": view.visit.order_reference,
@@ -69,9 +72,10 @@ def _subject(view: View, language: Language) -> str:
 def _section(surface: str, view: View, language: Language, link: str | None) -> str:
     """One language's part: the notice's own section, or the chat message's text."""
     form = "html" if surface == "html" else "txt"
+    answers = Answers.LINK if link else Answers.BUYER  # a mail is one-way
     if view.kind is K.NOTICE:
-        body = render(surface, f"notice/section.{form}.j2", language, v=view, photos={})
+        body = render(surface, f"notice/section.{form}.j2", language, v=view, photos={}, answers=answers)
     else:
-        body = render_view(surface, view, language).text
+        body = render_view(surface, view, language, answers=answers).text
     return render(surface, f"email/section.{form}.j2", language, body=Markup(body) if surface == "html" else body,
                   notice=view.kind is K.NOTICE, link=link)

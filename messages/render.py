@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from markupsafe import Markup
 
@@ -14,6 +15,16 @@ from messages.i18n import CHINESE, ENGLISH, Language
 from messages.photos import PhotoFinder, inline_photos
 
 
+class Answers(StrEnum):
+    """How the reader answers what a message asks: with its buttons; through the notice's
+    link, where a one-way surface (a robot, a mail) carries it; or, one-way without a link
+    (the web server off), by contacting the buyer."""
+
+    BUTTONS = "buttons"
+    LINK = "link"
+    BUYER = "buyer"
+
+
 @dataclass(frozen=True)
 class Rendered:
     text: str
@@ -21,18 +32,20 @@ class Rendered:
     photos: tuple[tuple[str, str], ...] = ()  # (name, sha256) of the photos shown, in display order
 
 
-def render_view(surface: str, view: View, language: Language, colour: bool = False) -> Rendered:
+def render_view(surface: str, view: View, language: Language, colour: bool = False,
+                answers: Answers = Answers.BUTTONS) -> Rendered:
     if view.kind is MessageKind.NOTICE:
-        text = render_notice(surface, view)
+        text = render_notice(surface, view, answers=answers)
     else:
         text = render(
             surface, f"chat/{view.kind}.j2", language, colour,
-            v=view, report=view.visit.report, analysis=view.analysis, factory=view.factory,
+            v=view, report=view.visit.report, analysis=view.analysis, factory=view.factory, answers=answers,
         )
     return Rendered(text, buttons_for(view, language), view.shown_photos)
 
 
-def render_notice(surface: str, view: View, find_photo: PhotoFinder | None = None) -> str:
+def render_notice(surface: str, view: View, find_photo: PhotoFinder | None = None,
+                  answers: Answers = Answers.BUTTONS) -> str:
     """The notice in Chinese first, then English, as one text: a standalone document for
     `html` (with the photos inline when `find_photo` is given, in the Chinese part), chat
     text for `text`, `console`, `telegram` and `slack`."""
@@ -41,7 +54,7 @@ def render_notice(surface: str, view: View, find_photo: PhotoFinder | None = Non
     inline = inline_photos(view, find_photo) if surface == "html" and find_photo else {}
     sections = [
         render(surface, f"notice/section.{form}.j2", Language(locale, zone), v=view,
-               photos=inline if locale == CHINESE else {})
+               photos=inline if locale == CHINESE else {}, answers=answers)
         for locale in (CHINESE, ENGLISH)
     ]
     if surface in ESCAPED:

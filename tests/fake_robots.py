@@ -21,6 +21,7 @@ class Posted:
     platform: str
     robot: str
     text: str
+    title: str = ""  # DingTalk's: what the chat list shows
 
 
 @dataclass
@@ -33,6 +34,9 @@ class FakeRobots:
     refused: list[tuple[str, int]] = field(default_factory=list)
     # Codes a robot answers first, one per request, whatever the request: {"wecom": [0, -1]}.
     answer_next: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    # Feishu's frequency control answers HTTP 429 with the seconds to wait in its own header,
+    # https://open.feishu.cn/document/server-docs/api-call-guide/frequency-control: {"feishu": [52]}.
+    too_many_next: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     _sent: dict[str, list] = field(default_factory=lambda: defaultdict(list))
     _throttled_until: dict[str, object] = field(default_factory=dict)
 
@@ -50,7 +54,7 @@ class FakeRobots:
         key = request.query.get("key", "")
         body = await request.json()
         text = body.get("markdown", {}).get("content", "")
-        return self._answer("wecom", key, text, "errcode", [
+        return self._answer("wecom", key, text, "errcode", checks=[
             (key not in self.wecom_keys, 93000),
             (self._over(key, 20, 60), 45009),
             (len(text.encode()) > 4096, 40058),
@@ -67,7 +71,8 @@ class FakeRobots:
         throttled = self._throttled_until.get(token)
         if throttled is None and self._over(token, 20, 60):
             throttled = self._throttled_until[token] = self.clock.now() + timedelta(minutes=10)
-        return self._answer("dingtalk", token, text, "errcode", [
+        title = body.get("markdown", {}).get("title", "")
+        return self._answer("dingtalk", token, text, "errcode", title=title, checks=[
             (secret is None, 300001),
             (not (signed and fresh), 310000),
             (throttled is not None and self.clock.now() < throttled, 130101),
@@ -76,6 +81,10 @@ class FakeRobots:
         ])
 
     async def feishu(self, request: web.Request) -> web.Response:
+        if self.too_many_next["feishu"]:
+            reset = self.too_many_next["feishu"].pop(0)
+            return web.json_response({"code": 99991400, "msg": "request trigger frequency limit"}, status=429,
+                                     headers={"x-ogw-ratelimit-limit": "100", "x-ogw-ratelimit-reset": str(reset)})
         token = request.match_info["token"]
         raw = await request.read()
         body = json.loads(raw)
@@ -86,7 +95,7 @@ class FakeRobots:
         fresh = timestamp.isdigit() and abs(self.clock.now().timestamp() - int(timestamp)) < 3600
         elements = body.get("card", {}).get("elements", [])
         text = elements[0].get("content", "") if elements else ""
-        return self._answer("feishu", token, text, "code", [
+        return self._answer("feishu", token, text, "code", checks=[
             (secret is None, 19001),
             (not (fresh and hmac.compare_digest(str(body.get("sign", "")), expected or "")), 19021),
             (self._over(token, 5, 1) or self._over(token, 100, 60), 11232),
@@ -99,8 +108,8 @@ class FakeRobots:
         recent = [at for at in self._sent[robot] if now - at < timedelta(seconds=seconds)]
         return len(recent) >= messages
 
-    def _answer(self, platform: str, robot: str, text: str, code_field: str,
-                checks: list[tuple[bool, int]]) -> web.Response:
+    def _answer(self, platform: str, robot: str, text: str, code_field: str, checks: list[tuple[bool, int]],
+                title: str = "") -> web.Response:
         self._sent[robot].append(self.clock.now())
         queue = self.answer_next[platform]
         forced = queue.pop(0) if queue else 0
@@ -108,6 +117,6 @@ class FakeRobots:
         if code:
             self.refused.append((platform, code))
         else:
-            self.posted.append(Posted(platform, robot, text))
+            self.posted.append(Posted(platform, robot, text, title))
         return web.json_response({code_field: code, "msg" if code_field == "code" else "errmsg": "ok" if not code
                                   else "refused"})

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import email
 import socket
-from collections import deque
+import ssl
+from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
@@ -19,6 +21,7 @@ class Received:
     sender: str
     recipients: list[str]
     raw: bytes
+    tls: bool = False  # whether the mail came over TLS (STARTTLS or TLS from the first byte)
 
     @property
     def mail(self) -> EmailMessage:
@@ -33,6 +36,13 @@ class FakeMailServer:
     refuse_data: deque[str] = field(default_factory=deque)
     refuse_recipients: deque[str] = field(default_factory=deque)
     login: tuple[str, str] | None = None
+    # Called with each mail as it is taken, before the server answers 250 (a crash test kills
+    # the bot there: the mail is in the mailbox, the bot never heard so).
+    on_mail: Callable[[Received], None] | None = None
+
+    def message_ids(self) -> Counter:
+        """How many times each Message-ID arrived: a mailbox shows one mail per id."""
+        return Counter(r.mail["Message-ID"] for r in self.received)
 
     async def handle_RCPT(self, server, session, envelope, address, options) -> str:  # noqa: N802 - aiosmtpd's name
         if self.refuse_recipients:
@@ -43,7 +53,10 @@ class FakeMailServer:
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's name
         if self.refuse_data:
             return self.refuse_data.popleft()
-        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        tls = server.transport.get_extra_info("ssl_object") is not None
+        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content, tls))
+        if self.on_mail is not None:
+            self.on_mail(self.received[-1])
         return "250 Message accepted for delivery"
 
     def authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
@@ -57,9 +70,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start(server: FakeMailServer) -> Controller:
-    """Listening on a free port of 127.0.0.1 (`controller.port`); stop it with `stop()`."""
+def start(server: FakeMailServer, tls: ssl.SSLContext | None = None, implicit_tls: bool = False) -> Controller:
+    """Listening on a free port of 127.0.0.1 (`controller.port`); stop it with `stop()`.
+    With `tls` (the server's certificate), it insists on STARTTLS before the mail, or with
+    `implicit_tls` speaks TLS from the first byte (as on port 465)."""
+    options = {}
+    if tls is not None:
+        options = {"ssl_context": tls} if implicit_tls else {"tls_context": tls, "require_starttls": True}
     controller = Controller(server, hostname="127.0.0.1", port=free_port(), authenticator=server.authenticate,
-                            auth_require_tls=False, auth_required=server.login is not None)
+                            auth_require_tls=False, auth_required=server.login is not None, **options)
     controller.start()
     return controller

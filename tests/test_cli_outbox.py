@@ -18,10 +18,12 @@ from click.testing import CliRunner
 
 from bot.app import App, build_app
 from bot.cli.followup import main
+from bot.cli.outbox import report
 from bot.config import Config
 from bot.outbox.failures import Permanent, Reason, Transient
 from handlers.commands import AcknowledgeNotice
-from handlers.model import Role
+from handlers.model import OutgoingMessage, Platform, Role
+from storage.outbox import Owed
 from tests.conftest import EXAMPLE_CONFIG, actor, approve_and_send, outbox_table, post_example
 from tests.fakes import FakeClock, FlakyConsole, Transcript
 
@@ -110,3 +112,19 @@ def test_requeueing_a_message_that_was_sent_or_never_existed_is_refused(owed: Ap
 def test_nothing_owed_is_said_plainly(toml: Path) -> None:
     result = CliRunner().invoke(main, ["outbox", "--config", str(toml)])
     assert (result.exit_code, result.output) == (0, "Nothing owed: every message is delivered.\n")
+
+
+@pytest.mark.parametrize(("platform", "running", "why"), [
+    (Platform.WECOM, {Platform.CONSOLE},
+     "waits: robots post only under `followup run` (the console and the demo do not)"),
+    (Platform.FEISHU, set(),
+     "waits: no bot is running; robots post only under `followup run` (the console and the demo do not)"),
+    (Platform.EMAIL, {Platform.CONSOLE, Platform.TELEGRAM},
+     "waits: mail goes out only under `followup run` with [smtp] set (the console and the demo do not)"),
+    (Platform.WECOM, {Platform.WECOM}, ""),
+])
+def test_a_robot_or_mail_message_waiting_under_the_console_says_it_waits_for_followup_run(
+        platform: Platform, running: set[Platform], why: str) -> None:
+    message = OutgoingMessage(platform, "NB-EVERGREEN", "notice", {"notice_id": 1}, "zh_Hans_CN", id=7)
+    owed = Owed(message, "pending", None, None, None, None, None)
+    assert report([owed], running)[-1].endswith(why), report([owed], running)[-1]

@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 import logging
 import re
+import ssl
+from datetime import UTC, datetime
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import trustme
 
 from bot.app import App, build_app, deliver_on_email
 from bot.config import Config, ConfigError, Smtp, load_config
@@ -17,8 +20,12 @@ from bot.email.settings import PASSWORD_VARIABLE, SmtpSettings, SmtpSettingsErro
 from bot.redaction import REDACTED
 from bot.running import Pace, build_bot
 from bot.web.links import LinkSigner, NoticeLinks
-from handlers.model import Platform
-from tests.conftest import EXAMPLE_CONFIG, approve_and_send, deliver_until_done, outbox_table, post_example
+from handlers.commands import (
+    AcknowledgeNotice, EscalateToManager, ReopenInstruction, RemindFactory, ReportDone, VerifyInstruction,
+)
+from handlers.model import Platform, Role
+from handlers.views import label_of
+from tests.conftest import EXAMPLE_CONFIG, actor, approve_and_send, deliver_until_done, outbox_table, post_example
 from tests.fake_smtp import FakeMailServer, free_port, start
 from tests.fakes import FakeClock, RecordingConsole, Transcript
 
@@ -220,3 +227,138 @@ async def test_a_mail_server_that_is_down_is_tried_again_later(
     (row,) = email_rows(app, "notice")
     assert (row["sent_at"], row["failure_reason"], row["attempts"]) == (None, None, 1), "transient: tried again"
     assert "SMTPConnectError" in row["last_error"]
+
+
+async def test_an_address_the_server_defers_gets_the_mail_later_and_the_other_address_only_once(
+    mailing: App, mail_config: Config, clock: FakeClock, mail_server: FakeMailServer, caplog
+) -> None:
+    mail_server.refuse_recipients.append("450 4.2.1 Mailbox busy, try again later")  # the first address, once
+    with caplog.at_level(logging.WARNING):
+        await notice_sent(mailing, mail_config, clock)
+
+    assert [r.recipients for r in mail_server.received] == [[FACTORY_MAIL[1]], [FACTORY_MAIL[0]]]
+    assert len({r.mail["Message-ID"] for r in mail_server.received}) == 1, "one mail, in two deliveries"
+    (row,) = email_rows(mailing, "notice")
+    assert (row["attempts"], bool(row["sent_at"]), row["failed_at"]) == (1, True, None), "one failed attempt"
+    assert f"refused {FACTORY_MAIL[0]} (450)" in caplog.text
+
+
+async def test_an_address_refused_for_good_fails_the_mail_and_tells_the_buyer_though_the_other_got_it(
+    mailing: App, mail_config: Config, clock: FakeClock, mail_server: FakeMailServer, transcript: Transcript
+) -> None:
+    mail_server.refuse_recipients.append("550 5.1.1 No such user")  # the first address
+    await notice_sent(mailing, mail_config, clock)
+
+    assert [r.recipients for r in mail_server.received] == [[FACTORY_MAIL[1]]], "sent once, to the other address"
+    (row,) = email_rows(mailing, "notice")
+    assert (row["failure_reason"], row["sent_at"]) == ("address_refused", None)
+    assert FACTORY_MAIL[0] in row["last_error"] and "550" in row["last_error"]
+    assert "Reason: the mail server refused the e-mail address" in transcript.text
+
+
+@pytest.fixture
+def certificate(tmp_path: Path, monkeypatch) -> ssl.SSLContext:
+    """The mail server's certificate, for 127.0.0.1, from a CA made for this test; the bot
+    trusts that CA as it trusts the system's (SSL_CERT_FILE), nothing else changes."""
+    authority = trustme.CA()
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(server)
+    authority.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+    return server
+
+
+@pytest.mark.parametrize(("implicit_tls", "setting"), [
+    (False, {"starttls": True}),  # port 587: plain, then STARTTLS before the login and the mail
+    (True, {"starttls": False, "implicit_tls": True}),  # port 465: TLS from the first byte
+])
+async def test_the_mail_goes_over_tls_with_starttls_or_from_the_first_byte(
+    config: Config, clock: FakeClock, transcript: Transcript, certificate: ssl.SSLContext, implicit_tls: bool,
+    setting: dict
+) -> None:
+    server = FakeMailServer(login=("followup", "s3cret"))
+    controller = start(server, tls=certificate, implicit_tls=implicit_tls)
+    factories = tuple(f.model_copy(update={"email": FACTORY_MAIL}) for f in config.factories)
+    smtp = Smtp.model_validate({"host": "127.0.0.1", "port": controller.port, "from": SENDER,
+                                "username": "followup", **setting})
+    tls_config = config.model_copy(update={"factories": factories, "smtp": smtp})
+    app = await build_app(tls_config, clock, RecordingConsole(transcript))
+    deliver_on_email(app, SmtpSettings(smtp, "s3cret"))
+    try:
+        await notice_sent(app, tls_config, clock)
+    finally:
+        await app.close()
+        controller.stop()
+
+    (received,) = server.received
+    assert received.tls and sorted(received.recipients) == sorted(FACTORY_MAIL)
+
+
+@pytest.fixture
+async def managed_mailing(mail_config: Config, clock: FakeClock, transcript: Transcript) -> AsyncIterator[App]:
+    """The mailing factory with a manager the buyer may escalate to."""
+    factory = mail_config.factories[0].model_copy(update={"manager": "Li Wei"})
+    managed = mail_config.model_copy(update={"factories": (factory, *mail_config.factories[1:])})
+    app = await build_app(managed, clock, RecordingConsole(transcript))
+    deliver_on_email(app, SmtpSettings(managed.smtp))
+    yield app
+    await app.close()
+
+
+def subjects(mail_server: FakeMailServer) -> list[str]:
+    return [r.mail["Subject"] for r in mail_server.received]
+
+
+def plain_of(received) -> str:
+    return received.mail.get_body(("plain",)).get_content()
+
+
+async def test_the_buyers_reminder_and_escalation_reach_the_factory_mailbox_in_its_own_words(
+    managed_mailing: App, mail_config: Config, clock: FakeClock, mail_server: FakeMailServer
+) -> None:
+    clock.moment = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # 10:00 at the factory: the reminder goes at once
+    visit_id = await post_example(managed_mailing, mail_config)
+    notice_id = await approve_and_send(managed_mailing, mail_config, visit_id)
+    buyer = actor(mail_config, Role.BUYER)
+    assert (await managed_mailing.bus.handle(RemindFactory(notice_id), buyer)).ok
+    assert (await managed_mailing.bus.handle(EscalateToManager(notice_id), buyer)).ok
+    await deliver_until_done(managed_mailing, clock)
+
+    notice, reminder, escalation = mail_server.received
+    assert subjects(mail_server)[1:] == [
+        "催办提醒：请确认收到整改通知 CN-2026-0001 / Reminder: please acknowledge corrective action notice CN-2026-0001",
+        "已上报工厂负责人：整改通知 CN-2026-0001 尚未回复 / "
+        "Escalated to the factory manager: corrective action notice CN-2026-0001 not answered",
+    ]
+    assert "买方将整改通知书CN-2026-0001上报给您" in plain_of(escalation)
+    for mail in (notice, reminder):
+        text = plain_of(mail)
+        assert "按钮" not in text and "Acknowledge button" not in text, "a mail has no buttons"
+        assert "请联系您的买方" in text and "contact your buyer" in text, "no web server: the buyer is how to answer"
+
+
+async def test_the_buyers_verification_and_reopening_reach_the_factory_mailbox(
+    mailing: App, mail_config: Config, clock: FakeClock, mail_server: FakeMailServer
+) -> None:
+    visit_id = await post_example(mailing, mail_config)
+    notice_id = await approve_and_send(mailing, mail_config, visit_id)
+    factory, buyer = actor(mail_config, Role.FACTORY), actor(mail_config, Role.BUYER)
+    assert (await mailing.bus.handle(AcknowledgeNotice(notice_id), factory)).ok
+    async with mailing.store.unit_of_work() as uow:
+        first, second, *_ = await uow.instructions.for_notice(notice_id)
+    for instruction in (first, second):
+        assert (await mailing.bus.handle(ReportDone(instruction.id, photos=("a" * 64,)), factory)).ok
+    assert (await mailing.bus.handle(VerifyInstruction(first.id), buyer)).ok
+    assert (await mailing.bus.handle(ReopenInstruction(second.id, reason="Glaze still crawls on 3 units."), buyer)).ok
+    await deliver_until_done(mailing, clock)
+
+    verified, reopened = [r for r in mail_server.received if "PO-2026-0142" in r.mail["Subject"]]
+    assert verified.mail["Subject"].endswith(f"PO-2026-0142, {first_label(first)}: correction verified")
+    rework = f"PO-2026-0142, {first_label(second)}: correction not accepted, rework needed"
+    assert reopened.mail["Subject"].endswith(rework)
+    assert "Glaze still crawls on 3 units." in plain_of(reopened)
+    assert [r["kind"] for r in outbox_table(mailing) if r["platform"] == Platform.EMAIL and not r["sent_at"]] == []
+
+
+def first_label(instruction) -> str:
+    return label_of(instruction.source)

@@ -6,6 +6,7 @@ for good (a wrong key or secret) alerts the buyer as any failed delivery does.""
 from __future__ import annotations
 
 import re
+import shutil
 import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -13,14 +14,18 @@ from datetime import datetime, timedelta
 
 import aiohttp
 import pytest
+import yaml
 from aiohttp.test_utils import TestServer
 
 from bot.app import App, build_app, deliver_on_robots
 from bot.config import Config, ConfigError, Robots, load_config, robot_secrets
 from bot.web.links import LinkSigner, NoticeLinks
-from handlers.model import Platform
+from handlers.model import OutgoingMessage, Platform, Role
 from handlers.model.message_kinds import MessageKind
-from tests.conftest import approve_and_send, deliver_until_done, owe_again, post_example
+from handlers.commands import PostVisit
+from handlers.intake.reports import read_report
+from messages.robot_markdown import dingtalk_markdown, feishu_markdown, wecom_markdown
+from tests.conftest import EXAMPLE_VISIT, actor, approve_and_send, deliver_until_done, owe_again, post_example
 from tests.fake_robots import FakeRobots
 from tests.fakes import FakeClock, RecordingConsole, Transcript
 
@@ -169,19 +174,23 @@ async def test_a_wrong_key_or_secret_fails_for_good_and_alerts_the_buyer(config:
         assert all(world.robots.texts(p) for p in others), "the factory's other robots carry on"
 
 
+async def answered_with(world: World, platform: Platform, code: int) -> sqlite3.Row:
+    """The outbox row of a finding's message owed again to the robot, which answered `code`."""
+    visit_id = await post_example(world.app, world.config)
+    await deliver_until_done(world.app, world.clock)
+    await owe_again(world.app, platform, FACTORY, visit_id, "findings.0")
+    world.robots.answer_next[platform] = [code]
+    await world.app.dispatcher.deliver_pending()
+    return [row for row in world.outbox() if row["platform"] == platform][-1]
+
+
 @pytest.mark.parametrize(("platform", "code", "wait"), [
     (Platform.WECOM, 45009, 60), (Platform.DINGTALK, 130101, 600), (Platform.FEISHU, 11232, 60),
 ])
 async def test_a_rate_limit_code_from_the_robot_is_waited_out(world: World, platform: Platform, code: int,
                                                               wait: int) -> None:
     """A restarted bot does not know what it sent last minute; the robot says so."""
-    visit_id = await post_example(world.app, world.config)
-    await deliver_until_done(world.app, world.clock)
-    await owe_again(world.app, platform, FACTORY, visit_id, "findings.0")
-    world.robots.answer_next[platform] = [code]
-
-    await world.app.dispatcher.deliver_pending()
-    row = world.outbox()[-1]
+    row = await answered_with(world, platform, code)
     assert not row["sent_at"] and not row["failed_at"]
     assert datetime.fromisoformat(row["next_attempt_at"]) == world.clock.now() + timedelta(seconds=wait)
     world.clock.advance(seconds=wait)
@@ -250,3 +259,142 @@ def test_every_robot_key_and_secret_is_kept_from_the_logs_wherever_the_key_stand
     hidden = set(robot_secrets(factory))
     assert {"wk-1", "dt-1", "fs-1", "SECdt-secret-1", "fs-secret-1"} <= hidden
     assert "1" not in hidden and "" not in hidden  # not the other parameter, nor an empty key
+
+
+HOSTILE = ("**bold** _it_ `code` [click](https://evil.example) <font color=\"warning\">red</font> <@all> "
+           "![img](https://evil.example/x.png) ~~gone~~\n# heading\n> quote\n- item")
+LIVE_MARKUP = ("**bold**", "_it_", "`code`", "[click](", "<font", "<@all>", "![img]", "~~gone~~", "\n# ", "\n> ",
+               "\n- ")
+
+
+async def post_hostile_visit(world: World, tmp_path) -> int:
+    """The example visit, its first finding described and its factory named as a hostile
+    inspector and buyer would: every piece of markup the three robots read."""
+    report = yaml.safe_load((EXAMPLE_VISIT / "report.yaml").read_text(encoding="utf-8"))
+    report["findings"][0]["description"] = HOSTILE
+    report["findings"][0]["description_zh"] = HOSTILE
+    shutil.copytree(EXAMPLE_VISIT, tmp_path / "visit")
+    (tmp_path / "visit" / "report.yaml").write_text(yaml.safe_dump(report, allow_unicode=True), encoding="utf-8")
+    with read_report(tmp_path / "visit" / "report.yaml", [f.id for f in world.config.factories]) as checked:
+        for photo in checked.photos.values():
+            world.app.media.put(photo.path, photo.sha256, photo.format)
+        photos = {name: photo.sha256 for name, photo in checked.photos.items()}
+        reply = await world.app.bus.handle(PostVisit(checked.report, photos), actor(world.config, Role.INSPECTOR))
+    assert reply.ok, reply
+    return reply.params["visit_id"]
+
+
+async def test_markup_an_inspector_writes_is_shown_as_text_by_every_robot(world: World, tmp_path) -> None:
+    visit_id = await post_hostile_visit(world, tmp_path)
+    await approve_and_send(world.app, world.config, visit_id)
+    for platform in (Platform.WECOM, Platform.DINGTALK, Platform.FEISHU):
+        await owe_again(world.app, platform, FACTORY, visit_id, "findings.0")  # a chat message, with bold lines
+    await deliver_until_done(world.app, world.clock)
+
+    for platform in ("wecom", "dingtalk", "feishu"):
+        whole = "\n".join(world.robots.texts(platform))
+        assert "＊＊bold＊＊" in whole and "［click］(https://evil.example)" in whole, platform
+        live = [markup for markup in LIVE_MARKUP if markup in whole]
+        only_feishu_strikes_through = [] if platform == "feishu" else ["~~gone~~"]
+        assert live == only_feishu_strikes_through, f"{platform}: {live}"
+        assert re.search(r"\*\*\S[^*]*\S\*\*", whole), f"{platform}: the bot's own bold lines stay bold"
+
+
+@pytest.mark.parametrize("dialect", [wecom_markdown, dingtalk_markdown, feishu_markdown])
+def test_each_robots_neutralising_is_idempotent_and_leaves_plain_text_alone(dialect) -> None:
+    once = dialect(HOSTILE)
+    assert dialect(once) == once
+    assert dialect("手柄连接处缩釉 3.5 mm, -2 pcs (batch 3)") == "手柄连接处缩釉 3.5 mm, -2 pcs (batch 3)"
+
+
+BUTTON_WORDING = ("Acknowledge button", "press Dispute", "按钮")
+
+
+async def remind(world: World, visit_id: int) -> None:
+    """The notice of the visit, sent, and a reminder about it owed to each robot."""
+    notice_id = await approve_and_send(world.app, world.config, visit_id)
+    async with world.app.store.unit_of_work() as uow:
+        for platform in (Platform.WECOM, Platform.DINGTALK, Platform.FEISHU):
+            await uow.outbox.add(OutgoingMessage(platform, FACTORY, "reminder", {"notice_id": notice_id}, "zh_Hans_CN"))
+        await uow.commit()
+    await deliver_until_done(world.app, world.clock)
+
+
+async def test_robots_never_ask_for_a_button_and_without_the_web_server_send_the_factory_to_its_buyer(
+        world: World) -> None:
+    await remind(world, await post_example(world.app, world.config))
+
+    for platform in ("wecom", "dingtalk", "feishu"):
+        texts = world.robots.texts(platform)
+        assert len(texts) >= 2, platform  # the notice and its reminder
+        assert not [t for t in texts if any(words in t for words in BUTTON_WORDING)], platform
+        assert "请联系您的买方" in texts[-1] and "contact your buyer" in "".join(texts), platform
+
+
+async def test_with_the_web_server_on_robots_send_the_factory_to_the_notice_link(config: Config,
+                                                                                clock: FakeClock) -> None:
+    links = NoticeLinks(LinkSigner(b"k" * 32), "https://qc.example.test", 30, clock)
+    async for world in world_with(config, clock, fake_robots(clock), links, **WEBHOOKS):
+        await remind(world, await post_example(world.app, world.config))
+        for platform in ("wecom", "dingtalk", "feishu"):
+            texts = world.robots.texts(platform)
+            assert not [t for t in texts if any(words in t for words in BUTTON_WORDING)], platform
+            assert "请打开本消息中的整改通知链接" in "".join(texts), platform
+            assert "open the notice link in this message" in "".join(texts), platform
+
+
+async def test_dingtalk_titles_are_the_messages_subjects_in_plain_chinese(world: World) -> None:
+    await remind(world, await post_example(world.app, world.config))
+
+    titles = [p.title for p in world.robots.posted if p.platform == "dingtalk"]
+    assert titles == ["整改通知 CN-2026-0001", "催办提醒：请确认收到整改通知 CN-2026-0001"]
+
+
+def test_a_robots_key_and_secret_may_come_from_the_environment(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("NB_DINGTALK_WEBHOOK", WEBHOOKS["dingtalk_webhook"])
+    monkeypatch.setenv("NB_DINGTALK_SECRET", "SECdt-secret-1")
+    path = tmp_path / "followup.toml"
+    path.write_text('[[factories]]\nid = "NB"\nname = "Ningbo"\nname_zh = "宁波"\n'
+                    'dingtalk_webhook = "env:NB_DINGTALK_WEBHOOK"\ndingtalk_secret = "env:NB_DINGTALK_SECRET"\n',
+                    encoding="utf-8")
+    factory = load_config(path).factories[0]
+    assert (factory.dingtalk_webhook, factory.dingtalk_secret) == (WEBHOOKS["dingtalk_webhook"], "SECdt-secret-1")
+    assert {"dt-1", "SECdt-secret-1"} <= set(robot_secrets(factory)), "kept from the logs as if written in the file"
+
+
+@pytest.mark.parametrize(("keys", "problem"), [
+    ('feishu_webhook = "https://open.feishu.cn/open-apis/bot/v2/hook/T"\nfeishu_secret = "env:NOT_SET_ANYWHERE"',
+     "factories.0.feishu_secret: env:NOT_SET_ANYWHERE: the environment variable NOT_SET_ANYWHERE is not set"),
+    ('feishu_webhook = "https://open.feishu.cn/open-apis/bot/v2/hook/T"\nfeishu_secret = "env:"',
+     "factories.0.feishu_secret: 'env:': env: must be followed by the name of an environment variable"),
+    ('wecom_webhook = "env:NB_WECOM"', "factories.0.wecom_webhook: not an https URL"),
+])
+def test_a_robot_key_from_the_environment_is_checked_and_named_by_its_key(tmp_path, monkeypatch, keys: str,
+                                                                          problem: str) -> None:
+    monkeypatch.setenv("NB_WECOM", "http://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=K")
+    monkeypatch.delenv("NOT_SET_ANYWHERE", raising=False)
+    problems = robot_config(tmp_path, keys)
+    assert len(problems) == 1 and problems[0].startswith(problem), problems
+
+
+@pytest.mark.parametrize(("platform", "code", "outcome"), [
+    (Platform.WECOM, -1, "again"), (Platform.WECOM, 45009, "again"), (Platform.WECOM, 93000, "invalid_auth"),
+    (Platform.WECOM, 93004, "forbidden"), (Platform.WECOM, 40008, "rejected"), (Platform.WECOM, 40058, "rejected"),
+    (Platform.DINGTALK, -1, "again"), (Platform.DINGTALK, 130101, "again"), (Platform.DINGTALK, 310000, "invalid_auth"),
+    (Platform.DINGTALK, 300001, "invalid_auth"), (Platform.DINGTALK, 300005, "invalid_auth"),
+    (Platform.DINGTALK, 400013, "chat_not_found"), (Platform.DINGTALK, 40035, "rejected"),
+    (Platform.FEISHU, 11232, "again"), (Platform.FEISHU, 9499, "rejected"), (Platform.FEISHU, 19021, "invalid_auth"),
+    (Platform.FEISHU, 19022, "forbidden"), (Platform.FEISHU, 19024, "forbidden"),
+])
+async def test_each_documented_refusal_is_waited_out_or_fails_for_good(world: World, platform: Platform, code: int,
+                                                                        outcome: str) -> None:
+    row = await answered_with(world, platform, code)
+    assert not row["sent_at"]
+    assert (row["failure_reason"] if row["failed_at"] else "again") == outcome, row["last_error"]
+
+
+async def test_feishus_http_429_is_waited_out_as_long_as_its_header_says(world: World) -> None:
+    world.robots.too_many_next["feishu"] = [52]
+    row = await answered_with(world, Platform.FEISHU, 0)
+    assert not row["sent_at"] and not row["failed_at"]
+    assert datetime.fromisoformat(row["next_attempt_at"]) == world.clock.now() + timedelta(seconds=52)

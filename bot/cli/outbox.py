@@ -26,6 +26,13 @@ from storage.outbox import Owed
 
 STATES = ("failed", "held", "retrying", "sending", "pending")
 TOKENS = {Platform.TELEGRAM: "TELEGRAM_BOT_TOKEN", Platform.SLACK: "SLACK_BOT_TOKEN"}
+# What only `followup run` delivers: the console and the demo show the chats, never post to a
+# factory's robot or mail it, so their messages wait for the running bot.
+_ROBOTS_RUN = "robots post only under `followup run` (the console and the demo do not)"
+ONLY_UNDER_RUN = {
+    Platform.WECOM: _ROBOTS_RUN, Platform.DINGTALK: _ROBOTS_RUN, Platform.FEISHU: _ROBOTS_RUN,
+    Platform.EMAIL: "mail goes out only under `followup run` with [smtp] set (the console and the demo do not)",
+}
 
 
 @click.group(invoke_without_command=True)
@@ -108,8 +115,11 @@ def _why(owed: Owed, running: set[Platform]) -> str:
 def _not_running(platform: Platform, running: set[Platform]) -> str:
     if platform in running:
         return ""
+    only = ONLY_UNDER_RUN.get(platform)
     if not running:
-        return "waits: no bot is running"
+        return "waits: no bot is running" + (f"; {only}" if only else "")
+    if only:
+        return f"waits: {only}"
     token = TOKENS.get(platform)
     return f"waits: {platform.value} not running (no running bot has {token})" if token \
         else f"waits: {platform.value} not running"

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import aiosmtplib
 
-from bot.email.failures import classify
+from bot.email.failures import RecipientsRefused, classify
 from bot.email.mime import message_id, mime
 from bot.email.settings import SmtpSettings
 from bot.outbox.adapter import PlannedAdapter
@@ -29,6 +29,7 @@ from handlers.clock import Clock
 from handlers.model import Platform
 from handlers.views import View
 from messages.mail import letter
+from messages.render import Answers
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class EmailAdapter(PlannedAdapter):
         super().__init__(clock=clock, documents=documents)
         self.settings = settings
         self.links = links
+        self.answers = Answers.LINK if links is not None else Answers.BUYER
 
     def classify(self, error: Exception) -> Failure | None:
         return classify(error)
@@ -59,18 +61,39 @@ class EmailAdapter(PlannedAdapter):
         return tuple(address.strip() for address in destination.split(","))
 
     async def send_text(self, to: Target, draft: Draft, progress: Progress) -> str:
-        """The whole mail; the draft's text is one language, a mail carries both (messages/mail.py)."""
-        return await progress.part("mail", lambda: self._send(to, progress.message_id))
+        """The whole mail; the draft's text is one language, a mail carries both (messages/mail.py).
 
-    async def _send(self, to: Target, outbox_id: int | None) -> str:
+        A server may take some addresses and refuse others. The mail is then not sent to all:
+        each round is a part of the message's progress recording what the server refused, and
+        the next round (a later attempt, as for any transient failure) goes only to the
+        addresses refused with a 4xx, so no address gets the mail twice. An address refused
+        for good (5xx) fails the message, and the buyer is alerted, once no 4xx is left."""
+        mail_id = message_id(progress.message_id, self.settings.config.from_)
+        remaining, for_good, round_ = to.chat, {}, 0
+        while remaining:
+            name = "mail" if round_ == 0 else f"mail-{round_}"
+            fresh = name not in progress.done
+            refused = await progress.part(name, lambda r=remaining: self._send(to, r, mail_id))
+            refused = refused if isinstance(refused, dict) else {}  # an id: a mail sent before rounds
+            for_good |= {a: reply for a, reply in refused.items() if reply[0] >= 500}
+            remaining, round_ = tuple(a for a, reply in refused.items() if reply[0] < 500), round_ + 1
+            if remaining and fresh:
+                raise RecipientsRefused(mail_id, {a: refused[a] for a in remaining}, for_good=False)
+        if for_good:
+            raise RecipientsRefused(mail_id, for_good, for_good=True)
+        return mail_id
+
+    async def _send(self, to: Target, recipients: tuple[str, ...], mail_id: str) -> dict[str, list]:
+        """Sends the mail to `recipients` (its To: names all the factory's addresses); returns
+        the addresses the server refused, each with its reply code and text."""
         sender = self.settings.config.from_
-        mail_id = message_id(outbox_id, sender)
         link = self.links(to.view) if self.links is not None else None
         mail = mime(letter(to.view, link), sender, to.chat, mail_id, self.clock.now(), await self._pdf(to.view))
-        refused, _ = await aiosmtplib.send(mail, **self._server())
+        refused, _ = await aiosmtplib.send(mail, recipients=list(recipients), **self._server())
         if refused:
-            log.warning("mail %s: the server refused %s and took the other addresses", mail_id, ", ".join(refused))
-        return mail_id
+            log.warning("mail %s: the server refused %s and took the other addresses", mail_id,
+                        ", ".join(f"{address} ({reply.code})" for address, reply in refused.items()))
+        return {address: [reply.code, " ".join(reply.message.split())] for address, reply in refused.items()}
 
     async def _pdf(self, view: View) -> tuple[str, bytes] | None:
         """The notice's PDF, where the plan of the message attaches it and it fits."""
@@ -85,7 +108,7 @@ class EmailAdapter(PlannedAdapter):
 
     def _server(self) -> dict:
         smtp = self.settings.config
-        implicit_tls = smtp.port == IMPLICIT_TLS_PORT
+        implicit_tls = smtp.port == IMPLICIT_TLS_PORT if smtp.implicit_tls is None else smtp.implicit_tls
         return dict(
             hostname=smtp.host, port=smtp.port, username=smtp.username, password=self.settings.password,
             timeout=smtp.timeout_seconds, use_tls=implicit_tls, start_tls=smtp.starttls and not implicit_tls,

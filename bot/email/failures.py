@@ -13,7 +13,19 @@ import aiosmtplib
 from bot.outbox.failures import Failure, Permanent, Reason, Transient, describe
 
 
+class RecipientsRefused(Exception):
+    """The server took the mail for some of the factory's addresses and refused `refused`
+    (address: [code, text]): the mail is not sent to all."""
+
+    def __init__(self, mail_id: str, refused: dict[str, list], for_good: bool):
+        replies = "; ".join(f"{address}: {code} {text}" for address, (code, text) in refused.items())
+        super().__init__(f"mail {mail_id} refused for {replies}")
+        self.for_good = for_good
+
+
 def classify(error: Exception) -> Failure | None:
+    if isinstance(error, RecipientsRefused):
+        return Permanent(Reason.ADDRESS_REFUSED, describe(error)) if error.for_good else Transient(describe(error))
     if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
         return _recipients_refused(error)
     if isinstance(error, aiosmtplib.SMTPResponseException):

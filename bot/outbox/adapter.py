@@ -12,11 +12,13 @@ from bot.outbox.runner import PlanRun
 from handlers.clock import Clock
 from handlers.model import OutgoingMessage, Platform
 from handlers.views import View
+from messages.render import Answers
 
 
 class PlannedAdapter:
     platform: Platform
     colour = False  # only a terminal colours text
+    answers = Answers.BUTTONS  # a one-way surface answers through the notice link instead
 
     def __init__(self, store=None, clock: Clock | None = None, documents: NoticeDocuments | None = None):
         """With a `store`, the surface's messages are remembered, so a later change edits

@@ -23,6 +23,7 @@ from handlers.text import neutralised
 from handlers.views import View
 from messages.buttons import Button
 from messages.i18n import Language
+from messages.render import Answers
 from messages.split import split_html, split_plain, split_text
 
 
@@ -113,6 +114,7 @@ class Surface(Protocol):
     platform: Platform
     templates: str  # the surface messages/ renders for: "telegram", "slack", "console" …
     colour: bool
+    answers: Answers  # how a reader answers there: buttons, or the notice link on a one-way surface
     limits: Limits
 
     async def chat(self, destination: str) -> Any:

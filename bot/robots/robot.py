@@ -29,6 +29,8 @@ from handlers.clock import Clock
 from handlers.model import Platform
 from handlers.views import View
 from messages.environment import render
+from messages.mail import subject
+from messages.render import Answers
 
 
 @dataclass(frozen=True)
@@ -41,12 +43,14 @@ class Webhook:
 
 class Robot(Protocol):
     platform: Platform
+    surface: str  # its markdown dialect, as messages/ renders for it
     limits: Limits
     rate: RateLimit
     codes: dict[int, Failure]  # what each documented refusal means; any other is this message's
 
-    def request(self, webhook: Webhook, text: str, now: datetime) -> tuple[str, dict]:
-        """The URL and the JSON body that post `text`, signed at `now`."""
+    def request(self, webhook: Webhook, text: str, title: str, now: datetime) -> tuple[str, dict]:
+        """The URL and the JSON body that post `text`, signed at `now`; `title` is what the
+        message is about in plain text, for a robot that shows one in the chat list."""
 
     def refusal(self, answer: dict) -> tuple[int, str]:
         """The code (0: posted) and message of the robot's answer."""
@@ -79,8 +83,6 @@ class NoWebhook(Exception):
 
 
 class RobotAdapter(PlannedAdapter):
-    templates = "markdown"
-
     def __init__(self, robot: Robot, session: aiohttp.ClientSession, webhooks: dict[str, Webhook], clock: Clock,
                  base_url: str | None = None, links: Callable[[View], str | None] | None = None):
         """`webhooks` by factory id, the robot's destination; `base_url` sends every request to
@@ -90,11 +92,13 @@ class RobotAdapter(PlannedAdapter):
         super().__init__(clock=clock)
         self.robot = robot
         self.platform = robot.platform
+        self.templates = robot.surface
         self.limits = robot.limits
         self.session = session
         self.webhooks = webhooks
         self.base_url = base_url
         self.links = links
+        self.answers = Answers.LINK if links is not None else Answers.BUYER
 
     async def chat(self, destination: str) -> Webhook:
         if destination not in self.webhooks:
@@ -112,10 +116,12 @@ class RobotAdapter(PlannedAdapter):
         if (wait := self.robot.rate.wait(to.destination, now)) > 0:
             raise RobotBusy(wait)
         self.robot.rate.taken(to.destination, now)
-        url, body = self.robot.request(to.chat, text, now)
+        url, body = self.robot.request(to.chat, text, subject(to.view, to.language), now)
         async with self.session.post(self._rebased(url), json=body) as response:
             if response.status == 429 or response.status >= 500 or response.content_type != "application/json":
-                retry_after = response.headers.get("Retry-After")
+                # Feishu says when to try again in its own header:
+                # https://open.feishu.cn/document/server-docs/api-call-guide/frequency-control
+                retry_after = response.headers.get("Retry-After") or response.headers.get("x-ogw-ratelimit-reset")
                 raise RobotUnavailable(response.status, float(retry_after) if retry_after else None)
             code, message = self.robot.refusal(await response.json())
         if code:
