@@ -22,7 +22,7 @@ from handlers.model.report import VisitReport
 from handlers.model.verdicts import Verdict
 
 # Bump when `analyze` would judge a stored report differently, so stored verdicts are redone.
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2
 # Visits judged per read when rejudging: bounds the reports held in memory at once.
 BATCH = 100
 

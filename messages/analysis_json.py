@@ -76,6 +76,7 @@ def _quality(report: VisitReport, analysis: Analysis) -> dict:
         "lot_size": q.lot_size,
         "level": report.order.inspection_level,
         "sample_drawn": q.sample_drawn,
+        "units_checked": q.units_checked,
         "hundred_percent": q.hundred_percent,
     }
     for r in q.by_severity:
@@ -86,6 +87,7 @@ def _quality(report: VisitReport, analysis: Analysis) -> dict:
             "sample_size": r.sample_size,
             "accept": r.accept,
             "reject": r.reject,
+            "checked": r.checked,
             "found": r.found,
             "result": r.result,
         }

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from handlers.analysis.analyze import Analysis
+from handlers.analysis.quality import systematic_defects
 from handlers.catalog import N_, Nn_
 from handlers.model.report import MaterialStatus, VisitReport
 from messages import wording
@@ -16,6 +17,10 @@ LATE = Nn_(
     "projected completion %(projected)s is %(num)s days after the final inspection on %(final)s",
 )
 SYSTEMATIC = Nn_("%(findings)s looks systematic", "%(findings)s look systematic")
+SYSTEMATIC_DEFECT = Nn_(
+    "%(findings)s, a major or critical defect, looks systematic: every unit made the same way may have it",
+    "%(findings)s, major or critical defects, look systematic: every unit made the same way may have them",
+)
 LITTLE_SLACK = Nn_(
     "only %(num)s day between projected completion (%(projected)s) and the final inspection",
     "only %(num)s days between projected completion (%(projected)s) and the final inspection",
@@ -25,6 +30,7 @@ TEXTS = {
     "progress_gap": N_("the factory reports %(reported)s %%, the inspector counted %(verified)s %%: "
                        "a gap of %(gap)s points"),
     "quality_fail": N_("the sample fails the AQL: %(results)s"),
+    "sample_incomplete": N_("too few units checked to judge the sample: %(results)s"),
     "packaging_materials": N_("packaging materials are not on site at %(pct)s %% complete (rule: %(threshold)s %%)"),
     "materials": N_("materials not on site: %(items)s"),
     "misses_ex_factory": N_(
@@ -33,6 +39,7 @@ TEXTS = {
     "instructions_proposed": N_("the inspector proposed %(count)s corrective instructions"),
 }
 FAILED_RESULT = N_("%(severity)s found %(found)s, accept %(accept)s")
+INCOMPLETE_RESULT = N_("%(severity)s %(checked)s of the %(required)s units the plan requires")
 
 
 def reason_text(language: Language, code: str, report: VisitReport, analysis: Analysis) -> str:
@@ -68,6 +75,25 @@ def _failed(language: Language, report: VisitReport, analysis: Analysis) -> dict
     return {"results": results}
 
 
+def _incomplete(language: Language, report: VisitReport, analysis: Analysis) -> dict:
+    results = language.separator.join(
+        language.gettext(INCOMPLETE_RESULT) % {"severity": wording.word(language, "severity", r.severity),
+                                               "checked": language.number(r.checked),
+                                               "required": language.number(r.sample_size)}
+        for r in analysis.quality.incomplete
+    )
+    return {"results": results}
+
+
+def _systematic_defects(language: Language, report: VisitReport, analysis: Analysis) -> str:
+    found = systematic_defects(report, analysis.quality)
+    return language.ngettext(*SYSTEMATIC_DEFECT, len(found)) % {"findings": _numbered(found)}
+
+
+def _numbered(systematic) -> str:
+    return ", ".join(f"F{s.finding + 1}" for s in systematic)
+
+
 def _materials(language: Language, report: VisitReport, analysis: Analysis) -> dict:
     items = [
         _name(language, m) + language.parenthesised(wording.word(language, "material_status", m.status))
@@ -89,13 +115,15 @@ _BUILDERS = {
         "reported": lang.number(a.progress.reported_pct, 1), "verified": lang.number(a.progress.verified_pct, 1),
         "gap": lang.number(a.progress.gap_pts, 1)}),
     "quality_fail": _text("quality_fail", _failed),
+    "sample_incomplete": _text("sample_incomplete", _incomplete),
+    "systematic_defect": _systematic_defects,
     "packaging_materials": _text("packaging_materials", lambda lang, r, a: {
         "pct": lang.number(a.progress.verified_pct, 1), "threshold": lang.number(a.packaging.threshold_pct)}),
     "materials": _text("materials", _materials),
     "misses_ex_factory": _text("misses_ex_factory", lambda lang, r, a: {
         "projected": lang.date(a.schedule.projected_completion), "ex_factory": lang.date(a.schedule.ex_factory)}),
     "systematic": lambda lang, r, a: lang.ngettext(*SYSTEMATIC, len(a.quality.systematic)) % {
-        "findings": ", ".join(f"F{s.finding + 1}" for s in a.quality.systematic)},
+        "findings": _numbered(a.quality.systematic)},
     "instructions_proposed": _text("instructions_proposed", lambda lang, r, a: {
         "count": len(r.proposed_instructions())}),
 }

@@ -126,6 +126,7 @@ NEXT_STEP = {
 QUALITY_RESULT = {
     "pass": N_("pass"),
     "fail": N_("fail"),
+    "incomplete": N_("incomplete"),
     "not_judged": N_("no sample judged"),
 }
 

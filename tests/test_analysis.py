@@ -62,8 +62,9 @@ def by_severity(analysis: Analysis, severity: Severity):
 
 
 # An order that is fine: everything counted as reported, materials and packaging on site,
-# nothing found, no instruction proposed, and plenty of time.
+# a full sample of 200 checked with nothing found, no instruction proposed, and plenty of time.
 ON_TRACK = (
+    ("visit.sample_size", 200),
     ("progress.reported_complete", 4800),
     ("progress.counted_complete", 4800),
     ("progress.in_progress", 0),
@@ -454,7 +455,7 @@ def test_the_visit_lot_size_overrides_the_counted_units(example_data):
 
 
 def test_a_tiny_lot_is_inspected_in_full(example_data):
-    quality = analysed(example_data, ("visit.lot_size", 3), ("findings", [])).quality
+    quality = analysed(example_data, ("visit.lot_size", 3), ("visit.sample_size", 3), ("findings", [])).quality
 
     # lot 3 → code letter A (n 2).
     # critical AQL 0: A, n 2, Ac 0 / Re 1 (2 < 3, not capped)
@@ -484,9 +485,9 @@ def test_an_order_may_relax_its_major_aql_to_pass(example_data):
 
 
 def test_level_three_draws_a_bigger_sample(example_data):
-    quality = analysed(example_data, ("order.inspection_level", "III")).quality
+    quality = analysed(example_data, ("order.inspection_level", "III"), ("visit.sample_size", 200)).quality
 
-    # lot 2880 at level III → code letter L, n 200: 0 → 0/1, 2.5 → 10/11, 4.0 → 14/15;
+    # lot 2880 at level III → code letter L, n 200 drawn: 0 → 0/1, 2.5 → 10/11, 4.0 → 14/15;
     # major found 9 ≤ 10 → pass
     got = [(r.sample_size, r.accept, r.reject, r.result) for r in quality.by_severity]
     assert got == [(200, 0, 1, "pass"), (200, 10, 11, "pass"), (200, 14, 15, "pass")]
@@ -572,9 +573,9 @@ def test_a_single_mislabelled_unit_is_not_a_process_problem(example_data):
 def test_the_example_leaves_four_options_each_with_its_reasons(example_data):
     analysis = analysed(example_data)
 
-    # status reasons, most serious first: slack 2 < 3, gap 17.0 ≥ 10, major fails,
-    # packaging not on site at 48.0 % ≥ 40, base pad substituted
-    reasons = ("little_slack", "progress_gap", "quality_fail", "packaging_materials", "materials")
+    # status reasons, most serious first: slack 2 < 3, gap 17.0 ≥ 10, major fails, F2 (major)
+    # systematic, packaging not on site at 48.0 % ≥ 40, base pad substituted
+    reasons = ("little_slack", "progress_gap", "quality_fail", "systematic_defect", "packaging_materials", "materials")
     assert analysis.status_reasons == reasons
     # completion Dec 12 is before ex-factory Dec 18: the freight booking stands
     assert analysis.options == (

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from handlers.analysis.figures import pct, points
-from handlers.analysis.quality import Quality, judge
+from handlers.analysis.quality import Quality, judge, systematic_defects
 from handlers.analysis.schedule import Schedule, project
 from handlers.model import Factory, Thresholds
 from handlers.model.report import Material, MaterialStatus, VisitReport
@@ -51,7 +51,7 @@ def analyze(report: VisitReport, factory: Factory, thresholds: Thresholds) -> An
     schedule = project(report.order, report.visit, report.progress, factory)
     quality = judge(report, thresholds)
     materials = tuple((i, m) for i, m in enumerate(report.materials) if m.status is not MaterialStatus.ON_SITE)
-    reasons = _risk_reasons(progress, schedule, packaging, quality, materials, thresholds)
+    reasons = _risk_reasons(report, progress, schedule, packaging, quality, materials, thresholds)
     status = _status(schedule, reasons)
     options = _options(report, schedule, reasons, quality)
     return Analysis(progress, schedule, status, reasons, packaging, materials, quality, options)
@@ -78,6 +78,7 @@ def _packaging(report: VisitReport, progress: Progress, thresholds: Thresholds) 
 
 
 def _risk_reasons(
+    report: VisitReport,
     progress: Progress,
     schedule: Schedule,
     packaging: Packaging,
@@ -85,14 +86,15 @@ def _risk_reasons(
     materials: tuple[tuple[int, Material], ...],
     thresholds: Thresholds,
 ) -> tuple[str, ...]:
-    """Why the order needs attention, most serious first. Missing or substituted materials
-    are reported without making the order at risk by themselves (the spec's rule)."""
+    """Why the order needs attention, most serious first."""
     checks = (
         ("no_output", schedule.projected_completion is None),
         ("late", schedule.slack_days is not None and schedule.slack_days < 0),
         ("little_slack", schedule.slack_days is not None and 0 <= schedule.slack_days < thresholds.slack_days_at_risk),
         ("progress_gap", progress.gap_pts >= thresholds.gap_pts_at_risk),
         ("quality_fail", quality.fails),
+        ("sample_incomplete", bool(quality.incomplete)),
+        ("systematic_defect", bool(systematic_defects(report, quality))),
         ("packaging_materials", packaging.materials_risk),
         ("materials", any(m.status in (MaterialStatus.MISSING, MaterialStatus.SUBSTITUTED) for _, m in materials)),
     )
@@ -102,7 +104,8 @@ def _risk_reasons(
 def _status(schedule: Schedule, reasons: tuple[str, ...]) -> Status:
     if "late" in reasons or "no_output" in reasons:
         return Status.LATE
-    at_risk = {"little_slack", "progress_gap", "quality_fail", "packaging_materials"}
+    at_risk = {"little_slack", "progress_gap", "quality_fail", "sample_incomplete", "systematic_defect",
+               "packaging_materials"}
     return Status.AT_RISK if at_risk.intersection(reasons) else Status.ON_TRACK
 
 
@@ -121,7 +124,7 @@ def _options(
         (Option.ADJUST_FINAL_INSPECTION, timing),
         (Option.REVISE_FREIGHT_BOOKING, ("misses_ex_factory",) if timing and schedule.misses_ex_factory else ()),
         (Option.ESCALATE_WITH_FACTORY, having("progress_gap", "no_output", "late", "materials")),
-        (Option.ADDITIONAL_CHECK, having("quality_fail", "packaging_materials") + systematic),
+        (Option.ADDITIONAL_CHECK, having("quality_fail", "sample_incomplete", "packaging_materials") + systematic),
         (Option.WRITTEN_CORRECTIVE_REQUIREMENTS, proposed),
     )
     return tuple((option, why) for option, why in candidates if why)

@@ -30,6 +30,13 @@ _OVER_ORDERED = {
     "reported_complete": N_("reported complete %(value)s exceeds the ordered quantity %(ordered)s"),
     "counted_complete": N_("counted complete %(value)s exceeds the ordered quantity %(ordered)s"),
 }
+_SEVERITY = {Severity.CRITICAL: N_("CR critical"), Severity.MAJOR: N_("MA major"), Severity.MINOR: N_("MI minor")}
+_MORE_THAN_SAMPLE = N_("%(checked)s units checked in the sample, more than the sample of %(sample)s (visit.sample_size)")
+_DEFECTS_BEYOND_SAMPLE = N_("%(found)s %(severity)s defects found in the sample, more than the %(checked)s units "
+                            "checked")
+_LOT_BELOW_SAMPLE = N_("lot size %(lot)s is smaller than the %(checked)s units checked in the sample")
+_COUNTED_BELOW_SAMPLE = N_("the lot (%(lot)s counted complete units) is smaller than the %(checked)s units checked "
+                           "in the sample; give visit.lot_size")
 _SAY_WHAT_IS = {
     PackagingStatus.WRONG: N_("say what is wrong"),
     PackagingStatus.MISSING: N_("say what is missing"),
@@ -72,6 +79,7 @@ def cross_checks(parts: Parts, factory_ids: Iterable[str]) -> list[Problem]:
         *_date_checks(parts),
         *_progress_checks(parts),
         *_finding_checks(parts),
+        *_sample_checks(parts),
         *_material_checks(parts),
         *_packaging_checks(parts),
         *_instruction_checks(parts),
@@ -155,6 +163,52 @@ def _finding_checks(parts: Parts) -> Iterator[Problem]:
             message = N_("%(checked)s units checked, more than the ordered %(ordered)s")
             text = Text(message, checked=f"{finding.units_checked:,}", ordered=f"{ordered:,}")
             yield Problem(f"findings.{i}.units_checked", text)
+
+
+def _sample_checks(parts: Parts) -> Iterator[Problem]:
+    """The sample drawn holds the defects found in it, and the lot holds the sample."""
+    visit = parts.visit
+    if not known(visit, "sample_drawn") or not visit.sample_drawn:
+        return
+    in_sample = [(i, f) for i, f in parts.findings
+                 if known(f, "in_sample", "severity", "units_checked", "units_affected") and f.in_sample]
+    stated = visit.sample_size if known(visit, "sample_size") else None
+    ordered = parts.order.quantity if known(parts.order, "quantity") else None
+    if stated is not None:
+        for i, finding in in_sample:
+            beyond_order = ordered is not None and finding.units_checked > ordered  # said in _finding_checks
+            if finding.units_checked > stated and not beyond_order:
+                text = Text(_MORE_THAN_SAMPLE, checked=f"{finding.units_checked:,}", sample=f"{stated:,}")
+                yield Problem(f"findings.{i}.units_checked", text)
+    checked = stated if stated is not None else max((f.units_checked for _, f in in_sample), default=None)
+    if checked is None:
+        return
+    yield from _defects_beyond_sample(in_sample, checked)
+    yield from _lot_below_sample(parts, checked)
+
+
+def _defects_beyond_sample(in_sample: list[tuple[int, Finding]], checked: int) -> Iterator[Problem]:
+    found: dict[Severity, int] = {}
+    for i, finding in in_sample:
+        if finding.units_affected > finding.units_checked:
+            continue  # said of the finding itself (_finding_checks)
+        before = found.get(finding.severity, 0)
+        found[finding.severity] = before + finding.units_affected
+        if before <= checked < found[finding.severity]:
+            text = Text(_DEFECTS_BEYOND_SAMPLE, found=f"{found[finding.severity]:,}",
+                        severity=Text(_SEVERITY[finding.severity]), checked=f"{checked:,}")
+            yield Problem(f"findings.{i}.units_affected", text)
+
+
+def _lot_below_sample(parts: Parts, checked: int) -> Iterator[Problem]:
+    visit, progress = parts.visit, parts.progress
+    if known(visit, "lot_size") and visit.lot_size is not None:
+        if visit.lot_size < checked:
+            text = Text(_LOT_BELOW_SAMPLE, lot=f"{visit.lot_size:,}", checked=f"{checked:,}")
+            yield Problem("visit.lot_size", text)
+    elif known(progress, "counted_complete") and progress.counted_complete < checked:
+        text = Text(_COUNTED_BELOW_SAMPLE, lot=f"{progress.counted_complete:,}", checked=f"{checked:,}")
+        yield Problem("visit.lot_size", text)
 
 
 def _material_checks(parts: Parts) -> Iterator[Problem]:

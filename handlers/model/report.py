@@ -178,6 +178,9 @@ class Visit(_Strict):
     """Whether a random sample was drawn and is to be judged by AQL."""
     lot_size: PositiveCount | None = None
     """Units offered for sampling; defaults to the counted complete units."""
+    sample_size: PositiveCount | None = None
+    """Units drawn and checked in the random sample; defaults to the most units any finding
+    in the sample checked. Without either, no sample is judged."""
 
 
 class Progress(_Strict):

@@ -1,0 +1,167 @@
+"""Judgement a QC manager would sign (issue 15, sections 1–3), told through `followup visit
+check` and `followup visit analyze` on the committed example with one thing changed.
+
+Each story is what an inspector sends from the field and what the buyer must then read: a
+sample judged on the units really checked, materials and packaging worded as what they are,
+and reports the field really sends (a late visit, a small overrun, a factory that
+under-reports) accepted with a warning instead of refused. Figures are worked out by hand in
+the comments.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from bot.cli.followup import main
+from tests.conftest import EXAMPLE_CONFIG, changed, write_report
+
+# 4,800 of 6,000 counted and reported, nothing missing, plenty of time: only what a story
+# changes can move the verdict. Lot 4800 → level II letter L, n 200 for every severity
+# (critical AQL 0: 0/1; major 2.5: 10/11; minor 4.0: 14/15).
+QUIET = (
+    ("visit.sample_size", None),
+    ("progress.reported_complete", 4800),
+    ("progress.counted_complete", 4800),
+    ("progress.in_progress", 0),
+    ("progress.not_started", 1200),
+    ("progress.daily_output", 400),
+    ("materials", [{"name": "Stoneware clay body", "status": "on_site"}]),
+    ("findings", []),
+    ("packaging", {"materials_on_site": True, "checks": []}),
+)
+
+
+def chipped(checked: int, affected: int, **more) -> dict:
+    return {"category": "workmanship", "severity": "major", "description": "Chipped rim.",
+            "units_checked": checked, "units_affected": affected, **more}
+
+
+def report(folder: Path, data: dict, *changes: tuple[str, object]) -> Path:
+    for path, value in (*QUIET, *changes):
+        data = changed(data, path, value)
+    return write_report(folder, data)
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(main, [*args, "--config", str(EXAMPLE_CONFIG)])
+
+
+def analysed(path: Path) -> dict:
+    result = run("visit", "analyze", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def summary(path: Path) -> str:
+    result = run("visit", "analyze", str(path))
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def refused(path: Path, field: str, *phrases: str) -> None:
+    result = run("visit", "check", str(path))
+    assert result.exit_code == 1, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith(f"{field}: ")]
+    assert any(all(p in line for p in phrases) for line in lines), result.output
+    assert "nothing was stored" in result.output
+
+
+def reasons(data: dict) -> dict[str, str]:
+    return {r["code"]: r["text"] for r in data["schedule"]["status_reasons"]}
+
+
+# --- 1. quality verdicts ----------------------------------------------------------------
+
+
+def test_ten_defects_in_thirty_two_checked_are_incomplete_not_a_pass(visit_dir, example_data):
+    # the plan wants 200 units; 32 were checked: 10 major defects in 32 prove nothing either way
+    data = analysed(report(visit_dir, example_data, ("findings", [chipped(32, 10)])))
+
+    major = data["quality"]["major"]
+    assert (major["sample_size"], major["accept"], major["reject"]) == (200, 10, 11)
+    assert (major["checked"], major["found"], major["result"]) == (32, 10, "incomplete")
+    assert data["quality"]["units_checked"] == 32
+    assert data["status"] == "at_risk"
+    assert "MA major 32 of the 200 units the plan requires" in reasons(data)["sample_incomplete"]
+    assert "additional_check" in [o["option"] for o in data["options"]]
+
+
+def test_the_summary_shows_the_units_checked_and_never_pass_for_a_short_sample(visit_dir, example_data):
+    text = summary(report(visit_dir, example_data, ("findings", [chipped(32, 10)])))
+
+    assert "MA major · AQL 2.5: sample 200, Ac 10 / Re 11, checked 32, found 10 → INCOMPLETE" in text
+    assert "PASS" not in text
+
+
+def test_defects_reaching_the_rejection_number_fail_even_in_a_short_sample(visit_dir, example_data):
+    # 11 major defects ≥ Re 11: more units checked could never make it pass
+    data = analysed(report(visit_dir, example_data, ("findings", [chipped(32, 11)])))
+
+    assert data["quality"]["major"]["result"] == "fail"
+    assert "quality_fail" in reasons(data)
+
+
+def test_a_full_sample_stated_by_the_visit_is_judged_even_with_nothing_found(visit_dir, example_data):
+    data = analysed(report(visit_dir, example_data, ("visit.sample_size", 200)))
+
+    assert [data["quality"][s]["result"] for s in ("critical", "major", "minor")] == ["pass"] * 3
+    assert data["status"] == "on_track"
+
+
+def test_no_findings_and_no_sample_says_no_sample_judged_never_pass(visit_dir, example_data):
+    path = report(visit_dir, example_data)
+
+    data = analysed(path)
+    assert [data["quality"][s]["result"] for s in ("critical", "major", "minor")] == ["not_judged"] * 3
+    text = summary(path)
+    assert "no sample judged" in text
+    assert "PASS" not in text
+
+
+def test_more_defects_in_the_sample_than_units_checked_is_refused(visit_dir, example_data):
+    # two major findings of 20 in a sample of 32: 40 defectives cannot come from 32 units
+    findings = [chipped(32, 20), chipped(32, 20, description="Crack at the handle.")]
+    path = report(visit_dir, example_data, ("visit.sample_size", 32), ("findings", findings))
+
+    refused(path, "findings.1.units_affected", "40 MA major defects found in the sample", "32 units checked")
+
+
+def test_a_finding_that_checked_more_than_the_sample_is_refused(visit_dir, example_data):
+    path = report(visit_dir, example_data, ("visit.sample_size", 32), ("findings", [chipped(200, 3)]))
+
+    refused(path, "findings.0.units_checked", "200 units checked in the sample", "sample of 32")
+
+
+def test_a_lot_smaller_than_the_units_checked_is_refused(visit_dir, example_data):
+    # lot_size 1 with 200 checked used to turn every defect into "no sample judged"
+    path = report(visit_dir, example_data, ("visit.lot_size", 1), ("findings", [chipped(200, 30)]))
+
+    refused(path, "visit.lot_size", "lot size 1 is smaller than the 200 units checked")
+
+
+def test_a_lot_of_counted_units_smaller_than_the_sample_asks_for_the_lot_size(visit_dir, example_data):
+    path = report(visit_dir, example_data, ("progress.counted_complete", 100), ("findings", [chipped(125, 3)]))
+
+    refused(path, "visit.lot_size", "100 counted complete units", "125 units checked", "give visit.lot_size")
+
+
+def test_a_systematic_major_finding_outside_the_sample_puts_the_order_at_risk(visit_dir, example_data):
+    backstamp = {"category": "labelling", "severity": "major", "description": "Wrong backstamp.",
+                 "units_checked": 40, "units_affected": 40, "in_sample": False, "systematic": True}
+    data = analysed(report(visit_dir, example_data, ("visit.sample_size", 200), ("findings", [backstamp])))
+
+    assert data["quality"]["major"]["result"] == "pass"  # not in the sample
+    assert data["status"] == "at_risk"
+    assert reasons(data)["systematic_defect"].startswith("F1, a major or critical defect, looks systematic")
+
+
+def test_a_systematic_minor_finding_does_not_change_the_status(visit_dir, example_data):
+    smudge = {"category": "finishing", "severity": "minor", "description": "Glaze smudge.",
+              "units_checked": 200, "units_affected": 12, "systematic": True}
+    data = analysed(report(visit_dir, example_data, ("findings", [smudge])))
+
+    assert data["status"] == "on_track"
+    assert [s["finding"] for s in data["quality"]["systematic"]] == ["F1"]
