@@ -26,7 +26,7 @@ def analysis_json(report: VisitReport, analysis: Analysis) -> dict:
         "status": analysis.status.value,
         "progress": asdict(analysis.progress),
         "schedule": _schedule(report, analysis),
-        "packaging": asdict(analysis.packaging),
+        "packaging": _packaging(analysis),
         "materials": [_material(i, m) for i, m in analysis.materials],
         "quality": _quality(report, analysis),
         "options": [
@@ -58,6 +58,11 @@ def _schedule(report: VisitReport, analysis: Analysis) -> dict:
         "status": analysis.status.value,
         "status_reasons": reasons_json(report, analysis, analysis.status_reasons),
     }
+
+
+def _packaging(analysis: Analysis) -> dict:
+    needed_by = analysis.packaging.needed_by
+    return {**asdict(analysis.packaging), "needed_by": needed_by.isoformat() if needed_by else None}
 
 
 def _material(index: int, material) -> dict:

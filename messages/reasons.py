@@ -32,13 +32,15 @@ TEXTS = {
     "quality_fail": N_("the sample fails the AQL: %(results)s"),
     "sample_incomplete": N_("too few units checked to judge the sample: %(results)s"),
     "packaging_materials": N_("packaging materials are not on site at %(pct)s %% complete (rule: %(threshold)s %%)"),
-    "materials": N_("materials not on site: %(items)s"),
+    "materials_substituted": N_("substituted without approval: %(items)s"),
+    "materials_missing": N_("materials missing, not yet at the factory: %(items)s"),
     "misses_ex_factory": N_(
         "completion on %(projected)s leaves no time to inspect before ex-factory on %(ex_factory)s"
     ),
     "instructions_proposed": N_("the inspector proposed %(count)s corrective instructions"),
 }
 FAILED_RESULT = N_("%(severity)s found %(found)s, accept %(accept)s")
+REPLACED_BY = N_("%(material)s, replaced by %(substitute)s")
 INCOMPLETE_RESULT = N_("%(severity)s %(checked)s of the %(required)s units the plan requires")
 
 
@@ -94,13 +96,17 @@ def _numbered(systematic) -> str:
     return ", ".join(f"F{s.finding + 1}" for s in systematic)
 
 
-def _materials(language: Language, report: VisitReport, analysis: Analysis) -> dict:
-    items = [
-        _name(language, m) + language.parenthesised(wording.word(language, "material_status", m.status))
-        for _, m in analysis.materials
-        if m.status in (MaterialStatus.MISSING, MaterialStatus.SUBSTITUTED)
-    ]
-    return {"items": language.separator.join(items)}
+def _materials(status: MaterialStatus):
+    def params(language: Language, report: VisitReport, analysis: Analysis) -> dict:
+        items = [_material(language, m) for _, m in analysis.materials if m.status is status]
+        return {"items": language.separator.join(items)}
+    return params
+
+
+def _material(language: Language, material) -> str:
+    if material.substitute is None:
+        return _name(language, material)
+    return language.gettext(REPLACED_BY) % {"material": _name(language, material), "substitute": material.substitute}
 
 
 def _name(language: Language, material) -> str:
@@ -119,7 +125,8 @@ _BUILDERS = {
     "systematic_defect": _systematic_defects,
     "packaging_materials": _text("packaging_materials", lambda lang, r, a: {
         "pct": lang.number(a.progress.verified_pct, 1), "threshold": lang.number(a.packaging.threshold_pct)}),
-    "materials": _text("materials", _materials),
+    "materials_substituted": _text("materials_substituted", _materials(MaterialStatus.SUBSTITUTED)),
+    "materials_missing": _text("materials_missing", _materials(MaterialStatus.MISSING)),
     "misses_ex_factory": _text("misses_ex_factory", lambda lang, r, a: {
         "projected": lang.date(a.schedule.projected_completion), "ex_factory": lang.date(a.schedule.ex_factory)}),
     "systematic": lambda lang, r, a: lang.ngettext(*SYSTEMATIC, len(a.quality.systematic)) % {

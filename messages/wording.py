@@ -35,8 +35,9 @@ VISIT_TYPE = {
 MATERIAL_STATUS = {
     "on_site": N_("on site"),
     "partial": N_("partly arrived"),
-    "missing": N_("missing"),
-    "substituted": N_("substituted"),
+    # what each is to a QC manager: a substitute no one approved, a material not yet delivered
+    "missing": N_("missing, not yet at the factory"),
+    "substituted": N_("substituted without approval"),
 }
 
 PACKAGING_ITEM = {

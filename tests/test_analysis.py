@@ -326,15 +326,14 @@ def test_a_failed_sample_alone_puts_the_order_at_risk(example_data):
     assert analysis.status_reasons == ("quality_fail",)
 
 
-def test_a_substituted_material_alone_does_not_change_the_status(example_data):
-    # at risk only for slack, gap, packaging materials or a failed sample: a substitution is listed
-    # and escalated, but the order stays on track
+def test_a_substituted_material_alone_puts_the_order_at_risk(example_data):
+    # a substitute no one approved is a risk to the order, not an arrival (issue 15)
     substituted = {"name": "Base pad", "status": "substituted", "substitute": "EVA foam pad"}
     analysis = analysed(example_data, *ON_TRACK, ("materials", [substituted]))
 
-    assert analysis.status is Status.ON_TRACK
-    assert analysis.status_reasons == ("materials",)
-    assert options(analysis)[Option.ESCALATE_WITH_FACTORY] == ("materials",)
+    assert analysis.status is Status.AT_RISK
+    assert analysis.status_reasons == ("materials_substituted",)
+    assert options(analysis)[Option.ESCALATE_WITH_FACTORY] == ("materials_substituted",)
 
 
 # --- packaging ------------------------------------------------------------------------
@@ -387,7 +386,7 @@ def test_materials_lists_what_is_not_on_site_or_substituted(example_data):
         (1, "Matte sage glaze", "partial"),
         (2, "Base pad", "substituted"),
     ]
-    assert "materials" in analysis.status_reasons
+    assert "materials_substituted" in analysis.status_reasons
 
 
 def test_a_partly_arrived_material_is_listed_but_not_a_risk_reason(example_data):
@@ -402,7 +401,8 @@ def test_a_missing_material_is_a_risk_reason(example_data):
     missing = {"name": "Matte sage glaze", "status": "missing"}
     analysis = analysed(example_data, *ON_TRACK, ("materials", [missing]))
 
-    assert analysis.status_reasons == ("materials",)
+    assert analysis.status is Status.AT_RISK
+    assert analysis.status_reasons == ("materials_missing",)
 
 
 # --- quality --------------------------------------------------------------------------
@@ -575,12 +575,13 @@ def test_the_example_leaves_four_options_each_with_its_reasons(example_data):
 
     # status reasons, most serious first: slack 2 < 3, gap 17.0 ≥ 10, major fails, F2 (major)
     # systematic, packaging not on site at 48.0 % ≥ 40, base pad substituted
-    reasons = ("little_slack", "progress_gap", "quality_fail", "systematic_defect", "packaging_materials", "materials")
+    reasons = ("little_slack", "progress_gap", "quality_fail", "systematic_defect", "packaging_materials",
+               "materials_substituted")
     assert analysis.status_reasons == reasons
     # completion Dec 12 is before ex-factory Dec 18: the freight booking stands
     assert analysis.options == (
         (Option.ADJUST_FINAL_INSPECTION, ("little_slack",)),
-        (Option.ESCALATE_WITH_FACTORY, ("progress_gap", "materials")),
+        (Option.ESCALATE_WITH_FACTORY, ("progress_gap", "materials_substituted")),
         # another check for what the sample and the packaging rule found, and for F2
         (Option.ADDITIONAL_CHECK, ("quality_fail", "packaging_materials", "systematic")),
         (Option.WRITTEN_CORRECTIVE_REQUIREMENTS, ("instructions_proposed",)),

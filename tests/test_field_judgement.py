@@ -16,6 +16,12 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 from bot.cli.followup import main
+from bot.config import load_config
+from handlers.analysis.analyze import analyze
+from handlers.intake.reports import read_report
+from handlers.model import Thresholds
+from messages.i18n import Language
+from messages.reasons import reason_text
 from tests.conftest import EXAMPLE_CONFIG, changed, write_report
 
 # 4,800 of 6,000 counted and reported, nothing missing, plenty of time: only what a story
@@ -165,3 +171,80 @@ def test_a_systematic_minor_finding_does_not_change_the_status(visit_dir, exampl
 
     assert data["status"] == "on_track"
     assert [s["finding"] for s in data["quality"]["systematic"]] == ["F1"]
+
+
+# --- 2. materials and packaging ---------------------------------------------------------
+
+BASE_PAD = {"name": "Base pad", "name_zh": "杯底垫", "status": "substituted", "substitute": "EVA foam pad"}
+GLAZE = {"name": "Matte sage glaze", "name_zh": "哑光鼠尾草绿釉料", "status": "missing"}
+
+
+def in_chinese(path: Path, code: str) -> str:
+    """The reason `code` of the analysis of the report at `path`, as a Chinese reader reads it."""
+    with read_report(path, ["NB-EVERGREEN"]) as checked:
+        parsed = checked.report
+    analysis = analyze(parsed, load_config(EXAMPLE_CONFIG).factory("NB-EVERGREEN"), Thresholds())
+    return reason_text(Language("zh_Hans_CN"), code, parsed, analysis)
+
+
+def test_an_unapproved_substitute_puts_the_order_at_risk_worded_as_what_it_is(visit_dir, example_data):
+    path = report(visit_dir, example_data, ("visit.sample_size", 200), ("materials", [BASE_PAD]))
+
+    data = analysed(path)
+    assert data["status"] == "at_risk"
+    assert reasons(data) == {"materials_substituted": "substituted without approval: Base pad, replaced by EVA foam pad"}
+    assert in_chinese(path, "materials_substituted") == "未经批准替换：杯底垫（以EVA foam pad替代）"
+    assert "Base pad: substituted without approval" in summary(path)
+
+
+def test_a_missing_material_puts_the_order_at_risk_as_not_yet_at_the_factory(visit_dir, example_data):
+    path = report(visit_dir, example_data, ("visit.sample_size", 200), ("materials", [GLAZE]))
+
+    data = analysed(path)
+    assert data["status"] == "at_risk"
+    assert reasons(data) == {"materials_missing": "materials missing, not yet at the factory: Matte sage glaze"}
+    assert in_chinese(path, "materials_missing") == "缺料（未到厂）：哑光鼠尾草绿釉料"
+
+
+def test_an_empty_material_list_says_no_materials_recorded(visit_dir, example_data):
+    text = summary(report(visit_dir, example_data, ("materials", [])))
+
+    assert "No materials recorded." in text
+    assert "All materials on site" not in text
+
+
+def test_packaging_not_yet_needed_says_by_when_it_must_be_on_site(visit_dir, example_data):
+    # 1,800 of 6,000 = 30 %; 40 % is 2,400 units: 600 more at 200 a day = 3 working days after
+    # Tue Nov 24 → Fri Nov 27
+    path = report(visit_dir, example_data, ("progress.reported_complete", 1800), ("progress.counted_complete", 1800),
+                  ("progress.not_started", 4200), ("progress.daily_output", 200),
+                  ("packaging", {"materials_on_site": False, "checks": []}))
+
+    packaging = analysed(path)["packaging"]
+    assert (packaging["materials_risk"], packaging["needed_by"]) == (False, "2026-11-27")
+    assert "Packaging materials needed on site by Nov 27, 2026" in summary(path)
+
+
+def test_packaging_past_the_threshold_was_needed_by_the_visit(visit_dir, example_data):
+    # the example: 48.0 % counted, cartons and boxes not there
+    packaging = analysed(visit_dir / "report.yaml")["packaging"]
+
+    assert (packaging["materials_risk"], packaging["needed_by"]) == (True, "2026-11-24")
+
+
+def test_packaging_on_site_or_a_stalled_line_gives_no_date(visit_dir, example_data):
+    assert analysed(report(visit_dir, example_data))["packaging"]["needed_by"] is None
+    stalled = report(visit_dir, example_data, ("progress.reported_complete", 1800), ("progress.counted_complete", 1800),
+                     ("progress.not_started", 4200), ("progress.daily_output", 0),
+                     ("packaging", {"materials_on_site": False, "checks": []}))
+    assert analysed(stalled)["packaging"]["needed_by"] is None
+
+
+def test_a_packaging_item_wrong_while_materials_are_on_site_is_a_contradiction(visit_dir, example_data):
+    carton = {"item": "master_carton", "status": "wrong", "note": "3-ply instead of 5-ply."}
+    path = report(visit_dir, example_data, ("packaging", {"materials_on_site": True, "checks": [carton]}))
+
+    result = run("visit", "check", str(path))
+    assert result.exit_code == 0, result.output
+    assert ("packaging.checks.0.status: warning: reported wrong while packaging.materials_on_site is true"
+            in result.output)

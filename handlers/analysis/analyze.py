@@ -6,11 +6,13 @@ English and Chinese, in a chat, a terminal or JSON.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from datetime import date
 
-from handlers.analysis.figures import pct, points
+from handlers.analysis.figures import pct, points, units_for_pct
 from handlers.analysis.quality import Quality, judge, systematic_defects
-from handlers.analysis.schedule import Schedule, project
+from handlers.analysis.schedule import Schedule, nth_working_day, project
 from handlers.model import Factory, Thresholds
 from handlers.model.report import Material, MaterialStatus, VisitReport
 from handlers.model.verdicts import Option, Status
@@ -31,6 +33,9 @@ class Packaging:
     materials_on_site: bool
     threshold_pct: float
     materials_risk: bool
+    # Not on site: the day production reaches the threshold at the observed pace (the visit's day
+    # once it has; None when the line has stalled below it). On site: None.
+    needed_by: date | None = None
 
 
 @dataclass(frozen=True)
@@ -47,8 +52,8 @@ class Analysis:
 
 def analyze(report: VisitReport, factory: Factory, thresholds: Thresholds) -> Analysis:
     progress = _progress(report)
-    packaging = _packaging(report, progress, thresholds)
     schedule = project(report.order, report.visit, report.progress, factory)
+    packaging = _packaging(report, progress, thresholds, factory)
     quality = judge(report, thresholds)
     materials = tuple((i, m) for i, m in enumerate(report.materials) if m.status is not MaterialStatus.ON_SITE)
     reasons = _risk_reasons(report, progress, schedule, packaging, quality, materials, thresholds)
@@ -71,10 +76,25 @@ def _progress(report: VisitReport) -> Progress:
     )
 
 
-def _packaging(report: VisitReport, progress: Progress, thresholds: Thresholds) -> Packaging:
+def _packaging(report: VisitReport, progress: Progress, thresholds: Thresholds, factory: Factory) -> Packaging:
     on_site = report.packaging.materials_on_site
-    risk = not on_site and progress.verified_pct >= thresholds.packaging_materials_pct
-    return Packaging(on_site, thresholds.packaging_materials_pct, risk)
+    threshold = thresholds.packaging_materials_pct
+    risk = not on_site and progress.verified_pct >= threshold
+    needed_by = None if on_site else _threshold_reached(report, threshold, factory)
+    return Packaging(on_site, threshold, risk, needed_by)
+
+
+def _threshold_reached(report: VisitReport, threshold: float, factory: Factory) -> date | None:
+    """The working day the counted units reach `threshold` % at the observed daily output: the
+    packaging materials must be on site by then (the visit's day when they already have)."""
+    ordered, counted = report.order.quantity, report.progress.counted_complete
+    needed = units_for_pct(threshold, ordered)
+    if counted >= needed:
+        return report.visit.date
+    if report.progress.daily_output <= 0:
+        return None
+    days = math.ceil((needed - counted) / report.progress.daily_output)
+    return nth_working_day(report.visit.date, days, factory)
 
 
 def _risk_reasons(
@@ -96,7 +116,8 @@ def _risk_reasons(
         ("sample_incomplete", bool(quality.incomplete)),
         ("systematic_defect", bool(systematic_defects(report, quality))),
         ("packaging_materials", packaging.materials_risk),
-        ("materials", any(m.status in (MaterialStatus.MISSING, MaterialStatus.SUBSTITUTED) for _, m in materials)),
+        ("materials_substituted", any(m.status is MaterialStatus.SUBSTITUTED for _, m in materials)),
+        ("materials_missing", any(m.status is MaterialStatus.MISSING for _, m in materials)),
     )
     return tuple(reason for reason, applies in checks if applies)
 
@@ -105,7 +126,7 @@ def _status(schedule: Schedule, reasons: tuple[str, ...]) -> Status:
     if "late" in reasons or "no_output" in reasons:
         return Status.LATE
     at_risk = {"little_slack", "progress_gap", "quality_fail", "sample_incomplete", "systematic_defect",
-               "packaging_materials"}
+               "packaging_materials", "materials_substituted", "materials_missing"}
     return Status.AT_RISK if at_risk.intersection(reasons) else Status.ON_TRACK
 
 
@@ -123,7 +144,7 @@ def _options(
     candidates = (
         (Option.ADJUST_FINAL_INSPECTION, timing),
         (Option.REVISE_FREIGHT_BOOKING, ("misses_ex_factory",) if timing and schedule.misses_ex_factory else ()),
-        (Option.ESCALATE_WITH_FACTORY, having("progress_gap", "no_output", "late", "materials")),
+        (Option.ESCALATE_WITH_FACTORY, having("progress_gap", "no_output", "late", "materials_substituted", "materials_missing")),
         (Option.ADDITIONAL_CHECK, having("quality_fail", "sample_incomplete", "packaging_materials") + systematic),
         (Option.WRITTEN_CORRECTIVE_REQUIREMENTS, proposed),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from decimal import ROUND_HALF_UP, Decimal
 
 
@@ -16,3 +17,11 @@ def pct(part: int, whole: int) -> float:
 def points(a: float, b: float) -> float:
     """a − b in percentage points, one decimal, free of binary-float noise."""
     return float((Decimal(str(a)) - Decimal(str(b))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def units_for_pct(threshold: float, whole: int) -> int:
+    """The fewest units of `whole` that `pct` shows at or above `threshold`."""
+    units = math.ceil(Decimal(str(threshold)) * whole / 100)
+    while units > 0 and pct(units - 1, whole) >= threshold:
+        units -= 1
+    return units

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from handlers import catalog
 from handlers.analysis.aql import AqlError, parse_aql
-from handlers.intake.problems import Level, Problem, join_path
+from handlers.intake.problems import PACKAGING_CONTRADICTION, Level, Problem, join_path
 from handlers.model.report import (
     Finding,
     Instruction,
@@ -37,6 +37,12 @@ _DEFECTS_BEYOND_SAMPLE = N_("%(found)s %(severity)s defects found in the sample,
 _LOT_BELOW_SAMPLE = N_("lot size %(lot)s is smaller than the %(checked)s units checked in the sample")
 _COUNTED_BELOW_SAMPLE = N_("the lot (%(lot)s counted complete units) is smaller than the %(checked)s units checked "
                            "in the sample; give visit.lot_size")
+_CONTRADICTS_ON_SITE = {
+    PackagingStatus.WRONG: N_("reported wrong while packaging.materials_on_site is true: are the right packaging "
+                              "materials really on site?"),
+    PackagingStatus.MISSING: N_("reported missing while packaging.materials_on_site is true: are all the packaging "
+                                "materials really on site?"),
+}
 _SAY_WHAT_IS = {
     PackagingStatus.WRONG: N_("say what is wrong"),
     PackagingStatus.MISSING: N_("say what is missing"),
@@ -220,9 +226,13 @@ def _material_checks(parts: Parts) -> Iterator[Problem]:
 def _packaging_checks(parts: Parts) -> Iterator[Problem]:
     if not known(parts.packaging, "checks"):
         return
+    on_site = known(parts.packaging, "materials_on_site") and parts.packaging.materials_on_site
     for i, check in enumerate(parts.packaging.checks):
         if check.status in _SAY_WHAT_IS and not check.note:
             yield Problem(f"packaging.checks.{i}.note", Text(_SAY_WHAT_IS[check.status]))
+        if on_site and check.status in _CONTRADICTS_ON_SITE:
+            yield Problem(f"packaging.checks.{i}.status", Text(_CONTRADICTS_ON_SITE[check.status]), Level.WARNING,
+                          PACKAGING_CONTRADICTION)
 
 
 def _instruction_checks(parts: Parts) -> Iterator[Problem]:

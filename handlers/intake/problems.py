@@ -42,6 +42,8 @@ class Problem:
 
 
 PHOTO_MISSING = "photo_missing"
+# Warnings the buyer reads with the analysis (handlers.analysis.warnings)
+PACKAGING_CONTRADICTION = "packaging_contradiction"
 
 
 def join_path(*parts: object) -> str:
