@@ -12,16 +12,18 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from handlers.intake.checks import DEFAULT_OVERRUN_PCT
 from handlers.intake.reports import CheckedReport, read_report
 from storage.media import MediaStore
 
 
 def intake(
-    report: Path, factory_ids: list[str], media: MediaStore | None = None, wait_for_photos: bool = False
+    report: Path, factory_ids: list[str], media: MediaStore | None = None, wait_for_photos: bool = False,
+    overrun_pct: float = DEFAULT_OVERRUN_PCT,
 ) -> CheckedReport:
     """The report at `report` checked (see `read_report`); when it passes and `media` is given,
     its photos are copied there. A refused report leaves the media folder as it was."""
-    with read_report(report, factory_ids, wait_for_photos=wait_for_photos) as checked:
+    with read_report(report, factory_ids, wait_for_photos=wait_for_photos, overrun_pct=overrun_pct) as checked:
         if media is None or not checked.ok:
             return checked
         kept = {name: replace(photo, path=media.put(photo.path, photo.sha256, photo.format))

@@ -29,6 +29,7 @@ def analysis_json(report: VisitReport, analysis: Analysis) -> dict:
         "packaging": _packaging(analysis),
         "materials": [_material(i, m) for i, m in analysis.materials],
         "quality": _quality(report, analysis),
+        "warnings": [{"path": w.path, "code": w.code, "text": str(w.text)} for w in analysis.warnings],
         "options": [
             {"option": option.value, "text": wording.word(ENGLISH, "option", option.value),
              "reasons": reasons_json(report, analysis, reasons)}

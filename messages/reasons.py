@@ -17,22 +17,21 @@ LATE = Nn_(
     "projected completion %(projected)s is %(num)s days after the final inspection on %(final)s",
 )
 SYSTEMATIC = Nn_("%(findings)s looks systematic", "%(findings)s look systematic")
-SYSTEMATIC_DEFECT = Nn_(
-    "%(findings)s, a major or critical defect, looks systematic: every unit made the same way may have it",
-    "%(findings)s, major or critical defects, look systematic: every unit made the same way may have them",
-)
+SYSTEMATIC_DEFECT = Nn_("systematic major or critical defect: %(findings)s",
+                        "systematic major or critical defects: %(findings)s")
 LITTLE_SLACK = Nn_(
     "only %(num)s day between projected completion (%(projected)s) and the final inspection",
     "only %(num)s days between projected completion (%(projected)s) and the final inspection",
 )
 TEXTS = {
+    "final_inspection_passed": N_("final inspection date passed: planned for %(final)s, visited %(visited)s"),
     "no_output": N_("no daily output observed and %(remaining)s units still to make"),
     "progress_gap": N_("the factory reports %(reported)s %%, the inspector counted %(verified)s %%: "
                        "a gap of %(gap)s points"),
     "quality_fail": N_("the sample fails the AQL: %(results)s"),
     "sample_incomplete": N_("too few units checked to judge the sample: %(results)s"),
     "packaging_materials": N_("packaging materials are not on site at %(pct)s %% complete (rule: %(threshold)s %%)"),
-    "materials_substituted": N_("substituted without approval: %(items)s"),
+    "materials_substituted": N_("unapproved substitute: %(items)s"),
     "materials_missing": N_("materials missing, not yet at the factory: %(items)s"),
     "misses_ex_factory": N_(
         "completion on %(projected)s leaves no time to inspect before ex-factory on %(ex_factory)s"
@@ -40,7 +39,6 @@ TEXTS = {
     "instructions_proposed": N_("the inspector proposed %(count)s corrective instructions"),
 }
 FAILED_RESULT = N_("%(severity)s found %(found)s, accept %(accept)s")
-REPLACED_BY = N_("%(material)s, replaced by %(substitute)s")
 INCOMPLETE_RESULT = N_("%(severity)s %(checked)s of the %(required)s units the plan requires")
 
 
@@ -98,15 +96,9 @@ def _numbered(systematic) -> str:
 
 def _materials(status: MaterialStatus):
     def params(language: Language, report: VisitReport, analysis: Analysis) -> dict:
-        items = [_material(language, m) for _, m in analysis.materials if m.status is status]
+        items = [_name(language, m) for _, m in analysis.materials if m.status is status]
         return {"items": language.separator.join(items)}
     return params
-
-
-def _material(language: Language, material) -> str:
-    if material.substitute is None:
-        return _name(language, material)
-    return language.gettext(REPLACED_BY) % {"material": _name(language, material), "substitute": material.substitute}
 
 
 def _name(language: Language, material) -> str:
@@ -114,6 +106,8 @@ def _name(language: Language, material) -> str:
 
 
 _BUILDERS = {
+    "final_inspection_passed": _text("final_inspection_passed", lambda lang, r, a: {
+        "final": lang.date(r.order.final_inspection), "visited": lang.date(r.visit.date)}),
     "late": _days(LATE),
     "little_slack": _days(LITTLE_SLACK),
     "no_output": _text("no_output", lambda lang, r, a: {"remaining": lang.number(a.schedule.remaining)}),

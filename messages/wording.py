@@ -37,7 +37,7 @@ MATERIAL_STATUS = {
     "partial": N_("partly arrived"),
     # what each is to a QC manager: a substitute no one approved, a material not yet delivered
     "missing": N_("missing, not yet at the factory"),
-    "substituted": N_("substituted without approval"),
+    "substituted": N_("unapproved substitute"),
 }
 
 PACKAGING_ITEM = {

@@ -20,6 +20,7 @@ from bot.config import load_config
 from handlers.analysis.analyze import analyze
 from handlers.intake.reports import read_report
 from handlers.model import Thresholds
+from messages.environment import render
 from messages.i18n import Language
 from messages.reasons import reason_text
 from tests.conftest import EXAMPLE_CONFIG, changed, write_report
@@ -161,7 +162,7 @@ def test_a_systematic_major_finding_outside_the_sample_puts_the_order_at_risk(vi
 
     assert data["quality"]["major"]["result"] == "pass"  # not in the sample
     assert data["status"] == "at_risk"
-    assert reasons(data)["systematic_defect"].startswith("F1, a major or critical defect, looks systematic")
+    assert reasons(data)["systematic_defect"] == "systematic major or critical defect: F1"
 
 
 def test_a_systematic_minor_finding_does_not_change_the_status(visit_dir, example_data):
@@ -192,9 +193,9 @@ def test_an_unapproved_substitute_puts_the_order_at_risk_worded_as_what_it_is(vi
 
     data = analysed(path)
     assert data["status"] == "at_risk"
-    assert reasons(data) == {"materials_substituted": "substituted without approval: Base pad, replaced by EVA foam pad"}
-    assert in_chinese(path, "materials_substituted") == "未经批准替换：杯底垫（以EVA foam pad替代）"
-    assert "Base pad: substituted without approval" in summary(path)
+    assert reasons(data) == {"materials_substituted": "unapproved substitute: Base pad"}
+    assert in_chinese(path, "materials_substituted") == "未经批准替换：杯底垫"
+    assert "Base pad: unapproved substitute — used instead: EVA foam pad" in summary(path)
 
 
 def test_a_missing_material_puts_the_order_at_risk_as_not_yet_at_the_factory(visit_dir, example_data):
@@ -248,3 +249,107 @@ def test_a_packaging_item_wrong_while_materials_are_on_site_is_a_contradiction(v
     assert result.exit_code == 0, result.output
     assert ("packaging.checks.0.status: warning: reported wrong while packaging.materials_on_site is true"
             in result.output)
+
+
+# --- 3. reports the field really sends --------------------------------------------------
+
+
+def warnings_of(data: dict) -> dict[str, tuple[str, str]]:
+    return {w["path"]: (w["code"], w["text"]) for w in data["warnings"]}
+
+
+def checked_with_warnings(path: Path, config: Path = EXAMPLE_CONFIG) -> list[str]:
+    result = CliRunner().invoke(main, ["visit", "check", str(path), "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    return [line for line in result.output.splitlines() if ": warning: " in line]
+
+
+def test_a_visit_after_the_final_inspection_is_accepted_with_a_warning_and_judged_late(visit_dir, example_data):
+    path = report(visit_dir, example_data, ("visit.sample_size", 200), ("order.final_inspection", "2026-11-20"))
+
+    assert checked_with_warnings(path) == [
+        "order.final_inspection: warning: the visit on 2026-11-24 is after the planned final inspection "
+        "2026-11-20: accepted, and the order is judged late"]
+    data = analysed(path)
+    assert data["status"] == "late"
+    assert reasons(data)["final_inspection_passed"] == (
+        "final inspection date passed: planned for Nov 20, 2026, visited Nov 24, 2026")
+    assert warnings_of(data)["order.final_inspection"][0] == "final_inspection_passed"
+    assert "adjust_final_inspection" in [o["option"] for o in data["options"]]
+
+
+def test_a_visit_after_the_ex_factory_date_warns_of_both_dates(visit_dir, example_data):
+    path = report(visit_dir, example_data, ("visit.sample_size", 200), ("order.final_inspection", "2026-11-18"),
+                  ("order.ex_factory", "2026-11-20"))
+
+    data = analysed(path)
+    assert data["status"] == "late"
+    assert {path: code for path, (code, _) in warnings_of(data).items()} == {
+        "order.final_inspection": "final_inspection_passed", "order.ex_factory": "ex_factory_passed"}
+    assert warnings_of(data)["order.ex_factory"][1] == "the visit on 2026-11-24 is after the ex-factory date 2026-11-20"
+
+
+def test_a_small_overrun_is_accepted_with_a_warning_and_percentages_stop_at_100(visit_dir, example_data):
+    # 6,300 = 6,000 + 5 %: the most accepted
+    path = report(visit_dir, example_data, ("visit.sample_size", 200), ("progress.reported_complete", 6300),
+                  ("progress.counted_complete", 6300), ("progress.not_started", 0))
+
+    assert checked_with_warnings(path) == [
+        "progress.reported_complete: warning: reported complete 6,300 is above the ordered quantity 6,000, within "
+        "the 5 % overrun accepted",
+        "progress.counted_complete: warning: counted complete 6,300 is above the ordered quantity 6,000, within "
+        "the 5 % overrun accepted",
+    ]
+    data = analysed(path)
+    assert (data["progress"]["reported_pct"], data["progress"]["verified_pct"], data["progress"]["gap_pts"]) == (
+        100.0, 100.0, 0.0)
+    assert data["schedule"]["remaining"] == 0
+    assert {w["code"] for w in data["warnings"]} == {"over_ordered"}
+
+
+def test_an_overrun_beyond_the_accepted_share_is_refused(visit_dir, example_data):
+    path = report(visit_dir, example_data, ("progress.reported_complete", 6301))
+
+    refused(path, "progress.reported_complete", "reported complete 6,301 exceeds the ordered quantity 6,000",
+            "by more than the 5 % overrun accepted")
+
+
+def test_the_overrun_accepted_is_configurable(visit_dir, example_data, tmp_path):
+    config = tmp_path / "followup.toml"
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
+    config.write_text(text.replace("overrun_pct = 5 ", "overrun_pct = 10"), encoding="utf-8")
+    path = report(visit_dir, example_data, ("progress.reported_complete", 6600))
+
+    assert checked_with_warnings(path, config) == [
+        "progress.reported_complete: warning: reported complete 6,600 is above the ordered quantity 6,000, within "
+        "the 10 % overrun accepted"]
+
+
+def test_counted_above_reported_is_flagged_not_shown_as_a_negative_gap(visit_dir, example_data):
+    # the factory says 4,000, the inspector counts 4,800: the factory under-reports by 800
+    path = report(visit_dir, example_data, ("visit.sample_size", 200), ("progress.reported_complete", 4000))
+
+    assert checked_with_warnings(path) == [
+        "progress.counted_complete: warning: counted complete 4,800 is more than the factory reports (4,000): "
+        "the factory under-reports its progress"]
+    data = analysed(path)
+    assert warnings_of(data)["progress.counted_complete"][0] == "counted_above_reported"
+    assert data["status"] == "on_track"
+    text = summary(path)
+    assert "Counted above reported: the factory under-reports by 800 units" in text
+    assert "Gap:" not in text
+
+
+def test_the_buyers_summary_lists_the_warnings_in_the_readers_language(visit_dir, example_data):
+    path = report(visit_dir, example_data, ("visit.sample_size", 200), ("progress.reported_complete", 4000))
+    with read_report(path, ["NB-EVERGREEN"]) as checked:
+        parsed = checked.report
+    plant = load_config(EXAMPLE_CONFIG).factory("NB-EVERGREEN")
+    analysis = analyze(parsed, plant, Thresholds())
+
+    english = render("text", "chat/visit_summary.j2", Language("en"), report=parsed, analysis=analysis, factory=plant)
+    chinese = render("text", "chat/visit_summary.j2", Language("zh_Hans_CN"), report=parsed, analysis=analysis,
+                     factory=plant)
+    assert ("⚠ progress.counted_complete: counted complete 4,800 is more than the factory reports (4,000): "
+            "the factory under-reports its progress") in english
+    assert "⚠ progress.counted_complete：验货员清点完成4,800件，多于工厂报告的4,000件：工厂少报了生产进度" in chinese

@@ -87,7 +87,8 @@ class Uploads:
         report_path = _report_in(folder)
         bundle = report_path.suffix.lower() == BUNDLE_SUFFIX
         checked = await self.app.cpu.run(intake, report_path, list(self.app.settings.factories), self.app.media,
-                                         wait_for_photos=not bundle)
+                                         wait_for_photos=not bundle,
+                                         overrun_pct=self.app.settings.thresholds.overrun_pct)
         missing = _missing_photos(checked)
         if missing and not bundle:
             return _waiting(language, checked, missing)

@@ -46,7 +46,7 @@ async def _from_store(config: Config, reference: str) -> ProgressChart:
 
 
 def _from_report(config: Config, path: Path) -> ProgressChart:
-    with read_report(path, [f.id for f in config.factories]) as checked:
+    with read_report(path, [f.id for f in config.factories], overrun_pct=config.analysis.overrun_pct) as checked:
         exit_on_errors(checked, err=True)
     parsed = checked.report
     return reports_chart([parsed], config.factory(parsed.order.factory), config.analysis)

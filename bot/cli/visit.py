@@ -42,7 +42,7 @@ def visit() -> None:
 def check(report: Path, config_file: Path | None) -> None:
     """Validate REPORT (.yaml, .json or a .zip bundle with photos); exit 1 listing every problem."""
     config = load_or_exit(config_file)
-    with read_report(report, [f.id for f in config.factories]) as checked:
+    with read_report(report, [f.id for f in config.factories], overrun_pct=config.analysis.overrun_pct) as checked:
         exit_on_errors(checked)
         summary = checked.report
         click.echo(
@@ -58,7 +58,7 @@ def check(report: Path, config_file: Path | None) -> None:
 def analyze(report: Path, config_file: Path | None, as_json: bool) -> None:
     """Progress gap, projected completion, packaging rule, AQL results and the buyer's options."""
     config = load_or_exit(config_file)
-    with read_report(report, [f.id for f in config.factories]) as checked:
+    with read_report(report, [f.id for f in config.factories], overrun_pct=config.analysis.overrun_pct) as checked:
         exit_on_errors(checked, err=True)  # stdout carries only the analysis (one JSON object)
     parsed = checked.report
     factory = config.factory(parsed.order.factory)
@@ -85,7 +85,8 @@ async def _post(config: Config, clock: Clock, report: Path, actor_name: str | No
     actor = _poster(config, actor_name)
     app = await build_console_app(config, clock, click.echo, _colour())
     try:
-        checked = await app.cpu.run(intake, report, [f.id for f in config.factories], app.media)
+        checked = await app.cpu.run(intake, report, [f.id for f in config.factories], app.media,
+                                    overrun_pct=config.analysis.overrun_pct)
         exit_on_errors(checked, err=True)
         photos = {name: photo.sha256 for name, photo in checked.photos.items()}
         reply = await app.bus.handle(PostVisit(checked.report, photos), actor)

@@ -115,7 +115,8 @@ class Script:
     async def post_visit(self) -> int:
         self.step("The inspector posts the visit report")
         self.narrate(f"{self.inspector.name} sends {EXAMPLE_REPORT.parent.name}/{EXAMPLE_REPORT.name} with 7 photos")
-        with read_report(EXAMPLE_REPORT, self.app.settings.factories) as checked:
+        with read_report(EXAMPLE_REPORT, self.app.settings.factories,
+                         overrun_pct=self.app.settings.thresholds.overrun_pct) as checked:
             if not checked.ok:
                 raise RuntimeError("the example report does not pass its own checks: "
                                    + "; ".join(map(str, checked.problems)))

@@ -80,7 +80,7 @@ async def _tap(session: ConsoleSession, person, number: int) -> None:
 
 async def _post(session: ConsoleSession, path: Path) -> None:
     app = session.app
-    with read_report(path, app.settings.factories) as checked:
+    with read_report(path, app.settings.factories, overrun_pct=app.settings.thresholds.overrun_pct) as checked:
         for problem in checked.problems:
             click.echo(f"  {problem}")
         if not checked.ok:

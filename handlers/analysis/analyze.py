@@ -10,9 +10,11 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
-from handlers.analysis.figures import pct, points, units_for_pct
+from handlers.analysis.figures import points, progress_pct, units_for_pct
 from handlers.analysis.quality import Quality, judge, systematic_defects
 from handlers.analysis.schedule import Schedule, nth_working_day, project
+from handlers.intake.checks import judgement_warnings
+from handlers.intake.problems import Problem
 from handlers.model import Factory, Thresholds
 from handlers.model.report import Material, MaterialStatus, VisitReport
 from handlers.model.verdicts import Option, Status
@@ -48,6 +50,7 @@ class Analysis:
     materials: tuple[tuple[int, Material], ...]
     quality: Quality
     options: tuple[tuple[Option, tuple[str, ...]], ...]
+    warnings: tuple[Problem, ...] = ()  # what the check accepted but doubted (checks.judgement_warnings)
 
 
 def analyze(report: VisitReport, factory: Factory, thresholds: Thresholds) -> Analysis:
@@ -59,13 +62,14 @@ def analyze(report: VisitReport, factory: Factory, thresholds: Thresholds) -> An
     reasons = _risk_reasons(report, progress, schedule, packaging, quality, materials, thresholds)
     status = _status(schedule, reasons)
     options = _options(report, schedule, reasons, quality)
-    return Analysis(progress, schedule, status, reasons, packaging, materials, quality, options)
+    warnings = judgement_warnings(report, thresholds.overrun_pct)
+    return Analysis(progress, schedule, status, reasons, packaging, materials, quality, options, warnings)
 
 
 def _progress(report: VisitReport) -> Progress:
     ordered = report.order.quantity
-    reported = pct(report.progress.reported_complete, ordered)
-    verified = pct(report.progress.counted_complete, ordered)
+    reported = progress_pct(report.progress.reported_complete, ordered)
+    verified = progress_pct(report.progress.counted_complete, ordered)
     return Progress(
         ordered=ordered,
         reported_complete=report.progress.reported_complete,
@@ -108,6 +112,7 @@ def _risk_reasons(
 ) -> tuple[str, ...]:
     """Why the order needs attention, most serious first."""
     checks = (
+        ("final_inspection_passed", report.visit.date > report.order.final_inspection),
         ("no_output", schedule.projected_completion is None),
         ("late", schedule.slack_days is not None and schedule.slack_days < 0),
         ("little_slack", schedule.slack_days is not None and 0 <= schedule.slack_days < thresholds.slack_days_at_risk),
@@ -123,7 +128,7 @@ def _risk_reasons(
 
 
 def _status(schedule: Schedule, reasons: tuple[str, ...]) -> Status:
-    if "late" in reasons or "no_output" in reasons:
+    if {"final_inspection_passed", "late", "no_output"}.intersection(reasons):
         return Status.LATE
     at_risk = {"little_slack", "progress_gap", "quality_fail", "sample_incomplete", "systematic_defect",
                "packaging_materials", "materials_substituted", "materials_missing"}
@@ -138,7 +143,7 @@ def _options(
     def having(*codes: str) -> tuple[str, ...]:
         return tuple(r for r in reasons if r in codes)
 
-    timing = having("no_output", "late", "little_slack")
+    timing = having("final_inspection_passed", "no_output", "late", "little_slack")
     systematic = ("systematic",) if quality.systematic else ()
     proposed = ("instructions_proposed",) if report.proposed_instructions() else ()
     candidates = (

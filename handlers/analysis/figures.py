@@ -14,6 +14,11 @@ def pct(part: int, whole: int) -> float:
     return float(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
+def progress_pct(part: int, whole: int) -> float:
+    """Progress in percent, capped at 100: an overrun is a warning, never 103 % complete."""
+    return min(pct(part, whole), 100.0)
+
+
 def points(a: float, b: float) -> float:
     """a − b in percentage points, one decimal, free of binary-float noise."""
     return float((Decimal(str(a)) - Decimal(str(b))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))

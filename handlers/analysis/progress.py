@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from handlers.analysis.analyze import analyze
-from handlers.analysis.figures import pct, points
+from handlers.analysis.figures import points, progress_pct
 from handlers.model import Factory, StoredVisit, Thresholds
 from handlers.model.report import VisitReport
 from handlers.model.verdicts import Status
@@ -141,8 +141,8 @@ def reports_chart(reports: Sequence[VisitReport], factory: Factory, thresholds: 
 def _point(report: VisitReport) -> VisitPoint:
     return VisitPoint(
         day=report.visit.date,
-        verified_pct=pct(report.progress.counted_complete, report.order.quantity),
-        reported_pct=pct(report.progress.reported_complete, report.order.quantity),
+        verified_pct=progress_pct(report.progress.counted_complete, report.order.quantity),
+        reported_pct=progress_pct(report.progress.reported_complete, report.order.quantity),
     )
 
 

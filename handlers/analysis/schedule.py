@@ -27,7 +27,7 @@ class Schedule:
 
 
 def project(order: Order, visit: Visit, progress: Progress, factory: Factory) -> Schedule:
-    remaining = order.quantity - progress.counted_complete
+    remaining = max(order.quantity - progress.counted_complete, 0)  # an overrun leaves nothing to make
     days = _days_needed(remaining, progress.daily_output)
     completion = None if days is None else nth_working_day(visit.date, days, factory)
     return Schedule(

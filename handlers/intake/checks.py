@@ -8,10 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from handlers import catalog
 from handlers.analysis.aql import AqlError, parse_aql
-from handlers.intake.problems import PACKAGING_CONTRADICTION, Level, Problem, join_path
+from handlers.intake.problems import (
+    COUNTED_ABOVE_REPORTED,
+    EX_FACTORY_PASSED,
+    FINAL_INSPECTION_PASSED,
+    OVER_ORDERED,
+    PACKAGING_CONTRADICTION,
+    UNITS_UNACCOUNTED,
+    Level,
+    Problem,
+    join_path,
+)
 from handlers.model.report import (
     Finding,
     Instruction,
@@ -23,13 +34,26 @@ from handlers.model.report import (
     Progress,
     Severity,
     Visit,
+    VisitReport,
 )
 from handlers.translatable import N_, Text, names_or_none
 
+# Above the ordered quantity: a warning within the accepted overrun, refused beyond it.
 _OVER_ORDERED = {
-    "reported_complete": N_("reported complete %(value)s exceeds the ordered quantity %(ordered)s"),
-    "counted_complete": N_("counted complete %(value)s exceeds the ordered quantity %(ordered)s"),
+    "reported_complete": (
+        N_("reported complete %(value)s is above the ordered quantity %(ordered)s, within the %(overrun)s %% "
+           "overrun accepted"),
+        N_("reported complete %(value)s exceeds the ordered quantity %(ordered)s by more than the %(overrun)s %% "
+           "overrun accepted"),
+    ),
+    "counted_complete": (
+        N_("counted complete %(value)s is above the ordered quantity %(ordered)s, within the %(overrun)s %% "
+           "overrun accepted"),
+        N_("counted complete %(value)s exceeds the ordered quantity %(ordered)s by more than the %(overrun)s %% "
+           "overrun accepted"),
+    ),
 }
+DEFAULT_OVERRUN_PCT = 5.0
 _SEVERITY = {Severity.CRITICAL: N_("CR critical"), Severity.MAJOR: N_("MA major"), Severity.MINOR: N_("MI minor")}
 _MORE_THAN_SAMPLE = N_("%(checked)s units checked in the sample, more than the sample of %(sample)s (visit.sample_size)")
 _DEFECTS_BEYOND_SAMPLE = N_("%(found)s %(severity)s defects found in the sample, more than the %(checked)s units "
@@ -60,6 +84,11 @@ class Parts:
     materials: list[tuple[int, Material]] = field(default_factory=list)
     findings: list[tuple[int, Finding]] = field(default_factory=list)
 
+    @classmethod
+    def of(cls, report: VisitReport) -> Parts:
+        return cls(order=report.order, visit=report.visit, progress=report.progress, packaging=report.packaging,
+                   materials=list(enumerate(report.materials)), findings=list(enumerate(report.findings)))
+
     def instructions(self) -> Iterator[tuple[str, Instruction]]:
         """Every proposed instruction with the path of the item it belongs to."""
         for i, material in self.materials:
@@ -79,17 +108,25 @@ def known(item: object | None, *fields: str) -> bool:
     return item is not None and all(name in item.__dict__ for name in fields)
 
 
-def cross_checks(parts: Parts, factory_ids: Iterable[str]) -> list[Problem]:
+def cross_checks(parts: Parts, factory_ids: Iterable[str], overrun_pct: float = DEFAULT_OVERRUN_PCT) -> list[Problem]:
     return [
         *_order_checks(parts, set(factory_ids)),
         *_date_checks(parts),
-        *_progress_checks(parts),
+        *_progress_checks(parts, overrun_pct),
         *_finding_checks(parts),
         *_sample_checks(parts),
         *_material_checks(parts),
         *_packaging_checks(parts),
         *_instruction_checks(parts),
     ]
+
+
+def judgement_warnings(report: VisitReport, overrun_pct: float) -> tuple[Problem, ...]:
+    """What the check accepted but doubts about a report's dates, counts and packaging: the
+    buyer reads these beside the analysis, as the inspector read them from the check."""
+    parts = Parts.of(report)
+    found = [*_date_checks(parts), *_progress_checks(parts, overrun_pct), *_packaging_checks(parts)]
+    return tuple(p for p in found if p.level is Level.WARNING)
 
 
 def _order_checks(parts: Parts, factory_ids: set[str]) -> Iterator[Problem]:
@@ -124,25 +161,44 @@ def _date_checks(parts: Parts) -> Iterator[Problem]:
             yield Problem("order.production_start", Text(message, production_start=order.production_start,
                                                          visit_date=visit.date))
     if known(order, "final_inspection") and known(visit, "date") and order.final_inspection < visit.date:
-        message = N_("final inspection %(final_inspection)s is before the visit date %(visit_date)s")
-        yield Problem(
-            "order.final_inspection",
-            Text(message, final_inspection=order.final_inspection, visit_date=visit.date),
-        )
+        message = N_("the visit on %(visit_date)s is after the planned final inspection %(final_inspection)s: "
+                     "accepted, and the order is judged late")
+        text = Text(message, final_inspection=order.final_inspection, visit_date=visit.date)
+        yield Problem("order.final_inspection", text, Level.WARNING, FINAL_INSPECTION_PASSED)
+    if known(order, "ex_factory") and known(visit, "date") and order.ex_factory < visit.date:
+        message = N_("the visit on %(visit_date)s is after the ex-factory date %(ex_factory)s")
+        text = Text(message, ex_factory=order.ex_factory, visit_date=visit.date)
+        yield Problem("order.ex_factory", text, Level.WARNING, EX_FACTORY_PASSED)
 
 
-def _progress_checks(parts: Parts) -> Iterator[Problem]:
+def overrun_limit(ordered: int, overrun_pct: float) -> int:
+    """The most units a report may say are made: the order and the accepted overrun."""
+    return int(Decimal(ordered) * (100 + Decimal(str(overrun_pct))) / 100)
+
+
+def _progress_checks(parts: Parts, overrun_pct: float) -> Iterator[Problem]:
     order, progress, visit = parts.order, parts.progress, parts.visit
     if not known(order, "quantity") or progress is None:
         return
     ordered = order.quantity
-    for name, message in _OVER_ORDERED.items():
+    limit = overrun_limit(ordered, overrun_pct)
+    overrun = f"{overrun_pct:g}"
+    for name, (within, beyond) in _OVER_ORDERED.items():
         if known(progress, name) and (value := getattr(progress, name)) > ordered:
-            yield Problem(f"progress.{name}", Text(message, value=f"{value:,}", ordered=f"{ordered:,}"))
+            figures = {"value": f"{value:,}", "ordered": f"{ordered:,}", "overrun": overrun}
+            if value <= limit:
+                yield Problem(f"progress.{name}", Text(within, **figures), Level.WARNING, OVER_ORDERED)
+            else:
+                yield Problem(f"progress.{name}", Text(beyond, **figures))
+    if known(progress, "counted_complete", "reported_complete") and progress.counted_complete > progress.reported_complete:
+        message = N_("counted complete %(counted)s is more than the factory reports (%(reported)s): "
+                     "the factory under-reports its progress")
+        text = Text(message, counted=f"{progress.counted_complete:,}", reported=f"{progress.reported_complete:,}")
+        yield Problem("progress.counted_complete", text, Level.WARNING, COUNTED_ABOVE_REPORTED)
     if not known(progress, "counted_complete", "in_progress", "not_started"):
         return
     accounted = progress.counted_complete + progress.in_progress + progress.not_started
-    if accounted > ordered:
+    if accounted > limit:
         message = N_("counted complete + in progress + not started = %(accounted)s, more than the ordered %(ordered)s")
         yield Problem("progress", Text(message, accounted=f"{accounted:,}", ordered=f"{ordered:,}"))
     elif accounted < ordered and (progress.in_progress or progress.not_started):
@@ -150,8 +206,8 @@ def _progress_checks(parts: Parts) -> Iterator[Problem]:
                      "%(missing)s units are unaccounted for")
         missing = ordered - accounted
         text = Text(message, accounted=f"{accounted:,}", ordered=f"{ordered:,}", missing=f"{missing:,}")
-        yield Problem("progress", text, Level.WARNING)
-    if known(visit, "lot_size") and visit.lot_size is not None and visit.lot_size > ordered:
+        yield Problem("progress", text, Level.WARNING, UNITS_UNACCOUNTED)
+    if known(visit, "lot_size") and visit.lot_size is not None and visit.lot_size > limit:
         message = N_("lot size %(lot_size)s exceeds the ordered quantity %(ordered)s")
         yield Problem("visit.lot_size", Text(message, lot_size=f"{visit.lot_size:,}", ordered=f"{ordered:,}"))
 

@@ -42,7 +42,12 @@ class Problem:
 
 
 PHOTO_MISSING = "photo_missing"
-# Warnings the buyer reads with the analysis (handlers.analysis.warnings)
+# Warnings the buyer reads beside the analysis (checks.judgement_warnings)
+FINAL_INSPECTION_PASSED = "final_inspection_passed"
+EX_FACTORY_PASSED = "ex_factory_passed"
+OVER_ORDERED = "over_ordered"
+COUNTED_ABOVE_REPORTED = "counted_above_reported"
+UNITS_UNACCOUNTED = "units_unaccounted"
 PACKAGING_CONTRADICTION = "packaging_contradiction"
 
 

@@ -18,7 +18,7 @@ from annotated_types import MaxLen
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from handlers.intake.bundle import BundleLimits, open_report_source
-from handlers.intake.checks import Parts, cross_checks, known
+from handlers.intake.checks import DEFAULT_OVERRUN_PCT, Parts, cross_checks, known
 from handlers.intake.loading import LoadLimits, load_report
 from handlers.intake.photos import Photo, PhotoLimits, inspect_located, locate_photo
 from handlers.intake.problems import PHOTO_MISSING, Level, Problem, errors, from_validation_error
@@ -63,6 +63,7 @@ def read_report(
     photo_limits: PhotoLimits = PhotoLimits(),
     load_limits: LoadLimits = LoadLimits(),
     wait_for_photos: bool = False,
+    overrun_pct: float = DEFAULT_OVERRUN_PCT,
 ) -> Iterator[CheckedReport]:
     """Every problem of the report at `path`; its photos are readable inside the `with` block.
 
@@ -102,17 +103,6 @@ def _validate(raw: dict) -> tuple[VisitReport | None, list[Problem]]:
         return VisitReport.model_validate(raw), []
     except ValidationError as exc:
         return None, from_validation_error(exc)
-
-
-def _parts_of(report: VisitReport) -> Parts:
-    return Parts(
-        order=report.order,
-        visit=report.visit,
-        progress=report.progress,
-        packaging=report.packaging,
-        materials=list(enumerate(report.materials)),
-        findings=list(enumerate(report.findings)),
-    )
 
 
 def _valid_parts(raw: dict) -> Parts:

@@ -332,6 +332,9 @@ class Thresholds(_Config):
     slack_days_at_risk: int = Field(3, ge=0)
     packaging_materials_pct: float = Field(40.0, ge=0, le=100)
     systematic_rate_pct: float = Field(10.0, gt=0, le=100)
+    # Reported or counted complete up to this share above the ordered quantity is accepted with a
+    # warning (factories make a few spare units); beyond it the report is refused.
+    overrun_pct: float = Field(5.0, ge=0, le=100)
     # Which orders warrant a follow-up visit (handlers.queries.factories): large or high value when in
     # the top `top_share_pct` % of the orders compared (10 or more of them), or at least these.
     top_share_pct: float = Field(10.0, gt=0, le=100)
