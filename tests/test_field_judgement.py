@@ -353,3 +353,18 @@ def test_the_buyers_summary_lists_the_warnings_in_the_readers_language(visit_dir
     assert ("⚠ progress.counted_complete: counted complete 4,800 is more than the factory reports (4,000): "
             "the factory under-reports its progress") in english
     assert "⚠ progress.counted_complete：验货员清点完成4,800件，多于工厂报告的4,000件：工厂少报了生产进度" in chinese
+
+
+def test_the_status_answer_says_counted_above_reported_instead_of_a_negative_gap(visit_dir, example_data, tmp_path):
+    path = report(visit_dir, example_data, ("visit.sample_size", 200), ("progress.reported_complete", 4000))
+    config = tmp_path / "followup.toml"
+    store = tmp_path / "store" / "db.sqlite3"
+    config.write_text(EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
+        'url = "sqlite:///followup.sqlite3"', f'url = "sqlite:///{store}"'), encoding="utf-8")
+    assert CliRunner().invoke(main, ["visit", "post", str(path), "--config", str(config)]).exit_code == 0
+
+    result = CliRunner().invoke(main, ["status", "PO-2026-0142", "--config", str(config)])
+
+    assert result.exit_code == 0, result.output
+    assert "reported 66.7 % · counted above reported" in result.output  # 4,000 / 6,000
+    assert "gap -" not in result.output
