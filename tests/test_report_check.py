@@ -640,6 +640,11 @@ def rows(tmp_path: Path) -> dict[str, int]:
 
 BAD_POSTS = [
     pytest.param(field("findings.0.units_affected", 200), "findings.0.units_affected", id="cross-field"),
+    # F1 9 + F3-as-major 120 = 129 major defects in a sample of 125
+    pytest.param(lambda data, folder: changed(changed(data, "findings.2.severity", "major"),
+                                              "findings.2.units_affected", 120),
+                 "findings.2.units_affected", id="more-defects-than-the-sample"),
+    pytest.param(field("visit.lot_size", 1), "visit.lot_size", id="lot-smaller-than-the-sample"),
     pytest.param(photo(grown_to("p1-carton.jpg", 12 * MB)), "packaging.checks.0.photos.0", id="oversized-photo"),
 ]
 
