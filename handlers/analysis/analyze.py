@@ -149,7 +149,8 @@ def _options(
     candidates = (
         (Option.ADJUST_FINAL_INSPECTION, timing),
         (Option.REVISE_FREIGHT_BOOKING, ("misses_ex_factory",) if timing and schedule.misses_ex_factory else ()),
-        (Option.ESCALATE_WITH_FACTORY, having("progress_gap", "no_output", "late", "materials_substituted", "materials_missing")),
+        (Option.ESCALATE_WITH_FACTORY,
+         having("progress_gap", "no_output", "late", "materials_substituted", "materials_missing")),
         (Option.ADDITIONAL_CHECK, having("quality_fail", "sample_incomplete", "packaging_materials") + systematic),
         (Option.WRITTEN_CORRECTIVE_REQUIREMENTS, proposed),
     )

@@ -23,6 +23,7 @@ from handlers.intake.problems import (
     Problem,
     join_path,
 )
+from handlers.model import Thresholds
 from handlers.model.report import (
     Finding,
     Instruction,
@@ -53,9 +54,10 @@ _OVER_ORDERED = {
            "overrun accepted"),
     ),
 }
-DEFAULT_OVERRUN_PCT = 5.0
+DEFAULT_OVERRUN_PCT = Thresholds().overrun_pct
 _SEVERITY = {Severity.CRITICAL: N_("CR critical"), Severity.MAJOR: N_("MA major"), Severity.MINOR: N_("MI minor")}
-_MORE_THAN_SAMPLE = N_("%(checked)s units checked in the sample, more than the sample of %(sample)s (visit.sample_size)")
+_MORE_THAN_SAMPLE = N_("%(checked)s units checked in the sample, more than the sample of %(sample)s "
+                       "(visit.sample_size)")
 _DEFECTS_BEYOND_SAMPLE = N_("%(found)s %(severity)s defects found in the sample, more than the %(checked)s units "
                             "checked")
 _LOT_BELOW_SAMPLE = N_("lot size %(lot)s is smaller than the %(checked)s units checked in the sample")
@@ -190,7 +192,9 @@ def _progress_checks(parts: Parts, overrun_pct: float) -> Iterator[Problem]:
                 yield Problem(f"progress.{name}", Text(within, **figures), Level.WARNING, OVER_ORDERED)
             else:
                 yield Problem(f"progress.{name}", Text(beyond, **figures))
-    if known(progress, "counted_complete", "reported_complete") and progress.counted_complete > progress.reported_complete:
+    counted_above = known(progress, "counted_complete", "reported_complete") and (
+        progress.counted_complete > progress.reported_complete)
+    if counted_above:
         message = N_("counted complete %(counted)s is more than the factory reports (%(reported)s): "
                      "the factory under-reports its progress")
         text = Text(message, counted=f"{progress.counted_complete:,}", reported=f"{progress.reported_complete:,}")
