@@ -17,8 +17,8 @@ LATE = Nn_(
     "projected completion %(projected)s is %(num)s days after the final inspection on %(final)s",
 )
 SYSTEMATIC = Nn_("%(findings)s looks systematic", "%(findings)s look systematic")
-SYSTEMATIC_DEFECT = Nn_("systematic major or critical defect: %(findings)s",
-                        "systematic major or critical defects: %(findings)s")
+# Short: the status answer, reasons and all, must fit a photo's caption (1,024 characters)
+SYSTEMATIC_DEFECT = Nn_("systematic: %(findings)s", "systematic: %(findings)s")
 LITTLE_SLACK = Nn_(
     "only %(num)s day between projected completion (%(projected)s) and the final inspection",
     "only %(num)s days between projected completion (%(projected)s) and the final inspection",

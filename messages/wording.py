@@ -35,9 +35,10 @@ VISIT_TYPE = {
 MATERIAL_STATUS = {
     "on_site": N_("on site"),
     "partial": N_("partly arrived"),
-    # what each is to a QC manager: a substitute no one approved, a material not yet delivered
+    # what each is to a QC manager: a material not yet delivered, a substitute no one approved
+    # (substituted is 未经批准替换, never 已被替换, which reads as already put right)
     "missing": N_("missing, not yet at the factory"),
-    "substituted": N_("unapproved substitute"),
+    "substituted": N_("substituted"),
 }
 
 PACKAGING_ITEM = {

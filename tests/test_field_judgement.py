@@ -153,7 +153,7 @@ def test_a_systematic_major_finding_outside_the_sample_puts_the_order_at_risk(vi
 
     assert data["quality"]["major"]["result"] == "pass"  # not in the sample
     assert data["status"] == "at_risk"
-    assert reasons(data)["systematic_defect"] == "systematic major or critical defect: F1"
+    assert reasons(data)["systematic_defect"] == "systematic: F1"
 
 
 def test_a_systematic_minor_finding_does_not_change_the_status(visit_dir, example_data):
@@ -192,7 +192,7 @@ def test_an_unapproved_substitute_puts_the_order_at_risk_worded_as_what_it_is(vi
     assert data["status"] == "at_risk"
     assert reasons(data) == {"materials_substituted": "unapproved substitute: Base pad"}
     assert in_chinese(path, "materials_substituted") == "未经批准替换：杯底垫"
-    assert "Base pad: unapproved substitute — used instead: EVA foam pad" in summary(path)
+    assert "Base pad: substituted — used instead: EVA foam pad" in summary(path)
 
 
 def test_a_missing_material_puts_the_order_at_risk_as_not_yet_at_the_factory(visit_dir, example_data):

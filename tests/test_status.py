@@ -483,7 +483,7 @@ async def test_the_answer_gives_open_findings_materials_and_packaging_in_both_la
 
     english = render("text", "chat/status.j2", Language("en"), s=found).splitlines()
     assert "Open findings: 2 MA major · 1 MI minor" in english
-    assert "Materials: 1 on site · 1 partly arrived · 1 unapproved substitute" in english
+    assert "Materials: 1 on site · 1 partly arrived · 1 substituted" in english
     assert "Packaging: materials not on site · 2 wrong · 1 missing · 1 not checked · 1 OK" in english
     chinese = render("text", "chat/status.j2", Language(CHINESE), s=found).splitlines()
     assert any(line.startswith("未关闭问题：2 MA 主要缺陷 · 1 MI 次要缺陷") for line in chinese)

@@ -33,6 +33,7 @@ def base_report() -> dict:
     report = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
     report["findings"] = report["findings"][:1]
     report["findings"][0]["photos"] = ["f1.jpg"]
+    del report["visit"]["sample_size"]  # F1's 125 say it; the line numbers the tests name stay put
     report["materials"] = [m for m in report["materials"] if "photos" not in m]
     report["packaging"] = {"materials_on_site": True, "checks": []}
     return report
@@ -99,10 +100,13 @@ def needing_version(bundle: bytes, version: int) -> bytes:
 
 
 def with_finding_photos(report: dict, names_per_finding: list[list[str]]) -> dict:
-    """One finding per list of names, each without an instruction (fewer messages to build)."""
+    """One finding per list of names, each without an instruction (fewer messages to build); the
+    copies after the first were seen on the line, not in the sample, so the sample still holds
+    the defects found in it and only the photos are wrong."""
     changed = copy.deepcopy(report)
     finding = {key: value for key, value in changed["findings"][0].items() if key != "instruction"}
-    changed["findings"] = [{**finding, "photos": names} for names in names_per_finding]
+    changed["findings"] = [{**finding, "photos": names, **({"in_sample": False} if i else {})}
+                           for i, names in enumerate(names_per_finding)]
     return changed
 
 
