@@ -81,7 +81,7 @@ def read_report(
         report = None
         photos: dict[str, Photo] = {}
         if raw is not None:
-            report, visit_date, checked = check_data(raw, factory_ids)
+            report, visit_date, checked = check_data(raw, factory_ids, overrun_pct)
             references = list(photo_references(raw))
             photos, photo_problems = _check_photos(references, source.base_dir, visit_date, photo_limits,
                                                    wait_for_photos)
@@ -89,13 +89,14 @@ def read_report(
         yield CheckedReport(path.name, report, photos, problems)
 
 
-def check_data(raw: dict, factory_ids: Iterable[str]) -> tuple[VisitReport | None, date | None, list[Problem]]:
+def check_data(raw: dict, factory_ids: Iterable[str], overrun_pct: float = DEFAULT_OVERRUN_PCT,
+               ) -> tuple[VisitReport | None, date | None, list[Problem]]:
     """The report `raw` holds when it passes the schema, its visit date when that is valid, and
     every problem of shape and of the cross-field rules; photos are the caller's to check."""
     report, shape_problems = _validate(raw)
-    parts = _valid_parts(raw) if report is None else _parts_of(report)
+    parts = _valid_parts(raw) if report is None else Parts.of(report)
     visit_date = parts.visit.date if known(parts.visit, "date") else None
-    return report, visit_date, shape_problems + cross_checks(parts, factory_ids)
+    return report, visit_date, shape_problems + cross_checks(parts, factory_ids, overrun_pct)
 
 
 def _validate(raw: dict) -> tuple[VisitReport | None, list[Problem]]:
