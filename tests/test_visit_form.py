@@ -118,7 +118,7 @@ async def test_each_field_is_kept_as_it_changes_and_saving_it_again_changes_noth
 async def test_problems_come_back_beside_their_fields_in_the_inspectors_language(app, form, client) -> None:
     result = await fill(client, form, {**COUNTS, "progress.counted_complete": "7000"})
     assert result["problems"]["progress.counted_complete"] == [
-        "counted complete 7,000 exceeds the ordered quantity 6,000"]
+        "counted complete 7,000 exceeds the ordered quantity 6,000 by more than the 5 % overrun accepted"]
     typo = await autosave(client, form, "progress.daily_output", "two hundred")
     assert typo["problems"]["progress.daily_output"] == [
         "input should be a valid integer, got 'two hundred'"]

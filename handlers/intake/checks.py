@@ -193,7 +193,7 @@ def _progress_checks(parts: Parts, overrun_pct: float) -> Iterator[Problem]:
             else:
                 yield Problem(f"progress.{name}", Text(beyond, **figures))
     counted_above = known(progress, "counted_complete", "reported_complete") and (
-        progress.counted_complete > progress.reported_complete)
+        progress.reported_complete < progress.counted_complete <= ordered)  # above the order: said above
     if counted_above:
         message = N_("counted complete %(counted)s is more than the factory reports (%(reported)s): "
                      "the factory under-reports its progress")
