@@ -62,6 +62,9 @@ TEMPLATES = {
     "instruction_reopened": N_("Reopened; the factory has been told why."),
     "photo_refused": N_("That photo was not accepted: %(problem)s. Please send a photo of the corrected units "
                         "(JPEG, PNG or HEIC, at most 10 MB)."),
+    "photo_file_refused": N_("%(name)s was not accepted: %(problem)s. Nothing was sent; choose photos of the "
+                             "corrected units again (JPEG, PNG or HEIC, each at most 10 MB)."),
+    "too_many_photos": N_("You chose %(count)s photos; at most %(limit)s can be sent at a time. Nothing was sent."),
     "evidence_added": N_("Photo added: %(count)s photo(s) with this done report."),
     "reminder_sent": N_("Reminder about notice %(number)s sent to the factory."),
     "reminder_scheduled": N_("The factory is outside its working hours; the reminder about notice %(number)s "

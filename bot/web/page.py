@@ -8,17 +8,21 @@ anything is read or changed. The contact names themselves once; the name is kept
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
 from aiohttp import web
 
+from bot.chat.evidence import MAX_BYTES, report_photos
 from bot.web.links import BadLink, ExpiredLink, LinkSigner, NoticeLink
-from handlers.commands import AcknowledgeNotice, Actor, Command, CommitToDate, DisputeNotice
+from handlers.commands import AcknowledgeNotice, Actor, CommitToDate, DisputeNotice
 from handlers.commitments import COMMITTABLE
+from handlers.intake.photos import format_size
+from handlers.lifecycle import TRANSITIONS, Action
 from handlers.model import Notice, Person, Platform, PlatformAccount, Role
 from handlers.results import Reply
 from handlers.views import View, load_notice_version
@@ -30,6 +34,10 @@ from messages.web import PageState, Said, notice_page, refused_page
 NAME_COOKIE = "followup_name"
 GIVE_NAME = "name"  # the one form that is no command: the contact says who they are, once
 MAX_NAME = 60
+MAX_FILE_NAME = 100  # as much of a photo's file name as a refusal repeats
+MAX_PHOTOS = 5  # one done report's photos from the page; a chat takes more, one at a time
+MAX_BODY = MAX_PHOTOS * MAX_BYTES + 64 * 1024  # the photos and the form's few fields
+REPORTABLE = frozenset(state.value for state in TRANSITIONS[Action.REPORT_DONE])
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{16,40}$")
 # The page loads nothing from elsewhere (it must load in mainland China) and runs no script.
 HEADERS = {
@@ -48,26 +56,54 @@ class Opened:
     view: View  # the version the link names, as it was sent
 
 
-def _acknowledge(opened: Opened, form) -> Command:
-    return AcknowledgeNotice(opened.notice.id)
+Answer = Callable[[object, Opened, object, Actor, str | None], Awaitable[Reply]]
 
 
-def _dispute(opened: Opened, form) -> Command:
-    return DisputeNotice(opened.notice.id, form.get("reason", ""))
+async def _acknowledge(app, opened: Opened, form, actor: Actor, key: str | None) -> Reply:
+    return await app.bus.handle(AcknowledgeNotice(opened.notice.id), actor, key)
 
 
-def _commit(opened: Opened, form) -> Command | Reply:
-    instruction = form.get("instruction", "")
-    if not instruction.isdigit() or int(instruction) not in opened.view.notice.instruction_ids:
-        return Reply("not_in_notice", {"number": opened.notice.number}, ok=False)
-    return CommitToDate(int(instruction), form.get("date", ""))
+async def _dispute(app, opened: Opened, form, actor: Actor, key: str | None) -> Reply:
+    return await app.bus.handle(DisputeNotice(opened.notice.id, form.get("reason", "")), actor, key)
 
 
-ACTIONS: dict[str, Callable[[Opened, object], Command | Reply]] = {
+async def _commit(app, opened: Opened, form, actor: Actor, key: str | None) -> Reply:
+    instruction = _instruction_in(opened, form)
+    if instruction is None:
+        return _not_in_notice(opened)
+    return await app.bus.handle(CommitToDate(instruction, form.get("date", "")), actor, key)
+
+
+async def _done(app, opened: Opened, form, actor: Actor, key: str | None) -> Reply:
+    """Done, with the photos the form carries: the same checks and command as a chat upload."""
+    instruction = _instruction_in(opened, form)
+    if instruction is None:
+        return _not_in_notice(opened)
+    files = [f for f in form.getall("photos", []) if isinstance(f, web.FileField) and f.filename]
+    if len(files) > MAX_PHOTOS:
+        return Reply("too_many_photos", {"count": len(files), "limit": MAX_PHOTOS}, ok=False)
+    photos = [(await asyncio.to_thread(f.file.read), f.filename[:MAX_FILE_NAME]) for f in files]
+    return await report_photos(app, actor, photos, instruction, key)
+
+
+ACTIONS: dict[str, Answer] = {
     "acknowledge": _acknowledge,
     "dispute": _dispute,
     "commit": _commit,
+    "done": _done,
 }
+
+
+def _instruction_in(opened: Opened, form) -> int | None:
+    """The instruction a form names, if it is one of the link's notice version."""
+    instruction = form.get("instruction", "")
+    if isinstance(instruction, str) and instruction.isdigit() and int(instruction) in opened.view.notice.instruction_ids:
+        return int(instruction)
+    return None
+
+
+def _not_in_notice(opened: Opened) -> Reply:
+    return Reply("not_in_notice", {"number": opened.notice.number}, ok=False)
 
 
 class NoticePage:
@@ -99,21 +135,19 @@ class NoticePage:
         action = ACTIONS.get(request.match_info["action"])
         if action is None and request.match_info["action"] != GIVE_NAME:
             raise web.HTTPNotFound()
-        form = await request.post()
+        form = await _form(request)
         name = _clean_name(form.get("name")) or _name_of(request)
-        made = None if action is None else action(opened, form)
         if action is None:
             reply = None if name else Reply("name_needed", {}, ok=False)
         elif name is None:
             reply = Reply("name_needed", {}, ok=False)
         elif opened.link.version != opened.notice.version:
             reply = Reply("link_superseded", {"number": opened.notice.number}, ok=False)
-        elif isinstance(made, Reply):
-            reply = made
         else:
-            reply = await self._app.bus.handle(made, _contact(name, opened), _update_key(form.get("nonce")))
+            reply = await action(self._app, opened, form, _contact(name, opened), _update_key(form.get("nonce")))
             self._wake()
-        opened = await self._open(request)  # as the answer left it
+        if reply is not None and reply.ok:
+            opened = await self._open(request)  # as the answer left it
         response = await self._page(request, opened, name, reply, status=200 if reply is None or reply.ok else 422)
         if name is not None:
             response.set_cookie(NAME_COOKIE, quote(name), max_age=365 * 86400, httponly=True, samesite="Lax",
@@ -145,7 +179,8 @@ class NoticePage:
         base = f"/n/{request.match_info['token']}"
         today = factory_today(self._app.bus.clock.now(), opened.view.factory)
         state = PageState(base, name, secrets.token_urlsafe(12), today.isoformat(),
-                          opened.link.version != opened.notice.version, frozenset(s.value for s in COMMITTABLE))
+                          opened.link.version != opened.notice.version, frozenset(s.value for s in COMMITTABLE),
+                          REPORTABLE, MAX_PHOTOS, str(format_size(MAX_BYTES)))
         urls = {photo: f"{base}/photo/{sha256}" for photo, sha256 in _photos_of(opened.view).items()}
         said = None if reply is None else Said(reply.ok, reply_text(reply, language))
         html = notice_page(opened.view, language, urls, state, said)
@@ -154,6 +189,20 @@ class NoticePage:
 
 def _refused(kind: type[web.HTTPException], reason: str) -> web.HTTPException:
     return kind(text=refused_page(reason), content_type="text/html", headers=HEADERS)
+
+
+async def _form(request: web.Request):
+    """The posted form, photos and all; a body over MAX_BODY gets a page naming the limit (413)
+    before it is read, or as soon as reading it passes the limit when its length is not declared."""
+    too_large = web.HTTPRequestEntityTooLarge(
+        MAX_BODY, request.content_length or MAX_BODY + 1, content_type="text/html", headers=HEADERS,
+        text=refused_page("too_large", count=MAX_PHOTOS, limit=str(format_size(MAX_BYTES))))
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        raise too_large
+    try:  # the server's own limit is for forms of a few fields; this page's take photos
+        return await request.clone(client_max_size=MAX_BODY).post()
+    except web.HTTPRequestEntityTooLarge:
+        raise too_large from None
 
 
 def _photos_of(view: View) -> dict[str, str]:
