@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from handlers.catalog import N_
+from handlers.model import Identity
+from handlers.text import one_line
 from handlers.views import View
 from messages.environment import render
 from messages.i18n import CHINESE, ENGLISH, Language
@@ -48,6 +50,7 @@ def notice_page(view: View, language: Language, photo_urls: dict[str, str], stat
         query_lang="zh" if language.is_chinese else "en", committable=state.committable,
         reportable=state.reportable, max_photos=state.max_photos, photo_limit=state.photo_limit,
         answerable=live and view.notice.state.value == "sent", actions=live,
+        answered_by=None if view.notice.answered is None else one_line(Identity.parse(view.notice.answered.by).name),
         title=f"{view.notice.number} · {view.factory.name_zh if language.is_chinese else view.factory.name}",
     )
 

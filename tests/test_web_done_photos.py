@@ -13,8 +13,10 @@ import pytest
 from PIL import Image
 
 from bot.web.page import MAX_BODY, MAX_PHOTOS
-from handlers.model import InstructionState
-from tests.conftest import EXAMPLE_VISIT, outbox_table
+from handlers.commands import ReopenInstruction, VerifyInstruction
+from handlers.model import InstructionState, Role
+from messages.i18n import CHINESE, Language
+from tests.conftest import EXAMPLE_VISIT, actor, outbox_table
 from tests.test_web_notice_page import client, link_to, nonce_of, notice_id, stored  # noqa: F401 (fixtures)
 
 PHOTO = (EXAMPLE_VISIT / "f1-glaze-crawl-1.jpg").read_bytes()
@@ -127,3 +129,34 @@ async def test_done_is_offered_only_once_acknowledged(app, notice_id, client) ->
     assert early.status == 422
     _, after, _ = await stored(app, notice_id)
     assert after[0].state is InstructionState.SENT and media_files(app) == before
+
+
+async def test_after_acknowledging_the_page_says_who_when_and_what_comes_next(app, notice_id, client,
+                                                                              acknowledged) -> None:
+    url, _ = acknowledged
+    page = await (await client.get(url)).text()
+    notice, _, _ = await stored(app, notice_id)
+    at = Language(CHINESE, "Asia/Shanghai").moment(notice.answered.at)
+    assert f"王经理于{at}确认收到。" in page and "CST" in at
+    assert "下一步：" in page and "在完成期限前提交整改完成及整改后产品照片" in page
+    english = await (await client.get(url + "?lang=en")).text()
+    assert "Acknowledged by 王经理 at" in english and "report each instruction done, with photos" in english
+
+
+async def test_each_instruction_shows_the_buyers_reopen_with_its_reason_then_the_verification(
+        app, config, clock, notice_id, client, acknowledged) -> None:
+    url, instructions = acknowledged
+    f1 = instructions[0].id
+    await client.post(url + "/done", data=photos_form(f1, [("IMG_1.jpg", camera_photo(1))]))
+    page = await (await client.get(url)).text()
+    assert re.search(r"已于2026年[^<]+报告整改完成，买方将进行验收。", page) and f'id="photos-{f1}"' not in page
+    clock.advance(hours=3)
+    buyer = actor(config, Role.BUYER)
+    assert (await app.bus.handle(ReopenInstruction(f1, "仍有3件釉面缩釉，请全检。"), buyer)).ok
+    reopened = await (await client.get(url)).text()
+    assert "买方于" in reopened and "退回返工" in reopened and "原因：仍有3件釉面缩釉，请全检。" in reopened
+    assert f'id="photos-{f1}"' in reopened, "done, with photos, is offered again"
+    await client.post(url + "/done", data=photos_form(f1, [("IMG_2.jpg", camera_photo(2))]))
+    assert (await app.bus.handle(VerifyInstruction(f1), buyer)).ok
+    verified = await (await client.get(url)).text()
+    assert "买方已于" in verified and "验收通过" in verified and f'id="photos-{f1}"' not in verified
