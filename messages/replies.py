@@ -31,8 +31,9 @@ TEMPLATES = {
     "name_needed": N_("Please give your name, so the buyer knows who answered."),
     "not_in_notice": N_("That instruction is not part of notice %(number)s."),
     "link_superseded": N_("Notice %(number)s has a newer version; ask the buyer for its link."),
-    "links_revoked": N_("Links to notice %(number)s for %(recipient)s are revoked; they no longer open the page."),
-    "links_already_revoked": N_("Links to notice %(number)s for %(recipient)s were already revoked."),
+    "links_revoked": N_("Links to notice %(number)s for %(recipient)s issued until now are revoked; they no longer "
+                        "open the page. Links the bot sends from now on open it."),
+    "links_already_revoked": N_("Links to notice %(number)s for %(recipient)s were revoked at this moment already."),
     "unknown_visit": N_("There is no visit %(visit_id)s."),
     "unknown_factory": N_("Factory %(factory)s is not configured."),
     "orders_imported": N_("Orders imported: %(created)s new, %(updated)s changed, %(unchanged)s unchanged."),

@@ -1,9 +1,11 @@
 """Signed, expiring notice links: what a factory without Telegram or Slack opens on its phone.
 
 A link names a notice, the version it was sent as, its recipient (the factory, or whoever the
-buyer passed it to) and when it expires, signed with HMAC-SHA256 under FOLLOWUP_WEB_SECRET.
-Nothing is stored to mint one, so a link can be printed on the PDF or put beside the notice in
-a chat at any time; what is stored is only its revocation (storage/link_revocations.py).
+buyer passed it to), when it was issued and when it expires, signed with HMAC-SHA256 under
+FOLLOWUP_WEB_SECRET. Nothing is stored to mint one, so a link can be printed on the PDF or put
+beside the notice in a chat at any time; what is stored is only its revocation
+(storage/link_revocations.py), which ends the links issued before it: those the bot mints
+afterwards (a robot's reminder, a mail) open the page.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from handlers.views import View
 SECRET_ENV = "FOLLOWUP_WEB_SECRET"
 MIN_SECRET_LENGTH = 32
 RECIPIENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")  # a factory id is one
-_TOKEN = re.compile(r"^(\d{1,12})\.(\d{1,6})\.([A-Za-z0-9][A-Za-z0-9_-]{0,39})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$")
+# A token of five parts (no issue time) was never handed out: it is refused like any forgery.
+_TOKEN = re.compile(r"^(\d{1,12})\.(\d{1,6})\.([A-Za-z0-9][A-Za-z0-9_-]{0,39})\.(\d{1,12})\.(\d{1,12})\."
+                    r"([A-Za-z0-9_-]{43})$")
 
 
 class WebSecretMissing(Exception):
@@ -42,6 +46,7 @@ class NoticeLink:
     notice_id: int
     version: int
     recipient: str
+    issued: datetime
     expires: datetime
 
     def __post_init__(self) -> None:
@@ -62,7 +67,7 @@ class LinkSigner:
         return cls(secret.encode())
 
     def mint(self, notice_id: int, version: int, recipient: str, now: datetime, days: int) -> str:
-        link = NoticeLink(notice_id, version, recipient, _whole_seconds(now + timedelta(days=days)))
+        link = NoticeLink(notice_id, version, recipient, _whole_seconds(now), _whole_seconds(now + timedelta(days=days)))
         return f"{_signed_part(link)}.{self._signature(link)}"
 
     def read(self, token: str, now: datetime) -> NoticeLink:
@@ -76,8 +81,8 @@ class LinkSigner:
         signed, signature = token.rsplit(".", 1)
         if not hmac.compare_digest(signature, self._signed(signed)):
             raise BadLink(token)
-        notice_id, version, recipient, expires, _ = match.groups()
-        link = NoticeLink(int(notice_id), int(version), recipient, datetime.fromtimestamp(int(expires), UTC))
+        notice_id, version, recipient, issued, expires, _ = match.groups()
+        link = NoticeLink(int(notice_id), int(version), recipient, _moment(issued), _moment(expires))
         if now >= link.expires:
             raise ExpiredLink(link)
         return link
@@ -96,7 +101,12 @@ class LinkSigner:
 
 
 def _signed_part(link: NoticeLink) -> str:
-    return f"{link.notice_id}.{link.version}.{link.recipient}.{int(link.expires.timestamp())}"
+    issued, expires = int(link.issued.timestamp()), int(link.expires.timestamp())
+    return f"{link.notice_id}.{link.version}.{link.recipient}.{issued}.{expires}"
+
+
+def _moment(seconds: str) -> datetime:
+    return datetime.fromtimestamp(int(seconds), UTC)
 
 
 def _whole_seconds(moment: datetime) -> datetime:

@@ -25,7 +25,7 @@ from handlers.intake.photos import format_size
 from handlers.lifecycle import TRANSITIONS, Action
 from handlers.model import Notice, Person, Platform, PlatformAccount, Role
 from handlers.results import Reply
-from handlers.views import View, load_notice_version
+from handlers.views import View, load_notice_version, notice_version_photos
 from handlers.working_hours import factory_today
 from messages.i18n import CHINESE, ENGLISH, Language
 from messages.replies import reply_text
@@ -107,10 +107,12 @@ def _not_in_notice(opened: Opened) -> Reply:
 
 
 class NoticePage:
-    def __init__(self, app, signer: LinkSigner, wake: Callable[[], None]) -> None:
+    def __init__(self, app, signer: LinkSigner, wake: Callable[[], None], public_url: str = "") -> None:
         self._app = app
         self._signer = signer
         self._wake = wake  # the outbox delivers what an answer enqueued (the buyer is told) at once
+        # Behind a proxy that ends TLS the request comes as http; the address people open says.
+        self._secure = public_url.lower().startswith("https://")
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -124,9 +126,14 @@ class NoticePage:
         return await self._page(request, opened, _name_of(request), None)
 
     async def photo(self, request: web.Request) -> web.StreamResponse:
-        opened = await self._open(request)
+        """A photo of the link's notice version, checked with what that takes alone (not the
+        whole notice: a page asks for each of its photos)."""
+        link = self._read(request)
         sha256 = request.match_info["sha256"]
-        if sha256 not in _photos_of(opened.view).values() or (path := self._app.media.find(sha256)) is None:
+        async with self._app.store.unit_of_work() as uow:
+            await _unrevoked(uow, link)
+            shown = await notice_version_photos(uow, link.notice_id, link.version)
+        if sha256 not in shown.values() or (path := self._app.media.find(sha256)) is None:
             raise web.HTTPNotFound()
         return web.FileResponse(path, headers={"Cache-Control": "private, max-age=86400"})
 
@@ -151,21 +158,23 @@ class NoticePage:
         response = await self._page(request, opened, name, reply, status=200 if reply is None or reply.ok else 422)
         if name is not None:
             response.set_cookie(NAME_COOKIE, quote(name), max_age=365 * 86400, httponly=True, samesite="Lax",
-                                path="/n/", secure=request.url.scheme == "https")
+                                path="/n/", secure=self._secure)
         return response
 
-    async def _open(self, request: web.Request) -> Opened:
-        """The link's notice and version, or the refusal page (403 forged, 410 expired or revoked)."""
-        clock = self._app.bus.clock
+    def _read(self, request: web.Request) -> NoticeLink:
+        """The link the path carries, or the refusal page: 403 forged, 410 expired."""
         try:
-            link = self._signer.read(request.match_info["token"], clock.now())
+            return self._signer.read(request.match_info["token"], self._app.bus.clock.now())
         except BadLink:
             raise _refused(web.HTTPForbidden, "forged") from None
         except ExpiredLink:
             raise _refused(web.HTTPGone, "expired") from None
+
+    async def _open(self, request: web.Request) -> Opened:
+        """The link's notice and version, or the refusal page (403 forged, 410 expired or revoked)."""
+        link = self._read(request)
         async with self._app.store.unit_of_work() as uow:
-            if await uow.link_revocations.is_revoked(link.notice_id, link.recipient):
-                raise _refused(web.HTTPGone, "revoked")
+            await _unrevoked(uow, link)
             notice = await uow.notices.get(link.notice_id)
             view = None if notice is None else await load_notice_version(uow, self._app.settings, notice.id,
                                                                           link.version)
@@ -185,6 +194,12 @@ class NoticePage:
         said = None if reply is None else Said(reply.ok, reply_text(reply, language))
         html = notice_page(opened.view, language, urls, state, said)
         return web.Response(text=html, content_type="text/html", status=status, headers=HEADERS)
+
+
+async def _unrevoked(uow, link: NoticeLink) -> None:
+    """Nothing, or the refusal page (410) for a link issued before its recipient's links were revoked."""
+    if await uow.link_revocations.is_revoked(link.notice_id, link.recipient, link.issued):
+        raise _refused(web.HTTPGone, "revoked")
 
 
 def _refused(kind: type[web.HTTPException], reason: str) -> web.HTTPException:
