@@ -27,7 +27,7 @@ from bot.config import Config, Storage, Web, load_config
 from bot.web.links import LinkSigner
 from tests.bot_process import FileClock
 from tests.conftest import EXAMPLE_CONFIG
-from tests.crash_answers import _copy, decided
+from tests.crash_answers import _copy, decided, owed_as_without_kills
 from tests.crash_world import CLAIM_RUNS_OUT, PATIENCE, START, Forks, _gone, query, until
 from tests.fake_telegram import FakeTelegram, SentMessage
 from tests.telegram_world import BUYER_CHAT, telegram_config
@@ -237,11 +237,7 @@ def broken_promises(case: Outcome, reference: Outcome) -> list[str]:
     # words may differ by the minutes a restart moved the clock on.
     if len(case.told_buyer) != len(reference.told_buyer) or not reference.told_buyer:
         problems.append(f"the buyer was told {case.told_buyer}, not once as {reference.told_buyer}")
-    if unsent := case.rows("SELECT id, kind FROM outbox WHERE sent_at IS NULL OR failed_at IS NOT NULL"):
-        problems.append(f"messages not sent: {unsent}")
-    owed = case.rows("SELECT kind, COUNT(*) FROM outbox GROUP BY kind ORDER BY kind")
-    if owed != reference.rows("SELECT kind, COUNT(*) FROM outbox GROUP BY kind ORDER BY kind"):
-        problems.append(f"messages owed {owed}")
+    problems += owed_as_without_kills(case, reference)
     if " ERROR " in case.log:
         problems.append("errors in the log")
     return problems

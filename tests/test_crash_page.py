@@ -5,23 +5,15 @@ once. tests/crash_page.py says how the bot is killed where."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
+from tests.crash_answers import broken_cases, stories_side_by_side
 from tests.crash_page import KILLS, STORIES, Outcome, broken_promises, run_story
-from tests.crash_world import Forks, with_forks
 
 
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """Each story's cases, the stories side by side (each has its own fake)."""
-    folder = tmp_path_factory.mktemp("page")
-
-    async def everything(forks: Forks) -> dict:
-        ran = await asyncio.gather(*(run_story(forks, folder / s.name.replace(" ", "-"), s) for s in STORIES))
-        return {story.name: cases for story, cases in zip(STORIES, ran, strict=True)}
-    return with_forks(everything)
+    return stories_side_by_side(tmp_path_factory.mktemp("page"), STORIES, run_story)
 
 
 @pytest.mark.parametrize("story", [s.name for s in STORIES])
@@ -31,11 +23,5 @@ def test_a_page_answer_takes_effect_once_wherever_the_bot_is_killed(outcomes: di
     assert isinstance(reference, Outcome), reference
     assert broken_promises(reference, reference) == []
     assert set(cases) == {"reference", *KILLS}
-    broken = {}
-    for kill, case in cases.items():
-        if isinstance(case, Exception):
-            broken[kill] = [str(case)]
-        elif problems := broken_promises(case, reference):
-            broken[kill] = problems
-    assert broken == {}
+    assert broken_cases(cases, broken_promises) == {}
     assert all(cases[kill].killed and cases[kill].answers[0][0] == 0 for kill in KILLS), "each kill came"

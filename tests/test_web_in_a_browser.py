@@ -60,14 +60,19 @@ async def page_of(app, config, tmp_path):
             await server.close()
 
 
+async def named(page, name: str) -> None:
+    """The contact gives their name once, as the page asks before anything else."""
+    await page.locator("#name").fill(name)
+    await page.get_by_role("button", name="继续").click()
+    await page.wait_for_load_state()
+
+
 async def test_a_factory_manager_acknowledges_on_a_phone(app, page_of) -> None:
     opened, notice_id, shot = page_of
     page = await opened()
     assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # nothing off the side
     await shot(page, "notice-page-zh.png")
-    await page.locator("#name").fill("王经理")
-    await page.get_by_role("button", name="继续").click()
-    await page.wait_for_load_state()
+    await named(page, "王经理")
     await page.get_by_role("button", name="确认收到").click()
     await page.wait_for_load_state()
     await shot(page, "notice-acknowledged-zh.png")
@@ -81,9 +86,7 @@ async def test_a_factory_manager_acknowledges_on_a_phone(app, page_of) -> None:
 async def test_a_factory_disputes_with_javascript_off(app, page_of) -> None:
     opened, notice_id, shot = page_of
     page = await opened(javascript=False)
-    await page.locator("#name").fill("李伟")
-    await page.get_by_role("button", name="继续").click()
-    await page.wait_for_load_state()
+    await named(page, "李伟")
     await page.locator("summary").click()
     await page.locator("#reason").fill("外箱唛头文字需买方确认后才能印刷。")
     await shot(page, "notice-dispute-zh.png")
@@ -96,9 +99,7 @@ async def test_a_factory_disputes_with_javascript_off(app, page_of) -> None:
 async def test_a_factory_reports_f1_done_with_photos_from_the_phone(app, page_of) -> None:
     opened, notice_id, shot = page_of
     page = await opened(javascript=False)
-    await page.locator("#name").fill("王经理")
-    await page.get_by_role("button", name="继续").click()
-    await page.wait_for_load_state()
+    await named(page, "王经理")
     await page.get_by_role("button", name="确认收到").click()
     await page.wait_for_load_state()
     _, instructions, _ = await stored(app, notice_id)
