@@ -119,6 +119,26 @@ async def test_a_body_over_the_limit_gets_a_page_naming_it(app, notice_id, clien
     assert after[0].state is InstructionState.ACKNOWLEDGED and media_files(app) == before
 
 
+async def test_a_body_of_undeclared_length_is_cut_off_at_the_limit(app, notice_id, client, acknowledged) -> None:
+    url, instructions = acknowledged
+    before = media_files(app)
+    boundary = "phone-camera-boundary"
+
+    async def streamed():  # chunked: no Content-Length to refuse it by before it is read
+        yield (f'--{boundary}\r\nContent-Disposition: form-data; name="instruction"\r\n\r\n{instructions[0].id}\r\n'
+               f'--{boundary}\r\nContent-Disposition: form-data; name="photos"; filename="IMG_huge.jpg"\r\n'
+               f"Content-Type: image/jpeg\r\n\r\n").encode()
+        for _ in range(MAX_BODY // (1024 * 1024) + 2):
+            yield b"\0" * (1024 * 1024)
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    answer = await client.post(url + "/done", data=streamed(),
+                               headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert answer.status == 413 and "照片总大小超出限制" in await answer.text()
+    _, after, _ = await stored(app, notice_id)
+    assert after[0].state is InstructionState.ACKNOWLEDGED and media_files(app) == before
+
+
 async def test_done_is_offered_only_once_acknowledged(app, notice_id, client) -> None:
     url = link_to(app, notice_id)
     page = await (await client.post(url + "/name", data={"name": "王经理"})).text()

@@ -209,15 +209,17 @@ def _refused(kind: type[web.HTTPException], reason: str) -> web.HTTPException:
 async def _form(request: web.Request):
     """The posted form, photos and all; a body over MAX_BODY gets a page naming the limit (413)
     before it is read, or as soon as reading it passes the limit when its length is not declared."""
-    too_large = web.HTTPRequestEntityTooLarge(
-        MAX_BODY, request.content_length or MAX_BODY + 1, content_type="text/html", headers=HEADERS,
-        text=refused_page("too_large", count=MAX_PHOTOS, limit=str(format_size(MAX_BYTES))))
     if request.content_length is not None and request.content_length > MAX_BODY:
-        raise too_large
+        raise _too_large(request.content_length)
     try:  # the server's own limit is for forms of a few fields; this page's take photos
         return await request.clone(client_max_size=MAX_BODY).post()
     except web.HTTPRequestEntityTooLarge:
-        raise too_large from None
+        raise _too_large(MAX_BODY + 1) from None
+
+
+def _too_large(size: int) -> web.HTTPException:
+    page = refused_page("too_large", count=MAX_PHOTOS, limit=str(format_size(MAX_BYTES)))
+    return web.HTTPRequestEntityTooLarge(MAX_BODY, size, text=page, content_type="text/html", headers=HEADERS)
 
 
 def _photos_of(view: View) -> dict[str, str]:
