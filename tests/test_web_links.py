@@ -93,16 +93,17 @@ def test_a_link_is_refused_when_altered_and_gone_when_expired() -> None:
     signer = LinkSigner(b"k" * 32)
     token = signer.mint(7, 2, "NB-EVERGREEN", now, 30)
     assert signer.read(token, now + timedelta(days=29, hours=23)).version == 2
-    issued, expiry = token.split(".")[3:5]
-    assert datetime.fromtimestamp(int(issued), UTC) == now
+    issued, days = token.split(".")[3:5]
+    assert (datetime.fromtimestamp(int(issued), UTC), days) == (now, "30")
     for altered in (token.replace("7.2.", "7.3.", 1), token.replace("7.2.", "8.2.", 1), token + "x",
                     "0" + token,  # the same numbers spelled otherwise
-                    token.replace(f".{expiry}.", ".999999999999.", 1)):  # a year no datetime holds
+                    token.replace(f".{issued}.", ".999999999999.", 1),  # a year no datetime holds
+                    token.replace(f".{issued}.{days}.", f".{issued}.365.", 1)):  # a longer life
         with pytest.raises(BadLink):
             signer.read(altered, now)
     with pytest.raises(BadLink):
         LinkSigner(b"other" * 8).read(token, now)
-    without_issue_time = f"7.2.NB-EVERGREEN.{expiry}"  # the first links' shape, never handed out
+    without_issue_time = f"7.2.NB-EVERGREEN.{int(issued) + 30 * 86400}"  # the first links' shape, never handed out
     digest = hmac.new(b"k" * 32, without_issue_time.encode(), hashlib.sha256).digest()
     with pytest.raises(BadLink):
         signer.read(f"{without_issue_time}.{base64.urlsafe_b64encode(digest).rstrip(b'=').decode()}", now)

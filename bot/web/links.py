@@ -24,8 +24,10 @@ from handlers.views import View
 SECRET_ENV = "FOLLOWUP_WEB_SECRET"
 MIN_SECRET_LENGTH = 32
 RECIPIENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")  # a factory id is one
-# A token of five parts (no issue time) was never handed out: it is refused like any forgery.
-_TOKEN = re.compile(r"^(\d{1,12})\.(\d{1,6})\.([A-Za-z0-9][A-Za-z0-9_-]{0,39})\.(\d{1,12})\.(\d{1,12})\."
+# notice.version.recipient.issued.days.signature: the days it opens for, not the expiry, keep
+# it short enough to print on one line of the PDF. A token of the first shape (notice, version,
+# recipient, expiry) was never handed out: it is refused like any forgery.
+_TOKEN = re.compile(r"^(\d{1,12})\.(\d{1,6})\.([A-Za-z0-9][A-Za-z0-9_-]{0,39})\.(\d{1,12})\.([1-9]\d{0,2})\."
                     r"([A-Za-z0-9_-]{43})$")
 
 
@@ -46,8 +48,12 @@ class NoticeLink:
     notice_id: int
     version: int
     recipient: str
-    issued: datetime
-    expires: datetime
+    issued: datetime  # whole seconds
+    days: int  # how long it opens the page
+
+    @property
+    def expires(self) -> datetime:
+        return self.issued + timedelta(days=self.days)
 
     def __post_init__(self) -> None:
         if not RECIPIENT.match(self.recipient):
@@ -67,7 +73,7 @@ class LinkSigner:
         return cls(secret.encode())
 
     def mint(self, notice_id: int, version: int, recipient: str, now: datetime, days: int) -> str:
-        link = NoticeLink(notice_id, version, recipient, _whole_seconds(now), _whole_seconds(now + timedelta(days=days)))
+        link = NoticeLink(notice_id, version, recipient, _whole_seconds(now), days)
         return f"{_signed_part(link)}.{self._signature(link)}"
 
     def read(self, token: str, now: datetime) -> NoticeLink:
@@ -81,8 +87,8 @@ class LinkSigner:
         signed, signature = token.rsplit(".", 1)
         if not hmac.compare_digest(signature, self._signed(signed)):
             raise BadLink(token)
-        notice_id, version, recipient, issued, expires, _ = match.groups()
-        link = NoticeLink(int(notice_id), int(version), recipient, _moment(issued), _moment(expires))
+        notice_id, version, recipient, issued, days, _ = match.groups()
+        link = NoticeLink(int(notice_id), int(version), recipient, datetime.fromtimestamp(int(issued), UTC), int(days))
         if now >= link.expires:
             raise ExpiredLink(link)
         return link
@@ -101,12 +107,7 @@ class LinkSigner:
 
 
 def _signed_part(link: NoticeLink) -> str:
-    issued, expires = int(link.issued.timestamp()), int(link.expires.timestamp())
-    return f"{link.notice_id}.{link.version}.{link.recipient}.{issued}.{expires}"
-
-
-def _moment(seconds: str) -> datetime:
-    return datetime.fromtimestamp(int(seconds), UTC)
+    return f"{link.notice_id}.{link.version}.{link.recipient}.{int(link.issued.timestamp())}.{link.days}"
 
 
 def _whole_seconds(moment: datetime) -> datetime:
