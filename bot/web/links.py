@@ -83,7 +83,7 @@ class LinkSigner:
         if match is None:
             raise BadLink(token)
         # The signature over the text as given, before any of it is read as numbers: an unsigned
-        # expiry in the year 33658, or 007 for 7, is refused like any forgery.
+        # issue time in the year 33658, or 007 for 7, is refused like any forgery.
         signed, signature = token.rsplit(".", 1)
         if not hmac.compare_digest(signature, self._signed(signed)):
             raise BadLink(token)
