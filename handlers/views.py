@@ -185,6 +185,18 @@ async def load_notice_version(uow, settings: Settings, notice_id: int, version: 
     return dataclasses.replace(current, items=items, notice=shown)
 
 
+async def notice_version_photos(uow, notice_id: int, version: int) -> dict[str, str]:
+    """The photos a version of a notice shows, by their name in the report: all its link may
+    serve, read without the rest of the notice's view (one photo request each on a page)."""
+    notice = await uow.notices.get(notice_id)
+    kept = None if notice is None else await uow.notices.version(notice_id, version)
+    if kept is None:
+        return {}
+    visit = await uow.visits.get(notice.visit_id)
+    return {name: visit.photos[name] for entry in kept[1] for name in visit.report.item(entry["source"]).photos
+            if name in visit.photos}
+
+
 async def _superseded(uow, notice: Notice, version: int) -> Notice:
     """An earlier version, answered as it was: disputed, since only a disputed notice gets a
     next version, and each version is disputed once, so by the notice's `version`-th dispute."""

@@ -31,8 +31,9 @@ TEMPLATES = {
     "name_needed": N_("Please give your name, so the buyer knows who answered."),
     "not_in_notice": N_("That instruction is not part of notice %(number)s."),
     "link_superseded": N_("Notice %(number)s has a newer version; ask the buyer for its link."),
-    "links_revoked": N_("Links to notice %(number)s for %(recipient)s are revoked; they no longer open the page."),
-    "links_already_revoked": N_("Links to notice %(number)s for %(recipient)s were already revoked."),
+    "links_revoked": N_("Links to notice %(number)s for %(recipient)s issued until now are revoked; they no longer "
+                        "open the page. Links the bot sends from now on open it."),
+    "links_already_revoked": N_("Links to notice %(number)s for %(recipient)s were revoked at this moment already."),
     "unknown_visit": N_("There is no visit %(visit_id)s."),
     "unknown_factory": N_("Factory %(factory)s is not configured."),
     "orders_imported": N_("Orders imported: %(created)s new, %(updated)s changed, %(unchanged)s unchanged."),
@@ -62,6 +63,9 @@ TEMPLATES = {
     "instruction_reopened": N_("Reopened; the factory has been told why."),
     "photo_refused": N_("That photo was not accepted: %(problem)s. Please send a photo of the corrected units "
                         "(JPEG, PNG or HEIC, at most 10 MB)."),
+    "photo_file_refused": N_("%(name)s was not accepted: %(problem)s. Nothing was sent; choose photos of the "
+                             "corrected units again (JPEG, PNG or HEIC, each at most 10 MB)."),
+    "too_many_photos": N_("You chose %(count)s photos; at most %(limit)s can be sent at a time. Nothing was sent."),
     "evidence_added": N_("Photo added: %(count)s photo(s) with this done report."),
     "reminder_sent": N_("Reminder about notice %(number)s sent to the factory."),
     "reminder_scheduled": N_("The factory is outside its working hours; the reminder about notice %(number)s "

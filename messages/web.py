@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from handlers.catalog import N_
+from handlers.model import Identity
+from handlers.text import one_line
 from handlers.views import View
 from messages.environment import render
 from messages.i18n import CHINESE, ENGLISH, Language
 
-REFUSED_TITLE = N_("Corrective action notice link")  # the same for a forged, an expired and a revoked link
+REFUSED_TITLE = N_("Corrective action notice link")  # the same for every refusal: forged, expired, too large…
 
 @dataclass(frozen=True)
 class Said:
@@ -30,6 +32,9 @@ class PageState:
     today: str  # the factory's today, the earliest completion date
     superseded: bool  # the link names an earlier version: read only
     committable: frozenset[str]  # instruction states a completion date may be given in
+    reportable: frozenset[str] = frozenset()  # instruction states it may be reported done in
+    max_photos: int = 0  # photos one done report from the page may carry
+    photo_limit: str = ""  # each photo's size limit, as people say it ("10 MB")
 
 
 def notice_page(view: View, language: Language, photo_urls: dict[str, str], state: PageState,
@@ -43,14 +48,16 @@ def notice_page(view: View, language: Language, photo_urls: dict[str, str], stat
         "html", "web/notice.html.j2", language, v=view, section=section, said=said, toggle=toggle,
         base=state.base, name=state.name, nonce=state.nonce, today=state.today, superseded=state.superseded,
         query_lang="zh" if language.is_chinese else "en", committable=state.committable,
+        reportable=state.reportable, max_photos=state.max_photos, photo_limit=state.photo_limit,
         answerable=live and view.notice.state.value == "sent", actions=live,
+        answered_by=None if view.notice.answered is None else one_line(Identity.parse(view.notice.answered.by).name),
         title=f"{view.notice.number} · {view.factory.name_zh if language.is_chinese else view.factory.name}",
     )
 
 
-def refused_page(reason: str) -> str:
+def refused_page(reason: str, **params: object) -> str:
     """Both languages: whoever opened it may read either, and the page cannot know which."""
-    texts = [(tag, Markup(render("html", "web/refused_text.html.j2", Language(locale), reason=reason)))
+    texts = [(tag, Markup(render("html", "web/refused_text.html.j2", Language(locale), reason=reason, **params)))
              for tag, locale in (("zh-Hans", CHINESE), ("en", ENGLISH))]
     title = " · ".join(Language(locale).gettext(REFUSED_TITLE) for locale in (CHINESE, ENGLISH))
     return render("html", "web/refused.html.j2", Language(CHINESE), texts=texts, title=title)

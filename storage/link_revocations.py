@@ -1,9 +1,12 @@
-"""Revoked notice links: a notice and recipient whose links the page refuses from now on."""
+"""Revoked notice links: a notice and recipient whose links issued before the revocation the
+page refuses from then on. Links issued after it (the bot keeps sending some) open the page."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from handlers.model import Decision
-from storage.codec import datetime_to_text
+from storage.codec import datetime_from_text, datetime_to_text
 from storage.transaction import Transaction
 
 
@@ -12,7 +15,7 @@ class LinkRevocations:
         self._tx = tx
 
     async def revoke(self, notice_id: int, recipient: str, decision: Decision) -> bool:
-        """False when these links were revoked already (the first revocation stands)."""
+        """False when these links were revoked at this very moment already."""
         changed = await self._tx.write(
             "INSERT OR IGNORE INTO notice_link_revocations (notice_id, recipient, revoked_by, revoked_at,"
             " revoked_platform) VALUES (?, ?, ?, ?, ?)",
@@ -20,8 +23,11 @@ class LinkRevocations:
         )
         return changed > 0
 
-    async def is_revoked(self, notice_id: int, recipient: str) -> bool:
-        row = await self._tx.one(
-            "SELECT 1 FROM notice_link_revocations WHERE notice_id = ? AND recipient = ?", (notice_id, recipient)
+    async def is_revoked(self, notice_id: int, recipient: str, issued: datetime) -> bool:
+        """Whether a link issued at `issued` (whole seconds) was revoked: a revocation in the
+        same second ends it too, as the link's time cannot say which came first."""
+        rows = await self._tx.all(
+            "SELECT revoked_at FROM notice_link_revocations WHERE notice_id = ? AND recipient = ?",
+            (notice_id, recipient),
         )
-        return row is not None
+        return any(datetime_from_text(row["revoked_at"]).replace(microsecond=0) >= issued for row in rows)

@@ -15,6 +15,7 @@ it answers that call). The cases of one story share its fake, one after another.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import shutil
@@ -34,7 +35,7 @@ from handlers.model import Platform, Role
 from messages.buttons import COMMIT_DATE, DISPUTE, EDIT
 from tests.bot_process import FileClock
 from tests.conftest import EXAMPLE_CONFIG, EXAMPLE_VISIT, actor, approve_and_send, one_finding, write_report
-from tests.crash_world import CLAIM_RUNS_OUT, PATIENCE, START, Forks, _gone, query, until
+from tests.crash_world import CLAIM_RUNS_OUT, PATIENCE, START, Forks, _gone, query, until, with_forks
 from tests.fake_telegram import FakeTelegram, SentMessage
 from tests.telegram_world import BUYER_CHAT, BUYER_ID, FACTORY_CHAT, FACTORY_ID, INSPECTOR_ID, telegram_config
 
@@ -316,14 +317,10 @@ def broken_promises(case: Outcome, reference: Outcome) -> list[str]:
         problems.append(f"questions still open: {waiting}")
     if unhandled := case.rows("SELECT update_id FROM inbox WHERE handled_at IS NULL"):
         problems.append(f"updates never handled: {unhandled}")
-    if unsent := case.rows("SELECT id, kind FROM outbox WHERE sent_at IS NULL OR failed_at IS NOT NULL"):
-        problems.append(f"messages not sent: {unsent}")
     audit = case.rows("SELECT entity, action, COUNT(*) FROM audit_events GROUP BY 1, 2 ORDER BY 1, 2")
     if audit != reference.rows("SELECT entity, action, COUNT(*) FROM audit_events GROUP BY 1, 2 ORDER BY 1, 2"):
         problems.append(f"audit events {audit}")
-    owed = case.rows("SELECT kind, COUNT(*) FROM outbox GROUP BY kind ORDER BY kind")
-    if owed != reference.rows("SELECT kind, COUNT(*) FROM outbox GROUP BY kind ORDER BY kind"):
-        problems.append(f"messages owed {owed}")
+    problems += owed_as_without_kills(case, reference)
     if not 1 <= case.replies() <= 1 + len(case.kills):
         problems.append(f"answered {case.replies()} times")
     if any(FAILED_ON_OUR_SIDE in m.plain for m in case.said):
@@ -331,3 +328,34 @@ def broken_promises(case: Outcome, reference: Outcome) -> list[str]:
     if " ERROR " in case.log:
         problems.append("errors in the log")
     return problems
+
+
+def owed_as_without_kills(case, reference) -> list[str]:
+    """Every message sent, and as many of each kind owed as in the run without kills."""
+    problems = []
+    if unsent := case.rows("SELECT id, kind FROM outbox WHERE sent_at IS NULL OR failed_at IS NOT NULL"):
+        problems.append(f"messages not sent: {unsent}")
+    owed = case.rows("SELECT kind, COUNT(*) FROM outbox GROUP BY kind ORDER BY kind")
+    if owed != reference.rows("SELECT kind, COUNT(*) FROM outbox GROUP BY kind ORDER BY kind"):
+        problems.append(f"messages owed {owed}")
+    return problems
+
+
+def stories_side_by_side(folder: Path, stories, run_story) -> dict:
+    """Each story's cases by its name, the stories run side by side (each has its own fake)."""
+    async def everything(forks: Forks) -> dict:
+        ran = await asyncio.gather(*(run_story(forks, folder / s.name.replace(" ", "-"), s) for s in stories))
+        return {story.name: cases for story, cases in zip(stories, ran, strict=True)}
+    return with_forks(everything)
+
+
+def broken_cases(cases: dict, broken_promises) -> dict[str, list[str]]:
+    """What each case broke of its promises, against the run without kills; {} when none."""
+    reference = cases["reference"]
+    broken = {}
+    for kill, case in cases.items():
+        if isinstance(case, Exception):
+            broken[kill] = [str(case)]
+        elif problems := broken_promises(case, reference):
+            broken[kill] = problems
+    return broken

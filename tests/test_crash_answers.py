@@ -5,23 +5,14 @@ message owed is sent. tests/crash_answers.py says how the bot is killed where.""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
-from tests.crash_answers import STORIES, Outcome, broken_promises, run_story
-from tests.crash_world import Forks, with_forks
+from tests.crash_answers import STORIES, Outcome, broken_cases, broken_promises, run_story, stories_side_by_side
 
 
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """Each story's cases, the stories side by side (each has its own fake)."""
-    folder = tmp_path_factory.mktemp("answers")
-
-    async def everything(forks: Forks) -> dict:
-        ran = await asyncio.gather(*(run_story(forks, folder / s.name.replace(" ", "-"), s) for s in STORIES))
-        return {story.name: cases for story, cases in zip(STORIES, ran, strict=True)}
-    return with_forks(everything)
+    return stories_side_by_side(tmp_path_factory.mktemp("answers"), STORIES, run_story)
 
 
 @pytest.mark.parametrize("story", [s.name for s in STORIES])
@@ -30,13 +21,7 @@ def test_the_answer_takes_effect_once_wherever_the_bot_is_killed(outcomes: dict,
     reference: Outcome = cases["reference"]
     assert broken_promises(reference, reference) == []
     assert len(cases) >= 1 + 6 + 1  # every commit before and after, and at least the answer's reply
-    broken = {}
-    for kill, case in cases.items():
-        if isinstance(case, Exception):
-            broken[kill] = [str(case)]
-        elif problems := broken_promises(case, reference):
-            broken[kill] = problems
-    assert broken == {}
+    assert broken_cases(cases, broken_promises) == {}
     unreached = [kill for kill, case in cases.items() if kill != "reference" and not case.kills]
     assert len(unreached) <= 1, unreached  # a call the run without kills made late may not come at all
 

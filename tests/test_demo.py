@@ -122,7 +122,7 @@ def test_an_overdue_instruction_is_alerted_once(demo: Demo) -> None:
     assert "Open findings: 1 MA major" in status  # F2 verified, F3 rejected: only F1 is still open
 
 
-LINK = re.compile(r"http://127\.0\.0\.1:(\d+)/n/1\.1\.NB-EVERGREEN\.\d+\.[A-Za-z0-9_-]{43}")
+LINK = re.compile(r"http://127\.0\.0\.1:(\d+)/n/1\.1\.NB-EVERGREEN\.\d+\.\d+\.[A-Za-z0-9_-]{43}")
 
 
 def test_the_buyer_sees_the_factorys_link_beside_the_notice_and_the_demo_lists_its_pages(demo: Demo) -> None:

@@ -42,7 +42,7 @@ def test_the_demo_writes_a_bilingual_a4_notice_with_photos_and_numbered_pages(tm
     first = pages[0]
     assert first.index("整改通知书 CN-2026-0001（第1版）") < first.index("扫码查看整改通知并在线回复")
     assert "Scan to view and answer this notice" in first
-    assert re.search(r"http://127\.0\.0\.1:\d+/n/1\.1\.NB-EVERGREEN\.\d+\.[A-Za-z0-9_-]{43}", first)
+    assert re.search(r"http://127\.0\.0\.1:\d+/n/1\.1\.NB-EVERGREEN\.\d+\.\d+\.[A-Za-z0-9_-]{43}", first)
 
 
 def test_the_chinese_font_is_embedded_so_no_reader_needs_one(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 """The notice page in a real phone-sized browser (Debian's chromium, driven by Playwright; no
 browser is ever downloaded): a factory manager reads the notice in Chinese, gives a name
-once and acknowledges; another, with JavaScript off, disputes with a reason.
+once and acknowledges; another, with JavaScript off, disputes with a reason; a third reports an
+instruction done with two photos from the phone.
 
 FOLLOWUP_SCREENS=1 keeps the screenshots under docs/screens/ for people to look at."""
 
@@ -14,8 +15,9 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from bot.web.server import web_application
-from handlers.model import NoticeState
+from handlers.model import InstructionState, NoticeState
 from tests.conftest import approve_and_send, post_example
+from tests.test_web_done_photos import camera_photo
 from tests.test_web_notice_page import SIGNER, link_to, stored
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -58,14 +60,19 @@ async def page_of(app, config, tmp_path):
             await server.close()
 
 
+async def named(page, name: str) -> None:
+    """The contact gives their name once, as the page asks before anything else."""
+    await page.locator("#name").fill(name)
+    await page.get_by_role("button", name="继续").click()
+    await page.wait_for_load_state()
+
+
 async def test_a_factory_manager_acknowledges_on_a_phone(app, page_of) -> None:
     opened, notice_id, shot = page_of
     page = await opened()
     assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # nothing off the side
     await shot(page, "notice-page-zh.png")
-    await page.locator("#name").fill("王经理")
-    await page.get_by_role("button", name="继续").click()
-    await page.wait_for_load_state()
+    await named(page, "王经理")
     await page.get_by_role("button", name="确认收到").click()
     await page.wait_for_load_state()
     await shot(page, "notice-acknowledged-zh.png")
@@ -79,9 +86,7 @@ async def test_a_factory_manager_acknowledges_on_a_phone(app, page_of) -> None:
 async def test_a_factory_disputes_with_javascript_off(app, page_of) -> None:
     opened, notice_id, shot = page_of
     page = await opened(javascript=False)
-    await page.locator("#name").fill("李伟")
-    await page.get_by_role("button", name="继续").click()
-    await page.wait_for_load_state()
+    await named(page, "李伟")
     await page.locator("summary").click()
     await page.locator("#reason").fill("外箱唛头文字需买方确认后才能印刷。")
     await shot(page, "notice-dispute-zh.png")
@@ -89,3 +94,26 @@ async def test_a_factory_disputes_with_javascript_off(app, page_of) -> None:
     await page.wait_for_load_state()
     notice, _, _ = await stored(app, notice_id)
     assert (notice.state, notice.dispute_reason) == (NoticeState.DISPUTED, "外箱唛头文字需买方确认后才能印刷。")
+
+
+async def test_a_factory_reports_f1_done_with_photos_from_the_phone(app, page_of) -> None:
+    opened, notice_id, shot = page_of
+    page = await opened(javascript=False)
+    await named(page, "王经理")
+    await page.get_by_role("button", name="确认收到").click()
+    await page.wait_for_load_state()
+    _, instructions, _ = await stored(app, notice_id)
+    f1 = instructions[0].id
+    photos = page.locator(f"#photos-{f1}")
+    await photos.set_input_files([{"name": f"IMG_000{n}.jpg", "mimeType": "image/jpeg", "buffer": camera_photo(60 * n)}
+                                  for n in (1, 2)])
+    await photos.scroll_into_view_if_needed()
+    await shot(page, "notice-done-photos-zh.png")
+    await page.locator(f"#instruction-{f1}").get_by_role("button", name="提交整改完成（附照片）").click()
+    await page.wait_for_load_state()
+    assert "谢谢，已报告整改完成，买方将进行验收。" in await page.get_by_role("status").inner_text()
+    assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    await page.locator(f"#instruction-{f1}").scroll_into_view_if_needed()
+    await shot(page, "notice-done-reported-zh.png")
+    _, after, _ = await stored(app, notice_id)
+    assert after[0].state is InstructionState.DONE and len(after[0].evidence) == 2

@@ -4,6 +4,9 @@ web server's configuration and key are checked before anything starts."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -48,9 +51,18 @@ async def test_the_operator_prints_a_link_that_opens_and_revokes_it(app, config,
     revoked = await cli(clock, "notice", "link", "CN-2026-0001", "--revoke", "--config", path)
     assert revoked.exit_code == 0 and "revoked" in revoked.output
     async with app.store.unit_of_work() as uow:
-        assert await uow.link_revocations.is_revoked(notice_id, "NB-EVERGREEN")
+        assert await uow.link_revocations.is_revoked(notice_id, "NB-EVERGREEN", link.issued)
         events = await uow.audit.for_entity("notice", notice_id)
     assert events[-1].action == "revoke_links" and events[-1].actor.startswith("admin:operator ")
+
+
+async def test_revoking_needs_no_key(app, config, clock, tmp_path) -> None:
+    notice_id = await approve_and_send(app, config, await post_example(app, config))
+    revoked = await cli(clock, "notice", "link", "CN-2026-0001", "--revoke", "--config",
+                        str(config_file(tmp_path, config)), secret=None)
+    assert revoked.exit_code == 0 and "revoked" in revoked.output, revoked.output
+    async with app.store.unit_of_work() as uow:
+        assert await uow.link_revocations.is_revoked(notice_id, "NB-EVERGREEN", clock.now().replace(microsecond=0))
 
 
 async def test_no_link_without_the_key_or_the_web_server(app, config, clock, tmp_path) -> None:
@@ -81,14 +93,20 @@ def test_a_link_is_refused_when_altered_and_gone_when_expired() -> None:
     signer = LinkSigner(b"k" * 32)
     token = signer.mint(7, 2, "NB-EVERGREEN", now, 30)
     assert signer.read(token, now + timedelta(days=29, hours=23)).version == 2
-    expiry = token.split(".")[3]
+    issued, days = token.split(".")[3:5]
+    assert (datetime.fromtimestamp(int(issued), UTC), days) == (now, "30")
     for altered in (token.replace("7.2.", "7.3.", 1), token.replace("7.2.", "8.2.", 1), token + "x",
                     "0" + token,  # the same numbers spelled otherwise
-                    token.replace(f".{expiry}.", ".999999999999.", 1)):  # a year no datetime holds
+                    token.replace(f".{issued}.", ".999999999999.", 1),  # a year no datetime holds
+                    token.replace(f".{issued}.{days}.", f".{issued}.365.", 1)):  # a longer life
         with pytest.raises(BadLink):
             signer.read(altered, now)
     with pytest.raises(BadLink):
         LinkSigner(b"other" * 8).read(token, now)
+    without_issue_time = f"7.2.NB-EVERGREEN.{int(issued) + 30 * 86400}"  # the first links' shape, never handed out
+    digest = hmac.new(b"k" * 32, without_issue_time.encode(), hashlib.sha256).digest()
+    with pytest.raises(BadLink):
+        signer.read(f"{without_issue_time}.{base64.urlsafe_b64encode(digest).rstrip(b'=').decode()}", now)
     with pytest.raises(ExpiredLink):
         signer.read(token, now + timedelta(days=30))
 

@@ -12,9 +12,10 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.web.links import LinkSigner
 from bot.web.server import web_application
-from handlers.commands import RevokeNoticeLinks
+from handlers.commands import ApproveInstruction, RejectInstruction, RevokeNoticeLinks, SendNotice
 from handlers.model import InstructionState, NoticeState, Platform, Role
 from tests.conftest import actor, approve_and_send, post_example
+from tests.test_lifecycle import another_visit
 
 SIGNER = LinkSigner(b"k" * 32)
 
@@ -61,13 +62,35 @@ async def test_the_page_shows_the_notice_in_chinese_with_an_english_toggle(app, 
     assert "CORRECTIVE NOTICE" in english and "Acknowledge" in english
 
 
-async def test_its_photos_come_through_the_link_and_no_other_file_does(app, notice_id, client) -> None:
-    url = link_to(app, notice_id)
+async def f1_alone_and_another(app, config) -> tuple[int, int]:
+    """Two notices: the example's with F1 alone (the rest rejected), and another order's with
+    every instruction, so photos and instructions of the second are real and not the first's."""
+    buyer = actor(config, Role.BUYER)
+    visit_id = await post_example(app, config)
+    async with app.store.unit_of_work() as uow:
+        instructions = await uow.instructions.for_visit(visit_id)
+    assert (await app.bus.handle(ApproveInstruction(instructions[0].id), buyer)).ok
+    for instruction in instructions[1:]:
+        assert (await app.bus.handle(RejectInstruction(instruction.id), buyer)).ok
+    first = (await app.bus.handle(SendNotice(visit_id), buyer)).params["notice_id"]
+    other = another_visit()
+    posted = await app.bus.handle(other, actor(config, Role.INSPECTOR))
+    return first, await approve_and_send(app, config, posted.params["visit_id"])
+
+
+async def test_its_photos_come_through_the_link_and_no_other_notices_do(app, config, client) -> None:
+    first, second = await f1_alone_and_another(app, config)
+    url = link_to(app, first)
     html = await (await client.get(url)).text()
     photo = re.search(r'<img src="(/n/[^"]+/photo/([0-9a-f]{64}))"', html)
     assert photo is not None
     fetched = await client.get(photo[1])
     assert fetched.status == 200 and (await fetched.read())[:2] == b"\xff\xd8"
+    own = set(re.findall(r"/photo/([0-9a-f]{64})", html))
+    theirs = set(re.findall(r"/photo/([0-9a-f]{64})", await (await client.get(link_to(app, second))).text())) - own
+    assert theirs and all(app.media.find(sha256) for sha256 in theirs), "stored, and shown on the other notice"
+    for sha256 in theirs:
+        assert (await client.get(f"{url}/photo/{sha256}")).status == 404
     assert (await client.get(f"{url}/photo/{'0' * 64}")).status == 404
 
 
@@ -110,18 +133,60 @@ async def test_a_dispute_needs_its_reason(app, notice_id, client) -> None:
     assert notice.answered.by.endswith(":李伟")
 
 
-async def test_a_completion_date_per_instruction_and_none_for_another_notices(app, notice_id, client) -> None:
-    url = link_to(app, notice_id)
-    _, instructions, _ = await stored(app, notice_id)
-    due = instructions[0].due
+async def test_a_completion_date_per_instruction_and_none_for_another_notices(app, config, client) -> None:
+    first, second = await f1_alone_and_another(app, config)
+    url = link_to(app, first)
+    (f1,) = (await stored(app, first))[1]
+    _, theirs, _ = await stored(app, second)
     client.session.cookie_jar.update_cookies({"followup_name": "Wang"})
-    committed = await client.post(url + "/commit", data={"instruction": str(instructions[0].id),
-                                                          "date": due.isoformat()})
+    committed = await client.post(url + "/commit", data={"instruction": str(f1.id), "date": f1.due.isoformat()})
     assert committed.status == 200
-    foreign = await client.post(url + "/commit", data={"instruction": "9999", "date": due.isoformat()})
-    assert foreign.status == 422
-    _, after, _ = await stored(app, notice_id)
-    assert after[0].committed == due and all(i.committed is None for i in after[1:])
+    for instruction in theirs:  # each open at the factory: only the link stands between
+        foreign = await client.post(url + "/commit", data={"instruction": str(instruction.id),
+                                                            "date": instruction.due.isoformat()})
+        assert foreign.status == 422 and "该整改要求不属于整改通知书" in await foreign.text()
+    assert (await stored(app, first))[1][0].committed == f1.due
+    assert all(i.committed is None for i in (await stored(app, second))[1])
+
+
+async def test_a_post_through_a_superseded_link_changes_nothing(app, config, notice_id, client) -> None:
+    url = link_to(app, notice_id, version=1)
+    client.session.cookie_jar.update_cookies({"followup_name": "Wang"})
+    await client.post(url + "/dispute", data={"reason": "唛头文字需买方确认。"})
+    buyer = actor(config, Role.BUYER)
+    _, instructions, _ = await stored(app, notice_id)
+    for instruction in instructions:
+        if instruction.state is InstructionState.DISPUTED:
+            assert (await app.bus.handle(ApproveInstruction(instruction.id), buyer)).ok
+    assert (await app.bus.handle(SendNotice(instructions[0].visit_id), buyer)).ok
+    notice, _, events = await stored(app, notice_id)
+    assert notice.version == 2
+    old = await client.post(url + "/acknowledge", data={})
+    assert old.status == 422 and "已有新版本" in await old.text()
+    after, _, later = await stored(app, notice_id)
+    assert after.state is NoticeState.SENT and later == events
+
+
+async def test_a_form_that_reaches_no_command_reads_the_notice_once(app, notice_id, client, monkeypatch) -> None:
+    opened = []
+    unit_of_work = app.store.unit_of_work
+    monkeypatch.setattr(app.store, "unit_of_work", lambda: opened.append(1) or unit_of_work())
+    answer = await client.post(link_to(app, notice_id) + "/acknowledge", data={})
+    assert answer.status == 422 and len(opened) == 1
+    opened.clear()
+    client.session.cookie_jar.update_cookies({"followup_name": "Wang"})
+    acknowledged = await client.post(link_to(app, notice_id) + "/acknowledge", data={})
+    assert acknowledged.status == 200 and len(opened) >= 3, "read, answered, read again as the answer left it"
+
+
+async def test_the_name_cookie_is_secure_when_people_open_https(app, notice_id) -> None:
+    application = web_application(app, SIGNER, lambda: None, public_url="https://qc.example.com")
+    async with TestClient(TestServer(application)) as behind_a_proxy:  # TLS ends at the proxy: http here
+        answer = await behind_a_proxy.post(link_to(app, notice_id) + "/name", data={"name": "王经理"})
+        assert answer.cookies["followup_name"]["secure"]
+    async with TestClient(TestServer(web_application(app, SIGNER, lambda: None, "http://127.0.0.1"))) as plain:
+        answer = await plain.post(link_to(app, notice_id) + "/name", data={"name": "王经理"})
+        assert not answer.cookies["followup_name"]["secure"]
 
 
 @pytest.mark.parametrize("tamper", [
@@ -129,7 +194,8 @@ async def test_a_completion_date_per_instruction_and_none_for_another_notices(ap
     lambda token: token.replace(".NB-EVERGREEN.", ".OTHER.", 1),  # the recipient
     lambda token: "2" + token,  # the notice
     lambda token: "garbage",
-    lambda token: ".".join([*token.split(".")[:3], "999999999999", token.split(".")[4]]),  # an unsigned far expiry
+    lambda token: ".".join([*token.split(".")[:4], "366", token.split(".")[5]]),  # an unsigned longer life
+    lambda token: ".".join([*token.split(".")[:3], "4102444800", *token.split(".")[4:]]),  # issued after a revocation
 ])
 async def test_a_tampered_link_is_refused_and_changes_nothing(app, notice_id, client, tamper) -> None:
     token = link_to(app, notice_id)[len("/n/"):]
@@ -165,6 +231,20 @@ async def test_a_revoked_link_is_gone_and_the_revocation_is_audited(app, config,
         ("revoke_links", {"recipient": "NB-EVERGREEN"})]
     again = await app.bus.handle(RevokeNoticeLinks(notice_id, "NB-EVERGREEN"), actor(config, Role.BUYER))
     assert again.code == "links_already_revoked"
+
+
+async def test_a_revocation_ends_the_links_issued_before_it_not_those_the_bot_sends_after(
+        app, config, clock, notice_id, client) -> None:
+    forwarded = link_to(app, notice_id)
+    clock.advance(hours=1)
+    assert (await app.bus.handle(RevokeNoticeLinks(notice_id, "NB-EVERGREEN"), actor(config, Role.BUYER))).ok
+    clock.advance(seconds=1)
+    reminder = link_to(app, notice_id)  # what a robot's reminder or a mail carries from now on
+    assert (await client.get(forwarded)).status == 410
+    assert (await client.get(reminder)).status == 200
+    clock.advance(days=1)
+    assert (await app.bus.handle(RevokeNoticeLinks(notice_id, "NB-EVERGREEN"), actor(config, Role.BUYER))).ok
+    assert (await client.get(reminder)).status == 410, "revoked again: the links issued in between end too"
 
 
 async def test_a_factory_cannot_revoke_links(app, config, notice_id) -> None:

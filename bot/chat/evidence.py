@@ -77,17 +77,45 @@ async def report_photo(app, actor: Actor, content: bytes, name: str | None, *, i
         checked = await _checked(app, Path(folder), content, name)
         if isinstance(checked, Reply):
             return checked
-        captured = {checked.sha256: checked.captured_at} if checked.captured_at else {}
-
-        async def keep() -> None:
-            await asyncio.to_thread(app.media.put, checked.path, checked.sha256, checked.format)
+        keep = _keeper(app, [checked])
 
         def command_for(action: str, target: int):
-            return report_done(target, (checked.sha256,), captured) if action == REPORT_DONE else None
+            return _report_of(target, [checked]) if action == REPORT_DONE else None
 
         if prompt is None:
             return await app.bus.handle(command_for(REPORT_DONE, instruction_id), actor, update_key, before_commit=keep)
         return await app.bus.answer(prompt, actor, update_key, command_for, keep_as=keep_as, before_commit=keep)
+
+
+async def report_photos(app, actor: Actor, photos: list[tuple[bytes, str]], instruction_id: int,
+                        update_key: str | None = None) -> Reply:
+    """Several photos at once (the notice page's form), each held to the same checks as one sent
+    in a chat: the first refused refuses them all, naming its file, and nothing is kept; else
+    they are one done report, kept in the transaction that accepts it."""
+    with tempfile.TemporaryDirectory(prefix="evidence-") as folder:
+        checked: list[Photo] = []
+        for index, (content, name) in enumerate(photos):
+            own = Path(folder) / str(index)  # two files of one name are two photos
+            own.mkdir()
+            photo = too_large(len(content)) or await _checked(app, own, content, name)
+            if isinstance(photo, Reply):
+                return Reply("photo_file_refused", {**photo.params, "name": name}, ok=False)
+            checked.append(photo)
+        return await app.bus.handle(_report_of(instruction_id, checked), actor, update_key,
+                                    before_commit=_keeper(app, checked))
+
+
+def _report_of(instruction_id: int, photos: list[Photo]):
+    captured = {photo.sha256: photo.captured_at for photo in photos if photo.captured_at}
+    return report_done(instruction_id, tuple(photo.sha256 for photo in photos), captured)
+
+
+def _keeper(app, photos: list[Photo]):
+    """Writes the photos to the media folder, inside the transaction that accepts the report."""
+    async def keep() -> None:
+        for photo in photos:
+            await asyncio.to_thread(app.media.put, photo.path, photo.sha256, photo.format)
+    return keep
 
 
 async def _checked(app, folder: Path, content: bytes, name: str | None) -> Photo | Reply:

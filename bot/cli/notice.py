@@ -79,7 +79,8 @@ async def _find(uow, config, number: str):
 @config_option
 @click.option("--recipient", default=None, help="Who the link is for (letters, digits, _ and -; default: the "
               "notice's factory id). Revoking ends this recipient's links only.")
-@click.option("--revoke", is_flag=True, help="Revoke every link to the notice for the recipient, for good.")
+@click.option("--revoke", is_flag=True, help="Revoke the recipient's links to the notice issued until now; those "
+              "the bot sends later open the page.")
 def link(number: str, config_file: Path | None, recipient: str | None, revoke: bool) -> None:
     """Print the signed link to notice NUMBER's page (its current version), or revoke its links."""
     config = load_or_exit(config_file)
@@ -87,7 +88,8 @@ def link(number: str, config_file: Path | None, recipient: str | None, revoke: b
         raise click.ClickException("the web server is off: set [web] public_url in the configuration")
     if recipient is not None and not RECIPIENT.match(recipient):
         raise click.BadParameter("letters, digits, _ and - only, at most 40", param_hint="--recipient")
-    click.echo(asyncio.run(_link(config, _signer(), number, recipient, revoke)))
+    signer = None if revoke else _signer()  # revoking signs nothing
+    click.echo(asyncio.run(_link(config, signer, number, recipient, revoke)))
 
 
 def _signer() -> LinkSigner:
@@ -97,7 +99,7 @@ def _signer() -> LinkSigner:
         raise click.ClickException(str(missing)) from missing
 
 
-async def _link(config, signer: LinkSigner, number: str, recipient: str | None, revoke: bool) -> str:
+async def _link(config, signer: LinkSigner | None, number: str, recipient: str | None, revoke: bool) -> str:
     clock = command_clock()
     app = await build_app(config, clock)
     try:

@@ -1,9 +1,11 @@
 """Signed, expiring notice links: what a factory without Telegram or Slack opens on its phone.
 
 A link names a notice, the version it was sent as, its recipient (the factory, or whoever the
-buyer passed it to) and when it expires, signed with HMAC-SHA256 under FOLLOWUP_WEB_SECRET.
-Nothing is stored to mint one, so a link can be printed on the PDF or put beside the notice in
-a chat at any time; what is stored is only its revocation (storage/link_revocations.py).
+buyer passed it to), when it was issued and when it expires, signed with HMAC-SHA256 under
+FOLLOWUP_WEB_SECRET. Nothing is stored to mint one, so a link can be printed on the PDF or put
+beside the notice in a chat at any time; what is stored is only its revocation
+(storage/link_revocations.py), which ends the links issued before it: those the bot mints
+afterwards (a robot's reminder, a mail) open the page.
 """
 
 from __future__ import annotations
@@ -22,7 +24,11 @@ from handlers.views import View
 SECRET_ENV = "FOLLOWUP_WEB_SECRET"
 MIN_SECRET_LENGTH = 32
 RECIPIENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")  # a factory id is one
-_TOKEN = re.compile(r"^(\d{1,12})\.(\d{1,6})\.([A-Za-z0-9][A-Za-z0-9_-]{0,39})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$")
+# notice.version.recipient.issued.days.signature: the days it opens for, not the expiry, keep
+# it short enough to print on one line of the PDF. A token of the first shape (notice, version,
+# recipient, expiry) was never handed out: it is refused like any forgery.
+_TOKEN = re.compile(r"^(\d{1,12})\.(\d{1,6})\.([A-Za-z0-9][A-Za-z0-9_-]{0,39})\.(\d{1,12})\.([1-9]\d{0,2})\."
+                    r"([A-Za-z0-9_-]{43})$")
 
 
 class WebSecretMissing(Exception):
@@ -42,7 +48,12 @@ class NoticeLink:
     notice_id: int
     version: int
     recipient: str
-    expires: datetime
+    issued: datetime  # whole seconds
+    days: int  # how long it opens the page
+
+    @property
+    def expires(self) -> datetime:
+        return self.issued + timedelta(days=self.days)
 
     def __post_init__(self) -> None:
         if not RECIPIENT.match(self.recipient):
@@ -62,7 +73,7 @@ class LinkSigner:
         return cls(secret.encode())
 
     def mint(self, notice_id: int, version: int, recipient: str, now: datetime, days: int) -> str:
-        link = NoticeLink(notice_id, version, recipient, _whole_seconds(now + timedelta(days=days)))
+        link = NoticeLink(notice_id, version, recipient, _whole_seconds(now), days)
         return f"{_signed_part(link)}.{self._signature(link)}"
 
     def read(self, token: str, now: datetime) -> NoticeLink:
@@ -72,12 +83,12 @@ class LinkSigner:
         if match is None:
             raise BadLink(token)
         # The signature over the text as given, before any of it is read as numbers: an unsigned
-        # expiry in the year 33658, or 007 for 7, is refused like any forgery.
+        # issue time in the year 33658, or 007 for 7, is refused like any forgery.
         signed, signature = token.rsplit(".", 1)
         if not hmac.compare_digest(signature, self._signed(signed)):
             raise BadLink(token)
-        notice_id, version, recipient, expires, _ = match.groups()
-        link = NoticeLink(int(notice_id), int(version), recipient, datetime.fromtimestamp(int(expires), UTC))
+        notice_id, version, recipient, issued, days, _ = match.groups()
+        link = NoticeLink(int(notice_id), int(version), recipient, datetime.fromtimestamp(int(issued), UTC), int(days))
         if now >= link.expires:
             raise ExpiredLink(link)
         return link
@@ -96,7 +107,7 @@ class LinkSigner:
 
 
 def _signed_part(link: NoticeLink) -> str:
-    return f"{link.notice_id}.{link.version}.{link.recipient}.{int(link.expires.timestamp())}"
+    return f"{link.notice_id}.{link.version}.{link.recipient}.{int(link.issued.timestamp())}.{link.days}"
 
 
 def _whole_seconds(moment: datetime) -> datetime:

@@ -8,20 +8,24 @@ anything is read or changed. The contact names themselves once; the name is kept
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
 from aiohttp import web
 
+from bot.chat.evidence import MAX_BYTES, report_photos
 from bot.web.links import BadLink, ExpiredLink, LinkSigner, NoticeLink
-from handlers.commands import AcknowledgeNotice, Actor, Command, CommitToDate, DisputeNotice
+from handlers.commands import AcknowledgeNotice, Actor, CommitToDate, DisputeNotice
 from handlers.commitments import COMMITTABLE
+from handlers.intake.photos import format_size
+from handlers.lifecycle import TRANSITIONS, Action
 from handlers.model import Notice, Person, Platform, PlatformAccount, Role
 from handlers.results import Reply
-from handlers.views import View, load_notice_version
+from handlers.views import View, load_notice_version, notice_version_photos
 from handlers.working_hours import factory_today
 from messages.i18n import CHINESE, ENGLISH, Language
 from messages.replies import reply_text
@@ -30,6 +34,10 @@ from messages.web import PageState, Said, notice_page, refused_page
 NAME_COOKIE = "followup_name"
 GIVE_NAME = "name"  # the one form that is no command: the contact says who they are, once
 MAX_NAME = 60
+MAX_FILE_NAME = 100  # as much of a photo's file name as a refusal repeats
+MAX_PHOTOS = 5  # one done report's photos from the page; a chat takes more, one at a time
+MAX_BODY = MAX_PHOTOS * MAX_BYTES + 64 * 1024  # the photos and the form's few fields
+REPORTABLE = frozenset(state.value for state in TRANSITIONS[Action.REPORT_DONE])
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{16,40}$")
 # The page loads nothing from elsewhere (it must load in mainland China) and runs no script.
 HEADERS = {
@@ -48,33 +56,63 @@ class Opened:
     view: View  # the version the link names, as it was sent
 
 
-def _acknowledge(opened: Opened, form) -> Command:
-    return AcknowledgeNotice(opened.notice.id)
+Answer = Callable[[object, Opened, object, Actor, str | None], Awaitable[Reply]]
 
 
-def _dispute(opened: Opened, form) -> Command:
-    return DisputeNotice(opened.notice.id, form.get("reason", ""))
+async def _acknowledge(app, opened: Opened, form, actor: Actor, key: str | None) -> Reply:
+    return await app.bus.handle(AcknowledgeNotice(opened.notice.id), actor, key)
 
 
-def _commit(opened: Opened, form) -> Command | Reply:
-    instruction = form.get("instruction", "")
-    if not instruction.isdigit() or int(instruction) not in opened.view.notice.instruction_ids:
-        return Reply("not_in_notice", {"number": opened.notice.number}, ok=False)
-    return CommitToDate(int(instruction), form.get("date", ""))
+async def _dispute(app, opened: Opened, form, actor: Actor, key: str | None) -> Reply:
+    return await app.bus.handle(DisputeNotice(opened.notice.id, form.get("reason", "")), actor, key)
 
 
-ACTIONS: dict[str, Callable[[Opened, object], Command | Reply]] = {
+async def _commit(app, opened: Opened, form, actor: Actor, key: str | None) -> Reply:
+    instruction = _instruction_in(opened, form)
+    if instruction is None:
+        return _not_in_notice(opened)
+    return await app.bus.handle(CommitToDate(instruction, form.get("date", "")), actor, key)
+
+
+async def _done(app, opened: Opened, form, actor: Actor, key: str | None) -> Reply:
+    """Done, with the photos the form carries: the same checks and command as a chat upload."""
+    instruction = _instruction_in(opened, form)
+    if instruction is None:
+        return _not_in_notice(opened)
+    files = [f for f in form.getall("photos", []) if isinstance(f, web.FileField) and f.filename]
+    if len(files) > MAX_PHOTOS:
+        return Reply("too_many_photos", {"count": len(files), "limit": MAX_PHOTOS}, ok=False)
+    photos = [(await asyncio.to_thread(f.file.read), f.filename[:MAX_FILE_NAME]) for f in files]
+    return await report_photos(app, actor, photos, instruction, key)
+
+
+ACTIONS: dict[str, Answer] = {
     "acknowledge": _acknowledge,
     "dispute": _dispute,
     "commit": _commit,
+    "done": _done,
 }
 
 
+def _instruction_in(opened: Opened, form) -> int | None:
+    """The instruction a form names, if it is one of the link's notice version."""
+    instruction = form.get("instruction", "")
+    if isinstance(instruction, str) and instruction.isdigit() and int(instruction) in opened.view.notice.instruction_ids:
+        return int(instruction)
+    return None
+
+
+def _not_in_notice(opened: Opened) -> Reply:
+    return Reply("not_in_notice", {"number": opened.notice.number}, ok=False)
+
+
 class NoticePage:
-    def __init__(self, app, signer: LinkSigner, wake: Callable[[], None]) -> None:
+    def __init__(self, app, signer: LinkSigner, wake: Callable[[], None], public_url: str = "") -> None:
         self._app = app
         self._signer = signer
         self._wake = wake  # the outbox delivers what an answer enqueued (the buyer is told) at once
+        # Behind a proxy that ends TLS the request comes as http; the address people open says.
+        self._secure = public_url.lower().startswith("https://")
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -88,9 +126,14 @@ class NoticePage:
         return await self._page(request, opened, _name_of(request), None)
 
     async def photo(self, request: web.Request) -> web.StreamResponse:
-        opened = await self._open(request)
+        """A photo of the link's notice version, checked with what that takes alone (not the
+        whole notice: a page asks for each of its photos)."""
+        link = self._read(request)
         sha256 = request.match_info["sha256"]
-        if sha256 not in _photos_of(opened.view).values() or (path := self._app.media.find(sha256)) is None:
+        async with self._app.store.unit_of_work() as uow:
+            await _unrevoked(uow, link)
+            shown = await notice_version_photos(uow, link.notice_id, link.version)
+        if sha256 not in shown.values() or (path := self._app.media.find(sha256)) is None:
             raise web.HTTPNotFound()
         return web.FileResponse(path, headers={"Cache-Control": "private, max-age=86400"})
 
@@ -99,39 +142,39 @@ class NoticePage:
         action = ACTIONS.get(request.match_info["action"])
         if action is None and request.match_info["action"] != GIVE_NAME:
             raise web.HTTPNotFound()
-        form = await request.post()
+        form = await _form(request)
         name = _clean_name(form.get("name")) or _name_of(request)
-        made = None if action is None else action(opened, form)
         if action is None:
             reply = None if name else Reply("name_needed", {}, ok=False)
         elif name is None:
             reply = Reply("name_needed", {}, ok=False)
         elif opened.link.version != opened.notice.version:
             reply = Reply("link_superseded", {"number": opened.notice.number}, ok=False)
-        elif isinstance(made, Reply):
-            reply = made
         else:
-            reply = await self._app.bus.handle(made, _contact(name, opened), _update_key(form.get("nonce")))
+            reply = await action(self._app, opened, form, _contact(name, opened), _update_key(form.get("nonce")))
             self._wake()
-        opened = await self._open(request)  # as the answer left it
+        if reply is not None and reply.ok:
+            opened = await self._open(request)  # as the answer left it
         response = await self._page(request, opened, name, reply, status=200 if reply is None or reply.ok else 422)
         if name is not None:
             response.set_cookie(NAME_COOKIE, quote(name), max_age=365 * 86400, httponly=True, samesite="Lax",
-                                path="/n/", secure=request.url.scheme == "https")
+                                path="/n/", secure=self._secure)
         return response
 
-    async def _open(self, request: web.Request) -> Opened:
-        """The link's notice and version, or the refusal page (403 forged, 410 expired or revoked)."""
-        clock = self._app.bus.clock
+    def _read(self, request: web.Request) -> NoticeLink:
+        """The link the path carries, or the refusal page: 403 forged, 410 expired."""
         try:
-            link = self._signer.read(request.match_info["token"], clock.now())
+            return self._signer.read(request.match_info["token"], self._app.bus.clock.now())
         except BadLink:
             raise _refused(web.HTTPForbidden, "forged") from None
         except ExpiredLink:
             raise _refused(web.HTTPGone, "expired") from None
+
+    async def _open(self, request: web.Request) -> Opened:
+        """The link's notice and version, or the refusal page (403 forged, 410 expired or revoked)."""
+        link = self._read(request)
         async with self._app.store.unit_of_work() as uow:
-            if await uow.link_revocations.is_revoked(link.notice_id, link.recipient):
-                raise _refused(web.HTTPGone, "revoked")
+            await _unrevoked(uow, link)
             notice = await uow.notices.get(link.notice_id)
             view = None if notice is None else await load_notice_version(uow, self._app.settings, notice.id,
                                                                           link.version)
@@ -145,15 +188,38 @@ class NoticePage:
         base = f"/n/{request.match_info['token']}"
         today = factory_today(self._app.bus.clock.now(), opened.view.factory)
         state = PageState(base, name, secrets.token_urlsafe(12), today.isoformat(),
-                          opened.link.version != opened.notice.version, frozenset(s.value for s in COMMITTABLE))
+                          opened.link.version != opened.notice.version, frozenset(s.value for s in COMMITTABLE),
+                          REPORTABLE, MAX_PHOTOS, str(format_size(MAX_BYTES)))
         urls = {photo: f"{base}/photo/{sha256}" for photo, sha256 in _photos_of(opened.view).items()}
         said = None if reply is None else Said(reply.ok, reply_text(reply, language))
         html = notice_page(opened.view, language, urls, state, said)
         return web.Response(text=html, content_type="text/html", status=status, headers=HEADERS)
 
 
+async def _unrevoked(uow, link: NoticeLink) -> None:
+    """Nothing, or the refusal page (410) for a link issued before its recipient's links were revoked."""
+    if await uow.link_revocations.is_revoked(link.notice_id, link.recipient, link.issued):
+        raise _refused(web.HTTPGone, "revoked")
+
+
 def _refused(kind: type[web.HTTPException], reason: str) -> web.HTTPException:
     return kind(text=refused_page(reason), content_type="text/html", headers=HEADERS)
+
+
+async def _form(request: web.Request):
+    """The posted form, photos and all; a body over MAX_BODY gets a page naming the limit (413)
+    before it is read, or as soon as reading it passes the limit when its length is not declared."""
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        raise _too_large(request.content_length)
+    try:  # the server's own limit is for forms of a few fields; this page's take photos
+        return await request.clone(client_max_size=MAX_BODY).post()
+    except web.HTTPRequestEntityTooLarge:
+        raise _too_large(MAX_BODY + 1) from None
+
+
+def _too_large(size: int) -> web.HTTPException:
+    page = refused_page("too_large", count=MAX_PHOTOS, limit=str(format_size(MAX_BYTES)))
+    return web.HTTPRequestEntityTooLarge(MAX_BODY, size, text=page, content_type="text/html", headers=HEADERS)
 
 
 def _photos_of(view: View) -> dict[str, str]:

@@ -16,17 +16,18 @@ from bot.web.page import NoticePage
 log = logging.getLogger(__name__)
 
 
-def web_application(app, signer: LinkSigner, wake: Callable[[], None]) -> web.Application:
+def web_application(app, signer: LinkSigner, wake: Callable[[], None], public_url: str = "") -> web.Application:
     """The routes the server answers; the tests drive this with aiohttp's test client."""
-    application = web.Application(client_max_size=64 * 1024)  # forms of a few fields; photos come later
-    application.add_routes(NoticePage(app, signer, wake).routes())
+    # Forms of a few fields; the notice page reads its done photos with a limit of their own (MAX_BODY).
+    application = web.Application(client_max_size=64 * 1024)
+    application.add_routes(NoticePage(app, signer, wake, public_url).routes())
     application.add_routes(VisitForm(app, signer, wake).routes())
     return application
 
 
 class WebServer:
     def __init__(self, app, signer: LinkSigner, config: WebConfig, wake: Callable[[], None]) -> None:
-        self._application = web_application(app, signer, wake)
+        self._application = web_application(app, signer, wake, config.public_url or "")
         self._config = config
         self._runner: web.AppRunner | None = None
 
