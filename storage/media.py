@@ -3,7 +3,9 @@ stored once, and a stored photo can never be swapped for another under the same 
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,12 +25,21 @@ class MediaStore:
 
     @staticmethod
     def _keep(target: Path, write: Callable[[Path], object]) -> Path:
-        """Written beside its place and moved in whole, once: a name never shows half a file."""
+        """Written beside its place under a name of its own and moved in whole: a name never
+        shows half a file, and two uploads of the same photo at once (a double tap) each write
+        their own part and the second move replaces like with like."""
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
-            partial = target.with_suffix(target.suffix + ".part")
-            write(partial)
-            partial.replace(target)
+            handle, name = tempfile.mkstemp(dir=target.parent, prefix=target.name + ".", suffix=".part")
+            os.close(handle)
+            partial = Path(name)
+            try:
+                write(partial)
+                partial.chmod(0o644)  # as a plain copy would be: mkstemp makes it private
+                partial.replace(target)
+            except BaseException:
+                partial.unlink(missing_ok=True)
+                raise
         return target
 
     def find(self, sha256: str) -> Path | None:
