@@ -51,14 +51,16 @@ class NoticeDocuments:
         the web server."""
         return self.links.as_sent(view) if self.links is not None else None
 
-    def shared(self, view: View) -> SharedLink | None:
-        """The link the version's PDF carries, with its QR code, for the buyer to pass on."""
+    async def shared(self, view: View) -> SharedLink | None:
+        """The link the version's PDF carries, with its QR code, for the buyer to pass on.
+        The code is drawn in the CPU pool (pure Python, tens of milliseconds) and written to
+        disk in a thread: neither holds up the loop that answers taps."""
         url = self.link(view)
         if url is None:
             return None
-        png = qr_png(url)
+        png = await self.cpu.run(qr_png, url)
         sha256 = hashlib.sha256(png).hexdigest()
-        self.media.put_bytes(png, sha256, "PNG")
+        await asyncio.to_thread(self.media.put_bytes, png, sha256, "PNG")
         return SharedLink(url, sha256, self.links.expiry_as_sent(view))
 
     async def pdf(self, view: View) -> bytes:

@@ -108,7 +108,7 @@ class PlanRun:
         """The QR code captioned with the link where the caption holds it (Telegram); else the
         link's text, showing the QR code where the surface shows photos (Slack). Its parts are
         named apart from the message's own."""
-        shared = self.documents.shared(to.view) if self.documents is not None else None
+        shared = await self.documents.shared(to.view) if self.documents is not None else None
         if shared is None:
             return
         text = render(self.surface.templates, "chat/notice_share.j2", to.language, self.surface.colour,
