@@ -24,6 +24,7 @@ from messages.i18n import CHINESE, ENGLISH, Language
 from messages.line_break import break_lines
 from messages.photos import PhotoFinder, thumbnail
 from messages.qr import qr_png
+from messages.render import Answers
 
 FONT = "NotoSansSC"
 ITEM_START = re.compile(r"^\d+\. \[(?P<label>[A-Z]\d+)\]")
@@ -76,12 +77,14 @@ def notice_pdf(view: View, find_photo: PhotoFinder, link: str | None = None) -> 
     """`link`: the version's signed page link, printed with its QR code under the title of
     the first page when the web server runs; without it the PDF is as it always was."""
     notice = view.notice
+    # Paper has no buttons: the reader scans the code the first page carries, or asks the buyer.
+    answers = Answers.PRINTED_LINK if link else Answers.PRINTED
     document = _NoticeDocument(notice.number, notice.version, notice.sent.at)
     zone = view.factory.timezone
     items = {item.label: item for item in view.items}
     for locale in (CHINESE, ENGLISH):
         document.add_page()
-        text = render("text", "notice/section.txt.j2", Language(locale, zone), v=view)
+        text = render("text", "notice/section.txt.j2", Language(locale, zone), v=view, answers=answers)
         first = locale == CHINESE
         _lay_out(document, text, items if first else {}, find_photo, view, link if first else None)
     return bytes(document.output())

@@ -23,6 +23,8 @@ class Answers(StrEnum):
     BUTTONS = "buttons"
     LINK = "link"
     BUYER = "buyer"
+    PRINTED_LINK = "printed_link"  # the PDF, its first page carrying the link and QR code
+    PRINTED = "printed"  # the PDF without a link (the web server off)
 
 
 @dataclass(frozen=True)
