@@ -25,19 +25,23 @@ import re
 
 FULL_WIDTH = {
     "*": "＊", "_": "＿", "`": "｀", "[": "［", "]": "］", "<": "＜", ">": "＞", "#": "＃", "~": "～",
-    "!": "！", "|": "｜", "-": "－", "+": "＋", ".": "．",
+    "!": "！", "|": "｜", "-": "－", "+": "＋", ".": "．", ")": "）", "=": "＝",
 }
 _EVERYWHERE_DINGTALK = "*_`[]<>#"
 _EVERYWHERE_WECOM = "*_`[]<>"
 _EVERYWHERE_FEISHU = "*_~`[]<>"
-# What starts a block only at the start of a line: a quote, a list item, an ordered item.
-_LINE_START = re.compile(r"(?m)^([ \t]*)(>|#|[-+](?=\s)|\d+\.(?=\s))")
+# What starts a block only at the start of a line: a quote, a heading, a list item, an ordered
+# item (1. or 1)), a rule or the underline that makes the line above a heading (--- ===).
+_LINE_START = re.compile(r"(?m)^([ \t]*)(>|#|[-+](?=\s)|\d+[.)](?=\s)|[-=]{2,}(?=[ \t]*$))")
+# Four spaces or a tab before a line make it a code block: no-break spaces indent it alike.
+_CODE_INDENT = re.compile(r"(?m)^(?: {4,}|\t)[ \t]*")
 
 
 def _neutralise(text: str, everywhere: str, line_starts: bool) -> str:
     text = "".join(FULL_WIDTH[c] if c in everywhere else c for c in text)
     if line_starts:
         text = _LINE_START.sub(lambda m: m.group(1) + _full_width(m.group(2)), text)
+        text = _CODE_INDENT.sub(lambda m: "\u00a0" * len(m.group().expandtabs(4)), text)
     return text
 
 

@@ -35,8 +35,9 @@ class FakeRobots:
     # Codes a robot answers first, one per request, whatever the request: {"wecom": [0, -1]}.
     answer_next: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     # Feishu's frequency control answers HTTP 429 with the seconds to wait in its own header,
-    # https://open.feishu.cn/document/server-docs/api-call-guide/frequency-control: {"feishu": [52]}.
-    too_many_next: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    # https://open.feishu.cn/document/server-docs/api-call-guide/frequency-control: {"feishu": [52]};
+    # text instead of seconds is sent as a standard Retry-After, as a proxy in front would.
+    too_many_next: dict[str, list[int | str]] = field(default_factory=lambda: defaultdict(list))
     _sent: dict[str, list] = field(default_factory=lambda: defaultdict(list))
     _throttled_until: dict[str, object] = field(default_factory=dict)
 
@@ -83,8 +84,10 @@ class FakeRobots:
     async def feishu(self, request: web.Request) -> web.Response:
         if self.too_many_next["feishu"]:
             reset = self.too_many_next["feishu"].pop(0)
+            headers = {"Retry-After": reset} if isinstance(reset, str) else {
+                "x-ogw-ratelimit-limit": "100", "x-ogw-ratelimit-reset": str(reset)}
             return web.json_response({"code": 99991400, "msg": "request trigger frequency limit"}, status=429,
-                                     headers={"x-ogw-ratelimit-limit": "100", "x-ogw-ratelimit-reset": str(reset)})
+                                     headers=headers)
         token = request.match_info["token"]
         raw = await request.read()
         body = json.loads(raw)

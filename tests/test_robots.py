@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.utils import format_datetime
 
 import aiohttp
 import pytest
@@ -262,9 +263,10 @@ def test_every_robot_key_and_secret_is_kept_from_the_logs_wherever_the_key_stand
 
 
 HOSTILE = ("**bold** _it_ `code` [click](https://evil.example) <font color=\"warning\">red</font> <@all> "
-           "![img](https://evil.example/x.png) ~~gone~~\n# heading\n> quote\n- item")
+           "![img](https://evil.example/x.png) ~~gone~~\n# heading\n> quote\n- item\n1) first\nunder\n===\n---\n"
+           "    indented code")
 LIVE_MARKUP = ("**bold**", "_it_", "`code`", "[click](", "<font", "<@all>", "![img]", "~~gone~~", "\n# ", "\n> ",
-               "\n- ")
+               "\n- ", "\n1) ", "\n===", "\n---", "\n    indented")
 
 
 async def post_hostile_visit(world: World, tmp_path) -> int:
@@ -339,8 +341,8 @@ async def test_with_the_web_server_on_robots_send_the_factory_to_the_notice_link
         for platform in ("wecom", "dingtalk", "feishu"):
             texts = world.robots.texts(platform)
             assert not [t for t in texts if any(words in t for words in BUTTON_WORDING)], platform
-            assert "请打开本消息中的整改通知链接" in "".join(texts), platform
-            assert "open the notice link in this message" in "".join(texts), platform
+            assert "请打开下方的整改通知链接" in "".join(texts), platform
+            assert "open the notice link below" in "".join(texts), platform
 
 
 async def test_dingtalk_titles_are_the_messages_subjects_in_plain_chinese(world: World) -> None:
@@ -391,6 +393,30 @@ async def test_each_documented_refusal_is_waited_out_or_fails_for_good(world: Wo
     row = await answered_with(world, platform, code)
     assert not row["sent_at"]
     assert (row["failure_reason"] if row["failed_at"] else "again") == outcome, row["last_error"]
+
+
+@pytest.mark.parametrize(("retry_after", "waited"), [
+    (timedelta(seconds=90), timedelta(seconds=90)),  # an HTTP date: until then
+    (timedelta(minutes=-5), timedelta(0)),  # a date already past: at once
+    ("soon", None),  # neither seconds nor a date: the outbox's own backoff
+])
+async def test_a_retry_after_given_as_an_http_date_or_as_nonsense_is_waited_out_not_crashed_on(
+        world: World, retry_after: timedelta | str, waited: timedelta | None) -> None:
+    """A proxy in front of a robot may answer 429 with a standard Retry-After, which may be a
+    date (RFC 9110, 10.2.3)."""
+    visit_id = await post_example(world.app, world.config)
+    await deliver_until_done(world.app, world.clock)
+    await owe_again(world.app, Platform.FEISHU, FACTORY, visit_id, "findings.0")
+    world.robots.too_many_next["feishu"] = [
+        retry_after if isinstance(retry_after, str) else format_datetime(world.clock.now() + retry_after, usegmt=True)]
+    await world.app.dispatcher.deliver_pending()
+    row = [row for row in world.outbox() if row["platform"] == Platform.FEISHU][-1]
+    assert not row["sent_at"] and not row["failed_at"] and "HTTP 429" in row["last_error"]
+    next_attempt = datetime.fromisoformat(row["next_attempt_at"])
+    if waited is not None:
+        assert next_attempt == world.clock.now().replace(microsecond=0) + waited
+    else:
+        assert next_attempt > world.clock.now()
 
 
 async def test_feishus_http_429_is_waited_out_as_long_as_its_header_says(world: World) -> None:

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
@@ -122,7 +124,7 @@ class RobotAdapter(PlannedAdapter):
                 # Feishu says when to try again in its own header:
                 # https://open.feishu.cn/document/server-docs/api-call-guide/frequency-control
                 retry_after = response.headers.get("Retry-After") or response.headers.get("x-ogw-ratelimit-reset")
-                raise RobotUnavailable(response.status, float(retry_after) if retry_after else None)
+                raise RobotUnavailable(response.status, seconds_to_wait(retry_after, now))
             code, message = self.robot.refusal(await response.json())
         if code:
             raise RobotRefused(code, message)
@@ -147,6 +149,26 @@ class RobotAdapter(PlannedAdapter):
             case aiohttp.ClientError() | asyncio.TimeoutError():
                 return Transient(describe(error))
         return None
+
+
+def seconds_to_wait(retry_after: str | None, now: datetime) -> float | None:
+    """A Retry-After as seconds or as an HTTP date (RFC 9110, 10.2.3: a proxy in front of a
+    robot may send either); None for anything else, which the outbox's own backoff waits out."""
+    if not retry_after:
+        return None
+    try:
+        seconds = float(retry_after)
+    except ValueError:
+        pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None
+    try:
+        until = parsedate_to_datetime(retry_after)
+    except (TypeError, ValueError):
+        return None
+    if until.tzinfo is None:  # an HTTP date is GMT
+        until = until.replace(tzinfo=UTC)
+    return max(0.0, (until - now).total_seconds())
 
 
 def errcode_refusal(answer: dict) -> tuple[int, str]:
