@@ -39,7 +39,7 @@ class NewSurface(PlannedAdapter):
 
     platform = Platform.TELEGRAM
     templates = "text"
-    limits = Limits(text=700, caption=120, buttons_per_row=2, photos_per_group=3, file_size=20_000_000)
+    limits = Limits(text=700, caption=120, photos_per_group=3, file_size=20_000_000)
 
     def __init__(self, store, clock, documents):
         super().__init__(store, clock, documents)

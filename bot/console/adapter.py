@@ -29,7 +29,7 @@ class ConsoleAdapter(PlannedAdapter):
 
     platform = Platform.CONSOLE
     templates = "console"
-    limits = Limits(text=None, caption=None, buttons_per_row=None, photos_per_group=0, file_size=0)
+    limits = Limits(text=None, caption=None, photos_per_group=0, file_size=0)
 
     def __init__(self, echo: Echo = click.echo, colour: bool = False):
         super().__init__()

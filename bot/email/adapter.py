@@ -42,7 +42,7 @@ ATTACHMENT_LIMIT = 7_000_000
 class EmailAdapter(PlannedAdapter):
     platform = Platform.EMAIL
     templates = "text"
-    limits = Limits(text=None, caption=None, buttons_per_row=None, photos_per_group=0, file_size=ATTACHMENT_LIMIT)
+    limits = Limits(text=None, caption=None, photos_per_group=0, file_size=ATTACHMENT_LIMIT)
 
     def __init__(self, settings: SmtpSettings, clock: Clock, documents: NoticeDocuments,
                  links: Callable[[View], str | None] | None = None):

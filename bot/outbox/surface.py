@@ -45,11 +45,11 @@ class Limits:
     (None: the surface lays out text of any length itself) and captions photos only within
     `caption` (None: photos go without captions). No photos per group, or files of no size:
     the surface shows none (its text names the photos). The rest shapes the surface's own
-    layout, which keeps to it: rows of buttons, media groups, what one upload may weigh."""
+    layout, which keeps to it: media groups, what one upload may weigh (rows of buttons are
+    each surface's own)."""
 
     text: int | None
     caption: int | None
-    buttons_per_row: int | None
     photos_per_group: int | None
     file_size: int | None
     format: TextFormat = TextFormat.PLAIN

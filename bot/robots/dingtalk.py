@@ -36,7 +36,7 @@ class DingTalk:
     platform = Platform.DINGTALK
     surface = "dingtalk"
     # DingTalk documents 20,000 bytes for a message's content; counted after the hard breaks.
-    limits = Limits(text=20_000, caption=None, buttons_per_row=None, photos_per_group=0, file_size=0,
+    limits = Limits(text=20_000, caption=None, photos_per_group=0, file_size=0,
                     measure=lambda text: len(hard_breaks(text).encode()))
     # Custom robot: https://open.dingtalk.com/document/group/custom-robot-access (20 a minute,
     # over it the robot is throttled for 10 minutes: 130101 "send too fast, exceed 20 times per

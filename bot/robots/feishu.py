@@ -33,7 +33,7 @@ def as_sent(text: str) -> int:
 class Feishu:
     platform = Platform.FEISHU
     surface = "feishu"
-    limits = Limits(text=BODY_BYTES - ENVELOPE_BYTES, caption=None, buttons_per_row=None, photos_per_group=0,
+    limits = Limits(text=BODY_BYTES - ENVELOPE_BYTES, caption=None, photos_per_group=0,
                     file_size=0, measure=as_sent)
     # Custom bot guide, https://open.larkoffice.com/document/ukTMukTMukTM/ucTM5YjL3ETO24yNxkjN: 100 a minute
     # and 5 a second per bot, over it 11232; the body at most 20 KB, else 9499 "Bad Request";

@@ -16,7 +16,7 @@ from handlers.model import Platform
 class WeCom:
     platform = Platform.WECOM
     surface = "wecom"
-    limits = Limits(text=4096, caption=None, buttons_per_row=None, photos_per_group=0, file_size=0,
+    limits = Limits(text=4096, caption=None, photos_per_group=0, file_size=0,
                     measure=utf8_bytes)
     # The global codes: https://developer.work.weixin.qq.com/document/path/90455 (-1 busy, try
     # again; 40008 bad msgtype). The robot's own, as it answers them (errmsg quoted in public

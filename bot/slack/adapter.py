@@ -42,7 +42,7 @@ class SlackAdapter(PlannedAdapter):
     templates = "slack"
     # A message holds text of any length: sections of 3,000 characters, blocks beyond 50 in
     # its thread. Photos go in one upload, shown by image blocks, without captions.
-    limits = Limits(text=None, caption=None, buttons_per_row=kit.ACTIONS_LIMIT, photos_per_group=None,
+    limits = Limits(text=None, caption=None, photos_per_group=None,
                     file_size=FILE_LIMIT, format=TextFormat.MRKDWN)
 
     def __init__(self, client: AsyncWebClient, store, media: MediaStore, clock: Clock, documents: NoticeDocuments):

@@ -19,7 +19,7 @@ from bot.outbox.notice_documents import NoticeDocuments
 from bot.outbox.progress import Progress
 from bot.outbox.surface import Draft, Limits, Target, TextFormat
 from bot.telegram.failures import classify
-from bot.telegram.keyboard import ROW, keyboard
+from bot.telegram.keyboard import keyboard
 from bot.telegram.limits import CAPTION_LIMIT, FILE_LIMIT, MEDIA_GROUP_LIMIT, MESSAGE_LIMIT, utf16_length
 from handlers.clock import Clock
 from handlers.model import Platform
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 class TelegramAdapter(PlannedAdapter):
     platform = Platform.TELEGRAM
     templates = "telegram"
-    limits = Limits(text=MESSAGE_LIMIT, caption=CAPTION_LIMIT, buttons_per_row=ROW, photos_per_group=MEDIA_GROUP_LIMIT,
+    limits = Limits(text=MESSAGE_LIMIT, caption=CAPTION_LIMIT, photos_per_group=MEDIA_GROUP_LIMIT,
                     file_size=FILE_LIMIT, format=TextFormat.HTML, measure=utf16_length)
 
     def __init__(self, bot: Bot, store, media: MediaStore, clock: Clock, documents: NoticeDocuments):
