@@ -39,8 +39,8 @@ def _entry(handler: Handler, *roles: Role) -> Entry:
 
 COMMANDS: dict[type[c.Command], Entry] = {
     c.PostVisit: _entry(visits.post_visit, INSPECTOR, ADMIN),
-    # The buyer may hand an inspector the form's link; only who may post a visit submits it.
-    c.OpenVisitForm: _entry(visit_drafts.open_form, INSPECTOR, BUYER, ADMIN),
+    # Only who may post a visit opens its form: a draft is its opener's, and a buyer's could never be posted.
+    c.OpenVisitForm: _entry(visit_drafts.open_form, INSPECTOR, ADMIN),
     c.SubmitVisitDraft: _entry(visit_drafts.submit, INSPECTOR, ADMIN),
     c.ImportOrders: _entry(importing.import_orders, BUYER, ADMIN),
     c.ApproveInstruction: _entry(decisions.approve, BUYER),

@@ -78,7 +78,7 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     # command: (what people do, who may, surfaces)
     "PostVisit": ("send a visit report", ("inspector", "admin"), EVERYWHERE),
     "ImportOrders": ("import the order list", ("buyer", "admin"), TERMINAL),
-    "OpenVisitForm": ("/visit PO-…; followup visit form", ("buyer", "inspector", "admin"), EVERYWHERE),
+    "OpenVisitForm": ("/visit PO-…; followup visit form", ("inspector", "admin"), EVERYWHERE),
     "SubmitVisitDraft": ("post the visit form", ("inspector", "admin"), FORM),
     "ApproveInstruction": ("Approve", ("buyer",), CHAT),
     "EditInstruction": ("Edit", ("buyer",), CHAT),

@@ -98,6 +98,14 @@ async def test_a_factory_contact_cannot_open_a_visit_form(app, config) -> None:
     assert drafts(app) == []
 
 
+async def test_a_buyer_is_told_at_once_that_the_inspector_opens_the_form_and_no_draft_is_left(app, config) -> None:
+    """A draft a buyer opened could never be posted (only who may post a visit submits one): the
+    buyer hears so when asking, not after filling it in."""
+    refused = await open_form(app, config, role=Role.BUYER)
+    assert (refused.ok, refused.code) == (False, "not_allowed")
+    assert drafts(app) == []
+
+
 async def test_asking_again_gives_the_same_draft(app, config, form) -> None:
     again = await app.bus.handle(OpenVisitForm("po 2026 0142"), actor(config, Role.INSPECTOR))
     assert again.params["draft_id"] == drafts(app)[0]["id"] and len(drafts(app)) == 1
