@@ -119,3 +119,18 @@ async def test_an_inspector_fills_a_visit_on_a_phone_and_posts_it(app, phone, tr
     assert len(visit.photos) == 3
     await app.dispatcher.deliver_pending()
     assert "Glaze crawl on the rim of the mug" in transcript.text and "F3" in transcript.text
+
+
+async def test_after_a_refused_post_the_page_still_saves_each_change(app, phone) -> None:
+    page, _ = phone
+    await page.fill('input[name="progress.counted_complete"]', "7000")  # above the order's 6,000
+    await saved(page)
+    await page.get_by_role("button", name="Post the visit").click()
+    await page.wait_for_url("**/submit?**")  # the refusal is answered at the submit address
+    assert "problems to fix before posting." in await page.locator("#errors").inner_text()
+    async with page.expect_response(lambda response: "/field" in response.url) as autosaved:
+        await page.fill('input[name="progress.counted_complete"]', "2880")
+        await page.press('input[name="progress.counted_complete"]', "Tab")
+    assert (await autosaved.value).status == 200, (await autosaved.value).url
+    await page.locator("#saved", has_text="Saved at").wait_for()
+    assert '"counted_complete": 2880' in drafts(app)[0]["report"]

@@ -3,8 +3,10 @@
 // fields. Without this script every section still saves with its Save button.
 (function () {
   "use strict";
-  var base = window.location.pathname.replace(/\/+$/, "");
-  var lang = new URLSearchParams(window.location.search).get("lang") || "";
+  // From the page, not its address: a refused Post or photo is answered at /v/<t>/submit or /photo.
+  var script = document.currentScript;
+  var base = script.getAttribute("data-base");
+  var lang = script.getAttribute("data-lang") || "";
   var timers = {};
 
   function valueOf(el) {
