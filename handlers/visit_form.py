@@ -73,8 +73,7 @@ def typed(kind: FieldType, text: str) -> Any:
 
 def with_field(report: dict[str, Any], path: str, text: str) -> dict[str, Any]:
     """A copy of `report` with the field at `path` set from `text`; an empty text removes the
-    field (a required one is then named as missing), an empty instruction kind the instruction.
-    Setting the item one past a list's end adds it."""
+    field (a required one is then named as missing), an empty instruction kind the instruction."""
     kind = field_type(path)
     value = typed(kind, text)
     changed = copy.deepcopy(report)
@@ -103,11 +102,7 @@ def has_item(report: dict[str, Any], item: str) -> bool:
     section, _, index = item.rpartition(".")
     if section not in LISTS or not index.isdigit():
         return False
-    *parents, name = section.split(".")
-    holder: Any = report
-    for part in parents:
-        holder = holder.get(part) if isinstance(holder, dict) else None
-    items = holder.get(name) if isinstance(holder, dict) else None
+    items = _at_list(report, section)
     return isinstance(items, list) and int(index) < len(items) and isinstance(items[int(index)], dict)
 
 
@@ -118,15 +113,45 @@ def fields_set(report: dict[str, Any], changes: Iterable[tuple[str, str]]) -> di
     return report
 
 
+def layout(report: dict[str, Any]) -> str:
+    """How many items each list holds ("3.0.1": findings, materials, packaging checks): a page
+    names items by position, so it sends this with each change and a change made from a page
+    of another layout (an item removed on another phone) is refused rather than written into
+    the item that moved up to that position."""
+    return ".".join(str(len(items)) if isinstance(items := _at_list(report, name), list) else "0" for name in LISTS)
+
+
+class LayoutChanged(Exception):
+    """The page's items are no longer where the draft has them: it is to be reloaded."""
+
+
+def on_layout(report: dict[str, Any], seen: str | None, paths: Iterable[str]) -> None:
+    """Raises LayoutChanged when one of `paths` is in an item and the page that sent it saw
+    another layout; `seen` None is a caller that does not name items by a page's positions."""
+    if seen is not None and seen != layout(report) and any(_addresses_item(path) for path in paths):
+        raise LayoutChanged(seen)
+
+
+def _addresses_item(path: str) -> bool:
+    return any(path.startswith(f"{name}.") for name in LISTS)
+
+
+def _at_list(report: dict[str, Any], section: str) -> Any:
+    holder: Any = report
+    for part in section.split("."):
+        holder = holder.get(part) if isinstance(holder, dict) else None
+    return holder
+
+
 def _holder(report: dict[str, Any], parents: list[str]) -> dict[str, Any]:
+    """What `parents` names, dicts made on the way; an item is never made here (only with_item
+    adds one), so a position past a list's end is NotAField."""
     holder: Any = report
     for i, part in enumerate(parents):
         if part.isdigit():
             index = int(part)
-            if index > len(holder):
+            if not isinstance(holder, list) or index >= len(holder):
                 raise NotAField(".".join(parents[:i + 1]))
-            if index == len(holder):
-                holder.append({})
             holder = holder[index]
         else:
             holder = holder.setdefault(part, [] if parents[i + 1:i + 2] and parents[i + 1].isdigit() else {})

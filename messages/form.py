@@ -18,6 +18,7 @@ from handlers.translatable import N_
 from messages import wording
 from messages.environment import render
 from messages.i18n import CHINESE, Language
+from handlers.visit_form import layout
 from messages.instructions import wording as instruction_wording
 
 
@@ -90,7 +91,7 @@ def form_page(draft: VisitDraft, problems: list[Problem], language: Language, st
     order = draft.report.get("order", {})
     shown = order.get("factory") if factory is None else factory.name_zh if language.is_chinese else factory.name
     return render("html", "form/form.html.j2", language, sections=sections, order=order, state=state, factory=shown,
-                  submitted=draft.submitted, unplaced=unplaced,
+                  submitted=draft.submitted, unplaced=unplaced, layout=layout(draft.report),
                   summary=problems_summary(language, sum(p.level is Level.ERROR for p in problems)),
                   other_lang="zh" if not language.is_chinese else "en",
                   title=f"{draft.order_reference} · {language.gettext(N_('Visit report'))}")

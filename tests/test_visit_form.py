@@ -7,6 +7,7 @@ and a change to a posted visit each change nothing."""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from datetime import date
 from pathlib import Path
@@ -61,8 +62,9 @@ def drafts(app) -> list[sqlite3.Row]:
         return db.execute("SELECT * FROM visit_drafts").fetchall()
 
 
-async def autosave(client, form: str, path: str, value: str) -> dict:
-    answer = await client.post(form + "/field", data={"path": path, "value": value})
+async def autosave(client, form: str, path: str, value: str, layout: str | None = None) -> dict:
+    seen = {} if layout is None else {"layout": layout}
+    answer = await client.post(form + "/field", data={"path": path, "value": value, **seen})
     assert answer.status == 200, await answer.text()
     return await answer.json()
 
@@ -267,6 +269,8 @@ async def test_a_photo_for_an_item_the_draft_does_not_have_is_refused_and_nothin
 
 
 async def test_a_quantity_parameter_is_a_number_and_a_labels_text_stays_text(app, form, client) -> None:
+    for _ in range(2):
+        await client.post(form + "/add", data={"section": "findings"}, allow_redirects=False)
     await fill(client, form, {"findings.0.instruction.kind": "rework", "findings.0.instruction.params.quantity": "4",
                               "findings.1.instruction.kind": "correct_shipping_marks",
                               "findings.1.instruction.params.correct_text": "2026"})
@@ -288,3 +292,34 @@ async def test_a_finding_added_by_mistake_is_removed_and_the_next_moves_up(app, 
     for item in ("findings.1", "order", "findings"):
         assert (await client.post(form + "/remove", data={"item": item}, allow_redirects=False)).status == 400
     assert drafts(app)[0]["report"] == before
+
+
+async def test_a_field_of_an_item_not_added_is_refused_not_made(app, form, client) -> None:
+    before = drafts(app)[0]["report"]
+    answer = await client.post(form + "/field", data={"path": "findings.0.description", "value": "Crawl"})
+    assert answer.status == 400 and "findings.0" in await answer.text()
+    assert drafts(app)[0]["report"] == before
+
+
+async def test_a_stale_phone_that_still_shows_a_removed_finding_is_told_to_reload(app, form, client) -> None:
+    """Two phones on one draft: the second removes F1, so the first phone's F2 is F1 now. The
+    first phone's next save of its F2 must not land in what moved up into that place."""
+    for _ in range(3):
+        await client.post(form + "/add", data={"section": "findings"}, allow_redirects=False)
+    first_phone = layout_of(await (await client.get(form)).text())
+    await autosave(client, form, "findings.2.description", "Third")
+    await client.post(form + "/remove", data={"item": "findings.0", "layout": first_phone}, allow_redirects=False)
+    before = drafts(app)[0]["report"]
+    for path, data in (("/field", {"path": "findings.1.description", "value": "Second", "layout": first_phone}),
+                       ("/remove", {"item": "findings.1", "layout": first_phone}),
+                       ("/save", {"findings.1.description": "Second", "layout": first_phone})):
+        answer = await client.post(form + path, data=data, allow_redirects=False)
+        assert answer.status == 409 and "reload" in await answer.text(), path
+    assert drafts(app)[0]["report"] == before
+    reloaded = layout_of(await (await client.get(form)).text())
+    await autosave(client, form, "findings.0.description", "Second", reloaded)
+    assert [f.get("description") for f in json.loads(drafts(app)[0]["report"])["findings"]] == ["Second", "Third"]
+
+
+def layout_of(html: str) -> str:
+    return re.search(r'name="layout" value="([0-9.]+)"', html)[1]

@@ -26,7 +26,7 @@ from handlers.intake.problems import errors
 from handlers.model import Platform
 from handlers.model.drafts import VisitDraft
 from handlers.visit_drafts import CheckedDraft, DraftClosed, check_draft, edit_draft
-from handlers.visit_form import NotAField, field_type, fields_set, with_item, without_item
+from handlers.visit_form import LayoutChanged, NotAField, field_type, fields_set, on_layout, with_item, without_item
 from messages.form import FormState, form_page, previews, problems_summary, saved_text
 from messages.i18n import CHINESE, ENGLISH, Language
 from messages.replies import reply_text
@@ -36,6 +36,7 @@ from messages.web import refused_page
 HEADERS = {**NOTICE_HEADERS, "Content-Security-Policy": NOTICE_HEADERS["Content-Security-Policy"]
            + "; script-src 'self'; connect-src 'self'"}
 SCRIPT = files("messages").joinpath("templates/form/form.js").read_text(encoding="utf-8")
+LAYOUT = "layout"  # the posted name of the items the page showed: not a field
 MAX_FIELDS = 200  # a section's Save posts a few dozen
 LIST_EDITS = {"add": ("section", with_item), "remove": ("item", without_item)}  # what names the list or item
 
@@ -70,7 +71,7 @@ class VisitForm:
         """One field, as the autosave script posts it: the problems of the whole draft in JSON."""
         draft = await self._open(request)
         form = await request.post()
-        draft = await self._save(draft, [(str(form.get("path", "")), str(form.get("value", "")))])
+        draft = await self._save(draft, [(str(form.get("path", "")), str(form.get("value", "")))], _seen(form))
         language = self._language(request, draft)
         checked = check_draft(draft, self._app.settings.factories)
         by_field = {path: [p.text.render(language) for p in found] for path, found in checked.by_field().items()}
@@ -84,8 +85,9 @@ class VisitForm:
         only as the empty hidden value before it, so the last value of a name is the one taken."""
         draft = await self._open(request)
         form = await request.post()
-        changes = [(path, str(form.getall(path)[-1])) for path in list(dict.fromkeys(form.keys()))[:MAX_FIELDS]]
-        await self._save(draft, changes)
+        paths = [path for path in dict.fromkeys(form.keys()) if path != LAYOUT]
+        changes = [(path, str(form.getall(path)[-1])) for path in paths[:MAX_FIELDS]]
+        await self._save(draft, changes, _seen(form))
         raise self._back(request)
 
     async def edit_list(self, request: web.Request) -> web.Response:
@@ -93,8 +95,12 @@ class VisitForm:
         draft = await self._open(request)
         form = await request.post()
         field, edit = LIST_EDITS[request.match_info["edit"]]
-        named = str(form.get(field, ""))
-        await self._edit(draft, lambda report: edit(report, named))
+        named, seen = str(form.get(field, "")), _seen(form)
+
+        def edited(report):
+            on_layout(report, seen, [named])
+            return edit(report, named)
+        await self._edit(draft, edited)
         raise self._back(request)
 
     async def upload(self, request: web.Request) -> web.Response:
@@ -149,13 +155,17 @@ class VisitForm:
             raise _refused(web.HTTPGone, "forged")
         return draft
 
-    async def _save(self, draft: VisitDraft, changes: list[tuple[str, str]]) -> VisitDraft:
+    async def _save(self, draft: VisitDraft, changes: list[tuple[str, str]], seen: str | None) -> VisitDraft:
         for path, _ in changes:
             try:
                 field_type(path)
             except NotAField:
                 raise web.HTTPBadRequest(text=f"not a field of the form: {path[:80]}") from None
-        return await self._edit(draft, lambda report: fields_set(report, changes))
+
+        def edited(report):
+            on_layout(report, seen, [path for path, _ in changes])
+            return fields_set(report, changes)
+        return await self._edit(draft, edited)
 
     async def _edit(self, draft: VisitDraft, edit, photos: dict[str, str] | None = None) -> VisitDraft:
         """One autosave, one transaction; 400 for what the form does not edit, 409 once posted."""
@@ -167,6 +177,9 @@ class VisitForm:
             raise web.HTTPBadRequest(text=f"not a field or list of the form: {str(bad)[:80]}") from None
         except DraftClosed:
             raise web.HTTPConflict(text="this visit is posted; it takes no more changes") from None
+        except LayoutChanged:
+            raise web.HTTPConflict(text="an item was added or removed on another page since this one was "
+                                        "loaded; reload it") from None
         return saved
 
     def _back(self, request: web.Request) -> web.HTTPException:
@@ -192,6 +205,12 @@ class VisitForm:
         person = next((p for p in self._app.settings.people if p.key == draft.opened_by), None)
         chosen = {"en": ENGLISH, "zh": CHINESE}.get(request.query.get("lang", ""))
         return Language(chosen or (person.locale if person else ENGLISH), person.timezone if person else "UTC")
+
+
+def _seen(form) -> str | None:
+    """The layout of items the page that posted was showing (handlers.visit_form.layout)."""
+    seen = form.get(LAYOUT)
+    return None if seen is None else str(seen)[:40]
 
 
 def _refused(kind: type[web.HTTPException], reason: str) -> web.HTTPException:

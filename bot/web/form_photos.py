@@ -15,7 +15,7 @@ from aiohttp import BodyPartReader, web
 from handlers.intake.photos import PhotoLimits, format_size, inspect_photo
 from handlers.intake.problems import errors
 from handlers.model.drafts import VisitDraft
-from handlers.visit_form import has_item, with_photo
+from handlers.visit_form import has_item, on_layout, with_photo
 from handlers.translatable import N_, Text
 
 LIMITS = PhotoLimits()
@@ -29,7 +29,7 @@ async def receive_photo(app, draft: VisitDraft, request: web.Request, language, 
     """None once the photo is kept in the draft by `keep` (the form's one way to save); else why
     not, in `language`."""
     reader = await request.multipart()
-    item, folder = None, tempfile.TemporaryDirectory(prefix="form-photo-")
+    item, seen, folder = None, None, tempfile.TemporaryDirectory(prefix="form-photo-")
     with folder:
         received = None
         while (part := await reader.next()) is not None:
@@ -37,6 +37,8 @@ async def receive_photo(app, draft: VisitDraft, request: web.Request, language, 
                 continue
             if part.name == "item":
                 item = (await part.text())[:40]
+            elif part.name == "layout":
+                seen = (await part.text())[:40]
             elif part.name == "photo" and part.filename is not None:
                 received = Path(folder.name) / "photo"
                 if not await _copy_capped(part, received):
@@ -51,7 +53,11 @@ async def receive_photo(app, draft: VisitDraft, request: web.Request, language, 
             return errors(problems)[0].text.render(language)
         await asyncio.to_thread(app.media.put, photo.path, photo.sha256, photo.format)
     name = f"{photo.sha256[:16]}.{_SUFFIX[photo.format]}"
-    await keep(draft, lambda report: with_photo(report, item, name), {name: photo.sha256})
+
+    def kept(report):
+        on_layout(report, seen, [item])
+        return with_photo(report, item, name)
+    await keep(draft, kept, {name: photo.sha256})
     return None
 
 

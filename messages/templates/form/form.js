@@ -7,6 +7,7 @@
   var script = document.currentScript;
   var base = script.getAttribute("data-base");
   var lang = script.getAttribute("data-lang") || "";
+  var layout = script.getAttribute("data-layout");  // items by position: refused (409) once another page moved them
   var timers = {};
 
   function valueOf(el) {
@@ -41,6 +42,7 @@
     var body = new URLSearchParams();
     body.set("path", el.name);
     body.set("value", valueOf(el));
+    body.set("layout", layout);
     return fetch(base + "/field?lang=" + encodeURIComponent(lang), {
       method: "POST", body: body, credentials: "same-origin", keepalive: true,
       headers: {"Accept": "application/json"}
