@@ -7,6 +7,7 @@ FOLLOWUP_SCREENS=1 keeps the screenshots under docs/screens/ for people to look 
 
 from __future__ import annotations
 
+import asyncio
 import os
 
 import pytest
@@ -134,3 +135,27 @@ async def test_after_a_refused_post_the_page_still_saves_each_change(app, phone)
     assert (await autosaved.value).status == 200, (await autosaved.value).url
     await page.locator("#saved", has_text="Saved at").wait_for()
     assert '"counted_complete": 2880' in drafts(app)[0]["report"]
+
+
+async def test_a_change_made_just_before_post_is_what_is_posted(app, phone) -> None:
+    """The change's save is still on its way (a slow connection) when Post is pressed: Post
+    waits for it, so the visit holds the corrected count, not the one before."""
+    page, _ = phone
+    for path, value in {**COUNTS, "progress.counted_complete": "2000"}.items():
+        await page.fill(f'input[name="{path}"]', value)
+        await page.press(f'input[name="{path}"]', "Tab")
+    await saved(page)
+
+    async def slowly(route) -> None:
+        await asyncio.sleep(0.6)
+        await route.continue_()
+    await page.route("**/field?**", slowly)
+    await page.fill('input[name="progress.counted_complete"]', "2880")
+    await page.press('input[name="progress.counted_complete"]', "Tab")  # its save starts, and is slow
+    await page.get_by_role("button", name="Post the visit").click()
+    await page.wait_for_url("**/submit?**")
+    assert "posted" in await page.get_by_role("status").inner_text()
+    assert await page.locator("#saved").count() == 0, "a posted visit's page no longer says it saves"
+    async with app.store.unit_of_work() as uow:
+        visit = await uow.visits.get(drafts(app)[0]["visit_id"])
+    assert visit.report.progress.counted_complete == 2880

@@ -37,8 +37,18 @@
     document.getElementById("saved").textContent = result.saved;
   }
 
-  function save(el) {
-    delete timers[el.name];
+  // Saves of one field go one after the other (the last typed is the last kept); a save that
+  // failed is tried again when the phone is back online or at the next change; Post waits for
+  // every save, in flight or failed, so the server has the fields before it posts them.
+  var chains = {};
+  var failed = {};
+
+  function say(attribute) {
+    var saved = document.getElementById("saved");
+    saved.textContent = saved.getAttribute(attribute);
+  }
+
+  function send(el) {
     var body = new URLSearchParams();
     body.set("path", el.name);
     body.set("value", valueOf(el));
@@ -47,40 +57,60 @@
       method: "POST", body: body, credentials: "same-origin", keepalive: true,
       headers: {"Accept": "application/json"}
     }).then(function (response) {
+      if (response.status === 409) { return null; }  // posted, or items moved on another page
       if (!response.ok) { throw new Error(String(response.status)); }
       return response.json();
     }).then(function (result) {
+      delete failed[el.name];
+      if (!result) { say("data-conflict"); return; }
       show(result);
       // A new instruction kind has its own parameters: the page shows their fields.
       if (/\.instruction\.kind$/.test(el.name)) { window.location.reload(); }
     }).catch(function () {
-      var saved = document.getElementById("saved");
-      saved.textContent = saved.getAttribute("data-offline");
+      failed[el.name] = el;
+      say("data-offline");
     });
+  }
+
+  function save(el) {
+    if (timers[el.name]) { clearTimeout(timers[el.name].id); }
+    delete timers[el.name];
+    chains[el.name] = (chains[el.name] || Promise.resolve()).then(function () { return send(el); });
+    return chains[el.name];
+  }
+
+  function retry() {
+    return Promise.all(Object.keys(failed).map(function (name) { return save(failed[name]); }));
   }
 
   function later(el, delay) {
     clearTimeout(timers[el.name] && timers[el.name].id);
     timers[el.name] = {el: el, id: setTimeout(function () { save(el); }, delay)};
+    retry();
   }
 
-  // A field still waiting for its pause is saved before the page goes (another section's
-  // button, a photo, Post): the server must have it first.
+  // Every field waiting for its pause, in flight or failed is saved before the page goes
+  // (another section's button, a photo, Post): the server must have it first.
   function flush() {
-    var pending = Object.keys(timers).map(function (name) {
-      clearTimeout(timers[name].id);
-      return save(timers[name].el);
-    });
-    return Promise.all(pending);
+    Object.keys(timers).forEach(function (name) { save(timers[name].el); });
+    retry();
+    return Promise.all(Object.keys(chains).map(function (name) { return chains[name]; }));
   }
 
+  // One submission at a time, sent once every save is answered (form.submit: no second event).
+  var leaving = false;
   document.addEventListener("submit", function (event) {
-    if (!Object.keys(timers).length) { return; }
     event.preventDefault();
+    if (leaving) { return; }
+    leaving = true;
     var form = event.target;
-    var button = event.submitter;
-    flush().then(function () { form.requestSubmit ? form.requestSubmit(button) : form.submit(); });
+    flush().then(function () {
+      if (Object.keys(failed).length) { leaving = false; return; }  // "not saved" is said: not sent without them
+      form.submit();
+    });
   });
+  window.addEventListener("pageshow", function () { leaving = false; });  // back to a page kept in memory
+  window.addEventListener("online", function () { retry(); });
   window.addEventListener("pagehide", function () { flush(); });
 
   document.querySelectorAll("input[type=file]").forEach(function (input) {
