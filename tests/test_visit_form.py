@@ -17,6 +17,7 @@ from aiohttp import FormData
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.web.form_links import mint_form_token
+from bot.web.page import HEADERS as NOTICE_HEADERS
 from bot.web.server import web_application
 from handlers.commands import ImportOrders, OpenVisitForm
 from handlers.intake.reports import read_report
@@ -83,6 +84,8 @@ async def test_the_form_starts_from_the_order_and_today(app, form, client) -> No
     assert "Stoneware mug 350 ml" in html and "350毫升炻瓷马克杯" in html and "6,000" in html
     assert 'value="2026-11-24"' in html and 'value="Chen Jing"' in html
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    assert "frame-ancestors https://web.telegram.org;" in page.headers["Content-Security-Policy"], "a Mini App"
+    assert "frame-ancestors 'none'" in NOTICE_HEADERS["Content-Security-Policy"], "the notice page is framed by none"
     assert "http://" not in html.replace("http://www.w3.org", "")
     chinese = await (await client.get(form + "?lang=zh")).text()
     assert "数量与日产量" in chinese and "提交验货报告" in chinese and 'lang="zh-Hans"' in chinese
@@ -323,3 +326,22 @@ async def test_a_stale_phone_that_still_shows_a_removed_finding_is_told_to_reloa
 
 def layout_of(html: str) -> str:
     return re.search(r'name="layout" value="([0-9.]+)"', html)[1]
+
+
+async def test_a_section_of_long_chinese_notes_saves_without_the_script(app, form, client) -> None:
+    for _ in range(4):
+        await client.post(form + "/add", data={"section": "findings"}, allow_redirects=False)
+    long_note = "釉面缩釉，杯口边缘露胎，需返工处理。" * 110  # under the field's 2,000 characters
+    notes = {f"findings.{i}.description_zh": long_note for i in range(4)}
+    saved = await client.post(form + "/save", data=notes, allow_redirects=False)
+    assert saved.status == 303, await saved.text()
+    assert [f["description_zh"] for f in json.loads(drafts(app)[0]["report"])["findings"]] == [long_note] * 4
+
+
+async def test_a_save_of_more_fields_than_a_section_has_is_refused_in_words_and_nothing_is_kept(app, form,
+                                                                                                client) -> None:
+    before = drafts(app)[0]["report"]
+    fields = {"progress.daily_output": "200", **{f"visit.x{i}": "1" for i in range(200)}}
+    answer = await client.post(form + "/save", data=fields, allow_redirects=False)
+    assert answer.status == 400 and "201 fields in one save" in await answer.text()
+    assert drafts(app)[0]["report"] == before

@@ -32,12 +32,14 @@ from messages.i18n import CHINESE, ENGLISH, Language
 from messages.replies import reply_text
 from messages.web import refused_page
 
-# As the notice page's, with the form's one script, from this server, and its autosave calls.
-HEADERS = {**NOTICE_HEADERS, "Content-Security-Policy": NOTICE_HEADERS["Content-Security-Policy"]
-           + "; script-src 'self'; connect-src 'self'"}
+# As the notice page's, with the form's one script, from this server, and its autosave calls;
+# Telegram Web shows a Mini App in a frame of its own page, so that page may frame the form.
+HEADERS = {**NOTICE_HEADERS, "Content-Security-Policy": NOTICE_HEADERS["Content-Security-Policy"].replace(
+    "frame-ancestors 'none'", "frame-ancestors https://web.telegram.org") + "; script-src 'self'; connect-src 'self'"}
 SCRIPT = files("messages").joinpath("templates/form/form.js").read_text(encoding="utf-8")
 LAYOUT = "layout"  # the posted name of the items the page showed: not a field
 MAX_FIELDS = 200  # a section's Save posts a few dozen
+MAX_BODY = 1024 * 1024  # a section of long Chinese notes, each character nine bytes once form-encoded
 LIST_EDITS = {"add": ("section", with_item), "remove": ("item", without_item)}  # what names the list or item
 
 
@@ -70,7 +72,7 @@ class VisitForm:
     async def field(self, request: web.Request) -> web.Response:
         """One field, as the autosave script posts it: the problems of the whole draft in JSON."""
         draft = await self._open(request)
-        form = await request.post()
+        form = await _posted(request)
         draft = await self._save(draft, [(str(form.get("path", "")), str(form.get("value", "")))], _seen(form))
         language = self._language(request, draft)
         checked = check_draft(draft, self._app.settings.factories)
@@ -84,16 +86,18 @@ class VisitForm:
         """A section's fields at once (its Save button, scripts off); an unchecked box is posted
         only as the empty hidden value before it, so the last value of a name is the one taken."""
         draft = await self._open(request)
-        form = await request.post()
+        form = await _posted(request)
         paths = [path for path in dict.fromkeys(form.keys()) if path != LAYOUT]
-        changes = [(path, str(form.getall(path)[-1])) for path in paths[:MAX_FIELDS]]
+        if len(paths) > MAX_FIELDS:
+            raise web.HTTPBadRequest(text=f"{len(paths)} fields in one save; a section has at most {MAX_FIELDS}")
+        changes = [(path, str(form.getall(path)[-1])) for path in paths]
         await self._save(draft, changes, _seen(form))
         raise self._back(request)
 
     async def edit_list(self, request: web.Request) -> web.Response:
         """Add a finding, a material or a packaging check; or remove one."""
         draft = await self._open(request)
-        form = await request.post()
+        form = await _posted(request)
         field, edit = LIST_EDITS[request.match_info["edit"]]
         named, seen = str(form.get(field, "")), _seen(form)
 
@@ -205,6 +209,15 @@ class VisitForm:
         person = next((p for p in self._app.settings.people if p.key == draft.opened_by), None)
         chosen = {"en": ENGLISH, "zh": CHINESE}.get(request.query.get("lang", ""))
         return Language(chosen or (person.locale if person else ENGLISH), person.timezone if person else "UTC")
+
+
+async def _posted(request: web.Request):
+    """The posted fields, read with the form's own limit: the server's is for a few short fields."""
+    try:
+        return await request.clone(client_max_size=MAX_BODY).post()
+    except web.HTTPRequestEntityTooLarge:
+        raise web.HTTPRequestEntityTooLarge(MAX_BODY, request.content_length or MAX_BODY + 1,
+                                            text=f"more than {MAX_BODY // 1024} KB in one save") from None
 
 
 def _seen(form) -> str | None:
