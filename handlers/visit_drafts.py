@@ -17,7 +17,7 @@ from handlers.model.drafts import VisitDraft
 from handlers.model.report import VisitReport
 from handlers.results import Refused, Reply
 from handlers.translatable import N_, Text
-from handlers.visit_form import fields_set, prefilled
+from handlers.visit_form import prefilled
 from handlers.visits import post_visit
 from handlers.working_hours import factory_today
 
@@ -85,11 +85,6 @@ def _photos_named(draft: VisitDraft, report: VisitReport) -> dict[str, str]:
 
 class DraftClosed(Exception):
     """The draft was submitted: it is the posted visit now and takes no changes."""
-
-
-async def save_fields(uow, draft_id: str, changes: Iterable[tuple[str, str]], now: datetime) -> VisitDraft | None:
-    """The draft with each (path, text) of `changes` set (see `edit_draft`)."""
-    return await edit_draft(uow, draft_id, lambda report: fields_set(report, changes), now)
 
 
 async def edit_draft(uow, draft_id: str, edit: Callable[[dict[str, Any]], dict[str, Any]], now: datetime,

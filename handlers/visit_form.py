@@ -53,6 +53,13 @@ class NotAField(ValueError):
     """A path the form does not edit."""
 
 
+MAX_ITEMS = 100  # the schema's limit on each list
+
+
+class ListFull(ValueError):
+    """A list holds MAX_ITEMS already: the report would not pass its checks with one more."""
+
+
 def field_type(path: str) -> FieldType:
     for pattern, kind in FIELDS:
         if pattern.match(path):
@@ -164,8 +171,10 @@ def with_item(report: dict[str, Any], section: str) -> dict[str, Any]:
         raise NotAField(section)
     changed = copy.deepcopy(report)
     *parents, name = section.split(".")
-    holder = _holder(changed, parents)
-    holder.setdefault(name, []).append({})
+    items = _holder(changed, parents).setdefault(name, [])
+    if len(items) >= MAX_ITEMS:
+        raise ListFull(section)
+    items.append({})
     return changed
 
 

@@ -59,7 +59,6 @@ class FormState:
     query_lang: str
     photo_url: str  # base of a photo's address: + /<sha256>
     said: tuple[bool, str] | None = None
-    saved_at: str | None = None
 
 
 _VISIT = (("visit.date", N_("Visit date"), "date"), ("visit.inspector", N_("Inspector"), "text"))

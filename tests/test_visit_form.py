@@ -345,3 +345,13 @@ async def test_a_save_of_more_fields_than_a_section_has_is_refused_in_words_and_
     answer = await client.post(form + "/save", data=fields, allow_redirects=False)
     assert answer.status == 400 and "201 fields in one save" in await answer.text()
     assert drafts(app)[0]["report"] == before
+
+
+async def test_a_finding_past_the_reports_hundred_is_refused_in_words(app, form, client) -> None:
+    with sqlite3.connect(app.store.path) as db:  # a hundred findings already, as a long visit has
+        report = json.loads(db.execute("SELECT report FROM visit_drafts").fetchone()[0])
+        db.execute("UPDATE visit_drafts SET report = ?", (json.dumps({**report, "findings": [{}] * 100}),))
+    before = drafts(app)[0]["report"]
+    answer = await client.post(form + "/add", data={"section": "findings"}, allow_redirects=False)
+    assert answer.status == 400 and "findings holds 100 items already" in await answer.text()
+    assert drafts(app)[0]["report"] == before

@@ -20,17 +20,17 @@ from bot.web.form_links import read_form_token
 from bot.web.form_photos import receive_photo
 from bot.web.links import BadLink, ExpiredLink, LinkSigner
 from bot.web.page import HEADERS as NOTICE_HEADERS
+from bot.web.page import refused
 from handlers.commands import Actor, SubmitVisitDraft
 from handlers.intake.bundle import write_bundle
 from handlers.intake.problems import errors
-from handlers.model import Platform
+from handlers.model import Person, Platform
 from handlers.model.drafts import VisitDraft
 from handlers.visit_drafts import CheckedDraft, DraftClosed, check_draft, edit_draft
-from handlers.visit_form import LayoutChanged, NotAField, field_type, fields_set, on_layout, with_item, without_item
+from handlers.visit_form import MAX_ITEMS, LayoutChanged, ListFull, NotAField, field_type, fields_set, on_layout, with_item, without_item
 from messages.form import FormState, form_page, previews, problems_summary, saved_text
 from messages.i18n import CHINESE, ENGLISH, Language
 from messages.replies import reply_text
-from messages.web import refused_page
 
 # As the notice page's, with the form's one script, from this server, and its autosave calls;
 # Telegram Web shows a Mini App in a frame of its own page, so that page may frame the form.
@@ -150,13 +150,13 @@ class VisitForm:
         try:
             link = read_form_token(self._signer, request.match_info["token"], self._app.bus.clock.now())
         except BadLink:
-            raise _refused(web.HTTPForbidden, "forged") from None
+            raise refused(web.HTTPForbidden, "forged", HEADERS) from None
         except ExpiredLink:
-            raise _refused(web.HTTPGone, "expired") from None
+            raise refused(web.HTTPGone, "expired", HEADERS) from None
         async with self._app.store.unit_of_work() as uow:
             draft = await uow.visit_drafts.get(link.draft_id)
         if draft is None:
-            raise _refused(web.HTTPGone, "forged")
+            raise refused(web.HTTPGone, "forged", HEADERS)
         return draft
 
     async def _save(self, draft: VisitDraft, changes: list[tuple[str, str]], seen: str | None) -> VisitDraft:
@@ -179,6 +179,8 @@ class VisitForm:
                 await uow.commit()
         except NotAField as bad:
             raise web.HTTPBadRequest(text=f"not a field or list of the form: {str(bad)[:80]}") from None
+        except ListFull as full:
+            raise web.HTTPBadRequest(text=f"{full} holds {MAX_ITEMS} items already, as many as a report takes") from None
         except DraftClosed:
             raise web.HTTPConflict(text="this visit is posted; it takes no more changes") from None
         except LayoutChanged:
@@ -200,13 +202,17 @@ class VisitForm:
         html = form_page(draft, checked.problems, language, state, factory)
         return web.Response(text=html, content_type="text/html", status=status, headers=HEADERS)
 
+    def _opener(self, draft: VisitDraft) -> Person | None:
+        """Who opened the draft, while they are still configured."""
+        return next((p for p in self._app.settings.people if p.key == draft.opened_by), None)
+
     def _actor(self, draft: VisitDraft) -> Actor | None:
-        person = next((p for p in self._app.settings.people if p.key == draft.opened_by), None)
+        person = self._opener(draft)
         return None if person is None else Actor(person, Platform.WEB)
 
     def _language(self, request: web.Request, draft: VisitDraft) -> Language:
         """The inspector's own language unless they switched."""
-        person = next((p for p in self._app.settings.people if p.key == draft.opened_by), None)
+        person = self._opener(draft)
         chosen = {"en": ENGLISH, "zh": CHINESE}.get(request.query.get("lang", ""))
         return Language(chosen or (person.locale if person else ENGLISH), person.timezone if person else "UTC")
 
@@ -225,6 +231,3 @@ def _seen(form) -> str | None:
     seen = form.get(LAYOUT)
     return None if seen is None else str(seen)[:40]
 
-
-def _refused(kind: type[web.HTTPException], reason: str) -> web.HTTPException:
-    return kind(text=refused_page(reason), content_type="text/html", headers=HEADERS)

@@ -166,9 +166,9 @@ class NoticePage:
         try:
             return self._signer.read(request.match_info["token"], self._app.bus.clock.now())
         except BadLink:
-            raise _refused(web.HTTPForbidden, "forged") from None
+            raise refused(web.HTTPForbidden, "forged") from None
         except ExpiredLink:
-            raise _refused(web.HTTPGone, "expired") from None
+            raise refused(web.HTTPGone, "expired") from None
 
     async def _open(self, request: web.Request) -> Opened:
         """The link's notice and version, or the refusal page (403 forged, 410 expired or revoked)."""
@@ -179,7 +179,7 @@ class NoticePage:
             view = None if notice is None else await load_notice_version(uow, self._app.settings, notice.id,
                                                                           link.version)
         if view is None:  # signed for a notice this database does not have
-            raise _refused(web.HTTPGone, "forged")
+            raise refused(web.HTTPGone, "forged")
         return Opened(link, notice, view)
 
     async def _page(self, request: web.Request, opened: Opened, name: str | None, reply: Reply | None,
@@ -199,11 +199,12 @@ class NoticePage:
 async def _unrevoked(uow, link: NoticeLink) -> None:
     """Nothing, or the refusal page (410) for a link issued before its recipient's links were revoked."""
     if await uow.link_revocations.is_revoked(link.notice_id, link.recipient, link.issued):
-        raise _refused(web.HTTPGone, "revoked")
+        raise refused(web.HTTPGone, "revoked")
 
 
-def _refused(kind: type[web.HTTPException], reason: str) -> web.HTTPException:
-    return kind(text=refused_page(reason), content_type="text/html", headers=HEADERS)
+def refused(kind: type[web.HTTPException], reason: str, headers: dict[str, str] = HEADERS) -> web.HTTPException:
+    """The page that says why a link opens nothing (forged, expired, revoked), as `kind`."""
+    return kind(text=refused_page(reason), content_type="text/html", headers=headers)
 
 
 async def _form(request: web.Request):
