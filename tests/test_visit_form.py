@@ -89,6 +89,7 @@ async def test_the_form_starts_from_the_order_and_today(app, form, client) -> No
     assert "http://" not in html.replace("http://www.w3.org", "")
     chinese = await (await client.get(form + "?lang=zh")).text()
     assert "数量与日产量" in chinese and "提交验货报告" in chinese and 'lang="zh-Hans"' in chinese
+    assert "验货员清点的完成数量" in chinese and "批量（送检数量）" in chinese  # as a QC engineer says them
 
 
 async def test_an_order_the_buyer_never_imported_gets_a_clear_answer_and_no_draft(app, config) -> None:
