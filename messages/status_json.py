@@ -44,23 +44,24 @@ def status_json(s: OrderStatus) -> dict:
     }
 
 
-def portfolio_json(lines: list[PortfolioLine]) -> list[dict]:
+def portfolio_json(entries: list[PortfolioLine | NotVisited]) -> list[dict]:
     """One line per order, in the order given (the portfolio's: most urgent first)."""
-    return [
-        {
-            "order": s.reference,
-            "status": s.verdict.status.value,
-            "factory": _factory(s),
-            **_progress(s),
-            "days_to_final_inspection": s.days_to_final_inspection,
-            "overdue": len(s.overdue),
-            "disputed": len(s.disputed_instructions),
-            "awaiting_acknowledgement": len(s.awaiting_acknowledgement),
-            "past_acknowledgement_deadline": len(s.past_deadline),
-            "next_step": s.next_step,
-        }
-        for s in lines
-    ]
+    return [not_visited_json(s) if isinstance(s, NotVisited) else _line(s) for s in entries]
+
+
+def _line(s: PortfolioLine) -> dict:
+    return {
+        "order": s.reference,
+        "status": s.verdict.status.value,
+        "factory": _factory(s),
+        **_progress(s),
+        "days_to_final_inspection": s.days_to_final_inspection,
+        "overdue": len(s.overdue),
+        "disputed": len(s.disputed_instructions),
+        "awaiting_acknowledgement": len(s.awaiting_acknowledgement),
+        "past_acknowledgement_deadline": len(s.past_deadline),
+        "next_step": s.next_step,
+    }
 
 
 def not_visited_json(s: NotVisited) -> dict:
