@@ -128,12 +128,20 @@ def factories_json(report: FactoryReport) -> dict:
             }
             for f in report.factories
         ],
+    } | ({} if report.for_factory else _recommended_json(report))
+
+
+def _recommended_json(report: FactoryReport) -> dict:
+    """The buyer's judgement of the factories: the orders to visit, and what each criterion flags."""
+    return {
         "recommended_visits": [
             {"order": r.reference, "factory": r.factory.id, "days_to_final_inspection": r.days_to_final_inspection,
-             "reasons": [{"code": reason.msgid, "text": str(reason)} for reason in r.reasons]}
+             "reasons": [{"code": reason.msgid, "criterion": criterion.value, "text": str(reason)}
+                         for criterion, reason in zip(r.criteria, r.reasons, strict=True)]}
             for r in report.recommendations
         ],
         "recommended_in_all": report.recommended,
+        "flagged_by_criterion": {criterion.value: n for criterion, n in report.flagged.items()},
     }
 
 
