@@ -40,6 +40,7 @@ GAP = N_("gap %(gap)s pts")
 PACKAGING_MISSED = N_("Packaging check at %(pct)s: materials missing")
 PACKAGING_MET = N_("Packaging check at %(pct)s: materials on site")
 PACKAGING_PENDING = N_("Packaging check at %(pct)s: materials not yet on site")
+PACKAGING_REACHED = N_("Checkpoint reached %(day)s")
 FINAL_INSPECTION = N_("Final inspection")
 EX_FACTORY = N_("Ex-factory")
 
@@ -72,6 +73,7 @@ class ChartLabels:
     reported: str
     projection: str
     packaging: str
+    packaging_reached: str | None  # the checkpoint's marker; None: not reached yet
     final_inspection: str
     ex_factory: str
     gap: str
@@ -102,6 +104,8 @@ def chart_labels(chart: ProgressChart, language: Language) -> ChartLabels:
         reported=_(REPORTED) % {"pct": language.percent(latest.reported_pct)},
         projection=projection,
         packaging=_(_packaging_msgid(chart)) % {"pct": language.percent(threshold, 0 if threshold.is_integer() else 1)},
+        packaging_reached=None if chart.packaging.reached_on is None
+        else _(PACKAGING_REACHED) % {"day": language.day_month(chart.packaging.reached_on)},
         final_inspection=f"{_(FINAL_INSPECTION)} {language.day_month(chart.final_inspection)}",
         ex_factory=f"{_(EX_FACTORY)} {language.day_month(chart.ex_factory)}",
         gap=_(GAP) % {"gap": language.number(latest.gap_pts, 1)},
@@ -247,7 +251,7 @@ def _series(axes, chart: ProgressChart, labels: ChartLabels) -> list:
         label=labels.packaging, zorder=1,
     )
     _gap(axes, chart, labels)
-    _packaging_mark(axes, chart)
+    reached = _packaging_mark(axes, chart, labels)
     if labels.completion is not None:
         first, last = x_range(chart)
         near_the_edge = (last - line.end).days < 0.1 * (last - first).days
@@ -256,7 +260,7 @@ def _series(axes, chart: ProgressChart, labels: ChartLabels) -> list:
             ha="right" if near_the_edge else "center", va="bottom", fontsize=11.5, color=COLOURS["projection"],
             bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
         )
-    return [*verified, *reported, *plan, *projection, packaging]
+    return [*verified, *reported, *plan, *projection, packaging, *reached]
 
 
 def _gap(axes, chart: ProgressChart, labels: ChartLabels) -> None:
@@ -274,14 +278,15 @@ def _gap(axes, chart: ProgressChart, labels: ChartLabels) -> None:
     )
 
 
-def _packaging_mark(axes, chart: ProgressChart) -> None:
+def _packaging_mark(axes, chart: ProgressChart, labels: ChartLabels) -> list:
+    """The day production crossed the checkpoint, green with the materials there, red without."""
     checkpoint = chart.packaging
     if checkpoint.reached_on is None:
-        return
-    axes.plot(
+        return []
+    return axes.plot(
         [checkpoint.reached_on], [checkpoint.threshold_pct], marker="X" if checkpoint.missed else "P",
         markersize=12, color=COLOURS["missed" if checkpoint.missed else "met"], markeredgecolor="white",
-        linestyle="none", zorder=5,
+        linestyle="none", zorder=5, label=labels.packaging_reached,
     )
 
 

@@ -44,23 +44,24 @@ def status_json(s: OrderStatus) -> dict:
     }
 
 
-def portfolio_json(lines: list[PortfolioLine]) -> list[dict]:
+def portfolio_json(entries: list[PortfolioLine | NotVisited]) -> list[dict]:
     """One line per order, in the order given (the portfolio's: most urgent first)."""
-    return [
-        {
-            "order": s.reference,
-            "status": s.verdict.status.value,
-            "factory": _factory(s),
-            **_progress(s),
-            "days_to_final_inspection": s.days_to_final_inspection,
-            "overdue": len(s.overdue),
-            "disputed": len(s.disputed_instructions),
-            "awaiting_acknowledgement": len(s.awaiting_acknowledgement),
-            "past_acknowledgement_deadline": len(s.past_deadline),
-            "next_step": s.next_step,
-        }
-        for s in lines
-    ]
+    return [not_visited_json(s) if isinstance(s, NotVisited) else _line(s) for s in entries]
+
+
+def _line(s: PortfolioLine) -> dict:
+    return {
+        "order": s.reference,
+        "status": s.verdict.status.value,
+        "factory": _factory(s),
+        **_progress(s),
+        "days_to_final_inspection": s.days_to_final_inspection,
+        "overdue": len(s.overdue),
+        "disputed": len(s.disputed_instructions),
+        "awaiting_acknowledgement": len(s.awaiting_acknowledgement),
+        "past_acknowledgement_deadline": len(s.past_deadline),
+        "next_step": s.next_step,
+    }
 
 
 def not_visited_json(s: NotVisited) -> dict:
@@ -127,12 +128,20 @@ def factories_json(report: FactoryReport) -> dict:
             }
             for f in report.factories
         ],
+    } | ({} if report.for_factory else _recommended_json(report))
+
+
+def _recommended_json(report: FactoryReport) -> dict:
+    """The buyer's judgement of the factories: the orders to visit, and what each criterion flags."""
+    return {
         "recommended_visits": [
             {"order": r.reference, "factory": r.factory.id, "days_to_final_inspection": r.days_to_final_inspection,
-             "reasons": [{"code": reason.msgid, "text": str(reason)} for reason in r.reasons]}
+             "reasons": [{"code": reason.msgid, "criterion": criterion.value, "text": str(reason)}
+                         for criterion, reason in zip(r.criteria, r.reasons, strict=True)]}
             for r in report.recommendations
         ],
         "recommended_in_all": report.recommended,
+        "flagged_by_criterion": {criterion.value: n for criterion, n in report.flagged.items()},
     }
 
 

@@ -176,7 +176,18 @@ PACKAGING_COMPLEXITY = {
     "complex": N_("complex"),
 }
 
+# Why an order warrants a follow-up visit (handlers.queries.factories.Criterion).
+CRITERION = {
+    "first_order": N_("first order"),
+    "large": N_("large order"),
+    "high_value": N_("high value"),
+    "tight_window": N_("tight window"),
+    "complex_packaging": N_("complex packaging"),
+    "factory_history": N_("factory history"),
+}
+
 TABLES = {
+    "criterion": CRITERION,
     "packaging_complexity": PACKAGING_COMPLEXITY,
     "role": ROLE,
     "severity": SEVERITY,

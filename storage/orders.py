@@ -35,6 +35,13 @@ class Orders:
         row = await self._tx.one(f"SELECT {COLUMNS} FROM orders WHERE reference_key = ?", (reference_key(reference),))
         return None if row is None else _order(row)
 
+    async def get_many(self, order_ids: list[int]) -> dict[int, StoredOrder]:
+        """Several orders in one query (a portfolio page), by id."""
+        rows = await self._tx.all(
+            f"SELECT {COLUMNS} FROM orders WHERE id IN (SELECT value FROM json_each(?))", (json_to_text(order_ids),)
+        )
+        return {row["id"]: _order(row) for row in rows}
+
     async def add(self, line: OrderLine, now: datetime) -> StoredOrder:
         order_id = await self._tx.insert(
             "INSERT INTO orders (reference, reference_key, factory_id, product_name, product_name_zh, quantity,"

@@ -28,17 +28,23 @@ COLUMNS = "id, order_reference, factory_id, report, photos, posted_by, posted_at
 NEWEST_FIRST = "visit_date DESC, id DESC"
 
 
-# handlers.queries.status.PortfolioLine.attention, from stored columns: status, instructions overdue or
-# disputed, notices past their acknowledgement deadline, gap, days to the final inspection,
-# reference (BINARY: as Python compares strings). Only orders whose status is in :statuses.
+# handlers.queries.status.PortfolioLine.attention (and NotVisited.attention), from stored columns:
+# status, instructions overdue or disputed, notices past their acknowledgement deadline, gap, days
+# to the final inspection, reference (BINARY: as Python compares strings). Only orders whose status
+# is in :statuses. Orders not visited yet (:planned factories) rank in the tier _TIER gives them.
 # {total}: COUNT(*) OVER () when the rows must be counted as they are ranked (a text search);
 # otherwise NULL, and _COUNTED counts them from the index.
+_TIER = "CASE WHEN julianday(o.final_inspection) - julianday(t.day) <= :soon THEN 'at_risk' ELSE 'on_track' END"
+_UNVISITED = """
+ FROM orders o JOIN today t ON t.factory_id = o.factory_id
+ WHERE o.factory_id IN (SELECT value FROM json_each(:planned))
+   AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.order_key = o.reference_key)"""
 _RANKED = """
 -- today: materialised, so it is indexed rather than rescanned for each row
 WITH today(factory_id, day) AS MATERIALIZED (SELECT key, value FROM json_each(:todays)),
 latest AS (
- SELECT id, order_reference, factory_id, status, gap_pts, final_inspection FROM visits
- WHERE newest = 1 AND (:factory IS NULL OR factory_id = :factory)
+ SELECT 'visit' AS kind, id, order_reference, factory_id, status, gap_pts, final_inspection FROM visits
+ WHERE newest = 1 AND :visited AND (:factory IS NULL OR factory_id = :factory)
    AND status IN (SELECT value FROM json_each(:statuses))),
 shown AS (
  SELECT l.*, t.day FROM latest l JOIN today t ON t.factory_id = l.factory_id
@@ -46,27 +52,40 @@ shown AS (
    instr(reference_key(l.order_reference), :text) OR l.factory_id IN (SELECT value FROM json_each(:named))
    OR instr((SELECT reference_key(json_extract(v.report, '$.order.product.name'))
              || ' ' || reference_key(json_extract(v.report, '$.order.product.name_zh'))
-             FROM visits v WHERE v.id = l.id), :text))))
-SELECT id, {total} AS total FROM shown s
+             FROM visits v WHERE v.id = l.id), :text)))),
+unvisited AS (
+ SELECT * FROM (SELECT 'order' AS kind, o.id, o.reference AS order_reference, o.factory_id, {tier} AS status,
+                0.0 AS gap_pts, o.final_inspection, t.day {unvisited}
+   AND (:text IS NULL OR (:text <> '' AND (instr(o.reference_key, :text) OR instr(reference_key(o.product_name), :text)
+        OR instr(reference_key(o.product_name_zh), :text) OR o.factory_id IN (SELECT value FROM json_each(:named))))))
+ WHERE status IN (SELECT value FROM json_each(:statuses))),
+ranked AS (SELECT * FROM shown UNION ALL SELECT * FROM unvisited)
+SELECT kind, id, {total} AS total FROM ranked s
 ORDER BY
  CASE status {status_rank} END,
- (SELECT COUNT(*) FROM instructions i WHERE i.visit_id = s.id
-   AND i.state IN ('disputed', {open_at_factory}) AND (i.state = 'disputed' OR {held_to} < s.day)) DESC,
- (SELECT COUNT(*) FROM notices n WHERE n.visit_id = s.id AND n.state = 'sent' AND n.acknowledge_by < :now) DESC,
+ CASE kind WHEN 'visit' THEN (SELECT COUNT(*) FROM instructions i WHERE i.visit_id = s.id
+   AND i.state IN ('disputed', {open_at_factory}) AND (i.state = 'disputed' OR {held_to} < s.day)) ELSE 0 END DESC,
+ CASE kind WHEN 'visit' THEN (SELECT COUNT(*) FROM notices n WHERE n.visit_id = s.id AND n.state = 'sent'
+   AND n.acknowledge_by < :now) ELSE 0 END DESC,
  gap_pts DESC,
  coalesce(julianday(final_inspection) - julianday(day), 0),
  order_reference COLLATE BINARY
 LIMIT :limit OFFSET :offset
 """.replace("{status_rank}", " ".join(f"WHEN '{status}' THEN {rank}" for rank, status in enumerate(ATTENTION_ORDER))
-            ).replace("{open_at_factory}", OPEN_AT_FACTORY).replace("{held_to}", HELD_TO.format(i="i"))
+            ).replace("{open_at_factory}", OPEN_AT_FACTORY).replace("{held_to}", HELD_TO.format(i="i")
+                                                                    ).replace("{tier}", _TIER
+                                                                              ).replace("{unvisited}", _UNVISITED)
 
 # How many orders of each status _RANKED would rank (without a text search), from the index.
 _COUNTED = """
-SELECT status, COUNT(*) AS n FROM visits v JOIN json_each(:todays) t ON t.key = v.factory_id
-WHERE newest = 1 AND (:factory IS NULL OR factory_id = :factory)
-  AND status IN (SELECT value FROM json_each(:statuses))
+WITH today(factory_id, day) AS MATERIALIZED (SELECT key, value FROM json_each(:todays))
+SELECT status, COUNT(*) AS n FROM (
+ SELECT status FROM visits v JOIN today t ON t.factory_id = v.factory_id
+ WHERE newest = 1 AND :visited AND (:factory IS NULL OR v.factory_id = :factory)
+ UNION ALL SELECT {tier} AS status {unvisited})
+WHERE status IN (SELECT value FROM json_each(:statuses))
 GROUP BY status
-"""
+""".replace("{tier}", _TIER).replace("{unvisited}", _UNVISITED)
 
 
 class Visits:
@@ -137,25 +156,29 @@ class Visits:
         rows = await self._tx.all("SELECT DISTINCT order_reference, factory_id FROM visits ORDER BY order_reference")
         return [(row["order_reference"], row["factory_id"]) for row in rows]
 
-    async def ranked(self, search: Search, now: datetime, limit: int = -1, offset: int = 0) -> tuple[list[int], int]:
-        """The newest visit of each order `search` keeps, most urgent first, ranked in SQL from
-        stored verdicts and counts, never from the reports (unless searching product names):
-        the ids of `limit` of them (all: -1) after the first `offset`, and how many there are."""
+    async def ranked(self, search: Search, now: datetime, limit: int = -1,
+                     offset: int = 0) -> tuple[list[tuple[str, int]], int]:
+        """The newest visit of each order `search` keeps, and the orders not visited yet it
+        keeps, most urgent first, ranked in SQL from stored verdicts and counts, never from the
+        reports (unless searching product names): `limit` of them (all: -1) after the first
+        `offset`, each as ("visit", visit id) or ("order", order id), and how many there are."""
         statuses = [search.status] if search.status else [status.value for status in ATTENTION_ORDER]
         params = {"todays": json_to_text(search.todays), "factory": search.one_factory,
                   "statuses": json_to_text(statuses), "text": search.text,
-                  "named": json_to_text(list(search.factories_named)), "now": datetime_to_text(now)}
+                  "named": json_to_text(list(search.factories_named)), "now": datetime_to_text(now),
+                  "planned": json_to_text(list(search.planned)), "visited": int(search.visited),
+                  "soon": search.soon_days}
         if search.text is None:
             counts = {row["status"]: row["n"] for row in await self._tx.all(_COUNTED, params)}
             spanned, before = _statuses_spanned(statuses, counts, limit, offset)
             rows = await self._tx.all(_RANKED.format(total="NULL"), {
                 **params, "statuses": json_to_text(spanned), "limit": limit, "offset": offset - before,
             }) if spanned else []
-            return [row["id"] for row in rows], sum(counts.values())
+            return [(row["kind"], row["id"]) for row in rows], sum(counts.values())
         ranked = _RANKED.format(total="COUNT(*) OVER ()")
         rows = await self._tx.all(ranked, {**params, "limit": limit, "offset": offset})
         if rows:
-            return [row["id"] for row in rows], rows[0]["total"]
+            return [(row["kind"], row["id"]) for row in rows], rows[0]["total"]
         counted = await self._tx.all(ranked, {**params, "limit": 1, "offset": 0})
         return [], counted[0]["total"] if counted else 0
 

@@ -30,8 +30,9 @@ from tests.test_progress_chart import EVERGREEN, first_visit, stored
 ZH = Language(CHINESE)
 
 
-def example_chart(example_data: dict, **changes) -> ProgressChart:
-    return progress_chart([stored(example_data, **changes)], EVERGREEN, Thresholds())
+def example_chart(example_data: dict, production_start: date | None = None, **changes) -> ProgressChart:
+    """The example visit; with `production_start` (the example order's is 2 Nov), a plan to draw."""
+    return progress_chart([stored(example_data, **changes)], EVERGREEN, Thresholds(), production_start)
 
 
 def png(data: bytes) -> Image.Image:
@@ -52,7 +53,7 @@ def near(colour: str, found: set[tuple[int, int, int]]) -> bool:
 
 @pytest.mark.parametrize("locale", [ENGLISH, "en_GB", CHINESE])
 def test_the_example_chart_is_a_phone_sized_png_with_every_series_drawn(example_data, locale) -> None:
-    image = png(render_chart(example_chart(example_data), Language(locale)))
+    image = png(render_chart(example_chart(example_data, date(2026, 11, 2)), Language(locale)))
 
     assert image.size == (renderer.WIDTH_PX, renderer.HEIGHT_PX) == (1080, 720)
     found = colours(image)
@@ -71,6 +72,7 @@ def test_a_chinese_reader_gets_every_label_from_the_catalog(example_data) -> Non
     assert labels.reported == "工厂报告进度：65.0%"
     assert labels.projection == "按当前产能预计（日产200件）"
     assert labels.packaging == "包装材料检查点 40%：未到厂"
+    assert labels.packaging_reached == "11月24日到达检查点"  # the red marker's legend entry
     assert labels.final_inspection == "尾期检验 12月14日"
     assert labels.ex_factory == "出厂日期 12月18日"
     assert labels.gap == "差距17.0个百分点"
@@ -167,3 +169,14 @@ def test_the_bot_and_the_cli_start_without_loading_matplotlib() -> None:
     probe = "import sys, bot.cli.followup, bot.app, messages.chart; print('matplotlib' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_the_packaging_checkpoint_marker_has_a_legend_entry_and_no_start_draws_no_plan(example_data) -> None:
+    labels = chart_labels(example_chart(example_data), Language(ENGLISH))
+    assert labels.packaging_reached == "Checkpoint reached Nov 24"
+    assert chart_labels(example_chart(example_data, progress__counted_complete=600), Language(ENGLISH)
+                        ).packaging_reached is None  # 10 %: the checkpoint lies ahead, no marker
+
+    without_start = progress_chart([stored(example_data)], EVERGREEN, Thresholds())
+    found = colours(png(render_chart(without_start, Language(ENGLISH))))
+    assert without_start.plan is None and near(renderer.COLOURS["missed"], found)

@@ -13,7 +13,7 @@ from bot.chat.intents import Factories, intent_of
 from handlers.commands import AcknowledgeNotice, Actor, ImportOrders
 from handlers.model import Factory, Platform
 from handlers.model.orders import OrderLine
-from handlers.queries.factories import FactoryReport, FactorySummary, factory_report, trouble
+from handlers.queries.factories import Criterion, FactoryReport, FactorySummary, factory_report, trouble
 from messages.environment import render
 from messages.i18n import CHINESE, ENGLISH, Language
 from tests.test_status import (  # noqa: F401 (stored: a fixture)
@@ -113,9 +113,11 @@ def test_followup_factories_json(tmp_path, visit_dir, example_data) -> None:
     data = json.loads(followup(config, "factories", "--json").output)
     assert [f["factory"]["id"] for f in data["factories"]] == ["NB-EVERGREEN", "SZ-OTHER"]
     assert data["factories"][1]["average_gap_pts"] == 17.0
+    assert data["flagged_by_criterion"] == {"first_order": 0, "large": 0, "high_value": 0, "tight_window": 1,
+                                            "complex_packaging": 0, "factory_history": 4}
     contact = json.loads(followup(config, "factories", "--json", "--as", "Zhao Min").output)
     assert [f["factory"]["id"] for f in contact["factories"]] == ["SZ-OTHER"]
-    assert {r["factory"] for r in contact["recommended_visits"]} <= {"SZ-OTHER"}
+    assert "recommended_visits" not in contact and "flagged_by_criterion" not in contact  # the buyer's judgement
 
 
 def summary(n: int, late: int, overdue: int, gap: float | None) -> FactorySummary:
@@ -142,3 +144,36 @@ def test_a_buyer_with_many_factories_reads_the_ten_in_most_trouble_first(locale:
     assert text.index(name(21)) < text.index(name(22)) < text.index(name(20)) < text.index(name(0))
     assert name(7) not in text and name(8) not in text  # the 11th and 12th are only counted
     assert more in text
+
+
+async def test_an_ordinary_order_is_not_a_tight_window_and_the_summary_counts_what_each_criterion_flags(
+        portfolio_of_two, clock) -> None:
+    """Final inspection on Friday, ex-factory the Tuesday after: three working days at the
+    factory (it works Saturdays) for the last cartons, the inspection and loading. Not tight."""
+    app = portfolio_of_two
+    buyer = people(app)["Anna Schmidt"]
+    ordinary = OrderLine(reference="PO-2026-0171", factory="SZ-OTHER", product_name="Plate", quantity=800,
+                         final_inspection=date(2026, 12, 18), ex_factory=date(2026, 12, 22))
+    assert (await app.bus.handle(ImportOrders((ordinary,)), Actor(buyer, Platform.CONSOLE))).ok
+
+    report = await factory_report(app.store, app.settings, buyer, clock.now())
+    reasons = {r.reference: r.criteria for r in report.recommendations}
+    assert Criterion.TIGHT_WINDOW not in reasons["PO-2026-0171"]
+    assert report.flagged == {Criterion.FIRST_ORDER: 1, Criterion.LARGE: 0, Criterion.HIGH_VALUE: 0,
+                              Criterion.TIGHT_WINDOW: 2, Criterion.COMPLEX_PACKAGING: 1,
+                              Criterion.FACTORY_HISTORY: 6}
+    text = (await answer(app, "console", buyer, "/factories")).text
+    assert text.endswith("Orders flagged by each criterion: first order 1; large order 0; high value 0; "
+                         "tight window 2; complex packaging 1; factory history 6")
+
+
+async def test_a_factory_contact_sees_its_own_figures_not_the_buyers_judgement_of_it(portfolio_of_two,
+                                                                                       clock) -> None:
+    app = portfolio_of_two
+    for who, ask in (("Li Wei", "/factories"), ("Li Wei", "工厂表现")):
+        text = (await answer(app, "telegram", people(app)[who], ask)).text
+        assert "宁波常青家居用品有限公司" in text and "平均进度差" in text  # its own figures
+        for judgement in ("建议", "Recommended", "factory history", "PO-2026-0150", "PO-2026-0142"):
+            assert judgement not in text
+    report = await factory_report(app.store, app.settings, people(app)["Li Wei"], clock.now())
+    assert (report.recommendations, report.recommended, report.flagged, report.for_factory) == ([], 0, {}, True)

@@ -254,7 +254,7 @@ async def test_a_visit_moving_the_final_inspection_before_the_production_start_i
 # --- orders without a visit in status answers and the portfolio ---------------------------------
 
 
-def test_orders_without_a_visit_are_listed_after_visited_ones_soonest_final_inspection_first(tmp_path) -> None:
+def test_orders_without_a_visit_are_listed_soonest_final_inspection_first(tmp_path) -> None:
     config = status_config(tmp_path)
     elsewhere = GOOD + "PO-2026-0202,SZ-OTHER,Plate,,300,,,2026-12-01,2026-12-05,,\n"
     assert followup(config, "orders", "import", str(write(tmp_path, "orders.csv", elsewhere))).exit_code == 0
@@ -266,7 +266,7 @@ def test_orders_without_a_visit_are_listed_after_visited_ones_soonest_final_insp
     assert [o["order"] for o in json.loads(followup(config, "orders", "--json", "--as", "Li Wei").output)] == [
         "PO-2026-0200", "PO-2026-0201"]
     text = followup(config, "orders").output
-    assert "Not visited yet, soonest final inspection first\n1. PO-2026-0202 · Shenzhen Other Ceramics Ltd." in text
+    assert "Orders, most urgent first\n1. PO-2026-0202 · Shenzhen Other Ceramics Ltd." in text
     assert "NOT VISITED YET · Final inspection: 1 Dec 2026 (in 11 days)" in text
 
 

@@ -22,7 +22,7 @@ EVERGREEN = Factory(id="NB-EVERGREEN", name="Ningbo Evergreen Homeware Co., Ltd.
 
 def stored(data: dict, visit_id: int = 1, **changes) -> StoredVisit:
     """The example's visit with `changes`; without its production start unless given, as most
-    reports come (the plan then starts at the first visit)."""
+    reports come (there is then no plan to draw)."""
     data = changed(data, "order.production_start", None)
     for path, value in changes.items():
         data = changed(data, path.replace("__", "."), value)
@@ -49,8 +49,7 @@ def test_the_example_visit_charts_plan_visit_projection_and_dates(example_data) 
 
     assert chart.reference == "PO-2026-0142"
     assert chart.status is Status.AT_RISK  # completion 2 days before the final inspection: little slack
-    # One visit: the plan starts where that visit stood and reaches 100 % on the final inspection.
-    assert chart.plan == Line(date(2026, 11, 24), 48.0, date(2026, 12, 14), 100.0)
+    assert chart.plan is None  # no production start: nothing to hold the visit against
     assert [(p.day, p.verified_pct, p.reported_pct) for p in chart.visits] == [(date(2026, 11, 24), 48.0, 65.0)]
     assert chart.latest.gap_pts == 17.0
     # 3,120 sets left at 200 a day: 15.6 → 16 working days after Tue 24 Nov, Sundays off:
@@ -65,7 +64,7 @@ def test_the_example_visit_charts_plan_visit_projection_and_dates(example_data) 
     assert chart.packaging.missed
 
 
-def test_a_two_visit_order_plans_from_its_first_visit_and_projects_from_its_newest(example_data) -> None:
+def test_a_two_visit_order_projects_from_its_newest_visit(example_data) -> None:
     newest_first = [stored(example_data, visit_id=2), first_visit(example_data)]  # as the store lists them
 
     chart = progress_chart(newest_first, EVERGREEN, Thresholds())
@@ -74,10 +73,7 @@ def test_a_two_visit_order_plans_from_its_first_visit_and_projects_from_its_newe
         (date(2026, 11, 10), 20.0, 25.0),
         (date(2026, 11, 24), 48.0, 65.0),
     ]
-    assert chart.plan == Line(date(2026, 11, 10), 20.0, date(2026, 12, 14), 100.0)
-    # 14 of the plan's 34 days had passed at the second visit: 20 + 80 × 14/34 = 52.94 → 52.9 %.
-    assert chart.plan.at(date(2026, 11, 24)) == 52.9
-    assert chart.plan.at(date(2026, 12, 20)) == 100.0
+    assert chart.plan is None
     assert chart.projection.line == Line(date(2026, 11, 24), 48.0, date(2026, 12, 12), 100.0)
     assert chart.projection.daily_output == 200  # the newest visit's pace, not the first's 180
     assert chart.start == date(2026, 11, 10)
@@ -129,8 +125,6 @@ def test_a_visit_after_the_final_inspection_date_has_no_plan_of_its_own(example_
     assert alone.projection.line == Line(date(2026, 12, 16), 90.0, date(2026, 12, 19), 100.0)
     assert (alone.start, alone.end) == (date(2026, 12, 14), date(2026, 12, 19))  # the missed date stays in view
 
-    with_earlier = progress_chart([stored(example_data), late], EVERGREEN, Thresholds())
-    assert with_earlier.plan == Line(date(2026, 11, 24), 48.0, date(2026, 12, 14), 100.0)
 
 
 def test_with_a_production_start_the_plan_runs_from_zero_on_that_day(example_data) -> None:
@@ -144,3 +138,13 @@ def test_with_a_production_start_the_plan_runs_from_zero_on_that_day(example_dat
     # The order's production start (from the order list) stands in for a report without one.
     from_order = progress_chart([stored(example_data)], EVERGREEN, Thresholds(), production_start=date(2026, 11, 2))
     assert from_order.plan == chart.plan
+
+
+def test_without_a_production_start_no_plan_is_drawn_so_a_first_visit_never_looks_on_plan(example_data) -> None:
+    """A line from what the first visit counted would meet that visit exactly: every order would
+    look on plan at its first visit, however far behind it is."""
+    behind = first_visit(example_data)  # 20 % three weeks into a six-week order
+    assert progress_chart([behind], EVERGREEN, Thresholds()).plan is None
+    assert progress_chart([behind, stored(example_data, visit_id=2)], EVERGREEN, Thresholds()).plan is None
+    started = progress_chart([behind], EVERGREEN, Thresholds(), production_start=date(2026, 10, 26))
+    assert started.plan.at(date(2026, 11, 10)) > 20.0  # with a start, the plan shows it behind

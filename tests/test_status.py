@@ -8,7 +8,7 @@ import asyncio
 import json
 import sqlite3
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,6 +25,7 @@ from handlers.model import Platform, Role
 from handlers.model.orders import OrderLine
 from handlers.queries.status import (
     Filters,
+    NotVisited,
     OrderStatus,
     PortfolioLine,
     UnknownOrder,
@@ -497,3 +498,40 @@ async def test_the_answer_gives_open_findings_materials_and_packaging_in_both_la
             in "\n".join(chinese))
     assert any(line.startswith("Production start: Nov 2, 2026 · Projected completion: Dec 12, 2026") for line in english)
     assert any(line.startswith("开产日期：2026年11月2日 · 预计完工日期：2026年12月12日") for line in chinese)
+
+
+async def unvisited(app, *lines: tuple[str, str, date]) -> None:
+    """Orders imported from the buyer's list, no visit posted: (reference, factory, final inspection)."""
+    buyer = next(p for p in app.config.people if p.role is Role.BUYER)
+    orders = tuple(OrderLine(reference=reference, factory=factory, product_name="Mug", quantity=1000,
+                             final_inspection=final, ex_factory=final + timedelta(days=7))
+                   for reference, factory, final in lines)
+    assert (await app.bus.handle(ImportOrders(orders, False), Actor(buyer, Platform.CONSOLE))).ok
+
+
+async def test_an_order_not_visited_with_its_final_inspection_tomorrow_ranks_above_the_on_track_ones(
+        stored, clock) -> None:
+    app, _ = stored
+    buyer = people(app)["Anna Schmidt"]
+    now = clock.now()
+    today = now.date()
+    await unvisited(app, ("PO-2026-0300", "NB-EVERGREEN", today + timedelta(days=1)),
+                    ("PO-2026-0301", "NB-EVERGREEN", today + timedelta(days=60)))
+    whole = await portfolio(app.store, app.settings, buyer, now)
+    async with app.store.unit_of_work() as uow:
+        planned = [NotVisited(o, app.settings.factories[o.factory_id], now) for o in await uow.orders.without_visit()]
+    oracle = [e.reference for e in sorted([*whole, *planned], key=lambda e: e.attention())]
+
+    page = await portfolio_page(app.store, app.settings, buyer, now, 1, size=None)
+    listed = [e.reference for e in page.entries]
+    assert listed == oracle
+    on_track = [s.reference for s in whole if s.verdict.status == "on_track"]
+    assert listed.index("PO-2026-0300") < min(listed.index(r) for r in on_track)  # nobody has seen it yet
+    assert listed[-1] == "PO-2026-0301"  # two months away, nothing known against it: after the visited
+    for size in (1, 2, 4):  # the pages cut the same ranking
+        first = await portfolio_page(app.store, app.settings, buyer, now, 1, size=size)
+        pages = [first] + [await portfolio_page(app.store, app.settings, buyer, now, n, size=size)
+                           for n in range(2, first.pages + 1)]
+        assert [e.reference for p in pages for e in p.entries] == oracle and first.total == len(oracle)
+    text = (await answer(app, "console", buyer, "/orders")).text
+    assert "PO-2026-0300 · Ningbo Evergreen Homeware Co., Ltd. · NOT VISITED YET" in text

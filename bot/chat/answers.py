@@ -174,10 +174,9 @@ async def answer_for(app: App, surface: str, person: Person, intent: Intent, col
     if isinstance(intent, Portfolio):
         filters = Filters(intent.text, intent.status)
         page = await portfolio_page(app.store, app.settings, person, now, intent.page, filters=filters)
-        return Answer(render(surface, "chat/portfolio.j2", language, colour, lines=page.lines,
-                             planned=page.planned, page=page, filtered=bool(filters),
+        return Answer(render(surface, "chat/portfolio.j2", language, colour, entries=page.entries, page=page, filtered=bool(filters),
                              next_command=next_page_command(surface, page, intent.words)),
-                      language, found=bool(page.lines or page.planned))
+                      language, found=bool(page.entries))
     if isinstance(intent, Factories):
         report = await factory_report(app.store, app.settings, person, now)
         return Answer(render(surface, "chat/factories.j2", language, colour, report=report), language,

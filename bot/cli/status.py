@@ -95,13 +95,13 @@ def listing(text: str | None, config_file: Path | None, as_json: bool, wanted: s
 
     page = asyncio.run(_ask(config, ask))
     if as_json:
-        click.echo(json.dumps(portfolio_json(page.lines) + [not_visited_json(p) for p in page.planned],
+        click.echo(json.dumps(portfolio_json(page.entries),
                               ensure_ascii=False, indent=2))
     else:
         paging = {} if page_number is None else {"page": page, "next_command": _next_page(page, text, wanted,
                                                                                           factory_id, person_name)}
         click.echo(render("console", "chat/portfolio.j2", Language(person.locale, person.timezone), _colour(),
-                          lines=page.lines, planned=page.planned, filtered=bool(filters), **paging))
+                          entries=page.entries, filtered=bool(filters), **paging))
 
 
 def _next_page(page: Page, text: str | None, wanted: str | None, factory_id: str | None,

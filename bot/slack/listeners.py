@@ -220,7 +220,7 @@ class SlackListeners:
             mrkdwn = language.gettext(STRANGER)
         else:
             page = await portfolio_page(self.app.store, self.app.settings, person, self.app.bus.clock.now())
-            mrkdwn = render(SURFACE, "chat/portfolio.j2", language, lines=page.lines, planned=page.planned,
+            mrkdwn = render(SURFACE, "chat/portfolio.j2", language, entries=page.entries,
                             page=page, next_command=next_page_command(SURFACE, page))
         await client.views_publish(user_id=event["user"], view=SlackView(type="home", blocks=text_blocks(mrkdwn)[:100]))
 

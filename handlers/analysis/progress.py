@@ -105,7 +105,7 @@ class ProgressChart:
 def progress_chart(visits: Iterable[StoredVisit], factory: Factory, thresholds: Thresholds,
                    production_start: date | None = None) -> ProgressChart:
     """The chart of one order from its stored visits, in any order (at least one), and when its
-    production started if the order says (see `_plan`)."""
+    production started if the order says (see `plan_from`)."""
     ordered = sorted(visits, key=lambda v: (v.report.visit.date, v.id))
     return reports_chart([v.report for v in ordered], factory, thresholds, production_start)
 
@@ -126,7 +126,7 @@ def reports_chart(reports: Sequence[VisitReport], factory: Factory, thresholds: 
     return ProgressChart(
         reference=order.reference,
         status=analysis.status,
-        plan=_plan(points[0], order.final_inspection, production_start),
+        plan=plan_from(production_start, order.final_inspection),
         visits=points,
         projection=_projection(points[-1], analysis.schedule.daily_output, completion, end),
         final_inspection=order.final_inspection,
@@ -153,31 +153,18 @@ def _projection(latest: VisitPoint, daily_output: int, completion: date | None, 
 
 
 def plan_from(production_start: date | None, final_inspection: date) -> Line | None:
-    """The plan when production's start is known (and before the final inspection): 0 % that
-    day, 100 % on the final inspection; None otherwise."""
-    if production_start is None or production_start >= final_inspection:
-        return None
-    return Line(production_start, 0.0, final_inspection, 100.0)
-
-
-def _plan(first: VisitPoint, final_inspection: date, production_start: date | None) -> Line | None:
     """The plan: a straight line from 0 % when production started to 100 % on the
-    final-inspection date.
+    final-inspection date; None when production's start is not known (or not before the final
+    inspection).
 
     Linear is fair because a factory quotes an order as a daily capacity times a number of
     days, and the final inspection samples the whole lot, so every unit must be finished by
-    then: a steady pace to that date is what the factory agreed to, whatever its internal
-    schedule. When neither the order list nor a report says when production started, the line
-    starts at what the first visit counted, on that day (about 0 % when that visit is the
-    initial production check): starting at 0 % on a later first visit would draw an order
-    already under way as far ahead of plan. A first visit on or after the final inspection
-    then leaves no plan to draw.
-    """
-    if (known := plan_from(production_start, final_inspection)) is not None:
-        return known
-    if first.day >= final_inspection:
+    then: a steady pace to that date is what the factory agreed to. Without a start there is
+    no plan to draw: a line from what the first visit counted would put every order on plan
+    at its first visit, which flatters exactly the orders nobody knows about yet."""
+    if production_start is None or production_start >= final_inspection:
         return None
-    return Line(first.day, first.verified_pct, final_inspection, 100.0)
+    return Line(production_start, 0.0, final_inspection, 100.0)
 
 
 def _packaging(reports: Sequence[VisitReport], points: tuple[VisitPoint, ...], threshold: float) -> PackagingCheckpoint:

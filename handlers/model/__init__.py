@@ -341,8 +341,12 @@ class Thresholds(_Config):
     large_quantity: int | None = Field(None, gt=0)
     high_value: float | None = Field(None, gt=0)
     # Fewer working days than this between projected completion (not visited: the final
-    # inspection) and ex-factory make the window tight.
-    tight_window_days: int = Field(5, ge=0)
+    # inspection) and ex-factory make the window tight. The window must hold packing the last
+    # cartons (a final inspection is drawn from a lot at least 80 % packed: a day), the final
+    # inspection (a day, its report that evening) and loading the booked container (a day):
+    # three. Five flagged nearly every ordinary order, whose final inspection sits about a
+    # working week before ex-factory, and a flag on every order tells the buyer nothing.
+    tight_window_days: int = Field(3, ge=0)
 
 
 class InstructionState(StrEnum):

@@ -23,12 +23,13 @@ current with the configured factories and thresholds.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
 
 from handlers.context import Settings
-from handlers.model import Factory, NoticeState, Person
+from handlers.model import Factory, NoticeState, Person, Role
 from handlers.model.orders import PackagingComplexity, StoredOrder, reference_key
 from handlers.model.verdicts import JudgedVisit, Status
 from handlers.rights import may_see_factory, own_factory
@@ -47,6 +48,17 @@ TIGHT_WINDOW = Nn_("tight window: %(num)s working day to ex-factory",
                    "tight window: %(num)s working days to ex-factory")
 COMPLEX_PACKAGING = N_("complex packaging")
 HISTORY = N_("factory history: %(late)s late, %(overdue)s overdue, average gap %(gap)s pts")
+
+
+class Criterion(StrEnum):
+    """Why an order warrants a follow-up visit, as the brief names the reasons."""
+
+    FIRST_ORDER = "first_order"
+    LARGE = "large"
+    HIGH_VALUE = "high_value"
+    TIGHT_WINDOW = "tight_window"
+    COMPLEX_PACKAGING = "complex_packaging"
+    FACTORY_HISTORY = "factory_history"
 
 
 @dataclass(frozen=True)
@@ -80,6 +92,7 @@ class Recommendation:
     factory: Factory
     reasons: tuple[Text, ...]
     days_to_final_inspection: int
+    criteria: tuple[Criterion, ...] = ()  # one per reason, in the same order
 
 
 @dataclass(frozen=True)
@@ -87,6 +100,10 @@ class FactoryReport:
     factories: list[FactorySummary]  # the most troubled first (`trouble`)
     recommendations: list[Recommendation]  # most reasons first, the first MAX_RECOMMENDATIONS
     recommended: int  # how many orders warrant a visit in all
+    # How many orders each criterion flags, in Criterion's order: a criterion that flags most
+    # orders says more about its threshold than about the orders.
+    flagged: dict[Criterion, int] = field(default_factory=dict)
+    for_factory: bool = False  # asked by a factory contact: its own figures, no buyer's judgement
 
     @property
     def shown_factories(self) -> list[FactorySummary]:
@@ -119,8 +136,11 @@ async def factory_report(store, settings: Settings, person: Person, now: datetim
                           work.get(f.id, (0, 0)), now) for f in factories]
     summaries = sorted((s for s in summaries if s.orders or s.awaiting_acknowledgement
                         or s.average_acknowledgement_hours), key=trouble)
+    if person.role is Role.FACTORY:  # which orders to visit, and its "history", are the buyer's judgement
+        return FactoryReport(summaries, [], 0, for_factory=True)
     ranked = _recommend(settings, summaries, visits, orders, now)
-    return FactoryReport(summaries, ranked[:MAX_RECOMMENDATIONS], len(ranked))
+    flagged = {c: sum(c in r.criteria for r in ranked) for c in Criterion}
+    return FactoryReport(summaries, ranked[:MAX_RECOMMENDATIONS], len(ranked), flagged)
 
 
 def _by_factory(items: list[JudgedVisit] | list[StoredOrder]) -> dict[str, list]:
@@ -166,22 +186,25 @@ def _recommend(settings: Settings, summaries: list[FactorySummary], visits: list
         factory = settings.factories[line.factory]
         reasons = []
         if line.first_order_with_factory:
-            reasons.append(Text(FIRST_ORDER))
+            reasons.append((Criterion.FIRST_ORDER, Text(FIRST_ORDER)))
         if large is not None and line.quantity >= large:
-            reasons.append(Text(LARGE, quantity=f"{line.quantity:,}"))
+            reasons.append((Criterion.LARGE, Text(LARGE, quantity=f"{line.quantity:,}")))
         if valuable is not None and line.value is not None and line.value >= valuable:
-            reasons.append(Text(HIGH_VALUE, value=f"{line.value:,.2f}", currency=line.currency or ""))
+            reasons.append((Criterion.HIGH_VALUE,
+                            Text(HIGH_VALUE, value=f"{line.value:,.2f}", currency=line.currency or "")))
         window = _window(line, visit, factory, thresholds.tight_window_days)
         if window < thresholds.tight_window_days:
-            reasons.append(Text.counted(TIGHT_WINDOW, window, num=window))
+            reasons.append((Criterion.TIGHT_WINDOW, Text.counted(TIGHT_WINDOW, window, num=window)))
         if line.packaging is PackagingComplexity.COMPLEX:
-            reasons.append(Text(COMPLEX_PACKAGING))
+            reasons.append((Criterion.COMPLEX_PACKAGING, Text(COMPLEX_PACKAGING)))
         if (troubled := history.get(factory.id)) is not None:
             gap = troubled.average_gap_pts or 0.0
-            reasons.append(Text(HISTORY, late=troubled.late, overdue=troubled.overdue_instructions, gap=f"{gap:.1f}"))
+            reasons.append((Criterion.FACTORY_HISTORY, Text(HISTORY, late=troubled.late,
+                                                            overdue=troubled.overdue_instructions, gap=f"{gap:.1f}")))
         if reasons:
             days = (line.final_inspection - factory_today(now, factory)).days
-            found.append(Recommendation(line.reference, factory, tuple(reasons), days))
+            found.append(Recommendation(line.reference, factory, tuple(r for _, r in reasons), days,
+                                        tuple(c for c, _ in reasons)))
     return sorted(found, key=lambda r: (-len(r.reasons), r.days_to_final_inspection, r.reference))
 
 

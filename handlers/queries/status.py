@@ -31,7 +31,7 @@ from handlers.model import (
 )
 from handlers.model.orders import StoredOrder, reference_key
 from handlers.model.report import MaterialStatus, PackagingStatus, Severity
-from handlers.model.search import OrderSearch, Search
+from handlers.model.search import Search
 from handlers.model.verdicts import ATTENTION_ORDER, JudgedVisit, Option, Status, Verdict
 from handlers.rights import may_see_factory, own_factory
 from handlers.verdicts import rejudge, verdict_of
@@ -40,6 +40,9 @@ from handlers.working_hours import factory_today
 MAX_SUGGESTIONS = 3
 PAGE_SIZE = 20
 NOT_VISITED = "not_visited"  # a listing's status filter: orders no visit was posted for
+# An order not visited yet whose final inspection is this near (calendar days) is a risk: two
+# weeks is about the last moment a visit can still be booked and its findings corrected before.
+UNVISITED_SOON_DAYS = 14
 
 
 class NextStep(StrEnum):
@@ -251,6 +254,17 @@ class NotVisited:
     def days_to_final_inspection(self) -> int:
         return (self.order.line.final_inspection - self.today).days
 
+    @property
+    def reference(self) -> str:
+        return self.order.reference
+
+    def attention(self) -> tuple:
+        """Sort key beside `PortfolioLine.attention`: nobody has seen production yet, so while
+        the final inspection is at most UNVISITED_SOON_DAYS away the order ranks with the at-risk
+        ones, otherwise with the on-track ones; nothing overdue, no gap, so by that date."""
+        status = Status.AT_RISK if self.days_to_final_inspection <= UNVISITED_SOON_DAYS else Status.ON_TRACK
+        return (ATTENTION_ORDER.index(status), 0, 0, -0.0, self.days_to_final_inspection, self.reference)
+
 
 @dataclass(frozen=True)
 class UnknownOrder:
@@ -298,14 +312,22 @@ class Filters:
 
 @dataclass(frozen=True)
 class Page:
-    """One page of the portfolio: visited orders most urgent first, then those not visited yet."""
+    """One page of the portfolio, most urgent first: visited orders (`PortfolioLine`) and those
+    not visited yet (`NotVisited`) ranked together."""
 
-    lines: list[PortfolioLine]
-    planned: list[NotVisited]
+    entries: list[PortfolioLine | NotVisited]
     number: int
     pages: int
     total: int
     size: int = PAGE_SIZE
+
+    @property
+    def lines(self) -> list[PortfolioLine]:
+        return [e for e in self.entries if isinstance(e, PortfolioLine)]
+
+    @property
+    def planned(self) -> list[NotVisited]:
+        return [e for e in self.entries if isinstance(e, NotVisited)]
 
     @property
     def offset(self) -> int:
@@ -316,29 +338,28 @@ class Page:
 async def portfolio_page(store, settings: Settings, person: Person, now: datetime, number: int = 1,
                          size: int | None = PAGE_SIZE, filters: Filters = Filters()) -> Page:
     """Page `number` (from 1) of the orders `filters` keep (all of them when `size` is None),
-    ranked as `PortfolioLine.attention` ranks them, by SQL from each visit's stored verdict and
-    counts; the page's lines are made from those verdicts too, so no report is read."""
+    ranked as `PortfolioLine.attention` and `NotVisited.attention` rank them, by SQL from each
+    visit's stored verdict and counts; the page's lines are made from those verdicts too, so no
+    report is read."""
     await rejudge(store, settings)
-    visits, orders = _searches(settings, person, now, filters)
+    search = _search(settings, person, now, filters)
     limit, start = (size, (max(1, number) - 1) * size) if size else (-1, 0)
     async with store.unit_of_work() as uow:
-        planned_total = await uow.orders.count_without_visit(search=orders)
-        ids, visited_total = await uow.visits.ranked(visits, now, limit, start) if visits.todays else ([], 0)
-        total = visited_total + planned_total
+        ranked, total = await uow.visits.ranked(search, now, limit, start) if search.todays else ([], 0)
         pages = max(1, -(-total // size)) if size else 1
         if size and start >= size * pages:  # past the last page: the last one
             start = size * (pages - 1)
-            ids, _ = await uow.visits.ranked(visits, now, limit, start) if visits.todays else ([], 0)
-        judged = await uow.verdicts.judged_visits(ids)
-        lines = await _lines_of(uow, settings, [judged[i] for i in ids], person, now)
-        skip = max(0, start - visited_total)
-        found = await uow.orders.without_visit(limit=limit - len(lines) if size else -1, offset=skip,
-                                               search=orders)
-    planned = [NotVisited(o, settings.factories[o.factory_id], now) for o in found]
-    return Page(lines, planned, start // size + 1 if size else 1, pages, total, size or max(total, 1))
+            ranked, _ = await uow.visits.ranked(search, now, limit, start) if search.todays else ([], 0)
+        visit_ids = [i for kind, i in ranked if kind == "visit"]
+        judged = await uow.verdicts.judged_visits(visit_ids)
+        lines = dict(zip(visit_ids, await _lines_of(uow, settings, [judged[i] for i in visit_ids], person, now)))
+        orders = await uow.orders.get_many([i for kind, i in ranked if kind == "order"])
+    entries = [lines[i] if kind == "visit" else NotVisited(orders[i], settings.factories[orders[i].factory_id], now)
+               for kind, i in ranked]
+    return Page(entries, start // size + 1 if size else 1, pages, total, size or max(total, 1))
 
 
-def _searches(settings: Settings, person: Person, now: datetime, filters: Filters) -> tuple[Search, OrderSearch]:
+def _search(settings: Settings, person: Person, now: datetime, filters: Filters) -> Search:
     """The visited and not-visited orders `filters` keep, among those `person` may see."""
     wanted = filters.factory_id.casefold() if filters.factory_id else None
     factories = [f for f in settings.factories.values() if may_see_factory(person, f.id)
@@ -347,9 +368,9 @@ def _searches(settings: Settings, person: Person, now: datetime, filters: Filter
     named = tuple(f.id for f in factories
                   if text and any(text in reference_key(name) for name in (f.id, f.name, f.name_zh)))
     visited = filters.status != NOT_VISITED
-    todays = {f.id: factory_today(now, f).isoformat() for f in factories} if visited else {}
+    todays = {f.id: factory_today(now, f).isoformat() for f in factories}
     planned = tuple(f.id for f in factories) if filters.status in (None, NOT_VISITED) else ()
-    return Search(todays, filters.status if visited else None, text, named), OrderSearch(planned, text, named)
+    return Search(todays, filters.status if visited else None, text, named, planned, visited, UNVISITED_SOON_DAYS)
 
 
 async def order_chart(store, settings: Settings, reference: str) -> ProgressChart | None:
