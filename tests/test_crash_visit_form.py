@@ -20,11 +20,11 @@ from bot.web.links import LinkSigner
 from handlers.commands import ImportOrders, OpenVisitForm
 from handlers.model import Role
 from tests.bot_process import FileClock
-from tests.conftest import EXAMPLE_CONFIG, actor
+from tests.conftest import EXAMPLE_CONFIG, EXAMPLE_VISIT, actor
 from tests.crash_world import START, Forks
 from tests.fakes import FakeClock
 from tests.slack_world import free_port
-from tests.test_visit_form import ORDER
+from tests.test_visit_form import COUNTS, FINDING, ORDER
 
 SECRET = "c" * 40
 SAVE = "UPDATE visit_drafts"
@@ -105,3 +105,85 @@ async def test_a_field_killed_before_its_commit_is_not_half_kept_and_saves_again
     await start()
     assert await autosave(url, "2880") == 200
     assert progress(db) == {"counted_complete": 2880}
+
+
+SUBMIT = "UPDATE visit_drafts SET submitted_at"
+PHOTO = EXAMPLE_VISIT / "f1-glaze-crawl-1.jpg"
+
+
+async def post(url: str, route: str, data) -> tuple[int, str] | None:
+    """A form posted as the page posts it; None when the bot died answering."""
+    async with aiohttp.ClientSession() as session:
+        try:
+            async with session.post(url + route, data=data) as answer:
+                return answer.status, await answer.text()
+        except aiohttp.ClientError:
+            return None
+
+
+async def fill_a_visit_to_post(url: str) -> None:
+    """Counts and one finding with its photo: a visit the checks let through."""
+    assert (await post(url, "/add", {"section": "findings"}))[0] == 200
+    photo = aiohttp.FormData()
+    photo.add_field("item", "findings.0")
+    photo.add_field("photo", PHOTO.read_bytes(), filename=PHOTO.name, content_type="image/jpeg")
+    assert (await post(url, "/photo", photo))[0] == 200
+    for path, value in {**COUNTS, **FINDING}.items():
+        assert (await post(url, "/field", {"path": path, "value": value}))[0] == 200
+
+
+def posted(db) -> tuple[int, int, int]:
+    """Visits stored, drafts marked posted, and the audit's record of each post (the bot here
+    has no chat to tell: the outbox's own crash stories cover the telling)."""
+    with sqlite3.connect(db) as connection:
+        return (connection.execute("SELECT COUNT(*) FROM visits").fetchone()[0],
+                connection.execute("SELECT COUNT(*) FROM visit_drafts WHERE visit_id IS NOT NULL").fetchone()[0],
+                connection.execute("SELECT COUNT(*) FROM audit_events WHERE entity = 'visit' AND action = 'post'"
+                                   ).fetchone()[0])
+
+
+async def stop(pid: int) -> None:
+    os.kill(pid, signal.SIGTERM)
+    for _ in range(200):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the bot {pid} did not stop")
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+async def test_a_post_killed_at_its_commit_is_posted_once_or_not_at_all_and_the_inspector_can_finish(
+        bot, when: str) -> None:
+    start, url, db = bot
+    await stop(await start())
+    await start(die={"sql": SUBMIT, "when": when})
+    await fill_a_visit_to_post(url)
+    assert await post(url, "/submit", {}) is None, "killed before it answered"
+    assert posted(db) == ((0, 0, 0) if when == "before" else (1, 1, 1)), "the whole post, or nothing of it"
+    await start()
+    status, page = await post(url, "/submit", {})  # the inspector taps Post again
+    assert status == 200 and ("already posted" in page) == (when == "after"), page
+    assert posted(db) == (1, 1, 1), "one visit, posted once"
+
+
+async def test_a_photo_killed_at_its_commit_is_kept_whole_or_taken_again(bot) -> None:
+    start, url, db = bot
+    await start(die={"sql": SAVE, "when": "after"})
+    assert (await post(url, "/add", {"section": "findings"})) is None, "the add is the first save: killed"
+    await start(die={"sql": SAVE, "when": "before"})
+    photo = aiohttp.FormData()
+    photo.add_field("item", "findings.0")
+    photo.add_field("photo", PHOTO.read_bytes(), filename=PHOTO.name, content_type="image/jpeg")
+    assert await post(url, "/photo", photo) is None
+    with sqlite3.connect(db) as connection:
+        assert json.loads(connection.execute("SELECT report FROM visit_drafts").fetchone()[0])["findings"] == [{}]
+    await start()
+    photo = aiohttp.FormData()
+    photo.add_field("item", "findings.0")
+    photo.add_field("photo", PHOTO.read_bytes(), filename=PHOTO.name, content_type="image/jpeg")
+    assert (await post(url, "/photo", photo))[0] == 200
+    with sqlite3.connect(db) as connection:
+        findings = json.loads(connection.execute("SELECT report FROM visit_drafts").fetchone()[0])["findings"]
+    assert len(findings) == 1 and len(findings[0]["photos"]) == 1
