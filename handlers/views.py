@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from handlers.analysis.analyze import Analysis, analyze
-from handlers.chasing import REMINDER
+from handlers.chasing import REMINDER, deadline_for
 from handlers.context import Settings
 from handlers.model import Decision, EvidenceRound, Factory, Instruction, Notice, NoticeState, StoredVisit
 from handlers.model.message_kinds import MessageKind
@@ -97,6 +97,12 @@ class View:
         earlier = tuple((f"{label}-round{r.number}-{i}.jpg", sha)
                         for r in reversed(self.rounds[:-1]) for i, sha in enumerate(r.hashes, 1))
         return own + tuple((f"{label}-evidence-{i}.jpg", sha) for i, sha in enumerate(evidence, 1)) + earlier
+
+    @property
+    def acknowledge_by(self) -> datetime | None:
+        """The acknowledgement deadline the notice's version was sent with: its documents read
+        the same whenever rendered, and an extension is a message of its own."""
+        return deadline_for(self.notice.sent.at, self.factory) if self.notice else None
 
     @property
     def reminders_sent(self) -> int:
