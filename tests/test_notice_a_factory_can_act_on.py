@@ -60,3 +60,26 @@ async def test_the_notice_keeps_the_deadline_it_was_sent_with_after_the_buyer_ex
     assert again.notice.acknowledge_by != view.notice.acknowledge_by  # the extension is its own message
     assert notice_pdf(again, app.media.find) == before
 
+
+async def test_a_factory_contact_counts_only_findings_sent_to_the_factory_as_open(app, config, clock):
+    buyer, factory = actor(config, Role.BUYER), person(config, Role.FACTORY)
+    visit_id = await post_example(app, config)
+
+    async def open_line() -> list[str]:
+        found = await order_status(app.store, app.settings, factory, "PO-2026-0142", clock.now())
+        return [line for line in render("text", "chat/status.j2", Language(CHINESE), s=found).splitlines()
+                if line.startswith("未关闭问题")]
+
+    assert await open_line() == []  # nothing sent yet: the buyer's deliberation is not the factory's business
+    async with app.store.unit_of_work() as uow:
+        ids = {i.source: i.id for i in await uow.instructions.for_visit(visit_id)}
+    for source, instruction_id in ids.items():
+        decided = RejectInstruction(instruction_id) if source == "findings.2" else ApproveInstruction(instruction_id)
+        await app.bus.handle(decided, buyer)
+    await app.bus.handle(SendNotice(visit_id), buyer)
+
+    assert await open_line() == ["未关闭问题：2 MA 主要缺陷"]  # F3, the MI finding, was rejected
+    asked_by_buyer = await order_status(app.store, app.settings, person(config, Role.BUYER), "PO-2026-0142",
+                                        clock.now())
+    assert asked_by_buyer.open_findings() == {"major": 2}
+
