@@ -83,3 +83,23 @@ async def test_a_factory_contact_counts_only_findings_sent_to_the_factory_as_ope
                                         clock.now())
     assert asked_by_buyer.open_findings() == {"major": 2}
 
+
+async def test_one_instruction_is_said_in_the_singular_and_several_in_the_plural(app, config, example_data):
+    buyer = actor(config, Role.BUYER)
+    report, photos = example_report(config)
+    posted = await app.bus.handle(PostVisit(report, photos), actor(config, Role.INSPECTOR))
+    visit_id = posted.params["visit_id"]
+    assert reply_text(posted, Language(ENGLISH)) == "Visit for PO-2026-0142 posted with 7 proposed instructions."
+    async with app.store.unit_of_work() as uow:
+        ids = [i.id for i in await uow.instructions.for_visit(visit_id)]
+    await app.bus.handle(ApproveInstruction(ids[0]), buyer)
+    for instruction_id in ids[1:]:
+        await app.bus.handle(RejectInstruction(instruction_id), buyer)
+    sent = await app.bus.handle(SendNotice(visit_id), buyer)
+    assert reply_text(sent, Language(ENGLISH)) == "Notice CN-2026-0001 sent to the factory with 1 instruction."
+
+    one, _, problems = check_data(one_finding(example_data), ["NB-EVERGREEN"])
+    assert one is not None, problems
+    analysis = analyze(one, app.settings.factories["NB-EVERGREEN"], app.settings.thresholds)
+    assert reason_text(Language(ENGLISH), "instructions_proposed", one, analysis) == (
+        "the inspector proposed 1 corrective instruction")
