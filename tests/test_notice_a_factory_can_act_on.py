@@ -103,3 +103,15 @@ async def test_one_instruction_is_said_in_the_singular_and_several_in_the_plural
     analysis = analyze(one, app.settings.factories["NB-EVERGREEN"], app.settings.thresholds)
     assert reason_text(Language(ENGLISH), "instructions_proposed", one, analysis) == (
         "the inspector proposed 1 corrective instruction")
+
+
+async def test_each_finding_on_the_notice_says_what_was_counted_and_whether_it_is_systematic(app, config):
+    view = await sent_notice_view(app, config)
+
+    chat = render_notice("text", view).splitlines()
+    assert "   检验结果：不良9件 / 抽检125件" in chat  # F1, in the random sample
+    assert "   检验结果：不良40件 / 样本外检查40件 · 系统性问题" in chat  # F2, judged systematic on the line
+    assert "   Found: 9 defective / 125 inspected" in chat
+    assert "   Found: 40 defective / 40 checked outside the sample · systematic problem" in chat
+    page = render_notice("html", view)
+    assert "检验结果：不良40件 / 样本外检查40件 · 系统性问题<br>" in page
