@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from handlers.analysis.analyze import Analysis, analyze
-from handlers.chasing import REMINDER
+from handlers.chasing import REMINDER, deadline_for
 from handlers.context import Settings
 from handlers.model import Decision, EvidenceRound, Factory, Instruction, Notice, NoticeState, StoredVisit
 from handlers.model.message_kinds import MessageKind
@@ -97,6 +97,23 @@ class View:
         earlier = tuple((f"{label}-round{r.number}-{i}.jpg", sha)
                         for r in reversed(self.rounds[:-1]) for i, sha in enumerate(r.hashes, 1))
         return own + tuple((f"{label}-evidence-{i}.jpg", sha) for i, sha in enumerate(evidence, 1)) + earlier
+
+    def systematic(self, item: Item) -> str | None:
+        """A finding's systematic flag on the notice: "judged" by the inspector, "suspected" by
+        the analysis' rules (handlers.analysis.quality); None when isolated or not a finding."""
+        if not item.source.startswith("findings.") or item.item.systematic is False:
+            return None
+        if item.item.systematic:
+            return "judged"
+        index = int(item.source.rsplit(".", 1)[1])
+        flagged = self.analysis is not None and any(s.finding == index for s in self.analysis.quality.systematic)
+        return "suspected" if flagged else None
+
+    @property
+    def acknowledge_by(self) -> datetime | None:
+        """The acknowledgement deadline the notice's version was sent with: its documents read
+        the same whenever rendered, and an extension is a message of its own."""
+        return deadline_for(self.notice.sent.at, self.factory) if self.notice else None
 
     @property
     def reminders_sent(self) -> int:
@@ -218,6 +235,8 @@ async def _visit_view(uow, settings, kind, visit_id, only=None, notice=None) -> 
     else:
         sources = []
     items = tuple(Item(s, label_of(s), visit.report.item(s), by_source.get(s)) for s in sources)
-    analysis = analyze(visit.report, factory, settings.thresholds) if kind is MessageKind.VISIT_SUMMARY else None
+    # A notice flags the findings that look systematic, as the summary does.
+    analysed = kind in (MessageKind.VISIT_SUMMARY, MessageKind.NOTICE)
+    analysis = analyze(visit.report, factory, settings.thresholds) if analysed else None
     follow_ups = tuple(await uow.follow_ups.for_notice(notice.id)) if notice is not None else ()
     return View(kind, visit, factory, analysis, items, notice, instructions, follow_ups)

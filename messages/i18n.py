@@ -33,6 +33,9 @@ SUPPORTED = (ENGLISH, "en_GB", CHINESE)
 # render it unevenly, so a plain space is used.
 NARROW_SPACE = "\u202f"
 PERCENT = N_("%(pct)s %%")
+# A factory reads its own time by the name it uses; China's zone abbreviates to "CST", which
+# also names US Central and Cuba time, so it is written out.
+ZONE_NAMES = {zone: N_("Beijing time") for zone in ("Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "PRC")}
 
 
 @cache
@@ -114,9 +117,16 @@ class Language:
         moment = datetime.fromisoformat(value) if isinstance(value, str) else value
         local = moment.astimezone(ZoneInfo(self.timezone))
         if self.is_chinese:
-            return f"{format_datetime(local, 'y年M月d日 HH:mm', locale=self.locale)} {local.tzname()}"
+            when = format_datetime(local, 'y年M月d日 HH:mm', locale=self.locale)
+            # 北京时间 leads, as Chinese writes it; an abbreviation follows.
+            return f"{self.zone_name(local)}{when}" if self.timezone in ZONE_NAMES else f"{when} {local.tzname()}"
         time = format_time(local, "short", locale=self.locale).replace(NARROW_SPACE, " ")
-        return f"{self.date(local.date())}, {time} {local.tzname()}"
+        return f"{self.date(local.date())}, {time} {self.zone_name(local)}"
+
+    def zone_name(self, local: datetime) -> str:
+        """The name of this language's time zone at `local`: Beijing time, or CET, CEST."""
+        named = ZONE_NAMES.get(self.timezone)
+        return self.gettext(named) if named else local.tzname()
 
     def duration(self, value: timedelta) -> str:
         """How long, as people say it: 26 hours, then 2 days from 48 hours on (26小时, 2天)."""

@@ -36,6 +36,8 @@ PHOTO_WIDTH_MM = 58
 PHOTOS_PER_ROW = 3
 INDENT_MM = 1.4  # per leading space of the text rendering
 LINE_MM = 5.2
+DEADLINE_LINE = 1  # of the text rendering, under the title
+SIZES = {0: 14, DEADLINE_LINE: 11}
 
 
 class _NoticeDocument(FPDF):
@@ -92,18 +94,18 @@ def notice_pdf(view: View, find_photo: PhotoFinder, link: str | None = None) -> 
 
 def _lay_out(document: _NoticeDocument, text: str, items: dict[str, Item], find_photo: PhotoFinder, view: View,
              link: str | None) -> None:
-    """Line by line; the title larger, the link under it; each item's photos after its lines
-    (first section only)."""
+    """Line by line; the title larger, the acknowledgement deadline under it, then the link;
+    each item's photos after its lines (first section only)."""
     lines = text.split("\n")
     current: Item | None = None
     for i, line in enumerate(lines):
-        if i == 1 and link:
+        if i == DEADLINE_LINE + 1 and link:
             _link_block(document, link)
         if match := ITEM_START.match(line):
             _photos(document, current, find_photo, view)
             current = items.get(match["label"])
             document.ln(1.5)
-        document.set_font(FONT, size=14 if i == 0 else 10)
+        document.set_font(FONT, size=SIZES.get(i, 10))
         # The text's indent becomes a margin, under which its wrapped lines hang; lines are
         # broken as Chinese is typeset (messages/line_break.py), not only at spaces.
         text = line.lstrip(" ")

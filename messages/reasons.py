@@ -23,6 +23,8 @@ LITTLE_SLACK = Nn_(
     "only %(num)s day between projected completion (%(projected)s) and the final inspection",
     "only %(num)s days between projected completion (%(projected)s) and the final inspection",
 )
+PROPOSED = Nn_("the inspector proposed %(count)s corrective instruction",
+               "the inspector proposed %(count)s corrective instructions")
 TEXTS = {
     "final_inspection_passed": N_("final inspection date passed: planned for %(final)s, visited %(visited)s"),
     "no_output": N_("no daily output observed and %(remaining)s units still to make"),
@@ -36,7 +38,6 @@ TEXTS = {
     "misses_ex_factory": N_(
         "completion on %(projected)s leaves no time to inspect before ex-factory on %(ex_factory)s"
     ),
-    "instructions_proposed": N_("the inspector proposed %(count)s corrective instructions"),
 }
 FAILED_RESULT = N_("%(severity)s found %(found)s, accept %(accept)s")
 INCOMPLETE_RESULT = N_("%(severity)s %(checked)s of the %(required)s units the plan requires")
@@ -57,6 +58,10 @@ def _days(plural: tuple[str, str]):
         }
 
     return build
+
+
+def _counted(language: Language, forms: tuple[str, str], count: int) -> str:
+    return language.ngettext(*forms, count) % {"count": count}
 
 
 def _text(code: str, params: Callable[[Language, VisitReport, Analysis], dict]):
@@ -125,6 +130,5 @@ _BUILDERS = {
         "projected": lang.date(a.schedule.projected_completion), "ex_factory": lang.date(a.schedule.ex_factory)}),
     "systematic": lambda lang, r, a: lang.ngettext(*SYSTEMATIC, len(a.quality.systematic)) % {
         "findings": _numbered(a.quality.systematic)},
-    "instructions_proposed": _text("instructions_proposed", lambda lang, r, a: {
-        "count": len(r.proposed_instructions())}),
+    "instructions_proposed": lambda lang, r, a: _counted(lang, PROPOSED, len(r.proposed_instructions())),
 }

@@ -3,7 +3,7 @@ parameters (see handlers/results.py), this turns them into one sentence."""
 
 from __future__ import annotations
 
-from handlers.catalog import N_
+from handlers.catalog import N_, Nn_
 from handlers.results import Reply
 from handlers.text import neutralised
 from handlers.translatable import Text
@@ -12,11 +12,13 @@ from messages.i18n import Language
 from messages.people import everyone, who
 
 TEMPLATES = {
-    "visit_posted": N_("Visit for %(order)s posted with %(instructions)s proposed instruction(s)."),
+    "visit_posted": Nn_("Visit for %(order)s posted with %(instructions)s proposed instruction.",
+                        "Visit for %(order)s posted with %(instructions)s proposed instructions."),
     "visit_form_opened": N_("The visit form for %(order)s is ready: open the link to fill it in."),
     "unknown_order": N_("There is no order %(order)s; import it first (followup orders import)."),
     "unknown_draft": N_("This visit form no longer exists; ask for a new link."),
-    "draft_has_problems": N_("The visit was not posted: %(count)s problem(s) to fix first, shown beside their fields."),
+    "draft_has_problems": Nn_("The visit was not posted: %(count)s problem to fix first, shown beside its field.",
+                              "The visit was not posted: %(count)s problems to fix first, shown beside their fields."),
     "visit_already_posted": N_("This report was already posted for %(order)s; nothing was changed."),
     "instruction_approved": N_("Approved."),
     "instruction_edited": N_("Changed and approved."),
@@ -47,8 +49,10 @@ TEMPLATES = {
         "start."),
     "notice_not_ready": N_("Decide every instruction first: %(undecided)s still awaiting decision."),
     "nothing_approved": N_("Nothing is approved yet: approve at least one instruction first."),
-    "notice_sent": N_("Notice %(number)s sent to the factory with %(count)s instruction(s)."),
-    "notice_revised": N_("Notice %(number)s, version %(version)s, sent to the factory with %(count)s instruction(s)."),
+    "notice_sent": Nn_("Notice %(number)s sent to the factory with %(count)s instruction.",
+                       "Notice %(number)s sent to the factory with %(count)s instructions."),
+    "notice_revised": Nn_("Notice %(number)s, version %(version)s, sent to the factory with %(count)s instruction.",
+                          "Notice %(number)s, version %(version)s, sent to the factory with %(count)s instructions."),
     "notice_already_sent": N_("Notice %(number)s was already sent by %(by)s at %(at)s."),
     "notice_acknowledged": N_("Thank you: receipt of notice %(number)s is acknowledged."),
     "notice_disputed": N_("Your dispute of notice %(number)s has been passed to the buyer."),
@@ -66,7 +70,8 @@ TEMPLATES = {
     "photo_file_refused": N_("%(name)s was not accepted: %(problem)s. Nothing was sent; choose photos of the "
                              "corrected units again (JPEG, PNG or HEIC, each at most 10 MB)."),
     "too_many_photos": N_("You chose %(count)s photos; at most %(limit)s can be sent at a time. Nothing was sent."),
-    "evidence_added": N_("Photo added: %(count)s photo(s) with this done report."),
+    "evidence_added": Nn_("Photo added: %(count)s photo with this done report.",
+                          "Photos added: %(count)s photos with this done report."),
     "reminder_sent": N_("Reminder about notice %(number)s sent to the factory."),
     "reminder_scheduled": N_("The factory is outside its working hours; the reminder about notice %(number)s "
                              "goes at %(at)s."),
@@ -109,6 +114,9 @@ WITHOUT_WHO = {
     "illegal_transition": N_("This instruction is %(state)s; it cannot be changed that way now."),
 }
 
+# A reply said in singular and plural forms is chosen by this parameter ("count" if not named).
+COUNTED_BY = {"visit_posted": "instructions"}
+
 FIELDS = {"reason": N_("reason"), "note": N_("note")}
 
 
@@ -145,4 +153,8 @@ def reply_text(reply: Reply, language: Language) -> str:
     template = TEMPLATES[reply.code]
     if reply.code in WITHOUT_WHO and not params.get("by"):
         template = WITHOUT_WHO[reply.code]
-    return neutralised(language.gettext(template) % params)
+    if isinstance(template, tuple):
+        said = language.ngettext(*template, reply.params[COUNTED_BY.get(reply.code, "count")])
+    else:
+        said = language.gettext(template)
+    return neutralised(said % params)

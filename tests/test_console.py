@@ -41,7 +41,7 @@ def test_a_person_posts_a_visit_taps_buttons_and_asks_for_status(tmp_path: Path)
         "what's up?",
     ])
     assert "post PATH" in out                                   # help
-    assert "Visit for PO-2026-0142 posted with 7 proposed instruction(s)." in out
+    assert "Visit for PO-2026-0142 posted with 7 proposed instructions." in out
     assert "bot to Anna Schmidt: Approved." in out
     assert "bot to Anna Schmidt: Already approved by Anna Schmidt" in out
     assert "bot to Li Wei: 抱歉，您的角色（工厂联系人）无权执行此操作。" in out

@@ -70,9 +70,9 @@ def test_the_demo_runs_the_whole_flow_and_writes_the_notice(demo: Demo) -> None:
 def test_the_reminder_waits_for_the_factory_morning_and_is_in_chinese(demo: Demo) -> None:
     waiting = demo.section("4. The factory does not answer")
     # Sent Tue 19:48 in Ningbo: the deadline falls after hours, the reminder goes at 08:30.
-    assert "🕒 Wed 25 Nov 12:48 CET for Anna Schmidt (buyer) · Wed 25 Nov 19:48 CST at the factory" in waiting
-    assert "the reminder waits for Thu 26 Nov 08:30 CST" in waiting
-    clock, reminder = waiting.index("· Thu 26 Nov 08:30 CST at the factory"), waiting.index("⏰ 催办提醒")
+    assert "🕒 Wed 25 Nov 12:48 CET for Anna Schmidt (buyer) · Wed 25 Nov 19:48 Beijing time at the factory" in waiting
+    assert "the reminder waits for Thu 26 Nov 08:30 Beijing time" in waiting
+    clock, reminder = waiting.index("· Thu 26 Nov 08:30 Beijing time at the factory"), waiting.index("⏰ 催办提醒")
     assert clock < reminder
     assert waiting.count("┌─ to factory NB-EVERGREEN") == 1
     assert "⋯ (8 more lines)" in waiting  # the notice's instructions were shown in full in section 3
@@ -108,7 +108,7 @@ def test_a_done_report_shows_its_evidence_and_the_buyer_verifies_or_reopens(demo
 
     assert "⚠ the same file as the visit photo p2-side-mark.jpg" in reopened
     assert re.search(r"Anna Schmidt taps \[\d+\] reopen", reopened)
-    assert "↺ 买方已退回P2，要求重新整改 — Anna Schmidt，2026年11月28日 15:32 CST" in reopened
+    assert "↺ 买方已退回P2，要求重新整改 — Anna Schmidt，北京时间2026年11月28日 15:32" in reopened
     assert "  退回原因：【原文（英文）】This is the inspection photo of the wrong side mark" in reopened
     assert "请重新整改，完成后附新照片再次报告整改完成。" in reopened
 
@@ -116,7 +116,7 @@ def test_a_done_report_shows_its_evidence_and_the_buyer_verifies_or_reopens(demo
 def test_an_overdue_instruction_is_alerted_once(demo: Demo) -> None:
     late = demo.section("8. A date passes without a done report")
     assert late.count("⏱ PO-2026-0142: 1 instruction overdue at Ningbo Evergreen Homeware Co., Ltd.") == 1
-    assert "Sat 28 Nov 17:00 CET for Anna Schmidt (buyer) · Sun 29 Nov 00:00 CST at the factory" in late
+    assert "Sat 28 Nov 17:00 CET for Anna Schmidt (buyer) · Sun 29 Nov 00:00 Beijing time at the factory" in late
     assert "[F1] Sort every finished unit" in late
     status = demo.section("9. Order status by message")
     assert "Open findings: 1 MA major" in status  # F2 verified, F3 rejected: only F1 is still open

@@ -109,7 +109,7 @@ async def test_two_names_for_one_file_are_checked_once_and_the_inspector_is_told
 
     path, phrase = HARMLESS["duplicate-names-one-file.zip"]
     posted, warnings, *lines = text.splitlines()
-    assert posted == "Visit for PO-2026-0142 posted with 0 proposed instruction(s)."
+    assert posted == "Visit for PO-2026-0142 posted with 0 proposed instructions."
     assert warnings == "Warnings (the visit was posted all the same):"
     assert f"{path}: {phrase}" in lines
     assert len(list(app.media.root.rglob("*.jpg"))) == 1
@@ -179,7 +179,7 @@ async def test_after_a_check_that_failed_on_our_side_the_inspector_s_next_upload
     posted = await uploads.receive(inspector, "telegram-222", "visit.zip", zipped(EXAMPLE_VISIT), "test:3")
 
     assert photo.text == "Send the report file first, then its photos as files."
-    assert posted.text == "Visit for PO-2026-0142 posted with 7 proposed instruction(s)."
+    assert posted.text == "Visit for PO-2026-0142 posted with 7 proposed instructions."
 
 
 async def test_after_a_refused_report_the_inspector_s_photos_are_not_checked_against_it(app, config) -> None:
@@ -193,4 +193,4 @@ async def test_after_a_refused_report_the_inspector_s_photos_are_not_checked_aga
 
     assert "nested more than 20 levels deep" in refused.text
     assert photo.text == "Send the report file first, then its photos as files."
-    assert posted.text == "Visit for PO-2026-0142 posted with 7 proposed instruction(s)."
+    assert posted.text == "Visit for PO-2026-0142 posted with 7 proposed instructions."

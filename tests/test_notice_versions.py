@@ -48,7 +48,7 @@ async def test_the_buyer_revises_a_disputed_notice_and_version_one_stays_readabl
     assert (second.code, second.params["number"], second.params["version"], second.params["count"]) == (
         "notice_revised", "CN-2026-0001", 2, 5)
     assert reply_text(second, Language("en")) == (
-        "Notice CN-2026-0001, version 2, sent to the factory with 5 instruction(s).")
+        "Notice CN-2026-0001, version 2, sent to the factory with 5 instructions.")
     async with app.store.unit_of_work() as uow:
         notice = await uow.notices.get(notice_id)
         states = {i.source: i.state for i in await uow.instructions.for_visit(visit_id)}

@@ -25,7 +25,7 @@ ADDED = "已添加照片：本次完成报告共2张照片。"
 NOT_A_PHOTO = ("照片未被接收：不是图片：文件内容不是JPEG、PNG或HEIC格式。"
                "请发送整改后产品的照片（JPEG、PNG或HEIC格式，不超过10 MB）。")
 RETRY = "请发送整改后产品的照片（JPEG、PNG或HEIC格式，不超过10 MB）。"
-VERIFIED_ALREADY = "该整改措施当前状态为“买方已验收”（Anna Schmidt，2026年11月24日 19:00 CST），现在不能这样更改。"
+VERIFIED_ALREADY = "该整改措施当前状态为“买方已验收”（Anna Schmidt，北京时间2026年11月24日 19:00），现在不能这样更改。"
 PHOTO = (EXAMPLE_VISIT / "f1-glaze-crawl-1.jpg").read_bytes()
 OTHER_PHOTO = PHOTO[:-10] + b"\xff\xd9" * 5  # another shot: other bytes, still a JPEG
 

@@ -536,15 +536,15 @@ async def test_a_report_file_then_its_photos_one_by_one(config, clock, visit_dir
     async with running_slack(config, clock) as world:
         write_report(visit_dir, report)
         waiting = await upload(world, INSPECTOR, "report.yaml", (visit_dir / "report.yaml").read_bytes())
-        assert waiting.text.startswith("Report received. Waiting for 2 photo(s)")
+        assert waiting.text.startswith("Report received. Waiting for 2 photos")
         assert all(photo in waiting.text for photo in photos)
 
         first = await upload(world, INSPECTOR, photos[0], (EXAMPLE_VISIT / photos[0]).read_bytes())
-        assert "Waiting for 1 photo(s)" in first.text and photos[0] not in first.text
+        assert "Waiting for 1 photo," in first.text and photos[0] not in first.text
         assert await visits(world) == []
 
         posted = await upload(world, INSPECTOR, photos[1], (EXAMPLE_VISIT / photos[1]).read_bytes())
-        assert posted.text == f"Visit for {ORDER} posted with 1 proposed instruction(s)."
+        assert posted.text == f"Visit for {ORDER} posted with 1 proposed instruction."
         assert labels(world) == ["F1"]
         assert sum(b["type"] == "image" for b in world.finding("F1").blocks) == 2
 

@@ -66,7 +66,7 @@ async def test_the_buyer_s_tap_is_answered_while_the_inspector_s_worst_upload_is
         assert world.chat(INSPECTOR_ID)[before:] == []  # the upload is still being checked
         pool.let_go.set()
         answer = (await world.fake.wait_for(lambda: world.chat(INSPECTOR_ID)[before:], timeout=30))[0]
-        assert answer.plain.startswith(f"{WORST} was refused with 100 problem(s); nothing was stored:")
+        assert answer.plain.startswith(f"{WORST} was refused with 100 problems; nothing was stored:")
         calls = world.fake.requests
         tap_answered = next(i for i, (name, _) in enumerate(calls) if name == "answerCallbackQuery")
         upload_answered = max(i for i, (name, params) in enumerate(calls)

@@ -26,7 +26,7 @@ async def test_an_inspector_posts_a_bundle_and_the_buyer_sees_the_findings(confi
         answer = await world.fake.wait_for(lambda: [m for m in world.chat(INSPECTOR_ID) if "posted" in (m.text or "")])
         await world.settled()
 
-        assert "Visit for PO-2026-0142 posted with 7 proposed instruction(s)." in answer[-1].text
+        assert "Visit for PO-2026-0142 posted with 7 proposed instructions." in answer[-1].text
         buyer = world.chat(BUYER_CHAT)
         assert "Visit findings · PO-2026-0142" in buyer[0].plain
         assert "Status: AT RISK" in buyer[0].plain
@@ -69,7 +69,7 @@ async def test_the_buyer_decides_sends_the_notice_and_the_factory_acknowledges(c
         send = world.last_with_button(BUYER_CHAT, "Send notice")
         assert "Send notice (6)" in send.buttons
         sent = await world.tap(world.buyer, BUYER_CHAT, send, "Send notice")
-        assert sent == "Notice CN-2026-0001 sent to the factory with 6 instruction(s)."
+        assert sent == "Notice CN-2026-0001 sent to the factory with 6 instructions."
         f1 = world.finding("F1")
         assert "Decision: sent to factory" in f1.plain and f1.buttons == {}  # nothing left to decide
 

@@ -422,7 +422,7 @@ async def test_the_inspector_is_told_the_visit_was_posted_despite_429s(config, c
 
         assert len(await visits(world)) == 1  # the visit was posted
         assert "failed on our side" not in told[0].plain
-        assert told[0].plain == f"Visit for {ORDER} posted with 7 proposed instruction(s)."
+        assert told[0].plain == f"Visit for {ORDER} posted with 7 proposed instructions."
 
 
 async def test_a_finding_whose_photo_is_refused_still_reaches_the_buyer(config, clock):
@@ -625,17 +625,17 @@ async def test_a_report_file_then_its_photos_one_by_one(config, clock):
 
         waiting = await answer_to(world, world.inspector, INSPECTOR_ID,
                                   send("report.yaml", (EXAMPLE_VISIT / "report.yaml").read_bytes()))
-        assert waiting.plain.startswith("Report received. Waiting for 7 photo(s)")
+        assert waiting.plain.startswith("Report received. Waiting for 7 photos")
         assert all(photo.name in waiting.plain for photo in photos)
         assert await visits(world) == []
 
         for left, photo in zip(range(6, 0, -1), photos[:-1], strict=True):
             answer = await answer_to(world, world.inspector, INSPECTOR_ID, send(photo.name, photo.read_bytes()))
-            assert f"Waiting for {left} photo(s)" in answer.plain
+            assert f"Waiting for {left} photo" in answer.plain
             assert photo.name not in answer.plain
 
         posted = await answer_to(world, world.inspector, INSPECTOR_ID, send(photos[-1].name, photos[-1].read_bytes()))
-        assert posted.plain == f"Visit for {ORDER} posted with 7 proposed instruction(s)."
+        assert posted.plain == f"Visit for {ORDER} posted with 7 proposed instructions."
         assert labels(world.chat(BUYER_CHAT)) == EXAMPLE_LABELS
         assert sum(len(m.photos) for m in world.chat(BUYER_CHAT)) == 7
 

@@ -109,7 +109,7 @@ async def test_an_inspector_fills_a_visit_on_a_phone_and_posts_it(app, phone, tr
     await problem.wait_for(state="detached")
     await page.get_by_role("button", name="Post the visit").click()
     await page.wait_for_load_state()
-    assert "Visit for PO-2026-0142 posted with 1 proposed instruction(s)." in await page.get_by_role(
+    assert "Visit for PO-2026-0142 posted with 1 proposed instruction." in await page.get_by_role(
         "status").inner_text()
     await shot("visit-form-posted.png")
 

@@ -157,7 +157,7 @@ async def test_after_acknowledging_the_page_says_who_when_and_what_comes_next(ap
     page = await (await client.get(url)).text()
     notice, _, _ = await stored(app, notice_id)
     at = Language(CHINESE, "Asia/Shanghai").moment(notice.answered.at)
-    assert f"王经理于{at}确认收到。" in page and "CST" in at
+    assert f"王经理于{at}确认收到。" in page and at.startswith("北京时间")
     assert "下一步：" in page and "在完成期限前提交整改完成及整改后产品照片" in page
     english = await (await client.get(url + "?lang=en")).text()
     assert "Acknowledged by 王经理 at" in english and "report each instruction done, with photos" in english
@@ -169,7 +169,7 @@ async def test_each_instruction_shows_the_buyers_reopen_with_its_reason_then_the
     f1 = instructions[0].id
     await client.post(url + "/done", data=photos_form(f1, [("IMG_1.jpg", camera_photo(1))]))
     page = await (await client.get(url)).text()
-    assert re.search(r"已于2026年[^<]+报告整改完成，买方将进行验收。", page) and f'id="photos-{f1}"' not in page
+    assert re.search(r"已于北京时间2026年[^<]+报告整改完成，买方将进行验收。", page) and f'id="photos-{f1}"' not in page
     clock.advance(hours=3)
     buyer = actor(config, Role.BUYER)
     assert (await app.bus.handle(ReopenInstruction(f1, "仍有3件釉面缩釉，请全检。"), buyer)).ok

@@ -17,7 +17,7 @@ from weakref import WeakValueDictionary
 
 from bot.app import App
 from bot.intake import intake
-from handlers.catalog import N_
+from handlers.catalog import N_, Nn_
 from handlers.commands import Actor, PostVisit
 from handlers.intake.bundle import BUNDLE_SUFFIX, REPORT_SUFFIXES
 from handlers.intake.problems import PHOTO_MISSING, Level, Problem
@@ -33,8 +33,10 @@ REPORT_FILES = (*REPORT_SUFFIXES, BUNDLE_SUFFIX)
 SHOWN = 30
 
 NOT_A_REPORT = N_("Send the visit report as a .zip bundle, or as a .yaml or .json file followed by its photos.")
-REFUSED = N_("%(name)s was refused with %(count)s problem(s); nothing was stored:")
-WAITING = N_("Report received. Waiting for %(count)s photo(s), sent as files (not as compressed photos): %(names)s")
+REFUSED = Nn_("%(name)s was refused with %(count)s problem; nothing was stored:",
+              "%(name)s was refused with %(count)s problems; nothing was stored:")
+WAITING = Nn_("Report received. Waiting for %(count)s photo, sent as a file (not as a compressed photo): %(names)s",
+              "Report received. Waiting for %(count)s photos, sent as files (not as compressed photos): %(names)s")
 NO_REPORT_YET = N_("Send the report file first, then its photos as files.")
 AND_MORE = N_("… and %(count)s more")
 WARNINGS = N_("Warnings (the visit was posted all the same):")
@@ -111,13 +113,14 @@ def _report_in(folder: Path) -> Path | None:
 
 def _waiting(language: Language, checked: CheckedReport, names: list[str]) -> Answer:
     others = [p for p in checked.problems if p.code != PHOTO_MISSING and p.level is Level.ERROR]
-    text = language.gettext(WAITING) % {"count": len(names), "names": ", ".join(_at_most(language, names))}
+    shown = ", ".join(_at_most(language, names))
+    text = language.ngettext(*WAITING, len(names)) % {"count": len(names), "names": shown}
     return Answer("\n".join([text, *_lines(language, others)]))
 
 
 def _refused(language: Language, checked: CheckedReport) -> Answer:
     errors = [p for p in checked.problems if p.level is Level.ERROR]
-    header = language.gettext(REFUSED) % {"name": checked.name, "count": len(errors)}
+    header = language.ngettext(*REFUSED, len(errors)) % {"name": checked.name, "count": len(errors)}
     return Answer("\n".join([header, *_lines(language, checked.problems)]))
 
 

@@ -22,6 +22,7 @@ from handlers.model import Role
 from handlers.model.message_kinds import MessageKind
 from handlers.views import load_view
 from messages import buttons as b
+from messages.i18n import ENGLISH, Language
 from messages.pdf import notice_pdf
 from messages.render import render_notice
 
@@ -80,7 +81,7 @@ class Script:
 
     def local(self, zone: str, moment: datetime | None = None) -> str:
         local = (moment or self.clock.moment).astimezone(ZoneInfo(zone))
-        return f"{local:%a} {local.day} {local:%b %H:%M} {local.tzname()}"
+        return f"{local:%a} {local.day} {local:%b %H:%M} {Language(ENGLISH, zone).zone_name(local)}"
 
     def next_local(self, zone: str, at: time, after: datetime | None = None) -> datetime:
         """The next moment, after `after` (default: now), when it is `at` o'clock in `zone`."""

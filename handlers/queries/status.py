@@ -212,12 +212,14 @@ class OrderStatus(PortfolioLine):
 
     def open_findings(self) -> dict[str, int]:
         """Findings of the latest visit not yet closed (verified, rejected or withdrawn), by
-        severity, most severe first, zeros left out."""
+        severity, most severe first, zeros left out. A factory contact counts only findings
+        whose instruction was sent to the factory: one the buyer rejected is no work of theirs."""
         closed = {InstructionState.VERIFIED, InstructionState.REJECTED, InstructionState.CANCELLED}
         state_of = {i.source: i.state for i in self.instructions}
         counts = {severity.value: 0 for severity in Severity}
         for index, finding in enumerate(self.visit.report.findings):
-            if state_of.get(f"findings.{index}") not in closed:
+            source = f"findings.{index}"
+            if (source in state_of or not self.for_factory) and state_of.get(source) not in closed:
                 counts[finding.severity.value] += 1
         return {severity: n for severity, n in counts.items() if n}
 

@@ -1,0 +1,117 @@
+"""The notice a factory production manager can act on (issue 15, section 6): by when to
+answer, in the factory's own time; what each finding counted; a way to answer on paper."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from pypdf import PdfReader
+
+from handlers.analysis.analyze import analyze
+from handlers.commands import ApproveInstruction, ExtendDeadline, PostVisit, RejectInstruction, SendNotice
+from handlers.intake.reports import check_data
+from handlers.model import Role
+from handlers.queries.status import order_status
+from handlers.views import load_view
+from messages.environment import render
+from messages.i18n import CHINESE, ENGLISH, Language
+from messages.mail import letter
+from messages.pdf import notice_pdf
+from messages.reasons import reason_text
+from messages.render import render_notice
+from messages.replies import reply_text
+from tests.conftest import actor, approve_and_send, example_report, one_finding, person, post_example
+
+
+async def sent_notice_view(app, config):
+    notice_id = await approve_and_send(app, config, await post_example(app, config))
+    async with app.store.unit_of_work() as uow:
+        return await load_view(uow, app.settings, "notice", {"notice_id": notice_id, "version": 1})
+
+
+def pdf_text(pdf: bytes) -> list[str]:
+    # pypdf pads each character of a CID font with NUL; drop them.
+    return [page.extract_text().replace("\x00", "") for page in PdfReader(BytesIO(pdf)).pages]
+
+
+async def test_the_factory_reads_by_when_to_acknowledge_in_beijing_time_at_the_top_of_every_notice(app, config):
+    view = await sent_notice_view(app, config)  # sent 24 Nov 11:00 UTC; the factory has 24 hours
+
+    chat = render_notice("text", view).splitlines()
+    assert chat[1] == "请于北京时间2026年11月25日 19:00前确认收到本通知"
+    english = chat[chat.index("CORRECTIVE NOTICE CN-2026-0001, version 1") + 1]
+    assert english == "Acknowledge receipt by Nov 25, 2026, 7:00 PM Beijing time"
+    page = render_notice("html", view)
+    assert page.index("请于北京时间2026年11月25日 19:00前确认收到本通知") < page.index("工厂")
+    mail = letter(view, None)
+    assert "请于北京时间2026年11月25日 19:00前确认收到本通知" in mail.plain
+    first = pdf_text(notice_pdf(view, app.media.find))[0]
+    assert first.index("整改通知书 CN-2026-0001（第1版）") < first.index("请于北京时间2026年11月25日 19:00前确认收到本通知")
+    for text in (render_notice("text", view), page, mail.plain, first):
+        assert "CST" not in text  # China Standard Time, US Central or Cuba: a factory must not guess
+
+
+async def test_the_notice_keeps_the_deadline_it_was_sent_with_after_the_buyer_extends_it(app, config, clock):
+    view = await sent_notice_view(app, config)
+    before = notice_pdf(view, app.media.find)
+    await app.bus.handle(ExtendDeadline(view.notice.id, 48), actor(config, Role.BUYER))
+    async with app.store.unit_of_work() as uow:
+        again = await load_view(uow, app.settings, "notice", {"notice_id": view.notice.id, "version": 1})
+    assert again.notice.acknowledge_by != view.notice.acknowledge_by  # the extension is its own message
+    assert notice_pdf(again, app.media.find) == before
+
+
+async def test_a_factory_contact_counts_only_findings_sent_to_the_factory_as_open(app, config, clock):
+    buyer, factory = actor(config, Role.BUYER), person(config, Role.FACTORY)
+    visit_id = await post_example(app, config)
+
+    async def open_line() -> list[str]:
+        found = await order_status(app.store, app.settings, factory, "PO-2026-0142", clock.now())
+        return [line for line in render("text", "chat/status.j2", Language(CHINESE), s=found).splitlines()
+                if line.startswith("未关闭问题")]
+
+    assert await open_line() == []  # nothing sent yet: the buyer's deliberation is not the factory's business
+    async with app.store.unit_of_work() as uow:
+        ids = {i.source: i.id for i in await uow.instructions.for_visit(visit_id)}
+    for source, instruction_id in ids.items():
+        decided = RejectInstruction(instruction_id) if source == "findings.2" else ApproveInstruction(instruction_id)
+        await app.bus.handle(decided, buyer)
+    await app.bus.handle(SendNotice(visit_id), buyer)
+
+    assert await open_line() == ["未关闭问题：2 MA 主要缺陷"]  # F3, the MI finding, was rejected
+    asked_by_buyer = await order_status(app.store, app.settings, person(config, Role.BUYER), "PO-2026-0142",
+                                        clock.now())
+    assert asked_by_buyer.open_findings() == {"major": 2}
+
+
+async def test_one_instruction_is_said_in_the_singular_and_several_in_the_plural(app, config, example_data):
+    buyer = actor(config, Role.BUYER)
+    report, photos = example_report(config)
+    posted = await app.bus.handle(PostVisit(report, photos), actor(config, Role.INSPECTOR))
+    visit_id = posted.params["visit_id"]
+    assert reply_text(posted, Language(ENGLISH)) == "Visit for PO-2026-0142 posted with 7 proposed instructions."
+    async with app.store.unit_of_work() as uow:
+        ids = [i.id for i in await uow.instructions.for_visit(visit_id)]
+    await app.bus.handle(ApproveInstruction(ids[0]), buyer)
+    for instruction_id in ids[1:]:
+        await app.bus.handle(RejectInstruction(instruction_id), buyer)
+    sent = await app.bus.handle(SendNotice(visit_id), buyer)
+    assert reply_text(sent, Language(ENGLISH)) == "Notice CN-2026-0001 sent to the factory with 1 instruction."
+
+    one, _, problems = check_data(one_finding(example_data), ["NB-EVERGREEN"])
+    assert one is not None, problems
+    analysis = analyze(one, app.settings.factories["NB-EVERGREEN"], app.settings.thresholds)
+    assert reason_text(Language(ENGLISH), "instructions_proposed", one, analysis) == (
+        "the inspector proposed 1 corrective instruction")
+
+
+async def test_each_finding_on_the_notice_says_what_was_counted_and_whether_it_is_systematic(app, config):
+    view = await sent_notice_view(app, config)
+
+    chat = render_notice("text", view).splitlines()
+    assert "   检验结果：不良9件 / 抽检125件" in chat  # F1, in the random sample
+    assert "   检验结果：不良40件 / 样本外检查40件 · 系统性问题" in chat  # F2, judged systematic on the line
+    assert "   Found: 9 defective / 125 inspected" in chat
+    assert "   Found: 40 defective / 40 checked outside the sample · systematic problem" in chat
+    page = render_notice("html", view)
+    assert "检验结果：不良40件 / 样本外检查40件 · 系统性问题<br>" in page
