@@ -231,7 +231,7 @@ async def test_escalating_to_the_manager_reaches_their_own_chat(config, clock) -
         async with app.store.unit_of_work() as uow:
             view = await load_view(uow, app.settings, "manager_escalation", {"notice_id": notice_id})
         text = render_view("text", view, Language(CHINESE, "Asia/Shanghai")).text
-        assert text.splitlines()[0] == "⚠ 买方将整改通知书CN-2026-0001上报给您"
+        assert text.splitlines()[0] == "⚠ 买方提请您督办整改通知书CN-2026-0001"
     finally:
         await app.close()
 

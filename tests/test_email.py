@@ -327,10 +327,10 @@ async def test_the_buyers_reminder_and_escalation_reach_the_factory_mailbox_in_i
     notice, reminder, escalation = mail_server.received
     assert subjects(mail_server)[1:] == [
         "催办提醒：请确认收到整改通知 CN-2026-0001 / Reminder: please acknowledge corrective action notice CN-2026-0001",
-        "已上报工厂负责人：整改通知 CN-2026-0001 尚未回复 / "
+        "已提请工厂负责人督办：整改通知书 CN-2026-0001 尚未回复 / "
         "Escalated to the factory manager: corrective action notice CN-2026-0001 not answered",
     ]
-    assert "买方将整改通知书CN-2026-0001上报给您" in plain_of(escalation)
+    assert "买方提请您督办整改通知书CN-2026-0001" in plain_of(escalation)
     for mail in (notice, reminder):
         text = plain_of(mail)
         assert "按钮" not in text and "Acknowledge button" not in text, "a mail has no buttons"
