@@ -77,7 +77,11 @@ def start(server: FakeMailServer, tls: ssl.SSLContext | None = None, implicit_tl
     options = {}
     if tls is not None:
         options = {"ssl_context": tls} if implicit_tls else {"tls_context": tls, "require_starttls": True}
+    # With STARTTLS a login before it is refused, so the test shows the password goes encrypted.
+    # aiosmtpd does not count TLS from the first byte as TLS for AUTH (it would refuse every
+    # login there), and warns for each connection that AUTH is allowed unencrypted.
     controller = Controller(server, hostname="127.0.0.1", port=free_port(), authenticator=server.authenticate,
-                            auth_require_tls=False, auth_required=server.login is not None, **options)
+                            auth_require_tls=tls is not None and not implicit_tls,
+                            auth_required=server.login is not None, **options)
     controller.start()
     return controller

@@ -270,7 +270,8 @@ def certificate(tmp_path: Path, monkeypatch) -> ssl.SSLContext:
 
 @pytest.mark.parametrize(("implicit_tls", "setting"), [
     (False, {"starttls": True}),  # port 587: plain, then STARTTLS before the login and the mail
-    (True, {"starttls": False, "implicit_tls": True}),  # port 465: TLS from the first byte
+    pytest.param(True, {"starttls": False, "implicit_tls": True},  # port 465: TLS from the first byte
+                 marks=pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")),
 ])
 async def test_the_mail_goes_over_tls_with_starttls_or_from_the_first_byte(
     config: Config, clock: FakeClock, transcript: Transcript, certificate: ssl.SSLContext, implicit_tls: bool,
