@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from io import BytesIO
 
 import pytest
-from pypdf import PdfReader
 
 from tests.conftest import bundle_of, changed, one_finding
+from tests.pdf_reading import pdf_text
 from tests.slack_world import BUYER, BUYER_CHANNEL, FACTORY, FACTORY_CHANNEL, INSPECTOR, running_slack
 from tests.telegram_world import BUYER_CHAT, FACTORY_CHAT, INSPECTOR_ID, running
 
@@ -61,11 +60,6 @@ def stored_reason(app) -> str:
     with sqlite3.connect(app.store.path) as db:
         (reason,) = db.execute("SELECT dispute_reason FROM notices").fetchone()
     return reason
-
-
-def pdf_text(content: bytes) -> str:
-    # pypdf pads each character of a CID font with NUL; drop them (see test_notice_pdf).
-    return "\n".join(page.extract_text().replace("\x00", "") for page in PdfReader(BytesIO(content)).pages)
 
 
 async def test_on_telegram_hidden_characters_are_refused_in_a_report_and_shown_for_what_they_are_in_a_dispute(

@@ -3,10 +3,6 @@ answer, in the factory's own time; what each finding counted; a way to answer on
 
 from __future__ import annotations
 
-from io import BytesIO
-
-from pypdf import PdfReader
-
 from handlers.analysis.analyze import analyze
 from handlers.commands import ApproveInstruction, ExtendDeadline, PostVisit, RejectInstruction, SendNotice
 from handlers.intake.reports import check_data
@@ -21,17 +17,13 @@ from messages.reasons import reason_text
 from messages.render import render_notice
 from messages.replies import reply_text
 from tests.conftest import actor, approve_and_send, example_report, one_finding, person, post_example
+from tests.pdf_reading import pdf_pages
 
 
 async def sent_notice_view(app, config):
     notice_id = await approve_and_send(app, config, await post_example(app, config))
     async with app.store.unit_of_work() as uow:
         return await load_view(uow, app.settings, "notice", {"notice_id": notice_id, "version": 1})
-
-
-def pdf_text(pdf: bytes) -> list[str]:
-    # pypdf pads each character of a CID font with NUL; drop them.
-    return [page.extract_text().replace("\x00", "") for page in PdfReader(BytesIO(pdf)).pages]
 
 
 async def test_the_factory_reads_by_when_to_acknowledge_in_beijing_time_at_the_top_of_every_notice(app, config):
@@ -45,7 +37,7 @@ async def test_the_factory_reads_by_when_to_acknowledge_in_beijing_time_at_the_t
     assert page.index("请于北京时间2026年11月25日 19:00前确认收到本通知") < page.index("工厂")
     mail = letter(view, None)
     assert "请于北京时间2026年11月25日 19:00前确认收到本通知" in mail.plain
-    first = pdf_text(notice_pdf(view, app.media.find))[0]
+    first = pdf_pages(notice_pdf(view, app.media.find))[0]
     assert first.index("整改通知书 CN-2026-0001（第1版）") < first.index("请于北京时间2026年11月25日 19:00前确认收到本通知")
     for text in (render_notice("text", view), page, mail.plain, first):
         assert "CST" not in text  # China Standard Time, US Central or Cuba: a factory must not guess

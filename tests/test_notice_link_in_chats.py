@@ -30,6 +30,7 @@ from tests.conftest import actor, approve_and_send, deliver_until_done, post_exa
 from tests.fake_slack import FakeSlack
 from tests.fake_telegram import FakeTelegram
 from tests.fakes import FakeClock
+from tests.pdf_reading import pdf_text
 from tests.slack_world import BUYER_CHANNEL, FACTORY_CHANNEL, free_port, slack_config
 from tests.telegram_world import BUYER_CHAT, FACTORY_CHAT, telegram_config
 
@@ -47,11 +48,6 @@ def read_link(text: str, clock: FakeClock) -> tuple[str, object]:
     assert len(tokens) == 1, text
     token = tokens.pop()
     return f"{PUBLIC}/n/{token}", SIGNER.read(token, clock.now())
-
-
-def pdf_text(content: bytes) -> str:
-    # pypdf pads each character of a CID font with NUL; drop them.
-    return "\n".join(page.extract_text().replace("\x00", "") for page in PdfReader(BytesIO(content)).pages)
 
 
 @asynccontextmanager
@@ -99,8 +95,6 @@ async def test_on_telegram_the_buyer_gets_the_factorys_link_as_a_qr_photo_captio
         assert "扫码查看整改通知并在线回复" in printed and "Scan to view and answer this notice" in printed
         assert read_link(printed, clock)[0] == url, "the PDF prints the link the buyer passes on"
         words = " ".join(printed.split())
-        # (pypdf misreads some glyphs of this font, the Q of "QR" and much of the Chinese
-        # page; poppler's pdftotext reads both right)
         assert "code on the first page of this notice or open the link beside it" in words, "paper has no buttons"
         assert "Acknowledge button" not in words
         images = sum(len(page.images) for page in PdfReader(BytesIO(factory_pdf.content)).pages)

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from bot.cli.followup import main
+from tests.pdf_reading import pdf_pages
 
 
 def demo_notice(tmp_path: Path) -> tuple[bytes, Path]:
@@ -24,8 +25,7 @@ def demo_notice(tmp_path: Path) -> tuple[bytes, Path]:
 def test_the_demo_writes_a_bilingual_a4_notice_with_photos_and_numbered_pages(tmp_path: Path) -> None:
     pdf, _ = demo_notice(tmp_path)
     reader = PdfReader(BytesIO(pdf))
-    # pypdf pads each character of a CID font with NUL (pdftotext does not); drop them.
-    pages = [page.extract_text().replace("\x00", "") for page in reader.pages]
+    pages = pdf_pages(pdf)
     text = "\n".join(pages)
 
     assert text.index("整改通知书 CN-2026-0001（第1版）") < text.index("CORRECTIVE NOTICE CN-2026-0001, version 1")

@@ -14,10 +14,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import sqlite3
-from io import BytesIO
 
 import pytest
-from pypdf import PdfReader
 from slack_sdk.web.async_client import AsyncWebClient
 from telegram import Bot
 
@@ -28,6 +26,7 @@ from handlers.model import Platform, Role
 from tests.conftest import actor, deliver_until_done, post_example
 from tests.fake_slack import FakeSlack
 from tests.fake_telegram import FakeTelegram
+from tests.pdf_reading import pdf_text
 from tests.slack_world import BUYER_CHANNEL, FACTORY_CHANNEL, free_port, slack_config
 from tests.telegram_world import FACTORY_CHAT, telegram_config
 
@@ -101,7 +100,7 @@ async def test_a_held_copy_of_version_one_arrives_after_the_dispute_and_edit_as_
             telegram_pdfs = [on_telegram[i].document.content for i in pdf_at]
             slack_pdfs = [f.content for f in slack.files(FACTORY_CHANNEL)]
             assert telegram_pdfs == slack_pdfs and telegram_pdfs[0] != telegram_pdfs[1]
-            v1_pdf, v2_pdf = (_pdf_text(pdf) for pdf in telegram_pdfs)
+            v1_pdf, v2_pdf = (pdf_text(pdf) for pdf in telegram_pdfs)
             assert "（第1版）" in v1_pdf and "（第2版）" in v2_pdf
             assert "5-ply BC flute" not in v1_pdf and "5-ply BC flute" in v2_pdf
 
@@ -120,6 +119,3 @@ def _section_text(message) -> str:
     return "\n".join(b["text"]["text"] for b in message.blocks if b.get("type") == "section")
 
 
-def _pdf_text(pdf: bytes) -> str:
-    """Text as a reader extracts it; pypdf pads each character of a CID font with NUL."""
-    return "\n".join(page.extract_text().replace("\x00", "") for page in PdfReader(BytesIO(pdf)).pages)
