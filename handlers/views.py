@@ -98,6 +98,11 @@ class View:
                         for r in reversed(self.rounds[:-1]) for i, sha in enumerate(r.hashes, 1))
         return own + tuple((f"{label}-evidence-{i}.jpg", sha) for i, sha in enumerate(evidence, 1)) + earlier
 
+    @property
+    def items_by_due(self) -> tuple[Item, ...]:
+        """The items with an instruction, soonest due first: what the factory plans its work by."""
+        return tuple(sorted((it for it in self.items if it.instruction), key=lambda it: (it.instruction.due, it.label)))
+
     def systematic(self, item: Item) -> str | None:
         """A finding's systematic flag on the notice: "judged" by the inspector, "suspected" by
         the analysis' rules (handlers.analysis.quality); None when isolated or not a finding."""

@@ -9,12 +9,16 @@ installed, and nothing is downloaded at run time.
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
+from fpdf.fonts import FontFace
 
 from handlers.catalog import N_
 from handlers.views import Item, View
@@ -38,6 +42,11 @@ INDENT_MM = 1.4  # per leading space of the text rendering
 LINE_MM = 5.2
 DEADLINE_LINE = 1  # of the text rendering, under the title
 SIZES = {0: 14, DEADLINE_LINE: 11}
+ACTION_COLUMNS = (30, 12, 136)  # due date, item, required action: shares of the text width
+SIGN_STATEMENT = N_("We acknowledge receipt of this notice and will complete each action by its due date.")
+SIGN_BOXES = ((N_("Signature of the factory's responsible person"), 0.4), (N_("Company stamp"), 0.35),
+              (N_("Date"), 0.25))
+SIGN_BOX_MM = 42
 
 
 class _NoticeDocument(FPDF):
@@ -86,24 +95,62 @@ def notice_pdf(view: View, find_photo: PhotoFinder, link: str | None = None) -> 
     items = {item.label: item for item in view.items}
     for locale in (CHINESE, ENGLISH):
         document.add_page()
-        text = render("text", "notice/section.txt.j2", Language(locale, zone), v=view, answers=answers)
+        language = Language(locale, zone)
+        text = render("text", "notice/section.txt.j2", language, v=view, answers=answers)
+        actions = render("text", "notice/actions.txt.j2", language, v=view)
         first = locale == CHINESE
-        _lay_out(document, text, items if first else {}, find_photo, view, link if first else None)
+        page = _Page(document, items if first else {}, find_photo, view)
+        _lay_out(page, text, actions, link if first else None, closing=None if first else _sign_block)
     return bytes(document.output())
 
 
-def _lay_out(document: _NoticeDocument, text: str, items: dict[str, Item], find_photo: PhotoFinder, view: View,
-             link: str | None) -> None:
-    """Line by line; the title larger, the acknowledgement deadline under it, then the link;
-    each item's photos after its lines (first section only)."""
+@dataclass(frozen=True)
+class _Page:
+    """What laying out one language's section needs besides its text."""
+
+    document: _NoticeDocument
+    items: dict[str, Item]
+    find_photo: PhotoFinder
+    view: View
+
+    def on(self, document: FPDF) -> _Page:
+        return dataclasses.replace(self, document=document)
+
+
+def _lay_out(page: _Page, text: str, actions: str, link: str | None,
+             closing: Callable[[FPDF], None] | None) -> None:
+    """The head (the title larger, the acknowledgement deadline under it, then the link), the
+    table of actions by due date, the items with their photos (first section only), and the
+    last item, the answering sentence and `closing` kept together on one page: a page never
+    holds a lone sentence or a signature block without what it signs."""
     lines = text.split("\n")
+    starts = [i for i, line in enumerate(lines) if ITEM_START.match(line)] or [len(lines)]
+    _lines(page, lines[:starts[0]], 0, link)
+    _actions_table(page.document, actions)
+    _lines(page, lines[starts[0]:starts[-1]], starts[0], None)
+
+    def tail(document: FPDF) -> None:
+        _lines(page.on(document), lines[starts[-1]:], starts[-1], None)
+        if closing:
+            closing(document)
+
+    with page.document.offset_rendering() as trial:
+        tail(trial)
+    if trial.page_break_triggered:
+        page.document.add_page()
+    tail(page.document)
+
+
+def _lines(page: _Page, lines: list[str], first: int, link: str | None) -> None:
+    """Lines of the text rendering, numbered from `first`; each item's photos after its lines."""
+    document = page.document
     current: Item | None = None
-    for i, line in enumerate(lines):
+    for i, line in enumerate(lines, start=first):
         if i == DEADLINE_LINE + 1 and link:
             _link_block(document, link)
         if match := ITEM_START.match(line):
-            _photos(document, current, find_photo, view)
-            current = items.get(match["label"])
+            _photos(document, current, page.find_photo, page.view)
+            current = page.items.get(match["label"])
             document.ln(1.5)
         document.set_font(FONT, size=SIZES.get(i, 10))
         # The text's indent becomes a margin, under which its wrapped lines hang; lines are
@@ -113,7 +160,46 @@ def _lay_out(document: _NoticeDocument, text: str, items: dict[str, Item], find_
         for part in break_lines(text, document.epw - indent, document.get_string_width):
             document.set_x(document.l_margin + indent)
             document.cell(document.epw - indent, 7 if i == 0 else LINE_MM, part, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    _photos(document, current, find_photo, view)
+    _photos(document, current, page.find_photo, page.view)
+
+
+def _actions_table(document: FPDF, actions: str) -> None:
+    """What is due when, soonest first, before the items in full: the factory plans by it."""
+    title, *rows = actions.split("\n")
+    document.ln(2)
+    document.set_font(FONT, size=11)
+    document.cell(0, 7, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    document.set_font(FONT, size=9)
+    headings = FontFace(emphasis="", fill_color=(225, 233, 243))
+    with document.table(col_widths=ACTION_COLUMNS, text_align="LEFT", line_height=4.6, headings_style=headings,
+                        width=document.epw) as table:
+        for row in rows:
+            cells = table.row()
+            for value in row.split("\t"):
+                cells.cell(value)
+    document.ln(3)
+
+
+def _sign_block(document: FPDF) -> None:
+    """So a factory can also answer on paper: what signing means, then boxes for the
+    responsible person's signature, the company stamp (a round seal of about 40 mm) and the
+    date, each named in Chinese and English."""
+    document.ln(4)
+    document.set_font(FONT, size=10)
+    for said in _both(SIGN_STATEMENT):
+        for part in break_lines(said, document.epw, document.get_string_width):
+            document.cell(0, LINE_MM, part, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    top = document.get_y() + 3
+    x = document.l_margin
+    for label, share in SIGN_BOXES:
+        width = document.epw * share
+        document.rect(x, top, width, SIGN_BOX_MM)
+        document.set_font(FONT, size=8)
+        for n, said in enumerate(_both(label)):
+            document.set_xy(x + 1.5, top + 1.5 + n * 4)
+            document.cell(width - 3, 4, said)
+        x += width
+    document.set_xy(document.l_margin, top + SIGN_BOX_MM + 2)
 
 
 def _photos(document: _NoticeDocument, item: Item | None, find_photo: PhotoFinder, view: View) -> None:

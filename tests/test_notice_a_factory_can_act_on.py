@@ -3,6 +3,8 @@ answer, in the factory's own time; what each finding counted; a way to answer on
 
 from __future__ import annotations
 
+import re
+
 from handlers.analysis.analyze import analyze
 from handlers.commands import ApproveInstruction, ExtendDeadline, PostVisit, RejectInstruction, SendNotice
 from handlers.intake.reports import check_data
@@ -107,3 +109,22 @@ async def test_each_finding_on_the_notice_says_what_was_counted_and_whether_it_i
     assert "   Found: 40 defective / 40 checked outside the sample · systematic problem" in chat
     page = render_notice("html", view)
     assert "检验结果：不良40件 / 样本外检查40件 · 系统性问题<br>" in page
+
+
+async def test_the_pdf_lists_actions_by_due_date_and_ends_with_a_signature_and_stamp_block(app, config):
+    view = await sent_notice_view(app, config)
+    pages = pdf_pages(notice_pdf(view, app.media.find))
+
+    first = pages[0]
+    table = first[first.index("整改措施完成期限一览"):first.index("1. [F1]")]
+    rows = re.findall(r"(2026年\d+月\d+日) +([FMP]\d)", table)
+    assert rows == [("2026年11月27日", "F2"), ("2026年11月28日", "F1"), ("2026年11月30日", "M3"),
+                    ("2026年12月1日", "F3"), ("2026年12月1日", "P3"), ("2026年12月3日", "P1"), ("2026年12月3日", "P2")]
+    last = pages[-1]
+    for label in ("工厂负责人签字", "盖章", "日期", "我司确认收到本整改通知书，并将在各项完成期限前完成整改。"):
+        assert label in last
+    assert "7. [P3]" in last  # the block is kept with what it signs
+    chinese_end = next(page for page in pages if "如需确认收到或提出异议" in page)
+    assert "7. [P3]" in chinese_end  # the answering sentence never stands alone on a page
+    for page in pages:  # every page carries an item or a section's title, not a stray sentence
+        assert re.search(r"\d\. \[[FMP]\d\]|整改措施完成期限一览", page)
