@@ -40,6 +40,7 @@ PHOTO_WIDTH_MM = 58
 PHOTOS_PER_ROW = 3
 INDENT_MM = 1.4  # per leading space of the text rendering
 LINE_MM = 5.2
+HEADING_KEPT_WITH = 3  # lines: an item's heading and the first two under it
 DEADLINE_LINE = 1  # of the text rendering, under the title
 SIZES = {0: 14, DEADLINE_LINE: 11}
 ACTION_COLUMNS = (30, 12, 136)  # due date, item, required action: shares of the text width
@@ -152,6 +153,8 @@ def _lines(page: _Page, lines: list[str], first: int, link: str | None) -> None:
             _photos(document, current, page.find_photo, page.view)
             current = page.items.get(match["label"])
             document.ln(1.5)
+            if document.will_page_break(HEADING_KEPT_WITH * LINE_MM):
+                document.add_page()  # an item's heading never ends a page without what it heads
         document.set_font(FONT, size=SIZES.get(i, 10))
         # The text's indent becomes a margin, under which its wrapped lines hang; lines are
         # broken as Chinese is typeset (messages/line_break.py), not only at spaces.

@@ -34,6 +34,8 @@ def test_the_demo_writes_a_bilingual_a4_notice_with_photos_and_numbered_pages(tm
     count = len(pages)
     for number, page in enumerate(pages, start=1):
         assert f"Page {number} of {count}" in page and "CN-2026-0001" in page
+        *body, _footer = page.split("\n")
+        assert not re.match(r"\d+\. \[[A-Z]\d+\]", body[-1]), f"page {number} ends on an item's heading"
     box = reader.pages[0].mediabox
     assert (round(float(box.width) / 72 * 25.4), round(float(box.height) / 72 * 25.4)) == (210, 297)  # A4
     images = sum(len(page.images) for page in reader.pages)
