@@ -12,7 +12,9 @@ from datetime import date, datetime
 from handlers.analysis.analyze import Analysis, analyze
 from handlers.chasing import REMINDER, deadline_for
 from handlers.context import Settings
-from handlers.model import Decision, EvidenceRound, Factory, Instruction, Notice, NoticeState, StoredVisit
+from handlers.model import (
+    Decision, EvidenceRound, Factory, Identity, Instruction, Notice, NoticeState, Role, StoredVisit,
+)
 from handlers.model.message_kinds import MessageKind
 from handlers.model.report import Finding, Material, PackagingCheck
 
@@ -35,6 +37,15 @@ class Item:
             return {}
         current = self.instruction.params
         return {name: zh for name, zh in proposed.params_zh.items() if proposed.params.get(name) == current.get(name)}
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Whom the factory asks about a notice: the buyer who sent it, the inspector who visited."""
+
+    role: str
+    name: str
+    contact: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,7 @@ class View:
     added_photos: tuple[str, ...] = ()  # sha256 of photos added to a done report
     undelivered: Undelivered | None = None
     rounds: tuple[EvidenceRound, ...] = ()  # a done report's round of evidence last, the earlier ones before it
+    contacts: tuple[Contact, ...] = ()  # a notice's buyer and inspector
 
     @property
     def item(self) -> Item:
@@ -244,4 +256,17 @@ async def _visit_view(uow, settings, kind, visit_id, only=None, notice=None) -> 
     analysed = kind in (MessageKind.VISIT_SUMMARY, MessageKind.NOTICE)
     analysis = analyze(visit.report, factory, settings.thresholds) if analysed else None
     follow_ups = tuple(await uow.follow_ups.for_notice(notice.id)) if notice is not None else ()
-    return View(kind, visit, factory, analysis, items, notice, instructions, follow_ups)
+    contacts = _contacts(settings, notice, visit) if notice is not None else ()
+    return View(kind, visit, factory, analysis, items, notice, instructions, follow_ups, contacts=contacts)
+
+
+def _contacts(settings: Settings, notice: Notice, visit: StoredVisit) -> tuple[Contact, ...]:
+    """The buyer who sent the notice and the inspector the report names, with how to reach
+    them where followup.toml says; a person it does not list is named without."""
+    inspector = visit.report.visit.inspector
+    found = {p.key: p for p in settings.people}
+    buyer = found.get(notice.sent.by)
+    named = next((p for p in settings.people if p.role is Role.INSPECTOR and p.name.casefold() == inspector.casefold()),
+                 None)
+    return (Contact("buyer", buyer.name if buyer else Identity.parse(notice.sent.by).name, buyer and buyer.contact),
+            Contact("inspector", inspector, named and named.contact))

@@ -12,7 +12,7 @@ from handlers.queries.status import order_status
 from handlers.views import load_view
 from messages.environment import render
 from messages.i18n import CHINESE, Language
-from messages.render import render_view
+from messages.render import Answers, render_view
 from tests.conftest import actor, example_report, person
 
 ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
@@ -23,7 +23,7 @@ def free_texts(view) -> list[str]:
     """Everything a person wrote or named: shown as written, never translated."""
     report = view.visit.report
     texts = [report.order.reference, report.order.buyer or "", report.order.product.name, report.visit.inspector,
-             view.factory.name, "Li Wei", "Anna Schmidt"]
+             view.factory.name, "Li Wei", "Anna Schmidt", *(c.contact for c in view.contacts if c.contact)]
     for item in view.items:
         x = item.item
         texts += [getattr(x, name, None) or "" for name in ("description", "description_zh", "note", "note_zh",
@@ -62,6 +62,8 @@ async def test_the_notice_status_and_answers_a_factory_reads_are_chinese(app, co
         closed = await load_view(uow, app.settings, "notice_closed", {"notice_id": sent.params["notice_id"]})
     chinese_part = render("text", "notice/section.txt.j2", zh, v=notice)
     assert english_left(chinese_part, notice) == set()
+    on_paper = render("text", "notice/section.txt.j2", zh, v=notice, answers=Answers.PRINTED)
+    assert "联系人：买方 Anna Schmidt" in on_paper and english_left(on_paper, notice) == set()
     assert english_left(render_view("telegram", closed, zh).text, closed) == set()
 
     status = await order_status(app.store, app.settings, person(config, Role.FACTORY), "PO-2026-0142", clock.now())

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from bot.app import build_app
+from bot.config import load_config
 from handlers.analysis.analyze import analyze
 from handlers.commands import ApproveInstruction, ExtendDeadline, PostVisit, RejectInstruction, SendNotice
 from handlers.intake.reports import check_data
@@ -16,9 +18,10 @@ from messages.i18n import CHINESE, ENGLISH, Language
 from messages.mail import letter
 from messages.pdf import notice_pdf
 from messages.reasons import reason_text
-from messages.render import render_notice
+from messages.render import Answers, render_notice
 from messages.replies import reply_text
-from tests.conftest import actor, approve_and_send, example_report, one_finding, person, post_example
+from tests.conftest import EXAMPLE_CONFIG, actor, approve_and_send, example_report, one_finding, person, post_example
+from tests.fakes import FakeClock
 from tests.pdf_reading import pdf_pages
 
 
@@ -128,3 +131,39 @@ async def test_the_pdf_lists_actions_by_due_date_and_ends_with_a_signature_and_s
     assert "7. [P3]" in chinese_end  # the answering sentence never stands alone on a page
     for page in pages:  # every page carries an item or a section's title, not a stray sentence
         assert re.search(r"\d\. \[[FMP]\d\]|整改措施完成期限一览", page)
+
+
+def unwrapped(text: str) -> str:
+    """Text without the line breaks and spaces the PDF's wrapping moves about."""
+    return re.sub(r"\s", "", text)
+
+
+async def test_the_notice_pdf_names_the_buyer_and_the_inspector_with_how_to_reach_them(app, config):
+    view = await sent_notice_view(app, config)
+
+    pages = [unwrapped(page) for page in pdf_pages(notice_pdf(view, app.media.find))]
+    assert unwrapped("联系人：买方 Anna Schmidt（+49 40 555 0142, anna.schmidt@nordhaus-living.example）"
+                     " · 验货员 Chen Jing（+86 138 0574 0142 微信同号）") in pages[0]
+    english = next(page for page in pages if "CORRECTIVENOTICE" in page.split("version1", 1)[1])
+    assert unwrapped("Contacts: buyer Anna Schmidt (+49 40 555 0142, anna.schmidt@nordhaus-living.example)"
+                     " · inspector Chen Jing (+86 138 0574 0142 微信同号)") in english
+    # The chat notice stays one message: the contacts are on paper only.
+    chat = render_notice("text", view)
+    assert "联系人" not in chat and "Contacts" not in chat and "anna.schmidt@" not in chat
+
+
+async def test_a_buyer_without_a_contact_in_the_configuration_is_named_without_one(tmp_path):
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
+        'contact = "+49 40 555 0142, anna.schmidt@nordhaus-living.example"  # printed on the notice\n', "")
+    assert "anna.schmidt@" not in text
+    (tmp_path / "followup.toml").write_text(text.replace(
+        'url = "sqlite:///followup.sqlite3"', f'url = "sqlite:///{tmp_path / "bare.sqlite3"}"'), encoding="utf-8")
+    bare = load_config(tmp_path / "followup.toml")
+    built = await build_app(bare, FakeClock())
+    try:
+        view = await sent_notice_view(built, bare)
+    finally:
+        await built.close()
+    on_paper = render("text", "notice/section.txt.j2", Language(ENGLISH, "Asia/Shanghai"), v=view,
+                      answers=Answers.PRINTED)
+    assert "Contacts: buyer Anna Schmidt · inspector Chen Jing (+86 138 0574 0142 微信同号)" in on_paper.splitlines()

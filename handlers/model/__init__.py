@@ -170,6 +170,8 @@ class Person(_Config):
     timezone: str = "UTC"
     telegram_user_id: int | None = None
     slack_user_id: Name | None = None
+    contact: Name | None = Field(None, description="How a factory reaches them, printed on the notice for a buyer or "
+                                                   "inspector: phone, WeChat or e-mail, as written")
     # A factory contact the store bound (by invitation or a buyer's confirmation), not one
     # from followup.toml: its name is what the person called themselves, so who they are is
     # their platform account. The configuration refuses this field.
