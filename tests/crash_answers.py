@@ -35,7 +35,7 @@ from handlers.model import Platform, Role
 from messages.buttons import COMMIT_DATE, DISPUTE, EDIT
 from tests.bot_process import FileClock
 from tests.conftest import EXAMPLE_CONFIG, EXAMPLE_VISIT, actor, approve_and_send, one_finding, write_report
-from tests.crash_world import CLAIM_RUNS_OUT, PATIENCE, START, Forks, _gone, query, until, with_forks
+from tests.crash_world import CLAIM_RUNS_OUT, PATIENCE, START, Forks, gone, query, until, with_forks
 from tests.fake_telegram import FakeTelegram, SentMessage
 from tests.telegram_world import BUYER_CHAT, BUYER_ID, FACTORY_CHAT, FACTORY_ID, INSPECTOR_ID, telegram_config
 
@@ -139,7 +139,7 @@ class AnswerWorld:
             await self._until(lambda: self._settled(self.template), "the template to settle")
         finally:
             os.kill(self.pid, signal.SIGTERM)
-            await _gone(self.pid)
+            await gone(self.pid)
 
     def _button(self) -> tuple[SentMessage, str] | None:
         rows = _query(self.template, "SELECT token, target FROM callback_tokens WHERE action = ?", self.story.action)
@@ -184,7 +184,7 @@ class AnswerWorld:
         finally:
             with contextlib.suppress(ProcessLookupError):  # its kill point came after all was done
                 os.kill(self.pid, signal.SIGTERM)
-            await _gone(self.pid)
+            await gone(self.pid)
         return Outcome(self.story, kill, self.killed, case / "db" / "followup.sqlite3",
                        self.fake.transcript(self.story.chat)[before:], list(self.calls),
                        (case / "bot.log").read_text(encoding="utf-8"))

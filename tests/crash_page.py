@@ -28,7 +28,7 @@ from bot.web.links import LinkSigner
 from tests.bot_process import FileClock
 from tests.conftest import EXAMPLE_CONFIG
 from tests.crash_answers import _copy, decided, owed_as_without_kills
-from tests.crash_world import CLAIM_RUNS_OUT, PATIENCE, START, Forks, _gone, query, until
+from tests.crash_world import CLAIM_RUNS_OUT, PATIENCE, START, Forks, gone, query, until
 from tests.fake_telegram import FakeTelegram, SentMessage
 from tests.telegram_world import BUYER_CHAT, telegram_config
 from tests.test_web_done_photos import camera_photo
@@ -94,7 +94,7 @@ class PageWorld:
             await self._until(lambda: self._settled(self.template), "the template to settle")
         finally:
             os.kill(self.pid, signal.SIGTERM)
-            await _gone(self.pid)
+            await gone(self.pid)
 
     async def run(self, kill: str | None) -> Outcome:
         case = self.folder / (f"killed-{kill}" if kill else "reference")
@@ -121,7 +121,7 @@ class PageWorld:
             finally:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(self.pid, signal.SIGTERM)
-                await _gone(self.pid)
+                await gone(self.pid)
         said: list[SentMessage] = self.fake.transcript(BUYER_CHAT)[before:]
         return Outcome(self.story, kill, killed, case / "db" / "followup.sqlite3", case / "db" / "media",
                        [m.plain for m in said], answers, (case / "bot.log").read_text(encoding="utf-8"))

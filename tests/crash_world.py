@@ -143,7 +143,7 @@ class Lives:
         while True:
             await self.ended.wait()
             self.ended.clear()
-            await _gone(self.lives[-1].pid)
+            await gone(self.lives[-1].pid)
             self.clock.set(self.clock.now() + CLAIM_RUNS_OUT)
             self._start()
 
@@ -153,7 +153,7 @@ class Lives:
             return
         life.over = True
         os.kill(life.pid, signal.SIGTERM)
-        await _gone(life.pid)
+        await gone(life.pid)
 
     async def _lived(self) -> None:
         """The bot started, the people acting through its kills and restarts, until all is settled."""
@@ -382,7 +382,7 @@ def with_forks(work):
         forks.close()
 
 
-async def _gone(pid: int) -> None:
+async def gone(pid: int) -> None:
     """A killed bot is reaped by tests/bot_process.py; this waits until it has been. A bot told
     to stop closes its clients and worker processes first: on a loaded machine that can take
     seconds, so the patience is generous."""

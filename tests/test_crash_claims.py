@@ -19,7 +19,7 @@ from messages.buttons import ACKNOWLEDGE
 from tests.bot_process import FileClock
 from tests.conftest import EXAMPLE_CONFIG
 from tests.crash_answers import decided
-from tests.crash_world import PATIENCE, START, _gone, query, until, with_forks
+from tests.crash_world import PATIENCE, START, gone, query, until, with_forks
 from tests.fake_telegram import FakeTelegram
 from tests.telegram_world import BUYER_CHAT, BUYER_ID, FACTORY_CHAT, FACTORY_ID, INSPECTOR_ID, telegram_config
 
@@ -61,7 +61,7 @@ async def _killed_after_the_tap(forks, folder: Path) -> None:
         await fake.tap(FACTORY_CHAT, factory, notice.message_id, token)
         await wait(lambda: fake.held(BUYER_CHAT), "the buyer's message in flight")
         os.kill(pid, signal.SIGKILL)
-        await _gone(pid)
+        await gone(pid)
         claimed = query(db, "SELECT id FROM outbox WHERE sent_at IS NULL AND claimed_until > ?", START.isoformat())
         assert claimed, "the killed bot held a claim"
         app = await build_app(config, clock)  # what `followup outbox` shows meanwhile
@@ -79,7 +79,7 @@ async def _killed_after_the_tap(forks, folder: Path) -> None:
             await wait(settled, "the buyer's message after the restart")
         finally:
             os.kill(pid, signal.SIGTERM)
-            await _gone(pid)
+            await gone(pid)
 
     said = [m.plain.split("\n")[0].split(" — ")[0] for m in fake.transcript(BUYER_CHAT)[before:]]
     assert said.count("✔ Ningbo Evergreen Homeware Co., Ltd. acknowledged notice CN-2026-0001") == 1, said

@@ -21,7 +21,7 @@ from handlers.commands import ImportOrders, OpenVisitForm
 from handlers.model import Role
 from tests.bot_process import FileClock
 from tests.conftest import EXAMPLE_CONFIG, EXAMPLE_VISIT, actor
-from tests.crash_world import START, Forks
+from tests.crash_world import START, Forks, gone
 from tests.fakes import FakeClock
 from tests.slack_world import free_port
 from tests.test_visit_form import COUNTS, FINDING, ORDER
@@ -144,13 +144,7 @@ def posted(db) -> tuple[int, int, int]:
 
 async def stop(pid: int) -> None:
     os.kill(pid, signal.SIGTERM)
-    for _ in range(200):
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"the bot {pid} did not stop")
+    await gone(pid)
 
 
 @pytest.mark.parametrize("when", ["before", "after"])
