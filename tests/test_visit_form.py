@@ -354,5 +354,24 @@ async def test_a_finding_past_the_reports_hundred_is_refused_in_words(app, form,
         db.execute("UPDATE visit_drafts SET report = ?", (json.dumps({**report, "findings": [{}] * 100}),))
     before = drafts(app)[0]["report"]
     answer = await client.post(form + "/add", data={"section": "findings"}, allow_redirects=False)
-    assert answer.status == 400 and "findings holds 100 items already" in await answer.text()
+    assert answer.status == 400 and "This list already holds 100 items" in await answer.text()
+    assert drafts(app)[0]["report"] == before
+
+
+async def test_a_phone_without_scripts_is_told_on_the_form_in_its_language_why_a_save_was_refused(
+        app, form, client) -> None:
+    """The autosave script reads only the status; a phone without scripts reads the page it gets
+    back: the form itself, with the reason at the top in the inspector's language, never a bare
+    English line."""
+    await fill(client, form, COUNTS)
+    posted = await client.post(form + "/submit")
+    assert posted.status == 200
+    before = drafts(app)[0]["report"]
+    saved = await client.post(form + "/save?lang=zh", data={"visit.inspector": "X"}, allow_redirects=False)
+    page = await saved.text()
+    assert saved.status == 409 and saved.content_type == "text/html"
+    assert 'class="card said refused"' in page and "此次验货已提交，表单不再接受修改。" in page
+    too_many = await client.post(form + "/save", data={f"findings.{i}.description": "x" for i in range(201)},
+                                 allow_redirects=False)
+    assert too_many.status == 400 and "201 fields in one save; a section has at most 200." in await too_many.text()
     assert drafts(app)[0]["report"] == before
