@@ -23,7 +23,9 @@ from handlers.commands import ImportOrders, OpenVisitForm
 from handlers.intake.reports import read_report
 from handlers.model import Role
 from handlers.model.orders import OrderLine
-from tests.conftest import EXAMPLE_VISIT, actor, outbox_table
+from bot.app import build_app
+from tests.conftest import EXAMPLE_VISIT, actor, outbox_table, person
+from tests.fakes import RecordingConsole, Transcript
 from tests.test_web_notice_page import SIGNER
 
 ORDER = OrderLine(reference="PO-2026-0142", factory="NB-EVERGREEN", product_name="Stoneware mug 350 ml",
@@ -375,3 +377,28 @@ async def test_a_phone_without_scripts_is_told_on_the_form_in_its_language_why_a
                                  allow_redirects=False)
     assert too_many.status == 400 and "201 fields in one save; a section has at most 200." in await too_many.text()
     assert drafts(app)[0]["report"] == before
+
+
+@pytest.mark.parametrize("change", ["removed", "now a buyer"])
+async def test_a_form_link_stops_working_for_an_inspector_taken_off_the_configuration(
+        app, config, clock, form, change) -> None:
+    """The link carries no rights of its own: once the person who opened the form is removed, or
+    is no longer someone who may post a visit, it opens nothing and saves nothing."""
+    await app.close()
+    inspector = person(config, Role.INSPECTOR)
+    people = tuple(p for p in config.people if p.key != inspector.key)
+    if change == "now a buyer":
+        people += (inspector.model_copy(update={"role": Role.BUYER}),)
+    later = await build_app(config.model_copy(update={"people": people}), clock, RecordingConsole(Transcript()))
+    try:
+        before = drafts(later)[0]["report"]
+        async with TestClient(TestServer(web_application(later, SIGNER, lambda: None))) as client:
+            page = await client.get(form)
+            assert page.status == 410 and "no longer set up to use it" in await page.text()
+            saved = await client.post(form + "/field", data={"path": "visit.inspector", "value": "X"})
+            assert saved.status == 410
+            submitted = await client.post(form + "/submit")
+            assert submitted.status == 410
+        assert drafts(later)[0]["report"] == before
+    finally:
+        await later.close()

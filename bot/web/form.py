@@ -19,7 +19,7 @@ from aiohttp import web
 
 from bot.web.form_links import read_form_token
 from bot.web.form_photos import receive_photo
-from bot.web.form_refusals import (LAYOUT_CHANGED, LIST_FULL, NOT_A_FIELD, NOT_POSTED, OPENER_GONE, POSTED,
+from bot.web.form_refusals import (LAYOUT_CHANGED, LIST_FULL, NOT_A_FIELD, NOT_POSTED, POSTED,
                                    TOO_LARGE, TOO_MANY_FIELDS, FormRefused)
 from bot.web.links import BadLink, ExpiredLink, LinkSigner
 from bot.web.page import HEADERS as NOTICE_HEADERS
@@ -33,6 +33,7 @@ from handlers.visit_drafts import CheckedDraft, DraftClosed, check_draft, edit_d
 from handlers.visit_form import MAX_ITEMS, LayoutChanged, ListFull, NotAField, field_type, fields_set, on_layout, with_item, without_item
 from messages.form import FormState, form_page, previews, problems_summary, saved_text
 from messages.i18n import CHINESE, ENGLISH, Language
+from handlers.rights import may
 from handlers.translatable import Text
 from messages.replies import reply_text
 
@@ -142,10 +143,7 @@ class VisitForm:
     @_said_on_the_page
     async def submit(self, request: web.Request) -> web.Response:
         draft = await self._open(request)
-        actor = self._actor(draft)
-        if actor is None:
-            raise FormRefused(410, Text(OPENER_GONE))
-        reply = await self._app.bus.handle(SubmitVisitDraft(draft.id), actor)  # a second submit: "already posted"
+        reply = await self._app.bus.handle(SubmitVisitDraft(draft.id), self._actor(draft))  # a second submit: "already posted"
         self._wake()
         language = self._language(request, draft)
         return await self._page(request, await self._open(request), (reply.ok, reply_text(reply, language)),
@@ -182,6 +180,8 @@ class VisitForm:
             draft = await uow.visit_drafts.get(link.draft_id)
         if draft is None:
             raise refused(web.HTTPGone, "forged", HEADERS)
+        if self._actor(draft) is None:
+            raise refused(web.HTTPGone, "person_gone", HEADERS)
         return draft
 
     async def _save(self, draft: VisitDraft, changes: list[tuple[str, str]], seen: str | None) -> VisitDraft:
@@ -231,8 +231,12 @@ class VisitForm:
         return next((p for p in self._app.settings.people if p.key == draft.opened_by), None)
 
     def _actor(self, draft: VisitDraft) -> Actor | None:
+        """Who opened the draft, while they are configured and may still post a visit: a person
+        removed or moved to another role no longer edits through the link they were given."""
         person = self._opener(draft)
-        return None if person is None else Actor(person, Platform.WEB)
+        if person is None or not may(person.role, SubmitVisitDraft):
+            return None
+        return Actor(person, Platform.WEB)
 
     def _language(self, request: web.Request, draft: VisitDraft) -> Language:
         """The inspector's own language unless they switched."""

@@ -15,7 +15,6 @@ LIST_FULL = N_("This list already holds %(count)s items, as many as a report tak
 NOT_A_FIELD = N_("This form has no field %(path)s; reload the page.")
 TOO_MANY_FIELDS = N_("%(count)s fields in one save; a section has at most %(limit)s.")
 TOO_LARGE = N_("Nothing was saved: more than %(limit)s KB in one save. Save the section in parts.")
-OPENER_GONE = N_("The person who opened this form is no longer configured; ask the buyer's administrator.")
 NOT_POSTED = N_("The visit is not posted yet: the report can be downloaded once it is.")
 NOT_AN_ITEM = N_("This form has no item %(item)s; reload the page.")
 
