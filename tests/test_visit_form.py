@@ -402,3 +402,47 @@ async def test_a_form_link_stops_working_for_an_inspector_taken_off_the_configur
         assert drafts(later)[0]["report"] == before
     finally:
         await later.close()
+
+
+async def test_a_wrong_shipping_mark_gets_its_photo_and_instruction_on_the_form_as_a_finding_does(
+        app, form, client) -> None:
+    """A packaging check found wrong, or a substituted material, is what the factory must put right
+    as much as a finding: the form takes its photo and the instruction the inspector proposes, shows
+    how the factory will read it, and the posted visit carries both."""
+    await client.post(form + "/add", data={"section": "packaging.checks"}, allow_redirects=False)
+    await upload(client, form, "packaging.checks.0", PHOTO.read_bytes())
+    prefix = "packaging.checks.0"
+    result = await fill(client, form, {
+        **COUNTS, "packaging.materials_on_site": "", f"{prefix}.item": "shipping_marks", f"{prefix}.status": "wrong",
+        f"{prefix}.note": "Carton marks show PO-2026-0124", f"{prefix}.note_zh": "外箱唛头印成PO-2026-0124",
+        f"{prefix}.instruction.kind": "correct_shipping_marks",
+        f"{prefix}.instruction.params.correct_text": "PO-2026-0142", f"{prefix}.instruction.due": "2026-12-10"})
+    assert result["previews"][prefix] == "更正所有外箱唛头，正确内容为：PO-2026-0142。"
+    page = await (await client.get(form)).text()
+    assert f'data-item="{prefix}"' in page and f'name="{prefix}.instruction.params.correct_text"' in page
+    assert f'id="photo-{prefix}"' in page and f'id="photo-materials.0"' not in page
+    assert result["problems"] == {}, result["problems"]
+    posted = await client.post(form + "/submit")
+    assert posted.status == 200, await posted.text()
+    with sqlite3.connect(app.store.path) as db:
+        assert db.execute("SELECT source, kind FROM instructions").fetchall() == [
+            (prefix, "correct_shipping_marks")]
+    report = json.loads(drafts(app)[0]["report"])
+    assert len(report["packaging"]["checks"][0]["photos"]) == 1
+
+
+async def test_the_inspector_may_judge_a_finding_systematic_or_leave_it_to_the_rate(app, form, client) -> None:
+    """A finding starts in the sample (its box ticked, so a section saved without scripts never
+    takes it out) and with its systematic judgement left to the bot; the inspector may set either."""
+    await client.post(form + "/add", data={"section": "findings"}, allow_redirects=False)
+    page = await (await client.get(form)).text()
+    assert re.search(r'name="findings\.0\.in_sample" value="on" form="f-findings" checked', page)
+    assert '<option value="" selected>Judged by the bot from the rate</option>' in page
+    await autosave(client, form, "findings.0.systematic", "true")
+    assert json.loads(drafts(app)[0]["report"])["findings"][0]["systematic"] is True
+    await autosave(client, form, "findings.0.systematic", "false")
+    assert json.loads(drafts(app)[0]["report"])["findings"][0]["systematic"] is False
+    await autosave(client, form, "findings.0.systematic", "")
+    assert "systematic" not in json.loads(drafts(app)[0]["report"])["findings"][0]
+    await client.post(form + "/save", data={"findings.0.description": "Glaze crawl"}, allow_redirects=False)
+    assert json.loads(drafts(app)[0]["report"])["findings"][0].get("in_sample", True) is True
