@@ -75,7 +75,7 @@ def test_a_chinese_reader_gets_every_label_from_the_catalog(example_data) -> Non
     assert labels.packaging_reached == "11月24日到达检查点"  # the red marker's legend entry
     assert labels.final_inspection == "尾期检验 12月14日"
     assert labels.ex_factory == "出厂日期 12月18日"
-    assert labels.gap == "差距17.0个百分点"
+    assert labels.gap == "进度差异17.0个百分点"
     assert labels.completion == "12月12日"
     assert labels.y_ticks[2] == (40, "40%")
     assert all(text.endswith("日") for _, text in labels.x_ticks)

@@ -258,8 +258,8 @@ def test_followup_status_prints_what_the_chat_answers(tmp_path, visit_dir, examp
     assert "Next step: Remind the factory: a notice is unanswered past its deadline." in out
 
     chinese = followup(config, "status", ORDER, "--as", "Li Wei")
-    assert "整改通知 CN-2026-0001：待确认收到 — 已发出46小时" in chinese.output
-    assert "下一步：请确认收到整改通知；如有异议，请点击“有异议”并说明理由。" in chinese.output
+    assert "整改通知书 CN-2026-0001：待确认收到 — 已发出46小时" in chinese.output
+    assert "下一步：请确认收到整改通知书；如有异议，请点击“有异议”并说明理由。" in chinese.output
 
 
 def test_followup_status_json(tmp_path, visit_dir, example_data) -> None:
@@ -494,7 +494,7 @@ async def test_the_answer_gives_open_findings_materials_and_packaging_in_both_la
     # and the plan where the order says when production started (2 Nov: 52.4 % by the visit).
     assert ("verified 48.0 % (2,880 / 6,000) · reported 65.0 % · gap 17.0 pts · plan at the visit 52.4 %"
             in "\n".join(english))
-    assert ("实际核实 48.0%（2,880 / 6,000） · 工厂报告 65.0% · 差距 17.0 个百分点 · 验货时计划进度 52.4%"
+    assert ("实际核实 48.0%（2,880 / 6,000） · 工厂报告 65.0% · 进度差异 17.0 个百分点 · 验货时计划进度 52.4%"
             in "\n".join(chinese))
     assert any(line.startswith("Production start: Nov 2, 2026 · Projected completion: Dec 12, 2026") for line in english)
     assert any(line.startswith("开产日期：2026年11月2日 · 预计完工日期：2026年12月12日") for line in chinese)
