@@ -95,6 +95,17 @@ def _systematic_defects(language: Language, report: VisitReport, analysis: Analy
     return language.ngettext(*SYSTEMATIC_DEFECT, len(found)) % {"findings": _numbered(found)}
 
 
+def _systematic(language: Language, report: VisitReport, analysis: Analysis) -> str:
+    """What the inspector judged systematic is said as a fact, what only the rules flag as a
+    suspicion: a factory reads 疑似 as "not proven", and must not for a backstamp seen on the line."""
+    flagged = analysis.quality.systematic
+    judged = [s for s in flagged if "inspector_judged_systematic" in s.reasons]
+    suspected = [s for s in flagged if s not in judged]
+    said = [language.ngettext(*forms, len(found)) % {"findings": _numbered(found)}
+            for forms, found in ((SYSTEMATIC_DEFECT, judged), (SYSTEMATIC, suspected)) if found]
+    return language.separator.join(said)
+
+
 def _numbered(systematic) -> str:
     return ", ".join(f"F{s.finding + 1}" for s in systematic)
 
@@ -128,7 +139,6 @@ _BUILDERS = {
     "materials_missing": _text("materials_missing", _materials(MaterialStatus.MISSING)),
     "misses_ex_factory": _text("misses_ex_factory", lambda lang, r, a: {
         "projected": lang.date(a.schedule.projected_completion), "ex_factory": lang.date(a.schedule.ex_factory)}),
-    "systematic": lambda lang, r, a: lang.ngettext(*SYSTEMATIC, len(a.quality.systematic)) % {
-        "findings": _numbered(a.quality.systematic)},
+    "systematic": _systematic,
     "instructions_proposed": lambda lang, r, a: _counted(lang, PROPOSED, len(r.proposed_instructions())),
 }
