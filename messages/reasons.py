@@ -23,11 +23,12 @@ LITTLE_SLACK = Nn_(
     "only %(num)s day between projected completion (%(projected)s) and the final inspection",
     "only %(num)s days between projected completion (%(projected)s) and the final inspection",
 )
+NO_OUTPUT = Nn_("no daily output observed and %(remaining)s unit still to make",
+               "no daily output observed and %(remaining)s units still to make")
 PROPOSED = Nn_("the inspector proposed %(count)s corrective instruction",
                "the inspector proposed %(count)s corrective instructions")
 TEXTS = {
     "final_inspection_passed": N_("final inspection date passed: planned for %(final)s, visited %(visited)s"),
-    "no_output": N_("no daily output observed and %(remaining)s units still to make"),
     "progress_gap": N_("the factory reports %(reported)s %%, the inspector counted %(verified)s %%: "
                        "a gap of %(gap)s points"),
     "quality_fail": N_("the sample fails the AQL: %(results)s"),
@@ -126,7 +127,8 @@ _BUILDERS = {
         "final": lang.date(r.order.final_inspection), "visited": lang.date(r.visit.date)}),
     "late": _days(LATE),
     "little_slack": _days(LITTLE_SLACK),
-    "no_output": _text("no_output", lambda lang, r, a: {"remaining": lang.number(a.schedule.remaining)}),
+    "no_output": lambda lang, r, a: lang.ngettext(*NO_OUTPUT, a.schedule.remaining) % {
+        "remaining": lang.number(a.schedule.remaining)},
     "progress_gap": _text("progress_gap", lambda lang, r, a: {
         "reported": lang.number(a.progress.reported_pct, 1), "verified": lang.number(a.progress.verified_pct, 1),
         "gap": lang.number(a.progress.gap_pts, 1)}),

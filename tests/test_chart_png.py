@@ -133,7 +133,7 @@ def test_the_cli_charts_a_report_file(tmp_path: Path) -> None:
                                        "--locale", "zh", "--config", str(EXAMPLE_CONFIG)])
 
     assert result.exit_code == 0, result.output
-    assert "PO-2026-0142 (1 visit(s))" in result.output
+    assert "PO-2026-0142 (1 visit)" in result.output
     assert png(out.read_bytes()).size == (1080, 720)
 
 
@@ -150,7 +150,7 @@ def test_the_cli_charts_every_stored_visit_of_an_order(config, tmp_path: Path) -
     neither = runner.invoke(main, ["chart", "--out", str(out), "--config", str(config_file)])
 
     assert found.exit_code == 0, found.output
-    assert "PO-2026-0142 (1 visit(s))" in found.output and png(out.read_bytes()).size == (1080, 720)
+    assert "PO-2026-0142 (1 visit)" in found.output and png(out.read_bytes()).size == (1080, 720)
     assert unknown.exit_code == 2 and "no visit of order 'PO-2099-0001'" in unknown.output
     assert neither.exit_code == 2 and "REFERENCE or --report" in neither.output
 

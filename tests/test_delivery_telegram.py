@@ -299,7 +299,7 @@ async def test_a_buyer_who_blocked_the_bot_on_telegram_hears_of_it_once_on_slack
         world.fake.block_bot(BUYER_CHAT)
         await post_example(world.app, config, Platform.TELEGRAM)
         await world.app.dispatcher.announce()  # as the running bot's delivery loop does: Telegram only
-        assert "8 outbox message(s) for slack wait: this bot does not run slack" in caplog.text
+        assert "outbox messages for slack wait (8): this bot does not run slack" in caplog.text
         await world.app.dispatcher.deliver_pending()
         assert await world.app.dispatcher.deliver_pending() == 0  # nothing spins on Slack
 

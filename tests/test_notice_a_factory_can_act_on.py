@@ -75,7 +75,7 @@ async def test_a_factory_contact_counts_only_findings_sent_to_the_factory_as_ope
         await app.bus.handle(decided, buyer)
     await app.bus.handle(SendNotice(visit_id), buyer)
 
-    assert await open_line() == ["未关闭问题：2 MA 主要缺陷"]  # F3, the MI finding, was rejected
+    assert await open_line() == ["未关闭问题：MA 主要缺陷2项"]  # F3, the MI finding, was rejected
     asked_by_buyer = await order_status(app.store, app.settings, person(config, Role.BUYER), "PO-2026-0142",
                                         clock.now())
     assert asked_by_buyer.open_findings() == {"major": 2}

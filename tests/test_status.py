@@ -487,7 +487,7 @@ async def test_the_answer_gives_open_findings_materials_and_packaging_in_both_la
     assert "Materials: 1 on site · 1 partly arrived · 1 substituted" in english
     assert "Packaging: materials not on site · 2 wrong · 1 missing · 1 not checked · 1 OK" in english
     chinese = render("text", "chat/status.j2", Language(CHINESE), s=found).splitlines()
-    assert any(line.startswith("未关闭问题：2 MA 主要缺陷 · 1 MI 次要缺陷") for line in chinese)
+    assert any(line.startswith("未关闭问题：MA 主要缺陷2项 · MI 次要缺陷1项") for line in chinese)
     assert any(line.startswith("包装：包装材料未到厂") for line in chinese)
     assert "原材料及零部件：1 已到厂 · 1 部分到料 · 1 未经批准替换" in chinese
     # Per cent as each language writes it: "48.0 %" in English, "48.0%" in Chinese.
