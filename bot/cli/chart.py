@@ -13,9 +13,9 @@ from bot.config import LOCALES, Config
 from handlers.analysis.progress import ProgressChart, reports_chart
 from handlers.intake.reports import read_report
 from handlers.queries.status import order_chart
+from handlers.translatable import Nn_, Text
 from messages.chart import render_chart
 from messages.i18n import Language
-from handlers.translatable import Nn_, Text
 
 _WRITTEN = Nn_("%(out)s: progress chart of %(reference)s (%(count)s visit)",
                "%(out)s: progress chart of %(reference)s (%(count)s visits)")

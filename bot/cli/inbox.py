@@ -11,8 +11,8 @@ import click
 from bot.app import build_app
 from bot.cli.common import command_clock, config_option, load_or_exit
 from bot.config import Config
-from storage.inbox import InboxEntry
 from handlers.translatable import Nn_, Text
+from storage.inbox import InboxEntry
 
 _SET_ASIDE = Nn_("%(count)s update set aside, never acted on:", "%(count)s updates set aside, never acted on:")
 

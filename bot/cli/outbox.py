@@ -22,8 +22,8 @@ from bot.outbox.replica import Replica
 from handlers.clock import Clock
 from handlers.delivery import NotRequeued, requeue
 from handlers.model import Platform
-from storage.outbox import Owed
 from handlers.translatable import Nn_, Text
+from storage.outbox import Owed
 
 STATES = ("failed", "held", "retrying", "sending", "pending")
 _OWED = Nn_("%(count)s message owed: %(states)s", "%(count)s messages owed: %(states)s")

@@ -23,11 +23,11 @@ from handlers.results import Reply
 from handlers.model import Platform
 from handlers.intake.reports import read_report
 from handlers.model.report import VisitReport
+from handlers.translatable import N_, Nn_, Text
 from messages.analysis_json import analysis_json
 from messages.environment import render
 from messages.i18n import Language
 from messages.replies import reply_text
-from handlers.translatable import N_, Nn_, Text
 
 _CHECKED = N_("%(name)s: OK — order %(order)s, %(findings)s, %(photos)s checked")
 _FINDINGS = Nn_("%(num)s finding", "%(num)s findings")
