@@ -23,11 +23,12 @@ LITTLE_SLACK = Nn_(
     "only %(num)s day between projected completion (%(projected)s) and the final inspection",
     "only %(num)s days between projected completion (%(projected)s) and the final inspection",
 )
+NO_OUTPUT = Nn_("no daily output observed and %(remaining)s unit still to make",
+               "no daily output observed and %(remaining)s units still to make")
 PROPOSED = Nn_("the inspector proposed %(count)s corrective instruction",
                "the inspector proposed %(count)s corrective instructions")
 TEXTS = {
     "final_inspection_passed": N_("final inspection date passed: planned for %(final)s, visited %(visited)s"),
-    "no_output": N_("no daily output observed and %(remaining)s units still to make"),
     "progress_gap": N_("the factory reports %(reported)s %%, the inspector counted %(verified)s %%: "
                        "a gap of %(gap)s points"),
     "quality_fail": N_("the sample fails the AQL: %(results)s"),
@@ -95,6 +96,17 @@ def _systematic_defects(language: Language, report: VisitReport, analysis: Analy
     return language.ngettext(*SYSTEMATIC_DEFECT, len(found)) % {"findings": _numbered(found)}
 
 
+def _systematic(language: Language, report: VisitReport, analysis: Analysis) -> str:
+    """What the inspector judged systematic is said as a fact, what only the rules flag as a
+    suspicion: a factory reads 疑似 as "not proven", and must not for a backstamp seen on the line."""
+    flagged = analysis.quality.systematic
+    judged = [s for s in flagged if "inspector_judged_systematic" in s.reasons]
+    suspected = [s for s in flagged if s not in judged]
+    said = [language.ngettext(*forms, len(found)) % {"findings": _numbered(found)}
+            for forms, found in ((SYSTEMATIC_DEFECT, judged), (SYSTEMATIC, suspected)) if found]
+    return language.separator.join(said)
+
+
 def _numbered(systematic) -> str:
     return ", ".join(f"F{s.finding + 1}" for s in systematic)
 
@@ -115,7 +127,8 @@ _BUILDERS = {
         "final": lang.date(r.order.final_inspection), "visited": lang.date(r.visit.date)}),
     "late": _days(LATE),
     "little_slack": _days(LITTLE_SLACK),
-    "no_output": _text("no_output", lambda lang, r, a: {"remaining": lang.number(a.schedule.remaining)}),
+    "no_output": lambda lang, r, a: lang.ngettext(*NO_OUTPUT, a.schedule.remaining) % {
+        "remaining": lang.number(a.schedule.remaining)},
     "progress_gap": _text("progress_gap", lambda lang, r, a: {
         "reported": lang.number(a.progress.reported_pct, 1), "verified": lang.number(a.progress.verified_pct, 1),
         "gap": lang.number(a.progress.gap_pts, 1)}),
@@ -128,7 +141,6 @@ _BUILDERS = {
     "materials_missing": _text("materials_missing", _materials(MaterialStatus.MISSING)),
     "misses_ex_factory": _text("misses_ex_factory", lambda lang, r, a: {
         "projected": lang.date(a.schedule.projected_completion), "ex_factory": lang.date(a.schedule.ex_factory)}),
-    "systematic": lambda lang, r, a: lang.ngettext(*SYSTEMATIC, len(a.quality.systematic)) % {
-        "findings": _numbered(a.quality.systematic)},
+    "systematic": _systematic,
     "instructions_proposed": lambda lang, r, a: _counted(lang, PROPOSED, len(r.proposed_instructions())),
 }

@@ -37,7 +37,7 @@ from handlers.model.report import (
     Visit,
     VisitReport,
 )
-from handlers.translatable import N_, Text, names_or_none
+from handlers.translatable import N_, Nn_, Text, names_or_none
 
 # Above the ordered quantity: a warning within the accepted overrun, refused beyond it.
 _OVER_ORDERED = {
@@ -61,8 +61,18 @@ _MORE_THAN_SAMPLE = N_("%(checked)s units checked in the sample, more than the s
 _DEFECTS_BEYOND_SAMPLE = N_("%(found)s %(severity)s defects found in the sample, more than the %(checked)s units "
                             "checked")
 _LOT_BELOW_SAMPLE = N_("lot size %(lot)s is smaller than the %(checked)s units checked in the sample")
-_COUNTED_BELOW_SAMPLE = N_("the lot (%(lot)s counted complete units) is smaller than the %(checked)s units checked "
-                           "in the sample; give visit.lot_size")
+_COUNTED_BELOW_SAMPLE = Nn_(
+    "the lot (%(lot)s counted complete unit) is smaller than the %(checked)s units checked in the sample; "
+    "give visit.lot_size",
+    "the lot (%(lot)s counted complete units) is smaller than the %(checked)s units checked in the sample; "
+    "give visit.lot_size",
+)
+_UNACCOUNTED = Nn_(
+    "counted complete + in progress + not started = %(accounted)s of %(ordered)s ordered; %(missing)s unit is "
+    "unaccounted for",
+    "counted complete + in progress + not started = %(accounted)s of %(ordered)s ordered; %(missing)s units are "
+    "unaccounted for",
+)
 _CONTRADICTS_ON_SITE = {
     PackagingStatus.WRONG: N_("reported wrong while packaging.materials_on_site is true: are the right packaging "
                               "materials really on site?"),
@@ -206,10 +216,9 @@ def _progress_checks(parts: Parts, overrun_pct: float) -> Iterator[Problem]:
         message = N_("counted complete + in progress + not started = %(accounted)s, more than the ordered %(ordered)s")
         yield Problem("progress", Text(message, accounted=f"{accounted:,}", ordered=f"{ordered:,}"))
     elif accounted < ordered and (progress.in_progress or progress.not_started):
-        message = N_("counted complete + in progress + not started = %(accounted)s of %(ordered)s ordered; "
-                     "%(missing)s units are unaccounted for")
         missing = ordered - accounted
-        text = Text(message, accounted=f"{accounted:,}", ordered=f"{ordered:,}", missing=f"{missing:,}")
+        text = Text.counted(_UNACCOUNTED, missing, accounted=f"{accounted:,}", ordered=f"{ordered:,}",
+                            missing=f"{missing:,}")
         yield Problem("progress", text, Level.WARNING, UNITS_UNACCOUNTED)
     if known(visit, "lot_size") and visit.lot_size is not None and visit.lot_size > limit:
         message = N_("lot size %(lot_size)s exceeds the ordered quantity %(ordered)s")
@@ -273,7 +282,8 @@ def _lot_below_sample(parts: Parts, checked: int) -> Iterator[Problem]:
             text = Text(_LOT_BELOW_SAMPLE, lot=f"{visit.lot_size:,}", checked=f"{checked:,}")
             yield Problem("visit.lot_size", text)
     elif known(progress, "counted_complete") and progress.counted_complete < checked:
-        text = Text(_COUNTED_BELOW_SAMPLE, lot=f"{progress.counted_complete:,}", checked=f"{checked:,}")
+        text = Text.counted(_COUNTED_BELOW_SAMPLE, progress.counted_complete, lot=f"{progress.counted_complete:,}",
+                            checked=f"{checked:,}")
         yield Problem("visit.lot_size", text)
 
 
