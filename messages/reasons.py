@@ -39,6 +39,11 @@ TEXTS = {
         "completion on %(projected)s leaves no time to inspect before ex-factory on %(ex_factory)s"
     ),
 }
+# An order of several items: the reason names the item whose figures the order's sums hide
+ITEM_GAP = N_("item %(item)s: the factory reports %(reported)s %%, the inspector counted %(verified)s %%: "
+              "a gap of %(gap)s points")
+ITEM_PACKAGING = N_("packaging materials are not on site and item %(item)s is %(pct)s %% complete "
+                    "(rule: %(threshold)s %%)")
 FAILED_RESULT = N_("%(severity)s found %(found)s, accept %(accept)s")
 INCOMPLETE_RESULT = N_("%(severity)s %(checked)s of the %(required)s units the plan requires")
 
@@ -99,6 +104,23 @@ def _numbered(systematic) -> str:
     return ", ".join(f"F{s.finding + 1}" for s in systematic)
 
 
+def _gap(language: Language, report: VisitReport, analysis: Analysis) -> str:
+    item, progress = analysis.widest_gap()
+    figures = {"reported": language.number(progress.reported_pct, 1),
+               "verified": language.number(progress.verified_pct, 1), "gap": language.number(progress.gap_pts, 1)}
+    if item is None:
+        return language.gettext(TEXTS["progress_gap"]) % figures
+    return language.gettext(ITEM_GAP) % {"item": item, **figures}
+
+
+def _packaging(language: Language, report: VisitReport, analysis: Analysis) -> str:
+    item, pct = analysis.packaging_pct()
+    figures = {"pct": language.number(pct, 1), "threshold": language.number(analysis.packaging.threshold_pct)}
+    if item is None:
+        return language.gettext(TEXTS["packaging_materials"]) % figures
+    return language.gettext(ITEM_PACKAGING) % {"item": item, **figures}
+
+
 def _materials(status: MaterialStatus):
     def params(language: Language, report: VisitReport, analysis: Analysis) -> dict:
         items = [_name(language, m) for _, m in analysis.materials if m.status is status]
@@ -116,14 +138,11 @@ _BUILDERS = {
     "late": _days(LATE),
     "little_slack": _days(LITTLE_SLACK),
     "no_output": _text("no_output", lambda lang, r, a: {"remaining": lang.number(a.schedule.remaining)}),
-    "progress_gap": _text("progress_gap", lambda lang, r, a: {
-        "reported": lang.number(a.progress.reported_pct, 1), "verified": lang.number(a.progress.verified_pct, 1),
-        "gap": lang.number(a.progress.gap_pts, 1)}),
+    "progress_gap": _gap,
     "quality_fail": _text("quality_fail", _failed),
     "sample_incomplete": _text("sample_incomplete", _incomplete),
     "systematic_defect": _systematic_defects,
-    "packaging_materials": _text("packaging_materials", lambda lang, r, a: {
-        "pct": lang.number(a.progress.verified_pct, 1), "threshold": lang.number(a.packaging.threshold_pct)}),
+    "packaging_materials": _packaging,
     "materials_substituted": _text("materials_substituted", _materials(MaterialStatus.SUBSTITUTED)),
     "materials_missing": _text("materials_missing", _materials(MaterialStatus.MISSING)),
     "misses_ex_factory": _text("misses_ex_factory", lambda lang, r, a: {
