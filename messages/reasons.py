@@ -44,6 +44,7 @@ ITEM_GAP = N_("item %(item)s: the factory reports %(reported)s %%, the inspector
               "a gap of %(gap)s points")
 ITEM_PACKAGING = N_("packaging materials are not on site and item %(item)s is %(pct)s %% complete "
                     "(rule: %(threshold)s %%)")
+ITEM_NO_OUTPUT = N_("item %(item)s: no daily output observed and %(remaining)s units still to make")
 FAILED_RESULT = N_("%(severity)s found %(found)s, accept %(accept)s")
 INCOMPLETE_RESULT = N_("%(severity)s %(checked)s of the %(required)s units the plan requires")
 
@@ -113,6 +114,14 @@ def _gap(language: Language, report: VisitReport, analysis: Analysis) -> str:
     return language.gettext(ITEM_GAP) % {"item": item, **figures}
 
 
+def _no_output(language: Language, report: VisitReport, analysis: Analysis) -> str:
+    stalled = analysis.stalled_item()
+    if stalled is None:
+        return language.gettext(TEXTS["no_output"]) % {"remaining": language.number(analysis.schedule.remaining)}
+    return language.gettext(ITEM_NO_OUTPUT) % {"item": stalled.line.code,
+                                               "remaining": language.number(stalled.schedule.remaining)}
+
+
 def _packaging(language: Language, report: VisitReport, analysis: Analysis) -> str:
     item, pct = analysis.packaging_pct()
     figures = {"pct": language.number(pct, 1), "threshold": language.number(analysis.packaging.threshold_pct)}
@@ -137,7 +146,7 @@ _BUILDERS = {
         "final": lang.date(r.order.final_inspection), "visited": lang.date(r.visit.date)}),
     "late": _days(LATE),
     "little_slack": _days(LITTLE_SLACK),
-    "no_output": _text("no_output", lambda lang, r, a: {"remaining": lang.number(a.schedule.remaining)}),
+    "no_output": _no_output,
     "progress_gap": _gap,
     "quality_fail": _text("quality_fail", _failed),
     "sample_incomplete": _text("sample_incomplete", _incomplete),

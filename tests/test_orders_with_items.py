@@ -34,6 +34,7 @@ from messages.i18n import Language
 from tests.conftest import EXAMPLE_CONFIG, EXAMPLE_ITEMS_VISIT as EXAMPLE, bundle_of, changed, write_report
 from tests.test_field_judgement import analysed, refused, run, summary
 from tests.fakes import FakeClock
+from tests.pdf_reading import pdf_text
 from tests.test_status import config_file, followup, post_orders
 from tests.telegram_world import BUYER_CHAT, FACTORY_CHAT, INSPECTOR_ID, running
 
@@ -126,7 +127,8 @@ def test_a_stalled_item_makes_the_order_late_with_no_completion(items_dir, items
 
     assert data["items"][0]["projected_completion"] is None
     assert data["schedule"]["projected_completion"] is None and data["status"] == "late"
-    assert "no_output" in [r["code"] for r in data["schedule"]["status_reasons"]]
+    reasons = {r["code"]: r["text"] for r in data["schedule"]["status_reasons"]}
+    assert reasons["no_output"] == f"item {SAGE}: no daily output observed and 1,000 units still to make"
 
 
 def test_the_summary_shows_each_item_beside_the_orders_sums() -> None:
@@ -299,6 +301,9 @@ async def test_in_the_chat_the_buyer_factory_and_status_show_the_items(config, c
         notice = world.last_with_button(FACTORY_CHAT, "有异议").plain
         assert f"款号：{SLATE} 350毫升炻瓷马克杯，石板灰" in notice  # the finding's item, in Chinese first
         assert f"{SAND} 350毫升炻瓷马克杯，沙色：1,000件" in notice and f"{SAND} Stoneware mug 350 ml, sand: 1,000 units" in notice
+        (pdf,) = [m.document for m in world.chat(FACTORY_CHAT) if m.document]
+        printed = pdf_text(pdf.content)
+        assert f"款号：{SLATE} 350毫升炻瓷马克杯，石板灰" in printed and f"Item no.: {SLATE}" in printed
 
         status = await asked(world, world.buyer, BUYER_CHAT, f"/status {ORDER}")
         assert f"{ORDER} · 3 items" in status and "Status: LATE" in status

@@ -76,6 +76,12 @@ class Analysis:
             return None, self.progress
         return widest.line.code, widest.progress
 
+    def stalled_item(self) -> ItemAnalysis | None:
+        """The first item of several whose line has stalled with units still to make."""
+        if not self.several_items:
+            return None
+        return next((i for i in self.items if i.schedule.projected_completion is None), None)
+
     def packaging_pct(self) -> tuple[str | None, float]:
         """How far production is toward the packaging rule: the order's verified % (code None),
         or the furthest item's when the order is below the threshold and that item is not."""
