@@ -74,12 +74,10 @@ async def _render(app: App, person: Person, reference: str, day: date | None, no
 
 
 def _check_writable(out: Path) -> None:
-    """Before any work: the folder exists and takes a file, and `out` is not a folder."""
+    """Before any work: the folder exists and takes a file (click refuses a folder as `out`)."""
     folder = out.parent
     if not folder.is_dir():
         _fail(f"cannot write --out {out}: the folder {folder} does not exist; nothing was written")
-    if out.is_dir():
-        _fail(f"cannot write --out {out}: it is a folder; nothing was written")
     if not os.access(folder, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
         _fail(f"cannot write --out {out}: permission denied; nothing was written")
 
