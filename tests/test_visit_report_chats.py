@@ -1,0 +1,94 @@
+"""The "Visit report (PDF)" button beside the findings summary: the buyer taps it and the PDF
+arrives where they read, on Telegram (sendDocument), on Slack (an external upload) and on the
+console (a file, its path printed), through the real PTB and Bolt against the fakes. It is the
+buyer's record: a factory contact's tap is refused and sends nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli.followup import main
+from tests.conftest import EXAMPLE_VISIT, zipped
+from tests.pdf_reading import pdf_text
+from tests.slack_world import BUYER, BUYER_CHANNEL, FACTORY, INSPECTOR, running_slack
+from tests.telegram_world import BUYER_CHAT, INSPECTOR_ID, running
+from tests.test_console import console_config
+
+REPORT_FILE = "PO-2026-0142-visit-2026-11-24.pdf"
+COMING = "The visit report of PO-2026-0142 is being prepared; the PDF follows in a moment."
+
+
+@pytest.fixture(autouse=True)
+def no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """httpx and slack-sdk honour proxy variables even for 127.0.0.1."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+
+
+def reads_as_the_report(content: bytes) -> None:
+    text = pdf_text(content)
+    assert content[:5] == b"%PDF-"
+    assert "Visit report · PO-2026-0142" in text and "Findings and decisions" in text
+    assert "[F1] MA major · Workmanship" in text and "No corrective notice sent yet." in text
+
+
+async def test_visit_report_button_on_telegram_sends_the_pdf_to_the_buyers_chat(config, clock) -> None:
+    async with running(config, clock) as world:
+        await world.fake.send_document(INSPECTOR_ID, world.inspector, "visit.zip", zipped(EXAMPLE_VISIT))
+        await world.fake.wait_for(lambda: any("posted" in (m.text or "") for m in world.chat(INSPECTOR_ID)))
+        await world.settled()
+        summary = world.chat(BUYER_CHAT)[0]
+        assert list(summary.buttons) == ["Visit report (PDF)"]
+
+        assert await world.tap(world.buyer, BUYER_CHAT, summary, "Visit report") == COMING
+        (sent,) = await world.fake.wait_for(lambda: [m for m in world.chat(BUYER_CHAT) if m.document])
+        assert sent.document.filename == REPORT_FILE
+        reads_as_the_report(sent.document.content)
+        said = world.chat(BUYER_CHAT)[-2]
+        assert said.plain.startswith("Visit report · PO-2026-0142")
+        assert world.fake.calls("sendDocument")[-1]["chat_id"] == BUYER_CHAT
+
+        refused = await world.tap(world.factory, BUYER_CHAT, summary, "Visit report")  # a forged tap
+        assert "无权执行此操作" in refused
+        await world.settled()
+        assert len([m for m in world.chat(BUYER_CHAT) if m.document]) == 1
+
+
+async def test_visit_report_button_on_slack_uploads_the_pdf_to_the_buyers_channel(config, clock) -> None:
+    async with running_slack(config, clock) as world:
+        bundle = world.fake.add_uploaded_file("visit.zip", zipped(EXAMPLE_VISIT))
+        dm = world.fake.dm_channel(INSPECTOR)
+        await world.event(world.fake.message_event(INSPECTOR, dm, "", files=[bundle]))
+        await world.fake.wait_for(lambda: any("posted" in m.text for m in world.channel(dm) if m.from_bot))
+        await world.settled()
+        summary = world.channel(BUYER_CHANNEL)[0]
+        assert list(summary.buttons) == ["Visit report (PDF)"]
+
+        status, _ = await world.click(BUYER, BUYER_CHANNEL, summary, "Visit report")
+        assert status == 200
+        (pdf,) = await world.fake.wait_for(lambda: [f for f in world.fake.files(BUYER_CHANNEL)
+                                                    if f.title == REPORT_FILE])
+        reads_as_the_report(pdf.content)
+        said = next(m for m in world.channel(BUYER_CHANNEL) if m.ts == pdf.thread_ts)
+        assert said.text.startswith("*Visit report · PO-2026-0142*")
+        assert world.fake.calls("files.getUploadURLExternal") and world.fake.calls("files.completeUploadExternal")
+
+        await world.click(FACTORY, BUYER_CHANNEL, summary, "Visit report")  # not theirs to read
+        await world.settled()
+        assert len([f for f in world.fake.files(BUYER_CHANNEL) if f.title.endswith(".pdf")]) == 1
+
+
+def test_visit_report_button_on_the_console_writes_the_pdf_and_prints_its_path(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["console", "--config", str(console_config(tmp_path)), "--out", str(out)],
+                                input=f"post {EXAMPLE_VISIT / 'report.yaml'}\n1\nquit\n")
+    assert result.exit_code == 0, result.output
+    assert "[1] Visit report (PDF)" in result.output
+    assert f"bot to Anna Schmidt: {COMING}" in result.output
+    written = out / REPORT_FILE
+    assert f"📄 {written}" in result.output
+    reads_as_the_report(written.read_bytes())
