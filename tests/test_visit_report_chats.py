@@ -7,26 +7,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from bot.cli.followup import main
 from tests.conftest import EXAMPLE_VISIT, zipped
 from tests.pdf_reading import pdf_text
-from tests.slack_world import BUYER, BUYER_CHANNEL, FACTORY, INSPECTOR, running_slack
-from tests.telegram_world import BUYER_CHAT, INSPECTOR_ID, running
+from tests.slack_world import BUYER, BUYER_CHANNEL, FACTORY, running_slack
+from tests.telegram_world import BUYER_CHAT, running
 from tests.test_console import console_config
+from tests.test_slack_more import post
+from tests.test_status_chart import no_proxies  # noqa: F401 - the fixture, autouse: loopback without proxies
+from tests.test_telegram import post_example
 
 REPORT_FILE = "PO-2026-0142-visit-2026-11-24.pdf"
 COMING = "The visit report of PO-2026-0142 is being prepared; the PDF follows in a moment."
-
-
-@pytest.fixture(autouse=True)
-def no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
-    """httpx and slack-sdk honour proxy variables even for 127.0.0.1."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("PTB_TIMEDELTA", "1")
 
 
 def reads_as_the_report(content: bytes) -> None:
@@ -38,9 +32,7 @@ def reads_as_the_report(content: bytes) -> None:
 
 async def test_visit_report_button_on_telegram_sends_the_pdf_to_the_buyers_chat(config, clock) -> None:
     async with running(config, clock) as world:
-        await world.fake.send_document(INSPECTOR_ID, world.inspector, "visit.zip", zipped(EXAMPLE_VISIT))
-        await world.fake.wait_for(lambda: any("posted" in (m.text or "") for m in world.chat(INSPECTOR_ID)))
-        await world.settled()
+        await post_example(world)
         summary = world.chat(BUYER_CHAT)[0]
         assert list(summary.buttons) == ["Visit report (PDF)"]
 
@@ -60,11 +52,7 @@ async def test_visit_report_button_on_telegram_sends_the_pdf_to_the_buyers_chat(
 
 async def test_visit_report_button_on_slack_uploads_the_pdf_to_the_buyers_channel(config, clock) -> None:
     async with running_slack(config, clock) as world:
-        bundle = world.fake.add_uploaded_file("visit.zip", zipped(EXAMPLE_VISIT))
-        dm = world.fake.dm_channel(INSPECTOR)
-        await world.event(world.fake.message_event(INSPECTOR, dm, "", files=[bundle]))
-        await world.fake.wait_for(lambda: any("posted" in m.text for m in world.channel(dm) if m.from_bot))
-        await world.settled()
+        await post(world, zipped(EXAMPLE_VISIT))
         summary = world.channel(BUYER_CHANNEL)[0]
         assert list(summary.buttons) == ["Visit report (PDF)"]
 
