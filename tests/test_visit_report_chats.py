@@ -13,7 +13,7 @@ from bot.cli.followup import main
 from tests.conftest import EXAMPLE_VISIT, zipped
 from tests.pdf_reading import pdf_text
 from tests.slack_world import BUYER, BUYER_CHANNEL, FACTORY, running_slack
-from tests.telegram_world import BUYER_CHAT, running
+from tests.telegram_world import BUYER_CHAT, BUYER_ID, running
 from tests.test_console import console_config
 from tests.test_slack_more import post
 from tests.test_status_chart import no_proxies  # noqa: F401 - the fixture, autouse: loopback without proxies
@@ -80,3 +80,16 @@ def test_visit_report_button_on_the_console_writes_the_pdf_and_prints_its_path(t
     written = out / REPORT_FILE
     assert f"📄 {written}" in result.output
     reads_as_the_report(written.read_bytes())
+
+
+async def test_visit_report_asked_in_a_group_shared_with_the_factory_goes_to_the_asker_privately(config, clock) -> None:
+    shared = config.model_copy(update={"factories": tuple(f.model_copy(update={"telegram_chat_id": BUYER_CHAT})
+                                                          for f in config.factories)})
+    async with running(shared, clock) as world:
+        await post_example(world)
+        summary = next(m for m in world.chat(BUYER_CHAT) if "Visit report (PDF)" in m.buttons)
+
+        assert await world.tap(world.buyer, BUYER_CHAT, summary, "Visit report") == COMING
+        (sent,) = await world.fake.wait_for(lambda: [m for m in world.chat(BUYER_ID) if m.document])
+        assert sent.document.filename == REPORT_FILE
+        assert not [m for m in world.chat(BUYER_CHAT) if m.document]  # the factory reads that group
