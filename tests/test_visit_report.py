@@ -14,6 +14,12 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from bot.cli.followup import main
+from handlers.commands import ApproveInstruction, DisputeNotice, RejectInstruction, SendNotice
+from handlers.model import Role
+from handlers.queries.visit_record import visit_record
+from messages.i18n import Language
+from messages.report_pdf import visit_report_pdf
+from tests.conftest import actor, approve_and_send, post_example
 from tests.fakes import FakeClock
 from tests.pdf_reading import pdf_pages, pdf_text
 
@@ -127,3 +133,32 @@ def test_visit_report_for_a_chinese_reading_buyer_is_in_chinese_in_beijing_time(
     assert "报告生成时间：北京时间2026年12月1日 17:00" in text
     assert re.search(r"已驳回 — Anna Schmidt，北京时间2026年11月24日 \d\d:\d\d", text)
     assert "CST" not in text and "Findings and decisions" not in text
+
+
+async def test_visit_report_tells_a_dispute_and_the_revised_notice_with_each_reason_once(app, config, clock) -> None:
+    visit_id = await post_example(app, config)
+    notice_id = await approve_and_send(app, config, visit_id)
+    clock.advance(hours=3)
+    disputed = await app.bus.handle(DisputeNotice(notice_id, "纸箱规格请按五层BC楞确认。"), actor(config, Role.FACTORY))
+    assert disputed.ok, disputed
+    buyer = actor(config, Role.BUYER)
+    async with app.store.unit_of_work() as uow:
+        again = [i for i in await uow.instructions.for_visit(visit_id) if i.is_undecided]
+    clock.advance(hours=1)
+    assert (await app.bus.handle(RejectInstruction(again[0].id, "Not needed after all."), buyer)).ok
+    for instruction in again[1:]:
+        assert (await app.bus.handle(ApproveInstruction(instruction.id), buyer)).ok
+    assert (await app.bus.handle(SendNotice(visit_id), buyer)).code == "notice_revised"
+
+    async with app.store.unit_of_work() as uow:
+        visit = await uow.visits.get(visit_id)
+        record = await visit_record(uow, app.settings, visit, clock.now())
+    text = pdf_text(visit_report_pdf(record, Language("en_GB", "Europe/Berlin"), app.media.find))
+
+    assert "Notice CN-2026-0001, version 2 · awaiting acknowledgement" in text
+    notice = text[text.index("Corrective notices"):]
+    assert re.search(r"• disputed — Li Wei, 24 Nov 2026, 15:00 CET: 纸箱规格请按五层BC楞确认。", notice)
+    assert re.search(r"• revised and sent again — Anna Schmidt, 24 Nov 2026, 16:00 CET", notice)
+    f1 = text[text.index("[F1]"):text.index("[F2]")]
+    assert re.findall(r"• (.*?) —", f1) == ["approved", "sent to factory", "disputed", "rejected"]
+    assert f1.count("Not needed after all.") == 1 and "纸箱规格" not in f1  # the dispute's reason is the notice's

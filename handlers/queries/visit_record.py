@@ -25,6 +25,9 @@ from handlers.views import Item, label_of
 INSTRUCTION_STEPS = frozenset({"approve", "edit", "reject", "send", "acknowledge", "dispute", "report_done",
                                "verify", "reopen", "cancel"})
 NOTICE_STEPS = frozenset({"send", "revise", "acknowledge", "dispute", "extend", "cancel"})
+# The steps that give a reason of their own, by entity: an instruction keeps its last reason in
+# the steps after it, and a dispute's reason is the notice's.
+REASONED = {"instruction": frozenset({"reject", "reopen"}), "notice": frozenset({"dispute"})}
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,7 @@ async def visit_record(uow, settings: Settings, visit: StoredVisit, now: datetim
 async def _steps(uow, entity: str, entity_id: int, told: frozenset[str]) -> tuple[Step, ...]:
     events = await uow.audit.for_entity(entity, entity_id)
     return tuple(
-        Step(e.action, (e.after or {}).get("state"), e.actor, e.at, e.platform, (e.after or {}).get("reason"))
+        Step(e.action, e.after.get("state"), e.actor, e.at, e.platform,
+             e.after.get("reason") if e.action in REASONED[entity] else None)
         for e in events if e.action in told
     )
