@@ -14,7 +14,8 @@ import dataclasses
 from bot.outbox.message_refs import MessageRefs, subject_of
 from bot.outbox.notice_documents import NoticeDocuments
 from bot.outbox.plan import (
-    PLANS, POST_ONLY, UNCHANGING, AttachPdf, AttachVisitReport, EditEarlier, Post, RefreshItems, ShareLink, Step, SwapButtons,
+    PLANS, POST_ONLY, UNCHANGING, AttachPdf, AttachVisitReport, EditEarlier, Post, RefreshItems, ShareLink, Step,
+    SwapButtons,
 )
 from bot.outbox.progress import Progress
 from bot.outbox.surface import Draft, EditingSurface, Surface, Target
