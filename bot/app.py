@@ -71,7 +71,7 @@ async def build_app(config: Config, clock: Clock, console: ConsoleAdapter | None
     adapters = {Platform.CONSOLE: console} if console is not None else {}
     media = MediaStore(path_from_url(config.storage.url).parent / "media")
     cpu = CpuPool()
-    documents = NoticeDocuments(store, media, cpu, clock)
+    documents = NoticeDocuments(store, media, cpu, clock, settings)
     if console is not None:
         console.documents = documents  # built before the app: it shows the notice's link too
     return App(

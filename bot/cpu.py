@@ -1,4 +1,4 @@
-"""CPU-heavy work off the event loop: report checks, image decoding, notice PDFs.
+"""CPU-heavy work off the event loop: report checks, image decoding, notice and visit report PDFs.
 
 One event loop serves every chat, the outbox and chasing. A report check or a PDF holds the
 GIL for up to seconds, so a thread would still stall the taps; they run in worker processes.
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # Imported once by the fork server, so every worker starts with them loaded.
-PRELOAD = ["handlers.intake.reports", "messages.pdf"]
+PRELOAD = ["handlers.intake.reports", "messages.pdf", "messages.report_pdf"]
 
 
 class CpuPool:

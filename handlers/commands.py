@@ -69,6 +69,13 @@ class SendNotice(Command):
 
 
 @dataclass(frozen=True)
+class SendVisitReport(Command):
+    """The visit's report PDF, to the person who asked, where everyone who reads it may."""
+
+    visit_id: int
+
+
+@dataclass(frozen=True)
 class AcknowledgeNotice(Command):
     notice_id: int
 

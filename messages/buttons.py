@@ -17,6 +17,7 @@ REMIND, ESCALATE, EXTEND, CANCEL_NOTICE = "remind", "escalate", "extend", "cance
 COMMIT_DATE, ACCEPT_DATE, DECLINE_DATE = "commit_date", "accept_date", "decline_date"
 VERIFY, REOPEN, REPORT_DONE = "verify", "reopen", "report_done"
 CONFIRM_BINDING, REFUSE_BINDING = "confirm_binding", "refuse_binding"
+VISIT_REPORT = "visit_report"
 
 _LABELS = {
     APPROVE: N_("Approve"),
@@ -37,6 +38,7 @@ _LABELS = {
     REOPEN: N_("Reopen"),
     CONFIRM_BINDING: N_("Confirm"),
     REFUSE_BINDING: N_("Refuse"),
+    VISIT_REPORT: N_("Visit report (PDF)"),
 }
 _ANSWERS_NOTICE = (MessageKind.REMINDER, MessageKind.DEADLINE_EXTENDED, MessageKind.MANAGER_ESCALATION)
 
@@ -49,6 +51,8 @@ class Button:
 
 
 def buttons_for(view: View, language: Language) -> tuple[Button, ...]:
+    if view.kind is MessageKind.VISIT_SUMMARY:
+        return (Button(VISIT_REPORT, view.visit.id, language.gettext(_LABELS[VISIT_REPORT])),)
     if view.kind is MessageKind.FINDING:
         return _decision_buttons(view, language)
     if view.kind is MessageKind.INSTRUCTION_DECIDED:

@@ -2,9 +2,8 @@
 finding photos, the notice number, version and page numbers on every page.
 
 The text comes from the same templates as every other rendering of the notice; this
-module only lays it out. Noto Sans SC (SIL OFL, shipped by the pylopdf-fonts-zh-cn
-package) is embedded as a subset, so Chinese shows correctly on a reader with no fonts
-installed, and nothing is downloaded at run time.
+module only lays it out, with the pieces every document shares (messages/pdf_layout.py:
+the page, the embedded Chinese font, text lines, tables, photos).
 """
 
 from __future__ import annotations
@@ -18,28 +17,22 @@ from io import BytesIO
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
-from fpdf.fonts import FontFace
 
 from handlers.catalog import N_
 from handlers.views import Item, View
 from messages.environment import render
-from messages.fonts import font_path
 from messages.i18n import CHINESE, ENGLISH, Language
 from messages.line_break import break_lines
+from messages.pdf_layout import FONT, LINE_MM, PAGE, A4Document, photo_rows, table, text_line
 from messages.photos import PhotoFinder, thumbnail
 from messages.qr import qr_png
 from messages.render import Answers
 
-FONT = "NotoSansSC"
 ITEM_START = re.compile(r"^\d+\. \[(?P<label>[A-Z]\d+)\]")
 NOTICE_TITLE = N_("CORRECTIVE NOTICE %(number)s, version %(version)s")
-PAGE = N_("Page %(page)s of %(pages)s")
 SCAN = N_("Scan to view and answer this notice")
 QR_MM = 30
-PHOTO_WIDTH_MM = 58
 PHOTOS_PER_ROW = 3
-INDENT_MM = 1.4  # per leading space of the text rendering
-LINE_MM = 5.2
 HEADING_KEPT_WITH = 3  # lines: an item's heading and the first two under it
 DEADLINE_LINE = 1  # of the text rendering, under the title
 SIZES = {0: 14, DEADLINE_LINE: 11}
@@ -50,34 +43,20 @@ SIGN_BOXES = ((N_("Signature of the factory's responsible person"), 0.4), (N_("C
 SIGN_BOX_MM = 42
 
 
-class _NoticeDocument(FPDF):
+class _NoticeDocument(A4Document):
     def __init__(self, number: str, version: int, sent_at: datetime):
-        super().__init__(orientation="portrait", unit="mm", format="A4")
-        # Dated when the version was sent, not when rendered: a version's PDF is the same
-        # bytes whenever it is rendered (a crash before it was stored, `followup notice render`).
-        self.set_creation_date(sent_at)
+        # Dated when the version was sent: a version's PDF is the same bytes whenever it is
+        # rendered (a crash before it was stored, `followup notice render`).
+        super().__init__(f"{number} v{version}", sent_at)
         self.number = number
         self.version = version
-        self.set_margins(16, 18, 16)
-        self.set_auto_page_break(auto=True, margin=18)
-        self.add_font(FONT, fname=str(font_path()))
-        self.set_title(f"{number} v{version}")
-        self.set_creator("followup")
 
-    def header(self) -> None:
-        self.set_font(FONT, size=8)
-        self.set_text_color(110, 110, 110)
-        title = "    ".join(_both(NOTICE_TITLE, number=self.number, version=self.version))
-        self.cell(0, 5, title, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.ln(3)
-        self.set_text_color(0, 0, 0)
+    def head(self) -> str:
+        return "    ".join(_both(NOTICE_TITLE, number=self.number, version=self.version))
 
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font(FONT, size=8)
-        self.set_text_color(110, 110, 110)
+    def foot(self) -> str:
         pages = " · ".join(_both(PAGE, page=self.page_no(), pages="{nb}"))  # fpdf2 fills in {nb}
-        self.cell(0, 5, f"{pages} · {self.number}", align="C")
+        return f"{pages} · {self.number}"
 
 
 def _both(message: str, **params: object) -> list[str]:
@@ -155,14 +134,7 @@ def _lines(page: _Page, lines: list[str], first: int, link: str | None) -> None:
             document.ln(1.5)
             if document.will_page_break(HEADING_KEPT_WITH * LINE_MM):
                 document.add_page()  # an item's heading never ends a page without what it heads
-        document.set_font(FONT, size=SIZES.get(i, 10))
-        # The text's indent becomes a margin, under which its wrapped lines hang; lines are
-        # broken as Chinese is typeset (messages/line_break.py), not only at spaces.
-        text = line.lstrip(" ")
-        indent = (len(line) - len(text)) * INDENT_MM
-        for part in break_lines(text, document.epw - indent, document.get_string_width):
-            document.set_x(document.l_margin + indent)
-            document.cell(document.epw - indent, 7 if i == 0 else LINE_MM, part, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        text_line(document, line, SIZES.get(i, 10), 7 if i == 0 else LINE_MM)
     _photos(document, current, page.find_photo, page.view)
 
 
@@ -172,14 +144,7 @@ def _actions_table(document: FPDF, actions: str) -> None:
     document.ln(2)
     document.set_font(FONT, size=11)
     document.cell(0, 7, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    document.set_font(FONT, size=9)
-    headings = FontFace(emphasis="", fill_color=(225, 233, 243))
-    with document.table(col_widths=ACTION_COLUMNS, text_align="LEFT", line_height=4.6, headings_style=headings,
-                        width=document.epw) as table:
-        for row in rows:
-            cells = table.row()
-            for value in row.split("\t"):
-                cells.cell(value)
+    table(document, [row.split("\t") for row in rows], ACTION_COLUMNS)
     document.ln(3)
 
 
@@ -209,16 +174,7 @@ def _photos(document: _NoticeDocument, item: Item | None, find_photo: PhotoFinde
     if item is None or not item.item.photos:
         return
     paths = [find_photo(view.visit.photos[name]) for name in item.item.photos]
-    images = [thumbnail(path) for path in paths if path is not None]
-    for start in range(0, len(images), PHOTOS_PER_ROW):
-        row = images[start:start + PHOTOS_PER_ROW]
-        height = max(PHOTO_WIDTH_MM * image.height / image.width for image in row)
-        if document.get_y() + height > document.h - document.b_margin:
-            document.add_page()
-        top = document.get_y() + 1
-        for column, image in enumerate(row):
-            document.image(image, x=document.l_margin + column * (PHOTO_WIDTH_MM + 3), y=top, w=PHOTO_WIDTH_MM)
-        document.set_y(top + height + 2)
+    photo_rows(document, [thumbnail(path) for path in paths if path is not None], PHOTOS_PER_ROW)
 
 
 def _link_block(document: _NoticeDocument, link: str) -> None:

@@ -37,6 +37,9 @@ TEMPLATES = {
                         "open the page. Links the bot sends from now on open it."),
     "links_already_revoked": N_("Links to notice %(number)s for %(recipient)s were revoked at this moment already."),
     "unknown_visit": N_("There is no visit %(visit_id)s."),
+    "visit_report_coming": N_("The visit report of %(order)s is being prepared; the PDF follows in a moment."),
+    "visit_report_nowhere": N_("There is no chat to send the visit report of %(order)s to: start a private chat "
+                               "with the bot, or run followup visit report."),
     "unknown_factory": N_("Factory %(factory)s is not configured."),
     "orders_imported": N_("Orders imported: %(created)s new, %(updated)s changed, %(unchanged)s unchanged."),
     "orders_checked": N_("No problems found. Importing would add %(created)s new, change %(updated)s and leave "

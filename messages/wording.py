@@ -102,6 +102,16 @@ NOTICE_STATE = {
     "cancelled": N_("cancelled"),
 }
 
+# What was done to a notice, as the visit report tells its history (handlers.queries.visit_record).
+NOTICE_STEP = {
+    "send": N_("sent to the factory"),
+    "revise": N_("revised and sent again"),
+    "acknowledge": N_("acknowledged"),
+    "dispute": N_("disputed"),
+    "extend": N_("deadline extended"),
+    "cancel": N_("withdrawn"),
+}
+
 COMMITMENT = {
     "accepted": N_("accepted"),
     "requested": N_("awaiting the buyer"),
@@ -201,6 +211,7 @@ TABLES = {
     "systematic": SYSTEMATIC_REASON,
     "instruction_state": INSTRUCTION_STATE,
     "notice_state": NOTICE_STATE,
+    "notice_step": NOTICE_STEP,
     "commitment": COMMITMENT,
     "next_step": NEXT_STEP,
     "quality_result": QUALITY_RESULT,

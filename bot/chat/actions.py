@@ -34,6 +34,7 @@ ACTIONS: dict[str, Callable[[int, str | None], c.Command]] = {
     b.REPORT_DONE: lambda target, text: c.ReportDone(target),  # the photos come with `report_done`
     b.CONFIRM_BINDING: lambda target, text: c.ConfirmBinding(target),
     b.REFUSE_BINDING: lambda target, text: c.RefuseBinding(target),
+    b.VISIT_REPORT: lambda target, text: c.SendVisitReport(target),
 }
 
 # Actions that need words from the person before they can be carried out: the field asked for.

@@ -14,7 +14,7 @@ import click
 # name: (module, attribute, the one line `followup --help` shows for it)
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "run": ("bot.cli.run", "run", "Run the bot on Telegram and/or Slack, and the notice pages."),
-    "visit": ("bot.cli.visit", "visit", "Visit reports: check, analyse, post; the inspector's form."),
+    "visit": ("bot.cli.visit", "visit", "Visit reports: check, analyse, post, the form, the buyer's PDF."),
     "notice": ("bot.cli.notice", "notice", "Corrective notices and the instructions they carry."),
     "notices": ("bot.cli.notices", "notices", "Every notice: sent, acknowledged, overdue, done, verified."),
     "outbox": ("bot.cli.outbox", "outbox", "Messages not delivered yet, and why; send one again."),

@@ -11,6 +11,7 @@ import click
 
 from bot.app import build_app, build_console_app
 from bot.cli.common import command_clock, config_option, exit_on_errors, load_or_exit
+from bot.cli.visit_report import report
 from handlers.clock import Clock
 from bot.config import Config
 from bot.intake import intake
@@ -37,7 +38,10 @@ report_argument = click.argument("report", type=click.Path(path_type=Path, dir_o
 
 @click.group()
 def visit() -> None:
-    """Visit reports: check, analyse, post, and the JSON Schema they follow."""
+    """Visit reports: check, analyse, post, the JSON Schema they follow, and the buyer's PDF."""
+
+
+visit.add_command(report)
 
 
 @visit.command()

@@ -7,8 +7,10 @@ and Slack it implements the outbox's primitives (bot/outbox/surface.py), and its
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from itertools import count
+from pathlib import Path
 
 import click
 
@@ -24,17 +26,18 @@ Echo = Callable[[str], None]
 
 class ConsoleAdapter(PlannedAdapter):
     """A surface that keeps no references (a terminal cannot change what it printed), so
-    each message is printed in its own words; it shows no photos or files: the text names
-    the photos."""
+    each message is printed in its own words; it shows no photos (the text names them), and
+    a file (a visit report) is written to `files` and its path printed."""
 
     platform = Platform.CONSOLE
     templates = "console"
-    limits = Limits(text=None, caption=None, photos_per_group=0, file_size=0)
+    limits = Limits(text=None, caption=None, photos_per_group=0, file_size=None)
 
     def __init__(self, echo: Echo = click.echo, colour: bool = False):
         super().__init__()
         self.echo = echo
         self.colour = colour
+        self.files = Path(tempfile.gettempdir()) / "followup-files"  # the console session's folder when one runs
         self.buttons: dict[int, Button] = {}
         self._numbers = count(1)
 
@@ -48,6 +51,14 @@ class ConsoleAdapter(PlannedAdapter):
         if draft.buttons:
             self.echo(self._keyboard(draft.buttons))
         self.echo("")
+
+    async def send_file(self, to: Target, reference: str | None, name: str, content: bytes) -> str:
+        self.files.mkdir(parents=True, exist_ok=True)
+        path = self.files / name
+        path.write_bytes(content)
+        self.echo(f"  📄 {path}")
+        self.echo("")
+        return str(path)
 
     def classify(self, error: Exception) -> Failure | None:
         """A terminal that went away (a closed pipe) may come back; nothing else is known."""

@@ -36,6 +36,7 @@ class ConsoleSession:
         self.echo = echo
         self.colour = colour
         self.charts = charts  # where a status answer's progress chart is written
+        app.console.files = charts  # and a visit report the console is sent
 
     def person(self, role: Role) -> Person:
         return next(p for p in self.app.config.people if p.role is role)

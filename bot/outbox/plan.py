@@ -43,6 +43,11 @@ class AttachPdf:
 
 
 @dataclass(frozen=True)
+class AttachVisitReport:
+    """The visit's report PDF with the message posted, rendered for it in its reader's language."""
+
+
+@dataclass(frozen=True)
 class ShareLink:
     """The notice's signed link for the factory, with its QR code, in a message of its own
     after the one posted, so the buyer can pass it on by any channel; nothing without the web
@@ -56,7 +61,7 @@ class RefreshItems:
     shown_as: K
 
 
-Step = Post | EditEarlier | SwapButtons | AttachPdf | ShareLink | RefreshItems
+Step = Post | EditEarlier | SwapButtons | AttachPdf | AttachVisitReport | ShareLink | RefreshItems
 POST = Post()
 
 # Kinds whose message is only posted: most are; those below change what an earlier one shows.
@@ -71,8 +76,9 @@ PLANS: dict[K, tuple[Step, ...]] = {
     K.NOTICE: (POST, AttachPdf()),
     K.NOTICE_SENT: (POST, ShareLink(), RefreshItems(shown_as=K.INSTRUCTION_DECIDED)),
     K.NOTICE_CLOSED: (SwapButtons(shown_as=K.NOTICE),),
+    K.VISIT_REPORT: (POST, AttachVisitReport()),
 }
 # A surface that cannot change a message once shown (the console prints and forgets) shows
-# every message as posted, in its own words, and the link beside a sent notice.
+# every message as posted, in its own words, the link beside a sent notice, and a visit report.
 POST_ONLY = (POST,)
-UNCHANGING: dict[K, tuple[Step, ...]] = {K.NOTICE_SENT: (POST, ShareLink())}
+UNCHANGING: dict[K, tuple[Step, ...]] = {K.NOTICE_SENT: (POST, ShareLink()), K.VISIT_REPORT: PLANS[K.VISIT_REPORT]}

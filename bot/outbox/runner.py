@@ -14,7 +14,8 @@ import dataclasses
 from bot.outbox.message_refs import MessageRefs, subject_of
 from bot.outbox.notice_documents import NoticeDocuments
 from bot.outbox.plan import (
-    PLANS, POST_ONLY, UNCHANGING, AttachPdf, EditEarlier, Post, RefreshItems, ShareLink, Step, SwapButtons,
+    PLANS, POST_ONLY, UNCHANGING, AttachPdf, AttachVisitReport, EditEarlier, Post, RefreshItems, ShareLink, Step,
+    SwapButtons,
 )
 from bot.outbox.progress import Progress
 from bot.outbox.surface import Draft, EditingSurface, Surface, Target
@@ -57,6 +58,8 @@ class PlanRun:
                 return await self._swap_buttons(to, shown_as)
             case AttachPdf():
                 return await self._attach_pdf(to, reference)
+            case AttachVisitReport():
+                return await self._attach_visit_report(to, reference)
             case ShareLink():
                 return await self._share_link(to)
             case RefreshItems(shown_as=shown_as):
@@ -103,6 +106,14 @@ class PlanRun:
     async def _send_pdf(self, to: Target, reference: str):
         content = await self.documents.pdf(to.view)
         return await self.surface.send_file(to, reference, f"{to.view.notice.number}.pdf", content)
+
+    async def _attach_visit_report(self, to: Target, reference: str | None) -> None:
+        if self.surface.limits.takes_files:
+            await self.progress.part("document", lambda: self._send_visit_report(to, reference))
+
+    async def _send_visit_report(self, to: Target, reference: str | None):
+        name, content = await self.documents.visit_report(to.view, to.language)
+        return await self.surface.send_file(to, reference, name, content)
 
     async def _share_link(self, to: Target) -> None:
         """The QR code captioned with the link where the caption holds it (Telegram); else the

@@ -31,3 +31,4 @@ class MessageKind(StrEnum):
     INSTRUCTION_VERIFIED = "instruction_verified"
     INSTRUCTION_REOPENED = "instruction_reopened"
     DELIVERY_FAILED = "delivery_failed"
+    VISIT_REPORT = "visit_report"

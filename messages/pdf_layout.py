@@ -1,0 +1,117 @@
+"""What every printable document of the bot is made of: an A4 page with the embedded Chinese
+font, a header line and a numbered footer, wrapped and indented text lines, a table, and rows
+of photos scaled to fit. The corrective notice (messages/pdf.py) and the visit report
+(messages/report_pdf.py) lay out their own text with these, so both print alike.
+
+Noto Sans SC (SIL OFL, shipped by the pylopdf-fonts-zh-cn package) is embedded as a subset,
+so Chinese shows correctly on a reader with no fonts installed, and nothing is downloaded at
+run time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+from fpdf.fonts import FontFace
+from PIL import Image
+
+from handlers.catalog import N_
+from messages.fonts import font_path
+from messages.line_break import break_lines
+
+FONT = "NotoSansSC"
+PAGE = N_("Page %(page)s of %(pages)s")  # every document's footer
+LINE_MM = 5.2
+INDENT_MM = 1.4  # per leading space of a text rendering
+GREY = (110, 110, 110)
+HEADINGS = FontFace(emphasis="", fill_color=(225, 233, 243))
+
+
+class A4Document(FPDF):
+    """Portrait A4 with the font; `head` and `foot` say what the header and footer lines
+    read on each page (fpdf2 fills in "{nb}", the page count)."""
+
+    def __init__(self, title: str, made: datetime):
+        super().__init__(orientation="portrait", unit="mm", format="A4")
+        # Dated when what it shows was made, not when rendered: rendered again, the same bytes.
+        self.set_creation_date(made)
+        self.set_margins(16, 18, 16)
+        self.set_auto_page_break(auto=True, margin=18)
+        self.add_font(FONT, fname=str(font_path()))
+        self.set_title(title)
+        self.set_creator("followup")
+
+    def head(self) -> str:
+        raise NotImplementedError
+
+    def foot(self) -> str:
+        raise NotImplementedError
+
+    def header(self) -> None:
+        self.set_font(FONT, size=8)
+        self.set_text_color(*GREY)
+        self.cell(0, 5, self.head(), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(3)
+        self.set_text_color(0, 0, 0)
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(FONT, size=8)
+        self.set_text_color(*GREY)
+        self.cell(0, 5, self.foot(), align="C")
+
+
+def text_line(document: FPDF, line: str, size: float, height: float = LINE_MM) -> None:
+    """One line of a text rendering: its indent becomes a margin, under which its wrapped
+    lines hang; lines are broken as Chinese is typeset (messages/line_break.py), not only at
+    spaces."""
+    document.set_font(FONT, size=size)
+    text = line.lstrip(" ")
+    indent = (len(line) - len(text)) * INDENT_MM
+    for part in break_lines(text, document.epw - indent, document.get_string_width):
+        document.set_x(document.l_margin + indent)
+        document.cell(document.epw - indent, height, part, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def table(document: FPDF, rows: list[list[str]], widths: tuple[float, ...], size: float = 9) -> None:
+    """Rows of cells, the first row the headings, across the text width (`widths` are shares)."""
+    document.set_font(FONT, size=size)
+    with document.table(col_widths=widths, text_align="LEFT", line_height=4.6, headings_style=HEADINGS,
+                        width=document.epw) as drawn:
+        for row in rows:
+            cells = drawn.row()
+            for value in row:
+                cells.cell(value)
+
+
+def photo_rows(document: FPDF, images: list[Image.Image], per_row: int, captions: list[str] | None = None) -> None:
+    """Photos `per_row` abreast, each scaled to the column, a row never split over two pages;
+    under each its caption, when given, wrapped to the column."""
+    gap = 3
+    width = (document.epw - gap * (per_row - 1)) / per_row
+    for start in range(0, len(images), per_row):
+        row = images[start:start + per_row]
+        below = captions[start:start + per_row] if captions else []
+        lines = [break_lines(c, width, _caption_width(document)) for c in below]
+        caption_mm = max((len(found) for found in lines), default=0) * 3.4
+        height = max(width * image.height / image.width for image in row)
+        if document.get_y() + height + caption_mm > document.h - document.b_margin:
+            document.add_page()
+        top = document.get_y() + 1
+        for column, image in enumerate(row):
+            x = document.l_margin + column * (width + gap)
+            document.image(image, x=x, y=top, w=width)
+            for n, part in enumerate(lines[column] if lines else []):
+                document.set_xy(x, top + height + 0.5 + n * 3.4)
+                document.cell(width, 3.4, part)
+        document.set_y(top + height + caption_mm + 2)
+    document.set_text_color(0, 0, 0)
+
+
+def _caption_width(document: FPDF):
+    """The width of caption text, measured in the caption's font (7 pt, grey)."""
+    document.set_font(FONT, size=7)
+    document.set_text_color(*GREY)
+    return document.get_string_width

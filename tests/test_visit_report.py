@@ -1,0 +1,164 @@
+"""The buyer's visit report PDF from the command line: what an inspection firm hands the buyer,
+for colleagues who are not in the chat. The demo's story (decisions, a notice sent, extended,
+acknowledged, an instruction verified) is the visit it reports on."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+from bot.cli.followup import main
+from handlers.commands import ApproveInstruction, DisputeNotice, RejectInstruction, SendNotice
+from handlers.model import Role
+from handlers.queries.visit_record import visit_record
+from messages.i18n import Language
+from messages.report_pdf import visit_report_pdf
+from tests.conftest import actor, approve_and_send, post_example
+from tests.fakes import FakeClock
+from tests.pdf_reading import pdf_pages, pdf_text
+
+EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "examples" / "followup.toml"
+AFTER_THE_DEMO = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's database and a configuration reading it; returns the configuration file."""
+    root = tmp_path_factory.mktemp("demo")
+    data = root / "data"
+    result = CliRunner().invoke(main, ["demo", "--dir", str(data), "--out", str(root / "out")])
+    assert result.exit_code == 0, result.output
+    config = root / "followup.toml"
+    config.write_text(EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
+        'url = "sqlite:///followup.sqlite3"', f'url = "sqlite:///{data / "followup.sqlite3"}"'), encoding="utf-8")
+    return config
+
+
+def report(config: Path, *args: str):
+    return CliRunner().invoke(main, ["visit", "report", *args, "--config", str(config)],
+                              obj={"clock": FakeClock(AFTER_THE_DEMO)})
+
+
+def test_visit_report_from_the_cli_has_every_section_with_photos_and_chart(demo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "PO-2026-0142.pdf"
+    result = report(demo, "PO-2026-0142", "--out", str(out))
+    assert result.exit_code == 0, result.output
+
+    pdf = out.read_bytes()
+    text = pdf_text(pdf)
+    sections = ["Visit report · PO-2026-0142", "Status: AT RISK", "Progress", "Schedule", "Materials", "Packaging",
+                "Quality (ISO 2859-1, level II, lot 2,880)", "Findings and decisions", "Corrective notices"]
+    assert [text.index(s) for s in sections] == sorted(text.index(s) for s in sections)
+    assert "Factory: Ningbo Evergreen Homeware Co., Ltd. (宁波常青家居用品有限公司)" in text
+    assert "Report made 1 Dec 2026, 10:00 CET" in text  # the buyer's time, its zone named
+    assert "unapproved substitute: Base pad" in text  # a status reason, worded as the summary words it
+    assert "Gap: 17.0 percentage points" in text
+    assert "Projected completion: 12 Dec 2026" in text
+    assert "Base pad: substituted — used instead: EVA foam pad, grey, 2 mm" in text
+    # The AQL table: a row per severity, as the analysis judged it.
+    assert re.search(r"MA major\s+2\.5\s+125\s+7 / 8\s+125\s+9\s+FAIL", text)
+    # Every finding with the decision taken on it, by whom and when, and what came after.
+    assert "[F3] MI minor · Finishing" in text
+    assert re.search(r"rejected — Anna Schmidt, 24 Nov 2026, \d\d:\d\d CET: Within the tolerance", text)
+    assert re.search(r"verified by the buyer — Anna Schmidt, \d+ Nov 2026, \d\d:\d\d CET", text)
+    assert re.search(r"reported done — Li Wei, \d+ Nov 2026", text)
+    # The notice sent, its items, and its answer.
+    assert "Notice CN-2026-0001, version 1 · acknowledged · F1, F2, M3, P1, P2, P3" in text
+    assert re.search(r"deadline extended — Anna Schmidt, .*\n.*acknowledged — Li Wei", text)
+    # Photos captioned with their file name and what they show.
+    assert re.search(r"f2-backstamp\.jpg · \[F2\] MA major · Labelling\s+and marking", text)
+
+    reader = PdfReader(BytesIO(pdf))
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width) / 72 * 25.4), round(float(box.height) / 72 * 25.4)) == (210, 297)  # A4
+    assert sum(len(page.images) for page in reader.pages) == 7 + 1  # the visit's seven photos and the chart
+    pages = pdf_pages(pdf)
+    for number, page in enumerate(pages, start=1):
+        assert f"Page {number} of {len(pages)} · PO-2026-0142" in page
+
+
+def test_visit_report_of_a_visit_chosen_by_its_date(demo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "chosen.pdf"
+    result = report(demo, "po2026 0142", "--visit", "2026-11-24", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "Visit: During-production inspection, 24 November 2026" in pdf_text(out.read_bytes())
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["PO-2099-0001"], "no visit of order 'PO-2099-0001' is stored"),
+    (["PO-2026-0142", "--visit", "2026-11-25"],
+     "order PO-2026-0142 has no visit on 2026-11-25 (--visit); its visits: 2026-11-24"),
+    (["PO-2026-0142", "--as", "Li Wei"], "Li Wei may not read visit reports: they are the buyer's record"),
+])
+def test_visit_report_refused_names_the_problem_and_writes_nothing(demo: Path, tmp_path: Path, args: list[str],
+                                                                    said: str) -> None:
+    out = tmp_path / "report.pdf"
+    result = report(demo, *args, "--out", str(out))
+    assert result.exit_code == 1
+    assert said in result.output and "nothing was written" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_visit_report_to_a_place_that_cannot_be_written_names_it(demo: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-folder" / "report.pdf"
+    result = report(demo, "PO-2026-0142", "--out", str(missing))
+    assert result.exit_code == 1
+    assert f"cannot write --out {missing}: the folder {missing.parent} does not exist" in result.output
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    result = report(demo, "PO-2026-0142", "--out", str(folder))
+    assert result.exit_code == 2 and f"Invalid value for '--out': File '{folder}' is a directory." in result.output
+    assert list(tmp_path.iterdir()) == [folder] and list(folder.iterdir()) == []
+
+
+def test_visit_report_for_a_chinese_reading_buyer_is_in_chinese_in_beijing_time(demo: Path, tmp_path: Path) -> None:
+    config = tmp_path / "zh.toml"
+    config.write_text(demo.read_text(encoding="utf-8").replace(
+        'role = "buyer"\nlocale = "en_GB"', 'role = "buyer"\nlocale = "zh_Hans_CN"').replace(
+        'timezone = "Europe/Berlin"', 'timezone = "Asia/Shanghai"'), encoding="utf-8")
+    out = tmp_path / "zh.pdf"
+    result = report(config, "PO-2026-0142", "--out", str(out))
+    assert result.exit_code == 0, result.output
+
+    text = pdf_text(out.read_bytes())
+    for heading in ("验货报告 · PO-2026-0142", "状态：有风险", "生产进度", "质量（ISO 2859-1，检验水平II，批量2,880）",
+                    "检验发现及处理决定", "整改通知书", "整改通知书 CN-2026-0001（第1版）"):
+        assert heading in text
+    assert "报告生成时间：北京时间2026年12月1日 17:00" in text
+    assert re.search(r"已驳回 — Anna Schmidt，北京时间2026年11月24日 \d\d:\d\d", text)
+    assert "CST" not in text and "Findings and decisions" not in text
+
+
+async def test_visit_report_tells_a_dispute_and_the_revised_notice_with_each_reason_once(app, config, clock) -> None:
+    visit_id = await post_example(app, config)
+    notice_id = await approve_and_send(app, config, visit_id)
+    clock.advance(hours=3)
+    disputed = await app.bus.handle(DisputeNotice(notice_id, "纸箱规格请按五层BC楞确认。"), actor(config, Role.FACTORY))
+    assert disputed.ok, disputed
+    buyer = actor(config, Role.BUYER)
+    async with app.store.unit_of_work() as uow:
+        again = [i for i in await uow.instructions.for_visit(visit_id) if i.is_undecided]
+    clock.advance(hours=1)
+    assert (await app.bus.handle(RejectInstruction(again[0].id, "Not needed after all."), buyer)).ok
+    for instruction in again[1:]:
+        assert (await app.bus.handle(ApproveInstruction(instruction.id), buyer)).ok
+    assert (await app.bus.handle(SendNotice(visit_id), buyer)).code == "notice_revised"
+
+    async with app.store.unit_of_work() as uow:
+        visit = await uow.visits.get(visit_id)
+        record = await visit_record(uow, app.settings, visit, clock.now())
+    text = pdf_text(visit_report_pdf(record, Language("en_GB", "Europe/Berlin"), app.media.find))
+
+    assert "Notice CN-2026-0001, version 2 · awaiting acknowledgement" in text
+    notice = text[text.index("Corrective notices"):]
+    assert re.search(r"• disputed — Li Wei, 24 Nov 2026, 15:00 CET: 纸箱规格请按五层BC楞确认。", notice)
+    assert re.search(r"• revised and sent again — Anna Schmidt, 24 Nov 2026, 16:00 CET", notice)
+    f1 = text[text.index("[F1]"):text.index("[F2]")]
+    assert re.findall(r"• (.*?) —", f1) == ["approved", "sent to factory", "disputed", "rejected"]
+    assert f1.count("Not needed after all.") == 1 and "纸箱规格" not in f1  # the dispute's reason is the notice's
