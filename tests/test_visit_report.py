@@ -162,3 +162,21 @@ async def test_visit_report_tells_a_dispute_and_the_revised_notice_with_each_rea
     f1 = text[text.index("[F1]"):text.index("[F2]")]
     assert re.findall(r"• (.*?) —", f1) == ["approved", "sent to factory", "disputed", "rejected"]
     assert f1.count("Not needed after all.") == 1 and "纸箱规格" not in f1  # the dispute's reason is the notice's
+
+
+def test_visit_report_of_an_order_of_several_items_names_each_item(tmp_path: Path, items_dir: Path) -> None:
+    """An order of three colours: the report says so where a one-product order names its product,
+    and gives each item's figures under Progress, as the findings summary does."""
+    config = tmp_path / "followup.toml"
+    config.write_text(EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
+        'url = "sqlite:///followup.sqlite3"', f'url = "sqlite:///{tmp_path / "followup.sqlite3"}"'), encoding="utf-8")
+    posted = CliRunner().invoke(main, ["visit", "post", str(items_dir / "report.yaml"), "--config", str(config)],
+                                obj={"clock": FakeClock(AFTER_THE_DEMO)})
+    assert posted.exit_code == 0, posted.output
+    out = tmp_path / "items.pdf"
+    result = report(config, "PO-2026-0156", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    text = pdf_text(out.read_bytes())
+    assert "Items: 3 items · Ordered: 4,500" in text and "Product:" not in text
+    for code in ("NH-MUG-350-SG", "NH-MUG-350-SL", "NH-MUG-350-SD"):
+        assert re.search(rf"• {code} Stoneware mug 350 ml, \w+: ordered [\d,]+ / reported", text), code
