@@ -44,7 +44,8 @@ async def posted(app: App, config: Config, visit_dir: Path, data: dict) -> tuple
         photos = {name: photo.sha256 for name, photo in checked.photos.items()}
         for photo in checked.photos.values():
             app.media.put(photo.path, photo.sha256, photo.format)
-    visit_id = (await app.bus.handle(PostVisit(checked.report, photos), actor(config, Role.INSPECTOR))).params["visit_id"]
+    posted = await app.bus.handle(PostVisit(checked.report, photos), actor(config, Role.INSPECTOR))
+    visit_id = posted.params["visit_id"]
     async with app.store.unit_of_work() as uow:
         ids = {i.source: i.id for i in await uow.instructions.for_visit(visit_id)}
     for instruction_id in ids.values():
@@ -108,7 +109,8 @@ async def test_send_warns_the_buyer_and_nothing_reaches_the_factory(app, config,
         "Not sent yet: 3 texts would reach the factory in English only. Add their Chinese, or tap Send anyway.")
     assert rows(app, "SELECT * FROM notices") == []
     assert rows(app, "SELECT destination, kind FROM outbox") == [*outbox, ("buyer", "english_only")]
-    (warned,) = rows(app, "SELECT actor, entity, entity_id, action FROM audit_events WHERE action = 'warn_english_only'")
+    (warned,) = rows(app, "SELECT actor, entity, entity_id, action FROM audit_events"
+                          " WHERE action = 'warn_english_only'")
     assert warned == ("buyer:Anna Schmidt", "visit", str(visit_id), "warn_english_only")
     async with app.store.unit_of_work() as uow:
         view = await load_view(uow, app.settings, "english_only", {"visit_id": visit_id,
