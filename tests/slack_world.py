@@ -60,8 +60,14 @@ class SlackWorld:
         return await self.send("event", event, event_id=options.pop("event_id", f"Ev{self.events:08d}"), **options)
 
     async def click(self, user: str, channel: str, message: SlackMessage, label: str) -> tuple[int, str]:
-        action_id = next(a for text, a in message.buttons.items() if label in text)
-        return await self.send("interactive", self.fake.block_action(user, channel, message.ts, action_id))
+        """Clicks the button whose label holds `label`, or else picks such an option from a menu."""
+        action_id = next((a for text, a in message.buttons.items() if label in text), None)
+        if action_id is not None:
+            return await self.send("interactive", self.fake.block_action(user, channel, message.ts, action_id))
+        menu, value = next((menu, value) for menu, options in message.menus.items()
+                           for text, value in options.items() if label in text)
+        return await self.send("interactive", self.fake.block_action(user, channel, message.ts,
+                                                                     message.menu_id(menu), value))
 
     def channel(self, channel: str) -> list[SlackMessage]:
         return self.fake.messages(channel)

@@ -46,7 +46,7 @@ class ConsoleAdapter(PlannedAdapter):
         self.echo(self._envelope(to.destination))
         self.echo(draft.text)
         if draft.buttons:
-            self.echo(self._keyboard(draft.buttons))
+            self.echo(self.keyboard(draft.buttons))
         self.echo("")
 
     def classify(self, error: Exception) -> Failure | None:
@@ -58,7 +58,7 @@ class ConsoleAdapter(PlannedAdapter):
         line = line + "─" * max(0, 60 - len(line))
         return click.style(line, fg="cyan") if self.colour else line
 
-    def _keyboard(self, buttons: tuple[Button, ...]) -> str:
+    def keyboard(self, buttons: tuple[Button, ...]) -> str:
         keys = []
         for button in buttons:
             number = next(self._numbers)

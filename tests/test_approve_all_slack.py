@@ -1,0 +1,102 @@
+"""Approve all and the factory's Chinese menu on Slack: signed requests into the real Bolt
+AsyncApp, the real slack-sdk client against the fake Web API on 127.0.0.1."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from handlers.model import InstructionState
+from tests.slack_world import BUYER, BUYER_CHANNEL, FACTORY, FACTORY_CHANNEL, running_slack
+from tests.test_slack import post_example
+from tests.test_slack_more import ephemerals_to, with_button
+
+ORDER = "PO-2026-0142"
+ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")  # "F1" is a label; a word of two letters is English
+
+
+@pytest.fixture(autouse=True)
+def no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """slack-sdk honours proxy variables even for 127.0.0.1."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def summary(world):
+    return world.channel(BUYER_CHANNEL)[0]
+
+
+async def states(world) -> dict[str, tuple[InstructionState, int]]:
+    """Each instruction's state and how many times the audit trail says it was approved."""
+    async with world.app.store.unit_of_work() as uow:
+        visit = (await uow.visits.for_order(ORDER))[-1]
+        found = {}
+        for instruction in await uow.instructions.for_visit(visit.id):
+            events = await uow.audit.for_entity("instruction", instruction.id)
+            found[instruction.source] = (instruction.state, sum(e.action == "approve" for e in events))
+    return found
+
+
+async def test_one_click_on_the_summary_approves_every_proposed_instruction(config, clock) -> None:
+    async with running_slack(config, clock) as world:
+        await post_example(world)
+        assert "Approve all (7)" in summary(world).buttons
+
+        status, _ = await world.click(BUYER, BUYER_CHANNEL, summary(world), "Approve all")
+
+        assert status == 200
+        assert set((await states(world)).values()) == {(InstructionState.APPROVED, 1)}
+        for label in ("F1", "F2", "F3", "M3", "P1", "P2", "P3"):
+            finding = world.finding(label)
+            assert finding.edited and "approved" in finding.text and {"Edit", "Reject"} <= set(finding.buttons)
+        assert list(summary(world).buttons) == ["Send notice (7)"]
+        assert summary(world).blocks[0]["type"] == "header"  # rewritten whole, the summary keeps its header
+
+
+async def test_the_same_click_twice_and_a_second_click_decide_each_instruction_once(config, clock) -> None:
+    async with running_slack(config, clock) as world:
+        await post_example(world)
+        shown, approve_all = summary(world).blocks, summary(world).buttons["Approve all (7)"]
+        click = world.fake.block_action(BUYER, BUYER_CHANNEL, summary(world).ts, approve_all)
+        assert (await world.send("interactive", click))[0] == 200
+        assert (await world.send("interactive", click))[0] == 200  # Slack retries the same request
+        again = world.fake.block_action(BUYER, BUYER_CHANNEL, summary(world).ts, approve_all, blocks=shown)
+        assert (await world.send("interactive", again))[0] == 200  # a second click, on a screen not yet updated
+
+        assert set((await states(world)).values()) == {(InstructionState.APPROVED, 1)}
+        told = await world.fake.wait_for(lambda: ephemerals_to(world, BUYER_CHANNEL, BUYER))
+        assert told == [f"Nothing left to approve for {ORDER}: every instruction is decided."]
+
+
+async def test_approve_all_send_and_acknowledge_are_three_clicks(config, clock) -> None:
+    async with running_slack(config, clock) as world:
+        await post_example(world)
+
+        await world.click(BUYER, BUYER_CHANNEL, summary(world), "Approve all")
+        await world.click(BUYER, BUYER_CHANNEL, summary(world), "Send notice")
+        await world.click(FACTORY, FACTORY_CHANNEL, with_button(world, FACTORY_CHANNEL, "确认收到"), "确认收到")
+
+        assert {state for state, _ in (await states(world)).values()} == {InstructionState.ACKNOWLEDGED}
+
+
+async def test_the_factory_channel_reads_chinese_and_gives_progress_from_one_list(config, clock) -> None:
+    async with running_slack(config, clock) as world:
+        await post_example(world)
+        await world.click(BUYER, BUYER_CHANNEL, summary(world), "Approve all")
+        await world.click(BUYER, BUYER_CHANNEL, summary(world), "Send notice")
+        notice = with_button(world, FACTORY_CHANNEL, "确认收到")
+        assert set(notice.buttons) == {"确认收到", "有异议"}
+        await world.click(FACTORY, FACTORY_CHANNEL, notice, "确认收到")
+
+        notice = next(m for m in world.channel(FACTORY_CHANNEL) if m.ts == notice.ts)
+        assert notice.buttons == {} and list(notice.menus) == ["更新整改进度"]
+        choices = list(notice.menus["更新整改进度"])
+        assert choices[:2] == ["F1 承诺完成日期", "F1 整改完成（附照片）"] and len(choices) == 2 * 7
+        shown = [label for m in world.channel(FACTORY_CHANNEL) for label in (*m.buttons, *m.menus,
+                 *(o for options in m.menus.values() for o in options))]
+        assert not [label for label in shown if ENGLISH_WORD.search(label)]
+
+        await world.click(FACTORY, FACTORY_CHANNEL, notice, "M3 承诺完成日期")  # a choice opens its form
+        (modal,) = world.fake.views
+        assert modal.json["callback_id"] == "ask_text"
