@@ -160,7 +160,7 @@ class AnswerWorld:
 
     async def run(self, kill: KillAt | None) -> Outcome:
         case = self.folder / (str(kill).replace(" ", "-").replace("'", "").replace("#", "") if kill else "reference")
-        _copy(self.template, case)
+        copy_template(self.template, case)
         self.current = case
         self.killed, self.calls, self.call_kill = [], None, kill.call if kill else None
         before = len(self.fake.transcript(self.story.chat))
@@ -264,7 +264,7 @@ async def decided(config: Config, clock: FileClock, folder: Path, sent: bool = T
         await app.close()
 
 
-def _copy(template: Path, case: Path) -> None:
+def copy_template(template: Path, case: Path) -> None:
     """The template's database (through SQLite's backup, whatever its WAL holds), media and clock."""
     (case / "db").mkdir(parents=True)
     with sqlite3.connect(template / "db" / "followup.sqlite3") as source, \
