@@ -77,7 +77,7 @@ STORIES = (
 
 @dataclass(frozen=True)
 class KillAt:
-    """A commit (`DieAt` in the bot) or the nth Bot API call after the answer was sent."""
+    """A commit (`DieAt` in the bot) or the nth Bot API call after the answer (or tap) was sent."""
 
     sql: str | None = None
     when: str | None = None
@@ -190,13 +190,8 @@ class AnswerWorld:
                        (case / "bot.log").read_text(encoding="utf-8"))
 
     def _start(self, folder: Path, die: KillAt | None) -> int:
-        (folder / "config.json").write_text(self._config(folder).model_dump_json(), encoding="utf-8")
         self._methods_since_start: list[str] = []
-        order = {"config": str(folder / "config.json"), "clock": str(folder / "clock"), "log": str(folder / "bot.log"),
-                 "token": self.fake.token, "base_url": self.fake.base_url, "file_base_url": self.fake.base_file_url}
-        if die is not None:
-            order["die"] = {"sql": die.sql, "when": die.when}
-        return self.forks.start(order)
+        return start_bot(self.forks, self.fake, folder, self._config(folder), die)
 
     def _observe(self, method: str, params: dict) -> None:
         self._methods_since_start.append(method)
@@ -208,18 +203,10 @@ class AnswerWorld:
             self.killed.append(f"after call #{self.call_kill} ({method})")
 
     def _died(self) -> bool:
-        try:
-            os.kill(self.pid, 0)
-        except ProcessLookupError:
-            if not self.killed:
-                self.killed.append("at a commit")
-            return True
-        return False
+        return died(self.pid, self.killed)
 
     def _settled(self, folder: Path) -> bool:
-        return (not self.fake.pending_updates and not self._died()
-                and not _query(folder, "SELECT 1 FROM inbox WHERE handled_at IS NULL")
-                and not _query(folder, "SELECT 1 FROM outbox WHERE sent_at IS NULL"))
+        return not self._died() and quiet(self.fake, folder)
 
     def _config(self, folder: Path) -> Config:
         config = load_config(EXAMPLE_CONFIG).model_copy(
@@ -264,6 +251,33 @@ async def decided(config: Config, clock: FileClock, folder: Path, sent: bool = T
         await app.close()
 
 
+def start_bot(forks: Forks, fake: FakeTelegram, folder: Path, config: Config, die: KillAt | None) -> int:
+    """A bot on `fake` for the case in `folder`, armed to die at the commit `die` names."""
+    (folder / "config.json").write_text(config.model_dump_json(), encoding="utf-8")
+    order = {"config": str(folder / "config.json"), "clock": str(folder / "clock"), "log": str(folder / "bot.log"),
+             "token": fake.token, "base_url": fake.base_url, "file_base_url": fake.base_file_url}
+    if die is not None:
+        order["die"] = {"sql": die.sql, "when": die.when}
+    return forks.start(order)
+
+
+def died(pid: int, killed: list[str]) -> bool:
+    """Whether the bot `pid` is gone; a death no kill of the test's explains was a commit's."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        if not killed:
+            killed.append("at a commit")
+        return True
+    return False
+
+
+def quiet(fake: FakeTelegram, folder: Path) -> bool:
+    """No update waiting at the fake nor stored unhandled, no message owed: the case's work is done."""
+    return (not fake.pending_updates and not _query(folder, "SELECT 1 FROM inbox WHERE handled_at IS NULL")
+            and not _query(folder, "SELECT 1 FROM outbox WHERE sent_at IS NULL"))
+
+
 def copy_template(template: Path, case: Path) -> None:
     """The template's database (through SQLite's backup, whatever its WAL holds), media and clock."""
     (case / "db").mkdir(parents=True)
@@ -287,16 +301,21 @@ def kill_points(reference: Outcome) -> list[KillAt]:
 async def run_story(forks: Forks, folder: Path, story: Story) -> dict[str, Outcome | Exception]:
     """The run without kills, then a case per kill point, one after another on one fake."""
     async with FakeTelegram() as fake:
-        world = AnswerWorld(forks, fake, folder, story)
-        await world.prepare()
-        reference = await world.run(None)
-        outcomes: dict[str, Outcome | Exception] = {"reference": reference}
-        for kill in kill_points(reference):
-            try:
-                outcomes[str(kill)] = await world.run(kill)
-            except AssertionError as failed:
-                outcomes[str(kill)] = failed
-        return outcomes
+        return await every_kill(AnswerWorld(forks, fake, folder, story), kill_points)
+
+
+async def every_kill(world, points: Callable) -> dict:
+    """`world` prepares its template, runs without kills, then a case per kill point that
+    `points(reference)` names, one after another: each outcome, or the failure, by kill."""
+    await world.prepare()
+    reference = await world.run(None)
+    outcomes = {"reference": reference}
+    for kill in points(reference):
+        try:
+            outcomes[str(kill)] = await world.run(kill)
+        except AssertionError as failed:
+            outcomes[str(kill)] = failed
+    return outcomes
 
 
 def broken_promises(case: Outcome, reference: Outcome) -> list[str]:

@@ -31,7 +31,9 @@ from handlers.model import Platform, Role
 from messages.buttons import APPROVE_ALL
 from tests.bot_process import FileClock
 from tests.conftest import EXAMPLE_CONFIG, EXAMPLE_VISIT, actor
-from tests.crash_answers import QUIET_METHODS, copy_template
+from tests.crash_answers import (
+    QUIET_METHODS, KillAt, copy_template, died, every_kill, owed_as_without_kills, quiet, start_bot,
+)
 from tests.crash_world import CLAIM_RUNS_OUT, PATIENCE, START, Forks, gone, query, until
 from tests.fake_telegram import FakeTelegram
 from tests.telegram_world import BUYER_CHAT, BUYER_ID, telegram_config
@@ -39,18 +41,6 @@ from tests.telegram_world import BUYER_CHAT, BUYER_ID, telegram_config
 COMMITS = ("INSERT INTO inbox", "UPDATE instructions", "UPDATE inbox SET handled_at")
 INSTRUCTIONS = 7
 NOTHING_LEFT = "Nothing left to approve for PO-2026-0142: every instruction is decided."
-
-
-@dataclass(frozen=True)
-class KillAt:
-    """A commit (`DieAt` in the bot) or the nth Bot API call after the tap was sent."""
-
-    sql: str | None = None
-    when: str | None = None
-    call: int | None = None
-
-    def __str__(self) -> str:
-        return f"{self.when} the commit of {self.sql!r}" if self.sql else f"after call #{self.call}"
 
 
 @dataclass
@@ -146,13 +136,8 @@ class ApproveAllWorld:
         await self._until(lambda: len(self.fake.callback_answers) > answered or self._died(), "the tap's answer")
 
     def _start(self, folder: Path, die: KillAt | None) -> int:
-        (folder / "config.json").write_text(self._config(folder).model_dump_json(), encoding="utf-8")
         self._methods = []
-        order = {"config": str(folder / "config.json"), "clock": str(folder / "clock"), "log": str(folder / "bot.log"),
-                 "token": self.fake.token, "base_url": self.fake.base_url, "file_base_url": self.fake.base_file_url}
-        if die is not None:
-            order["die"] = {"sql": die.sql, "when": die.when}
-        return self.forks.start(order)
+        return start_bot(self.forks, self.fake, folder, self._config(folder), die)
 
     def _observe(self, method: str, params: dict) -> None:
         self._methods.append(method)
@@ -171,19 +156,10 @@ class ApproveAllWorld:
             outcome.kills.append(f"after call #{self.call_kill} ({method})")
 
     def _died(self) -> bool:
-        try:
-            os.kill(self.pid, 0)
-        except ProcessLookupError:
-            if not self.outcome.kills:
-                self.outcome.kills.append("at a commit")
-            return True
-        return False
+        return died(self.pid, self.outcome.kills if self.outcome else [])
 
     def _settled(self, folder: Path) -> bool:
-        db = folder / "db" / "followup.sqlite3"
-        return (not self.fake.pending_updates and not self._died()
-                and not query(db, "SELECT 1 FROM inbox WHERE handled_at IS NULL")
-                and not query(db, "SELECT 1 FROM outbox WHERE sent_at IS NULL"))
+        return not self._died() and quiet(self.fake, folder)
 
     def _config(self, folder: Path) -> Config:
         return telegram_config(load_config(EXAMPLE_CONFIG).model_copy(
@@ -224,16 +200,7 @@ def kill_points(reference: Outcome) -> list[KillAt]:
 async def run_all(forks: Forks, folder: Path) -> dict[str, Outcome | Exception]:
     """The run without kills, then a case per kill point, one after another on one fake."""
     async with FakeTelegram() as fake:
-        world = ApproveAllWorld(forks, fake, folder)
-        await world.prepare()
-        reference = await world.run(None)
-        outcomes: dict[str, Outcome | Exception] = {"reference": reference}
-        for kill in kill_points(reference):
-            try:
-                outcomes[str(kill)] = await world.run(kill)
-            except AssertionError as failed:
-                outcomes[str(kill)] = failed
-        return outcomes
+        return await every_kill(ApproveAllWorld(forks, fake, folder), kill_points)
 
 
 def broken_promises(case: Outcome, reference: Outcome) -> list[str]:
@@ -248,14 +215,10 @@ def broken_promises(case: Outcome, reference: Outcome) -> list[str]:
         problems.append(f"instruction states {states}")
     if unhandled := case.rows("SELECT update_id FROM inbox WHERE handled_at IS NULL"):
         problems.append(f"updates never handled: {unhandled}")
-    if unsent := case.rows("SELECT id, kind FROM outbox WHERE sent_at IS NULL OR failed_at IS NOT NULL"):
-        problems.append(f"messages not sent: {unsent}")
-    owed = "SELECT kind, COUNT(*) FROM outbox GROUP BY kind ORDER BY kind"
-    if case.rows(owed) != reference.rows(owed):
-        problems.append(f"messages owed {case.rows(owed)}")
-    if len(case.findings) != INSTRUCTIONS or (
-            not_shown := [m for m in case.findings if "Decision: approved" not in case.edited.get(m, "")]):
-        problems.append(f"finding messages not showing the approval: {sorted(case.findings - case.edited.keys())}")
+    problems += owed_as_without_kills(case, reference)
+    shown = {m for m in case.findings if "Decision: approved" in case.edited.get(m, "")}
+    if len(shown) != INSTRUCTIONS:
+        problems.append(f"finding messages not showing the approval: {sorted(case.findings - shown)}")
     if case.keyboards.get(case.summary) != [f"Send notice ({INSTRUCTIONS})"]:
         problems.append(f"the summary's last buttons {case.keyboards.get(case.summary)}")
     # The second tap is told nothing is left; the first, once per life that answered it.

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from handlers.model import InstructionState, Role
+from handlers.model import Role
 from tests.conftest import EXAMPLE_VISIT, speaking, zipped
 from tests.telegram_world import BUYER_CHAT, FACTORY_CHAT, INSPECTOR_ID, running
 
@@ -105,29 +105,28 @@ async def test_approved_by_approve_all_can_still_be_rejected_before_sending(conf
         assert summary(world).buttons == {} and world.finding("F1").buttons == {}
 
 
+async def acknowledged_in_three_taps(world):
+    """The example posted; the buyer taps Approve all and Send, the factory 确认收到: the notice."""
+    await post_example(world)
+    await world.tap(world.buyer, BUYER_CHAT, summary(world), "Approve all")
+    await world.tap(world.buyer, BUYER_CHAT, summary(world), "Send notice")
+    notice = world.last_with_button(FACTORY_CHAT, "确认收到")
+    await world.tap(world.factory, FACTORY_CHAT, notice, "确认收到")
+    return notice
+
+
 async def test_inspector_to_acknowledged_notice_is_three_taps(config, clock) -> None:
     async with running(config, clock) as world:
-        await post_example(world)
-
-        await world.tap(world.buyer, BUYER_CHAT, summary(world), "Approve all")
-        await world.tap(world.buyer, BUYER_CHAT, summary(world), "Send notice")
-        notice = world.last_with_button(FACTORY_CHAT, "确认收到")
-        await world.tap(world.factory, FACTORY_CHAT, notice, "确认收到")
+        await acknowledged_in_three_taps(world)
 
         assert len(world.fake.callback_answers) == 3  # every tap anyone made
-        async with world.app.store.unit_of_work() as uow:
-            visit = (await uow.visits.for_order(ORDER))[-1]
-            states = {i.state for i in await uow.instructions.for_visit(visit.id)}
-        assert states == {InstructionState.ACKNOWLEDGED}
+        assert {state for state, _ in (await decisions(world)).values()} == {"acknowledged"}
 
 
 async def test_the_factory_reads_its_buttons_in_chinese_and_opens_progress_in_place(config, clock) -> None:
     async with running(config, clock) as world:
-        await post_example(world)
-        await world.tap(world.buyer, BUYER_CHAT, summary(world), "Approve all")
-        await world.tap(world.buyer, BUYER_CHAT, summary(world), "Send notice")
-        notice = world.last_with_button(FACTORY_CHAT, "确认收到")
-        await world.tap(world.factory, FACTORY_CHAT, notice, "确认收到")
+        notice = await acknowledged_in_three_taps(world)
+
         assert list(notice.buttons) == ["更新整改进度"]  # one button, not two per instruction
         before = len(world.chat(FACTORY_CHAT))
 
@@ -146,11 +145,7 @@ async def test_the_factory_reads_its_buttons_in_chinese_and_opens_progress_in_pl
 
 async def test_an_english_speaking_factory_contact_opens_the_menu_in_english(config, clock) -> None:
     async with running(speaking(config, Role.FACTORY, "en"), clock) as world:
-        await post_example(world)
-        await world.tap(world.buyer, BUYER_CHAT, summary(world), "Approve all")
-        await world.tap(world.buyer, BUYER_CHAT, summary(world), "Send notice")
-        notice = world.last_with_button(FACTORY_CHAT, "确认收到")  # the factory's chat reads Chinese
-        await world.tap(world.factory, FACTORY_CHAT, notice, "确认收到")
+        notice = await acknowledged_in_three_taps(world)  # its chat reads Chinese: 确认收到
 
         await world.tap(world.factory, FACTORY_CHAT, notice, "更新整改进度")
 
@@ -161,11 +156,7 @@ async def test_an_english_speaking_factory_contact_opens_the_menu_in_english(con
 
 async def test_the_buyer_cannot_open_the_factory_progress_menu(config, clock) -> None:
     async with running(config, clock) as world:
-        await post_example(world)
-        await world.tap(world.buyer, BUYER_CHAT, summary(world), "Approve all")
-        await world.tap(world.buyer, BUYER_CHAT, summary(world), "Send notice")
-        notice = world.last_with_button(FACTORY_CHAT, "确认收到")
-        await world.tap(world.factory, FACTORY_CHAT, notice, "确认收到")
+        notice = await acknowledged_in_three_taps(world)
 
         refused = await world.tap(world.buyer, FACTORY_CHAT, notice, "更新整改进度")
 

@@ -3,17 +3,12 @@ AsyncApp, the real slack-sdk client against the fake Web API on 127.0.0.1."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from handlers.model import InstructionState
 from tests.slack_world import BUYER, BUYER_CHANNEL, FACTORY, FACTORY_CHANNEL, running_slack
+from tests.test_approve_all import ENGLISH_WORD, ORDER, decisions
 from tests.test_slack import post_example
-from tests.test_slack_more import ephemerals_to, with_button
-
-ORDER = "PO-2026-0142"
-ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")  # "F1" is a label; a word of two letters is English
+from tests.test_slack_more import ephemerals_to, section_texts, with_button
 
 
 @pytest.fixture(autouse=True)
@@ -27,17 +22,6 @@ def summary(world):
     return world.channel(BUYER_CHANNEL)[0]
 
 
-async def states(world) -> dict[str, tuple[InstructionState, int]]:
-    """Each instruction's state and how many times the audit trail says it was approved."""
-    async with world.app.store.unit_of_work() as uow:
-        visit = (await uow.visits.for_order(ORDER))[-1]
-        found = {}
-        for instruction in await uow.instructions.for_visit(visit.id):
-            events = await uow.audit.for_entity("instruction", instruction.id)
-            found[instruction.source] = (instruction.state, sum(e.action == "approve" for e in events))
-    return found
-
-
 async def test_one_click_on_the_summary_approves_every_proposed_instruction(config, clock) -> None:
     async with running_slack(config, clock) as world:
         await post_example(world)
@@ -46,7 +30,7 @@ async def test_one_click_on_the_summary_approves_every_proposed_instruction(conf
         status, _ = await world.click(BUYER, BUYER_CHANNEL, summary(world), "Approve all")
 
         assert status == 200
-        assert set((await states(world)).values()) == {(InstructionState.APPROVED, 1)}
+        assert set((await decisions(world)).values()) == {("approved", 1)}
         for label in ("F1", "F2", "F3", "M3", "P1", "P2", "P3"):
             finding = world.finding(label)
             assert finding.edited and "approved" in finding.text and {"Edit", "Reject"} <= set(finding.buttons)
@@ -64,7 +48,7 @@ async def test_the_same_click_twice_and_a_second_click_decide_each_instruction_o
         again = world.fake.block_action(BUYER, BUYER_CHANNEL, summary(world).ts, approve_all, blocks=shown)
         assert (await world.send("interactive", again))[0] == 200  # a second click, on a screen not yet updated
 
-        assert set((await states(world)).values()) == {(InstructionState.APPROVED, 1)}
+        assert set((await decisions(world)).values()) == {("approved", 1)}
         told = await world.fake.wait_for(lambda: ephemerals_to(world, BUYER_CHANNEL, BUYER))
         assert told == [f"Nothing left to approve for {ORDER}: every instruction is decided."]
 
@@ -77,7 +61,7 @@ async def test_approve_all_send_and_acknowledge_are_three_clicks(config, clock) 
         await world.click(BUYER, BUYER_CHANNEL, summary(world), "Send notice")
         await world.click(FACTORY, FACTORY_CHANNEL, with_button(world, FACTORY_CHANNEL, "确认收到"), "确认收到")
 
-        assert {state for state, _ in (await states(world)).values()} == {InstructionState.ACKNOWLEDGED}
+        assert {state for state, _ in (await decisions(world)).values()} == {"acknowledged"}
 
 
 async def test_the_factory_channel_reads_chinese_and_gives_progress_from_one_list(config, clock) -> None:
@@ -100,3 +84,18 @@ async def test_the_factory_channel_reads_chinese_and_gives_progress_from_one_lis
         await world.click(FACTORY, FACTORY_CHANNEL, notice, "M3 承诺完成日期")  # a choice opens its form
         (modal,) = world.fake.views
         assert modal.json["callback_id"] == "ask_text"
+
+
+async def test_the_app_home_is_in_the_viewers_language(config, clock) -> None:
+    async with running_slack(config, clock) as world:
+        await post_example(world)
+        world.fake.add_user("U0STRANGE", "wang.fang", tz="Asia/Shanghai", locale="zh-CN")
+
+        for user in (BUYER, FACTORY, "U0STRANGE"):
+            assert (await world.event(world.fake.app_home_opened_event(user)))[0] == 200
+        homes = {user: "\n".join(section_texts((await world.fake.wait_for(lambda u=user: world.fake.home(u)))["blocks"]))
+                 for user in (BUYER, FACTORY, "U0STRANGE")}
+
+        assert "Orders, most urgent first" in homes[BUYER]
+        assert "订单（按紧急程度排序）" in homes[FACTORY] and ORDER in homes[FACTORY]  # a contact reading Chinese
+        assert homes["U0STRANGE"] == "抱歉，本机器人仅供买方及其合作工厂的人员使用。"  # as their Slack is set
