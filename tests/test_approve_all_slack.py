@@ -99,3 +99,22 @@ async def test_the_app_home_is_in_the_viewers_language(config, clock) -> None:
         assert "Orders, most urgent first" in homes[BUYER]
         assert "订单（按紧急程度排序）" in homes[FACTORY] and ORDER in homes[FACTORY]  # a contact reading Chinese
         assert homes["U0STRANGE"] == "抱歉，本机器人仅供买方及其合作工厂的人员使用。"  # as their Slack is set
+
+
+async def test_a_click_sending_the_menus_own_token_gets_its_choices_seen_by_the_clicker_alone(config, clock) -> None:
+    async with running_slack(config, clock) as world:
+        await post_example(world)
+        await world.click(BUYER, BUYER_CHANNEL, summary(world), "Approve all")
+        await world.click(BUYER, BUYER_CHANNEL, summary(world), "Send notice")
+        notice = with_button(world, FACTORY_CHANNEL, "确认收到")
+        await world.click(FACTORY, FACTORY_CHANNEL, notice, "确认收到")
+        notice = next(m for m in world.channel(FACTORY_CHANNEL) if m.ts == notice.ts)
+        token = notice.menu_id("更新整改进度")  # a list's own token: no client sends it as a click's value
+        button = {"type": "button", "action_id": token, "value": token, "text": {"type": "plain_text", "text": "x"}}
+
+        click = world.fake.block_action(FACTORY, FACTORY_CHANNEL, notice.ts, token,
+                                        blocks=[{"type": "actions", "elements": [button]}])
+        assert (await world.send("interactive", click))[0] == 200
+
+        (shown,) = await world.fake.wait_for(lambda: world.fake.ephemerals(FACTORY_CHANNEL))
+        assert shown.to_user == FACTORY and "F1 承诺完成日期" in shown.buttons and "返回" in shown.buttons
