@@ -32,7 +32,7 @@ from bot.config import Config, Storage, load_config
 from handlers.commands import AcknowledgeNotice, PostVisit
 from handlers.intake.reports import read_report
 from handlers.model import Platform, Role
-from messages.buttons import COMMIT_DATE, DISPUTE, EDIT
+from messages.buttons import COMMIT_DATE, DISPUTE, EDIT, UPDATE_PROGRESS
 from tests.bot_process import FileClock
 from tests.conftest import EXAMPLE_CONFIG, EXAMPLE_VISIT, actor, approve_and_send, one_finding, write_report
 from tests.crash_world import CLAIM_RUNS_OUT, PATIENCE, START, Forks, gone, query, until, with_forks
@@ -61,6 +61,7 @@ class Story:
     expected: object
     factory_acknowledged: bool = False
     sent: bool = True
+    menu: str | None = None  # the button that opens the one that asks, if it is behind one
 
 
 STORIES = (
@@ -71,7 +72,7 @@ STORIES = (
           "Sort every unit before packing; keep rejects apart.", sent=False),
     Story("completion date", FACTORY_CHAT, FACTORY_ID, COMMIT_DATE, "11月27日",
           "谢谢，已记录承诺完成日期：2026年11月27日。", ("instruction", "commitment_commit"), "SELECT committed FROM instructions WHERE committed IS NOT NULL",
-          "2026-11-27", factory_acknowledged=True),
+          "2026-11-27", factory_acknowledged=True, menu=UPDATE_PROGRESS),
 )
 
 
@@ -133,16 +134,17 @@ class AnswerWorld:
         await decided(config, clock, self.template / "visit", self.story.sent, self.story.factory_acknowledged)
         self.pid = self._start(self.template, None)
         try:
-            message, token = await self._until(self._button, "the button")
-            await self.fake.tap(self.story.chat, self.people[self.story.user], message.message_id, token)
+            for action in filter(None, (self.story.menu, self.story.action)):
+                message, token = await self._until(lambda action=action: self._button(action), f"the {action} button")
+                await self.fake.tap(self.story.chat, self.people[self.story.user], message.message_id, token)
             self.prompt = await self._until(self._asked, "the question")
             await self._until(lambda: self._settled(self.template), "the template to settle")
         finally:
             os.kill(self.pid, signal.SIGTERM)
             await gone(self.pid)
 
-    def _button(self) -> tuple[SentMessage, str] | None:
-        rows = _query(self.template, "SELECT token, target FROM callback_tokens WHERE action = ?", self.story.action)
+    def _button(self, action: str) -> tuple[SentMessage, str] | None:
+        rows = _query(self.template, "SELECT token, target FROM callback_tokens WHERE action = ?", action)
         tokens = {token for token, _ in rows}
         carrying = [m for m in self.fake.transcript(self.story.chat) if tokens & set(m.buttons.values())]
         if not carrying or _query(self.template, "SELECT 1 FROM outbox WHERE sent_at IS NULL"):
