@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints,
 
 from handlers.intake.problems import Problem, from_validation_error
 from handlers.model import EmailAddress, Factory, Person, Platform, Role, Thresholds
-from handlers.translatable import Text
+from handlers.translatable import Nn_, Text
 
 DEFAULT_CONFIG = Path("followup.toml")
 EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "examples" / "followup.toml"
@@ -28,12 +28,17 @@ LOCALES = {
 }
 
 
+_PROBLEMS = Nn_("%(source)s: the configuration has %(count)s problem:",
+                "%(source)s: the configuration has %(count)s problems:")
+
+
 class ConfigError(Exception):
     def __init__(self, source: Path, problems: list[Problem]):
         self.source = source
         self.problems = problems
+        self.headline = str(Text.counted(_PROBLEMS, len(problems), source=source, count=len(problems)))
         listing = "\n".join(str(p) for p in problems)
-        super().__init__(f"{source}: {len(problems)} problem(s)\n{listing}")
+        super().__init__(f"{self.headline}\n{listing}")
 
 
 class _Section(BaseModel):

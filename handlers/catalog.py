@@ -173,7 +173,7 @@ KINDS: tuple[InstructionKind, ...] = (
     InstructionKind(
         "add_instruction_manual",
         N_("Add the instruction manual in {language} to every unit."),
-        params=(Param("language", ParamType.TEXT, N_("the language(s) of the destination market"), describes=True),),
+        params=(Param("language", ParamType.TEXT, N_("the language or languages of the destination market"), describes=True),),
     ),
     InstructionKind(
         "correct_inner_packing",

@@ -73,8 +73,9 @@ async def order_from_visit(report: VisitReport, ctx: Context) -> None:
 
 def _line_of(report: VisitReport) -> OrderLine:
     order = report.order
-    return OrderLine(reference=order.reference, factory=order.factory, product_name=order.product.name,
-                     product_name_zh=order.product.name_zh, quantity=order.quantity,
+    name, name_zh = report.product_names()
+    return OrderLine(reference=order.reference, factory=order.factory, product_name=name,
+                     product_name_zh=name_zh, quantity=report.ordered,
                      final_inspection=order.final_inspection, ex_factory=order.ex_factory,
                      production_start=order.production_start)
 

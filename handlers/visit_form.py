@@ -24,6 +24,7 @@ class FieldType(StrEnum):
     COUNT = "count"
     DATE = "date"
     FLAG = "flag"
+    JUDGEMENT = "judgement"  # true, false, or left to the bot (removed)
 
 
 _N = r"(?:[0-9]|[1-9][0-9])"  # an item's index, below the schema's 100 items
@@ -41,6 +42,7 @@ FIELDS: tuple[tuple[re.Pattern[str], FieldType], ...] = tuple((re.compile(f"^{pa
     (rf"findings\.{_N}\.(?:category|severity|description|description_zh|reference)", FieldType.TEXT),
     (rf"findings\.{_N}\.(?:units_checked|units_affected)", FieldType.COUNT),
     (rf"findings\.{_N}\.in_sample", FieldType.FLAG),
+    (rf"findings\.{_N}\.systematic", FieldType.JUDGEMENT),
     (rf"(?:findings|materials|packaging\.checks)\.{_N}\.instruction\.(?:kind|note|note_zh)", FieldType.TEXT),
     (rf"(?:findings|materials|packaging\.checks)\.{_N}\.instruction\.due", FieldType.DATE),
     (rf"(?:findings|materials|packaging\.checks)\.{_N}\.instruction\.params_zh\.{_PARAM}", FieldType.TEXT),
@@ -75,6 +77,8 @@ def typed(kind: FieldType, text: str) -> Any:
         return int(text)
     if kind is FieldType.FLAG:
         return text.lower() in ("1", "true", "on", "yes")
+    if kind is FieldType.JUDGEMENT and text in ("true", "false"):
+        return text == "true"
     return text
 
 

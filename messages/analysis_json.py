@@ -4,6 +4,7 @@ English wording beside them, so scripts match on codes and people can read the t
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import date
 
 from handlers.analysis.analyze import Analysis
 from handlers.model.report import VisitReport
@@ -19,12 +20,13 @@ def analysis_json(report: VisitReport, analysis: Analysis) -> dict:
         "order": {
             "reference": report.order.reference,
             "factory": report.order.factory,
-            "product": report.order.product.name,
+            "product": report.product_names()[0],
         },
         "visit": {"date": report.visit.date.isoformat(), "type": report.visit.type.value,
                   "inspector": report.visit.inspector},
         "status": analysis.status.value,
         "progress": asdict(analysis.progress),
+        "items": items_json(analysis),
         "schedule": _schedule(report, analysis),
         "packaging": _packaging(analysis),
         "materials": [_material(i, m) for i, m in analysis.materials],
@@ -36,6 +38,27 @@ def analysis_json(report: VisitReport, analysis: Analysis) -> dict:
             for option, reasons in analysis.options
         ],
     }
+
+
+def items_json(analysis: Analysis) -> list[dict]:
+    """Each item's figures as the order's are given (one item: the order itself)."""
+    return [
+        {
+            "code": i.line.code, "name": i.line.name, "name_zh": i.line.name_zh,
+            "progress": asdict(i.progress),
+            "daily_output": i.schedule.daily_output,
+            "remaining": i.schedule.remaining,
+            "projected_completion": _iso(i.schedule.projected_completion),
+            "slack_days": i.schedule.slack_days,
+            "packaging_materials_risk": i.packaging.materials_risk,
+            "packaging_needed_by": _iso(i.packaging.needed_by),
+        }
+        for i in analysis.items
+    ]
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def _coded(table: str, codes) -> list[dict]:
@@ -52,7 +75,7 @@ def _schedule(report: VisitReport, analysis: Analysis) -> dict:
         "daily_output": s.daily_output,
         "remaining": s.remaining,
         "working_days_needed": s.working_days_needed,
-        "projected_completion": s.projected_completion.isoformat() if s.projected_completion else None,
+        "projected_completion": _iso(s.projected_completion),
         "final_inspection": s.final_inspection.isoformat(),
         "ex_factory": s.ex_factory.isoformat(),
         "slack_days": s.slack_days,
@@ -62,8 +85,7 @@ def _schedule(report: VisitReport, analysis: Analysis) -> dict:
 
 
 def _packaging(analysis: Analysis) -> dict:
-    needed_by = analysis.packaging.needed_by
-    return {**asdict(analysis.packaging), "needed_by": needed_by.isoformat() if needed_by else None}
+    return {**asdict(analysis.packaging), "needed_by": _iso(analysis.packaging.needed_by)}
 
 
 def _material(index: int, material) -> dict:

@@ -25,6 +25,8 @@ WIDTH_PX, HEIGHT_PX, DPI = 1080, 720, 150  # 1 pt = 2.08 px: 13 pt text is 27 px
 PAD_DAYS = 2
 ROOM_FOR_GAP_LABEL = 0.27  # share of the width left of the newest visit that its gap label needs
 MAX_X_TICKS = 7
+AXES = (0.085, 0.265, 0.885, 0.53)  # left, bottom, width, height: room below for LEGEND_ROWS rows of two
+LEGEND_ROWS, LEGEND_ROW = 3, 0.055
 MIN_GAP_PTS_LABELLED = 5  # a smaller gap is too short to bracket; the legend still gives both figures
 # rc_context changes matplotlib's process-wide rcParams: two charts drawn at once in worker
 # threads (asyncio.to_thread) would mix their styles, so one is drawn at a time.
@@ -41,6 +43,8 @@ PACKAGING_MISSED = N_("Packaging check at %(pct)s: materials missing")
 PACKAGING_MET = N_("Packaging check at %(pct)s: materials on site")
 PACKAGING_PENDING = N_("Packaging check at %(pct)s: materials not yet on site")
 PACKAGING_REACHED = N_("Checkpoint reached %(day)s")
+ITEMS = N_("Items, verified")
+LAST_ITEM = N_("%(day)s, item %(item)s")
 FINAL_INSPECTION = N_("Final inspection")
 EX_FACTORY = N_("Ex-factory")
 
@@ -57,6 +61,7 @@ COLOURS = {
     "late": "#C62828",
     "missed": "#C62828",
     "met": "#1B8A3A",
+    "items": "#56B4E9",
     "grid": "#E4E4E4",
     "text": "#1A1A1A",
 }
@@ -77,7 +82,8 @@ class ChartLabels:
     final_inspection: str
     ex_factory: str
     gap: str
-    completion: str | None
+    completion: str | None  # with the item it waits for, when the order has several
+    items: str | None  # the items' markers; None: one item
     x_ticks: tuple[tuple[date, str], ...]
     y_ticks: tuple[tuple[int, str], ...]
 
@@ -109,10 +115,16 @@ def chart_labels(chart: ProgressChart, language: Language) -> ChartLabels:
         final_inspection=f"{_(FINAL_INSPECTION)} {language.day_month(chart.final_inspection)}",
         ex_factory=f"{_(EX_FACTORY)} {language.day_month(chart.ex_factory)}",
         gap=_(GAP) % {"gap": language.number(latest.gap_pts, 1)},
-        completion=None if completion is None else language.day_month(completion),
+        completion=None if completion is None else _completion(language, completion, chart.last_item),
+        items=_(ITEMS) if chart.items else None,
         x_ticks=tuple((day, language.day_month(day)) for day in x_ticks(chart)),
         y_ticks=tuple((value, language.percent(value, 0)) for value in range(0, 101, 20)),
     )
+
+
+def _completion(language: Language, completion: date, item: str | None) -> str:
+    day = language.day_month(completion)
+    return day if item is None else language.gettext(LAST_ITEM) % {"day": day, "item": item}
 
 
 def _packaging_msgid(chart: ProgressChart) -> str:
@@ -158,9 +170,13 @@ def draw(chart: ProgressChart, labels: ChartLabels) -> bytes:
         figure = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI)
         FigureCanvasAgg(figure)
         _header(figure, chart, labels)
-        axes = figure.add_axes((0.085, 0.265, 0.885, 0.53))
+        axes = figure.add_axes(AXES)
         _frame(axes, chart, labels)
         handles = _series(axes, chart, labels)
+        extra_rows = max(math.ceil(len(handles) / 2) - LEGEND_ROWS, 0)  # an order's items add a row
+        if extra_rows:
+            left, bottom, width, height = AXES
+            axes.set_position((left, bottom + extra_rows * LEGEND_ROW, width, height - extra_rows * LEGEND_ROW))
         _dates(axes, chart, labels)
         figure.legend(
             handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncols=2, frameon=False,
@@ -251,6 +267,7 @@ def _series(axes, chart: ProgressChart, labels: ChartLabels) -> list:
         label=labels.packaging, zorder=1,
     )
     _gap(axes, chart, labels)
+    items = _items(axes, chart, labels)
     reached = _packaging_mark(axes, chart, labels)
     if labels.completion is not None:
         first, last = x_range(chart)
@@ -260,7 +277,18 @@ def _series(axes, chart: ProgressChart, labels: ChartLabels) -> list:
             ha="right" if near_the_edge else "center", va="bottom", fontsize=11.5, color=COLOURS["projection"],
             bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
         )
-    return [*verified, *reported, *plan, *projection, packaging, *reached]
+    return [*verified, *items, *reported, *plan, *projection, packaging, *reached]
+
+
+def _items(axes, chart: ProgressChart, labels: ChartLabels) -> list:
+    """Each item of an order of several at the newest visit, beside the order's own point: the
+    item that lags shows below it, however the sums average it away."""
+    if not chart.items:
+        return []
+    return axes.plot(
+        [chart.latest.day] * len(chart.items), [i.verified_pct for i in chart.items], marker="D", markersize=7,
+        color=COLOURS["items"], markeredgecolor="white", linestyle="none", zorder=3, label=labels.items,
+    )
 
 
 def _gap(axes, chart: ProgressChart, labels: ChartLabels) -> None:

@@ -18,7 +18,7 @@ from handlers.translatable import N_
 from messages import wording
 from messages.environment import render
 from messages.i18n import CHINESE, Language
-from handlers.visit_form import layout
+from handlers.visit_form import LISTS, layout
 from messages.instructions import wording as instruction_wording
 
 
@@ -72,11 +72,12 @@ _COUNTS = (
 _SAMPLE = (("visit.lot_size", N_("Lot size (units offered for sampling)"), "number"),)
 _MATERIAL = (("name", N_("Material"), "text"), ("name_zh", N_("Material in Chinese"), "text"),
              ("approved", N_("Approved material"), "text"), ("substitute", N_("Used instead"), "text"),
-             ("note", N_("Note"), "textarea"))
-_CHECK = (("note", N_("Note"), "textarea"),)
+             ("note", N_("Note"), "textarea"), ("note_zh", N_("Note in Chinese"), "textarea"))
+_CHECK = (("note", N_("Note"), "textarea"), ("note_zh", N_("Note in Chinese"), "textarea"))
 _FINDING = (("description", N_("Description (English)"), "textarea"),
             ("description_zh", N_("Description (Chinese, optional)"), "textarea"),
-            ("units_checked", N_("Units checked"), "number"), ("units_affected", N_("Units affected"), "number"))
+            ("units_checked", N_("Units checked"), "number"), ("units_affected", N_("Units affected"), "number"),
+            ("reference", N_("Specification or approved-sample reference"), "text"))
 _INSTRUCTION = (("due", N_("Due date"), "date"), ("note", N_("Note to the factory"), "textarea"),
                 ("note_zh", N_("Note in Chinese"), "textarea"))
 NO_INSTRUCTION = N_("(no instruction)")
@@ -114,7 +115,7 @@ def _sections(draft: VisitDraft, language: Language, state: FormState) -> list[S
         fields = [_field(report, f"{path}.{name}", _(label), kind) for name, label, kind in _MATERIAL]
         fields.insert(2, _select(report, f"{path}.status", _(N_("Status")), language, "material_status",
                                  MaterialStatus))
-        materials.items.append(Item(path, f"M{i + 1}", fields))
+        materials.items.append(_item(report, draft, path, f"M{i + 1}", fields, language, state))
     packaging = Section("packaging", _(N_("Packaging checks")), [
         _field(report, "packaging.materials_on_site", _(N_("Packaging materials are at the factory")), "check")],
         add="packaging.checks", add_label=_(N_("Add a packaging check")))
@@ -124,21 +125,40 @@ def _sections(draft: VisitDraft, language: Language, state: FormState) -> list[S
                           PackagingItem),
                   _select(report, f"{path}.status", _(N_("Result")), language, "packaging_status", PackagingStatus),
                   *(_field(report, f"{path}.{name}", _(label), kind) for name, label, kind in _CHECK)]
-        packaging.items.append(Item(path, f"P{i + 1}", fields))
+        packaging.items.append(_item(report, draft, path, f"P{i + 1}", fields, language, state))
     findings = Section("findings", _(N_("Findings")), add="findings", add_label=_(N_("Add a finding")))
-    for i, finding in enumerate(report.get("findings") or []):
-        findings.items.append(_finding(report, draft, i, finding, language, state))
+    for i, _finding in enumerate(report.get("findings") or []):
+        path = f"findings.{i}"
+        fields = [_select(report, f"{path}.severity", _(N_("Severity")), language, "severity", Severity),
+                  _select(report, f"{path}.category", _(N_("Category")), language, "category", FindingCategory),
+                  *(_field(report, f"{path}.{name}", _(label), kind) for name, label, kind in _FINDING),
+                  *_judgement_fields(report, path, language)]
+        findings.items.append(_item(report, draft, path, f"F{i + 1}", fields, language, state))
     return [visit, counts, sample, materials, packaging, findings]
 
 
-def _finding(report: dict, draft: VisitDraft, i: int, finding: dict, language: Language, state: FormState) -> Item:
+def _judgement_fields(report: dict, path: str, language: Language) -> list[Field]:
+    """Whether a finding counts in the AQL sample (unless unticked it does: the box starts ticked,
+    so a section saved without scripts never takes a finding out of the sample) and whether the
+    inspector judges it systematic or isolated, or leaves that to the bot's rate rule."""
     _ = language.gettext
-    path = f"findings.{i}"
-    fields = [_select(report, f"{path}.severity", _(N_("Severity")), language, "severity", Severity),
-              _select(report, f"{path}.category", _(N_("Category")), language, "category", FindingCategory),
-              *(_field(report, f"{path}.{name}", _(label), kind) for name, label, kind in _FINDING)]
+    in_sample, systematic = _at(report, f"{path}.in_sample"), _at(report, f"{path}.systematic")
+    judged = {True: "true", False: "false"}.get(systematic, "") if isinstance(systematic, bool) else ""
+    return [Field(f"{path}.in_sample", _(N_("Found in the random sample (counts toward AQL)")), "check",
+                  in_sample is not False),
+            Field(f"{path}.systematic", _(N_("Systematic or isolated")), "select", judged,
+                  (("", _(N_("Judged by the bot from the rate"))), ("true", _(N_("Systematic"))),
+                   ("false", _(N_("Isolated")))))]
+
+
+def _item(report: dict, draft: VisitDraft, path: str, title: str, fields: list[Field], language: Language,
+          state: FormState) -> Item:
+    """A finding, material or packaging check: its own fields, then the instruction the inspector
+    proposes for it (any of the three may carry one) and its photos."""
+    _ = language.gettext
+    held = _at(report, path)
     kinds = (("", _(NO_INSTRUCTION)), *((k.key, _kind_label(k, language)) for k in catalog.KINDS))
-    instruction = finding.get("instruction") if isinstance(finding.get("instruction"), dict) else None
+    instruction = held.get("instruction") if isinstance(held.get("instruction"), dict) else None
     fields.append(Field(f"{path}.instruction.kind", _(N_("Proposed instruction")), "select",
                         (instruction or {}).get("kind", ""), kinds))
     preview = None
@@ -153,19 +173,20 @@ def _finding(report: dict, draft: VisitDraft, i: int, finding: dict, language: L
                 fields.append(_field(report, f"{ipath}.params_zh.{param.name}", label, "text"))
         fields += [_field(report, f"{ipath}.{name}", _(label), kind_) for name, label, kind_ in _INSTRUCTION]
         preview = _preview(kind, instruction)
-    photos = [(name, f"{state.photo_url}/{draft.photos[name]}") for name in finding.get("photos") or []
+    photos = [(name, f"{state.photo_url}/{draft.photos[name]}") for name in held.get("photos") or []
               if isinstance(name, str) and name in draft.photos]
-    return Item(path, f"F{i + 1}", fields, photos, preview)
+    return Item(path, title, fields, photos, preview)
 
 
 def previews(draft: VisitDraft) -> dict[str, str]:
-    """Each finding's instruction in Chinese, by the finding's path, once it can be worded."""
+    """Each item's instruction in Chinese, by the item's path (findings.0), once it can be worded."""
     found = {}
-    for i, finding in enumerate(draft.report.get("findings") or []):
-        instruction = finding.get("instruction") if isinstance(finding, dict) else None
-        kind = catalog.kind_named(str(instruction.get("kind", ""))) if isinstance(instruction, dict) else None
-        if kind is not None and (preview := _preview(kind, instruction)) is not None:
-            found[f"findings.{i}"] = preview
+    for section in LISTS:
+        for i, held in enumerate(_at(draft.report, section) or []):
+            instruction = held.get("instruction") if isinstance(held, dict) else None
+            kind = catalog.kind_named(str(instruction.get("kind", ""))) if isinstance(instruction, dict) else None
+            if kind is not None and (preview := _preview(kind, instruction)) is not None:
+                found[f"{section}.{i}"] = preview
     return found
 
 

@@ -23,11 +23,12 @@ LITTLE_SLACK = Nn_(
     "only %(num)s day between projected completion (%(projected)s) and the final inspection",
     "only %(num)s days between projected completion (%(projected)s) and the final inspection",
 )
+NO_OUTPUT = Nn_("no daily output observed and %(remaining)s unit still to make",
+               "no daily output observed and %(remaining)s units still to make")
 PROPOSED = Nn_("the inspector proposed %(count)s corrective instruction",
                "the inspector proposed %(count)s corrective instructions")
 TEXTS = {
     "final_inspection_passed": N_("final inspection date passed: planned for %(final)s, visited %(visited)s"),
-    "no_output": N_("no daily output observed and %(remaining)s units still to make"),
     "progress_gap": N_("the factory reports %(reported)s %%, the inspector counted %(verified)s %%: "
                        "a gap of %(gap)s points"),
     "quality_fail": N_("the sample fails the AQL: %(results)s"),
@@ -39,6 +40,13 @@ TEXTS = {
         "completion on %(projected)s leaves no time to inspect before ex-factory on %(ex_factory)s"
     ),
 }
+# An order of several items: the reason names the item whose figures the order's sums hide
+ITEM_GAP = N_("item %(item)s: the factory reports %(reported)s %%, the inspector counted %(verified)s %%: "
+              "a gap of %(gap)s points")
+ITEM_PACKAGING = N_("packaging materials are not on site and item %(item)s is %(pct)s %% complete "
+                    "(rule: %(threshold)s %%)")
+ITEM_NO_OUTPUT = Nn_("item %(item)s: no daily output observed and %(remaining)s unit still to make",
+                     "item %(item)s: no daily output observed and %(remaining)s units still to make")
 FAILED_RESULT = N_("%(severity)s found %(found)s, accept %(accept)s")
 INCOMPLETE_RESULT = N_("%(severity)s %(checked)s of the %(required)s units the plan requires")
 
@@ -95,8 +103,45 @@ def _systematic_defects(language: Language, report: VisitReport, analysis: Analy
     return language.ngettext(*SYSTEMATIC_DEFECT, len(found)) % {"findings": _numbered(found)}
 
 
+def _systematic(language: Language, report: VisitReport, analysis: Analysis) -> str:
+    """What the inspector judged systematic is said as a fact, what only the rules flag as a
+    suspicion: a factory reads 疑似 as "not proven", and must not for a backstamp seen on the line."""
+    flagged = analysis.quality.systematic
+    judged = [s for s in flagged if "inspector_judged_systematic" in s.reasons]
+    suspected = [s for s in flagged if s not in judged]
+    said = [language.ngettext(*forms, len(found)) % {"findings": _numbered(found)}
+            for forms, found in ((SYSTEMATIC_DEFECT, judged), (SYSTEMATIC, suspected)) if found]
+    return language.separator.join(said)
+
+
 def _numbered(systematic) -> str:
     return ", ".join(f"F{s.finding + 1}" for s in systematic)
+
+
+def _gap(language: Language, report: VisitReport, analysis: Analysis) -> str:
+    item, progress = analysis.widest_gap()
+    figures = {"reported": language.number(progress.reported_pct, 1),
+               "verified": language.number(progress.verified_pct, 1), "gap": language.number(progress.gap_pts, 1)}
+    if item is None:
+        return language.gettext(TEXTS["progress_gap"]) % figures
+    return language.gettext(ITEM_GAP) % {"item": item, **figures}
+
+
+def _no_output(language: Language, report: VisitReport, analysis: Analysis) -> str:
+    stalled = analysis.stalled_item()
+    if stalled is None:
+        return language.ngettext(*NO_OUTPUT, analysis.schedule.remaining) % {
+            "remaining": language.number(analysis.schedule.remaining)}
+    return language.ngettext(*ITEM_NO_OUTPUT, stalled.schedule.remaining) % {
+        "item": stalled.line.code, "remaining": language.number(stalled.schedule.remaining)}
+
+
+def _packaging(language: Language, report: VisitReport, analysis: Analysis) -> str:
+    item, pct = analysis.packaging_pct()
+    figures = {"pct": language.number(pct, 1), "threshold": language.number(analysis.packaging.threshold_pct)}
+    if item is None:
+        return language.gettext(TEXTS["packaging_materials"]) % figures
+    return language.gettext(ITEM_PACKAGING) % {"item": item, **figures}
 
 
 def _materials(status: MaterialStatus):
@@ -115,20 +160,16 @@ _BUILDERS = {
         "final": lang.date(r.order.final_inspection), "visited": lang.date(r.visit.date)}),
     "late": _days(LATE),
     "little_slack": _days(LITTLE_SLACK),
-    "no_output": _text("no_output", lambda lang, r, a: {"remaining": lang.number(a.schedule.remaining)}),
-    "progress_gap": _text("progress_gap", lambda lang, r, a: {
-        "reported": lang.number(a.progress.reported_pct, 1), "verified": lang.number(a.progress.verified_pct, 1),
-        "gap": lang.number(a.progress.gap_pts, 1)}),
+    "no_output": _no_output,
+    "progress_gap": _gap,
     "quality_fail": _text("quality_fail", _failed),
     "sample_incomplete": _text("sample_incomplete", _incomplete),
     "systematic_defect": _systematic_defects,
-    "packaging_materials": _text("packaging_materials", lambda lang, r, a: {
-        "pct": lang.number(a.progress.verified_pct, 1), "threshold": lang.number(a.packaging.threshold_pct)}),
+    "packaging_materials": _packaging,
     "materials_substituted": _text("materials_substituted", _materials(MaterialStatus.SUBSTITUTED)),
     "materials_missing": _text("materials_missing", _materials(MaterialStatus.MISSING)),
     "misses_ex_factory": _text("misses_ex_factory", lambda lang, r, a: {
         "projected": lang.date(a.schedule.projected_completion), "ex_factory": lang.date(a.schedule.ex_factory)}),
-    "systematic": lambda lang, r, a: lang.ngettext(*SYSTEMATIC, len(a.quality.systematic)) % {
-        "findings": _numbered(a.quality.systematic)},
+    "systematic": _systematic,
     "instructions_proposed": lambda lang, r, a: _counted(lang, PROPOSED, len(r.proposed_instructions())),
 }

@@ -10,17 +10,18 @@ from handlers.queries.factories import FactoryReport
 from handlers.queries.status import NotVisited, OrderStatus, PortfolioLine
 from handlers.views import label_of
 from messages import wording
-from messages.analysis_json import ENGLISH, reasons_json
+from messages.analysis_json import ENGLISH, items_json, reasons_json
 
 
 def status_json(s: OrderStatus) -> dict:
     report, analysis = s.visit.report, s.analysis
-    order = report.order
+    name, name_zh = report.product_names()
     return {
         "order": s.visit.order_reference,
         "factory": _factory(s),
-        "product": {"name": order.product.name, "name_zh": order.product.name_zh},
-        "quantity": order.quantity,
+        "product": {"name": name, "name_zh": name_zh},
+        "quantity": report.ordered,
+        "items": items_json(analysis),
         "last_visit": {"date": report.visit.date.isoformat(), "type": report.visit.type.value},
         "status": analysis.status.value,
         "reasons": reasons_json(report, analysis, analysis.status_reasons),

@@ -52,6 +52,9 @@ shown AS (
    instr(reference_key(l.order_reference), :text) OR l.factory_id IN (SELECT value FROM json_each(:named))
    OR instr((SELECT reference_key(json_extract(v.report, '$.order.product.name'))
              || ' ' || reference_key(json_extract(v.report, '$.order.product.name_zh'))
+             || ' ' || reference_key((SELECT group_concat(json_extract(i.value, '$.code') || ' '
+                  || json_extract(i.value, '$.name') || ' ' || coalesce(json_extract(i.value, '$.name_zh'), ''), ' ')
+                FROM json_each(v.report, '$.order.items') i))
              FROM visits v WHERE v.id = l.id), :text)))),
 unvisited AS (
  SELECT * FROM (SELECT 'order' AS kind, o.id, o.reference AS order_reference, o.factory_id, {tier} AS status,

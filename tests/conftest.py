@@ -26,6 +26,7 @@ from tests.fakes import FakeClock, RecordingConsole, Transcript
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CONFIG = ROOT / "examples" / "followup.toml"
 EXAMPLE_VISIT = ROOT / "examples" / "visit-PO-2026-0142"
+EXAMPLE_ITEMS_VISIT = ROOT / "examples" / "visit-PO-2026-0156"  # an order of several items
 
 
 @pytest.fixture
@@ -37,15 +38,34 @@ def config(tmp_path: Path) -> Config:
 @pytest.fixture
 def visit_dir(tmp_path: Path) -> Path:
     """A private copy of the example visit, free to be changed by a test."""
-    target = tmp_path / "visit"
-    shutil.copytree(EXAMPLE_VISIT, target)
-    return target
+    return _copy_of(EXAMPLE_VISIT, tmp_path)
 
 
 @pytest.fixture
 def example_data() -> dict:
     """The example report as plain data, for tests that change one field."""
-    return yaml.safe_load((EXAMPLE_VISIT / "report.yaml").read_text(encoding="utf-8"))
+    return _data_of(EXAMPLE_VISIT)
+
+
+@pytest.fixture
+def items_dir(tmp_path: Path) -> Path:
+    """A private copy of the example visit to an order of several items."""
+    return _copy_of(EXAMPLE_ITEMS_VISIT, tmp_path)
+
+
+@pytest.fixture
+def items_data() -> dict:
+    return _data_of(EXAMPLE_ITEMS_VISIT)
+
+
+def _copy_of(example: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "visit"
+    shutil.copytree(example, target)
+    return target
+
+
+def _data_of(example: Path) -> dict:
+    return yaml.safe_load((example / "report.yaml").read_text(encoding="utf-8"))
 
 
 def write_report(directory: Path, data: dict, name: str = "report.yaml") -> Path:

@@ -66,12 +66,12 @@ class Story:
 
 STORIES = (
     Story("dispute", FACTORY_CHAT, FACTORY_ID, DISPUTE, "封样AS-0142-B就是这样的釉面，买方已签字确认。",
-          "您对整改通知CN-2026-0001的异议已转告买方。", ("notice", "dispute"), "SELECT dispute_reason FROM notices", "封样AS-0142-B就是这样的釉面，买方已签字确认。"),
+          "您对整改通知书CN-2026-0001的异议已转告买方。", ("notice", "dispute"), "SELECT dispute_reason FROM notices", "封样AS-0142-B就是这样的釉面，买方已签字确认。"),
     Story("edit", BUYER_CHAT, BUYER_ID, EDIT, "Sort every unit before packing; keep rejects apart.",
           "Changed and approved.", ("instruction", "edit"), "SELECT note FROM instructions WHERE state = 'edited'",
           "Sort every unit before packing; keep rejects apart.", sent=False),
     Story("completion date", FACTORY_CHAT, FACTORY_ID, COMMIT_DATE, "11月27日",
-          "谢谢，已记录承诺完成日期：2026年11月27日。", ("instruction", "commitment_commit"), "SELECT committed FROM instructions WHERE committed IS NOT NULL",
+          "谢谢，已记录承诺完成日期：最迟于2026年11月27日（含当日）完成。", ("instruction", "commitment_commit"), "SELECT committed FROM instructions WHERE committed IS NOT NULL",
           "2026-11-27", factory_acknowledged=True, menu=UPDATE_PROGRESS),
 )
 

@@ -52,7 +52,7 @@ class PageStory:
 
 
 STORIES = (
-    PageStory("acknowledge", "acknowledge", False, ("notice", "acknowledge"), "谢谢，已确认收到整改通知CN-2026-0001。",
+    PageStory("acknowledge", "acknowledge", False, ("notice", "acknowledge"), "谢谢，已确认收到整改通知书CN-2026-0001。",
               "SELECT state, answered_by, answered_platform FROM notices",
               [("acknowledged", f"factory/NB-EVERGREEN@web/NB-EVERGREEN:{NAME}", "web")]),
     PageStory("done with photos", "done", True, ("instruction", "report_done"), "谢谢，已报告整改完成，买方将进行验收。",

@@ -75,7 +75,7 @@ def test_a_chinese_reader_gets_every_label_from_the_catalog(example_data) -> Non
     assert labels.packaging_reached == "11月24日到达检查点"  # the red marker's legend entry
     assert labels.final_inspection == "尾期检验 12月14日"
     assert labels.ex_factory == "出厂日期 12月18日"
-    assert labels.gap == "差距17.0个百分点"
+    assert labels.gap == "进度差异17.0个百分点"
     assert labels.completion == "12月12日"
     assert labels.y_ticks[2] == (40, "40%")
     assert all(text.endswith("日") for _, text in labels.x_ticks)
@@ -133,7 +133,7 @@ def test_the_cli_charts_a_report_file(tmp_path: Path) -> None:
                                        "--locale", "zh", "--config", str(EXAMPLE_CONFIG)])
 
     assert result.exit_code == 0, result.output
-    assert "PO-2026-0142 (1 visit(s))" in result.output
+    assert "PO-2026-0142 (1 visit)" in result.output
     assert png(out.read_bytes()).size == (1080, 720)
 
 
@@ -150,7 +150,7 @@ def test_the_cli_charts_every_stored_visit_of_an_order(config, tmp_path: Path) -
     neither = runner.invoke(main, ["chart", "--out", str(out), "--config", str(config_file)])
 
     assert found.exit_code == 0, found.output
-    assert "PO-2026-0142 (1 visit(s))" in found.output and png(out.read_bytes()).size == (1080, 720)
+    assert "PO-2026-0142 (1 visit)" in found.output and png(out.read_bytes()).size == (1080, 720)
     assert unknown.exit_code == 2 and "no visit of order 'PO-2099-0001'" in unknown.output
     assert neither.exit_code == 2 and "REFERENCE or --report" in neither.output
 

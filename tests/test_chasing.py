@@ -210,7 +210,7 @@ async def test_withdrawing_the_notice_cancels_its_instructions_and_stops_the_rem
     assert (await chase(app.store, clock, app.settings)).reminders == 0
     late = await app.bus.handle(AcknowledgeNotice(sent), actor(config, Role.FACTORY))
     assert late.code == "notice_withdrawn"
-    assert reply_text(late, Language(CHINESE, "Asia/Shanghai")).startswith("整改通知CN-2026-0001已被买方撤销")
+    assert reply_text(late, Language(CHINESE, "Asia/Shanghai")).startswith("整改通知书CN-2026-0001已被买方撤销")
 
 
 async def test_escalating_to_a_manager_needs_one(app, config, sent) -> None:

@@ -67,7 +67,7 @@ def test_the_operator_sees_what_failed_why_what_waits_behind_it_and_what_is_retr
     assert result.exit_code == 0, result.output
     by_id = ids(owed)
     lines = result.output.splitlines()
-    assert lines[0] == "4 message(s) owed: 1 failed, 1 held, 1 retrying, 1 pending"
+    assert lines[0] == "4 messages owed: 1 failed, 1 held, 1 retrying, 1 pending"
     failed = next(line for line in lines if line.strip().startswith(f"{by_id['notice']} "))
     assert "failed" in failed and FACTORY in failed and "chat_not_found: Bad Request: chat not found" in failed
     held = next(line for line in lines if line.strip().startswith(f"{by_id['notice_closed']} "))
@@ -97,7 +97,7 @@ def test_a_failed_message_is_requeued_and_the_ones_behind_it_follow(owed: App, t
                      (f"operator:{getpass.getuser()}", "delivery_requeued",
                       '{"reason": "chat_not_found", "state": "failed"}')]
     listing = runner.invoke(main, ["outbox", "--config", str(toml)]).output
-    assert listing.splitlines()[0] == "4 message(s) owed: 1 retrying, 3 pending"  # notice_closed is free too
+    assert listing.splitlines()[0] == "4 messages owed: 1 retrying, 3 pending"  # notice_closed is free too
 
 
 def test_requeueing_a_message_that_was_sent_or_never_existed_is_refused(owed: App, toml: Path) -> None:

@@ -86,5 +86,5 @@ async def _killed_after_the_tap(forks, folder: Path) -> None:
     assert len(said) == len(set(said)), said  # every part once
     assert clock.now() == START
     log = (folder / "bot.log").read_text(encoding="utf-8")
-    assert "outbox claim(s) of" in log and " ERROR " not in log  # released at start, not run out
+    assert "released the outbox claims of" in log and " ERROR " not in log  # released at start, not run out
     assert query(db, "SELECT replica FROM deliverers") == []  # the dead bot's row gone, the stopped one's too

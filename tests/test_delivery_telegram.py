@@ -282,7 +282,7 @@ async def test_a_factory_contact_who_blocked_the_bot_is_reported_to_a_chinese_bu
         await world.deliver_until_done()
 
         alert = world.fake.transcript(BUYER_CHAT)[-1].plain
-        assert alert.startswith("⚠ 未送达：整改通知CN-2026-0001（发往Ningbo Evergreen Homeware Co., Ltd.）")
+        assert alert.startswith("⚠ 未送达：整改通知书CN-2026-0001（发往Ningbo Evergreen Homeware Co., Ltd.）")
         assert "原因：对方已屏蔽机器人" in alert
         assert [row["failure_reason"] for row in outbox_table(world.app) if row["failed_at"]] == ["bot_blocked"]
 
@@ -299,7 +299,7 @@ async def test_a_buyer_who_blocked_the_bot_on_telegram_hears_of_it_once_on_slack
         world.fake.block_bot(BUYER_CHAT)
         await post_example(world.app, config, Platform.TELEGRAM)
         await world.app.dispatcher.announce()  # as the running bot's delivery loop does: Telegram only
-        assert "8 outbox message(s) for slack wait: this bot does not run slack" in caplog.text
+        assert "outbox messages for slack wait (8): this bot does not run slack" in caplog.text
         await world.app.dispatcher.deliver_pending()
         assert await world.app.dispatcher.deliver_pending() == 0  # nothing spins on Slack
 

@@ -85,13 +85,13 @@ def test_after_48_hours_the_buyer_is_alerted_and_extends_the_deadline_with_a_tap
     assert re.search(r"\[(\d+)\] Remind again  \[(\d+)\] Extend by 24 h  \[(\d+)\] Withdraw notice", escalated)
     assert re.search(r"Anna Schmidt taps \[\d+\] extend by 24 h", escalated)
     assert "The factory now has until 27 Nov 2026, 13:00 CET to acknowledge notice CN-2026-0001." in escalated
-    assert "⏳ 整改通知CN-2026-0001：买方已延长确认收到期限" in escalated
+    assert "⏳ 整改通知书CN-2026-0001：买方已延长确认收到期限" in escalated
 
 
 def test_the_factory_answers_and_a_later_date_is_the_buyers_to_accept(demo: Demo) -> None:
     answered = demo.section("6. The factory acknowledges")
     assert re.search(r"Li Wei taps \[\d+\] acknowledge", answered)
-    assert "谢谢，已记录承诺完成日期：2026年11月28日。" in answered
+    assert "谢谢，已记录承诺完成日期：最迟于2026年11月28日（含当日）完成。" in answered
     assert "📅 Ningbo Evergreen Homeware Co., Ltd. asks for more time on M3" in answered
     assert "Done: the completion date 3 Dec 2026 is accepted; the factory has been told." in answered
     assert "📅 PO-2026-0142，M3：承诺完成日期2026年12月3日：已确认" in answered

@@ -79,7 +79,7 @@ async def test_the_factory_finds_the_notice_in_its_mailbox_with_the_pdf_attached
     (received,) = mail_server.received
     assert (received.sender, sorted(received.recipients)) == (SENDER, sorted(FACTORY_MAIL))
     mail = received.mail
-    assert mail["Subject"] == "整改通知 CN-2026-0001 / Corrective action notice CN-2026-0001"
+    assert mail["Subject"] == "整改通知书 CN-2026-0001 / Corrective action notice CN-2026-0001"
     assert re.search(rb"^Subject: =\?utf-8\?", received.raw, re.MULTILINE), "the Chinese subject RFC 2047-encoded"
     assert mail["To"] == ", ".join(FACTORY_MAIL)
     (row,) = email_rows(mailing, "notice")
@@ -88,7 +88,7 @@ async def test_the_factory_finds_the_notice_in_its_mailbox_with_the_pdf_attached
     plain = mail.get_body(("plain",)).get_content()
     html = mail.get_body(("html",)).get_content()
     for body in (plain, html):
-        assert body.index("整改通知") < body.index("CORRECTIVE NOTICE CN-2026-0001"), "Chinese first"
+        assert body.index("整改通知书") < body.index("CORRECTIVE NOTICE CN-2026-0001"), "Chinese first"
         assert "宁波常青家居用品有限公司" in body and "Ningbo Evergreen Homeware" in body
     assert "<section" in html and "<section" not in plain
     (attachment,) = mail.iter_attachments()
@@ -327,7 +327,7 @@ async def test_the_buyers_reminder_and_escalation_reach_the_factory_mailbox_in_i
 
     notice, reminder, escalation = mail_server.received
     assert subjects(mail_server)[1:] == [
-        "催办提醒：请确认收到整改通知 CN-2026-0001 / Reminder: please acknowledge corrective action notice CN-2026-0001",
+        "催办提醒：请确认收到整改通知书 CN-2026-0001 / Reminder: please acknowledge corrective action notice CN-2026-0001",
         "已提请工厂负责人督办：整改通知书 CN-2026-0001 尚未回复 / "
         "Escalated to the factory manager: corrective action notice CN-2026-0001 not answered",
     ]

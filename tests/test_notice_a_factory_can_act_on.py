@@ -35,15 +35,15 @@ async def test_the_factory_reads_by_when_to_acknowledge_in_beijing_time_at_the_t
     view = await sent_notice_view(app, config)  # sent 24 Nov 11:00 UTC; the factory has 24 hours
 
     chat = render_notice("text", view).splitlines()
-    assert chat[1] == "请于北京时间2026年11月25日 19:00前确认收到本通知"
+    assert chat[1] == "请于北京时间2026年11月25日 19:00前确认收到本整改通知书"
     english = chat[chat.index("CORRECTIVE NOTICE CN-2026-0001, version 1") + 1]
     assert english == "Acknowledge receipt by Nov 25, 2026, 7:00 PM Beijing time"
     page = render_notice("html", view)
-    assert page.index("请于北京时间2026年11月25日 19:00前确认收到本通知") < page.index("工厂")
+    assert page.index("请于北京时间2026年11月25日 19:00前确认收到本整改通知书") < page.index("工厂")
     mail = letter(view, None)
-    assert "请于北京时间2026年11月25日 19:00前确认收到本通知" in mail.plain
+    assert "请于北京时间2026年11月25日 19:00前确认收到本整改通知书" in mail.plain
     first = pdf_pages(notice_pdf(view, app.media.find))[0]
-    assert first.index("整改通知书 CN-2026-0001（第1版）") < first.index("请于北京时间2026年11月25日 19:00前确认收到本通知")
+    assert first.index("整改通知书 CN-2026-0001（第1版）") < first.index("请于北京时间2026年11月25日 19:00前确认收到本整改通知书")
     for text in (render_notice("text", view), page, mail.plain, first):
         assert "CST" not in text  # China Standard Time, US Central or Cuba: a factory must not guess
 
@@ -75,7 +75,7 @@ async def test_a_factory_contact_counts_only_findings_sent_to_the_factory_as_ope
         await app.bus.handle(decided, buyer)
     await app.bus.handle(SendNotice(visit_id), buyer)
 
-    assert await open_line() == ["未关闭问题：2 MA 主要缺陷"]  # F3, the MI finding, was rejected
+    assert await open_line() == ["未关闭问题：MA 主要缺陷2项"]  # F3, the MI finding, was rejected
     asked_by_buyer = await order_status(app.store, app.settings, person(config, Role.BUYER), "PO-2026-0142",
                                         clock.now())
     assert asked_by_buyer.open_findings() == {"major": 2}
@@ -124,7 +124,7 @@ async def test_the_pdf_lists_actions_by_due_date_and_ends_with_a_signature_and_s
     assert rows == [("2026年11月27日", "F2"), ("2026年11月28日", "F1"), ("2026年11月30日", "M3"),
                     ("2026年12月1日", "F3"), ("2026年12月1日", "P3"), ("2026年12月3日", "P1"), ("2026年12月3日", "P2")]
     last = pages[-1]
-    for label in ("工厂负责人签字", "盖章", "日期", "我司确认收到本整改通知书，并将在各项完成期限前完成整改。"):
+    for label in ("工厂负责人签字", "盖章", "日期", "我司确认收到本整改通知书，并将在各项完成期限内完成整改。"):
         assert label in last
     assert "7. [P3]" in last  # the block is kept with what it signs
     chinese_end = next(page for page in pages if "如需确认收到或提出异议" in page)

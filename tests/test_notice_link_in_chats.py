@@ -92,7 +92,7 @@ async def test_on_telegram_the_buyer_gets_the_factorys_link_as_a_qr_photo_captio
 
         factory_pdf = next(m.document for m in fake.transcript(FACTORY_CHAT) if m.document is not None)
         printed = pdf_text(factory_pdf.content)
-        assert "扫码查看整改通知并在线回复" in printed and "Scan to view and answer this notice" in printed
+        assert "扫码查看整改通知书并在线回复" in printed and "Scan to view and answer this notice" in printed
         assert read_link(printed, clock)[0] == url, "the PDF prints the link the buyer passes on"
         words = " ".join(printed.split())
         assert "code on the first page of this notice or open the link beside it" in words, "paper has no buttons"

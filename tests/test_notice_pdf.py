@@ -29,7 +29,7 @@ def test_the_demo_writes_a_bilingual_a4_notice_with_photos_and_numbered_pages(tm
     text = "\n".join(pages)
 
     assert text.index("整改通知书 CN-2026-0001（第1版）") < text.index("CORRECTIVE NOTICE CN-2026-0001, version 1")
-    assert "整改要求：对所有成品进行全检，挑出的不良品须隔离存放。" in text
+    assert "整改措施：对所有成品进行全检，挑出的不良品须隔离存放。" in text
     assert "MA 主要缺陷" in text and "MA major" in text
     count = len(pages)
     for number, page in enumerate(pages, start=1):
@@ -42,7 +42,7 @@ def test_the_demo_writes_a_bilingual_a4_notice_with_photos_and_numbered_pages(tm
     assert images == 6 + 1  # the photos of the six instructions sent (F3 was rejected), once each; the QR code
     # The demo's web server runs: the first page carries the factory's link under the title.
     first = pages[0]
-    assert first.index("整改通知书 CN-2026-0001（第1版）") < first.index("扫码查看整改通知并在线回复")
+    assert first.index("整改通知书 CN-2026-0001（第1版）") < first.index("扫码查看整改通知书并在线回复")
     assert "Scan to view and answer this notice" in first
     assert re.search(r"http://127\.0\.0\.1:\d+/n/1\.1\.NB-EVERGREEN\.\d+\.\d+\.[A-Za-z0-9_-]{43}", first)
 

@@ -61,7 +61,7 @@ async def test_the_buyer_revises_a_disputed_notice_and_version_one_stays_readabl
     then = render_notice("text", earlier)
     assert now.startswith("整改通知书 CN-2026-0001（第2版）") and new_note in now
     assert then.startswith("整改通知书 CN-2026-0001（第1版）") and new_note not in then
-    assert "所有包装材料须于2026年12月1日前到厂。" in then and "所有包装材料须于" not in now
+    assert "所有包装材料须最迟于2026年12月1日（含当日）到厂。" in then and "所有包装材料须最迟于" not in now
 
     thanks = await app.bus.handle(AcknowledgeNotice(notice_id), factory)
-    assert reply_text(thanks, Language(CHINESE)) == "谢谢，已确认收到整改通知CN-2026-0001。"
+    assert reply_text(thanks, Language(CHINESE)) == "谢谢，已确认收到整改通知书CN-2026-0001。"

@@ -32,7 +32,7 @@ from tests.telegram_world import FACTORY_CHAT, telegram_config
 
 pytestmark = pytest.mark.usefixtures("direct_to_fakes")
 
-V1_ONLY = "所有包装材料须于2026年12月1日前到厂。"  # P3, rejected in version 2
+V1_ONLY = "所有包装材料须最迟于2026年12月1日（含当日）到厂。"  # P3, rejected in version 2
 NEW_NOTE = "Use 5-ply BC flute cartons, 44 ECT; send a photo of the first packed carton."
 
 

@@ -117,7 +117,7 @@ def test_every_problem_of_a_csv_is_listed_at_once_and_nothing_is_stored(setup, t
     assert lines[5] == "orders.csv:row 6: reference: po2026.0300 is already in this file (row 2)"
     assert lines[6] == "orders.csv:row 7: quantity: input should be greater than 0"
     assert lines[7].startswith("orders.csv:row 7: packaging: input should be 'simple', 'standard' or 'complex'")
-    assert lines[8] == "orders.csv: refused, 8 problem(s); nothing was stored."
+    assert lines[8] == "orders.csv: refused, 8 problems; nothing was stored."
     assert dump(database) == before
 
 
@@ -153,7 +153,7 @@ def test_a_json_list_names_each_problem_by_index_and_field(setup, tmp_path) -> N
     assert result.output.splitlines() == [
         "orders.json: [0].colour: unknown field",
         "orders.json: [1].product_name: required field is missing",
-        "orders.json: refused, 2 problem(s); nothing was stored.",
+        "orders.json: refused, 2 problems; nothing was stored.",
     ]
     assert dump(database) == before
 

@@ -318,7 +318,7 @@ async def test_the_buyer_reads_the_alert_in_their_language(config: Config, clock
         (alert,) = alerts(console.transcript)
     finally:
         await app.close()
-    assert alert.splitlines()[0] == "⚠ 未送达：整改通知CN-2026-0001（发往Ningbo Evergreen Homeware Co., Ltd.）"
+    assert alert.splitlines()[0] == "⚠ 未送达：整改通知书CN-2026-0001（发往Ningbo Evergreen Homeware Co., Ltd.）"
     assert "原因：对方已屏蔽机器人" in alert
 
 

@@ -60,7 +60,7 @@ async def test_an_invited_anna_schmidt_acts_as_herself_never_as_the_buyer(config
         impostor = await invited(world, 555, "Anna Schmidt")
         notice = await send_notice(world)
 
-        assert await world.tap(impostor, FACTORY_CHAT, notice, "确认收到") == f"谢谢，已确认收到整改通知{NOTICE}。"
+        assert await world.tap(impostor, FACTORY_CHAT, notice, "确认收到") == f"谢谢，已确认收到整改通知书{NOTICE}。"
         told = [m.plain for m in world.chat(BUYER_CHAT) if "acknowledged notice" in m.plain]
         assert told and "— Anna Schmidt (NB-EVERGREEN, Telegram 555), " in told[-1]
         buyer = next(p for p in world.app.config.people if p.role is Role.BUYER)

@@ -140,7 +140,7 @@ def test_the_example_report_passes_the_check(visit_dir: Path) -> None:
     result = check(visit_dir / "report.yaml")
 
     assert result.exit_code == 0, result.output
-    assert result.output == "report.yaml: OK — order PO-2026-0142, 3 finding(s), 7 photo(s) checked\n"
+    assert result.output == "report.yaml: OK — order PO-2026-0142, 3 findings, 7 photos checked\n"
 
 
 def test_an_inspector_may_send_the_report_as_json(visit_dir: Path, example_data: dict) -> None:
@@ -157,7 +157,7 @@ def test_an_inspector_may_zip_the_report_with_its_photos(visit_dir: Path, tmp_pa
     result = check(bundle)
 
     assert_accepted(result)
-    assert "7 photo(s) checked" in result.output
+    assert "7 photos checked" in result.output
 
 
 # --- one thing wrong, one line naming it ----------------------------------------------------
@@ -357,7 +357,7 @@ def test_an_inspector_who_counts_more_than_was_ordered_is_told_which_field(
         "overrun accepted",
         "progress: counted complete + in progress + not started = 10,120, more than the ordered 6,000",
     ]
-    assert f"report.yaml: refused, 2 problem(s); {REFUSED}." in lines(result)
+    assert f"report.yaml: refused, 2 problems; {REFUSED}." in lines(result)
 
 
 def test_a_photo_the_inspector_cannot_read_is_named(visit_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -520,7 +520,7 @@ def test_every_problem_in_a_report_is_listed_on_its_own_line(visit_dir: Path, ex
         "packaging.checks.1.note: say what is wrong",
         "packaging.checks.0.photos.0: not an image: file content is not JPEG, PNG or HEIC",
     ])
-    assert f"report.yaml: refused, 8 problem(s); {REFUSED}." in lines(result)
+    assert f"report.yaml: refused, 8 problems; {REFUSED}." in lines(result)
 
 
 @pytest.mark.parametrize(

@@ -95,8 +95,8 @@ async def test_a_notice_reaches_all_three_robots_of_the_factory_in_chinese_first
     for platform in ("wecom", "dingtalk", "feishu"):
         texts = world.robots.texts(platform)
         whole = "".join(texts)
-        assert "整改通知" in whole and "CORRECTIVE NOTICE" in whole, platform
-        assert whole.index("整改通知") < whole.index("CORRECTIVE NOTICE"), "Chinese first"
+        assert "整改通知书" in whole and "CORRECTIVE NOTICE" in whole, platform
+        assert whole.index("整改通知书") < whole.index("CORRECTIVE NOTICE"), "Chinese first"
         assert not any("[1]" in text for text in texts), "robots show no buttons"
     assert len(world.robots.texts("wecom")) > 1, "the notice is longer than WeCom's 4,096 bytes: split"
     robot_rows = [row for row in world.outbox() if row["platform"] in ("wecom", "dingtalk", "feishu")]
@@ -341,7 +341,7 @@ async def test_with_the_web_server_on_robots_send_the_factory_to_the_notice_link
         for platform in ("wecom", "dingtalk", "feishu"):
             texts = world.robots.texts(platform)
             assert not [t for t in texts if any(words in t for words in BUTTON_WORDING)], platform
-            assert "请打开下方的整改通知链接" in "".join(texts), platform
+            assert "请打开下方的整改通知书链接" in "".join(texts), platform
             assert "open the notice link below" in "".join(texts), platform
 
 
@@ -349,7 +349,7 @@ async def test_dingtalk_titles_are_the_messages_subjects_in_plain_chinese(world:
     await remind(world, await post_example(world.app, world.config))
 
     titles = [p.title for p in world.robots.posted if p.platform == "dingtalk"]
-    assert titles == ["整改通知 CN-2026-0001", "催办提醒：请确认收到整改通知 CN-2026-0001"]
+    assert titles == ["整改通知书 CN-2026-0001", "催办提醒：请确认收到整改通知书 CN-2026-0001"]
 
 
 def test_a_robots_key_and_secret_may_come_from_the_environment(tmp_path, monkeypatch) -> None:

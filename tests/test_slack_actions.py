@@ -31,6 +31,6 @@ def test_reject_and_withdraw_ask_to_confirm_in_the_readers_language() -> None:
     elements = [e for b in as_json(action_blocks(buttons, Language(CHINESE))) for e in b["elements"]]
     confirms = [e.get("confirm") for e in elements]
     assert confirms[0]["title"]["text"] == "确定驳回该整改措施？"
-    assert confirms[1]["title"]["text"] == "确定撤销该通知？"
+    assert confirms[1]["title"]["text"] == "确定撤销该整改通知书？"
     assert confirms[1]["confirm"]["text"] == "撤销" and elements[1]["style"] == "danger"
     assert confirms[2] is None

@@ -329,7 +329,7 @@ async def test_uploads_the_bot_did_not_ask_for_are_left_alone(config, clock, vis
 
         dm = world.fake.dm_channel(FACTORY)
         _, answers = await upload(world, dm, {"IMG_0001.jpg": PHOTO})
-        assert [a.text for a in answers] == ["报告整改完成前，请先点击整改通知书下方的“更新整改进度”，再点击对应措施的“整改完成（附照片）”。"]
+        assert [a.text for a in answers] == ["报告整改完成前，请先点击整改通知书下方的“更新整改进度”，再点击对应整改措施的“整改完成（附照片）”。"]
 
 
 def notices_in_dms(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -252,7 +252,7 @@ async def test_the_factory_disputes_the_notice_in_a_modal_and_the_buyer_is_told(
         closed = next(m for m in world.channel(FACTORY_CHANNEL) if m.ts == notice.ts)
         assert closed.edited and closed.buttons == {}
         factory_dm = [m.text for m in bot_said(world, world.fake.dm_channel(FACTORY))]
-        assert factory_dm == [f"您对整改通知{NOTICE}的异议已转告买方。"]
+        assert factory_dm == [f"您对整改通知书{NOTICE}的异议已转告买方。"]
         async with world.app.store.unit_of_work() as uow:
             assert (await uow.notices.by_number(NOTICE)).state is NoticeState.DISPUTED
 
@@ -658,5 +658,5 @@ async def test_a_status_links_to_the_findings_thread_and_the_notice_each_reader_
 
         factory = await command(world, FACTORY, FACTORY_CHANNEL, f"status {ORDER}")
         notice = with_button(world, FACTORY_CHANNEL, "确认收到")
-        assert f"查看：<https://{TEAM_DOMAIN}.slack.com/archives/{FACTORY_CHANNEL}/p{notice.ts.replace('.', '')}|整改通知{NOTICE}>" in factory
+        assert f"查看：<https://{TEAM_DOMAIN}.slack.com/archives/{FACTORY_CHANNEL}/p{notice.ts.replace('.', '')}|整改通知书{NOTICE}>" in factory
         assert "验货问题" not in factory  # the buyer's findings thread is not the factory's to see

@@ -258,8 +258,8 @@ def test_followup_status_prints_what_the_chat_answers(tmp_path, visit_dir, examp
     assert "Next step: Remind the factory: a notice is unanswered past its deadline." in out
 
     chinese = followup(config, "status", ORDER, "--as", "Li Wei")
-    assert "整改通知 CN-2026-0001：待确认收到 — 已发出46小时" in chinese.output
-    assert "下一步：请确认收到整改通知；如有异议，请点击“有异议”并说明理由。" in chinese.output
+    assert "整改通知书 CN-2026-0001：待确认收到 — 已发出46小时" in chinese.output
+    assert "下一步：请确认收到整改通知书；如有异议，请点击“有异议”并说明理由。" in chinese.output
 
 
 def test_followup_status_json(tmp_path, visit_dir, example_data) -> None:
@@ -487,14 +487,14 @@ async def test_the_answer_gives_open_findings_materials_and_packaging_in_both_la
     assert "Materials: 1 on site · 1 partly arrived · 1 substituted" in english
     assert "Packaging: materials not on site · 2 wrong · 1 missing · 1 not checked · 1 OK" in english
     chinese = render("text", "chat/status.j2", Language(CHINESE), s=found).splitlines()
-    assert any(line.startswith("未关闭问题：2 MA 主要缺陷 · 1 MI 次要缺陷") for line in chinese)
+    assert any(line.startswith("未关闭问题：MA 主要缺陷2项 · MI 次要缺陷1项") for line in chinese)
     assert any(line.startswith("包装：包装材料未到厂") for line in chinese)
     assert "原材料及零部件：1 已到厂 · 1 部分到料 · 1 未经批准替换" in chinese
     # Per cent as each language writes it: "48.0 %" in English, "48.0%" in Chinese.
     # and the plan where the order says when production started (2 Nov: 52.4 % by the visit).
     assert ("verified 48.0 % (2,880 / 6,000) · reported 65.0 % · gap 17.0 pts · plan at the visit 52.4 %"
             in "\n".join(english))
-    assert ("实际核实 48.0%（2,880 / 6,000） · 工厂报告 65.0% · 差距 17.0 个百分点 · 验货时计划进度 52.4%"
+    assert ("实际核实 48.0%（2,880 / 6,000） · 工厂报告 65.0% · 进度差异 17.0 个百分点 · 验货时计划进度 52.4%"
             in "\n".join(chinese))
     assert any(line.startswith("Production start: Nov 2, 2026 · Projected completion: Dec 12, 2026") for line in english)
     assert any(line.startswith("开产日期：2026年11月2日 · 预计完工日期：2026年12月12日") for line in chinese)

@@ -81,7 +81,7 @@ async def test_the_buyer_decides_sends_the_notice_and_the_factory_acknowledges(c
         assert pdf and pdf[-1].document.filename == "CN-2026-0001.pdf" and pdf[-1].document.content[:5] == b"%PDF-"
 
         thanks = await world.tap(world.factory, FACTORY_CHAT, notice, "确认收到")
-        assert thanks == "谢谢，已确认收到整改通知CN-2026-0001。"
+        assert thanks == "谢谢，已确认收到整改通知书CN-2026-0001。"
         assert "acknowledged notice CN-2026-0001" in world.chat(BUYER_CHAT)[-1].plain
         # Answered: the notice keeps its text; one button opens, in place, a completion date
         # and a done report for each instruction.

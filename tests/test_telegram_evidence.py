@@ -154,7 +154,7 @@ async def test_a_reason_refused_because_the_notice_was_withdrawn_closes_the_ques
 
         answer = await world.say(world.factory, FACTORY_CHAT, "The sample was approved.", reply_to=prompt.message_id)
 
-        assert answer.plain.startswith("整改通知CN-2026-0001已被买方撤销")
+        assert answer.plain.startswith("整改通知书CN-2026-0001已被买方撤销")
         async with world.app.store.unit_of_work() as uow:
             assert await uow.pending.latest(Platform.TELEGRAM, str(FACTORY_CHAT), str(world.factory.id)) is None
         told = len(world.chat(FACTORY_CHAT))

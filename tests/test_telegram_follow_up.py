@@ -53,6 +53,6 @@ async def test_a_status_links_to_the_notice_in_the_factorys_group(config, clock)
 
         await world.say(world.factory, FACTORY_CHAT, "/status PO-2026-0142")
         link = f"https://t.me/c/{str(FACTORY_CHAT)[4:]}/{notice.message_id}"
-        assert f'查看：<a href="{link}">整改通知CN-2026-0001</a>' in answered(FACTORY_CHAT)
+        assert f'查看：<a href="{link}">整改通知书CN-2026-0001</a>' in answered(FACTORY_CHAT)
         await world.say(world.buyer, BUYER_CHAT, "/status PO-2026-0142")
         assert "t.me/c/" not in answered(BUYER_CHAT)  # a private chat's messages have no link

@@ -162,7 +162,7 @@ async def test_the_factory_disputes_a_notice_and_the_buyer_is_told_why(config, c
 
         reason = "The approved sample AS-0142-B has the same glaze <crawl> & we have the sign-off"
         answer = await world.say(world.factory, FACTORY_CHAT, reason, reply_to=prompt.message_id)
-        assert answer.plain == f"您对整改通知{NOTICE}的异议已转告买方。"
+        assert answer.plain == f"您对整改通知书{NOTICE}的异议已转告买方。"
         told = world.chat(BUYER_CHAT)[-1].plain
         assert f"Ningbo Evergreen Homeware Co., Ltd. disputes notice {NOTICE}" in told
         assert reason in told
@@ -201,7 +201,7 @@ async def test_after_an_empty_reason_the_factory_can_still_answer_the_prompt(con
         await world.settled()
         await asyncio.sleep(0.3)
         answers = [m.plain for m in world.chat(FACTORY_CHAT)[before:]]
-        assert answers == [f"您对整改通知{NOTICE}的异议已转告买方。"]
+        assert answers == [f"您对整改通知书{NOTICE}的异议已转告买方。"]
 
 
 # --- 2. invitations -----------------------------------------------------------------------------

@@ -57,6 +57,6 @@ async def test_every_stored_update_is_handled_in_order_and_an_unreadable_one_is_
     listing = await asyncio.to_thread(CliRunner().invoke, main, ["inbox", "--config", str(toml)])
     assert listing.exit_code == 0, listing.output
     lines = listing.output.splitlines()
-    assert lines[0] == "1 update(s) set aside, never acted on:"
+    assert lines[0] == "1 update set aside, never acted on:"
     assert lines[3].split()[:2] == ["telegram", str(UNREADABLE)]
     assert lines[3].endswith("KeyError: 'date'")  # what PTB missed in the payload

@@ -23,7 +23,9 @@ from handlers.commands import ImportOrders, OpenVisitForm
 from handlers.intake.reports import read_report
 from handlers.model import Role
 from handlers.model.orders import OrderLine
-from tests.conftest import EXAMPLE_VISIT, actor, outbox_table
+from bot.app import build_app
+from tests.conftest import EXAMPLE_VISIT, actor, outbox_table, person
+from tests.fakes import RecordingConsole, Transcript
 from tests.test_web_notice_page import SIGNER
 
 ORDER = OrderLine(reference="PO-2026-0142", factory="NB-EVERGREEN", product_name="Stoneware mug 350 ml",
@@ -354,5 +356,93 @@ async def test_a_finding_past_the_reports_hundred_is_refused_in_words(app, form,
         db.execute("UPDATE visit_drafts SET report = ?", (json.dumps({**report, "findings": [{}] * 100}),))
     before = drafts(app)[0]["report"]
     answer = await client.post(form + "/add", data={"section": "findings"}, allow_redirects=False)
-    assert answer.status == 400 and "findings holds 100 items already" in await answer.text()
+    assert answer.status == 400 and "This list already holds 100 items" in await answer.text()
     assert drafts(app)[0]["report"] == before
+
+
+async def test_a_phone_without_scripts_is_told_on_the_form_in_its_language_why_a_save_was_refused(
+        app, form, client) -> None:
+    """The autosave script reads only the status; a phone without scripts reads the page it gets
+    back: the form itself, with the reason at the top in the inspector's language, never a bare
+    English line."""
+    await fill(client, form, COUNTS)
+    posted = await client.post(form + "/submit")
+    assert posted.status == 200
+    before = drafts(app)[0]["report"]
+    saved = await client.post(form + "/save?lang=zh", data={"visit.inspector": "X"}, allow_redirects=False)
+    page = await saved.text()
+    assert saved.status == 409 and saved.content_type == "text/html"
+    assert 'class="card said refused"' in page and "此次验货已提交，表单不再接受修改。" in page
+    too_many = await client.post(form + "/save", data={f"findings.{i}.description": "x" for i in range(201)},
+                                 allow_redirects=False)
+    assert too_many.status == 400 and "201 fields in one save; a section has at most 200." in await too_many.text()
+    assert drafts(app)[0]["report"] == before
+
+
+@pytest.mark.parametrize("change", ["removed", "now a buyer"])
+async def test_a_form_link_stops_working_for_an_inspector_taken_off_the_configuration(
+        app, config, clock, form, change) -> None:
+    """The link carries no rights of its own: once the person who opened the form is removed, or
+    is no longer someone who may post a visit, it opens nothing and saves nothing."""
+    await app.close()
+    inspector = person(config, Role.INSPECTOR)
+    people = tuple(p for p in config.people if p.key != inspector.key)
+    if change == "now a buyer":
+        people += (inspector.model_copy(update={"role": Role.BUYER}),)
+    later = await build_app(config.model_copy(update={"people": people}), clock, RecordingConsole(Transcript()))
+    try:
+        before = drafts(later)[0]["report"]
+        async with TestClient(TestServer(web_application(later, SIGNER, lambda: None))) as client:
+            page = await client.get(form)
+            assert page.status == 410 and "no longer set up to use it" in await page.text()
+            saved = await client.post(form + "/field", data={"path": "visit.inspector", "value": "X"})
+            assert saved.status == 410
+            submitted = await client.post(form + "/submit")
+            assert submitted.status == 410
+        assert drafts(later)[0]["report"] == before
+    finally:
+        await later.close()
+
+
+async def test_a_wrong_shipping_mark_gets_its_photo_and_instruction_on_the_form_as_a_finding_does(
+        app, form, client) -> None:
+    """A packaging check found wrong, or a substituted material, is what the factory must put right
+    as much as a finding: the form takes its photo and the instruction the inspector proposes, shows
+    how the factory will read it, and the posted visit carries both."""
+    await client.post(form + "/add", data={"section": "packaging.checks"}, allow_redirects=False)
+    await upload(client, form, "packaging.checks.0", PHOTO.read_bytes())
+    prefix = "packaging.checks.0"
+    result = await fill(client, form, {
+        **COUNTS, "packaging.materials_on_site": "", f"{prefix}.item": "shipping_marks", f"{prefix}.status": "wrong",
+        f"{prefix}.note": "Carton marks show PO-2026-0124", f"{prefix}.note_zh": "外箱唛头印成PO-2026-0124",
+        f"{prefix}.instruction.kind": "correct_shipping_marks",
+        f"{prefix}.instruction.params.correct_text": "PO-2026-0142", f"{prefix}.instruction.due": "2026-12-10"})
+    assert result["previews"][prefix] == "更正所有外箱唛头，正确内容为：PO-2026-0142。"
+    page = await (await client.get(form)).text()
+    assert f'data-item="{prefix}"' in page and f'name="{prefix}.instruction.params.correct_text"' in page
+    assert f'id="photo-{prefix}"' in page and f'id="photo-materials.0"' not in page
+    assert result["problems"] == {}, result["problems"]
+    posted = await client.post(form + "/submit")
+    assert posted.status == 200, await posted.text()
+    with sqlite3.connect(app.store.path) as db:
+        assert db.execute("SELECT source, kind FROM instructions").fetchall() == [
+            (prefix, "correct_shipping_marks")]
+    report = json.loads(drafts(app)[0]["report"])
+    assert len(report["packaging"]["checks"][0]["photos"]) == 1
+
+
+async def test_the_inspector_may_judge_a_finding_systematic_or_leave_it_to_the_rate(app, form, client) -> None:
+    """A finding starts in the sample (its box ticked, so a section saved without scripts never
+    takes it out) and with its systematic judgement left to the bot; the inspector may set either."""
+    await client.post(form + "/add", data={"section": "findings"}, allow_redirects=False)
+    page = await (await client.get(form)).text()
+    assert re.search(r'name="findings\.0\.in_sample" value="on" form="f-findings" checked', page)
+    assert '<option value="" selected>Judged by the bot from the rate</option>' in page
+    await autosave(client, form, "findings.0.systematic", "true")
+    assert json.loads(drafts(app)[0]["report"])["findings"][0]["systematic"] is True
+    await autosave(client, form, "findings.0.systematic", "false")
+    assert json.loads(drafts(app)[0]["report"])["findings"][0]["systematic"] is False
+    await autosave(client, form, "findings.0.systematic", "")
+    assert "systematic" not in json.loads(drafts(app)[0]["report"])["findings"][0]
+    await client.post(form + "/save", data={"findings.0.description": "Glaze crawl"}, allow_redirects=False)
+    assert json.loads(drafts(app)[0]["report"])["findings"][0].get("in_sample", True) is True

@@ -158,7 +158,7 @@ async def test_after_acknowledging_the_page_says_who_when_and_what_comes_next(ap
     notice, _, _ = await stored(app, notice_id)
     at = Language(CHINESE, "Asia/Shanghai").moment(notice.answered.at)
     assert f"王经理于{at}确认收到。" in page and at.startswith("北京时间")
-    assert "下一步：" in page and "在完成期限前提交整改完成及整改后产品照片" in page
+    assert "下一步：" in page and "在完成期限内附整改后产品照片报告整改完成" in page
     english = await (await client.get(url + "?lang=en")).text()
     assert "Acknowledged by 王经理 at" in english and "report each instruction done, with photos" in english
 

@@ -53,7 +53,7 @@ async def test_the_page_shows_the_notice_in_chinese_with_an_english_toggle(app, 
     page = await client.get(url)
     html = await page.text()
     assert page.status == 200
-    assert "整改通知" in html and "CN-2026-0001" in html and 'href="' + url + '?lang=en"' in html
+    assert "整改通知书" in html and "CN-2026-0001" in html and 'href="' + url + '?lang=en"' in html
     assert "确认收到" in html and "有异议" in html
     assert "http://" not in html.replace("http://www.w3.org", "") and "<script" not in html
     assert page.headers["Referrer-Policy"] == "no-referrer" and "default-src 'none'" in page.headers[
@@ -103,7 +103,7 @@ async def test_a_factory_contact_acknowledges_by_name_once_and_a_double_submit_i
     first = await client.post(url + "/acknowledge", data={"nonce": nonce})
     again = await client.post(url + "/acknowledge", data={"nonce": nonce})
     assert (first.status, again.status) == (200, 200)
-    thanks = "谢谢，已确认收到整改通知CN-2026-0001。"
+    thanks = "谢谢，已确认收到整改通知书CN-2026-0001。"
     assert thanks in await first.text() and thanks in await again.text(), "the second answer is the first one's"
     notice, instructions, events = await stored(app, notice_id)
     assert notice.state is NoticeState.ACKNOWLEDGED
@@ -144,7 +144,7 @@ async def test_a_completion_date_per_instruction_and_none_for_another_notices(ap
     for instruction in theirs:  # each open at the factory: only the link stands between
         foreign = await client.post(url + "/commit", data={"instruction": str(instruction.id),
                                                             "date": instruction.due.isoformat()})
-        assert foreign.status == 422 and "该整改要求不属于整改通知书" in await foreign.text()
+        assert foreign.status == 422 and "该整改措施不属于整改通知书" in await foreign.text()
     assert (await stored(app, first))[1][0].committed == f1.due
     assert all(i.committed is None for i in (await stored(app, second))[1])
 

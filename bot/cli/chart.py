@@ -13,8 +13,12 @@ from bot.config import LOCALES, Config
 from handlers.analysis.progress import ProgressChart, reports_chart
 from handlers.intake.reports import read_report
 from handlers.queries.status import order_chart
+from handlers.translatable import Nn_, Text
 from messages.chart import render_chart
 from messages.i18n import Language
+
+_WRITTEN = Nn_("%(out)s: progress chart of %(reference)s (%(count)s visit)",
+               "%(out)s: progress chart of %(reference)s (%(count)s visits)")
 
 
 @click.command()
@@ -31,7 +35,8 @@ def chart(reference: str | None, config_file: Path | None, report: Path | None, 
     config = load_or_exit(config_file)
     figures = _from_report(config, report) if report else asyncio.run(_from_store(config, reference))
     out.write_bytes(render_chart(figures, Language(LOCALES[locale])))
-    click.echo(f"{out}: progress chart of {figures.reference} ({len(figures.visits)} visit(s))")
+    visits = len(figures.visits)
+    click.echo(str(Text.counted(_WRITTEN, visits, out=out, reference=figures.reference, count=visits)))
 
 
 async def _from_store(config: Config, reference: str) -> ProgressChart:

@@ -14,6 +14,10 @@ from handlers.commands import Actor
 from handlers.model import Person, Platform, Role
 from handlers.intake.problems import Level, Problem
 from handlers.intake.reports import CheckedReport
+from handlers.translatable import Nn_, Text
+
+_REFUSED = Nn_("%(name)s: refused, %(count)s problem; nothing was stored.",
+               "%(name)s: refused, %(count)s problems; nothing was stored.")
 
 config_option = click.option(
     "--config",
@@ -45,7 +49,7 @@ def load_or_exit(config_file: Path | None) -> Config:
     try:
         return load_config(config_path(config_file))
     except ConfigError as exc:
-        click.echo(f"{exc.source}: the configuration has {len(exc.problems)} problem(s):", err=True)
+        click.echo(exc.headline, err=True)
         echo_problems(exc.problems, err=True)
         sys.exit(2)
 
@@ -62,6 +66,10 @@ def exit_on_errors(checked: CheckedReport, err: bool = False) -> None:
     """Print a report's problems; exit 1 if any is an error."""
     echo_problems(checked.problems, err=err)
     if not checked.ok:
-        count = sum(1 for p in checked.problems if p.level == "error")
-        click.echo(f"{checked.name}: refused, {count} problem(s); nothing was stored.", err=True)
-        sys.exit(1)
+        exit_refused(checked.name, sum(1 for p in checked.problems if p.level == "error"))
+
+
+def exit_refused(name: str, count: int) -> None:
+    """The last line of a file refused for `count` problems (listed above it), then exit 1."""
+    click.echo(str(Text.counted(_REFUSED, count, name=name, count=count)), err=True)
+    sys.exit(1)

@@ -1,27 +1,53 @@
-"""`followup`: check, analyse and post visit reports, ask for order status, look up AQL plans, run the demo."""
+"""`followup`: check, analyse and post visit reports, ask for order status, look up AQL plans, run the demo.
+
+Each subcommand's module is imported only when that command runs: `followup --help` and
+`followup aql` must not pay for the chat libraries, PDF and charts that `run` needs.
+"""
 
 from __future__ import annotations
 
+import importlib
 import logging
 
 import click
 
-from bot.cli.aql import aql
-from bot.cli.chart import chart
-from bot.cli.demo import console, demo
-from bot.cli.factories import factories
-from bot.cli.inbox import inbox
-from bot.cli.notice import notice
-from bot.cli.notices import notices
-from bot.cli.outbox import outbox
-from bot.cli.people import people_command
-from bot.cli.run import run
-from bot.cli.orders import orders
-from bot.cli.status import status
-from bot.cli.visit import visit
+# name: (module, attribute, the one line `followup --help` shows for it)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "run": ("bot.cli.run", "run", "Run the bot on Telegram and/or Slack, and the notice pages."),
+    "visit": ("bot.cli.visit", "visit", "Visit reports: check, analyse, post; the inspector's form."),
+    "notice": ("bot.cli.notice", "notice", "Corrective notices and the instructions they carry."),
+    "notices": ("bot.cli.notices", "notices", "Every notice: sent, acknowledged, overdue, done, verified."),
+    "outbox": ("bot.cli.outbox", "outbox", "Messages not delivered yet, and why; send one again."),
+    "inbox": ("bot.cli.inbox", "inbox", "Updates set aside because they could not be read."),
+    "people": ("bot.cli.people", "people_command", "People, bound factory contacts and requests awaiting the buyer."),
+    "status": ("bot.cli.status", "status", "The status of one order."),
+    "orders": ("bot.cli.orders", "orders", "Every order you may see, most urgent first; import an order list."),
+    "factories": ("bot.cli.factories", "factories", "Per factory: orders, late and at risk, open instructions."),
+    "chart": ("bot.cli.chart", "chart", "Write an order's progress chart as PNG."),
+    "aql": ("bot.cli.aql", "aql", "Code letter, sample size and Ac/Re for a lot size (ISO 2859-1)."),
+    "demo": ("bot.cli.demo", "demo", "Run the whole flow with a scripted inspector, buyer and factory."),
+    "console": ("bot.cli.demo", "console", "Play every part yourself on the console."),
+}
 
 
-@click.group()
+class LazyGroup(click.Group):
+    """The subcommands of COMMANDS, each imported when it is asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, attribute, _ = COMMANDS[cmd_name]
+        return getattr(importlib.import_module(module), attribute)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, line) for name, (_, _, line) in COMMANDS.items()])
+
+
+@click.group(cls=LazyGroup)
 @click.option("-v", "--verbose", is_flag=True, help="Log what the bot does.")
 def main(verbose: bool) -> None:
     """The factory follow-up bot: from a mid-production visit to acknowledged corrective action."""
@@ -30,7 +56,3 @@ def main(verbose: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry bot tokens
-
-
-for command in (run, visit, notice, notices, outbox, inbox, people_command, status, orders, factories, chart, aql, demo, console):
-    main.add_command(command)

@@ -11,7 +11,10 @@ import click
 from bot.app import build_app
 from bot.cli.common import command_clock, config_option, load_or_exit
 from bot.config import Config
+from handlers.translatable import Nn_, Text
 from storage.inbox import InboxEntry
+
+_SET_ASIDE = Nn_("%(count)s update set aside, never acted on:", "%(count)s updates set aside, never acted on:")
 
 
 @click.command()
@@ -34,7 +37,7 @@ async def _quarantined(config: Config) -> list[InboxEntry]:
 def report(entries: list[InboxEntry]) -> list[str]:
     if not entries:
         return ["Nothing set aside: every stored update could be read."]
-    lines = [f"{len(entries)} update(s) set aside, never acted on:", ""]
+    lines = [str(Text.counted(_SET_ASIDE, len(entries), count=len(entries))), ""]
     lines.append(f"{'PLATFORM':<9} {'ID':>12}  {'RECEIVED':<23}  {'SET ASIDE':<23}  WHY")
     for e in entries:
         lines.append(f"{e.platform.value:<9} {e.update_id:>12}  {e.received_at:%Y-%m-%d %H:%M:%S} UTC  "

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from bot.app import build_app
-from bot.cli.common import command_clock, config_option, load_or_exit
+from bot.cli.common import command_clock, config_option, exit_refused, load_or_exit
 from bot.cli.status import listing, viewer
 from bot.config import Config
 from handlers.commands import Actor, ImportOrders
@@ -55,8 +55,7 @@ def import_(file: Path, config_file: Path | None, dry_run: bool, person_name: st
     for problem in checked.problems:
         click.echo(f"{file.name}{separator}{problem}", err=True)
     if not checked.ok:
-        click.echo(f"{file.name}: refused, {len(checked.problems)} problem(s); nothing was stored.", err=True)
-        sys.exit(1)
+        exit_refused(file.name, len(checked.problems))
     reply = asyncio.run(_import(config, ImportOrders(checked.lines, dry_run), Actor(person, Platform.CONSOLE)))
     click.echo(reply_text(reply, Language(person.locale, person.timezone)))
     if not reply.ok:

@@ -22,9 +22,11 @@ from bot.outbox.replica import Replica
 from handlers.clock import Clock
 from handlers.delivery import NotRequeued, requeue
 from handlers.model import Platform
+from handlers.translatable import Nn_, Text
 from storage.outbox import Owed
 
 STATES = ("failed", "held", "retrying", "sending", "pending")
+_OWED = Nn_("%(count)s message owed: %(states)s", "%(count)s messages owed: %(states)s")
 TOKENS = {Platform.TELEGRAM: "TELEGRAM_BOT_TOKEN", Platform.SLACK: "SLACK_BOT_TOKEN"}
 # What only `followup run` delivers: the console and the demo show the chats, never post to a
 # factory's robot or mail it, so their messages wait for the running bot.
@@ -88,7 +90,7 @@ def report(owed: list[Owed], running: set[Platform]) -> list[str]:
     if not owed:
         return ["Nothing owed: every message is delivered."]
     counts = [f"{n} {state}" for state in STATES if (n := sum(1 for o in owed if o.state == state))]
-    lines = [f"{len(owed)} message(s) owed: {', '.join(counts)}", ""]
+    lines = [str(Text.counted(_OWED, len(owed), count=len(owed), states=", ".join(counts))), ""]
     lines.append(f"{'ID':>6}  {'STATE':<9} {'PLATFORM':<9} {'DESTINATION':<16} {'KIND':<20} {'TRIES':>5}  WHEN / WHY")
     for o in owed:
         m = o.message

@@ -23,11 +23,15 @@ from handlers.results import Reply
 from handlers.model import Platform
 from handlers.intake.reports import read_report
 from handlers.model.report import VisitReport
+from handlers.translatable import N_, Nn_, Text
 from messages.analysis_json import analysis_json
 from messages.environment import render
 from messages.i18n import Language
 from messages.replies import reply_text
 
+_CHECKED = N_("%(name)s: OK — order %(order)s, %(findings)s, %(photos)s checked")
+_FINDINGS = Nn_("%(num)s finding", "%(num)s findings")
+_PHOTOS = Nn_("%(num)s photo", "%(num)s photos")
 report_argument = click.argument("report", type=click.Path(path_type=Path, dir_okay=False))
 
 
@@ -45,10 +49,10 @@ def check(report: Path, config_file: Path | None) -> None:
     with read_report(report, [f.id for f in config.factories], overrun_pct=config.analysis.overrun_pct) as checked:
         exit_on_errors(checked)
         summary = checked.report
-        click.echo(
-            f"{checked.name}: OK — order {summary.order.reference}, {len(summary.findings)} finding(s), "
-            f"{len(checked.photos)} photo(s) checked"
-        )
+        findings, photos = len(summary.findings), len(checked.photos)
+        click.echo(str(Text(_CHECKED, name=checked.name, order=summary.order.reference,
+                            findings=Text.counted(_FINDINGS, findings, num=findings),
+                            photos=Text.counted(_PHOTOS, photos, num=photos))))
 
 
 @visit.command()

@@ -142,8 +142,8 @@ class Dispatcher:
         self._seen = (now, platforms)
         for platform, count in sorted(owed.items()):
             if platform not in platforms:
-                log.warning("%d outbox message(s) for %s wait: this bot does not run %s (no token); see"
-                            " `followup outbox`", count, platform, platform)
+                log.warning("outbox messages for %s wait (%d): this bot does not run %s (no token); see"
+                            " `followup outbox`", platform, count, platform)
 
     async def _tidy(self) -> None:
         """Releases the claims of processes known to be dead (a predecessor killed mid-send)."""
@@ -156,7 +156,7 @@ class Dispatcher:
             dead = [c for c in others - {self.replica} if (r := Replica.parse(c)) is not None and r.is_dead()]
             for claimant in dead:
                 if released := await uow.outbox.release(claimant):
-                    log.info("released %d outbox claim(s) of %s, a process that is gone", released, claimant)
+                    log.info("released the outbox claims of %s, a process that is gone (%d)", claimant, released)
                 await uow.deliverers.gone(claimant)
             if dead:
                 await uow.commit()

@@ -57,7 +57,7 @@ class Poller:
             except Exception as exc:  # noqa: BLE001 - polling must outlive it; logged, retried later
                 failures += 1
                 wait = self.backoff.delay(failures).total_seconds()
-                log.error("polling Telegram failed (offset %s, %d time(s) in a row): %s; trying again in %.1f s",
+                log.error("polling Telegram failed (offset %s, failures in a row: %d): %s; trying again in %.1f s",
                           self.offset, failures, _why(exc), wait, exc_info=not isinstance(exc, TelegramError))
             else:
                 failures = 0

@@ -11,6 +11,7 @@ A link that is not genuine is refused with 403, an expired one with 410, before 
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 from importlib.resources import files
 
@@ -18,6 +19,8 @@ from aiohttp import web
 
 from bot.web.form_links import read_form_token
 from bot.web.form_photos import receive_photo
+from bot.web.form_refusals import (LAYOUT_CHANGED, LIST_FULL, NOT_A_FIELD, NOT_POSTED, POSTED,
+                                   TOO_LARGE, TOO_MANY_FIELDS, FormRefused)
 from bot.web.links import BadLink, ExpiredLink, LinkSigner
 from bot.web.page import HEADERS as NOTICE_HEADERS
 from bot.web.page import refused
@@ -30,6 +33,8 @@ from handlers.visit_drafts import CheckedDraft, DraftClosed, check_draft, edit_d
 from handlers.visit_form import MAX_ITEMS, LayoutChanged, ListFull, NotAField, field_type, fields_set, on_layout, with_item, without_item
 from messages.form import FormState, form_page, previews, problems_summary, saved_text
 from messages.i18n import CHINESE, ENGLISH, Language
+from handlers.rights import may
+from handlers.translatable import Text
 from messages.replies import reply_text
 
 # As the notice page's, with the form's one script, from this server, and its autosave calls;
@@ -41,6 +46,21 @@ LAYOUT = "layout"  # the posted name of the items the page showed: not a field
 MAX_FIELDS = 200  # a section's Save posts a few dozen
 MAX_BODY = 1024 * 1024  # a section of long Chinese notes, each character nine bytes once form-encoded
 LIST_EDITS = {"add": ("section", with_item), "remove": ("item", without_item)}  # what names the list or item
+
+
+def _said_on_the_page(route):
+    """The route, with a refusal answered by the form page saying why, in the inspector's language
+    (the autosave script reads only the status; a phone without scripts reads the page)."""
+
+    @functools.wraps(route)
+    async def answered(form: VisitForm, request: web.Request) -> web.StreamResponse:
+        try:
+            return await route(form, request)
+        except FormRefused as refusal:
+            draft = await form._open(request)
+            said = refusal.text.render(form._language(request, draft))
+            return await form._page(request, draft, (False, said), status=refusal.status)
+    return answered
 
 
 class VisitForm:
@@ -69,6 +89,7 @@ class VisitForm:
     async def show(self, request: web.Request) -> web.Response:
         return await self._page(request, await self._open(request))
 
+    @_said_on_the_page
     async def field(self, request: web.Request) -> web.Response:
         """One field, as the autosave script posts it: the problems of the whole draft in JSON."""
         draft = await self._open(request)
@@ -82,6 +103,7 @@ class VisitForm:
                 "saved": saved_text(language, draft.updated_at)}
         return web.json_response(body, headers=HEADERS)
 
+    @_said_on_the_page
     async def save(self, request: web.Request) -> web.Response:
         """A section's fields at once (its Save button, scripts off); an unchecked box is posted
         only as the empty hidden value before it, so the last value of a name is the one taken."""
@@ -89,11 +111,12 @@ class VisitForm:
         form = await _posted(request)
         paths = [path for path in dict.fromkeys(form.keys()) if path != LAYOUT]
         if len(paths) > MAX_FIELDS:
-            raise web.HTTPBadRequest(text=f"{len(paths)} fields in one save; a section has at most {MAX_FIELDS}")
+            raise FormRefused(400, Text(TOO_MANY_FIELDS, count=len(paths), limit=MAX_FIELDS))
         changes = [(path, str(form.getall(path)[-1])) for path in paths]
         await self._save(draft, changes, _seen(form))
         raise self._back(request)
 
+    @_said_on_the_page
     async def edit_list(self, request: web.Request) -> web.Response:
         """Add a finding, a material or a packaging check; or remove one."""
         draft = await self._open(request)
@@ -107,21 +130,20 @@ class VisitForm:
         await self._edit(draft, edited)
         raise self._back(request)
 
+    @_said_on_the_page
     async def upload(self, request: web.Request) -> web.Response:
         draft = await self._open(request)
         if draft.submitted:
-            raise web.HTTPConflict(text="this visit is posted; it takes no more changes")
+            raise FormRefused(409, Text(POSTED))
         received = await receive_photo(self._app, draft, request, self._language(request, draft), self._edit)
         if isinstance(received, str):
             return await self._page(request, draft, (False, received), status=422)
         raise self._back(request)
 
+    @_said_on_the_page
     async def submit(self, request: web.Request) -> web.Response:
         draft = await self._open(request)
-        actor = self._actor(draft)
-        if actor is None:
-            raise web.HTTPGone(text="the person who opened this form is no longer configured")
-        reply = await self._app.bus.handle(SubmitVisitDraft(draft.id), actor)  # a second submit: "already posted"
+        reply = await self._app.bus.handle(SubmitVisitDraft(draft.id), self._actor(draft))  # a second submit: "already posted"
         self._wake()
         language = self._language(request, draft)
         return await self._page(request, await self._open(request), (reply.ok, reply_text(reply, language)),
@@ -134,11 +156,12 @@ class VisitForm:
             raise web.HTTPNotFound()
         return web.FileResponse(path, headers={"Cache-Control": "private, max-age=86400"})
 
+    @_said_on_the_page
     async def bundle(self, request: web.Request) -> web.Response:
         """The posted report as a .zip bundle that `followup visit check` reads back."""
         draft = await self._open(request)
         if not draft.submitted:
-            raise web.HTTPNotFound(text="the visit is not posted yet")
+            raise FormRefused(404, Text(NOT_POSTED))
         found = {name: self._app.media.find(sha256) for name, sha256 in draft.photos.items()}
         buffer = io.BytesIO()
         await asyncio.to_thread(write_bundle, draft.report, {n: p for n, p in found.items() if p is not None}, buffer)
@@ -157,6 +180,8 @@ class VisitForm:
             draft = await uow.visit_drafts.get(link.draft_id)
         if draft is None:
             raise refused(web.HTTPGone, "forged", HEADERS)
+        if self._actor(draft) is None:
+            raise refused(web.HTTPGone, "person_gone", HEADERS)
         return draft
 
     async def _save(self, draft: VisitDraft, changes: list[tuple[str, str]], seen: str | None) -> VisitDraft:
@@ -164,7 +189,7 @@ class VisitForm:
             try:
                 field_type(path)
             except NotAField:
-                raise web.HTTPBadRequest(text=f"not a field of the form: {path[:80]}") from None
+                raise FormRefused(400, Text(NOT_A_FIELD, path=path[:80])) from None
 
         def edited(report):
             on_layout(report, seen, [path for path, _ in changes])
@@ -178,14 +203,13 @@ class VisitForm:
                 saved = await edit_draft(uow, draft.id, edit, self._app.bus.clock.now(), photos)
                 await uow.commit()
         except NotAField as bad:
-            raise web.HTTPBadRequest(text=f"not a field or list of the form: {str(bad)[:80]}") from None
-        except ListFull as full:
-            raise web.HTTPBadRequest(text=f"{full} holds {MAX_ITEMS} items already, as many as a report takes") from None
+            raise FormRefused(400, Text(NOT_A_FIELD, path=str(bad)[:80])) from None
+        except ListFull:
+            raise FormRefused(400, Text(LIST_FULL, count=MAX_ITEMS)) from None
         except DraftClosed:
-            raise web.HTTPConflict(text="this visit is posted; it takes no more changes") from None
+            raise FormRefused(409, Text(POSTED)) from None
         except LayoutChanged:
-            raise web.HTTPConflict(text="an item was added or removed on another page since this one was "
-                                        "loaded; reload it") from None
+            raise FormRefused(409, Text(LAYOUT_CHANGED)) from None
         return saved
 
     def _back(self, request: web.Request) -> web.HTTPException:
@@ -207,8 +231,12 @@ class VisitForm:
         return next((p for p in self._app.settings.people if p.key == draft.opened_by), None)
 
     def _actor(self, draft: VisitDraft) -> Actor | None:
+        """Who opened the draft, while they are configured and may still post a visit: a person
+        removed or moved to another role no longer edits through the link they were given."""
         person = self._opener(draft)
-        return None if person is None else Actor(person, Platform.WEB)
+        if person is None or not may(person.role, SubmitVisitDraft):
+            return None
+        return Actor(person, Platform.WEB)
 
     def _language(self, request: web.Request, draft: VisitDraft) -> Language:
         """The inspector's own language unless they switched."""
@@ -222,8 +250,7 @@ async def _posted(request: web.Request):
     try:
         return await request.clone(client_max_size=MAX_BODY).post()
     except web.HTTPRequestEntityTooLarge:
-        raise web.HTTPRequestEntityTooLarge(MAX_BODY, request.content_length or MAX_BODY + 1,
-                                            text=f"more than {MAX_BODY // 1024} KB in one save") from None
+        raise FormRefused(413, Text(TOO_LARGE, limit=MAX_BODY // 1024)) from None
 
 
 def _seen(form) -> str | None:

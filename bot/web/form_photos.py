@@ -16,6 +16,7 @@ from handlers.intake.photos import PhotoLimits, format_size, inspect_photo
 from handlers.intake.problems import errors
 from handlers.model.drafts import VisitDraft
 from handlers.visit_form import has_item, on_layout, with_photo
+from bot.web.form_refusals import NOT_AN_ITEM, FormRefused
 from handlers.translatable import N_, Text
 
 LIMITS = PhotoLimits()
@@ -44,7 +45,7 @@ async def receive_photo(app, draft: VisitDraft, request: web.Request, language, 
                 if not await _copy_capped(part, received):
                     return Text(_TOO_BIG, limit=format_size(LIMITS.max_bytes)).render(language)
         if item is None or not has_item(draft.report, item):
-            raise web.HTTPBadRequest(text="not an item of the form")
+            raise FormRefused(400, Text(NOT_AN_ITEM, item=item or ""))
         if received is None or received.stat().st_size == 0:
             return Text(_NOT_SENT).render(language)
         visit_date = _visit_date(draft)

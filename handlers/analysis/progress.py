@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from handlers.analysis.analyze import analyze
+from handlers.analysis.analyze import analyze, order_progress
 from handlers.analysis.figures import points, progress_pct
 from handlers.model import Factory, StoredVisit, Thresholds
 from handlers.model.report import VisitReport
@@ -85,6 +85,15 @@ class PackagingCheckpoint:
 
 
 @dataclass(frozen=True)
+class ItemPoint:
+    """An item of an order of several, at the newest visit."""
+
+    code: str
+    verified_pct: float
+    completion: date | None
+
+
+@dataclass(frozen=True)
 class ProgressChart:
     reference: str
     status: Status
@@ -96,10 +105,18 @@ class ProgressChart:
     packaging: PackagingCheckpoint
     start: date
     end: date
+    items: tuple[ItemPoint, ...] = ()  # an order of several items: each at the newest visit
 
     @property
     def latest(self) -> VisitPoint:
         return self.visits[-1]
+
+    @property
+    def last_item(self) -> str | None:
+        """The item the order's projected completion waits for, when it has several."""
+        if not self.items or self.projection.completion is None:
+            return None
+        return next(i.code for i in self.items if i.completion == self.projection.completion)
 
 
 def progress_chart(visits: Iterable[StoredVisit], factory: Factory, thresholds: Thresholds,
@@ -135,15 +152,14 @@ def reports_chart(reports: Sequence[VisitReport], factory: Factory, thresholds: 
         # a visit after the final inspection still shows the date
         start=min(points[0].day, order.final_inspection, production_start or points[0].day),
         end=end,
+        items=tuple(ItemPoint(i.line.code, i.progress.verified_pct, i.schedule.projected_completion)
+                    for i in analysis.items) if analysis.several_items else (),
     )
 
 
 def _point(report: VisitReport) -> VisitPoint:
-    return VisitPoint(
-        day=report.visit.date,
-        verified_pct=progress_pct(report.progress.counted_complete, report.order.quantity),
-        reported_pct=progress_pct(report.progress.reported_complete, report.order.quantity),
-    )
+    progress = order_progress(report)
+    return VisitPoint(day=report.visit.date, verified_pct=progress.verified_pct, reported_pct=progress.reported_pct)
 
 
 def _projection(latest: VisitPoint, daily_output: int, completion: date | None, end: date) -> Projection:
@@ -168,10 +184,16 @@ def plan_from(production_start: date | None, final_inspection: date) -> Line | N
 
 
 def _packaging(reports: Sequence[VisitReport], points: tuple[VisitPoint, ...], threshold: float) -> PackagingCheckpoint:
-    reached = next((i for i, p in enumerate(points) if p.verified_pct >= threshold), None)
+    """The checkpoint is reached at the first visit where any item is at the threshold: the
+    packaging materials serve every item (`analyze` judges the rule so too)."""
+    reached = next((i for i, r in enumerate(reports) if _furthest_item_pct(r) >= threshold), None)
     witness = reports[-1 if reached is None else reached]
     return PackagingCheckpoint(
         threshold_pct=threshold,
         reached_on=None if reached is None else points[reached].day,
         materials_on_site=witness.packaging.materials_on_site,
     )
+
+
+def _furthest_item_pct(report: VisitReport) -> float:
+    return max(progress_pct(line.progress.counted_complete, line.ordered) for line in report.item_lines())

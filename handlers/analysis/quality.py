@@ -65,7 +65,7 @@ def units_checked(report: VisitReport) -> int | None:
 
 
 def judge(report: VisitReport, thresholds: Thresholds) -> Quality:
-    lot = report.visit.lot_size or report.progress.counted_complete
+    lot = report.visit.lot_size or sum(line.progress.counted_complete for line in report.item_lines())
     checked = units_checked(report) if report.visit.sample_drawn else None
     judged = checked is not None and lot >= 2
     results = tuple(_judge_severity(report, severity, lot, checked if judged else None) for severity in Severity)

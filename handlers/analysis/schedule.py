@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from handlers.model import Factory
@@ -26,8 +27,9 @@ class Schedule:
         return self.projected_completion is None or self.projected_completion >= self.ex_factory
 
 
-def project(order: Order, visit: Visit, progress: Progress, factory: Factory) -> Schedule:
-    remaining = max(order.quantity - progress.counted_complete, 0)  # an overrun leaves nothing to make
+def project(order: Order, visit: Visit, ordered: int, progress: Progress, factory: Factory) -> Schedule:
+    """Where one item (`ordered` units, at `progress`) will be, at its own line's pace."""
+    remaining = max(ordered - progress.counted_complete, 0)  # an overrun leaves nothing to make
     days = _days_needed(remaining, progress.daily_output)
     completion = None if days is None else nth_working_day(visit.date, days, factory)
     return Schedule(
@@ -39,6 +41,15 @@ def project(order: Order, visit: Visit, progress: Progress, factory: Factory) ->
         ex_factory=order.ex_factory,
         slack_days=None if completion is None else (order.final_inspection - completion).days,
     )
+
+
+def combined(schedules: Sequence[Schedule]) -> Schedule:
+    """The order's schedule from its items': the order is complete when its last item is, so
+    the latest projected completion (a stalled item: none) gives its completion and slack;
+    the output and the units remaining are the order's, the sums of its items'."""
+    latest = max(schedules, key=lambda s: (s.projected_completion is None, s.projected_completion or date.min))
+    return replace(latest, daily_output=sum(s.daily_output for s in schedules),
+                   remaining=sum(s.remaining for s in schedules))
 
 
 def _days_needed(remaining: int, daily_output: int) -> int | None:

@@ -18,6 +18,7 @@ from handlers.intake.problems import (
     FINAL_INSPECTION_PASSED,
     OVER_ORDERED,
     PACKAGING_CONTRADICTION,
+    REQUIRED,
     UNITS_UNACCOUNTED,
     Level,
     Problem,
@@ -37,7 +38,7 @@ from handlers.model.report import (
     Visit,
     VisitReport,
 )
-from handlers.translatable import N_, Text, names_or_none
+from handlers.translatable import N_, Nn_, Text, names_or_none
 
 # Above the ordered quantity: a warning within the accepted overrun, refused beyond it.
 _OVER_ORDERED = {
@@ -61,14 +62,29 @@ _MORE_THAN_SAMPLE = N_("%(checked)s units checked in the sample, more than the s
 _DEFECTS_BEYOND_SAMPLE = N_("%(found)s %(severity)s defects found in the sample, more than the %(checked)s units "
                             "checked")
 _LOT_BELOW_SAMPLE = N_("lot size %(lot)s is smaller than the %(checked)s units checked in the sample")
-_COUNTED_BELOW_SAMPLE = N_("the lot (%(lot)s counted complete units) is smaller than the %(checked)s units checked "
-                           "in the sample; give visit.lot_size")
+_COUNTED_BELOW_SAMPLE = Nn_(
+    "the lot (%(lot)s counted complete unit) is smaller than the %(checked)s units checked in the sample; "
+    "give visit.lot_size",
+    "the lot (%(lot)s counted complete units) is smaller than the %(checked)s units checked in the sample; "
+    "give visit.lot_size",
+)
+_UNACCOUNTED = Nn_(
+    "counted complete + in progress + not started = %(accounted)s of %(ordered)s ordered; %(missing)s unit is "
+    "unaccounted for",
+    "counted complete + in progress + not started = %(accounted)s of %(ordered)s ordered; %(missing)s units are "
+    "unaccounted for",
+)
 _CONTRADICTS_ON_SITE = {
     PackagingStatus.WRONG: N_("reported wrong while packaging.materials_on_site is true: are the right packaging "
                               "materials really on site?"),
     PackagingStatus.MISSING: N_("reported missing while packaging.materials_on_site is true: are all the packaging "
                                 "materials really on site?"),
 }
+_NOT_BESIDE_ITEMS = N_("give either order.items or order.product with order.quantity, not both: the order's "
+                       "quantity is the sum of its items")
+_PROGRESS_PER_ITEM = N_("an order with items gives each item's progress in order.items; leave out progress")
+_ITEM_TWICE = N_("item %(code)s is also order.items.%(first)s: each item is given once")
+_UNKNOWN_ITEM = N_("unknown item %(item)s; the order's items: %(known)s")
 _SAY_WHAT_IS = {
     PackagingStatus.WRONG: N_("say what is wrong"),
     PackagingStatus.MISSING: N_("say what is missing"),
@@ -91,6 +107,28 @@ class Parts:
         return cls(order=report.order, visit=report.visit, progress=report.progress, packaging=report.packaging,
                    materials=list(enumerate(report.materials)), findings=list(enumerate(report.findings)))
 
+    def item_progress(self) -> Iterator[tuple[str, int, Progress]]:
+        """(path, ordered, progress) of each item whose figures passed their validation: the
+        report's progress for a product, each entry of order.items for an order with items."""
+        if known(self.order, "items") and self.order.items is not None:
+            for i, item in enumerate(self.order.items):
+                yield f"order.items.{i}", item.quantity, item
+        elif known(self.order, "quantity") and self.order.quantity is not None and self.progress is not None:
+            yield "progress", self.order.quantity, self.progress
+
+    def ordered(self) -> int | None:
+        """The order's quantity, when it is known: the product's or the sum of the items'."""
+        if known(self.order, "items") and self.order.items is not None:
+            return sum(item.quantity for item in self.order.items)
+        return self.order.quantity if known(self.order, "quantity") else None
+
+    def item_codes(self) -> list[str]:
+        """The codes a finding may name: each item's, or the product's item number."""
+        if known(self.order, "items") and self.order.items is not None:
+            return [item.code for item in self.order.items]
+        product = self.order.product if known(self.order, "product") else None
+        return [product.item_number] if product is not None and product.item_number else []
+
     def instructions(self) -> Iterator[tuple[str, Instruction]]:
         """Every proposed instruction with the path of the item it belongs to."""
         for i, material in self.materials:
@@ -110,9 +148,30 @@ def known(item: object | None, *fields: str) -> bool:
     return item is not None and all(name in item.__dict__ for name in fields)
 
 
+def form_checks(raw: dict) -> Iterator[Problem]:
+    """An order is one product (order.product, order.quantity and the report's progress) or
+    several items (order.items, each with its own progress), never both: read from the report
+    as written, so a field given but invalid still counts as given."""
+    order = raw.get("order")
+    if not isinstance(order, dict):
+        return  # the schema's problem
+    if "items" in order:
+        for name in ("product", "quantity"):
+            if name in order:
+                yield Problem(f"order.{name}", Text(_NOT_BESIDE_ITEMS))
+        if "progress" in raw:
+            yield Problem("progress", Text(_PROGRESS_PER_ITEM))
+        return
+    for path, given in (("order.product", "product" in order), ("order.quantity", "quantity" in order),
+                        ("progress", "progress" in raw)):
+        if not given:
+            yield Problem(path, Text(REQUIRED))
+
+
 def cross_checks(parts: Parts, factory_ids: Iterable[str], overrun_pct: float = DEFAULT_OVERRUN_PCT) -> list[Problem]:
     return [
         *_order_checks(parts, set(factory_ids)),
+        *_item_checks(parts),
         *_date_checks(parts),
         *_progress_checks(parts, overrun_pct),
         *_finding_checks(parts),
@@ -142,6 +201,21 @@ def _order_checks(parts: Parts, factory_ids: set[str]) -> Iterator[Problem]:
             parse_aql(order.aql.for_severity(severity))
         except AqlError as exc:
             yield Problem(f"order.aql.{severity.value}", exc.text)
+
+
+def _item_checks(parts: Parts) -> Iterator[Problem]:
+    """Each item is given once, and a finding names one of the order's items."""
+    if known(parts.order, "items") and parts.order.items is not None:
+        first: dict[str, int] = {}
+        for i, item in enumerate(parts.order.items):
+            if item.code in first:
+                yield Problem(f"order.items.{i}.code", Text(_ITEM_TWICE, code=repr(item.code), first=str(first[item.code])))
+            first.setdefault(item.code, i)
+    codes = parts.item_codes()
+    for i, finding in parts.findings:
+        if known(finding, "item") and finding.item is not None and finding.item not in codes:
+            text = Text(_UNKNOWN_ITEM, item=repr(finding.item), known=names_or_none(codes))
+            yield Problem(f"findings.{i}.item", text)
 
 
 def _date_checks(parts: Parts) -> Iterator[Problem]:
@@ -179,45 +253,51 @@ def overrun_limit(ordered: int, overrun_pct: float) -> int:
 
 
 def _progress_checks(parts: Parts, overrun_pct: float) -> Iterator[Problem]:
-    order, progress, visit = parts.order, parts.progress, parts.visit
-    if not known(order, "quantity") or progress is None:
-        return
-    ordered = order.quantity
+    """The counts of each item (the product's, or each of order.items) against its order, and
+    the lot against the whole order."""
+    for path, ordered, progress in parts.item_progress():
+        yield from _counts_checks(path, ordered, progress, overrun_pct)
+    ordered, visit = parts.ordered(), parts.visit
+    if ordered is not None and known(visit, "lot_size") and visit.lot_size is not None:
+        if visit.lot_size > overrun_limit(ordered, overrun_pct):
+            message = N_("lot size %(lot_size)s exceeds the ordered quantity %(ordered)s")
+            yield Problem("visit.lot_size", Text(message, lot_size=f"{visit.lot_size:,}", ordered=f"{ordered:,}"))
+
+
+def _counts_checks(path: str, ordered: int, progress: Progress, overrun_pct: float) -> Iterator[Problem]:
+    """Above the ordered quantity, counted above reported, units unaccounted for: the problems
+    of one item's counts, each at its field under `path`."""
     limit = overrun_limit(ordered, overrun_pct)
     overrun = f"{overrun_pct:g}"
     for name, (within, beyond) in _OVER_ORDERED.items():
         if known(progress, name) and (value := getattr(progress, name)) > ordered:
             figures = {"value": f"{value:,}", "ordered": f"{ordered:,}", "overrun": overrun}
             if value <= limit:
-                yield Problem(f"progress.{name}", Text(within, **figures), Level.WARNING, OVER_ORDERED)
+                yield Problem(f"{path}.{name}", Text(within, **figures), Level.WARNING, OVER_ORDERED)
             else:
-                yield Problem(f"progress.{name}", Text(beyond, **figures))
+                yield Problem(f"{path}.{name}", Text(beyond, **figures))
     counted_above = known(progress, "counted_complete", "reported_complete") and (
         progress.reported_complete < progress.counted_complete <= ordered)  # above the order: said above
     if counted_above:
         message = N_("counted complete %(counted)s is more than the factory reports (%(reported)s): "
                      "the factory under-reports its progress")
         text = Text(message, counted=f"{progress.counted_complete:,}", reported=f"{progress.reported_complete:,}")
-        yield Problem("progress.counted_complete", text, Level.WARNING, COUNTED_ABOVE_REPORTED)
+        yield Problem(f"{path}.counted_complete", text, Level.WARNING, COUNTED_ABOVE_REPORTED)
     if not known(progress, "counted_complete", "in_progress", "not_started"):
         return
     accounted = progress.counted_complete + progress.in_progress + progress.not_started
     if accounted > limit:
         message = N_("counted complete + in progress + not started = %(accounted)s, more than the ordered %(ordered)s")
-        yield Problem("progress", Text(message, accounted=f"{accounted:,}", ordered=f"{ordered:,}"))
+        yield Problem(path, Text(message, accounted=f"{accounted:,}", ordered=f"{ordered:,}"))
     elif accounted < ordered and (progress.in_progress or progress.not_started):
-        message = N_("counted complete + in progress + not started = %(accounted)s of %(ordered)s ordered; "
-                     "%(missing)s units are unaccounted for")
         missing = ordered - accounted
-        text = Text(message, accounted=f"{accounted:,}", ordered=f"{ordered:,}", missing=f"{missing:,}")
-        yield Problem("progress", text, Level.WARNING, UNITS_UNACCOUNTED)
-    if known(visit, "lot_size") and visit.lot_size is not None and visit.lot_size > limit:
-        message = N_("lot size %(lot_size)s exceeds the ordered quantity %(ordered)s")
-        yield Problem("visit.lot_size", Text(message, lot_size=f"{visit.lot_size:,}", ordered=f"{ordered:,}"))
+        text = Text.counted(_UNACCOUNTED, missing, accounted=f"{accounted:,}", ordered=f"{ordered:,}",
+                            missing=f"{missing:,}")
+        yield Problem(path, text, Level.WARNING, UNITS_UNACCOUNTED)
 
 
 def _finding_checks(parts: Parts) -> Iterator[Problem]:
-    ordered = parts.order.quantity if known(parts.order, "quantity") else None
+    ordered = parts.ordered()
     for i, finding in parts.findings:
         if not known(finding, "units_affected", "units_checked"):
             continue
@@ -239,7 +319,7 @@ def _sample_checks(parts: Parts) -> Iterator[Problem]:
     in_sample = [(i, f) for i, f in parts.findings
                  if known(f, "in_sample", "severity", "units_checked", "units_affected") and f.in_sample]
     stated = visit.sample_size if known(visit, "sample_size") else None
-    ordered = parts.order.quantity if known(parts.order, "quantity") else None
+    ordered = parts.ordered()
     if stated is not None:
         for i, finding in in_sample:
             beyond_order = ordered is not None and finding.units_checked > ordered  # said in _finding_checks
@@ -267,13 +347,16 @@ def _defects_beyond_sample(in_sample: list[tuple[int, Finding]], checked: int) -
 
 
 def _lot_below_sample(parts: Parts, checked: int) -> Iterator[Problem]:
-    visit, progress = parts.visit, parts.progress
+    visit = parts.visit
+    counts = list(parts.item_progress())
+    known_counts = all(known(progress, "counted_complete") for _, _, progress in counts)
+    counted = sum(progress.counted_complete for _, _, progress in counts) if counts and known_counts else None
     if known(visit, "lot_size") and visit.lot_size is not None:
         if visit.lot_size < checked:
             text = Text(_LOT_BELOW_SAMPLE, lot=f"{visit.lot_size:,}", checked=f"{checked:,}")
             yield Problem("visit.lot_size", text)
-    elif known(progress, "counted_complete") and progress.counted_complete < checked:
-        text = Text(_COUNTED_BELOW_SAMPLE, lot=f"{progress.counted_complete:,}", checked=f"{checked:,}")
+    elif counted is not None and counted < checked:
+        text = Text.counted(_COUNTED_BELOW_SAMPLE, counted, lot=f"{counted:,}", checked=f"{checked:,}")
         yield Problem("visit.lot_size", text)
 
 

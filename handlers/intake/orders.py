@@ -18,9 +18,11 @@ from pydantic import ValidationError
 
 from handlers.intake.problems import Problem, errors, from_validation_error
 from handlers.model.orders import COLUMNS, OrderLine, reference_key
-from handlers.translatable import N_, Text
+from handlers.translatable import N_, Nn_, Text
 
 MAX_BYTES = 20 * 1024 * 1024
+_MORE_CELLS = Nn_("%(cells)s cells but %(columns)s column in the header",
+                  "%(cells)s cells but %(columns)s columns in the header")
 
 
 @dataclass(frozen=True)
@@ -116,8 +118,8 @@ def _csv_rows(text: str) -> tuple[list[Row], list[Problem]]:
         if not any(cell.strip() for cell in cells):
             continue  # blank lines between blocks of orders
         if len(cells) > len(header):
-            problems.append(Problem(f"row {number}", Text(N_("%(cells)s cells but %(columns)s columns in the header"),
-                                                          cells=len(cells), columns=len(header))))
+            problems.append(Problem(f"row {number}", Text.counted(_MORE_CELLS, len(header), cells=len(cells),
+                                                                  columns=len(header))))
         raw = {name: cell.strip() for name, cell in zip(header, cells, strict=False)
                if name in COLUMNS and cell.strip()}
         rows.append(Row(f"row {number}", raw, in_csv=True))

@@ -64,8 +64,9 @@ def errors(problems: list[Problem]) -> list[Problem]:
 # pydantic's error types that a report (or the configuration) can really produce, as our own
 # msgids filled from the error's context. Their English is pydantic's own message with the
 # first letter lowered, so `followup visit check` prints what it always printed.
+REQUIRED = N_("required field is missing")
 _MESSAGES = {
-    "missing": N_("required field is missing"),
+    "missing": REQUIRED,
     "extra_forbidden": N_("unknown field"),
     "int_type": N_("input should be a valid integer"),
     "int_parsing": N_("input should be a valid integer, unable to parse string as an integer"),

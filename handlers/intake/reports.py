@@ -18,7 +18,7 @@ from annotated_types import MaxLen
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from handlers.intake.bundle import BundleLimits, open_report_source
-from handlers.intake.checks import DEFAULT_OVERRUN_PCT, Parts, cross_checks, known
+from handlers.intake.checks import DEFAULT_OVERRUN_PCT, Parts, cross_checks, form_checks, known
 from handlers.intake.loading import LoadLimits, load_report
 from handlers.intake.photos import Photo, PhotoLimits, inspect_located, locate_photo
 from handlers.intake.problems import PHOTO_MISSING, Level, Problem, errors, from_validation_error
@@ -96,7 +96,8 @@ def check_data(raw: dict, factory_ids: Iterable[str], overrun_pct: float = DEFAU
     report, shape_problems = _validate(raw)
     parts = _valid_parts(raw) if report is None else Parts.of(report)
     visit_date = parts.visit.date if known(parts.visit, "date") else None
-    return report, visit_date, shape_problems + cross_checks(parts, factory_ids, overrun_pct)
+    problems = shape_problems + list(form_checks(raw)) + cross_checks(parts, factory_ids, overrun_pct)
+    return report, visit_date, problems
 
 
 def _validate(raw: dict) -> tuple[VisitReport | None, list[Problem]]:

@@ -8,6 +8,7 @@ live in `checks.py`, so each problem can be tied to the exact field it is about.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -22,6 +23,11 @@ TEXT_CHARS = 2000  # a finding's description, a note: a long paragraph
 SHORT_CHARS = 200  # a name, a reference, a parameter's Chinese
 PHOTOS_PER_ITEM = 20
 PARAMS_PER_INSTRUCTION = 20  # the catalog's kinds take at most four
+
+
+def _cut(text: str, limit: int = SHORT_CHARS) -> str:
+    """`text` within `limit` characters, an ellipsis ending what was cut."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _visible(value: str) -> str:
@@ -145,6 +151,33 @@ class Product(_Strict):
     """The buyer's item or style number."""
 
 
+class Progress(_Strict):
+    reported_complete: Count
+    """Units the factory says are complete."""
+    counted_complete: Count
+    """Units the inspector counted complete (the verified figure)."""
+    in_progress: Count = 0
+    """Units the inspector saw in production."""
+    not_started: Count = 0
+    """Units not yet started."""
+    daily_output: Count
+    """Units per working day observed on the line; 0 when production has stalled."""
+
+
+class OrderItem(Progress):
+    """One style, colour or size of an order that holds several, with its figures at this visit:
+    the inspector's count sheet has one line per item, so an item is read as one line too."""
+
+    code: ShortText
+    """The buyer's item or style number, unique within the order; findings name it (`item`)."""
+    name: ShortText
+    """The item as on the purchase order, e.g. colour and size."""
+    name_zh: ShortText | None = None
+    """The item in Chinese, shown to the factory."""
+    quantity: PositiveCount
+    """Units of this item ordered."""
+
+
 class Order(_Strict):
     reference: OrderReference
     """The buyer's purchase-order number, e.g. PO-2026-0142."""
@@ -152,9 +185,13 @@ class Order(_Strict):
     """Factory id as configured in followup.toml [[factories]]."""
     buyer: ShortText | None = None
     """The buyer's company name, printed on the notice."""
-    product: Product
-    quantity: PositiveCount
-    """Ordered quantity, in units (sets, pieces: what the order counts)."""
+    product: Product | None = None
+    """The product of a one-item order; an order of several items gives `items` instead."""
+    quantity: PositiveCount | None = None
+    """Ordered quantity, in units (sets, pieces: what the order counts); with `product`."""
+    items: list[OrderItem] | None = Field(None, min_length=1, max_length=100)
+    """The items of an order of several styles, colours or sizes, instead of `product`,
+    `quantity` and the report's `progress`: the order's quantity is their sum."""
     final_inspection: date
     """Planned final (pre-shipment) inspection date."""
     ex_factory: date
@@ -181,19 +218,6 @@ class Visit(_Strict):
     sample_size: PositiveCount | None = None
     """Units drawn and checked in the random sample; defaults to the most units any finding
     in the sample checked. Without either, no sample is judged."""
-
-
-class Progress(_Strict):
-    reported_complete: Count
-    """Units the factory says are complete."""
-    counted_complete: Count
-    """Units the inspector counted complete (the verified figure)."""
-    in_progress: Count = 0
-    """Units the inspector saw in production."""
-    not_started: Count = 0
-    """Units not yet started."""
-    daily_output: Count
-    """Units per working day observed on the line; 0 when production has stalled."""
 
 
 class Instruction(_Strict):
@@ -254,6 +278,8 @@ class Finding(_Strict):
     """Counted toward the AQL judgement of the random sample."""
     systematic: bool | None = None
     """The inspector's judgement: true systematic, false isolated, absent: let the bot judge."""
+    item: ShortText | None = None
+    """The code of the order's item it was found on (order.items, or order.product.item_number)."""
     reference: ShortText | None = None
     """Specification clause or approved-sample reference it deviates from."""
     photos: list[PhotoName] = Field(default_factory=list, max_length=PHOTOS_PER_ITEM)
@@ -277,6 +303,16 @@ class Packaging(_Strict):
     checks: list[PackagingCheck] = Field(default_factory=list, max_length=50)
 
 
+# One product (order.product, order.quantity, progress) or several items (order.items), never
+# both: checks.form_checks says so field by field; the schema says it for editors.
+_ONE_FORM = {
+    "if": {"properties": {"order": {"required": ["items"]}}, "required": ["order"]},
+    "then": {"properties": {"order": {"not": {"anyOf": [{"required": ["product"]}, {"required": ["quantity"]}]}}},
+             "not": {"required": ["progress"]}},
+    "else": {"properties": {"order": {"required": ["product", "quantity"]}}, "required": ["progress"]},
+}
+
+
 class VisitReport(_Strict):
     """One production follow-up visit, as the inspector reports it."""
 
@@ -284,17 +320,46 @@ class VisitReport(_Strict):
         extra="forbid",
         frozen=True,
         use_attribute_docstrings=True,
-        json_schema_extra={"$id": "https://followup.example/visit-report.schema.json"},
+        json_schema_extra={"$id": "https://followup.example/visit-report.schema.json", **_ONE_FORM},
     )
 
     version: Literal[1] = 1
     """Schema version of this report."""
     order: Order
     visit: Visit
-    progress: Progress
+    progress: Progress | None = None
+    """The order's progress at the visit; an order with `items` gives it per item instead."""
     materials: list[Material] = Field(default_factory=list, max_length=100)
     findings: list[Finding] = Field(default_factory=list, max_length=100)
     packaging: Packaging
+
+    def item_lines(self) -> tuple[ItemLine, ...]:
+        """The order's items with their figures, whichever form the report takes: one line for
+        a product with its quantity and progress, one per entry of `order.items`."""
+        order = self.order
+        if order.items is not None:
+            return tuple(ItemLine(i.code, i.name, i.name_zh, i.quantity, i) for i in order.items)
+        if order.product is None or order.quantity is None or self.progress is None:
+            return ()  # refused by the checks: never analysed
+        product = order.product
+        return (ItemLine(product.item_number, product.name, product.name_zh, order.quantity, self.progress),)
+
+    def item_line(self, code: str | None) -> ItemLine | None:
+        """The item a finding names by its code (None: it names none)."""
+        return next((line for line in self.item_lines() if code is not None and line.code == code), None)
+
+    def product_names(self) -> tuple[str, str | None]:
+        """What the order makes, in English and in Chinese (None: no Chinese given), for lists
+        and searches: the product's name, or its items' names joined, cut to a short text."""
+        lines = self.item_lines()
+        english = " / ".join(line.name for line in lines)
+        chinese = " / ".join(line.name_zh or line.name for line in lines) if any(l.name_zh for l in lines) else None
+        return _cut(english), None if chinese is None else _cut(chinese)
+
+    @property
+    def ordered(self) -> int:
+        """The order's quantity: the product's, or the sum of its items'."""
+        return sum(line.ordered for line in self.item_lines())
 
     def proposed_instructions(self) -> list[tuple[str, Instruction]]:
         """Every proposed instruction with the path of the item it answers."""
@@ -313,3 +378,14 @@ class VisitReport(_Strict):
         *section, index = source.split(".")
         items = self.packaging.checks if section == ["packaging", "checks"] else getattr(self, section[0])
         return items[int(index)]
+
+
+@dataclass(frozen=True)
+class ItemLine:
+    """One item of an order and its progress at the visit (see `VisitReport.item_lines`)."""
+
+    code: str | None
+    name: str
+    name_zh: str | None
+    ordered: int
+    progress: Progress
