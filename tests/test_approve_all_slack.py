@@ -53,27 +53,29 @@ async def test_the_same_click_twice_and_a_second_click_decide_each_instruction_o
         assert told == [f"Nothing left to approve for {ORDER}: every instruction is decided."]
 
 
+async def acknowledged_in_three_clicks(world):
+    """The example posted; the buyer clicks Approve all and Send, the factory 确认收到 (its
+    buttons in Chinese alone): the notice as it reads since."""
+    await post_example(world)
+    await world.click(BUYER, BUYER_CHANNEL, summary(world), "Approve all")
+    await world.click(BUYER, BUYER_CHANNEL, summary(world), "Send notice")
+    notice = with_button(world, FACTORY_CHANNEL, "确认收到")
+    assert set(notice.buttons) == {"确认收到", "有异议"}
+    await world.click(FACTORY, FACTORY_CHANNEL, notice, "确认收到")
+    return next(m for m in world.channel(FACTORY_CHANNEL) if m.ts == notice.ts)
+
+
 async def test_approve_all_send_and_acknowledge_are_three_clicks(config, clock) -> None:
     async with running_slack(config, clock) as world:
-        await post_example(world)
-
-        await world.click(BUYER, BUYER_CHANNEL, summary(world), "Approve all")
-        await world.click(BUYER, BUYER_CHANNEL, summary(world), "Send notice")
-        await world.click(FACTORY, FACTORY_CHANNEL, with_button(world, FACTORY_CHANNEL, "确认收到"), "确认收到")
+        await acknowledged_in_three_clicks(world)
 
         assert {state for state, _ in (await decisions(world)).values()} == {"acknowledged"}
 
 
 async def test_the_factory_channel_reads_chinese_and_gives_progress_from_one_list(config, clock) -> None:
     async with running_slack(config, clock) as world:
-        await post_example(world)
-        await world.click(BUYER, BUYER_CHANNEL, summary(world), "Approve all")
-        await world.click(BUYER, BUYER_CHANNEL, summary(world), "Send notice")
-        notice = with_button(world, FACTORY_CHANNEL, "确认收到")
-        assert set(notice.buttons) == {"确认收到", "有异议"}
-        await world.click(FACTORY, FACTORY_CHANNEL, notice, "确认收到")
+        notice = await acknowledged_in_three_clicks(world)
 
-        notice = next(m for m in world.channel(FACTORY_CHANNEL) if m.ts == notice.ts)
         assert notice.buttons == {} and list(notice.menus) == ["更新整改进度"]
         choices = list(notice.menus["更新整改进度"])
         assert choices[:2] == ["F1 承诺完成日期", "F1 整改完成（附照片）"] and len(choices) == 2 * 7
@@ -103,12 +105,7 @@ async def test_the_app_home_is_in_the_viewers_language(config, clock) -> None:
 
 async def test_a_click_sending_the_menus_own_token_gets_its_choices_seen_by_the_clicker_alone(config, clock) -> None:
     async with running_slack(config, clock) as world:
-        await post_example(world)
-        await world.click(BUYER, BUYER_CHANNEL, summary(world), "Approve all")
-        await world.click(BUYER, BUYER_CHANNEL, summary(world), "Send notice")
-        notice = with_button(world, FACTORY_CHANNEL, "确认收到")
-        await world.click(FACTORY, FACTORY_CHANNEL, notice, "确认收到")
-        notice = next(m for m in world.channel(FACTORY_CHANNEL) if m.ts == notice.ts)
+        notice = await acknowledged_in_three_clicks(world)
         token = notice.menu_id("更新整改进度")  # a list's own token: no client sends it as a click's value
         button = {"type": "button", "action_id": token, "value": token, "text": {"type": "plain_text", "text": "x"}}
 
