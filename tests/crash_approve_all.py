@@ -219,7 +219,7 @@ def broken_promises(case: Outcome, reference: Outcome) -> list[str]:
     shown = {m for m in case.findings if "Decision: approved" in case.edited.get(m, "")}
     if len(shown) != INSTRUCTIONS:
         problems.append(f"finding messages not showing the approval: {sorted(case.findings - shown)}")
-    if case.keyboards.get(case.summary) != [f"Send notice ({INSTRUCTIONS})"]:
+    if case.keyboards.get(case.summary) != ["Visit report (PDF)", f"Send notice ({INSTRUCTIONS})"]:
         problems.append(f"the summary's last buttons {case.keyboards.get(case.summary)}")
     # The second tap is told nothing is left; the first, once per life that answered it.
     if case.answers.count(NOTHING_LEFT) != 1 or len(case.answers) > 2 + len(case.kills):
