@@ -7,14 +7,16 @@ A visit report also describes its order. For an order nobody imported, the first
 it. For a known order the report wins for the figures it carries (quantity, product, dates):
 the inspector saw them at the factory, so the order is updated with an audit event saying a
 visit changed it. A report naming another factory than the order's is refused: an order never
-moves between factories silently, since that decides which factory sees it.
+moves between factories silently, since that decides which factory sees it. A report with
+`order.items` keeps the items on the order (a one-product report clears them), so the next visit
+form counts them item by item.
 """
 
 from __future__ import annotations
 
 from handlers.commands import ImportOrders
 from handlers.context import Context
-from handlers.model.orders import OrderLine
+from handlers.model.orders import OrderedItem, OrderLine
 from handlers.model.report import VisitReport
 from handlers.results import Refused, Reply
 
@@ -49,11 +51,14 @@ async def import_orders(command: ImportOrders, ctx: Context) -> Reply:
 
 async def order_from_visit(report: VisitReport, ctx: Context) -> None:
     """Creates the report's order when unknown; else brings its figures in line with the report."""
-    reported = _line_of(report)
+    reported, items = _line_of(report), _items_of(report)
     stored = await ctx.uow.orders.get(reported.reference)
     if stored is None:
-        await ctx.uow.orders.add(reported, ctx.now)
-        await ctx.audit("order", reported.reference, "create_from_visit", None, reported.snapshot())
+        added = await ctx.uow.orders.add(reported, ctx.now)
+        if items:
+            await ctx.uow.orders.set_items(added, items)
+        await ctx.audit("order", reported.reference, "create_from_visit", None,
+                        {**reported.snapshot(), **({"items": _snapshot(items)} if items else {})})
         return
     if stored.factory_id != reported.factory:
         raise Refused("order_of_other_factory", order=stored.reference, factory=stored.factory_id,
@@ -66,18 +71,31 @@ async def order_from_visit(report: VisitReport, ctx: Context) -> None:
                       production_start=updated.production_start.isoformat(),
                       final_inspection=updated.final_inspection.isoformat())
     before, after = _changes(stored.line, updated)
+    if stored.items != items:
+        before, after = {**before, "items": _snapshot(stored.items)}, {**after, "items": _snapshot(items)}
+        await ctx.uow.orders.set_items(stored, items)
     if after:
         await ctx.uow.orders.replace(stored, updated, ctx.now)
         await ctx.audit("order", stored.reference, "update_from_visit", before, after)
 
 
 def _line_of(report: VisitReport) -> OrderLine:
+    """The order as the report gives it; an order of several items is named by its first (its
+    items are kept beside it, see `_items_of`), never by its items' names joined."""
     order = report.order
-    name, name_zh = report.product_names()
-    return OrderLine(reference=order.reference, factory=order.factory, product_name=name,
-                     product_name_zh=name_zh, quantity=report.ordered,
+    first = report.item_lines()[0]
+    return OrderLine(reference=order.reference, factory=order.factory, product_name=first.name,
+                     product_name_zh=first.name_zh, quantity=report.ordered,
                      final_inspection=order.final_inspection, ex_factory=order.ex_factory,
                      production_start=order.production_start)
+
+
+def _items_of(report: VisitReport) -> tuple[OrderedItem, ...]:
+    return tuple(OrderedItem(i.code, i.name, i.name_zh, i.quantity) for i in report.order.items or ())
+
+
+def _snapshot(items: tuple[OrderedItem, ...]) -> list[dict]:
+    return [item.snapshot() for item in items]
 
 
 def _changes(old: OrderLine, new: OrderLine) -> tuple[dict, dict]:

@@ -36,10 +36,12 @@ FIELDS: tuple[tuple[re.Pattern[str], FieldType], ...] = tuple((re.compile(f"^{pa
     (r"visit\.sample_drawn", FieldType.FLAG),
     (r"visit\.lot_size", FieldType.COUNT),
     (r"progress\.(?:reported_complete|counted_complete|in_progress|not_started|daily_output)", FieldType.COUNT),
+    (rf"order\.items\.{_N}\.(?:reported_complete|counted_complete|in_progress|not_started|daily_output)",
+     FieldType.COUNT),  # an item's counts; its code, names and quantity come from the order
     (rf"materials\.{_N}\.(?:name|name_zh|status|approved|substitute|note|note_zh)", FieldType.TEXT),
     (r"packaging\.materials_on_site", FieldType.FLAG),
     (rf"packaging\.checks\.{_N}\.(?:item|status|note|note_zh)", FieldType.TEXT),
-    (rf"findings\.{_N}\.(?:category|severity|description|description_zh|reference)", FieldType.TEXT),
+    (rf"findings\.{_N}\.(?:category|severity|description|description_zh|reference|item)", FieldType.TEXT),
     (rf"findings\.{_N}\.(?:units_checked|units_affected)", FieldType.COUNT),
     (rf"findings\.{_N}\.in_sample", FieldType.FLAG),
     (rf"findings\.{_N}\.systematic", FieldType.JUDGEMENT),
@@ -86,6 +88,8 @@ def with_field(report: dict[str, Any], path: str, text: str) -> dict[str, Any]:
     """A copy of `report` with the field at `path` set from `text`; an empty text removes the
     field (a required one is then named as missing), an empty instruction kind the instruction."""
     kind = field_type(path)
+    if path.startswith("progress.") and isinstance(_at_list(report, "order.items"), list):
+        raise NotAField(path)  # an order of several items is counted per item (order.items.N.*)
     value = typed(kind, text)
     changed = copy.deepcopy(report)
     *parents, name = path.split(".")
@@ -204,17 +208,25 @@ def with_photo(report: dict[str, Any], item: str, name: str) -> dict[str, Any]:
 
 
 def prefilled(order: StoredOrder, inspector: str, today: date) -> dict[str, Any]:
-    """The report a visit to `order` starts from: the order as the buyer imported it, today's
-    visit by `inspector`, and the sections the inspector fills in left to them."""
+    """The report a visit to `order` starts from: the order as the buyer imported it (an order of
+    several items as its items, each to be counted), today's visit by `inspector`, and the
+    sections the inspector fills in left to them."""
     line = order.line
-    product = {"name": line.product_name}
-    if line.product_name_zh:
-        product["name_zh"] = line.product_name_zh
-    ordered = {"reference": order.reference, "factory": line.factory, "product": product,
-               "quantity": line.quantity, "final_inspection": line.final_inspection.isoformat(),
-               "ex_factory": line.ex_factory.isoformat()}
+    ordered: dict[str, Any] = {"reference": order.reference, "factory": line.factory}
+    if order.items:
+        ordered["items"] = [{"code": item.code, **_named(item.name, item.name_zh), "quantity": item.quantity}
+                            for item in order.items]
+    else:
+        ordered |= {"product": _named(line.product_name, line.product_name_zh), "quantity": line.quantity}
+    ordered |= {"final_inspection": line.final_inspection.isoformat(), "ex_factory": line.ex_factory.isoformat()}
     if line.production_start is not None:
         ordered["production_start"] = line.production_start.isoformat()
+    counts = {} if order.items else {"progress": {}}
     return {"version": 1, "order": ordered,
             "visit": {"date": today.isoformat(), "type": "during_production", "inspector": inspector},
-            "progress": {}, "materials": [], "findings": [], "packaging": {"materials_on_site": True, "checks": []}}
+            **counts, "materials": [], "findings": [], "packaging": {"materials_on_site": True, "checks": []}}
+
+
+def _named(name: str, name_zh: str | None) -> dict[str, str]:
+    """A product's or an item's names as the report gives them: the Chinese only when there is one."""
+    return {"name": name, **({"name_zh": name_zh} if name_zh else {})}

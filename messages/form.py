@@ -40,6 +40,7 @@ class Item:
     photos: list[tuple[str, str]] = field(default_factory=list)  # (name, url)
     preview: str | None = None  # the instruction in Chinese, as the factory will read it
     problems: list[str] = field(default_factory=list)
+    fixed: bool = False  # an item of the order (counted, never added, removed or photographed)
 
 
 @dataclass
@@ -69,6 +70,7 @@ _COUNTS = (
     ("progress.not_started", N_("Not started"), "number"),
     ("progress.daily_output", N_("Daily output (units per working day)"), "number"),
 )
+_ITEM_COUNTS = tuple((path.removeprefix("progress."), label, kind) for path, label, kind in _COUNTS)
 _SAMPLE = (("visit.lot_size", N_("Lot size (units offered for sampling)"), "number"),)
 _MATERIAL = (("name", N_("Material"), "text"), ("name_zh", N_("Material in Chinese"), "text"),
              ("approved", N_("Approved material"), "text"), ("substitute", N_("Used instead"), "text"),
@@ -90,7 +92,10 @@ def form_page(draft: VisitDraft, problems: list[Problem], language: Language, st
     unplaced = _place(problems, sections, language)
     order = draft.report.get("order", {})
     shown = order.get("factory") if factory is None else factory.name_zh if language.is_chinese else factory.name
+    items = _order_items(draft.report)
+    quantity = sum(i.get("quantity") or 0 for i in items) if items else order.get("quantity")
     return render("html", "form/form.html.j2", language, sections=sections, order=order, state=state, factory=shown,
+                  items=len(items), quantity=quantity, product=_at(draft.report, "order.product") or {},
                   submitted=draft.submitted, unplaced=unplaced, layout=layout(draft.report),
                   summary=problems_summary(language, sum(p.level is Level.ERROR for p in problems)),
                   other_lang="zh" if not language.is_chinese else "en",
@@ -102,8 +107,7 @@ def _sections(draft: VisitDraft, language: Language, state: FormState) -> list[S
     _ = language.gettext
     visit = Section("visit", _(N_("Visit")), [_field(report, p, _(label), kind) for p, label, kind in _VISIT])
     visit.fields.insert(1, _select(report, "visit.type", _(N_("Visit type")), language, "visit_type", VisitType))
-    counts = Section("progress", _(N_("Counts and daily output")),
-                     [_field(report, p, _(label), kind) for p, label, kind in _COUNTS])
+    counts = _counts(report, language)
     sample = Section("sample", _(N_("Sample")), [
         _field(report, "visit.sample_drawn", _(N_("A random sample was drawn")), "check"),
         Field("order.inspection_level", _(N_("Inspection level")), "select", _at(report, "order.inspection_level")
@@ -131,10 +135,51 @@ def _sections(draft: VisitDraft, language: Language, state: FormState) -> list[S
         path = f"findings.{i}"
         fields = [_select(report, f"{path}.severity", _(N_("Severity")), language, "severity", Severity),
                   _select(report, f"{path}.category", _(N_("Category")), language, "category", FindingCategory),
+                  *_item_choice(report, path, language),
                   *(_field(report, f"{path}.{name}", _(label), kind) for name, label, kind in _FINDING),
                   *_judgement_fields(report, path, language)]
         findings.items.append(_item(report, draft, path, f"F{i + 1}", fields, language, state))
     return [visit, counts, sample, materials, packaging, findings]
+
+
+def _order_items(report: dict) -> list[dict]:
+    """The order's items when it has several (`order.items`); [] for one product."""
+    items = _at(report, "order.items")
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+
+
+def _counts(report: dict, language: Language) -> Section:
+    """The counts of the order's one product, or of each of its items under the item's code,
+    name and quantity (those come from the order and are not edited here)."""
+    _ = language.gettext
+    section = Section("progress", _(N_("Counts and daily output")))
+    items = _order_items(report)
+    if not items:
+        section.fields = [_field(report, p, _(label), kind) for p, label, kind in _COUNTS]
+    for i, item in enumerate(items):
+        path = f"order.items.{i}"
+        quantity = item.get("quantity") or 0
+        units = language.ngettext("%(count)s unit", "%(count)s units", quantity) % {"count": language.number(quantity)}
+        title = " · ".join((str(item.get("code", "")), _item_name(item, language), units))
+        fields = [_field(report, f"{path}.{name}", _(label), kind) for name, label, kind in _ITEM_COUNTS]
+        section.items.append(Item(path, title, fields, fixed=True))
+    return section
+
+
+def _item_name(item: dict, language: Language) -> str:
+    return str((item.get("name_zh") if language.is_chinese else None) or item.get("name", ""))
+
+
+def _item_choice(report: dict, path: str, language: Language) -> list[Field]:
+    """Which of the order's items a finding was found on ("—": the whole order), for an order of
+    several items; a one-product order's form has no such field."""
+    items = _order_items(report)
+    if not items:
+        return []
+    choices = (("", "—"), *((str(i.get("code", "")), f"{i.get('code', '')} · {_item_name(i, language)}")
+                            for i in items))
+    value = _at(report, f"{path}.item")
+    return [Field(f"{path}.item", language.gettext(N_("Item no.")), "select", "" if value is None else value, choices)]
 
 
 def _judgement_fields(report: dict, path: str, language: Language) -> list[Field]:
@@ -236,7 +281,7 @@ def _place(problems: list[Problem], sections: list[Section], language: Language)
     fields = {f.path: f for s in sections for f in s.fields}
     fields.update({f.path: f for s in sections for item in s.items for f in item.fields})
     items = {item.path: item for s in sections for item in s.items}
-    owners = {"progress": "progress", "visit.lot_size": "sample", "findings": "findings",
+    owners = {"progress": "progress", "order.items": "progress", "visit.lot_size": "sample", "findings": "findings",
               "materials": "materials", "packaging": "packaging"}
     by_key = {s.key: s for s in sections}
     unplaced = []

@@ -4,9 +4,10 @@ reference without case or separators, as people type it."""
 from __future__ import annotations
 
 import sqlite3
+import dataclasses
 from datetime import datetime
 
-from handlers.model.orders import OrderLine, StoredOrder, reference_key
+from handlers.model.orders import OrderedItem, OrderLine, StoredOrder, reference_key
 from handlers.model.search import OrderSearch
 from storage.codec import date_to_text, datetime_from_text, datetime_to_text, json_to_text
 from storage.transaction import Transaction
@@ -33,14 +34,14 @@ class Orders:
 
     async def get(self, reference: str) -> StoredOrder | None:
         row = await self._tx.one(f"SELECT {COLUMNS} FROM orders WHERE reference_key = ?", (reference_key(reference),))
-        return None if row is None else _order(row)
+        return None if row is None else (await self._orders([row]))[0]
 
     async def get_many(self, order_ids: list[int]) -> dict[int, StoredOrder]:
         """Several orders in one query (a portfolio page), by id."""
         rows = await self._tx.all(
             f"SELECT {COLUMNS} FROM orders WHERE id IN (SELECT value FROM json_each(?))", (json_to_text(order_ids),)
         )
-        return {row["id"]: _order(row) for row in rows}
+        return {order.id: order for order in await self._orders(rows)}
 
     async def add(self, line: OrderLine, now: datetime) -> StoredOrder:
         order_id = await self._tx.insert(
@@ -60,7 +61,7 @@ class Orders:
             " production_start = ?, updated_at = ? WHERE id = ?",
             (*_values(line), datetime_to_text(now), order.id),
         )
-        return StoredOrder(order.id, line, order.created_at, now)
+        return dataclasses.replace(order, line=line, updated_at=now)
 
     async def without_visit(self, factory_id: str | None = None, limit: int = -1, offset: int = 0,
                             search: OrderSearch | None = None) -> list[StoredOrder]:
@@ -72,7 +73,7 @@ class Orders:
             " OFFSET :offset",
             {**_search(factory_id, search), "limit": limit, "offset": offset},
         )
-        return [_order(row) for row in rows]
+        return await self._orders(rows)
 
     async def count_without_visit(self, factory_id: str | None = None, search: OrderSearch | None = None) -> int:
         row = await self._tx.one(f"SELECT COUNT(*) FROM orders o WHERE {_WITHOUT_VISIT}", _search(factory_id, search))
@@ -83,7 +84,32 @@ class Orders:
             f"SELECT {COLUMNS} FROM orders WHERE (? IS NULL OR factory_id = ?) ORDER BY reference",
             (factory_id, factory_id),
         )
-        return [_order(row) for row in rows]
+        return await self._orders(rows)
+
+    async def set_items(self, order: StoredOrder, items: tuple[OrderedItem, ...]) -> StoredOrder:
+        """The order's items as `items` gives them (() : one product, no items)."""
+        await self._tx.write("DELETE FROM order_items WHERE order_id = ?", (order.id,))
+        for position, item in enumerate(items):
+            await self._tx.write(
+                "INSERT INTO order_items (order_id, position, code, name, name_zh, quantity) VALUES (?, ?, ?, ?, ?, ?)",
+                (order.id, position, item.code, item.name, item.name_zh, item.quantity),
+            )
+        return dataclasses.replace(order, items=items)
+
+    async def _orders(self, rows: list[sqlite3.Row]) -> list[StoredOrder]:
+        """The rows as orders with their items, read in one query for all of them."""
+        if not rows:
+            return []
+        found = await self._tx.all(
+            "SELECT order_id, code, name, name_zh, quantity FROM order_items"
+            " WHERE order_id IN (SELECT value FROM json_each(?)) ORDER BY order_id, position",
+            (json_to_text([row["id"] for row in rows]),),
+        )
+        items: dict[int, list[OrderedItem]] = {}
+        for item in found:
+            items.setdefault(item["order_id"], []).append(
+                OrderedItem(item["code"], item["name"], item["name_zh"], item["quantity"]))
+        return [dataclasses.replace(_order(row), items=tuple(items.get(row["id"], ()))) for row in rows]
 
 
 def _search(factory_id: str | None, search: OrderSearch | None) -> dict:

@@ -71,11 +71,28 @@ COLUMNS = tuple(OrderLine.model_fields)
 
 
 @dataclass(frozen=True)
+class OrderedItem:
+    """One item of an order of several (a report's `order.items` without its counts): what the
+    inspector's next visit counts item by item."""
+
+    code: str
+    name: str
+    name_zh: str | None
+    quantity: int
+
+    def snapshot(self) -> dict:
+        """As the audit trail records it."""
+        return {"code": self.code, "name": self.name, "name_zh": self.name_zh, "quantity": self.quantity}
+
+
+@dataclass(frozen=True)
 class StoredOrder:
     id: int
     line: OrderLine
     created_at: datetime
     updated_at: datetime
+    items: tuple[OrderedItem, ...] = ()
+    """The order's items when it has several (its line then names the first); () for one product."""
 
     @property
     def reference(self) -> str:
