@@ -21,6 +21,7 @@ from handlers.commands import SendVisitReport
 from handlers.context import Context
 from handlers.model import OutgoingMessage, Person, Platform
 from handlers.model.message_kinds import MessageKind
+from handlers.queries.audience import EVERY_FACTORY, audience_of
 from handlers.results import Refused, Reply
 from handlers.routing import Routing
 
@@ -49,9 +50,6 @@ def reader_chat(routing: Routing, person: Person, platform: Platform) -> str | N
     """The buyer's chat on `platform` when only the buyer side reads it, as everyone who may
     ask does (a chat that is also a factory's is read by its contacts: handlers.queries.
     audience); else the asker's private chat there (None without an account on it)."""
-    # Imported here: audience reads handlers.rights, which reads the registry that imports us.
-    from handlers.queries.audience import EVERY_FACTORY, audience_of
-
     for chat in routing.buyer:
         if chat.platform is platform and audience_of(routing, platform, chat.address, False).sight is EVERY_FACTORY:
             return chat.address

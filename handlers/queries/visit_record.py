@@ -3,7 +3,7 @@ the chat. The visit as analysed, every finding, material and packaging check wit
 decided on it and by whom, the notices sent with their answers, and the order's progress as
 the chart draws it up to that visit.
 
-It is the buyer side's view (handlers.rights.BUYER_SIDE): it holds the buyer's deliberation
+It is the buyer side's view (handlers.sight.BUYER_SIDE): it holds the buyer's deliberation
 (rejected findings, who decided what), which is not a factory's business. Read only: making
 the record changes nothing.
 """
