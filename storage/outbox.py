@@ -108,7 +108,8 @@ class Outbox:
         )
         return [_message(row) for row in rows]
 
-    async def on_its_way(self, platform: Platform, destination: str, kind: str, since: datetime) -> list[OutgoingMessage]:
+    async def on_its_way(self, platform: Platform, destination: str, kind: str,
+                         since: datetime) -> list[OutgoingMessage]:
         """The messages of `kind` to one destination still to be delivered (not failed for
         good) or delivered at `since` or later, oldest first: what a repeated request would
         only send again."""

@@ -74,7 +74,8 @@ def test_visit_report_from_the_cli_has_every_section_with_photos_and_chart(demo:
     assert re.search(r"reported done — Li Wei, \d+ Nov 2026", text)
     # The notice sent, its items, and its answer.
     assert "Notice CN-2026-0001, version 1 · acknowledged · F1, F2, M3, P1, P2, P3" in text
-    assert re.search(r"deadline extended to 27 Nov 2026, \d\d:\d\d CET — Anna Schmidt, .*\n.*acknowledged — Li Wei", text)
+    assert re.search(r"deadline extended to 27 Nov 2026, \d\d:\d\d CET — Anna Schmidt, .*\n.*acknowledged — Li Wei",
+                     text)
     # The inspector judged F2 systematic: a fact, as the findings summary says it, not a suspicion.
     assert "⚠ F2 is systematic: the inspector judged it systematic" in text and "F2 looks systematic" not in text
     # The factory's answers: completion dates (and the buyer's word on the later one), its photos.

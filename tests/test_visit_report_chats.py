@@ -106,7 +106,8 @@ async def test_visit_report_button_tapped_twice_sends_one_pdf_and_says_it_is_on_
         await post_example(world)
         summary = world.chat(BUYER_CHAT)[0]
         answers = len(world.fake.callback_answers)
-        update = await world.fake.tap(BUYER_CHAT, world.buyer, summary.message_id, summary.buttons["Visit report (PDF)"])
+        button = summary.buttons["Visit report (PDF)"]
+        update = await world.fake.tap(BUYER_CHAT, world.buyer, summary.message_id, button)
         await world.fake.wait_for(lambda: len(world.fake.callback_answers) > answers)
         await world.settled()
         assert world.fake.callback_answers[-1].text == COMING
