@@ -1,13 +1,12 @@
 """Who may do what, decided once before any handler runs, from the store — never from the
 button or message that asked (a modified client can send any payload). Who may give each
-command is in handlers/registry.py; who may read which factory's orders is here too, for
-every answer (status, orders, factories) and every chat (handlers.queries.audience)."""
+command is in handlers/registry.py; who may read which factory's orders is handlers/sight.py."""
 
 from __future__ import annotations
 
 from handlers import commands as c
 from handlers.commands import Actor
-from handlers.model import Person, Role
+from handlers.model import Role
 from handlers.registry import COMMANDS
 from handlers.results import Refused
 
@@ -18,9 +17,6 @@ class Forbidden(Refused):
 
 
 REASONS = frozenset({"not_allowed", "not_your_factory", "stranger"})  # the codes of Forbidden
-BUYER_SIDE = frozenset({Role.BUYER, Role.INSPECTOR, Role.ADMIN})  # who may read every factory's orders
-
-Sight = frozenset[str] | None  # the factories one may see; None: every factory
 
 
 def may(role: Role, command: type) -> bool:
@@ -59,23 +55,3 @@ async def _target_factory(command: c.Command, uow) -> str | None:
         return None
     visit = await uow.visits.get(instruction.visit_id)
     return visit.factory_id
-
-
-def sight_of(person: Person) -> Sight:
-    """The factories whose orders `person` may read: every one (None) for the buyer side, its
-    own for a factory contact, none for a stranger (not being a factory's contact is not
-    being the buyer's)."""
-    if person.role in BUYER_SIDE:
-        return None
-    return frozenset({person.factory}) if person.role is Role.FACTORY else frozenset()
-
-
-def may_see_factory(person: Person, factory_id: str) -> bool:
-    sight = sight_of(person)
-    return sight is None or factory_id in sight
-
-
-def own_factory(person: Person) -> str | None:
-    """The one factory whose orders to fetch for a factory contact; None (every factory's) for
-    anyone else, which the caller narrows with `may_see_factory`."""
-    return person.factory if person.role is Role.FACTORY else None

@@ -26,7 +26,7 @@ from handlers.text import neutralised
 from handlers.views import label_of
 from messages import wording
 from messages.english_only import field_name
-from messages.i18n import CHINESE, Language
+from messages.i18n import CHINESE, ENGLISH, Language
 from messages.instructions import free_text
 from messages.instructions import wording as instruction_wording
 from messages.people import who
@@ -177,6 +177,7 @@ def environment(surface: str, locale: str, timezone: str = "UTC", colour: bool =
     )
     language = Language(locale, timezone)
     chinese = Language(CHINESE, timezone)
+    english = Language(ENGLISH, timezone)
     env.install_gettext_callables(language.gettext, language.ngettext, newstyle=True)
     if surface in DIALECTS:
         gettext, ngettext = _robot_gettext(surface, language)
@@ -189,6 +190,7 @@ def environment(surface: str, locale: str, timezone: str = "UTC", colour: bool =
         word=lambda table, code: wording.word(language, table, code),
         instruction_text=lambda item: _instruction_text(language, item),
         zh_instruction_text=lambda item: _instruction_text(chinese, item),
+        en_instruction_text=lambda item: _instruction_text(english, item),  # the "EN" line, whoever reads
         free_text=lambda text, text_zh=None: free_text(language, text, text_zh),
         english_only=lambda items: [t for it in items for t in item_english_only(it)],
         english_only_field=lambda field: field_name(language, field),

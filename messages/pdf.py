@@ -23,7 +23,7 @@ from handlers.views import Item, View
 from messages.environment import render
 from messages.i18n import CHINESE, ENGLISH, Language
 from messages.line_break import break_lines
-from messages.pdf_layout import FONT, LINE_MM, PAGE, A4Document, photo_rows, table, text_line
+from messages.pdf_layout import FONT, LINE_MM, PAGE, A4Document, kept_together, photo_rows, table, text_line
 from messages.photos import PhotoFinder, thumbnail
 from messages.qr import qr_png
 from messages.render import Answers
@@ -114,11 +114,7 @@ def _lay_out(page: _Page, text: str, actions: str, link: str | None,
         if closing:
             closing(document)
 
-    with page.document.offset_rendering() as trial:
-        tail(trial)
-    if trial.page_break_triggered:
-        page.document.add_page()
-    tail(page.document)
+    kept_together(page.document, tail)
 
 
 def _lines(page: _Page, lines: list[str], first: int, link: str | None) -> None:

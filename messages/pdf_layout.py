@@ -10,6 +10,7 @@ run time.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from fpdf import FPDF
@@ -26,6 +27,7 @@ PAGE = N_("Page %(page)s of %(pages)s")  # every document's footer
 LINE_MM = 5.2
 INDENT_MM = 1.4  # per leading space of a text rendering
 GREY = (110, 110, 110)
+HEADER_MM = 5 + 3  # the header line and the space under it
 HEADINGS = FontFace(emphasis="", fill_color=(225, 233, 243))
 
 
@@ -53,7 +55,7 @@ class A4Document(FPDF):
         self.set_font(FONT, size=8)
         self.set_text_color(*GREY)
         self.cell(0, 5, self.head(), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.ln(3)
+        self.ln(HEADER_MM - 5)
         self.set_text_color(0, 0, 0)
 
     def footer(self) -> None:
@@ -61,6 +63,25 @@ class A4Document(FPDF):
         self.set_font(FONT, size=8)
         self.set_text_color(*GREY)
         self.cell(0, 5, self.foot(), align="C")
+
+
+def kept_together(document: FPDF, draw: Callable[[FPDF], None], at_most: float | None = None) -> None:
+    """What `draw` lays out, on one page when it fits on one: what would break over the page's
+    end starts a new page instead, so a page never ends with a heading cut from what it heads,
+    nor ends the document holding a lone last line. Laid out once on trial (fpdf2 copies the
+    whole document to rewind it), then for real; `at_most` (mm), the most it can take, spares
+    the trial where the page has that much room left."""
+    if at_most is not None and not document.will_page_break(at_most):
+        draw(document)
+        return
+    top = document.get_y()
+    with document.offset_rendering() as trial:
+        page = trial.page
+        draw(trial)
+        height = trial.get_y() - top + (trial.page - page) * document.eph
+    if trial.page_break_triggered and height <= document.eph - HEADER_MM:
+        document.add_page()
+    draw(document)
 
 
 def text_line(document: FPDF, line: str, size: float, height: float = LINE_MM) -> None:

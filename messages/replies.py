@@ -42,6 +42,8 @@ TEMPLATES = {
     "links_already_revoked": N_("Links to notice %(number)s for %(recipient)s were revoked at this moment already."),
     "unknown_visit": N_("There is no visit %(visit_id)s."),
     "visit_report_coming": N_("The visit report of %(order)s is being prepared; the PDF follows in a moment."),
+    "visit_report_on_its_way": N_("The visit report of %(order)s is already on its way; it was asked for a moment "
+                                  "ago."),
     "visit_report_nowhere": N_("There is no chat to send the visit report of %(order)s to: start a private chat "
                                "with the bot, or run followup visit report."),
     "unknown_factory": N_("Factory %(factory)s is not configured."),

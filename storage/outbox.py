@@ -108,6 +108,18 @@ class Outbox:
         )
         return [_message(row) for row in rows]
 
+    async def on_its_way(self, platform: Platform, destination: str, kind: str,
+                         since: datetime) -> list[OutgoingMessage]:
+        """The messages of `kind` to one destination still to be delivered (not failed for
+        good) or delivered at `since` or later, oldest first: what a repeated request would
+        only send again."""
+        rows = await self._tx.all(
+            f"SELECT {COLUMNS} FROM outbox WHERE platform = ? AND destination = ? AND kind = ? AND failed_at IS NULL"
+            " AND (sent_at IS NULL OR sent_at >= ?) ORDER BY id",
+            (platform.value, destination, kind, datetime_to_text(since)),
+        )
+        return [_message(row) for row in rows]
+
     async def counts(self) -> dict[Platform, int]:
         """Unsent messages not failed for good, by platform."""
         rows = await self._tx.all(

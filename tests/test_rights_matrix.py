@@ -46,7 +46,7 @@ from handlers.queries.factories import factory_report
 from handlers.model import Person, Platform, PlatformAccount, Role
 from handlers.refusals import target_of
 from handlers.intake.reports import read_report
-from handlers.rights import may_see_factory, sight_of
+from handlers.sight import may_see_factory, sight_of
 from handlers.queries.status import UnknownOrder, order_status, portfolio_page
 from handlers.strangers import stranger
 from messages.i18n import Language

@@ -33,7 +33,7 @@ from handlers.queries.status import (
     portfolio_page,
     reference_key,
 )
-from handlers.rights import may_see_factory
+from handlers.sight import may_see_factory
 from handlers.verdicts import rejudge
 from tests.conftest import EXAMPLE_CONFIG, changed, one_finding, write_report
 from tests.fakes import FakeClock

@@ -5,12 +5,15 @@ buyer's record: a factory contact's tap is refused and sends nothing."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from bot.cli.followup import main
-from tests.conftest import EXAMPLE_VISIT, zipped
+from handlers.model import Role
+from messages.i18n import CHINESE
+from tests.conftest import EXAMPLE_VISIT, speaking, zipped
 from tests.pdf_reading import pdf_text
 from tests.slack_world import BUYER, BUYER_CHANNEL, FACTORY, running_slack
 from tests.telegram_world import BUYER_CHAT, BUYER_ID, running
@@ -21,6 +24,7 @@ from tests.test_telegram import post_example
 
 REPORT_FILE = "PO-2026-0142-visit-2026-11-24.pdf"
 COMING = "The visit report of PO-2026-0142 is being prepared; the PDF follows in a moment."
+ON_ITS_WAY = "The visit report of PO-2026-0142 is already on its way; it was asked for a moment ago."
 
 
 def reads_as_the_report(content: bytes) -> None:
@@ -93,3 +97,53 @@ async def test_visit_report_asked_in_a_group_shared_with_the_factory_goes_to_the
         (sent,) = await world.fake.wait_for(lambda: [m for m in world.chat(BUYER_ID) if m.document])
         assert sent.document.filename == REPORT_FILE
         assert not [m for m in world.chat(BUYER_CHAT) if m.document]  # the factory reads that group
+
+
+async def test_visit_report_button_tapped_twice_sends_one_pdf_and_says_it_is_on_its_way(config, clock) -> None:
+    """A double tap, and the same tap's update delivered again, make one report; a minute after
+    it arrived, asking again sends a new one (what was decided since is in it)."""
+    async with running(config, clock) as world:
+        await post_example(world)
+        summary = world.chat(BUYER_CHAT)[0]
+        answers = len(world.fake.callback_answers)
+        button = summary.buttons["Visit report (PDF)"]
+        update = await world.fake.tap(BUYER_CHAT, world.buyer, summary.message_id, button)
+        await world.fake.wait_for(lambda: len(world.fake.callback_answers) > answers)
+        await world.settled()
+        assert world.fake.callback_answers[-1].text == COMING
+
+        assert await world.tap(world.buyer, BUYER_CHAT, summary, "Visit report") == ON_ITS_WAY
+        await world.fake.redeliver(update)
+        await world.fake.wait_for(lambda: not world.fake.redelivering)
+        await world.settled()
+        documents = [m for m in world.chat(BUYER_CHAT) if m.document]
+        assert len(documents) == 1 and len(world.fake.calls("sendDocument")) == 1
+        assert [a.text for a in world.fake.callback_answers].count(COMING) == 1
+
+        clock.advance(minutes=1, seconds=1)
+        assert await world.tap(world.buyer, BUYER_CHAT, summary, "Visit report") == COMING
+        await world.fake.wait_for(lambda: len([m for m in world.chat(BUYER_CHAT) if m.document]) == 2)
+
+
+async def test_for_a_chinese_reading_buyer_the_en_line_is_english_in_the_chat_and_in_the_report(config, clock) -> None:
+    """The instruction's "EN" line is the English the factory's notice carries, whoever reads;
+    the Chinese lines take full-width punctuation."""
+    async with running(speaking(config, Role.BUYER, CHINESE), clock) as world:
+        await post_example(world)
+        f1 = world.finding("F1").plain
+        assert "    EN  Sort every finished unit (100 per cent inspection) and segregate all defective units." in f1
+        assert "    中文 对所有成品进行全检，挑出的不良品须隔离存放。" in f1
+        assert re.search(r"\n  建议整改措施（完成期限2026年\d+月\d+日）：\n", f1)
+        assert "  照片：f1-glaze-crawl-1.jpg，f1-glaze-crawl-2.jpg" in f1
+
+        summary = world.chat(BUYER_CHAT)[0]
+        assert "验货：生产中期检验，2026年11月24日" in summary.plain
+        await world.tap(world.buyer, BUYER_CHAT, summary, "验货报告")
+        (sent,) = await world.fake.wait_for(lambda: [m for m in world.chat(BUYER_CHAT) if m.document])
+        text = pdf_text(sent.document.content)
+        assert "EN Sort every finished unit (100 per cent inspection) and segregate all defective units." in text
+        assert "中文 对所有成品进行全检，挑出的不良品须隔离存放。" in text
+        assert "验货：生产中期检验，2026年11月24日 · 验货员：Chen Jing" in text
+        assert "工厂：Ningbo Evergreen Homeware Co., Ltd.（宁波常青家居用品有限公司）" in text
+        assert "照片：f1-glaze-crawl-1.jpg，f1-glaze-crawl-2.jpg" in text
+        assert "Sort every finished unit" not in summary.plain and "EN 对所有成品" not in text

@@ -29,7 +29,7 @@ from handlers.queries.status import (
     portfolio_page,
 )
 from handlers.refusals import NOT_YOURS, Refusal
-from handlers.rights import may_see_factory
+from handlers.sight import may_see_factory
 from messages.environment import render
 from messages.i18n import Language
 from messages.status_json import not_visited_json, portfolio_json, status_json

@@ -22,7 +22,7 @@ from bot.cli.status import _ask, as_option, viewer
 from handlers import refusals, rights
 from handlers.commands import SendVisitReport
 from handlers.model import Person, Platform
-from handlers.queries.visit_record import NoSuchVisit, find_visit, visit_record
+from handlers.queries.visit_record import NoSuchVisit, SeveralOrders, find_visit, visit_record
 from handlers.refusals import Refusal
 from messages.i18n import Language
 from messages.report_pdf import visit_report_pdf
@@ -67,6 +67,9 @@ async def _render(app: App, person: Person, reference: str, day: date | None, no
             dates = ", ".join(d.isoformat() for d in visit.dates)
             _fail(f"order {visit.reference} has no visit on {visit.asked.isoformat()} (--visit); its visits: {dates}; "
                   "nothing was written")
+        if isinstance(visit, SeveralOrders):
+            _fail(f"{visit.asked!r} matches several orders: {', '.join(visit.references)}; "
+                  "give one exactly as written; nothing was written")
         if visit is None:
             _fail(f"no visit of order {reference!r} is stored; nothing was written")
         record = await visit_record(uow, app.settings, visit, now)

@@ -9,7 +9,7 @@ configuration (`Routing`), alike on every platform:
 - a private chat (Telegram's private chat, a Slack DM, a reply only the asker sees): the asker;
 - any other group or channel the bot is in: members unknown, so no factory's view at all.
 
-What a person may see is a `Sight` (handlers.rights): the factories whose orders they may see,
+What a person may see is a `Sight` (handlers.sight): the factories whose orders they may see,
 None for every factory (buyers, inspectors, admins), none for a stranger. What the readers of
 a chat share is the intersection of their sights; `Audience.reader` turns it into the person
 an answer in the chat is made for.
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import reduce
 
 from handlers.model import Person, Platform, Role
-from handlers.rights import Sight, sight_of
+from handlers.sight import Sight, sight_of
 from handlers.routing import Destination, Routing
 
 EVERY_FACTORY: Sight = None

@@ -32,7 +32,7 @@ from handlers.context import Settings
 from handlers.model import Factory, NoticeState, Person, Role
 from handlers.model.orders import PackagingComplexity, StoredOrder, reference_key
 from handlers.model.verdicts import JudgedVisit, Status
-from handlers.rights import may_see_factory, own_factory
+from handlers.sight import may_see_factory, own_factory
 from handlers.translatable import N_, Nn_, Text
 from handlers.verdicts import rejudge
 from handlers.working_hours import factory_today

@@ -33,7 +33,7 @@ from handlers.model.orders import StoredOrder, reference_key
 from handlers.model.report import MaterialStatus, PackagingStatus, Severity
 from handlers.model.search import Search
 from handlers.model.verdicts import ATTENTION_ORDER, JudgedVisit, Option, Status, Verdict
-from handlers.rights import may_see_factory, own_factory
+from handlers.sight import may_see_factory, own_factory
 from handlers.verdicts import rejudge, verdict_of
 from handlers.working_hours import factory_today
 

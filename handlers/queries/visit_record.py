@@ -3,7 +3,7 @@ the chat. The visit as analysed, every finding, material and packaging check wit
 decided on it and by whom, the notices sent with their answers, and the order's progress as
 the chart draws it up to that visit.
 
-It is the buyer side's view (handlers.rights.BUYER_SIDE): it holds the buyer's deliberation
+It is the buyer side's view (handlers.sight.BUYER_SIDE): it holds the buyer's deliberation
 (rejected findings, who decided what), which is not a factory's business. Read only: making
 the record changes nothing.
 """
@@ -16,14 +16,17 @@ from datetime import date, datetime
 from handlers.analysis.analyze import Analysis, analyze
 from handlers.analysis.progress import ProgressChart, progress_chart
 from handlers.context import Settings
-from handlers.model import Factory, Notice, Platform, StoredVisit
+from handlers.model import EvidenceRound, Factory, Notice, StoredVisit
 from handlers.model.orders import reference_key
 from handlers.views import Item, label_of
 
-# The steps a record tells of, in the words of their state after (messages/wording.py); the
-# others (a reminder asked for, links revoked) are chasing, told by `followup notices`.
+# The steps a record tells of: the instruction's moves, in the words of their state after
+# (messages/wording.py), and the factory's answers that are no move: more photos of the
+# correction, a completion date committed and the buyer's word on it. The others (a reminder
+# asked for, links revoked) are chasing, told by `followup notices`.
 INSTRUCTION_STEPS = frozenset({"approve", "edit", "reject", "send", "acknowledge", "dispute", "report_done",
-                               "verify", "reopen", "cancel"})
+                               "verify", "reopen", "cancel", "add_evidence", "commitment_commit",
+                               "commitment_accepted", "commitment_declined"})
 NOTICE_STEPS = frozenset({"send", "revise", "acknowledge", "dispute", "extend", "cancel"})
 # The steps that give a reason of their own, by entity: an instruction keeps its last reason in
 # the steps after it, and a dispute's reason is the notice's.
@@ -33,22 +36,27 @@ REASONED = {"instruction": frozenset({"reject", "reopen"}), "notice": frozenset(
 @dataclass(frozen=True)
 class Step:
     """One thing done to an instruction or a notice: what (its audit action), the state it led
-    to, by whom, when, from where, and the reason given (a rejection, a dispute, a reopen)."""
+    to, by whom, when, and the reason given (a rejection, a dispute, a reopen). A commitment
+    step holds the completion date and what became of it, an extension the new deadline."""
 
     action: str
     state: str | None
     by: str
     at: datetime
-    platform: Platform
     reason: str | None = None
+    committed: date | None = None
+    commitment: str | None = None  # messages/wording.py COMMITMENT
+    deadline: datetime | None = None
 
 
 @dataclass(frozen=True)
 class ItemRecord:
-    """A finding, material or packaging check with its instruction's history, oldest first."""
+    """A finding, material or packaging check with its instruction's history, oldest first,
+    and the photos the factory sent of its correction, done report by done report."""
 
     item: Item
     steps: tuple[Step, ...]
+    corrections: tuple[EvidenceRound, ...] = ()
 
     @property
     def photos(self) -> tuple[str, ...]:
@@ -92,11 +100,24 @@ class NoSuchVisit:
     dates: tuple[date, ...]
 
 
-async def find_visit(uow, reference: str, on: date | None) -> StoredVisit | NoSuchVisit | None:
+@dataclass(frozen=True)
+class SeveralOrders:
+    """The reference, written without case or separators, is that of several orders with
+    visits (PO-1-23 and PO-12-3): their references, for the asker to choose."""
+
+    asked: str
+    references: tuple[str, ...]
+
+
+async def find_visit(uow, reference: str, on: date | None) -> StoredVisit | NoSuchVisit | SeveralOrders | None:
     """The order's visit on `on` (the latest that day), or its latest; None for an order
-    without stored visits (or several orders written alike). The caller checks rights."""
+    without stored visits. Of several orders written alike, the one written exactly so. The
+    caller checks rights."""
     latest = await uow.visits.latest_for_key(reference_key(reference))
-    if len(latest) != 1:
+    latest = [v for v in latest if v.order_reference == reference.strip()] or latest
+    if len(latest) > 1:
+        return SeveralOrders(reference, tuple(v.order_reference for v in latest))
+    if not latest:
         return None
     visits = await uow.visits.for_order(latest[0].order_reference)
     if on is None:
@@ -118,7 +139,9 @@ async def visit_record(uow, settings: Settings, visit: StoredVisit, now: datetim
     for source in sources:
         instruction = instructions.get(source)
         steps = await _steps(uow, "instruction", instruction.id, INSTRUCTION_STEPS) if instruction else ()
-        items.append(ItemRecord(Item(source, label_of(source), report.item(source), instruction), steps))
+        corrections = await uow.evidence.rounds(instruction.id) if instruction else ()
+        items.append(ItemRecord(Item(source, label_of(source), report.item(source), instruction), steps,
+                                corrections))
     labels = {i.id: label_of(i.source) for i in instructions.values()}
     notices = tuple([
         NoticeRecord(n, await _steps(uow, "notice", n.id, NOTICE_STEPS),
@@ -138,7 +161,17 @@ async def visit_record(uow, settings: Settings, visit: StoredVisit, now: datetim
 async def _steps(uow, entity: str, entity_id: int, told: frozenset[str]) -> tuple[Step, ...]:
     events = await uow.audit.for_entity(entity, entity_id)
     return tuple(
-        Step(e.action, e.after.get("state"), e.actor, e.at, e.platform,
-             e.after.get("reason") if e.action in REASONED[entity] else None)
+        Step(e.action, e.after.get("state"), e.actor, e.at,
+             reason=e.after.get("reason") if e.action in REASONED[entity] else None,
+             committed=_day(e.after.get("committed")), commitment=e.after.get("commitment"),
+             deadline=_moment(e.after.get("acknowledge_by")) if e.action == "extend" else None)
         for e in events if e.action in told
     )
+
+
+def _day(iso: str | None) -> date | None:
+    return None if iso is None else date.fromisoformat(iso)
+
+
+def _moment(iso: str | None) -> datetime | None:
+    return None if iso is None else datetime.fromisoformat(iso)
