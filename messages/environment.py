@@ -177,7 +177,7 @@ def environment(surface: str, locale: str, timezone: str = "UTC", colour: bool =
     )
     language = Language(locale, timezone)
     chinese = Language(CHINESE, timezone)
-    english = Language(ENGLISH, timezone)
+    english = language if not language.is_chinese else Language(ENGLISH, timezone)  # the reader's English
     env.install_gettext_callables(language.gettext, language.ngettext, newstyle=True)
     if surface in DIALECTS:
         gettext, ngettext = _robot_gettext(surface, language)
