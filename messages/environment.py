@@ -28,7 +28,7 @@ from messages.i18n import CHINESE, Language
 from messages.instructions import free_text
 from messages.instructions import wording as instruction_wording
 from messages.people import who
-from messages.reasons import reason_text
+from messages.reasons import completion_text, reason_text
 from messages.robot_markdown import DIALECTS, link_target
 
 ESCAPED = {"telegram", "slack", "html", *DIALECTS}
@@ -189,6 +189,7 @@ def environment(surface: str, locale: str, timezone: str = "UTC", colour: bool =
         zh_instruction_text=lambda item: _instruction_text(chinese, item),
         free_text=lambda text, text_zh=None: free_text(language, text, text_zh),
         reason=lambda code, report, analysis: reason_text(language, code, report, analysis),
+        completion=lambda analysis: completion_text(language, analysis),
     )
     env.filters.update(
         date=language.date,
