@@ -65,7 +65,21 @@ class RejectInstruction(Command):
 
 @dataclass(frozen=True)
 class SendNotice(Command):
+    """Send the visit's notice. Free text that would reach the factory in English only holds it
+    back once, with a warning to the buyer; `english_only_confirmed` (Send anyway), or a
+    Send after that warning, sends it as it is."""
+
     visit_id: int
+    english_only_confirmed: bool = False
+
+
+@dataclass(frozen=True)
+class AddChinese(Command):
+    """The buyer's Chinese for the instruction's next text that would reach the factory in
+    English only (its problem, a descriptive parameter, its note, in that order)."""
+
+    instruction_id: int
+    text: str
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,11 @@ async def edit(command: EditInstruction, ctx: Context) -> Reply:
     note = instruction.note if command.note is None else optional_text(command.note, "note")
     # A buyer's rewording replaces the inspector's Chinese version, which no longer matches.
     note_zh = instruction.note_zh if note == instruction.note else None
-    moved = await move(ctx, instruction, Action.EDIT, params=params, note=note, note_zh=note_zh, due=due)
+    # Likewise the Chinese the buyer added for a parameter this edit changes.
+    params_zh = {name: zh for name, zh in instruction.params_zh.items()
+                 if params.get(name) == instruction.params.get(name)}
+    moved = await move(ctx, instruction, Action.EDIT, params=params, note=note, note_zh=note_zh, due=due,
+                       params_zh=params_zh)
     await _tell_buyer(ctx, moved.id)
     return Reply("instruction_edited", {"instruction_id": moved.id})
 

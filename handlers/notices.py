@@ -11,10 +11,12 @@ from handlers.context import Context
 from handlers.lifecycle import Action
 from handlers.model.message_kinds import MessageKind
 from handlers.model import Notice, NoticeState
+from handlers.queries.english_only import EnglishOnly, english_only
 from handlers.results import Refused, Reply
 from handlers.text import required_text
 from handlers.transitions import move
 
+WARNED = "warn_english_only"  # the audit action of a notice held back for English-only text
 _ANSWERS = {Action.ACKNOWLEDGE: NoticeState.ACKNOWLEDGED, Action.DISPUTE: NoticeState.DISPUTED}
 
 
@@ -29,6 +31,9 @@ async def send(command: SendNotice, ctx: Context) -> Reply:
         raise Refused("notice_not_ready", undecided=len(undecided), approved=len(approved))
     if not approved:
         return await _already_sent(ctx, visit.id)
+    english = english_only(visit, approved)
+    if english and not command.english_only_confirmed and not await _warned_of(ctx, visit.id, english):
+        return await _warn(ctx, visit.id, english, approved)
     ids = tuple(i.id for i in approved)
     deadline = deadline_for(ctx.now, ctx.settings.factories[visit.factory_id])
     disputed = next((n for n in reversed(await ctx.uow.notices.for_visit(visit.id)) if n.state is NoticeState.DISPUTED),
@@ -36,12 +41,14 @@ async def send(command: SendNotice, ctx: Context) -> Reply:
     if disputed is not None:  # the buyer decided again after the dispute: the notice's next version
         notice = await ctx.uow.notices.revise(disputed, ids, ctx.decision(), deadline)
         await ctx.audit("notice", notice.id, "revise", {"version": disputed.version, "state": disputed.state.value},
-                        {"version": notice.version, "state": notice.state.value})
+                        {"version": notice.version, "state": notice.state.value,
+                         "english_only": [t.as_dict() for t in english]})
     else:
         notice = await ctx.uow.notices.add(
             visit.id, visit.factory_id, visit.order_reference, ids, ctx.decision(), deadline
         )
-        await ctx.audit("notice", notice.id, "send", None, {"number": notice.number, "state": notice.state.value})
+        await ctx.audit("notice", notice.id, "send", None, {"number": notice.number, "state": notice.state.value,
+                                                            "english_only": [t.as_dict() for t in english]})
     for instruction in approved:
         await move(ctx, instruction, Action.SEND, notice_id=notice.id)
     await ctx.uow.notices.record_version(notice, [_as_sent(i) for i in approved])
@@ -52,11 +59,29 @@ async def send(command: SendNotice, ctx: Context) -> Reply:
     return Reply("notice_sent" if notice.version == 1 else "notice_revised", params)
 
 
+async def _warn(ctx: Context, visit_id: int, english: tuple[EnglishOnly, ...], approved: list) -> Reply:
+    """Holds the notice back: the buyer's chats list the texts, with Add Chinese and Send anyway."""
+    await ctx.audit("visit", visit_id, WARNED, None, {"english_only": [t.as_dict() for t in english]})
+    message = {"visit_id": visit_id, "sources": [i.source for i in approved]}  # what the notice would carry
+    await ctx.enqueue(ctx.settings.routing.to_buyer(MessageKind.ENGLISH_ONLY, message))
+    return Reply("notice_english_only", {"count": len(english)})
+
+
+async def _warned_of(ctx: Context, visit_id: int, english: tuple[EnglishOnly, ...]) -> bool:
+    """Whether the buyer was already warned of each of these texts: sending again after the
+    warning is their answer to it."""
+    warned = {(t["instruction_id"], t["field"], t["text"])
+              for e in await ctx.uow.audit.for_entity("visit", visit_id) if e.action == WARNED
+              for t in e.after["english_only"]}
+    return all((t.instruction_id, t.field, t.text) in warned for t in english)
+
+
 def _as_sent(instruction) -> dict:
     """What the factory reads of an instruction in this version, kept when it is revised."""
     return {
         "source": instruction.source, "kind": instruction.kind, "params": instruction.params,
         "note": instruction.note, "note_zh": instruction.note_zh, "due": instruction.due.isoformat(),
+        "description_zh": instruction.description_zh, "params_zh": instruction.params_zh,
     }
 
 

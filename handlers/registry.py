@@ -13,7 +13,7 @@ from typing import Any
 
 from handlers import commands as c
 from handlers import commitments, decisions, escalation, evidence, notice_links, notices, people, strangers, visits
-from handlers import visit_drafts, visit_reports
+from handlers import chinese, visit_drafts, visit_reports
 from handlers import orders as importing
 from handlers.context import Context
 from handlers.model import Role
@@ -49,6 +49,7 @@ COMMANDS: dict[type[c.Command], Entry] = {
     c.SendNotice: _entry(notices.send, BUYER),
     # The buyer's record of a visit (its deliberation included): the buyer side, never a factory.
     c.SendVisitReport: _entry(visit_reports.send_report, BUYER, INSPECTOR, ADMIN),
+    c.AddChinese: _entry(chinese.add, BUYER),
     c.AcknowledgeNotice: _entry(notices.acknowledge, FACTORY),
     c.DisputeNotice: _entry(notices.dispute, FACTORY),
     c.ReportDone: _entry(evidence.report_done, FACTORY),

@@ -138,6 +138,15 @@ def _symbol_before(before: list[str]) -> bool:
     return False
 
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def written_in_chinese(text: str) -> bool:
+    """Whether a text holds Chinese characters: such a text reads as Chinese to the factory,
+    whatever else it quotes (a reference, a brand)."""
+    return bool(_CJK.search(text))
+
+
 def one_line(text: str) -> str:
     """A name or a file name on one line: a line break in it could pose as a line of our own."""
     return " ".join(neutralised(text).split())

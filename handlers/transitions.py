@@ -68,6 +68,8 @@ def _snapshot(instruction: Instruction) -> dict:
         "params": instruction.params,
         "note": instruction.note,
         "note_zh": instruction.note_zh,
+        "description_zh": instruction.description_zh,
+        "params_zh": instruction.params_zh,
         "due": instruction.due.isoformat(),
         "reason": instruction.reason,
         "evidence": list(instruction.evidence),

@@ -30,13 +30,28 @@ class Item:
 
     @property
     def params_zh(self) -> dict[str, str]:
-        """The inspector's Chinese for descriptive parameters, each only while the English it
-        was written for still stands: a buyer's rewording makes the Chinese stale."""
+        """The Chinese for descriptive parameters: the inspector's, each only while the English
+        it was written for still stands (a buyer's rewording makes it stale), then the buyer's,
+        added before sending (dropped by the edit that changes its parameter)."""
         proposed = self.item.instruction
         if proposed is None or self.instruction is None:
             return {}
         current = self.instruction.params
-        return {name: zh for name, zh in proposed.params_zh.items() if proposed.params.get(name) == current.get(name)}
+        inspectors = {name: zh for name, zh in proposed.params_zh.items()
+                      if proposed.params.get(name) == current.get(name)}
+        return inspectors | self.instruction.params_zh
+
+    @property
+    def problem(self) -> str | None:
+        """What is wrong, as the report words it: a finding's description, a material's or
+        packaging check's note."""
+        return self.item.description if isinstance(self.item, Finding) else self.item.note
+
+    @property
+    def problem_zh(self) -> str | None:
+        """The report's Chinese for the problem, else the buyer's, added before sending."""
+        written = self.item.description_zh if isinstance(self.item, Finding) else self.item.note_zh
+        return written or (self.instruction.description_zh if self.instruction else None)
 
 
 @dataclass(frozen=True)
@@ -210,7 +225,8 @@ async def load_notice_version(uow, settings: Settings, notice_id: int, version: 
     items = tuple(
         Item(entry["source"], label_of(entry["source"]), current.visit.report.item(entry["source"]),
              dataclasses.replace(by_source[entry["source"]], kind=entry["kind"], params=entry["params"],
-                                 note=entry["note"], note_zh=entry["note_zh"], due=date.fromisoformat(entry["due"])))
+                                 note=entry["note"], note_zh=entry["note_zh"], due=date.fromisoformat(entry["due"]),
+                                 description_zh=entry.get("description_zh"), params_zh=entry.get("params_zh", {})))
         for entry in entries
     )
     answered = notice if version == notice.version else await _superseded(uow, notice, version)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from handlers.catalog import N_
 from handlers.model import Commitment, InstructionState, NoticeState
 from handlers.model.message_kinds import MessageKind
+from handlers.queries.english_only import item_english_only
 from handlers.views import EVIDENCE_KINDS, View
 from messages.i18n import CHINESE, Language
 
@@ -18,6 +19,7 @@ COMMIT_DATE, ACCEPT_DATE, DECLINE_DATE = "commit_date", "accept_date", "decline_
 VERIFY, REOPEN, REPORT_DONE = "verify", "reopen", "report_done"
 CONFIRM_BINDING, REFUSE_BINDING = "confirm_binding", "refuse_binding"
 VISIT_REPORT = "visit_report"
+ADD_CHINESE, SEND_ANYWAY = "add_chinese", "send_anyway"
 
 _LABELS = {
     APPROVE: N_("Approve"),
@@ -36,6 +38,8 @@ _LABELS = {
     REPORT_DONE: N_("%(label)s done, with photos"),
     VERIFY: N_("Verify"),
     REOPEN: N_("Reopen"),
+    ADD_CHINESE: N_("Add Chinese %(label)s"),
+    SEND_ANYWAY: N_("Send anyway"),
     CONFIRM_BINDING: N_("Confirm"),
     REFUSE_BINDING: N_("Refuse"),
     VISIT_REPORT: N_("Visit report (PDF)"),
@@ -57,6 +61,8 @@ def buttons_for(view: View, language: Language) -> tuple[Button, ...]:
         return _decision_buttons(view, language)
     if view.kind is MessageKind.INSTRUCTION_DECIDED:
         return _decision_buttons(view, language) + _send_button(view, language)
+    if view.kind is MessageKind.ENGLISH_ONLY:
+        return _english_only_buttons(view, language)
     if view.kind in (MessageKind.NOTICE, *_ANSWERS_NOTICE) and view.notice.state is NoticeState.SENT:
         return tuple(Button(a, view.notice.id, _bilingual(_LABELS[a])) for a in (ACKNOWLEDGE, DISPUTE))
     if view.kind in (MessageKind.NOTICE, MessageKind.NOTICE_CLOSED) and view.notice.state is NoticeState.ACKNOWLEDGED:
@@ -113,6 +119,16 @@ def _decision_buttons(view: View, language: Language) -> tuple[Button, ...]:
     else:
         actions = ()
     return tuple(Button(a, instruction.id, language.gettext(_LABELS[a])) for a in actions)
+
+
+def _english_only_buttons(view: View, language: Language) -> tuple[Button, ...]:
+    """Add Chinese for each item still holding English-only text, and Send anyway, while the
+    notice is still to be sent."""
+    if not view.notice_ready:
+        return ()
+    add = tuple(Button(ADD_CHINESE, it.instruction.id, language.gettext(_LABELS[ADD_CHINESE]) % {"label": it.label})
+                for it in view.items if it.instruction is not None and item_english_only(it))
+    return add + (Button(SEND_ANYWAY, view.visit.id, language.gettext(_LABELS[SEND_ANYWAY])),)
 
 
 def _send_button(view: View, language: Language) -> tuple[Button, ...]:

@@ -21,9 +21,11 @@ import click
 import jinja2
 from markupsafe import Markup, escape
 
+from handlers.queries.english_only import item_english_only
 from handlers.text import neutralised
 from handlers.views import label_of
 from messages import wording
+from messages.english_only import field_name
 from messages.i18n import CHINESE, Language
 from messages.instructions import free_text
 from messages.instructions import wording as instruction_wording
@@ -188,6 +190,8 @@ def environment(surface: str, locale: str, timezone: str = "UTC", colour: bool =
         instruction_text=lambda item: _instruction_text(language, item),
         zh_instruction_text=lambda item: _instruction_text(chinese, item),
         free_text=lambda text, text_zh=None: free_text(language, text, text_zh),
+        english_only=lambda items: [t for it in items for t in item_english_only(it)],
+        english_only_field=lambda field: field_name(language, field),
         reason=lambda code, report, analysis: reason_text(language, code, report, analysis),
         completion=lambda analysis: completion_text(language, analysis),
     )

@@ -3,15 +3,14 @@ with the language it was written in (free text is never machine-translated)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
 from handlers import catalog
 from handlers.catalog import N_, Param, ParamType
+from handlers.text import written_in_chinese
 from messages.i18n import Language
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
 ORIGINAL_ENGLISH = N_("Original text (English)")
 ORIGINAL_CHINESE = N_("Original text (Chinese)")
 WRITTEN_IN_ENGLISH = N_("as written, in English")
@@ -42,10 +41,10 @@ def _value(language: Language, param: Param, value, value_zh: str | None) -> str
         return _formatted(language, param.type, value)
     if language.is_chinese and value_zh:
         return value_zh
-    written_in_chinese = bool(_CJK.search(str(value)))
-    if written_in_chinese == language.is_chinese:
+    chinese = written_in_chinese(str(value))
+    if chinese == language.is_chinese:
         return str(value)
-    marker = WRITTEN_IN_CHINESE if written_in_chinese else WRITTEN_IN_ENGLISH
+    marker = WRITTEN_IN_CHINESE if chinese else WRITTEN_IN_ENGLISH
     return f"{value}{language.parenthesised(language.gettext(marker))}"
 
 
@@ -64,7 +63,7 @@ def free_text(language: Language, text: str | None, text_zh: str | None = None) 
     if language.is_chinese and text_zh:
         return FreeText(text_zh, None)
     shown = text or text_zh
-    written_in_chinese = bool(_CJK.search(shown))
-    if written_in_chinese == language.is_chinese:
+    chinese = written_in_chinese(shown)
+    if chinese == language.is_chinese:
         return FreeText(shown, None)
-    return FreeText(shown, language.gettext(ORIGINAL_CHINESE if written_in_chinese else ORIGINAL_ENGLISH))
+    return FreeText(shown, language.gettext(ORIGINAL_CHINESE if chinese else ORIGINAL_ENGLISH))

@@ -25,6 +25,7 @@ class Answers(StrEnum):
     BUYER = "buyer"
     PRINTED_LINK = "printed_link"  # the PDF, its first page carrying the link and QR code
     PRINTED = "printed"  # the PDF without a link (the web server off)
+    PAGE = "page"  # the notice's own web page, its answer buttons below the notice
 
 
 @dataclass(frozen=True)

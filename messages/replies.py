@@ -8,6 +8,7 @@ from handlers.results import Reply
 from handlers.text import neutralised
 from handlers.translatable import Text
 from messages import wording
+from messages.english_only import field_name
 from messages.i18n import Language
 from messages.people import everyone, who
 
@@ -56,6 +57,17 @@ TEMPLATES = {
                        "Notice %(number)s sent to the factory with %(count)s instructions."),
     "notice_revised": Nn_("Notice %(number)s, version %(version)s, sent to the factory with %(count)s instruction.",
                           "Notice %(number)s, version %(version)s, sent to the factory with %(count)s instructions."),
+    "notice_english_only": Nn_("Not sent yet: %(count)s text would reach the factory in English only. Add its "
+                               "Chinese, or tap Send anyway.",
+                               "Not sent yet: %(count)s texts would reach the factory in English only. Add their "
+                               "Chinese, or tap Send anyway."),
+    "chinese_added": Nn_("Chinese added for %(label)s (%(field)s); %(count)s more text of it is in English only.",
+                         "Chinese added for %(label)s (%(field)s); %(count)s more texts of it are in English only."),
+    "chinese_complete": N_("Chinese added for %(label)s (%(field)s); every text of it now has its Chinese."),
+    "chinese_already_added": N_("That Chinese is already on %(label)s; nothing was changed."),
+    "not_chinese": N_("That text has no Chinese in it; write the Chinese the factory will read for %(label)s. "
+                      "Nothing was changed."),
+    "no_english_only": N_("Every text of %(label)s already has its Chinese; nothing was changed."),
     "notice_already_sent": N_("Notice %(number)s was already sent by %(by)s at %(at)s."),
     "notice_acknowledged": N_("Thank you: receipt of notice %(number)s is acknowledged."),
     "notice_disputed": N_("Your dispute of notice %(number)s has been passed to the buyer."),
@@ -120,7 +132,7 @@ WITHOUT_WHO = {
 # A reply said in singular and plural forms is chosen by this parameter ("count" if not named).
 COUNTED_BY = {"visit_posted": "instructions"}
 
-FIELDS = {"reason": N_("reason"), "note": N_("note")}
+FIELDS = {"reason": N_("reason"), "note": N_("note"), "chinese": N_("Chinese text")}
 
 
 def reply_text(reply: Reply, language: Language) -> str:
@@ -140,7 +152,9 @@ def reply_text(reply: Reply, language: Language) -> str:
         params["state"] = wording.word(language, table, params["state"])
     if "role" in params:
         params["role"] = wording.word(language, "role", params["role"])
-    if "field" in params:
+    if reply.code in ("chinese_added", "chinese_complete"):
+        params["field"] = field_name(language, params["field"])
+    elif "field" in params:
         params["field"] = language.gettext(FIELDS.get(params["field"], params["field"]))
     if isinstance(params.get("problems"), dict):
         problems = params["problems"].items()

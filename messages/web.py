@@ -13,6 +13,7 @@ from handlers.text import one_line
 from handlers.views import View
 from messages.environment import render
 from messages.i18n import CHINESE, ENGLISH, Language
+from messages.render import Answers
 
 REFUSED_TITLE = N_("Corrective action notice link")  # the same for every refusal: forged, expired, too large…
 
@@ -39,7 +40,8 @@ class PageState:
 
 def notice_page(view: View, language: Language, photo_urls: dict[str, str], state: PageState,
                 said: Said | None) -> str:
-    section = Markup(render("html", "notice/section.html.j2", language, v=view, photos=photo_urls))
+    section = Markup(render("html", "notice/section.html.j2", language, v=view, photos=photo_urls,
+                            answers=Answers.PAGE))
     other = ENGLISH if language.is_chinese else CHINESE
     toggle = {"url": f"{state.base}?lang={'en' if other == ENGLISH else 'zh'}",
               "lang": "en" if other == ENGLISH else "zh-Hans", "text": "English" if other == ENGLISH else "中文"}

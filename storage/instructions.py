@@ -19,7 +19,8 @@ from storage.transaction import Transaction
 
 COLUMNS = (
     "i.id, i.visit_id, i.source, i.kind, i.params, i.note, i.note_zh, i.due, i.state,"
-    " i.decided_by, i.decided_at, i.decided_platform, i.notice_id, i.reason, i.evidence, i.committed, i.commitment"
+    " i.decided_by, i.decided_at, i.decided_platform, i.notice_id, i.reason, i.evidence, i.committed, i.commitment,"
+    " i.description_zh, i.params_zh"
 )
 
 # The date an instruction of alias {i} is held to: its accepted commitment, else its due date
@@ -121,7 +122,7 @@ class Instructions:
         changed = await self._tx.write(
             "UPDATE instructions SET state = ?, decided_by = ?, decided_at = ?, decided_platform = ?,"
             " params = ?, note = ?, note_zh = ?, due = ?, notice_id = ?, reason = ?, evidence = ?,"
-            " committed = ?, commitment = ? WHERE id = ?",
+            " committed = ?, commitment = ?, description_zh = ?, params_zh = ? WHERE id = ?",
             (
                 instruction.state.value,
                 *decision_to_columns(instruction.decided),
@@ -134,6 +135,8 @@ class Instructions:
                 json_to_text(list(instruction.evidence)),
                 None if instruction.committed is None else date_to_text(instruction.committed),
                 None if instruction.commitment is None else instruction.commitment.value,
+                instruction.description_zh,
+                json_to_text(instruction.params_zh),
                 instruction.id,
             ),
         )
@@ -158,4 +161,6 @@ def _instruction(row: sqlite3.Row) -> Instruction:
         evidence=tuple(json_from_text(row["evidence"])),
         committed=None if row["committed"] is None else date_from_text(row["committed"]),
         commitment=None if row["commitment"] is None else Commitment(row["commitment"]),
+        description_zh=row["description_zh"],
+        params_zh=json_from_text(row["params_zh"]),
     )

@@ -27,7 +27,8 @@ async def _notice_for(app, config, new_spec: str | None) -> str:
     for source, instruction_id in ids.items():
         if source != CARTON:
             await app.bus.handle(ApproveInstruction(instruction_id), buyer)
-    sent = await app.bus.handle(SendNotice(visit_id), buyer)
+    # A reworded spec is English only: the buyer sends anyway, and the factory reads it marked as such.
+    sent = await app.bus.handle(SendNotice(visit_id, english_only_confirmed=new_spec is not None), buyer)
     async with app.store.unit_of_work() as uow:
         view = await load_view(uow, app.settings, "notice", {"notice_id": sent.params["notice_id"]})
     return render("text", "notice/section.txt.j2", Language(CHINESE, "Asia/Shanghai"), v=view)

@@ -67,10 +67,22 @@ def test_the_demo_runs_the_whole_flow_and_writes_the_notice(demo: Demo) -> None:
     assert (demo.out / "CN-2026-0001.txt").read_text(encoding="utf-8").startswith("整改通知书 CN-2026-0001")
 
 
+def test_the_buyers_note_in_english_only_holds_the_notice_until_they_give_its_chinese(demo: Demo) -> None:
+    sending = demo.section("3. The buyer sends the corrective notice")
+    held = sending.index("⚠ 1 text will reach the factory in English only — add Chinese?")
+    assert "Not sent yet: 1 text would reach the factory in English only." in sending[:held]
+    assert '[F2] note: “Correct the backstamp screen before the next firing;' in sending[held:]
+    added = sending.index("Chinese added for F2 (note); every text of it now has its Chinese.")
+    assert held < added < sending.index("Notice CN-2026-0001 sent to the factory with 6 instructions.")
+    notice = (demo.out / "CN-2026-0001.txt").read_text(encoding="utf-8")
+    assert "备注：下一窑烧成前更正底标丝网版；请发送第一件更正后产品的照片。" in notice
+    assert "【原文（英文）】" not in notice.split("CORRECTIVE NOTICE")[0]
+
+
 def test_the_reminder_waits_for_the_factory_morning_and_is_in_chinese(demo: Demo) -> None:
     waiting = demo.section("4. The factory does not answer")
-    # Sent Tue 19:48 in Ningbo: the deadline falls after hours, the reminder goes at 08:30.
-    assert "🕒 Wed 25 Nov 12:48 CET for Anna Schmidt (buyer) · Wed 25 Nov 19:48 Beijing time at the factory" in waiting
+    # Sent Tue 19:52 in Ningbo: the deadline falls after hours, the reminder goes at 08:30.
+    assert "🕒 Wed 25 Nov 12:52 CET for Anna Schmidt (buyer) · Wed 25 Nov 19:52 Beijing time at the factory" in waiting
     assert "the reminder waits for Thu 26 Nov 08:30 Beijing time" in waiting
     clock, reminder = waiting.index("· Thu 26 Nov 08:30 Beijing time at the factory"), waiting.index("⏰ 催办提醒")
     assert clock < reminder
@@ -84,7 +96,7 @@ def test_after_48_hours_the_buyer_is_alerted_and_extends_the_deadline_with_a_tap
     assert "1 reminder sent, no answer yet." in escalated
     assert re.search(r"\[(\d+)\] Remind again  \[(\d+)\] Extend by 24 h  \[(\d+)\] Withdraw notice", escalated)
     assert re.search(r"Anna Schmidt taps \[\d+\] extend by 24 h", escalated)
-    assert "The factory now has until 27 Nov 2026, 13:00 CET to acknowledge notice CN-2026-0001." in escalated
+    assert "The factory now has until 27 Nov 2026, 13:04 CET to acknowledge notice CN-2026-0001." in escalated
     assert "⏳ 整改通知书CN-2026-0001：买方已延长确认收到期限" in escalated
 
 

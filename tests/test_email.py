@@ -90,6 +90,10 @@ async def test_the_factory_finds_the_notice_in_its_mailbox_with_the_pdf_attached
     for body in (plain, html):
         assert body.index("整改通知书") < body.index("CORRECTIVE NOTICE CN-2026-0001"), "Chinese first"
         assert "宁波常青家居用品有限公司" in body and "Ningbo Evergreen Homeware" in body
+        # Whom to ask, in each language, as the PDF has it (messages/templates/notice/contacts.j2).
+        assert "联系人：买方 Anna Schmidt（+49 40 555 0142, anna.schmidt@nordhaus-living.example）" in body
+        assert "Contacts: buyer Anna Schmidt (+49 40 555 0142, anna.schmidt@nordhaus-living.example)" in body
+        assert "验货员 Chen Jing（+86 138 0574 0142 微信同号）" in body
     assert "<section" in html and "<section" not in plain
     (attachment,) = mail.iter_attachments()
     assert (attachment.get_content_type(), attachment.get_filename()) == ("application/pdf", "CN-2026-0001.pdf")

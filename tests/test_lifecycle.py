@@ -560,6 +560,7 @@ async def decide_like_the_demo(v: Visit) -> tuple[list[str], list[str]]:
     sent, rejected = ["findings.0", "findings.1", "materials.2", "packaging.checks.1"], []
     await v.by("buyer", ApproveInstruction(v.ids["findings.0"]))
     await v.by("buyer", EditInstruction(v.ids["findings.1"], note="Send a photo of the first corrected unit."))
+    # The new note is in English only: each test sends the notice as the demo's buyer could, anyway.
     await v.by("buyer", ApproveInstruction(v.ids["materials.2"]))
     await v.by("buyer", ApproveInstruction(v.ids["packaging.checks.1"]))
     for source in ("findings.2", "packaging.checks.0", "packaging.checks.2"):
@@ -571,7 +572,7 @@ async def decide_like_the_demo(v: Visit) -> tuple[list[str], list[str]]:
 async def test_the_notice_carries_the_approved_instructions_only(visit: Visit) -> None:
     sent, rejected = await decide_like_the_demo(visit)
 
-    reply = await visit.by("buyer", SendNotice(visit.visit_id))
+    reply = await visit.by("buyer", SendNotice(visit.visit_id, english_only_confirmed=True))
 
     assert reply.ok and reply.code == "notice_sent"
     assert (reply.params["number"], reply.params["count"]) == ("CN-2026-0001", 4)
@@ -591,7 +592,7 @@ async def test_the_notice_carries_the_approved_instructions_only(visit: Visit) -
 
 async def test_sending_the_notice_a_second_time_says_it_was_already_sent(visit: Visit) -> None:
     await decide_like_the_demo(visit)
-    first = await visit.by("buyer", SendNotice(visit.visit_id))
+    first = await visit.by("buyer", SendNotice(visit.visit_id, english_only_confirmed=True))
     sent_at = visit.clock.now()
     before = visit.snapshot()
 
@@ -607,7 +608,7 @@ async def test_sending_the_notice_a_second_time_says_it_was_already_sent(visit: 
 
 async def send_demo_notice(v: Visit) -> list[str]:
     sent, _ = await decide_like_the_demo(v)
-    v.notice_id = (await v.by("buyer", SendNotice(v.visit_id))).params["notice_id"]
+    v.notice_id = (await v.by("buyer", SendNotice(v.visit_id, english_only_confirmed=True))).params["notice_id"]
     return sent
 
 

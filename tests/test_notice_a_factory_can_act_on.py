@@ -147,7 +147,7 @@ async def test_the_notice_pdf_names_the_buyer_and_the_inspector_with_how_to_reac
     english = next(page for page in pages if "CORRECTIVENOTICE" in page.split("version1", 1)[1])
     assert unwrapped("Contacts: buyer Anna Schmidt (+49 40 555 0142, anna.schmidt@nordhaus-living.example)"
                      " · inspector Chen Jing (+86 138 0574 0142 微信同号)") in english
-    # The chat notice stays one message: the contacts are on paper only.
+    # The chat notice stays one message: the contacts are on the documents (PDF, mail, robots, page) only.
     chat = render_notice("text", view)
     assert "联系人" not in chat and "Contacts" not in chat and "anna.schmidt@" not in chat
 

@@ -43,6 +43,9 @@ async def test_the_buyer_revises_a_disputed_notice_and_version_one_stays_readabl
     await app.bus.handle(RejectInstruction(ids["packaging.checks.2"], reason="Boxes arrived."), buyer)
     for source in ("findings.0", "findings.1", "materials.2", "packaging.checks.1"):
         await app.bus.handle(ApproveInstruction(ids[source]), buyer)
+    # The new note reaches the factory in English only: the first Send warns, the second sends.
+    held = await app.bus.handle(SendNotice(visit_id), buyer)
+    assert (held.ok, held.code, held.params) == (True, "notice_english_only", {"count": 1})
     second = await app.bus.handle(SendNotice(visit_id), buyer)
 
     assert (second.code, second.params["number"], second.params["version"], second.params["count"]) == (

@@ -98,6 +98,10 @@ async def test_a_notice_reaches_all_three_robots_of_the_factory_in_chinese_first
         assert "整改通知书" in whole and "CORRECTIVE NOTICE" in whole, platform
         assert whole.index("整改通知书") < whole.index("CORRECTIVE NOTICE"), "Chinese first"
         assert not any("[1]" in text for text in texts), "robots show no buttons"
+        # Whom to ask, in each language, as the PDF has it (messages/templates/notice/contacts.j2).
+        assert "联系人：买方 Anna Schmidt（+49 40 555 0142, anna.schmidt@nordhaus-living.example）" in whole, platform
+        assert "Contacts: buyer Anna Schmidt (+49 40 555 0142, anna.schmidt@nordhaus-living.example)" in whole
+        assert "inspector Chen Jing (+86 138 0574 0142 微信同号)" in whole, platform
     assert len(world.robots.texts("wecom")) > 1, "the notice is longer than WeCom's 4,096 bytes: split"
     robot_rows = [row for row in world.outbox() if row["platform"] in ("wecom", "dingtalk", "feishu")]
     assert {row["destination"] for row in robot_rows} == {FACTORY}, "addressed by factory, no key in the store"

@@ -128,6 +128,9 @@ async def send_notice(world: SlackWorld, factory_channel: str = FACTORY_CHANNEL)
     for message in [m for m in world.channel(BUYER_CHANNEL) if "Approve" in m.buttons]:
         await world.click(BUYER, BUYER_CHANNEL, message, "Approve")
     await world.click(BUYER, BUYER_CHANNEL, with_button(world, BUYER_CHANNEL, "Send notice"), "Send notice")
+    held = [m for m in world.channel(BUYER_CHANNEL) if "Send anyway" in m.buttons]
+    if held:  # text the factory would read in English only: sent as it is
+        await world.click(BUYER, BUYER_CHANNEL, held[-1], "Send anyway")
     return with_button(world, factory_channel, "有异议")
 
 
@@ -617,10 +620,40 @@ async def test_what_people_typed_is_escaped_once_in_the_notice(config, clock, vi
         await post(world, bundle_of(visit_dir, one_finding(example_data)))
         await world.click(BUYER, BUYER_CHANNEL, world.finding("F1"), "Edit")
         await submit(world, BUYER, edit_values("Sort <all> units & keep rejects", "2026-12-01"))
-        await world.click(BUYER, BUYER_CHANNEL, with_button(world, BUYER_CHANNEL, "Send notice"), "Send notice")
+        await send_notice(world)  # the note is English only: sent anyway
         notice = shown_in(world, FACTORY_CHANNEL)
         assert "Note: Sort &lt;all&gt; units &amp; keep rejects" in notice
         assert "&amp;amp;" not in notice and "&amp;lt;" not in notice
+
+
+async def test_a_note_in_english_only_waits_for_its_chinese_given_in_a_form(config, clock, visit_dir, example_data):
+    async with running_slack(config, clock) as world:
+        await post(world, bundle_of(visit_dir, one_finding(example_data)))
+        await world.click(BUYER, BUYER_CHANNEL, world.finding("F1"), "Edit")
+        await submit(world, BUYER, edit_values("Sort <all> units & keep rejects", "2026-12-01"))
+        await world.click(BUYER, BUYER_CHANNEL, with_button(world, BUYER_CHANNEL, "Send notice"), "Send notice")
+        assert world.channel(FACTORY_CHANNEL) == []  # held back: nothing reaches the factory
+        warning = with_button(world, BUYER_CHANNEL, "Send anyway")
+        assert "1 text will reach the factory in English only — add Chinese?" in warning.text
+        assert "[F1] note: “Sort &lt;all&gt; units &amp; keep rejects”" in shown_in(world, BUYER_CHANNEL)
+        views = len(world.fake.views)
+        await world.click(BUYER, BUYER_CHANNEL, warning, "Add Chinese F1")
+        assert len(world.fake.views) == views + 1  # a form asks for the Chinese
+        status, body = await submit(world, BUYER, {"text": {"text": "Sort all units"}})
+        assert (status, body) == (200, None)
+        refused = world.channel(world.fake.dm_channel(BUYER))[-1].text
+        assert refused == "That text has no Chinese in it; write the Chinese the factory will read for F1. " \
+                          "Nothing was changed."
+        status, body = await submit(world, BUYER, {"text": {"text": "全检所有产品，不良品留存待复检。"}})
+        assert (status, body) == (200, None)
+        await world.click(BUYER, BUYER_CHANNEL, with_button(world, BUYER_CHANNEL, "Send notice"), "Send notice")
+        notice = shown_in(world, FACTORY_CHANNEL)
+        chinese = notice[:notice.index("CORRECTIVE NOTICE")]
+        assert "备注：全检所有产品，不良品留存待复检。" in chinese and "【原文（英文）】" not in chinese
+        assert "Note: Sort &lt;all&gt; units &amp; keep rejects" in notice
+        async with world.app.store.unit_of_work() as uow:
+            events = [e for e in await uow.audit.for_entity("visit", 1) if e.action == "warn_english_only"]
+        assert [t["field"] for t in events[0].after["english_only"]] == ["note"]
 
 
 async def test_a_long_english_and_chinese_description_is_split_never_cut(config, clock, visit_dir, example_data):

@@ -68,7 +68,26 @@ async def test_the_buyer_decides_sends_the_notice_and_the_factory_acknowledges(c
 
         send = world.last_with_button(BUYER_CHAT, "Send notice")
         assert "Send notice (6)" in send.buttons
-        sent = await world.tap(world.buyer, BUYER_CHAT, send, "Send notice")
+        held = await world.tap(world.buyer, BUYER_CHAT, send, "Send notice")
+        # The buyer's new note is English only: nothing reaches the factory until they decide.
+        assert held == ("Not sent yet: 1 text would reach the factory in English only. Add its Chinese, "
+                        "or tap Send anyway.")
+        await world.settled()
+        assert world.chat(FACTORY_CHAT) == []
+        warning = world.last_with_button(BUYER_CHAT, "Send anyway")
+        assert warning.plain.startswith("⚠ 1 text will reach the factory in English only — add Chinese?")
+        assert "[F1] note: “Sort before packing; keep rejects for re-inspection.”" in warning.plain
+        assert list(warning.buttons) == ["Add Chinese F1", "Send anyway"]
+        assert await world.tap(world.buyer, BUYER_CHAT, warning, "Add Chinese F1") == ""  # asks for words first
+        prompt = world.chat(BUYER_CHAT)[-1]
+        assert "Reply to this message with the Chinese for this item's next text" in prompt.plain
+        await world.say(world.buyer, BUYER_CHAT, "包装前全检；不良品留待复检。", reply_to=prompt.message_id)
+        assert world.chat(BUYER_CHAT)[-1].plain == (
+            "Chinese added for F1 (note); every text of it now has its Chinese.")
+        assert "Note in Chinese: 包装前全检；不良品留待复检。" in world.finding("F1").plain
+
+        sent = await world.tap(world.buyer, BUYER_CHAT, world.last_with_button(BUYER_CHAT, "Send notice"),
+                               "Send notice")
         assert sent == "Notice CN-2026-0001 sent to the factory with 6 instructions."
         f1 = world.finding("F1")
         assert "Decision: sent to factory" in f1.plain and f1.buttons == {}  # nothing left to decide
@@ -77,6 +96,8 @@ async def test_the_buyer_decides_sends_the_notice_and_the_factory_acknowledges(c
         assert notice.plain.startswith("整改通知书 CN-2026-0001（第1版）")
         assert notice.plain.index("整改通知书") < notice.plain.index("CORRECTIVE NOTICE")
         assert set(notice.buttons) == {"确认收到 Acknowledge", "有异议 Dispute"}
+        chinese = notice.plain[:notice.plain.index("CORRECTIVE NOTICE")]
+        assert "备注：包装前全检；不良品留待复检。" in chinese and "【原文（英文）】" not in chinese
         pdf = [m for m in world.chat(FACTORY_CHAT) if m.document]
         assert pdf and pdf[-1].document.filename == "CN-2026-0001.pdf" and pdf[-1].document.content[:5] == b"%PDF-"
 

@@ -60,6 +60,10 @@ async def test_the_page_shows_the_notice_in_chinese_with_an_english_toggle(app, 
         "Content-Security-Policy"]
     english = await (await client.get(url + "?lang=en")).text()
     assert "CORRECTIVE NOTICE" in english and "Acknowledge" in english
+    # Whom to ask, as the PDF, the mail and the robots have it (messages/templates/notice/contacts.j2).
+    assert "联系人：买方 Anna Schmidt（+49 40 555 0142, anna.schmidt@nordhaus-living.example）" in html
+    assert "Contacts: buyer Anna Schmidt (+49 40 555 0142, anna.schmidt@nordhaus-living.example) · " \
+           "inspector Chen Jing (+86 138 0574 0142 微信同号)" in english
 
 
 async def f1_alone_and_another(app, config) -> tuple[int, int]:

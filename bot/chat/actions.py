@@ -20,6 +20,8 @@ ACTIONS: dict[str, Callable[[int, str | None], c.Command]] = {
     b.EDIT: lambda target, text: c.EditInstruction(target, note=text),
     b.REJECT: lambda target, text: c.RejectInstruction(target, reason=text),
     b.SEND_NOTICE: lambda target, text: c.SendNotice(target),
+    b.SEND_ANYWAY: lambda target, text: c.SendNotice(target, english_only_confirmed=True),
+    b.ADD_CHINESE: lambda target, text: c.AddChinese(target, text or ""),
     b.ACKNOWLEDGE: lambda target, text: c.AcknowledgeNotice(target),
     b.DISPUTE: lambda target, text: c.DisputeNotice(target, reason=text or ""),
     b.REMIND: lambda target, text: c.RemindFactory(target),
@@ -38,7 +40,8 @@ ACTIONS: dict[str, Callable[[int, str | None], c.Command]] = {
 }
 
 # Actions that need words from the person before they can be carried out: the field asked for.
-ASKS_FOR_TEXT = {b.EDIT: "note", b.DISPUTE: "reason", b.COMMIT_DATE: "date", b.REOPEN: "what_is_wrong"}
+ASKS_FOR_TEXT = {b.EDIT: "note", b.DISPUTE: "reason", b.COMMIT_DATE: "date", b.REOPEN: "what_is_wrong",
+                 b.ADD_CHINESE: "chinese"}
 
 
 # Actions that need photos: the platform asks for them, stores them, then calls `report_done`.

@@ -152,6 +152,11 @@ class Script:
     async def send_notice(self, visit_id: int) -> int:
         self.step("The buyer sends the corrective notice; the factory receives it")
         await self.tap(self.buyer, b.SEND_NOTICE, visit_id)
+        # Held back: the buyer's new note for F2 is in English only; they give its Chinese, then send.
+        ids = await self.instruction_ids(visit_id)
+        chinese = "下一窑烧成前更正底标丝网版；请发送第一件更正后产品的照片。"
+        await self.tap(self.buyer, b.ADD_CHINESE, ids["findings.1"], chinese, say=f" and writes: {chinese}")
+        await self.tap(self.buyer, b.SEND_NOTICE, visit_id, say=" again")
         async with self.app.store.unit_of_work() as uow:
             return (await uow.notices.for_visit(visit_id))[-1].id
 

@@ -20,7 +20,7 @@ from handlers.model import Instruction
 from messages.i18n import Language
 
 EDIT = "edit_instruction"
-ASK_TEXT = "ask_text"  # one modal for every button that needs words: dispute, completion date, reopen
+ASK_TEXT = "ask_text"  # one modal for every button that needs words: dispute, date, reopen, Chinese
 NOTE, DUE, TEXT = "note", "due", "text"
 
 EDIT_TITLE = N_("Edit instruction")
@@ -33,6 +33,7 @@ TEXT_MODALS = {
     "reason": (N_("Dispute notice"), N_("Reason"), N_("Please give the reason for the dispute.")),
     "date": (N_("Completion date"), N_("Done by (e.g. 2026-12-05)"), N_("Please give a date.")),
     "what_is_wrong": (N_("Reopen"), N_("What is still wrong"), N_("Please say what is still wrong.")),
+    "chinese": (N_("Add Chinese"), N_("Chinese for the next text in English only"), N_("Please write the Chinese.")),
 }
 DUE_TOO_EARLY = N_("The due date cannot be before the visit date (%(date)s).")
 

@@ -30,6 +30,8 @@ ASK_TEXT = {
     "reason": N_("Please reply to this message with the reason for your dispute."),
     "date": N_("Please reply to this message with the date you will have it done by, e.g. 2026-12-05 or 12月5日."),
     "what_is_wrong": N_("Reply to this message with what is still wrong; the factory gets it as you write it."),
+    "chinese": N_("Reply to this message with the Chinese for this item's next text listed in English only; "
+                  "the factory reads it as you write it."),
 }
 
 

@@ -8,7 +8,7 @@ kept with visits (verdicts.py). No use case, reader or query lives here."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Annotated
@@ -408,6 +408,10 @@ class Instruction:
     evidence: tuple[str, ...] = ()  # sha256 of the photos the factory sent as proof
     committed: date | None = None
     commitment: Commitment | None = None
+    # The buyer's Chinese, added before sending, for what the report left in English: the
+    # item's problem description, and descriptive parameters by name (each while it stands).
+    description_zh: str | None = None
+    params_zh: dict = field(default_factory=dict)
 
     @property
     def deadline(self) -> date:

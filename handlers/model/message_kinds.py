@@ -32,3 +32,4 @@ class MessageKind(StrEnum):
     INSTRUCTION_REOPENED = "instruction_reopened"
     DELIVERY_FAILED = "delivery_failed"
     VISIT_REPORT = "visit_report"
+    ENGLISH_ONLY = "english_only"  # the buyer's notice held back: texts the factory would read in English only
