@@ -50,6 +50,15 @@ class ApproveInstruction(Command):
 
 
 @dataclass(frozen=True)
+class ApproveAllInstructions(Command):
+    """Approve, as proposed, every instruction of the visit still proposed: the common case
+    ("the inspector's proposals are fine") in one tap, each decision as ApproveInstruction
+    makes it."""
+
+    visit_id: int
+
+
+@dataclass(frozen=True)
 class EditInstruction(Command):
     instruction_id: int
     note: str | None = None

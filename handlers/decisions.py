@@ -1,19 +1,40 @@
-"""The buyer's decisions on proposed instructions: approve, edit, reject."""
+"""The buyer's decisions on proposed instructions: approve (one, or all that are proposed),
+edit, reject."""
 
 from __future__ import annotations
 
 from handlers import catalog
-from handlers.commands import ApproveInstruction, EditInstruction, RejectInstruction
+from handlers.commands import ApproveAllInstructions, ApproveInstruction, EditInstruction, RejectInstruction
 from handlers.context import Context
 from handlers.lifecycle import Action
+from handlers.model import InstructionState
 from handlers.model.message_kinds import MessageKind
 from handlers.results import Refused, Reply
 from handlers.text import optional_text
 from handlers.transitions import allowed, already, load_instruction, move, repeated
+from handlers.views import label_of
 
 
 async def approve(command: ApproveInstruction, ctx: Context) -> Reply:
     return await _decide(ctx, command.instruction_id, Action.APPROVE)
+
+
+async def approve_all(command: ApproveAllInstructions, ctx: Context) -> Reply:
+    """Every instruction still proposed, approved as one tap on each would approve it (its own
+    decision and audit event), in the command's one transaction: a crash leaves all of them
+    approved or none, and a tap after some single decisions approves only the rest."""
+    visit = await ctx.uow.visits.get(command.visit_id)
+    if visit is None:
+        raise Refused("unknown_visit", visit_id=command.visit_id)
+    proposed = [i for i in await ctx.uow.instructions.for_visit(visit.id) if i.state is InstructionState.PROPOSED]
+    if not proposed:
+        raise Refused("nothing_to_approve", order=visit.report.order.reference)
+    approved = [await move(ctx, instruction, Action.APPROVE) for instruction in proposed]
+    sources = [i.source for i in approved]
+    await ctx.enqueue(ctx.settings.routing.to_buyer(MessageKind.INSTRUCTIONS_APPROVED,
+                                                    {"visit_id": visit.id, "sources": sources}))
+    return Reply("instructions_approved", {"visit_id": visit.id, "count": len(approved),
+                                           "labels": ", ".join(label_of(s) for s in sources)})
 
 
 async def reject(command: RejectInstruction, ctx: Context) -> Reply:

@@ -30,7 +30,9 @@ TRANSITIONS: dict[Action, dict[S, S]] = {
     Action.APPROVE: {S.PROPOSED: S.APPROVED, S.DISPUTED: S.APPROVED},
     # A buyer may still reword an approved instruction until it is sent.
     Action.EDIT: {S.PROPOSED: S.EDITED, S.APPROVED: S.EDITED, S.EDITED: S.EDITED, S.DISPUTED: S.EDITED},
-    Action.REJECT: {S.PROPOSED: S.REJECTED, S.DISPUTED: S.REJECTED},
+    # An approved (or reworded) instruction may still be dropped until it is sent: after
+    # Approve all, the one the buyer thinks better of.
+    Action.REJECT: {S.PROPOSED: S.REJECTED, S.APPROVED: S.REJECTED, S.EDITED: S.REJECTED, S.DISPUTED: S.REJECTED},
     Action.SEND: {S.APPROVED: S.SENT, S.EDITED: S.SENT},
     Action.ACKNOWLEDGE: {S.SENT: S.ACKNOWLEDGED},
     Action.DISPUTE: {S.SENT: S.DISPUTED},

@@ -44,6 +44,7 @@ COMMANDS: dict[type[c.Command], Entry] = {
     c.SubmitVisitDraft: _entry(visit_drafts.submit, INSPECTOR, ADMIN),
     c.ImportOrders: _entry(importing.import_orders, BUYER, ADMIN),
     c.ApproveInstruction: _entry(decisions.approve, BUYER),
+    c.ApproveAllInstructions: _entry(decisions.approve_all, BUYER),
     c.EditInstruction: _entry(decisions.edit, BUYER),
     c.RejectInstruction: _entry(decisions.reject, BUYER),
     c.SendNotice: _entry(notices.send, BUYER),

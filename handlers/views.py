@@ -13,7 +13,7 @@ from handlers.analysis.analyze import Analysis, analyze
 from handlers.chasing import REMINDER, deadline_for
 from handlers.context import Settings
 from handlers.model import (
-    Decision, EvidenceRound, Factory, Identity, Instruction, Notice, NoticeState, Role, StoredVisit,
+    Decision, EvidenceRound, Factory, Identity, Instruction, InstructionState, Notice, NoticeState, Role, StoredVisit,
 )
 from handlers.model.message_kinds import MessageKind
 from handlers.model.report import Finding, Material, PackagingCheck
@@ -157,11 +157,21 @@ class View:
     def approved_count(self) -> int:
         return sum(1 for i in self.instructions if i.is_approved)
 
+    @property
+    def proposed_count(self) -> int:
+        """The instructions Approve all would approve: those nobody decided yet."""
+        return sum(1 for i in self.instructions if i.state is InstructionState.PROPOSED)
+
 
 _PREFIX = {"findings": "F", "materials": "M", "packaging": "P"}
 EVIDENCE_KINDS = (MessageKind.DONE_REPORTED, MessageKind.MORE_EVIDENCE)
 # Show the version they were made for.
 NOTICE_KINDS = (MessageKind.NOTICE, MessageKind.NOTICE_CLOSED, MessageKind.NOTICE_ANSWERED)
+# Views that show the analysis: the summary; a notice, which flags the findings that look
+# systematic as the summary does; and the changes that give the summary new buttons (Approve
+# all, Send notice), since a surface may rewrite the whole summary to change them (Slack).
+ANALYSED = (MessageKind.VISIT_SUMMARY, MessageKind.NOTICE, MessageKind.INSTRUCTION_DECIDED,
+            MessageKind.INSTRUCTIONS_APPROVED, MessageKind.NOTICE_SENT)
 
 
 def label_of(source: str) -> str:
@@ -268,8 +278,7 @@ async def _visit_view(uow, settings, kind, visit_id, only=None, notice=None) -> 
     else:
         sources = []
     items = tuple(Item(s, label_of(s), visit.report.item(s), by_source.get(s)) for s in sources)
-    # A notice flags the findings that look systematic, as the summary does.
-    analysed = kind in (MessageKind.VISIT_SUMMARY, MessageKind.NOTICE)
+    analysed = kind in ANALYSED
     analysis = analyze(visit.report, factory, settings.thresholds) if analysed else None
     follow_ups = tuple(await uow.follow_ups.for_notice(notice.id)) if notice is not None else ()
     contacts = _contacts(settings, notice, visit) if notice is not None else ()

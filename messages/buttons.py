@@ -1,5 +1,10 @@
 """Which buttons a message carries, from the state it shows: a button that no longer
-applies is not drawn. Platforms turn these into inline keyboards, Block Kit or numbers."""
+applies is not drawn. Platforms turn these into inline keyboards, Block Kit or numbers.
+
+Labels are in the reader's language only: a factory's chat reads Chinese (the notice itself
+stays bilingual), an English-speaking contact English. A menu button holds the buttons it
+opens (the factory's 更新整改进度: a date or a done report per instruction), so a phone
+shows one button under the notice rather than two per instruction."""
 
 from __future__ import annotations
 
@@ -10,9 +15,11 @@ from handlers.model import Commitment, InstructionState, NoticeState
 from handlers.model.message_kinds import MessageKind
 from handlers.queries.english_only import item_english_only
 from handlers.views import EVIDENCE_KINDS, View
-from messages.i18n import CHINESE, Language
+from messages.i18n import Language
 
 APPROVE, EDIT, REJECT, SEND_NOTICE = "approve", "edit", "reject", "send_notice"
+APPROVE_ALL = "approve_all"
+UPDATE_PROGRESS, PROGRESS_BACK = "update_progress", "progress_back"
 ACKNOWLEDGE, DISPUTE = "acknowledge", "dispute"
 REMIND, ESCALATE, EXTEND, CANCEL_NOTICE = "remind", "escalate", "extend", "cancel_notice"
 COMMIT_DATE, ACCEPT_DATE, DECLINE_DATE = "commit_date", "accept_date", "decline_date"
@@ -23,6 +30,7 @@ ADD_CHINESE, SEND_ANYWAY = "add_chinese", "send_anyway"
 
 _LABELS = {
     APPROVE: N_("Approve"),
+    APPROVE_ALL: N_("Approve all (%(num)s)"),
     EDIT: N_("Edit"),
     REJECT: N_("Reject"),
     SEND_NOTICE: N_("Send notice (%(num)s)"),
@@ -36,6 +44,8 @@ _LABELS = {
     ACCEPT_DATE: N_("Accept the date"),
     DECLINE_DATE: N_("Keep the due date"),
     REPORT_DONE: N_("%(label)s done, with photos"),
+    UPDATE_PROGRESS: N_("Update progress"),
+    PROGRESS_BACK: N_("Back"),
     VERIFY: N_("Verify"),
     REOPEN: N_("Reopen"),
     ADD_CHINESE: N_("Add Chinese %(label)s"),
@@ -52,21 +62,24 @@ class Button:
     action: str
     target: int
     label: str
+    menu: tuple[Button, ...] = ()  # what a menu button opens: a list on Slack, the keyboard in place on Telegram
 
 
 def buttons_for(view: View, language: Language) -> tuple[Button, ...]:
     if view.kind is MessageKind.VISIT_SUMMARY:
-        return (Button(VISIT_REPORT, view.visit.id, language.gettext(_LABELS[VISIT_REPORT])),)
+        return _summary_buttons(view, language)
     if view.kind is MessageKind.FINDING:
         return _decision_buttons(view, language)
     if view.kind is MessageKind.INSTRUCTION_DECIDED:
         return _decision_buttons(view, language) + _send_button(view, language)
     if view.kind is MessageKind.ENGLISH_ONLY:
         return _english_only_buttons(view, language)
+    if view.kind is MessageKind.INSTRUCTIONS_APPROVED:
+        return _send_button(view, language)
     if view.kind in (MessageKind.NOTICE, *_ANSWERS_NOTICE) and view.notice.state is NoticeState.SENT:
-        return tuple(Button(a, view.notice.id, _bilingual(_LABELS[a])) for a in (ACKNOWLEDGE, DISPUTE))
+        return tuple(Button(a, view.notice.id, language.gettext(_LABELS[a])) for a in (ACKNOWLEDGE, DISPUTE))
     if view.kind in (MessageKind.NOTICE, MessageKind.NOTICE_CLOSED) and view.notice.state is NoticeState.ACKNOWLEDGED:
-        return _commitment_buttons(view)
+        return _progress_menu(view, language)
     if view.kind is MessageKind.ESCALATION and view.notice.state is NoticeState.SENT:
         actions = (REMIND, ESCALATE, EXTEND, CANCEL_NOTICE) if view.factory.manager else (REMIND, EXTEND, CANCEL_NOTICE)
         return tuple(Button(a, view.notice.id, language.gettext(_LABELS[a])) for a in actions)
@@ -75,8 +88,13 @@ def buttons_for(view: View, language: Language) -> tuple[Button, ...]:
     if view.kind in EVIDENCE_KINDS and view.item.instruction.state is InstructionState.DONE:
         return _instruction_buttons(view, language, (VERIFY, REOPEN))
     if view.kind is MessageKind.INSTRUCTION_REOPENED and view.item.instruction.state is InstructionState.REOPENED:
-        return _factory_buttons(view.items[:1], (REPORT_DONE,))
+        return _factory_buttons(view.items[:1], (REPORT_DONE,), language)
     return ()
+
+
+def opened(menu: Button, language: Language) -> tuple[Button, ...]:
+    """What a menu shows once opened in place of its button: its choices, then the way back."""
+    return menu.menu + (Button(PROGRESS_BACK, menu.target, language.gettext(_LABELS[PROGRESS_BACK])),)
 
 
 def binding_buttons(request_id: int, language: Language) -> tuple[Button, ...]:
@@ -84,15 +102,18 @@ def binding_buttons(request_id: int, language: Language) -> tuple[Button, ...]:
     return tuple(Button(a, request_id, language.gettext(_LABELS[a])) for a in (CONFIRM_BINDING, REFUSE_BINDING))
 
 
-def _commitment_buttons(view: View) -> tuple[Button, ...]:
+def _progress_menu(view: View, language: Language) -> tuple[Button, ...]:
     """After acknowledging, the factory gives a completion date or reports each open
-    instruction done, with photos."""
-    return _factory_buttons(view.items, (COMMIT_DATE, REPORT_DONE))
+    instruction done, with photos: choices behind one 更新整改进度 while any is open."""
+    choices = _factory_buttons(view.items, (COMMIT_DATE, REPORT_DONE), language)
+    if not choices:
+        return ()
+    return (Button(UPDATE_PROGRESS, view.notice.id, language.gettext(_LABELS[UPDATE_PROGRESS]), choices),)
 
 
-def _factory_buttons(items, actions: tuple[str, ...]) -> tuple[Button, ...]:
+def _factory_buttons(items, actions: tuple[str, ...], language: Language) -> tuple[Button, ...]:
     return tuple(
-        Button(action, it.instruction.id, _bilingual(_LABELS[action]) % {"label": it.label})
+        Button(action, it.instruction.id, language.gettext(_LABELS[action]) % {"label": it.label})
         for it in items
         if it.instruction is not None and it.instruction.is_open_at_factory
         for action in actions
@@ -103,11 +124,6 @@ def _instruction_buttons(view: View, language: Language, actions: tuple[str, ...
     return tuple(Button(a, view.item.instruction.id, language.gettext(_LABELS[a])) for a in actions)
 
 
-def _bilingual(label: str) -> str:
-    """The factory reads both languages on its buttons, as on the notice: 确认收到 Acknowledge."""
-    return f"{Language(CHINESE).gettext(label)} {label}"
-
-
 def _decision_buttons(view: View, language: Language) -> tuple[Button, ...]:
     instruction = view.item.instruction
     if instruction is None:
@@ -115,7 +131,7 @@ def _decision_buttons(view: View, language: Language) -> tuple[Button, ...]:
     if instruction.is_undecided:
         actions = (APPROVE, EDIT, REJECT)
     elif instruction.is_approved:
-        actions = (EDIT,)
+        actions = (EDIT, REJECT)  # until the notice is sent: what Approve all approved can still be changed
     else:
         actions = ()
     return tuple(Button(a, instruction.id, language.gettext(_LABELS[a])) for a in actions)
@@ -129,6 +145,17 @@ def _english_only_buttons(view: View, language: Language) -> tuple[Button, ...]:
     add = tuple(Button(ADD_CHINESE, it.instruction.id, language.gettext(_LABELS[ADD_CHINESE]) % {"label": it.label})
                 for it in view.items if it.instruction is not None and item_english_only(it))
     return add + (Button(SEND_ANYWAY, view.visit.id, language.gettext(_LABELS[SEND_ANYWAY])),)
+
+
+def _summary_buttons(view: View, language: Language) -> tuple[Button, ...]:
+    """Approve all while anything is proposed; then, once every instruction is decided, Send; and
+    the buyer's visit report (PDF) throughout."""
+    if view.proposed_count:
+        label = language.gettext(_LABELS[APPROVE_ALL]) % {"num": view.proposed_count}
+        decide = (Button(APPROVE_ALL, view.visit.id, label),)
+    else:
+        decide = _send_button(view, language)
+    return decide + (Button(VISIT_REPORT, view.visit.id, language.gettext(_LABELS[VISIT_REPORT])),)
 
 
 def _send_button(view: View, language: Language) -> tuple[Button, ...]:

@@ -12,7 +12,9 @@ from slack_sdk.models.blocks import (
     HeaderBlock,
     ImageBlock,
     MarkdownTextObject,
+    Option,
     SectionBlock,
+    StaticSelectElement,
 )
 
 from handlers.catalog import N_
@@ -20,7 +22,9 @@ from handlers.model.message_kinds import MessageKind
 from handlers.text import neutralised, one_line
 from handlers.views import View
 from messages import wording
-from messages.buttons import ACKNOWLEDGE, APPROVE, CANCEL_NOTICE, CONFIRM_BINDING, REJECT, SEND_NOTICE, Button
+from messages.buttons import (
+    ACKNOWLEDGE, APPROVE, APPROVE_ALL, CANCEL_NOTICE, CONFIRM_BINDING, REJECT, SEND_NOTICE, Button,
+)
 from messages.environment import mrkdwn_escape
 from messages.i18n import Language
 from messages.split import split_text
@@ -92,21 +96,30 @@ def image_blocks(files: list[tuple[str, str]]) -> list[Block]:
     return [ImageBlock(slack_file={"id": file_id}, alt_text=name, title=name) for name, file_id in shown]
 
 
-def action_blocks(buttons: list[tuple[Button, str]], language: Language) -> list[Block]:
+def action_blocks(buttons: list[tuple[Button, str]], language: Language,
+                  menus: dict[Button, list[tuple[Button, str]]] | None = None) -> list[Block]:
     """Buttons whose action_id and value are opaque store tokens, a block per target (an
-    instruction's buttons together), at most 25 to a block; Reject and Withdraw ask first."""
+    instruction's buttons together), at most 25 to a block; Reject and Withdraw ask first.
+    A menu button is a list (`menus`: its choices with their tokens), each choice's value its
+    token: choosing one is a click on that choice."""
     blocks: list[list] = []
     last_target = None
     for button, token in buttons:
         if not blocks or button.target != last_target or len(blocks[-1]) == ACTIONS_LIMIT:
             blocks.append([])
-        blocks[-1].append(_button(button, token, language))
+        chosen = (menus or {}).get(button)
+        blocks[-1].append(_menu(button, token, chosen) if chosen else _button(button, token, language))
         last_target = button.target
     return [ActionsBlock(elements=elements) for elements in blocks]
 
 
+def _menu(button: Button, token: str, choices: list[tuple[Button, str]]) -> StaticSelectElement:
+    options = [Option(text=choice.label[:BUTTON_LIMIT], value=value) for choice, value in choices]
+    return StaticSelectElement(placeholder=button.label[:BUTTON_LIMIT], action_id=token, options=options)
+
+
 def _button(button: Button, token: str, language: Language) -> ButtonElement:
-    style = "primary" if button.action in (APPROVE, SEND_NOTICE, ACKNOWLEDGE, CONFIRM_BINDING) else None
+    style = "primary" if button.action in (APPROVE, APPROVE_ALL, SEND_NOTICE, ACKNOWLEDGE, CONFIRM_BINDING) else None
     confirm = None
     if button.action in CONFIRMATIONS:
         style = "danger"

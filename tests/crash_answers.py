@@ -32,7 +32,7 @@ from bot.config import Config, Storage, load_config
 from handlers.commands import AcknowledgeNotice, PostVisit
 from handlers.intake.reports import read_report
 from handlers.model import Platform, Role
-from messages.buttons import COMMIT_DATE, DISPUTE, EDIT
+from messages.buttons import COMMIT_DATE, DISPUTE, EDIT, UPDATE_PROGRESS
 from tests.bot_process import FileClock
 from tests.conftest import EXAMPLE_CONFIG, EXAMPLE_VISIT, actor, approve_and_send, one_finding, write_report
 from tests.crash_world import CLAIM_RUNS_OUT, PATIENCE, START, Forks, gone, query, until, with_forks
@@ -61,6 +61,7 @@ class Story:
     expected: object
     factory_acknowledged: bool = False
     sent: bool = True
+    menu: str | None = None  # the button that opens the one that asks, if it is behind one
 
 
 STORIES = (
@@ -71,13 +72,13 @@ STORIES = (
           "Sort every unit before packing; keep rejects apart.", sent=False),
     Story("completion date", FACTORY_CHAT, FACTORY_ID, COMMIT_DATE, "11月27日",
           "谢谢，已记录承诺完成日期：最迟于2026年11月27日（含当日）完成。", ("instruction", "commitment_commit"), "SELECT committed FROM instructions WHERE committed IS NOT NULL",
-          "2026-11-27", factory_acknowledged=True),
+          "2026-11-27", factory_acknowledged=True, menu=UPDATE_PROGRESS),
 )
 
 
 @dataclass(frozen=True)
 class KillAt:
-    """A commit (`DieAt` in the bot) or the nth Bot API call after the answer was sent."""
+    """A commit (`DieAt` in the bot) or the nth Bot API call after the answer (or tap) was sent."""
 
     sql: str | None = None
     when: str | None = None
@@ -133,16 +134,17 @@ class AnswerWorld:
         await decided(config, clock, self.template / "visit", self.story.sent, self.story.factory_acknowledged)
         self.pid = self._start(self.template, None)
         try:
-            message, token = await self._until(self._button, "the button")
-            await self.fake.tap(self.story.chat, self.people[self.story.user], message.message_id, token)
+            for action in filter(None, (self.story.menu, self.story.action)):
+                message, token = await self._until(lambda action=action: self._button(action), f"the {action} button")
+                await self.fake.tap(self.story.chat, self.people[self.story.user], message.message_id, token)
             self.prompt = await self._until(self._asked, "the question")
             await self._until(lambda: self._settled(self.template), "the template to settle")
         finally:
             os.kill(self.pid, signal.SIGTERM)
             await gone(self.pid)
 
-    def _button(self) -> tuple[SentMessage, str] | None:
-        rows = _query(self.template, "SELECT token, target FROM callback_tokens WHERE action = ?", self.story.action)
+    def _button(self, action: str) -> tuple[SentMessage, str] | None:
+        rows = _query(self.template, "SELECT token, target FROM callback_tokens WHERE action = ?", action)
         tokens = {token for token, _ in rows}
         carrying = [m for m in self.fake.transcript(self.story.chat) if tokens & set(m.buttons.values())]
         if not carrying or _query(self.template, "SELECT 1 FROM outbox WHERE sent_at IS NULL"):
@@ -160,7 +162,7 @@ class AnswerWorld:
 
     async def run(self, kill: KillAt | None) -> Outcome:
         case = self.folder / (str(kill).replace(" ", "-").replace("'", "").replace("#", "") if kill else "reference")
-        _copy(self.template, case)
+        copy_template(self.template, case)
         self.current = case
         self.killed, self.calls, self.call_kill = [], None, kill.call if kill else None
         before = len(self.fake.transcript(self.story.chat))
@@ -190,13 +192,8 @@ class AnswerWorld:
                        (case / "bot.log").read_text(encoding="utf-8"))
 
     def _start(self, folder: Path, die: KillAt | None) -> int:
-        (folder / "config.json").write_text(self._config(folder).model_dump_json(), encoding="utf-8")
         self._methods_since_start: list[str] = []
-        order = {"config": str(folder / "config.json"), "clock": str(folder / "clock"), "log": str(folder / "bot.log"),
-                 "token": self.fake.token, "base_url": self.fake.base_url, "file_base_url": self.fake.base_file_url}
-        if die is not None:
-            order["die"] = {"sql": die.sql, "when": die.when}
-        return self.forks.start(order)
+        return start_bot(self.forks, self.fake, folder, self._config(folder), die)
 
     def _observe(self, method: str, params: dict) -> None:
         self._methods_since_start.append(method)
@@ -208,18 +205,10 @@ class AnswerWorld:
             self.killed.append(f"after call #{self.call_kill} ({method})")
 
     def _died(self) -> bool:
-        try:
-            os.kill(self.pid, 0)
-        except ProcessLookupError:
-            if not self.killed:
-                self.killed.append("at a commit")
-            return True
-        return False
+        return died(self.pid, self.killed)
 
     def _settled(self, folder: Path) -> bool:
-        return (not self.fake.pending_updates and not self._died()
-                and not _query(folder, "SELECT 1 FROM inbox WHERE handled_at IS NULL")
-                and not _query(folder, "SELECT 1 FROM outbox WHERE sent_at IS NULL"))
+        return not self._died() and quiet(self.fake, folder)
 
     def _config(self, folder: Path) -> Config:
         config = load_config(EXAMPLE_CONFIG).model_copy(
@@ -264,7 +253,34 @@ async def decided(config: Config, clock: FileClock, folder: Path, sent: bool = T
         await app.close()
 
 
-def _copy(template: Path, case: Path) -> None:
+def start_bot(forks: Forks, fake: FakeTelegram, folder: Path, config: Config, die: KillAt | None) -> int:
+    """A bot on `fake` for the case in `folder`, armed to die at the commit `die` names."""
+    (folder / "config.json").write_text(config.model_dump_json(), encoding="utf-8")
+    order = {"config": str(folder / "config.json"), "clock": str(folder / "clock"), "log": str(folder / "bot.log"),
+             "token": fake.token, "base_url": fake.base_url, "file_base_url": fake.base_file_url}
+    if die is not None:
+        order["die"] = {"sql": die.sql, "when": die.when}
+    return forks.start(order)
+
+
+def died(pid: int, killed: list[str]) -> bool:
+    """Whether the bot `pid` is gone; a death no kill of the test's explains was a commit's."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        if not killed:
+            killed.append("at a commit")
+        return True
+    return False
+
+
+def quiet(fake: FakeTelegram, folder: Path) -> bool:
+    """No update waiting at the fake nor stored unhandled, no message owed: the case's work is done."""
+    return (not fake.pending_updates and not _query(folder, "SELECT 1 FROM inbox WHERE handled_at IS NULL")
+            and not _query(folder, "SELECT 1 FROM outbox WHERE sent_at IS NULL"))
+
+
+def copy_template(template: Path, case: Path) -> None:
     """The template's database (through SQLite's backup, whatever its WAL holds), media and clock."""
     (case / "db").mkdir(parents=True)
     with sqlite3.connect(template / "db" / "followup.sqlite3") as source, \
@@ -287,16 +303,21 @@ def kill_points(reference: Outcome) -> list[KillAt]:
 async def run_story(forks: Forks, folder: Path, story: Story) -> dict[str, Outcome | Exception]:
     """The run without kills, then a case per kill point, one after another on one fake."""
     async with FakeTelegram() as fake:
-        world = AnswerWorld(forks, fake, folder, story)
-        await world.prepare()
-        reference = await world.run(None)
-        outcomes: dict[str, Outcome | Exception] = {"reference": reference}
-        for kill in kill_points(reference):
-            try:
-                outcomes[str(kill)] = await world.run(kill)
-            except AssertionError as failed:
-                outcomes[str(kill)] = failed
-        return outcomes
+        return await every_kill(AnswerWorld(forks, fake, folder, story), kill_points)
+
+
+async def every_kill(world, points: Callable) -> dict:
+    """`world` prepares its template, runs without kills, then a case per kill point that
+    `points(reference)` names, one after another: each outcome, or the failure, by kill."""
+    await world.prepare()
+    reference = await world.run(None)
+    outcomes = {"reference": reference}
+    for kill in points(reference):
+        try:
+            outcomes[str(kill)] = await world.run(kill)
+        except AssertionError as failed:
+            outcomes[str(kill)] = failed
+    return outcomes
 
 
 def broken_promises(case: Outcome, reference: Outcome) -> list[str]:

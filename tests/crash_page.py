@@ -27,7 +27,7 @@ from bot.config import Config, Storage, Web, load_config
 from bot.web.links import LinkSigner
 from tests.bot_process import FileClock
 from tests.conftest import EXAMPLE_CONFIG
-from tests.crash_answers import _copy, decided, owed_as_without_kills
+from tests.crash_answers import copy_template, decided, owed_as_without_kills
 from tests.crash_world import CLAIM_RUNS_OUT, PATIENCE, START, Forks, gone, query, until
 from tests.fake_telegram import FakeTelegram, SentMessage
 from tests.telegram_world import BUYER_CHAT, telegram_config
@@ -98,7 +98,7 @@ class PageWorld:
 
     async def run(self, kill: str | None) -> Outcome:
         case = self.folder / (f"killed-{kill}" if kill else "reference")
-        _copy(self.template, case)
+        copy_template(self.template, case)
         port = free_port()
         before = len(self.fake.transcript(BUYER_CHAT))
         self.pid = self._start(case, port, kill)

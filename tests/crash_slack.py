@@ -33,7 +33,9 @@ from handlers.model import Platform, Role
 from tests.conftest import EXAMPLE_CONFIG, EXAMPLE_VISIT, actor, one_finding, write_report
 from tests.crash_world import PATIENCE, START, Forks, Lives, a_few_at_a_time
 from tests.fake_slack import FakeSlack, SlackMessage, post_to_app
-from tests.slack_world import BUYER, BUYER_CHANNEL, FACTORY, FACTORY_CHANNEL, INSPECTOR, SECRET, free_port, slack_config
+from tests.slack_world import (
+    BUYER, BUYER_CHANNEL, FACTORY, FACTORY_CHANNEL, INSPECTOR, SECRET, click_on, free_port, offers, slack_config,
+)
 
 STEP_WAIT = 1.5  # seconds a person waits for a click to show before clicking again
 WORDING = "Sort every unit before packing; keep the rejects apart."
@@ -182,10 +184,9 @@ class SlackCrashWorld(Lives):
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError(f"case {self.seed}: {label} never took effect (kills: {self.kills})")
             found = await self._until(message, f"a message with {label}")
-            action = next(a for text, a in found.buttons.items() if label in text)
-            await self._send("interactive", self.fake.block_action(user, channel, found.ts, action))
+            await self._send("interactive", click_on(self.fake, user, channel, found, label))
             if self.rng.random() < 0.2:
-                await self._send("interactive", self.fake.block_action(user, channel, found.ts, action))
+                await self._send("interactive", click_on(self.fake, user, channel, found, label))
             await self._wait_a_little(done)
 
     async def _form_until(self, message: Callable, label: str) -> None:
@@ -246,7 +247,7 @@ class SlackCrashWorld(Lives):
         return found[-1] if found else None
 
     def _with_button(self, channel: str, label: str) -> SlackMessage | None:
-        found = [m for m in self.fake.messages(channel) if any(label in text for text in m.buttons)]
+        found = [m for m in self.fake.messages(channel) if offers(m, label)]
         return found[-1] if found else None
 
     def _state(self) -> str | None:

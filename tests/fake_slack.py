@@ -305,6 +305,16 @@ class SlackMessage:
         return {element["text"]["text"]: element["action_id"] for _, element in _walk_elements(self.blocks)
                 if element.get("type") == "button" and "action_id" in element}
 
+    @property
+    def menus(self) -> dict[str, dict[str, str]]:
+        """A select menu's placeholder → its options (label → value), for choosing as a person would."""
+        return {element["placeholder"]["text"]: {o["text"]["text"]: o["value"] for o in element.get("options", [])}
+                for _, element in _walk_elements(self.blocks) if element.get("type") == "static_select"}
+
+    def menu_id(self, placeholder: str) -> str:
+        return next(element["action_id"] for _, element in _walk_elements(self.blocks)
+                    if element.get("type") == "static_select" and element["placeholder"]["text"] == placeholder)
+
     def to_dict(self) -> JSON:
         """The message as Slack shows it to an app (in API answers and interaction payloads)."""
         message: JSON = {"type": "message", "user": self.user, "text": self.text, "ts": self.ts, "team": TEAM_ID}

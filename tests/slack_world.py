@@ -60,8 +60,7 @@ class SlackWorld:
         return await self.send("event", event, event_id=options.pop("event_id", f"Ev{self.events:08d}"), **options)
 
     async def click(self, user: str, channel: str, message: SlackMessage, label: str) -> tuple[int, str]:
-        action_id = next(a for text, a in message.buttons.items() if label in text)
-        return await self.send("interactive", self.fake.block_action(user, channel, message.ts, action_id))
+        return await self.send("interactive", click_on(self.fake, user, channel, message, label))
 
     def channel(self, channel: str) -> list[SlackMessage]:
         return self.fake.messages(channel)
@@ -82,6 +81,23 @@ class SlackWorld:
         else:
             raise AssertionError("the bot did not handle every Slack request")
         await self.app.dispatcher.deliver_pending()
+
+
+def click_on(fake: FakeSlack, user: str, channel: str, message: SlackMessage, label: str) -> dict:
+    """The click on the button whose label holds `label`, or else the choice of such an option
+    from a list (the factory's 更新整改进度)."""
+    action_id = next((a for text, a in message.buttons.items() if label in text), None)
+    if action_id is not None:
+        return fake.block_action(user, channel, message.ts, action_id)
+    menu, value = next((menu, value) for menu, options in message.menus.items()
+                       for text, value in options.items() if label in text)
+    return fake.block_action(user, channel, message.ts, message.menu_id(menu), value)
+
+
+def offers(message: SlackMessage, label: str) -> bool:
+    """Whether a button, or an option of a list, of `message` holds `label`."""
+    choices = [*message.buttons, *(text for options in message.menus.values() for text in options)]
+    return any(label in text for text in choices)
 
 
 @asynccontextmanager

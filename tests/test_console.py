@@ -31,13 +31,13 @@ def test_a_person_posts_a_visit_taps_buttons_and_asks_for_status(tmp_path: Path)
     out = play(tmp_path, [
         "help",
         f"post {EXAMPLE_VISIT / 'report.yaml'}",
-        "2",            # the buyer approves F1 ([1] is the summary's visit report)
-        "2",            # and taps the same (now stale) button again
+        "3",            # the buyer approves F1 ([1] is the summary's Approve all, [2] its visit report)
+        "3",            # and taps the same (now stale) button again
         "as factory",
-        "5",            # the factory tries to approve F2
+        "6",            # the factory tries to approve F2
         "PO-2026-0142 进度",
         "as buyer",
-        "7",            # reject F2: no reason asked
+        "8",            # reject F2: no reason asked
         "what's up?",
     ])
     assert "post PATH" in out                                   # help
@@ -73,25 +73,26 @@ def test_the_factory_reports_f1_done_with_a_photo_file_and_the_buyer_verifies(tm
     photo.write_bytes((EXAMPLE_VISIT / "f1-glaze-crawl-1.jpg").read_bytes()[:-10] + b"\xff\xd9" * 5)
     out = play(tmp_path, [
         f"post {EXAMPLE_VISIT / 'report.yaml'}",
-        *(str(n) for n in (2, 5, 8, 11, 14, 17, 20)),  # the buyer approves every finding ([1]: the visit report)
-        "30",           # and sends the notice
+        *(str(n) for n in (3, 6, 9, 12, 15, 18, 21)),  # the buyer approves every finding
+        "38",           # and sends the notice
         "as factory",
-        "31",           # acknowledges it
-        "34",           # F1 done, with photos
+        "39",           # acknowledges it
+        "41",           # 更新整改进度: the choices, printed
+        "43",           # F1 done, with photos
         str(tmp_path / "missing.jpg"),
-        "34",
+        "43",
         str(EXAMPLE_CONFIG),  # not a photo
-        "34",
+        "43",
         str(photo),
         "as buyer",
-        "47",           # Verify
+        "57",           # Verify
     ])
-    assert "[34] F1 整改完成（附照片） F1 done, with photos" in out
+    assert "[41] 更新整改进度" in out and "[43] F1 整改完成（附照片）" in out
     assert f"bot to Li Wei: 无法读取{tmp_path / 'missing.jpg'}，请输入照片文件的路径。" in out
     assert ("bot to Li Wei: 照片未被接收：不是图片：文件内容不是JPEG、PNG或HEIC格式。"
             "请发送整改后产品的照片（JPEG、PNG或HEIC格式，不超过10 MB）。") in out
     assert "bot to Li Wei: 谢谢，已报告整改完成，买方将进行验收。" in out
     assert "F1 reported done by the factory — Li Wei" in out
-    assert "Evidence from the factory: 1 photo" in out and "[47] Verify  [48] Reopen" in out
+    assert "Evidence from the factory: 1 photo" in out and "[57] Verify  [58] Reopen" in out
     assert "bot to Anna Schmidt: Verified." in out
     assert "买方已验收" in out.split("bot to Anna Schmidt: Verified.")[1]

@@ -267,7 +267,7 @@ async def test_a_factory_chat_that_is_gone_fails_the_notice_and_tells_the_buyer_
         assert world.chat(FACTORY_CHAT) == ["text", "text", "PDF"]  # the notice, in two parts, then its PDF
         assert factory_chat[0].plain.startswith("整改通知书 CN-2026-0001")
         # Sent after the factory answered: no Acknowledge / Dispute, only what now applies.
-        assert factory_chat[1].buttons and all("承诺完成日期" in b or "整改完成" in b for b in factory_chat[1].buttons)
+        assert list(factory_chat[1].buttons) == ["更新整改进度"]
 
 
 async def test_a_factory_contact_who_blocked_the_bot_is_reported_to_a_chinese_buyer_in_chinese(

@@ -63,9 +63,9 @@ A = Action
 # ---------------------------------------------------------------------------------------
 
 # proposed → approved | edited | rejected → sent → acknowledged | disputed → done (with
-# photo) → verified | reopened → done … A buyer may still reword an approved (or already
-# reworded) instruction until it is sent, and decides a disputed one again (the notice then
-# goes out as its next version); nothing else leaves a state.
+# photo) → verified | reopened → done … A buyer may still reword or reject an approved (or
+# already reworded) instruction until it is sent, and decides a disputed one again (the notice
+# then goes out as its next version); nothing else leaves a state.
 LEGAL: dict[tuple[Action, InstructionState], InstructionState] = {
     (A.APPROVE, S.PROPOSED): S.APPROVED,
     (A.APPROVE, S.DISPUTED): S.APPROVED,
@@ -74,6 +74,8 @@ LEGAL: dict[tuple[Action, InstructionState], InstructionState] = {
     (A.EDIT, S.EDITED): S.EDITED,
     (A.EDIT, S.DISPUTED): S.EDITED,
     (A.REJECT, S.PROPOSED): S.REJECTED,
+    (A.REJECT, S.APPROVED): S.REJECTED,
+    (A.REJECT, S.EDITED): S.REJECTED,
     (A.REJECT, S.DISPUTED): S.REJECTED,
     (A.SEND, S.APPROVED): S.SENT,
     (A.SEND, S.EDITED): S.SENT,
@@ -310,8 +312,8 @@ WITHDRAWN = no("notice_withdrawn")
 #                 approve          edit           reject          send         acknowledge          dispute              report_done   verify             reopen           cancel
 OUTCOME = {
     S.PROPOSED:     (go(S.APPROVED), go(S.EDITED), go(S.REJECTED), NOT_READY,   NYF,                 NYF,                 IL,           IL,                IL,              NO_SUCH),
-    S.APPROVED:     (same("already"), go(S.EDITED), IL,            NOT_READY,   NYF,                 NYF,                 IL,           IL,                IL,              NO_SUCH),
-    S.EDITED:       (IL,             go(S.EDITED), IL,             NOT_READY,   NYF,                 NYF,                 IL,           IL,                IL,              NO_SUCH),
+    S.APPROVED:     (same("already"), go(S.EDITED), go(S.REJECTED), NOT_READY,   NYF,                 NYF,                 IL,           IL,                IL,              NO_SUCH),
+    S.EDITED:       (IL,             go(S.EDITED), go(S.REJECTED), NOT_READY,   NYF,                 NYF,                 IL,           IL,                IL,              NO_SUCH),
     S.REJECTED:     (IL,             IL,           same("already"), NOT_READY,  NYF,                 NYF,                 IL,           IL,                IL,              NO_SUCH),
     S.SENT:         (IL,             IL,           IL,             SENT_BEFORE, go(S.ACKNOWLEDGED),  go(S.DISPUTED),      IL,           IL,                IL,              go(S.CANCELLED)),
     S.ACKNOWLEDGED: (IL,             IL,           IL,             SENT_BEFORE, ANSWERED,            ANSWERED_OTHERWISE,  go(S.DONE),   IL,                IL,              CLOSED),

@@ -77,7 +77,8 @@ class NewSurface(PlannedAdapter):
         return True
 
     async def replace_buttons(self, to: Target, reference: str, buttons, text: str, note: str) -> None:
-        await self._show(to, "buttons", note, buttons)
+        """Shows the note; when only the buttons change (a summary's), the line they go under."""
+        await self._show(to, "buttons", note or text.split("\n", 1)[0], buttons)
 
     async def _show(self, to: Target, action: str, text: str, buttons=()) -> str:
         """What a platform call would do: show something and name it."""

@@ -90,7 +90,7 @@ async def test_a_held_copy_of_version_one_arrives_after_the_dispute_and_edit_as_
             assert v1_text.startswith("整改通知书 CN-2026-0001（第1版）") and V1_ONLY in v1_text
             assert NEW_NOTE not in v1_text and not first[-1].buttons  # disputed already: nothing to tap
             assert v2_text.startswith("整改通知书 CN-2026-0001（第2版）") and NEW_NOTE in v2_text
-            assert V1_ONLY not in v2_text and "确认收到 Acknowledge" in second[-1].buttons
+            assert V1_ONLY not in v2_text and "确认收到" in second[-1].buttons
 
             v1_post, v2_post = [m for m in slack.messages(FACTORY_CHANNEL) if m.thread_ts is None]
             v1_shown = _section_text(v1_post)

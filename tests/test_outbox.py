@@ -397,7 +397,7 @@ async def test_a_finding_delivered_after_the_buyer_approved_it_shows_it_approved
     assert view.item.instruction.state is InstructionState.APPROVED
     f1 = printed_item(transcript, "F1")
     assert "Decision: approved — Anna Schmidt, 24 Nov 2026, 12:03 CET" in f1
-    assert buttons_of(f1) == ["Edit"]
+    assert buttons_of(f1) == ["Edit", "Reject"]
     f2 = printed_item(transcript, "F2")
     assert "Decision: awaiting decision" in f2
     assert buttons_of(f2) == ["Approve", "Edit", "Reject"]

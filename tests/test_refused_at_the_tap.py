@@ -51,6 +51,7 @@ async def test_on_telegram_the_buyer_tapping_the_factorys_dispute_or_done_is_ref
         assert refusals(world.app.store.path) == [("DisputeNotice", "not_allowed")]
 
         await world.tap(world.factory, FACTORY_CHAT, notice, "确认收到")
+        await world.tap(world.factory, FACTORY_CHAT, notice, "更新整改进度")  # the group's keyboard, opened
         factory_chat = len(world.chat(FACTORY_CHAT))
         assert await world.tap(world.buyer, FACTORY_CHAT, notice, "F1 整改完成") == NOT_FOR_A_BUYER
         assert len(world.chat(FACTORY_CHAT)) == factory_chat  # no request for photos

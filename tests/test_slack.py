@@ -48,7 +48,7 @@ async def test_the_buyer_approves_sends_the_notice_and_the_factory_acknowledges(
         status, _ = await world.click(BUYER, BUYER_CHANNEL, world.finding("F1"), "Approve")
         assert status == 200
         f1 = world.finding("F1")
-        assert f1.edited and "approved" in f1.text and set(f1.buttons) == {"Edit"}
+        assert f1.edited and "approved" in f1.text and set(f1.buttons) == {"Edit", "Reject"}
         for label in ("F2", "M3", "P1", "P2", "P3"):
             await world.click(BUYER, BUYER_CHANNEL, world.finding(label), "Approve")
         await world.click(BUYER, BUYER_CHANNEL, world.finding("F3"), "Reject")

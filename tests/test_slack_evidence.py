@@ -18,7 +18,7 @@ from tests.fake_slack import SlackMessage
 from tests.slack_world import BUYER, BUYER_CHANNEL, FACTORY, FACTORY_CHANNEL, SlackWorld, running_slack
 from tests.test_slack_more import bot_said, post, send_notice, submit, with_button
 
-DONE = "F1 整改完成（附照片） F1 done, with photos"
+DONE = "F1 整改完成（附照片）"
 ASKED = "F1：请在此回复上传整改后产品的照片（至少一张）。"
 REPORTED = "谢谢，已报告整改完成，买方将进行验收。"
 ADDED = "已添加照片：本次完成报告共2张照片。"
@@ -112,7 +112,8 @@ async def test_the_factory_reports_f1_done_with_two_photos_and_the_buyer_verifie
 ):
     async with running_slack(config, clock) as world:
         notice = await acknowledged_notice(world, visit_dir, example_data)
-        assert list(notice.buttons) == ["F1 承诺完成日期 F1 completion date", DONE]
+        assert notice.buttons == {} and list(notice.menus) == ["更新整改进度"]  # one list, not two buttons each
+        assert list(notice.menus["更新整改进度"]) == ["F1 承诺完成日期", DONE]
 
         question = await tap_done(world, FACTORY_CHANNEL, notice)
         assert question.thread_ts == notice.ts
@@ -328,7 +329,7 @@ async def test_uploads_the_bot_did_not_ask_for_are_left_alone(config, clock, vis
 
         dm = world.fake.dm_channel(FACTORY)
         _, answers = await upload(world, dm, {"IMG_0001.jpg": PHOTO})
-        assert [a.text for a in answers] == ["报告整改完成前，请先在整改通知书上点击对应整改措施的“整改完成（附照片）”按钮。"]
+        assert [a.text for a in answers] == ["报告整改完成前，请先点击整改通知书下方的“更新整改进度”，再点击对应整改措施的“整改完成（附照片）”。"]
 
 
 def notices_in_dms(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -104,7 +104,7 @@ async def test_socket_mode_connects_answers_a_slash_command_and_a_button(config,
             ack = await fake.socket_send("interactive", fake.block_action(BUYER, BUYER_CHANNEL, f1.ts, approve))
             assert ack is None
             f1 = await world.delivered(lambda: (m := world.finding("F1")).edited and m)
-            assert f1.edited and "approved" in f1.text and set(f1.buttons) == {"Edit"}
+            assert f1.edited and "approved" in f1.text and set(f1.buttons) == {"Edit", "Reject"}
             assert fake.calls("chat.update")
 
         assert not fake.socket_connected  # stop() hung up

@@ -50,7 +50,7 @@ async def test_the_buyer_decides_sends_the_notice_and_the_factory_acknowledges(c
         assert await world.tap(world.buyer, BUYER_CHAT, world.finding("F1"), "Approve") == "Approved."
         f1 = world.finding("F1")
         assert f1.edited and "Decision: approved — Anna Schmidt" in f1.plain
-        assert set(f1.buttons) == {"Edit"}
+        assert set(f1.buttons) == {"Edit", "Reject"}  # until the notice is sent
 
         again = await world.tap(world.buyer, BUYER_CHAT, f1, "Edit")  # asks for words first
         assert again == ""
@@ -95,7 +95,7 @@ async def test_the_buyer_decides_sends_the_notice_and_the_factory_acknowledges(c
         notice = world.last_with_button(FACTORY_CHAT, "确认收到")
         assert notice.plain.startswith("整改通知书 CN-2026-0001（第1版）")
         assert notice.plain.index("整改通知书") < notice.plain.index("CORRECTIVE NOTICE")
-        assert set(notice.buttons) == {"确认收到 Acknowledge", "有异议 Dispute"}
+        assert set(notice.buttons) == {"确认收到", "有异议"}  # the factory's language only
         chinese = notice.plain[:notice.plain.index("CORRECTIVE NOTICE")]
         assert "备注：包装前全检；不良品留待复检。" in chinese and "【原文（英文）】" not in chinese
         pdf = [m for m in world.chat(FACTORY_CHAT) if m.document]
@@ -104,10 +104,12 @@ async def test_the_buyer_decides_sends_the_notice_and_the_factory_acknowledges(c
         thanks = await world.tap(world.factory, FACTORY_CHAT, notice, "确认收到")
         assert thanks == "谢谢，已确认收到整改通知书CN-2026-0001。"
         assert "acknowledged notice CN-2026-0001" in world.chat(BUYER_CHAT)[-1].plain
-        # Answered: the notice keeps its text; its buttons are now a completion date and a
-        # done report for each instruction.
-        assert "确认收到 Acknowledge" not in notice.buttons
-        assert list(notice.buttons)[:2] == ["F1 承诺完成日期 F1 completion date", "F1 整改完成（附照片） F1 done, with photos"]
+        # Answered: the notice keeps its text; one button opens, in place, a completion date
+        # and a done report for each instruction.
+        assert list(notice.buttons) == ["更新整改进度"]
+        await world.tap(world.factory, FACTORY_CHAT, notice, "更新整改进度")
+        assert list(notice.buttons)[:2] == ["F1 承诺完成日期", "F1 整改完成（附照片）"]
+        assert list(notice.buttons)[-1] == "返回"
 
         await world.tap(world.factory, FACTORY_CHAT, notice, "F1 整改完成")
         prompt = world.chat(FACTORY_CHAT)[-1]

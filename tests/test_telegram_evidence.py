@@ -31,6 +31,7 @@ async def asked_for_photos(world: World, visit_dir, example_data):
     await post(world, bundle_of(visit_dir, one_finding(example_data)))
     notice = await send_notice(world)
     await world.tap(world.factory, FACTORY_CHAT, notice, "确认收到")
+    await world.tap(world.factory, FACTORY_CHAT, notice, "更新整改进度")
     await world.tap(world.factory, FACTORY_CHAT, notice, "F1 整改完成")
     return world.chat(FACTORY_CHAT)[-1]
 

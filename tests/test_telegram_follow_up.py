@@ -14,6 +14,7 @@ async def acknowledged_notice(world):
     await world.tap(world.buyer, BUYER_CHAT, world.last_with_button(BUYER_CHAT, "Send notice"), "Send notice")
     notice = world.last_with_button(FACTORY_CHAT, "确认收到")
     await world.tap(world.factory, FACTORY_CHAT, notice, "确认收到")
+    await world.tap(world.factory, FACTORY_CHAT, notice, "更新整改进度")
     return notice
 
 

@@ -34,7 +34,7 @@ async def test_visit_report_button_on_telegram_sends_the_pdf_to_the_buyers_chat(
     async with running(config, clock) as world:
         await post_example(world)
         summary = world.chat(BUYER_CHAT)[0]
-        assert list(summary.buttons) == ["Visit report (PDF)"]
+        assert list(summary.buttons) == ["Approve all (7)", "Visit report (PDF)"]
 
         assert await world.tap(world.buyer, BUYER_CHAT, summary, "Visit report") == COMING
         (sent,) = await world.fake.wait_for(lambda: [m for m in world.chat(BUYER_CHAT) if m.document])
@@ -54,7 +54,7 @@ async def test_visit_report_button_on_slack_uploads_the_pdf_to_the_buyers_channe
     async with running_slack(config, clock) as world:
         await post(world, zipped(EXAMPLE_VISIT))
         summary = world.channel(BUYER_CHANNEL)[0]
-        assert list(summary.buttons) == ["Visit report (PDF)"]
+        assert list(summary.buttons) == ["Approve all (7)", "Visit report (PDF)"]
 
         status, _ = await world.click(BUYER, BUYER_CHANNEL, summary, "Visit report")
         assert status == 200
@@ -73,9 +73,9 @@ async def test_visit_report_button_on_slack_uploads_the_pdf_to_the_buyers_channe
 def test_visit_report_button_on_the_console_writes_the_pdf_and_prints_its_path(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["console", "--config", str(console_config(tmp_path)), "--out", str(out)],
-                                input=f"post {EXAMPLE_VISIT / 'report.yaml'}\n1\nquit\n")
+                                input=f"post {EXAMPLE_VISIT / 'report.yaml'}\n2\nquit\n")
     assert result.exit_code == 0, result.output
-    assert "[1] Visit report (PDF)" in result.output
+    assert "[1] Approve all (7)  [2] Visit report (PDF)" in result.output
     assert f"bot to Anna Schmidt: {COMING}" in result.output
     written = out / REPORT_FILE
     assert f"📄 {written}" in result.output

@@ -17,6 +17,7 @@ from storage.tokens import new_token
 
 ACTIONS: dict[str, Callable[[int, str | None], c.Command]] = {
     b.APPROVE: lambda target, text: c.ApproveInstruction(target),
+    b.APPROVE_ALL: lambda target, text: c.ApproveAllInstructions(target),
     b.EDIT: lambda target, text: c.EditInstruction(target, note=text),
     b.REJECT: lambda target, text: c.RejectInstruction(target, reason=text),
     b.SEND_NOTICE: lambda target, text: c.SendNotice(target),

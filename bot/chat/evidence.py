@@ -27,7 +27,8 @@ from messages.buttons import REPORT_DONE
 
 MAX_BYTES = PhotoLimits().max_bytes
 ASK_FOR_PHOTOS = N_("Please reply to this message with photos of the corrected units (at least one).")
-TAP_FIRST = N_("To report an instruction done, tap its “done, with photos” button on the notice first.")
+TAP_FIRST = N_("To report an instruction done, tap “Update progress” on the notice, then the instruction’s "
+               "“done, with photos”, first.")
 TOO_LARGE = N_("photo is %(size)s; the limit is %(limit)s")
 OVER_LIMIT = N_("photo is larger than %(limit)s")
 # A name the photo may keep while it is checked, so problems name the person's own file.

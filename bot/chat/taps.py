@@ -13,10 +13,13 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.chat.actions import ASKS_FOR_PHOTOS, ASKS_FOR_TEXT, command_for
+from bot.chat.menus import MENUS, menu_buttons, rights_for
 from handlers.bus import MessageBus
 from handlers.commands import Actor
 from handlers.model import Person, Platform
 from handlers.results import Reply
+from messages.buttons import Button as Shown
+from messages.i18n import Language
 
 Button = tuple[str, int]  # (action, target), what a token names
 
@@ -54,6 +57,13 @@ class TapSurface(Protocol):
     async def answer(self, person: Person, action: str, target: int, reply: Reply) -> None:
         """Tells `person` what came of their tap (carried out, or refused)."""
 
+    def language(self, person: Person) -> Language:
+        """The language `person` reads the bot in here."""
+
+    async def show(self, person: Person, buttons: tuple[Shown, ...]) -> None:
+        """Shows `buttons` in place of the tapped message's (a menu opened or closed), where
+        the surface can; else beside it."""
+
 
 def asks_for_input(action: str) -> bool:
     return action in ASKS_FOR_TEXT or action in ASKS_FOR_PHOTOS
@@ -74,6 +84,9 @@ async def tap(bus: MessageBus, surface: TapSurface, token: str, update_key: str 
         return None
     action, target = button
     actor = Actor(person, surface.platform)
+    if action in MENUS:
+        await _menu(bus, surface, person, actor, action, target, update_key)
+        return None
     given = Given(words)
     if words is None and asks_for_input(action):
         # Refused before the question, so nobody types or uploads what would be refused; a tap
@@ -86,6 +99,20 @@ async def tap(bus: MessageBus, surface: TapSurface, token: str, update_key: str 
     reply = await bus.handle(command_for(action, target, given.text), actor, update_key=update_key)
     await surface.answer(person, action, target, reply)
     return reply
+
+
+async def _menu(bus: MessageBus, surface: TapSurface, person: Person, actor: Actor, action: str, target: int,
+                update_key: str | None) -> None:
+    """Opens or closes a menu for someone who may make its choices: only what the message
+    shows changes."""
+    if (refusal := await bus.may(rights_for(target), actor, update_key)) is not None:
+        await surface.answer(person, action, target, refusal)
+        return
+    shown = await menu_buttons(bus.store, bus.settings, action, target, surface.language(person))
+    if shown is None:
+        await surface.stale(person)
+    else:
+        await surface.show(person, shown)
 
 
 async def stored_button(store, token: str) -> Button | None:

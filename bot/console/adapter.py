@@ -49,7 +49,7 @@ class ConsoleAdapter(PlannedAdapter):
         self.echo(self._envelope(to.destination))
         self.echo(draft.text)
         if draft.buttons:
-            self.echo(self._keyboard(draft.buttons))
+            self.echo(self.keyboard(draft.buttons))
         self.echo("")
 
     async def send_file(self, to: Target, reference: str | None, name: str, content: bytes) -> str:
@@ -69,7 +69,7 @@ class ConsoleAdapter(PlannedAdapter):
         line = line + "─" * max(0, 60 - len(line))
         return click.style(line, fg="cyan") if self.colour else line
 
-    def _keyboard(self, buttons: tuple[Button, ...]) -> str:
+    def keyboard(self, buttons: tuple[Button, ...]) -> str:
         keys = []
         for button in buttons:
             number = next(self._numbers)

@@ -21,6 +21,7 @@ from handlers.catalog import N_
 from handlers.commands import Actor, Command
 from handlers.model import Person, Platform, Role
 from handlers.results import Reply
+from messages.buttons import Button as Shown
 from messages.i18n import Language
 from messages.replies import reply_text
 
@@ -131,6 +132,14 @@ class ConsoleTap:
 
     async def answer(self, person: Person, action: str, target: int, reply: Reply) -> None:
         await self.session.answered(person, reply)
+
+    def language(self, person: Person) -> Language:
+        return _language(person)
+
+    async def show(self, person: Person, buttons: tuple[Shown, ...]) -> None:
+        """A printed message cannot change: the menu's buttons are printed, numbered anew."""
+        if buttons:
+            self.session.echo(self.session.app.console.keyboard(buttons))
 
 
 async def _nothing_asked(action: str, target: int) -> Given:

@@ -3,9 +3,11 @@ surface. Adding a kind adds its row here and its templates; no adapter changes.
 
 Most messages are posted. Some change what an earlier message of the same subject shows,
 so a chat keeps one message per instruction and per notice rather than a trail of stale
-buttons: a decision rewrites the finding's message; an answered notice keeps its text and
-swaps its buttons for those that now apply; a sent notice takes the buttons off the
-instructions it carries, which can no longer be decided.
+buttons: a decision rewrites the finding's message, and gives the visit's summary the
+buttons that now apply (Approve all, then Send notice); Approve all rewrites every finding
+it approved; an answered notice keeps its text and swaps its buttons for those that now
+apply; a sent notice takes the buttons off the instructions it carries, which can no longer
+be decided.
 """
 
 from __future__ import annotations
@@ -56,12 +58,19 @@ class ShareLink:
 
 @dataclass(frozen=True)
 class RefreshItems:
-    """Each item that has a message of its own is shown by the plan of `shown_as`."""
+    """Each item that has a message of its own is shown by the plan of `shown_as` (but for its
+    `RefreshSummary`: the items share one summary, which the plan refreshes once)."""
 
     shown_as: K
 
 
-Step = Post | EditEarlier | SwapButtons | AttachPdf | AttachVisitReport | ShareLink | RefreshItems
+@dataclass(frozen=True)
+class RefreshSummary:
+    """The visit's summary, where it was posted, gets the buttons it now carries, its text
+    kept: Approve all (n) while anything is proposed, then Send notice (n), then none."""
+
+
+Step = Post | EditEarlier | SwapButtons | AttachPdf | AttachVisitReport | ShareLink | RefreshItems | RefreshSummary
 POST = Post()
 
 # Kinds whose message is only posted: most are; those below change what an earlier one shows.
@@ -72,9 +81,10 @@ POSTED = (
 )
 PLANS: dict[K, tuple[Step, ...]] = {
     **{kind: (POST,) for kind in POSTED},
-    K.INSTRUCTION_DECIDED: (EditEarlier(shown_as=K.FINDING),),
+    K.INSTRUCTION_DECIDED: (EditEarlier(shown_as=K.FINDING), RefreshSummary()),
+    K.INSTRUCTIONS_APPROVED: (RefreshItems(shown_as=K.INSTRUCTION_DECIDED), RefreshSummary()),
     K.NOTICE: (POST, AttachPdf()),
-    K.NOTICE_SENT: (POST, ShareLink(), RefreshItems(shown_as=K.INSTRUCTION_DECIDED)),
+    K.NOTICE_SENT: (POST, ShareLink(), RefreshItems(shown_as=K.INSTRUCTION_DECIDED), RefreshSummary()),
     K.NOTICE_CLOSED: (SwapButtons(shown_as=K.NOTICE),),
     K.VISIT_REPORT: (POST, AttachVisitReport()),
 }

@@ -14,8 +14,8 @@ import dataclasses
 from bot.outbox.message_refs import MessageRefs, subject_of
 from bot.outbox.notice_documents import NoticeDocuments
 from bot.outbox.plan import (
-    PLANS, POST_ONLY, UNCHANGING, AttachPdf, AttachVisitReport, EditEarlier, Post, RefreshItems, ShareLink, Step,
-    SwapButtons,
+    PLANS, POST_ONLY, UNCHANGING, AttachPdf, AttachVisitReport, EditEarlier, Post, RefreshItems, RefreshSummary,
+    ShareLink, Step, SwapButtons,
 )
 from bot.outbox.progress import Progress
 from bot.outbox.surface import Draft, EditingSurface, Surface, Target
@@ -64,6 +64,8 @@ class PlanRun:
                 return await self._share_link(to)
             case RefreshItems(shown_as=shown_as):
                 return await self._refresh_items(to, shown_as)
+            case RefreshSummary():
+                return await self._refresh_summary(to)
             case _:
                 raise TypeError(f"no such step: {step!r}")
 
@@ -139,7 +141,17 @@ class PlanRun:
             shown = dataclasses.replace(to, view=one, subject=subject_of(one))
             if await self.refs.find(to.destination, shown.subject) is not None:
                 for step in PLANS[shown_as]:
-                    await self._run(step, shown, None)
+                    if not isinstance(step, RefreshSummary):
+                        await self._run(step, shown, None)
+
+    async def _refresh_summary(self, to: Target) -> None:
+        surface: EditingSurface = self.surface
+        summary = dataclasses.replace(to.view, kind=MessageKind.VISIT_SUMMARY, items=())
+        shown = dataclasses.replace(to, view=summary, subject=subject_of(summary))
+        reference = await self.refs.find(to.destination, shown.subject)
+        if reference is not None:
+            rendered = self._render(shown)
+            await surface.replace_buttons(shown, reference, rendered.buttons, rendered.text, "")
 
     def _render(self, to: Target, kind: MessageKind | None = None) -> Rendered:
         """The target's view as the surface shows it; as `kind` shows it, when given."""

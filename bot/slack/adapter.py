@@ -89,20 +89,27 @@ class SlackAdapter(PlannedAdapter):
 
     async def replace_buttons(self, to: Target, reference: str, buttons: tuple[Button, ...], text: str,
                               note: str) -> None:
-        """Slack rewrites the whole message: the notice keeps its text, says below it who
-        answered, and carries the buttons that now apply."""
+        """Slack rewrites the whole message: a notice keeps its text, says below it who
+        answered, and carries the buttons that now apply; a summary keeps its header."""
         actions = await self._actions(buttons, to.language)
         ref_channel, ts = reference.rsplit(":", 1)
         await self.client.chat_update(channel=ref_channel, ts=ts, text=_fallback(text),
-                                      blocks=kit.text_blocks(text) + kit.text_blocks(note) + actions)
+                                      blocks=self._text_blocks(to, text) + kit.text_blocks(note) + actions)
 
     async def _blocks(self, to: Target, text: str, photos, buttons: tuple[Button, ...]) -> list:
+        return self._text_blocks(to, text) + kit.image_blocks(photos) + await self._actions(buttons, to.language)
+
+    @staticmethod
+    def _text_blocks(to: Target, text: str) -> list:
         head = kit.head_blocks(to.view, to.language)
         shown = text.split("\n", 1)[-1] if head else text  # the header says the first line
-        return head + kit.text_blocks(shown) + kit.image_blocks(photos) + await self._actions(buttons, to.language)
+        return head + kit.text_blocks(shown)
 
     async def _actions(self, buttons: tuple[Button, ...], language: Language) -> list:
-        return kit.action_blocks(await with_tokens(self.store, buttons, self.clock.now()), language)
+        """A menu button is a list of its choices, each with a token of its own."""
+        now = self.clock.now()
+        menus = {button: await with_tokens(self.store, button.menu, now) for button in buttons if button.menu}
+        return kit.action_blocks(await with_tokens(self.store, buttons, now), language, menus)
 
     async def _post(self, channel: str, text: str, blocks: list, thread: str | None, progress: Progress,
                     part: str) -> str:

@@ -32,7 +32,7 @@ from handlers.routing import Destination
 from handlers.strangers import stranger
 from messages.buttons import CONFIRM_BINDING, binding_buttons
 from messages.environment import mrkdwn_escape
-from messages.i18n import ENGLISH, Language
+from messages.i18n import CHINESE, ENGLISH, Language
 from messages.people import who
 from messages.slack_blocks import action_blocks, text_blocks
 
@@ -255,3 +255,13 @@ async def display_name(client: AsyncWebClient, user_id: str) -> str:
 def language_of(person: Person | None) -> Language:
     """The person's language; English for someone unknown (Slack does not say theirs)."""
     return Language(person.locale, person.timezone) if person else Language(ENGLISH)
+
+
+async def slack_language(client: AsyncWebClient, user_id: str) -> Language:
+    """Someone the bot does not act for, in the language their Slack is set to (Chinese for
+    zh-CN, zh-TW; else English); English if Slack will not say."""
+    try:
+        user = (await client.users_info(user=user_id, include_locale=True))["user"]
+    except SlackApiError:
+        return Language(ENGLISH)
+    return Language(CHINESE if (user.get("locale") or "").startswith("zh") else ENGLISH)

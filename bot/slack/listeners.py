@@ -20,7 +20,7 @@ from bot.chat.answers import Answer, answer, answer_in, chart_of, next_page_comm
 from bot.chat.directory import Directory
 from bot.chat.uploads import Uploads
 from bot.slack import modals
-from bot.slack.binding import STRANGER, SlackBinding, language_of
+from bot.slack.binding import STRANGER, SlackBinding, language_of, slack_language
 from bot.slack.evidence import SlackEvidence
 from bot.slack.files import DownloadFailed, SlackFiles
 from bot.slack.inbox import SlackInbox
@@ -213,11 +213,12 @@ class SlackListeners:
         await self._send_chart(client, shown, event["channel"], thread)
 
     async def on_home_opened(self, event: dict, client: AsyncWebClient) -> None:
+        """The App Home in the viewer's language: theirs as configured, or their Slack's."""
         person = await self.person(event["user"])
         language = language_of(person)
         if person is None:
             await self._stranger(event["user"], "home")
-            mrkdwn = language.gettext(STRANGER)
+            mrkdwn = (await slack_language(client, event["user"])).gettext(STRANGER)
         else:
             page = await portfolio_page(self.app.store, self.app.settings, person, self.app.bus.clock.now())
             mrkdwn = render(SURFACE, "chat/portfolio.j2", language, entries=page.entries,

@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import App
-from bot.chat.actions import ASKS_FOR_TEXT
+from bot.chat.actions import ASKS_FOR_TEXT, with_tokens
 from bot.chat.directory import Directory
 from bot.chat.taps import Button, Given, stored_button, tap
 from bot.slack import modals
@@ -22,6 +22,8 @@ from handlers.model import Person, Platform, PlatformAccount
 from handlers.results import Reply
 from handlers.views import label_of
 from messages import buttons as b
+from messages import slack_blocks as kit
+from messages.buttons import Button as Shown
 from messages.i18n import Language
 
 log = logging.getLogger(__name__)
@@ -44,7 +46,9 @@ class SlackTaps:
         await ack()
         action = body["actions"][0]
         click = SlackTap(self, body, client, f"slack:action:{action.get('action_ts')}:{body['user']['id']}")
-        await tap(self.app.bus, click, action.get("value") or "", click.update_key)
+        # A button's token is its value; a menu's, the value of the choice made (messages.slack_blocks).
+        token = action.get("value") or (action.get("selected_option") or {}).get("value")
+        await tap(self.app.bus, click, token or "", click.update_key)
 
 
 class SlackTap:
@@ -94,6 +98,17 @@ class SlackTap:
             await self.taps.binding.decided(self.client, self.body, person, action, target, reply)
         elif not reply.ok or reply.code.startswith(("already", "notice_already")):
             await ephemeral(self.client, self.channel, self.user, said(reply, language_of(person)))
+
+    def language(self, person: Person) -> Language:
+        return language_of(person)
+
+    async def show(self, person: Person, buttons: tuple[Shown, ...]) -> None:
+        """Slack shows a menu's choices as a list in the message itself, so only a client that
+        sends a menu's own token gets here: the choices, seen by the clicker alone."""
+        language = language_of(person)
+        blocks = kit.action_blocks(await with_tokens(self.app.store, buttons, self.app.bus.clock.now()), language)
+        await self.client.chat_postEphemeral(channel=self.channel, user=self.user,
+                                             text=" · ".join(button.label for button in buttons), blocks=blocks)
 
     async def _open_modal(self, action: str, target: int, language: Language) -> bool:
         """Opens the form that asks for the words; False when Slack no longer takes the click's

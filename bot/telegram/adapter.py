@@ -79,7 +79,7 @@ class TelegramAdapter(PlannedAdapter):
         if utf16_length(text) > MESSAGE_LIMIT:
             return False
         markup = await keyboard(self.store, buttons, self.clock.now())
-        await _unless_unchanged(self.bot.edit_message_text(
+        await unless_unchanged(self.bot.edit_message_text(
             text, chat_id=to.chat, message_id=_message_id(reference), parse_mode=ParseMode.HTML, reply_markup=markup,
         ))
         return True
@@ -88,7 +88,7 @@ class TelegramAdapter(PlannedAdapter):
                               note: str) -> None:
         """The keyboard alone changes: the message keeps its text."""
         markup = await keyboard(self.store, buttons, self.clock.now())
-        await _unless_unchanged(self.bot.edit_message_reply_markup(
+        await unless_unchanged(self.bot.edit_message_reply_markup(
             chat_id=to.chat, message_id=_message_id(reference), reply_markup=markup))
 
     async def _send_group(self, chat_id: int, group: list, caption: str | None) -> None:
@@ -112,7 +112,7 @@ def _message_id(reference: str) -> int:
     return int(reference.split(":")[1])
 
 
-async def _unless_unchanged(editing) -> None:
+async def unless_unchanged(editing) -> None:
     """An edit that changes nothing (a retry, a decision shown already) is not a failure."""
     try:
         await editing

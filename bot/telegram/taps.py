@@ -15,11 +15,15 @@ from bot.chat import people
 from bot.chat.actions import ASKS_FOR_PHOTOS, ASKS_FOR_TEXT
 from bot.chat.evidence import ASK_FOR_PHOTOS
 from bot.chat.taps import Button, Given, stored_button, tap
+from bot.telegram.adapter import unless_unchanged
 from bot.telegram.inbound import STRANGER, TelegramInbound, language_of, update_key
+from bot.telegram.keyboard import keyboard
 from bot.telegram.limits import short_answer
 from handlers.catalog import N_
 from handlers.model import Person, Platform, PlatformAccount
 from handlers.results import Reply
+from messages.buttons import Button as Shown
+from messages.i18n import Language
 from messages.replies import reply_text
 
 log = logging.getLogger(__name__)
@@ -96,6 +100,15 @@ class TelegramTap:
     async def answer(self, person: Person, action: str, target: int, reply: Reply) -> None:
         self.taps.deliver()
         await answer_query(self.query, short_answer(reply_text(reply, language_of(person))), show_alert=not reply.ok)
+
+    def language(self, person: Person) -> Language:
+        return language_of(person)
+
+    async def show(self, person: Person, buttons: tuple[Shown, ...]) -> None:
+        """The tapped message's keyboard becomes `buttons`: a menu opens where it was tapped."""
+        markup = await keyboard(self.app.store, buttons, self.app.bus.clock.now())
+        await unless_unchanged(self.query.edit_message_reply_markup(reply_markup=markup))
+        await answer_query(self.query)
 
 
 async def answer_query(query: CallbackQuery, text: str | None = None, show_alert: bool = False) -> None:

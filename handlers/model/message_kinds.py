@@ -15,6 +15,7 @@ class MessageKind(StrEnum):
     VISIT_SUMMARY = "visit_summary"
     FINDING = "finding"
     INSTRUCTION_DECIDED = "instruction_decided"
+    INSTRUCTIONS_APPROVED = "instructions_approved"
     NOTICE = "notice"
     NOTICE_SENT = "notice_sent"
     NOTICE_ANSWERED = "notice_answered"
