@@ -20,8 +20,8 @@ SYSTEMATIC = Nn_("%(findings)s looks systematic", "%(findings)s look systematic"
 # Short: the status answer, reasons and all, must fit a photo's caption (1,024 characters)
 SYSTEMATIC_DEFECT = Nn_("systematic: %(findings)s", "systematic: %(findings)s")
 LITTLE_SLACK = Nn_(
-    "only %(num)s day between projected completion on %(projected)s and the final inspection",
-    "only %(num)s days between projected completion on %(projected)s and the final inspection",
+    "only %(num)s day from projected completion on %(projected)s to the final inspection",
+    "only %(num)s days from projected completion on %(projected)s to the final inspection",
 )
 ON_THE_DAY = N_("projected completion on the day of the final inspection: %(projected)s")
 # An order of several items completes with its latest item: its date is read beside that item's

@@ -109,8 +109,8 @@ def test_the_orders_completion_is_said_with_the_item_and_pace_it_comes_from() ->
 def test_little_slack_names_the_item_and_none_is_the_day_of_the_final_inspection(items_dir, items_data) -> None:
     later = changed(changed(items_data, "order.final_inspection", "2026-12-21"), "order.ex_factory", "2026-12-23")
     reasons = {r["code"]: r["text"] for r in analysed(write_report(items_dir, later))["schedule"]["status_reasons"]}
-    assert reasons["little_slack"] == (f"only 2 days between projected completion on Dec 19, 2026 (item {SAND} at "
-                                       "40/day) and the final inspection")
+    assert reasons["little_slack"] == (f"only 2 days from projected completion on Dec 19, 2026 (item {SAND} at "
+                                       "40/day) to the final inspection")
 
     same_day = changed(changed(items_data, "order.final_inspection", "2026-12-19"), "order.ex_factory", "2026-12-23")
     path = write_report(items_dir, same_day)
