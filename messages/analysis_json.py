@@ -79,9 +79,19 @@ def _schedule(report: VisitReport, analysis: Analysis) -> dict:
         "final_inspection": s.final_inspection.isoformat(),
         "ex_factory": s.ex_factory.isoformat(),
         "slack_days": s.slack_days,
+        "completion_item": completion_item_json(analysis),
         "status": analysis.status.value,
         "status_reasons": reasons_json(report, analysis, analysis.status_reasons),
     }
+
+
+def completion_item_json(analysis: Analysis) -> dict | None:
+    """The item whose pace gives the order's projected completion (and working days needed),
+    when the order has several: the order's output and remaining are sums and do not give it."""
+    item = analysis.completion_item()
+    if item is None:
+        return None
+    return {"code": item.line.code, "daily_output": item.schedule.daily_output, "remaining": item.schedule.remaining}
 
 
 def _packaging(analysis: Analysis) -> dict:

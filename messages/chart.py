@@ -37,6 +37,7 @@ PLAN = N_("Plan to the final inspection")
 VERIFIED = N_("Verified: %(pct)s")
 REPORTED = N_("Reported by factory: %(pct)s")
 PROJECTION = N_("Projection at %(rate)s units/day")
+ITEM_PROJECTION = N_("Projection: item %(item)s at %(rate)s units/day")
 STALLED = N_("Stalled: no daily output")
 GAP = N_("gap %(gap)s pts")
 PACKAGING_MISSED = N_("Packaging check at %(pct)s: materials missing")
@@ -98,10 +99,13 @@ def chart_labels(chart: ProgressChart, language: Language) -> ChartLabels:
     completion = chart.projection.completion
     threshold = chart.packaging.threshold_pct
 
+    rate = language.number(chart.projection.daily_output)
     if completion is None:
         projection = _(STALLED)
+    elif chart.projection.item is None:
+        projection = _(PROJECTION) % {"rate": rate}
     else:
-        projection = _(PROJECTION) % {"rate": language.number(chart.projection.daily_output)}
+        projection = _(ITEM_PROJECTION) % {"item": chart.projection.item, "rate": rate}
     return ChartLabels(
         title=_(TITLE) % {"order": chart.reference},
         status=wording.word(language, "status", chart.status),
@@ -115,7 +119,7 @@ def chart_labels(chart: ProgressChart, language: Language) -> ChartLabels:
         final_inspection=f"{_(FINAL_INSPECTION)} {language.day_month(chart.final_inspection)}",
         ex_factory=f"{_(EX_FACTORY)} {language.day_month(chart.ex_factory)}",
         gap=_(GAP) % {"gap": language.number(latest.gap_pts, 1)},
-        completion=None if completion is None else _completion(language, completion, chart.last_item),
+        completion=None if completion is None else _completion(language, completion, chart.projection.item),
         items=_(ITEMS) if chart.items else None,
         x_ticks=tuple((day, language.day_month(day)) for day in x_ticks(chart)),
         y_ticks=tuple((value, language.percent(value, 0)) for value in range(0, 101, 20)),
@@ -211,6 +215,8 @@ def _font_family() -> str:
 def _style() -> dict:
     return {
         "font.family": _font_family(),
+        # Codes, names and references come from reports: "SD-$x^2$" is an item code, never a formula
+        "text.parse_math": False,
         "font.size": 12,
         "axes.unicode_minus": False,
         "axes.edgecolor": "#9A9A9A",
@@ -285,6 +291,12 @@ def _items(axes, chart: ProgressChart, labels: ChartLabels) -> list:
     item that lags shows below it, however the sums average it away."""
     if not chart.items:
         return []
+    for item in chart.items:  # each diamond's code beside it, so the reader tells which item lags
+        axes.annotate(
+            item.code, (chart.latest.day, item.verified_pct), xytext=(7, 0), textcoords="offset points",
+            ha="left", va="center", fontsize=8.5, color=COLOURS["verified"], zorder=3,
+            bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.75},
+        )
     return axes.plot(
         [chart.latest.day] * len(chart.items), [i.verified_pct for i in chart.items], marker="D", markersize=7,
         color=COLOURS["items"], markeredgecolor="white", linestyle="none", zorder=3, label=labels.items,

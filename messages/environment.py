@@ -30,7 +30,7 @@ from messages.i18n import CHINESE, ENGLISH, Language
 from messages.instructions import free_text
 from messages.instructions import wording as instruction_wording
 from messages.people import who
-from messages.reasons import reason_text
+from messages.reasons import completion_text, reason_text
 from messages.robot_markdown import DIALECTS, link_target
 
 ESCAPED = {"telegram", "slack", "html", *DIALECTS}
@@ -195,6 +195,7 @@ def environment(surface: str, locale: str, timezone: str = "UTC", colour: bool =
         english_only=lambda items: [t for it in items for t in item_english_only(it)],
         english_only_field=lambda field: field_name(language, field),
         reason=lambda code, report, analysis: reason_text(language, code, report, analysis),
+        completion=lambda analysis: completion_text(language, analysis),
     )
     env.filters.update(
         date=language.date,

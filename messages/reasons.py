@@ -20,9 +20,13 @@ SYSTEMATIC = Nn_("%(findings)s looks systematic", "%(findings)s look systematic"
 # Short: the status answer, reasons and all, must fit a photo's caption (1,024 characters)
 SYSTEMATIC_DEFECT = Nn_("systematic: %(findings)s", "systematic: %(findings)s")
 LITTLE_SLACK = Nn_(
-    "only %(num)s day between projected completion (%(projected)s) and the final inspection",
-    "only %(num)s days between projected completion (%(projected)s) and the final inspection",
+    "only %(num)s day from projected completion on %(projected)s to the final inspection",
+    "only %(num)s days from projected completion on %(projected)s to the final inspection",
 )
+ON_THE_DAY = N_("projected completion on the day of the final inspection: %(projected)s")
+# An order of several items completes with its latest item: its date is read beside that item's
+# pace, never beside the order's summed output, which would project an earlier day
+ITEM_COMPLETION = N_("%(date)s (item %(item)s at %(rate)s/day)")
 NO_OUTPUT = Nn_("no daily output observed and %(remaining)s unit still to make",
                "no daily output observed and %(remaining)s units still to make")
 PROPOSED = Nn_("the inspector proposed %(count)s corrective instruction",
@@ -45,6 +49,8 @@ ITEM_GAP = N_("item %(item)s: the factory reports %(reported)s %%, the inspector
               "a gap of %(gap)s points")
 ITEM_PACKAGING = N_("packaging materials are not on site and item %(item)s is %(pct)s %% complete "
                     "(rule: %(threshold)s %%)")
+NO_ITEM_OUTPUT = Nn_("no item has daily output and %(remaining)s unit still to make",
+                    "no item has daily output and %(remaining)s units still to make")
 ITEM_NO_OUTPUT = Nn_("item %(item)s: no daily output observed and %(remaining)s unit still to make",
                      "item %(item)s: no daily output observed and %(remaining)s units still to make")
 FAILED_RESULT = N_("%(severity)s found %(found)s, accept %(accept)s")
@@ -55,15 +61,26 @@ def reason_text(language: Language, code: str, report: VisitReport, analysis: An
     return _BUILDERS[code](language, report, analysis)
 
 
+def completion_text(language: Language, analysis: Analysis) -> str:
+    """The order's projected completion, with the item and pace it comes from when the order
+    has several items."""
+    day = language.date(analysis.schedule.projected_completion)
+    item = analysis.completion_item()
+    if item is None:
+        return day
+    return language.gettext(ITEM_COMPLETION) % {"date": day, "item": item.line.code,
+                                                "rate": language.number(item.schedule.daily_output)}
+
+
 def _days(plural: tuple[str, str]):
     def build(language: Language, report: VisitReport, analysis: Analysis) -> str:
         schedule = analysis.schedule
         days = abs(schedule.slack_days)
+        projected = completion_text(language, analysis)
+        if days == 0:
+            return language.gettext(ON_THE_DAY) % {"projected": projected}
         return language.ngettext(*plural, days) % {
-            "num": days,
-            "projected": language.date(schedule.projected_completion),
-            "final": language.date(schedule.final_inspection),
-        }
+            "num": days, "projected": projected, "final": language.date(schedule.final_inspection)}
 
     return build
 
@@ -100,7 +117,7 @@ def _incomplete(language: Language, report: VisitReport, analysis: Analysis) -> 
 
 def _systematic_defects(language: Language, report: VisitReport, analysis: Analysis) -> str:
     found = systematic_defects(report, analysis.quality)
-    return language.ngettext(*SYSTEMATIC_DEFECT, len(found)) % {"findings": _numbered(found)}
+    return language.ngettext(*SYSTEMATIC_DEFECT, len(found)) % {"findings": _numbered(language, found)}
 
 
 def _systematic(language: Language, report: VisitReport, analysis: Analysis) -> str:
@@ -109,13 +126,13 @@ def _systematic(language: Language, report: VisitReport, analysis: Analysis) -> 
     flagged = analysis.quality.systematic
     judged = [s for s in flagged if "inspector_judged_systematic" in s.reasons]
     suspected = [s for s in flagged if s not in judged]
-    said = [language.ngettext(*forms, len(found)) % {"findings": _numbered(found)}
+    said = [language.ngettext(*forms, len(found)) % {"findings": _numbered(language, found)}
             for forms, found in ((SYSTEMATIC_DEFECT, judged), (SYSTEMATIC, suspected)) if found]
     return language.separator.join(said)
 
 
-def _numbered(systematic) -> str:
-    return ", ".join(f"F{s.finding + 1}" for s in systematic)
+def _numbered(language: Language, systematic) -> str:
+    return language.comma.join(f"F{s.finding + 1}" for s in systematic)
 
 
 def _gap(language: Language, report: VisitReport, analysis: Analysis) -> str:
@@ -128,12 +145,18 @@ def _gap(language: Language, report: VisitReport, analysis: Analysis) -> str:
 
 
 def _no_output(language: Language, report: VisitReport, analysis: Analysis) -> str:
-    stalled = analysis.stalled_item()
-    if stalled is None:
+    """Every stalled item by its code; when no item has output, the order's units instead."""
+    stalled = analysis.stalled_items()
+    if len(stalled) == len(analysis.items) > 1:
+        return language.ngettext(*NO_ITEM_OUTPUT, analysis.schedule.remaining) % {
+            "remaining": language.number(analysis.schedule.remaining)}
+    if not stalled:
         return language.ngettext(*NO_OUTPUT, analysis.schedule.remaining) % {
             "remaining": language.number(analysis.schedule.remaining)}
-    return language.ngettext(*ITEM_NO_OUTPUT, stalled.schedule.remaining) % {
-        "item": stalled.line.code, "remaining": language.number(stalled.schedule.remaining)}
+    return language.separator.join(
+        language.ngettext(*ITEM_NO_OUTPUT, i.schedule.remaining) % {
+            "item": i.line.code, "remaining": language.number(i.schedule.remaining)}
+        for i in stalled)
 
 
 def _packaging(language: Language, report: VisitReport, analysis: Analysis) -> str:

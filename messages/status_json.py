@@ -10,7 +10,7 @@ from handlers.queries.factories import FactoryReport
 from handlers.queries.status import NotVisited, OrderStatus, PortfolioLine
 from handlers.views import label_of
 from messages import wording
-from messages.analysis_json import ENGLISH, items_json, reasons_json
+from messages.analysis_json import ENGLISH, completion_item_json, items_json, reasons_json
 
 
 def status_json(s: OrderStatus) -> dict:
@@ -29,6 +29,7 @@ def status_json(s: OrderStatus) -> dict:
         "schedule": {
             "production_start": _iso(s.production_start),
             "projected_completion": _iso(analysis.schedule.projected_completion),
+            "completion_item": completion_item_json(analysis),
             "final_inspection": _iso(analysis.schedule.final_inspection),
             "ex_factory": _iso(analysis.schedule.ex_factory),
             "slack_days": analysis.schedule.slack_days,

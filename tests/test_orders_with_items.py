@@ -11,8 +11,9 @@ The example's figures, worked by hand (visit Tue 24 Nov, the factory works Monda
   NH-MUG-350-SD     1,000      160     150    15.0 %   16.0 %   1.0     40        850   22  Sat 19 Dec
   order             4,500    2,080   1,670    37.1 %   46.2 %   9.1    200      2,830
 
-The order is as late as its latest item (sand, 19 Dec: 5 days after the final inspection on the
-14th); the slate item's 22.6-point gap flags the order though the sums' 9.1 points would not; the
+The order is as late as its latest item (sand at 40 a day, 19 Dec: 5 days after the final inspection
+on the 14th; the order's 200 a day would finish its 2,830 units sooner, so the date is always said
+with the item and its pace); the slate item's 22.6-point gap flags the order though the sums' 9.1 points would not; the
 sage item is past the 40 % packaging rule with no packaging on site though the order is at 37.1 %.
 """
 
@@ -29,10 +30,12 @@ from bot.app import build_app
 from bot.config import load_config
 from handlers.analysis.progress import reports_chart
 from handlers.intake.reports import read_report
-from messages.chart import chart_labels
+from messages.chart import chart_labels, render_chart
+from messages.environment import render
 from messages.i18n import Language
+from messages.reasons import reason_text
 from tests.conftest import EXAMPLE_CONFIG, EXAMPLE_ITEMS_VISIT as EXAMPLE, bundle_of, changed, write_report
-from tests.test_field_judgement import analysed, refused, run, summary
+from tests.test_field_judgement import analysed, read_and_analysed, refused, run, summary
 from tests.fakes import FakeClock
 from tests.pdf_reading import pdf_text
 from tests.test_status import config_file, followup, post_orders
@@ -85,7 +88,38 @@ def test_the_order_is_as_late_as_its_latest_item() -> None:
     assert (schedule["daily_output"], schedule["remaining"]) == (200, 2830)  # the order's sums
     assert data["status"] == "late"
     reasons = {r["code"]: r["text"] for r in schedule["status_reasons"]}
-    assert reasons["late"] == "projected completion Dec 19, 2026 is 5 days after the final inspection on Dec 14, 2026"
+    assert reasons["late"] == (f"projected completion Dec 19, 2026 (item {SAND} at 40/day) is 5 days after the final "
+                               "inspection on Dec 14, 2026")
+
+
+def test_the_orders_completion_is_said_with_the_item_and_pace_it_comes_from() -> None:
+    # 2,830 remaining at the order's 200 a day would be 15 working days (10 Dec), not 19 Dec
+    data = analysed(EXAMPLE / "report.yaml")
+    assert data["schedule"]["completion_item"] == {"code": SAND, "daily_output": 40, "remaining": 850}
+    assert data["schedule"]["working_days_needed"] == 22  # the sand item's 850 at 40 a day
+
+    text = summary(EXAMPLE / "report.yaml")
+    assert "  Daily output observed: 200 · Remaining: 2,830\n" in text
+    assert f"  Projected completion: Dec 19, 2026 (item {SAND} at 40/day)\n" in text
+    read = read_and_analysed(EXAMPLE / "report.yaml")
+    chinese = render("text", "chat/visit_summary.j2", Language("zh_Hans_CN"), **read)
+    assert f"预计完工日期：2026年12月19日（款号{SAND}，日产40件）" in chinese
+
+
+def test_little_slack_names_the_item_and_none_is_the_day_of_the_final_inspection(items_dir, items_data) -> None:
+    later = changed(changed(items_data, "order.final_inspection", "2026-12-21"), "order.ex_factory", "2026-12-23")
+    reasons = {r["code"]: r["text"] for r in analysed(write_report(items_dir, later))["schedule"]["status_reasons"]}
+    assert reasons["little_slack"] == (f"only 2 days from projected completion on Dec 19, 2026 (item {SAND} at "
+                                       "40/day) to the final inspection")
+
+    same_day = changed(changed(items_data, "order.final_inspection", "2026-12-19"), "order.ex_factory", "2026-12-23")
+    path = write_report(items_dir, same_day)
+    reasons = {r["code"]: r["text"] for r in analysed(path)["schedule"]["status_reasons"]}
+    assert reasons["little_slack"] == (f"projected completion on the day of the final inspection: Dec 19, 2026 "
+                                       f"(item {SAND} at 40/day)")
+    read = read_and_analysed(path)
+    assert reason_text(Language("zh_Hans_CN"), "little_slack", read["report"], read["analysis"]) == (
+        f"预计完工日期即为尾期检验当天：2026年12月19日（款号{SAND}，日产40件）")
 
 
 def test_an_items_gap_the_order_sums_hide_flags_the_order_and_names_the_item() -> None:
@@ -129,6 +163,28 @@ def test_a_stalled_item_makes_the_order_late_with_no_completion(items_dir, items
     assert data["schedule"]["projected_completion"] is None and data["status"] == "late"
     reasons = {r["code"]: r["text"] for r in data["schedule"]["status_reasons"]}
     assert reasons["no_output"] == f"item {SAGE}: no daily output observed and 1,000 units still to make"
+    assert data["schedule"]["completion_item"] is None
+
+
+def test_every_stalled_item_is_named_and_none_moving_is_said_so(items_dir, items_data) -> None:
+    two = changed(changed(items_data, "order.items.0.daily_output", 0), "order.items.2.daily_output", 0)
+    reasons = {r["code"]: r["text"] for r in analysed(write_report(items_dir, two))["schedule"]["status_reasons"]}
+    assert reasons["no_output"] == (f"item {SAGE}: no daily output observed and 1,000 units still to make; "
+                                    f"item {SAND}: no daily output observed and 850 units still to make")
+
+    none = changed(two, "order.items.1.daily_output", 0)
+    reasons = {r["code"]: r["text"] for r in analysed(write_report(items_dir, none))["schedule"]["status_reasons"]}
+    assert reasons["no_output"] == "no item has daily output and 2,830 units still to make"
+
+
+def test_units_above_an_items_quantity_count_toward_no_other_item(items_dir, items_data) -> None:
+    # slate 1,560 of 1,500 (within the 5 % overrun) is 1,500 toward the order: 1,000 + 1,500 + 150
+    over = changed(changed(items_data, "order.items.1.counted_complete", 1560), "order.items.1.reported_complete", 1560)
+    data = analysed(write_report(items_dir, over))
+
+    assert data["progress"] == {"ordered": 4500, "reported_complete": 2720, "verified_complete": 2650,
+                                "reported_pct": 60.4, "verified_pct": 58.9, "gap_pts": 1.5}
+    assert data["schedule"]["remaining"] == 1850 == data["progress"]["ordered"] - data["progress"]["verified_complete"]
 
 
 def test_the_summary_shows_each_item_beside_the_orders_sums() -> None:
@@ -157,12 +213,27 @@ def test_the_chart_shows_each_item_and_names_the_item_the_order_waits_for(tmp_pa
     chart = reports_chart([report], config.factory(report.order.factory), config.analysis)
 
     assert [(i.code, i.verified_pct) for i in chart.items] == [(SAGE, 50.0), (SLATE, 34.7), (SAND, 15.0)]
-    assert chart.latest.verified_pct == 37.1 and chart.last_item == SAND
+    assert chart.latest.verified_pct == 37.1 and chart.projection.item == SAND
+    assert chart.projection.daily_output == 40  # the line is drawn to where the sand item's pace leads
     assert chart.packaging.reached_on == report.visit.date and chart.packaging.missed  # the sage item is past 40 %
     labels = chart_labels(chart, Language("en"))
     assert (labels.completion, labels.items) == (f"Dec 19, item {SAND}", "Items, verified")
+    assert labels.projection == f"Projection: item {SAND} at 40 units/day"
     result = run("chart", "--report", str(EXAMPLE / "report.yaml"), "--out", str(tmp_path / "chart.png"))
     assert result.exit_code == 0 and (tmp_path / "chart.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_chart_draws_an_item_code_as_written_never_as_a_formula() -> None:
+    config = load_config(EXAMPLE_CONFIG)
+    with read_report(EXAMPLE / "report.yaml", [f.id for f in config.factories]) as checked:
+        report = checked.report
+    codes = ("SG-$x^2$", "SL-$\\frac$", "SD-$x^$")
+    items = [item.model_copy(update={"code": code}) for item, code in zip(report.order.items, codes)]
+    odd = report.model_copy(update={"order": report.order.model_copy(update={"items": items})})
+    chart = reports_chart([odd], config.factory(report.order.factory), config.analysis)
+
+    # as mathtext "SD-$x^2$" would be drawn SD-x², and "SD-$x^$" stop the chart with a parse error
+    assert render_chart(chart, Language("en")).startswith(b"\x89PNG")
 
 
 def test_status_json_gives_the_items_and_the_portfolio_finds_the_order_by_an_item(
@@ -183,6 +254,7 @@ def test_status_json_gives_the_items_and_the_portfolio_finds_the_order_by_an_ite
                                          "Stoneware mug 350 ml, sand")
     assert [(i["code"], i["projected_completion"]) for i in status["items"]] == [
         (SAGE, "2026-12-05"), (SLATE, "2026-12-14"), (SAND, "2026-12-19")]
+    assert status["schedule"]["completion_item"] == {"code": SAND, "daily_output": 40, "remaining": 850}
     for text in ("slate", "nh-mug-350-sd", "石板灰"):
         assert [o["order"] for o in json.loads(followup(config, "orders", text, "--json").output)] == [ORDER]
 
@@ -264,10 +336,17 @@ def test_units_accounted_for_are_checked_per_item(items_dir, items_data) -> None
             "counted complete + in progress + not started = 2,101, more than the ordered 2,000")
 
 
-def test_a_bad_item_figure_is_refused_at_its_path(items_dir, items_data) -> None:
+def test_a_bad_item_figure_is_refused_at_its_path_and_no_finding_is_blamed_for_it(items_dir, items_data) -> None:
     path = write_report(items_dir, changed(items_data, "order.items.1.quantity", 0))
 
     refused(path, "order.items.1.quantity", "input should be greater than 0")
+    assert "findings.0.item" not in run("visit", "check", str(path)).output  # its item is the order's, unjudged
+
+
+def test_no_example_photo_is_a_copy_of_another() -> None:
+    photos = [p for p in EXAMPLE.parent.glob("*/*") if p.suffix.lower() in {".jpg", ".jpeg", ".png"}]
+    contents = [p.read_bytes() for p in photos]
+    assert len(set(contents)) == len(contents)
 
 
 # --- in the chat --------------------------------------------------------------------------
@@ -310,7 +389,7 @@ async def test_in_the_chat_the_buyer_factory_and_status_show_the_items(config, c
         assert f"• {SLATE} Stoneware mug 350 ml, slate: ordered 1,500 / reported 860 / counted 520" in status
         chinese = await asked(world, world.factory, FACTORY_CHAT, f"{ORDER} 进度")
         assert f"{ORDER} · 3款" in chinese
-        assert f"• {SLATE} 350毫升炻瓷马克杯，石板灰：订单1,500 / 工厂报告860 / 实点520" in chinese
+        assert f"• {SLATE} 350毫升炻瓷马克杯，石板灰：订单1,500 / 工厂报告860 / 清点520 · 验货员核实34.7% · 进度差异22.6个百分点" in chinese
 
 
 async def asked(world, user, chat: int, question: str) -> str:

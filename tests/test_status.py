@@ -277,7 +277,7 @@ def test_followup_status_json(tmp_path, visit_dir, example_data) -> None:
     assert status["progress"] == {"verified_pct": 48.0, "reported_pct": 65.0, "gap_pts": 17.0, "planned_pct": 52.4}
     assert status["schedule"] == {"production_start": "2026-11-02", "projected_completion": "2026-12-12",
                                   "final_inspection": "2026-12-14", "ex_factory": "2026-12-18", "slack_days": 2,
-                                  "days_to_final_inspection": 13}
+                                  "days_to_final_inspection": 13, "completion_item": None}
     assert status["instructions"]["sent"] == 7 and status["instructions"]["proposed"] == 0
     assert status["overdue"] == 3  # due 27, 28 and 30 Nov; what is due 1 Dec at the factory is not late yet
     assert [(i["item"], i["deadline"]) for i in status["overdue_instructions"]][0] == ("F2", "2026-11-27")
@@ -494,7 +494,7 @@ async def test_the_answer_gives_open_findings_materials_and_packaging_in_both_la
     # and the plan where the order says when production started (2 Nov: 52.4 % by the visit).
     assert ("verified 48.0 % (2,880 / 6,000) · reported 65.0 % · gap 17.0 pts · plan at the visit 52.4 %"
             in "\n".join(english))
-    assert ("实际核实 48.0%（2,880 / 6,000） · 工厂报告 65.0% · 进度差异 17.0 个百分点 · 验货时计划进度 52.4%"
+    assert ("验货员核实48.0%（2,880 / 6,000） · 工厂报告65.0% · 进度差异17.0个百分点 · 验货时计划进度52.4%"
             in "\n".join(chinese))
     assert any(line.startswith("Production start: Nov 2, 2026 · Projected completion: Dec 12, 2026") for line in english)
     assert any(line.startswith("开产日期：2026年11月2日 · 预计完工日期：2026年12月12日") for line in chinese)

@@ -76,11 +76,20 @@ class Analysis:
             return None, self.progress
         return widest.line.code, widest.progress
 
-    def stalled_item(self) -> ItemAnalysis | None:
-        """The first item of several whose line has stalled with units still to make."""
+    def stalled_items(self) -> tuple[ItemAnalysis, ...]:
+        """Every item of several whose line has stalled with units still to make: the factory
+        must restart each, so naming only the first would hide the others."""
         if not self.several_items:
+            return ()
+        return tuple(i for i in self.items if i.schedule.projected_completion is None)
+
+    def completion_item(self) -> ItemAnalysis | None:
+        """The item of several whose projected completion is the order's: the order's daily
+        output and units remaining are sums, so the date is only read right beside this item's
+        own pace. None for one item, or when a stalled item leaves the order no completion."""
+        if not self.several_items or self.schedule.projected_completion is None:
             return None
-        return next((i for i in self.items if i.schedule.projected_completion is None), None)
+        return next(i for i in self.items if i.schedule.projected_completion == self.schedule.projected_completion)
 
     def packaging_pct(self) -> tuple[str | None, float]:
         """How far production is toward the packaging rule: the order's verified % (code None),
@@ -109,10 +118,18 @@ def analyze(report: VisitReport, factory: Factory, thresholds: Thresholds) -> An
 
 
 def order_progress(report: VisitReport) -> Progress:
-    """The order's progress: its items' units summed, the percentages of the sums."""
+    """The order's progress: its items' units summed, the percentages of the sums. Of several
+    items each counts up to its own quantity: an overrun of one colour makes none of another, so
+    it must not shrink what the order has left to make (the sum of the items' remaining)."""
     lines = report.item_lines()
-    return _progress(sum(line.ordered for line in lines), sum(line.progress.reported_complete for line in lines),
-                     sum(line.progress.counted_complete for line in lines))
+    several = len(lines) > 1
+
+    def toward_order(units: int, line: ItemLine) -> int:
+        return min(units, line.ordered) if several else units
+
+    return _progress(sum(line.ordered for line in lines),
+                     sum(toward_order(line.progress.reported_complete, line) for line in lines),
+                     sum(toward_order(line.progress.counted_complete, line) for line in lines))
 
 
 def _progress(ordered: int, reported_complete: int, counted_complete: int) -> Progress:

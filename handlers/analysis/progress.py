@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from handlers.analysis.analyze import analyze, order_progress
+from handlers.analysis.analyze import Analysis, analyze, order_progress
 from handlers.analysis.figures import points, progress_pct
 from handlers.model import Factory, StoredVisit, Thresholds
 from handlers.model.report import VisitReport
@@ -55,11 +55,14 @@ class Projection:
 
     `line` ends at 100 % on the projected completion date, or, when production has stalled,
     stays flat at the verified figure to the end of the chart (`completion` is then None).
+    For an order of several items the date is its latest item's (`item`), and `daily_output`
+    is that item's pace, not the order's sum: the line is drawn to where that pace leads.
     """
 
     line: Line
     daily_output: int
     completion: date | None
+    item: str | None = None
 
     @property
     def stalled(self) -> bool:
@@ -111,13 +114,6 @@ class ProgressChart:
     def latest(self) -> VisitPoint:
         return self.visits[-1]
 
-    @property
-    def last_item(self) -> str | None:
-        """The item the order's projected completion waits for, when it has several."""
-        if not self.items or self.projection.completion is None:
-            return None
-        return next(i.code for i in self.items if i.completion == self.projection.completion)
-
 
 def progress_chart(visits: Iterable[StoredVisit], factory: Factory, thresholds: Thresholds,
                    production_start: date | None = None) -> ProgressChart:
@@ -145,7 +141,7 @@ def reports_chart(reports: Sequence[VisitReport], factory: Factory, thresholds: 
         status=analysis.status,
         plan=plan_from(production_start, order.final_inspection),
         visits=points,
-        projection=_projection(points[-1], analysis.schedule.daily_output, completion, end),
+        projection=_projection(points[-1], analysis, end),
         final_inspection=order.final_inspection,
         ex_factory=order.ex_factory,
         packaging=_packaging(reports, points, thresholds.packaging_materials_pct),
@@ -162,10 +158,16 @@ def _point(report: VisitReport) -> VisitPoint:
     return VisitPoint(day=report.visit.date, verified_pct=progress.verified_pct, reported_pct=progress.reported_pct)
 
 
-def _projection(latest: VisitPoint, daily_output: int, completion: date | None, end: date) -> Projection:
+def _projection(latest: VisitPoint, analysis: Analysis, end: date) -> Projection:
+    completion = analysis.schedule.projected_completion
     if completion is None:  # stalled: no pace to project, the line stays where production stopped
-        return Projection(Line(latest.day, latest.verified_pct, end, latest.verified_pct), daily_output, None)
-    return Projection(Line(latest.day, latest.verified_pct, completion, 100.0), daily_output, completion)
+        line = Line(latest.day, latest.verified_pct, end, latest.verified_pct)
+        return Projection(line, analysis.schedule.daily_output, None)
+    line = Line(latest.day, latest.verified_pct, completion, 100.0)
+    item = analysis.completion_item()
+    if item is None:
+        return Projection(line, analysis.schedule.daily_output, completion)
+    return Projection(line, item.schedule.daily_output, completion, item.line.code)
 
 
 def plan_from(production_start: date | None, final_inspection: date) -> Line | None:

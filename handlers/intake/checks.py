@@ -122,12 +122,18 @@ class Parts:
             return sum(item.quantity for item in self.order.items)
         return self.order.quantity if known(self.order, "quantity") else None
 
-    def item_codes(self) -> list[str]:
-        """The codes a finding may name: each item's, or the product's item number."""
-        if known(self.order, "items") and self.order.items is not None:
+    def item_codes(self) -> list[str] | None:
+        """The codes a finding may name: each item's, or the product's item number. None when
+        the order's items or product failed their own validation: a finding's item cannot be
+        judged against them, and "the order's items: none" would be false. A field that failed
+        is left out of the salvaged order's `model_fields_set` (see reports._salvaged)."""
+        given = self.order.model_fields_set if self.order is not None else set()
+        if "items" in given and self.order.items is not None:
             return [item.code for item in self.order.items]
-        product = self.order.product if known(self.order, "product") else None
-        return [product.item_number] if product is not None and product.item_number else []
+        if "product" in given and self.order.product is not None:
+            item_number = self.order.product.item_number
+            return [item_number] if item_number else []
+        return None
 
     def instructions(self) -> Iterator[tuple[str, Instruction]]:
         """Every proposed instruction with the path of the item it belongs to."""
@@ -212,7 +218,7 @@ def _item_checks(parts: Parts) -> Iterator[Problem]:
                 yield Problem(f"order.items.{i}.code", Text(_ITEM_TWICE, code=repr(item.code), first=str(first[item.code])))
             first.setdefault(item.code, i)
     codes = parts.item_codes()
-    for i, finding in parts.findings:
+    for i, finding in parts.findings if codes is not None else ():
         if known(finding, "item") and finding.item is not None and finding.item not in codes:
             text = Text(_UNKNOWN_ITEM, item=repr(finding.item), known=names_or_none(codes))
             yield Problem(f"findings.{i}.item", text)
