@@ -114,7 +114,7 @@ def _sections(draft: VisitDraft, language: Language, state: FormState) -> list[S
               or "II", (("I", "I"), ("II", "II"), ("III", "III"))),
         *(_field(report, p, _(label), kind) for p, label, kind in _SAMPLE)])
     materials = Section("materials", _(N_("Materials")), add="materials", add_label=_(N_("Add a material")))
-    for i, _material in enumerate(report.get("materials") or []):
+    for i in range(len(report.get("materials") or [])):
         path = f"materials.{i}"
         fields = [_field(report, f"{path}.{name}", _(label), kind) for name, label, kind in _MATERIAL]
         fields.insert(2, _select(report, f"{path}.status", _(N_("Status")), language, "material_status",
@@ -123,7 +123,7 @@ def _sections(draft: VisitDraft, language: Language, state: FormState) -> list[S
     packaging = Section("packaging", _(N_("Packaging checks")), [
         _field(report, "packaging.materials_on_site", _(N_("Packaging materials are at the factory")), "check")],
         add="packaging.checks", add_label=_(N_("Add a packaging check")))
-    for i, _check in enumerate(_at(report, "packaging.checks") or []):
+    for i in range(len(_at(report, "packaging.checks") or [])):
         path = f"packaging.checks.{i}"
         fields = [_select(report, f"{path}.item", _(N_("What was checked")), language, "packaging_item",
                           PackagingItem),
@@ -131,7 +131,7 @@ def _sections(draft: VisitDraft, language: Language, state: FormState) -> list[S
                   *(_field(report, f"{path}.{name}", _(label), kind) for name, label, kind in _CHECK)]
         packaging.items.append(_item(report, draft, path, f"P{i + 1}", fields, language, state))
     findings = Section("findings", _(N_("Findings")), add="findings", add_label=_(N_("Add a finding")))
-    for i, _finding in enumerate(report.get("findings") or []):
+    for i in range(len(report.get("findings") or [])):
         path = f"findings.{i}"
         fields = [_select(report, f"{path}.severity", _(N_("Severity")), language, "severity", Severity),
                   _select(report, f"{path}.category", _(N_("Category")), language, "category", FindingCategory),

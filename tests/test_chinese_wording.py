@@ -80,3 +80,14 @@ async def test_a_date_the_factory_must_meet_counts_the_day_itself(app, config, e
     text = render_notice("text", view)
     assert "   整改措施：所有包装材料须最迟于2026年12月1日（含当日）到厂。" in text.splitlines()
     assert "   Required action: Have all packaging materials on site by December 1, 2026." in text.splitlines()
+
+
+def test_the_summarys_progress_lines_take_full_width_brackets_and_no_space_in_chinese(example_data):
+    """进度差异17.0个百分点 and 2,880 / 6,000（48.0%）, as the status answer writes them; the English
+    keeps its own spacing."""
+    report, analysis, plant = checked(example_data)
+
+    chinese = render("text", "chat/visit_summary.j2", ZH, report=report, analysis=analysis, factory=plant)
+    assert "2,880 / 6,000（48.0%）" in chinese and "进度差异：17.0个百分点" in chinese
+    english = render("text", "chat/visit_summary.j2", EN, report=report, analysis=analysis, factory=plant)
+    assert "2,880 / 6,000 (48.0 %)" in english and "Gap: 17.0 percentage points" in english
