@@ -147,6 +147,12 @@ def written_in_chinese(text: str) -> bool:
     return bool(_CJK.search(text))
 
 
+def file_safe(text: str) -> str:
+    """`text` as part of a file name a reader can save and forward as is: an order reference
+    may hold a slash, which no file name can."""
+    return "".join(c if c.isalnum() or c in "._-" else "-" for c in text)
+
+
 def one_line(text: str) -> str:
     """A name or a file name on one line: a line break in it could pose as a line of our own."""
     return " ".join(neutralised(text).split())

@@ -30,10 +30,12 @@ from handlers.intake.problems import errors
 from handlers.model import Person, Platform
 from handlers.model.drafts import VisitDraft
 from handlers.visit_drafts import CheckedDraft, DraftClosed, check_draft, edit_draft
-from handlers.visit_form import MAX_ITEMS, LayoutChanged, ListFull, NotAField, field_type, fields_set, on_layout, with_item, without_item
+from handlers.visit_form import (MAX_ITEMS, LayoutChanged, ListFull, NotAField, field_type, fields_set, on_layout,
+                                 with_item, without_item)
 from messages.form import FormState, form_page, previews, problems_summary, saved_text
 from messages.i18n import CHINESE, ENGLISH, Language
 from handlers.rights import may
+from handlers.text import file_safe
 from handlers.translatable import Text
 from messages.replies import reply_text
 
@@ -143,7 +145,8 @@ class VisitForm:
     @_said_on_the_page
     async def submit(self, request: web.Request) -> web.Response:
         draft = await self._open(request)
-        reply = await self._app.bus.handle(SubmitVisitDraft(draft.id), self._actor(draft))  # a second submit: "already posted"
+        # A second submit is answered "already posted".
+        reply = await self._app.bus.handle(SubmitVisitDraft(draft.id), self._actor(draft))
         self._wake()
         language = self._language(request, draft)
         return await self._page(request, await self._open(request), (reply.ok, reply_text(reply, language)),
@@ -165,9 +168,9 @@ class VisitForm:
         found = {name: self._app.media.find(sha256) for name, sha256 in draft.photos.items()}
         buffer = io.BytesIO()
         await asyncio.to_thread(write_bundle, draft.report, {n: p for n, p in found.items() if p is not None}, buffer)
-        name = "".join(c if c.isalnum() or c in "-_." else "-" for c in draft.order_reference)
+        name = f"visit-{file_safe(draft.order_reference)}.zip"
         return web.Response(body=buffer.getvalue(), content_type="application/zip", headers={
-            **HEADERS, "Content-Disposition": f'attachment; filename="visit-{name}.zip"'})
+            **HEADERS, "Content-Disposition": f'attachment; filename="{name}"'})
 
     async def _open(self, request: web.Request) -> VisitDraft:
         try:

@@ -18,6 +18,7 @@ from handlers.analysis.progress import ProgressChart, progress_chart
 from handlers.context import Settings
 from handlers.model import EvidenceRound, Factory, Notice, StoredVisit
 from handlers.model.orders import reference_key
+from handlers.text import file_safe
 from handlers.views import Item, label_of
 
 # The steps a record tells of: the instruction's moves, in the words of their state after
@@ -87,8 +88,7 @@ class VisitRecord:
     @property
     def file_name(self) -> str:
         """A name a buyer can forward as is: the reference (which may hold a slash) and the date."""
-        safe = "".join(c if c.isalnum() or c in "._-" else "-" for c in self.visit.order_reference)
-        return f"{safe}-visit-{self.visit.report.visit.date.isoformat()}.pdf"
+        return f"{file_safe(self.visit.order_reference)}-visit-{self.visit.report.visit.date.isoformat()}.pdf"
 
 
 @dataclass(frozen=True)
