@@ -34,7 +34,7 @@ async def approve_all(command: ApproveAllInstructions, ctx: Context) -> Reply:
     await ctx.enqueue(ctx.settings.routing.to_buyer(MessageKind.INSTRUCTIONS_APPROVED,
                                                     {"visit_id": visit.id, "sources": sources}))
     return Reply("instructions_approved", {"visit_id": visit.id, "count": len(approved),
-                                           "labels": ", ".join(label_of(s) for s in sources)})
+                                           "labels": [label_of(s) for s in sources]})
 
 
 async def reject(command: RejectInstruction, ctx: Context) -> Reply:

@@ -161,6 +161,8 @@ def reply_text(reply: Reply, language: Language) -> str:
         params["field"] = field_name(language, params["field"])
     elif "field" in params:
         params["field"] = language.gettext(FIELDS.get(params["field"], params["field"]))
+    if isinstance(params.get("labels"), list):
+        params["labels"] = language.comma.join(params["labels"])
     if isinstance(params.get("problems"), dict):
         problems = params["problems"].items()
         params["problems"] = language.separator.join(language.problem(name, text) for name, text in problems)

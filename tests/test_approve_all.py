@@ -10,6 +10,9 @@ import re
 import pytest
 
 from handlers.model import Role
+from handlers.results import Reply
+from messages.i18n import CHINESE, ENGLISH, Language
+from messages.replies import reply_text
 from tests.conftest import EXAMPLE_VISIT, speaking, zipped
 from tests.telegram_world import BUYER_CHAT, FACTORY_CHAT, INSPECTOR_ID, running
 
@@ -162,3 +165,9 @@ async def test_the_buyer_cannot_open_the_factory_progress_menu(config, clock) ->
 
         assert refused.startswith("Sorry, your role (buyer) does not allow that.")
         assert list(notice.buttons) == ["更新整改进度"]
+
+
+def test_a_chinese_reading_buyer_reads_the_approved_labels_with_full_width_commas() -> None:
+    reply = Reply("instructions_approved", {"visit_id": 1, "count": 3, "labels": ["F1", "F2", "M3"]})
+    assert reply_text(reply, Language(CHINESE)) == "已按原建议批准3项整改措施（F1，F2，M3）。"
+    assert reply_text(reply, Language(ENGLISH)) == "Approved as proposed: 3 instructions (F1, F2, M3)."
