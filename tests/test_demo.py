@@ -43,7 +43,7 @@ def test_the_demo_runs_the_whole_flow_and_writes_the_notice(demo: Demo) -> None:
     text = demo.text
     steps = [
         "1. The inspector posts the visit report",
-        "2. The buyer decides each proposed instruction",
+        "2. The buyer approves all proposed instructions, then changes two",
         "3. The buyer sends the corrective notice",
         "4. The factory does not answer: a reminder in its working hours",
         "5. Two days without an answer: the buyer is alerted and gives more time",
@@ -56,7 +56,6 @@ def test_the_demo_runs_the_whole_flow_and_writes_the_notice(demo: Demo) -> None:
     assert "Status: AT RISK" in text
     assert "Gap: 17.0 percentage points" in text
     assert "MA major · AQL 2.5: sample 125, Ac 7 / Re 8, found 9 → FAIL" in text
-    assert "Already approved by Anna Schmidt" in text
     assert "抱歉，您的角色（工厂联系人）无权执行此操作。" in text
     assert "整改通知书 CN-2026-0001（第1版）" in text
     assert "acknowledged notice CN-2026-0001" in text
@@ -65,6 +64,25 @@ def test_the_demo_runs_the_whole_flow_and_writes_the_notice(demo: Demo) -> None:
     assert "宁波常青家居用品有限公司" in html and "Ningbo Evergreen Homeware Co., Ltd." in html
     assert html.index("整改通知书") < html.index("CORRECTIVE NOTICE")
     assert (demo.out / "CN-2026-0001.txt").read_text(encoding="utf-8").startswith("整改通知书 CN-2026-0001")
+
+
+def test_the_buyer_approves_all_in_one_tap_and_may_still_change_one_before_sending(demo: Demo) -> None:
+    deciding = demo.section("2. The buyer approves all")
+    assert "Approved as proposed: 7 instructions (F1, F2, F3, M3, P1, P2, P3)." in deciding
+    double = deciding.index("approve all again (a double tap)")
+    assert "Nothing left to approve for PO-2026-0142: every instruction is decided." in deciding[double:]
+    assert "✎ F2: approved with changes" in deciding and "✘ F3: rejected" in deciding
+    assert re.search(r"\[\d+\] Send notice \(6\)", deciding), "the rejected one leaves six to send"
+
+
+def test_the_demo_ends_counting_the_taps_each_person_pressed(demo: Demo) -> None:
+    counted = demo.section("11. The taps each person made")
+    assert "» Chen Jing (inspector): 0 taps" in counted
+    assert "» Anna Schmidt (buyer): 11 taps: Approve all (7), Approve all (7) (refused), Edit, Reject," in counted
+    assert "» Li Wei (factory): 8 taps: 确认收到, 更新整改进度, F1 承诺完成日期," in counted
+    for name in ("Chen Jing", "Anna Schmidt", "Li Wei"):  # the count is of the taps the story told
+        told = len(re.findall(rf"^» {name} taps \[\d+\]", demo.text, re.MULTILINE))
+        assert re.search(rf"^» {name} \(\w+\): {told} taps?\b", counted, re.MULTILINE), name
 
 
 def test_the_buyers_note_in_english_only_holds_the_notice_until_they_give_its_chinese(demo: Demo) -> None:
@@ -81,8 +99,8 @@ def test_the_buyers_note_in_english_only_holds_the_notice_until_they_give_its_ch
 
 def test_the_reminder_waits_for_the_factory_morning_and_is_in_chinese(demo: Demo) -> None:
     waiting = demo.section("4. The factory does not answer")
-    # Sent Tue 19:52 in Ningbo: the deadline falls after hours, the reminder goes at 08:30.
-    assert "🕒 Wed 25 Nov 12:52 CET for Anna Schmidt (buyer) · Wed 25 Nov 19:52 Beijing time at the factory" in waiting
+    # Sent Tue 19:44 in Ningbo: the deadline falls after hours, the reminder goes at 08:30.
+    assert "🕒 Wed 25 Nov 12:44 CET for Anna Schmidt (buyer) · Wed 25 Nov 19:44 Beijing time at the factory" in waiting
     assert "the reminder waits for Thu 26 Nov 08:30 Beijing time" in waiting
     clock, reminder = waiting.index("· Thu 26 Nov 08:30 Beijing time at the factory"), waiting.index("⏰ 催办提醒")
     assert clock < reminder
@@ -96,7 +114,7 @@ def test_after_48_hours_the_buyer_is_alerted_and_extends_the_deadline_with_a_tap
     assert "1 reminder sent, no answer yet." in escalated
     assert re.search(r"\[(\d+)\] Remind again  \[(\d+)\] Extend by 24 h  \[(\d+)\] Withdraw notice", escalated)
     assert re.search(r"Anna Schmidt taps \[\d+\] extend by 24 h", escalated)
-    assert "The factory now has until 27 Nov 2026, 13:04 CET to acknowledge notice CN-2026-0001." in escalated
+    assert "The factory now has until 27 Nov 2026, 12:56 CET to acknowledge notice CN-2026-0001." in escalated
     assert "⏳ 整改通知书CN-2026-0001：买方已延长确认收到期限" in escalated
 
 
@@ -112,7 +130,7 @@ def test_the_factory_answers_and_a_later_date_is_the_buyers_to_accept(demo: Demo
 def test_a_done_report_shows_its_evidence_and_the_buyer_verifies_or_reopens(demo: Demo) -> None:
     done = demo.section("7. Done, with photos")
     verified, reopened = done.split("reports P2 done")
-    assert "📷 F2 reported done by the factory — Li Wei, 27 Nov 2026, 09:30 CET" in verified
+    assert "📷 F2 reported done by the factory — Li Wei, 27 Nov 2026, 09:34 CET" in verified
     assert "Photos from the visit: f2-backstamp.jpg" in verified
     assert "Evidence from the factory: 1 photo" in verified
     assert "the same file as the visit photo" not in verified  # a new photo, not the inspection's

@@ -5,19 +5,16 @@ back; a due date passes without a done report."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.console.demo import Script
+from bot.console.demo import EXAMPLE_REPORT, Script
 from handlers.chasing import escalation_due
-from handlers.commands import CommitToDate, ReportDone
 from handlers.model import Factory, Instruction, Notice
 from handlers.views import label_of
 from handlers.working_hours import next_working_moment
 from messages import buttons as b
-from storage.media import MediaStore
 
 CORRECTED_PHOTO = "f2-backstamp-corrected.jpg"
 REOPEN_REASON = ("This is the inspection photo of the wrong side mark, not a corrected carton. "
@@ -29,7 +26,7 @@ async def follow_up(demo: Script, visit_id: int, notice_id: int, directory: Path
     await no_answer(demo, notice_id)
     await alert_the_buyer(demo, notice_id)
     await answer(demo, notice_id, ids)
-    await report_done(demo, visit_id, ids, directory)
+    await report_done(demo, notice_id, ids, directory)
     await overdue(demo, ids["findings.0"])
 
 
@@ -62,6 +59,7 @@ async def answer(demo: Script, notice_id: int, ids: dict[str, int]) -> None:
     await demo.run_until(next_working_moment(demo.clock.moment, factory) + timedelta(minutes=15))
     await demo.tap(demo.factory, b.ACKNOWLEDGE, notice_id, say=" on the deadline message")
     on_time, later = await _instructions(demo, ids["findings.0"], ids["materials.2"])
+    await demo.tap(demo.factory, b.UPDATE_PROGRESS, notice_id)
     await _commit(demo, on_time, on_time.due, "its due date")
     pads = _day(later.due + timedelta(days=2))
     await _commit(demo, later, later.due + timedelta(days=3),
@@ -70,20 +68,19 @@ async def answer(demo: Script, notice_id: int, ids: dict[str, int]) -> None:
     await demo.tap(demo.buyer, b.ACCEPT_DATE, later.id)
 
 
-async def report_done(demo: Script, visit_id: int, ids: dict[str, int], directory: Path) -> None:
+async def report_done(demo: Script, notice_id: int, ids: dict[str, int], directory: Path) -> None:
     demo.step("Done, with photos: the buyer verifies one and reopens another")
     backstamp, marks = ids["findings.1"], ids["packaging.checks.1"]
     await demo.run_until(demo.next_local(demo.factory_zone, time(16, 30)))
-    demo.narrate(f"{demo.factory.name} reports F2 done with a photo of the corrected backstamp ({CORRECTED_PHOTO})")
-    await demo.session.act(demo.factory, ReportDone(backstamp, (corrected_backstamp(directory, demo.app.media),)))
+    await demo.tap(demo.factory, b.UPDATE_PROGRESS, notice_id)
+    await demo.tap_with_photo(demo.factory, b.REPORT_DONE, backstamp, corrected_backstamp(directory))
     await demo.run_until(demo.clock.moment + timedelta(minutes=10))
     await demo.tap(demo.buyer, b.VERIFY, backstamp)
 
     await demo.run_until(demo.next_local(demo.factory_zone, time(10, 0)))
-    async with demo.app.store.unit_of_work() as uow:
-        visit_photo = (await uow.visits.get(visit_id)).photos["p2-side-mark.jpg"]
     demo.narrate(f"{demo.factory.name} reports P2 done, with p2-side-mark.jpg: the photo from the inspection visit")
-    await demo.session.act(demo.factory, ReportDone(marks, (visit_photo,)))
+    await demo.tap(demo.factory, b.UPDATE_PROGRESS, notice_id)
+    await demo.tap_with_photo(demo.factory, b.REPORT_DONE, marks, EXAMPLE_REPORT.parent / "p2-side-mark.jpg")
     await demo.run_until(demo.next_local(demo.buyer.timezone, time(8, 30)))
     await demo.tap(demo.buyer, b.REOPEN, marks, REOPEN_REASON, say=f' and writes why: "{REOPEN_REASON}"')
 
@@ -101,8 +98,8 @@ async def overdue(demo: Script, instruction_id: int) -> None:
 
 async def _commit(demo: Script, instruction: Instruction, day: date, why: str) -> None:
     text = f"{day.month}月{day.day}日"  # as a Chinese factory writes it
-    demo.narrate(f'{demo.factory.name} gives {label_of(instruction.source)}\'s completion date: "{text}", {why}')
-    await demo.session.act(demo.factory, CommitToDate(instruction.id, text))
+    await demo.tap(demo.factory, b.COMMIT_DATE, instruction.id, text,
+                   say=f' for {label_of(instruction.source)} and writes "{text}": {why}')
 
 
 async def _instructions(demo: Script, *instruction_ids: int) -> list[Instruction]:
@@ -120,9 +117,9 @@ async def _notice(demo: Script, notice_id: int) -> tuple[Notice, Factory]:
     return notice, demo.app.settings.factories[notice.factory_id]
 
 
-def corrected_backstamp(directory: Path, media: MediaStore) -> str:
-    """A photo of the corrected backstamp, drawn here and stored like any photo the factory
-    sends: by its SHA-256, which is what the done report carries."""
+def corrected_backstamp(directory: Path) -> Path:
+    """A photo of the corrected backstamp, drawn here into `directory`: the file the factory
+    sends with its done report."""
     from PIL import Image, ImageDraw, ImageFont  # only the demo draws a photo
 
     image = Image.new("RGB", (480, 360), (204, 214, 198))
@@ -133,6 +130,4 @@ def corrected_backstamp(directory: Path, media: MediaStore) -> str:
         draw.text((240, y), line, fill=(40, 60, 110), font=font, anchor="mm")
     path = directory / CORRECTED_PHOTO
     image.save(path, "JPEG", quality=85)
-    sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
-    media.put(path, sha256, "JPEG")
-    return sha256
+    return path

@@ -69,13 +69,13 @@ async def play(app: App, clock: ScriptClock, echo: Abridged, colour: bool, out: 
     echo.on = True
     await follow_up(demo, visit_id, notice_id, directory)
     await demo.ask_status()
-    if web is None:
-        return
-    demo.step("The pages on this machine")
-    for what, url in await pages(app, web, notice_id):
-        demo.narrate(f"{what}: {url}")
-    if not serve:
-        demo.narrate("`./dev demo --serve` keeps the web server up after the story, to open them in a browser")
+    if web is not None:
+        demo.step("The pages on this machine")
+        for what, url in await pages(app, web, notice_id):
+            demo.narrate(f"{what}: {url}")
+        if not serve:
+            demo.narrate("`./dev demo --serve` keeps the web server up after the story, to open them in a browser")
+    demo.count_taps()
 
 
 async def pages(app: App, web: DemoWeb, notice_id: int) -> list[tuple[str, str]]:

@@ -17,6 +17,7 @@ from bot.chat.evidence import report_photo
 from bot.chat.taps import Button, Given, tap
 from bot.chat.visit_form import offer_form, visit_asked
 from bot.console.adapter import Echo
+from bot.console.tally import Tally
 from handlers.catalog import N_
 from handlers.commands import Actor, Command
 from handlers.model import Person, Platform, Role
@@ -37,6 +38,7 @@ class ConsoleSession:
         self.echo = echo
         self.colour = colour
         self.charts = charts  # where a status answer's progress chart is written
+        self.taps = Tally()  # every button pressed here, by whom
         app.console.files = charts  # and a visit report the console is sent
 
     def person(self, role: Role) -> Person:
@@ -51,7 +53,11 @@ class ConsoleSession:
         """`person` taps button [`number`], through the same path as a chat tap. Words the
         button needs are `text`, given with the tap (the scripted demo), or what `ask` gets
         once the tap is allowed (the interactive console)."""
-        return await tap(self.app.bus, ConsoleTap(self, person, number, ask or _nothing_asked), str(number), words=text)
+        button = self.app.console.buttons.get(number)
+        reply = await tap(self.app.bus, ConsoleTap(self, person, number, ask or _nothing_asked), str(number), words=text)
+        if button is not None:  # a number that names no button is no press
+            self.taps.press(person, button.label, refused=reply is not None and not reply.ok)
+        return reply
 
     async def report_photo(self, person: Person, number: int, path: Path) -> Reply | None:
         """A "done, with photos" button answered with a photo file: checked, stored and
@@ -67,6 +73,7 @@ class ConsoleSession:
             return None
         reply = await report_photo(self.app, Actor(person, Platform.CONSOLE), content, path.name,
                                    instruction_id=button.target)
+        self.taps.press(person, button.label, refused=not reply.ok)
         return await self.answered(person, reply)
 
     async def act(self, person: Person, command: Command) -> Reply:
