@@ -54,7 +54,8 @@ class ConsoleSession:
         button needs are `text`, given with the tap (the scripted demo), or what `ask` gets
         once the tap is allowed (the interactive console)."""
         button = self.app.console.buttons.get(number)
-        reply = await tap(self.app.bus, ConsoleTap(self, person, number, ask or _nothing_asked), str(number), words=text)
+        surface = ConsoleTap(self, person, number, ask or _nothing_asked)
+        reply = await tap(self.app.bus, surface, str(number), words=text)
         if button is not None:  # a number that names no button is no press
             self.taps.press(person, button.label, refused=reply is not None and not reply.ok)
         return reply
