@@ -15,7 +15,7 @@ from handlers.model import Commitment, InstructionState, NoticeState
 from handlers.model.message_kinds import MessageKind
 from handlers.queries.english_only import item_english_only
 from handlers.views import EVIDENCE_KINDS, View
-from messages.i18n import Language
+from messages.i18n import CHINESE, Language
 
 APPROVE, EDIT, REJECT, SEND_NOTICE = "approve", "edit", "reject", "send_notice"
 APPROVE_ALL = "approve_all"
@@ -54,6 +54,8 @@ _LABELS = {
     REFUSE_BINDING: N_("Refuse"),
     VISIT_REPORT: N_("Visit report (PDF)"),
 }
+# The language a notice's link opens its page in (bot/web/page.py), so the page's buttons read so.
+PAGE_LOCALE = CHINESE
 _ANSWERS_NOTICE = (MessageKind.REMINDER, MessageKind.DEADLINE_EXTENDED, MessageKind.MANAGER_ESCALATION)
 
 
@@ -63,6 +65,19 @@ class Button:
     target: int
     label: str
     menu: tuple[Button, ...] = ()  # what a menu button opens: a list on Slack, the keyboard in place on Telegram
+
+
+def label(action: str, language: Language) -> str:
+    """A button's label in `language`: what every surface draws, and what a text that names
+    the button quotes."""
+    return language.gettext(_LABELS[action])
+
+
+def named(action: str, reader: Language, language: Language) -> str:
+    """A button quoted in a sentence of `language` as `reader`'s screen labels it, with its
+    name in `language` beside it where the two differ: “确认收到” (Acknowledge)."""
+    shown, own = label(action, reader), label(action, language)
+    return f"“{shown}”" if shown == own else f"“{shown}”" + language.parenthesised(own)
 
 
 def buttons_for(view: View, language: Language) -> tuple[Button, ...]:
@@ -77,12 +92,12 @@ def buttons_for(view: View, language: Language) -> tuple[Button, ...]:
     if view.kind is MessageKind.INSTRUCTIONS_APPROVED:
         return _send_button(view, language)
     if view.kind in (MessageKind.NOTICE, *_ANSWERS_NOTICE) and view.notice.state is NoticeState.SENT:
-        return tuple(Button(a, view.notice.id, language.gettext(_LABELS[a])) for a in (ACKNOWLEDGE, DISPUTE))
+        return tuple(Button(a, view.notice.id, label(a, language)) for a in (ACKNOWLEDGE, DISPUTE))
     if view.kind in (MessageKind.NOTICE, MessageKind.NOTICE_CLOSED) and view.notice.state is NoticeState.ACKNOWLEDGED:
         return _progress_menu(view, language)
     if view.kind is MessageKind.ESCALATION and view.notice.state is NoticeState.SENT:
         actions = (REMIND, ESCALATE, EXTEND, CANCEL_NOTICE) if view.factory.manager else (REMIND, EXTEND, CANCEL_NOTICE)
-        return tuple(Button(a, view.notice.id, language.gettext(_LABELS[a])) for a in actions)
+        return tuple(Button(a, view.notice.id, label(a, language)) for a in actions)
     if view.kind is MessageKind.COMMITMENT_REQUESTED and view.item.instruction.commitment is Commitment.REQUESTED:
         return _instruction_buttons(view, language, (ACCEPT_DATE, DECLINE_DATE))
     if view.kind in EVIDENCE_KINDS and view.item.instruction.state is InstructionState.DONE:
@@ -94,12 +109,12 @@ def buttons_for(view: View, language: Language) -> tuple[Button, ...]:
 
 def opened(menu: Button, language: Language) -> tuple[Button, ...]:
     """What a menu shows once opened in place of its button: its choices, then the way back."""
-    return menu.menu + (Button(PROGRESS_BACK, menu.target, language.gettext(_LABELS[PROGRESS_BACK])),)
+    return menu.menu + (Button(PROGRESS_BACK, menu.target, label(PROGRESS_BACK, language)),)
 
 
 def binding_buttons(request_id: int, language: Language) -> tuple[Button, ...]:
     """The buyer's answer to someone asking to act for a factory."""
-    return tuple(Button(a, request_id, language.gettext(_LABELS[a])) for a in (CONFIRM_BINDING, REFUSE_BINDING))
+    return tuple(Button(a, request_id, label(a, language)) for a in (CONFIRM_BINDING, REFUSE_BINDING))
 
 
 def _progress_menu(view: View, language: Language) -> tuple[Button, ...]:
@@ -108,12 +123,12 @@ def _progress_menu(view: View, language: Language) -> tuple[Button, ...]:
     choices = _factory_buttons(view.items, (COMMIT_DATE, REPORT_DONE), language)
     if not choices:
         return ()
-    return (Button(UPDATE_PROGRESS, view.notice.id, language.gettext(_LABELS[UPDATE_PROGRESS]), choices),)
+    return (Button(UPDATE_PROGRESS, view.notice.id, label(UPDATE_PROGRESS, language), choices),)
 
 
 def _factory_buttons(items, actions: tuple[str, ...], language: Language) -> tuple[Button, ...]:
     return tuple(
-        Button(action, it.instruction.id, language.gettext(_LABELS[action]) % {"label": it.label})
+        Button(action, it.instruction.id, label(action, language) % {"label": it.label})
         for it in items
         if it.instruction is not None and it.instruction.is_open_at_factory
         for action in actions
@@ -121,7 +136,7 @@ def _factory_buttons(items, actions: tuple[str, ...], language: Language) -> tup
 
 
 def _instruction_buttons(view: View, language: Language, actions: tuple[str, ...]) -> tuple[Button, ...]:
-    return tuple(Button(a, view.item.instruction.id, language.gettext(_LABELS[a])) for a in actions)
+    return tuple(Button(a, view.item.instruction.id, label(a, language)) for a in actions)
 
 
 def _decision_buttons(view: View, language: Language) -> tuple[Button, ...]:
@@ -134,7 +149,7 @@ def _decision_buttons(view: View, language: Language) -> tuple[Button, ...]:
         actions = (EDIT, REJECT)  # until the notice is sent: what Approve all approved can still be changed
     else:
         actions = ()
-    return tuple(Button(a, instruction.id, language.gettext(_LABELS[a])) for a in actions)
+    return tuple(Button(a, instruction.id, label(a, language)) for a in actions)
 
 
 def _english_only_buttons(view: View, language: Language) -> tuple[Button, ...]:
@@ -142,24 +157,22 @@ def _english_only_buttons(view: View, language: Language) -> tuple[Button, ...]:
     notice is still to be sent."""
     if not view.notice_ready:
         return ()
-    add = tuple(Button(ADD_CHINESE, it.instruction.id, language.gettext(_LABELS[ADD_CHINESE]) % {"label": it.label})
+    add = tuple(Button(ADD_CHINESE, it.instruction.id, label(ADD_CHINESE, language) % {"label": it.label})
                 for it in view.items if it.instruction is not None and item_english_only(it))
-    return add + (Button(SEND_ANYWAY, view.visit.id, language.gettext(_LABELS[SEND_ANYWAY])),)
+    return add + (Button(SEND_ANYWAY, view.visit.id, label(SEND_ANYWAY, language)),)
 
 
 def _summary_buttons(view: View, language: Language) -> tuple[Button, ...]:
     """Approve all while anything is proposed; then, once every instruction is decided, Send; and
     the buyer's visit report (PDF) throughout."""
     if view.proposed_count:
-        label = language.gettext(_LABELS[APPROVE_ALL]) % {"num": view.proposed_count}
-        decide = (Button(APPROVE_ALL, view.visit.id, label),)
+        decide = (Button(APPROVE_ALL, view.visit.id, label(APPROVE_ALL, language) % {"num": view.proposed_count}),)
     else:
         decide = _send_button(view, language)
-    return decide + (Button(VISIT_REPORT, view.visit.id, language.gettext(_LABELS[VISIT_REPORT])),)
+    return decide + (Button(VISIT_REPORT, view.visit.id, label(VISIT_REPORT, language)),)
 
 
 def _send_button(view: View, language: Language) -> tuple[Button, ...]:
     if not view.notice_ready:
         return ()
-    label = language.gettext(_LABELS[SEND_NOTICE]) % {"num": view.approved_count}
-    return (Button(SEND_NOTICE, view.visit.id, label),)
+    return (Button(SEND_NOTICE, view.visit.id, label(SEND_NOTICE, language) % {"num": view.approved_count}),)

@@ -25,6 +25,7 @@ from handlers.queries.english_only import item_english_only
 from handlers.text import neutralised
 from handlers.views import label_of
 from messages import wording
+from messages.buttons import PAGE_LOCALE, label, named
 from messages.english_only import field_name
 from messages.i18n import CHINESE, ENGLISH, Language
 from messages.instructions import free_text
@@ -185,6 +186,11 @@ def environment(surface: str, locale: str, timezone: str = "UTC", colour: bool =
     env.globals.update(
         surface=surface,
         answers="buttons",  # how the reader answers (messages.render.Answers); one-way surfaces say otherwise
+        reader=None,  # whose screen shows the buttons, when not a reader of this language (a notice's sections)
+        button=lambda action: label(action, language),
+        # A button as the reader's screen shows it; the notice page's, which a link opens, as it opens.
+        named=lambda action, reader=None: named(action, reader or language, language),
+        page=Language(PAGE_LOCALE, timezone),
         command_prefix=command_prefix(surface),
         lang=language,
         word=lambda table, code: wording.word(language, table, code),

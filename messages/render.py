@@ -38,7 +38,7 @@ class Rendered:
 def render_view(surface: str, view: View, language: Language, colour: bool = False,
                 answers: Answers = Answers.BUTTONS) -> Rendered:
     if view.kind is MessageKind.NOTICE:
-        text = render_notice(surface, view, answers=answers)
+        text = render_notice(surface, view, answers=answers, reader=language)
     else:
         text = render(
             surface, f"chat/{view.kind}.j2", language, colour,
@@ -48,16 +48,18 @@ def render_view(surface: str, view: View, language: Language, colour: bool = Fal
 
 
 def render_notice(surface: str, view: View, find_photo: PhotoFinder | None = None,
-                  answers: Answers = Answers.BUTTONS) -> str:
+                  answers: Answers = Answers.BUTTONS, reader: Language | None = None) -> str:
     """The notice in Chinese first, then English, as one text: a standalone document for
     `html` (with the photos inline when `find_photo` is given, in the Chinese part), chat
-    text for `text`, `console`, `telegram` and `slack`."""
+    text for `text`, `console`, `telegram` and `slack`. `reader`: whose chat it is sent to,
+    so both parts name its buttons as that chat labels them (a Chinese factory reads
+    确认收到 under the English part too); without, each part names them in its own language."""
     zone = view.factory.timezone
     form = "html" if surface == "html" else "txt"
     inline = inline_photos(view, find_photo) if surface == "html" and find_photo else {}
     sections = [
         render(surface, f"notice/section.{form}.j2", Language(locale, zone), v=view,
-               photos=inline if locale == CHINESE else {}, answers=answers)
+               photos=inline if locale == CHINESE else {}, answers=answers, reader=reader)
         for locale in (CHINESE, ENGLISH)
     ]
     if surface in ESCAPED:

@@ -346,7 +346,7 @@ async def test_with_the_web_server_on_robots_send_the_factory_to_the_notice_link
             texts = world.robots.texts(platform)
             assert not [t for t in texts if any(words in t for words in BUTTON_WORDING)], platform
             assert "请打开下方的整改通知书链接" in "".join(texts), platform
-            assert "open the notice link below" in "".join(texts), platform
+            assert "Open the notice link below and press “确认收到” (Acknowledge)" in "".join(texts), platform
 
 
 async def test_dingtalk_titles_are_the_messages_subjects_in_plain_chinese(world: World) -> None:

@@ -27,6 +27,7 @@ from handlers.model import Notice, Person, Platform, PlatformAccount, Role
 from handlers.results import Reply
 from handlers.views import View, load_notice_version, notice_version_photos
 from handlers.working_hours import factory_today
+from messages.buttons import PAGE_LOCALE
 from messages.i18n import CHINESE, ENGLISH, Language
 from messages.replies import reply_text
 from messages.web import PageState, Said, notice_page, refused_page
@@ -230,8 +231,9 @@ def _photos_of(view: View) -> dict[str, str]:
 
 
 def _language(request: web.Request, zone: str) -> Language:
-    """Chinese unless the reader switched to English."""
-    return Language(ENGLISH if request.query.get("lang") == "en" else CHINESE, zone)
+    """The page's own language (messages.buttons.PAGE_LOCALE: what a link's text says its
+    buttons read) unless the reader switched to English."""
+    return Language(ENGLISH if request.query.get("lang") == "en" else PAGE_LOCALE, zone)
 
 
 def _clean_name(value: object) -> str | None:
