@@ -85,6 +85,19 @@ def test_the_demo_ends_counting_the_taps_each_person_pressed(demo: Demo) -> None
         assert re.search(rf"^» {name} \(\w+\): {told} taps?\b", counted, re.MULTILINE), name
 
 
+def test_the_readmes_tap_counts_are_what_the_demo_prints(demo: Demo) -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    on_a_phone = readme[readme.index("## On a phone"):readme.index("## Running on Slack")]
+    counted = demo.section("11. The taps each person made")
+    printed = [line for line in on_a_phone.splitlines() if line.startswith("» ")]
+    assert len(printed) == 3 and all(line in counted for line in printed)
+    pressed = {re.match(r"» [^(]+\((\w+)\)", line)[1]: line for line in printed}
+    rows = re.findall(r"^\|[^|]+\| (buyer|factory) \| 1: ([^|]+?) \|$", on_a_phone, re.MULTILINE)
+    assert len(rows) == 3 and "更新整改进度" in pressed["factory"]
+    for who, tapped in rows:  # each of the table's taps is one the demo's person made
+        assert f": {tapped}" in pressed[who] or f", {tapped}" in pressed[who], (who, tapped)
+
+
 def test_the_buyers_note_in_english_only_holds_the_notice_until_they_give_its_chinese(demo: Demo) -> None:
     sending = demo.section("3. The buyer sends the corrective notice")
     held = sending.index("⚠ 1 text will reach the factory in English only — add Chinese?")
