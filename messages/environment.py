@@ -190,7 +190,7 @@ def environment(surface: str, locale: str, timezone: str = "UTC", colour: bool =
         button=lambda action: label(action, language),
         # A button as the reader's screen shows it; the notice page's, which a link opens, as it opens.
         named=lambda action, reader=None: named(action, reader or language, language),
-        page=Language(PAGE_LOCALE, timezone),
+        page_reader=Language(PAGE_LOCALE, timezone),
         command_prefix=command_prefix(surface),
         lang=language,
         word=lambda table, code: wording.word(language, table, code),
