@@ -56,7 +56,8 @@ def text_blocks(mrkdwn: str) -> list[Block]:
 
 
 def head_blocks(view: View, language: Language) -> list[Block]:
-    """The findings summary opens with a header and the status at a glance."""
+    """The findings summary opens with a header and the status at a glance; its figures are
+    the text's own lines (chat/visit_glance.j2), so the message says each once."""
     if view.kind is not MessageKind.VISIT_SUMMARY:
         return []
     report, analysis = view.visit.report, view.analysis
@@ -70,23 +71,6 @@ def head_blocks(view: View, language: Language) -> list[Block]:
     return [
         HeaderBlock(text=title),
         ContextBlock(elements=[MarkdownTextObject(text=status), MarkdownTextObject(text=mrkdwn_escape(neutralised(visit)))]),
-        SectionBlock(fields=[MarkdownTextObject(text=f"*{k}*\n{v}") for k, v in _figures(view, language)]),
-    ]
-
-
-def _figures(view: View, language: Language) -> list[tuple[str, str]]:
-    """The figures a buyer looks at first, as Block Kit fields (two columns)."""
-    progress, schedule = view.analysis.progress, view.analysis.schedule
-    ordered = language.number(progress.ordered)
-    return [
-        (language.gettext("Verified by inspector"),
-         f"{language.number(progress.verified_pct, 1)} % ({language.number(progress.verified_complete)} / {ordered})"),
-        (language.gettext("Reported by factory"),
-         f"{language.number(progress.reported_pct, 1)} % ({language.number(progress.reported_complete)} / {ordered})"),
-        (language.gettext("Gap"), f"{language.number(progress.gap_pts, 1)} {language.gettext('percentage points')}"),
-        (language.gettext("Projected completion"), language.date(schedule.projected_completion)),
-        (language.gettext("Final inspection"), language.date(schedule.final_inspection)),
-        (language.gettext("Ex-factory"), language.date(schedule.ex_factory)),
     ]
 
 

@@ -29,7 +29,8 @@ from tests.fakes import FakeClock
 from tests.slack_world import BUYER_CHANNEL, FACTORY_CHANNEL, free_port, slack_config
 
 CLIENT_TIMEOUT = 0.5
-EXAMPLE_CHANNEL = ["summary", "F1", "F2", "F3", "M3", "P1", "P2", "P3"]  # photos are inside the findings
+# Photos are inside the findings; the summary's details are the first reply in its thread.
+EXAMPLE_CHANNEL = ["summary", "details", "F1", "F2", "F3", "M3", "P1", "P2", "P3"]
 PHOTOS = 7  # in the example visit, each uploaded once
 
 
@@ -45,8 +46,8 @@ class Delivery(Delivering):
     platform = Platform.SLACK
 
     def channel(self, channel: str) -> list[str]:
-        """What the channel shows, in order: "summary", the item's label, "⚠" for an alert,
-        "text" for anything else (a notice)."""
+        """What the channel shows, in order: "summary", "details" (the summary's, in its thread),
+        the item's label, "⚠" for an alert, "text" for anything else (a notice)."""
         return [_shape(m) for m in self.fake.messages(channel)]
 
 
@@ -54,6 +55,8 @@ def _shape(message: SlackMessage) -> str:
     text = message.text.lstrip("*")
     if "Visit findings" in text.split("\n")[0]:
         return "summary"
+    if text.startswith("Details · "):
+        return "details"
     if text.startswith("["):
         return text[1:text.index("]")]
     return "⚠" if text.startswith("⚠") else "text"
