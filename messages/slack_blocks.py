@@ -25,7 +25,6 @@ from messages import wording
 from messages.buttons import (
     ACKNOWLEDGE, APPROVE, APPROVE_ALL, CANCEL_NOTICE, CONFIRM_BINDING, REJECT, SEND_NOTICE, Button,
 )
-from messages.environment import mrkdwn_escape
 from messages.i18n import Language
 from messages.split import split_text
 
@@ -45,7 +44,6 @@ CONFIRMATIONS = {
 }
 CONFIRM_NO = N_("Cancel")
 ACTIONS_LIMIT = 25  # elements in one actions block
-VISIT_CONTEXT = N_("%(type)s on %(date)s · inspector %(inspector)s")
 
 
 def text_blocks(mrkdwn: str) -> list[Block]:
@@ -56,22 +54,15 @@ def text_blocks(mrkdwn: str) -> list[Block]:
 
 
 def head_blocks(view: View, language: Language) -> list[Block]:
-    """The findings summary opens with a header and the status at a glance; its figures are
-    the text's own lines (chat/visit_glance.j2), so the message says each once."""
+    """The findings summary opens with a header and the status as a coloured dot: they say
+    the text's first two lines (its title, its status), which the message leaves out; the
+    visit's figures are the text's own lines (chat/visit_glance.j2), so each is said once."""
     if view.kind is not MessageKind.VISIT_SUMMARY:
         return []
-    report, analysis = view.visit.report, view.analysis
-    title = f"{language.gettext('Visit findings')} · {report.order.reference}"[:HEADER_LIMIT]
-    visit = language.gettext(VISIT_CONTEXT) % {
-        "type": wording.word(language, "visit_type", report.visit.type),
-        "date": language.date(report.visit.date),
-        "inspector": report.visit.inspector,
-    }
-    status = f"{STATUS_EMOJI[analysis.status]} *{wording.word(language, 'status', analysis.status)}*"
-    return [
-        HeaderBlock(text=title),
-        ContextBlock(elements=[MarkdownTextObject(text=status), MarkdownTextObject(text=mrkdwn_escape(neutralised(visit)))]),
-    ]
+    title = f"{language.gettext('Visit findings')} · {view.visit.report.order.reference}"[:HEADER_LIMIT]
+    status = view.analysis.status
+    shown = f"{STATUS_EMOJI[status]} *{wording.word(language, 'status', status)}*"
+    return [HeaderBlock(text=title), ContextBlock(elements=[MarkdownTextObject(text=shown)])]
 
 
 def image_blocks(files: list[tuple[str, str]]) -> list[Block]:

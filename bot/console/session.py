@@ -111,8 +111,9 @@ class ConsoleSession:
         if rights.may(person.role, SendVisitReport):
             async with self.app.store.unit_of_work() as uow:
                 visits = await uow.visits.for_order(reference)
-                if visits:
-                    view = await load_view(uow, self.app.settings, MessageKind.VISIT_SUMMARY, {"visit_id": visits[0].id})
+                if visits:  # newest first
+                    payload = {"visit_id": visits[0].id}
+                    view = await load_view(uow, self.app.settings, MessageKind.VISIT_SUMMARY, payload)
         if view is None:
             self.echo(self._answer(person, language.gettext(NO_DETAILS) % {"reference": reference}))
         else:

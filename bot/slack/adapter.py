@@ -106,7 +106,7 @@ class SlackAdapter(PlannedAdapter):
     @staticmethod
     def _text_blocks(to: Target, text: str) -> list:
         head = kit.head_blocks(to.view, to.language)
-        shown = text.split("\n", 1)[-1] if head else text  # the header says the first line
+        shown = text.split("\n", 2)[-1] if head else text  # the header says the title and the status
         return head + kit.text_blocks(shown)
 
     async def _actions(self, buttons: tuple[Button, ...], language: Language) -> list:
