@@ -133,6 +133,22 @@ async def test_through_the_bots_own_client_a_429_waits_in_the_outbox_while_the_o
         assert await world.app.dispatcher.deliver_pending() == 1
 
 
+async def test_a_failed_details_reply_is_posted_again_alone_in_the_summarys_thread(config: Config,
+                                                                                  clock: FakeClock) -> None:
+    async with delivering(config, clock) as world:
+        world.fake.pass_next("chat.postMessage")  # the summary itself
+        world.fake.fail_next("chat.postMessage", status=500, error="internal_error")  # its details
+        await post_example(world.app, config, Platform.SLACK)
+
+        await world.deliver_until_done()
+
+        assert world.channel(BUYER_CHANNEL) == EXAMPLE_CHANNEL  # the summary once, its details once
+        row = outbox_table(world.app)[0]
+        assert row["attempts"] == 1 and row["last_error"] == "SlackApiError: internal_error (HTTP 500)"
+        summary, details = world.fake.messages(BUYER_CHANNEL)[:2]
+        assert details.thread_ts == summary.ts
+
+
 async def test_photos_already_uploaded_are_not_uploaded_again_when_the_post_after_them_fails(
     config: Config, clock: FakeClock
 ) -> None:
