@@ -9,7 +9,8 @@ neutralised as its robot reads markdown (messages/robot_markdown.py); `console` 
 everywhere (handlers.text.neutralised): no control character drives a terminal, and no
 bidirectional override or invisible character disguises what a chat or a PDF shows. Names
 are shown on one line.
-The same chat templates serve every chat surface: only `style` differs (ANSI, <b>, *bold*).
+The same chat templates serve every chat surface: only `style` differs (ANSI, <b>, *bold*),
+and how a surface folds away what a reader looks at second (`folds`, below).
 """
 
 from __future__ import annotations
