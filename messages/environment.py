@@ -9,7 +9,8 @@ neutralised as its robot reads markdown (messages/robot_markdown.py); `console` 
 everywhere (handlers.text.neutralised): no control character drives a terminal, and no
 bidirectional override or invisible character disguises what a chat or a PDF shows. Names
 are shown on one line.
-The same chat templates serve every chat surface: only `style` differs (ANSI, <b>, *bold*).
+The same chat templates serve every chat surface: only `style` differs (ANSI, <b>, *bold*),
+and how a surface folds away what a reader looks at second (`folds`, below).
 """
 
 from __future__ import annotations
@@ -158,6 +159,23 @@ def _style_for(surface: str, colour: bool):
     return _ansi if surface == "console" and colour else _no_style
 
 
+# How a surface folds away what a message keeps for a second look (the findings summary's
+# details): an expandable quote on Telegram, a reply in the message's thread on Slack (posted
+# by the delivery: messages.render.Rendered.details), a hint naming the console's command.
+# Elsewhere nothing is folded.
+QUOTE, THREAD, HINT = "quote", "thread", "hint"
+FOLDS = {"telegram": QUOTE, "slack": THREAD, "console": HINT}
+
+
+def _expandable(surface: str):
+    """`{% filter expandable %}`: Telegram's expandable quote (Bot API 7.3), shown collapsed
+    with its first lines and opened with a tap; the text as it is elsewhere."""
+    def telegram(text: object) -> Markup:
+        return Markup("<blockquote expandable>%s</blockquote>") % text
+
+    return telegram if surface == "telegram" else _no_style
+
+
 def command_prefix(surface: str) -> str:
     """How a command to the bot starts where the person reads: Slack has one slash command
     (/followup orders), the others take /orders."""
@@ -192,6 +210,7 @@ def environment(surface: str, locale: str, timezone: str = "UTC", colour: bool =
         named=lambda action, reader=None: named(action, reader or language, language),
         page_reader=Language(PAGE_LOCALE, timezone),
         command_prefix=command_prefix(surface),
+        folds=FOLDS.get(surface),  # a render may say None: unfolded, the details in full
         lang=language,
         word=lambda table, code: wording.word(language, table, code),
         instruction_text=lambda item: _instruction_text(language, item),
@@ -215,6 +234,7 @@ def environment(surface: str, locale: str, timezone: str = "UTC", colour: bool =
         bracket=language.bracketed,
         style=_style_for(surface, colour),
         link=_link_for(surface),
+        expandable=_expandable(surface),
     )
     return env
 

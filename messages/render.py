@@ -10,7 +10,7 @@ from markupsafe import Markup
 from handlers.model.message_kinds import MessageKind
 from handlers.views import View
 from messages.buttons import Button, buttons_for
-from messages.environment import ESCAPED, render
+from messages.environment import ESCAPED, FOLDS, THREAD, render
 from messages.i18n import CHINESE, ENGLISH, Language
 from messages.photos import PhotoFinder, inline_photos
 
@@ -28,23 +28,34 @@ class Answers(StrEnum):
     PAGE = "page"  # the notice's own web page, its answer buttons below the notice
 
 
+# What a kind keeps for a second look, where the surface shows it apart from the message.
+DETAILS = {MessageKind.VISIT_SUMMARY: "chat/visit_details.j2"}
+
+
 @dataclass(frozen=True)
 class Rendered:
     text: str
     buttons: tuple[Button, ...] = ()
     photos: tuple[tuple[str, str], ...] = ()  # (name, sha256) of the photos shown, in display order
+    details: str | None = None  # what the text folds away, shown apart (Slack: in the message's thread)
 
 
 def render_view(surface: str, view: View, language: Language, colour: bool = False,
-                answers: Answers = Answers.BUTTONS) -> Rendered:
+                answers: Answers = Answers.BUTTONS, unfolded: bool = False) -> Rendered:
+    """`unfolded`: the text in full, nothing folded away (the console's `details`)."""
     if view.kind is MessageKind.NOTICE:
         text = render_notice(surface, view, answers=answers, reader=language)
     else:
-        text = render(
-            surface, f"chat/{view.kind}.j2", language, colour,
-            v=view, report=view.visit.report, analysis=view.analysis, factory=view.factory, answers=answers,
-        )
-    return Rendered(text, buttons_for(view, language), view.shown_photos)
+        folds = {"folds": None} if unfolded else {}
+        text = render(surface, f"chat/{view.kind}.j2", language, colour, **_context(view, answers), **folds)
+    details = None
+    if view.kind in DETAILS and FOLDS.get(surface) == THREAD:
+        details = render(surface, DETAILS[view.kind], language, colour, **_context(view, answers))
+    return Rendered(text, buttons_for(view, language), view.shown_photos, details)
+
+
+def _context(view: View, answers: Answers) -> dict:
+    return dict(v=view, report=view.visit.report, analysis=view.analysis, factory=view.factory, answers=answers)
 
 
 def render_notice(surface: str, view: View, find_photo: PhotoFinder | None = None,

@@ -25,7 +25,6 @@ from messages import wording
 from messages.buttons import (
     ACKNOWLEDGE, APPROVE, APPROVE_ALL, CANCEL_NOTICE, CONFIRM_BINDING, REJECT, SEND_NOTICE, Button,
 )
-from messages.environment import mrkdwn_escape
 from messages.i18n import Language
 from messages.split import split_text
 
@@ -45,7 +44,6 @@ CONFIRMATIONS = {
 }
 CONFIRM_NO = N_("Cancel")
 ACTIONS_LIMIT = 25  # elements in one actions block
-VISIT_CONTEXT = N_("%(type)s on %(date)s · inspector %(inspector)s")
 
 
 def text_blocks(mrkdwn: str) -> list[Block]:
@@ -56,38 +54,15 @@ def text_blocks(mrkdwn: str) -> list[Block]:
 
 
 def head_blocks(view: View, language: Language) -> list[Block]:
-    """The findings summary opens with a header and the status at a glance."""
+    """The findings summary opens with a header and the status as a coloured dot: they say
+    the text's first two lines (its title, its status), which the message leaves out; the
+    visit's figures are the text's own lines (chat/visit_glance.j2), so each is said once."""
     if view.kind is not MessageKind.VISIT_SUMMARY:
         return []
-    report, analysis = view.visit.report, view.analysis
-    title = f"{language.gettext('Visit findings')} · {report.order.reference}"[:HEADER_LIMIT]
-    visit = language.gettext(VISIT_CONTEXT) % {
-        "type": wording.word(language, "visit_type", report.visit.type),
-        "date": language.date(report.visit.date),
-        "inspector": report.visit.inspector,
-    }
-    status = f"{STATUS_EMOJI[analysis.status]} *{wording.word(language, 'status', analysis.status)}*"
-    return [
-        HeaderBlock(text=title),
-        ContextBlock(elements=[MarkdownTextObject(text=status), MarkdownTextObject(text=mrkdwn_escape(neutralised(visit)))]),
-        SectionBlock(fields=[MarkdownTextObject(text=f"*{k}*\n{v}") for k, v in _figures(view, language)]),
-    ]
-
-
-def _figures(view: View, language: Language) -> list[tuple[str, str]]:
-    """The figures a buyer looks at first, as Block Kit fields (two columns)."""
-    progress, schedule = view.analysis.progress, view.analysis.schedule
-    ordered = language.number(progress.ordered)
-    return [
-        (language.gettext("Verified by inspector"),
-         f"{language.number(progress.verified_pct, 1)} % ({language.number(progress.verified_complete)} / {ordered})"),
-        (language.gettext("Reported by factory"),
-         f"{language.number(progress.reported_pct, 1)} % ({language.number(progress.reported_complete)} / {ordered})"),
-        (language.gettext("Gap"), f"{language.number(progress.gap_pts, 1)} {language.gettext('percentage points')}"),
-        (language.gettext("Projected completion"), language.date(schedule.projected_completion)),
-        (language.gettext("Final inspection"), language.date(schedule.final_inspection)),
-        (language.gettext("Ex-factory"), language.date(schedule.ex_factory)),
-    ]
+    title = f"{language.gettext('Visit findings')} · {view.visit.report.order.reference}"[:HEADER_LIMIT]
+    status = view.analysis.status
+    shown = f"{STATUS_EMOJI[status]} *{wording.word(language, 'status', status)}*"
+    return [HeaderBlock(text=title), ContextBlock(elements=[MarkdownTextObject(text=shown)])]
 
 
 def image_blocks(files: list[tuple[str, str]]) -> list[Block]:

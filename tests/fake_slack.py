@@ -581,7 +581,7 @@ class FakeSlack:
         self._homes: dict[str, SlackView] = {}
         self._triggers: dict[str, tuple[str, float]] = {}
         self._response_urls: dict[str, tuple[str, str, str | None]] = {}
-        self._faults: defaultdict[str, deque[Fault | Stall | Drop]] = defaultdict(deque)
+        self._faults: defaultdict[str, deque[Fault | Stall | Drop | None]] = defaultdict(deque)
         self._refusing: dict[str, str] = {}  # channel id → the error every post there gets
         # Socket Mode (see "Socket Mode" below)
         self.app_token = f"xapp-1-{APP_ID}-{secrets.randbelow(10**12)}-{secrets.token_hex(32)}"
@@ -708,6 +708,11 @@ class FakeSlack:
         status = status or (200 if error else 429)
         fault = Fault(status, error or "ratelimited", retry_after if status == 429 else None)
         self._faults[method].extend([fault] * times)
+
+    def pass_next(self, method: str, times: int = 1) -> None:
+        """The next `times` calls of `method` are answered as usual: a fault queued after them
+        hits a later call (the second message a delivery posts)."""
+        self._faults[method].extend([None] * times)
 
     def stall_next(self, method: str, seconds: float, times: int = 1, *, handled: bool = False) -> None:
         """The next `times` calls of `method` are answered `seconds` late (see `Stall`)."""

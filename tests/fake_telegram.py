@@ -127,6 +127,8 @@ class TelegramHtml:
         self.pos = 0
         self.out: list[str] = []
         self.open: list[str] = []
+        self.started: list[tuple[dict[str, str], int]] = []  # per open tag: its attributes, where it starts
+        self.quotes: list[JSON] = []  # the blockquote entities, as Telegram reports them (UTF-16 offsets)
 
     def plain_text(self) -> str:
         """The text a person reads; raises 400 "can't parse entities" like Telegram."""
@@ -165,8 +167,10 @@ class TelegramHtml:
             self._fail(f'Unsupported start tag "{name}"', begin)
         if close < 0:
             self._fail(f'Unclosed start tag "{name}"', begin)
-        self._check_attributes(name, self._attributes(name, self.source[name_match.end() : close], begin), begin)
+        attributes = self._attributes(name, self.source[name_match.end() : close], begin)
+        self._check_attributes(name, attributes, begin)
         self.open.append(name)
+        self.started.append((attributes, utf16_length("".join(self.out))))
         self.pos = close + 1
 
     def _attributes(self, name: str, text: str, begin: int) -> dict[str, str]:
@@ -203,6 +207,10 @@ class TelegramHtml:
                 f'found "</{name}>"'
             )
         self.open.pop()
+        attributes, start = self.started.pop()
+        if expected == "blockquote":
+            kind = "expandable_blockquote" if "expandable" in attributes else "blockquote"
+            self.quotes.append({"type": kind, "offset": start, "length": utf16_length("".join(self.out)) - start})
         self.pos = match.end()
 
     def _byte_offset(self, at: int) -> int:
@@ -220,6 +228,19 @@ def _decode_entity(match: re.Match[str]) -> str | None:
     if code == 0 or code >= 0x10FFFF or 0xD800 <= code <= 0xDFFF:
         return None
     return chr(code)
+
+
+def before_expanding(text: str, parse_mode: str | None) -> str:
+    """What a reader sees before tapping to expand: the text without its expandable quotes
+    (Bot API 7.3's `<blockquote expandable>`; a client shows their first lines, collapsed)."""
+    if (parse_mode or "").lower() != "html":
+        return visible_text(text, parse_mode)
+    parsed = TelegramHtml(text)
+    units = parsed.plain_text().encode("utf-16-le")
+    for quote in sorted(parsed.quotes, key=lambda q: q["offset"], reverse=True):
+        if quote["type"] == "expandable_blockquote":
+            units = units[:2 * quote["offset"]] + units[2 * (quote["offset"] + quote["length"]):]
+    return units.decode("utf-16-le")
 
 
 def visible_text(text: str, parse_mode: str | None) -> str:
@@ -321,6 +342,11 @@ class SentMessage:
     @property
     def plain(self) -> str:
         return visible_text(self.text if self.text is not None else self.caption or "", self.parse_mode)
+
+    @property
+    def unexpanded(self) -> str:
+        """What a person reads before tapping an expandable quote open."""
+        return before_expanding(self.text if self.text is not None else self.caption or "", self.parse_mode)
 
     @property
     def buttons(self) -> dict[str, str]:

@@ -29,7 +29,8 @@ from tests.fakes import FakeClock
 from tests.slack_world import BUYER_CHANNEL, FACTORY_CHANNEL, free_port, slack_config
 
 CLIENT_TIMEOUT = 0.5
-EXAMPLE_CHANNEL = ["summary", "F1", "F2", "F3", "M3", "P1", "P2", "P3"]  # photos are inside the findings
+# Photos are inside the findings; the summary's details are the first reply in its thread.
+EXAMPLE_CHANNEL = ["summary", "details", "F1", "F2", "F3", "M3", "P1", "P2", "P3"]
 PHOTOS = 7  # in the example visit, each uploaded once
 
 
@@ -45,8 +46,8 @@ class Delivery(Delivering):
     platform = Platform.SLACK
 
     def channel(self, channel: str) -> list[str]:
-        """What the channel shows, in order: "summary", the item's label, "⚠" for an alert,
-        "text" for anything else (a notice)."""
+        """What the channel shows, in order: "summary", "details" (the summary's, in its thread),
+        the item's label, "⚠" for an alert, "text" for anything else (a notice)."""
         return [_shape(m) for m in self.fake.messages(channel)]
 
 
@@ -54,6 +55,8 @@ def _shape(message: SlackMessage) -> str:
     text = message.text.lstrip("*")
     if "Visit findings" in text.split("\n")[0]:
         return "summary"
+    if text.startswith("Details · "):
+        return "details"
     if text.startswith("["):
         return text[1:text.index("]")]
     return "⚠" if text.startswith("⚠") else "text"
@@ -128,6 +131,22 @@ async def test_through_the_bots_own_client_a_429_waits_in_the_outbox_while_the_o
         assert datetime.fromisoformat(waiting["next_attempt_at"]) == clock.now() + timedelta(seconds=30)
         clock.advance(seconds=30)
         assert await world.app.dispatcher.deliver_pending() == 1
+
+
+async def test_a_failed_details_reply_is_posted_again_alone_in_the_summarys_thread(config: Config,
+                                                                                  clock: FakeClock) -> None:
+    async with delivering(config, clock) as world:
+        world.fake.pass_next("chat.postMessage")  # the summary itself
+        world.fake.fail_next("chat.postMessage", status=500, error="internal_error")  # its details
+        await post_example(world.app, config, Platform.SLACK)
+
+        await world.deliver_until_done()
+
+        assert world.channel(BUYER_CHANNEL) == EXAMPLE_CHANNEL  # the summary once, its details once
+        row = outbox_table(world.app)[0]
+        assert row["attempts"] == 1 and row["last_error"] == "SlackApiError: internal_error (HTTP 500)"
+        summary, details = world.fake.messages(BUYER_CHANNEL)[:2]
+        assert details.thread_ts == summary.ts
 
 
 async def test_photos_already_uploaded_are_not_uploaded_again_when_the_post_after_them_fails(

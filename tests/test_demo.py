@@ -54,8 +54,8 @@ def test_the_demo_runs_the_whole_flow_and_writes_the_notice(demo: Demo) -> None:
     ]
     assert [s in text for s in steps] == [True] * len(steps)
     assert "Status: AT RISK" in text
-    assert "Gap: 17.0 percentage points" in text
-    assert "MA major · AQL 2.5: sample 125, Ac 7 / Re 8, found 9 → FAIL" in text
+    assert "Progress: verified 48.0 % · reported 65.0 % · gap 17.0 pts" in text
+    assert "type details PO-2026-0142" in text  # the console's summary is abridged: its details are a command away
     assert "抱歉，您的角色（工厂联系人）无权执行此操作。" in text
     assert "整改通知书 CN-2026-0001（第1版）" in text
     assert "acknowledged notice CN-2026-0001" in text

@@ -33,9 +33,10 @@ async def test_an_inspector_uploads_a_bundle_and_the_buyer_channel_gets_the_find
         assert summary.blocks[0]["type"] == "header"
         assert "PO-2026-0142" in summary.blocks[0]["text"]["text"]
         assert ":large_yellow_circle: *At risk*" in summary.blocks[1]["elements"][0]["text"]
-        fields = [f["text"] for f in summary.blocks[2]["fields"]]
-        assert "*Verified by inspector*\n48.0 % (2,880 / 6,000)" in fields
-        assert "*Gap*\n17.0 percentage points" in fields
+        assert "*Progress*: verified 48.0 % · reported 65.0 % · gap 17.0 pts" in summary.text
+        details = messages[1]  # the first reply in the summary's thread, before the findings
+        assert details.thread_ts == summary.ts and details.text.startswith("*Details · PO-2026-0142*")
+        assert "Verified by inspector: 2,880 / 6,000 (48.0 %)" in details.text
         f1 = world.finding("F1")
         assert f1.thread_ts == summary.ts
         assert set(f1.buttons) == {"Approve", "Edit", "Reject"}

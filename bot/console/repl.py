@@ -23,6 +23,7 @@ USAGE = """\
   N                                       tap button [N]; Edit and Dispute ask for text,
                                           "done, with photos" for a photo file's path
   status PO-…  ·  PO-… 进度  ·  orders      ask about orders
+  details PO-…                            the order's findings summary in full
   visit PO-…                              the link to the order's visit form (web server on)
   help  ·  quit"""
 
@@ -57,6 +58,8 @@ async def _handle(session: ConsoleSession, role: Role, line: str) -> Role:
             return role
     if line.startswith("post "):
         await _post(session, Path(line[5:].strip()))
+    elif line.startswith("details "):
+        await session.details(person, line[8:].strip())
     elif line.isdigit():
         await _tap(session, person, int(line))
     elif line == "help":

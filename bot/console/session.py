@@ -18,16 +18,21 @@ from bot.chat.taps import Button, Given, tap
 from bot.chat.visit_form import offer_form, visit_asked
 from bot.console.adapter import Echo
 from bot.console.tally import Tally
+from handlers import rights
 from handlers.catalog import N_
-from handlers.commands import Actor, Command
+from handlers.commands import Actor, Command, SendVisitReport
 from handlers.model import Person, Platform, Role
+from handlers.model.message_kinds import MessageKind
 from handlers.results import Reply
+from handlers.views import load_view
 from messages.buttons import Button as Shown
 from messages.i18n import Language
+from messages.render import render_view
 from messages.replies import reply_text
 
 CHART_WRITTEN = N_("Progress chart: %(path)s")
 NO_SUCH_FILE = N_("Cannot read %(path)s; give the path of a photo file.")
+NO_DETAILS = N_("No visit of %(reference)s for you to read.")
 
 Ask = Callable[[str, int], Awaitable[Given | None]]  # (action, target) -> the words, or None: taken care of
 
@@ -104,6 +109,24 @@ class ConsoleSession:
             self.echo(self._answer(person, _language(person).gettext(CHART_WRITTEN) % {"path": path}))
         self.echo("")
         return True
+
+    async def details(self, person: Person, reference: str) -> None:
+        """The order's latest findings summary in full, what the console's summary leaves out
+        (it names this command) included; for those who may have the visit's report, the
+        same answer whether the order is unknown or not theirs."""
+        language = _language(person)
+        view = None
+        if rights.may(person.role, SendVisitReport):
+            async with self.app.store.unit_of_work() as uow:
+                visits = await uow.visits.for_order(reference)
+                if visits:  # newest first
+                    payload = {"visit_id": visits[0].id}
+                    view = await load_view(uow, self.app.settings, MessageKind.VISIT_SUMMARY, payload)
+        if view is None:
+            self.echo(self._answer(person, language.gettext(NO_DETAILS) % {"reference": reference}))
+        else:
+            self.echo(render_view("console", view, language, self.colour, unfolded=True).text)
+        self.echo("")
 
     def _answer(self, person: Person, text: str) -> str:
         line = f"  ↳ bot to {person.name}: {text}"

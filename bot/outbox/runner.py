@@ -74,7 +74,8 @@ class PlanRun:
         photos = ()
         if rendered.photos and self.surface.limits.shows_photos:
             photos = await self.surface.send_photos(to, rendered.photos, self._caption(to), self.progress)
-        draft = Draft(rendered.text, self.surface.limits.messages(rendered.text), rendered.buttons, photos)
+        draft = Draft(rendered.text, self.surface.limits.messages(rendered.text), rendered.buttons, photos,
+                      details=rendered.details)
         reference = await self.surface.send_text(to, draft, self.progress)
         if self.refs is not None and to.subject:
             await self.refs.remember(to.destination, to.subject, reference)

@@ -104,6 +104,7 @@ class Draft:
     buttons: tuple[Button, ...]
     photos: Any = ()
     again: bool = False
+    details: str | None = None  # what the text folds away, for a surface that shows it apart (Slack's thread)
 
 
 class Surface(Protocol):

@@ -1,6 +1,7 @@
 """Outbox messages to Slack: the primitives the delivery plan (bot/outbox/) calls, as Block
 Kit. What only Slack does stays here: findings and decisions are replies in the thread of
-their visit's summary, which opens with a header; photos are uploaded privately and shown
+their visit's summary, which opens with a header and whose details are the thread's first
+reply (a Slack user opens a thread for more, and the message stays short); photos are uploaded privately and shown
 inline as image blocks, and kept so that a decision, which rewrites the whole message,
 still shows them; a message of more than 50 blocks continues in its thread.
 
@@ -70,6 +71,9 @@ class SlackAdapter(PlannedAdapter):
         blocks = await self._blocks(to, draft.text, photos, draft.buttons)
         reference = await self._post(to.chat, draft.text, blocks, thread, progress,
                                      part=to.subject if draft.again else "post")
+        if draft.details:  # the summary's details: the first reply in its thread, the message stays short
+            await self._post(to.chat, draft.details, kit.text_blocks(draft.details), reference.rsplit(":", 1)[1],
+                             progress, part="details")
         if draft.photos and to.subject:  # a decision rewrites the message: its photos must stay
             await self.refs.remember(to.destination, f"photos:{to.subject}", json.dumps(draft.photos))
         return reference
@@ -102,7 +106,7 @@ class SlackAdapter(PlannedAdapter):
     @staticmethod
     def _text_blocks(to: Target, text: str) -> list:
         head = kit.head_blocks(to.view, to.language)
-        shown = text.split("\n", 1)[-1] if head else text  # the header says the first line
+        shown = text.split("\n", 2)[-1] if head else text  # the header says the title and the status
         return head + kit.text_blocks(shown)
 
     async def _actions(self, buttons: tuple[Button, ...], language: Language) -> list:
