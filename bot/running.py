@@ -38,6 +38,7 @@ from bot.telegram.settings import TelegramEnvironment
 from bot.web.form_links import FormLinks
 from bot.web.links import LinkSigner, NoticeLinks
 from bot.web.server import WebServer
+from bot.web.shared_key import stored_key
 from handlers.clock import Clock
 from handlers.verdicts import rejudge
 from messages.chart import warm_up
@@ -113,10 +114,13 @@ async def build_bot(config: Config, clock: Clock, telegram: TelegramEnvironment 
                     slack: SlackEnvironment | None, pace: Pace, give_up: GiveUp,
                     web: LinkSigner | None = None, replica: Replica | None = None) -> Running:
     """`give_up` is told when a runtime cannot go on (a refused token); `web` signs the notice
-    page's links when the web server runs ([web] public_url); `replica` names this bot in its
-    outbox claims (`followup run --replica-id`)."""
+    page's links when the web server runs ([web] public_url): FOLLOWUP_WEB_SECRET's key, else
+    (None) the one every replica shares in the store; `replica` names this bot in its outbox
+    claims (`followup run --replica-id`)."""
     smtp = SmtpSettings.from_environment(config.smtp) if config.smtp.configured else None
     app = await build_app(config, clock, replica=str(replica) if replica is not None else None)
+    if web is None and config.web.enabled:
+        web = LinkSigner((await stored_key(app.store, app.bus.clock)).encode())
     await conceal_stored_buttons(app.store)
     links = NoticeLinks(web, config.web.public_url, config.web.link_days, app.bus.clock) if web else None
     if links is not None:

@@ -19,7 +19,7 @@ from bot.refused import EXIT_TOKEN_REFUSED, TokenRefused
 from bot.running import serve
 from bot.slack.settings import SlackEnvironment
 from bot.telegram.settings import TelegramEnvironment
-from bot.web.links import LinkSigner, WebSecretMissing
+from bot.web.links import BadWebSecret, LinkSigner
 
 
 @click.command()
@@ -28,7 +28,7 @@ from bot.web.links import LinkSigner, WebSecretMissing
 @config_option
 def run(replica_id: str | None, config_file: Path | None) -> None:
     """Run the bot on Telegram (TELEGRAM_BOT_TOKEN) and/or Slack (SLACK_BOT_TOKEN), with the web
-    server of the notice pages when [web] public_url is set (FOLLOWUP_WEB_SECRET). Stop with Ctrl-C."""
+    server of the notice pages when [web] public_url is set. Stop with Ctrl-C."""
     try:
         replica = Replica.this_process(replica_id)
     except ValueError as bad:
@@ -39,10 +39,10 @@ def run(replica_id: str | None, config_file: Path | None) -> None:
     except ValueError as bad:
         raise click.UsageError(str(bad)) from None
     try:
-        web = LinkSigner.from_environment() if config.web.enabled else None
-    except WebSecretMissing as missing:
-        raise click.UsageError(str(missing)) from None
-    if telegram is None and slack is None and web is None:
+        web = LinkSigner.from_environment() if config.web.enabled else None  # None: the store's key
+    except BadWebSecret as bad:
+        raise click.UsageError(str(bad)) from None
+    if telegram is None and slack is None and not config.web.enabled:
         raise click.UsageError(
             "no chat platform configured: set TELEGRAM_BOT_TOKEN and/or SLACK_BOT_TOKEN (see README), "
             "or try the bot locally with './dev console'"
