@@ -141,3 +141,15 @@ def test_the_checksum_reads_the_same_whichever_engine_handed_the_values_back() -
     other = row_digest({**sqlite_row, "id": 8})
     assert table_checksum([row_digest(sqlite_row), other]) == table_checksum([other, row_digest(postgres_row)])
     assert table_checksum([other]) != table_checksum([row_digest(sqlite_row)])
+
+
+def test_a_big_table_is_copied_batch_by_batch_with_its_progress_on_stderr(demo, tmp_path, monkeypatch) -> None:
+    """Batches of 10 rows: each is a transaction of its own, none skips or repeats a row."""
+    monkeypatch.setattr("storage.transfer.BATCH", 10)
+    target = Installation(tmp_path / "moved")
+    result = copy("--from", demo.url, "--to", target.url)
+    assert result.exit_code == 0, result.output
+    audited = len(rows_of(demo.root / "followup.sqlite3")["audit_events"])
+    assert f"copying audit_events: 10/{audited}" in result.stderr
+    assert f"copying audit_events: {audited}/{audited}" in result.stderr and "copying" not in result.stdout
+    assert rows_of(target.root / "followup.sqlite3") == rows_of(demo.root / "followup.sqlite3")

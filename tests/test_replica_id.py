@@ -3,33 +3,23 @@ claiming from one outbox, each line and each claim says which replica it is."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import re
-import sys
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from bot.cli.followup import main
 from bot.outbox.replica import Replica
-from tests.conftest import EXAMPLE_CONFIG, ROOT
-from tests.test_telegram_polling import refusing_telegram
+from tests.conftest import EXAMPLE_CONFIG
+from tests.test_telegram_polling import followup_run, refusing_telegram
 
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ ")
 
 
 async def test_every_log_line_of_the_run_names_the_replica(tmp_path: Path) -> None:
-    config = tmp_path / "followup.toml"
-    example = EXAMPLE_CONFIG.read_text(encoding="utf-8")
-    config.write_text(example.replace('"sqlite:///followup.sqlite3"', f'"sqlite:///{tmp_path / "bot.sqlite3"}"'),
-                      encoding="utf-8")
     async with refusing_telegram() as (env, _):
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", "from bot.cli.followup import main; main()", "run", "--replica-id", "web-2",
-            "--config", str(config), cwd=ROOT, env={**env, "PATH": "/usr/bin:/bin"},
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-        _, err = await asyncio.wait_for(process.communicate(), timeout=60)
+        _, _, err = await followup_run(tmp_path, env, "--replica-id", "web-2")
 
     logged = [line for line in err.decode().splitlines() if LOG_LINE.match(line)]
     assert logged, err.decode()
