@@ -58,9 +58,11 @@ class App:
         await self.store.close()
 
 
-async def build_app(config: Config, clock: Clock, console: ConsoleAdapter | None = None) -> App:
+async def build_app(config: Config, clock: Clock, console: ConsoleAdapter | None = None,
+                    replica: str | None = None) -> App:
     """The app; `console` is the console platform when it runs (build_console_app builds it,
-    a test hands in its own recording one)."""
+    a test hands in its own recording one); `replica` the claimant its outbox claims name
+    (bot/outbox/replica.py; by default this process's)."""
     store = await open_store(config.storage.url)
     settings = Settings(
         factories={f.id: f for f in config.factories},
@@ -79,7 +81,7 @@ async def build_app(config: Config, clock: Clock, console: ConsoleAdapter | None
         store=store,
         settings=settings,
         bus=MessageBus(store, clock, settings),
-        dispatcher=Dispatcher(store, settings, adapters, clock),
+        dispatcher=Dispatcher(store, settings, adapters, clock, replica=replica),
         media=media,
         console=console,
         cpu=cpu,

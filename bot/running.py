@@ -25,6 +25,7 @@ from bot.config import Telegram as TelegramConfig
 from bot.email.settings import SmtpSettings
 from bot.outbox.backoff import Backoff
 from bot.outbox.delivery import DeliveryLoop
+from bot.outbox.replica import Replica
 from bot.redaction import conceal, conceal_login, conceal_stored_buttons
 from bot.retention import RetentionLoop
 from bot.slack.outbox_client import outbox_client
@@ -37,6 +38,7 @@ from bot.telegram.settings import TelegramEnvironment
 from bot.web.form_links import FormLinks
 from bot.web.links import LinkSigner, NoticeLinks
 from bot.web.server import WebServer
+from bot.web.shared_key import stored_key
 from handlers.clock import Clock
 from handlers.verdicts import rejudge
 from messages.chart import warm_up
@@ -110,11 +112,15 @@ class Running:
 
 async def build_bot(config: Config, clock: Clock, telegram: TelegramEnvironment | None,
                     slack: SlackEnvironment | None, pace: Pace, give_up: GiveUp,
-                    web: LinkSigner | None = None) -> Running:
+                    web: LinkSigner | None = None, replica: Replica | None = None) -> Running:
     """`give_up` is told when a runtime cannot go on (a refused token); `web` signs the notice
-    page's links when the web server runs ([web] public_url)."""
+    page's links when the web server runs ([web] public_url): FOLLOWUP_WEB_SECRET's key, else
+    (None) the one every replica shares in the store; `replica` names this bot in its outbox
+    claims (`followup run --replica-id`)."""
     smtp = SmtpSettings.from_environment(config.smtp) if config.smtp.configured else None
-    app = await build_app(config, clock)
+    app = await build_app(config, clock, replica=str(replica) if replica is not None else None)
+    if web is None and config.web.enabled:
+        web = LinkSigner((await stored_key(app.store, app.bus.clock)).encode())
     await conceal_stored_buttons(app.store)
     links = NoticeLinks(web, config.web.public_url, config.web.link_days, app.bus.clock) if web else None
     if links is not None:
@@ -159,7 +165,8 @@ def slack_runtime(app: App, env: SlackEnvironment, config: SlackConfig, wake: Ca
 
 
 async def serve(config: Config, telegram: TelegramEnvironment | None, slack: SlackEnvironment | None,
-                clock: Clock, pace: Pace = Pace(), web: LinkSigner | None = None) -> None:
+                clock: Clock, pace: Pace = Pace(), web: LinkSigner | None = None,
+                replica: Replica | None = None) -> None:
     """The bot until SIGINT or SIGTERM: the platforms' runtimes, outbox delivery, chasing and
     the retention prune."""
     stop = asyncio.Event()
@@ -170,7 +177,8 @@ async def serve(config: Config, telegram: TelegramEnvironment | None, slack: Sla
         fatal.append(error)
         stop.set()
 
-    bot = await build_bot(config, clock, telegram, slack, pace, give_up, web)
+    bot = await build_bot(config, clock, telegram, slack, pace, give_up, web, replica)
+    log.info("starting; the outbox claims as %s", bot.app.dispatcher.replica)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)

@@ -27,6 +27,8 @@ from storage.notices import Notices
 from storage.orders import Orders
 from storage.outbox import Outbox
 from storage.pending import PendingInputs
+from storage.shared_secrets import SharedSecrets
+from storage.tables import Tables
 from storage.tokens import CallbackTokens
 from storage.transaction import Transaction
 from storage.updates import HandledUpdates
@@ -69,6 +71,9 @@ class UnitOfWork:
         self.bindings = Bindings(self._tx)
         self.binding_requests = BindingRequests(self._tx)
         self.message_refs = MessageRefs(self._tx)
+        self.shared_secrets = SharedSecrets(self._tx)
+        # Whole tables as stored, for moving an installation (`followup db copy`).
+        self.tables = Tables(self._tx)
 
     async def __aenter__(self) -> UnitOfWork:
         if self._exit is not None:

@@ -117,8 +117,8 @@ def test_the_pdf_rendered_again_with_the_web_server_on_is_the_one_sent(config: C
         encoding="utf-8")
     again = tmp_path / "again.pdf"
     arguments = ["notice", "render", "CN-2026-0001", "--config", str(toml), "--out", str(again)]
-    keyless = CliRunner(env={SECRET_ENV: ""}).invoke(main, arguments)
-    assert keyless.exit_code == 1 and SECRET_ENV in keyless.output and not again.exists()
+    short = CliRunner(env={SECRET_ENV: "short"}).invoke(main, arguments)
+    assert short.exit_code == 1 and f"{SECRET_ENV} must be" in short.output and not again.exists()
     rendered = CliRunner(env={SECRET_ENV: SIGNER.secret.decode()}).invoke(main, arguments)
     assert rendered.exit_code == 0, rendered.output
     assert again.read_bytes() == pdf

@@ -90,21 +90,28 @@ async def refusing_slack() -> AsyncIterator[tuple[dict, str]]:
 ], ids=["telegram", "slack"])
 async def test_followup_run_with_a_refused_token_exits_with_its_own_code(
         tmp_path: Path, platform: str, refusing, variable: str) -> None:
+    async with refusing() as (env, wrong):
+        returncode, out, err = await followup_run(tmp_path, env)
+
+    assert returncode == EXIT_TOKEN_REFUSED, err.decode()
+    said = err.decode()
+    assert f"followup run: {platform} refused the bot token: set a valid {variable} and start again" in said
+    assert wrong not in said + out.decode()
+
+
+async def followup_run(tmp_path: Path, env: dict, *args: str) -> tuple[int, bytes, bytes]:
+    """`followup run ARGS` in a process of its own, on the example's people and a store in
+    `tmp_path`, with only `env` (and PATH) in its environment, until it exits."""
     config = tmp_path / "followup.toml"
     example = EXAMPLE_CONFIG.read_text(encoding="utf-8")
     config.write_text(example.replace('"sqlite:///followup.sqlite3"', f'"sqlite:///{tmp_path / "bot.sqlite3"}"'),
                       encoding="utf-8")
-    async with refusing() as (env, wrong):
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", "from bot.cli.followup import main; main()", "run", "--config", str(config),
-            cwd=ROOT, env={**env, "PATH": "/usr/bin:/bin"}, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE)
-        out, err = await asyncio.wait_for(process.communicate(), timeout=60)
-
-    assert process.returncode == EXIT_TOKEN_REFUSED, err.decode()
-    said = err.decode()
-    assert f"followup run: {platform} refused the bot token: set a valid {variable} and start again" in said
-    assert wrong not in said + out.decode()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", "from bot.cli.followup import main; main()", "run", *args, "--config", str(config),
+        cwd=ROOT, env={**env, "PATH": "/usr/bin:/bin"}, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    return process.returncode, out, err
 
 
 def test_the_webhook_secret_is_shared_by_replicas_and_a_bad_one_refuses_the_start(monkeypatch) -> None:

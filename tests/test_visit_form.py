@@ -259,8 +259,8 @@ async def test_followup_visit_form_prints_a_link_that_opens_the_form(app, config
     assert draft["opened_by"] == "inspector:Chen Jing" and url.split("/v/")[1].startswith(draft["id"] + ".")
     unknown = await cli(clock, "visit", "form", "PO-1999-0001", "--config", path)
     assert unknown.exit_code == 1 and "There is no order PO-1999-0001" in unknown.output
-    keyless = await cli(clock, "visit", "form", "PO-2026-0142", "--config", path, secret=None)
-    assert keyless.exit_code != 0 and "FOLLOWUP_WEB_SECRET" in keyless.output
+    short = await cli(clock, "visit", "form", "PO-2026-0142", "--config", path, secret="too-short")
+    assert short.exit_code != 0 and "FOLLOWUP_WEB_SECRET must be" in short.output
     assert len(drafts(app)) == 1
 
 

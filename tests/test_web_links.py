@@ -65,19 +65,41 @@ async def test_revoking_needs_no_key(app, config, clock, tmp_path) -> None:
         assert await uow.link_revocations.is_revoked(notice_id, "NB-EVERGREEN", clock.now().replace(microsecond=0))
 
 
-async def test_no_link_without_the_key_or_the_web_server(app, config, clock, tmp_path) -> None:
+async def test_without_a_key_the_link_is_signed_with_the_stores_and_opens_on_the_running_bot(
+        app, config, clock, tmp_path, unused_tcp_port, monkeypatch) -> None:
+    """No FOLLOWUP_WEB_SECRET: the operator's command and the bot sign with the one key kept in
+    the store they share, so the printed link opens the page the bot serves."""
+    monkeypatch.delenv("FOLLOWUP_WEB_SECRET", raising=False)
     await approve_and_send(app, config, await post_example(app, config))
     keyless = await cli(clock, "notice", "link", "CN-2026-0001", "--config", str(config_file(tmp_path, config)),
                         secret=None)
-    assert keyless.exit_code != 0 and "FOLLOWUP_WEB_SECRET" in keyless.output
+    assert keyless.exit_code == 0, keyless.output
+    token = keyless.output.strip().rsplit("/", 1)[1]
+    web = config.web.model_copy(update={"public_url": "http://127.0.0.1", "port": unused_tcp_port})
+    bot = await build_bot(config.model_copy(update={"web": web}), clock, None, None, Pace(warm_up=False),
+                          lambda error: None)
+    await bot.start()
+    try:
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"http://127.0.0.1:{unused_tcp_port}/n/{token}") as page:
+                assert page.status == 200 and "CN-2026-0001" in await page.text()
+    finally:
+        await bot.stop()
+
+
+async def test_no_link_with_a_short_key_or_without_the_web_server(app, config, clock, tmp_path) -> None:
+    await approve_and_send(app, config, await post_example(app, config))
+    short = await cli(clock, "notice", "link", "CN-2026-0001", "--config", str(config_file(tmp_path, config)),
+                      secret="too-short")
+    assert short.exit_code != 0 and "FOLLOWUP_WEB_SECRET must be a random secret of at least 32" in short.output
     off = await cli(clock, "notice", "link", "CN-2026-0001", "--config", str(config_file(tmp_path, config, "")))
     assert off.exit_code != 0 and "[web] public_url" in off.output
 
 
-def test_followup_run_refuses_a_web_server_without_its_key(config, tmp_path) -> None:
-    result = CliRunner(env={"FOLLOWUP_WEB_SECRET": "", "TELEGRAM_BOT_TOKEN": "", "SLACK_BOT_TOKEN": ""}).invoke(
+def test_followup_run_refuses_a_web_key_too_short_to_sign_with(config, tmp_path) -> None:
+    result = CliRunner(env={"FOLLOWUP_WEB_SECRET": "short", "TELEGRAM_BOT_TOKEN": "", "SLACK_BOT_TOKEN": ""}).invoke(
         main, ["run", "--config", str(config_file(tmp_path, config))])
-    assert result.exit_code == 2 and "FOLLOWUP_WEB_SECRET" in result.output
+    assert result.exit_code == 2 and "FOLLOWUP_WEB_SECRET must be" in result.output
 
 
 def test_a_bad_web_setting_names_its_key(tmp_path) -> None:

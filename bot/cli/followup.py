@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "aql": ("bot.cli.aql", "aql", "Code letter, sample size and Ac/Re for a lot size (ISO 2859-1)."),
     "demo": ("bot.cli.demo", "demo", "Run the whole flow with a scripted inspector, buyer and factory."),
     "console": ("bot.cli.demo", "console", "Play every part yourself on the console."),
+    "db": ("bot.cli.db", "db", "The store: migrate its schema, copy it into a new store."),
 }
 
 

@@ -12,7 +12,8 @@ import click
 from bot.app import build_app
 from bot.cli.common import command_clock, config_option, load_or_exit, operator
 from bot.cli.notices import OPERATOR
-from bot.web.links import RECIPIENT, LinkSigner, NoticeLinks, WebSecretMissing, notice_url
+from bot.web.links import RECIPIENT, BadWebSecret, NoticeLinks, notice_url
+from bot.web.shared_key import link_signer
 from handlers.commands import RevokeNoticeLinks
 from handlers.catalog import KINDS
 from handlers.views import load_notice_version
@@ -37,9 +38,7 @@ def notice() -> None:
 def render(number: str, config_file: Path | None, form: str, out: Path, version: int | None) -> None:
     """Write notice NUMBER (e.g. CN-2026-0001, or its id) as PDF, HTML or text."""
     config = load_or_exit(config_file)
-    # With the web server on, the PDF carries the version's link, as the one sent did.
-    signer = _signer() if config.web.enabled and form == "pdf" else None
-    content = asyncio.run(_render(config, number, form, version, signer))
+    content = asyncio.run(_render(config, number, form, version))
     if isinstance(content, bytes):
         out.write_bytes(content)
     else:
@@ -47,11 +46,12 @@ def render(number: str, config_file: Path | None, form: str, out: Path, version:
     click.echo(f"{out}: notice {number} ({form})")
 
 
-async def _render(config, number: str, form: str, version: int | None, signer: LinkSigner | None) -> bytes | str:
+async def _render(config, number: str, form: str, version: int | None) -> bytes | str:
     app = await build_app(config, command_clock())
-    if signer is not None:
-        app.link_notices(NoticeLinks(signer, config.web.public_url, config.web.link_days, app.bus.clock))
     try:
+        if config.web.enabled and form == "pdf":  # the PDF carries the version's link, as the one sent did
+            signer = await _signer(app)
+            app.link_notices(NoticeLinks(signer, config.web.public_url, config.web.link_days, app.bus.clock))
         async with app.store.unit_of_work() as uow:
             found = await _find(uow, config, number)
             view = await load_notice_version(uow, app.settings, found.id, version)
@@ -88,18 +88,18 @@ def link(number: str, config_file: Path | None, recipient: str | None, revoke: b
         raise click.ClickException("the web server is off: set [web] public_url in the configuration")
     if recipient is not None and not RECIPIENT.match(recipient):
         raise click.BadParameter("letters, digits, _ and - only, at most 40", param_hint="--recipient")
-    signer = None if revoke else _signer()  # revoking signs nothing
-    click.echo(asyncio.run(_link(config, signer, number, recipient, revoke)))
+    click.echo(asyncio.run(_link(config, number, recipient, revoke)))
 
 
-def _signer() -> LinkSigner:
+async def _signer(app):
+    """The key the running bot signs with: FOLLOWUP_WEB_SECRET, else the store's."""
     try:
-        return LinkSigner.from_environment()
-    except WebSecretMissing as missing:
-        raise click.ClickException(str(missing)) from missing
+        return await link_signer(app.store, app.bus.clock)
+    except BadWebSecret as bad:
+        raise click.ClickException(str(bad)) from bad
 
 
-async def _link(config, signer: LinkSigner | None, number: str, recipient: str | None, revoke: bool) -> str:
+async def _link(config, number: str, recipient: str | None, revoke: bool) -> str:
     clock = command_clock()
     app = await build_app(config, clock)
     try:
@@ -109,7 +109,7 @@ async def _link(config, signer: LinkSigner | None, number: str, recipient: str |
         if revoke:
             reply = await app.bus.handle(RevokeNoticeLinks(found.id, recipient), operator())
             return reply_text(reply, OPERATOR)
-        token = signer.mint(found.id, found.version, recipient, clock.now(), config.web.link_days)
+        token = (await _signer(app)).mint(found.id, found.version, recipient, clock.now(), config.web.link_days)
         return notice_url(config.web.public_url, token)
     finally:
         await app.close()

@@ -16,7 +16,8 @@ from handlers.clock import Clock
 from bot.config import Config
 from bot.intake import intake
 from bot.web.form_links import FormLinks
-from bot.web.links import LinkSigner, WebSecretMissing
+from bot.web.links import BadWebSecret, LinkSigner
+from bot.web.shared_key import link_signer
 from handlers import rights
 from handlers.analysis.analyze import analyze as analyse_report
 from handlers.commands import Actor, OpenVisitForm, PostVisit
@@ -125,22 +126,23 @@ def form(reference: str, config_file: Path | None, actor_name: str | None) -> No
     config = load_or_exit(config_file)
     if not config.web.enabled:
         raise click.ClickException("the web server is off: set [web] public_url in the configuration")
-    try:
-        signer = LinkSigner.from_environment()
-    except WebSecretMissing as missing:
-        raise click.ClickException(str(missing)) from missing
     actor = _poster(config, actor_name)  # who will post it: an inspector or admin
     clock = command_clock()
-    reply = asyncio.run(_open_form(config, clock, actor, reference))
+    try:
+        reply, signer = asyncio.run(_open_form(config, clock, actor, reference))
+    except BadWebSecret as bad:
+        raise click.ClickException(str(bad)) from bad
     if not reply.ok:
         raise click.ClickException(reply_text(reply, Language(actor.person.locale, actor.person.timezone)))
     click.echo(FormLinks(signer, config.web.public_url, clock).for_draft(reply.params["draft_id"]))
 
 
-async def _open_form(config: Config, clock: Clock, actor: Actor, reference: str) -> Reply:
+async def _open_form(config: Config, clock: Clock, actor: Actor, reference: str) -> tuple[Reply, LinkSigner]:
+    """The draft opened, and the key the running bot signs its link with."""
     app = await build_app(config, clock)
     try:
-        return await app.bus.handle(OpenVisitForm(reference), actor)
+        signer = await link_signer(app.store, clock)
+        return await app.bus.handle(OpenVisitForm(reference), actor), signer
     finally:
         await app.close()
 

@@ -2,8 +2,9 @@
 
 A link names a notice, the version it was sent as, its recipient (the factory, or whoever the
 buyer passed it to), when it was issued and when it expires, signed with HMAC-SHA256 under
-FOLLOWUP_WEB_SECRET. Nothing is stored to mint one, so a link can be printed on the PDF or put
-beside the notice in a chat at any time; what is stored is only its revocation
+one key. Nothing is stored to mint one, so a link can be printed on the PDF or put
+beside the notice in a chat at any time (the key is FOLLOWUP_WEB_SECRET, or else the one the
+replicas share in the store: bot/web/shared_key.py); what is stored is only its revocation
 (storage/link_revocations.py), which ends the links issued before it: those the bot mints
 afterwards (a robot's reminder, a mail) open the page.
 """
@@ -31,8 +32,8 @@ _TOKEN = re.compile(r"^(\d{1,12})\.(\d{1,6})\.([A-Za-z0-9][A-Za-z0-9_-]{0,39})\.
                     r"([A-Za-z0-9_-]{43})$")
 
 
-class WebSecretMissing(Exception):
-    """The web server is on without a key to sign its links with."""
+class BadWebSecret(Exception):
+    """FOLLOWUP_WEB_SECRET is set, but too short to sign links with."""
 
 
 class BadLink(Exception):
@@ -65,11 +66,14 @@ class LinkSigner:
     secret: bytes
 
     @classmethod
-    def from_environment(cls) -> LinkSigner:
+    def from_environment(cls) -> LinkSigner | None:
+        """The key the operator gave, or None: then the store's (bot/web/shared_key.py)."""
         secret = os.environ.get(SECRET_ENV, "")
+        if not secret:
+            return None
         if len(secret) < MIN_SECRET_LENGTH:
-            raise WebSecretMissing(f"the web server ([web] public_url) needs {SECRET_ENV}, a random secret of at "
-                                   f"least {MIN_SECRET_LENGTH} characters (e.g. `openssl rand -hex 32`)")
+            raise BadWebSecret(f"{SECRET_ENV} must be a random secret of at least {MIN_SECRET_LENGTH} characters"
+                               " (e.g. `openssl rand -hex 32`), or unset to use the one kept in the store")
         return cls(secret.encode())
 
     def mint(self, notice_id: int, version: int, recipient: str, now: datetime, days: int) -> str:
