@@ -32,7 +32,7 @@ from handlers.routing import Destination, Routing
 from messages.i18n import CHINESE
 from storage import open_store
 from storage.media import MediaStore
-from storage.sqlite import path_from_url
+from storage.sqlite import media_folder
 
 
 @dataclass
@@ -69,7 +69,7 @@ async def build_app(config: Config, clock: Clock, console: ConsoleAdapter | None
         people=config.people,
     )
     adapters = {Platform.CONSOLE: console} if console is not None else {}
-    media = MediaStore(path_from_url(config.storage.url).parent / "media")
+    media = MediaStore(media_folder(config.storage.url))
     cpu = CpuPool()
     documents = NoticeDocuments(store, media, cpu, clock, settings)
     if console is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from contextlib import AsyncExitStack
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from storage.audit import AuditLog
 from storage.binding_requests import BindingRequests
@@ -29,6 +30,10 @@ from storage.outbox import Outbox
 from storage.pending import PendingInputs
 from storage.tokens import CallbackTokens
 from storage.transaction import Transaction
+
+if TYPE_CHECKING:
+    from storage.pg_transaction import PgTransaction
+    from storage.postgres import PgConnections
 from storage.updates import HandledUpdates
 from storage.verdicts import Verdicts
 from storage.visit_drafts import VisitDrafts
@@ -43,9 +48,11 @@ class UnitOfWork:
     Read-only work uses a unit of work too and simply does not commit.
     """
 
-    def __init__(self, writer: Writer) -> None:
+    def __init__(self, writer: Writer | PgConnections, tx: Transaction | PgTransaction | None = None) -> None:
+        """`writer` lends the connection and `tx` runs the statements on it: SQLite's by
+        default, PostgreSQL's for storage.postgres (the repositories cannot tell)."""
         self._writer = writer
-        self._tx = Transaction()
+        self._tx = Transaction() if tx is None else tx
         self._exit: AsyncExitStack | None = None
         self.visits = Visits(self._tx)
         self.visit_drafts = VisitDrafts(self._tx)
