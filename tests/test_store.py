@@ -38,6 +38,7 @@ from storage import (
 )
 from storage.connection import connect
 from storage.migrate import Migration, available
+from tests.store_engines import INTEGRITY, postgres_url, raw, store  # noqa: F401  (fixtures)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 POSTED = Decision(by="inspector:Li Wei", at=datetime(2026, 3, 2, 17, 5, 30, 123456, tzinfo=SHANGHAI), platform=Platform.TELEGRAM)
@@ -86,11 +87,6 @@ def message(destination: str = "-100123", platform: Platform = Platform.TELEGRAM
     )
 
 
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    opened = await SqliteStore.open(tmp_path / "data" / "followup.sqlite3")
-    yield opened
-    await opened.close()
 
 
 async def add_visit(store: SqliteStore, **kwargs: object) -> int:
@@ -100,7 +96,7 @@ async def add_visit(store: SqliteStore, **kwargs: object) -> int:
     return visit.id
 
 
-def raw(path: Path) -> sqlite3.Connection:
+def raw_file(path: Path) -> sqlite3.Connection:
     """A second, plain connection: what is on disk, not what the store believes."""
     return sqlite3.connect(path)
 
@@ -116,7 +112,7 @@ async def test_open_creates_the_file_and_its_directory_and_applies_every_migrati
         assert await store.schema_version() == available()[-1].version >= 1
     finally:
         await store.close()
-    with raw(path) as db:
+    with raw_file(path) as db:
         rows = db.execute("SELECT version, name FROM schema_migrations ORDER BY version").fetchall()
     assert rows == [(m.version, m.name) for m in available()]
     assert rows[0] == (1, "initial")
@@ -125,7 +121,7 @@ async def test_open_creates_the_file_and_its_directory_and_applies_every_migrati
 async def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
     path = tmp_path / "followup.sqlite3"
     await (await SqliteStore.open(path)).close()
-    with raw(path) as db:
+    with raw_file(path) as db:
         first = db.execute("SELECT version, name, applied_at FROM schema_migrations").fetchall()
 
     store = await SqliteStore.open(path)
@@ -133,7 +129,7 @@ async def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
         assert await store.schema_version() == available()[-1].version
     finally:
         await store.close()
-    with raw(path) as db:
+    with raw_file(path) as db:
         assert db.execute("SELECT version, name, applied_at FROM schema_migrations").fetchall() == first
 
 
@@ -147,7 +143,7 @@ async def test_a_failing_migration_leaves_no_trace(tmp_path: Path, monkeypatch: 
     with pytest.raises(MigrationError, match=f"{broken.version:04d}_broken.sql"):
         await SqliteStore.open(path)
 
-    with raw(path) as db:
+    with raw_file(path) as db:
         assert db.execute("SELECT MAX(version) FROM schema_migrations").fetchone() == (applied,)
         assert db.execute("SELECT name FROM sqlite_master WHERE name = 'half_done'").fetchone() is None
 
@@ -155,7 +151,7 @@ async def test_a_failing_migration_leaves_no_trace(tmp_path: Path, monkeypatch: 
 async def test_a_database_newer_than_the_code_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "followup.sqlite3"
     await (await SqliteStore.open(path)).close()
-    with raw(path) as db:
+    with raw_file(path) as db:
         db.execute("INSERT INTO schema_migrations VALUES (99, 'from_the_future', '2030-01-01T00:00:00+00:00')")
 
     with pytest.raises(MigrationError, match="schema version 99"):
@@ -177,7 +173,7 @@ async def test_a_migration_numbered_below_the_newest_is_applied_when_it_arrives(
     store = await SqliteStore.open(path)
     await store.close()
 
-    with raw(path) as db:
+    with raw_file(path) as db:
         versions = [v for (v,) in db.execute("SELECT version FROM schema_migrations ORDER BY applied_at, version")]
         assert versions[-2:] == [newest.version, late.version]
         assert db.execute("SELECT name FROM sqlite_master WHERE name = 'merged_late'").fetchone() == ("merged_late",)
@@ -215,11 +211,16 @@ async def test_connections_use_wal_full_sync_foreign_keys_and_a_busy_timeout(tmp
     assert settings == {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1, "busy_timeout": 5000}
 
 
-async def test_the_store_file_is_in_wal_mode_and_enforces_foreign_keys(store: SqliteStore) -> None:
-    with raw(store.path) as db:
+async def test_the_store_file_is_in_wal_mode(tmp_path: Path) -> None:
+    opened = await SqliteStore.open(tmp_path / "followup.sqlite3")
+    await opened.close()
+    with raw_file(opened.path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+async def test_the_store_enforces_foreign_keys(store: SqliteStore) -> None:
     async with store.unit_of_work() as uow:
-        with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        with pytest.raises(INTEGRITY, match="(?i)FOREIGN KEY"):
             await uow.instructions.add(999, "findings.0", "rework", {}, None, None, date(2026, 3, 9))
 
 
@@ -230,8 +231,8 @@ async def test_the_audit_trail_is_append_only(store: SqliteStore) -> None:
             action="posted", before=None, after={"id": 1},
         )
         await uow.commit()
-    with raw(store.path) as db, pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        db.execute("UPDATE audit_events SET actor = 'someone else'")
+    with pytest.raises(INTEGRITY, match="append-only"):
+        await raw(store, "UPDATE audit_events SET actor = 'someone else'")
 
 
 # --- store urls -------------------------------------------------------------------------
@@ -253,7 +254,7 @@ async def test_store_from_url_opens_relative_and_absolute_paths(tmp_path: Path, 
 @pytest.mark.parametrize(
     ("url", "named"),
     [
-        ("postgresql://bot:s3cret@db/followup", "'postgresql'"),
+        ("mysql://bot:s3cret@db/followup", "'mysql'"),
         ("followup.sqlite3", "no scheme"),
         ("sqlite://followup.sqlite3", "sqlite:///"),
         ("sqlite:///", "names no file"),
@@ -371,7 +372,7 @@ async def test_a_notice_cannot_carry_another_visits_instruction(store: SqliteSto
     other_visit_id = await add_visit(store, reference="PO-9")
     async with store.unit_of_work() as uow:
         foreign = await uow.instructions.add(other_visit_id, "findings.0", "rework", {}, None, None, date(2026, 3, 9))
-        with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        with pytest.raises(INTEGRITY, match="(?i)FOREIGN KEY"):
             await uow.notices.add(visit_id, "ningbo-1", "PO-2026-0142", [foreign.id], POSTED, DEADLINE)
 
 
@@ -397,9 +398,8 @@ async def test_outbox_round_trip(store: SqliteStore) -> None:
         assert await uow.outbox.get(slack.id) == dataclasses.replace(slack, sent_at=sent_at)
         with pytest.raises(NotFound):
             await uow.outbox.mark_sent(10_000, datetime.now(UTC))
-    with raw(store.path) as db:
-        assert db.execute("SELECT last_error FROM outbox WHERE id = ?", (first.id,)).fetchone() == ("429 Too Many Requests",)
-        assert db.execute("SELECT platform_ref FROM outbox WHERE id = ?", (slack.id,)).fetchone() == ("1712345678.000100",)
+    assert await raw(store, "SELECT last_error FROM outbox WHERE id = ?", first.id) == [("429 Too Many Requests",)]
+    assert await raw(store, "SELECT platform_ref FROM outbox WHERE id = ?", slack.id) == [("1712345678.000100",)]
 
 
 async def test_audit_round_trip(store: SqliteStore) -> None:
@@ -484,8 +484,7 @@ async def test_a_claim_is_exclusive_until_its_time_is_up(store: SqliteStore) -> 
     assert await claim(store, T0 + LEASE - timedelta(seconds=1), by="replica-b") is None
     taken_over = await claim(store, T0 + LEASE, by="replica-b")  # replica-a died mid-send
     assert taken_over.message.id == owed.id
-    with raw(store.path) as db:
-        assert db.execute("SELECT claimed_by FROM outbox").fetchone() == ("replica-b",)
+    assert await raw(store, "SELECT claimed_by FROM outbox") == [("replica-b",)]
 
 
 async def test_a_rescheduled_message_waits_for_its_time_and_holds_its_destination(store: SqliteStore) -> None:
@@ -559,13 +558,12 @@ async def test_messages_owed_before_the_delivery_columns_existed_are_still_deliv
 
 async def test_a_failed_message_keeps_why_and_its_columns_agree(store: SqliteStore) -> None:
     (owed,) = await owe(store, "A")
-    with raw(store.path) as db:
-        with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
-            db.execute("UPDATE outbox SET failure_reason = 'bot_blocked' WHERE id = ?", (owed.id,))
-        with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
-            db.execute("UPDATE outbox SET holds_destination = 1 WHERE id = ?", (owed.id,))
-        with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
-            db.execute("UPDATE outbox SET claimed_by = 'replica-a' WHERE id = ?", (owed.id,))
+    with pytest.raises(INTEGRITY, match="(?i)CHECK"):
+        await raw(store, "UPDATE outbox SET failure_reason = 'bot_blocked' WHERE id = ?", owed.id)
+    with pytest.raises(INTEGRITY, match="(?i)CHECK"):
+        await raw(store, "UPDATE outbox SET holds_destination = 1 WHERE id = ?", owed.id)
+    with pytest.raises(INTEGRITY, match="(?i)CHECK"):
+        await raw(store, "UPDATE outbox SET claimed_by = 'replica-a' WHERE id = ?", owed.id)
 
 
 # --- notice numbers ---------------------------------------------------------------------
@@ -590,11 +588,12 @@ async def test_notice_numbers_count_per_year_and_are_unique(store: SqliteStore) 
         await uow.commit()
     assert numbers == ["CN-2025-0001", "CN-2026-0001", "CN-2026-0002", "CN-2025-0002"]
 
-    with raw(store.path) as db, pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
-        db.execute(
+    with pytest.raises(INTEGRITY, match="(?i)UNIQUE"):
+        await raw(
+            store,
             "INSERT INTO notices (number, year, seq, visit_id, factory_id, order_reference, state,"
             " sent_by, sent_at, sent_platform) VALUES ('cn-2026-0001', 2026, 99, ?, 'f', 'o', 'sent', 'x', 'y', 'z')",
-            (visit_id,),
+            visit_id,
         )
 
 

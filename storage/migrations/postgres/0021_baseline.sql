@@ -35,10 +35,12 @@ LANGUAGE sql IMMUTABLE AS $$
 $$;
 
 -- handlers.model.orders.reference_key: NFKC, case folded, only letters and digits kept.
--- ß and ẞ are folded by hand: Python's casefold makes them "ss", lower() does not.
+-- lower() is Unicode's simple case mapping; Python's casefold also folds ß and ẞ to "ss" and
+-- ς to σ, done here by hand. The few full foldings that yield a letter and a combining mark
+-- (ǰ, ΐ, ΰ, ẖ …), which Python then drops as a separator, are not: no order reference has one.
 CREATE FUNCTION reference_key(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
-    SELECT CASE WHEN t IS NULL THEN '' ELSE
-        regexp_replace(replace(lower(normalize(t, NFKC)), 'ß', 'ss'), '[^[:alnum:]]+', '', 'g') END
+    SELECT CASE WHEN t IS NULL THEN '' ELSE regexp_replace(
+        replace(replace(lower(normalize(t, NFKC)), 'ß', 'ss'), 'ς', 'σ'), '[^[:alnum:]]+', '', 'g') END
 $$;
 
 -- SQLite's julianday (days as a real number) and instr, for the portfolio's ranking and search.
