@@ -12,7 +12,8 @@ instr and reference_key as SQLite has them), so this module handles only syntax:
   compared with `IN (SELECT value FROM json_each(…))` is compared as text too, since
   PostgreSQL has no implicit integer = text (ids are written alike in JSON and as text);
 - `json_group_array` is `json_agg`, `group_concat(x, sep)` is `string_agg(x, sep)`;
-- `COLLATE BINARY` (byte order) is `COLLATE "C"` on the text.
+- `COLLATE BINARY` (byte order) is `COLLATE "C"` on the text;
+- a LIMIT parameter of -1, SQLite's "no limit", is PostgreSQL's LIMIT NULL.
 
 SQL that uses anything else SQLite-only is written portably in the repository itself
 (`CAST(… AS INTEGER)`, `ON CONFLICT … DO UPDATE`), not special-cased here.
@@ -34,6 +35,7 @@ _IN_JSON_EACH = re.compile(r"([\w.]+)\s+IN\s+\(\s*SELECT\s+value\s+FROM\s+json_e
 _JSON_EACH_PATH = re.compile(r"\bjson_each\(([\w.]+),\s*('[^']*')\)", re.IGNORECASE)
 _JSON_EACH = re.compile(r"\bjson_each\(", re.IGNORECASE)
 _COLLATE_BINARY = re.compile(r"([\w.]+)\s+COLLATE\s+BINARY\b", re.IGNORECASE)
+_LIMIT = re.compile(r"\bLIMIT\s+(\$\d+)", re.IGNORECASE)
 _RENAMED = (
     (re.compile(r"\bjson_group_array\(", re.IGNORECASE), "json_agg("),
     (re.compile(r"\bgroup_concat\(", re.IGNORECASE), "string_agg("),
@@ -61,6 +63,7 @@ def to_postgres(sql: str) -> Statement:
     text = _JSON_EACH_PATH.sub(r"json_each_any(json_extract(\1, \2))", text)
     text = _JSON_EACH.sub("json_each_any(", text)
     text = _COLLATE_BINARY.sub(r'CAST(\1 AS TEXT) COLLATE "C"', text)
+    text = _LIMIT.sub(r"LIMIT NULLIF(CAST(\1 AS BIGINT), -1)", text)
     for pattern, replacement in _RENAMED:
         text = pattern.sub(replacement, text)
     if _INSERT_OR_IGNORE.search(text):

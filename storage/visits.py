@@ -44,7 +44,7 @@ _RANKED = """
 WITH today(factory_id, day) AS MATERIALIZED (SELECT key, value FROM json_each(:todays)),
 latest AS (
  SELECT 'visit' AS kind, id, order_reference, factory_id, status, gap_pts, final_inspection FROM visits
- WHERE newest = 1 AND :visited AND (CAST(:factory AS TEXT) IS NULL OR factory_id = :factory)
+ WHERE newest = 1 AND :visited = 1 AND (CAST(:factory AS TEXT) IS NULL OR factory_id = :factory)
    AND status IN (SELECT value FROM json_each(:statuses))),
 shown AS (
  SELECT l.*, t.day FROM latest l JOIN today t ON t.factory_id = l.factory_id
@@ -84,7 +84,7 @@ _COUNTED = """
 WITH today(factory_id, day) AS MATERIALIZED (SELECT key, value FROM json_each(:todays))
 SELECT status, COUNT(*) AS n FROM (
  SELECT status FROM visits v JOIN today t ON t.factory_id = v.factory_id
- WHERE newest = 1 AND :visited AND (CAST(:factory AS TEXT) IS NULL OR v.factory_id = :factory)
+ WHERE newest = 1 AND :visited = 1 AND (CAST(:factory AS TEXT) IS NULL OR v.factory_id = :factory)
  UNION ALL SELECT {tier} AS status {unvisited}) AS counted
 WHERE status IN (SELECT value FROM json_each(:statuses))
 GROUP BY status

@@ -112,6 +112,7 @@ async def test_reference_key_in_postgres_is_pythons(postgres_url: str) -> None: 
         ("SELECT ?2, ?1, ?2", "SELECT $2, $1, $2"),
         ("SELECT '?', ':x', \"a?\" FROM t WHERE a = :x -- why?\n AND b = :y AND c = :x",
          "SELECT '?', ':x', \"a?\" FROM t WHERE a = $1 -- why?\n AND b = $2 AND c = $1"),
+        ("SELECT a FROM t LIMIT ? OFFSET ?", "SELECT a FROM t LIMIT NULLIF(CAST($1 AS BIGINT), -1) OFFSET $2"),
         ("INSERT OR IGNORE INTO t (a) VALUES (?)", "INSERT INTO t (a) VALUES ($1) ON CONFLICT DO NOTHING"),
         ("SELECT 1 FROM t WHERE t.id IN (SELECT value FROM json_each(?))",
          "SELECT 1 FROM t WHERE CAST(t.id AS TEXT) IN (SELECT value FROM json_each_any($1))"),
