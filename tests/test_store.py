@@ -25,7 +25,9 @@ from handlers.model import (
     OutgoingMessage,
     Platform,
 )
+from handlers.model.orders import reference_key
 from handlers.model.report import VisitReport
+from handlers.model.search import Search
 from handlers.model.verdicts import Option, Status, Verdict
 from storage import (
     AuditEvent,
@@ -299,6 +301,26 @@ async def test_visits_of_an_order_newest_first_matching_the_reference_case_insen
 
     assert [v.id for v in for_order] == [same_day_later, newer, older]
     assert [v.id for v in latest] == [same_day_later, other]
+
+
+async def test_the_portfolio_is_ranked_and_searched_in_sql(store: SqliteStore) -> None:
+    """The ranking and the text search (reference, product in Chinese, factory) in the SQL of
+    storage/visits.py, with its JSON, julianday and group_concat, answer alike on both engines."""
+    mug = await add_visit(store, reference="PO-2026-0142")
+    other = await add_visit(store, reference="po-2026-0007", factory="suzhou-2")
+    newer = await add_visit(store, reference="PO-2026-0142", visit_date=date(2026, 3, 5))
+    todays = {"ningbo-1": "2026-03-06", "suzhou-2": "2026-03-06"}
+    NOW = datetime(2026, 3, 6, 1, 0, tzinfo=UTC)  # noqa: N806
+    async with store.unit_of_work() as uow:
+        assert await uow.visits.ranked(Search(todays), NOW) == ([("visit", newer), ("visit", other)], 2)  # "P" < "p"
+        assert await uow.visits.ranked(Search(todays), NOW, limit=1, offset=1) == ([("visit", other)], 2)
+        assert await uow.visits.ranked(Search(todays, text=reference_key("0142")), NOW) == ([("visit", newer)], 1)
+        assert await uow.visits.ranked(Search(todays, text=reference_key("陶瓷")), NOW) == (
+            [("visit", newer), ("visit", other)], 2)
+        assert await uow.visits.ranked(Search(todays, text="nothing", factories_named=("suzhou-2",)), NOW) == (
+            [("visit", other)], 1)
+        assert await uow.visits.ranked(Search({"ningbo-1": "2026-03-06"}), NOW) == ([("visit", newer)], 1)
+        assert mug not in [visit_id for _, visit_id in (await uow.visits.ranked(Search(todays), NOW))[0]]
 
 
 async def test_instruction_round_trip_through_its_decision(store: SqliteStore) -> None:
