@@ -13,6 +13,7 @@ import asyncpg
 from asyncpg.transaction import Transaction as PgTx
 
 from storage.dialect import to_postgres
+from storage.transaction import Guarded
 
 Params = Sequence[object] | Mapping[str, object]
 
@@ -26,12 +27,10 @@ Params = Sequence[object] | Mapping[str, object]
 WRITE_LOCK = 0x666F6C6C6F777570  # "followup"
 
 
-class PgTransaction:
+class PgTransaction(Guarded[asyncpg.Connection]):
     def __init__(self) -> None:
-        self._conn: asyncpg.Connection | None = None
+        super().__init__()
         self._tx: PgTx | None = None
-        self._open = False
-        self._committed = False
 
     async def begin(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
@@ -76,10 +75,3 @@ class PgTransaction:
     async def all(self, sql: str, params: Params = ()) -> list[asyncpg.Record]:
         statement = to_postgres(sql)
         return list(await self._connection().fetch(statement.text, *statement.arguments(params)))
-
-    def _connection(self) -> asyncpg.Connection:
-        if self._committed:
-            raise RuntimeError("the unit of work is already committed; open a new one")
-        if not self._open or self._conn is None:
-            raise RuntimeError("the unit of work is not open; use `async with store.unit_of_work()`")
-        return self._conn
