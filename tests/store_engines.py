@@ -132,3 +132,10 @@ async def raw(store: SqliteStore | PostgresStore, sql: str, *params: object) -> 
         return [tuple(row) for row in await conn.fetch(statement.text, *params)]
     finally:
         await conn.close()
+
+
+async def another(store: SqliteStore | PostgresStore) -> SqliteStore | PostgresStore:
+    """A second store on the same database, as another replica (or a CLI command) opens it."""
+    if isinstance(store, SqliteStore):
+        return await SqliteStore.open(store.path)
+    return await PostgresStore.open(store.url)

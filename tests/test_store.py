@@ -40,7 +40,7 @@ from storage import (
 )
 from storage.connection import connect
 from storage.migrate import Migration, available
-from tests.store_engines import INTEGRITY, postgres_url, raw, store  # noqa: F401  (fixtures)
+from tests.store_engines import INTEGRITY, another, postgres_url, raw, store  # noqa: F401  (fixtures)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 POSTED = Decision(by="inspector:Li Wei", at=datetime(2026, 3, 2, 17, 5, 30, 123456, tzinfo=SHANGHAI), platform=Platform.TELEGRAM)
@@ -507,6 +507,25 @@ async def test_a_claim_is_exclusive_until_its_time_is_up(store: SqliteStore) -> 
     taken_over = await claim(store, T0 + LEASE, by="replica-b")  # replica-a died mid-send
     assert taken_over.message.id == owed.id
     assert await raw(store, "SELECT claimed_by FROM outbox") == [("replica-b",)]
+
+
+async def test_replicas_claiming_together_take_each_message_once(store: SqliteStore) -> None:
+    """Three stores on one database, as three replicas, claim side by side: each message
+    (the head of its destination's queue) is claimed by exactly one of them."""
+    owed = await owe(store, *(f"chat-{n}" for n in range(24)))
+    replicas = [store, await another(store), await another(store)]
+    claimed: list[tuple[str, int]] = []
+
+    async def drain(replica: SqliteStore, name: str) -> None:
+        while (taken := await claim(replica, by=name)) is not None:
+            claimed.append((name, taken.message.id))
+
+    try:
+        await asyncio.gather(*(drain(replica, f"replica-{n}") for n, replica in enumerate(replicas)))
+    finally:
+        for replica in replicas[1:]:
+            await replica.close()
+    assert sorted(message_id for _, message_id in claimed) == [m.id for m in owed]
 
 
 async def test_a_rescheduled_message_waits_for_its_time_and_holds_its_destination(store: SqliteStore) -> None:
