@@ -4,7 +4,7 @@ open, handing out the same units of work as the SQLite store."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import asyncpg
@@ -14,6 +14,7 @@ from storage.pg_transaction import PgTransaction
 from storage.unit_of_work import UnitOfWork
 
 SCHEMES = ("postgresql", "postgres")
+WORK_CHANNEL = "followup_outbox"  # notified by the schema's outbox_work_notify trigger
 
 
 class PgConnections:
@@ -46,6 +47,7 @@ class PostgresStore:
         self.url = url
         self._pool = pool
         self._connections = PgConnections(pool)
+        self._listener: asyncpg.Connection | None = None
 
     @classmethod
     async def open(cls, url: str, pool_size: int = 10) -> PostgresStore:
@@ -58,8 +60,18 @@ class PostgresStore:
             raise
         return cls(url, pool)
 
+    async def listen_for_work(self, wake: Callable[[], None]) -> None:
+        """Call `wake` whenever any process commits new outbox work (LISTEN on a connection of
+        its own, outside the pool), so a replica delivers what another one queued at once
+        instead of at its next poll."""
+        if self._listener is None:
+            self._listener = await asyncpg.connect(self.url)
+        await self._listener.add_listener(WORK_CHANNEL, lambda *_: wake())
+
     async def close(self) -> None:
         """Waits for the units of work in progress; closing twice is harmless."""
+        if self._listener is not None:
+            await self._listener.close()
         await self._pool.close()
 
     def unit_of_work(self) -> UnitOfWork:

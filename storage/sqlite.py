@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from storage.connection import Writer, connect
@@ -34,6 +34,10 @@ class SqliteStore:
             await conn.close()
             raise
         return cls(path, Writer(conn))
+
+    async def listen_for_work(self, wake: Callable[[], None]) -> None:
+        """Nothing to listen to: SQLite has no notifications. The process that queues work
+        wakes its own delivery, and another process on the file finds it at its next poll."""
 
     async def close(self) -> None:
         """Waits for the unit of work in progress, if any; closing twice is harmless."""

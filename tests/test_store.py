@@ -40,7 +40,8 @@ from storage import (
 )
 from storage.connection import connect
 from storage.migrate import Migration, available
-from tests.store_engines import INTEGRITY, another, postgres_url, raw, store  # noqa: F401  (fixtures)
+from storage.postgres import PostgresStore
+from tests.store_engines import INTEGRITY, another, emptied, postgres_url, raw, store  # noqa: F401  (fixtures)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 POSTED = Decision(by="inspector:Li Wei", at=datetime(2026, 3, 2, 17, 5, 30, 123456, tzinfo=SHANGHAI), platform=Platform.TELEGRAM)
@@ -526,6 +527,21 @@ async def test_replicas_claiming_together_take_each_message_once(store: SqliteSt
         for replica in replicas[1:]:
             await replica.close()
     assert sorted(message_id for _, message_id in claimed) == [m.id for m in owed]
+
+
+async def test_work_queued_by_another_replica_wakes_the_delivery_on_postgres(postgres_url: str) -> None:  # noqa: F811
+    """PostgreSQL only: SQLite has no notifications (the process that queues work wakes its own
+    delivery, and the loops poll)."""
+    await emptied(postgres_url)
+    listening, other = await PostgresStore.open(postgres_url), await PostgresStore.open(postgres_url)
+    woken = asyncio.Event()
+    try:
+        await listening.listen_for_work(woken.set)
+        await owe(other, "A")
+        await asyncio.wait_for(woken.wait(), timeout=60)  # a generous bound, not a timing claim
+    finally:
+        await listening.close()
+        await other.close()
 
 
 async def test_a_rescheduled_message_waits_for_its_time_and_holds_its_destination(store: SqliteStore) -> None:
