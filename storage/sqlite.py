@@ -83,10 +83,11 @@ async def open_store(url: str) -> SqliteStore | PostgresStore:
     return await store_from_url(url)
 
 
-def media_folder(url: str) -> Path:
-    """Where the photos and documents of the store at `url` are kept: beside a SQLite file,
-    and for PostgreSQL in `media/` of the working directory (the replicas of one
-    installation must share it; storing media in PostgreSQL is issue 18's next step)."""
+def data_folder(url: str) -> Path:
+    """Where the files of the store at `url` are kept (`media/` for photos and documents,
+    `uploads/` for report bundles being received): beside a SQLite file, and for PostgreSQL
+    the working directory (the replicas of one installation must share it; storing media in
+    PostgreSQL is issue 18's next step)."""
     if url.partition(":")[0] in POSTGRES_SCHEMES:
-        return Path("media")
-    return path_from_url(url).parent / "media"
+        return Path()
+    return path_from_url(url).parent
