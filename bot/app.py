@@ -8,6 +8,7 @@ test_architecture.py holds that). bot/running.py builds the running bot around t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from bot.config import ROBOTS, Config
 from bot.console.adapter import ConsoleAdapter, Echo
@@ -32,7 +33,7 @@ from handlers.routing import Destination, Routing
 from messages.i18n import CHINESE
 from storage import open_store
 from storage.media import MediaStore
-from storage.sqlite import path_from_url
+from storage.sqlite import data_folder
 
 
 @dataclass
@@ -47,6 +48,12 @@ class App:
     cpu: CpuPool
     documents: NoticeDocuments  # each notice version's PDF, rendered once
     form_links: FormLinks | None = None  # the visit form's links, when the web server runs
+
+    @property
+    def uploads(self) -> Path:
+        """Where report bundles are kept while they arrive: beside the media folder, which is
+        beside the SQLite file or, on PostgreSQL, in the working directory."""
+        return self.media.root.parent / "uploads"
 
     def link_notices(self, links: NoticeLinks) -> None:
         """The web server runs: each notice's PDF carries its signed link and QR code, and the
@@ -71,7 +78,7 @@ async def build_app(config: Config, clock: Clock, console: ConsoleAdapter | None
         people=config.people,
     )
     adapters = {Platform.CONSOLE: console} if console is not None else {}
-    media = MediaStore(path_from_url(config.storage.url).parent / "media")
+    media = MediaStore(data_folder(config.storage.url) / "media")
     cpu = CpuPool()
     documents = NoticeDocuments(store, media, cpu, clock, settings)
     if console is not None:

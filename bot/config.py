@@ -165,6 +165,9 @@ def load_config(path: Path) -> Config:
         config = Config.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(path, from_validation_error(exc)) from exc
+    if url := os.environ.get("FOLLOWUP_DB"):
+        # The database of a deployment (its replicas share one) without editing the file.
+        config = config.model_copy(update={"storage": Storage(url=url)})
     config, problems = _from_environment(config)
     problems += _cross_checks(config)
     if problems:

@@ -130,6 +130,7 @@ async def build_bot(config: Config, clock: Clock, telegram: TelegramEnvironment 
         conceal_login(smtp.config.username, smtp.password)
         deliver_on_email(app, smtp, links)
     delivery = DeliveryLoop(app.dispatcher, interval=pace.delivery)
+    await app.store.listen_for_work(delivery.wake)  # other replicas' work (PostgreSQL); polling stays
     chasing = ChaseLoop(app, delivery.wake, interval=pace.chasing)
     retention = RetentionLoop(app.store, app.bus.clock, config.retention.updates_days, tick=pace.retention_tick)
     runtimes: list[TelegramRuntime | SlackRuntime | RobotsRuntime | WebServer] = []

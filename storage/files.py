@@ -2,8 +2,9 @@
 
 A SQLite store keeps two directories beside its file: `media/` (photos and images by their
 SHA-256, storage/media.py) and `uploads/` (report files staged until their photos arrive,
-bot/chat/uploads.py). A store on a server has nothing beside it, so moving to one names the
-directory they go to.
+bot/chat/uploads.py). A store on a server has nothing beside it (the bot keeps its files in
+its working directory, storage/sqlite.py `data_folder`), so moving to or from one names the
+directory explicitly rather than guessing whose working directory is meant.
 """
 
 from __future__ import annotations
@@ -12,14 +13,14 @@ import hashlib
 import shutil
 from pathlib import Path
 
-from storage.sqlite import path_from_url
+from storage.sqlite import data_folder
 
 DIRECTORIES = ("media", "uploads")
 
 
 def files_beside(url: str) -> Path | None:
     """Where a store's files live when it is a SQLite file; None for a store on a server."""
-    return path_from_url(url).parent if url.startswith("sqlite:") else None
+    return data_folder(url) if url.startswith("sqlite:") else None
 
 
 def inventory(root: Path) -> dict[str, str]:

@@ -90,7 +90,7 @@ class Instructions:
         counted here, not by reading every instruction of thousands of orders."""
         rows = await self._tx.all(
             "WITH today(factory_id, day) AS MATERIALIZED (SELECT key, value FROM json_each(?))"
-            f" SELECT v.factory_id, COUNT(*) AS open, SUM({HELD_TO.format(i='i')} < t.day) AS overdue"
+            f" SELECT v.factory_id, COUNT(*) AS open, SUM(CASE WHEN {HELD_TO.format(i='i')} < t.day THEN 1 ELSE 0 END) AS overdue"
             " FROM today t JOIN visits v ON v.factory_id = t.factory_id AND v.newest = 1"
             f" JOIN instructions i ON i.visit_id = v.id AND i.state IN ({OPEN_AT_FACTORY})"
             " GROUP BY v.factory_id",

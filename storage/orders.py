@@ -21,10 +21,10 @@ COLUMNS = (
 # Orders no visit was posted for, of the factories in :factories (a JSON list; NULL: all),
 # whose reference, product or factory (:named) contains :text (a reference_key; NULL: any).
 _WITHOUT_VISIT = """
-(:factories IS NULL OR factory_id IN (SELECT value FROM json_each(:factories)))
+(CAST(:factories AS TEXT) IS NULL OR factory_id IN (SELECT value FROM json_each(:factories)))
 AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.order_key = o.reference_key)
-AND (:text IS NULL OR (:text <> '' AND (instr(o.reference_key, :text) OR instr(reference_key(o.product_name), :text)
-     OR instr(reference_key(o.product_name_zh), :text) OR factory_id IN (SELECT value FROM json_each(:named)))))
+AND (CAST(:text AS TEXT) IS NULL OR (:text <> '' AND (instr(o.reference_key, :text) > 0 OR instr(reference_key(o.product_name), :text) > 0
+     OR instr(reference_key(o.product_name_zh), :text) > 0 OR factory_id IN (SELECT value FROM json_each(:named)))))
 """
 
 
@@ -81,7 +81,7 @@ class Orders:
 
     async def all(self, factory_id: str | None = None) -> list[StoredOrder]:
         rows = await self._tx.all(
-            f"SELECT {COLUMNS} FROM orders WHERE (? IS NULL OR factory_id = ?) ORDER BY reference",
+            f"SELECT {COLUMNS} FROM orders WHERE (CAST(? AS TEXT) IS NULL OR factory_id = ?) ORDER BY reference",
             (factory_id, factory_id),
         )
         return await self._orders(rows)

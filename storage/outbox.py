@@ -103,7 +103,7 @@ class Outbox:
         waiting behind an earlier message to the same destination."""
         rows = await self._tx.all(
             f"SELECT {COLUMNS} FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
-            " AND (?1 IS NULL OR platform = ?1) ORDER BY id LIMIT ?2",
+            " AND (CAST(?1 AS TEXT) IS NULL OR platform = ?1) ORDER BY id LIMIT ?2",
             (None if platform is None else platform.value, limit),
         )
         return [_message(row) for row in rows]
@@ -228,9 +228,9 @@ class Outbox:
             f"SELECT {COLUMNS}, {DELIVERY_COLUMNS}, (SELECT h.id FROM outbox h WHERE h.sent_at IS NULL"
             " AND h.holds_destination = 1 AND h.platform = o.platform AND h.destination = o.destination"
             " AND h.id < o.id ORDER BY h.id LIMIT 1) AS behind,"
-            " (SELECT json_group_array(a.id) FROM outbox a WHERE a.kind = ?3"
-            " AND a.id > o.id AND json_extract(a.payload, '$.outbox_id') = o.id) AS alerts"
-            " FROM outbox o WHERE sent_at IS NULL AND (?1 IS NULL OR id = ?1) ORDER BY id LIMIT ?2",
+            " (SELECT COALESCE(json_group_array(a.id), '[]') FROM outbox a WHERE a.kind = ?3"
+            " AND a.id > o.id AND CAST(json_extract(a.payload, '$.outbox_id') AS INTEGER) = o.id) AS alerts"
+            " FROM outbox o WHERE sent_at IS NULL AND (CAST(?1 AS INTEGER) IS NULL OR id = ?1) ORDER BY id LIMIT ?2",
             (only, limit, MessageKind.DELIVERY_FAILED),
         )
         return [_owed(row, datetime_to_text(now)) for row in rows]

@@ -32,8 +32,14 @@ class PendingInputs:
     ) -> None:
         """Wait for `user_id`'s answer to the prompt; expecting the same prompt again replaces
         it and makes it the newest."""
+        # Delete, then insert: the prompt gets a new id, the newest (SQLite's INSERT OR
+        # REPLACE, written so that PostgreSQL runs it too).
         await self._tx.write(
-            "INSERT OR REPLACE INTO pending_inputs"
+            "DELETE FROM pending_inputs WHERE platform = ? AND chat_id = ? AND user_id = ? AND prompt_message_id = ?",
+            (platform.value, chat_id, user_id, prompt_message_id),
+        )
+        await self._tx.write(
+            "INSERT INTO pending_inputs"
             " (platform, chat_id, user_id, prompt_message_id, action, target, asked_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (platform.value, chat_id, user_id, prompt_message_id, action, target, datetime_to_text(at)),

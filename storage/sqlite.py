@@ -1,16 +1,19 @@
-"""The SQLite store: opening the file, migrating it, and handing out units of work."""
+"""The SQLite store: opening the file, migrating it, and handing out units of work; and\nthe store a database url names (SQLite or storage.postgres)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from storage.connection import Writer, connect
 from storage.migrate import current_version, migrate
+from storage.postgres import SCHEMES as POSTGRES_SCHEMES
+from storage.postgres import PostgresStore
 from storage.unit_of_work import UnitOfWork
 
 URL_PREFIX = "sqlite:///"
-SUPPORTED = "the supported one is sqlite: sqlite:///relative/path.sqlite3 or sqlite:////absolute/path.sqlite3"
+SUPPORTED = ("the supported ones are sqlite: sqlite:///relative/path.sqlite3 or sqlite:////absolute/path.sqlite3,"
+             " and postgresql://user@host/database")
 
 
 class SqliteStore:
@@ -32,6 +35,10 @@ class SqliteStore:
             raise
         return cls(path, Writer(conn))
 
+    async def listen_for_work(self, wake: Callable[[], None]) -> None:
+        """Nothing to listen to: SQLite has no notifications. The process that queues work
+        wakes its own delivery, and another process on the file finds it at its next poll."""
+
     async def close(self) -> None:
         """Waits for the unit of work in progress, if any; closing twice is harmless."""
         await self._writer.close()
@@ -50,6 +57,8 @@ def path_from_url(url: str) -> Path:
     scheme, colon, _ = url.partition(":")
     if not colon:
         raise ValueError(f"database url {url!r} has no scheme; {SUPPORTED}")
+    if scheme in POSTGRES_SCHEMES:
+        raise ValueError(f"a {scheme!r} url names a server, not a file; {SUPPORTED}")
     if scheme != "sqlite":
         # Only the scheme is named: the rest of a database url may hold a password.
         raise ValueError(f"unsupported database url scheme {scheme!r}; {SUPPORTED}")
@@ -61,11 +70,24 @@ def path_from_url(url: str) -> Path:
     return Path(path)
 
 
-def store_from_url(url: str) -> Awaitable[SqliteStore]:
+def store_from_url(url: str) -> Awaitable[SqliteStore | PostgresStore]:
     """Check the url now (a bad one fails at configuration time) and return the awaitable
-    that opens the store: `store = await store_from_url(url)`."""
+    that opens the store: `store = await store_from_url(url)`. A postgresql:// url is
+    asyncpg's (libpq's) connection string, passed on as it is."""
+    if url.partition(":")[0] in POSTGRES_SCHEMES:
+        return PostgresStore.open(url)
     return SqliteStore.open(path_from_url(url))
 
 
-async def open_store(url: str) -> SqliteStore:
+async def open_store(url: str) -> SqliteStore | PostgresStore:
     return await store_from_url(url)
+
+
+def data_folder(url: str) -> Path:
+    """Where the files of the store at `url` are kept (`media/` for photos and documents,
+    `uploads/` for report bundles being received): beside a SQLite file, and for PostgreSQL
+    the working directory (the replicas of one installation must share it; storing media in
+    PostgreSQL is issue 18's next step)."""
+    if url.partition(":")[0] in POSTGRES_SCHEMES:
+        return Path()
+    return path_from_url(url).parent

@@ -9,17 +9,32 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from typing import Generic, TypeVar
 
 import aiosqlite
 
 Params = Sequence[object]
+Conn = TypeVar("Conn")
 
 
-class Transaction:
+class Guarded(Generic[Conn]):
+    """What the transactions of both engines share: statements run only between begin and
+    commit (storage.pg_transaction is PostgreSQL's)."""
+
     def __init__(self) -> None:
-        self._conn: aiosqlite.Connection | None = None
+        self._conn: Conn | None = None
         self._open = False
         self._committed = False
+
+    def _connection(self) -> Conn:
+        if self._committed:
+            raise RuntimeError("the unit of work is already committed; open a new one")
+        if not self._open or self._conn is None:
+            raise RuntimeError("the unit of work is not open; use `async with store.unit_of_work()`")
+        return self._conn
+
+
+class Transaction(Guarded[aiosqlite.Connection]):
 
     async def begin(self, conn: aiosqlite.Connection) -> None:
         """IMMEDIATE takes the write lock up front: a transaction that reads and then writes
@@ -67,10 +82,3 @@ class Transaction:
     async def all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         async with self._connection().execute(sql, params) as cursor:
             return list(await cursor.fetchall())
-
-    def _connection(self) -> aiosqlite.Connection:
-        if self._committed:
-            raise RuntimeError("the unit of work is already committed; open a new one")
-        if not self._open or self._conn is None:
-            raise RuntimeError("the unit of work is not open; use `async with store.unit_of_work()`")
-        return self._conn

@@ -7,13 +7,13 @@ all. Leaving the block without `commit()`, or with an exception, rolls everythin
 
 from __future__ import annotations
 
-from contextlib import AsyncExitStack
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from types import TracebackType
+from typing import TYPE_CHECKING, Any, Protocol
 
 from storage.audit import AuditLog
 from storage.binding_requests import BindingRequests
 from storage.bindings import Bindings
-from storage.connection import Writer
 from storage.deliverers import Deliverers
 from storage.evidence import Evidence
 from storage.follow_ups import FollowUps
@@ -31,6 +31,16 @@ from storage.shared_secrets import SharedSecrets
 from storage.tables import Tables
 from storage.tokens import CallbackTokens
 from storage.transaction import Transaction
+
+if TYPE_CHECKING:
+    from storage.pg_transaction import PgTransaction
+
+
+class Lender(Protocol):
+    """Lends a unit of work its connection: storage.connection.Writer (SQLite's one) or
+    storage.postgres.PgConnections (one of the pool's)."""
+
+    def hold(self) -> AbstractAsyncContextManager[Any]: ...
 from storage.updates import HandledUpdates
 from storage.verdicts import Verdicts
 from storage.visit_drafts import VisitDrafts
@@ -45,9 +55,11 @@ class UnitOfWork:
     Read-only work uses a unit of work too and simply does not commit.
     """
 
-    def __init__(self, writer: Writer) -> None:
+    def __init__(self, writer: Lender, tx: Transaction | PgTransaction | None = None) -> None:
+        """`writer` lends the connection and `tx` runs the statements on it: SQLite's by
+        default, PostgreSQL's for storage.postgres (the repositories cannot tell)."""
         self._writer = writer
-        self._tx = Transaction()
+        self._tx = Transaction() if tx is None else tx
         self._exit: AsyncExitStack | None = None
         self.visits = Visits(self._tx)
         self.visit_drafts = VisitDrafts(self._tx)

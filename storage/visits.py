@@ -44,24 +44,24 @@ _RANKED = """
 WITH today(factory_id, day) AS MATERIALIZED (SELECT key, value FROM json_each(:todays)),
 latest AS (
  SELECT 'visit' AS kind, id, order_reference, factory_id, status, gap_pts, final_inspection FROM visits
- WHERE newest = 1 AND :visited AND (:factory IS NULL OR factory_id = :factory)
+ WHERE newest = 1 AND :visited = 1 AND (CAST(:factory AS TEXT) IS NULL OR factory_id = :factory)
    AND status IN (SELECT value FROM json_each(:statuses))),
 shown AS (
  SELECT l.*, t.day FROM latest l JOIN today t ON t.factory_id = l.factory_id
- WHERE :text IS NULL OR (:text <> '' AND (
-   instr(reference_key(l.order_reference), :text) OR l.factory_id IN (SELECT value FROM json_each(:named))
+ WHERE CAST(:text AS TEXT) IS NULL OR (:text <> '' AND (
+   instr(reference_key(l.order_reference), :text) > 0 OR l.factory_id IN (SELECT value FROM json_each(:named))
    OR instr((SELECT reference_key(json_extract(v.report, '$.order.product.name'))
              || ' ' || reference_key(json_extract(v.report, '$.order.product.name_zh'))
              || ' ' || reference_key((SELECT group_concat(json_extract(i.value, '$.code') || ' '
                   || json_extract(i.value, '$.name') || ' ' || coalesce(json_extract(i.value, '$.name_zh'), ''), ' ')
                 FROM json_each(v.report, '$.order.items') i))
-             FROM visits v WHERE v.id = l.id), :text)))),
+             FROM visits v WHERE v.id = l.id), :text) > 0))),
 unvisited AS (
  SELECT * FROM (SELECT 'order' AS kind, o.id, o.reference AS order_reference, o.factory_id, {tier} AS status,
                 0.0 AS gap_pts, o.final_inspection, t.day {unvisited}
-   AND (:text IS NULL OR (:text <> '' AND (instr(o.reference_key, :text) OR instr(reference_key(o.product_name), :text)
-        OR instr(reference_key(o.product_name_zh), :text) OR o.factory_id IN (SELECT value FROM json_each(:named))))))
- WHERE status IN (SELECT value FROM json_each(:statuses))),
+   AND (CAST(:text AS TEXT) IS NULL OR (:text <> '' AND (instr(o.reference_key, :text) > 0 OR instr(reference_key(o.product_name), :text) > 0
+        OR instr(reference_key(o.product_name_zh), :text) > 0 OR o.factory_id IN (SELECT value FROM json_each(:named))))))
+ AS candidate WHERE status IN (SELECT value FROM json_each(:statuses))),
 ranked AS (SELECT * FROM shown UNION ALL SELECT * FROM unvisited)
 SELECT kind, id, {total} AS total FROM ranked s
 ORDER BY
@@ -84,8 +84,8 @@ _COUNTED = """
 WITH today(factory_id, day) AS MATERIALIZED (SELECT key, value FROM json_each(:todays))
 SELECT status, COUNT(*) AS n FROM (
  SELECT status FROM visits v JOIN today t ON t.factory_id = v.factory_id
- WHERE newest = 1 AND :visited AND (:factory IS NULL OR v.factory_id = :factory)
- UNION ALL SELECT {tier} AS status {unvisited})
+ WHERE newest = 1 AND :visited = 1 AND (CAST(:factory AS TEXT) IS NULL OR v.factory_id = :factory)
+ UNION ALL SELECT {tier} AS status {unvisited}) AS counted
 WHERE status IN (SELECT value FROM json_each(:statuses))
 GROUP BY status
 """.replace("{tier}", _TIER).replace("{unvisited}", _UNVISITED)
@@ -149,7 +149,7 @@ class Visits:
             f"SELECT {COLUMNS} FROM ("
             f" SELECT *, ROW_NUMBER() OVER (PARTITION BY order_reference ORDER BY {NEWEST_FIRST}) AS rank"
             " FROM visits WHERE order_key = ?"
-            ") WHERE rank = 1 ORDER BY order_reference",
+            ") AS numbered WHERE rank = 1 ORDER BY order_reference",
             (key,),
         )
         return [_visit(row) for row in rows]
@@ -191,7 +191,7 @@ class Visits:
             f"SELECT {COLUMNS} FROM ("
             f" SELECT *, ROW_NUMBER() OVER (PARTITION BY order_reference ORDER BY {NEWEST_FIRST}) AS rank"
             " FROM visits"
-            ") WHERE rank = 1 ORDER BY order_reference"
+            ") AS numbered WHERE rank = 1 ORDER BY order_reference"
         )
         return [_visit(row) for row in rows]
 

@@ -25,7 +25,9 @@ from handlers.model import (
     OutgoingMessage,
     Platform,
 )
+from handlers.model.orders import reference_key
 from handlers.model.report import VisitReport
+from handlers.model.search import Search
 from handlers.model.verdicts import Option, Status, Verdict
 from storage import (
     AuditEvent,
@@ -38,6 +40,8 @@ from storage import (
 )
 from storage.connection import connect
 from storage.migrate import Migration, available
+from storage.postgres import PostgresStore
+from tests.store_engines import INTEGRITY, another, emptied, postgres_url, raw, store  # noqa: F401  (fixtures)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 POSTED = Decision(by="inspector:Li Wei", at=datetime(2026, 3, 2, 17, 5, 30, 123456, tzinfo=SHANGHAI), platform=Platform.TELEGRAM)
@@ -86,11 +90,6 @@ def message(destination: str = "-100123", platform: Platform = Platform.TELEGRAM
     )
 
 
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    opened = await SqliteStore.open(tmp_path / "data" / "followup.sqlite3")
-    yield opened
-    await opened.close()
 
 
 async def add_visit(store: SqliteStore, **kwargs: object) -> int:
@@ -100,7 +99,7 @@ async def add_visit(store: SqliteStore, **kwargs: object) -> int:
     return visit.id
 
 
-def raw(path: Path) -> sqlite3.Connection:
+def raw_file(path: Path) -> sqlite3.Connection:
     """A second, plain connection: what is on disk, not what the store believes."""
     return sqlite3.connect(path)
 
@@ -116,7 +115,7 @@ async def test_open_creates_the_file_and_its_directory_and_applies_every_migrati
         assert await store.schema_version() == available()[-1].version >= 1
     finally:
         await store.close()
-    with raw(path) as db:
+    with raw_file(path) as db:
         rows = db.execute("SELECT version, name FROM schema_migrations ORDER BY version").fetchall()
     assert rows == [(m.version, m.name) for m in available()]
     assert rows[0] == (1, "initial")
@@ -125,7 +124,7 @@ async def test_open_creates_the_file_and_its_directory_and_applies_every_migrati
 async def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
     path = tmp_path / "followup.sqlite3"
     await (await SqliteStore.open(path)).close()
-    with raw(path) as db:
+    with raw_file(path) as db:
         first = db.execute("SELECT version, name, applied_at FROM schema_migrations").fetchall()
 
     store = await SqliteStore.open(path)
@@ -133,7 +132,7 @@ async def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
         assert await store.schema_version() == available()[-1].version
     finally:
         await store.close()
-    with raw(path) as db:
+    with raw_file(path) as db:
         assert db.execute("SELECT version, name, applied_at FROM schema_migrations").fetchall() == first
 
 
@@ -147,7 +146,7 @@ async def test_a_failing_migration_leaves_no_trace(tmp_path: Path, monkeypatch: 
     with pytest.raises(MigrationError, match=f"{broken.version:04d}_broken.sql"):
         await SqliteStore.open(path)
 
-    with raw(path) as db:
+    with raw_file(path) as db:
         assert db.execute("SELECT MAX(version) FROM schema_migrations").fetchone() == (applied,)
         assert db.execute("SELECT name FROM sqlite_master WHERE name = 'half_done'").fetchone() is None
 
@@ -155,7 +154,7 @@ async def test_a_failing_migration_leaves_no_trace(tmp_path: Path, monkeypatch: 
 async def test_a_database_newer_than_the_code_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "followup.sqlite3"
     await (await SqliteStore.open(path)).close()
-    with raw(path) as db:
+    with raw_file(path) as db:
         db.execute("INSERT INTO schema_migrations VALUES (99, 'from_the_future', '2030-01-01T00:00:00+00:00')")
 
     with pytest.raises(MigrationError, match="schema version 99"):
@@ -177,7 +176,7 @@ async def test_a_migration_numbered_below_the_newest_is_applied_when_it_arrives(
     store = await SqliteStore.open(path)
     await store.close()
 
-    with raw(path) as db:
+    with raw_file(path) as db:
         versions = [v for (v,) in db.execute("SELECT version FROM schema_migrations ORDER BY applied_at, version")]
         assert versions[-2:] == [newest.version, late.version]
         assert db.execute("SELECT name FROM sqlite_master WHERE name = 'merged_late'").fetchone() == ("merged_late",)
@@ -215,11 +214,16 @@ async def test_connections_use_wal_full_sync_foreign_keys_and_a_busy_timeout(tmp
     assert settings == {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1, "busy_timeout": 5000}
 
 
-async def test_the_store_file_is_in_wal_mode_and_enforces_foreign_keys(store: SqliteStore) -> None:
-    with raw(store.path) as db:
+async def test_the_store_file_is_in_wal_mode(tmp_path: Path) -> None:
+    opened = await SqliteStore.open(tmp_path / "followup.sqlite3")
+    await opened.close()
+    with raw_file(opened.path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+async def test_the_store_enforces_foreign_keys(store: SqliteStore) -> None:
     async with store.unit_of_work() as uow:
-        with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        with pytest.raises(INTEGRITY, match="(?i)FOREIGN KEY"):
             await uow.instructions.add(999, "findings.0", "rework", {}, None, None, date(2026, 3, 9))
 
 
@@ -230,8 +234,8 @@ async def test_the_audit_trail_is_append_only(store: SqliteStore) -> None:
             action="posted", before=None, after={"id": 1},
         )
         await uow.commit()
-    with raw(store.path) as db, pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        db.execute("UPDATE audit_events SET actor = 'someone else'")
+    with pytest.raises(INTEGRITY, match="append-only"):
+        await raw(store, "UPDATE audit_events SET actor = 'someone else'")
 
 
 # --- store urls -------------------------------------------------------------------------
@@ -253,7 +257,7 @@ async def test_store_from_url_opens_relative_and_absolute_paths(tmp_path: Path, 
 @pytest.mark.parametrize(
     ("url", "named"),
     [
-        ("postgresql://bot:s3cret@db/followup", "'postgresql'"),
+        ("mysql://bot:s3cret@db/followup", "'mysql'"),
         ("followup.sqlite3", "no scheme"),
         ("sqlite://followup.sqlite3", "sqlite:///"),
         ("sqlite:///", "names no file"),
@@ -298,6 +302,26 @@ async def test_visits_of_an_order_newest_first_matching_the_reference_case_insen
 
     assert [v.id for v in for_order] == [same_day_later, newer, older]
     assert [v.id for v in latest] == [same_day_later, other]
+
+
+async def test_the_portfolio_is_ranked_and_searched_in_sql(store: SqliteStore) -> None:
+    """The ranking and the text search (reference, product in Chinese, factory) in the SQL of
+    storage/visits.py, with its JSON, julianday and group_concat, answer alike on both engines."""
+    mug = await add_visit(store, reference="PO-2026-0142")
+    other = await add_visit(store, reference="po-2026-0007", factory="suzhou-2")
+    newer = await add_visit(store, reference="PO-2026-0142", visit_date=date(2026, 3, 5))
+    todays = {"ningbo-1": "2026-03-06", "suzhou-2": "2026-03-06"}
+    NOW = datetime(2026, 3, 6, 1, 0, tzinfo=UTC)  # noqa: N806
+    async with store.unit_of_work() as uow:
+        assert await uow.visits.ranked(Search(todays), NOW) == ([("visit", newer), ("visit", other)], 2)  # "P" < "p"
+        assert await uow.visits.ranked(Search(todays), NOW, limit=1, offset=1) == ([("visit", other)], 2)
+        assert await uow.visits.ranked(Search(todays, text=reference_key("0142")), NOW) == ([("visit", newer)], 1)
+        assert await uow.visits.ranked(Search(todays, text=reference_key("陶瓷")), NOW) == (
+            [("visit", newer), ("visit", other)], 2)
+        assert await uow.visits.ranked(Search(todays, text="nothing", factories_named=("suzhou-2",)), NOW) == (
+            [("visit", other)], 1)
+        assert await uow.visits.ranked(Search({"ningbo-1": "2026-03-06"}), NOW) == ([("visit", newer)], 1)
+        assert mug not in [visit_id for _, visit_id in (await uow.visits.ranked(Search(todays), NOW))[0]]
 
 
 async def test_instruction_round_trip_through_its_decision(store: SqliteStore) -> None:
@@ -371,7 +395,7 @@ async def test_a_notice_cannot_carry_another_visits_instruction(store: SqliteSto
     other_visit_id = await add_visit(store, reference="PO-9")
     async with store.unit_of_work() as uow:
         foreign = await uow.instructions.add(other_visit_id, "findings.0", "rework", {}, None, None, date(2026, 3, 9))
-        with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        with pytest.raises(INTEGRITY, match="(?i)FOREIGN KEY"):
             await uow.notices.add(visit_id, "ningbo-1", "PO-2026-0142", [foreign.id], POSTED, DEADLINE)
 
 
@@ -397,9 +421,8 @@ async def test_outbox_round_trip(store: SqliteStore) -> None:
         assert await uow.outbox.get(slack.id) == dataclasses.replace(slack, sent_at=sent_at)
         with pytest.raises(NotFound):
             await uow.outbox.mark_sent(10_000, datetime.now(UTC))
-    with raw(store.path) as db:
-        assert db.execute("SELECT last_error FROM outbox WHERE id = ?", (first.id,)).fetchone() == ("429 Too Many Requests",)
-        assert db.execute("SELECT platform_ref FROM outbox WHERE id = ?", (slack.id,)).fetchone() == ("1712345678.000100",)
+    assert await raw(store, "SELECT last_error FROM outbox WHERE id = ?", first.id) == [("429 Too Many Requests",)]
+    assert await raw(store, "SELECT platform_ref FROM outbox WHERE id = ?", slack.id) == [("1712345678.000100",)]
 
 
 async def test_audit_round_trip(store: SqliteStore) -> None:
@@ -484,8 +507,41 @@ async def test_a_claim_is_exclusive_until_its_time_is_up(store: SqliteStore) -> 
     assert await claim(store, T0 + LEASE - timedelta(seconds=1), by="replica-b") is None
     taken_over = await claim(store, T0 + LEASE, by="replica-b")  # replica-a died mid-send
     assert taken_over.message.id == owed.id
-    with raw(store.path) as db:
-        assert db.execute("SELECT claimed_by FROM outbox").fetchone() == ("replica-b",)
+    assert await raw(store, "SELECT claimed_by FROM outbox") == [("replica-b",)]
+
+
+async def test_replicas_claiming_together_take_each_message_once(store: SqliteStore) -> None:
+    """Three stores on one database, as three replicas, claim side by side: each message
+    (the head of its destination's queue) is claimed by exactly one of them."""
+    owed = await owe(store, *(f"chat-{n}" for n in range(24)))
+    replicas = [store, await another(store), await another(store)]
+    claimed: list[tuple[str, int]] = []
+
+    async def drain(replica: SqliteStore, name: str) -> None:
+        while (taken := await claim(replica, by=name)) is not None:
+            claimed.append((name, taken.message.id))
+
+    try:
+        await asyncio.gather(*(drain(replica, f"replica-{n}") for n, replica in enumerate(replicas)))
+    finally:
+        for replica in replicas[1:]:
+            await replica.close()
+    assert sorted(message_id for _, message_id in claimed) == [m.id for m in owed]
+
+
+async def test_work_queued_by_another_replica_wakes_the_delivery_on_postgres(postgres_url: str) -> None:  # noqa: F811
+    """PostgreSQL only: SQLite has no notifications (the process that queues work wakes its own
+    delivery, and the loops poll)."""
+    await emptied(postgres_url)
+    listening, other = await PostgresStore.open(postgres_url), await PostgresStore.open(postgres_url)
+    woken = asyncio.Event()
+    try:
+        await listening.listen_for_work(woken.set)
+        await owe(other, "A")
+        await asyncio.wait_for(woken.wait(), timeout=60)  # a generous bound, not a timing claim
+    finally:
+        await listening.close()
+        await other.close()
 
 
 async def test_a_rescheduled_message_waits_for_its_time_and_holds_its_destination(store: SqliteStore) -> None:
@@ -559,13 +615,12 @@ async def test_messages_owed_before_the_delivery_columns_existed_are_still_deliv
 
 async def test_a_failed_message_keeps_why_and_its_columns_agree(store: SqliteStore) -> None:
     (owed,) = await owe(store, "A")
-    with raw(store.path) as db:
-        with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
-            db.execute("UPDATE outbox SET failure_reason = 'bot_blocked' WHERE id = ?", (owed.id,))
-        with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
-            db.execute("UPDATE outbox SET holds_destination = 1 WHERE id = ?", (owed.id,))
-        with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
-            db.execute("UPDATE outbox SET claimed_by = 'replica-a' WHERE id = ?", (owed.id,))
+    with pytest.raises(INTEGRITY, match="(?i)CHECK"):
+        await raw(store, "UPDATE outbox SET failure_reason = 'bot_blocked' WHERE id = ?", owed.id)
+    with pytest.raises(INTEGRITY, match="(?i)CHECK"):
+        await raw(store, "UPDATE outbox SET holds_destination = 1 WHERE id = ?", owed.id)
+    with pytest.raises(INTEGRITY, match="(?i)CHECK"):
+        await raw(store, "UPDATE outbox SET claimed_by = 'replica-a' WHERE id = ?", owed.id)
 
 
 # --- notice numbers ---------------------------------------------------------------------
@@ -590,11 +645,12 @@ async def test_notice_numbers_count_per_year_and_are_unique(store: SqliteStore) 
         await uow.commit()
     assert numbers == ["CN-2025-0001", "CN-2026-0001", "CN-2026-0002", "CN-2025-0002"]
 
-    with raw(store.path) as db, pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
-        db.execute(
+    with pytest.raises(INTEGRITY, match="(?i)UNIQUE"):
+        await raw(
+            store,
             "INSERT INTO notices (number, year, seq, visit_id, factory_id, order_reference, state,"
             " sent_by, sent_at, sent_platform) VALUES ('cn-2026-0001', 2026, 99, ?, 'f', 'o', 'sent', 'x', 'y', 'z')",
-            (visit_id,),
+            visit_id,
         )
 
 

@@ -41,7 +41,7 @@ class SlackRuntime:
             signing_secret=env.signing_secret or "unused-in-socket-mode",
             request_verification_enabled=env.app_token is None,
         )
-        uploads = Uploads(app, app.store.path.parent / "uploads")
+        uploads = Uploads(app, app.uploads)
         self.checks = RequestChecks(config.team_id, env.signing_secret).register(self.bolt)  # before any listener
         files = SlackFiles(env.bot_token, env.api_url)
         self.listeners = SlackListeners(app, Directory(app.config, app.store), uploads, wake, files)

@@ -92,7 +92,7 @@ class TelegramRuntime:
         self._last_of_chat: dict[int | None, asyncio.Task] = {}
         self.secret = env.secret_token()
         self._poller = Poller(self.application.bot, self._receive, poll_timeout, poll_backoff)
-        self._register(Directory(app.config, app.store), app.store.path.parent / "uploads")
+        self._register(Directory(app.config, app.store), app.uploads)
         self.outbox_bot = outbox_bot
 
     def _register(self, directory: Directory, staging: Path) -> None:

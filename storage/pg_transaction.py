@@ -1,0 +1,77 @@
+"""One PostgreSQL transaction with the interface of storage.transaction.Transaction.
+
+The repositories are written once, against SQLite's Transaction; this one takes the same
+SQL (translated by storage.dialect, once per text) and returns asyncpg Records, which the
+repositories read as they read sqlite3.Row: `row["column"]` and `row[0]`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import asyncpg
+from asyncpg.transaction import Transaction as PgTx
+
+from storage.dialect import to_postgres
+from storage.transaction import Guarded
+
+Params = Sequence[object] | Mapping[str, object]
+
+# Every unit of work takes this transaction-level advisory lock first. SQLite's BEGIN
+# IMMEDIATE makes each unit of work the only writer in the database, and the repositories
+# rely on that wherever they read and then write (a notice's next number, the next Slack
+# inbox number, a tap checked against the state it changes, outbox and reminder claims):
+# holding one lock for the transaction gives every replica exactly those semantics, with no
+# serialization failures to retry. PostgreSQL releases it at COMMIT or ROLLBACK, and when a
+# replica's connection dies, so a killed replica never holds it.
+WRITE_LOCK = 0x666F6C6C6F777570  # "followup"
+
+
+class PgTransaction(Guarded[asyncpg.Connection]):
+    def __init__(self) -> None:
+        super().__init__()
+        self._tx: PgTx | None = None
+
+    async def begin(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+        self._tx = conn.transaction()
+        await self._tx.start()
+        self._open = True
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
+
+    async def commit(self) -> None:
+        self._connection()
+        assert self._tx is not None
+        await self._tx.commit()
+        self._open = False
+        self._committed = True
+
+    async def end(self) -> None:
+        """Roll back unless committed, also after an interrupted BEGIN or COMMIT."""
+        self._open = False
+        if self._committed or self._tx is None or self._conn is None or self._conn.is_closed():
+            return
+        if self._conn.is_in_transaction():
+            await self._tx.rollback()
+
+    async def write(self, sql: str, params: Params = ()) -> int:
+        """Run an INSERT/UPDATE/DELETE; returns the number of rows changed."""
+        statement = to_postgres(sql)
+        status = await self._connection().execute(statement.text, *statement.arguments(params))
+        return int(status.rsplit(" ", 1)[-1])
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        """Run an INSERT; returns the new row's id (every table inserted this way has `id`)."""
+        statement = to_postgres(sql)
+        row_id = await self._connection().fetchval(f"{statement.text} RETURNING id", *statement.arguments(params))
+        if row_id is None:
+            raise RuntimeError(f"no row id after {sql!r}")
+        return int(row_id)
+
+    async def one(self, sql: str, params: Params = ()) -> asyncpg.Record | None:
+        statement = to_postgres(sql)
+        return await self._connection().fetchrow(statement.text, *statement.arguments(params))
+
+    async def all(self, sql: str, params: Params = ()) -> list[asyncpg.Record]:
+        statement = to_postgres(sql)
+        return list(await self._connection().fetch(statement.text, *statement.arguments(params)))
