@@ -39,7 +39,6 @@ from bot.web.links import LinkSigner, NoticeLinks
 from bot.web.server import WebServer
 from handlers.clock import Clock
 from handlers.verdicts import rejudge
-from messages.chart import warm_up
 
 log = logging.getLogger(__name__)
 GiveUp = Callable[[BaseException], None]
@@ -181,7 +180,7 @@ async def serve(config: Config, telegram: TelegramEnvironment | None, slack: Sla
         await stop.wait()
         log.info("stopping")
     finally:
-        await warming  # the chart's thread cannot be cancelled; it takes about a second at most
+        await warming  # the workers' start cannot be cancelled; it takes about a second at most
         judging.cancel()  # a factory's verdicts half judged are rolled back and judged next time
         with suppress(asyncio.CancelledError):
             await judging
@@ -191,12 +190,12 @@ async def serve(config: Config, telegram: TelegramEnvironment | None, slack: Sla
 
 
 async def _warm_up(app: App) -> None:
-    """The first status chart, report check and notice PDF then run in warm time (the chart
-    renderer loaded, the worker processes started); a failure here only costs that."""
+    """The first status chart, report check and notice PDF then run in warm time (the worker
+    processes started, matplotlib and fpdf loaded in them); a failure here only costs that."""
     try:
-        await asyncio.gather(asyncio.to_thread(warm_up), app.cpu.warm())
+        await app.cpu.warm()
     except Exception:  # noqa: BLE001 - the work is done (or fails visibly) when asked for
-        log.warning("could not warm up the chart renderer and the worker processes", exc_info=True)
+        log.warning("could not start the worker processes", exc_info=True)
 
 
 async def _judge_afresh(app: App) -> None:
