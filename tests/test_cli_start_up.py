@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli.followup import COMMANDS, main
+from bot.cli.notice import NOTICE_COMMANDS
 from bot.cli.visit import VISIT_COMMANDS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,15 +59,18 @@ def test_help_and_aql_load_nothing_heavy(args) -> None:
     (("visit", "check", REPORT), READING, 400),
     (("visit", "schema"), READING, 300),
     (("visit", "analyze", REPORT), READING + SHOWING, 450),
+    (("notice", "kinds"), ("babel",), 250),
 ])
-def test_report_commands_load_only_what_reading_a_report_needs(args, allowed, budget) -> None:
+def test_report_commands_and_the_catalog_load_only_what_they_need(args, allowed, budget) -> None:
     loaded = loaded_after(*args)
     assert heavy(loaded, allowed) == []
     assert len(loaded) < budget, len(loaded)
 
 
 def test_every_listed_command_loads_under_its_own_name() -> None:
-    for group, table in ((main, COMMANDS), (main.get_command(None, "visit"), VISIT_COMMANDS)):
+    groups = ((main, COMMANDS), (main.get_command(None, "visit"), VISIT_COMMANDS),
+              (main.get_command(None, "notice"), NOTICE_COMMANDS))
+    for group, table in groups:
         for name, (module, attribute, line) in table.items():
             command = group.get_command(None, name)
             assert command is not None and command.name == name, (name, module, attribute)
