@@ -12,6 +12,7 @@ import signal
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import aiohttp
 
@@ -27,8 +28,6 @@ from bot.outbox.backoff import Backoff
 from bot.outbox.delivery import DeliveryLoop
 from bot.redaction import conceal, conceal_login, conceal_stored_buttons
 from bot.retention import RetentionLoop
-from bot.slack.outbox_client import outbox_client
-from bot.slack.runtime import SlackRuntime
 from bot.slack.settings import SlackEnvironment
 from bot.telegram.outbox_bot import outbox_bot
 from bot.telegram.polling import POLL_BACKOFF
@@ -39,6 +38,9 @@ from bot.web.links import LinkSigner, NoticeLinks
 from bot.web.server import WebServer
 from handlers.clock import Clock
 from handlers.verdicts import rejudge
+
+if TYPE_CHECKING:
+    from bot.slack.runtime import SlackRuntime
 
 log = logging.getLogger(__name__)
 GiveUp = Callable[[BaseException], None]
@@ -151,7 +153,11 @@ def telegram_runtime(app: App, env: TelegramEnvironment, config: TelegramConfig,
 
 
 def slack_runtime(app: App, env: SlackEnvironment, config: SlackConfig, wake: Callable[[], None]) -> SlackRuntime:
-    """The Slack runtime, and the outbox delivering to Slack with a client of its own."""
+    """The Slack runtime, and the outbox delivering to Slack with a client of its own. Bolt and
+    slack-sdk are imported here: a bot on Telegram alone does not hold them (8 MB)."""
+    from bot.slack.outbox_client import outbox_client
+    from bot.slack.runtime import SlackRuntime
+
     conceal(env.bot_token, env.signing_secret, env.app_token)
     deliver_on_slack(app, outbox_client(env))
     return SlackRuntime(app, env, config, wake)
