@@ -38,6 +38,7 @@ from bot.web.links import LinkSigner, NoticeLinks
 from bot.web.server import WebServer
 from handlers.clock import Clock
 from handlers.verdicts import rejudge
+from messages.environment import precompile
 
 if TYPE_CHECKING:
     from bot.slack.runtime import SlackRuntime
@@ -186,7 +187,7 @@ async def serve(config: Config, telegram: TelegramEnvironment | None, slack: Sla
         await stop.wait()
         log.info("stopping")
     finally:
-        await warming  # the workers' start cannot be cancelled; it takes about a second at most
+        await warming  # the templates' thread cannot be cancelled; it takes about a second at most
         judging.cancel()  # a factory's verdicts half judged are rolled back and judged next time
         with suppress(asyncio.CancelledError):
             await judging
@@ -196,12 +197,13 @@ async def serve(config: Config, telegram: TelegramEnvironment | None, slack: Sla
 
 
 async def _warm_up(app: App) -> None:
-    """The first status chart, report check and notice PDF then run in warm time (the worker
-    processes started, matplotlib and fpdf loaded in them); a failure here only costs that."""
+    """The first message, status chart, report check and notice PDF then run in warm time (the
+    templates compiled, the worker processes started with matplotlib and fpdf loaded in them);
+    a failure here only costs that."""
     try:
-        await app.cpu.warm()
+        await asyncio.gather(asyncio.to_thread(precompile), app.cpu.warm())
     except Exception:  # noqa: BLE001 - the work is done (or fails visibly) when asked for
-        log.warning("could not start the worker processes", exc_info=True)
+        log.warning("could not compile the templates and start the worker processes", exc_info=True)
 
 
 async def _judge_afresh(app: App) -> None:
