@@ -75,3 +75,18 @@ def test_every_listed_command_loads_under_its_own_name() -> None:
             command = group.get_command(None, name)
             assert command is not None and command.name == name, (name, module, attribute)
             assert len(line) <= 70, f"{group.name} {name}: its --help wraps a line over 70 characters"
+
+
+# Drawn in the CPU pool's workers, or needed only on Slack: never in the running bot's own process.
+ELSEWHERE = ("fpdf", "matplotlib", "numpy", "segno", "pypdfium2", "pillow_heif", "slack_bolt", "slack_sdk")
+
+
+def test_the_bot_leaves_pdfs_charts_and_slack_to_whoever_needs_them() -> None:
+    loaded = loaded_after("run", "--help")
+    assert [m for m in loaded if m.split(".")[0] in ELSEWHERE] == []
+
+
+@pytest.mark.parametrize("command", ["orders", "status", "notices", "outbox", "people", "factories"])
+def test_the_stores_commands_load_no_chat_library_pdf_or_chart(command: str) -> None:
+    loaded = loaded_after(command, "--help")
+    assert [m for m in loaded if m.split(".")[0] in ELSEWHERE + ("telegram", "aiohttp")] == []
