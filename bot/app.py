@@ -3,7 +3,11 @@ adapter the outbox delivers with, from the configuration. Nothing connects at im
 
 A surface's runtime receives what it needs rather than building it, so a new surface is an
 adapter and a runtime wired here, and nothing else adds to the dispatcher (tests/
-test_architecture.py holds that). bot/running.py builds the running bot around this."""
+test_architecture.py holds that). bot/running.py builds the running bot around this.
+
+Each platform's adapter is imported when it is wired: a command that only reads the store
+(`followup orders`, `status`, `outbox`) must not wait for python-telegram-bot, slack-sdk and
+aiohttp, nor a bot on Telegram alone keep Slack's client in memory."""
 
 from __future__ import annotations
 
@@ -13,16 +17,9 @@ from pathlib import Path
 from bot.config import ROBOTS, Config
 from bot.console.adapter import ConsoleAdapter, Echo
 from bot.cpu import CpuPool
-from bot.email.adapter import EmailAdapter
 from bot.email.settings import SmtpSettings
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.notice_documents import NoticeDocuments
-from bot.robots.dingtalk import DingTalk
-from bot.robots.feishu import Feishu
-from bot.robots.robot import RobotAdapter, Webhook
-from bot.robots.wecom import WeCom
-from bot.slack.adapter import SlackAdapter
-from bot.telegram.adapter import TelegramAdapter
 from bot.web.form_links import FormLinks
 from bot.web.links import NoticeLinks
 from handlers.bus import MessageBus
@@ -105,17 +102,17 @@ async def build_console_app(config: Config, clock: Clock, echo: Echo, colour: bo
 def deliver_on_telegram(app: App, bot) -> None:
     """The outbox delivers to Telegram with `bot`, python-telegram-bot's Bot: the outbox's own
     in the running bot (bot/telegram/outbox_bot.py), a test's with a short timeout."""
+    from bot.telegram.adapter import TelegramAdapter
+
     app.dispatcher.add_adapter(TelegramAdapter(bot, app.store, app.media, app.bus.clock, app.documents))
 
 
 def deliver_on_slack(app: App, client) -> None:
     """The outbox delivers to Slack with `client`, slack_sdk's AsyncWebClient: the outbox's own
     in the running bot (bot/slack/outbox_client.py), a test's with a short timeout."""
+    from bot.slack.adapter import SlackAdapter
+
     app.dispatcher.add_adapter(SlackAdapter(client, app.store, app.media, app.bus.clock, app.documents))
-
-
-# Each robot's own part, by its platform; where a factory names it is bot/config.py's ROBOTS.
-ROBOT_SURFACES = {robot.platform: robot for robot in (WeCom, DingTalk, Feishu)}
 
 
 def deliver_on_robots(app: App, session, links: NoticeLinks | None = None) -> None:
@@ -123,11 +120,17 @@ def deliver_on_robots(app: App, session, links: NoticeLinks | None = None) -> No
     ClientSession: the running bot's own (bot/running.py), a test's. Only the robots some
     factory has are added; each addresses a factory by its id. With `links` (the web server
     runs), a message that shows a notice carries its signed link."""
+    from bot.robots.dingtalk import DingTalk
+    from bot.robots.feishu import Feishu
+    from bot.robots.robot import RobotAdapter, Webhook
+    from bot.robots.wecom import WeCom
+
+    surfaces = {robot.platform: robot for robot in (WeCom, DingTalk, Feishu)}  # where a factory names one: ROBOTS
     for keys in ROBOTS:
         webhooks = {f.id: Webhook(getattr(f, keys.webhook), getattr(f, keys.secret) if keys.secret else None)
                     for f in app.config.factories if keys.configured(f)}
         if webhooks:
-            app.dispatcher.add_adapter(RobotAdapter(ROBOT_SURFACES[keys.platform](), session, webhooks, app.bus.clock,
+            app.dispatcher.add_adapter(RobotAdapter(surfaces[keys.platform](), session, webhooks, app.bus.clock,
                                                     app.config.robots.base_url,
                                                     links.for_view if links is not None else None))
 
@@ -140,6 +143,8 @@ def robot_platforms(config: Config) -> frozenset[Platform]:
 def deliver_on_email(app: App, settings: SmtpSettings, links: NoticeLinks | None = None) -> None:
     """The outbox delivers factories' e-mail through the mail server `settings` names. With
     `links` (the web server runs), a mail that shows a notice carries its signed link."""
+    from bot.email.adapter import EmailAdapter
+
     app.dispatcher.add_adapter(EmailAdapter(settings, app.bus.clock, app.documents,
                                             links.for_view if links is not None else None))
 

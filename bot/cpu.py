@@ -9,11 +9,16 @@ loop's threads or locks (a plain fork of a threaded process can deadlock on them
 A pool worker waits on its job queue for ever, even after the bot that owns it died by
 SIGKILL (it holds the queue's other end itself), so each worker watches its owner and ends
 with it: a crash-looping bot must not leave ~40 MB per worker behind on every restart.
+
+The bot's own process need not load what only the workers run: `pool.call("module:function",
+...)` names the job, so fpdf, numpy, segno and matplotlib live in the fork server and its
+workers, and the bot stays under 100 MB (benchmarks/rss.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import multiprocessing
 import os
@@ -29,8 +34,10 @@ from typing import Any, TypeVar
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# Imported once by the fork server, so every worker starts with them loaded.
-PRELOAD = ["handlers.intake.reports", "messages.pdf", "messages.report_pdf"]
+# Imported once by the fork server, so every worker starts with them loaded: a worker's first
+# chart pays for its font, not for importing matplotlib (half a second).
+PRELOAD = ["handlers.intake.reports", "messages.pdf", "messages.report_pdf", "messages.chart",
+           "matplotlib.figure", "matplotlib.backends.backend_agg"]
 
 
 class CpuPool:
@@ -55,6 +62,10 @@ class CpuPool:
             executor.shutdown(wait=False, cancel_futures=True)
             raise
 
+    async def call(self, target: str, /, *args: Any, **kwargs: Any) -> Any:
+        """`run` for a function named "module:function", imported in the worker only."""
+        return await self.run(by_name, target, *args, **kwargs)
+
     async def warm(self) -> None:
         """Starts the fork server and the workers now (about half a second), so the first
         report an inspector sends does not pay for it."""
@@ -72,6 +83,12 @@ class CpuPool:
             self._executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=end_with,
                                                  initargs=(os.getpid(),))
         return self._executor
+
+
+def by_name(target: str, /, *args: Any, **kwargs: Any) -> Any:
+    """In the worker: calls the function "module:function" names (preloaded, so no import cost)."""
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)(*args, **kwargs)
 
 
 def end_with(owner: int) -> None:

@@ -12,6 +12,7 @@ import signal
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import aiohttp
 
@@ -28,8 +29,6 @@ from bot.outbox.delivery import DeliveryLoop
 from bot.outbox.replica import Replica
 from bot.redaction import conceal, conceal_login, conceal_stored_buttons
 from bot.retention import RetentionLoop
-from bot.slack.outbox_client import outbox_client
-from bot.slack.runtime import SlackRuntime
 from bot.slack.settings import SlackEnvironment
 from bot.telegram.outbox_bot import outbox_bot
 from bot.telegram.polling import POLL_BACKOFF
@@ -41,7 +40,10 @@ from bot.web.server import WebServer
 from bot.web.shared_key import stored_key
 from handlers.clock import Clock
 from handlers.verdicts import rejudge
-from messages.chart import warm_up
+from messages.environment import precompile
+
+if TYPE_CHECKING:
+    from bot.slack.runtime import SlackRuntime
 
 log = logging.getLogger(__name__)
 GiveUp = Callable[[BaseException], None]
@@ -159,7 +161,11 @@ def telegram_runtime(app: App, env: TelegramEnvironment, config: TelegramConfig,
 
 
 def slack_runtime(app: App, env: SlackEnvironment, config: SlackConfig, wake: Callable[[], None]) -> SlackRuntime:
-    """The Slack runtime, and the outbox delivering to Slack with a client of its own."""
+    """The Slack runtime, and the outbox delivering to Slack with a client of its own. Bolt and
+    slack-sdk are imported here: a bot on Telegram alone does not hold them (8 MB)."""
+    from bot.slack.outbox_client import outbox_client
+    from bot.slack.runtime import SlackRuntime
+
     conceal(env.bot_token, env.signing_secret, env.app_token)
     deliver_on_slack(app, outbox_client(env))
     return SlackRuntime(app, env, config, wake)
@@ -190,7 +196,7 @@ async def serve(config: Config, telegram: TelegramEnvironment | None, slack: Sla
         await stop.wait()
         log.info("stopping")
     finally:
-        await warming  # the chart's thread cannot be cancelled; it takes about a second at most
+        await warming  # the templates' thread cannot be cancelled; it takes about a second at most
         judging.cancel()  # a factory's verdicts half judged are rolled back and judged next time
         with suppress(asyncio.CancelledError):
             await judging
@@ -200,12 +206,13 @@ async def serve(config: Config, telegram: TelegramEnvironment | None, slack: Sla
 
 
 async def _warm_up(app: App) -> None:
-    """The first status chart, report check and notice PDF then run in warm time (the chart
-    renderer loaded, the worker processes started); a failure here only costs that."""
+    """The first message, status chart, report check and notice PDF then run in warm time (the
+    templates compiled, the worker processes started with matplotlib and fpdf loaded in them);
+    a failure here only costs that."""
     try:
-        await asyncio.gather(asyncio.to_thread(warm_up), app.cpu.warm())
+        await asyncio.gather(asyncio.to_thread(precompile), app.cpu.warm())
     except Exception:  # noqa: BLE001 - the work is done (or fails visibly) when asked for
-        log.warning("could not warm up the chart renderer and the worker processes", exc_info=True)
+        log.warning("could not compile the templates and start the worker processes", exc_info=True)
 
 
 async def _judge_afresh(app: App) -> None:

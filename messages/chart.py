@@ -28,8 +28,9 @@ MAX_X_TICKS = 7
 AXES = (0.085, 0.265, 0.885, 0.53)  # left, bottom, width, height: room below for LEGEND_ROWS rows of two
 LEGEND_ROWS, LEGEND_ROW = 3, 0.055
 MIN_GAP_PTS_LABELLED = 5  # a smaller gap is too short to bracket; the legend still gives both figures
-# rc_context changes matplotlib's process-wide rcParams: two charts drawn at once in worker
-# threads (asyncio.to_thread) would mix their styles, so one is drawn at a time.
+# rc_context changes matplotlib's process-wide rcParams: two charts drawn at once in threads
+# of one process would mix their styles, so one is drawn at a time (the bot draws in its CPU
+# pool's processes, one job each; a caller with threads of its own is kept safe all the same).
 _DRAWING = threading.Lock()
 
 TITLE = N_("%(order)s · production progress")
@@ -189,18 +190,6 @@ def draw(chart: ProgressChart, labels: ChartLabels) -> bytes:
         buffer = BytesIO()
         figure.savefig(buffer, format="png", dpi=DPI)
     return buffer.getvalue()
-
-
-def warm_up() -> None:
-    """Import matplotlib and load the font ahead of the first status question: the import
-    is most of a first chart's time (about half a second here). Blocking: run it in a thread."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    with _DRAWING:
-        _font_family()
-        figure = Figure(figsize=(1, 1), dpi=DPI)
-        FigureCanvasAgg(figure).draw()
 
 
 @cache

@@ -28,7 +28,7 @@ from handlers.views import label_of
 from messages import wording
 from messages.buttons import PAGE_LOCALE, label, named
 from messages.english_only import field_name
-from messages.i18n import CHINESE, ENGLISH, Language
+from messages.i18n import CHINESE, ENGLISH, SUPPORTED, Language, translations
 from messages.instructions import free_text
 from messages.instructions import wording as instruction_wording
 from messages.people import who
@@ -182,10 +182,44 @@ def command_prefix(surface: str) -> str:
     return "/followup " if surface == "slack" else "/"
 
 
+class _Compiled(jinja2.BytecodeCache):
+    """Each template compiled once per process, not once per environment: there is one
+    environment per surface and reader (locale, time zone), and each compiled every template
+    it rendered anew, on the first message of each reader. The code depends on the source and
+    on whether the environment autoescapes, so there is one cache for each (`_COMPILED`)."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, tuple[str, object]] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        checksum, code = self._code.get(bucket.key, (None, None))
+        if checksum == bucket.checksum:
+            bucket.code = code
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = (bucket.checksum, bucket.code)
+
+
+_COMPILED = {True: _Compiled(), False: _Compiled()}  # by autoescape
+
+
+def precompile() -> None:
+    """Compile every template and load the catalogs and the text checks now, so that no reader's
+    first message pays for them; blocking (about a second): the bot runs it in a thread at start."""
+    for surface in ("telegram", "console"):  # one of each kind of code: escaped, plain
+        env = environment(surface, CHINESE)
+        for name in env.list_templates(extensions=["j2"]):
+            env.get_template(name)
+    for locale in SUPPORTED:
+        translations(locale)
+    neutralised("预热")  # builds the pattern of what it removes, once
+
+
 @cache
 def environment(surface: str, locale: str, timezone: str = "UTC", colour: bool = False) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("messages", "templates"),
+        bytecode_cache=_COMPILED[surface in ESCAPED],
         extensions=["jinja2.ext.i18n"],
         autoescape=surface in ESCAPED,
         undefined=jinja2.StrictUndefined,

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from io import BytesIO
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
-from PIL import Image
-
 from handlers.catalog import N_
 from messages.fonts import font_path
 from messages.line_break import break_lines
+from messages.photos import Thumbnail
 
 FONT = "NotoSansSC"
 PAGE = N_("Page %(page)s of %(pages)s")  # every document's footer
@@ -107,7 +107,7 @@ def table(document: FPDF, rows: list[list[str]], widths: tuple[float, ...], size
                 cells.cell(value)
 
 
-def photo_rows(document: FPDF, images: list[Image.Image], per_row: int, captions: list[str] | None = None) -> None:
+def photo_rows(document: FPDF, images: list[Thumbnail], per_row: int, captions: list[str] | None = None) -> None:
     """Photos `per_row` abreast, each scaled to the column, a row never split over two pages;
     under each its caption, when given, wrapped to the column."""
     gap = 3
@@ -123,7 +123,7 @@ def photo_rows(document: FPDF, images: list[Image.Image], per_row: int, captions
         top = document.get_y() + 1
         for column, image in enumerate(row):
             x = document.l_margin + column * (width + gap)
-            document.image(image, x=x, y=top, w=width)
+            document.image(BytesIO(image.jpeg), x=x, y=top, w=width)
             for n, part in enumerate(lines[column] if lines else []):
                 document.set_xy(x, top + height + 0.5 + n * 3.4)
                 document.cell(width, 3.4, part)

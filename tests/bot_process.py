@@ -34,7 +34,6 @@ from bot.config import Config
 from bot.slack.settings import SlackEnvironment
 from bot.telegram.settings import TelegramEnvironment
 from bot.web.links import LinkSigner
-from messages.chart import warm_up
 from storage.transaction import Transaction
 import messages.pdf  # noqa: F401 - imported before forking, like everything a bot uses
 
@@ -114,7 +113,6 @@ def run_bot(order: dict) -> None:
 
 def main() -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # bots are reaped as they die, killed or not
-    warm_up()  # as a bot does at start, once for all of them: each then starts in a fraction of a second
     for line in sys.stdin:
         order = json.loads(line)
         pid = os.fork()

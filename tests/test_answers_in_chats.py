@@ -88,18 +88,21 @@ def chart_language(png: bytes) -> str:
     return {10: "zh", 12: "en"}[Image.open(io.BytesIO(png)).width]
 
 
+def labelled_chart(figures, language: Language) -> bytes:
+    """A chart drawn as a tiny PNG whose width tells its language (drawn in the bot's worker
+    processes, so a module-level function they can import)."""
+    side = 10 if language.is_chinese else 12
+    out = io.BytesIO()
+    Image.new("RGB", (side, side)).save(out, "PNG")
+    return out.getvalue()
+
+
 @pytest.fixture(autouse=True)
 def labelled_charts(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Charts drawn as tiny PNGs whose width tells their language: a chart costs a quarter of a
-    second to draw, this table asks for forty, and what is checked here is where each chart
-    goes and in whose language (tests/test_status_chart.py checks the real drawing)."""
-    def draw(figures, language: Language) -> bytes:
-        side = 10 if language.is_chinese else 12
-        out = io.BytesIO()
-        Image.new("RGB", (side, side)).save(out, "PNG")
-        return out.getvalue()
-
-    monkeypatch.setattr("bot.chat.answers.render_chart", draw)
+    """Charts drawn by `labelled_chart`: a chart costs a quarter of a second to draw, this table
+    asks for forty, and what is checked here is where each chart goes and in whose language
+    (tests/test_status_chart.py checks the real drawing)."""
+    monkeypatch.setattr("bot.chat.answers.render_chart", labelled_chart)
 
 
 @pytest.fixture(autouse=True)

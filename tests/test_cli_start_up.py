@@ -1,6 +1,7 @@
-"""`followup --help` and `followup aql` answer at once: they import only click and what they
-use, never the chat libraries, PDF, images, the store or the config schema that `run` needs.
-Held by the modules a fresh process has loaded (time on a shared machine is too noisy)."""
+"""`followup --help`, `followup aql` and the report checks answer at once: each imports only click
+and what it uses, never the chat libraries, PDF, charts, the store or (for the first two) the
+config schema that `run` needs. Held by the modules a fresh process has loaded (time on a
+shared machine is too noisy); benchmarks/cli_start_up.py prints the times."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ from pathlib import Path
 import pytest
 
 from bot.cli.followup import COMMANDS, main
+from bot.cli.notice import NOTICE_COMMANDS
+from bot.cli.visit import VISIT_COMMANDS
 
 ROOT = Path(__file__).resolve().parent.parent
+REPORT = str(ROOT / "examples" / "visit-PO-2026-0142" / "report.yaml")
 HEAVY = ("telegram", "slack_bolt", "slack_sdk", "fpdf", "matplotlib", "aiohttp", "pydantic", "jinja2", "babel",
          "aiosqlite", "PIL", "numpy", "segno", "pypdfium2", "bot.app", "storage")
 PROBE = """
@@ -27,6 +31,16 @@ print(json.dumps(sorted(sys.modules)))
 """
 
 
+# What reading a report needs beyond --help: its schema (pydantic), the photos (PIL, HEIF), YAML.
+READING = ("pydantic", "pydantic_core", "PIL", "pillow_heif", "yaml")
+# What showing the analysis adds: the templates and the locale data they format with.
+SHOWING = ("jinja2", "babel")
+
+
+def heavy(loaded: list[str], allowed: tuple[str, ...] = ()) -> list[str]:
+    return [m for m in loaded if (m.split(".")[0] in HEAVY or m in HEAVY) and m.split(".")[0] not in allowed]
+
+
 def loaded_after(*args: str) -> list[str]:
     result = subprocess.run([sys.executable, "-c", PROBE, *args], cwd=ROOT, capture_output=True, text=True,
                             check=True)
@@ -36,12 +50,43 @@ def loaded_after(*args: str) -> list[str]:
 @pytest.mark.parametrize("args", [("--help",), ("aql", "500")])
 def test_help_and_aql_load_nothing_heavy(args) -> None:
     loaded = loaded_after(*args)
-    assert [m for m in loaded if m.split(".")[0] in HEAVY or m in HEAVY] == []
+    assert heavy(loaded) == []
     assert len(loaded) < 200, len(loaded)
 
 
+@pytest.mark.parametrize("args, allowed, budget", [
+    (("visit", "--help"), (), 200),
+    (("visit", "check", REPORT), READING, 400),
+    (("visit", "schema"), READING, 300),
+    (("visit", "analyze", REPORT), READING + SHOWING, 450),
+    (("notice", "kinds"), ("babel",), 250),
+])
+def test_report_commands_and_the_catalog_load_only_what_they_need(args, allowed, budget) -> None:
+    loaded = loaded_after(*args)
+    assert heavy(loaded, allowed) == []
+    assert len(loaded) < budget, len(loaded)
+
+
 def test_every_listed_command_loads_under_its_own_name() -> None:
-    for name, (module, attribute, line) in COMMANDS.items():
-        command = main.get_command(None, name)
-        assert command is not None and command.name == name, (name, module, attribute)
-        assert len(line) <= 70, f"{name}: `followup --help` wraps a line over 70 characters"
+    groups = ((main, COMMANDS), (main.get_command(None, "visit"), VISIT_COMMANDS),
+              (main.get_command(None, "notice"), NOTICE_COMMANDS))
+    for group, table in groups:
+        for name, (module, attribute, line) in table.items():
+            command = group.get_command(None, name)
+            assert command is not None and command.name == name, (name, module, attribute)
+            assert len(line) <= 70, f"{group.name} {name}: its --help wraps a line over 70 characters"
+
+
+# Drawn in the CPU pool's workers, or needed only on Slack: never in the running bot's own process.
+ELSEWHERE = ("fpdf", "matplotlib", "numpy", "segno", "pypdfium2", "pillow_heif", "slack_bolt", "slack_sdk")
+
+
+def test_the_bot_leaves_pdfs_charts_and_slack_to_whoever_needs_them() -> None:
+    loaded = loaded_after("run", "--help")
+    assert [m for m in loaded if m.split(".")[0] in ELSEWHERE] == []
+
+
+@pytest.mark.parametrize("command", ["orders", "status", "notices", "outbox", "people", "factories"])
+def test_the_stores_commands_load_no_chat_library_pdf_or_chart(command: str) -> None:
+    loaded = loaded_after(command, "--help")
+    assert [m for m in loaded if m.split(".")[0] in ELSEWHERE + ("telegram", "aiohttp")] == []

@@ -31,7 +31,6 @@ private answer its own in the asker's, and no chart goes where its answer may no
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -195,7 +194,7 @@ async def chart_of(app: App, found: Answer) -> Chart:
     """A status answer's progress chart as PNG, labelled in its reader's language."""
     status = found.status
     figures = await order_chart(app.store, app.settings, status.visit.order_reference)
-    png = await asyncio.to_thread(render_chart, figures, found.language)
+    png = await app.cpu.run(render_chart, figures, found.language)  # matplotlib lives in the workers
     safe = re.sub(r"[^A-Za-z0-9._-]+", "-", status.visit.order_reference)  # references may hold a slash
     return Chart(png, f"{safe}-progress.png")
 

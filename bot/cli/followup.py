@@ -6,13 +6,13 @@ Each subcommand's module is imported only when that command runs: `followup --he
 
 from __future__ import annotations
 
-import importlib
 import logging
 
 import click
 
-# name: (module, attribute, the one line `followup --help` shows for it)
-COMMANDS: dict[str, tuple[str, str, str]] = {
+from bot.cli.lazy import LazyGroup, Table
+
+COMMANDS: Table = {
     "run": ("bot.cli.run", "run", "Run the bot on Telegram and/or Slack, and the notice pages."),
     "visit": ("bot.cli.visit", "visit", "Visit reports: check, analyse, post, the form, the buyer's PDF."),
     "notice": ("bot.cli.notice", "notice", "Corrective notices and the instructions they carry."),
@@ -31,24 +31,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 
 
-class LazyGroup(click.Group):
-    """The subcommands of COMMANDS, each imported when it is asked for."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(COMMANDS)
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in COMMANDS:
-            return None
-        module, attribute, _ = COMMANDS[cmd_name]
-        return getattr(importlib.import_module(module), attribute)
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        with formatter.section("Commands"):
-            formatter.write_dl([(name, line) for name, (_, _, line) in COMMANDS.items()])
-
-
-@click.group(cls=LazyGroup)
+@click.group(cls=LazyGroup, table=COMMANDS)
 @click.option("-v", "--verbose", is_flag=True, help="Log what the bot does.")
 def main(verbose: bool) -> None:
     """The factory follow-up bot: from a mid-production visit to acknowledged corrective action."""

@@ -24,9 +24,6 @@ from handlers.context import Settings
 from handlers.queries.visit_record import visit_record
 from handlers.views import View
 from messages.i18n import Language
-from messages.pdf import notice_pdf
-from messages.report_pdf import visit_report_pdf
-from messages.qr import qr_png
 from storage.media import MediaStore
 
 log = logging.getLogger(__name__)
@@ -64,7 +61,7 @@ class NoticeDocuments:
         url = self.link(view)
         if url is None:
             return None
-        png = await self.cpu.run(qr_png, url)
+        png = await self.cpu.call("messages.qr:qr_png", url)
         sha256 = hashlib.sha256(png).hexdigest()
         await asyncio.to_thread(self.media.put_bytes, png, sha256, "PNG")
         return SharedLink(url, sha256, self.links.expiry_as_sent(view))
@@ -88,13 +85,13 @@ class NoticeDocuments:
         reader, as things stand now; drawn in the CPU pool (the chart, the photos)."""
         async with self.store.unit_of_work() as uow:
             record = await visit_record(uow, self.settings, view.visit, self.clock.now())
-        content = await self.cpu.run(visit_report_pdf, record, language, self.media.find)
+        content = await self.cpu.call("messages.report_pdf:visit_report_pdf", record, language, self.media.find)
         log.info("visit report of %s rendered (%d bytes)", record.visit.order_reference, len(content))
         return record.file_name, content
 
     async def _render(self, view: View) -> bytes:
         notice_id, version = view.notice.id, view.notice.version
-        rendered = await self.cpu.run(notice_pdf, view, self.media.find, self.link(view))
+        rendered = await self.cpu.call("messages.pdf:notice_pdf", view, self.media.find, self.link(view))
         log.info("notice %s version %s: PDF rendered (%d bytes), kept for every delivery", view.notice.number,
                  version, len(rendered))
         async with self.store.unit_of_work() as uow:
