@@ -13,7 +13,6 @@ from storage.pg_migrate import current_version, migrate
 from storage.pg_transaction import PgTransaction
 from storage.unit_of_work import UnitOfWork
 
-SCHEMES = ("postgresql", "postgres")
 WORK_CHANNEL = "followup_outbox"  # notified by the schema's outbox_work_notify trigger
 
 

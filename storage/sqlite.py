@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 from pathlib import Path
 
 from storage.connection import Writer, connect
 from storage.migrate import current_version, migrate
-from storage.postgres import SCHEMES as POSTGRES_SCHEMES
-from storage.postgres import PostgresStore
 from storage.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from storage.postgres import PostgresStore
+
+# Said here, not in storage.postgres, so that a SQLite installation never imports asyncpg (85 ms
+# and its memory in every process) to tell which store a url names.
+POSTGRES_SCHEMES = ("postgresql", "postgres")
 
 URL_PREFIX = "sqlite:///"
 SUPPORTED = ("the supported ones are sqlite: sqlite:///relative/path.sqlite3 or sqlite:////absolute/path.sqlite3,"
@@ -75,6 +81,8 @@ def store_from_url(url: str) -> Awaitable[SqliteStore | PostgresStore]:
     that opens the store: `store = await store_from_url(url)`. A postgresql:// url is
     asyncpg's (libpq's) connection string, passed on as it is."""
     if url.partition(":")[0] in POSTGRES_SCHEMES:
+        from storage.postgres import PostgresStore  # asyncpg only where PostgreSQL is used
+
         return PostgresStore.open(url)
     return SqliteStore.open(path_from_url(url))
 

@@ -19,7 +19,7 @@ from bot.cli.visit import VISIT_COMMANDS
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = str(ROOT / "examples" / "visit-PO-2026-0142" / "report.yaml")
 HEAVY = ("telegram", "slack_bolt", "slack_sdk", "fpdf", "matplotlib", "aiohttp", "pydantic", "jinja2", "babel",
-         "aiosqlite", "PIL", "numpy", "segno", "pypdfium2", "bot.app", "storage")
+         "aiosqlite", "PIL", "numpy", "segno", "pypdfium2", "bot.app", "storage", "asyncpg")
 PROBE = """
 import json, sys
 from bot.cli.followup import main
