@@ -1,0 +1,337 @@
+"""How fast taps are answered on Telegram, the bot beside bare python-telegram-bot:
+`.venv/bin/python benchmarks/telegram_taps.py [--quick]`.
+
+Each run starts a fresh fake Bot API (tests/fake_telegram.py), a fresh database and a fresh
+process: the real `followup run`, or a bare PTB application that answers every callback query
+and does nothing else. The bot first delivers a 100-finding visit (104 instructions, photos
+left out); then, for both, the same load: every instruction's Approve tapped at once (first
+approvals, as fast as the process takes them), then repeat taps offered open loop at a fixed
+rate. A tap's latency runs from its update entering the fake's queue to the fake carrying out
+its answerCallbackQuery. Bare and bot runs are interleaved (three pairs; one with --quick), and
+the figures are medians over the pairs: throughput, and p99 latency over every tap of a kind.
+
+Prints Markdown table rows: metric | bot | bare | ratio | target. Timing lives here, never in
+the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import copy
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+FINDINGS = 100
+BUYER_CHAT, BUYER_ID, INSPECTOR_ID, FACTORY_CHAT, FACTORY_ID = 555111, 111, 222, -100222, 333
+PROXIES = {"http_proxy", "https_proxy", "all_proxy"}
+READY_TIMEOUT = 120.0
+
+
+@dataclass
+class Run:
+    """What one process did under the load: latencies (ms) and throughput (taps/s) per phase."""
+
+    latencies: dict[str, list[float]] = field(default_factory=dict)
+    rates: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Load:
+    """Repeat-tap phases: (name, taps offered per second, seconds)."""
+
+    phases: tuple[tuple[str, float, float], ...]
+
+    @classmethod
+    def of(cls, quick: bool) -> Load:
+        scale = 0.4 if quick else 1.0
+        return cls((("repeat 500/s", 500, 3 * scale), ("repeat 200/s", 200, 4 * scale),
+                    ("repeat 50/s", 50, 6 * scale)))
+
+
+class Timed:
+    """The fake's taps, timed: enqueued at `tap`, answered when the fake carries out the answer."""
+
+    def __init__(self, fake) -> None:
+        self.fake = fake
+        self.sent: dict[str, float] = {}
+        self.answered: dict[str, float] = {}
+        self._all_answered = asyncio.Event()
+        self._waiting_for = 0
+        fake.observers.append(self._observe)
+
+    def _observe(self, method: str, params: dict) -> None:
+        if method == "answerCallbackQuery":
+            self.answered[str(params["callback_query_id"])] = time.perf_counter()
+            if len(self.answered) >= self._waiting_for:
+                self._all_answered.set()
+
+    async def tap(self, user, message_id: int, data: str) -> str:
+        update = await self.fake.tap(BUYER_CHAT, user, message_id, data, forged=True)
+        query_id = update["callback_query"]["id"]
+        self.sent[query_id] = time.perf_counter()
+        return query_id
+
+    async def answers(self, query_ids: list[str], timeout: float = 300.0) -> tuple[list[float], float]:
+        """Latencies (ms) of `query_ids` once all are answered, and taps per second from the first
+        sent to the last answered."""
+        self._waiting_for = len(self.answered) + sum(1 for q in query_ids if q not in self.answered)
+        self._all_answered.clear()
+        if not all(q in self.answered for q in query_ids):
+            await asyncio.wait_for(self._all_answered.wait(), timeout)
+        latencies = [(self.answered[q] - self.sent[q]) * 1000 for q in query_ids]
+        span = max(self.answered[q] for q in query_ids) - min(self.sent[q] for q in query_ids)
+        return latencies, len(query_ids) / span
+
+
+async def load(timed: Timed, user, buttons: list[tuple[int, str]], plan: Load, run: Run) -> None:
+    """First approvals all at once, then each repeat phase open loop at its rate."""
+    ids = [await timed.tap(user, message_id, data) for message_id, data in buttons]
+    run.latencies["first"], run.rates["first"] = await timed.answers(ids)
+    for name, rate, seconds in plan.phases:
+        ids, start = [], time.perf_counter()
+        for i in range(int(rate * seconds)):
+            delay = start + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            message_id, data = buttons[i % len(buttons)]
+            ids.append(await timed.tap(user, message_id, data))
+        run.latencies[name], run.rates[name] = await timed.answers(ids)
+
+
+def environment(fake) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k.lower() not in PROXIES}
+    env.update(TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_BASE_URL=fake.base_url,
+               TELEGRAM_FILE_BASE_URL=fake.base_file_url, PTB_TIMEDELTA="1")
+    return env
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+async def polling(fake) -> None:
+    """Until the process under test asks the fake for updates: it is ready to take taps."""
+    started = asyncio.Event()
+    fake.observers.append(lambda method, params: started.set() if method == "getUpdates" else None)
+    await asyncio.wait_for(started.wait(), READY_TIMEOUT)
+
+
+# --- the bare framework
+
+
+async def bare_run(plan: Load) -> Run:
+    from tests.fake_telegram import FakeTelegram
+
+    run = Run()
+    async with FakeTelegram() as fake:
+        timed = Timed(fake)
+        user = fake.user(BUYER_ID, "Anna", "en")
+        message = await fake_message_with_button(fake)
+        process = subprocess.Popen([sys.executable, __file__, "--bare-ptb"], env=environment(fake), cwd=ROOT)
+        try:
+            await polling(fake)
+            await load(timed, user, [(message, f"b{i}") for i in range(FINDINGS + 4)], plan, run)
+        finally:
+            await asyncio.to_thread(stop, process)
+    return run
+
+
+async def fake_message_with_button(fake) -> int:
+    """A bot message with one button in the buyer's chat, sent through the fake's own API."""
+    import aiohttp
+
+    markup = '{"inline_keyboard": [[{"text": "Approve", "callback_data": "b0"}]]}'
+    async with aiohttp.ClientSession() as session:
+        async with session.post(f"{fake.base_url}{fake.token}/sendMessage",
+                                data={"chat_id": str(BUYER_CHAT), "text": "F1", "reply_markup": markup}) as response:
+            return (await response.json())["result"]["message_id"]
+
+
+def serve_bare_ptb() -> None:
+    """The bare framework: PTB polling, every callback query answered, nothing else."""
+    from telegram.ext import ApplicationBuilder, CallbackQueryHandler
+
+    async def answer(update, context) -> None:
+        await update.callback_query.answer()
+
+    async def main() -> None:
+        application = (ApplicationBuilder().token(os.environ["TELEGRAM_BOT_TOKEN"])
+                       .base_url(os.environ["TELEGRAM_API_BASE_URL"])
+                       .base_file_url(os.environ["TELEGRAM_FILE_BASE_URL"]).build())
+        application.add_handler(CallbackQueryHandler(answer))
+        stopping = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGINT, stopping.set)
+        async with application:
+            await application.start()
+            await application.updater.start_polling(poll_interval=0, timeout=30)
+            await stopping.wait()
+            await application.updater.stop()
+            await application.stop()
+
+    asyncio.run(main())
+
+
+# --- the bot
+
+
+def visit_report(folder: Path) -> Path:
+    """The example visit with its findings repeated to `FINDINGS`, photos left out: 104
+    instructions whose messages reach the fake quickly."""
+    data = yaml.safe_load((ROOT / "examples" / "visit-PO-2026-0142" / "report.yaml").read_text("utf-8"))
+    findings = data["findings"]
+    data["findings"] = [copy.deepcopy(findings[i % len(findings)]) for i in range(FINDINGS)]
+    for item in data["findings"] + data["materials"] + data["packaging"]["checks"]:
+        item.pop("photos", None)
+    for finding in data["findings"]:
+        finding["in_sample"] = False  # so that the sample's defects do not add up past its size
+    path = folder / "report.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def config_file(folder: Path) -> Path:
+    """The example config with the fake's chat and user ids and this run's database."""
+    text = (ROOT / "examples" / "followup.toml").read_text("utf-8")
+    text = text.replace('url = "sqlite:///followup.sqlite3"', f'url = "sqlite:///{folder / "followup.sqlite3"}"')
+    text = text.replace("[telegram]\n", f"[telegram]\nbuyer_chat_id = {BUYER_CHAT}\n", 1)
+    text = text.replace('id = "NB-EVERGREEN"\n', f'id = "NB-EVERGREEN"\ntelegram_chat_id = {FACTORY_CHAT}\n', 1)
+    for name, user_id in (("Anna Schmidt", BUYER_ID), ("Chen Jing", INSPECTOR_ID), ("Li Wei", FACTORY_ID)):
+        text = text.replace(f'name = "{name}"\n', f'name = "{name}"\ntelegram_user_id = {user_id}\n', 1)
+    path = folder / "followup.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def post_visit(config: Path, report: Path) -> None:
+    """The inspector's visit, stored with its messages owed to Telegram, before the bot starts."""
+    subprocess.run([sys.executable, __file__, "--post", str(config), str(report)], cwd=ROOT, check=True)
+
+
+def post_in_this_process(config_path: Path, report: Path) -> None:
+    from bot.app import build_app
+    from bot.config import load_config
+    from handlers.clock import SystemClock
+    from handlers.commands import Actor, PostVisit
+    from handlers.intake.reports import read_report
+    from handlers.model import Platform, Role
+
+    async def main() -> None:
+        config = load_config(config_path)
+        app = await build_app(config, SystemClock())
+        try:
+            with read_report(report, [f.id for f in config.factories]) as checked:
+                assert checked.ok, checked.problems
+                inspector = next(p for p in config.people if p.role is Role.INSPECTOR)
+                reply = await app.bus.handle(PostVisit(checked.report, {}), Actor(inspector, Platform.TELEGRAM))
+                assert reply.ok, reply
+        finally:
+            await app.close()
+
+    asyncio.run(main())
+
+
+def approve_buttons(fake) -> list[tuple[int, str]]:
+    return [(m.message_id, data) for m in fake.transcript(BUYER_CHAT)
+            for label, data in m.buttons.items() if label.startswith("Approve") and "all" not in label]
+
+
+async def bot_run(plan: Load) -> Run:
+    from tests.fake_telegram import FakeTelegram
+
+    run = Run()
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        config = config_file(folder)
+        await asyncio.to_thread(post_visit, config, visit_report(folder))
+        async with FakeTelegram() as fake:
+            timed = Timed(fake)
+            user = fake.user(BUYER_ID, "Anna", "en")
+            followup = Path(sys.executable).parent / "followup"
+            process = subprocess.Popen([str(followup), "run", "--config", str(config)], env=environment(fake),
+                                       cwd=folder, stderr=subprocess.DEVNULL)
+            try:
+                await polling(fake)
+                await fake.wait_for(lambda: len(approve_buttons(fake)) >= FINDINGS + 4, timeout=READY_TIMEOUT)
+                await asyncio.sleep(1.0)  # the last deliveries' bookkeeping done
+                await load(timed, user, approve_buttons(fake), plan, run)
+            finally:
+                await asyncio.to_thread(stop, process)
+    return run
+
+
+# --- the table
+
+
+def p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+
+
+def row(metric: str, bot: float, bare: float, unit: str, target: str) -> str:
+    return f"| {metric} | {bot:,.1f} {unit} | {bare:,.1f} {unit} | {bot / bare:.2f}× | {target} |"
+
+
+def table(bots: list[Run], bares: list[Run]) -> list[str]:
+    def rate(runs: list[Run], phase: str) -> float:
+        return statistics.median(r.rates[phase] for r in runs)
+
+    def tail(runs: list[Run], phase: str) -> float:
+        return p99([latency for r in runs for latency in r.latencies[phase]])
+
+    def median(runs: list[Run], phase: str) -> float:
+        return statistics.median(latency for r in runs for latency in r.latencies[phase])
+
+    return [
+        "| metric | bot | bare | ratio | target |",
+        "|---|---|---|---|---|",
+        row("Telegram, 104 first approvals at once: throughput", rate(bots, "first"), rate(bares, "first"),
+            "taps/s", "≥ 0.6×"),
+        row("Telegram, 104 first approvals at once: p99", tail(bots, "first"), tail(bares, "first"), "ms", ""),
+        row("Telegram, repeat taps offered at 500/s: throughput", rate(bots, "repeat 500/s"),
+            rate(bares, "repeat 500/s"), "taps/s", "≥ 0.6× and ≥ 500/s"),
+        row("Telegram, repeat taps at 500/s: p99", tail(bots, "repeat 500/s"), tail(bares, "repeat 500/s"),
+            "ms", ""),
+        row("Telegram, tap median at 200/s", median(bots, "repeat 200/s"), median(bares, "repeat 200/s"), "ms", ""),
+        row("Telegram, tap p99 at 200/s", tail(bots, "repeat 200/s"), tail(bares, "repeat 200/s"), "ms",
+            "< 50 ms, ≤ 2×"),
+        row("Telegram, tap median at 50/s", median(bots, "repeat 50/s"), median(bares, "repeat 50/s"), "ms", ""),
+        row("Telegram, tap p99 at 50/s", tail(bots, "repeat 50/s"), tail(bares, "repeat 50/s"), "ms", "≤ 2×"),
+    ]
+
+
+async def main(quick: bool) -> None:
+    plan = Load.of(quick)
+    bots, bares = [], []
+    for pair in range(1 if quick else 3):
+        first, second = (bare_run, bot_run) if pair % 2 == 0 else (bot_run, bare_run)
+        for measure in (first, second):
+            (bares if measure is bare_run else bots).append(await measure(plan))
+    print("\n".join(table(bots, bares)))
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--bare-ptb"]:
+        serve_bare_ptb()
+    elif sys.argv[1:2] == ["--post"]:
+        post_in_this_process(Path(sys.argv[2]), Path(sys.argv[3]))
+    else:
+        parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+        parser.add_argument("--quick", action="store_true", help="one pair, shorter phases (under ~40 s)")
+        asyncio.run(main(parser.parse_args().quick))
