@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import copy
 import os
 import signal
 import statistics
@@ -29,14 +28,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+from side_by_side import (
+    HEADER, READY_TIMEOUT, ROOT, config_file, cpu_ms, environment, followup_run, p99, post_visit, row, stop,
+    visit_report,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 FINDINGS = 100
 BUYER_CHAT, BUYER_ID, INSPECTOR_ID, FACTORY_CHAT, FACTORY_ID = 555111, 111, 222, -100222, 333
-PROXIES = {"http_proxy", "https_proxy", "all_proxy"}
-READY_TIMEOUT = 120.0
 
 
 @dataclass
@@ -96,13 +95,6 @@ class Timed:
         return latencies, len(query_ids) / span
 
 
-def cpu_ms(pid: int) -> float:
-    """CPU time `pid` has used (user and system, every thread): on a machine shared with other
-    work, what a tap costs holds better than how long it waits."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
-
-
 async def load(timed: Timed, pid: int, user, buttons: list[tuple[int, str]], plan: Load, run: Run) -> None:
     """First approvals all at once, then each repeat phase open loop at its rate."""
     used = cpu_ms(pid)
@@ -121,20 +113,9 @@ async def load(timed: Timed, pid: int, user, buttons: list[tuple[int, str]], pla
         run.cpu[name], used = (cpu_ms(pid) - used) / len(ids), cpu_ms(pid)
 
 
-def environment(fake) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k.lower() not in PROXIES}
-    env.update(TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_BASE_URL=fake.base_url,
-               TELEGRAM_FILE_BASE_URL=fake.base_file_url, PTB_TIMEDELTA="1")
-    return env
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGINT)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+def telegram_environment(fake) -> dict[str, str]:
+    return environment(TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_BASE_URL=fake.base_url,
+                       TELEGRAM_FILE_BASE_URL=fake.base_file_url, PTB_TIMEDELTA="1")
 
 
 async def polling(fake) -> None:
@@ -155,7 +136,7 @@ async def bare_run(plan: Load) -> Run:
         timed = Timed(fake)
         user = fake.user(BUYER_ID, "Anna", "en")
         message = await fake_message_with_button(fake)
-        process = subprocess.Popen([sys.executable, __file__, "--bare-ptb"], env=environment(fake), cwd=ROOT)
+        process = subprocess.Popen([sys.executable, __file__, "--bare-ptb"], env=telegram_environment(fake), cwd=ROOT)
         try:
             await polling(fake)
             await load(timed, process.pid, user, [(message, f"b{i}") for i in range(FINDINGS + 4)], plan, run)
@@ -202,60 +183,10 @@ def serve_bare_ptb() -> None:
 # --- the bot
 
 
-def visit_report(folder: Path) -> Path:
-    """The example visit with its findings repeated to `FINDINGS`, photos left out: 104
-    instructions whose messages reach the fake quickly."""
-    data = yaml.safe_load((ROOT / "examples" / "visit-PO-2026-0142" / "report.yaml").read_text("utf-8"))
-    findings = data["findings"]
-    data["findings"] = [copy.deepcopy(findings[i % len(findings)]) for i in range(FINDINGS)]
-    for item in data["findings"] + data["materials"] + data["packaging"]["checks"]:
-        item.pop("photos", None)
-    for finding in data["findings"]:
-        finding["in_sample"] = False  # so that the sample's defects do not add up past its size
-    path = folder / "report.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
-
-
-def config_file(folder: Path) -> Path:
+def telegram_config(folder: Path) -> Path:
     """The example config with the fake's chat and user ids and this run's database."""
-    text = (ROOT / "examples" / "followup.toml").read_text("utf-8")
-    text = text.replace('url = "sqlite:///followup.sqlite3"', f'url = "sqlite:///{folder / "followup.sqlite3"}"')
-    text = text.replace("[telegram]\n", f"[telegram]\nbuyer_chat_id = {BUYER_CHAT}\n", 1)
-    text = text.replace('id = "NB-EVERGREEN"\n', f'id = "NB-EVERGREEN"\ntelegram_chat_id = {FACTORY_CHAT}\n', 1)
-    for name, user_id in (("Anna Schmidt", BUYER_ID), ("Chen Jing", INSPECTOR_ID), ("Li Wei", FACTORY_ID)):
-        text = text.replace(f'name = "{name}"\n', f'name = "{name}"\ntelegram_user_id = {user_id}\n', 1)
-    path = folder / "followup.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def post_visit(config: Path, report: Path) -> None:
-    """The inspector's visit, stored with its messages owed to Telegram, before the bot starts."""
-    subprocess.run([sys.executable, __file__, "--post", str(config), str(report)], cwd=ROOT, check=True)
-
-
-def post_in_this_process(config_path: Path, report: Path) -> None:
-    from bot.app import build_app
-    from bot.config import load_config
-    from handlers.clock import SystemClock
-    from handlers.commands import Actor, PostVisit
-    from handlers.intake.reports import read_report
-    from handlers.model import Platform, Role
-
-    async def main() -> None:
-        config = load_config(config_path)
-        app = await build_app(config, SystemClock())
-        try:
-            with read_report(report, [f.id for f in config.factories]) as checked:
-                assert checked.ok, checked.problems
-                inspector = next(p for p in config.people if p.role is Role.INSPECTOR)
-                reply = await app.bus.handle(PostVisit(checked.report, {}), Actor(inspector, Platform.TELEGRAM))
-                assert reply.ok, reply
-        finally:
-            await app.close()
-
-    asyncio.run(main())
+    return config_file(folder, f"[telegram]\nbuyer_chat_id = {BUYER_CHAT}\n", f"telegram_chat_id = {FACTORY_CHAT}",
+                       tuple(f"telegram_user_id = {user}" for user in (BUYER_ID, INSPECTOR_ID, FACTORY_ID)))
 
 
 def approve_buttons(fake) -> list[tuple[int, str]]:
@@ -269,14 +200,12 @@ async def bot_run(plan: Load) -> Run:
     run = Run()
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        config = config_file(folder)
-        await asyncio.to_thread(post_visit, config, visit_report(folder))
+        config = telegram_config(folder)
+        await asyncio.to_thread(post_visit, config, visit_report(folder, FINDINGS), "telegram")
         async with FakeTelegram() as fake:
             timed = Timed(fake)
             user = fake.user(BUYER_ID, "Anna", "en")
-            followup = Path(sys.executable).parent / "followup"
-            process = subprocess.Popen([str(followup), "run", "--config", str(config)], env=environment(fake),
-                                       cwd=folder, stderr=subprocess.DEVNULL)
+            process = followup_run(config, telegram_environment(fake), folder)
             try:
                 await polling(fake)
                 await fake.wait_for(lambda: len(approve_buttons(fake)) >= FINDINGS + 4, timeout=READY_TIMEOUT)
@@ -288,15 +217,6 @@ async def bot_run(plan: Load) -> Run:
 
 
 # --- the table
-
-
-def p99(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
-
-
-def row(metric: str, bot: float, bare: float, unit: str, target: str) -> str:
-    return f"| {metric} | {bot:,.1f} {unit} | {bare:,.1f} {unit} | {bot / bare:.2f}× | {target} |"
 
 
 def table(bots: list[Run], bares: list[Run]) -> list[str]:
@@ -313,8 +233,7 @@ def table(bots: list[Run], bares: list[Run]) -> list[str]:
         return statistics.median(r.cpu[phase] for r in runs)
 
     return [
-        "| metric | bot | bare | ratio | target |",
-        "|---|---|---|---|---|",
+        *HEADER,
         row("Telegram, 104 first approvals at once: throughput", rate(bots, "first"), rate(bares, "first"),
             "taps/s", "≥ 0.6×"),
         row("Telegram, 104 first approvals at once: p99", tail(bots, "first"), tail(bares, "first"), "ms", ""),
@@ -346,8 +265,6 @@ async def main(quick: bool) -> None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--bare-ptb"]:
         serve_bare_ptb()
-    elif sys.argv[1:2] == ["--post"]:
-        post_in_this_process(Path(sys.argv[2]), Path(sys.argv[3]))
     else:
         parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
         parser.add_argument("--quick", action="store_true", help="one pair, shorter phases (under ~40 s)")
