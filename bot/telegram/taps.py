@@ -101,7 +101,8 @@ class TelegramTap:
         return None
 
     async def answer(self, person: Person, action: str, target: int, reply: Reply) -> None:
-        self.taps.deliver()
+        if reply.changed:
+            self.taps.deliver()  # a repeated tap leaves the outbox as it was: no delivery round for it
         await self._answer(short_answer(reply_text(reply, language_of(person))), show_alert=not reply.ok)
 
     async def _answer(self, text: str, show_alert: bool) -> None:
