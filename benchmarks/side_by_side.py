@@ -9,6 +9,7 @@ owed and nothing of the poster in its memory.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import copy
 import os
@@ -124,6 +125,26 @@ def row(metric: str, bot: float, bare: float, unit: str, target: str) -> str:
 
 
 HEADER = ["| metric | bot | bare | ratio | target |", "|---|---|---|---|---|"]
+
+
+async def interleaved(pairs: int, bare, bot, *args) -> tuple[list, list]:
+    """`pairs` runs of each, alternating which goes first, so that a machine slowing down or
+    speeding up during the benchmark weighs on both alike; returns (bots, bares)."""
+    bots, bares = [], []
+    for pair in range(pairs):
+        for measure in (bare, bot) if pair % 2 == 0 else (bot, bare):
+            (bares if measure is bare else bots).append(await measure(*args))
+    return bots, bares
+
+
+def command_line(doc: str, bare_flag: str, serve_bare, main) -> None:
+    """`script [--quick]` runs `main(quick)`; `script BARE_FLAG` is the bare framework's process."""
+    if sys.argv[1:2] == [bare_flag]:
+        serve_bare()
+        return
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one pair, shorter phases (under ~40 s)")
+    asyncio.run(main(parser.parse_args().quick))
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ the tests.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import re
@@ -33,8 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from side_by_side import (
-    HEADER, READY_TIMEOUT, ROOT, config_file, cpu_ms, environment, followup_run, p99, post_visit, row, stop,
-    visit_report,
+    HEADER, READY_TIMEOUT, ROOT, command_line, config_file, cpu_ms, environment, followup_run, interleaved, p99,
+    post_visit, row, stop, visit_report,
 )
 
 sys.path.insert(0, str(ROOT))
@@ -233,19 +232,9 @@ def table(bots: list[Run], bares: list[Run]) -> list[str]:
 
 
 async def main(quick: bool) -> None:
-    seconds = 1.5 if quick else 5.0
-    bots, bares = [], []
-    for pair in range(1 if quick else 3):
-        first, second = (bare_run, bot_run) if pair % 2 == 0 else (bot_run, bare_run)
-        for measure in (first, second):
-            (bares if measure is bare_run else bots).append(await measure(seconds))
+    bots, bares = await interleaved(1 if quick else 3, bare_run, bot_run, 1.5 if quick else 5.0)
     print("\n".join(table(bots, bares)))
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--bare-bolt"]:
-        serve_bare_bolt()
-    else:
-        parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-        parser.add_argument("--quick", action="store_true", help="one pair, shorter phases (under ~40 s)")
-        asyncio.run(main(parser.parse_args().quick))
+    command_line(__doc__, "--bare-bolt", serve_bare_bolt, main)

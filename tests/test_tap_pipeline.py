@@ -97,14 +97,19 @@ async def test_an_update_that_fails_lets_its_chat_go_on() -> None:
     assert seen == ["next"] and not order.running
 
 
-async def test_updates_handled_together_are_marked_in_one_transaction(store: SqliteStore) -> None:
+async def received(store: SqliteStore, count: int) -> tuple[Counted, HandledMarks]:
+    """Updates 1 to `count` stored, and marks to handle them through a counting store."""
     clock = FakeClock()
     async with store.unit_of_work() as uow:
-        for update_id in range(1, 51):
+        for update_id in range(1, count + 1):
             await uow.inbox.add(TG, update_id, {"update_id": update_id}, clock.now())
         await uow.commit()
     counted = Counted(store)
-    marks = HandledMarks(counted, TG, clock)
+    return counted, HandledMarks(counted, TG, clock)
+
+
+async def test_updates_handled_together_are_marked_in_one_transaction(store: SqliteStore) -> None:
+    counted, marks = await received(store, 50)
     for update_id in range(1, 51):
         marks.add(update_id)
     await marks.drain()
@@ -114,13 +119,7 @@ async def test_updates_handled_together_are_marked_in_one_transaction(store: Sql
 
 
 async def test_updates_handled_while_the_store_is_busy_wait_and_are_marked_together(store: SqliteStore) -> None:
-    clock = FakeClock()
-    async with store.unit_of_work() as uow:
-        for update_id in range(1, 4):
-            await uow.inbox.add(TG, update_id, {"update_id": update_id}, clock.now())
-        await uow.commit()
-    counted = Counted(store)
-    marks = HandledMarks(counted, TG, clock)
+    counted, marks = await received(store, 3)
     async with store.unit_of_work():  # a decision being committed
         marks.add(1)
         await asyncio.sleep(0)
