@@ -14,8 +14,10 @@ import asyncio
 import copy
 import os
 import signal
+import statistics
 import subprocess
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -122,6 +124,31 @@ def p99(values: list[float]) -> float:
 
 def row(metric: str, bot: float, bare: float, unit: str, target: str) -> str:
     return f"| {metric} | {bot:,.1f} {unit} | {bare:,.1f} {unit} | {bot / bare:.2f}× | {target} |"
+
+
+@dataclass
+class Run:
+    """What one process did under the load, per phase (a rate offered, a number of clients):
+    latencies (ms), throughput (per second), and its CPU ms per request, all threads."""
+
+    latencies: dict[object, list[float]] = field(default_factory=dict)
+    rates: dict[object, float] = field(default_factory=dict)
+    cpu: dict[object, float] = field(default_factory=dict)
+
+
+def rate(runs: list[Run], phase: object) -> float:
+    """The median of the runs' throughputs."""
+    return statistics.median(r.rates[phase] for r in runs)
+
+
+def tail(runs: list[Run], phase: object) -> float:
+    """The p99 of every request of the runs: one slow run shows."""
+    return p99([latency for r in runs for latency in r.latencies[phase]])
+
+
+def cpu(runs: list[Run], phase: object) -> float:
+    """The median of the runs' CPU per request."""
+    return statistics.median(r.cpu[phase] for r in runs)
 
 
 HEADER = ["| metric | bot | bare | ratio | target |", "|---|---|---|---|---|"]

@@ -21,19 +21,17 @@ import os
 import re
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from side_by_side import (
-    HEADER, READY_TIMEOUT, ROOT, command_line, config_file, cpu_ms, environment, followup_run, interleaved, p99,
-    post_visit, row, stop, visit_report,
+    HEADER, READY_TIMEOUT, ROOT, Run, command_line, config_file, cpu, cpu_ms, environment, followup_run, interleaved,
+    post_visit, rate, row, stop, tail, visit_report,
 )
 
 sys.path.insert(0, str(ROOT))
@@ -43,13 +41,6 @@ BUYER, INSPECTOR, FACTORY = "U0BUYER", "U0INSPECT", "U0FACTORY"
 CONCURRENCY = (1, 8, 16)
 BUTTON = [{"type": "actions", "block_id": "b", "elements": [
     {"type": "button", "action_id": "approve", "text": {"type": "plain_text", "text": "Approve"}, "value": "1"}]}]
-
-
-@dataclass
-class Run:
-    latencies: dict[int, list[float]] = field(default_factory=dict)
-    rates: dict[int, float] = field(default_factory=dict)
-    cpu: dict[int, float] = field(default_factory=dict)  # the process's CPU ms per request
 
 
 def free_port() -> int:
@@ -211,15 +202,6 @@ async def fake_wait(fake, found):
 
 
 def table(bots: list[Run], bares: list[Run]) -> list[str]:
-    def rate(runs: list[Run], level: int) -> float:
-        return statistics.median(r.rates[level] for r in runs)
-
-    def tail(runs: list[Run], level: int) -> float:
-        return p99([latency for r in runs for latency in r.latencies[level]])
-
-    def cpu(runs: list[Run], level: int) -> float:
-        return statistics.median(r.cpu[level] for r in runs)
-
     targets = {(8, "p99"): "≤ 2×", (16, "rate"): "≥ 0.8×"}
     rows = list(HEADER)
     for level in CONCURRENCY:

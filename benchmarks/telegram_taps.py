@@ -24,26 +24,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from side_by_side import (
-    HEADER, READY_TIMEOUT, ROOT, command_line, config_file, cpu_ms, environment, followup_run, interleaved, p99,
-    post_visit, row, stop, visit_report,
+    HEADER, READY_TIMEOUT, ROOT, Run, command_line, config_file, cpu, cpu_ms, environment, followup_run, interleaved,
+    post_visit, rate, row, stop, tail, visit_report,
 )
 
 sys.path.insert(0, str(ROOT))
 FINDINGS = 100
 BUYER_CHAT, BUYER_ID, INSPECTOR_ID, FACTORY_CHAT, FACTORY_ID = 555111, 111, 222, -100222, 333
-
-
-@dataclass
-class Run:
-    """What one process did under the load: latencies (ms) and throughput (taps/s) per phase."""
-
-    latencies: dict[str, list[float]] = field(default_factory=dict)
-    rates: dict[str, float] = field(default_factory=dict)
-    cpu: dict[str, float] = field(default_factory=dict)  # the process's CPU ms per tap, all threads
 
 
 @dataclass(frozen=True)
@@ -219,17 +210,8 @@ async def bot_run(plan: Load) -> Run:
 
 
 def table(bots: list[Run], bares: list[Run]) -> list[str]:
-    def rate(runs: list[Run], phase: str) -> float:
-        return statistics.median(r.rates[phase] for r in runs)
-
-    def tail(runs: list[Run], phase: str) -> float:
-        return p99([latency for r in runs for latency in r.latencies[phase]])
-
     def median(runs: list[Run], phase: str) -> float:
         return statistics.median(latency for r in runs for latency in r.latencies[phase])
-
-    def cpu(runs: list[Run], phase: str) -> float:
-        return statistics.median(r.cpu[phase] for r in runs)
 
     return [
         *HEADER,
