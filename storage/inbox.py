@@ -2,8 +2,9 @@
 
 An adapter adds an update and commits BEFORE confirming it to the platform (for Telegram:
 before asking for updates past it). A crash after that loses nothing: the update is still
-`unhandled()` on restart. Handle it, then `mark_handled` in the same unit of work as its
-effects, so an update is marked exactly when its effects exist.
+`unhandled()` on restart. Handle it, then mark it handled: with its effects, or later and
+many at once when handling it again changes nothing, its effects being remembered under its
+key (bot/chat/handled_marks.py).
 """
 
 from __future__ import annotations
