@@ -5,12 +5,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+ALREADY = "already"  # the answer to a repeated tap: done before, nothing done now
+
 
 @dataclass(frozen=True)
 class Reply:
     code: str
     params: dict = field(default_factory=dict)
     ok: bool = True
+
+    @property
+    def changed(self) -> bool:
+        """Whether the command took effect, and so may have left messages to deliver: neither
+        refused nor a repeat answered with who did it already (handlers/transitions.py)."""
+        return self.ok and self.code != ALREADY
 
     def as_dict(self) -> dict:
         return {"code": self.code, "params": self.params, "ok": self.ok}

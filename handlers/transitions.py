@@ -7,7 +7,7 @@ import dataclasses
 from handlers.context import Context
 from handlers.lifecycle import Action, IllegalTransition, is_repeat, next_state
 from handlers.model import Instruction, InstructionState
-from handlers.results import Refused, Reply
+from handlers.results import ALREADY, Refused, Reply
 
 
 async def load_instruction(ctx: Context, instruction_id: int) -> Instruction:
@@ -21,7 +21,7 @@ def already(instruction: Instruction) -> Reply:
     """Answer to a repeated tap: who already did it and when, and no second effect."""
     decided = instruction.decided
     return Reply(
-        "already",
+        ALREADY,
         {
             "instruction_id": instruction.id,
             "state": instruction.state.value,

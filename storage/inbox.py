@@ -2,8 +2,9 @@
 
 An adapter adds an update and commits BEFORE confirming it to the platform (for Telegram:
 before asking for updates past it). A crash after that loses nothing: the update is still
-`unhandled()` on restart. Handle it, then `mark_handled` in the same unit of work as its
-effects, so an update is marked exactly when its effects exist.
+`unhandled()` on restart. Handle it, then mark it handled: with its effects, or later and
+many at once when handling it again changes nothing, its effects being remembered under its
+key (bot/chat/handled_marks.py).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from storage.codec import (
 from storage.errors import NotFound
 from storage.transaction import Transaction
 
+MARKED_AT_ONCE = 500  # well under SQLite's limit on a statement's parameters
 COLUMNS = "platform, update_id, payload, received_at, handled_at, quarantined_at, quarantine_reason"
 
 
@@ -93,12 +95,19 @@ class Inbox:
         return [_entry(row) for row in rows]
 
     async def mark_handled(self, platform: Platform, update_id: int, at: datetime) -> None:
-        changed = await self._tx.write(
-            "UPDATE inbox SET handled_at = ? WHERE platform = ? AND update_id = ?",
-            (datetime_to_text(at), platform.value, update_id),
-        )
-        if changed == 0:
-            raise NotFound("inbox update", f"{platform.value}:{update_id}")
+        await self.mark_all_handled(platform, [update_id], at)
+
+    async def mark_all_handled(self, platform: Platform, update_ids: list[int], at: datetime) -> None:
+        """Many at once, so that marking what was handled meanwhile costs one transaction."""
+        wanted = sorted(set(update_ids))
+        for start in range(0, len(wanted), MARKED_AT_ONCE):
+            chunk = wanted[start:start + MARKED_AT_ONCE]
+            changed = await self._tx.write(
+                f"UPDATE inbox SET handled_at = ? WHERE platform = ? AND update_id IN ({', '.join('?' * len(chunk))})",
+                (datetime_to_text(at), platform.value, *chunk),
+            )
+            if changed != len(chunk):
+                raise NotFound("inbox update", f"{platform.value}:{chunk}")
 
     async def prune(self, before: datetime) -> dict[Platform, int]:
         """Forgets updates handled before `before`, how many per platform. Never one not yet

@@ -40,6 +40,7 @@ class NewSurface(PlannedAdapter):
     platform = Platform.TELEGRAM
     templates = "text"
     limits = Limits(text=700, caption=120, photos_per_group=3, file_size=20_000_000)
+    buttons_keep_text = False  # shows the line the new buttons go under
 
     def __init__(self, store, clock, documents):
         super().__init__(store, clock, documents)

@@ -151,8 +151,10 @@ class PlanRun:
         shown = dataclasses.replace(to, view=summary, subject=subject_of(summary))
         reference = await self.refs.find(to.destination, shown.subject)
         if reference is not None:
-            rendered = self._render(shown)
-            await surface.replace_buttons(shown, reference, rendered.buttons, rendered.text, "")
+            # Each decision refreshes it: rendering a summary of a hundred findings each time
+            # would make a visit's decisions quadratic, so the text only where it is rewritten.
+            text = "" if surface.buttons_keep_text else self._render(shown).text
+            await surface.replace_buttons(shown, reference, buttons_for(summary, to.language), text, "")
 
     def _render(self, to: Target, kind: MessageKind | None = None) -> Rendered:
         """The target's view as the surface shows it; as `kind` shows it, when given."""

@@ -141,6 +141,10 @@ class EditingSurface(Surface, Protocol):
     """A surface whose messages can change once shown: a decision rewrites the finding's
     message, an answered notice loses the buttons that no longer apply."""
 
+    # True where new buttons leave a message's text as it is (Telegram): the plan then renders
+    # the buttons alone, not the whole message again, to change them.
+    buttons_keep_text: bool
+
     async def edit(self, to: Target, reference: str, text: str, buttons: tuple[Button, ...]) -> bool:
         """Shows new text and buttons in the message `reference`; False when one message
         cannot hold them, so the plan posts them anew."""

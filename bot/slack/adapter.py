@@ -45,6 +45,7 @@ class SlackAdapter(PlannedAdapter):
     # its thread. Photos go in one upload, shown by image blocks, without captions.
     limits = Limits(text=None, caption=None, photos_per_group=None,
                     file_size=FILE_LIMIT, format=TextFormat.MRKDWN)
+    buttons_keep_text = False  # chat.update rewrites the whole message
 
     def __init__(self, client: AsyncWebClient, store, media: MediaStore, clock: Clock, documents: NoticeDocuments):
         super().__init__(store, clock, documents)

@@ -93,7 +93,8 @@ class SlackTap:
         return None
 
     async def answer(self, person: Person, action: str, target: int, reply: Reply) -> None:
-        self.taps.wake()
+        if reply.changed:
+            self.taps.wake()  # a repeated click leaves the outbox as it was: no delivery round for it
         if action in BINDING_DECISIONS:
             await self.taps.binding.decided(self.client, self.body, person, action, target, reply)
         elif not reply.ok or reply.code.startswith(("already", "notice_already")):

@@ -34,6 +34,7 @@ class TelegramAdapter(PlannedAdapter):
     templates = "telegram"
     limits = Limits(text=MESSAGE_LIMIT, caption=CAPTION_LIMIT, photos_per_group=MEDIA_GROUP_LIMIT,
                     file_size=FILE_LIMIT, format=TextFormat.HTML, measure=utf16_length)
+    buttons_keep_text = True  # editMessageReplyMarkup
 
     def __init__(self, bot: Bot, store, media: MediaStore, clock: Clock, documents: NoticeDocuments):
         super().__init__(store, clock, documents)

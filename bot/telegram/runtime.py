@@ -32,11 +32,13 @@ from telegram.ext import (
 
 from bot.app import App
 from bot.chat.directory import Directory
+from bot.chat.handled_marks import HandledMarks
 from bot.chat.replay import waiting
 from bot.chat.uploads import Uploads
 from bot.config import Telegram as TelegramConfig
 from bot.outbox.backoff import Backoff
 from bot.refused import TokenRefused
+from bot.telegram.chat_order import ChatOrder
 from bot.telegram.evidence import TelegramEvidence
 from bot.telegram.inbound import TelegramInbound, language_of
 from bot.telegram.joining import TelegramJoining
@@ -88,8 +90,8 @@ class TelegramRuntime:
         )
         self._tasks: list[asyncio.Task] = []
         self._webhook: web.AppRunner | None = None
-        self._handling: set[asyncio.Task] = set()
-        self._last_of_chat: dict[int | None, asyncio.Task] = {}
+        self._order = ChatOrder()
+        self._marks = HandledMarks(app.store, Platform.TELEGRAM, app.bus.clock)
         self.secret = env.secret_token()
         self._poller = Poller(self.application.bot, self._receive, poll_timeout, poll_backoff)
         self._register(Directory(app.config, app.store), app.uploads)
@@ -100,7 +102,7 @@ class TelegramRuntime:
         joining = TelegramJoining(self.app, directory, inbound.on_command)
         uploads = TelegramUploads(Uploads(self.app, staging), directory, self.wake)
         add = self.application.add_handler
-        add(CallbackQueryHandler(TelegramTaps(inbound).on_callback))
+        add(CallbackQueryHandler(TelegramTaps(inbound, self._order.release).on_callback))
         add(CommandHandler("start", joining.on_start))
         add(CommandHandler("invite", joining.on_invite))
         add(CommandHandler("revoke", joining.on_revoke))
@@ -137,8 +139,9 @@ class TelegramRuntime:
         log.info("Telegram bot @%s running (%s)", bot.username, self.config.mode)
 
     async def stop(self) -> None:
-        if self._handling:
-            await asyncio.wait(self._handling, timeout=10)
+        if self._order.running:
+            await asyncio.wait(self._order.running, timeout=10)
+        await self._marks.drain()
         for task in self._tasks:
             task.cancel()
         if self._tasks:
@@ -163,8 +166,10 @@ class TelegramRuntime:
             self.on_fatal(error)
 
     async def _receive(self, updates: list[Update]) -> None:
-        for payload in await self._store([u.to_dict() for u in updates]):
-            self._spawn(payload)
+        """Polled updates, stored, then handled as PTB read them: not read again from the store."""
+        read = {update.update_id: update for update in updates}
+        for payload in await self._store([update.to_dict() for update in updates]):
+            self._spawn(payload, read[payload["update_id"]])
 
     async def _store(self, payloads: list[dict]) -> list[dict]:
         """Persists updates; returns those not seen before (a redelivery is handled once)."""
@@ -176,38 +181,21 @@ class TelegramRuntime:
             await uow.commit()
         return fresh
 
-    def _spawn(self, payload: dict) -> None:
-        """Handles a stored update beside the others, after the earlier ones of its chat: a
-        report being checked must not hold up a tap in another chat, and a chat's updates
-        (a report, then its photos) keep their order."""
-        chat = _chat_of(payload)
-        task = asyncio.create_task(self._after(self._last_of_chat.get(chat), payload))
-        self._last_of_chat[chat] = task
-        self._handling.add(task)  # keep a reference until it is done
-        task.add_done_callback(lambda done: self._handled(chat, done))
+    def _spawn(self, payload: dict, update: Update | None = None) -> None:
+        """Handles a stored update beside the others, after the earlier ones of its chat
+        (bot/telegram/chat_order.py)."""
+        update_id = payload["update_id"]
+        self._order.spawn(_chat_of(payload), update_id, lambda: self._process(update_id, payload, update))
 
-    async def _after(self, previous: asyncio.Task | None, payload: dict) -> None:
-        if previous is not None:
-            await asyncio.wait([previous])
-        await self._process(payload["update_id"], payload)
-
-    def _handled(self, chat: int | None, task: asyncio.Task) -> None:
-        self._handling.discard(task)
-        if self._last_of_chat.get(chat) is task:
-            del self._last_of_chat[chat]
-        if not task.cancelled() and task.exception() is not None:
-            log.error("handling a Telegram update failed", exc_info=task.exception())
-
-    async def _process(self, update_id: int, payload: dict) -> None:
-        try:
-            update = Update.de_json(payload, self.application.bot)
-        except (AttributeError, KeyError, TypeError, ValueError) as unreadable:
-            await self._quarantine(update_id, unreadable)
-            return
+    async def _process(self, update_id: int, payload: dict, update: Update | None = None) -> None:
+        if update is None:
+            try:
+                update = Update.de_json(payload, self.application.bot)
+            except (AttributeError, KeyError, TypeError, ValueError) as unreadable:
+                await self._quarantine(update_id, unreadable)
+                return
         await self.application.process_update(update)
-        async with self.app.store.unit_of_work() as uow:
-            await uow.inbox.mark_handled(Platform.TELEGRAM, update_id, self.app.bus.clock.now())
-            await uow.commit()
+        self._marks.add(update_id)
 
     async def _quarantine(self, update_id: int, unreadable: Exception) -> None:
         """An update PTB cannot read is set aside (`followup inbox` lists it), not retried at

@@ -4,6 +4,7 @@ who tapped, answers the tap, and asks for words or photos with a reply prompt.""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from html import escape
 
 from telegram import CallbackQuery, ForceReply, Update
@@ -42,10 +43,12 @@ ASK_TEXT = {
 class TelegramTaps:
     """Taps beside the other updates `inbound` takes: the same store, directory and outbox."""
 
-    def __init__(self, inbound: TelegramInbound):
+    def __init__(self, inbound: TelegramInbound, release: Callable[[int], None]):
         self.app = inbound.app
         self.directory = inbound.directory
         self.deliver = inbound.deliver  # wakes the outbox dispatcher after a change
+        # Lets the chat's next update start once a tap is decided (bot/telegram/chat_order.py).
+        self.release = release
 
     async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await tap(self.app.bus, TelegramTap(self, update), update.callback_query.data or "", update_key(update))
@@ -74,12 +77,12 @@ class TelegramTap:
         revoked = await self.taps.directory.stranger(self.account, self.app.bus.clock.now(), "tap", user.full_name)
         refusal = (people.revoked_text(revoked, self.app.settings.factories) if revoked
                    else language_of(None, user.language_code).gettext(STRANGER))
-        await answer_query(self.query, short_answer(refusal), show_alert=True)
+        await self._answer(short_answer(refusal), show_alert=True)
 
     async def stale(self, person: Person) -> None:
         await self.taps.directory.refused(self.app.bus.clock.now(), "tap", "unknown_button", account=self.account,
                                           who=person)
-        await answer_query(self.query, language_of(person).gettext(STALE_BUTTON), show_alert=True)
+        await self._answer(language_of(person).gettext(STALE_BUTTON), show_alert=True)
 
     async def ask(self, person: Person, action: str, target: int) -> Given | None:
         """Edit and Dispute need words, a done report needs photos: asked with ForceReply,
@@ -98,8 +101,15 @@ class TelegramTap:
         return None
 
     async def answer(self, person: Person, action: str, target: int, reply: Reply) -> None:
-        self.taps.deliver()
-        await answer_query(self.query, short_answer(reply_text(reply, language_of(person))), show_alert=not reply.ok)
+        if reply.changed:
+            self.taps.deliver()  # a repeated tap leaves the outbox as it was: no delivery round for it
+        await self._answer(short_answer(reply_text(reply, language_of(person))), show_alert=not reply.ok)
+
+    async def _answer(self, text: str, show_alert: bool) -> None:
+        """The tap's last word: what it did is committed, so the chat's next update need not
+        wait for Telegram to take the answer."""
+        self.taps.release(self.update.update_id)
+        await answer_query(self.query, text, show_alert=show_alert)
 
     def language(self, person: Person) -> Language:
         return language_of(person)

@@ -1,0 +1,222 @@
+"""How fast Slack button clicks are acknowledged, the bot beside bare Bolt:
+`.venv/bin/python benchmarks/slack_actions.py [--quick]`.
+
+Each run starts a fresh fake Slack (tests/fake_slack.py), a fresh database and a fresh process:
+the real `followup run` in HTTP mode, or a bare Bolt app (aiohttp) that acks every block action
+and does nothing else. The bot first posts the example visit (photos left out) and its buyer
+approves F1; then, for both, signed `block_actions` requests for that button (for the bot,
+repeat clicks on a decided instruction) are sent by 1, 8 and 16 clients at once, each sending
+its next as soon as its last was answered. A request's latency runs from sending it to its
+HTTP 200. Bare and bot runs are interleaved (three pairs; one with --quick); throughput is the
+median over the pairs, p99 over every request of a level.
+
+Prints Markdown table rows: metric | bot | bare | ratio | target. Timing lives here, never in
+the tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from side_by_side import (
+    HEADER, READY_TIMEOUT, ROOT, Run, command_line, config_file, cpu, cpu_ms, environment, followup_run, interleaved,
+    post_visit, rate, row, stop, tail, visit_report,
+)
+
+sys.path.insert(0, str(ROOT))
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+BUYER_CHANNEL, FACTORY_CHANNEL = "C0BUYER", "C0FACTORY"
+BUYER, INSPECTOR, FACTORY = "U0BUYER", "U0INSPECT", "U0FACTORY"
+CONCURRENCY = (1, 8, 16)
+BUTTON = [{"type": "actions", "block_id": "b", "elements": [
+    {"type": "button", "action_id": "approve", "text": {"type": "plain_text", "text": "Approve"}, "value": "1"}]}]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def slack_environment(fake) -> dict[str, str]:
+    return environment(SLACK_BOT_TOKEN=fake.token, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake.api_url)
+
+
+@asynccontextmanager
+async def fake_slack() -> AsyncIterator:
+    """A fresh fake Slack with the example's people and channels."""
+    from tests.fake_slack import FakeSlack
+
+    async with FakeSlack() as fake:
+        for user, name in ((BUYER, "Anna Schmidt"), (INSPECTOR, "Chen Jing"), (FACTORY, "Li Wei")):
+            fake.add_user(user, name)
+        fake.add_channel(BUYER_CHANNEL, "buyer-qc")
+        fake.add_channel(FACTORY_CHANNEL, "evergreen-connect")
+        yield fake
+
+
+async def answered(url: str) -> None:
+    """Until the process under test answers HTTP on `url` (any status): it is ready."""
+    import aiohttp
+
+    deadline = time.monotonic() + READY_TIMEOUT
+    async with aiohttp.ClientSession() as session:
+        while True:
+            try:
+                async with session.post(url, data=b"") as response:
+                    await response.read()
+                    return
+            except aiohttp.ClientConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.1)
+
+
+async def load(url: str, click: dict, pid: int, seconds: float, run: Run) -> None:
+    """Each level of concurrency for `seconds`: that many clients, each clicking again once answered."""
+    import aiohttp
+
+    from tests.fake_slack import slack_request
+
+    async def client(session, until: float, latencies: list[float]) -> None:
+        while time.perf_counter() < until:
+            body, headers = slack_request("interactive", click, SECRET)
+            start = time.perf_counter()
+            async with session.post(url, data=body, headers=headers) as response:
+                await response.read()
+                if response.status != 200:
+                    raise RuntimeError(f"HTTP {response.status} for a click")
+            latencies.append((time.perf_counter() - start) * 1000)
+
+    connector = aiohttp.TCPConnector(limit=max(CONCURRENCY))
+    async with aiohttp.ClientSession(connector=connector) as session:
+        for level in CONCURRENCY:
+            latencies: list[float] = []
+            used, start = cpu_ms(pid), time.perf_counter()
+            await asyncio.gather(*(client(session, start + seconds, latencies) for _ in range(level)))
+            run.rates[level] = len(latencies) / (time.perf_counter() - start)
+            run.latencies[level] = latencies
+            run.cpu[level] = (cpu_ms(pid) - used) / len(latencies)
+
+
+# --- the bare framework
+
+
+async def bare_run(seconds: float) -> Run:
+    run = Run()
+    async with fake_slack() as fake:
+        port = free_port()
+        env = slack_environment(fake) | {"BARE_PORT": str(port)}
+        process = subprocess.Popen([sys.executable, __file__, "--bare-bolt"], env=env, cwd=ROOT)
+        try:
+            url = f"http://127.0.0.1:{port}/slack/events"
+            await answered(url)
+            click = fake.block_action(BUYER, BUYER_CHANNEL, "1.000001", "approve", blocks=BUTTON)
+            await load(url, click, process.pid, seconds, run)
+        finally:
+            await asyncio.to_thread(stop, process)
+    return run
+
+
+def serve_bare_bolt() -> None:
+    """The bare framework: Bolt on aiohttp, every block action acked, nothing else."""
+    from aiohttp import web
+    from slack_bolt.async_app import AsyncApp
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    async def main() -> None:
+        # Popped: Bolt would read it too, and warn that the client given overrides it.
+        client = AsyncWebClient(token=os.environ.pop("SLACK_BOT_TOKEN"), base_url=os.environ["SLACK_API_URL"])
+        app = AsyncApp(client=client, signing_secret=os.environ["SLACK_SIGNING_SECRET"])
+
+        @app.action(re.compile(".*"))
+        async def acked(ack) -> None:
+            await ack()
+
+        runner = web.AppRunner(app.web_app(path="/slack/events"), access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", int(os.environ["BARE_PORT"])).start()
+        stopping = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGINT, stopping.set)
+        await stopping.wait()
+        await runner.cleanup()
+
+    asyncio.run(main())
+
+
+# --- the bot
+
+
+def slack_config(folder: Path, port: int) -> Path:
+    return config_file(folder, f'[slack]\nbuyer_channel = "{BUYER_CHANNEL}"\nlisten = "127.0.0.1"\nport = {port}\n',
+                       f'slack_channel = "{FACTORY_CHANNEL}"',
+                       tuple(f'slack_user_id = "{user}"' for user in (BUYER, INSPECTOR, FACTORY)))
+
+
+async def bot_run(seconds: float) -> Run:
+    from tests.fake_slack import post_to_app
+
+    run = Run()
+    with tempfile.TemporaryDirectory() as name:
+        folder, port = Path(name), free_port()
+        config = slack_config(folder, port)
+        await asyncio.to_thread(post_visit, config, visit_report(folder, 3), "slack")
+        async with fake_slack() as fake:
+            process = followup_run(config, slack_environment(fake), folder)
+            try:
+                url = f"http://127.0.0.1:{port}/slack/events"
+                await answered(url)
+                f1 = await fake_wait(fake, lambda: next(
+                    (m for m in fake.messages(BUYER_CHANNEL) if m.text.startswith("*[F1]")), None))
+                action = next(a for label, a in f1.buttons.items() if label.startswith("Approve"))
+                click = fake.block_action(BUYER, BUYER_CHANNEL, f1.ts, action)
+                await post_to_app(url, "interactive", click, SECRET)  # the first click approves
+                await asyncio.sleep(1.0)  # its message edited, the bot quiet again
+                await load(url, click, process.pid, seconds, run)
+            finally:
+                await asyncio.to_thread(stop, process)
+    return run
+
+
+async def fake_wait(fake, found):
+    deadline = time.monotonic() + READY_TIMEOUT
+    while (value := found()) is None:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the bot did not deliver the visit")
+        await asyncio.sleep(0.1)
+    return value
+
+
+# --- the table
+
+
+def table(bots: list[Run], bares: list[Run]) -> list[str]:
+    targets = {(8, "p99"): "≤ 2×", (16, "rate"): "≥ 0.8×"}
+    rows = list(HEADER)
+    for level in CONCURRENCY:
+        rows.append(row(f"Slack, throughput at concurrency {level}", rate(bots, level), rate(bares, level), "req/s",
+                        targets.get((level, "rate"), "")))
+        rows.append(row(f"Slack, p99 at concurrency {level}", tail(bots, level), tail(bares, level), "ms",
+                        targets.get((level, "p99"), "")))
+    rows.append(row("Slack, CPU per click at concurrency 8", cpu(bots, 8), cpu(bares, 8), "ms", ""))
+    return rows
+
+
+async def main(quick: bool) -> None:
+    bots, bares = await interleaved(1 if quick else 3, bare_run, bot_run, 1.5 if quick else 5.0)
+    print("\n".join(table(bots, bares)))
+
+
+if __name__ == "__main__":
+    command_line(__doc__, "--bare-bolt", serve_bare_bolt, main)

@@ -1,0 +1,132 @@
+"""The structure that keeps taps quick (issue 17), held without timing anything: a chat's
+updates are decided in order, but the next need not wait for the last one's answer to reach
+Telegram; other chats go on beside; and what was handled is marked in shared transactions,
+not one per update, against a real SQLite file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.chat.handled_marks import HandledMarks
+from bot.telegram.chat_order import ChatOrder
+from handlers.model import Platform
+from storage import SqliteStore
+from tests.fakes import FakeClock
+
+TG = Platform.TELEGRAM
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    opened = await SqliteStore.open(tmp_path / "followup.sqlite3")
+    yield opened
+    await opened.close()
+
+
+class Counted:
+    """The real store, counting the units of work opened through it."""
+
+    def __init__(self, store: SqliteStore) -> None:
+        self.store = store
+        self.opened = 0
+
+    def unit_of_work(self):
+        self.opened += 1
+        return self.store.unit_of_work()
+
+
+async def test_a_chats_next_update_waits_for_the_last_to_be_decided_not_answered() -> None:
+    order, seen = ChatOrder(), []
+    answer_sent = asyncio.Event()
+
+    async def tap(update_id: int) -> None:
+        seen.append(f"decided {update_id}")
+        order.release(update_id)  # committed: the answer is on its way
+        await answer_sent.wait()
+        seen.append(f"answered {update_id}")
+
+    order.spawn(7, 1, lambda: tap(1))
+    order.spawn(7, 2, lambda: tap(2))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert seen == ["decided 1", "decided 2"]  # the second decided while the first's answer travels
+    answer_sent.set()
+    await asyncio.wait(order.running)
+    assert sorted(seen[2:]) == ["answered 1", "answered 2"]
+
+
+async def test_a_chats_update_not_released_holds_the_next_until_done_and_other_chats_go_on() -> None:
+    order, seen = ChatOrder(), []
+    report_checked = asyncio.Event()
+
+    async def report() -> None:
+        await report_checked.wait()
+        seen.append("report")
+
+    async def note(text: str) -> None:
+        seen.append(text)
+
+    order.spawn(7, 1, report)
+    order.spawn(7, 2, lambda: note("photos after the report"))
+    order.spawn(8, 3, lambda: note("a tap in another chat"))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert seen == ["a tap in another chat"]
+    report_checked.set()
+    await asyncio.wait(order.running)
+    assert seen == ["a tap in another chat", "report", "photos after the report"]
+
+
+async def test_an_update_that_fails_lets_its_chat_go_on() -> None:
+    order, seen = ChatOrder(), []
+
+    async def fails() -> None:
+        raise RuntimeError("a handler's bug")
+
+    async def note() -> None:
+        seen.append("next")
+
+    order.spawn(7, 1, fails)
+    order.spawn(7, 2, note)
+    await asyncio.wait(order.running)
+    assert seen == ["next"] and not order.running
+
+
+async def received(store: SqliteStore, count: int) -> tuple[Counted, HandledMarks]:
+    """Updates 1 to `count` stored, and marks to handle them through a counting store."""
+    clock = FakeClock()
+    async with store.unit_of_work() as uow:
+        for update_id in range(1, count + 1):
+            await uow.inbox.add(TG, update_id, {"update_id": update_id}, clock.now())
+        await uow.commit()
+    counted = Counted(store)
+    return counted, HandledMarks(counted, TG, clock)
+
+
+async def test_updates_handled_together_are_marked_in_one_transaction(store: SqliteStore) -> None:
+    counted, marks = await received(store, 50)
+    for update_id in range(1, 51):
+        marks.add(update_id)
+    await marks.drain()
+    assert counted.opened == 1
+    async with store.unit_of_work() as uow:
+        assert await uow.inbox.unhandled(TG) == []
+
+
+async def test_updates_handled_while_the_store_is_busy_wait_and_are_marked_together(store: SqliteStore) -> None:
+    counted, marks = await received(store, 3)
+    async with store.unit_of_work():  # a decision being committed
+        marks.add(1)
+        await asyncio.sleep(0)
+        marks.add(2)
+        marks.add(3)
+    await marks.drain()
+    assert counted.opened == 2  # the first, then the two that came meanwhile, together
+    async with store.unit_of_work() as uow:
+        assert await uow.inbox.unhandled(TG) == []
+
