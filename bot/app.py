@@ -16,6 +16,7 @@ from bot.email.adapter import EmailAdapter
 from bot.email.settings import SmtpSettings
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.notice_documents import NoticeDocuments
+from bot.outbox.pacing import Pacer
 from bot.robots.dingtalk import DingTalk
 from bot.robots.feishu import Feishu
 from bot.robots.robot import RobotAdapter, Webhook
@@ -93,16 +94,18 @@ async def build_console_app(config: Config, clock: Clock, echo: Echo, colour: bo
     return await build_app(config, clock, ConsoleAdapter(echo, colour))
 
 
-def deliver_on_telegram(app: App, bot) -> None:
+def deliver_on_telegram(app: App, bot, pacer: Pacer | None = None) -> None:
     """The outbox delivers to Telegram with `bot`, python-telegram-bot's Bot: the outbox's own
-    in the running bot (bot/telegram/outbox_bot.py), a test's with a short timeout."""
-    app.dispatcher.add_adapter(TelegramAdapter(bot, app.store, app.media, app.bus.clock, app.documents))
+    in the running bot (bot/telegram/outbox_bot.py), a test's with a short timeout; within
+    Telegram's flood limits with a `pacer` (the running bot's; a test's fake has none unless told)."""
+    app.dispatcher.add_adapter(TelegramAdapter(bot, app.store, app.media, app.bus.clock, app.documents, pacer))
 
 
-def deliver_on_slack(app: App, client) -> None:
+def deliver_on_slack(app: App, client, pacer: Pacer | None = None) -> None:
     """The outbox delivers to Slack with `client`, slack_sdk's AsyncWebClient: the outbox's own
-    in the running bot (bot/slack/outbox_client.py), a test's with a short timeout."""
-    app.dispatcher.add_adapter(SlackAdapter(client, app.store, app.media, app.bus.clock, app.documents))
+    in the running bot (bot/slack/outbox_client.py), a test's with a short timeout; within
+    Slack's posting limits with a `pacer`."""
+    app.dispatcher.add_adapter(SlackAdapter(client, app.store, app.media, app.bus.clock, app.documents, pacer))
 
 
 # Each robot's own part, by its platform; where a factory names it is bot/config.py's ROBOTS.
