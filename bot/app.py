@@ -23,6 +23,7 @@ from bot.robots.robot import RobotAdapter, Webhook
 from bot.robots.wecom import WeCom
 from bot.slack.adapter import SlackAdapter
 from bot.telegram.adapter import TelegramAdapter
+from bot.telegram.limits import is_group
 from bot.web.form_links import FormLinks
 from bot.web.links import NoticeLinks
 from handlers.bus import MessageBus
@@ -146,7 +147,8 @@ def routing_for(config: Config, console_active: bool) -> Routing:
     if console_active:
         buyer_chats.append(Destination(Platform.CONSOLE, "buyer", locale, zone))
     if config.telegram.buyer_chat_id is not None:
-        buyer_chats.append(Destination(Platform.TELEGRAM, str(config.telegram.buyer_chat_id), locale, zone))
+        chat = config.telegram.buyer_chat_id
+        buyer_chats.append(Destination(Platform.TELEGRAM, str(chat), locale, zone, crowded=is_group(chat)))
     if config.slack.buyer_channel:
         buyer_chats.append(Destination(Platform.SLACK, config.slack.buyer_channel, locale, zone))
     factories = {}

@@ -54,6 +54,12 @@ _LABELS = {
     REFUSE_BINDING: N_("Refuse"),
     VISIT_REPORT: N_("Visit report (PDF)"),
 }
+# Several findings to a message (a crowded chat's): each decision names the finding it decides.
+_NAMED_DECISIONS = {
+    APPROVE: N_("Approve %(label)s"),
+    EDIT: N_("Edit %(label)s"),
+    REJECT: N_("Reject %(label)s"),
+}
 _ANSWERS_NOTICE = (MessageKind.REMINDER, MessageKind.DEADLINE_EXTENDED, MessageKind.MANAGER_ESCALATION)
 
 
@@ -70,6 +76,8 @@ def buttons_for(view: View, language: Language) -> tuple[Button, ...]:
         return _summary_buttons(view, language)
     if view.kind is MessageKind.FINDING:
         return _decision_buttons(view, language)
+    if view.kind is MessageKind.FINDINGS:
+        return tuple(button for it in view.items for button in _decisions(it, language, _NAMED_DECISIONS))
     if view.kind is MessageKind.INSTRUCTION_DECIDED:
         return _decision_buttons(view, language) + _send_button(view, language)
     if view.kind is MessageKind.ENGLISH_ONLY:
@@ -125,7 +133,11 @@ def _instruction_buttons(view: View, language: Language, actions: tuple[str, ...
 
 
 def _decision_buttons(view: View, language: Language) -> tuple[Button, ...]:
-    instruction = view.item.instruction
+    return _decisions(view.item, language, _LABELS)
+
+
+def _decisions(item, language: Language, labels: dict[str, str]) -> tuple[Button, ...]:
+    instruction = item.instruction
     if instruction is None:
         return ()
     if instruction.is_undecided:
@@ -134,7 +146,7 @@ def _decision_buttons(view: View, language: Language) -> tuple[Button, ...]:
         actions = (EDIT, REJECT)  # until the notice is sent: what Approve all approved can still be changed
     else:
         actions = ()
-    return tuple(Button(a, instruction.id, language.gettext(_LABELS[a])) for a in actions)
+    return tuple(Button(a, instruction.id, language.gettext(labels[a]) % {"label": item.label}) for a in actions)
 
 
 def _english_only_buttons(view: View, language: Language) -> tuple[Button, ...]:

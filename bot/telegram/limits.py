@@ -27,8 +27,8 @@ PER_CHAT = Window(1, 1.0)
 PER_GROUP = Window(20, 60.0)
 OVERALL = Window(30, 1.0)
 
-__all__ = ["CAPTION_LIMIT", "FILE_LIMIT", "MEDIA_GROUP_LIMIT", "MESSAGE_LIMIT", "caption_fits", "chat_lanes", "lanes",
-           "seconds", "short_answer", "split_message", "split_plain_message", "utf16_length"]
+__all__ = ["CAPTION_LIMIT", "FILE_LIMIT", "MEDIA_GROUP_LIMIT", "MESSAGE_LIMIT", "caption_fits", "chat_lanes", "is_group",
+           "lanes", "seconds", "short_answer", "split_message", "split_plain_message", "utf16_length"]
 
 
 def split_message(html: str) -> list[str]:
@@ -60,10 +60,15 @@ def short_answer(text: str) -> str:
     return prefix_within(text, CALLBACK_ANSWER_LIMIT - 1, utf16_length) + "…"
 
 
+def is_group(chat_id: int) -> bool:
+    """A group's (or supergroup's, or channel's) id is negative; a person's private chat's not."""
+    return chat_id < 0
+
+
 def chat_lanes(chat_id: int, messages: int = 1) -> tuple[Lane, ...]:
-    """The windows of one chat a send of `messages` counts in: a group's id is negative."""
+    """The windows of one chat a send of `messages` counts in."""
     own = (Lane(f"chat:{chat_id}", PER_CHAT),)
-    return own + (Lane(f"group:{chat_id}", PER_GROUP, messages),) if chat_id < 0 else own
+    return (*own, Lane(f"group:{chat_id}", PER_GROUP, messages)) if is_group(chat_id) else own
 
 
 def lanes(chat_id: int, messages: int = 1) -> tuple[Lane, ...]:
