@@ -456,6 +456,9 @@ class FakeTelegram:
     - `getUpdates` waits at most `long_poll_cap` seconds whatever `timeout` asks; a negative
       `offset` is not supported. Inline messages, URLs as files and Markdown parsing are not either.
     - The largest PhotoSize serves the uploaded bytes unchanged (Telegram re-encodes to JPEG).
+    - Flood limits (`flood_limits`, off by default) are exact sliding windows; an album that would
+      go over is refused whole with 429 (Telegram may send its first photos and answer 400
+      "failed to send message #N with the error message "Too Many Requests: retry after N"").
     """
 
     def __init__(self, token: str | None = None, *, long_poll_cap: float = 2.0,
