@@ -20,6 +20,8 @@ from bot.cpu import CpuPool
 from bot.email.settings import SmtpSettings
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.notice_documents import NoticeDocuments
+from bot.outbox.pacing import Pacer
+from bot.telegram.limits import is_group
 from bot.web.form_links import FormLinks
 from bot.web.links import NoticeLinks
 from handlers.bus import MessageBus
@@ -99,20 +101,22 @@ async def build_console_app(config: Config, clock: Clock, echo: Echo, colour: bo
     return await build_app(config, clock, ConsoleAdapter(echo, colour))
 
 
-def deliver_on_telegram(app: App, bot) -> None:
+def deliver_on_telegram(app: App, bot, pacer: Pacer | None = None) -> None:
     """The outbox delivers to Telegram with `bot`, python-telegram-bot's Bot: the outbox's own
-    in the running bot (bot/telegram/outbox_bot.py), a test's with a short timeout."""
+    in the running bot (bot/telegram/outbox_bot.py), a test's with a short timeout; within
+    Telegram's flood limits with a `pacer` (the running bot's; a test's fake has none unless told)."""
     from bot.telegram.adapter import TelegramAdapter
 
-    app.dispatcher.add_adapter(TelegramAdapter(bot, app.store, app.media, app.bus.clock, app.documents))
+    app.dispatcher.add_adapter(TelegramAdapter(bot, app.store, app.media, app.bus.clock, app.documents, pacer))
 
 
-def deliver_on_slack(app: App, client) -> None:
+def deliver_on_slack(app: App, client, pacer: Pacer | None = None) -> None:
     """The outbox delivers to Slack with `client`, slack_sdk's AsyncWebClient: the outbox's own
-    in the running bot (bot/slack/outbox_client.py), a test's with a short timeout."""
+    in the running bot (bot/slack/outbox_client.py), a test's with a short timeout; within
+    Slack's posting limits with a `pacer`."""
     from bot.slack.adapter import SlackAdapter
 
-    app.dispatcher.add_adapter(SlackAdapter(client, app.store, app.media, app.bus.clock, app.documents))
+    app.dispatcher.add_adapter(SlackAdapter(client, app.store, app.media, app.bus.clock, app.documents, pacer))
 
 
 def deliver_on_robots(app: App, session, links: NoticeLinks | None = None) -> None:
@@ -157,7 +161,8 @@ def routing_for(config: Config, console_active: bool) -> Routing:
     if console_active:
         buyer_chats.append(Destination(Platform.CONSOLE, "buyer", locale, zone))
     if config.telegram.buyer_chat_id is not None:
-        buyer_chats.append(Destination(Platform.TELEGRAM, str(config.telegram.buyer_chat_id), locale, zone))
+        chat = config.telegram.buyer_chat_id
+        buyer_chats.append(Destination(Platform.TELEGRAM, str(chat), locale, zone, crowded=is_group(chat)))
     if config.slack.buyer_channel:
         buyer_chats.append(Destination(Platform.SLACK, config.slack.buyer_channel, locale, zone))
     factories = {}

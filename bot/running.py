@@ -27,6 +27,7 @@ from bot.email.settings import SmtpSettings
 from bot.outbox.backoff import Backoff
 from bot.outbox.delivery import DeliveryLoop
 from bot.outbox.replica import Replica
+from bot.outbox.pacing import Pacer
 from bot.redaction import conceal, conceal_login, conceal_stored_buttons
 from bot.retention import RetentionLoop
 from bot.slack.settings import SlackEnvironment
@@ -63,6 +64,7 @@ class Pace:
     poll_backoff: Backoff = POLL_BACKOFF
     retention_tick: float = 3600.0
     warm_up: bool = True
+    flood_scale: float = 1.0  # the platforms' flood windows shortened alike (crash tests: fakes without limits)
 
 
 class RobotsRuntime:
@@ -138,9 +140,9 @@ async def build_bot(config: Config, clock: Clock, telegram: TelegramEnvironment 
     runtimes: list[TelegramRuntime | SlackRuntime | RobotsRuntime | WebServer] = []
     if telegram is not None:
         runtimes.append(telegram_runtime(app, telegram, config.telegram, delivery.wake, pace.poll_timeout,
-                                         pace.poll_backoff, on_fatal=give_up))
+                                         pace.poll_backoff, on_fatal=give_up, pacer=Pacer(pace.flood_scale)))
     if slack is not None:
-        runtimes.append(slack_runtime(app, slack, config.slack, delivery.wake))
+        runtimes.append(slack_runtime(app, slack, config.slack, delivery.wake, Pacer(pace.flood_scale)))
     if robot_platforms(config):
         conceal(*(secret for f in config.factories for secret in robot_secrets(f)))
         runtimes.append(RobotsRuntime(app, links))
@@ -152,22 +154,25 @@ async def build_bot(config: Config, clock: Clock, telegram: TelegramEnvironment 
 
 def telegram_runtime(app: App, env: TelegramEnvironment, config: TelegramConfig, wake: Callable[[], None],
                      poll_timeout: int = 30, poll_backoff: Backoff = POLL_BACKOFF,
-                     on_fatal: GiveUp | None = None) -> TelegramRuntime:
-    """The Telegram runtime, and the outbox delivering to Telegram with a client of its own."""
+                     on_fatal: GiveUp | None = None, pacer: Pacer | None = None) -> TelegramRuntime:
+    """The Telegram runtime, and the outbox delivering to Telegram with a client of its own,
+    paced by `pacer` (bot/outbox/pacing.py; None: a fake without flood limits)."""
     conceal(env.token, env.secret_token())  # before PTB, which logs its URLs as it is built
     bot = outbox_bot(env)
-    deliver_on_telegram(app, bot)
+    deliver_on_telegram(app, bot, pacer)
     return TelegramRuntime(app, env, config, bot, wake, poll_timeout, poll_backoff, on_fatal)
 
 
-def slack_runtime(app: App, env: SlackEnvironment, config: SlackConfig, wake: Callable[[], None]) -> SlackRuntime:
-    """The Slack runtime, and the outbox delivering to Slack with a client of its own. Bolt and
-    slack-sdk are imported here: a bot on Telegram alone does not hold them (8 MB)."""
+def slack_runtime(app: App, env: SlackEnvironment, config: SlackConfig, wake: Callable[[], None],
+                  pacer: Pacer | None = None) -> SlackRuntime:
+    """The Slack runtime, and the outbox delivering to Slack with a client of its own, paced
+    by `pacer` as Telegram's is. Bolt and slack-sdk are imported here: a bot on Telegram alone
+    does not hold them (8 MB)."""
     from bot.slack.outbox_client import outbox_client
     from bot.slack.runtime import SlackRuntime
 
     conceal(env.bot_token, env.signing_secret, env.app_token)
-    deliver_on_slack(app, outbox_client(env))
+    deliver_on_slack(app, outbox_client(env), pacer)
     return SlackRuntime(app, env, config, wake)
 
 

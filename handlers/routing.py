@@ -10,10 +10,14 @@ from handlers.model.message_kinds import MessageKind
 
 @dataclass(frozen=True)
 class Destination:
+    """`crowded`: a chat where messages are scarce (a Telegram group takes twenty a minute),
+    so a visit's findings go in as few messages as hold them rather than one each."""
+
     platform: Platform
     address: str
     locale: str
     timezone: str = "UTC"
+    crowded: bool = False
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,19 @@ class Routing:
 
     def to_buyer(self, kind: MessageKind, payload: dict) -> list[OutgoingMessage]:
         return [_message(d, kind, payload) for d in self.buyer]
+
+    def findings_to_buyer(self, visit_id: int, instructions: dict[str, int | None]) -> list[OutgoingMessage]:
+        """A message per finding (`instructions`: each source's proposed instruction, if any),
+        or, to a crowded chat, one for them all, which its surface shows several to a message."""
+        messages = []
+        for d in self.buyer:
+            if d.crowded:
+                messages.append(_message(d, MessageKind.FINDINGS, {"visit_id": visit_id, "sources": list(instructions)}))
+            else:
+                messages += [_message(d, MessageKind.FINDING, {"visit_id": visit_id, "source": source,
+                                                               "instruction_id": instruction})
+                             for source, instruction in instructions.items()]
+        return messages
 
     def to_buyer_elsewhere(self, platform: Platform, kind: MessageKind, payload: dict) -> list[OutgoingMessage]:
         """The buyer's chats on the platforms other than `platform`; on one where there is no

@@ -174,6 +174,14 @@ ANALYSED = (MessageKind.VISIT_SUMMARY, MessageKind.NOTICE, MessageKind.INSTRUCTI
             MessageKind.INSTRUCTIONS_APPROVED, MessageKind.NOTICE_SENT)
 
 
+def items_of(view: View, instruction_ids) -> tuple[Item, ...]:
+    """The items of the view's visit whose instructions these are, in the report's order
+    (their instructions were proposed in it): one message's several findings, in a crowded chat."""
+    wanted = set(instruction_ids)
+    chosen = sorted((i for i in view.instructions if i.id in wanted), key=lambda i: i.id)
+    return tuple(Item(i.source, label_of(i.source), view.visit.report.item(i.source), i) for i in chosen)
+
+
 def label_of(source: str) -> str:
     section, index = source.split(".")[0], source.rsplit(".", 1)[1]
     return f"{_PREFIX[section]}{int(index) + 1}"

@@ -32,9 +32,8 @@ async def post_visit(command: PostVisit, ctx: Context) -> Reply:
         instruction_ids[source] = instruction.id
         await ctx.audit("instruction", instruction.id, "propose", None, {"state": instruction.state.value})
     messages = ctx.settings.routing.to_buyer(MessageKind.VISIT_SUMMARY, {"visit_id": visit.id})
-    for source in finding_sources(report):
-        payload = {"visit_id": visit.id, "source": source, "instruction_id": instruction_ids.get(source)}
-        messages += ctx.settings.routing.to_buyer(MessageKind.FINDING, payload)
+    sources = {source: instruction_ids.get(source) for source in finding_sources(report)}
+    messages += ctx.settings.routing.findings_to_buyer(visit.id, sources)
     await ctx.enqueue(messages)
     params = {"visit_id": visit.id, "order": visit.order_reference, "instructions": len(instruction_ids)}
     await ctx.uow.updates.remember(key, params, ctx.now)

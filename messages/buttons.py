@@ -56,6 +56,12 @@ _LABELS = {
 }
 # The language a notice's link opens its page in (bot/web/page.py), so the page's buttons read so.
 PAGE_LOCALE = CHINESE
+# Several findings to a message (a crowded chat's): each decision names the finding it decides.
+_NAMED_DECISIONS = {
+    APPROVE: N_("Approve %(label)s"),
+    EDIT: N_("Edit %(label)s"),
+    REJECT: N_("Reject %(label)s"),
+}
 _ANSWERS_NOTICE = (MessageKind.REMINDER, MessageKind.DEADLINE_EXTENDED, MessageKind.MANAGER_ESCALATION)
 
 
@@ -85,6 +91,8 @@ def buttons_for(view: View, language: Language) -> tuple[Button, ...]:
         return _summary_buttons(view, language)
     if view.kind is MessageKind.FINDING:
         return _decision_buttons(view, language)
+    if view.kind is MessageKind.FINDINGS:
+        return tuple(button for it in view.items for button in _decisions(it, language, _NAMED_DECISIONS))
     if view.kind is MessageKind.INSTRUCTION_DECIDED:
         return _decision_buttons(view, language) + _send_button(view, language)
     if view.kind is MessageKind.ENGLISH_ONLY:
@@ -140,7 +148,11 @@ def _instruction_buttons(view: View, language: Language, actions: tuple[str, ...
 
 
 def _decision_buttons(view: View, language: Language) -> tuple[Button, ...]:
-    instruction = view.item.instruction
+    return _decisions(view.item, language, _LABELS)
+
+
+def _decisions(item, language: Language, labels: dict[str, str]) -> tuple[Button, ...]:
+    instruction = item.instruction
     if instruction is None:
         return ()
     if instruction.is_undecided:
@@ -149,7 +161,7 @@ def _decision_buttons(view: View, language: Language) -> tuple[Button, ...]:
         actions = (EDIT, REJECT)  # until the notice is sent: what Approve all approved can still be changed
     else:
         actions = ()
-    return tuple(Button(a, instruction.id, label(a, language)) for a in actions)
+    return tuple(Button(a, instruction.id, language.gettext(labels[a]) % {"label": item.label}) for a in actions)
 
 
 def _english_only_buttons(view: View, language: Language) -> tuple[Button, ...]:

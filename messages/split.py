@@ -79,7 +79,11 @@ def _plain_atoms(text: str) -> Iterator[_Atom]:
 
 
 def split_html(text: str, limit: int) -> list[str]:
-    """Telegram HTML in chunks of at most `limit` UTF-16 units as shown, each valid alone."""
+    """Telegram HTML in chunks of at most `limit` UTF-16 units as shown, each valid alone.
+    Most messages fit whole, as written (markup shows no longer than it is written): those
+    are not taken apart character by character, which a fan-out would pay for each time."""
+    if utf16_length(text) <= limit and _HTML.sub("", text).strip():
+        return [text]
     return _split(list(_html_atoms(text)), limit, utf16_length)
 
 

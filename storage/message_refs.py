@@ -35,6 +35,14 @@ class MessageRefs:
                 return ref
         return None
 
+    async def sharing(self, platform: Platform, destination: str, ref: str) -> list[str]:
+        """The subjects one message shows (several findings to a message, in a crowded chat)."""
+        rows = await self._tx.all(
+            "SELECT subject FROM message_refs WHERE platform = ? AND destination = ? AND ref = ? ORDER BY subject",
+            (platform.value, destination, ref),
+        )
+        return [str(row["subject"]) for row in rows]
+
     async def find(self, platform: Platform, destination: str, subject: str) -> str | None:
         row = await self._tx.one(
             "SELECT ref FROM message_refs WHERE platform = ? AND subject = ? AND destination = ?",

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
+from collections.abc import Container
 from datetime import datetime
 from typing import Any
 
@@ -133,7 +134,7 @@ class Outbox:
 
     async def claim_next(
         self, platforms: list[Platform], now: datetime, claimant: str, until: datetime,
-        skip: frozenset[tuple[Platform, str]] = frozenset(),
+        skip: Container[tuple[Platform, str]] = frozenset(),
     ) -> Claim | None:
         """Claims the oldest due message, outside the `skip` destinations, for `claimant`
         until `until`. Run it in its own unit of work and commit at once: the write lock

@@ -37,7 +37,8 @@ from bot.web.links import LinkSigner
 from storage.transaction import Transaction
 import messages.pdf  # noqa: F401 - imported before forking, like everything a bot uses
 
-PACE = Pace(delivery=0.1, chasing=0.05, poll_timeout=1, warm_up=False)  # workers start when first needed
+# Workers start when first needed; the fakes keep no flood limits, so the bot paces all but not.
+PACE = Pace(delivery=0.1, chasing=0.05, poll_timeout=1, warm_up=False, flood_scale=1000.0)
 
 
 @dataclass(frozen=True)

@@ -218,6 +218,21 @@ def one_finding(data: dict) -> dict:
     return report
 
 
+def many_findings(data: dict, count: int) -> dict:
+    """The example report with `count` findings (the example's, again and again, each on a line
+    of its own) and no other instruction, each finding with two of the example's photos."""
+    report = one_finding(data)
+    photos = sorted(p.name for p in EXAMPLE_VISIT.glob("*.jpg"))
+    examples = data["findings"]
+    report["findings"] = [
+        {**copy.deepcopy(examples[i % len(examples)]), "photos": [photos[i % len(photos)], photos[(i + 1) % len(photos)]]}
+        for i in range(count)
+    ]
+    for i, finding in enumerate(report["findings"], 1):
+        finding["description"] = f"{finding['description']} (line {i})"
+    return report
+
+
 def bundle_of(folder: Path, data: dict) -> bytes:
     """`data` as report.yaml next to the photos in `folder`, zipped."""
     write_report(folder, data)

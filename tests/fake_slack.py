@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import ClientSession, hdrs, web
 
 from tests.fake_faults import Drop, Dropped, Stall, after_handling, before_handling, hang_up
+from tests.fake_flood import Flood, Limit
 
 JSON = dict[str, Any]
 T = TypeVar("T")
@@ -583,6 +584,8 @@ class FakeSlack:
         self._response_urls: dict[str, tuple[str, str, str | None]] = {}
         self._faults: defaultdict[str, deque[Fault | Stall | Drop | None]] = defaultdict(deque)
         self._refusing: dict[str, str] = {}  # channel id → the error every post there gets
+        self.flood: Flood | None = None
+        self._per_channel = Limit(1, 1.0)
         # Socket Mode (see "Socket Mode" below)
         self.app_token = f"xapp-1-{APP_ID}-{secrets.randbelow(10**12)}-{secrets.token_hex(32)}"
         self.envelopes: list[JSON] = []
@@ -722,6 +725,12 @@ class FakeSlack:
         """The next `times` calls of `method` have their connection closed, unanswered."""
         self._faults[method].extend([Drop()] * times)
 
+    def flood_limits(self, per_channel: Limit | None = Limit(1, 1.0), scale: float = 1.0) -> None:
+        """Slack's chat.postMessage limit, about a message a second in a channel: a post over it
+        gets HTTP 429 `ratelimited` with Retry-After (whole seconds). None: no limit."""
+        self.flood = Flood(scale) if per_channel is not None else None
+        self._per_channel = per_channel or self._per_channel
+
     def archive_channel(self, channel_id: str) -> None:
         """Posting, editing and sharing files in the channel answer `is_archived` from now on."""
         self._refusing[channel_id] = "is_archived"
@@ -856,6 +865,9 @@ class FakeSlack:
         channel = params.get("channel") or params.get("channel_id")
         if method in _POSTING and (refusal := self._refusing.get(channel)) is not None:
             raise SlackError(refusal)
+        if method == "chat.postMessage" and self.flood is not None and (
+                wait := self.flood.admit([(channel, self._per_channel, 1)])) is not None:
+            raise SlackError("ratelimited", status=429, retry_after=wait)
         result = handler(params)
         for observe in self.observers:
             observe(method, params)

@@ -16,7 +16,6 @@ import inspect
 import io
 import itertools
 import json
-import math
 import mimetypes
 import re
 import secrets
@@ -33,6 +32,7 @@ from aiohttp import ClientSession, hdrs, web
 from PIL import Image
 
 from tests.fake_faults import Drop, Dropped, Stall, after_handling, before_handling, hang_up
+from tests.fake_flood import Flood, Limit
 
 JSON = dict[str, Any]
 T = TypeVar("T")
@@ -482,6 +482,9 @@ class FakeTelegram:
     - `getUpdates` waits at most `long_poll_cap` seconds whatever `timeout` asks; a negative
       `offset` is not supported. Inline messages, URLs as files and Markdown parsing are not either.
     - The largest PhotoSize serves the uploaded bytes unchanged (Telegram re-encodes to JPEG).
+    - Flood limits (`flood_limits`, off by default) are exact sliding windows; an album that would
+      go over is refused whole with 429 (Telegram may send its first photos and answer 400
+      "failed to send message #N with the error message "Too Many Requests: retry after N"").
     """
 
     def __init__(self, token: str | None = None, *, long_poll_cap: float = 2.0,
@@ -523,8 +526,8 @@ class FakeTelegram:
         self._refusing: dict[int, ApiError] = {}
         self._holding: dict[int, asyncio.Event] = {}
         self._in_hold: list[tuple[str, JSON]] = []
-        self._flood_interval: float | None = None
-        self._last_send: dict[int, float] = {}
+        self.flood: Flood | None = None
+        self._flood_limits: dict[str, Limit] = {}
         self._updates_changed = asyncio.Condition()
         self._poll_generation = 0
         self._closing = False
@@ -651,17 +654,28 @@ class FakeTelegram:
 
     def flood_limit(self, per_chat_per_second: float | None = 1.0) -> None:
         """Sends to one chat faster than this get 429; None lifts the limit."""
-        self._flood_interval = 1 / per_chat_per_second if per_chat_per_second else None
-        self._last_send.clear()
+        self.flood_limits(per_chat=Limit(1, 1 / per_chat_per_second) if per_chat_per_second else None,
+                          per_group=None, overall=None)
 
-    def _check_flood(self, chat_id: int) -> None:
-        if self._flood_interval is None:
+    def flood_limits(self, per_chat: Limit | None = Limit(1, 1.0), per_group: Limit | None = Limit(20, 60.0),
+                     overall: Limit | None = Limit(30, 1.0), scale: float = 1.0) -> None:
+        """Telegram's flood limits (core.telegram.org/bots/faq): a message a second in a chat,
+        twenty a minute in a group (a negative id), thirty a second for the bot; a send over one
+        gets 429 with retry_after. An album counts each photo in a group's and the bot's
+        windows, one message in the chat's. Edits count in none. All None: no limits."""
+        limits = {"chat": per_chat, "group": per_group, "overall": overall}
+        self._flood_limits = {name: limit for name, limit in limits.items() if limit is not None}
+        self.flood = Flood(scale) if self._flood_limits else None
+
+    def _check_flood(self, chat_id: int, messages: int = 1) -> None:
+        if self.flood is None:
             return
-        now = time.monotonic()
-        elapsed = now - self._last_send.get(chat_id, -math.inf)
-        if elapsed < self._flood_interval:
-            raise too_many_requests(max(1, math.ceil(self._flood_interval - elapsed)))
-        self._last_send[chat_id] = now
+        keys = {"chat": (f"chat:{chat_id}", 1), "group": (f"group:{chat_id}", messages),
+                "overall": ("overall", messages)}
+        counts = [(keys[name][0], limit, keys[name][1]) for name, limit in self._flood_limits.items()
+                  if name != "group" or chat_id < 0]
+        if (retry_after := self.flood.admit(counts)) is not None:
+            raise too_many_requests(retry_after)
 
     # --- playing the users
 
@@ -918,7 +932,7 @@ class FakeTelegram:
             check_caption(item.get("caption"), item.get("parse_mode"))
         reply_to = self._reply_target(chat_id, params)
         contents = [self._media_content(item, params) for item in items]
-        self._check_flood(chat_id)
+        self._check_flood(chat_id, len(items))
         group_id = str(next(self._group_ids))
         messages = [
             self._new_sent("sendMediaGroup", chat_id, caption=item.get("caption"), parse_mode=item.get("parse_mode"),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from bot.app import App, build_app
 from bot.config import Config, Slack
 from bot.outbox.delivery import DeliveryLoop
+from bot.outbox.pacing import Pacer
 from bot.running import slack_runtime
 from bot.slack.runtime import SlackRuntime
 from bot.slack.settings import SlackEnvironment
@@ -101,7 +102,8 @@ def offers(message: SlackMessage, label: str) -> bool:
 
 
 @asynccontextmanager
-async def running_slack(config: Config, clock: FakeClock) -> AsyncIterator[SlackWorld]:
+async def running_slack(config: Config, clock: FakeClock, pacer: Pacer | None = None) -> AsyncIterator[SlackWorld]:
+    """`pacer`: the outbox kept within Slack's posting limit, for a story that turns the fake's on."""
     async with FakeSlack() as fake:
         for user, name in ((BUYER, "Anna Schmidt"), (INSPECTOR, "Chen Jing"), (FACTORY, "Li Wei")):
             fake.add_user(user, name)
@@ -112,7 +114,7 @@ async def running_slack(config: Config, clock: FakeClock) -> AsyncIterator[Slack
         app = await build_app(cfg, clock)
         delivery = DeliveryLoop(app.dispatcher, interval=0.5)
         env = SlackEnvironment(bot_token=fake.token, signing_secret=SECRET, api_url=fake.api_url)
-        runtime = slack_runtime(app, env, cfg.slack, delivery.wake)
+        runtime = slack_runtime(app, env, cfg.slack, delivery.wake, pacer)
         try:
             await runtime.start()
         except BaseException:

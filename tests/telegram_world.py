@@ -15,6 +15,7 @@ from bot.app import App, build_app
 from bot.config import Config, Telegram
 from bot.outbox.backoff import Backoff
 from bot.outbox.delivery import DeliveryLoop
+from bot.outbox.pacing import Pacer
 from bot.running import telegram_runtime
 from bot.telegram.runtime import TelegramRuntime
 from bot.telegram.settings import TelegramEnvironment
@@ -40,7 +41,7 @@ def telegram_config(config: Config, **telegram: object) -> Config:
     return config.model_copy(update={
         "people": people,
         "factories": factories,
-        "telegram": Telegram(buyer_chat_id=BUYER_CHAT, **telegram),
+        "telegram": Telegram(**{"buyer_chat_id": BUYER_CHAT, **telegram}),
     })
 
 
@@ -104,15 +105,17 @@ class World:
 
 
 @asynccontextmanager
-async def running(config: Config, clock: FakeClock, on_fatal=None, **telegram: object) -> AsyncIterator[World]:
-    """The bot on a fake Bot API; `on_fatal` is told when it cannot go on, as `followup run` is."""
+async def running(config: Config, clock: FakeClock, on_fatal=None, pacer: Pacer | None = None,
+                  **telegram: object) -> AsyncIterator[World]:
+    """The bot on a fake Bot API; `on_fatal` is told when it cannot go on, as `followup run` is.
+    `pacer`: the outbox kept within flood limits, for a story that turns the fake's on."""
     async with FakeTelegram() as fake:
         cfg = telegram_config(config, **telegram)
         app = await build_app(cfg, clock)
         env = TelegramEnvironment(fake.token, fake.base_url, fake.base_file_url)
         delivery = DeliveryLoop(app.dispatcher, interval=0.5)
         runtime = telegram_runtime(app, env, cfg.telegram, delivery.wake, poll_timeout=1,
-                                   poll_backoff=POLL_BACKOFF, on_fatal=on_fatal)
+                                   poll_backoff=POLL_BACKOFF, on_fatal=on_fatal, pacer=pacer)
         try:
             await runtime.start()
         except BaseException:

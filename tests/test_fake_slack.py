@@ -32,7 +32,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
-from tests import fake_slack
+from tests import fake_flood, fake_slack
 from tests.fake_slack import BOT_USER_ID, TEAM_ID, FakeSlack, post_to_app, sign, slack_request
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -339,6 +339,21 @@ async def test_rate_limit_without_a_handler_raises(client: AsyncWebClient, fake:
         await client.chat_postMessage(channel=CHANNEL, text="Reminder")
     response = raised.value.response
     assert (response.status_code, response.headers["Retry-After"], response["error"]) == (429, "7", "ratelimited")
+
+
+async def test_a_channel_takes_a_message_a_second_and_answers_429_with_retry_after(
+        client: AsyncWebClient, fake: FakeSlack) -> None:
+    """chat.postMessage over its limit, as Slack answers it; another channel is not held back."""
+    fake.flood_limits(per_channel=fake_flood.Limit(1, 3600.0))
+    await client.chat_postMessage(channel=CHANNEL, text="Reminder")
+    with pytest.raises(SlackApiError) as raised:
+        await client.chat_postMessage(channel=CHANNEL, text="Reminder again")
+    response = raised.value.response
+    assert (response.status_code, response["error"]) == (429, "ratelimited")
+    assert 3590 < int(response.headers["Retry-After"]) <= 3600
+    dm = (await client.conversations_open(users=BOT_USER_ID))["channel"]["id"]
+    await client.chat_postMessage(channel=dm, text="elsewhere")
+    assert len(fake.messages(CHANNEL)) == 1 and fake.flood.refused == 1
 
 
 async def test_injected_error_fails_once(client: AsyncWebClient, fake: FakeSlack) -> None:

@@ -43,7 +43,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from tests.fake_telegram import ApiError, FakeTelegram, UploadedFile, visible_text
+from tests.fake_telegram import ApiError, FakeTelegram, Limit, UploadedFile, visible_text
 
 CHAT = 501
 GROUP = -1001234567890
@@ -250,6 +250,35 @@ async def test_the_flood_limit_holds_back_a_second_send_to_the_same_chat(fake: F
 
     with pytest.raises(RetryAfter):
         await bot.send_message(CHAT, "two")
+
+
+async def test_a_group_takes_twenty_messages_a_minute_each_photo_of_an_album_counted(
+        fake: FakeTelegram, bot: Bot) -> None:
+    """As Telegram answers: 429 with parameters.retry_after, the whole seconds until the group's
+    window has room; a private chat is not held to it. The chat's own second is left out here."""
+    fake.flood_limits(per_chat=None, per_group=Limit(3, 3600.0), overall=None)
+    photo = InputMediaPhoto(png())
+    await bot.send_media_group(GROUP, [photo, photo])
+    await bot.send_message(GROUP, "the third")
+    await bot.send_message(CHAT, "a private chat is not a group")
+
+    with pytest.raises(RetryAfter) as refused:
+        await bot.send_message(GROUP, "the fourth")
+    assert timedelta(seconds=3590) < refused.value.retry_after <= timedelta(seconds=3600)
+    assert fake.flood.refused == 1 and len(fake.transcript(GROUP)) == 3
+
+
+async def test_the_bots_overall_limit_counts_every_chat_and_an_album_too_heavy_waits_for_room(
+        fake: FakeTelegram, bot: Bot) -> None:
+    fake.flood_limits(per_chat=None, per_group=None, overall=Limit(2, 3600.0))
+    await bot.send_message(CHAT, "one")
+    photo = InputMediaPhoto(png())
+    with pytest.raises(RetryAfter):
+        await bot.send_media_group(GROUP, [photo, photo])  # refused whole: nothing of it is sent
+    await bot.send_message(GROUP, "two")
+    with pytest.raises(RetryAfter):
+        await bot.send_message(CHAT + 1, "three")
+    assert fake.transcript(GROUP)[0].text == "two"
 
 
 async def test_a_callback_query_is_answered_only_once(fake: FakeTelegram, bot: Bot) -> None:

@@ -7,6 +7,9 @@ nothing, because the message was committed with the change.
 - Chats at once: up to `at_once` destinations are delivered side by side, one message at a
   time each, so one chat's rate limit (the outbox, not the client, waits out retry_after)
   or a slow upload holds up only that chat.
+- Pacing: a chat whose next send would go over its platform's flood limits (the adapter's
+  `ready_in`, bot/outbox/pacing.py) is not claimed until it may go, so it holds no slot; the
+  round lasts while such a chat has a message due, looking again at least every `PACED_POLL`.
 - Replicas: a message is claimed in a write transaction, for a short `lease` renewed while
   the send is in flight; several dispatchers on one database never send it both. A replica
   that dies mid-send leaves a claim that its successor on the same machine releases at once
@@ -20,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Container
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Protocol
@@ -48,6 +52,8 @@ SEEN_EVERY = timedelta(minutes=1)
 # How often it looks for claims of dead processes: at its first round (a predecessor killed
 # mid-send), then now and then (a sibling on the same machine); a lease runs out anyway.
 TIDY_EVERY = timedelta(seconds=10)
+# How long a round waits at most, with only paced chats left, before it looks for new messages.
+PACED_POLL = 0.5
 
 
 class Outcome(Enum):
@@ -64,6 +70,27 @@ class Adapter(Protocol):
 
     def classify(self, error: Exception) -> Failure | None:
         """What a failure of `deliver` means; None for an error the adapter does not know."""
+
+    def ready_in(self, destination: str) -> float:
+        """Seconds until the destination may be sent to within the platform's flood limits."""
+
+
+class _Held:
+    """The destinations not to claim now: being sent to, or paced. Asked by the claim for each
+    chat with a message due, it keeps how soon the first paced one may go."""
+
+    def __init__(self, busy: set[tuple[Platform, str]], adapters: dict[Platform, Adapter]):
+        self.busy = busy
+        self.adapters = adapters
+        self.soonest: float | None = None
+
+    def __contains__(self, where: tuple[Platform, str]) -> bool:
+        if where in self.busy:
+            return True
+        if (wait := self.adapters[where[0]].ready_in(where[1])) <= 0:
+            return False
+        self.soonest = wait if self.soonest is None else min(self.soonest, wait)
+        return True
 
 
 class Dispatcher:
@@ -110,13 +137,19 @@ class Dispatcher:
         sending: dict[asyncio.Task, tuple[Platform, str]] = {}
         try:
             while True:
-                while len(sending) < self.at_once and (claim := await self._claim(frozenset(busy))) is not None:
+                held = _Held(busy, self.adapters)
+                while len(sending) < self.at_once and (claim := await self._claim(held)) is not None:
                     where = (claim.message.platform, claim.message.destination)
                     busy.add(where)
                     sending[asyncio.create_task(self._deliver(claim), name=f"deliver {claim.message.id}")] = where
+                    held = _Held(busy, self.adapters)
+                paced = None if held.soonest is None else min(held.soonest, PACED_POLL)
                 if not sending:
-                    return delivered
-                done, _ = await asyncio.wait(sending, return_when=asyncio.FIRST_COMPLETED)
+                    if paced is None:
+                        return delivered
+                    await asyncio.sleep(paced)
+                    continue
+                done, _ = await asyncio.wait(sending, timeout=paced, return_when=asyncio.FIRST_COMPLETED)
                 for task in done:
                     where = sending.pop(task)
                     outcome = _outcome(task)
@@ -161,7 +194,7 @@ class Dispatcher:
             if dead:
                 await uow.commit()
 
-    async def _claim(self, skip: frozenset[tuple[Platform, str]]) -> Claim | None:
+    async def _claim(self, skip: Container[tuple[Platform, str]]) -> Claim | None:
         now = self.clock.now()
         async with self.store.unit_of_work() as uow:
             claim = await uow.outbox.claim_next(list(self.adapters), now, self.replica, now + self.lease, skip)

@@ -31,6 +31,11 @@ class MessageRefs:
         async with self.store.unit_of_work() as uow:
             return await uow.message_refs.find(self.platform, destination, subject)
 
+    async def sharing(self, destination: str, reference: str) -> list[str]:
+        """Every subject the message `reference` shows: one, or a crowded chat's several findings."""
+        async with self.store.unit_of_work() as uow:
+            return await uow.message_refs.sharing(self.platform, destination, reference)
+
     async def remember(self, destination: str, subject: str, reference: str) -> None:
         async with self.store.unit_of_work() as uow:
             await uow.message_refs.remember(self.platform, destination, subject, reference, self.clock.now())

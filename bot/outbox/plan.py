@@ -65,12 +65,23 @@ class RefreshItems:
 
 
 @dataclass(frozen=True)
+class PostTogether:
+    """A crowded chat's findings (a Telegram group: twenty messages a minute): as few messages
+    as hold their text, several findings to a message, each with its own decision buttons,
+    named by its label, and remembered under that message; then each finding's photos, as its
+    own message would show them. The decisions land first; the photos follow as the chat allows."""
+
+    shown_as: K
+
+
+@dataclass(frozen=True)
 class RefreshSummary:
     """The visit's summary, where it was posted, gets the buttons it now carries, its text
     kept: Approve all (n) while anything is proposed, then Send notice (n), then none."""
 
 
-Step = Post | EditEarlier | SwapButtons | AttachPdf | AttachVisitReport | ShareLink | RefreshItems | RefreshSummary
+Step = (Post | EditEarlier | SwapButtons | AttachPdf | AttachVisitReport | ShareLink | RefreshItems | RefreshSummary
+        | PostTogether)
 POST = Post()
 
 # Kinds whose message is only posted: most are; those below change what an earlier one shows.
@@ -81,6 +92,7 @@ POSTED = (
 )
 PLANS: dict[K, tuple[Step, ...]] = {
     **{kind: (POST,) for kind in POSTED},
+    K.FINDINGS: (PostTogether(shown_as=K.FINDING),),
     K.INSTRUCTION_DECIDED: (EditEarlier(shown_as=K.FINDING), RefreshSummary()),
     K.INSTRUCTIONS_APPROVED: (RefreshItems(shown_as=K.INSTRUCTION_DECIDED), RefreshSummary()),
     K.NOTICE: (POST, AttachPdf()),

@@ -14,18 +14,25 @@ import dataclasses
 from bot.outbox.message_refs import MessageRefs, subject_of
 from bot.outbox.notice_documents import NoticeDocuments
 from bot.outbox.plan import (
-    PLANS, POST_ONLY, UNCHANGING, AttachPdf, AttachVisitReport, EditEarlier, Post, RefreshItems, RefreshSummary,
-    ShareLink, Step, SwapButtons,
+    PLANS, POST_ONLY, UNCHANGING, AttachPdf, AttachVisitReport, EditEarlier, Post, PostTogether, RefreshItems,
+    RefreshSummary, ShareLink, Step, SwapButtons,
 )
 from bot.outbox.progress import Progress
 from bot.outbox.surface import Draft, EditingSurface, Surface, Target
 from handlers.model import OutgoingMessage
 from handlers.model.message_kinds import MessageKind
-from handlers.views import View
+from handlers.views import Item, View, items_of
 from messages.buttons import buttons_for
 from messages.environment import render
 from messages.i18n import Language
 from messages.render import Rendered, render_view
+
+# Findings to one message in a crowded chat: on a phone, the buttons under five findings are
+# a scroll from the first of them; more would bury them.
+TOGETHER = 5
+# What a finding's text grows by once decided ("Decision: approved — who, when"), kept free in
+# a message of several so that their edits still fit it.
+DECISION_ROOM = 120
 
 
 class PlanRun:
@@ -36,6 +43,7 @@ class PlanRun:
         self.refs = refs
         self.documents = documents
         self.progress = progress
+        self._edited: set[str] = set()  # messages of several findings already rewritten in this run
 
     async def deliver(self, message: OutgoingMessage, view: View) -> str | None:
         """Runs the plan; returns the reference of the message itself (its first step's)."""
@@ -66,6 +74,8 @@ class PlanRun:
                 return await self._refresh_items(to, shown_as)
             case RefreshSummary():
                 return await self._refresh_summary(to)
+            case PostTogether(shown_as=shown_as):
+                return await self._post_together(to, shown_as)
             case _:
                 raise TypeError(f"no such step: {step!r}")
 
@@ -86,12 +96,71 @@ class PlanRun:
         text = self._render(to, shown_as).text
         buttons = buttons_for(to.view, to.language)  # the message's own kind's, without rendering it
         reference = await self.refs.find(to.destination, to.subject)
-        if reference is not None and await surface.edit(to, reference, text, buttons):
+        if reference is not None and await self._edit(to, reference, text, buttons):
             return reference
         draft = Draft(text, surface.limits.messages(text), buttons, again=True)
         reference = await surface.send_text(to, draft, self.progress)
         await self.refs.remember(to.destination, to.subject, reference)
         return reference
+
+    async def _edit(self, to: Target, reference: str, text: str, buttons) -> bool:
+        """The message `reference` shows `text` and `buttons`; or, where it shows several
+        findings (a crowded chat's), all of them as they stand now, once in this run."""
+        surface: EditingSurface = self.surface
+        together = [int(s.split(":")[1]) for s in await self.refs.sharing(to.destination, reference)
+                    if s.startswith("instruction:")]
+        if len(together) < 2:
+            return await surface.edit(to, reference, text, buttons)
+        if reference not in self._edited:
+            view = dataclasses.replace(to.view, kind=MessageKind.FINDINGS, items=items_of(to.view, together))
+            rendered = self._render(dataclasses.replace(to, view=view))
+            if not await surface.edit(to, reference, rendered.text, rendered.buttons):
+                return False
+            self._edited.add(reference)
+        return True
+
+    async def _post_together(self, to: Target, shown_as: MessageKind) -> str | None:
+        first = None
+        for n, batch in enumerate(self._batches(to)):
+            shown = dataclasses.replace(to, view=dataclasses.replace(to.view, items=batch))
+            rendered = self._render(shown)
+            draft = Draft(rendered.text, self.surface.limits.messages(rendered.text), rendered.buttons)
+            reference = await self.surface.send_text(shown, draft, self.progress.under(f"findings-{n}"))
+            first = first or reference
+            for it in batch:
+                if self.refs is not None and (subject := self._one(to, it, shown_as).subject):
+                    await self.refs.remember(to.destination, subject, reference)
+        if self.surface.limits.shows_photos:
+            for it in to.view.items:
+                one = self._one(to, it, shown_as)
+                if photos := one.view.shown_photos:
+                    await self.surface.send_photos(one, photos, self._caption(one), self.progress.under(it.label))
+        return first
+
+    def _batches(self, to: Target) -> list[tuple[Item, ...]]:
+        """The items in order, as many to a message as its text holds with room for each
+        decision, and no more than TOGETHER."""
+        batches: list[tuple[Item, ...]] = []
+        batch: tuple[Item, ...] = ()
+        for it in to.view.items:
+            if batch and (len(batch) == TOGETHER or not self._fits(to, (*batch, it))):
+                batches.append(batch)
+                batch = ()
+            batch = (*batch, it)
+        return [*batches, batch] if batch else batches
+
+    def _fits(self, to: Target, items: tuple[Item, ...]) -> bool:
+        limits = self.surface.limits
+        if limits.text is None:
+            return True
+        text = self._render(dataclasses.replace(to, view=dataclasses.replace(to.view, items=items))).text
+        return limits.measure(text) + DECISION_ROOM * len(items) <= limits.text
+
+    @staticmethod
+    def _one(to: Target, item: Item, kind: MessageKind) -> Target:
+        """One item of the target, as a message of `kind` about it alone shows it."""
+        view = dataclasses.replace(to.view, kind=kind, items=(item,))
+        return dataclasses.replace(to, view=view, subject=subject_of(view))
 
     async def _swap_buttons(self, to: Target, shown_as: MessageKind) -> str | None:
         surface: EditingSurface = self.surface
@@ -138,8 +207,7 @@ class PlanRun:
 
     async def _refresh_items(self, to: Target, shown_as: MessageKind) -> None:
         for item in to.view.items:
-            one = dataclasses.replace(to.view, kind=shown_as, items=(item,))
-            shown = dataclasses.replace(to, view=one, subject=subject_of(one))
+            shown = self._one(to, item, shown_as)
             if await self.refs.find(to.destination, shown.subject) is not None:
                 for step in PLANS[shown_as]:
                     if not isinstance(step, RefreshSummary):

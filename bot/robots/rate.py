@@ -5,16 +5,11 @@ it would be refused, as it waits out a Telegram retry_after for one chat."""
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.outbox.pacing import Window
 
-@dataclass(frozen=True)
-class Window:
-    """At most `messages` in any `seconds`."""
-
-    messages: int
-    seconds: float
+__all__ = ["RateLimit", "Window"]
 
 
 class RateLimit:

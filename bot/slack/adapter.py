@@ -19,6 +19,7 @@ from bot.chat.actions import with_tokens
 from bot.outbox.adapter import PlannedAdapter
 from bot.outbox.failures import Failure
 from bot.outbox.notice_documents import NoticeDocuments
+from bot.outbox.pacing import Lane, Pacer, Window
 from bot.outbox.progress import Progress
 from bot.outbox.surface import Draft, Limits, Target, TextFormat
 from bot.slack.failures import classify
@@ -33,6 +34,7 @@ from storage.media import MediaStore
 
 FALLBACK_LIMIT = 3000  # the notification text beside the blocks
 FILE_LIMIT = 1024 ** 3  # files_upload_v2 takes up to 1 GB
+PER_CHANNEL = Window(1, 1.0)  # chat.postMessage, docs.slack.dev/reference/methods/chat.postMessage
 # Replies in the thread of their visit's summary.
 THREADED = frozenset({MessageKind.FINDING, MessageKind.INSTRUCTION_DECIDED, MessageKind.NOTICE_SENT,
                       MessageKind.NOTICE_ANSWERED, MessageKind.DONE_REPORTED})
@@ -47,8 +49,9 @@ class SlackAdapter(PlannedAdapter):
                     file_size=FILE_LIMIT, format=TextFormat.MRKDWN)
     buttons_keep_text = False  # chat.update rewrites the whole message
 
-    def __init__(self, client: AsyncWebClient, store, media: MediaStore, clock: Clock, documents: NoticeDocuments):
-        super().__init__(store, clock, documents)
+    def __init__(self, client: AsyncWebClient, store, media: MediaStore, clock: Clock, documents: NoticeDocuments,
+                 pacer: Pacer | None = None):
+        super().__init__(store, clock, documents, pacer)
         self.client = client
         self.media = media
 
@@ -62,6 +65,10 @@ class SlackAdapter(PlannedAdapter):
             return opened["channel"]["id"]
         return destination
 
+    def chat_lanes(self, destination: str) -> tuple[Lane, ...]:
+        """chat.postMessage: about one a second in a channel (a person's DM counts by the person)."""
+        return (Lane(f"channel:{destination}", PER_CHANNEL),)
+
     async def send_photos(self, to: Target, photos, caption: str | None, progress: Progress) -> list:
         """Uploaded privately (no channel), so the text's image blocks can show them."""
         return await progress.part("photos", lambda: self._upload(photos))
@@ -70,7 +77,7 @@ class SlackAdapter(PlannedAdapter):
         thread = await self._thread_for(to)
         photos = await self._kept_photos(to) if draft.again else draft.photos
         blocks = await self._blocks(to, draft.text, photos, draft.buttons)
-        reference = await self._post(to.chat, draft.text, blocks, thread, progress,
+        reference = await self._post(to, draft.text, blocks, thread, progress,
                                      part=to.subject if draft.again else "post")
         if draft.details:  # the summary's details: the first reply in its thread, the message stays short
             await self._post(to.chat, draft.details, kit.text_blocks(draft.details), reference.rsplit(":", 1)[1],
@@ -116,15 +123,15 @@ class SlackAdapter(PlannedAdapter):
         menus = {button: await with_tokens(self.store, button.menu, now) for button in buttons if button.menu}
         return kit.action_blocks(await with_tokens(self.store, buttons, now), language, menus)
 
-    async def _post(self, channel: str, text: str, blocks: list, thread: str | None, progress: Progress,
+    async def _post(self, to: Target, text: str, blocks: list, thread: str | None, progress: Progress,
                     part: str) -> str:
         """Posts the blocks, 50 at a time; overflow continues in the thread of the first."""
         first_ts = None
         for i, batch in enumerate(kit.batches(blocks)):
-            ts = await progress.part(f"{part}-{i}", lambda batch=batch: self._post_batch(
-                channel, text, batch, thread or first_ts))
+            ts = await progress.part(f"{part}-{i}", lambda batch=batch: self.paced(
+                self.chat_lanes(to.destination), lambda: self._post_batch(to.chat, text, batch, thread or first_ts)))
             first_ts = first_ts or ts
-        return f"{channel}:{first_ts}"
+        return f"{to.chat}:{first_ts}"
 
     async def _post_batch(self, channel: str, text: str, blocks: list, thread: str | None) -> str:
         response = await self.client.chat_postMessage(channel=channel, text=_fallback(text), blocks=blocks,

@@ -20,7 +20,10 @@ from bot.outbox.progress import Progress
 from bot.outbox.surface import Draft, Limits, Target, TextFormat
 from bot.telegram.failures import classify
 from bot.telegram.keyboard import keyboard
-from bot.telegram.limits import CAPTION_LIMIT, FILE_LIMIT, MEDIA_GROUP_LIMIT, MESSAGE_LIMIT, utf16_length
+from bot.outbox.pacing import Lane, Pacer
+from bot.telegram.limits import (
+    CAPTION_LIMIT, FILE_LIMIT, MEDIA_GROUP_LIMIT, MESSAGE_LIMIT, chat_lanes, lanes, utf16_length,
+)
 from handlers.clock import Clock
 from handlers.model import Platform
 from messages.buttons import Button
@@ -36,8 +39,9 @@ class TelegramAdapter(PlannedAdapter):
                     file_size=FILE_LIMIT, format=TextFormat.HTML, measure=utf16_length)
     buttons_keep_text = True  # editMessageReplyMarkup
 
-    def __init__(self, bot: Bot, store, media: MediaStore, clock: Clock, documents: NoticeDocuments):
-        super().__init__(store, clock, documents)
+    def __init__(self, bot: Bot, store, media: MediaStore, clock: Clock, documents: NoticeDocuments,
+                 pacer: Pacer | None = None):
+        super().__init__(store, clock, documents, pacer)
         self.bot = bot
         self.media = media
 
@@ -46,6 +50,9 @@ class TelegramAdapter(PlannedAdapter):
 
     async def chat(self, destination: str) -> int:
         return int(destination)
+
+    def chat_lanes(self, destination: str) -> tuple[Lane, ...]:
+        return chat_lanes(int(destination))
 
     async def send_photos(self, to: Target, photos, caption: str | None, progress: Progress) -> None:
         """Captioned with what they show; a media group cannot carry buttons, so the buttons
@@ -68,13 +75,13 @@ class TelegramAdapter(PlannedAdapter):
         reference = ""
         for i, chunk in enumerate(draft.messages):
             last = i == len(draft.messages) - 1
-            reference = await progress.part(f"{part}-{i}", lambda chunk=chunk, last=last: _sent(
-                self.bot.send_message(to.chat, chunk, parse_mode=ParseMode.HTML, reply_markup=markup if last else None)
-            ))
+            reference = await progress.part(f"{part}-{i}", lambda chunk=chunk, last=last: self.paced(
+                lanes(to.chat), lambda: _sent(self.bot.send_message(
+                    to.chat, chunk, parse_mode=ParseMode.HTML, reply_markup=markup if last else None))))
         return reference
 
     async def send_file(self, to: Target, reference: str, name: str, content: bytes) -> str:
-        return await _sent(self.bot.send_document(to.chat, content, filename=name))
+        return await self.paced(lanes(to.chat), lambda: _sent(self.bot.send_document(to.chat, content, filename=name)))
 
     async def edit(self, to: Target, reference: str, text: str, buttons: tuple[Button, ...]) -> bool:
         if utf16_length(text) > MESSAGE_LIMIT:
@@ -94,13 +101,14 @@ class TelegramAdapter(PlannedAdapter):
 
     async def _send_group(self, chat_id: int, group: list, caption: str | None) -> None:
         if len(group) == 1:
-            await self.bot.send_photo(chat_id, group[0].read_bytes(), caption=caption, parse_mode=ParseMode.HTML)
+            await self.paced(lanes(chat_id), lambda: self.bot.send_photo(
+                chat_id, group[0].read_bytes(), caption=caption, parse_mode=ParseMode.HTML))
             return
         media = [
             InputMediaPhoto(path.read_bytes(), caption=caption if i == 0 else None, parse_mode=ParseMode.HTML)
             for i, path in enumerate(group)
         ]
-        await self.bot.send_media_group(chat_id, media)
+        await self.paced(lanes(chat_id, len(media)), lambda: self.bot.send_media_group(chat_id, media))
 
 
 async def _sent(sending) -> str:

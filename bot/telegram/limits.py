@@ -10,6 +10,7 @@ fewer, so measuring in UTF-16 units keeps within both (an emoji outside the BMP 
 
 from __future__ import annotations
 
+from bot.outbox.pacing import Lane, Window
 from handlers.text import neutralised
 from messages.split import prefix_within, shown_length, split_html, split_plain, utf16_length
 
@@ -18,9 +19,16 @@ CAPTION_LIMIT = 1024
 MEDIA_GROUP_LIMIT = 10
 FILE_LIMIT = 50 * 1024 * 1024  # what a bot may upload
 CALLBACK_ANSWER_LIMIT = 200
+# Flood limits (core.telegram.org/bots/faq): about one message a second in a chat, twenty a
+# minute in a group, thirty a second overall. Each photo of an album counts in a group's and
+# the overall windows (Telegram answers an album that goes over with "failed to send message
+# #N ... Too Many Requests"); in the chat's own second the album is one message, shown at once.
+PER_CHAT = Window(1, 1.0)
+PER_GROUP = Window(20, 60.0)
+OVERALL = Window(30, 1.0)
 
-__all__ = ["CAPTION_LIMIT", "FILE_LIMIT", "MEDIA_GROUP_LIMIT", "MESSAGE_LIMIT", "caption_fits", "seconds",
-           "short_answer", "split_message", "split_plain_message", "utf16_length"]
+__all__ = ["CAPTION_LIMIT", "FILE_LIMIT", "MEDIA_GROUP_LIMIT", "MESSAGE_LIMIT", "caption_fits", "chat_lanes", "is_group",
+           "lanes", "seconds", "short_answer", "split_message", "split_plain_message", "utf16_length"]
 
 
 def split_message(html: str) -> list[str]:
@@ -50,3 +58,19 @@ def short_answer(text: str) -> str:
     if utf16_length(text) <= CALLBACK_ANSWER_LIMIT:
         return text
     return prefix_within(text, CALLBACK_ANSWER_LIMIT - 1, utf16_length) + "…"
+
+
+def is_group(chat_id: int) -> bool:
+    """A group's (or supergroup's, or channel's) id is negative; a person's private chat's not."""
+    return chat_id < 0
+
+
+def chat_lanes(chat_id: int, messages: int = 1) -> tuple[Lane, ...]:
+    """The windows of one chat a send of `messages` counts in."""
+    own = (Lane(f"chat:{chat_id}", PER_CHAT),)
+    return (*own, Lane(f"group:{chat_id}", PER_GROUP, messages)) if is_group(chat_id) else own
+
+
+def lanes(chat_id: int, messages: int = 1) -> tuple[Lane, ...]:
+    """Every window a send of `messages` to the chat counts in, the bot's overall one too."""
+    return (*chat_lanes(chat_id, messages), Lane("overall", OVERALL, messages))

@@ -14,6 +14,7 @@ from enum import StrEnum
 class MessageKind(StrEnum):
     VISIT_SUMMARY = "visit_summary"
     FINDING = "finding"
+    FINDINGS = "findings"  # a visit's findings in a crowded chat (a group), several to a message
     INSTRUCTION_DECIDED = "instruction_decided"
     INSTRUCTIONS_APPROVED = "instructions_approved"
     NOTICE = "notice"
