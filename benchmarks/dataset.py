@@ -75,8 +75,9 @@ def config_for(database: Path):
                                       "people": people})
 
 
-async def build(database: Path, seed: int = SEED) -> tuple[object, Dataset]:
-    """Migrate `database`, fill it and judge every visit; returns the config and what was written."""
+async def build(database: Path, seed: int = SEED, judge: bool = True) -> tuple[object, Dataset]:
+    """Migrate `database`, fill it and judge every visit (unless not `judge`: writing needs no
+    verdicts); returns the config and what was written."""
     from bot.app import build_app
     from handlers.verdicts import rejudge
     from tests.fakes import FakeClock
@@ -87,7 +88,8 @@ async def build(database: Path, seed: int = SEED) -> tuple[object, Dataset]:
     try:
         counts = fill(database, random.Random(seed))
         filled = time.perf_counter()
-        await rejudge(app.store, app.settings)
+        if judge:
+            await rejudge(app.store, app.settings)
     finally:
         await app.close()
     return config, Dataset(*counts, filled_s=filled - started, judged_s=time.perf_counter() - filled)

@@ -213,7 +213,7 @@ async def test_connections_use_wal_full_sync_foreign_keys_and_a_busy_timeout(tmp
         assert conn.isolation_level is None
     finally:
         await conn.close()
-    assert settings == {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1, "busy_timeout": 5000}
+    assert settings == {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1, "busy_timeout": 60000}
 
 
 async def test_the_store_file_is_in_wal_mode_and_enforces_foreign_keys(store: SqliteStore) -> None:
