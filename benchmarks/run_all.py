@@ -71,7 +71,8 @@ def discover(folder: Path) -> tuple[list[Benchmark], list[str]]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         if any(_takes_argv(node) for node in tree.body):
             doc = ast.get_docstring(tree) or path.stem
-            found.append(Benchmark(path.stem, doc.strip().splitlines()[0]))
+            # "What it measures: `how to run it`." names the benchmark by what it measures.
+            found.append(Benchmark(path.stem, doc.strip().splitlines()[0].split(": `")[0].rstrip(".:")))
         else:
             skipped.append(path.stem)
     return found, skipped

@@ -65,7 +65,7 @@ def test_a_quick_run_writes_each_benchmarks_rows_and_says_which_failed(run_all, 
     assert code == 1  # one benchmark failed; the others still ran
     assert "- date: 2026-12-06 18:30 UTC" in results
     assert "cores" in results and "Python 3." in results
-    assert "## taps: Taps: how fast the bot answers them." in results
+    assert "## taps: Taps: how fast the bot answers them\n" in results
     assert "| tap p99 | 9 ms | 5 ms | 1.8x | <= 2x |" in results
     assert "| quick run | yes |  |  |  |" in results
     assert "prose" not in results
