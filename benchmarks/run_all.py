@@ -14,7 +14,7 @@ benchmark, in name order. The section between the BEFORE/AFTER markers is kept b
 change did, with the figures before and after it) and carried over untouched from the
 previous file.
 
-    --quick          every benchmark's short run (the full --quick run takes about 6 minutes)
+    --quick          every benchmark's short run (6–8 minutes in all on a busy 2-core machine)
     --only NAME ...  these benchmarks only (file names without .py); RESULTS.md is then not
                      written unless --out is given
     --out FILE       where to write (default benchmarks/RESULTS.md)
@@ -44,7 +44,8 @@ EMPTY_BEFORE_AFTER = "## Before / after\n\n(What a change did: the figures befor
 TIMEOUT_S, QUICK_TIMEOUT_S = 1800, 600
 # Imports the benchmark from its folder and hands it the arguments: a script need not have an
 # `if __name__ == "__main__"` block for the runner to call its main(argv).
-LAUNCH = "import importlib, sys; sys.path.insert(0, sys.argv[1]); sys.exit(importlib.import_module(sys.argv[2]).main(sys.argv[3:]))"
+LAUNCH = ("import importlib, sys; sys.path.insert(0, sys.argv[1]);"
+          " sys.exit(importlib.import_module(sys.argv[2]).main(sys.argv[3:]))")
 
 
 @dataclass(frozen=True)
