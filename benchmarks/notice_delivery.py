@@ -1,14 +1,14 @@
 """What one delivery attempt of a notice costs, its PDF rendered each time or stored:
-`.venv/bin/python benchmarks/notice_delivery.py [-n 5] [--photos 1 5 10]`.
+`.venv/bin/python benchmarks/notice_delivery.py [--quick] [-n 5] [--photos 1 5 10]`.
 
 For each photo count, posts a one-finding visit whose finding has that many 12-megapixel
 photos (a phone camera's), sends its notice and delivers it once (the PDF is rendered then,
 in the CPU pool, and stored). Then times n delivery attempts of the same notice to the
 factory's chat through the real dispatcher and python-telegram-bot against the fake Bot API,
 two ways: "before", the PDF rendered on the event loop at every attempt, as delivery did
-until issue 12; "after", the stored PDF. Prints median and p95 of each (wall time), the
-median CPU time of this process, and the ratios of the medians. Timing lives here, never in
-the tests.
+until issue 12 (the baseline column); "after", the stored PDF. Prints a table row per photo
+count (benchmarks/run_all.py): median and p99 (wall time), the median CPU time of this process,
+and the ratios of the medians. Timing lives here, never in the tests.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from pathlib import Path
 import yaml
 from PIL import Image
 
-from figures import line
+from figures import row, timings
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -130,26 +130,27 @@ async def one_count(count: int, n: int) -> None:
             finally:
                 await bot.shutdown()
                 await app.close()
-    for way, (took, cpu) in (("before", before), ("after", after)):
-        print(line(f"{count:>2} photos, {way}", took, float("inf"), width=22).split("   (")[0]
-              + f"   CPU median {statistics.median(cpu):8.1f} ms")
-    ratio = statistics.median(before[0]) / statistics.median(after[0])
-    cpu_ratio = statistics.median(before[1]) / statistics.median(after[1])
-    print(f"{'':22} after is {ratio:.1f}× faster (CPU {cpu_ratio:.1f}×)")
+    after_cpu, before_cpu = statistics.median(after[1]), statistics.median(before[1])
+    print(row(f"notice delivery, {count} photo{'s' if count > 1 else ''} (PDF stored since issue 12)",
+              f"{timings(after[0])}; CPU {after_cpu:,.1f} ms", f"rendered at every attempt: {timings(before[0])};"
+              f" CPU {before_cpu:,.1f} ms", f"{statistics.median(before[0]) / statistics.median(after[0]):,.0f}× faster"
+              f" (CPU {before_cpu / after_cpu:,.0f}×)"), flush=True)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-n", type=int, default=5, help="delivery attempts per way and photo count")
-    parser.add_argument("--photos", type=int, nargs="+", default=[1, 5, 10], help="photos on the notice")
-    args = parser.parse_args()
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="notice_delivery.py", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="3 attempts, 1 and 5 photos")
+    parser.add_argument("-n", type=int, help="delivery attempts per way and photo count (default 5)")
+    parser.add_argument("--photos", type=int, nargs="+", help="photos on the notice (default 1 5 10)")
+    args = parser.parse_args(argv)
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
         os.environ.pop(name, None)
     os.environ["PTB_TIMEDELTA"] = "1"
     logging.basicConfig(level=logging.WARNING)
-    for count in args.photos:
-        asyncio.run(one_count(count, args.n))
+    for count in args.photos or ([1, 5] if args.quick else [1, 5, 10]):
+        asyncio.run(one_count(count, args.n or (3 if args.quick else 5)))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(sys.argv[1:]))

@@ -22,8 +22,11 @@ PRAGMAS = (
     # Readers do not block the writer and vice versa (e.g. a backup or a CLI reading
     # while the bot writes); the mode is persistent in the file.
     "PRAGMA journal_mode=WAL",
-    # Another process holding the write lock (a CLI command) makes us wait, not fail.
-    "PRAGMA busy_timeout=5000",
+    # Another process holding the write lock (a CLI command) makes us wait, not fail. SQLite's
+    # busy handler polls and is not fair: with 16 writer processes on a busy 2-core machine one
+    # waited past 5 s and failed with "database is locked" (benchmarks/writers.py); a minute
+    # of waiting is never reached by a queue of short transactions.
+    "PRAGMA busy_timeout=60000",
     # Off by default in SQLite, per connection: the schema's references mean nothing without it.
     "PRAGMA foreign_keys=ON",
     # FULL fsyncs the WAL on every commit. The outbox and the handled-update keys must

@@ -5,10 +5,12 @@ from __future__ import annotations
 import sqlite3
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from handlers.model import Decision, Notice, NoticeState
+from handlers.model.tallies import NoticeTally
 from storage.codec import (
+    datetime_from_text,
     datetime_to_text,
     decision_from_columns,
     decision_to_columns,
@@ -96,13 +98,29 @@ class Notices:
             found[notice.visit_id].append(notice)
         return found
 
-    async def for_factories(self, factory_ids: list[str]) -> dict[str, list[Notice]]:
-        """Several factories' notices in one query, by factory id (every id present)."""
-        found: dict[str, list[Notice]] = {factory_id: [] for factory_id in factory_ids}
-        for notice in await self._select("factory_id IN (SELECT value FROM json_each(?))",
-                                         (json_to_text(factory_ids),)):
-            found[notice.factory_id].append(notice)
-        return found
+    async def tallies(self, now: datetime, factory_id: str | None = None) -> dict[str, NoticeTally]:
+        """Per factory (one, or every factory: None) with notices, how they were answered:
+        counted in SQL, and the hours to acknowledge averaged over the acknowledged ones."""
+        rows = await self._tx.all(
+            "SELECT factory_id, COUNT(CASE WHEN state = :disputed THEN 1 END) AS disputed,"
+            " COUNT(CASE WHEN state = :sent THEN 1 END) AS awaiting,"
+            " COUNT(CASE WHEN state = :sent AND acknowledge_by < :now THEN 1 END) AS past_deadline"
+            " FROM notices WHERE (:factory IS NULL OR factory_id = :factory) GROUP BY factory_id",
+            {"disputed": NoticeState.DISPUTED.value, "sent": NoticeState.SENT.value, "now": datetime_to_text(now),
+             "factory": factory_id},
+        )
+        answered = await self._tx.all(
+            "SELECT factory_id, sent_at, answered_at FROM notices"
+            " WHERE state = ? AND answered_at IS NOT NULL AND (? IS NULL OR factory_id = ?)",
+            (NoticeState.ACKNOWLEDGED.value, factory_id, factory_id),
+        )
+        hours: dict[str, list[float]] = defaultdict(list)
+        for row in answered:
+            elapsed = datetime_from_text(row["answered_at"]) - datetime_from_text(row["sent_at"])
+            hours[row["factory_id"]].append(elapsed / timedelta(hours=1))
+        return {row["factory_id"]: NoticeTally(row["disputed"], row["awaiting"], row["past_deadline"],
+                                               _mean(hours.get(row["factory_id"], [])))
+                for row in rows}
 
     async def record_version(self, notice: Notice, instructions: list[dict]) -> None:
         """Keeps what this version of the notice says, so it stays readable after a revision."""
@@ -204,3 +222,7 @@ def _notice(row: sqlite3.Row, instruction_ids: tuple[int, ...]) -> Notice:
         deadline_round=row["deadline_round"],
         reminder_requested_by=row["reminder_requested_by"],
     )
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from handlers.model.tallies import VisitTally
 from handlers.model.verdicts import JudgedVisit, Option, Status, Verdict
 from storage.codec import date_from_text, date_to_text, json_from_text, json_to_text
 from storage.transaction import Transaction
@@ -50,14 +51,19 @@ class Verdicts:
                                   (json_to_text(visit_ids),))
         return {row["id"]: _judged(row) for row in rows}
 
-    async def latest_judged(self, factory_ids: list[str]) -> list[JudgedVisit]:
-        """The latest visit of each order of these factories, as listings read them, by id."""
+    async def tallies(self, factory_id: str | None = None) -> dict[str, VisitTally]:
+        """Per factory (one, or every factory: None), its orders' latest visits counted by
+        verdict, from the covering index of migration 0022: no report is read."""
         rows = await self._tx.all(
-            f"SELECT {_JUDGED} FROM visits WHERE newest = 1 AND factory_id IN (SELECT value FROM json_each(?))"
-            " ORDER BY id",
-            (json_to_text(factory_ids),),
+            "SELECT v.factory_id, COUNT(*) AS visited,"
+            " COUNT(CASE WHEN v.status = ? THEN 1 END) AS late, COUNT(CASE WHEN v.status = ? THEN 1 END) AS at_risk,"
+            " AVG(v.gap_pts) AS gap, COUNT(CASE WHEN o.id IS NULL THEN 1 END) AS without_order"
+            " FROM visits v LEFT JOIN orders o ON o.reference_key = v.order_key AND o.factory_id = v.factory_id"
+            " WHERE v.newest = 1 AND (? IS NULL OR v.factory_id = ?) GROUP BY v.factory_id",
+            (Status.LATE.value, Status.AT_RISK.value, factory_id, factory_id),
         )
-        return [_judged(row) for row in rows]
+        return {row["factory_id"]: VisitTally(row["visited"], row["late"], row["at_risk"], row["gap"],
+                                              row["without_order"]) for row in rows}
 
 
 def _judged(row: sqlite3.Row) -> JudgedVisit:

@@ -4,7 +4,7 @@ portfolio worked out by hand, in both languages, as JSON, and what a factory con
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -13,7 +13,9 @@ from bot.chat.intents import Factories, intent_of
 from handlers.commands import AcknowledgeNotice, Actor, ImportOrders
 from handlers.model import Factory, Platform
 from handlers.model.orders import OrderLine
+from handlers.model.tallies import OrderFacts
 from handlers.queries.factories import Criterion, FactoryReport, FactorySummary, factory_report, trouble
+from handlers.queries.factories import _TightWindows, _window
 from messages.environment import render
 from messages.i18n import CHINESE, ENGLISH, Language
 from tests.test_status import (  # noqa: F401 (stored: a fixture)
@@ -177,3 +179,22 @@ async def test_a_factory_contact_sees_its_own_figures_not_the_buyers_judgement_o
             assert judgement not in text
     report = await factory_report(app.store, app.settings, people(app)["Li Wei"], clock.now())
     assert (report.recommendations, report.recommended, report.flagged, report.for_factory) == ([], 0, {}, True)
+
+
+@pytest.mark.parametrize("enough", [0, 1, 3, 5])
+def test_the_tight_window_worked_out_per_calendar_day_agrees_with_counting_each_order(enough: int) -> None:
+    """The summary decides "tight" for 10,000 orders from the day each production end reaches
+    `enough` working days; that must be what counting each order's working days says, across
+    rest days and holidays, with an order visited or not and with no projection."""
+    factory = Factory(id="NB", name="Ningbo", name_zh="宁波", working_days=("mon", "tue", "wed", "thu", "fri", "sat"),
+                      holidays=(date(2026, 10, 1), date(2026, 10, 2), date(2026, 10, 5)))
+    tight = _TightWindows({"NB": factory}, enough)
+    days = [date(2026, 9, 25) + timedelta(days=n) for n in range(16)]
+    for start in [*days, None]:
+        for ex_factory in days:
+            for visited in (True, False):
+                order = OrderFacts("PO-1", "NB", 100, None, None, start or days[0], ex_factory, False, None, visited,
+                                   start)
+                production_end = start if visited else order.final_inspection
+                counted = _window(production_end, ex_factory, factory, enough)
+                assert tight(order) is (counted < enough), (start, ex_factory, visited)

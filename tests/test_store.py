@@ -28,6 +28,7 @@ from handlers.model import (
 from handlers.model.orders import reference_key
 from handlers.model.report import VisitReport
 from handlers.model.search import Search
+from handlers.model.tallies import NoticeTally
 from handlers.model.verdicts import Option, Status, Verdict
 from storage import (
     AuditEvent,
@@ -211,7 +212,7 @@ async def test_connections_use_wal_full_sync_foreign_keys_and_a_busy_timeout(tmp
         assert conn.isolation_level is None
     finally:
         await conn.close()
-    assert settings == {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1, "busy_timeout": 5000}
+    assert settings == {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1, "busy_timeout": 60000}
 
 
 async def test_the_store_file_is_in_wal_mode(tmp_path: Path) -> None:
@@ -374,7 +375,10 @@ async def test_notice_round_trip_and_the_factory_answer(store: SqliteStore) -> N
         assert await uow.notices.by_number("cn-2026-0001") == notice
         assert await uow.notices.by_number("CN-2026-0002") is None
         assert await uow.notices.for_visit(visit_id) == [notice]
-        assert await uow.notices.for_factories(["ningbo-1", "other"]) == {"ningbo-1": [notice], "other": []}
+        late = DEADLINE + timedelta(minutes=1)
+        assert await uow.notices.tallies(late) == {"ningbo-1": NoticeTally(0, 1, 1, None)}
+        assert await uow.notices.tallies(DEADLINE, "ningbo-1") == {"ningbo-1": NoticeTally(0, 1, 0, None)}
+        assert await uow.notices.tallies(late, "other") == {}
         assert [i.id for i in await uow.instructions.for_notice(notice.id)] == [second.id, first.id]
 
     disputed = dataclasses.replace(
