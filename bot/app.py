@@ -95,10 +95,11 @@ async def build_app(config: Config, clock: Clock, console: ConsoleAdapter | None
     )
 
 
-async def build_console_app(config: Config, clock: Clock, echo: Echo, colour: bool = False) -> App:
+async def build_console_app(config: Config, clock: Clock, echo: Echo, colour: bool = False,
+                            unfolded: bool = False) -> App:
     """The app with the console platform printing through `echo`: the demo, `followup
-    console` and `followup visit post`."""
-    return await build_app(config, clock, ConsoleAdapter(echo, colour))
+    console` and (`unfolded`, nothing to type after it) `followup visit post`."""
+    return await build_app(config, clock, ConsoleAdapter(echo, colour, unfolded))
 
 
 def deliver_on_telegram(app: App, bot, pacer: Pacer | None = None) -> None:

@@ -7,9 +7,12 @@ Slack (signed requests into the real Bolt app), behind `details PO-…` on the c
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
+from click.testing import CliRunner
 
+from bot.cli.followup import main
 from bot.config import load_config
 from handlers.analysis.analyze import analyze
 from handlers.intake.reports import check_data
@@ -18,6 +21,7 @@ from messages.environment import render
 from messages.i18n import Language
 from tests.conftest import EXAMPLE_CONFIG, EXAMPLE_VISIT, changed, person, speaking, write_report, zipped
 from tests.fake_telegram import TelegramHtml
+from tests.fakes import FakeClock
 from tests.slack_world import BUYER_CHANNEL, running_slack
 from tests.telegram_world import BUYER_CHAT, INSPECTOR_ID, running
 from tests.test_console import play
@@ -51,6 +55,9 @@ def details_lines(data: dict, locale: str) -> list[str]:
     text = render("text", "chat/visit_details.j2", Language(locale), report=report,
                   analysis=analyze(report, plant, config.analysis), factory=plant)
     return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+POSTED = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # any moment after the example visit
 
 
 def lines_of(text: str) -> set[str]:
@@ -149,3 +156,16 @@ def test_the_console_abridges_the_summary_and_prints_it_in_full_on_request(tmp_p
     assert "Quality (ISO 2859-1" not in posted  # abridged: the details are not printed with it
     assert set(details_lines(example_data, person(load_config(EXAMPLE_CONFIG), Role.BUYER).locale)) <= lines_of(asked)
     assert f"bot to Li Wei: 没有可供您查阅的{ORDER}验货记录。" in asked  # a factory contact reads no buyer's summary
+
+
+def test_followup_visit_post_prints_the_summary_whole_as_nothing_is_typed_after_it(tmp_path, example_data) -> None:
+    """A one-off command's terminal has no `details` command to name: it prints the details too."""
+    config = tmp_path / "followup.toml"
+    config.write_text(EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
+        'url = "sqlite:///followup.sqlite3"', f'url = "sqlite:///{tmp_path / "followup.sqlite3"}"'), encoding="utf-8")
+    posted = CliRunner().invoke(main, ["visit", "post", str(EXAMPLE_VISIT / "report.yaml"), "--config", str(config)],
+                                obj={"clock": FakeClock(POSTED)})
+    assert posted.exit_code == 0, posted.output
+    assert "type details" not in posted.output
+    buyer = person(load_config(EXAMPLE_CONFIG), Role.BUYER).locale
+    assert set(details_lines(example_data, buyer)) <= lines_of(posted.output)

@@ -32,7 +32,7 @@ def post(report: Path, config_file: Path | None, actor_name: str | None) -> None
 
 async def _post(config: Config, clock: Clock, report: Path, actor_name: str | None) -> None:
     actor = poster(config, actor_name)
-    app = await build_console_app(config, clock, click.echo, colour())
+    app = await build_console_app(config, clock, click.echo, colour(), unfolded=True)
     try:
         # A thread, not the CPU pool: nothing else waits on this loop, and starting the pool's
         # fork server (its modules preloaded) would cost more than the photos.

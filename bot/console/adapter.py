@@ -27,16 +27,19 @@ Echo = Callable[[str], None]
 class ConsoleAdapter(PlannedAdapter):
     """A surface that keeps no references (a terminal cannot change what it printed), so
     each message is printed in its own words; it shows no photos (the text names them), and
-    a file (a visit report) is written to `files` and its path printed."""
+    a file (a visit report) is written to `files` and its path printed. `unfolded`: a
+    one-off command's terminal (`followup visit post`) prints the findings summary whole, as
+    no `details` command follows it there."""
 
     platform = Platform.CONSOLE
     templates = "console"
     limits = Limits(text=None, caption=None, photos_per_group=0, file_size=None)
 
-    def __init__(self, echo: Echo = click.echo, colour: bool = False):
+    def __init__(self, echo: Echo = click.echo, colour: bool = False, unfolded: bool = False):
         super().__init__()
         self.echo = echo
         self.colour = colour
+        self.unfolded = unfolded
         self.files = Path(tempfile.gettempdir()) / "followup-files"  # the console session's folder when one runs
         self.buttons: dict[int, Button] = {}
         self._numbers = count(1)

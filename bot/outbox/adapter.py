@@ -25,6 +25,7 @@ class PlannedAdapter:
     platform: Platform
     colour = False  # only a terminal colours text
     answers = Answers.BUTTONS  # a one-way surface answers through the notice link instead
+    unfolded = False  # a chat folds what a reader looks at second
 
     def __init__(self, store=None, clock: Clock | None = None, documents: NoticeDocuments | None = None,
                  pacer: Pacer | None = None):

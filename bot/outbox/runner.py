@@ -227,7 +227,8 @@ class PlanRun:
     def _render(self, to: Target, kind: MessageKind | None = None) -> Rendered:
         """The target's view as the surface shows it; as `kind` shows it, when given."""
         view = dataclasses.replace(to.view, kind=kind) if kind else to.view
-        return render_view(self.surface.templates, view, to.language, self.surface.colour, self.surface.answers)
+        return render_view(self.surface.templates, view, to.language, self.surface.colour, self.surface.answers,
+                           self.surface.unfolded)
 
     def _caption(self, to: Target) -> str | None:
         """What the photos show, where the surface captions photos and it fits."""

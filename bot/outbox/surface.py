@@ -116,6 +116,7 @@ class Surface(Protocol):
     templates: str  # the surface messages/ renders for: "telegram", "slack", "console" …
     colour: bool
     answers: Answers  # how a reader answers there: buttons, or the notice link on a one-way surface
+    unfolded: bool  # shows a message whole, nothing folded away (a one-off command's terminal)
     limits: Limits
 
     async def chat(self, destination: str) -> Any:

@@ -80,7 +80,7 @@ class SlackAdapter(PlannedAdapter):
         reference = await self._post(to, draft.text, blocks, thread, progress,
                                      part=to.subject if draft.again else "post")
         if draft.details:  # the summary's details: the first reply in its thread, the message stays short
-            await self._post(to.chat, draft.details, kit.text_blocks(draft.details), reference.rsplit(":", 1)[1],
+            await self._post(to, draft.details, kit.text_blocks(draft.details), reference.rsplit(":", 1)[1],
                              progress, part="details")
         if draft.photos and to.subject:  # a decision rewrites the message: its photos must stay
             await self.refs.remember(to.destination, f"photos:{to.subject}", json.dumps(draft.photos))
