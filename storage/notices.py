@@ -105,13 +105,13 @@ class Notices:
             "SELECT factory_id, COUNT(CASE WHEN state = :disputed THEN 1 END) AS disputed,"
             " COUNT(CASE WHEN state = :sent THEN 1 END) AS awaiting,"
             " COUNT(CASE WHEN state = :sent AND acknowledge_by < :now THEN 1 END) AS past_deadline"
-            " FROM notices WHERE (:factory IS NULL OR factory_id = :factory) GROUP BY factory_id",
+            " FROM notices WHERE (CAST(:factory AS TEXT) IS NULL OR factory_id = :factory) GROUP BY factory_id",
             {"disputed": NoticeState.DISPUTED.value, "sent": NoticeState.SENT.value, "now": datetime_to_text(now),
              "factory": factory_id},
         )
         answered = await self._tx.all(
             "SELECT factory_id, sent_at, answered_at FROM notices"
-            " WHERE state = ? AND answered_at IS NOT NULL AND (? IS NULL OR factory_id = ?)",
+            " WHERE state = ? AND answered_at IS NOT NULL AND (CAST(? AS TEXT) IS NULL OR factory_id = ?)",
             (NoticeState.ACKNOWLEDGED.value, factory_id, factory_id),
         )
         hours: dict[str, list[float]] = defaultdict(list)

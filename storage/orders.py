@@ -95,7 +95,7 @@ class Orders:
             "SELECT o.reference, o.factory_id, o.quantity, o.unit_value, o.currency, o.final_inspection, o.ex_factory,"
             " o.first_order_with_factory, o.packaging, v.id AS visit_id, v.projected_completion"
             " FROM orders o LEFT JOIN visits v ON v.order_key = o.reference_key AND v.newest = 1"
-            " WHERE (? IS NULL OR o.factory_id = ?)",
+            " WHERE (CAST(? AS TEXT) IS NULL OR o.factory_id = ?)",
             (factory_id, factory_id),
         )
         return [_facts(row) for row in rows]

@@ -59,7 +59,7 @@ class Verdicts:
             " COUNT(CASE WHEN v.status = ? THEN 1 END) AS late, COUNT(CASE WHEN v.status = ? THEN 1 END) AS at_risk,"
             " AVG(v.gap_pts) AS gap, COUNT(CASE WHEN o.id IS NULL THEN 1 END) AS without_order"
             " FROM visits v LEFT JOIN orders o ON o.reference_key = v.order_key AND o.factory_id = v.factory_id"
-            " WHERE v.newest = 1 AND (? IS NULL OR v.factory_id = ?) GROUP BY v.factory_id",
+            " WHERE v.newest = 1 AND (CAST(? AS TEXT) IS NULL OR v.factory_id = ?) GROUP BY v.factory_id",
             (Status.LATE.value, Status.AT_RISK.value, factory_id, factory_id),
         )
         return {row["factory_id"]: VisitTally(row["visited"], row["late"], row["at_risk"], row["gap"],

@@ -85,15 +85,16 @@ def no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def test_slack_pacing_posts_a_visit_into_a_limited_channel_without_one_429(config, clock, no_proxies) -> None:
     """A message a second per channel, compressed twentyfold in the fake and the bot alike: the
-    summary and each finding in its thread arrive once, in order, none refused."""
+    summary, its details and each finding in its thread arrive once, in order, none refused."""
     async with running_slack(config, clock, Pacer(20.0)) as world:
         world.fake.flood_limits(Limit(1, 1.0), scale=20.0)
         bundle = world.fake.add_uploaded_file("visit.zip", zipped(EXAMPLE_VISIT))
         dm = world.fake.dm_channel(INSPECTOR)
         await world.event(world.fake.message_event(INSPECTOR, dm, "", files=[bundle]))
-        await world.fake.wait_for(lambda: len(world.channel(BUYER_CHANNEL)) >= 8, timeout=15)
+        await world.fake.wait_for(lambda: len(world.channel(BUYER_CHANNEL)) >= 9, timeout=15)
         await world.settled()
 
-        labels = [m.text.split("]")[0].lstrip("*") for m in world.channel(BUYER_CHANNEL)[1:]]
+        assert world.channel(BUYER_CHANNEL)[1].text.startswith("*Details · ")  # the summary's first reply
+        labels = [m.text.split("]")[0].lstrip("*") for m in world.channel(BUYER_CHANNEL)[2:]]
         assert labels == ["[F1", "[F2", "[F3", "[M3", "[P1", "[P2", "[P3"]
         assert world.fake.flood.refused == 0

@@ -32,5 +32,5 @@ def analyze(report: Path, config_file: Path | None, as_json: bool) -> None:
         click.echo(json.dumps(analysis_json(parsed, analysis), ensure_ascii=False, indent=2))
     else:
         language = Language("en")
-        click.echo(render("console", "chat/visit_summary.j2", language, colour(),
-                          report=parsed, analysis=analysis, factory=factory))
+        click.echo(render("console", "chat/visit_summary.j2", language, colour(),  # in full: nothing folded
+                          report=parsed, analysis=analysis, factory=factory, folds=None))
