@@ -174,12 +174,17 @@ ANALYSED = (MessageKind.VISIT_SUMMARY, MessageKind.NOTICE, MessageKind.INSTRUCTI
             MessageKind.INSTRUCTIONS_APPROVED, MessageKind.NOTICE_SENT)
 
 
-def items_of(view: View, instruction_ids) -> tuple[Item, ...]:
-    """The items of the view's visit whose instructions these are, in the report's order
-    (their instructions were proposed in it): one message's several findings, in a crowded chat."""
-    wanted = set(instruction_ids)
-    chosen = sorted((i for i in view.instructions if i.id in wanted), key=lambda i: i.id)
-    return tuple(Item(i.source, label_of(i.source), view.visit.report.item(i.source), i) for i in chosen)
+def items_of(view: View, sources) -> tuple[Item, ...]:
+    """The items of the view's visit at these sources, in the report's order, each with its
+    instruction where it has one: one message's several findings, in a crowded chat."""
+    instructions = {i.source: i for i in view.instructions}
+    return tuple(Item(s, label_of(s), view.visit.report.item(s), instructions.get(s))
+                 for s in sorted(set(sources), key=_report_order))
+
+
+def _report_order(source: str) -> tuple[int, int]:
+    section, index = source.split(".")[0], source.rsplit(".", 1)[1]
+    return list(_PREFIX).index(section), int(index)
 
 
 def label_of(source: str) -> str:

@@ -31,11 +31,14 @@ def no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PTB_TIMEDELTA", "1")
 
 
-async def post_twenty(world: World, folder) -> None:
+async def post_twenty(world: World, folder, without_instruction: tuple[int, ...] = ()) -> None:
+    """Twenty findings, each with an instruction proposed but those at `without_instruction`."""
     world.fake.flood_limits(Limit(1, 1.0), Limit(20, 60.0), Limit(30, 1.0), scale=SCALE)
     for photo in EXAMPLE_VISIT.glob("*.jpg"):
         shutil.copy(photo, folder)
     data = many_findings(yaml.safe_load((EXAMPLE_VISIT / "report.yaml").read_text(encoding="utf-8")), FINDINGS)
+    for index in without_instruction:
+        del data["findings"][index]["instruction"]
     await world.fake.send_document(INSPECTOR_ID, world.inspector, "visit.zip", bundle_of(folder, data))
     await world.fake.wait_for(lambda: any("posted" in (m.text or "") for m in world.chat(INSPECTOR_ID)))
     await world.fake.wait_for(lambda: sum(1 for m in world.chat(GROUP) if m.photos) == 2 * FINDINGS, timeout=30)
@@ -93,4 +96,21 @@ async def test_a_buyer_decides_one_finding_of_a_shared_message_and_then_approves
         for message in findings_messages(world):
             assert message.plain.count("Decision: approved") == 5
             assert all(row[0].startswith("Edit F") for row in rows(message))
+        assert world.fake.flood.refused == 0
+
+
+@pytest.mark.parametrize("without_instruction", [(1,), (0, 1, 3, 4)], ids=["one", "all but the decided"])
+async def test_a_decision_keeps_every_finding_of_its_shared_message_even_those_with_no_instruction(
+        config, clock, tmp_path, without_instruction) -> None:
+    """A finding the inspector proposed nothing for is shown, and stays shown when a decision on
+    another finding of the same message rewrites it."""
+    async with running(config, clock, pacer=Pacer(SCALE), buyer_chat_id=GROUP) as world:
+        await post_twenty(world, tmp_path, without_instruction)
+        first = next(m for m in world.chat(GROUP) if m.method == "sendMessage" and "[F1]" in (m.plain or ""))
+
+        assert await world.tap(world.buyer, GROUP, first, "Approve F3") == "Approved."
+        first = next(m for m in world.chat(GROUP) if m.message_id == first.message_id)
+        shown = [line.split("]")[0] for line in first.plain.splitlines() if line.startswith("[F")]
+        assert shown == ["[F1", "[F2", "[F3", "[F4", "[F5"]
+        assert "Decision: approved — Anna Schmidt" in first.plain.split("[F3]")[1].split("[F4]")[0]
         assert world.fake.flood.refused == 0

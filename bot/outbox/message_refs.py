@@ -19,6 +19,17 @@ def subject_of(view: View) -> str | None:
     return None
 
 
+def shown_finding(visit_id: int, source: str) -> str:
+    """The subject of one finding among several in a crowded chat's message, whether or not it
+    carries an instruction: a rewrite of that message shows every finding it showed."""
+    return f"finding:{visit_id}:{source}"
+
+
+def findings_shown(subjects: list[str]) -> list[str]:
+    """The sources of the findings a message shows, from its subjects (`shown_finding`)."""
+    return [s.split(":", 2)[2] for s in subjects if s.startswith("finding:")]
+
+
 class MessageRefs:
     def __init__(self, store, platform: Platform, clock: Clock):
         self.store = store

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from bot.outbox.message_refs import MessageRefs, subject_of
+from bot.outbox.message_refs import MessageRefs, findings_shown, shown_finding, subject_of
 from bot.outbox.notice_documents import NoticeDocuments
 from bot.outbox.plan import (
     PLANS, POST_ONLY, UNCHANGING, AttachPdf, AttachVisitReport, EditEarlier, Post, PostTogether, RefreshItems,
@@ -107,8 +107,7 @@ class PlanRun:
         """The message `reference` shows `text` and `buttons`; or, where it shows several
         findings (a crowded chat's), all of them as they stand now, once in this run."""
         surface: EditingSurface = self.surface
-        together = [int(s.split(":")[1]) for s in await self.refs.sharing(to.destination, reference)
-                    if s.startswith("instruction:")]
+        together = findings_shown(await self.refs.sharing(to.destination, reference))
         if len(together) < 2:
             return await surface.edit(to, reference, text, buttons)
         if reference not in self._edited:
@@ -128,7 +127,10 @@ class PlanRun:
             reference = await self.surface.send_text(shown, draft, self.progress.under(f"findings-{n}"))
             first = first or reference
             for it in batch:
-                if self.refs is not None and (subject := self._one(to, it, shown_as).subject):
+                if self.refs is None:
+                    continue
+                await self.refs.remember(to.destination, shown_finding(to.view.visit.id, it.source), reference)
+                if subject := self._one(to, it, shown_as).subject:  # what a decision edits
                     await self.refs.remember(to.destination, subject, reference)
         if self.surface.limits.shows_photos:
             for it in to.view.items:
