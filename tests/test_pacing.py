@@ -5,11 +5,12 @@ are tests/test_group_findings.py and test_slack_pacing below."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 
 import pytest
 
-from bot.outbox.pacing import Lane, Pacer, Window
+from bot.outbox.pacing import DELIVERY_DEADLINE, Lane, Pacer, Window
 from bot.telegram.limits import chat_lanes, lanes
 from tests.conftest import EXAMPLE_VISIT, zipped
 from tests.fake_flood import Limit
@@ -75,6 +76,20 @@ async def test_compressed_windows_for_a_fake_compressed_alike() -> None:
     pacer = Pacer(scale=20.0, now=now)
     await sent(pacer, (Lane("group", Window(1, 60.0)),))
     assert pacer.ready_in((Lane("group", Window(1, 60.0)),)) == pytest.approx(3.0)
+
+
+
+async def test_a_delivery_of_many_paced_sends_is_timed_by_its_sends_not_its_waits_for_room() -> None:
+    """Three sends a window apart outlast the delivery's allowance in all, never one send's: the
+    deadline moves on as each may go (a group's findings and photos wait minutes in all)."""
+    pacer, lane = Pacer(), (Lane("group", Window(1, 0.15)),)
+    async with asyncio.timeout(0.2) as deadline:
+        paced = DELIVERY_DEADLINE.set((deadline, 0.2))
+        try:
+            for _ in range(3):
+                await pacer.send(lane, _answered)
+        finally:
+            DELIVERY_DEADLINE.reset(paced)
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ from typing import Protocol
 
 from bot.outbox.backoff import Backoff
 from bot.outbox.failures import Failure, Permanent, Reason, Transient, describe
+from bot.outbox.pacing import DELIVERY_DEADLINE
 from bot.outbox.progress import Progress
 from bot.outbox.replica import Replica
 from handlers.clock import Clock
@@ -44,7 +45,8 @@ log = logging.getLogger(__name__)
 # A claim's lease, renewed every third of it while the send is in flight: short, so that the
 # claims of a replica that died on another machine run out soon.
 LEASE = timedelta(seconds=30)
-# One delivery may take this long (real time) before it is abandoned as a transient failure.
+# One delivery may take this long (real time) before it is abandoned as a transient failure;
+# a paced delivery this long from its last send on (bot/outbox/pacing.py DELIVERY_DEADLINE).
 SEND_TIMEOUT = 240.0
 CHATS_AT_ONCE = 4
 # How often a running dispatcher tells the store which platforms it delivers (migration 0011).
@@ -205,6 +207,7 @@ class Dispatcher:
         message = claim.message
         adapter = self.adapters[message.platform]
         deadline = asyncio.timeout(self.send_timeout)
+        paced = DELIVERY_DEADLINE.set((deadline, self.send_timeout))
         try:
             async with self.store.unit_of_work() as uow:
                 view = await load_view(uow, self.settings, message.kind, message.payload)
@@ -216,6 +219,8 @@ class Dispatcher:
             else:
                 failure = adapter.classify(exc) or self._unexpected(message, exc)
             return await self._failed(claim, failure)
+        finally:
+            DELIVERY_DEADLINE.reset(paced)
         async with self.store.unit_of_work() as uow:
             await uow.outbox.mark_sent(message.id, self.clock.now(), reference)
             await uow.commit()

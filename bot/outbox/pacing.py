@@ -21,10 +21,16 @@ import asyncio
 import math
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TypeVar
 
 T = TypeVar("T")
+
+# The deadline of the delivery a send belongs to (bot/outbox/dispatcher.py) and the time one send
+# is allowed: pushed back as each send may go, so a delivery of many paced sends (a group's
+# findings and their photos, twenty a minute) is timed by its sends, never by its waits for room.
+DELIVERY_DEADLINE: ContextVar[tuple[asyncio.Timeout, float] | None] = ContextVar("delivery_deadline", default=None)
 
 # How often a send whose window is full of sends still in flight looks again: those answer
 # within milliseconds, and only a burst across many chats fills the overall window that way.
@@ -65,6 +71,9 @@ class Pacer:
         """`call()` once every lane has room for it; it then counts in each."""
         while (wait := self.ready_in(lanes)) > 0:
             await asyncio.sleep(IN_FLIGHT_POLL if math.isinf(wait) else wait)
+        if (delivery := DELIVERY_DEADLINE.get()) is not None:
+            deadline, allowed = delivery
+            deadline.reschedule(asyncio.get_running_loop().time() + allowed)
         stamps = []
         for lane in lanes:
             for _ in range(self._weight(lane)):
