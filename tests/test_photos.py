@@ -219,6 +219,20 @@ def test_truncated_jpeg_is_refused(tmp_path: Path) -> None:
     assert "image is truncated or corrupt" in problems[0].message
 
 
+def test_a_motion_photo_whose_video_holds_jpeg_markers_is_a_whole_jpeg(tmp_path: Path) -> None:
+    """A Pixel or Galaxy motion photo: the picture, then its video, whose bytes may hold FF D9
+    and FF DA in any order; the picture is whole and is taken."""
+    buffer = io.BytesIO()
+    _noise((200, 200)).save(buffer, "JPEG")
+    video = b"\x00\x00\x00\x18ftypmp42" + b"\xff\xd9" + os.urandom(64) + b"\xff\xda" + os.urandom(64)
+    (tmp_path / "motion.jpg").write_bytes(buffer.getvalue() + video)
+
+    photo, problems = _inspect(tmp_path, "motion.jpg")
+
+    assert photo is not None and photo.format == "JPEG"
+    assert not [p for p in problems if "corrupt" in p.message]
+
+
 def test_decompression_bomb_is_refused_and_pillow_guard_is_untouched(
     tmp_path: Path, recwarn: pytest.WarningsRecorder
 ) -> None:

@@ -223,27 +223,26 @@ def _decode(fp: BinaryIO, field: str, limits: PhotoLimits) -> tuple[_Decoded | N
             return None, problems
         image_format = _FORMAT_ALIASES.get(img.format or "", img.format or "")
         try:
-            if image_format == "JPEG":
-                _check_jpeg_whole(fp)
-            else:
-                img.load()
+            if image_format != "JPEG" or not _jpeg_looks_whole(fp):
+                img.load()  # decoded in full: the only proof for other formats, the judge for a doubtful JPEG
         except _DECODE_ERRORS as exc:
             message = N_("image is truncated or corrupt: %(error)s")
             return None, problems + [Problem(field, Text(message, error=str(exc)))]
         return _Decoded(image_format, width, height, _capture_time(img)), problems
 
 
-def _check_jpeg_whole(fp: BinaryIO) -> None:
-    """Raises OSError unless the last end-of-image marker (FF D9) follows the first start-of-scan
-    (FF DA) with no scan after it. Inside a scan every FF byte is followed by 00 or a restart
+def _jpeg_looks_whole(fp: BinaryIO) -> bool:
+    """Whether the last end-of-image marker (FF D9) follows the first start-of-scan (FF DA) with
+    no scan after it, which saves decoding a camera's photo in full. Inside a scan every FF byte is followed by 00 or a restart
     marker, so neither marker appears there by chance: a file cut short ends in a scan, and its
     last FF D9, if any, is its EXIF thumbnail's, before the photo's first scan. Only the head and
-    the tail of the file are read."""
+    the tail of the file are read. Not so (False) for a file cut short, and also for one with
+    data after its image (a phone's motion photo carries its video there, whose bytes may hold
+    either marker): those are decoded in full, which tells the two apart."""
     with mmap.mmap(fp.fileno(), 0, access=mmap.ACCESS_READ) as content:
         end = content.rfind(b"\xff\xd9")
         scan = content.find(b"\xff\xda")
-        if scan < 0 or end < scan or content.find(b"\xff\xda", end) >= 0:
-            raise OSError("image file is truncated")  # Pillow's words for the same finding
+        return scan >= 0 and end > scan and content.find(b"\xff\xda", end) < 0
 
 
 def _dimension_problems(width: int, height: int, field: str, limits: PhotoLimits) -> list[Problem]:
