@@ -1,4 +1,5 @@
-"""The SQLite store: opening the file, migrating it, and handing out units of work; and\nthe store a database url names (SQLite or storage.postgres)."""
+"""The SQLite store: opening the file, migrating it, and handing out units of work; and
+the store a database url names (SQLite or storage.postgres)."""
 
 from __future__ import annotations
 

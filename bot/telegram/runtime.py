@@ -125,11 +125,12 @@ class TelegramRuntime:
             language = Language(locale)
             commands = [BotCommand(name, language.gettext(text)) for name, text in COMMANDS]
             await bot.set_my_commands(commands, language_code=language_code)
+        if self.config.mode != "webhook":
+            await bot.delete_webhook()
+        # Before any new update can arrive: a chat's stored updates are handled before its new ones.
+        await self._handle_unhandled()
         if self.config.mode == "webhook":
             await self._start_webhook()
-        else:
-            await bot.delete_webhook()
-        await self._handle_unhandled()
         if self.config.mode == "polling":
             async with self.app.store.unit_of_work() as uow:
                 offset = await uow.inbox.next_offset(Platform.TELEGRAM)
