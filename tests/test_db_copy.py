@@ -4,19 +4,28 @@ names what is wrong with a url; the source is left as it was."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import asyncpg
 import pytest
 from click.testing import CliRunner
 
 from bot.cli.db import MISMATCH, proof
 from bot.cli.followup import main
+from handlers.model import Platform
 from storage.checksum import canonical, row_digest, table_checksum
+from storage.postgres import PostgresStore
+from storage.sqlite import SqliteStore
 from storage.transfer import Survey
+from tests.fakes import FakeClock
+from tests.store_engines import blank_database, postgres_url  # noqa: F401 (a fixture)
+
+AT = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -50,7 +59,30 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Installation:
     staged = root / "uploads" / "telegram-1001"
     staged.mkdir(parents=True)
     (staged / "report.yaml").write_text("order: PO-2026-0142\n", encoding="utf-8")
+    asyncio.run(_what_the_demo_leaves_empty(root / "followup.sqlite3"))
     return Installation(root)
+
+
+async def _what_the_demo_leaves_empty(database: Path) -> None:
+    """The console demo stores no chat updates, buttons, platform message ids, shared secrets
+    or kept PDFs: rows of those too (JSON, a blob, set-aside updates), written as the bot would."""
+    store = await SqliteStore.open(database)
+    try:
+        async with store.unit_of_work() as uow:
+            notice = (await uow.notices.every())[0]
+            await uow.inbox.add(Platform.TELEGRAM, 501, {"update_id": 501, "message": {"text": "状态 PO-2026-0142"}}, AT)
+            await uow.inbox.mark_handled(Platform.TELEGRAM, 501, AT)
+            await uow.inbox.add(Platform.TELEGRAM, 502, {"update_id": 502, "odd": [1, 2.5, None]}, AT)
+            await uow.inbox.quarantine(Platform.TELEGRAM, 502, AT, "cannot be read")
+            await uow.inbox.add_keyed(Platform.SLACK, "act-1", {"key": "act-1", "actions": [{"value": "a"}]}, AT)
+            await uow.tokens.mint("approve", notice.id, AT)
+            await uow.message_refs.remember(Platform.TELEGRAM, "-1001", f"notice:{notice.id}", "77", AT)
+            await uow.shared_secrets.get_or_make("web_link_key", "s3cret", AT)
+            await uow.notice_pdfs.keep(notice.id, notice.version, b"%PDF-1.4\x00\xff\x80", AT)
+            await uow.updates.remember("telegram:501", {"answered": True, "ids": [1, 2]}, AT)
+            await uow.commit()
+    finally:
+        await store.close()
 
 
 def copy(*args: str):
@@ -153,3 +185,92 @@ def test_a_big_table_is_copied_batch_by_batch_with_its_progress_on_stderr(demo, 
     assert f"copying audit_events: 10/{audited}" in result.stderr
     assert f"copying audit_events: {audited}/{audited}" in result.stderr and "copying" not in result.stdout
     assert rows_of(target.root / "followup.sqlite3") == rows_of(demo.root / "followup.sqlite3")
+
+
+# SQLite to PostgreSQL and back, on the server tests/store_engines.py uses; skipped, saying so,
+# where none answers.
+
+WHEN = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+CONFIG = Path(__file__).resolve().parents[1] / "examples" / "followup.toml"
+# What the stores answer through the normal repositories, as an operator asks them.
+QUESTIONS = (("status", "PO-2026-0142", "--json"), ("status", "PO-2026-0142", "--as", "Li Wei"),
+             ("notices", "--json"), ("orders", "--json"), ("factories", "--json"), ("outbox",), ("inbox",))
+
+
+def answers(url: str) -> dict[tuple[str, ...], str]:
+    """Each question's output from the store at `url`, all at one moment."""
+    found = {}
+    for question in QUESTIONS:
+        result = CliRunner().invoke(main, [*question, "--config", str(CONFIG)], env={"FOLLOWUP_DB": url},
+                                    obj={"clock": FakeClock(WHEN)})
+        assert result.exit_code == 0, (question, result.output)
+        found[question] = result.stdout
+    return found
+
+
+async def ids_and_counters(url: str) -> tuple[dict[str, list[int]], dict[str, tuple[int, bool]]]:
+    """Every sequenced table's ids, and its counter's last value and whether it was used."""
+    conn = await asyncpg.connect(url)
+    try:
+        counters = {table: sequence for table, sequence in await conn.fetch(
+            "SELECT table_name, pg_get_serial_sequence(table_name, 'id') FROM information_schema.columns"
+            " WHERE table_schema = 'public' AND column_name = 'id' AND is_identity = 'YES'")}
+        ids = {t: [r[0] for r in await conn.fetch(f'SELECT id FROM "{t}" ORDER BY id')] for t in counters}
+        states = {t: tuple(await conn.fetchrow(f"SELECT last_value, is_called FROM {s}")) for t, s in counters.items()}
+        return ids, states
+    finally:
+        await conn.close()
+
+
+def sqlite_ids(database: Path, tables) -> dict[str, list[int]]:
+    with sqlite3.connect(database) as conn:
+        return {t: [r[0] for r in conn.execute(f'SELECT id FROM "{t}" ORDER BY id')] for t in tables}
+
+
+async def test_a_sqlite_installation_moves_to_postgresql_whole_and_answers_as_it_did(
+        demo, tmp_path, postgres_url) -> None:  # noqa: F811
+    before = rows_of(demo.root / "followup.sqlite3"), files_under(demo.root)
+    files = tmp_path / "pg-files"
+    async with blank_database(postgres_url) as url:
+        result = await asyncio.to_thread(copy, "--from", demo.url, "--to", url, "--files-to", str(files))
+        assert result.exit_code == 0, result.output
+        assert MISMATCH not in result.stdout
+        lines = result.stdout.splitlines()
+        counted = {line.rsplit(None, 2)[0]: line.rsplit(None, 2)[1:] for line in lines[1:]
+                   if not line.startswith("checksum")}
+        assert counted == {**{name: [str(len(rows))] * 2 for name, rows in before[0].items()},
+                           "files (media, uploads)": [str(len(before[1]))] * 2}
+        sums = [line.split(": ", 1)[1] for line in lines if line.startswith("checksum ")]
+        assert len(sums) == 2 and sums[0] == sums[1]
+        assert files_under(files) == before[1]
+        for table in ("inbox", "callback_tokens", "message_refs", "shared_secrets", "notice_pdfs", "handled_updates"):
+            assert before[0][table], f"the source has no {table} rows to prove anything with"
+
+        ids, counters = await ids_and_counters(url)
+        assert ids == sqlite_ids(demo.root / "followup.sqlite3", ids) and ids["audit_events"]
+        assert counters == {t: (max(found), True) if found else (1, False) for t, found in ids.items()}
+        assert await asyncio.to_thread(answers, url) == await asyncio.to_thread(answers, demo.url)
+
+        store = await PostgresStore.open(url)
+        try:
+            async with store.unit_of_work() as uow:
+                await uow.audit.record(actor="operator", platform=Platform.CONSOLE, at=WHEN, entity="store",
+                                       entity_id="copy", action="checked", before=None, after=None)
+                await uow.commit()
+        finally:
+            await store.close()
+        assert (await ids_and_counters(url))[0]["audit_events"] == [*ids["audit_events"], ids["audit_events"][-1] + 1]
+
+        again = await asyncio.to_thread(copy, "--from", demo.url, "--to", url, "--files-to", str(tmp_path / "empty"))
+        assert again.exit_code == 1 and "the target store is not empty" in again.stderr
+        assert "audit_events: " in again.stderr and not (tmp_path / "empty" / "media").exists()
+
+        back = Installation(tmp_path / "back")
+        returned = await asyncio.to_thread(copy, "--from", url, "--to", back.url, "--files-from", str(files))
+        assert returned.exit_code == 0 and MISMATCH not in returned.stdout, returned.output
+    moved = rows_of(back.root / "followup.sqlite3")
+    audit = moved.pop("audit_events")
+    assert moved == {name: rows for name, rows in before[0].items() if name != "audit_events"}
+    assert set(before[0]["audit_events"]) < set(audit) and len(audit) == len(before[0]["audit_events"]) + 1
+    assert files_under(back.root) == before[1]
+    assert (rows_of(demo.root / "followup.sqlite3"), files_under(demo.root)) == before  # the source as it was
