@@ -103,6 +103,19 @@ def copy(*args: str):
     return CliRunner().invoke(main, ["db", "copy", *args])
 
 
+def assert_proven(printed: str, rows: dict[str, list[tuple]], files: dict[str, bytes]) -> None:
+    """The copy printed each table's rows and the files, the same count on both sides, no
+    MISMATCH, and two equal checksums."""
+    lines = printed.splitlines()
+    assert MISMATCH not in printed
+    counted = {line.rsplit(None, 2)[0]: line.rsplit(None, 2)[1:] for line in lines[1:]
+               if not line.startswith("checksum")}
+    assert counted == {**{name: [str(len(found))] * 2 for name, found in rows.items()},
+                       "files (media, uploads)": [str(len(files))] * 2}
+    sums = [line.split(": ", 1)[1] for line in lines if line.startswith("checksum ")]
+    assert len(sums) == 2 and sums[0] == sums[1]
+
+
 def test_the_copy_holds_every_row_with_its_id_and_every_file_and_proves_it(demo, tmp_path) -> None:
     before = rows_of(demo.root / "followup.sqlite3"), files_under(demo.root)
     target = Installation(tmp_path / "moved")
@@ -112,13 +125,7 @@ def test_the_copy_holds_every_row_with_its_id_and_every_file_and_proves_it(demo,
     assert copied == before[0] and len(copied["audit_events"]) > 10 and copied["instructions"]
     assert files_under(target.root) == before[1] and "uploads/telegram-1001/report.yaml" in before[1]
     assert any(name.startswith("media/") for name in before[1])
-    lines = result.stdout.splitlines()
-    assert MISMATCH not in result.stdout
-    counted = {line.rsplit(None, 2)[0]: line.rsplit(None, 2)[1:] for line in lines[1:] if not line.startswith("checksum")}
-    assert counted == {**{name: [str(len(rows))] * 2 for name, rows in copied.items()},
-                       "files (media, uploads)": [str(len(before[1]))] * 2}
-    sums = [line.split(": ", 1)[1] for line in lines if line.startswith("checksum ")]
-    assert len(sums) == 2 and sums[0] == sums[1]
+    assert_proven(result.stdout, copied, before[1])
     assert (rows_of(demo.root / "followup.sqlite3"), files_under(demo.root)) == before  # the source as it was
 
 
@@ -249,14 +256,7 @@ async def test_a_sqlite_installation_moves_to_postgresql_whole_and_answers_as_it
     async with blank_database(postgres_url) as url:
         result = await asyncio.to_thread(copy, "--from", demo.url, "--to", url, "--files-to", str(files))
         assert result.exit_code == 0, result.output
-        assert MISMATCH not in result.stdout
-        lines = result.stdout.splitlines()
-        counted = {line.rsplit(None, 2)[0]: line.rsplit(None, 2)[1:] for line in lines[1:]
-                   if not line.startswith("checksum")}
-        assert counted == {**{name: [str(len(rows))] * 2 for name, rows in before[0].items()},
-                           "files (media, uploads)": [str(len(before[1]))] * 2}
-        sums = [line.split(": ", 1)[1] for line in lines if line.startswith("checksum ")]
-        assert len(sums) == 2 and sums[0] == sums[1]
+        assert_proven(result.stdout, before[0], before[1])
         assert files_under(files) == before[1]
         assert [table for table, rows in before[0].items() if not rows] == [], "tables with nothing to prove"
 
