@@ -22,7 +22,7 @@ class Catalog:
     references: str
     # (column, position in the primary key, 0 for none) of the table given as the one parameter.
     columns: str
-    # The id counter behind a table's `id` column (the one parameter the table's name): one row,
+    # The id counter behind a table's `id` column (the one parameter its quoted name): one row,
     # NULL for an `id` no counter fills (a text id); None where the engine finds the next id
     # itself (SQLite: a rowid table's next id is its largest plus one).
     id_counter: str | None
@@ -44,7 +44,7 @@ SQLITE = Catalog(
     reset_ids=None,
 )
 
-# Written against information_schema and pg_catalog; tests/test_db_copy_postgres.py runs it
+# Written against information_schema and pg_catalog; tests/test_db_copy.py runs it
 # on a real server in both directions.
 POSTGRES = Catalog(
     engine="postgresql",

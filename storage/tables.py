@@ -62,7 +62,7 @@ class Tables:
         """The next id the engine gives this table follows the copied ones."""
         if catalog.id_counter is None or catalog.reset_ids is None or "id" not in table.columns:
             return
-        counter = await self._tx.one(catalog.id_counter, (table.name,))
+        counter = await self._tx.one(catalog.id_counter, (table.quoted,))
         if counter is not None and counter[0] is not None:
             await self._tx.all(catalog.reset_ids.format(table=table.quoted), (counter[0],))
 
