@@ -22,9 +22,13 @@ class Catalog:
     references: str
     # (column, position in the primary key, 0 for none) of the table given as the one parameter.
     columns: str
-    # Moves the id counter of a table with an `id` column past its largest id ({table} its quoted
-    # name, the one parameter its name), or None where the engine finds the next id itself
-    # (SQLite: a rowid table's next id is its largest plus one).
+    # The id counter behind a table's `id` column (the one parameter its quoted name): one row,
+    # NULL for an `id` no counter fills (a text id); None where the engine finds the next id
+    # itself (SQLite: a rowid table's next id is its largest plus one).
+    id_counter: str | None
+    # Moves that counter past the table's largest id ({table} its quoted name, the one parameter
+    # the counter). Asked only of a table id_counter names a counter for: a text id would not
+    # even parse in it, so the two are separate questions.
     reset_ids: str | None
 
 
@@ -36,11 +40,12 @@ SQLITE = Catalog(
     """,
     # table_info leaves out generated columns (table_xinfo would list them as hidden).
     columns="SELECT name, pk FROM pragma_table_info(?) ORDER BY cid",
+    id_counter=None,
     reset_ids=None,
 )
 
-# The hook the PostgreSQL store fills in when it merges: written against information_schema
-# and pg_catalog, not yet run on a PostgreSQL store (there is none on this branch).
+# Written against information_schema and pg_catalog; tests/test_db_copy.py runs it
+# on a real server in both directions.
 POSTGRES = Catalog(
     engine="postgresql",
     references="""
@@ -63,11 +68,11 @@ POSTGRES = Catalog(
         WHERE c.table_schema = current_schema() AND c.table_name = ? AND c.is_generated = 'NEVER'
         ORDER BY c.ordinal_position
     """,
-    # Run for a table with an `id` column; one not backed by a sequence gives no row, a no-op.
+    id_counter="SELECT pg_get_serial_sequence(CAST(? AS TEXT), 'id')",
+    # GREATEST ignores NULL: an empty table's counter starts at 1 again (is_called false).
     reset_ids="""
-        SELECT setval(s, GREATEST(m, 1), m IS NOT NULL)
-        FROM pg_get_serial_sequence(?, 'id') AS s, (SELECT MAX(id) AS m FROM {table}) AS top
-        WHERE s IS NOT NULL
+        SELECT setval(CAST(CAST(? AS TEXT) AS regclass), GREATEST(MAX(id), 1), MAX(id) IS NOT NULL)
+        FROM {table}
     """,
 )
 

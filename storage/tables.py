@@ -60,8 +60,11 @@ class Tables:
 
     async def reset_ids(self, catalog: Catalog, table: Table) -> None:
         """The next id the engine gives this table follows the copied ones."""
-        if catalog.reset_ids is not None and "id" in table.columns:
-            await self._tx.all(catalog.reset_ids.format(table=table.quoted), (table.name,))
+        if catalog.id_counter is None or catalog.reset_ids is None or "id" not in table.columns:
+            return
+        counter = await self._tx.one(catalog.id_counter, (table.quoted,))
+        if counter is not None and counter[0] is not None:
+            await self._tx.all(catalog.reset_ids.format(table=table.quoted), (counter[0],))
 
     async def _table(self, catalog: Catalog, name: str) -> Table:
         listed = [(str(column), int(position)) for column, position in await self._tx.all(catalog.columns, (name,))]
