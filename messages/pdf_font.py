@@ -25,7 +25,11 @@ def add_shared_font(document: FPDF, family: str) -> None:
     parsed = scratch.fonts[family.lower()]
     font = copy.copy(parsed)
     font.i = len(document.fonts) + 1
-    font.ttfont = ttLib.TTFont(font.ttffile, recalcTimestamp=False, lazy=True)
+    # No bounding boxes recalculated when fpdf2 writes the cut-down font: the PDF embeds its CFF
+    # table, whose box stays the whole font's (still true of every glyph kept), and the box
+    # readers use is the font descriptor's, from the whole font too. Recalculating them drew
+    # every kept glyph's outline twice, the largest part of writing the PDF.
+    font.ttfont = ttLib.TTFont(font.ttffile, recalcTimestamp=False, recalcBBoxes=False, lazy=True)
     font.cw = parsed.cw.copy()
     font.glyph_ids = parsed.glyph_ids.copy()
     font.missing_glyphs = []
