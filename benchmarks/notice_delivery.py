@@ -57,7 +57,7 @@ class RenderEachTime:
     async def pdf(self, view) -> bytes:
         from messages.pdf import notice_pdf
 
-        return notice_pdf(view, self.media.find)
+        return notice_pdf(view, self.media)
 
 
 async def attempts(app, notice_id: int, n: int) -> tuple[list[float], list[float]]:

@@ -24,7 +24,7 @@ from messages.environment import render
 from messages.i18n import CHINESE, ENGLISH, Language
 from messages.line_break import break_lines
 from messages.pdf_layout import FONT, LINE_MM, PAGE, A4Document, kept_together, photo_rows, table, text_line
-from messages.photos import PhotoFinder, thumbnail
+from messages.photos import PhotoStore, stored_thumbnail
 from messages.qr import qr_png
 from messages.render import Answers
 
@@ -64,7 +64,7 @@ def _both(message: str, **params: object) -> list[str]:
     return [Language(locale).gettext(message) % params for locale in (CHINESE, ENGLISH)]
 
 
-def notice_pdf(view: View, find_photo: PhotoFinder, link: str | None = None) -> bytes:
+def notice_pdf(view: View, photos: PhotoStore, link: str | None = None) -> bytes:
     """`link`: the version's signed page link, printed with its QR code under the title of
     the first page when the web server runs; without it the PDF is as it always was."""
     notice = view.notice
@@ -79,7 +79,7 @@ def notice_pdf(view: View, find_photo: PhotoFinder, link: str | None = None) -> 
         text = render("text", "notice/section.txt.j2", language, v=view, answers=answers)
         actions = render("text", "notice/actions.txt.j2", language, v=view)
         first = locale == CHINESE
-        page = _Page(document, items if first else {}, find_photo, view)
+        page = _Page(document, items if first else {}, photos, view)
         _lay_out(page, text, actions, link if first else None, closing=None if first else _sign_block)
     return bytes(document.output())
 
@@ -90,7 +90,7 @@ class _Page:
 
     document: _NoticeDocument
     items: dict[str, Item]
-    find_photo: PhotoFinder
+    photos: PhotoStore
     view: View
 
     def on(self, document: FPDF) -> _Page:
@@ -125,13 +125,13 @@ def _lines(page: _Page, lines: list[str], first: int, link: str | None) -> None:
         if i == DEADLINE_LINE + 1 and link:
             _link_block(document, link)
         if match := ITEM_START.match(line):
-            _photos(document, current, page.find_photo, page.view)
+            _photos(document, current, page.photos, page.view)
             current = page.items.get(match["label"])
             document.ln(1.5)
             if document.will_page_break(HEADING_KEPT_WITH * LINE_MM):
                 document.add_page()  # an item's heading never ends a page without what it heads
         text_line(document, line, SIZES.get(i, 10), 7 if i == 0 else LINE_MM)
-    _photos(document, current, page.find_photo, page.view)
+    _photos(document, current, page.photos, page.view)
 
 
 def _actions_table(document: FPDF, actions: str) -> None:
@@ -166,11 +166,11 @@ def _sign_block(document: FPDF) -> None:
     document.set_xy(document.l_margin, top + SIGN_BOX_MM + 2)
 
 
-def _photos(document: _NoticeDocument, item: Item | None, find_photo: PhotoFinder, view: View) -> None:
+def _photos(document: _NoticeDocument, item: Item | None, photos: PhotoStore, view: View) -> None:
     if item is None or not item.item.photos:
         return
-    paths = [find_photo(view.visit.photos[name]) for name in item.item.photos]
-    photo_rows(document, [thumbnail(path) for path in paths if path is not None], PHOTOS_PER_ROW)
+    shown = [stored_thumbnail(photos, view.visit.photos[name]) for name in item.item.photos]
+    photo_rows(document, [image for image in shown if image is not None], PHOTOS_PER_ROW)
 
 
 def _link_block(document: _NoticeDocument, link: str) -> None:

@@ -18,8 +18,8 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 from handlers.catalog import N_
-from messages.fonts import font_path
 from messages.line_break import break_lines
+from messages.pdf_font import add_shared_font
 from messages.photos import Thumbnail
 
 FONT = "NotoSansSC"
@@ -41,7 +41,7 @@ class A4Document(FPDF):
         self.set_creation_date(made)
         self.set_margins(16, 18, 16)
         self.set_auto_page_break(auto=True, margin=18)
-        self.add_font(FONT, fname=str(font_path()))
+        add_shared_font(self, FONT)
         self.set_title(title)
         self.set_creator("followup")
 
@@ -65,23 +65,41 @@ class A4Document(FPDF):
         self.cell(0, 5, self.foot(), align="C")
 
 
-def kept_together(document: FPDF, draw: Callable[[FPDF], None], at_most: float | None = None) -> None:
+def kept_together(document: A4Document, draw: Callable[[FPDF], None], at_most: float | None = None) -> None:
     """What `draw` lays out, on one page when it fits on one: what would break over the page's
     end starts a new page instead, so a page never ends with a heading cut from what it heads,
-    nor ends the document holding a lone last line. Laid out once on trial (fpdf2 copies the
-    whole document to rewind it), then for real; `at_most` (mm), the most it can take, spares
-    the trial where the page has that much room left."""
+    nor ends the document holding a lone last line. Measured first on a blank page of the same
+    geometry at the same height (fpdf2's own trial copies the whole document, fonts and pages,
+    which cost a notice PDF a second), then drawn for real; `at_most` (mm), the most it can
+    take, spares the measuring where the page has that much room left."""
     if at_most is not None and not document.will_page_break(at_most):
         draw(document)
         return
     top = document.get_y()
-    with document.offset_rendering() as trial:
-        page = trial.page
-        draw(trial)
-        height = trial.get_y() - top + (trial.page - page) * document.eph
-    if trial.page_break_triggered and height <= document.eph - HEADER_MM:
+    trial = _Trial(document)
+    draw(trial)
+    height = trial.get_y() - top + (trial.page - 1) * document.eph
+    if (top + height > document.page_break_trigger or trial.page > 1) and height <= document.eph - HEADER_MM:
         document.add_page()
     draw(document)
+
+
+class _Trial(A4Document):
+    """A blank page like `document`'s, its pen where `document`'s is, where kept_together
+    measures. As in fpdf2's trial rendering, nothing breaks the page by itself: what overflows
+    runs on down, and only an explicit new page turns it."""
+
+    def __init__(self, document: A4Document):
+        super().__init__("", document.creation_date)
+        self.set_auto_page_break(auto=False, margin=document.b_margin)
+        self.add_page()
+        self.set_y(document.get_y())
+
+    def head(self) -> str:
+        return ""
+
+    def foot(self) -> str:
+        return ""
 
 
 def text_line(document: FPDF, line: str, size: float, height: float = LINE_MM) -> None:

@@ -10,11 +10,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 _SUFFIX = {"JPEG": ".jpg", "PNG": ".png", "HEIF": ".heic"}
+THUMBNAILS_KEPT = 2000  # of some 150 KB each: the cache never passes about 300 MB
 
 
 class MediaStore:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, thumbnails_kept: int = THUMBNAILS_KEPT):
         self.root = root
+        self.thumbnails_kept = thumbnails_kept
 
     def put(self, source: Path, sha256: str, image_format: str) -> Path:
         return self._keep(self.path_for(sha256, image_format), lambda partial: shutil.copyfile(source, partial))
@@ -52,3 +54,36 @@ class MediaStore:
 
     def path_for(self, sha256: str, image_format: str) -> Path:
         return self.root / sha256[:2] / f"{sha256}{_SUFFIX[image_format]}"
+
+    def find_thumbnail(self, sha256: str) -> Path | None:
+        """The print-size copy made of this photo before (messages/photos.py), or None. Kept in
+        thumbnails/ beside the media folder, a cache: found, it counts as just used."""
+        path = self._thumbnail_path(sha256)
+        try:
+            os.utime(path)
+        except FileNotFoundError:
+            return None
+        return path
+
+    def keep_thumbnail(self, sha256: str, jpeg: bytes) -> Path:
+        """Keeps a photo's print-size copy, so no later document decodes the camera original
+        again; beyond `thumbnails_kept`, the least recently used are dropped."""
+        path = self._keep(self._thumbnail_path(sha256), lambda partial: partial.write_bytes(jpeg))
+        kept = sorted(self._thumbnail_folder().glob("*/*.jpg"), key=_used_at)
+        for old in kept[:max(0, len(kept) - self.thumbnails_kept)]:
+            old.unlink(missing_ok=True)
+        return path
+
+    def _thumbnail_folder(self) -> Path:
+        return self.root.parent / "thumbnails"
+
+    def _thumbnail_path(self, sha256: str) -> Path:
+        return self._thumbnail_folder() / sha256[:2] / f"{sha256}.jpg"
+
+
+def _used_at(path: Path) -> float:
+    """A thumbnail another worker dropped meanwhile counts as the oldest."""
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0

@@ -21,6 +21,7 @@ from messages.i18n import CHINESE, ENGLISH, Language
 from messages.mail import letter
 from messages.pdf import notice_pdf
 from messages.render import Answers, render_view
+from storage.media import MediaStore
 from tests.conftest import approve_and_send, post_example
 from tests.pdf_reading import pdf_pages
 from tests.telegram_world import BUYER_CHAT, FACTORY_CHAT, running
@@ -101,7 +102,7 @@ async def test_a_mail_names_the_pages_buttons_in_both_languages(notice) -> None:
         assert names(body, page_labels()) and "“Acknowledge”" not in body
 
 
-async def test_the_pdf_names_the_pages_buttons_in_each_language(notice) -> None:
-    printed = "".join(pdf_pages(notice_pdf(notice, lambda sha256: None, LINK)))
+async def test_the_pdf_names_the_pages_buttons_in_each_language(notice, tmp_path) -> None:
+    printed = "".join(pdf_pages(notice_pdf(notice, MediaStore(tmp_path / "media"), LINK)))
     flat = re.sub(r"\s+", "", printed)
     assert [flat.count(f"“{shown}”") for shown in page_labels()] == [2, 2], "once in each language's part"

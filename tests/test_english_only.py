@@ -149,7 +149,7 @@ async def test_chinese_added_in_chat_is_what_the_notice_carries_then_it_is_sent_
     assert "Problem: Backstamp reads" in english and "Note: Correct the backstamp screen" in english
     async with app.store.unit_of_work() as uow:
         view = await load_view(uow, app.settings, "notice", {"notice_id": sent.params["notice_id"]})
-    read = pdf_text(notice_pdf(view, app.media.find, None))
+    read = pdf_text(notice_pdf(view, app.media, None))
     assert "第3窑批次底标印为" in read and "原文（英文）" not in read
     edits = [e for e in rows(app, "SELECT action, after FROM audit_events WHERE entity = 'instruction'"
                                   f" AND entity_id = '{ids[F2]}'") if e[0] == "edit"]

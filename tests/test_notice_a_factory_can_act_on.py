@@ -42,7 +42,7 @@ async def test_the_factory_reads_by_when_to_acknowledge_in_beijing_time_at_the_t
     assert page.index("请于北京时间2026年11月25日 19:00前确认收到本整改通知书") < page.index("工厂")
     mail = letter(view, None)
     assert "请于北京时间2026年11月25日 19:00前确认收到本整改通知书" in mail.plain
-    first = pdf_pages(notice_pdf(view, app.media.find))[0]
+    first = pdf_pages(notice_pdf(view, app.media))[0]
     assert first.index("整改通知书 CN-2026-0001（第1版）") < first.index("请于北京时间2026年11月25日 19:00前确认收到本整改通知书")
     for text in (render_notice("text", view), page, mail.plain, first):
         assert "CST" not in text  # China Standard Time, US Central or Cuba: a factory must not guess
@@ -50,12 +50,12 @@ async def test_the_factory_reads_by_when_to_acknowledge_in_beijing_time_at_the_t
 
 async def test_the_notice_keeps_the_deadline_it_was_sent_with_after_the_buyer_extends_it(app, config, clock):
     view = await sent_notice_view(app, config)
-    before = notice_pdf(view, app.media.find)
+    before = notice_pdf(view, app.media)
     await app.bus.handle(ExtendDeadline(view.notice.id, 48), actor(config, Role.BUYER))
     async with app.store.unit_of_work() as uow:
         again = await load_view(uow, app.settings, "notice", {"notice_id": view.notice.id, "version": 1})
     assert again.notice.acknowledge_by != view.notice.acknowledge_by  # the extension is its own message
-    assert notice_pdf(again, app.media.find) == before
+    assert notice_pdf(again, app.media) == before
 
 
 async def test_a_factory_contact_counts_only_findings_sent_to_the_factory_as_open(app, config, clock):
@@ -116,7 +116,7 @@ async def test_each_finding_on_the_notice_says_what_was_counted_and_whether_it_i
 
 async def test_the_pdf_lists_actions_by_due_date_and_ends_with_a_signature_and_stamp_block(app, config):
     view = await sent_notice_view(app, config)
-    pages = pdf_pages(notice_pdf(view, app.media.find))
+    pages = pdf_pages(notice_pdf(view, app.media))
 
     first = pages[0]
     table = first[first.index("整改措施完成期限一览"):first.index("1. [F1]")]
@@ -141,7 +141,7 @@ def unwrapped(text: str) -> str:
 async def test_the_notice_pdf_names_the_buyer_and_the_inspector_with_how_to_reach_them(app, config):
     view = await sent_notice_view(app, config)
 
-    pages = [unwrapped(page) for page in pdf_pages(notice_pdf(view, app.media.find))]
+    pages = [unwrapped(page) for page in pdf_pages(notice_pdf(view, app.media))]
     assert unwrapped("联系人：买方 Anna Schmidt（+49 40 555 0142, anna.schmidt@nordhaus-living.example）"
                      " · 验货员 Chen Jing（+86 138 0574 0142 微信同号）") in pages[0]
     english = next(page for page in pages if "CORRECTIVENOTICE" in page.split("version1", 1)[1])

@@ -46,7 +46,7 @@ async def _render(config, number: str, form: str, version: int | None) -> bytes 
             if view is None:
                 raise click.BadParameter(f"notice {found.number} has no version {version}", param_hint="--version")
         if form == "pdf":
-            return notice_pdf(view, app.media.find, app.documents.link(view))
+            return notice_pdf(view, app.media, app.documents.link(view))
         return render_notice(form, view, app.media.find)
     finally:
         await app.close()

@@ -179,7 +179,7 @@ class Script:
             path.write_text(render_notice(surface, view, self.app.media.find) + "\n", encoding="utf-8")
             self.narrate(f"notice written to {path}")
         pdf = out / f"{view.notice.number}.pdf"
-        pdf.write_bytes(notice_pdf(view, self.app.media.find, self.app.documents.link(view)))
+        pdf.write_bytes(notice_pdf(view, self.app.media, self.app.documents.link(view)))
         self.narrate(f"notice written to {pdf}")
 
     async def ask_status(self) -> None:

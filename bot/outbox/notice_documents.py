@@ -91,7 +91,7 @@ class NoticeDocuments:
 
     async def _render(self, view: View) -> bytes:
         notice_id, version = view.notice.id, view.notice.version
-        rendered = await self.cpu.call("messages.pdf:notice_pdf", view, self.media.find, self.link(view))
+        rendered = await self.cpu.call("messages.pdf:notice_pdf", view, self.media, self.link(view))
         log.info("notice %s version %s: PDF rendered (%d bytes), kept for every delivery", view.notice.number,
                  version, len(rendered))
         async with self.store.unit_of_work() as uow:
