@@ -108,26 +108,37 @@ def _split(inner: str) -> list[str]:
     return cells + [cell]
 
 
+def echo_rows(output, rows: list[tuple[str, ...]]) -> None:
+    """Echoes a benchmark's output line by line and keeps the table rows it prints."""
+    for line in output:
+        print(line, end="", flush=True)
+        if (row := parse_row(line)) is not None:
+            rows.append(row)
+
+
 def run(benchmark: Benchmark, folder: Path, quick: bool, timeout_s: float) -> Outcome:
     """One benchmark in its own interpreter, its output echoed as it comes, its rows kept;
-    killed after `timeout_s` (a watchdog: a hung benchmark prints nothing to wake a reader)."""
+    killed after `timeout_s` (a hung benchmark prints nothing to wake a reader).
+
+    The output is read on a thread and the deadline kept by `Popen.wait(timeout)`, which polls
+    with sleeps: a timer thread's timed wait never fires under libfaketime (the suite runs with
+    the clock moved a year ahead), so a hung benchmark would hang the runner too."""
     outcome = Outcome(benchmark)
     command = [sys.executable, "-c", LAUNCH, str(folder), benchmark.name, *(["--quick"] if quick else [])]
     started = time.monotonic()
+    stopped = False
     with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, encoding="utf-8") as process:
-        stopped = threading.Event()
-        watchdog = threading.Timer(timeout_s, lambda: (stopped.set(), process.kill()))
-        watchdog.start()
+        reader = threading.Thread(target=echo_rows, args=(process.stdout, outcome.rows), daemon=True)
+        reader.start()
         try:
-            for line in process.stdout:
-                print(line, end="", flush=True)
-                if (row := parse_row(line)) is not None:
-                    outcome.rows.append(row)
+            code = process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            stopped = True
+            process.kill()
             code = process.wait()
-        finally:
-            watchdog.cancel()
+        reader.join()
     outcome.seconds = time.monotonic() - started
-    if stopped.is_set():
+    if stopped:
         outcome.failure = f"stopped after {timeout_s:g} s"
     elif code != 0:
         outcome.failure = f"exit code {code}"
