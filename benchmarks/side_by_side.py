@@ -164,15 +164,16 @@ async def interleaved(pairs: int, bare, bot, *args) -> tuple[list, list]:
     return bots, bares
 
 
-def command_line(doc: str, bare_flag: str, serve_bare, main) -> None:
-    """`script [--quick]` runs `main(quick)`; `script BARE_FLAG` is the bare framework's process."""
-    if sys.argv[1:2] == [bare_flag]:
+def command_line(doc: str, bare_flag: str, serve_bare, measure, argv: list[str]) -> int:
+    """`script [--quick]` runs `measure(quick)` (benchmarks/run_all.py calls it as `main(argv)`);
+    `script BARE_FLAG` is the bare framework's process."""
+    if argv[:1] == [bare_flag]:
         serve_bare()
-        return
+        return 0
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one pair, shorter phases (under ~40 s)")
-    asyncio.run(main(parser.parse_args().quick))
-
+    asyncio.run(measure(parser.parse_args(argv).quick))
+    return 0
 
 if __name__ == "__main__":
     _post(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3])

@@ -213,10 +213,14 @@ def table(bots: list[Run], bares: list[Run]) -> list[str]:
     return rows
 
 
-async def main(quick: bool) -> None:
+async def measure(quick: bool) -> None:
     bots, bares = await interleaved(1 if quick else 3, bare_run, bot_run, 1.5 if quick else 5.0)
     print("\n".join(table(bots, bares)))
 
 
+def main(argv: list[str]) -> int:
+    return command_line(__doc__, "--bare-bolt", serve_bare_bolt, measure, argv)
+
+
 if __name__ == "__main__":
-    command_line(__doc__, "--bare-bolt", serve_bare_bolt, main)
+    sys.exit(main(sys.argv[1:]))

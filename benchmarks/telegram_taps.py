@@ -233,10 +233,14 @@ def table(bots: list[Run], bares: list[Run]) -> list[str]:
     ]
 
 
-async def main(quick: bool) -> None:
+async def measure(quick: bool) -> None:
     bots, bares = await interleaved(1 if quick else 3, bare_run, bot_run, Load.of(quick))
     print("\n".join(table(bots, bares)))
 
 
+def main(argv: list[str]) -> int:
+    return command_line(__doc__, "--bare-ptb", serve_bare_ptb, measure, argv)
+
+
 if __name__ == "__main__":
-    command_line(__doc__, "--bare-ptb", serve_bare_ptb, main)
+    sys.exit(main(sys.argv[1:]))
