@@ -166,11 +166,10 @@ class TelegramRuntime:
         if self.on_fatal is not None:
             self.on_fatal(error)
 
-    async def _receive(self, updates: list[Update]) -> None:
-        """Polled updates, stored, then handled as PTB read them: not read again from the store."""
-        read = {update.update_id: update for update in updates}
-        for payload in await self._store([update.to_dict() for update in updates]):
-            self._spawn(payload, read[payload["update_id"]])
+    async def _receive(self, updates: list[dict]) -> None:
+        """Polled updates, stored as Telegram sent them, then handled."""
+        for payload in await self._store(updates):
+            self._spawn(payload)
 
     async def _store(self, payloads: list[dict]) -> list[dict]:
         """Persists updates; returns those not seen before (a redelivery is handled once)."""
@@ -182,19 +181,18 @@ class TelegramRuntime:
             await uow.commit()
         return fresh
 
-    def _spawn(self, payload: dict, update: Update | None = None) -> None:
+    def _spawn(self, payload: dict) -> None:
         """Handles a stored update beside the others, after the earlier ones of its chat
         (bot/telegram/chat_order.py)."""
         update_id = payload["update_id"]
-        self._order.spawn(_chat_of(payload), update_id, lambda: self._process(update_id, payload, update))
+        self._order.spawn(_chat_of(payload), update_id, lambda: self._process(update_id, payload))
 
-    async def _process(self, update_id: int, payload: dict, update: Update | None = None) -> None:
-        if update is None:
-            try:
-                update = Update.de_json(payload, self.application.bot)
-            except (AttributeError, KeyError, TypeError, ValueError) as unreadable:
-                await self._quarantine(update_id, unreadable)
-                return
+    async def _process(self, update_id: int, payload: dict) -> None:
+        try:
+            update = Update.de_json(payload, self.application.bot)
+        except (AttributeError, KeyError, TypeError, ValueError) as unreadable:
+            await self._quarantine(update_id, unreadable)
+            return
         await self.application.process_update(update)
         self._marks.add(update_id)
 
