@@ -16,8 +16,9 @@ from handlers import refusals
 from handlers.clock import Clock
 from handlers.commands import Actor
 from handlers.context import Context, Settings
+from handlers.deferred_writes import DeferredWrites
 from handlers.prompts import ASK_AGAIN, Prompt
-from handlers.results import Refused, Reply
+from handlers.results import ALREADY, Refused, Reply
 from handlers.refusals import Recorded, Refusal
 from handlers.registry import COMMANDS
 from handlers.rights import Forbidden, authorise, check_role
@@ -26,12 +27,25 @@ log = logging.getLogger(__name__)
 
 CommandFor = Callable[[str, int], "c.Command | None"]  # (action, target) asked for -> the answer's command
 BeforeCommit = Callable[[], Awaitable[None]]
+Rider = Callable[[object], Awaitable[None]]  # given the unit of work about to commit a change
 
 class MessageBus:
     def __init__(self, store, clock: Clock, settings: Settings):
         self.store = store
         self.clock = clock
         self.settings = settings
+        self.repeats = RepeatKeys(store, clock)
+        self._riders: list[Rider] = [self.repeats.ride]
+
+    def ride_along(self, rider: Rider) -> None:
+        """`rider` writes its bookkeeping in every transaction that commits a change, before
+        the commit (handlers/deferred_writes.py)."""
+        self._riders.append(rider)
+
+    async def ride_in(self, uow) -> None:
+        """The bookkeeping waiting, written in `uow`, a transaction about to commit."""
+        for ride in self._riders:
+            await ride(uow)
 
     async def may(self, command: c.Command, actor: Actor, update_key: str | None = None) -> Reply | None:
         """None when `actor` may give `command` on its target; else the refusal, audited as
@@ -68,7 +82,13 @@ class MessageBus:
     async def handle(self, command: c.Command, actor: Actor, update_key: str | None = None,
                      before_commit: BeforeCommit | None = None) -> Reply:
         """`before_commit` runs once the command is accepted, inside its transaction: what it
-        keeps outside the database (a photo file) is kept exactly when the change is."""
+        keeps outside the database (a photo file) is kept exactly when the change is.
+
+        A repeat ("already", handlers/transitions.py) is answered from what the transaction
+        read, which commits nothing: its key rides in the next change committed, or is written
+        with other repeats' soon after (`RepeatKeys`). Queued before the store is let go, it is
+        in every change this process commits after the read; the update handled again before
+        it is written (a crash meanwhile) is read again, from a state nothing here changed."""
         async with self.store.unit_of_work() as uow:
             if update_key and (earlier := await uow.updates.result_of(update_key)) is not None:
                 return Reply.from_dict(earlier)
@@ -79,7 +99,10 @@ class MessageBus:
                     return refused.reply
                 reply = refused.reply
             else:
-                await self._commit(uow, reply, update_key, before_commit)
+                if reply.code != ALREADY:
+                    await self._commit(uow, reply, update_key, before_commit)
+                elif update_key:  # kept before the store is let go: no change commits without it
+                    self.repeats.add((update_key, reply))
                 return reply
         await self._audit(refusal, reply, update_key)
         return reply
@@ -135,6 +158,7 @@ class MessageBus:
             await uow.updates.remember(update_key, reply.as_dict(), self.clock.now())
         if before_commit is not None:
             await before_commit()
+        await self.ride_in(uow)
         await uow.commit()
 
     async def _close(self, prompt: Prompt, reply: Reply, update_key: str, refusal: Refusal | None) -> None:
@@ -161,6 +185,20 @@ class MessageBus:
             if update_key:
                 await uow.updates.remember(update_key, reply.as_dict(), self.clock.now())
             await uow.commit()
+
+
+class RepeatKeys(DeferredWrites[tuple[str, Reply]]):
+    """The keys of repeats answered from a read, and their answers, written late (see
+    `MessageBus.handle`)."""
+
+    name = "keys of repeated updates"
+
+    def __init__(self, store, clock: Clock) -> None:
+        super().__init__(store)
+        self.clock = clock
+
+    async def write(self, uow, batch: list[tuple[str, Reply]]) -> None:
+        await uow.updates.keep_all({key: reply.as_dict() for key, reply in batch}, self.clock.now())
 
 
 def audited_as(command: c.Command, actor: Actor, refused: Refused) -> Refusal | None:

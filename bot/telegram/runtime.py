@@ -92,6 +92,7 @@ class TelegramRuntime:
         self._webhook: web.AppRunner | None = None
         self._order = ChatOrder()
         self._marks = HandledMarks(app.store, Platform.TELEGRAM, app.bus.clock)
+        app.bus.ride_along(self._marks.ride)
         self.secret = env.secret_token()
         self._poller = Poller(self.application.bot, self._receive, poll_timeout, poll_backoff)
         self._register(Directory(app.config, app.store), app.uploads)
@@ -172,12 +173,14 @@ class TelegramRuntime:
             self._spawn(payload)
 
     async def _store(self, payloads: list[dict]) -> list[dict]:
-        """Persists updates; returns those not seen before (a redelivery is handled once)."""
+        """Persists updates; returns those not seen before (a redelivery is handled once). The
+        updates handled meanwhile are marked in the same commit."""
         fresh = []
         async with self.app.store.unit_of_work() as uow:
             for payload in payloads:
                 if await uow.inbox.add(Platform.TELEGRAM, payload["update_id"], payload, self.app.bus.clock.now()):
                     fresh.append(payload)
+            await self.app.bus.ride_in(uow)
             await uow.commit()
         return fresh
 
