@@ -34,7 +34,7 @@ class MessageBus:
         self.store = store
         self.clock = clock
         self.settings = settings
-        self.repeats = RepeatKeys(store, clock)
+        self.repeats = RepeatKeys(store, clock, self.ride_in)
         self._riders: list[Rider] = [self.repeats.ride]
 
     def ride_along(self, rider: Rider) -> None:
@@ -193,8 +193,8 @@ class RepeatKeys(DeferredWrites[tuple[str, Reply]]):
 
     name = "keys of repeated updates"
 
-    def __init__(self, store, clock: Clock) -> None:
-        super().__init__(store)
+    def __init__(self, store, clock: Clock, ride_all) -> None:
+        super().__init__(store, ride_all)
         self.clock = clock
 
     async def write(self, uow, batch: list[tuple[str, Reply]]) -> None:

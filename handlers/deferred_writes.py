@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 log = logging.getLogger(__name__)
@@ -19,8 +20,11 @@ T = TypeVar("T")
 class DeferredWrites(Generic[T]):
     name = "bookkeeping"
 
-    def __init__(self, store) -> None:
+    def __init__(self, store, ride_all: Callable[[object], Awaitable[None]] | None = None) -> None:
+        """`ride_all`: what writes all bookkeeping waiting (MessageBus.ride_in), so that a
+        transaction of its own writes this and the rest together; else this alone."""
         self.store = store
+        self._ride_all = ride_all or self.ride
         self._waiting: list[T] = []
         self._writing: asyncio.Task | None = None
 
@@ -50,7 +54,7 @@ class DeferredWrites(Generic[T]):
                 async with self.store.unit_of_work() as uow:
                     if not self._waiting:
                         return  # written with a change committed while this waited for the store
-                    await self.ride(uow)
+                    await self._ride_all(uow)
                     await uow.commit()
             except Exception:  # noqa: BLE001 - lost bookkeeping means an update read again, logged
                 log.warning("could not write the %s waiting; those updates are read again if handled again",

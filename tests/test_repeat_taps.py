@@ -10,9 +10,10 @@ import asyncio
 
 from bot.app import App
 from bot.chat.actions import with_tokens
+from bot.chat.handled_marks import HandledMarks
 from bot.chat.taps import stored_button
 from handlers.commands import ApproveInstruction, RejectInstruction
-from handlers.model import Role
+from handlers.model import Platform, Role
 from handlers.results import ALREADY
 from messages.buttons import Button
 from tests.conftest import actor, post_example
@@ -98,3 +99,22 @@ async def test_a_button_seen_once_is_known_without_a_transaction(app: App, confi
     assert await with_tokens(app.store, buttons, app.bus.clock.now()) == minted  # a message drawn again
     assert await stored_button(app.store, minted[0][1]) == ("approve", first)
     assert counted.opened == 0
+
+
+async def test_a_repeats_key_and_the_marks_waiting_are_written_in_one_transaction(app: App, config) -> None:
+    first, *_ = await instructions_of(app, config)
+    buyer = actor(config, Role.BUYER)
+    await app.bus.handle(ApproveInstruction(first), buyer, update_key="telegram:1")
+    async with app.store.unit_of_work() as uow:
+        await uow.inbox.add(Platform.TELEGRAM, 2, {"update_id": 2}, app.bus.clock.now())
+        await uow.commit()
+    marks = HandledMarks(app.store, Platform.TELEGRAM, app.bus.clock, app.bus.ride_in)
+    app.bus.ride_along(marks.ride)
+    counted = counting(app)
+    await app.bus.handle(ApproveInstruction(first), buyer, update_key="telegram:2")
+    marks.add(2)  # answered
+    await marks.drain()
+    await app.bus.repeats.drain()
+    assert counted.committed == 1 and await kept(app, "telegram:2")
+    async with app.store.unit_of_work() as uow:
+        assert await uow.inbox.unhandled(Platform.TELEGRAM) == []

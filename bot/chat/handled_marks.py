@@ -17,8 +17,8 @@ from handlers.model import Platform
 
 
 class HandledMarks(DeferredWrites[int]):
-    def __init__(self, store, platform: Platform, clock: Clock) -> None:
-        super().__init__(store)
+    def __init__(self, store, platform: Platform, clock: Clock, ride_all=None) -> None:
+        super().__init__(store, ride_all)
         self.platform = platform
         self.clock = clock
         self.name = f"marks of {platform.value} updates handled"

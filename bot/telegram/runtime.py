@@ -91,7 +91,7 @@ class TelegramRuntime:
         self._tasks: list[asyncio.Task] = []
         self._webhook: web.AppRunner | None = None
         self._order = ChatOrder()
-        self._marks = HandledMarks(app.store, Platform.TELEGRAM, app.bus.clock)
+        self._marks = HandledMarks(app.store, Platform.TELEGRAM, app.bus.clock, app.bus.ride_in)
         app.bus.ride_along(self._marks.ride)
         self.secret = env.secret_token()
         self._poller = Poller(self.application.bot, self._receive, poll_timeout, poll_backoff)
