@@ -11,7 +11,7 @@ import asyncio
 from bot.app import App
 from bot.chat.actions import with_tokens
 from bot.chat.handled_marks import HandledMarks
-from bot.chat.taps import stored_button
+from bot.chat.taps import stored_button, tap
 from handlers.commands import ApproveInstruction, RejectInstruction
 from handlers.model import Platform, Role
 from handlers.results import ALREADY
@@ -118,3 +118,34 @@ async def test_a_repeats_key_and_the_marks_waiting_are_written_in_one_transactio
     assert counted.committed == 1 and await kept(app, "telegram:2")
     async with app.store.unit_of_work() as uow:
         assert await uow.inbox.unhandled(Platform.TELEGRAM) == []
+
+
+class Surface:
+    """The tap path's surface (bot.chat.taps.TapSurface) for the buyer, answering into a list."""
+
+    platform = Platform.TELEGRAM
+
+    def __init__(self, app: App, buyer) -> None:
+        self.app, self.buyer, self.answers = app, buyer, []
+
+    async def tapped_by(self):
+        return self.buyer
+
+    async def button(self, token: str):
+        return await stored_button(self.app.store, token)
+
+    async def answer(self, person, action: str, target: int, reply) -> None:
+        self.answers.append(reply.code)
+
+
+async def test_a_tap_on_a_button_shown_is_one_transaction_and_its_repeat_one_read(app: App, config) -> None:
+    first, *_ = await instructions_of(app, config)
+    [(_, token)] = await with_tokens(app.store, (Button("approve", first, "Approve"),), app.bus.clock.now())
+    surface = Surface(app, actor(config, Role.BUYER).person)
+    counted = counting(app)
+    await tap(app.bus, surface, token, "telegram:1")
+    assert (counted.opened, counted.committed) == (1, 1)  # check, decide, audit, message owed, key
+    await tap(app.bus, surface, token, "telegram:2")
+    assert counted.committed == 1 and surface.answers == ["instruction_approved", ALREADY]  # answered from a read
+    await app.bus.repeats.drain()
+    assert counted.committed == 2  # its key, alone: nothing else was committed meanwhile
