@@ -152,6 +152,10 @@ def test_visit_report_for_a_chinese_reading_buyer_is_in_chinese_in_beijing_time(
     assert "处理记录：" in text and "决定：" not in text
     assert re.search(r"已驳回 — Anna Schmidt，北京时间2026年11月24日 \d\d:\d\d", text)
     assert "CST" not in text and "Findings and decisions" not in text
+    # The inspector's Chinese for what the report names and notes: materials, packaging, problems.
+    assert "• 杯底垫：未经批准替换" in text and "[M3] 材料：杯底垫" in text and "Base pad" not in text
+    assert "现场外箱为三层瓦楞纸箱" in text and "3-ply cartons" not in text
+    assert "手柄连接处缩釉，局部露胎。" in text and "Glaze crawling" not in text
 
 
 async def test_visit_report_tells_a_dispute_and_the_revised_notice_with_each_reason_once(app, config, clock) -> None:
