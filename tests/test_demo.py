@@ -108,6 +108,11 @@ def test_the_buyers_note_in_english_only_holds_the_notice_until_they_give_its_ch
     notice = (demo.out / "CN-2026-0001.txt").read_text(encoding="utf-8")
     assert "备注：下一窑烧成前更正底标丝网版；请发送第一件更正后产品的照片。" in notice
     assert "【原文（英文）】" not in notice.split("CORRECTIVE NOTICE")[0]
+    # A file has no buttons: each part sends the factory to the notice's page, its link below.
+    chinese, english = notice.split("CORRECTIVE NOTICE")
+    assert "请打开下方的整改通知书链接，点击“确认收到”确认收到本整改通知书。" in chinese and "按钮" not in chinese
+    assert "Open the notice link below and press “确认收到” (Acknowledge)" in english and "button" not in english
+    assert all(re.search(r"open the notice|打开整改通知书", part) and "/n/" in part for part in (chinese, english))
 
 
 def test_the_reminder_waits_for_the_factory_morning_and_is_in_chinese(demo: Demo) -> None:

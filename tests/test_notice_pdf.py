@@ -75,6 +75,10 @@ def test_a_notice_is_rendered_again_by_number_in_each_format(tmp_path: Path) -> 
     first = runner.invoke(main, ["notice", "render", "CN-2026-0001", "--version", "1", "--format", "text",
                                  "--config", str(config), "--out", str(out)])
     assert first.exit_code == 0 and out.read_text(encoding="utf-8").startswith("整改通知书 CN-2026-0001（第1版）")
+    # A file has no buttons, and without the web server no link: the factory asks its buyer.
+    text = out.read_text(encoding="utf-8")
+    assert "如需确认收到或提出异议，请联系您的买方。" in text and "按钮" not in text
+    assert "To acknowledge receipt or dispute, contact your buyer." in text and "button" not in text
     later = runner.invoke(main, ["notice", "render", "CN-2026-0001", "--version", "2", "--config", str(config),
                                  "--out", str(out)])
     assert later.exit_code == 2 and "notice CN-2026-0001 has no version 2" in later.output
