@@ -123,7 +123,7 @@ def test_the_reminder_waits_for_the_factory_morning_and_is_in_chinese(demo: Demo
     clock, reminder = waiting.index("· Thu 26 Nov 08:30 Beijing time at the factory"), waiting.index("⏰ 催办提醒")
     assert clock < reminder
     assert waiting.count("┌─ to factory NB-EVERGREEN") == 1
-    assert "⋯ (8 more lines)" in waiting  # the notice's instructions were shown in full in section 3
+    assert "⋯（另有8行）" in waiting  # the notice's instructions were shown in full in section 3; its chat reads Chinese
 
 
 def test_after_48_hours_the_buyer_is_alerted_and_extends_the_deadline_with_a_tap(demo: Demo) -> None:
@@ -142,7 +142,7 @@ def test_the_factory_answers_and_a_later_date_is_the_buyers_to_accept(demo: Demo
     assert "谢谢，已记录承诺完成日期：最迟于2026年11月28日（含当日）完成。" in answered
     assert "📅 Ningbo Evergreen Homeware Co., Ltd. asks for more time on M3" in answered
     assert "Done: the completion date 3 Dec 2026 is accepted; the factory has been told." in answered
-    assert "📅 PO-2026-0142，M3：承诺完成日期2026年12月3日：已确认" in answered
+    assert "📅 PO-2026-0142，M3：承诺完成日期2026年12月3日（已确认）" in answered
 
 
 def test_a_done_report_shows_its_evidence_and_the_buyer_verifies_or_reopens(demo: Demo) -> None:
