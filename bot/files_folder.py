@@ -14,6 +14,7 @@ puts the files."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.config import Storage
@@ -40,16 +41,18 @@ def guarded(storage: Storage) -> bool:
     return storage.files is not None or not storage.url.startswith("sqlite:")
 
 
-async def installation_id(store, clock: Clock) -> tuple[str, bool]:
-    """The store's installation id, made now (and audited) if it has none; and whether it was."""
+async def installation_id(store, clock: Clock, made_now: Callable[[str], None] = lambda _: None) -> str:
+    """The store's installation id, made now (and audited) if it has none; `made_now` is told
+    the new id before it is committed, so replicas starting together see it only afterwards."""
     now = clock.now()
     async with store.unit_of_work() as uow:
         found, made = await uow.shared_secrets.get_or_make(INSTALLATION, secrets.token_hex(16), now)
         if made:
             await uow.audit.record(actor=MADE_BY, platform=Platform.CONSOLE, at=now, entity="shared_secret",
                                    entity_id=INSTALLATION, action="made", before=None, after=None)
+            made_now(found)
         await uow.commit()
-    return found, made
+    return found
 
 
 async def stored_installation_id(store) -> str | None:
@@ -68,17 +71,19 @@ def mark(folder: Path, installation: str) -> None:
 
 async def check_files_folder(store, storage: Storage, clock: Clock) -> None:
     """FilesFolderRefused unless the folder holds this installation's marker; the first start
-    of an installation (its id made now) writes it."""
+    of an installation writes it while making the id (in its transaction, before the commit), so
+    a replica starting beside it finds the marker as soon as it finds the id."""
     if not guarded(storage):
         return
     folder = files_folder(storage).resolve()
-    installation, made = await installation_id(store, clock)
     marker = folder / MARKER
+
+    def first_start(installation: str) -> None:
+        if not marker.exists():  # a folder of another installation stays refused below
+            mark(folder, installation)
+    installation = await installation_id(store, clock, first_start)
     found = marker.read_text(encoding="utf-8").strip() if marker.is_file() else None
     if found == installation:
-        return
-    if found is None and made:
-        mark(folder, installation)
         return
     where = "[storage] files or FOLLOWUP_FILES"
     if found is None:

@@ -25,8 +25,8 @@ async def test_the_first_start_marks_the_folder_and_a_replica_elsewhere_is_refus
     url = f"sqlite:///{tmp_path / 'db' / 'followup.sqlite3'}"
     try:
         await check_files_folder(store, Storage(url=url, files=shared), clock)
-        (installation, made) = await installation_id(store, clock)
-        assert not made and (shared / MARKER).read_text(encoding="utf-8").strip() == installation
+        installation = await installation_id(store, clock)
+        assert (shared / MARKER).read_text(encoding="utf-8").strip() == installation
         await check_files_folder(store, Storage(url=url, files=shared), clock)  # a second replica, same mount
 
         with pytest.raises(FilesFolderRefused) as refused:
