@@ -18,8 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.config import Storage
+from bot.made_once import made_once
 from handlers.clock import Clock
-from handlers.model import Platform
 from storage.sqlite import data_folder
 
 INSTALLATION = "installation_id"
@@ -41,18 +41,9 @@ def guarded(storage: Storage) -> bool:
     return storage.files is not None or not storage.url.startswith("sqlite:")
 
 
-async def installation_id(store, clock: Clock, made_now: Callable[[str], None] = lambda _: None) -> str:
-    """The store's installation id, made now (and audited) if it has none; `made_now` is told
-    the new id before it is committed, so replicas starting together see it only afterwards."""
-    now = clock.now()
-    async with store.unit_of_work() as uow:
-        found, made = await uow.shared_secrets.get_or_make(INSTALLATION, secrets.token_hex(16), now)
-        if made:
-            await uow.audit.record(actor=MADE_BY, platform=Platform.CONSOLE, at=now, entity="shared_secret",
-                                   entity_id=INSTALLATION, action="made", before=None, after=None)
-            made_now(found)
-        await uow.commit()
-    return found
+async def installation_id(store, clock: Clock, on_made: Callable[[str], None] = lambda _: None) -> str:
+    """The store's installation id, made now if it has none (`on_made` told before the commit)."""
+    return await made_once(store, INSTALLATION, secrets.token_hex(16), clock.now(), MADE_BY, on_made)
 
 
 async def stored_installation_id(store) -> str | None:
