@@ -16,9 +16,10 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sqlite3
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -31,6 +32,7 @@ from bot.app import build_app
 from bot.config import Config, Storage, load_config
 from handlers.commands import PostVisit
 from handlers.model import Platform, Role
+from storage.sqlite import path_from_url
 from tests.bot_process import FileClock
 from tests.conftest import EXAMPLE_CONFIG, actor, post_example
 from tests.crash_world import START, Forks, another_visit, gone, until
@@ -42,8 +44,12 @@ from tests.slack_world import (
 from tests.telegram_world import BUYER_CHAT, BUYER_ID, FACTORY_CHAT, FACTORY_ID, INSPECTOR_ID, telegram_config
 
 WEBHOOK_PATH = "/telegram"
+STOP_PATIENCE = 60.0  # seconds the replicas have to stop once told, all together
 SLACK_PATH = "/slack/events"
-TICK = timedelta(seconds=3)  # a tenth of an outbox claim's lease
+# The bots' clock runs at about real speed while the test waits: a killed replica's claims run
+# out after their 30 s lease, and the live ones' claims, renewed every 10 s, never do (a faster
+# clock would let a claim lapse during a slow send and the message go out twice).
+TICK = timedelta(seconds=1)
 HOP_BY_HOP = {"host", "content-length", "transfer-encoding", "connection", "keep-alive"}
 
 
@@ -132,6 +138,7 @@ class Cluster:
         self.base = load_config(EXAMPLE_CONFIG).model_copy(
             update={"storage": Storage(url=url, files=folder / "files")})
         self.pool: asyncpg.Pool | None = None
+        self.hung_at_stop: list[str] = []
         self.buyer = telegram.user(BUYER_ID, "Anna", "en")
         self.factory = telegram.user(FACTORY_ID, "Li", "zh-hans")
         telegram.user(INSPECTOR_ID, "Chen", "en")
@@ -168,12 +175,19 @@ class Cluster:
             member.alive = False
 
     async def stop(self) -> None:
-        for member in self.members:
-            if member.alive:
-                os.kill(member.pid, signal.SIGTERM)
-                member.alive = False
-        for member in self.members:
-            if member.pid is not None:
+        """SIGTERM to each live replica; one still there after STOP_PATIENCE seconds is killed,
+        and named in `hung_at_stop` (the figures and checks were taken before)."""
+        stopping = [m for m in self.members if m.alive]
+        for member in stopping:
+            os.kill(member.pid, signal.SIGTERM)
+            member.alive = False
+        deadline = asyncio.get_running_loop().time() + STOP_PATIENCE
+        for member in stopping:
+            while asyncio.get_running_loop().time() < deadline and alive(member.pid):
+                await asyncio.sleep(0.05)
+            if alive(member.pid):
+                self.hung_at_stop.append(member.name)
+                os.kill(member.pid, signal.SIGKILL)
                 await gone(member.pid)
 
     def log_tail(self, member: Member) -> str:
@@ -231,8 +245,8 @@ class Cluster:
 
     async def wait(self, found, what: str, patience: float = 90.0):
         """`await found()`'s value once truthy; fails after `patience` seconds naming `what`.
-        Meanwhile the bots' clock runs, a tenth of a lease a second: a chat held behind a killed
-        replica's claim is free again after a while, as it would be."""
+        Meanwhile the bots' clock runs (TICK a second): a chat held behind a killed replica's
+        claim is free again once the claim's lease has run out, as it would be."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + patience
         ticks = 0
@@ -251,6 +265,14 @@ class Cluster:
 
     async def rows(self, sql: str, *args) -> list[asyncpg.Record]:
         return await self.pool.fetch(sql, *args)
+
+    async def unsent(self) -> int:
+        """Messages the outbox still owes, on either engine."""
+        sql = "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
+        if self.pool is not None:
+            return int(await self.pool.fetchval(sql))
+        with closing(sqlite3.connect(path_from_url(self.url), timeout=10)) as db:
+            return int(db.execute(sql).fetchone()[0])
 
     async def unsettled(self) -> str:
         """What keeps the cluster from settling, to tell a slow one from a stuck one."""
@@ -281,6 +303,14 @@ def buttons_of(message: SlackMessage) -> list[dict]:
     return found
 
 
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def listening(port: int) -> bool:
     import socket
 
@@ -290,8 +320,9 @@ def listening(port: int) -> bool:
 
 @asynccontextmanager
 async def running_cluster(folder: Path, url: str, size: int = 3) -> AsyncIterator[Cluster]:
-    """`size` replicas on the migrated, empty database at `url`, the visits posted, all
-    listening; stopped (SIGTERM) at the end."""
+    """`size` replicas on the migrated, empty database at `url` (PostgreSQL; or a SQLite file,
+    whose one replica benchmarks/replicas.py compares them with), the visits posted, all
+    listening; stopped (SIGTERM) at the end. `rows` reads a PostgreSQL database only."""
     folder.mkdir(parents=True, exist_ok=True)
     forks = Forks()
     try:
@@ -300,14 +331,16 @@ async def running_cluster(folder: Path, url: str, size: int = 3) -> AsyncIterato
             cluster.clock.set(START)
             await cluster.telegram_forwarder.start()
             await cluster.slack_forwarder.start()
-            cluster.pool = await asyncpg.create_pool(url, min_size=1, max_size=3)
+            if not url.startswith("sqlite:"):
+                cluster.pool = await asyncpg.create_pool(url, min_size=1, max_size=3)
             try:
                 cluster.visits = await cluster.post_visits()
                 await asyncio.gather(*(cluster.start(m) for m in cluster.members))
                 yield cluster
             finally:
                 await cluster.stop()
-                await cluster.pool.close()
+                if cluster.pool is not None:
+                    await cluster.pool.close()
                 await cluster.telegram_forwarder.close()
                 await cluster.slack_forwarder.close()
     finally:
