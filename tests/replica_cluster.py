@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sqlite3
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
@@ -35,7 +36,7 @@ from handlers.model import Platform, Role
 from storage.sqlite import path_from_url
 from tests.bot_process import FileClock
 from tests.conftest import EXAMPLE_CONFIG, actor, post_example
-from tests.crash_world import START, Forks, another_visit, gone, until
+from tests.crash_world import START, Forks, alive, another_visit, gone, until
 from tests.fake_slack import FakeSlack, SlackMessage, post_to_app
 from tests.fake_telegram import FakeTelegram, FakeUser, SentMessage
 from tests.slack_world import (
@@ -303,17 +304,7 @@ def buttons_of(message: SlackMessage) -> list[dict]:
     return found
 
 
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 def listening(port: int) -> bool:
-    import socket
-
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
