@@ -12,32 +12,36 @@ from collections.abc import Mapping, Sequence
 import asyncpg
 from asyncpg.transaction import Transaction as PgTx
 
-from storage.dialect import to_postgres
+from storage.dialect import LOCK, LOCK_SHARED, TRY_LOCK, to_postgres
 from storage.transaction import Guarded
 
 Params = Sequence[object] | Mapping[str, object]
 
-# Every unit of work takes this transaction-level advisory lock first. SQLite's BEGIN
-# IMMEDIATE makes each unit of work the only writer in the database, and the repositories
-# rely on that wherever they read and then write (a notice's next number, the next Slack
-# inbox number, a tap checked against the state it changes, outbox and reminder claims):
-# holding one lock for the transaction gives every replica exactly those semantics, with no
-# serialization failures to retry. PostgreSQL releases it at COMMIT or ROLLBACK, and when a
-# replica's connection dies, so a killed replica never holds it.
+# A serialised unit of work (the default) takes this transaction-level advisory lock first.
+# SQLite's BEGIN IMMEDIATE makes each unit of work the only writer in the database, and the
+# repositories rely on that wherever they read and then write and no finer lock guards the
+# spot yet (a tap checked against the state it changes; docs/claims.md lists each spot and
+# what guards it on each engine): holding one lock for the transaction gives every replica
+# exactly those semantics, with no serialization failures to retry. Units of work whose
+# every read-then-write has its own per-key lock (outbox claims and delivery) are opened
+# with serialised=False and run beside it. PostgreSQL releases it at COMMIT or ROLLBACK, and
+# when a replica's connection dies, so a killed replica never holds it.
 WRITE_LOCK = 0x666F6C6C6F777570  # "followup"
 
 
 class PgTransaction(Guarded[asyncpg.Connection]):
-    def __init__(self) -> None:
+    def __init__(self, serialised: bool = True) -> None:
         super().__init__()
         self._tx: PgTx | None = None
+        self._serialised = serialised
 
     async def begin(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
         self._tx = conn.transaction()
         await self._tx.start()
         self._open = True
-        await conn.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
+        if self._serialised:
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
 
     async def commit(self) -> None:
         self._connection()
@@ -53,6 +57,15 @@ class PgTransaction(Guarded[asyncpg.Connection]):
             return
         if self._conn.is_in_transaction():
             await self._tx.rollback()
+
+    async def lock(self, key: str, shared: bool = False) -> None:
+        """Waits for `key`'s lock, held until COMMIT or ROLLBACK. Shared holders do not wait
+        for each other, only for an exclusive one (and it for them)."""
+        await self._connection().execute(LOCK_SHARED if shared else LOCK, key)
+
+    async def try_lock(self, key: str) -> bool:
+        """`key`'s exclusive lock if nobody holds it, else False at once (never waits)."""
+        return bool(await self._connection().fetchval(TRY_LOCK, key))
 
     async def write(self, sql: str, params: Params = ()) -> int:
         """Run an INSERT/UPDATE/DELETE; returns the number of rows changed."""

@@ -19,7 +19,7 @@ WORK_CHANNEL = "followup_outbox"  # notified by the schema's outbox_work_notify 
 class PgConnections:
     """Lends one pooled connection per unit of work, as storage.connection.Writer lends the
     SQLite one; unlike SQLite's, units of work of one process run side by side (the
-    transaction's advisory lock, not this object, orders the writers)."""
+    transaction's advisory locks, not this object, order the writers)."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
@@ -73,8 +73,10 @@ class PostgresStore:
             await self._listener.close()
         await self._pool.close()
 
-    def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self._connections, PgTransaction())
+    def unit_of_work(self, serialised: bool = True) -> UnitOfWork:
+        """`serialised=False` only for work whose every read-then-write takes its own lock
+        (docs/claims.md): it does not wait for, nor hold up, the serialised units of work."""
+        return UnitOfWork(self._connections, PgTransaction(serialised))
 
     async def schema_version(self) -> int:
         async with self._pool.acquire() as conn:
