@@ -39,6 +39,7 @@ LOCK_SPACE = 0x666F6C6C  # "foll": the advisory locks' first key, apart from oth
 LOCK = f"SELECT pg_advisory_xact_lock({LOCK_SPACE}, hashtext($1))"
 LOCK_SHARED = f"SELECT pg_advisory_xact_lock_shared({LOCK_SPACE}, hashtext($1))"
 TRY_LOCK = f"SELECT pg_try_advisory_xact_lock({LOCK_SPACE}, hashtext($1))"
+LOCK_ROWS = " FOR NO KEY UPDATE"  # appended to a SELECT of the rows to lock
 
 _INSERT_OR_IGNORE = re.compile(r"\bINSERT\s+OR\s+IGNORE\s+INTO\b", re.IGNORECASE)
 _RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)

@@ -12,36 +12,30 @@ from collections.abc import Mapping, Sequence
 import asyncpg
 from asyncpg.transaction import Transaction as PgTx
 
-from storage.dialect import LOCK, LOCK_SHARED, TRY_LOCK, to_postgres
+from storage.dialect import LOCK, LOCK_ROWS, LOCK_SHARED, TRY_LOCK, to_postgres
 from storage.transaction import Guarded
 
 Params = Sequence[object] | Mapping[str, object]
 
-# A serialised unit of work (the default) takes this transaction-level advisory lock first.
-# SQLite's BEGIN IMMEDIATE makes each unit of work the only writer in the database, and the
-# repositories rely on that wherever they read and then write and no finer lock guards the
-# spot yet (a tap checked against the state it changes; docs/claims.md lists each spot and
-# what guards it on each engine): holding one lock for the transaction gives every replica
-# exactly those semantics, with no serialization failures to retry. Units of work whose
-# every read-then-write has its own per-key lock (outbox claims and delivery) are opened
-# with serialised=False and run beside it. PostgreSQL releases it at COMMIT or ROLLBACK, and
-# when a replica's connection dies, so a killed replica never holds it.
-WRITE_LOCK = 0x666F6C6C6F777570  # "followup"
+# No lock is taken at BEGIN. SQLite's BEGIN IMMEDIATE makes each unit of work the only
+# writer, and the repositories rely on that wherever they read and then write; here each such
+# spot takes a lock of its own instead (storage.locks for a command's aggregate and update,
+# the repositories' per-key and row locks, the outbox's per-chat claims; docs/claims.md lists
+# them all), so replicas' units of work on different chats and visits run side by side.
+# PostgreSQL releases every one at COMMIT or ROLLBACK, and when a replica's connection dies,
+# so a killed replica never holds one.
 
 
 class PgTransaction(Guarded[asyncpg.Connection]):
-    def __init__(self, serialised: bool = True) -> None:
+    def __init__(self) -> None:
         super().__init__()
         self._tx: PgTx | None = None
-        self._serialised = serialised
 
     async def begin(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
         self._tx = conn.transaction()
         await self._tx.start()
         self._open = True
-        if self._serialised:
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
 
     async def commit(self) -> None:
         self._connection()
@@ -62,6 +56,12 @@ class PgTransaction(Guarded[asyncpg.Connection]):
         """Waits for `key`'s lock, held until COMMIT or ROLLBACK. Shared holders do not wait
         for each other, only for an exclusive one (and it for them)."""
         await self._connection().execute(LOCK_SHARED if shared else LOCK, key)
+
+    async def lock_rows(self, sql: str, params: Params = ()) -> None:
+        """Locks the rows the SELECT `sql` finds until COMMIT or ROLLBACK (FOR NO KEY UPDATE:
+        two such locks on a row wait for each other; inserting rows that refer to it does not)."""
+        statement = to_postgres(sql + LOCK_ROWS)
+        await self._connection().fetch(statement.text, *statement.arguments(params))
 
     async def try_lock(self, key: str) -> bool:
         """`key`'s exclusive lock if nobody holds it, else False at once (never waits)."""

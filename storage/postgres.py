@@ -18,8 +18,8 @@ WORK_CHANNEL = "followup_outbox"  # notified by the schema's outbox_work_notify 
 
 class PgConnections:
     """Lends one pooled connection per unit of work, as storage.connection.Writer lends the
-    SQLite one; unlike SQLite's, units of work of one process run side by side (the
-    transaction's advisory locks, not this object, order the writers)."""
+    SQLite one; unlike SQLite's, units of work of one process run side by side (the locks
+    each read-then-write takes, storage.locks and the repositories', order the writers)."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
@@ -29,7 +29,7 @@ class PgConnections:
     async def hold(self) -> AsyncIterator[asyncpg.Connection]:
         task = asyncio.current_task()
         if task is not None and task in self._holders:
-            # Its transaction would wait for the advisory lock the outer one holds: forever.
+            # Its transaction could wait for a lock the outer one holds: forever.
             raise RuntimeError("this task already holds the store (a unit of work inside a unit of work)")
         async with self._pool.acquire() as conn:
             if task is not None:
@@ -73,10 +73,8 @@ class PostgresStore:
             await self._listener.close()
         await self._pool.close()
 
-    def unit_of_work(self, serialised: bool = True) -> UnitOfWork:
-        """`serialised=False` only for work whose every read-then-write takes its own lock
-        (docs/claims.md): it does not wait for, nor hold up, the serialised units of work."""
-        return UnitOfWork(self._connections, PgTransaction(serialised))
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self._connections, PgTransaction())
 
     async def schema_version(self) -> int:
         async with self._pool.acquire() as conn:

@@ -50,10 +50,7 @@ class SqliteStore:
         """Waits for the unit of work in progress, if any; closing twice is harmless."""
         await self._writer.close()
 
-    def unit_of_work(self, serialised: bool = True) -> UnitOfWork:
-        """Every SQLite unit of work is serialised (BEGIN IMMEDIATE, one writer at a time);
-        `serialised` is PostgreSQL's choice (storage.postgres), accepted here so callers need
-        not know the engine."""
+    def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self._writer)
 
     async def schema_version(self) -> int:

@@ -67,6 +67,10 @@ class Transaction(Guarded[aiosqlite.Connection]):
         PostgreSQL's (storage.pg_transaction) waits for a lock on `key` (docs/claims.md)."""
         self._connection()
 
+    async def lock_rows(self, sql: str, params: Params = ()) -> None:
+        """Nothing to do, as for `lock`; PostgreSQL's locks the rows `sql` selects."""
+        self._connection()
+
     async def try_lock(self, key: str) -> bool:
         """Always True here, for the reason `lock` gives; PostgreSQL's may say False: someone
         else holds `key`, so skip what it guards (SKIP LOCKED's counterpart)."""

@@ -1,8 +1,9 @@
-"""Claims and counters without the store's global lock (docs/claims.md), on both engines.
+"""Claims and counters under per-key locks, not one lock for the store (docs/claims.md), on
+both engines.
 
 Several replicas share one PostgreSQL database; the units of work that claim outbox
-messages, keep their bookkeeping, store inbound updates and number things take per-key locks
-instead of the global one (serialised=False). These tests run three stores on one database,
+messages, keep their bookkeeping, store inbound updates and number things each take the
+locks of what they read and then change, and nothing more. These tests run three stores on one database,
 as three replicas, side by side: each message is claimed exactly once, a chat's messages go
 in order and one at a time, numbers are never issued twice. On SQLite the same tests hold by
 BEGIN IMMEDIATE; the ones about not waiting are PostgreSQL's only, since there every SQLite
@@ -28,7 +29,7 @@ BOUND = 60  # seconds: a generous bound on a wait that must not happen, not a ti
 
 
 async def claim(store, by: str, now=T0, skip=frozenset()):
-    async with store.unit_of_work(serialised=False) as uow:
+    async with store.unit_of_work() as uow:
         claimed = await uow.outbox.claim_next(TELEGRAM, now, by, now + LEASE, skip)
         await uow.commit()
     return claimed
@@ -56,7 +57,7 @@ async def test_three_replicas_deliver_an_outbox_of_many_chats_each_message_once_
 
     async def deliver(replica, name: str) -> None:
         while True:
-            async with replica.unit_of_work(serialised=False) as uow:
+            async with replica.unit_of_work() as uow:
                 taken = await uow.outbox.claim_next(TELEGRAM, T0, name, T0 + LEASE)
                 if taken is None:
                     return
@@ -68,7 +69,7 @@ async def test_three_replicas_deliver_an_outbox_of_many_chats_each_message_once_
             by_chat[message.destination].append(message.id)
             for _ in range(shuffle.randrange(3)):
                 await asyncio.sleep(0)  # another replica's turn, as a send would give it
-            async with replica.unit_of_work(serialised=False) as uow:
+            async with replica.unit_of_work() as uow:
                 await uow.outbox.mark_sent(message.id, T0, f"{name}:{message.id}")
                 await uow.commit()
 
@@ -97,7 +98,7 @@ async def test_the_next_slack_number_is_issued_once_under_concurrent_requests(st
     stores = await replicas(store)
 
     async def keep(replica, n: int) -> int | None:
-        async with replica.unit_of_work(serialised=False) as uow:
+        async with replica.unit_of_work() as uow:
             number = await uow.inbox.add_keyed(Platform.SLACK, f"k{n}", {"key": f"k{n}"}, T0)
             await uow.commit()
         return number
@@ -114,7 +115,7 @@ async def test_notice_numbers_are_issued_once_under_concurrent_issuance(store) -
     stores = await replicas(store)
 
     async def issue(replica) -> str:
-        async with replica.unit_of_work(serialised=False) as uow:
+        async with replica.unit_of_work() as uow:
             notice = await uow.notices.add(visit_id, "ningbo-1", "PO-2026-0142", [], POSTED, DEADLINE)
             await uow.commit()
         return notice.number
@@ -134,16 +135,16 @@ async def opened(postgres_url: str) -> list[PostgresStore]:  # noqa: F811
     return [await PostgresStore.open(postgres_url) for _ in range(2)]
 
 
-async def test_a_claim_does_not_wait_for_the_global_lock_on_postgres(postgres_url: str) -> None:  # noqa: F811
-    """A serialised unit of work holds the global lock, open; another replica's claim and its
-    bookkeeping go through meanwhile."""
+async def test_a_claim_does_not_wait_for_a_unit_of_work_in_progress_on_postgres(postgres_url: str) -> None:  # noqa: F811
+    """A unit of work that wrote is held open; another replica's claim and its bookkeeping
+    go through meanwhile (there is no lock for the whole store)."""
     first, second = await opened(postgres_url)
     try:
         await owe(first, "A")
         async with first.unit_of_work() as holding:
             await holding.outbox.add(message("B"))
             taken = await asyncio.wait_for(claim(second, "replica-b"), BOUND)
-            async with second.unit_of_work(serialised=False) as uow:
+            async with second.unit_of_work() as uow:
                 await asyncio.wait_for(uow.outbox.mark_sent(taken.message.id, T0, "A:1"), BOUND)
                 await uow.commit()
             await holding.commit()
@@ -160,7 +161,7 @@ async def test_a_chat_being_claimed_is_passed_over_and_another_claimed_meanwhile
     first, second = await opened(postgres_url)
     try:
         a1, b1 = await owe(first, "A", "B")
-        async with first.unit_of_work(serialised=False) as claiming:
+        async with first.unit_of_work() as claiming:
             assert (await claiming.outbox.claim_next(TELEGRAM, T0, "replica-a", T0 + LEASE)).message.id == a1.id
             other = await asyncio.wait_for(claim(second, "replica-b"), BOUND)
             assert other.message.id == b1.id
@@ -179,7 +180,7 @@ async def test_a_chat_with_a_message_being_added_is_not_claimed_until_it_commits
     first, second = await opened(postgres_url)
     try:
         (a1,) = await owe(first, "A")
-        async with first.unit_of_work(serialised=False) as adding:
+        async with first.unit_of_work() as adding:
             await adding.outbox.add(message("A"))
             assert await asyncio.wait_for(claim(second, "replica-b"), BOUND) is None
             await adding.commit()
@@ -190,14 +191,14 @@ async def test_a_chat_with_a_message_being_added_is_not_claimed_until_it_commits
 
 
 async def test_units_of_work_on_different_chats_proceed_side_by_side_on_postgres(postgres_url: str) -> None:  # noqa: F811
-    """Two replicas' unserialised units of work add to different chats, the first held open
+    """Two replicas' units of work add to different chats, the first held open
     while the second commits: nothing global orders them."""
     first, second = await opened(postgres_url)
     try:
-        async with first.unit_of_work(serialised=False) as held:
+        async with first.unit_of_work() as held:
             await held.outbox.add(message("A"))
             await held.inbox.add(Platform.TELEGRAM, 1, {"update_id": 1}, T0)
-            async with second.unit_of_work(serialised=False) as uow:
+            async with second.unit_of_work() as uow:
                 await asyncio.wait_for(uow.outbox.add(message("B")), BOUND)
                 await asyncio.wait_for(uow.inbox.add(Platform.TELEGRAM, 2, {"update_id": 2}, T0), BOUND)
                 await asyncio.wait_for(uow.commit(), BOUND)

@@ -11,10 +11,9 @@ nothing, because the message was committed with the change.
   `ready_in`, bot/outbox/pacing.py) is not claimed until it may go, so it holds no slot; the
   round lasts while such a chat has a message due, looking again at least every `PACED_POLL`.
 - Replicas: a message is claimed in a write transaction, for a short `lease` renewed while
-  the send is in flight; several dispatchers on one database never send it both. Claims and
-  their bookkeeping (renew, sent, retry, parts) take per-destination locks of their own, not
-  the store's global one (serialised=False, docs/claims.md), so replicas deliver side by side
-  and a tap never waits for a delivery's bookkeeping. A replica
+  the send is in flight; several dispatchers on one database never send it both (on PostgreSQL,
+  by per-chat locks, not one for the whole store: replicas deliver side by side, and a tap
+  never waits for a delivery's bookkeeping; docs/claims.md). A replica
   that dies mid-send leaves a claim that its successor on the same machine releases at once
   (bot/outbox/replica.py), or that runs out; the message (that one only) is sent again.
 - Failures: the adapter says whether a failure is transient (retried with backoff, or after
@@ -131,7 +130,7 @@ class Dispatcher:
     async def stop(self) -> None:
         """A clean stop: claims let go (a send cut off is repeated by the next run, as after a
         crash) and this dispatcher no longer counted as delivering."""
-        async with self.store.unit_of_work(serialised=False) as uow:
+        async with self.store.unit_of_work() as uow:
             await uow.outbox.release(self.replica)
             await uow.deliverers.gone(self.replica)
             await uow.commit()
@@ -173,7 +172,7 @@ class Dispatcher:
         now, platforms = self.clock.now(), frozenset(self.adapters)
         if self._seen is not None and self._seen[1] == platforms and now - self._seen[0] < SEEN_EVERY:
             return
-        async with self.store.unit_of_work(serialised=False) as uow:
+        async with self.store.unit_of_work() as uow:
             await uow.deliverers.seen(self.replica, list(platforms), now)
             owed = await uow.outbox.counts() if self._seen is None or self._seen[1] != platforms else {}
             await uow.commit()
@@ -189,7 +188,7 @@ class Dispatcher:
         if self._tidied is not None and now - self._tidied < TIDY_EVERY:
             return
         self._tidied = now
-        async with self.store.unit_of_work(serialised=False) as uow:
+        async with self.store.unit_of_work() as uow:
             others = set(await uow.outbox.claimants(now)) | set(await uow.deliverers.replicas())
             dead = [c for c in others - {self.replica} if (r := Replica.parse(c)) is not None and r.is_dead()]
             for claimant in dead:
@@ -201,7 +200,7 @@ class Dispatcher:
 
     async def _claim(self, skip: Container[tuple[Platform, str]]) -> Claim | None:
         now = self.clock.now()
-        async with self.store.unit_of_work(serialised=False) as uow:
+        async with self.store.unit_of_work() as uow:
             claim = await uow.outbox.claim_next(list(self.adapters), now, self.replica, now + self.lease, skip)
             await uow.commit()
         return claim
@@ -212,7 +211,7 @@ class Dispatcher:
         deadline = asyncio.timeout(self.send_timeout)
         paced = DELIVERY_DEADLINE.set((deadline, self.send_timeout))
         try:
-            async with self.store.unit_of_work(serialised=False) as uow:
+            async with self.store.unit_of_work() as uow:
                 view = await load_view(uow, self.settings, message.kind, message.payload)
             async with deadline, self._leased(message):
                 reference = await adapter.deliver(message, view, Progress(self.store, message.id, claim.parts))
@@ -224,7 +223,7 @@ class Dispatcher:
             return await self._failed(claim, failure)
         finally:
             DELIVERY_DEADLINE.reset(paced)
-        async with self.store.unit_of_work(serialised=False) as uow:
+        async with self.store.unit_of_work() as uow:
             await uow.outbox.mark_sent(message.id, self.clock.now(), reference)
             await uow.commit()
         return Outcome.SENT
@@ -244,7 +243,7 @@ class Dispatcher:
         while True:
             await asyncio.sleep(self.lease.total_seconds() / 3)
             try:
-                async with self.store.unit_of_work(serialised=False) as uow:
+                async with self.store.unit_of_work() as uow:
                     held = await uow.outbox.renew(message.id, self.replica, self.clock.now() + self.lease)
                     await uow.commit()
             except Exception:  # noqa: BLE001 - the next renewal tries again; the send goes on
@@ -273,7 +272,7 @@ class Dispatcher:
         log.error("outbox message %s (%s to %s on %s) failed permanently, %s: %s", message.id, message.kind,
                   message.destination, message.platform, failure.reason, failure.detail)
         undeliverable = Undeliverable(failure.reason.value, failure.detail, failure.holds_destination)
-        async with self.store.unit_of_work() as uow:  # an alert, as any change, serialised
+        async with self.store.unit_of_work() as uow:
             alerted = await fail_delivery(uow, self.settings, now, message, undeliverable)
             await uow.commit()
         if not alerted:
@@ -286,7 +285,7 @@ class Dispatcher:
         log.warning("outbox message %s (%s to %s on %s) failed (attempt %s), next attempt at %s: %s", message.id,
                     message.kind, message.destination, message.platform, message.attempts + 1, at.isoformat(),
                     failure.detail)
-        async with self.store.unit_of_work(serialised=False) as uow:
+        async with self.store.unit_of_work() as uow:
             await uow.outbox.reschedule(message.id, now, at, failure.detail)
             await uow.commit()
 

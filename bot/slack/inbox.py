@@ -63,7 +63,7 @@ class SlackInbox(AsyncListenerCompletionHandler):
             return await next()
         key = request_key(body)
         payload = {"key": key, "body": {name: value for name, value in body.items() if name != "token"}}
-        async with self.app.store.unit_of_work(serialised=False) as uow:  # numbered under its own lock
+        async with self.app.store.unit_of_work() as uow:
             number = await uow.inbox.add_keyed(Platform.SLACK, key, payload, self.app.bus.clock.now())
             await uow.commit()
         if number is None:

@@ -175,9 +175,7 @@ class TelegramRuntime:
     async def _store(self, payloads: list[dict]) -> list[dict]:
         """Persists updates; returns those not seen before (a redelivery is handled once)."""
         fresh = []
-        # Storing is one INSERT … ON CONFLICT DO NOTHING per update: sound beside any other
-        # writer, so it does not wait for the store's global lock (docs/claims.md).
-        async with self.app.store.unit_of_work(serialised=False) as uow:
+        async with self.app.store.unit_of_work() as uow:
             for payload in payloads:
                 if await uow.inbox.add(Platform.TELEGRAM, payload["update_id"], payload, self.app.bus.clock.now()):
                     fresh.append(payload)
