@@ -31,7 +31,7 @@ from handlers.context import Settings
 from handlers.model import Platform, Role
 from tests.conftest import actor, example_report
 from tests.fakes import FakeClock
-from tests.store_engines import another, emptied, postgres_url, store  # noqa: F401  (fixtures)
+from tests.store_engines import another, postgres_url, store  # noqa: F401  (fixtures)
 
 BOUND = 60  # seconds: a generous bound on a wait that must not happen, not a timing claim
 
@@ -145,8 +145,8 @@ async def test_a_command_on_one_visit_does_not_wait_for_work_held_open_on_anothe
     elsewhere = (await instructions_of(buses[0], other))[0]
     async with buses[0].store.unit_of_work() as held:
         await held.locks.target(f"visit:{one}")
-        await held.audit.record(actor="test", platform=Platform.CONSOLE, at=buses[0].clock.now(), entity="visit", entity_id=one, action="held",
-                                before=None, after=None)
+        await held.audit.record(actor="test", platform=Platform.CONSOLE, at=buses[0].clock.now(), entity="visit",
+                                entity_id=one, action="held", before=None, after=None)
         reply = await asyncio.wait_for(buses[1].handle(ApproveInstruction(elsewhere.id), actor(config, Role.BUYER)),
                                        BOUND)
         await held.commit()

@@ -18,7 +18,6 @@ from collections import defaultdict
 from datetime import timedelta
 
 from handlers.model import Platform
-from storage import SqliteStore
 from storage.postgres import PostgresStore
 from tests.store_engines import another, emptied, postgres_url, store  # noqa: F401  (fixtures)
 from tests.test_store import DEADLINE, LEASE, POSTED, T0, TELEGRAM, add_visit, message, owe
@@ -135,7 +134,7 @@ async def opened(postgres_url: str) -> list[PostgresStore]:  # noqa: F811
     return [await PostgresStore.open(postgres_url) for _ in range(2)]
 
 
-async def test_a_claim_does_not_wait_for_a_unit_of_work_in_progress_on_postgres(postgres_url: str) -> None:  # noqa: F811
+async def test_a_claim_does_not_wait_for_work_in_progress_on_postgres(postgres_url: str) -> None:  # noqa: F811
     """A unit of work that wrote is held open; another replica's claim and its bookkeeping
     go through meanwhile (there is no lock for the whole store)."""
     first, second = await opened(postgres_url)
@@ -190,7 +189,7 @@ async def test_a_chat_with_a_message_being_added_is_not_claimed_until_it_commits
         await second.close()
 
 
-async def test_units_of_work_on_different_chats_proceed_side_by_side_on_postgres(postgres_url: str) -> None:  # noqa: F811
+async def test_work_on_different_chats_proceeds_side_by_side_on_postgres(postgres_url: str) -> None:  # noqa: F811
     """Two replicas' units of work add to different chats, the first held open
     while the second commits: nothing global orders them."""
     first, second = await opened(postgres_url)
