@@ -32,6 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from engines import POSTGRES_HELP, engine_label, store_url  # noqa: E402  (benchmarks/, the script's folder)
+
 GROUP = -100_777
 FINDINGS = 20
 
@@ -67,7 +69,7 @@ class Arrivals:
             self.seen.append((time.perf_counter(), params["chat_id"], method, len(media) if media else 1))
 
 
-async def fake_and_bot(scale: float, folder: Path, buyer_chat: int):
+async def fake_and_bot(scale: float, url: str, buyer_chat: int):
     from bot.app import build_app, deliver_on_telegram
     from bot.config import EXAMPLE_CONFIG, Storage, load_config
     from bot.outbox.pacing import Pacer
@@ -81,7 +83,7 @@ async def fake_and_bot(scale: float, folder: Path, buyer_chat: int):
     await fake.__aenter__()
     fake.flood_limits(Limit(1, 1.0), Limit(20, 60.0), Limit(30, 1.0), scale=scale)
     config = telegram_config(load_config(EXAMPLE_CONFIG).model_copy(
-        update={"storage": Storage(url=f"sqlite:///{folder / 'followup.sqlite3'}")}))
+        update={"storage": Storage(url=url)}))
     config = config.model_copy(update={"telegram": config.telegram.model_copy(update={"buyer_chat_id": buyer_chat})})
     clock = FakeClock()
     app = await build_app(config, clock)
@@ -95,12 +97,12 @@ async def fake_and_bot(scale: float, folder: Path, buyer_chat: int):
     return fake, app, bot, config, clock
 
 
-async def fan_out(scale: float, chats: int, each: int) -> list[str]:
+async def fan_out(scale: float, chats: int, each: int, postgres: str | None = None) -> list[str]:
     from handlers.model import OutgoingMessage, Platform
     from tests.conftest import post_example
 
-    with tempfile.TemporaryDirectory() as folder:
-        fake, app, bot, config, clock = await fake_and_bot(scale, Path(folder), 555_111)
+    async with store_url(postgres) as url:
+        fake, app, bot, config, clock = await fake_and_bot(scale, url, 555_111)
         try:
             visit_id = await post_example(app, config, Platform.TELEGRAM)
             async with app.store.unit_of_work() as uow:  # the example's own messages are not timed
@@ -132,7 +134,7 @@ async def fan_out(scale: float, chats: int, each: int) -> list[str]:
             await bot.shutdown()
             await app.close()
             await fake.__aexit__(None, None, None)
-    label = f"fan-out {chats * each} messages to {chats} chats"
+    label = f"fan-out {chats * each} messages to {chats} chats, {engine_label(postgres)}"
     label += f", windows ÷{scale:g} (quick)" if scale != 1 else ""
     return [
         row(label + ": time to deliver", f"{took:.2f} s", f"{bound:.2f} s", took / bound if bound else math.nan,
@@ -142,7 +144,7 @@ async def fan_out(scale: float, chats: int, each: int) -> list[str]:
     ]
 
 
-async def group_landing(scale: float) -> list[str]:
+async def group_landing(scale: float, postgres: str | None = None) -> list[str]:
     """The 20-finding visit into a group: when the last finding (with its buttons) and the last
     photo land, from the start of delivery; beside the limits' own minimum for the layout of
     one message per finding (its photos, then its text), as the group got it before."""
@@ -162,31 +164,33 @@ async def group_landing(scale: float) -> list[str]:
             shutil.copy(photo, visit)
         data = many_findings(yaml.safe_load((EXAMPLE_VISIT / "report.yaml").read_text(encoding="utf-8")), FINDINGS)
         report = write_report(visit, data)
-        fake, app, bot, config, clock = await fake_and_bot(scale, Path(folder), GROUP)
-        try:
-            with read_report(report, [f.id for f in config.factories]) as checked:
-                for photo in checked.photos.values():
-                    app.media.put(photo.path, photo.sha256, photo.format)
-                photos = {name: photo.sha256 for name, photo in checked.photos.items()}
-                await app.bus.handle(PostVisit(checked.report, photos), actor(config, Role.INSPECTOR, Platform.TELEGRAM))
-            arrivals = Arrivals()
-            fake.observers.append(arrivals)
-            start = time.perf_counter()
-            while await app.dispatcher.deliver_pending():
-                pass
-            texts = [at for at, chat, method, _ in arrivals.seen if chat == GROUP and method == "sendMessage"]
-            decided, photographed = texts[-1] - start, arrivals.seen[-1][0] - start
-            summary = len(texts) - len([m for m in fake.transcript(GROUP) if m.method == "sendMessage"
-                                        and any(label.startswith("Approve F") for label in m.buttons)])
-            counted = sum(n for _, chat, _, n in arrivals.seen if chat == GROUP)
-        finally:
-            await bot.shutdown()
-            await app.close()
-            await fake.__aexit__(None, None, None)
+        async with store_url(postgres) as url:
+            fake, app, bot, config, clock = await fake_and_bot(scale, url, GROUP)
+            try:
+                with read_report(report, [f.id for f in config.factories]) as checked:
+                    for photo in checked.photos.values():
+                        app.media.put(photo.path, photo.sha256, photo.format)
+                    photos = {name: photo.sha256 for name, photo in checked.photos.items()}
+                    inspector = actor(config, Role.INSPECTOR, Platform.TELEGRAM)
+                    await app.bus.handle(PostVisit(checked.report, photos), inspector)
+                arrivals = Arrivals()
+                fake.observers.append(arrivals)
+                start = time.perf_counter()
+                while await app.dispatcher.deliver_pending():
+                    pass
+                texts = [at for at, chat, method, _ in arrivals.seen if chat == GROUP and method == "sendMessage"]
+                decided, photographed = texts[-1] - start, arrivals.seen[-1][0] - start
+                summary = len(texts) - len([m for m in fake.transcript(GROUP) if m.method == "sendMessage"
+                                            and any(label.startswith("Approve F") for label in m.buttons)])
+                counted = sum(n for _, chat, _, n in arrivals.seen if chat == GROUP)
+            finally:
+                await bot.shutdown()
+                await app.close()
+                await fake.__aexit__(None, None, None)
     windows = {"chat": (1, 1 / scale), "group": (20, 60 / scale)}
     one_each = [(GROUP, 1)] * summary + [(GROUP, 2), (GROUP, 1)] * FINDINGS  # album of two, then the text
     before = limit_bound(one_each, windows)
-    label = f"{FINDINGS} findings, {2 * FINDINGS} photos into a group"
+    label = f"{FINDINGS} findings, {2 * FINDINGS} photos into a group, {engine_label(postgres)}"
     label += f", windows ÷{scale:g} (quick)" if scale != 1 else ""
     minute = 60 / scale
     return [
@@ -202,15 +206,16 @@ def row(metric: str, bot: str, baseline: str, ratio: float | None, target: str) 
     return f"| {metric} | {bot} | {baseline} | {shown} | {target} |"
 
 
-async def run(quick: bool) -> list[str]:
+async def run(quick: bool, postgres: str | None) -> list[str]:
     if quick:  # the fan-out compressed only twofold: a tenfold one would ask for 300 messages a second
-        return await fan_out(2.0, 10, 10) + await group_landing(10.0)
-    return await fan_out(1.0, 50, 10) + await group_landing(1.0)
+        return await fan_out(2.0, 10, 10, postgres) + await group_landing(10.0, postgres)
+    return await fan_out(1.0, 50, 10, postgres) + await group_landing(1.0, postgres)
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="compressed windows, 100 messages")
+    parser.add_argument("--postgres", metavar="ADMIN_URL", help=POSTGRES_HELP)
     args = parser.parse_args(argv)
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
         os.environ.pop(name, None)
@@ -218,7 +223,7 @@ def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.ERROR)
     print("| metric | bot | baseline | ratio | target |")
     print("|---|---|---|---|---|")
-    for line in asyncio.run(run(args.quick)):
+    for line in asyncio.run(run(args.quick, args.postgres)):
         print(line)
     return 0
 

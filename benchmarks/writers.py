@@ -14,6 +14,11 @@ so a busy machine weighs on both.
 
 Target: no write fails with "database is locked"; the p99 of a write is printed beside the
 bare one. Timing lives here, never in the tests.
+
+`--postgres ADMIN_URL` runs the same on PostgreSQL: the data set is built in SQLite and moved
+with `followup db copy` into a throw-away database (benchmarks/engines.py), the bot's writers
+open it as replicas do, and the bare writers run the same UPDATE and INSERT in one
+transaction each. The rows name the engine.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import time
 from pathlib import Path
 
 import dataset
+from engines import POSTGRES_HELP, engine_label, store_url
 from figures import p99, row
 
 WRITERS, SECONDS, QUICK_SECONDS = 16, 60, 10
@@ -37,11 +43,12 @@ ROUNDS, QUICK_ROUNDS = 2, 1
 READY = "ready"
 
 
-def run_phase(database: Path, mode: str, writers: int, seconds: float, phase: int) -> list[dict]:
+def run_phase(database: Path, url: str, mode: str, writers: int, seconds: float, phase: int) -> list[dict]:
     """`writers` processes writing in `mode` ("bot" or "bare") for `seconds`, from when the last
-    of them is ready (each has imported what it needs and opened the store)."""
-    command = [sys.executable, __file__, "--worker", mode, "--database", str(database), "--writers", str(writers),
-               "--seconds", str(seconds), "--phase", str(phase)]
+    of them is ready (each has imported what it needs and opened the store at `url`; the data
+    set was built at `database`)."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--worker", mode, "--database", str(database),
+               "--url", url, "--writers", str(writers), "--seconds", str(seconds), "--phase", str(phase)]
     processes = [subprocess.Popen([*command, "--index", str(i)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                   text=True) for i in range(writers)]
     for process in processes:
@@ -66,26 +73,28 @@ def ready_and_wait() -> float:
     return time.time()
 
 
-async def bot_writer(database: Path, index: int, writers: int, seconds: float, phase: int) -> dict:
+async def bot_writer(database: Path, url: str, index: int, writers: int, seconds: float, phase: int) -> dict:
+    import asyncpg
+
     from handlers.bus import MessageBus
     from handlers.commands import AcknowledgeNotice, Actor, ApproveInstruction
     from handlers.context import Settings
-    from handlers.model import Platform, Role
-    from storage.sqlite import SqliteStore
+    from handlers.model import NoticeState, Platform, Role
+    from storage.sqlite import open_store
     from tests.fakes import FakeClock
 
     config = dataset.config_for(database)
     people = {p.name: p for p in config.people}
     buyer = Actor(next(p for p in config.people if p.role is Role.BUYER), Platform.CONSOLE)
-    store = await SqliteStore.open(database)
+    store = await open_store(url)
     settings = Settings(factories={f.id: f for f in config.factories}, thresholds=config.analysis,
                         routing=_routing(config), people=config.people)
     bus = MessageBus(store, FakeClock(dataset.NOW), settings)
     # Each writer of each phase has its own visits and notices: none finds another's work done.
     share, mine = writers * ROUNDS, phase * writers + index
-    with sqlite3.connect(database) as db:
-        notices = [(notice_id, factory) for notice_id, factory in db.execute(
-            "SELECT id, factory_id FROM notices WHERE state = 'sent' ORDER BY id") if notice_id % share == mine]
+    async with store.unit_of_work() as uow:
+        notices = [(n.id, n.factory_id) for n in await uow.notices.every()
+                   if n.state is NoticeState.SENT and n.id % share == mine]
     proposed = (i for n in range(mine, dataset.VISITED, share) if n % 3
                 for i in range(n * dataset.FINDINGS_PER_VISIT + 1, (n + 1) * dataset.FINDINGS_PER_VISIT + 1))
     commands = _alternate(((ApproveInstruction(i), buyer) for i in proposed),
@@ -100,6 +109,9 @@ async def bot_writer(database: Path, index: int, writers: int, seconds: float, p
             began = time.perf_counter()
             try:
                 reply = await bus.handle(command, actor)
+            except asyncpg.DeadlockDetectedError:
+                locked += 1  # counted with "locked": a write that failed for the concurrency
+                continue
             except sqlite3.OperationalError as error:
                 if "locked" not in str(error) and "busy" not in str(error):
                     raise
@@ -124,6 +136,26 @@ def _alternate(first, second):
         yield from pair
     yield from first
     yield from second
+
+
+async def bare_pg_writer(url: str, index: int, writers: int, seconds: float, phase: int) -> dict:
+    """bare_writer's transaction on PostgreSQL: the UPDATE and the INSERT, committed."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    latencies, n = [], index
+    end = ready_and_wait() + seconds
+    while time.time() < end:
+        began = time.perf_counter()
+        async with conn.transaction():
+            await conn.execute("UPDATE instructions SET note = $1 WHERE id = $2", f"bare {phase}", n % 96_000 + 1)
+            await conn.execute("INSERT INTO audit_events (actor, platform, at, entity, entity_id, action) VALUES"
+                               " ('bench', 'console', '2026-11-26T09:00:00.000000+00:00', 'instruction', $1, 'bare')",
+                               str(n))
+        latencies.append((time.perf_counter() - began) * 1000)
+        n += writers
+    await conn.close()
+    return {"latencies": latencies, "locked": 0, "refused": 0}
 
 
 def bare_writer(database: Path, index: int, writers: int, seconds: float, phase: int) -> dict:
@@ -164,10 +196,11 @@ def summed(results: list[list[dict]], seconds: float) -> tuple[list[float], int,
     return latencies, locked, refused, len(latencies) / (seconds * len(results))
 
 
-def report(bot: list[list[dict]], bare: list[list[dict]], writers: int, seconds: float) -> list[str]:
+def report(bot: list[list[dict]], bare: list[list[dict]], writers: int, seconds: float,
+           engine: str = "SQLite") -> list[str]:
     bot_ms, bot_locked, refused, bot_rate = summed(bot, seconds)
     bare_ms, bare_locked, _, bare_rate = summed(bare, seconds)
-    label = f"{writers} writers × {seconds:g} s × {len(bot)} rounds"
+    label = f"{writers} writers × {seconds:g} s × {len(bot)} rounds, {engine}"
     return [
         row(f"{label}: writes (approvals, acknowledgements)", f"{len(bot_ms):,}, {bot_rate:,.0f}/s"
             + (f", {refused} refused" if refused else ""), f"{len(bare_ms):,}, {bare_rate:,.0f}/s",
@@ -187,28 +220,53 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seconds", type=float, help="seconds each phase writes")
     parser.add_argument("--writers", type=int, default=WRITERS)
     parser.add_argument("--worker", choices=("bot", "bare"), help=argparse.SUPPRESS)
+    parser.add_argument("--postgres", metavar="ADMIN_URL", help=POSTGRES_HELP)
     parser.add_argument("--database", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--index", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--phase", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    work = (args.index, args.writers, args.seconds, args.phase)
     if args.worker == "bot":
-        print(json.dumps(asyncio.run(bot_writer(args.database, args.index, args.writers, args.seconds, args.phase))))
+        print(json.dumps(asyncio.run(bot_writer(args.database, args.url, *work))))
         return 0
     if args.worker == "bare":
-        print(json.dumps(bare_writer(args.database, args.index, args.writers, args.seconds, args.phase)))
+        on_postgres = not args.url.startswith("sqlite:")
+        found = asyncio.run(bare_pg_writer(args.url, *work)) if on_postgres else bare_writer(args.database, *work)
+        print(json.dumps(found))
         return 0
     seconds = args.seconds or (QUICK_SECONDS if args.quick else SECONDS)
     rounds = QUICK_ROUNDS if args.quick else ROUNDS
     with tempfile.TemporaryDirectory() as folder:
         database = Path(folder) / "bench.sqlite3"
         asyncio.run(dataset.build(database, judge=False))
-        bot, bare = [], []
-        for phase in range(rounds):
-            bot.append(run_phase(database, "bot", args.writers, seconds, phase))
-            bare.append(run_phase(database, "bare", args.writers, seconds, phase))
-    for line in report(bot, bare, args.writers, seconds):
+        bot, bare = asyncio.run(phases(database, args.postgres, args.writers, seconds, rounds))
+    for line in report(bot, bare, args.writers, seconds, engine_label(args.postgres)):
         print(line, flush=True)
     return 0
+
+
+async def phases(database: Path, postgres: str | None, writers: int, seconds: float,
+                 rounds: int) -> tuple[list[list[dict]], list[list[dict]]]:
+    """The bot's and the bare writers' phases, in turn, on the data set at `database` or, with
+    `postgres`, on its copy in a throw-away PostgreSQL database."""
+    if not postgres:
+        return alternating(database, f"sqlite:///{database}", writers, seconds, rounds)
+    async with store_url(postgres) as url:
+        copied = subprocess.run([str(Path(sys.executable).parent / "followup"), "db", "copy", "--from",
+                                 f"sqlite:///{database}", "--to", url, "--files-to", "."], capture_output=True, text=True)
+        if copied.returncode != 0:
+            raise RuntimeError(f"followup db copy failed: {copied.stderr[-2000:]}")
+        return alternating(database, url, writers, seconds, rounds)
+
+
+def alternating(database: Path, url: str, writers: int, seconds: float,
+                rounds: int) -> tuple[list[list[dict]], list[list[dict]]]:
+    bot, bare = [], []
+    for phase in range(rounds):
+        bot.append(run_phase(database, url, "bot", writers, seconds, phase))
+        bare.append(run_phase(database, url, "bare", writers, seconds, phase))
+    return bot, bare
 
 
 if __name__ == "__main__":

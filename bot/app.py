@@ -17,6 +17,7 @@ from pathlib import Path
 from bot.config import ROBOTS, Config
 from bot.console.adapter import ConsoleAdapter, Echo
 from bot.cpu import CpuPool
+from bot.files_folder import files_folder
 from bot.email.settings import SmtpSettings
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.notice_documents import NoticeDocuments
@@ -32,7 +33,6 @@ from handlers.routing import Destination, Routing
 from messages.i18n import CHINESE
 from storage import open_store
 from storage.media import MediaStore
-from storage.sqlite import data_folder
 
 
 @dataclass
@@ -50,8 +50,8 @@ class App:
 
     @property
     def uploads(self) -> Path:
-        """Where report bundles are kept while they arrive: beside the media folder, which is
-        beside the SQLite file or, on PostgreSQL, in the working directory."""
+        """Where report bundles are kept while they arrive: beside the media folder, in the
+        installation's files folder (bot/files_folder.py)."""
         return self.media.root.parent / "uploads"
 
     def link_notices(self, links: NoticeLinks) -> None:
@@ -78,7 +78,7 @@ async def build_app(config: Config, clock: Clock, console: ConsoleAdapter | None
         people=config.people,
     )
     adapters = {Platform.CONSOLE: console} if console is not None else {}
-    media = MediaStore(data_folder(config.storage.url) / "media")
+    media = MediaStore(files_folder(config.storage) / "media")
     cpu = CpuPool()
     documents = NoticeDocuments(store, media, cpu, clock, settings)
     if console is not None:

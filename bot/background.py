@@ -31,6 +31,11 @@ class BackgroundLoop:
             try:
                 await self.round()
             except Exception:  # noqa: BLE001 - the loop must outlive one bad round; it is logged
+                if asyncio.current_task().cancelling():
+                    # Stopped mid-round: cleaning up after the interrupted query can fail in
+                    # turn (asyncpg: "cannot rollback", "another operation is in progress") and
+                    # hide the cancellation; going round again would keep the bot from stopping.
+                    raise
                 log.exception("%s round failed; trying again at the next tick", self.name)
 
     async def wait(self) -> None:

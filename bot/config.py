@@ -46,7 +46,11 @@ class _Section(BaseModel):
 
 
 class Storage(_Section):
+    """`url`: the store. `files`: the folder of its media/ and uploads/ when it is not beside a
+    SQLite file; replicas on several machines must all mount the same one (storage/files.py)."""
+
     url: Annotated[str, StringConstraints(min_length=1)] = "sqlite:///followup.sqlite3"
+    files: Path | None = None
 
 
 class Telegram(_Section):
@@ -167,7 +171,10 @@ def load_config(path: Path) -> Config:
         raise ConfigError(path, from_validation_error(exc)) from exc
     if url := os.environ.get("FOLLOWUP_DB"):
         # The database of a deployment (its replicas share one) without editing the file.
-        config = config.model_copy(update={"storage": Storage(url=url)})
+        config = config.model_copy(update={"storage": config.storage.model_copy(update={"url": url})})
+    if files := os.environ.get("FOLLOWUP_FILES"):
+        # The shared folder as each machine mounts it, which may differ from machine to machine.
+        config = config.model_copy(update={"storage": config.storage.model_copy(update={"files": Path(files)})})
     config, problems = _from_environment(config)
     problems += _cross_checks(config)
     if problems:

@@ -24,6 +24,7 @@ from bot.config import Config, robot_secrets
 from bot.config import Slack as SlackConfig
 from bot.config import Telegram as TelegramConfig
 from bot.email.settings import SmtpSettings
+from bot.files_folder import FilesFolderRefused, check_files_folder
 from bot.outbox.backoff import Backoff
 from bot.outbox.delivery import DeliveryLoop
 from bot.outbox.replica import Replica
@@ -123,6 +124,11 @@ async def build_bot(config: Config, clock: Clock, telegram: TelegramEnvironment 
     claims (`followup run --replica-id`)."""
     smtp = SmtpSettings.from_environment(config.smtp) if config.smtp.configured else None
     app = await build_app(config, clock, replica=str(replica) if replica is not None else None)
+    try:
+        await check_files_folder(app.store, config.storage, app.bus.clock)
+    except FilesFolderRefused:
+        await app.close()
+        raise
     if web is None and config.web.enabled:
         web = LinkSigner((await stored_key(app.store, app.bus.clock)).encode())
     await conceal_stored_buttons(app.store)

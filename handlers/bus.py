@@ -1,5 +1,9 @@
 """The one way into the core: authorise, handle in one transaction, remember the update.
 
+Each command first locks the update it comes with and then what it aims at
+(handlers/locking.py): on PostgreSQL, where replicas handle commands side by side, that is
+what makes its checks hold until its change commits.
+
 Every adapter (console, Telegram, Slack, the command line) hands its commands here. A command
 carrying an update key that was handled before gets the first answer again and changes
 nothing, so a redelivered Telegram update or a retried Slack event has one effect. An answer
@@ -17,6 +21,7 @@ from handlers.clock import Clock
 from handlers.commands import Actor
 from handlers.context import Context, Settings
 from handlers.deferred_writes import DeferredWrites
+from handlers.locking import lock_of
 from handlers.prompts import ASK_AGAIN, Prompt
 from handlers.results import ALREADY, Refused, Reply
 from handlers.refusals import Recorded, Refusal
@@ -90,7 +95,7 @@ class MessageBus:
         in every change this process commits after the read; the update handled again before
         it is written (a crash meanwhile) is read again, from a state nothing here changed."""
         async with self.store.unit_of_work() as uow:
-            if update_key and (earlier := await uow.updates.result_of(update_key)) is not None:
+            if update_key and (earlier := await _earlier(uow, update_key)) is not None:
                 return Reply.from_dict(earlier)
             try:
                 reply = await self._apply(uow, command, actor)
@@ -116,8 +121,10 @@ class MessageBus:
         (`ASK_AGAIN`) leaves it open; any other refusal closes it. `keep_as` keeps the question
         open under another key for what follows (the rest of an album, more photos in a thread)."""
         async with self.store.unit_of_work() as uow:
-            if (earlier := await uow.updates.result_of(update_key)) is not None:
+            if (earlier := await _earlier(uow, update_key)) is not None:
                 return Reply.from_dict(earlier)
+            await uow.locks.prompts(prompt.platform, prompt.chat, prompt.user,
+                                    [prompt.key] if keep_as is None else [prompt.key, keep_as])
             asked = await uow.pending.take(prompt.platform, prompt.chat, prompt.user, prompt.key)
             command = None if asked is None else command_for(*asked)
             if command is None:
@@ -146,6 +153,7 @@ class MessageBus:
 
     async def _apply(self, uow, command: c.Command, actor: Actor) -> Reply:
         try:
+            await uow.locks.target(lock_of(command, actor))  # before anything it changes is read
             await authorise(command, actor, uow)
             ctx = Context(uow, actor, self.clock.now(), self.settings)
             return await COMMANDS[type(command)].handler(command, ctx)
@@ -166,8 +174,9 @@ class MessageBus:
         (and audited, when the person's rights refused it): the refused command changed
         nothing, so this needs no place in its transaction."""
         async with self.store.unit_of_work() as uow:
-            if await uow.updates.result_of(update_key) is not None:
+            if await _earlier(uow, update_key) is not None:
                 return
+            await uow.locks.prompts(prompt.platform, prompt.chat, prompt.user, [prompt.key])
             await uow.pending.take(prompt.platform, prompt.chat, prompt.user, prompt.key)
             if refusal is not None:
                 await refusals.record(uow, refusal, self.clock.now())
@@ -179,7 +188,7 @@ class MessageBus:
         own work was rolled back), with the refusal remembered for the update: a redelivered
         update is refused again from memory, and audited once."""
         async with self.store.unit_of_work() as uow:
-            if update_key and await uow.updates.result_of(update_key) is not None:
+            if update_key and await _earlier(uow, update_key) is not None:
                 return
             await refusals.record(uow, refusal, self.clock.now())
             if update_key:
@@ -199,6 +208,14 @@ class RepeatKeys(DeferredWrites[tuple[str, Reply]]):
 
     async def write(self, uow, batch: list[tuple[str, Reply]]) -> None:
         await uow.updates.keep_all({key: reply.as_dict() for key, reply in batch}, self.clock.now())
+
+
+async def _earlier(uow, update_key: str) -> dict | None:
+    """The answer remembered for the update, read under the update's lock (storage.locks): a
+    replica handling the same update meanwhile is waited for, and its answer found, so the
+    update is handled once."""
+    await uow.locks.update(update_key)
+    return await uow.updates.result_of(update_key)
 
 
 def audited_as(command: c.Command, actor: Actor, refused: Refused) -> Refusal | None:

@@ -72,6 +72,7 @@ async def chase(store, clock, settings: Settings) -> Chased:
 
 
 async def chase_notice(ctx: Context, notice_id: int) -> Chased:
+    await ctx.uow.locks.target(f"notice:{notice_id}")  # as a buyer's command on the notice takes it
     reminded = await remind_if_due(ctx, notice_id)
     escalated = await _escalate_if_due(ctx, notice_id)
     return Chased(reminders=int(reminded), escalations=int(escalated))
@@ -126,7 +127,9 @@ async def send_reminder(ctx: Context, notice: Notice, by: str) -> None:
 
 
 async def alert_overdue(ctx: Context) -> Chased:
-    """One alert per order and factory day, listing every instruction past its date."""
+    """One alert per order and factory day, listing every instruction past its date (checked,
+    then recorded: one pass at a time, under the passes' own lock)."""
+    await ctx.uow.locks.key("overdue-alerts")
     by_visit: dict[int, list] = defaultdict(list)
     for instruction in await ctx.uow.instructions.open_at_factory():
         by_visit[instruction.visit_id].append(instruction)

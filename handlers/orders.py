@@ -30,6 +30,8 @@ async def import_orders(command: ImportOrders, ctx: Context) -> Reply:
     if unknown:
         raise Refused("unknown_factory", factory=", ".join(unknown))
     counts = {"created": 0, "updated": 0, "unchanged": 0}
+    for reference in sorted({line.reference for line in command.lines}):  # sorted: never a circle of waits
+        await ctx.uow.locks.order(reference)
     for line in command.lines:
         stored = await ctx.uow.orders.get(line.reference)
         if stored is None:
@@ -52,6 +54,7 @@ async def import_orders(command: ImportOrders, ctx: Context) -> Reply:
 async def order_from_visit(report: VisitReport, ctx: Context) -> None:
     """Creates the report's order when unknown; else brings its figures in line with the report."""
     reported, items = _line_of(report), _items_of(report)
+    await ctx.uow.locks.order(reported.reference)
     stored = await ctx.uow.orders.get(reported.reference)
     if stored is None:
         added = await ctx.uow.orders.add(reported, ctx.now)

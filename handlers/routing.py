@@ -68,6 +68,15 @@ class Routing:
         ]
         return [_message(d, kind, payload) for d in (*configured, *private)]
 
+    def notice_locale(self, factory_id: str, platform: Platform, address: str) -> str | None:
+        """The language the factory's notices draw their buttons in, for a contact writing from
+        chat `address` on `platform`: that chat's, when it is one of the factory's; else the
+        factory's chat there; None when it has none there (its notices then reach the contact's
+        private chat, in the contact's language)."""
+        chats = [d for d in self.factories.get(factory_id, ()) if d.platform is platform]
+        chat = next((d for d in chats if d.address == address), chats[0] if chats else None)
+        return None if chat is None else chat.locale
+
     def to_manager(self, factory_id: str, kind: MessageKind, payload: dict) -> list[OutgoingMessage]:
         """The private chats of the factory's manager contact, where one is configured."""
         return [_message(d, kind, payload) for d in self.managers.get(factory_id, ())]

@@ -93,6 +93,7 @@ async def edit_draft(uow, draft_id: str, edit: Callable[[dict[str, Any]], dict[s
     (one autosave is one transaction, so each edit starts from what was last saved); None for an
     unknown draft. Saving what the draft holds already changes nothing, not even the time it was
     last saved. Raises NotAField for a path the form does not edit, DraftClosed once submitted."""
+    await uow.locks.key(f"draft:{draft_id}")  # as SubmitVisitDraft's (handlers/locking.py)
     draft = await uow.visit_drafts.get(draft_id)
     if draft is None:
         return None

@@ -18,6 +18,7 @@ async def post_visit(command: PostVisit, ctx: Context) -> Reply:
     if report.order.factory not in ctx.settings.factories:
         raise Refused("unknown_factory", factory=report.order.factory)
     key = _fingerprint(command)
+    await ctx.uow.locks.order(report.order.reference)  # the fingerprint checked, then remembered
     if (earlier := await ctx.uow.updates.result_of(key)) is not None:
         return Reply("visit_already_posted", earlier)
     await order_from_visit(report, ctx)

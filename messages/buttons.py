@@ -79,10 +79,13 @@ def label(action: str, language: Language) -> str:
     return language.gettext(_LABELS[action])
 
 
-def named(action: str, reader: Language, language: Language) -> str:
+def named(action: str, reader: Language, language: Language, **values: str) -> str:
     """A button quoted in a sentence of `language` as `reader`'s screen labels it, with its
-    name in `language` beside it where the two differ: “确认收到” (Acknowledge)."""
-    shown, own = label(action, reader), label(action, language)
+    name in `language` beside it where the two differ: “确认收到” (Acknowledge). `values` fill
+    the label's placeholders; `label=""` names an instruction's button whichever it is
+    (“整改完成（附照片）”)."""
+    shown, own = (label(action, lang) % values if values else label(action, lang) for lang in (reader, language))
+    shown, own = shown.strip(), own.strip()
     return f"“{shown}”" if shown == own else f"“{shown}”" + language.parenthesised(own)
 
 

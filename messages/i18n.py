@@ -84,6 +84,18 @@ class Language:
         """A label set before a value, such as the language a free text was written in."""
         return f"【{text}】" if self.is_chinese else f"[{text}] "
 
+    def local(self, text: str, text_zh: str | None) -> str:
+        """A name the report gives in English and maybe Chinese (a material, an item), as this
+        reader reads it: a Chinese reader gets the Chinese where the inspector wrote one."""
+        return (text_zh or text) if self.is_chinese else text
+
+    def both(self, text: str, text_zh: str | None) -> str:
+        """A name in both languages, this reader's first: a colleague may need the other to
+        write to the factory or find its papers."""
+        first = self.local(text, text_zh)
+        other = text if first != text else text_zh
+        return first + self.parenthesised(other) if other and other != first else first
+
     def gettext(self, message: str) -> str:
         return translations(self.locale).gettext(message)
 

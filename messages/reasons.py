@@ -169,13 +169,9 @@ def _packaging(language: Language, report: VisitReport, analysis: Analysis) -> s
 
 def _materials(status: MaterialStatus):
     def params(language: Language, report: VisitReport, analysis: Analysis) -> dict:
-        items = [_name(language, m) for _, m in analysis.materials if m.status is status]
+        items = [language.local(m.name, m.name_zh) for _, m in analysis.materials if m.status is status]
         return {"items": language.separator.join(items)}
     return params
-
-
-def _name(language: Language, material) -> str:
-    return (material.name_zh or material.name) if language.is_chinese else material.name
 
 
 _BUILDERS = {

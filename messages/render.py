@@ -59,18 +59,19 @@ def _context(view: View, answers: Answers) -> dict:
 
 
 def render_notice(surface: str, view: View, find_photo: PhotoFinder | None = None,
-                  answers: Answers = Answers.BUTTONS, reader: Language | None = None) -> str:
+                  answers: Answers = Answers.BUTTONS, reader: Language | None = None, link: str | None = None) -> str:
     """The notice in Chinese first, then English, as one text: a standalone document for
     `html` (with the photos inline when `find_photo` is given, in the Chinese part), chat
     text for `text`, `console`, `telegram` and `slack`. `reader`: whose chat it is sent to,
     so both parts name its buttons as that chat labels them (a Chinese factory reads
-    确认收到 under the English part too); without, each part names them in its own language."""
+    确认收到 under the English part too); without, each part names them in its own language.
+    `link`: the notice page's, shown under each part (a file, which has no buttons)."""
     zone = view.factory.timezone
     form = "html" if surface == "html" else "txt"
     inline = inline_photos(view, find_photo) if surface == "html" and find_photo else {}
     sections = [
-        render(surface, f"notice/section.{form}.j2", Language(locale, zone), v=view,
-               photos=inline if locale == CHINESE else {}, answers=answers, reader=reader)
+        _notice_section(surface, form, view, Language(locale, zone), inline if locale == CHINESE else {},
+                        answers, reader, link)
         for locale in (CHINESE, ENGLISH)
     ]
     if surface in ESCAPED:
@@ -79,3 +80,20 @@ def render_notice(surface: str, view: View, find_photo: PhotoFinder | None = Non
         return render(surface, "notice/document.html.j2", Language(CHINESE, zone), sections=sections,
                       number=view.notice.number)
     return render(surface, "notice/body.txt.j2", Language(CHINESE, zone), sections=sections)
+
+
+def notice_file(surface: str, view: View, find_photo: PhotoFinder | None, link: str | None) -> str:
+    """The notice as a file (`html` or `text`) for the buyer to pass on: a file has no
+    buttons, so each part tells the factory to answer on the notice's page, its link below,
+    or, without the web server, to contact the buyer."""
+    return render_notice(surface, view, find_photo, answers=Answers.LINK if link else Answers.PRINTED, link=link)
+
+
+def _notice_section(surface: str, form: str, view: View, language: Language, photos: dict,
+                    answers: Answers, reader: Language | None, link: str | None) -> str:
+    section = render(surface, f"notice/section.{form}.j2", language, v=view, photos=photos, answers=answers,
+                     reader=reader)
+    if link is None:
+        return section
+    shown = render(surface, "chat/notice_link.j2", language, url=link)
+    return f"{section}\n<p>{shown}</p>" if surface == "html" else f"{section}\n\n{shown}"

@@ -17,6 +17,12 @@ instr and reference_key as SQLite has them), so this module handles only syntax:
 
 SQL that uses anything else SQLite-only is written portably in the repository itself
 (`CAST(… AS INTEGER)`, `ON CONFLICT … DO UPDATE`), not special-cased here.
+
+It also holds the statements behind PostgreSQL's per-key locks (`Transaction.lock` and
+`try_lock`, which SQLite's BEGIN IMMEDIATE makes needless; docs/claims.md): transaction-level
+advisory locks in a namespace of their own, keyed by the hash of a text such as
+`outbox:telegram:-100123`. Two keys that hash alike only wait for each other, never wrongly
+pass each other.
 """
 
 from __future__ import annotations
@@ -28,6 +34,12 @@ from functools import lru_cache
 
 # A string literal, a quoted identifier or a comment (copied as they are), or a placeholder.
 _TOKEN = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|\?(\d*)|(?<!:):([A-Za-z_]\w*)""")
+
+LOCK_SPACE = 0x666F6C6C  # "foll": the advisory locks' first key, apart from other applications'
+LOCK = f"SELECT pg_advisory_xact_lock({LOCK_SPACE}, hashtext($1))"
+LOCK_SHARED = f"SELECT pg_advisory_xact_lock_shared({LOCK_SPACE}, hashtext($1))"
+TRY_LOCK = f"SELECT pg_try_advisory_xact_lock({LOCK_SPACE}, hashtext($1))"
+LOCK_ROWS = " FOR NO KEY UPDATE"  # appended to a SELECT of the rows to lock
 
 _INSERT_OR_IGNORE = re.compile(r"\bINSERT\s+OR\s+IGNORE\s+INTO\b", re.IGNORECASE)
 _RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)

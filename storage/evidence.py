@@ -16,7 +16,9 @@ class Evidence:
 
     async def add(self, instruction_id: int, round_number: int, photos: tuple[str, ...], added: Decision,
                   captured: dict[str, datetime]) -> None:
-        """Appends `photos` to the round, after those it holds."""
+        """Appends `photos` to the round, after those it holds (read, then written: under the
+        instruction's evidence lock)."""
+        await self._tx.lock(f"evidence:{instruction_id}")
         row = await self._tx.one(
             "SELECT COALESCE(MAX(position), 0) FROM evidence_photos WHERE instruction_id = ? AND round = ?",
             (instruction_id, round_number),

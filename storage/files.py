@@ -3,7 +3,7 @@
 A SQLite store keeps two directories beside its file: `media/` (photos and images by their
 SHA-256, storage/media.py) and `uploads/` (report files staged until their photos arrive,
 bot/chat/uploads.py). A store on a server has nothing beside it (the bot keeps its files in
-its working directory, storage/sqlite.py `data_folder`), so moving to or from one names the
+`[storage] files` or its working directory, bot/files_folder.py), so moving to or from one names the
 directory explicitly rather than guessing whose working directory is meant.
 """
 

@@ -28,7 +28,8 @@ class FollowUps:
         self._tx = tx
 
     async def record(self, notice_id: int, kind: str, round_: int, at: datetime, by: str) -> FollowUp:
-        """The next step of `kind` in this round."""
+        """The next step of `kind` in this round (read, then written: under the notice's lock)."""
+        await self._tx.lock(f"follow-ups:{notice_id}")
         row = await self._tx.one(
             "SELECT COALESCE(MAX(step), 0) + 1 FROM follow_ups WHERE notice_id = ? AND kind = ? AND round = ?",
             (notice_id, kind, round_),

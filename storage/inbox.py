@@ -59,6 +59,9 @@ class Inbox:
         first copy is kept, handled or not)."""
         if payload.get("key") != key:
             raise ValueError("the payload must carry the request's key")
+        # The next number is read, then written: two requests numbered at once would get the
+        # same one, and the second be taken for a redelivery. The platform's lock orders them.
+        await self._tx.lock(f"inbox-number:{platform.value}")
         row = await self._tx.one(
             "INSERT INTO inbox (platform, update_id, payload, received_at)"
             " SELECT ?, COALESCE(MAX(update_id), 0) + 1, ?, ? FROM inbox WHERE platform = ?"

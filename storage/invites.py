@@ -32,8 +32,9 @@ class Invites:
     async def redeem(self, code: str, platform: Platform, user_id: str, at: datetime) -> RedeemResult:
         """Use the code for `user_id` unless it is unknown, already used or expired (checked
         in that order: a used code says who used it, even once it has also expired). A code
-        is still good at its `expires_at` instant. Safe against a concurrent redeem: the unit
-        of work holds the write lock from its start."""
+        is still good at its `expires_at` instant. Safe against a concurrent redeem: SQLite's
+        unit of work holds the write lock from its start, PostgreSQL's locks the code's row."""
+        await self._tx.lock_rows("SELECT code FROM invites WHERE code = ?", (code,))
         row = await self._tx.one(
             "SELECT factory_id, created_by, expires_at, used_by_platform, used_by, used_at FROM invites WHERE code = ?",
             (code,),

@@ -47,9 +47,11 @@ class Notices:
         acknowledge_by: datetime,
     ) -> Notice:
         """Number it CN-{year}-{seq}: the year is `sent.at`'s own (in the zone it carries) and
-        seq counts that year's notices. Safe to compute by reading: the unit of work holds
-        the write lock since BEGIN IMMEDIATE, and UNIQUE(year, seq) backs it up."""
+        seq counts that year's notices. Safe to compute by reading: SQLite's unit of work
+        holds the write lock since BEGIN IMMEDIATE, PostgreSQL's takes the year's lock (there
+        is no row to lock for a number not issued yet), and UNIQUE(year, seq) backs it up."""
         year = sent.at.year
+        await self._tx.lock(f"notice-number:{year}")
         row = await self._tx.one("SELECT COALESCE(MAX(seq), 0) + 1 FROM notices WHERE year = ?", (year,))
         seq = int(row[0]) if row is not None else 1
         number = notice_number(year, seq)

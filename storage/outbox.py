@@ -12,6 +12,13 @@ process dies between sending and marking sent, its successor releases the claim 
 `claimants` and `release`), or, where it cannot tell the claimant is dead (another machine),
 the lease runs out; the message is sent again: that one message may arrive twice, never any
 other, and none is lost.
+
+Several replicas on PostgreSQL claim without the store's global lock (docs/claims.md): a
+claim takes its destination's lock only if nobody holds it (`try_lock`, SKIP LOCKED's
+counterpart: a busy chat is passed over, never waited for) and sets the claim only if the
+message is still the due head of its queue. Adding a message holds the same lock shared, so
+a claim never sees a later message of a chat while an earlier one is still uncommitted: ids
+come from a sequence, and without it two transactions could commit them out of order.
 """
 
 from __future__ import annotations
@@ -79,6 +86,7 @@ class Outbox:
     async def add(self, msg: OutgoingMessage) -> OutgoingMessage:
         if msg.id is not None:
             raise ValueError(f"message already has id {msg.id}; add each message once")
+        await self._tx.lock(queue_key(msg.platform, msg.destination), shared=True)
         message_id = await self._tx.insert(
             "INSERT INTO outbox (platform, destination, kind, payload, locale, timezone, sent_at, attempts)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -137,17 +145,26 @@ class Outbox:
         skip: Container[tuple[Platform, str]] = frozenset(),
     ) -> Claim | None:
         """Claims the oldest due message, outside the `skip` destinations, for `claimant`
-        until `until`. Run it in its own unit of work and commit at once: the write lock
-        (BEGIN IMMEDIATE) is what makes two replicas' claims exclusive."""
-        for row in await self._due_rows(platforms, now):
-            if (Platform(row["platform"]), row["destination"]) in skip:
+        until `until`. Run it in its own unit of work and commit at once. On SQLite the write
+        lock (BEGIN IMMEDIATE) makes two replicas' claims exclusive; on PostgreSQL the
+        destination's lock, taken only if free, and a claim set only on a message still due
+        at the head of its queue."""
+        for candidate in await self._due_rows(platforms, now):
+            where = (Platform(candidate["platform"]), candidate["destination"])
+            if where in skip or not await self._tx.try_lock(queue_key(*where)):
                 continue
-            await self._tx.write(
-                "UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id = ?",
-                (claimant, datetime_to_text(until), row["id"]),
+            row = await self._tx.one(
+                "UPDATE outbox SET claimed_by = ?1, claimed_until = ?2 WHERE id = ?3 AND sent_at IS NULL"
+                " AND failed_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= ?4)"
+                " AND (claimed_until IS NULL OR claimed_until <= ?4) AND NOT EXISTS (SELECT 1 FROM outbox AS e"
+                " WHERE e.platform = outbox.platform AND e.destination = outbox.destination AND e.id < outbox.id"
+                " AND e.sent_at IS NULL AND (e.failed_at IS NULL OR e.holds_destination = 1))"
+                f" RETURNING {COLUMNS}, parts, retrying_since",
+                (claimant, datetime_to_text(until), candidate["id"], datetime_to_text(now)),
             )
-            return Claim(_message(row), json_from_text(row["parts"]),
-                         optional_datetime_from_text(row["retrying_since"]))
+            if row is not None:  # else another replica claimed, sent or failed it meanwhile
+                return Claim(_message(row), json_from_text(row["parts"]),
+                             optional_datetime_from_text(row["retrying_since"]))
         return None
 
     async def _due_rows(self, platforms: list[Platform], now: datetime) -> list[sqlite3.Row]:
@@ -239,6 +256,11 @@ class Outbox:
     async def _update(self, sql: str, params: tuple[object, ...], message_id: int) -> None:
         if await self._tx.write(sql, params) == 0:
             raise NotFound("outgoing message", message_id)
+
+
+def queue_key(platform: Platform, destination: str) -> str:
+    """The lock of one destination's queue (see the module's docstring)."""
+    return f"outbox:{platform.value}:{destination}"
 
 
 def _message(row: sqlite3.Row) -> OutgoingMessage:

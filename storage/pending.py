@@ -33,7 +33,9 @@ class PendingInputs:
         """Wait for `user_id`'s answer to the prompt; expecting the same prompt again replaces
         it and makes it the newest."""
         # Delete, then insert: the prompt gets a new id, the newest (SQLite's INSERT OR
-        # REPLACE, written so that PostgreSQL runs it too).
+        # REPLACE, written so that PostgreSQL runs it too), under the prompt's lock, lest two
+        # replicas both find nothing to delete and both insert.
+        await self._tx.lock(prompt_lock(platform, chat_id, user_id, prompt_message_id))
         await self._tx.write(
             "DELETE FROM pending_inputs WHERE platform = ? AND chat_id = ? AND user_id = ? AND prompt_message_id = ?",
             (platform.value, chat_id, user_id, prompt_message_id),
@@ -78,3 +80,9 @@ class PendingInputs:
             (platform.value, chat_id, user_id),
         )
         return None if row is None else (row["action"], row["target"], row["prompt_message_id"])
+
+
+def prompt_lock(platform: Platform, chat_id: str, user_id: str, prompt_message_id: str) -> str:
+    """The lock of one question waiting for its answer: taken by `expect`, and by an answer
+    before it takes the question (storage.locks)."""
+    return f"pending:{platform.value}:{chat_id}:{user_id}:{prompt_message_id}"

@@ -19,7 +19,7 @@ from storage.codec import datetime_to_text
 from storage.errors import MigrationError
 from storage.migrate import BOOKKEEPING, FILE_NAME, Migration, available, in_order
 
-MIGRATE_LOCK = 0x666F6C6C6F776D67  # "followmg": distinct from storage.pg_transaction.WRITE_LOCK
+MIGRATE_LOCK = 0x666F6C6C6F776D67  # "followmg": apart from storage.dialect.LOCK_SPACE's two-key locks
 
 
 def available_postgres() -> list[tuple[Migration, list[Migration]]]:

@@ -12,19 +12,18 @@ from collections.abc import Mapping, Sequence
 import asyncpg
 from asyncpg.transaction import Transaction as PgTx
 
-from storage.dialect import to_postgres
+from storage.dialect import LOCK, LOCK_ROWS, LOCK_SHARED, TRY_LOCK, to_postgres
 from storage.transaction import Guarded
 
 Params = Sequence[object] | Mapping[str, object]
 
-# Every unit of work takes this transaction-level advisory lock first. SQLite's BEGIN
-# IMMEDIATE makes each unit of work the only writer in the database, and the repositories
-# rely on that wherever they read and then write (a notice's next number, the next Slack
-# inbox number, a tap checked against the state it changes, outbox and reminder claims):
-# holding one lock for the transaction gives every replica exactly those semantics, with no
-# serialization failures to retry. PostgreSQL releases it at COMMIT or ROLLBACK, and when a
-# replica's connection dies, so a killed replica never holds it.
-WRITE_LOCK = 0x666F6C6C6F777570  # "followup"
+# No lock is taken at BEGIN. SQLite's BEGIN IMMEDIATE makes each unit of work the only
+# writer, and the repositories rely on that wherever they read and then write; here each such
+# spot takes a lock of its own instead (storage.locks for a command's aggregate and update,
+# the repositories' per-key and row locks, the outbox's per-chat claims; docs/claims.md lists
+# them all), so replicas' units of work on different chats and visits run side by side.
+# PostgreSQL releases every one at COMMIT or ROLLBACK, and when a replica's connection dies,
+# so a killed replica never holds one.
 
 
 class PgTransaction(Guarded[asyncpg.Connection]):
@@ -37,7 +36,6 @@ class PgTransaction(Guarded[asyncpg.Connection]):
         self._tx = conn.transaction()
         await self._tx.start()
         self._open = True
-        await conn.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
 
     async def commit(self) -> None:
         self._connection()
@@ -53,6 +51,21 @@ class PgTransaction(Guarded[asyncpg.Connection]):
             return
         if self._conn.is_in_transaction():
             await self._tx.rollback()
+
+    async def lock(self, key: str, shared: bool = False) -> None:
+        """Waits for `key`'s lock, held until COMMIT or ROLLBACK. Shared holders do not wait
+        for each other, only for an exclusive one (and it for them)."""
+        await self._connection().execute(LOCK_SHARED if shared else LOCK, key)
+
+    async def lock_rows(self, sql: str, params: Params = ()) -> None:
+        """Locks the rows the SELECT `sql` finds until COMMIT or ROLLBACK (FOR NO KEY UPDATE:
+        two such locks on a row wait for each other; inserting rows that refer to it does not)."""
+        statement = to_postgres(sql + LOCK_ROWS)
+        await self._connection().fetch(statement.text, *statement.arguments(params))
+
+    async def try_lock(self, key: str) -> bool:
+        """`key`'s exclusive lock if nobody holds it, else False at once (never waits)."""
+        return bool(await self._connection().fetchval(TRY_LOCK, key))
 
     async def write(self, sql: str, params: Params = ()) -> int:
         """Run an INSERT/UPDATE/DELETE; returns the number of rows changed."""

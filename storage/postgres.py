@@ -18,8 +18,8 @@ WORK_CHANNEL = "followup_outbox"  # notified by the schema's outbox_work_notify 
 
 class PgConnections:
     """Lends one pooled connection per unit of work, as storage.connection.Writer lends the
-    SQLite one; unlike SQLite's, units of work of one process run side by side (the
-    transaction's advisory lock, not this object, orders the writers)."""
+    SQLite one; unlike SQLite's, units of work of one process run side by side (the locks
+    each read-then-write takes, storage.locks and the repositories', order the writers)."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
@@ -29,7 +29,7 @@ class PgConnections:
     async def hold(self) -> AsyncIterator[asyncpg.Connection]:
         task = asyncio.current_task()
         if task is not None and task in self._holders:
-            # Its transaction would wait for the advisory lock the outer one holds: forever.
+            # Its transaction could wait for a lock the outer one holds: forever.
             raise RuntimeError("this task already holds the store (a unit of work inside a unit of work)")
         async with self._pool.acquire() as conn:
             if task is not None:

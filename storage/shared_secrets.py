@@ -23,7 +23,12 @@ class SharedSecrets:
         made = await self._tx.write(
             "INSERT INTO shared_secrets (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
             (name, offered, datetime_to_text(now)))
-        row = await self._tx.one("SELECT value FROM shared_secrets WHERE name = ?", (name,))
-        if row is None:
+        value = await self.get(name)
+        if value is None:
             raise RuntimeError(f"shared secret {name!r} neither stored nor found")
-        return str(row[0]), made == 1
+        return value, made == 1
+
+    async def get(self, name: str) -> str | None:
+        """The secret called `name`, None when none was made yet."""
+        row = await self._tx.one("SELECT value FROM shared_secrets WHERE name = ?", (name,))
+        return None if row is None else str(row[0])

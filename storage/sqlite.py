@@ -94,9 +94,9 @@ async def open_store(url: str) -> SqliteStore | PostgresStore:
 
 def data_folder(url: str) -> Path:
     """Where the files of the store at `url` are kept (`media/` for photos and documents,
-    `uploads/` for report bundles being received): beside a SQLite file, and for PostgreSQL
-    the working directory (the replicas of one installation must share it; storing media in
-    PostgreSQL is issue 18's next step)."""
+    `uploads/` for report bundles being received) unless `[storage] files` names them: beside a
+    SQLite file, and for PostgreSQL the working directory (bot/files_folder.py guards that the
+    replicas of one installation share one folder)."""
     if url.partition(":")[0] in POSTGRES_SCHEMES:
         return Path()
     return path_from_url(url).parent

@@ -36,12 +36,16 @@ class CallbackTokens:
         )
         if row is not None:
             return str(row["token"])
-        token = fresh()
+        # Another replica may be minting the same one: its token, committed first, is kept.
         await self._tx.write(
-            "INSERT INTO callback_tokens (token, action, target, created_at) VALUES (?, ?, ?, ?)",
-            (token, action, target, datetime_to_text(at)),
+            "INSERT INTO callback_tokens (token, action, target, created_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (action, target) DO NOTHING",
+            (fresh(), action, target, datetime_to_text(at)),
         )
-        return token
+        row = await self._tx.one(
+            "SELECT token FROM callback_tokens WHERE action = ? AND target = ?", (action, target)
+        )
+        return str(row["token"])
 
     async def resolve(self, token: object) -> tuple[str, int] | None:
         """(action, target), or None for a token this store never minted. Whatever a client

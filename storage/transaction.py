@@ -62,6 +62,21 @@ class Transaction(Guarded[aiosqlite.Connection]):
             if self._conn.in_transaction:
                 raise
 
+    async def lock(self, key: str, shared: bool = False) -> None:
+        """Nothing to do: BEGIN IMMEDIATE already made this transaction the only writer.
+        PostgreSQL's (storage.pg_transaction) waits for a lock on `key` (docs/claims.md)."""
+        self._connection()
+
+    async def lock_rows(self, sql: str, params: Params = ()) -> None:
+        """Nothing to do, as for `lock`; PostgreSQL's locks the rows `sql` selects."""
+        self._connection()
+
+    async def try_lock(self, key: str) -> bool:
+        """Always True here, for the reason `lock` gives; PostgreSQL's may say False: someone
+        else holds `key`, so skip what it guards (SKIP LOCKED's counterpart)."""
+        self._connection()
+        return True
+
     async def write(self, sql: str, params: Params = ()) -> int:
         """Run an INSERT/UPDATE/DELETE; returns the number of rows changed."""
         async with self._connection().execute(sql, params) as cursor:

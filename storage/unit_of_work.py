@@ -21,6 +21,7 @@ from storage.inbox import Inbox
 from storage.instructions import Instructions
 from storage.invites import Invites
 from storage.link_revocations import LinkRevocations
+from storage.locks import Locks
 from storage.message_refs import MessageRefs
 from storage.notice_pdfs import NoticePdfs
 from storage.notices import Notices
@@ -61,6 +62,7 @@ class UnitOfWork:
         self._writer = writer
         self._tx = Transaction() if tx is None else tx
         self._exit: AsyncExitStack | None = None
+        self.locks = Locks(self._tx)  # what PostgreSQL's read-then-writes lock first
         self.visits = Visits(self._tx)
         self.visit_drafts = VisitDrafts(self._tx)
         self.verdicts = Verdicts(self._tx)

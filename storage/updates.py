@@ -50,8 +50,8 @@ class HandledUpdates:
         more; returns how many. A key is kept while an update received before it is still
         waiting in the inbox: handling that one at the next start must find the key if it was
         acted on already (a crash between its effects and its inbox mark)."""
-        return await self._tx.write(
-            "DELETE FROM handled_updates WHERE handled_at < MIN(?, COALESCE((SELECT MIN(received_at) FROM inbox"
-            " WHERE handled_at IS NULL AND quarantined_at IS NULL), ?))",
-            (datetime_to_text(before), datetime_to_text(before)),
+        return await self._tx.write(  # no two-argument MIN: PostgreSQL has none (LEAST), SQLite no LEAST
+            "DELETE FROM handled_updates WHERE handled_at < ? AND NOT EXISTS (SELECT 1 FROM inbox"
+            " WHERE handled_at IS NULL AND quarantined_at IS NULL AND received_at <= handled_updates.handled_at)",
+            (datetime_to_text(before),),
         )

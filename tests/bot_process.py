@@ -2,7 +2,7 @@
 
 `python -m tests.bot_process` imports the bot once, then reads orders from stdin, one JSON
 line each (config file, clock file, log file, the fake Bot API's token and URLs and/or the fake
-Slack's and/or the web server's key, and maybe a commit to die at), forks a fresh bot for each and answers with its pid. A fork starts in milliseconds where a new
+Slack's and/or the web server's key, maybe a replica id and a commit to die at), forks a fresh bot for each and answers with its pid. A fork starts in milliseconds where a new
 interpreter takes a second or two importing python-telegram-bot, Jinja and fpdf2; the forked
 bot is as separate as any other process: its own event loop, SQLite connections and sockets.
 
@@ -31,6 +31,7 @@ from pathlib import Path
 
 from bot.running import Pace, serve
 from bot.config import Config
+from bot.outbox.replica import Replica
 from bot.slack.settings import SlackEnvironment
 from bot.telegram.settings import TelegramEnvironment
 from bot.web.links import LinkSigner
@@ -109,7 +110,8 @@ def run_bot(order: dict) -> None:
     web = LinkSigner(order["web_secret"].encode()) if "web_secret" in order else None
     if "die" in order:
         DieAt(**order["die"]).install()
-    asyncio.run(serve(config, telegram, slack, FileClock(Path(order["clock"])), PACE, web=web))
+    replica = Replica.this_process(order["replica"]) if "replica" in order else None
+    asyncio.run(serve(config, telegram, slack, FileClock(Path(order["clock"])), PACE, web=web, replica=replica))
 
 
 def main() -> None:

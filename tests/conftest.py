@@ -27,6 +27,22 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CONFIG = ROOT / "examples" / "followup.toml"
 EXAMPLE_VISIT = ROOT / "examples" / "visit-PO-2026-0142"
 EXAMPLE_ITEMS_VISIT = ROOT / "examples" / "visit-PO-2026-0156"  # an order of several items
+EXAMPLE_STORAGE = 'url = "sqlite:///followup.sqlite3"'
+
+
+def example_config_text(url: str) -> str:
+    """The example configuration's text storing at `url` (the test's own database), for a test
+    that edits it further or runs a command with it."""
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
+    assert EXAMPLE_STORAGE in text, "the example's storage line changed"
+    return text.replace(EXAMPLE_STORAGE, f'url = "{url}"')
+
+
+def example_config_file(path: Path, url: str, added: str = "") -> Path:
+    """The example configuration storing at `url`, with `added` (more TOML) after it, written to
+    `path`: what a command's --config is given."""
+    path.write_text(example_config_text(url) + added, encoding="utf-8")
+    return path
 
 
 @pytest.fixture

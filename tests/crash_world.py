@@ -382,15 +382,21 @@ def with_forks(work):
         forks.close()
 
 
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 async def gone(pid: int) -> None:
     """A killed bot is reaped by tests/bot_process.py; this waits until it has been. A bot told
     to stop closes its clients and worker processes first: on a loaded machine that can take
     seconds, so the patience is generous."""
     deadline = asyncio.get_running_loop().time() + 30
     while asyncio.get_running_loop().time() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if not alive(pid):
             return
         await asyncio.sleep(0.01)
     raise AssertionError(f"bot process {pid} did not end within 30 s")

@@ -23,7 +23,7 @@ from handlers.model import Role, Thresholds
 from messages import chart as renderer
 from messages.chart import chart_labels, draw, render_chart
 from messages.i18n import CHINESE, ENGLISH, Language
-from tests.conftest import EXAMPLE_CONFIG, EXAMPLE_VISIT, ROOT, actor, example_report
+from tests.conftest import EXAMPLE_CONFIG, EXAMPLE_VISIT, ROOT, actor, example_config_file, example_report
 from tests.fakes import FakeClock, RecordingConsole, Transcript
 from tests.test_progress_chart import EVERGREEN, first_visit, stored
 
@@ -139,9 +139,7 @@ def test_the_cli_charts_a_report_file(tmp_path: Path) -> None:
 
 def test_the_cli_charts_every_stored_visit_of_an_order(config, tmp_path: Path) -> None:
     asyncio.run(post_the_example(config))
-    config_file = tmp_path / "followup.toml"
-    config_file.write_text(EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
-        'url = "sqlite:///followup.sqlite3"', f'url = "{config.storage.url}"'), encoding="utf-8")
+    config_file = example_config_file(tmp_path / "followup.toml", config.storage.url)
     out = tmp_path / "chart.png"
     runner = CliRunner()
 

@@ -54,6 +54,25 @@ def test_the_summary_says_systematic_where_the_inspector_judged_it_and_suspected
     assert "⚠ F2 is systematic: the inspector judged it systematic" in english
 
 
+def test_the_details_name_materials_and_packaging_notes_in_the_readers_language(example_data):
+    """What the inspector wrote in both languages (name_zh, note_zh) reaches a Chinese reader in
+    Chinese, an English one in English; a note given in English only is marked as such."""
+    report, analysis, plant = checked(example_data)
+
+    chinese = render("text", "chat/visit_details.j2", ZH, report=report, analysis=analysis, factory=plant)
+    assert "产品：350毫升哑光鼠尾草绿釉炻瓷马克杯（4只装）" in chinese
+    assert "• 杯底垫：未经批准替换" in chinese and "Base pad" not in chinese
+    assert "• 外箱：有误 — 现场外箱为三层瓦楞纸箱；" in chinese and "3-ply" not in chinese
+    english = render("text", "chat/visit_details.j2", EN, report=report, analysis=analysis, factory=plant)
+    assert "• Base pad: substituted" in english and "• Master carton: wrong — 3-ply cartons on site;" in english
+    assert "杯底垫" not in english and "三层" not in english
+
+    english_only = changed(example_data, "packaging.checks.0.note_zh", None)
+    report, analysis, plant = checked(english_only)
+    chinese = render("text", "chat/visit_details.j2", ZH, report=report, analysis=analysis, factory=plant)
+    assert "• 外箱：有误 — 【原文（英文）】3-ply cartons on site;" in chinese
+
+
 async def test_the_notice_marks_a_finding_the_rate_flags_as_suspected_systematic(app, config, example_data):
     report, _, _ = checked(high_rate(example_data))
     _, photos = example_report(config)

@@ -13,15 +13,12 @@ from bot.cli.followup import main
 from handlers.chasing import chase
 from handlers.commands import AcknowledgeNotice, CommitToDate, ReportDone, VerifyInstruction
 from handlers.model import Role
-from tests.conftest import EXAMPLE_CONFIG, actor
+from tests.conftest import actor, example_config_file
 from tests.test_chasing import SENT_AT, send_the_example_notice
 
 
 def config_file(tmp_path: Path, config) -> Path:
-    path = tmp_path / "followup.toml"
-    path.write_text(EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
-        'url = "sqlite:///followup.sqlite3"', f'url = "{config.storage.url}"'), encoding="utf-8")
-    return path
+    return example_config_file(tmp_path / "followup.toml", config.storage.url)
 
 
 async def cli(clock, *args: str):

@@ -24,7 +24,7 @@ from bot.outbox.failures import Permanent, Reason, Transient
 from handlers.commands import AcknowledgeNotice
 from handlers.model import OutgoingMessage, Platform, Role
 from storage.outbox import Owed
-from tests.conftest import EXAMPLE_CONFIG, actor, approve_and_send, outbox_table, post_example
+from tests.conftest import actor, approve_and_send, example_config_file, outbox_table, post_example
 from tests.fakes import FakeClock, FlakyConsole, Transcript
 
 FACTORY = "factory NB-EVERGREEN"
@@ -33,10 +33,7 @@ FACTORY = "factory NB-EVERGREEN"
 @pytest.fixture
 def toml(config: Config, tmp_path: Path) -> Path:
     """The example configuration, on the test's database."""
-    path = tmp_path / "followup.toml"
-    path.write_text(EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
-        'url = "sqlite:///followup.sqlite3"', f'url = "{config.storage.url}"'), encoding="utf-8")
-    return path
+    return example_config_file(tmp_path / "followup.toml", config.storage.url)
 
 
 @pytest.fixture

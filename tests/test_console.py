@@ -7,16 +7,11 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from bot.cli.followup import main
-from tests.conftest import EXAMPLE_CONFIG, EXAMPLE_VISIT
+from tests.conftest import EXAMPLE_CONFIG, EXAMPLE_VISIT, example_config_file
 
 
 def console_config(tmp_path: Path) -> Path:
-    text = EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
-        'url = "sqlite:///followup.sqlite3"', f'url = "sqlite:///{tmp_path / "console.sqlite3"}"'
-    )
-    path = tmp_path / "followup.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return example_config_file(tmp_path / "followup.toml", f"sqlite:///{tmp_path / 'console.sqlite3'}")
 
 
 def play(tmp_path: Path, keys: list[str]) -> str:

@@ -18,18 +18,10 @@ from bot.app import build_app
 from bot.config import Config, Smtp
 from tests.bot_process import FileClock
 from tests.conftest import approve_and_send, post_example
-from tests.crash_world import Forks
+from tests.crash_world import Forks, alive
 from tests.fake_smtp import FakeMailServer, start
 
 FACTORY_MAIL = ("qc@evergreen.example.cn", "zhang.min@evergreen.example.cn")
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def waited(until, what: str, seconds: float = 20) -> None:

@@ -108,6 +108,11 @@ def test_the_buyers_note_in_english_only_holds_the_notice_until_they_give_its_ch
     notice = (demo.out / "CN-2026-0001.txt").read_text(encoding="utf-8")
     assert "备注：下一窑烧成前更正底标丝网版；请发送第一件更正后产品的照片。" in notice
     assert "【原文（英文）】" not in notice.split("CORRECTIVE NOTICE")[0]
+    # A file has no buttons: each part sends the factory to the notice's page, its link below.
+    chinese, english = notice.split("CORRECTIVE NOTICE")
+    assert "请打开下方的整改通知书链接，点击“确认收到”确认收到本整改通知书。" in chinese and "按钮" not in chinese
+    assert "Open the notice link below and press “确认收到” (Acknowledge)" in english and "button" not in english
+    assert all(re.search(r"open the notice|打开整改通知书", part) and "/n/" in part for part in (chinese, english))
 
 
 def test_the_reminder_waits_for_the_factory_morning_and_is_in_chinese(demo: Demo) -> None:
@@ -118,7 +123,7 @@ def test_the_reminder_waits_for_the_factory_morning_and_is_in_chinese(demo: Demo
     clock, reminder = waiting.index("· Thu 26 Nov 08:30 Beijing time at the factory"), waiting.index("⏰ 催办提醒")
     assert clock < reminder
     assert waiting.count("┌─ to factory NB-EVERGREEN") == 1
-    assert "⋯ (8 more lines)" in waiting  # the notice's instructions were shown in full in section 3
+    assert "⋯（另有8行）" in waiting  # the notice's instructions were shown in full in section 3; its chat reads Chinese
 
 
 def test_after_48_hours_the_buyer_is_alerted_and_extends_the_deadline_with_a_tap(demo: Demo) -> None:
@@ -137,7 +142,7 @@ def test_the_factory_answers_and_a_later_date_is_the_buyers_to_accept(demo: Demo
     assert "谢谢，已记录承诺完成日期：最迟于2026年11月28日（含当日）完成。" in answered
     assert "📅 Ningbo Evergreen Homeware Co., Ltd. asks for more time on M3" in answered
     assert "Done: the completion date 3 Dec 2026 is accepted; the factory has been told." in answered
-    assert "📅 PO-2026-0142，M3：承诺完成日期2026年12月3日：已确认" in answered
+    assert "📅 PO-2026-0142，M3：承诺完成日期2026年12月3日（已确认）" in answered
 
 
 def test_a_done_report_shows_its_evidence_and_the_buyer_verifies_or_reopens(demo: Demo) -> None:

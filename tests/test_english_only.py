@@ -143,7 +143,7 @@ async def test_chinese_added_in_chat_is_what_the_notice_carries_then_it_is_sent_
     chinese = await notice_text(app, sent.params["notice_id"])
     assert "问题描述：第3窑批次底标印为“Made in PRC”。" in chinese
     assert "备注：下一窑烧成前更正底标丝网版。" in chinese
-    assert "整改措施：以下方面须与确认样一致：釉色。" in chinese
+    assert "整改措施：釉色须与确认样一致。" in chinese
     assert "【原文（英文）】" not in chinese and "英文原文" not in chinese
     english = await notice_text(app, sent.params["notice_id"], ENGLISH)
     assert "Problem: Backstamp reads" in english and "Note: Correct the backstamp screen" in english

@@ -23,7 +23,7 @@ from handlers.model import Thresholds
 from messages.environment import render
 from messages.i18n import Language
 from messages.reasons import reason_text
-from tests.conftest import EXAMPLE_CONFIG, changed, write_report
+from tests.conftest import EXAMPLE_CONFIG, changed, example_config_file, write_report
 from tests.test_analysis import ON_TRACK
 
 # test_analysis' order with nothing wrong, but with no sample stated: only what a story changes
@@ -350,10 +350,7 @@ def test_the_buyers_summary_lists_the_warnings_in_the_readers_language(visit_dir
 
 def test_the_status_answer_says_counted_above_reported_instead_of_a_negative_gap(visit_dir, example_data, tmp_path):
     path = report(visit_dir, example_data, ("visit.sample_size", 200), ("progress.reported_complete", 4000))
-    config = tmp_path / "followup.toml"
-    store = tmp_path / "store" / "db.sqlite3"
-    config.write_text(EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
-        'url = "sqlite:///followup.sqlite3"', f'url = "sqlite:///{store}"'), encoding="utf-8")
+    config = example_config_file(tmp_path / "followup.toml", f"sqlite:///{tmp_path / 'store' / 'db.sqlite3'}")
     assert CliRunner().invoke(main, ["visit", "post", str(path), "--config", str(config)]).exit_code == 0
 
     result = CliRunner().invoke(main, ["status", "PO-2026-0142", "--config", str(config)])

@@ -20,7 +20,8 @@ from messages.pdf import notice_pdf
 from messages.reasons import reason_text
 from messages.render import Answers, render_notice
 from messages.replies import reply_text
-from tests.conftest import EXAMPLE_CONFIG, actor, approve_and_send, example_report, one_finding, person, post_example
+from tests.conftest import (actor, approve_and_send, example_config_text, example_report, one_finding, person,
+                            post_example)
 from tests.fakes import FakeClock
 from tests.pdf_reading import pdf_pages
 
@@ -153,11 +154,10 @@ async def test_the_notice_pdf_names_the_buyer_and_the_inspector_with_how_to_reac
 
 
 async def test_a_buyer_without_a_contact_in_the_configuration_is_named_without_one(tmp_path):
-    text = EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
+    text = example_config_text(f"sqlite:///{tmp_path / 'bare.sqlite3'}").replace(
         'contact = "+49 40 555 0142, anna.schmidt@nordhaus-living.example"  # printed on the notice\n', "")
     assert "anna.schmidt@" not in text
-    (tmp_path / "followup.toml").write_text(text.replace(
-        'url = "sqlite:///followup.sqlite3"', f'url = "sqlite:///{tmp_path / "bare.sqlite3"}"'), encoding="utf-8")
+    (tmp_path / "followup.toml").write_text(text, encoding="utf-8")
     bare = load_config(tmp_path / "followup.toml")
     built = await build_app(bare, FakeClock())
     try:

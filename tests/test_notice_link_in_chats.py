@@ -21,12 +21,12 @@ from telegram import Bot
 
 from bot.app import App, build_app, deliver_on_slack, deliver_on_telegram
 from bot.cli.followup import main
-from bot.config import EXAMPLE_CONFIG, Config
+from bot.config import Config
 from bot.web.links import SECRET_ENV, LinkSigner, NoticeLinks
 from handlers.commands import ApproveInstruction, SendNotice
 from handlers.model import Role
 from messages.qr import qr_png
-from tests.conftest import actor, approve_and_send, deliver_until_done, post_example
+from tests.conftest import actor, approve_and_send, deliver_until_done, example_config_file, post_example
 from tests.fake_slack import FakeSlack
 from tests.fake_telegram import FakeTelegram
 from tests.fakes import FakeClock
@@ -111,10 +111,8 @@ def test_the_pdf_rendered_again_with_the_web_server_on_is_the_one_sent(config: C
             return next(m.document for m in fake.transcript(FACTORY_CHAT) if m.document).content, app.store.path
 
     pdf, database = asyncio.run(sent())
-    toml = tmp_path / "followup.toml"
-    toml.write_text(EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
-        'url = "sqlite:///followup.sqlite3"', f'url = "sqlite:///{database}"') + f'\n[web]\npublic_url = "{PUBLIC}"\n',
-        encoding="utf-8")
+    web = f'\n[web]\npublic_url = "{PUBLIC}"\n'
+    toml = example_config_file(tmp_path / "followup.toml", f"sqlite:///{database}", web)
     again = tmp_path / "again.pdf"
     arguments = ["notice", "render", "CN-2026-0001", "--config", str(toml), "--out", str(again)]
     short = CliRunner(env={SECRET_ENV: "short"}).invoke(main, arguments)

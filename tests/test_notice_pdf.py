@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from bot.cli.followup import main
+from tests.conftest import example_config_file
 from tests.pdf_reading import pdf_pages
 
 
@@ -61,10 +62,7 @@ def test_the_chinese_font_is_embedded_so_no_reader_needs_one(tmp_path: Path) -> 
 
 def test_a_notice_is_rendered_again_by_number_in_each_format(tmp_path: Path) -> None:
     _, data = demo_notice(tmp_path)
-    config = tmp_path / "followup.toml"
-    example = Path(__file__).resolve().parent.parent / "examples" / "followup.toml"
-    config.write_text(example.read_text(encoding="utf-8").replace(
-        'url = "sqlite:///followup.sqlite3"', f'url = "sqlite:///{data / "followup.sqlite3"}"'), encoding="utf-8")
+    config = example_config_file(tmp_path / "followup.toml", f"sqlite:///{data / 'followup.sqlite3'}")
     runner = CliRunner()
     for form, suffix in (("pdf", "pdf"), ("html", "html"), ("text", "txt")):
         out = tmp_path / f"again.{suffix}"
@@ -77,6 +75,10 @@ def test_a_notice_is_rendered_again_by_number_in_each_format(tmp_path: Path) -> 
     first = runner.invoke(main, ["notice", "render", "CN-2026-0001", "--version", "1", "--format", "text",
                                  "--config", str(config), "--out", str(out)])
     assert first.exit_code == 0 and out.read_text(encoding="utf-8").startswith("整改通知书 CN-2026-0001（第1版）")
+    # A file has no buttons, and without the web server no link: the factory asks its buyer.
+    text = out.read_text(encoding="utf-8")
+    assert "如需确认收到或提出异议，请联系您的买方。" in text and "按钮" not in text
+    assert "To acknowledge receipt or dispute, contact your buyer." in text and "button" not in text
     later = runner.invoke(main, ["notice", "render", "CN-2026-0001", "--version", "2", "--config", str(config),
                                  "--out", str(out)])
     assert later.exit_code == 2 and "notice CN-2026-0001 has no version 2" in later.output

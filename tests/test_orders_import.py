@@ -18,7 +18,7 @@ from handlers.model import Role
 from handlers.queries.status import order_chart
 from messages.i18n import ENGLISH, Language
 from messages.replies import reply_text
-from tests.conftest import EXAMPLE_CONFIG, actor, example_report
+from tests.conftest import actor, example_config_file, example_report
 from tests.fakes import FakeClock
 
 HEADER = ("reference,factory,product_name,product_name_zh,quantity,unit_value,currency,final_inspection,ex_factory,"
@@ -32,11 +32,7 @@ GOOD = HEADER + (
 @pytest.fixture
 def setup(tmp_path: Path) -> tuple[Path, Path]:
     database = tmp_path / "orders.sqlite3"
-    text = EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
-        'url = "sqlite:///followup.sqlite3"', f'url = "sqlite:///{database}"')
-    config = tmp_path / "followup.toml"
-    config.write_text(text, encoding="utf-8")
-    return config, database
+    return example_config_file(tmp_path / "followup.toml", f"sqlite:///{database}"), database
 
 
 def followup(config: Path, *args: str):

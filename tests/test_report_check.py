@@ -26,7 +26,7 @@ from PIL import Image
 
 from bot.cli.followup import main
 from handlers.model.report import VisitReport
-from tests.conftest import EXAMPLE_CONFIG, EXAMPLE_VISIT, ROOT, changed
+from tests.conftest import EXAMPLE_CONFIG, EXAMPLE_VISIT, ROOT, changed, example_config_file
 from tests.hostile.build import png_claiming
 
 MB = 1024 * 1024
@@ -603,12 +603,7 @@ def test_a_doubtful_report_is_accepted_with_a_warning_naming_the_field(
 @pytest.fixture
 def config_file(tmp_path: Path) -> Path:
     """The example config, storing into tmp_path (absolute path: four slashes)."""
-    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
-    default = 'url = "sqlite:///followup.sqlite3"'
-    assert default in text
-    path = tmp_path / "followup.toml"
-    path.write_text(text.replace(default, f'url = "sqlite:///{tmp_path / "store" / "db.sqlite3"}"'), encoding="utf-8")
-    return path
+    return example_config_file(tmp_path / "followup.toml", f"sqlite:///{tmp_path / 'store' / 'db.sqlite3'}")
 
 
 def database(tmp_path: Path) -> Path:

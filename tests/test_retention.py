@@ -20,6 +20,7 @@ from bot.retention import RetentionLoop
 from handlers.model import Platform
 from storage import open_store
 from storage.sqlite import path_from_url
+from tests.store_engines import postgres_url, raw, store  # noqa: F401 (fixtures)
 
 TELEGRAM, SLACK = Platform.TELEGRAM, Platform.SLACK
 
@@ -119,3 +120,14 @@ async def test_a_failed_prune_is_logged_and_tried_again_at_the_next_tick(
     finally:
         await loop.stop()
         await store.close()
+
+
+async def test_the_prune_keeps_the_keys_a_waiting_update_may_need_on_either_engine(store, clock) -> None:  # noqa: F811
+    """The same statement on SQLite and PostgreSQL (it once used SQLite's two-argument MIN,
+    which PostgreSQL lacks: every replica's daily prune failed there)."""
+    await seed(store, clock.now())
+    async with store.unit_of_work() as uow:
+        forgotten = await uow.updates.prune(clock.now() - timedelta(days=30))
+        await uow.commit()
+    assert forgotten == 1
+    assert {key for (key,) in await raw(store, "SELECT key FROM handled_updates")} == {"slack:view:V1", "telegram:3"}

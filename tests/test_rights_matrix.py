@@ -51,7 +51,7 @@ from handlers.queries.status import UnknownOrder, order_status, portfolio_page
 from handlers.strangers import stranger
 from messages.i18n import Language
 from messages.replies import reply_text
-from tests.conftest import EXAMPLE_CONFIG, EXAMPLE_VISIT, changed, one_finding, write_report
+from tests.conftest import EXAMPLE_VISIT, changed, example_config_text, one_finding, write_report
 from tests.fakes import FakeClock
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -192,8 +192,7 @@ role = "admin"
 
 def config_text(database: Path) -> str:
     """The example configuration with factory B, its contact and an admin, every chat configured."""
-    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
-    text = text.replace('url = "sqlite:///followup.sqlite3"', f'url = "sqlite:///{database}"')
+    text = example_config_text(f"sqlite:///{database}")
     text = text.replace("[telegram]\n", f"[telegram]\nbuyer_chat_id = {BUYER_CHAT}\n")
     text = text.replace("[slack]\n", f'[slack]\nbuyer_channel = "{BUYER_CHANNEL}"\n')
     text = text.replace('working_hours_end = "18:00"\n',

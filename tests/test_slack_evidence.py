@@ -11,9 +11,9 @@ from aiohttp import web
 
 from bot.config import Config
 from bot.slack.files import SlackFiles
-from handlers.model import Instruction, InstructionState
+from handlers.model import Instruction, InstructionState, Role
 from tests import slack_world
-from tests.conftest import EXAMPLE_VISIT, bundle_of, one_finding
+from tests.conftest import EXAMPLE_VISIT, bundle_of, one_finding, speaking
 from tests.fake_slack import SlackMessage
 from tests.slack_world import BUYER, BUYER_CHANNEL, FACTORY, FACTORY_CHANNEL, SlackWorld, running_slack
 from tests.test_slack_more import bot_said, post, send_notice, submit, with_button
@@ -330,6 +330,16 @@ async def test_uploads_the_bot_did_not_ask_for_are_left_alone(config, clock, vis
         dm = world.fake.dm_channel(FACTORY)
         _, answers = await upload(world, dm, {"IMG_0001.jpg": PHOTO})
         assert [a.text for a in answers] == ["报告整改完成前，请先点击整改通知书下方的“更新整改进度”，再点击对应整改措施的“整改完成（附照片）”。"]
+
+
+async def test_a_contact_reading_english_is_told_the_buttons_as_the_factory_channel_draws_them(config, clock):
+    """Li Wei reads English, the factory's channel Chinese: a photo nobody asked for is answered
+    in English, naming the notice's buttons as he sees them there."""
+    async with running_slack(speaking(config, Role.FACTORY, "en"), clock) as world:
+        _, answers = await upload(world, world.fake.dm_channel(FACTORY), {"IMG_0001.jpg": PHOTO})
+    assert [a.text for a in answers] == [
+        "To report an instruction done, tap “更新整改进度” (Update progress) on the notice, then the instruction’s "
+        "“整改完成（附照片）” (done, with photos), first."]
 
 
 def notices_in_dms(monkeypatch: pytest.MonkeyPatch) -> None:

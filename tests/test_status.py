@@ -35,7 +35,7 @@ from handlers.queries.status import (
 )
 from handlers.sight import may_see_factory
 from handlers.verdicts import rejudge
-from tests.conftest import EXAMPLE_CONFIG, changed, one_finding, write_report
+from tests.conftest import changed, example_config_file, one_finding, write_report
 from tests.fakes import FakeClock
 
 ORDER, OTHER_ORDER = "PO-2026-0142", "PO-2026-0143"
@@ -86,12 +86,7 @@ def test_small_talk_is_not_a_status_question(text: str) -> None:
 
 def config_file(tmp_path: Path) -> Path:
     """The example configuration with a second factory and its contact, on a temp database."""
-    text = EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
-        'url = "sqlite:///followup.sqlite3"', f'url = "sqlite:///{tmp_path / "status.sqlite3"}"'
-    )
-    path = tmp_path / "followup.toml"
-    path.write_text(text + OTHER_FACTORY, encoding="utf-8")
-    return path
+    return example_config_file(tmp_path / "followup.toml", f"sqlite:///{tmp_path / 'status.sqlite3'}", OTHER_FACTORY)
 
 
 def on_track(data: dict) -> dict:

@@ -772,9 +772,11 @@ async def test_handled_update_keys(store: SqliteStore) -> None:
 
 
 async def number_a_notice(store: SqliteStore, visit_id: int) -> str:
-    """Read (the year's last number), yield to the other tasks, then write."""
+    """Read (the year's last number), yield to the other tasks, then write; under the visit's
+    lock, as a command on the visit takes it first (storage.locks; free on SQLite)."""
     sent = Decision(by="buyer:Anna", at=datetime(2026, 5, 1, tzinfo=UTC), platform=Platform.SLACK)
     async with store.unit_of_work() as uow:
+        await uow.locks.target(f"visit:{visit_id}")
         before = len(await uow.notices.for_visit(visit_id))
         await asyncio.sleep(0)
         notice = await uow.notices.add(visit_id, "ningbo-1", "PO-2026-0142", [], sent, DEADLINE)

@@ -19,7 +19,8 @@ from handlers.intake.reports import check_data
 from handlers.model import Role
 from messages.environment import render
 from messages.i18n import Language
-from tests.conftest import EXAMPLE_CONFIG, EXAMPLE_VISIT, changed, person, speaking, write_report, zipped
+from tests.conftest import (EXAMPLE_CONFIG, EXAMPLE_VISIT, changed, example_config_file, person, speaking, write_report,
+                            zipped)
 from tests.fake_telegram import TelegramHtml
 from tests.fakes import FakeClock
 from tests.slack_world import BUYER_CHANNEL, running_slack
@@ -160,9 +161,7 @@ def test_the_console_abridges_the_summary_and_prints_it_in_full_on_request(tmp_p
 
 def test_followup_visit_post_prints_the_summary_whole_as_nothing_is_typed_after_it(tmp_path, example_data) -> None:
     """A one-off command's terminal has no `details` command to name: it prints the details too."""
-    config = tmp_path / "followup.toml"
-    config.write_text(EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
-        'url = "sqlite:///followup.sqlite3"', f'url = "sqlite:///{tmp_path / "followup.sqlite3"}"'), encoding="utf-8")
+    config = example_config_file(tmp_path / "followup.toml", f"sqlite:///{tmp_path / 'followup.sqlite3'}")
     posted = CliRunner().invoke(main, ["visit", "post", str(EXAMPLE_VISIT / "report.yaml"), "--config", str(config)],
                                 obj={"clock": FakeClock(POSTED)})
     assert posted.exit_code == 0, posted.output

@@ -15,8 +15,8 @@ from PIL import Image
 
 from handlers.commands import Actor, CancelNotice
 from handlers.model import InstructionState, Platform, Role
-from tests.conftest import EXAMPLE_VISIT, bundle_of, one_finding, person
-from tests.telegram_world import BUYER_CHAT, FACTORY_CHAT, World, running
+from tests.conftest import EXAMPLE_VISIT, bundle_of, one_finding, person, speaking
+from tests.telegram_world import BUYER_CHAT, FACTORY_CHAT, FACTORY_ID, World, running
 from tests.test_telegram_more import post, send_notice
 
 PHOTO = (EXAMPLE_VISIT / "f1-glaze-crawl-1.jpg").read_bytes()
@@ -80,6 +80,20 @@ def taken_on(day: str) -> bytes:
     exif[0x0132] = f"{day.replace('-', ':')} 09:30:00"
     Image.new("RGB", (64, 48), (120, 140, 90)).save(out, "JPEG", exif=exif)
     return out.getvalue()
+
+
+@pytest.mark.parametrize(("locale", "answer"), [
+    ("zh_Hans_CN", "报告整改完成前，请先点击整改通知书下方的“更新整改进度”，再点击对应整改措施的“整改完成（附照片）”。"),
+    ("en", "To report an instruction done, tap “更新整改进度” (Update progress) on the notice, then the instruction’s "
+           "“整改完成（附照片）” (done, with photos), first."),
+])
+async def test_a_photo_nobody_asked_for_names_the_buttons_as_the_factory_chat_draws_them(config, clock, locale, answer):
+    """The factory's chat reads Chinese: a contact who reads English is answered in English, the
+    buttons named as the chat draws them, with their English beside."""
+    async with running(speaking(config, Role.FACTORY, locale), clock) as world:
+        await world.fake.send_photo(FACTORY_ID, world.factory, PHOTO)
+        await world.fake.wait_for(lambda: len(world.chat(FACTORY_ID)) > 0)
+        assert [m.plain for m in world.chat(FACTORY_ID)] == [answer]
 
 
 async def test_a_photo_declared_over_10_mb_is_refused_before_it_is_fetched(config, clock, visit_dir, example_data):

@@ -23,7 +23,7 @@ from bot.cli.followup import main
 from bot.refused import EXIT_TOKEN_REFUSED, TokenRefused
 from bot.telegram.settings import WEBHOOK_SECRET, TelegramEnvironment
 from handlers.model import Platform
-from tests.conftest import EXAMPLE_CONFIG, ROOT, post_example
+from tests.conftest import EXAMPLE_CONFIG, ROOT, example_config_file, post_example
 from tests.fake_slack import FakeSlack
 from tests.fake_telegram import FakeTelegram
 from tests.telegram_world import BUYER_CHAT, running
@@ -102,10 +102,7 @@ async def test_followup_run_with_a_refused_token_exits_with_its_own_code(
 async def followup_run(tmp_path: Path, env: dict, *args: str) -> tuple[int, bytes, bytes]:
     """`followup run ARGS` in a process of its own, on the example's people and a store in
     `tmp_path`, with only `env` (and PATH) in its environment, until it exits."""
-    config = tmp_path / "followup.toml"
-    example = EXAMPLE_CONFIG.read_text(encoding="utf-8")
-    config.write_text(example.replace('"sqlite:///followup.sqlite3"', f'"sqlite:///{tmp_path / "bot.sqlite3"}"'),
-                      encoding="utf-8")
+    config = example_config_file(tmp_path / "followup.toml", f"sqlite:///{tmp_path / 'bot.sqlite3'}")
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-c", "from bot.cli.followup import main; main()", "run", *args, "--config", str(config),
         cwd=ROOT, env={**env, "PATH": "/usr/bin:/bin"}, stdout=asyncio.subprocess.PIPE,

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from bot.app import build_app
 from bot.cli.followup import main
 from handlers.model import Platform
-from tests.conftest import EXAMPLE_CONFIG
+from tests.conftest import example_config_file
 from tests.telegram_world import BUYER_CHAT, BUYER_ID, running
 
 pytestmark = pytest.mark.usefixtures("direct_to_fakes")
@@ -51,9 +51,7 @@ async def test_every_stored_update_is_handled_in_order_and_an_unreadable_one_is_
     expected = [f"I don't know order PO-{n}." for n in range(1, STORED + 2) if n != UNREADABLE]
     assert answers == expected
 
-    toml = tmp_path / "followup.toml"
-    toml.write_text(EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
-        '"sqlite:///followup.sqlite3"', f'"{config.storage.url}"'), encoding="utf-8")
+    toml = example_config_file(tmp_path / "followup.toml", config.storage.url)
     listing = await asyncio.to_thread(CliRunner().invoke, main, ["inbox", "--config", str(toml)])
     assert listing.exit_code == 0, listing.output
     lines = listing.output.splitlines()

@@ -23,11 +23,10 @@ from handlers.queries.visit_record import visit_record
 from messages.i18n import Language
 from messages.pdf_layout import LINE_MM, A4Document, kept_together, text_line
 from messages.report_pdf import visit_report_pdf
-from tests.conftest import EXAMPLE_VISIT, actor, approve_and_send, post_example
+from tests.conftest import EXAMPLE_VISIT, actor, approve_and_send, example_config_file, post_example
 from tests.fakes import FakeClock
 from tests.pdf_reading import pdf_pages, pdf_text
 
-EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "examples" / "followup.toml"
 AFTER_THE_DEMO = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
@@ -38,10 +37,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = root / "data"
     result = CliRunner().invoke(main, ["demo", "--dir", str(data), "--out", str(root / "out")])
     assert result.exit_code == 0, result.output
-    config = root / "followup.toml"
-    config.write_text(EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
-        'url = "sqlite:///followup.sqlite3"', f'url = "sqlite:///{data / "followup.sqlite3"}"'), encoding="utf-8")
-    return config
+    return example_config_file(root / "followup.toml", f"sqlite:///{data / 'followup.sqlite3'}")
 
 
 def report(config: Path, *args: str):
@@ -156,6 +152,10 @@ def test_visit_report_for_a_chinese_reading_buyer_is_in_chinese_in_beijing_time(
     assert "处理记录：" in text and "决定：" not in text
     assert re.search(r"已驳回 — Anna Schmidt，北京时间2026年11月24日 \d\d:\d\d", text)
     assert "CST" not in text and "Findings and decisions" not in text
+    # The inspector's Chinese for what the report names and notes: materials, packaging, problems.
+    assert "• 杯底垫：未经批准替换" in text and "[M3] 材料：杯底垫" in text and "Base pad" not in text
+    assert "现场外箱为三层瓦楞纸箱" in text and "3-ply cartons" not in text
+    assert "手柄连接处缩釉，局部露胎。" in text and "Glaze crawling" not in text
 
 
 async def test_visit_report_tells_a_dispute_and_the_revised_notice_with_each_reason_once(app, config, clock) -> None:
@@ -190,9 +190,7 @@ async def test_visit_report_tells_a_dispute_and_the_revised_notice_with_each_rea
 def test_visit_report_of_an_order_of_several_items_names_each_item(tmp_path: Path, items_dir: Path) -> None:
     """An order of three colours: the report says so where a one-product order names its product,
     and gives each item's figures under Progress, as the findings summary does."""
-    config = tmp_path / "followup.toml"
-    config.write_text(EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
-        'url = "sqlite:///followup.sqlite3"', f'url = "sqlite:///{tmp_path / "followup.sqlite3"}"'), encoding="utf-8")
+    config = example_config_file(tmp_path / "followup.toml", f"sqlite:///{tmp_path / 'followup.sqlite3'}")
     posted = CliRunner().invoke(main, ["visit", "post", str(items_dir / "report.yaml"), "--config", str(config)],
                                 obj={"clock": FakeClock(AFTER_THE_DEMO)})
     assert posted.exit_code == 0, posted.output
@@ -251,9 +249,7 @@ async def test_visit_report_asked_again_while_the_first_is_on_its_way_queues_not
 def test_visit_report_of_a_reference_several_orders_match_names_them(tmp_path: Path) -> None:
     """PO-2026-0142 and PO-2026-01-42 are written alike: the report asks which one, naming both,
     and writes nothing; either one written exactly is reported."""
-    config = tmp_path / "followup.toml"
-    config.write_text(EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
-        'url = "sqlite:///followup.sqlite3"', f'url = "sqlite:///{tmp_path / "followup.sqlite3"}"'), encoding="utf-8")
+    config = example_config_file(tmp_path / "followup.toml", f"sqlite:///{tmp_path / 'followup.sqlite3'}")
     alike = tmp_path / "alike"
     shutil.copytree(EXAMPLE_VISIT, alike)
     report_yaml = alike / "report.yaml"

@@ -144,6 +144,6 @@ async def test_for_a_chinese_reading_buyer_the_en_line_is_english_in_the_chat_an
         assert "EN Sort every finished unit (100 per cent inspection) and segregate all defective units." in text
         assert "中文 对所有成品进行全检，挑出的不良品须隔离存放。" in text
         assert "验货：生产中期检验，2026年11月24日 · 验货员：Chen Jing" in text
-        assert "工厂：Ningbo Evergreen Homeware Co., Ltd.（宁波常青家居用品有限公司）" in text
+        assert "工厂：宁波常青家居用品有限公司（Ningbo Evergreen Homeware Co., Ltd.）" in text
         assert "照片：f1-glaze-crawl-1.jpg，f1-glaze-crawl-2.jpg" in text
         assert "Sort every finished unit" not in summary.plain and "EN 对所有成品" not in text

@@ -18,18 +18,14 @@ from bot.cli.followup import main
 from bot.config import ConfigError, load_config
 from bot.running import Pace, build_bot
 from bot.web.links import BadLink, ExpiredLink, LinkSigner
-from tests.conftest import EXAMPLE_CONFIG, approve_and_send, post_example
+from tests.conftest import approve_and_send, example_config_file, post_example
 
 SECRET = "s" * 40
 WEB = '\n[web]\npublic_url = "https://qc.example.com/"\n'
 
 
 def config_file(tmp_path: Path, config, web: str = WEB) -> Path:
-    path = tmp_path / "followup.toml"
-    text = EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
-        'url = "sqlite:///followup.sqlite3"', f'url = "{config.storage.url}"')
-    path.write_text(text + web, encoding="utf-8")
-    return path
+    return example_config_file(tmp_path / "followup.toml", config.storage.url, web)
 
 
 async def cli(clock, *args: str, secret: str | None = SECRET):

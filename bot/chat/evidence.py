@@ -20,19 +20,31 @@ from handlers.catalog import N_
 from handlers.commands import Actor
 from handlers.intake.photos import Photo, PhotoLimits, format_size, inspect_photo, size_over_limit
 from handlers.intake.problems import errors
+from handlers.model import Person, Platform
 from handlers.prompts import Prompt
 from handlers.results import Reply
+from handlers.routing import Routing
 from handlers.translatable import Text
-from messages.buttons import REPORT_DONE
+from messages.buttons import REPORT_DONE, UPDATE_PROGRESS, named
+from messages.i18n import Language
 
 MAX_BYTES = PhotoLimits().max_bytes
 ASK_FOR_PHOTOS = N_("Please reply to this message with photos of the corrected units (at least one).")
-TAP_FIRST = N_("To report an instruction done, tap “Update progress” on the notice, then the instruction’s "
-               "“done, with photos”, first.")
+TAP_FIRST = N_("To report an instruction done, tap %(menu)s on the notice, then the instruction’s %(done)s, first.")
 TOO_LARGE = N_("photo is %(size)s; the limit is %(limit)s")
 OVER_LIMIT = N_("photo is larger than %(limit)s")
 # A name the photo may keep while it is checked, so problems name the person's own file.
 _PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,79}$")
+
+
+def tap_first(routing: Routing, person: Person, platform: Platform, chat: str) -> str:
+    """The answer to photos nobody asked for, in the person's language, naming the buttons as
+    their notice draws them: a Chinese factory chat's 更新整改进度, whatever the contact reads."""
+    own = Language(person.locale, person.timezone)
+    locale = routing.notice_locale(person.factory, platform, chat)
+    shown = own if locale is None else Language(locale, person.timezone)
+    return own.gettext(TAP_FIRST) % {"menu": named(UPDATE_PROGRESS, shown, own),
+                                     "done": named(REPORT_DONE, shown, own, label="")}
 
 
 def refused(problem: Text) -> Reply:

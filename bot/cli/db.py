@@ -100,6 +100,7 @@ async def _migrate(url: str) -> int:
 
 async def _copy(source: str, target: str, catalogs, files: tuple[Path, Path]) -> tuple[list[str], bool]:
     """The copy and its proof: the lines to print, and whether the two sides agree."""
+    from bot.files_folder import mark, stored_installation_id
     from storage import store_from_url
     from storage.files import copy_files, inventory
     from storage.sqlite import path_from_url
@@ -118,6 +119,8 @@ async def _copy(source: str, target: str, catalogs, files: tuple[Path, Path]) ->
             await copy_rows(source_store, catalogs[0], target_store, catalogs[1], _progress)
             if moving:
                 copy_files(files[0], files[1])
+            if installation := await stored_installation_id(source_store):
+                mark(files[1], installation)  # the folder is the copied store's: its replicas start
             surveys = await survey(source_store, catalogs[0]), await survey(target_store, catalogs[1])
         finally:
             await target_store.close()

@@ -13,7 +13,7 @@ from bot.cli.notice_lookup import find_notice, web_signer
 from bot.web.links import NoticeLinks
 from handlers.views import load_notice_version
 from messages.pdf import notice_pdf
-from messages.render import render_notice
+from messages.render import notice_file
 
 
 @click.command()
@@ -37,7 +37,7 @@ def render(number: str, config_file: Path | None, form: str, out: Path, version:
 async def _render(config, number: str, form: str, version: int | None) -> bytes | str:
     app = await build_app(config, command_clock())
     try:
-        if config.web.enabled and form == "pdf":  # the PDF carries the version's link, as the one sent did
+        if config.web.enabled:  # the file carries the version's link, as the PDF sent did
             signer = await web_signer(app)
             app.link_notices(NoticeLinks(signer, config.web.public_url, config.web.link_days, app.bus.clock))
         async with app.store.unit_of_work() as uow:
@@ -47,6 +47,6 @@ async def _render(config, number: str, form: str, version: int | None) -> bytes 
                 raise click.BadParameter(f"notice {found.number} has no version {version}", param_hint="--version")
         if form == "pdf":
             return notice_pdf(view, app.media, app.documents.link(view))
-        return render_notice(form, view, app.media.find)
+        return notice_file(form, view, app.media.find, app.documents.link(view))
     finally:
         await app.close()

@@ -12,6 +12,7 @@ import click
 
 from bot.cli.common import command_clock, config_option, load_or_exit
 from bot.email.settings import SmtpSettingsError
+from bot.files_folder import FilesFolderRefused
 from bot.outbox.replica import Replica
 from bot.redaction import redactor
 from bot.replica_log import FORMAT, tag_logs
@@ -56,6 +57,9 @@ def run(replica_id: str | None, config_file: Path | None) -> None:
         asyncio.run(serve(config, telegram, slack, command_clock(), web=web, replica=replica))
     except SmtpSettingsError as bad:
         raise click.UsageError(str(bad)) from None
+    except FilesFolderRefused as refused:
+        click.echo(f"followup run: {refused}", err=True)
+        raise SystemExit(2) from None
     except TokenRefused as refused:
         click.echo(f"followup run: {refused}", err=True)
         raise SystemExit(EXIT_TOKEN_REFUSED) from None

@@ -24,7 +24,7 @@ from handlers.views import load_view
 from messages import buttons as b
 from messages.i18n import ENGLISH, Language
 from messages.pdf import notice_pdf
-from messages.render import render_notice
+from messages.render import notice_file
 
 # Beside the example configuration, found from bot/config.py wherever this module lives.
 EXAMPLE_REPORT = EXAMPLE_CONFIG.parent / "visit-PO-2026-0142" / "report.yaml"
@@ -174,12 +174,13 @@ class Script:
         async with self.app.store.unit_of_work() as uow:
             view = await load_view(uow, self.app.settings, MessageKind.NOTICE, {"notice_id": notice_id})
         out.mkdir(parents=True, exist_ok=True)
+        link = self.app.documents.link(view)
         for surface, suffix in (("html", "html"), ("text", "txt")):
             path = out / f"{view.notice.number}.{suffix}"
-            path.write_text(render_notice(surface, view, self.app.media.find) + "\n", encoding="utf-8")
+            path.write_text(notice_file(surface, view, self.app.media.find, link) + "\n", encoding="utf-8")
             self.narrate(f"notice written to {path}")
         pdf = out / f"{view.notice.number}.pdf"
-        pdf.write_bytes(notice_pdf(view, self.app.media, self.app.documents.link(view)))
+        pdf.write_bytes(notice_pdf(view, self.app.media, link))
         self.narrate(f"notice written to {pdf}")
 
     async def ask_status(self) -> None:

@@ -18,11 +18,18 @@ from bot.console.session import ConsoleSession
 from bot.chat.visit_form import offer_form
 from handlers.model import Platform, Role
 from handlers.model.message_kinds import MessageKind
+from handlers.text import written_in_chinese
+from handlers.translatable import Nn_
 from handlers.views import load_view
+from messages.i18n import CHINESE, ENGLISH, Language
+
+
+HIDDEN = Nn_("⋯ (%(num)s more line)", "⋯ (%(num)s more lines)")
 
 
 class Abridged:
-    """The console's echo, which shortens long messages once the full ones have been seen."""
+    """The console's echo, which shortens long messages once the full ones have been seen; what
+    it leaves out is said in the message's own language (a factory's chat reads Chinese)."""
 
     def __init__(self, echo: Echo, keep: int = 6):
         self.echo = echo
@@ -35,7 +42,9 @@ class Abridged:
             self.echo(text)
             return
         hidden = len(lines) - self.keep - 1
-        self.echo("\n".join([*lines[: self.keep], f"    ⋯ ({hidden} more lines)", lines[-1]]))
+        language = Language(CHINESE if written_in_chinese(lines[0]) else ENGLISH)
+        left_out = language.ngettext(*HIDDEN, hidden) % {"num": hidden}
+        self.echo("\n".join([*lines[: self.keep], f"    {left_out}", lines[-1]]))
 
 
 async def run_demo(config: Config, directory: Path, out: Path, echo: Echo, colour: bool, serve: bool = False,

@@ -11,7 +11,9 @@ nothing, because the message was committed with the change.
   `ready_in`, bot/outbox/pacing.py) is not claimed until it may go, so it holds no slot; the
   round lasts while such a chat has a message due, looking again at least every `PACED_POLL`.
 - Replicas: a message is claimed in a write transaction, for a short `lease` renewed while
-  the send is in flight; several dispatchers on one database never send it both. A replica
+  the send is in flight; several dispatchers on one database never send it both (on PostgreSQL,
+  by per-chat locks, not one for the whole store: replicas deliver side by side, and a tap
+  never waits for a delivery's bookkeeping; docs/claims.md). A replica
   that dies mid-send leaves a claim that its successor on the same machine releases at once
   (bot/outbox/replica.py), or that runs out; the message (that one only) is sent again.
 - Failures: the adapter says whether a failure is transient (retried with backoff, or after

@@ -9,7 +9,7 @@ import logging
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import App
-from bot.chat.evidence import MAX_BYTES, TAP_FIRST, awaiting_photos, over_limit, report_photo, too_large
+from bot.chat.evidence import MAX_BYTES, awaiting_photos, over_limit, report_photo, tap_first, too_large
 from bot.slack.files import DownloadFailed, DownloadTooLarge, SlackFiles
 from bot.slack.posts import said
 from handlers.catalog import N_
@@ -67,7 +67,8 @@ class SlackEvidence:
             latest = await uow.pending.latest(Platform.SLACK, channel, user)
         prompt = None if latest is None else Prompt(Platform.SLACK, channel, user, latest[2])
         if prompt is None or await awaiting_photos(self.app, [(prompt, prompt.key)]) is None:
-            await _post(client, channel, _language(person).gettext(TAP_FIRST), event.get("thread_ts"))
+            text = tap_first(self.app.settings.routing, person, Platform.SLACK, channel)
+            await _post(client, channel, text, event.get("thread_ts"))
             return
         await self._report(client, person, event, prompt, event_id)
 

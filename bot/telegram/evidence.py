@@ -9,7 +9,7 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.chat.directory import Directory
-from bot.chat.evidence import MAX_BYTES, TAP_FIRST, awaiting_photos, over_limit, report_photo, too_large
+from bot.chat.evidence import MAX_BYTES, awaiting_photos, over_limit, report_photo, tap_first, too_large
 from bot.chat.fetch import FetchFailed, TooLarge, fetch
 from bot.telegram.inbound import TelegramInbound, language_of, update_key
 from bot.telegram.uploads import TelegramUploads
@@ -59,7 +59,8 @@ class TelegramEvidence:
                 reply = await self._fetch_and_report(update, person, attachment, *awaited)
         if reply is None:
             if update.effective_chat.type == ChatType.PRIVATE:  # in a group, photos may be chat
-                await update.effective_message.reply_text(language_of(person).gettext(TAP_FIRST))
+                text = tap_first(self.app.settings.routing, person, Platform.TELEGRAM, str(update.effective_chat.id))
+                await update.effective_message.reply_text(text)
             return
         self.inbound.deliver()
         await update.effective_message.reply_text(reply_text(reply, language_of(person)))

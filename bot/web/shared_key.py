@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import secrets
 
+from bot.made_once import made_once
 from bot.web.links import LinkSigner
 from handlers.clock import Clock
-from handlers.model import Platform
 
 KEY = "web_link_key"
 MADE_BY = "system:web"
@@ -25,11 +25,4 @@ async def link_signer(store, clock: Clock) -> LinkSigner:
 
 async def stored_key(store, clock: Clock) -> str:
     """The store's key, made now if it has none; its making is audited, its value never is."""
-    now = clock.now()
-    async with store.unit_of_work() as uow:
-        key, made = await uow.shared_secrets.get_or_make(KEY, secrets.token_urlsafe(32), now)
-        if made:
-            await uow.audit.record(actor=MADE_BY, platform=Platform.CONSOLE, at=now, entity="shared_secret",
-                                   entity_id=KEY, action="made", before=None, after=None)
-        await uow.commit()
-    return key
+    return await made_once(store, KEY, secrets.token_urlsafe(32), clock.now(), MADE_BY)
