@@ -61,6 +61,7 @@ class App:
 
     async def close(self) -> None:
         self.cpu.close()
+        await self.bus.repeats.drain()
         await self.store.close()
 
 

@@ -20,9 +20,10 @@ from handlers import refusals
 from handlers.clock import Clock
 from handlers.commands import Actor
 from handlers.context import Context, Settings
+from handlers.deferred_writes import DeferredWrites
 from handlers.locking import lock_of
 from handlers.prompts import ASK_AGAIN, Prompt
-from handlers.results import Refused, Reply
+from handlers.results import ALREADY, Refused, Reply
 from handlers.refusals import Recorded, Refusal
 from handlers.registry import COMMANDS
 from handlers.rights import Forbidden, authorise, check_role
@@ -31,12 +32,25 @@ log = logging.getLogger(__name__)
 
 CommandFor = Callable[[str, int], "c.Command | None"]  # (action, target) asked for -> the answer's command
 BeforeCommit = Callable[[], Awaitable[None]]
+Rider = Callable[[object], Awaitable[None]]  # given the unit of work about to commit a change
 
 class MessageBus:
     def __init__(self, store, clock: Clock, settings: Settings):
         self.store = store
         self.clock = clock
         self.settings = settings
+        self.repeats = RepeatKeys(store, clock, self.ride_in)
+        self._riders: list[Rider] = [self.repeats.ride]
+
+    def ride_along(self, rider: Rider) -> None:
+        """`rider` writes its bookkeeping in every transaction that commits a change, before
+        the commit (handlers/deferred_writes.py)."""
+        self._riders.append(rider)
+
+    async def ride_in(self, uow) -> None:
+        """The bookkeeping waiting, written in `uow`, a transaction about to commit."""
+        for ride in self._riders:
+            await ride(uow)
 
     async def may(self, command: c.Command, actor: Actor, update_key: str | None = None) -> Reply | None:
         """None when `actor` may give `command` on its target; else the refusal, audited as
@@ -73,7 +87,13 @@ class MessageBus:
     async def handle(self, command: c.Command, actor: Actor, update_key: str | None = None,
                      before_commit: BeforeCommit | None = None) -> Reply:
         """`before_commit` runs once the command is accepted, inside its transaction: what it
-        keeps outside the database (a photo file) is kept exactly when the change is."""
+        keeps outside the database (a photo file) is kept exactly when the change is.
+
+        A repeat ("already", handlers/transitions.py) is answered from what the transaction
+        read, which commits nothing: its key rides in the next change committed, or is written
+        with other repeats' soon after (`RepeatKeys`). Queued before the store is let go, it is
+        in every change this process commits after the read; the update handled again before
+        it is written (a crash meanwhile) is read again, from a state nothing here changed."""
         async with self.store.unit_of_work() as uow:
             if update_key and (earlier := await _earlier(uow, update_key)) is not None:
                 return Reply.from_dict(earlier)
@@ -84,7 +104,10 @@ class MessageBus:
                     return refused.reply
                 reply = refused.reply
             else:
-                await self._commit(uow, reply, update_key, before_commit)
+                if reply.code != ALREADY:
+                    await self._commit(uow, reply, update_key, before_commit)
+                elif update_key:  # kept before the store is let go: no change commits without it
+                    self.repeats.add((update_key, reply))
                 return reply
         await self._audit(refusal, reply, update_key)
         return reply
@@ -143,6 +166,7 @@ class MessageBus:
             await uow.updates.remember(update_key, reply.as_dict(), self.clock.now())
         if before_commit is not None:
             await before_commit()
+        await self.ride_in(uow)
         await uow.commit()
 
     async def _close(self, prompt: Prompt, reply: Reply, update_key: str, refusal: Refusal | None) -> None:
@@ -170,6 +194,20 @@ class MessageBus:
             if update_key:
                 await uow.updates.remember(update_key, reply.as_dict(), self.clock.now())
             await uow.commit()
+
+
+class RepeatKeys(DeferredWrites[tuple[str, Reply]]):
+    """The keys of repeats answered from a read, and their answers, written late (see
+    `MessageBus.handle`)."""
+
+    name = "keys of repeated updates"
+
+    def __init__(self, store, clock: Clock, ride_all) -> None:
+        super().__init__(store, ride_all)
+        self.clock = clock
+
+    async def write(self, uow, batch: list[tuple[str, Reply]]) -> None:
+        await uow.updates.keep_all({key: reply.as_dict() for key, reply in batch}, self.clock.now())
 
 
 async def _earlier(uow, update_key: str) -> dict | None:

@@ -12,6 +12,8 @@ from storage.codec import datetime_to_text, json_from_text, json_to_text
 from storage.errors import UpdateAlreadyHandled
 from storage.transaction import Transaction
 
+KEPT_AT_ONCE = 300  # three parameters each: well under SQLite's limit on a statement's parameters
+
 
 class HandledUpdates:
     def __init__(self, tx: Transaction) -> None:
@@ -30,6 +32,18 @@ class HandledUpdates:
         )
         if changed == 0:
             raise UpdateAlreadyHandled(key)
+
+    async def keep_all(self, results: dict[str, dict], at: datetime) -> None:
+        """Many keys at once (repeats answered from a read, handlers/bus.py), each unless kept
+        already: the first answer stands."""
+        rows = list(results.items())
+        for start in range(0, len(rows), KEPT_AT_ONCE):
+            chunk = rows[start:start + KEPT_AT_ONCE]
+            await self._tx.write(
+                "INSERT INTO handled_updates (key, result, handled_at) VALUES "
+                + ", ".join("(?, ?, ?)" for _ in chunk) + " ON CONFLICT (key) DO NOTHING",
+                [value for key, result in chunk for value in (key, json_to_text(result), datetime_to_text(at))],
+            )
 
     async def prune(self, before: datetime) -> int:
         """Forgets keys of updates handled before `before`, which no platform redelivers any

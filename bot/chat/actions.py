@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from bot.chat.tokens import known_to
 from bot.redaction import conceal_buttons
 from handlers import commands as c
 from messages import buttons as b
@@ -61,9 +62,14 @@ async def with_tokens(store, buttons: tuple[Button, ...], now: datetime) -> list
     """Each button with the opaque token its platform sends back when it is tapped."""
     if not buttons:
         return []
-    async with store.unit_of_work() as uow:
-        tokens = [await uow.tokens.mint(b.action, b.target, now, _concealed_token) for b in buttons]
-        await uow.commit()
+    known = known_to(store)
+    tokens = [known.token((b.action, b.target)) for b in buttons]
+    if None in tokens:  # else all minted before, and known (bot/chat/tokens.py)
+        async with store.unit_of_work() as uow:
+            tokens = [await uow.tokens.mint(b.action, b.target, now, _concealed_token) for b in buttons]
+            await uow.commit()
+        for b, token in zip(buttons, tokens, strict=True):
+            known.learn(token, (b.action, b.target))
     conceal_buttons(tokens)  # minted by another replica maybe; they travel in calls DEBUG logs show
     return list(zip(buttons, tokens, strict=True))
 

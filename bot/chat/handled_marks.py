@@ -4,47 +4,24 @@ The mark is bookkeeping, not an effect: whatever an update changes is committed 
 the bus remembers it by (handlers/bus.py), and its answer was sent before it is marked. So the
 mark may come late. An update handled but not yet marked when the bot dies is handled again at
 the next start, and gets the answer it got the first time, changing nothing. Marking each
-update in a transaction of its own put a commit (an fsync) on every tap; marking all that
-were handled while the store was busy costs one.
+update in a transaction of its own put a commit (an fsync) on every tap; the marks waiting
+ride in the next change committed (the bus's, or the one storing newly received updates), or
+are written together in one of their own (handlers/deferred_writes.py).
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-
 from handlers.clock import Clock
+from handlers.deferred_writes import DeferredWrites
 from handlers.model import Platform
 
-log = logging.getLogger(__name__)
 
-
-class HandledMarks:
-    def __init__(self, store, platform: Platform, clock: Clock) -> None:
-        self.store = store
+class HandledMarks(DeferredWrites[int]):
+    def __init__(self, store, platform: Platform, clock: Clock, ride_all=None) -> None:
+        super().__init__(store, ride_all)
         self.platform = platform
         self.clock = clock
-        self._waiting: list[int] = []
-        self._marking: asyncio.Task | None = None
+        self.name = f"marks of {platform.value} updates handled"
 
-    def add(self, update_id: int) -> None:
-        """Marks `update_id` handled soon, with whatever else was handled by then."""
-        self._waiting.append(update_id)
-        if self._marking is None or self._marking.done():
-            self._marking = asyncio.create_task(self._mark(), name=f"mark {self.platform.value} updates handled")
-
-    async def drain(self) -> None:
-        """Until every update added is marked: before the store closes."""
-        while self._marking is not None and not self._marking.done():
-            await self._marking
-
-    async def _mark(self) -> None:
-        while self._waiting:
-            batch, self._waiting = self._waiting, []
-            try:
-                async with self.store.unit_of_work() as uow:
-                    await uow.inbox.mark_all_handled(self.platform, batch, self.clock.now())
-                    await uow.commit()
-            except Exception:  # noqa: BLE001 - unmarked updates are handled again, to no effect, at start
-                log.warning("could not mark %d %s updates handled; they are replayed at the next start",
-                            len(batch), self.platform.value, exc_info=True)
+    async def write(self, uow, batch: list[int]) -> None:
+        await uow.inbox.mark_all_handled(self.platform, batch, self.clock.now())

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from bot.chat.actions import ASKS_FOR_PHOTOS, ASKS_FOR_TEXT, command_for
 from bot.chat.menus import MENUS, menu_buttons, rights_for
+from bot.chat.tokens import Button, known_to
 from handlers.bus import MessageBus
 from handlers.commands import Actor
 from handlers.model import Person, Platform
@@ -21,7 +22,6 @@ from handlers.results import Reply
 from messages.buttons import Button as Shown
 from messages.i18n import Language
 
-Button = tuple[str, int]  # (action, target), what a token names
 
 
 @dataclass(frozen=True)
@@ -116,6 +116,13 @@ async def _menu(bus: MessageBus, surface: TapSurface, person: Person, actor: Act
 
 
 async def stored_button(store, token: str) -> Button | None:
-    """What a token minted by `bot.chat.actions.with_tokens` names, for the chat platforms."""
+    """What a token minted by `bot.chat.actions.with_tokens` names, for the chat platforms:
+    from memory once read (bot/chat/tokens.py)."""
+    known = known_to(store)
+    if (button := known.named(token)) is not None:
+        return button
     async with store.unit_of_work() as uow:
-        return await uow.tokens.resolve(token)
+        button = await uow.tokens.resolve(token)
+    if button is not None:
+        known.learn(token, button)
+    return button

@@ -4,7 +4,8 @@ Bolt answers Slack when a listener calls `ack()` (an event: before the listener 
 and runs the rest of the listener afterwards; a crash there loses a request Slack will not
 send again. So each request a listener is about to run for is stored first (a listener
 middleware, so requests refused by Bolt's own checks are never stored), marked handled once
-its listener has finished (Bolt's listener-completion hook), and a request stored but never
+its listener has finished (Bolt's listener-completion hook; the mark rides with the next
+change committed, bot/chat/handled_marks.py), and a request stored but never
 handled is handled at the next start, as the Telegram runtime does with its updates. What a
 listener changes goes through the bus under the request's own key, so handling a request
 again after a crash changes nothing twice.
@@ -28,6 +29,7 @@ from slack_bolt.listener.async_listener_completion_handler import AsyncListenerC
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
+from bot.chat.handled_marks import HandledMarks
 from bot.chat.replay import waiting
 from handlers.model import Platform
 
@@ -51,6 +53,9 @@ class SlackInbox(AsyncListenerCompletionHandler):
     def __init__(self, app) -> None:
         self.app = app
         self._finished: dict[int, asyncio.Event] = {}
+        # Marked as Telegram's updates are: with the next change, or together (bot/chat/handled_marks.py).
+        self._marks = HandledMarks(app.store, Platform.SLACK, app.bus.clock, app.bus.ride_in)
+        app.bus.ride_along(self._marks.ride)
 
     def install(self, bolt: AsyncApp) -> None:
         """Marks each request handled when its listener is done (pass `keep` as the listeners'
@@ -65,6 +70,7 @@ class SlackInbox(AsyncListenerCompletionHandler):
         payload = {"key": key, "body": {name: value for name, value in body.items() if name != "token"}}
         async with self.app.store.unit_of_work() as uow:
             number = await uow.inbox.add_keyed(Platform.SLACK, key, payload, self.app.bus.clock.now())
+            await self.app.bus.ride_in(uow)
             await uow.commit()
         if number is None:
             log.info("Slack request %s arrived again; it was acted on once", key)
@@ -80,7 +86,7 @@ class SlackInbox(AsyncListenerCompletionHandler):
         task = asyncio.current_task()
         if number is None or (task is not None and task.cancelling()):
             return  # cancelled by a stop: handled again at the next start
-        await self._mark_handled(number)
+        self._mark_handled(number)
 
     async def replay(self, bolt: AsyncApp) -> None:
         """Requests stored before the last stop but never handled are handled now, oldest
@@ -93,15 +99,17 @@ class SlackInbox(AsyncListenerCompletionHandler):
                                        context={INBOX_ID: entry.update_id, REPLAYED: True})
             response = await bolt.async_dispatch(request)
             if response.status == 404:  # no listener for it any more: nothing to do
-                await self._mark_handled(entry.update_id)
+                self._mark_handled(entry.update_id)
             try:
                 await asyncio.wait_for(finished.wait(), REPLAY_PATIENCE)
             except TimeoutError:  # it goes on in the background; the next one need not wait for it
                 log.warning("Slack request %s is taking long; handling the next", entry.payload["key"])
 
-    async def _mark_handled(self, number: int) -> None:
-        async with self.app.store.unit_of_work() as uow:
-            await uow.inbox.mark_handled(Platform.SLACK, number, self.app.bus.clock.now())
-            await uow.commit()
+    async def drain(self) -> None:
+        """Until every request handled is marked: before the store closes."""
+        await self._marks.drain()
+
+    def _mark_handled(self, number: int) -> None:
+        self._marks.add(number)
         if (finished := self._finished.pop(number, None)) is not None:
             finished.set()

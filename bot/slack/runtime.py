@@ -82,3 +82,4 @@ class SlackRuntime:
             await self._socket.close_async()
         if self._runner is not None:
             await self._runner.cleanup()
+        await self.listeners.inbox.drain()

@@ -91,7 +91,8 @@ class TelegramRuntime:
         self._tasks: list[asyncio.Task] = []
         self._webhook: web.AppRunner | None = None
         self._order = ChatOrder()
-        self._marks = HandledMarks(app.store, Platform.TELEGRAM, app.bus.clock)
+        self._marks = HandledMarks(app.store, Platform.TELEGRAM, app.bus.clock, app.bus.ride_in)
+        app.bus.ride_along(self._marks.ride)
         self.secret = env.secret_token()
         self._poller = Poller(self.application.bot, self._receive, poll_timeout, poll_backoff)
         self._register(Directory(app.config, app.store), app.uploads)
@@ -166,35 +167,35 @@ class TelegramRuntime:
         if self.on_fatal is not None:
             self.on_fatal(error)
 
-    async def _receive(self, updates: list[Update]) -> None:
-        """Polled updates, stored, then handled as PTB read them: not read again from the store."""
-        read = {update.update_id: update for update in updates}
-        for payload in await self._store([update.to_dict() for update in updates]):
-            self._spawn(payload, read[payload["update_id"]])
+    async def _receive(self, updates: list[dict]) -> None:
+        """Polled updates, stored as Telegram sent them, then handled."""
+        for payload in await self._store(updates):
+            self._spawn(payload)
 
     async def _store(self, payloads: list[dict]) -> list[dict]:
-        """Persists updates; returns those not seen before (a redelivery is handled once)."""
+        """Persists updates; returns those not seen before (a redelivery is handled once). The
+        updates handled meanwhile are marked in the same commit."""
         fresh = []
         async with self.app.store.unit_of_work() as uow:
             for payload in payloads:
                 if await uow.inbox.add(Platform.TELEGRAM, payload["update_id"], payload, self.app.bus.clock.now()):
                     fresh.append(payload)
+            await self.app.bus.ride_in(uow)
             await uow.commit()
         return fresh
 
-    def _spawn(self, payload: dict, update: Update | None = None) -> None:
+    def _spawn(self, payload: dict) -> None:
         """Handles a stored update beside the others, after the earlier ones of its chat
         (bot/telegram/chat_order.py)."""
         update_id = payload["update_id"]
-        self._order.spawn(_chat_of(payload), update_id, lambda: self._process(update_id, payload, update))
+        self._order.spawn(_chat_of(payload), update_id, lambda: self._process(update_id, payload))
 
-    async def _process(self, update_id: int, payload: dict, update: Update | None = None) -> None:
-        if update is None:
-            try:
-                update = Update.de_json(payload, self.application.bot)
-            except (AttributeError, KeyError, TypeError, ValueError) as unreadable:
-                await self._quarantine(update_id, unreadable)
-                return
+    async def _process(self, update_id: int, payload: dict) -> None:
+        try:
+            update = Update.de_json(payload, self.application.bot)
+        except (AttributeError, KeyError, TypeError, ValueError) as unreadable:
+            await self._quarantine(update_id, unreadable)
+            return
         await self.application.process_update(update)
         self._marks.add(update_id)
 
