@@ -4,21 +4,11 @@ There is a single connection per store and an `asyncio.Lock` in front of it. SQL
 one writer at a time anyway; queueing in-process writers on the lock means they wait in
 memory instead of spinning in SQLite's busy handler, and a transaction's statements can
 never interleave with another task's on the shared connection.
-
-Between processes (several bots, CLI commands) the holder also takes an exclusive `flock` on
-a file beside the database before BEGIN IMMEDIATE. SQLite's busy handler sleeps and retries
-(up to 100 ms at a time) and is unfair: with 16 writer processes one write waited 8 s while
-others went through (benchmarks/writers.py). A process blocked in `flock` is woken by the
-kernel the moment the lock is let go, so the write lock passes without sleeps. The busy
-timeout stays for whatever does not take the file lock (the sqlite3 shell, an older bot).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import fcntl
-import os
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -63,21 +53,14 @@ async def connect(path: Path) -> aiosqlite.Connection:
     return conn
 
 
-# As long as SQLite's busy timeout (PRAGMAS): a process that has waited this long for the file
-# lock fails as SQLite would, instead of waiting forever.
-LOCK_TIMEOUT_S = 60.0
-LOCK_SUFFIX = "-writer.lock"
-
-
 class Writer:
-    """Hands the connection to one task at a time, and to one process at a time (`lock_path`)."""
+    """Hands the connection to one task at a time."""
 
-    def __init__(self, conn: aiosqlite.Connection, lock_path: Path) -> None:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
         self._lock = asyncio.Lock()
         self._holder: asyncio.Task[object] | None = None
         self._closed = False
-        self._file = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
 
     @asynccontextmanager
     async def hold(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -88,36 +71,11 @@ class Writer:
         async with self._lock:
             if self._closed:
                 raise RuntimeError("the store is closed")
-            await self._take_file_lock()
             self._holder = task
             try:
                 yield self._conn
             finally:
                 self._holder = None
-                fcntl.flock(self._file, fcntl.LOCK_UN)
-
-    async def _take_file_lock(self) -> None:
-        """Wait in a thread for the other processes' transactions. Cancelled or timed out, the
-        thread still ends up holding the lock: it is let go as soon as it is taken."""
-        try:
-            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)  # free: no thread needed
-            return
-        except BlockingIOError:
-            pass
-        taken = asyncio.get_running_loop().run_in_executor(None, fcntl.flock, self._file, fcntl.LOCK_EX)
-        try:
-            await asyncio.wait_for(asyncio.shield(taken), LOCK_TIMEOUT_S)
-        except BaseException as error:
-            taken.add_done_callback(self._let_go)
-            if isinstance(error, TimeoutError):
-                raise sqlite3.OperationalError("database is locked (another process held its write lock"
-                                               f" for {LOCK_TIMEOUT_S:g} s)") from error
-            raise
-
-    def _let_go(self, taken: asyncio.Future[None]) -> None:
-        if not taken.cancelled() and taken.exception() is None:
-            with contextlib.suppress(OSError):  # the store closed meanwhile: the lock went with it
-                fcntl.flock(self._file, fcntl.LOCK_UN)
 
     async def close(self) -> None:
         """Close once the current holder, if any, is done; closing twice is harmless."""
@@ -125,7 +83,6 @@ class Writer:
             if not self._closed:
                 self._closed = True
                 await self._conn.close()
-                os.close(self._file)
 
 
 def _reference_key(text: str | None) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 from pathlib import Path
 
-from storage.connection import LOCK_SUFFIX, Writer, connect
+from storage.connection import Writer, connect
 from storage.migrate import current_version, migrate
 from storage.unit_of_work import UnitOfWork
 
@@ -40,7 +40,7 @@ class SqliteStore:
         except BaseException:
             await conn.close()
             raise
-        return cls(path, Writer(conn, path.with_name(path.name + LOCK_SUFFIX)))
+        return cls(path, Writer(conn))
 
     async def listen_for_work(self, wake: Callable[[], None]) -> None:
         """Nothing to listen to: SQLite has no notifications. The process that queues work
