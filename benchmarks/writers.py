@@ -70,7 +70,7 @@ def ready_and_wait() -> float:
     """Tell the parent this writer is ready; returns when it says go."""
     print(READY, flush=True)
     sys.stdin.readline()
-    return time.time()
+    return time.monotonic()
 
 
 async def bot_writer(database: Path, url: str, index: int, writers: int, seconds: float, phase: int) -> dict:
@@ -104,7 +104,7 @@ async def bot_writer(database: Path, url: str, index: int, writers: int, seconds
     end = ready_and_wait() + seconds
     try:
         for command, actor in commands:
-            if time.time() >= end:
+            if time.monotonic() >= end:
                 break
             began = time.perf_counter()
             try:
@@ -166,7 +166,7 @@ def bare_writer(database: Path, index: int, writers: int, seconds: float, phase:
         conn.execute(pragma)
     latencies, locked, n = [], 0, index
     end = ready_and_wait() + seconds
-    while time.time() < end:
+    while time.monotonic() < end:
         began = time.perf_counter()
         try:
             conn.execute("BEGIN IMMEDIATE")

@@ -28,7 +28,7 @@ COLUMNS = (
 HELD_TO = "CASE WHEN {i}.commitment = 'accepted' AND {i}.committed IS NOT NULL THEN {i}.committed ELSE {i}.due END"
 # handlers.model.Instruction.is_open_at_factory, for an IN (...).
 OPEN_AT_FACTORY = "'sent', 'acknowledged', 'reopened'"
-# The instructions the partial index `instructions_open` holds (migration 0007).
+# The instructions the partial index `instructions_open` holds (migrations 0007, 0024).
 INSTRUCTIONS_OPEN_INDEXED = "'disputed', 'sent', 'acknowledged', 'reopened'"
 
 

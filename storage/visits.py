@@ -10,7 +10,7 @@ from handlers.model import Decision, StoredVisit
 from handlers.model.orders import reference_key
 from handlers.model.report import VisitReport
 from handlers.model.search import Search
-from handlers.model.verdicts import ATTENTION_ORDER, Verdict
+from handlers.model.verdicts import ATTENTION_ORDER, Status, Verdict
 from storage.codec import (
     date_to_text,
     datetime_to_text,
@@ -35,6 +35,7 @@ NEWEST_FIRST = "visit_date DESC, id DESC"
 # {total}: COUNT(*) OVER () when the rows must be counted as they are ranked (a text search);
 # otherwise NULL, and _COUNTED counts them from the index.
 _TIER = "CASE WHEN julianday(o.final_inspection) - julianday(t.day) <= :soon THEN 'at_risk' ELSE 'on_track' END"
+_TIERS = frozenset({Status.AT_RISK.value, Status.ON_TRACK.value})  # what _TIER can say
 _UNVISITED = """
  FROM orders o JOIN today t ON t.factory_id = o.factory_id
  WHERE o.factory_id IN (SELECT value FROM json_each(:planned))
@@ -169,13 +170,14 @@ class Visits:
         params = {"todays": json_to_text(search.todays), "factory": search.one_factory,
                   "statuses": json_to_text(statuses), "text": search.text,
                   "named": json_to_text(list(search.factories_named)), "now": datetime_to_text(now),
-                  "planned": json_to_text(list(search.planned)), "visited": int(search.visited),
+                  "planned": _planned(search, statuses), "visited": int(search.visited),
                   "soon": search.soon_days}
         if search.text is None:
             counts = {row["status"]: row["n"] for row in await self._tx.all(_COUNTED, params)}
             spanned, before = _statuses_spanned(statuses, counts, limit, offset)
             rows = await self._tx.all(_RANKED.format(total="NULL"), {
-                **params, "statuses": json_to_text(spanned), "limit": limit, "offset": offset - before,
+                **params, "statuses": json_to_text(spanned), "planned": _planned(search, spanned), "limit": limit,
+                "offset": offset - before,
             }) if spanned else []
             return [(row["kind"], row["id"]) for row in rows], sum(counts.values())
         ranked = _RANKED.format(total="COUNT(*) OVER ()")
@@ -194,6 +196,13 @@ class Visits:
             ") AS numbered WHERE rank = 1 ORDER BY order_reference"
         )
         return [_visit(row) for row in rows]
+
+
+def _planned(search: Search, statuses: list[str]) -> str:
+    """The factories whose orders not visited yet are ranked: none when no status ranked is one
+    they can have (`_TIER`). The first page of a large portfolio is often the late orders alone,
+    and looking among 10,000 orders for unvisited ones was a third of ranking it."""
+    return json_to_text(list(search.planned) if _TIERS.intersection(statuses) else [])
 
 
 def _statuses_spanned(statuses: list[str], counts: dict[str, int], limit: int,

@@ -142,8 +142,7 @@ async def factory_report(store, settings: Settings, person: Person, now: datetim
     if person.role is Role.FACTORY:  # which orders to visit, and its "history", are the buyer's judgement
         return FactoryReport(summaries, [], 0, for_factory=True)
     found = _recommend(settings, summaries, orders)
-    counted = Counter(c for _, criteria in found for c in criteria)
-    flagged = {c: counted[c] for c in Criterion}
+    flagged = _flagged(found)
     shown = [_recommendation(settings, order, criteria, summaries, todays)
              for order, criteria in _most_pressing(found, todays)]
     return FactoryReport(summaries, shown, len(found), flagged)
@@ -177,35 +176,48 @@ def _summary(factory: Factory, visits: VisitTally | None, ordered: int, notices:
 def _recommend(settings: Settings, summaries: list[FactorySummary],
                orders: list[OrderFacts]) -> list[tuple[OrderFacts, tuple[Criterion, ...]]]:
     """Each order warranting a visit with why. Only criteria here: the words are made for the
-    few shown (`_recommendation`)."""
+    few shown (`_recommendation`). Each order's criteria are a bit mask looked up in
+    `_COMBINATIONS`: at 10,000 orders a list and a tuple apiece cost more than the tests."""
     thresholds = settings.thresholds
+    values = [o.value for o in orders]  # a Decimal product each: worked out once
     large = _cut(settings, [o.quantity for o in orders], thresholds.large_quantity)
-    valuable = _cut(settings, [v for o in orders if (v := o.value) is not None], thresholds.high_value)
+    valuable = _cut(settings, [v for v in values if v is not None], thresholds.high_value)
     history = {s.factory.id for s in summaries if s.troubled(thresholds.gap_pts_at_risk)}
     tight = _TightWindows(settings.factories, thresholds.tight_window_days)
+    complex_packaging = PackagingComplexity.COMPLEX
     found = []
-    for order in orders:
-        criteria = []
-        if order.first_order_with_factory:
-            criteria.append(Criterion.FIRST_ORDER)
-        if large is not None and order.quantity >= large:
-            criteria.append(Criterion.LARGE)
-        if valuable is not None and (value := order.value) is not None and value >= valuable:
-            criteria.append(Criterion.HIGH_VALUE)
-        if tight(order):
-            criteria.append(Criterion.TIGHT_WINDOW)
-        if order.packaging is PackagingComplexity.COMPLEX:
-            criteria.append(Criterion.COMPLEX_PACKAGING)
-        if order.factory_id in history:
-            criteria.append(Criterion.FACTORY_HISTORY)
-        if criteria:
-            found.append((order, tuple(criteria)))
+    for order, value in zip(orders, values, strict=True):
+        mask = (order.first_order_with_factory
+                | (large is not None and order.quantity >= large) << 1
+                | (valuable is not None and value is not None and value >= valuable) << 2
+                | tight(order) << 3
+                | (order.packaging is complex_packaging) << 4
+                | (order.factory_id in history) << 5)
+        if mask:
+            found.append((order, _COMBINATIONS[mask]))
     return found
 
 
+# Every set of criteria, in Criterion's order, by bit mask (bit n: the n-th criterion).
+_COMBINATIONS = tuple(tuple(c for n, c in enumerate(Criterion) if mask >> n & 1) for mask in range(1 << len(Criterion)))
+
+
+def _flagged(found: list[tuple[OrderFacts, tuple[Criterion, ...]]]) -> dict[Criterion, int]:
+    """How many orders each criterion flags, counted over the few sets of criteria found."""
+    sets = Counter(criteria for _, criteria in found)
+    return {c: sum(n for criteria, n in sets.items() if c in criteria) for c in Criterion}
+
+
 def _most_pressing(found: list[tuple[OrderFacts, tuple[Criterion, ...]]], todays: dict[str, date]) -> list:
-    """The first MAX_RECOMMENDATIONS of `found`: most reasons, then the soonest final inspection."""
-    return heapq.nsmallest(MAX_RECOMMENDATIONS, found, key=lambda f: (
+    """The first MAX_RECOMMENDATIONS of `found`: most reasons, then the soonest final inspection.
+    Only the orders with as many reasons as the tenth most are sorted, not all 10,000."""
+    reasons = Counter(len(criteria) for _, criteria in found)
+    fewest, kept = 0, 0
+    for fewest in sorted(reasons, reverse=True):
+        kept += reasons[fewest]
+        if kept >= MAX_RECOMMENDATIONS:
+            break
+    return heapq.nsmallest(MAX_RECOMMENDATIONS, (f for f in found if len(f[1]) >= fewest), key=lambda f: (
         -len(f[1]), (f[0].final_inspection - todays[f[0].factory_id]).days, f[0].reference))
 
 
