@@ -83,7 +83,7 @@ async def run(rounds: int) -> list[str]:
             await measure(1, worst)
             walls, cpus = (await measure(rounds, worst))["page"]
             rows.append(row(f"first /orders page, all {late:,} late (buyer)", figures(walls, cpus),
-                            target="p99 < 50 ms (was 63 ms)"))
+                            target="p99 < 50 ms"))
         finally:
             await app.close()
     return rows
