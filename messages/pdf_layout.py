@@ -16,7 +16,7 @@ from io import BytesIO
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
-from fpdf.fonts import FontFace
+from fpdf.fonts import FontFace, TTFFont
 from handlers.catalog import N_
 from messages.line_break import break_lines
 from messages.pdf_font import add_shared_font
@@ -44,6 +44,19 @@ class A4Document(FPDF):
         add_shared_font(self, FONT)
         self.set_title(title)
         self.set_creator("followup")
+
+    def get_string_width(self, s: str, normalized: bool = False, markdown: bool = False) -> float:
+        """fpdf2's width of `s`, summed from the font's table of widths. Lines are broken here
+        (messages/line_break.py), which measures every token and every line so far: fpdf2's
+        own measure splits the text into styled fragments and copies the graphics state at
+        each call, and was a third of a notice PDF's cost. Its way stays for what this one
+        does not cover (markdown, text shaping, stretched or spaced type, core fonts)."""
+        font = self.current_font
+        if (markdown or self.text_shaping or self.font_stretching != 100 or self.char_spacing
+                or not isinstance(font, TTFFont) or font.is_symbol):
+            return super().get_string_width(s, normalized, markdown)
+        widths = font.cw
+        return sum(widths[ord(c)] for c in s) * self.font_size_pt * 0.001 / self.k
 
     def head(self) -> str:
         raise NotImplementedError
