@@ -12,7 +12,7 @@ from handlers.views import View
 from messages.buttons import Button, buttons_for
 from messages.environment import ESCAPED, FOLDS, THREAD, render
 from messages.i18n import CHINESE, ENGLISH, Language
-from messages.photos import PhotoFinder, inline_photos
+from messages.photos import PhotoStore, inline_photos
 
 
 class Answers(StrEnum):
@@ -58,16 +58,16 @@ def _context(view: View, answers: Answers) -> dict:
     return dict(v=view, report=view.visit.report, analysis=view.analysis, factory=view.factory, answers=answers)
 
 
-def render_notice(surface: str, view: View, find_photo: PhotoFinder | None = None,
+def render_notice(surface: str, view: View, photos: PhotoStore | None = None,
                   answers: Answers = Answers.BUTTONS, reader: Language | None = None) -> str:
     """The notice in Chinese first, then English, as one text: a standalone document for
-    `html` (with the photos inline when `find_photo` is given, in the Chinese part), chat
+    `html` (with the photos inline when `photos` is given, in the Chinese part), chat
     text for `text`, `console`, `telegram` and `slack`. `reader`: whose chat it is sent to,
     so both parts name its buttons as that chat labels them (a Chinese factory reads
     确认收到 under the English part too); without, each part names them in its own language."""
     zone = view.factory.timezone
     form = "html" if surface == "html" else "txt"
-    inline = inline_photos(view, find_photo) if surface == "html" and find_photo else {}
+    inline = inline_photos(view, photos) if surface == "html" and photos is not None else {}
     sections = [
         render(surface, f"notice/section.{form}.j2", Language(locale, zone), v=view,
                photos=inline if locale == CHINESE else {}, answers=answers, reader=reader)

@@ -176,7 +176,7 @@ class Script:
         out.mkdir(parents=True, exist_ok=True)
         for surface, suffix in (("html", "html"), ("text", "txt")):
             path = out / f"{view.notice.number}.{suffix}"
-            path.write_text(render_notice(surface, view, self.app.media.find) + "\n", encoding="utf-8")
+            path.write_text(render_notice(surface, view, self.app.media) + "\n", encoding="utf-8")
             self.narrate(f"notice written to {path}")
         pdf = out / f"{view.notice.number}.pdf"
         pdf.write_bytes(notice_pdf(view, self.app.media, self.app.documents.link(view)))
