@@ -26,7 +26,7 @@ SUBSET_TABLES = {"CFF ", "head", "hhea", "hmtx", "maxp"}
 
 def add_shared_font(document: FPDF, family: str) -> None:
     """`document.add_font(family, fname=font_path())`, without parsing the font again."""
-    scratch = _parsed(family)
+    scratch = parsed_font(family)
     parsed = scratch.fonts[family.lower()]
     font = copy.copy(parsed)
     font.i = len(document.fonts) + 1
@@ -56,8 +56,9 @@ class _EmbeddedCff(ttLib.TTFont):
 
 
 @cache
-def _parsed(family: str) -> FPDF:
-    """A document that holds nothing but the parsed font."""
+def parsed_font(family: str) -> FPDF:
+    """A document that holds nothing but the parsed font (bot/cpu_preload.py parses it
+    ahead in the CPU pool's fork server)."""
     scratch = FPDF()
     scratch.add_font(family, fname=str(font_path()))
     parsed = scratch.fonts[family.lower()]
