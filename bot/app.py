@@ -60,6 +60,7 @@ class App:
         self.documents.links = links
 
     async def close(self) -> None:
+        self.documents.close()
         self.cpu.close()
         await self.bus.repeats.drain()
         await self.store.close()

@@ -35,9 +35,10 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # Imported once by the fork server, so every worker starts with them loaded: a worker's first
-# chart pays for its font, not for importing matplotlib (half a second).
+# chart pays for its font, not for importing matplotlib (half a second); its first PDF finds
+# the font parsed.
 PRELOAD = ["handlers.intake.reports", "messages.pdf", "messages.report_pdf", "messages.chart",
-           "matplotlib.figure", "matplotlib.backends.backend_agg"]
+           "matplotlib.figure", "matplotlib.backends.backend_agg", "bot.cpu_preload"]
 
 
 class CpuPool:

@@ -16,20 +16,24 @@ _TOKEN = re.compile(r"[A-Za-z0-9_\-./@#&+'\"×%]+| +|.", re.DOTALL)
 
 def break_lines(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
     """`text` as lines no wider than `width` (by `measure`), except that closing punctuation
-    hangs at the end of the line it belongs to rather than starting the next."""
+    hangs at the end of the line it belongs to rather than starting the next. A line's width
+    is the sum of its tokens' (as a PDF font's is, with no kerning): measuring the whole line
+    again at each token made a notice's long Chinese lines quadratic."""
     lines: list[str] = []
-    line = ""
+    line, used = "", 0.0
     for token in _pieces(text, width, measure):
-        if not line or measure(line + token) <= width or token[0] in NO_LINE_START:
-            line += token
+        size = measure(token)
+        if not line or used + size <= width or token[0] in NO_LINE_START:
+            line, used = line + token, used + size
             continue
         if token.isspace():  # a break at a space: the space goes
             lines.append(line.rstrip(" "))
-            line = ""
+            line, used = "", 0.0
             continue
         line, carried = _without_opening(line)
         lines.append(line.rstrip(" "))
         line = carried + token
+        used = measure(line)
     if line or not lines:
         lines.append(line.rstrip(" "))
     return lines

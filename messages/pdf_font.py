@@ -18,10 +18,15 @@ from fpdf.fonts import SubsetMap
 
 from messages.fonts import font_path
 
+# What fontTools' subsetter needs to cut the CFF table down, which alone is embedded. Every
+# other table it would read and cut down too, to be thrown away: the shaping tables' lookups
+# and the cmap of 30,000 characters were two fifths of writing a notice PDF.
+SUBSET_TABLES = {"CFF ", "head", "hhea", "hmtx", "maxp"}
+
 
 def add_shared_font(document: FPDF, family: str) -> None:
     """`document.add_font(family, fname=font_path())`, without parsing the font again."""
-    scratch = _parsed(family)
+    scratch = parsed_font(family)
     parsed = scratch.fonts[family.lower()]
     font = copy.copy(parsed)
     font.i = len(document.fonts) + 1
@@ -29,7 +34,9 @@ def add_shared_font(document: FPDF, family: str) -> None:
     # table, whose box stays the whole font's (still true of every glyph kept), and the box
     # readers use is the font descriptor's, from the whole font too. Recalculating them drew
     # every kept glyph's outline twice, the largest part of writing the PDF.
-    font.ttfont = ttLib.TTFont(font.ttffile, recalcTimestamp=False, recalcBBoxes=False, lazy=True)
+    font.ttfont = _EmbeddedCff(font.ttffile, recalcTimestamp=False, recalcBBoxes=False, lazy=True)
+    for unused in set(font.ttfont.keys()) - SUBSET_TABLES - {"GlyphOrder"}:
+        del font.ttfont[unused]
     font.cw = parsed.cw.copy()
     font.glyph_ids = parsed.glyph_ids.copy()
     font.missing_glyphs = []
@@ -39,9 +46,22 @@ def add_shared_font(document: FPDF, family: str) -> None:
     document.pdf_version = max(document.pdf_version, scratch.pdf_version)  # 1.6 for a CFF font, as add_font sets
 
 
+class _EmbeddedCff(ttLib.TTFont):
+    """The font file as fpdf2 embeds a CID-keyed CFF font (Noto Sans SC is one): it cuts the
+    font down, saves the whole cut-down font, then throws that away and embeds the CFF table
+    alone, compiled afresh. The save, which compiled every table, writes nothing here."""
+
+    def save(self, file, reorderTables=True) -> None:
+        pass
+
+
 @cache
-def _parsed(family: str) -> FPDF:
-    """A document that holds nothing but the parsed font."""
+def parsed_font(family: str) -> FPDF:
+    """A document that holds nothing but the parsed font (bot/cpu_preload.py parses it
+    ahead in the CPU pool's fork server)."""
     scratch = FPDF()
     scratch.add_font(family, fname=str(font_path()))
+    parsed = scratch.fonts[family.lower()]
+    if not (parsed.is_cff and parsed.is_cid_keyed):  # what _EmbeddedCff's save relies on
+        raise ValueError(f"{font_path().name}: fpdf2 would embed the whole file, which _EmbeddedCff does not write")
     return scratch

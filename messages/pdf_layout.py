@@ -16,7 +16,7 @@ from io import BytesIO
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
-from fpdf.fonts import FontFace
+from fpdf.fonts import TTFFont
 from handlers.catalog import N_
 from messages.line_break import break_lines
 from messages.pdf_font import add_shared_font
@@ -28,7 +28,8 @@ LINE_MM = 5.2
 INDENT_MM = 1.4  # per leading space of a text rendering
 GREY = (110, 110, 110)
 HEADER_MM = 5 + 3  # the header line and the space under it
-HEADINGS = FontFace(emphasis="", fill_color=(225, 233, 243))
+HEADING_FILL = (225, 233, 243)
+TABLE_LINE_MM = 4.6
 
 
 class A4Document(FPDF):
@@ -44,6 +45,19 @@ class A4Document(FPDF):
         add_shared_font(self, FONT)
         self.set_title(title)
         self.set_creator("followup")
+
+    def get_string_width(self, s: str, normalized: bool = False, markdown: bool = False) -> float:
+        """fpdf2's width of `s`, summed from the font's table of widths. Lines are broken here
+        (messages/line_break.py), which measures every token and every line so far: fpdf2's
+        own measure splits the text into styled fragments and copies the graphics state at
+        each call, and was a third of a notice PDF's cost. Its way stays for what this one
+        does not cover (markdown, text shaping, stretched or spaced type, core fonts)."""
+        font = self.current_font
+        if (markdown or self.text_shaping or self.font_stretching != 100 or self.char_spacing
+                or not isinstance(font, TTFFont) or font.is_symbol):
+            return super().get_string_width(s, normalized, markdown)
+        widths = font.cw
+        return sum(widths[ord(c)] for c in s) * self.font_size_pt * 0.001 / self.k
 
     def head(self) -> str:
         raise NotImplementedError
@@ -115,14 +129,43 @@ def text_line(document: FPDF, line: str, size: float, height: float = LINE_MM) -
 
 
 def table(document: FPDF, rows: list[list[str]], widths: tuple[float, ...], size: float = 9) -> None:
-    """Rows of cells, the first row the headings, across the text width (`widths` are shares)."""
+    """Rows of cells across the text width (`widths` are shares), the first row the headings:
+    shaded, and drawn again at the top of each page the table runs on to; a row is never split
+    over two pages, and a cell's text is broken as a line is (messages/line_break.py). Drawn
+    here rather than with fpdf2's table, which laid out every cell twice through its own line
+    breaker: two fifths of a notice PDF's layout for its table of 20 actions."""
     document.set_font(FONT, size=size)
-    with document.table(col_widths=widths, text_align="LEFT", line_height=4.6, headings_style=HEADINGS,
-                        width=document.epw) as drawn:
-        for row in rows:
-            cells = drawn.row()
-            for value in row:
-                cells.cell(value)
+    columns = [document.epw * share / sum(widths) for share in widths]
+    heading, *body = rows
+    _table_row(document, heading, columns, shaded=True)
+    for row in body:
+        lines = _cell_lines(document, row, columns)
+        if document.will_page_break(len(max(lines, key=len)) * TABLE_LINE_MM):
+            document.add_page()
+            _table_row(document, heading, columns, shaded=True)
+        _table_row(document, row, columns)
+
+
+def _cell_lines(document: FPDF, row: list[str], columns: list[float]) -> list[list[str]]:
+    return [break_lines(value, width - 2 * document.c_margin, document.get_string_width)
+            for value, width in zip(row, columns, strict=True)]
+
+
+def _table_row(document: FPDF, row: list[str], columns: list[float], shaded: bool = False) -> None:
+    """One row: each cell framed (and filled, when `shaded`) to the row's tallest cell, its
+    lines centred in it from top to bottom."""
+    lines = _cell_lines(document, row, columns)
+    height = len(max(lines, key=len)) * TABLE_LINE_MM
+    top, x = document.get_y(), document.l_margin
+    document.set_fill_color(*HEADING_FILL)
+    for width, parts in zip(columns, lines, strict=True):
+        document.rect(x, top, width, height, style="DF" if shaded else "D")
+        document.set_xy(x, top + (height - len(parts) * TABLE_LINE_MM) / 2)
+        for part in parts:
+            document.set_x(x)
+            document.cell(width, TABLE_LINE_MM, part, new_x=XPos.LEFT, new_y=YPos.NEXT)
+        x += width
+    document.set_xy(document.l_margin, top + height)
 
 
 def photo_rows(document: FPDF, images: list[Thumbnail], per_row: int, captions: list[str] | None = None) -> None:

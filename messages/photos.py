@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -16,7 +15,6 @@ from PIL import Image
 from handlers.intake.photos import register_heif_opener
 from handlers.views import View
 
-PhotoFinder = Callable[[str], Path | None]  # sha256 -> the stored file (storage.media.MediaStore.find)
 LONGEST_SIDE = 1000
 
 
@@ -75,12 +73,19 @@ def stored_thumbnail(photos: PhotoStore, sha256: str) -> Thumbnail | None:
     return made
 
 
-def inline_photos(view: View, find_photo: PhotoFinder) -> dict[str, str]:
+def keep_thumbnails(photos: PhotoStore, sha256s: list[str]) -> None:
+    """Makes the thumbnails of photos just accepted, in the CPU pool, while nobody waits on them:
+    the first notice PDF, HTML or visit report that shows them then decodes no camera photo."""
+    for sha256 in sha256s:
+        stored_thumbnail(photos, sha256)
+
+
+def inline_photos(view: View, photos: PhotoStore) -> dict[str, str]:
     """The notice's photos as data: URIs, so the HTML file stands alone."""
     uris = {}
     for item in view.items:
         for name in item.item.photos:
-            path = find_photo(view.visit.photos[name])
-            if path is not None:
-                uris[name] = "data:image/jpeg;base64," + base64.b64encode(thumbnail(path).jpeg).decode()
+            shown = stored_thumbnail(photos, view.visit.photos[name])
+            if shown is not None:
+                uris[name] = "data:image/jpeg;base64," + base64.b64encode(shown.jpeg).decode()
     return uris

@@ -12,7 +12,7 @@ from handlers.views import View
 from messages.buttons import Button, buttons_for
 from messages.environment import ESCAPED, FOLDS, THREAD, render
 from messages.i18n import CHINESE, ENGLISH, Language
-from messages.photos import PhotoFinder, inline_photos
+from messages.photos import PhotoStore, inline_photos
 
 
 class Answers(StrEnum):
@@ -58,17 +58,17 @@ def _context(view: View, answers: Answers) -> dict:
     return dict(v=view, report=view.visit.report, analysis=view.analysis, factory=view.factory, answers=answers)
 
 
-def render_notice(surface: str, view: View, find_photo: PhotoFinder | None = None,
+def render_notice(surface: str, view: View, photos: PhotoStore | None = None,
                   answers: Answers = Answers.BUTTONS, reader: Language | None = None, link: str | None = None) -> str:
     """The notice in Chinese first, then English, as one text: a standalone document for
-    `html` (with the photos inline when `find_photo` is given, in the Chinese part), chat
+    `html` (with the photos inline when `photos` is given, in the Chinese part), chat
     text for `text`, `console`, `telegram` and `slack`. `reader`: whose chat it is sent to,
     so both parts name its buttons as that chat labels them (a Chinese factory reads
     确认收到 under the English part too); without, each part names them in its own language.
     `link`: the notice page's, shown under each part (a file, which has no buttons)."""
     zone = view.factory.timezone
     form = "html" if surface == "html" else "txt"
-    inline = inline_photos(view, find_photo) if surface == "html" and find_photo else {}
+    inline = inline_photos(view, photos) if surface == "html" and photos is not None else {}
     sections = [
         _notice_section(surface, form, view, Language(locale, zone), inline if locale == CHINESE else {},
                         answers, reader, link)
@@ -82,11 +82,11 @@ def render_notice(surface: str, view: View, find_photo: PhotoFinder | None = Non
     return render(surface, "notice/body.txt.j2", Language(CHINESE, zone), sections=sections)
 
 
-def notice_file(surface: str, view: View, find_photo: PhotoFinder | None, link: str | None) -> str:
+def notice_file(surface: str, view: View, photos: PhotoStore | None, link: str | None) -> str:
     """The notice as a file (`html` or `text`) for the buyer to pass on: a file has no
     buttons, so each part tells the factory to answer on the notice's page, its link below,
     or, without the web server, to contact the buyer."""
-    return render_notice(surface, view, find_photo, answers=Answers.LINK if link else Answers.PRINTED, link=link)
+    return render_notice(surface, view, photos, answers=Answers.LINK if link else Answers.PRINTED, link=link)
 
 
 def _notice_section(surface: str, form: str, view: View, language: Language, photos: dict,

@@ -24,7 +24,7 @@ from messages.environment import render
 from messages.i18n import Language
 from messages.line_break import break_lines
 from messages.pdf_layout import FONT, INDENT_MM, LINE_MM, PAGE, A4Document, kept_together, photo_rows, table, text_line
-from messages.photos import PhotoFinder, thumbnail
+from messages.photos import PhotoStore, stored_thumbnail
 
 TITLE = N_("Visit report %(order)s, visit of %(date)s")
 # A photo the factory sent with its done report; after a reopen, with which report.
@@ -55,17 +55,17 @@ class _ReportDocument(A4Document):
         return f"{self.language.gettext(PAGE) % {'page': self.page_no(), 'pages': '{nb}'}} · {self.reference}"
 
 
-def visit_report_pdf(record: VisitRecord, language: Language, find_photo: PhotoFinder) -> bytes:
+def visit_report_pdf(record: VisitRecord, language: Language, photos: PhotoStore) -> bytes:
     text = render("text", "report/visit_report.txt.j2", language, rec=record, report=record.visit.report,
                   analysis=record.analysis, factory=record.factory)
     document = _ReportDocument(record, language)
     document.add_page()
-    _lay_out(document, text.split("\n"), record, language, find_photo)
+    _lay_out(document, text.split("\n"), record, language, photos)
     return bytes(document.output())
 
 
 def _lay_out(document: FPDF, lines: list[str], record: VisitRecord, language: Language,
-             find_photo: PhotoFinder) -> None:
+             photos: PhotoStore) -> None:
     """The title, then block by block (`_blocks`). A block of text (a section's head, an
     item's text, a table) is kept on one page when it fits on one (pdf_layout.kept_together):
     a heading never ends a page cut from what it heads, and the report never ends on a page
@@ -78,7 +78,7 @@ def _lay_out(document: FPDF, lines: list[str], record: VisitRecord, language: La
         if block[0] == "@chart":
             _chart(document, render_chart(record.chart, language))
         elif block[0].startswith("@photos "):
-            _photos(document, record, block[0].removeprefix("@photos "), shown, language, find_photo)
+            _photos(document, record, block[0].removeprefix("@photos "), shown, language, photos)
         else:
             shown = block[0] if ITEM_HEADING.match(block[0]) else shown
             kept_together(document, lambda d, lines=block: _text(d, lines), _at_most(document, block))
@@ -169,16 +169,17 @@ def _chart(document: FPDF, png: bytes) -> None:
 
 
 def _photos(document: FPDF, record: VisitRecord, label: str, heading: str, language: Language,
-            find_photo: PhotoFinder) -> None:
+            photos: PhotoStore) -> None:
     """The item's photos, scaled down (messages/photos.py), each captioned with what it shows,
     the item's heading: first the visit's, named by their file, then those the factory sent
     of its correction, done report by done report."""
     item = next(r for r in record.items if r.item.label == label)
-    found = [(name, find_photo(record.visit.photos[name])) for name in item.photos if name in record.visit.photos]
+    found = [(name, stored_thumbnail(photos, record.visit.photos[name])) for name in item.photos
+             if name in record.visit.photos]
     for done in item.corrections:
         said = (language.gettext(CORRECTION) if done.number == 1
                 else language.gettext(CORRECTION_AGAIN) % {"num": done.number})
-        found += [(said, find_photo(photo.sha256)) for photo in done.photos]
-    shown = [(name, path) for name, path in found if path is not None]
+        found += [(said, stored_thumbnail(photos, photo.sha256)) for photo in done.photos]
+    shown = [(name, image) for name, image in found if image is not None]
     captions = [f"{name} · {heading}" for name, _ in shown]
-    photo_rows(document, [thumbnail(path) for _, path in shown], PHOTOS_PER_ROW, captions)
+    photo_rows(document, [image for _, image in shown], PHOTOS_PER_ROW, captions)

@@ -3,13 +3,16 @@ by SHA-256, so drawing the PDF again (every delivery, `followup notice render`) 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 
 from messages.pdf import notice_pdf
 from storage.media import MediaStore
 from tests.pdf_reading import pdf_pages
+from tests.telegram_world import running
 from tests.test_notice_a_factory_can_act_on import sent_notice_view
+from tests.test_telegram import post_example
 
 
 async def test_a_second_pdf_of_the_same_photos_decodes_none_of_them(app, config, tmp_path) -> None:
@@ -44,3 +47,19 @@ def test_the_kept_copies_are_bounded_the_least_recently_used_dropped_first(tmp_p
     assert media.find_thumbnail(a).read_bytes() == b"jpeg " + a.encode()
     assert media.find_thumbnail(c) is not None
     assert media.find_thumbnail(a).parent.parent == tmp_path / "thumbnails"  # beside media/, not in it
+
+
+async def test_a_posted_visits_photos_are_made_print_size_ahead_so_its_first_notice_decodes_none(
+        config, clock, monkeypatch) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)  # httpx honours them even for 127.0.0.1
+    async with running(config, clock) as world:
+        await post_example(world)
+        media = world.app.media
+        posted = {path.name.split(".")[0] for path in media.root.glob("*/*") if path.suffix != ".part"}
+        assert posted
+        for _ in range(1500):  # made in the CPU pool after the answer: waited for, not timed
+            if all(media.find_thumbnail(sha256) for sha256 in posted):
+                break
+            await asyncio.sleep(0.02)
+        assert all(media.find_thumbnail(sha256) for sha256 in posted)

@@ -176,7 +176,7 @@ async def test_visit_report_tells_a_dispute_and_the_revised_notice_with_each_rea
     async with app.store.unit_of_work() as uow:
         visit = await uow.visits.get(visit_id)
         record = await visit_record(uow, app.settings, visit, clock.now())
-    text = pdf_text(visit_report_pdf(record, Language("en_GB", "Europe/Berlin"), app.media.find))
+    text = pdf_text(visit_report_pdf(record, Language("en_GB", "Europe/Berlin"), app.media))
 
     assert "Notice CN-2026-0001, version 2 · awaiting acknowledgement" in text
     notice = text[text.index("Corrective notices"):]
@@ -209,7 +209,7 @@ async def test_visit_report_ends_on_its_notices_section_whole_never_on_a_lone_li
     visit_id = await post_example(app, config)
     async with app.store.unit_of_work() as uow:
         record = await visit_record(uow, app.settings, await uow.visits.get(visit_id), clock.now())
-    pages = pdf_pages(visit_report_pdf(record, Language("en_GB", "Europe/Berlin"), app.media.find))
+    pages = pdf_pages(visit_report_pdf(record, Language("en_GB", "Europe/Berlin"), app.media))
 
     last = [line for line in pages[-1].splitlines()[1:-1] if line.strip()]  # within the header and the footer
     assert last[-2:] == ["Corrective notices", "No corrective notice sent yet."]

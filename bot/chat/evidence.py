@@ -128,6 +128,7 @@ def _keeper(app, photos: list[Photo]):
     async def keep() -> None:
         for photo in photos:
             await asyncio.to_thread(app.media.put, photo.path, photo.sha256, photo.format)
+        app.documents.prepare_photos([photo.sha256 for photo in photos])
     return keep
 
 

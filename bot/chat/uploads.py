@@ -99,6 +99,8 @@ class Uploads:
             return _refused(language, checked)
         photos = {name: photo.sha256 for name, photo in checked.photos.items()}
         reply = await self.app.bus.handle(PostVisit(checked.report, photos), actor, update_key=update_key)
+        if reply.ok:
+            self.app.documents.prepare_photos(sorted(set(photos.values())))
         warnings = [p for p in checked.problems if p.level is Level.WARNING] if reply.ok else []
         said = [language.gettext(WARNINGS), *_lines(language, warnings)] if warnings else []
         return Answer("\n".join([reply_text(reply, language), *said]), reply)

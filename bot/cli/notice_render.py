@@ -47,6 +47,6 @@ async def _render(config, number: str, form: str, version: int | None) -> bytes 
                 raise click.BadParameter(f"notice {found.number} has no version {version}", param_hint="--version")
         if form == "pdf":
             return notice_pdf(view, app.media, app.documents.link(view))
-        return notice_file(form, view, app.media.find, app.documents.link(view))
+        return notice_file(form, view, app.media, app.documents.link(view))
     finally:
         await app.close()

@@ -73,7 +73,7 @@ async def _render(app: App, person: Person, reference: str, day: date | None, no
         if visit is None:
             _fail(f"no visit of order {reference!r} is stored; nothing was written")
         record = await visit_record(uow, app.settings, visit, now)
-    return visit_report_pdf(record, Language(person.locale, person.timezone), app.media.find)
+    return visit_report_pdf(record, Language(person.locale, person.timezone), app.media)
 
 
 def _check_writable(out: Path) -> None:

@@ -177,7 +177,7 @@ class Script:
         link = self.app.documents.link(view)
         for surface, suffix in (("html", "html"), ("text", "txt")):
             path = out / f"{view.notice.number}.{suffix}"
-            path.write_text(notice_file(surface, view, self.app.media.find, link) + "\n", encoding="utf-8")
+            path.write_text(notice_file(surface, view, self.app.media, link) + "\n", encoding="utf-8")
             self.narrate(f"notice written to {path}")
         pdf = out / f"{view.notice.number}.pdf"
         pdf.write_bytes(notice_pdf(view, self.app.media, link))

@@ -47,6 +47,7 @@ class NoticeDocuments:
         self.cpu = cpu
         self.clock = clock
         self._rendering: dict[tuple[int, int], asyncio.Task[bytes]] = {}
+        self._preparing: set[asyncio.Task[None]] = set()
         self.links: NoticeLinks | None = None  # while the web server runs (App.link_notices)
 
     def link(self, view: View) -> str | None:
@@ -65,6 +66,27 @@ class NoticeDocuments:
         sha256 = hashlib.sha256(png).hexdigest()
         await asyncio.to_thread(self.media.put_bytes, png, sha256, "PNG")
         return SharedLink(url, sha256, self.links.expiry_as_sent(view))
+
+    def prepare_photos(self, sha256s: list[str]) -> None:
+        """Makes the print-size copies of photos just accepted (a posted visit's, a done
+        report's) in the CPU pool, with nobody waiting: the notice PDF, HTML or visit report
+        that shows them later decodes no camera photo, which was two thirds of a first notice
+        PDF's time. Losing this head start (a crash, the bot stopping) costs only that: each
+        document makes a copy it does not find."""
+        task = asyncio.create_task(self._keep_thumbnails(sha256s), name="thumbnails")
+        self._preparing.add(task)
+        task.add_done_callback(self._preparing.discard)
+
+    async def _keep_thumbnails(self, sha256s: list[str]) -> None:
+        try:
+            await self.cpu.call("messages.photos:keep_thumbnails", self.media, sha256s)
+        except Exception:  # noqa: BLE001 - a head start only: the documents make what is missing
+            log.warning("print-size copies of %d photos not made ahead", len(sha256s), exc_info=True)
+
+    def close(self) -> None:
+        """Stops making copies ahead: the pool is closing."""
+        for task in self._preparing:
+            task.cancel()
 
     async def pdf(self, view: View) -> bytes:
         """The PDF of the version `view` shows (a view loaded for that version)."""
@@ -85,7 +107,7 @@ class NoticeDocuments:
         reader, as things stand now; drawn in the CPU pool (the chart, the photos)."""
         async with self.store.unit_of_work() as uow:
             record = await visit_record(uow, self.settings, view.visit, self.clock.now())
-        content = await self.cpu.call("messages.report_pdf:visit_report_pdf", record, language, self.media.find)
+        content = await self.cpu.call("messages.report_pdf:visit_report_pdf", record, language, self.media)
         log.info("visit report of %s rendered (%d bytes)", record.visit.order_reference, len(content))
         return record.file_name, content
 

@@ -53,6 +53,7 @@ async def receive_photo(app, draft: VisitDraft, request: web.Request, language, 
         if photo is None:
             return errors(problems)[0].text.render(language)
         await asyncio.to_thread(app.media.put, photo.path, photo.sha256, photo.format)
+        app.documents.prepare_photos([photo.sha256])
     name = f"{photo.sha256[:16]}.{_SUFFIX[photo.format]}"
 
     def kept(report):
