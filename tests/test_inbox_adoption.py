@@ -8,8 +8,10 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from bot.chat.adoption import Holdings
 from handlers.model import Platform
 from storage.inbox import Hold
+from tests.fakes import FakeClock
 from tests.store_engines import another, postgres_url, store  # noqa: F401  (fixtures)
 from tests.test_store import T0
 
@@ -93,3 +95,14 @@ async def test_three_replicas_adopting_at_once_take_each_update_once_oldest_firs
     assert sorted(everything) == updates  # each exactly once
     for pages in taken.values():
         assert pages == sorted(pages)  # each replica took them oldest first: a chat's in its order
+
+
+async def test_a_runtime_never_adopts_what_it_still_holds(store) -> None:
+    """Its own lease lapsed (the clock jumped mid-handling): leased afresh, not handed out twice."""
+    mine = Holdings(store, TELEGRAM, "me", FakeClock(T0), LEASE)
+    await stored(store, 1, holder="me")
+    await stored(store, 2)
+    mine.keep(1)
+    mine.clock.advance(seconds=(LATER - T0).total_seconds())
+    assert [entry.update_id async for entry in mine.take()] == [2]
+    assert await adopt(store, "another") == []  # both are held again, until LATER + LEASE

@@ -72,8 +72,11 @@ class Holdings:
                         if c != self.claimant and (r := Replica.parse(c)) is not None and r.is_dead()]
                 entries = await uow.inbox.adopt(self.platform, now, self.hold(), dead, PAGE)
                 await uow.commit()
-            self._held.update(entry.update_id for entry in entries)
-            for entry in entries:
+            # Its own updates whose lease lapsed (the clock moved on mid-handling) are leased
+            # afresh, not handled again.
+            adopted = [entry for entry in entries if entry.update_id not in self._held]
+            self._held.update(entry.update_id for entry in adopted)
+            for entry in adopted:
                 yield entry
             if len(entries) < PAGE:
                 return
