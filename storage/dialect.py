@@ -40,6 +40,7 @@ LOCK = f"SELECT pg_advisory_xact_lock({LOCK_SPACE}, hashtext($1))"
 LOCK_SHARED = f"SELECT pg_advisory_xact_lock_shared({LOCK_SPACE}, hashtext($1))"
 TRY_LOCK = f"SELECT pg_try_advisory_xact_lock({LOCK_SPACE}, hashtext($1))"
 LOCK_ROWS = " FOR NO KEY UPDATE"  # appended to a SELECT of the rows to lock
+SKIP_LOCKED = " FOR UPDATE SKIP LOCKED"  # appended to a SELECT of rows to take unless someone holds them
 
 _INSERT_OR_IGNORE = re.compile(r"\bINSERT\s+OR\s+IGNORE\s+INTO\b", re.IGNORECASE)
 _RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)

@@ -5,11 +5,17 @@ before asking for updates past it). A crash after that loses nothing: the update
 `unhandled()` on restart. Handle it, then mark it handled: with its effects, or later and
 many at once when handling it again changes nothing, its effects being remembered under its
 key (bot/chat/handled_marks.py).
+
+Several replicas share one inbox: each stored update is held by the replica that stored it,
+for a lease it renews while the update waits or is being handled (`Hold`, `renew`). An update
+whose lease has run out, or whose holder is known to be dead, is `adopt`ed by a survivor;
+marking it handled lets go of it.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,6 +35,14 @@ COLUMNS = "platform, update_id, payload, received_at, handled_at, quarantined_at
 
 
 @dataclass(frozen=True)
+class Hold:
+    """Who holds an update (a replica, as bot/outbox/replica.py names it), and until when."""
+
+    claimant: str
+    until: datetime
+
+
+@dataclass(frozen=True)
 class InboxEntry:
     platform: Platform
     update_id: int
@@ -43,17 +57,20 @@ class Inbox:
     def __init__(self, tx: Transaction) -> None:
         self._tx = tx
 
-    async def add(self, platform: Platform, update_id: int, payload: dict, at: datetime) -> bool:
+    async def add(self, platform: Platform, update_id: int, payload: dict, at: datetime,
+                  hold: Hold | None = None) -> bool:
         """False if the update is already here: platforms redeliver, and that is no error.
-        The first copy is kept, handled or not."""
+        The first copy is kept, handled or not. `hold`: who is about to handle it (None: any
+        replica may adopt it at once)."""
         changed = await self._tx.write(
-            "INSERT INTO inbox (platform, update_id, payload, received_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (platform, update_id) DO NOTHING",
-            (platform.value, update_id, json_to_text(payload), datetime_to_text(at)),
+            "INSERT INTO inbox (platform, update_id, payload, received_at, claimed_by, claimed_until)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (platform, update_id) DO NOTHING",
+            (platform.value, update_id, json_to_text(payload), datetime_to_text(at), *_held(hold)),
         )
         return changed == 1
 
-    async def add_keyed(self, platform: Platform, key: str, payload: dict, at: datetime) -> int | None:
+    async def add_keyed(self, platform: Platform, key: str, payload: dict, at: datetime,
+                        hold: Hold | None = None) -> int | None:
         """Stores a request that its platform numbers in no order (Slack): it gets the next
         number, and `payload` must carry `key`, which tells a redelivery of it (None then: the
         first copy is kept, handled or not)."""
@@ -63,10 +80,10 @@ class Inbox:
         # same one, and the second be taken for a redelivery. The platform's lock orders them.
         await self._tx.lock(f"inbox-number:{platform.value}")
         row = await self._tx.one(
-            "INSERT INTO inbox (platform, update_id, payload, received_at)"
-            " SELECT ?, COALESCE(MAX(update_id), 0) + 1, ?, ? FROM inbox WHERE platform = ?"
+            "INSERT INTO inbox (platform, update_id, payload, received_at, claimed_by, claimed_until)"
+            " SELECT ?, COALESCE(MAX(update_id), 0) + 1, ?, ?, ?, ? FROM inbox WHERE platform = ?"
             " ON CONFLICT DO NOTHING RETURNING update_id",
-            (platform.value, json_to_text(payload), datetime_to_text(at), platform.value),
+            (platform.value, json_to_text(payload), datetime_to_text(at), *_held(hold), platform.value),
         )
         return None if row is None else row["update_id"]
 
@@ -79,6 +96,45 @@ class Inbox:
             (platform.value, -1 if after is None else after, limit),
         )
         return [_entry(row) for row in rows]
+
+    async def holders(self, platform: Platform, now: datetime) -> list[str]:
+        """Who holds an unhandled update of `platform` for a lease still running."""
+        rows = await self._tx.all(
+            "SELECT DISTINCT claimed_by FROM inbox WHERE platform = ? AND handled_at IS NULL"
+            " AND quarantined_at IS NULL AND claimed_until > ?",
+            (platform.value, datetime_to_text(now)),
+        )
+        return [row[0] for row in rows]
+
+    async def adopt(self, platform: Platform, now: datetime, hold: Hold, dead: Sequence[str] = (),
+                    limit: int = 100) -> list[InboxEntry]:
+        """Takes for `hold` the oldest unhandled updates nobody holds: no lease, a lease run
+        out by `now`, or a holder among `dead`; oldest first, at most `limit`. On PostgreSQL
+        the rows another replica is taking or marking at this moment are passed over."""
+        free = await self._tx.free_rows(
+            "SELECT update_id FROM inbox WHERE platform = ?1 AND handled_at IS NULL AND quarantined_at IS NULL"
+            " AND (claimed_until IS NULL OR claimed_until <= ?2 OR claimed_by IN (SELECT value FROM json_each(?3)))"
+            " ORDER BY update_id LIMIT ?4",
+            (platform.value, datetime_to_text(now), json_to_text(list(dead)), limit),
+        )
+        if not free:
+            return []
+        ids = [row[0] for row in free]
+        rows = await self._tx.all(
+            f"UPDATE inbox SET claimed_by = ?, claimed_until = ? WHERE platform = ?"
+            f" AND update_id IN ({', '.join('?' * len(ids))}) RETURNING {COLUMNS}",
+            (*_held(hold), platform.value, *ids),
+        )
+        return sorted((_entry(row) for row in rows), key=lambda entry: entry.update_id)
+
+    async def renew(self, platform: Platform, update_ids: list[int], hold: Hold) -> None:
+        """Extends `hold`'s lease on those of `update_ids` it still holds, unhandled."""
+        for chunk in _chunks(update_ids):
+            await self._tx.write(
+                "UPDATE inbox SET claimed_until = ? WHERE platform = ? AND claimed_by = ? AND handled_at IS NULL"
+                f" AND update_id IN ({', '.join('?' * len(chunk))})",
+                (datetime_to_text(hold.until), platform.value, hold.claimant, *chunk),
+            )
 
     async def quarantine(self, platform: Platform, update_id: int, at: datetime, reason: str) -> None:
         """Sets aside an update that cannot be handled: kept, never replayed, listed by
@@ -102,11 +158,10 @@ class Inbox:
 
     async def mark_all_handled(self, platform: Platform, update_ids: list[int], at: datetime) -> None:
         """Many at once, so that marking what was handled meanwhile costs one transaction."""
-        wanted = sorted(set(update_ids))
-        for start in range(0, len(wanted), MARKED_AT_ONCE):
-            chunk = wanted[start:start + MARKED_AT_ONCE]
+        for chunk in _chunks(update_ids):
             changed = await self._tx.write(
-                f"UPDATE inbox SET handled_at = ? WHERE platform = ? AND update_id IN ({', '.join('?' * len(chunk))})",
+                "UPDATE inbox SET handled_at = ?, claimed_by = NULL, claimed_until = NULL"
+                f" WHERE platform = ? AND update_id IN ({', '.join('?' * len(chunk))})",
                 (datetime_to_text(at), platform.value, *chunk),
             )
             if changed != len(chunk):
@@ -133,6 +188,16 @@ class Inbox:
         nothing was ever received. Handled or not: an unhandled update is already safe here."""
         row = await self._tx.one("SELECT MAX(update_id) FROM inbox WHERE platform = ?", (platform.value,))
         return None if row is None or row[0] is None else int(row[0]) + 1
+
+
+def _chunks(update_ids: list[int]) -> list[list[int]]:
+    """The ids in order, in as many statements as SQLite's limit on parameters asks."""
+    wanted = sorted(set(update_ids))
+    return [wanted[start:start + MARKED_AT_ONCE] for start in range(0, len(wanted), MARKED_AT_ONCE)]
+
+
+def _held(hold: Hold | None) -> tuple[str | None, str | None]:
+    return (None, None) if hold is None else (hold.claimant, datetime_to_text(hold.until))
 
 
 def _entry(row: sqlite3.Row) -> InboxEntry:

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 import asyncpg
 from asyncpg.transaction import Transaction as PgTx
 
-from storage.dialect import LOCK, LOCK_ROWS, LOCK_SHARED, TRY_LOCK, to_postgres
+from storage.dialect import LOCK, LOCK_ROWS, LOCK_SHARED, SKIP_LOCKED, TRY_LOCK, to_postgres
 from storage.transaction import Guarded
 
 Params = Sequence[object] | Mapping[str, object]
@@ -62,6 +62,12 @@ class PgTransaction(Guarded[asyncpg.Connection]):
         two such locks on a row wait for each other; inserting rows that refer to it does not)."""
         statement = to_postgres(sql + LOCK_ROWS)
         await self._connection().fetch(statement.text, *statement.arguments(params))
+
+    async def free_rows(self, sql: str, params: Params = ()) -> list[asyncpg.Record]:
+        """The rows the SELECT `sql` finds that no other transaction has locked, locked until
+        COMMIT or ROLLBACK (FOR UPDATE SKIP LOCKED: taken by one, passed over by the others)."""
+        statement = to_postgres(sql + SKIP_LOCKED)
+        return list(await self._connection().fetch(statement.text, *statement.arguments(params)))
 
     async def try_lock(self, key: str) -> bool:
         """`key`'s exclusive lock if nobody holds it, else False at once (never waits)."""

@@ -71,6 +71,11 @@ class Transaction(Guarded[aiosqlite.Connection]):
         """Nothing to do, as for `lock`; PostgreSQL's locks the rows `sql` selects."""
         self._connection()
 
+    async def free_rows(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        """The rows the SELECT `sql` finds: BEGIN IMMEDIATE already keeps every other writer
+        out. PostgreSQL's passes over rows another transaction has locked (SKIP LOCKED)."""
+        return await self.all(sql, params)
+
     async def try_lock(self, key: str) -> bool:
         """Always True here, for the reason `lock` gives; PostgreSQL's may say False: someone
         else holds `key`, so skip what it guards (SKIP LOCKED's counterpart)."""

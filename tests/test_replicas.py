@@ -5,14 +5,15 @@ with SIGKILL mid-burst.
 
 People act as people do: a tap or click that shows nothing (its replica died with it) is made
 again. The killed replica's claims run out (the bots' clock runs while the test waits) and the
-survivors deliver everything owed. What the killed one stored and never handled waits in the inbox for a
-replica to start (`followup run` replays the inbox at start; a supervisor restarts the killed
-one), which then handles it once: nothing is acted on twice.
+survivors deliver everything owed. What the killed one stored and never handled the survivors
+adopt (bot/chat/adoption.py: its holder is provably dead on this host, else after the lease)
+and handle once, with no restart: nothing is acted on twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import Counter
 
 from messages.buttons import ACKNOWLEDGE, APPROVE, SEND_NOTICE
@@ -26,6 +27,7 @@ from tests.store_engines import blank_database, postgres_url  # noqa: F401 (a fi
 STEP_WAIT = 3.0  # seconds a person waits for a tap to show before tapping again
 VISIT_FINDINGS = "Visit findings"
 COPIES = 2  # each tap's update and each click's request, delivered this often at once
+ADOPTED = re.compile(r"adopting (\w+) update (\d+),")
 
 
 async def test_three_replicas_survive_a_sigkill_mid_burst_and_act_on_everything_once(
@@ -33,14 +35,16 @@ async def test_three_replicas_survive_a_sigkill_mid_burst_and_act_on_everything_
     async with blank_database(postgres_url) as url:
         await (await PostgresStore.open(url)).close()  # migrated, as `followup db migrate` does
         async with running_cluster(tmp_path, url, size=3) as cluster:
-            await burst_with_a_kill(cluster)
+            left = await burst_with_a_kill(cluster)
             victim = cluster.members[1]
             assert not victim.alive, "the burst ended before the kill"
 
             # The clock runs as they wait: the dead replica's claims run out after their lease.
-            await cluster.wait(lambda: all_sent(cluster), "the survivors to deliver everything")
-            await cluster.start(victim)  # a supervisor restarts it: its start replays what it stored
-            await cluster.wait(lambda: settled(cluster), "every stored update handled")
+            await cluster.wait(lambda: settled(cluster), "the survivors to handle and deliver everything")
+            assert not victim.alive  # nobody restarted it: the survivors handled what it left
+            leftovers, adopted = await left, adoptions(cluster)
+            assert leftovers, "the killed replica left nothing stored unhandled: nothing was adopted"
+            assert leftovers - adopted == set(), (leftovers, adopted)
 
             assert await cluster.rows("SELECT instruction_id FROM notice_instructions GROUP BY instruction_id"
                                       " HAVING COUNT(*) <> 1") == []
@@ -62,21 +66,24 @@ async def test_three_replicas_survive_a_sigkill_mid_burst_and_act_on_everything_
         assert cluster.hung_at_stop == []  # each replica stopped when told
 
 
-async def burst_with_a_kill(cluster: Cluster) -> None:
+async def burst_with_a_kill(cluster: Cluster) -> asyncio.Task:
     """The buyer approves the Telegram visit's instructions on Telegram and the other visit's on
     Slack, all at once; sends both notices; the factory acknowledges both. The second replica is
-    killed once the forwarders have taken half the approvals' requests."""
+    killed once the forwarders have taken half the approvals' requests. Returns what it left
+    stored and unhandled, read at once after the kill (before a survivor's sweep can adopt it)."""
     telegram_visit, slack_visit = cluster.visits
     await cluster.wait(lambda: all_sent(cluster), "the findings delivered")
     on_telegram = await instructions(cluster, telegram_visit)
     on_slack = await instructions(cluster, slack_visit)
     half = COPIES * (len(on_telegram) + len(on_slack)) // 2
     taken = Counter()
+    left: list[asyncio.Task] = []
 
     def kill_at_half(_: int) -> None:
         taken["requests"] += 1
         if taken["requests"] == half:
             cluster.kill(cluster.members[1])
+            left.append(asyncio.create_task(unhandled_of(cluster, cluster.members[1].name)))
     cluster.telegram_forwarder.observers.append(kill_at_half)
     cluster.slack_forwarder.observers.append(kill_at_half)
 
@@ -96,6 +103,24 @@ async def burst_with_a_kill(cluster: Cluster) -> None:
                     lambda: acknowledged(cluster, first)),
         until_shown(cluster, lambda: cluster.click(FACTORY, FACTORY_CHANNEL, ACKNOWLEDGE, second, COPIES),
                     lambda: acknowledged(cluster, second)))
+    return left[0]
+
+
+async def unhandled_of(cluster: Cluster, name: str) -> set[tuple[str, int]]:
+    """The updates replica `name` holds unhandled (its claimant id starts with its name)."""
+    rows = await cluster.rows("SELECT platform, update_id FROM inbox WHERE handled_at IS NULL"
+                              " AND claimed_by LIKE $1", f"{name}=%")
+    return {(row[0], row[1]) for row in rows}
+
+
+def adoptions(cluster: Cluster) -> set[tuple[str, int]]:
+    """The updates the live replicas say they adopted (bot/chat/adoption.py logs each)."""
+    found = set()
+    for member in cluster.members:
+        if member.alive:
+            log = (cluster.folder / f"{member.name}.log").read_text(encoding="utf-8")
+            found |= {(m[1], int(m[2])) for m in ADOPTED.finditer(log)}
+    return found
 
 
 async def until_shown(cluster: Cluster, act, done, patience: float = 120.0) -> None:

@@ -5,8 +5,9 @@ and runs the rest of the listener afterwards; a crash there loses a request Slac
 send again. So each request a listener is about to run for is stored first (a listener
 middleware, so requests refused by Bolt's own checks are never stored), marked handled once
 its listener has finished (Bolt's listener-completion hook; the mark rides with the next
-change committed, bot/chat/handled_marks.py), and a request stored but never
-handled is handled at the next start, as the Telegram runtime does with its updates. What a
+change committed, bot/chat/handled_marks.py), and a request stored but never handled is
+handled at the next start, or adopted by another replica (bot/chat/adoption.py), as the
+Telegram runtime does with its updates. What a
 listener changes goes through the bus under the request's own key, so handling a request
 again after a crash changes nothing twice.
 
@@ -29,9 +30,10 @@ from slack_bolt.listener.async_listener_completion_handler import AsyncListenerC
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
+from bot.chat.adoption import Adoption, Holdings, Renewal
 from bot.chat.handled_marks import HandledMarks
-from bot.chat.replay import waiting
 from handlers.model import Platform
+from storage.inbox import InboxEntry
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,9 @@ class SlackInbox(AsyncListenerCompletionHandler):
         # Marked as Telegram's updates are: with the next change, or together (bot/chat/handled_marks.py).
         self._marks = HandledMarks(app.store, Platform.SLACK, app.bus.clock, app.bus.ride_in)
         app.bus.ride_along(self._marks.ride)
+        self.holdings = Holdings(app.store, Platform.SLACK, app.dispatcher.replica, app.bus.clock)
+        self.renewal = Renewal(self.holdings)
+        self.adoption: Adoption | None = None  # once the start's replay is done (`replay`)
 
     def install(self, bolt: AsyncApp) -> None:
         """Marks each request handled when its listener is done (pass `keep` as the listeners'
@@ -69,12 +74,14 @@ class SlackInbox(AsyncListenerCompletionHandler):
         key = request_key(body)
         payload = {"key": key, "body": {name: value for name, value in body.items() if name != "token"}}
         async with self.app.store.unit_of_work() as uow:
-            number = await uow.inbox.add_keyed(Platform.SLACK, key, payload, self.app.bus.clock.now())
+            number = await uow.inbox.add_keyed(Platform.SLACK, key, payload, self.app.bus.clock.now(),
+                                               self.holdings.hold())
             await self.app.bus.ride_in(uow)
             await uow.commit()
         if number is None:
             log.info("Slack request %s arrived again; it was acted on once", key)
             return BoltResponse(status=200, body="")
+        self.holdings.keep(number)
         context[INBOX_ID] = number
         return await next()
 
@@ -89,27 +96,43 @@ class SlackInbox(AsyncListenerCompletionHandler):
         self._mark_handled(number)
 
     async def replay(self, bolt: AsyncApp) -> None:
-        """Requests stored before the last stop but never handled are handled now, oldest
-        first, one at a time. They were verified when they arrived, so they are dispatched as
-        Socket Mode requests are: without a signature to check (it would be too old)."""
-        async for entry in waiting(self.app.store, Platform.SLACK):
+        """Requests stored before the last stop but never handled, and nobody else's to handle,
+        are handled now, oldest first, one at a time; then, in the background, those other
+        replicas leave unhandled (bot/chat/adoption.py)."""
+        self.renewal.start()
+        async for entry in self.holdings.take():
             log.info("handling Slack request %s stored before the last stop", entry.payload["key"])
-            finished = self._finished.setdefault(entry.update_id, asyncio.Event())
-            request = AsyncBoltRequest(body=entry.payload["body"], mode="socket_mode",
-                                       context={INBOX_ID: entry.update_id, REPLAYED: True})
-            response = await bolt.async_dispatch(request)
-            if response.status == 404:  # no listener for it any more: nothing to do
-                self._mark_handled(entry.update_id)
-            try:
-                await asyncio.wait_for(finished.wait(), REPLAY_PATIENCE)
-            except TimeoutError:  # it goes on in the background; the next one need not wait for it
-                log.warning("Slack request %s is taking long; handling the next", entry.payload["key"])
+            await self._dispatch(bolt, entry)
+        self.adoption = Adoption(self.holdings, lambda entry: self._dispatch(bolt, entry))
+        self.adoption.start()
+
+    async def stop(self) -> None:
+        if self.adoption is not None:
+            await self.adoption.stop()
+        await self.renewal.stop()
+
+    async def _dispatch(self, bolt: AsyncApp, entry: InboxEntry) -> None:
+        """A stored request, handled as it arrived. It was verified then, so it is dispatched
+        as Socket Mode requests are: without a signature to check (it would be too old)."""
+        finished = self._finished.setdefault(entry.update_id, asyncio.Event())
+        request = AsyncBoltRequest(body=entry.payload["body"], mode="socket_mode",
+                                   context={INBOX_ID: entry.update_id, REPLAYED: True})
+        response = await bolt.async_dispatch(request)
+        if response.status == 404:  # no listener for it any more: nothing to do
+            self._mark_handled(entry.update_id)
+        try:
+            await asyncio.wait_for(finished.wait(), REPLAY_PATIENCE)
+        except TimeoutError:  # it goes on in the background; the next one need not wait for it
+            log.warning("Slack request %s is taking long; handling the next", entry.payload["key"])
 
     async def drain(self) -> None:
         """Until every request handled is marked: before the store closes."""
         await self._marks.drain()
 
     def _mark_handled(self, number: int) -> None:
+        """Lets go of the request's lease too: its mark, written within the lease's remaining
+        time, clears it."""
         self._marks.add(number)
+        self.holdings.let_go(number)
         if (finished := self._finished.pop(number, None)) is not None:
             finished.set()

@@ -78,6 +78,7 @@ class SlackRuntime:
             raise
 
     async def stop(self) -> None:
+        await self.listeners.inbox.stop()
         if self._socket is not None:
             await self._socket.close_async()
         if self._runner is not None:

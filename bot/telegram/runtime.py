@@ -31,9 +31,9 @@ from telegram.ext import (
 )
 
 from bot.app import App
+from bot.chat.adoption import Adoption, Holdings, Renewal
 from bot.chat.directory import Directory
 from bot.chat.handled_marks import HandledMarks
-from bot.chat.replay import waiting
 from bot.chat.uploads import Uploads
 from bot.config import Telegram as TelegramConfig
 from bot.outbox.backoff import Backoff
@@ -50,6 +50,7 @@ from bot.telegram.uploads import TelegramUploads
 from handlers.catalog import N_
 from handlers.model import Platform
 from messages.i18n import CHINESE, ENGLISH, Language
+from storage.inbox import InboxEntry
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -93,6 +94,9 @@ class TelegramRuntime:
         self._order = ChatOrder()
         self._marks = HandledMarks(app.store, Platform.TELEGRAM, app.bus.clock, app.bus.ride_in)
         app.bus.ride_along(self._marks.ride)
+        self._holdings = Holdings(app.store, Platform.TELEGRAM, app.dispatcher.replica, app.bus.clock)
+        self._renewal = Renewal(self._holdings)
+        self._adoption = Adoption(self._holdings, self._adopt)
         self.secret = env.secret_token()
         self._poller = Poller(self.application.bot, self._receive, poll_timeout, poll_backoff)
         self._register(Directory(app.config, app.store), app.uploads)
@@ -128,8 +132,10 @@ class TelegramRuntime:
             await bot.set_my_commands(commands, language_code=language_code)
         if self.config.mode != "webhook":
             await bot.delete_webhook()
+        self._renewal.start()
         # Before any new update can arrive: a chat's stored updates are handled before its new ones.
         await self._handle_unhandled()
+        self._adoption.start()
         if self.config.mode == "webhook":
             await self._start_webhook()
         if self.config.mode == "polling":
@@ -141,9 +147,11 @@ class TelegramRuntime:
         log.info("Telegram bot @%s running (%s)", bot.username, self.config.mode)
 
     async def stop(self) -> None:
+        await self._adoption.stop()
         if self._order.running:
             await asyncio.wait(self._order.running, timeout=10)
         await self._marks.drain()
+        await self._renewal.stop()
         for task in self._tasks:
             task.cancel()
         if self._tasks:
@@ -178,10 +186,13 @@ class TelegramRuntime:
         fresh = []
         async with self.app.store.unit_of_work() as uow:
             for payload in payloads:
-                if await uow.inbox.add(Platform.TELEGRAM, payload["update_id"], payload, self.app.bus.clock.now()):
+                if await uow.inbox.add(Platform.TELEGRAM, payload["update_id"], payload, self.app.bus.clock.now(),
+                                       self._holdings.hold()):
                     fresh.append(payload)
             await self.app.bus.ride_in(uow)
             await uow.commit()
+        for payload in fresh:
+            self._holdings.keep(payload["update_id"])
         return fresh
 
     def _spawn(self, payload: dict) -> None:
@@ -191,13 +202,22 @@ class TelegramRuntime:
         self._order.spawn(_chat_of(payload), update_id, lambda: self._process(update_id, payload))
 
     async def _process(self, update_id: int, payload: dict) -> None:
+        """Lets go of the update's lease when done: its mark (which clears the lease) follows
+        within the lease's remaining time, and an update that failed may be adopted again."""
         try:
-            update = Update.de_json(payload, self.application.bot)
-        except (AttributeError, KeyError, TypeError, ValueError) as unreadable:
-            await self._quarantine(update_id, unreadable)
-            return
-        await self.application.process_update(update)
-        self._marks.add(update_id)
+            try:
+                update = Update.de_json(payload, self.application.bot)
+            except (AttributeError, KeyError, TypeError, ValueError) as unreadable:
+                await self._quarantine(update_id, unreadable)
+                return
+            await self.application.process_update(update)
+            self._marks.add(update_id)
+        finally:
+            self._holdings.let_go(update_id)
+
+    async def _adopt(self, entry: InboxEntry) -> None:
+        """An update another replica left unhandled, queued behind its chat's earlier ones."""
+        self._spawn(entry.payload)
 
     async def _quarantine(self, update_id: int, unreadable: Exception) -> None:
         """An update PTB cannot read is set aside (`followup inbox` lists it), not retried at
@@ -210,8 +230,9 @@ class TelegramRuntime:
             await uow.commit()
 
     async def _handle_unhandled(self) -> None:
-        """Updates stored before a crash but never handled are handled now, in order."""
-        async for entry in waiting(self.app.store, Platform.TELEGRAM):
+        """Updates stored before a crash but never handled, and nobody else's to handle, are
+        handled now, in order."""
+        async for entry in self._holdings.take():
             log.info("handling update %s stored before the last stop", entry.update_id)
             await self._process(entry.update_id, entry.payload)
 
