@@ -49,13 +49,16 @@ class DeferredWrites(Generic[T]):
         raise NotImplementedError
 
     async def _write_alone(self) -> None:
+        """Until nothing waits. Only the loop's own test may end it: an item added while the
+        unit of work closes (an await) finds this task not done and starts none of its own, so
+        a `return` from inside the unit of work would strand it, an update marked handled in
+        memory only, never in the store."""
         while self._waiting:
             try:
                 async with self.store.unit_of_work() as uow:
-                    if not self._waiting:
-                        return  # written with a change committed while this waited for the store
-                    await self._ride_all(uow)
-                    await uow.commit()
+                    if self._waiting:  # else written with a change committed while this waited for the store
+                        await self._ride_all(uow)
+                        await uow.commit()
             except Exception:  # noqa: BLE001 - lost bookkeeping means an update read again, logged
                 log.warning("could not write the %s waiting; those updates are read again if handled again",
                             self.name, exc_info=True)
