@@ -56,7 +56,8 @@ HOP_BY_HOP = {"host", "content-length", "transfer-encoding", "connection", "keep
 
 class Forwarder:
     """Round robin over `targets` (base urls); `observers` are told each request's number (from
-    1) before it is forwarded, so a test can kill a replica mid-burst."""
+    1) before it is forwarded, and `answered` each target that has just answered and its status,
+    so a test can kill a replica mid-burst, or right after it stored a request."""
 
     def __init__(self, targets: list[str]) -> None:
         self.targets = targets
@@ -64,6 +65,7 @@ class Forwarder:
         self.served: Counter[str] = Counter()  # answered requests by target
         self.retried = 0  # attempts that found their target gone and moved on
         self.observers: list[Callable[[int], None]] = []
+        self.answered: list[Callable[[str, int], None]] = []
         self._turn = 0
         self._count = 0
         self._runner: web.AppRunner | None = None
@@ -99,6 +101,8 @@ class Forwarder:
                                                  headers=headers) as answer:
                     payload = await answer.read()
                     self.served[target] += 1
+                    for observe in self.answered:
+                        observe(target, answer.status)
                     return web.Response(status=answer.status, body=payload,
                                         content_type=answer.content_type if payload else None)
             except (aiohttp.ClientConnectionError, asyncio.TimeoutError):

@@ -69,8 +69,9 @@ async def test_three_replicas_survive_a_sigkill_mid_burst_and_act_on_everything_
 async def burst_with_a_kill(cluster: Cluster) -> asyncio.Task:
     """The buyer approves the Telegram visit's instructions on Telegram and the other visit's on
     Slack, all at once; sends both notices; the factory acknowledges both. The second replica is
-    killed once the forwarders have taken half the approvals' requests. Returns what it left
-    stored and unhandled, read at once after the kill (before a survivor's sweep can adopt it)."""
+    killed the moment it answers a request it stored, once the forwarders have taken half the
+    approvals' requests. Returns what it left stored and unhandled, read at once after the kill
+    (before a survivor's sweep can adopt it)."""
     telegram_visit, slack_visit = cluster.visits
     await cluster.wait(lambda: all_sent(cluster), "the findings delivered")
     on_telegram = await instructions(cluster, telegram_visit)
@@ -78,14 +79,21 @@ async def burst_with_a_kill(cluster: Cluster) -> asyncio.Task:
     half = COPIES * (len(on_telegram) + len(on_slack)) // 2
     taken = Counter()
     left: list[asyncio.Task] = []
+    victim = cluster.members[1]
 
-    def kill_at_half(_: int) -> None:
+    def arm_at_half(_: int) -> None:
         taken["requests"] += 1
-        if taken["requests"] == half:
-            cluster.kill(cluster.members[1])
-            left.append(asyncio.create_task(unhandled_of(cluster, cluster.members[1].name)))
-    cluster.telegram_forwarder.observers.append(kill_at_half)
-    cluster.slack_forwarder.observers.append(kill_at_half)
+
+    def kill_once_it_stored(target: str, status: int) -> None:
+        """Killed the moment it has answered 200 to a request from half-way on: the request
+        is stored (a replica answers only then) and, its handling just begun, not yet marked
+        handled, so the survivors have something of its to adopt."""
+        if taken["requests"] >= half and not left and status == 200 and target in (victim.telegram, victim.slack):
+            cluster.kill(victim)
+            left.append(asyncio.create_task(unhandled_of(cluster, victim.name)))
+    for forwarder in (cluster.telegram_forwarder, cluster.slack_forwarder):
+        forwarder.observers.append(arm_at_half)
+        forwarder.answered.append(kill_once_it_stored)
 
     await asyncio.gather(
         *(until_shown(cluster, lambda i=i: cluster.tap(cluster.buyer, BUYER_CHAT, APPROVE, i, COPIES),
