@@ -145,7 +145,7 @@ async def bare_pg_writer(url: str, index: int, writers: int, seconds: float, pha
     conn = await asyncpg.connect(url)
     latencies, n = [], index
     end = ready_and_wait() + seconds
-    while time.time() < end:
+    while time.monotonic() < end:
         began = time.perf_counter()
         async with conn.transaction():
             await conn.execute("UPDATE instructions SET note = $1 WHERE id = $2", f"bare {phase}", n % 96_000 + 1)
