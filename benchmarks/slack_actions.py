@@ -19,6 +19,7 @@ the tests.
 from __future__ import annotations
 
 import asyncio
+import copy
 import os
 import re
 import signal
@@ -185,9 +186,10 @@ async def bot_run(seconds: float) -> Run:
                 f1 = await fake_wait(fake, lambda: next(
                     (m for m in fake.messages(BUYER_CHANNEL) if m.text.startswith("*[F1]")), None))
                 action = next(a for label, a in f1.buttons.items() if label.startswith("Approve"))
+                shown = copy.deepcopy(f1.blocks)  # the button as clicked again, after the decision removed it
 
                 def click() -> dict:
-                    return fake.block_action(BUYER, BUYER_CHANNEL, f1.ts, action)
+                    return fake.block_action(BUYER, BUYER_CHANNEL, f1.ts, action, blocks=shown)
 
                 await post_to_app(url, "interactive", click(), SECRET)  # the first click approves
                 await asyncio.sleep(1.0)  # its message edited, the bot quiet again
