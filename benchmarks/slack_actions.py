@@ -6,7 +6,9 @@ the real `followup run` in HTTP mode, or a bare Bolt app (aiohttp) that acks eve
 and does nothing else. The bot first posts the example visit (photos left out) and its buyer
 approves F1; then, for both, signed `block_actions` requests for that button (for the bot,
 repeat clicks on a decided instruction) are sent by 1, 8 and 16 clients at once, each sending
-its next as soon as its last was answered. A request's latency runs from sending it to its
+its next as soon as its last was answered. Every request is a new click, with its own trigger id
+and action_ts as Slack sends them: one click sent again would be a redelivery, which the bot's
+inbox drops before any listener runs, and would measure nothing but that. A request's latency runs from sending it to its
 HTTP 200. Bare and bot runs are interleaved (three pairs; one with --quick); throughput is the
 median over the pairs, p99 over every request of a level.
 
@@ -17,6 +19,7 @@ the tests.
 from __future__ import annotations
 
 import asyncio
+import copy
 import os
 import re
 import signal
@@ -25,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -83,15 +86,16 @@ async def answered(url: str) -> None:
                 await asyncio.sleep(0.1)
 
 
-async def load(url: str, click: dict, pid: int, seconds: float, run: Run) -> None:
-    """Each level of concurrency for `seconds`: that many clients, each clicking again once answered."""
+async def load(url: str, click: Callable[[], dict], pid: int, seconds: float, run: Run) -> None:
+    """Each level of concurrency for `seconds`: that many clients, each clicking again once
+    answered; `click()` is the payload of a new click."""
     import aiohttp
 
     from tests.fake_slack import slack_request
 
     async def client(session, until: float, latencies: list[float]) -> None:
         while time.perf_counter() < until:
-            body, headers = slack_request("interactive", click, SECRET)
+            body, headers = slack_request("interactive", click(), SECRET)
             start = time.perf_counter()
             async with session.post(url, data=body, headers=headers) as response:
                 await response.read()
@@ -122,7 +126,9 @@ async def bare_run(seconds: float) -> Run:
         try:
             url = f"http://127.0.0.1:{port}/slack/events"
             await answered(url)
-            click = fake.block_action(BUYER, BUYER_CHANNEL, "1.000001", "approve", blocks=BUTTON)
+            def click() -> dict:
+                return fake.block_action(BUYER, BUYER_CHANNEL, "1.000001", "approve", blocks=BUTTON)
+
             await load(url, click, process.pid, seconds, run)
         finally:
             await asyncio.to_thread(stop, process)
@@ -180,8 +186,12 @@ async def bot_run(seconds: float) -> Run:
                 f1 = await fake_wait(fake, lambda: next(
                     (m for m in fake.messages(BUYER_CHANNEL) if m.text.startswith("*[F1]")), None))
                 action = next(a for label, a in f1.buttons.items() if label.startswith("Approve"))
-                click = fake.block_action(BUYER, BUYER_CHANNEL, f1.ts, action)
-                await post_to_app(url, "interactive", click, SECRET)  # the first click approves
+                shown = copy.deepcopy(f1.blocks)  # the button as clicked again, after the decision removed it
+
+                def click() -> dict:
+                    return fake.block_action(BUYER, BUYER_CHANNEL, f1.ts, action, blocks=shown)
+
+                await post_to_app(url, "interactive", click(), SECRET)  # the first click approves
                 await asyncio.sleep(1.0)  # its message edited, the bot quiet again
                 await load(url, click, process.pid, seconds, run)
             finally:

@@ -3,7 +3,8 @@
 Bolt answers Slack when a listener calls `ack()` (an event: before the listener even runs)
 and runs the rest of the listener afterwards; a crash there loses a request Slack will not
 send again. So each request a listener is about to run for is stored first (a listener
-middleware, so requests refused by Bolt's own checks are never stored), marked handled once
+middleware, so requests refused by Bolt's own checks are never stored; requests arriving
+together are committed together, storage/group_commit.py), marked handled once
 its listener has finished (Bolt's listener-completion hook; the mark rides with the next
 change committed, bot/chat/handled_marks.py), and a request stored but never handled is
 handled at the next start, or adopted by another replica (bot/chat/adoption.py), as the
@@ -33,6 +34,7 @@ from slack_bolt.response import BoltResponse
 from bot.chat.adoption import Adoption, Holdings, Renewal
 from bot.chat.handled_marks import HandledMarks
 from handlers.model import Platform
+from storage.group_commit import GroupCommit
 from storage.inbox import InboxEntry
 
 log = logging.getLogger(__name__)
@@ -61,6 +63,8 @@ class SlackInbox(AsyncListenerCompletionHandler):
         self.holdings = Holdings(app.store, Platform.SLACK, app.dispatcher.replica, app.bus.clock)
         self.renewal = Renewal(self.holdings)
         self.adoption: Adoption | None = None  # once the start's replay is done (`replay`)
+        # Requests arriving together are stored in one commit, each acknowledged once it is in.
+        self._storing = GroupCommit(app.store, self._store, app.bus.ride_in, "Slack requests received")
 
     def install(self, bolt: AsyncApp) -> None:
         """Marks each request handled when its listener is done (pass `keep` as the listeners'
@@ -73,17 +77,18 @@ class SlackInbox(AsyncListenerCompletionHandler):
             return await next()
         key = request_key(body)
         payload = {"key": key, "body": {name: value for name, value in body.items() if name != "token"}}
-        async with self.app.store.unit_of_work() as uow:
-            number = await uow.inbox.add_keyed(Platform.SLACK, key, payload, self.app.bus.clock.now(),
-                                               self.holdings.hold())
-            await self.app.bus.ride_in(uow)
-            await uow.commit()
+        number = await self._storing(payload)
         if number is None:
             log.info("Slack request %s arrived again; it was acted on once", key)
             return BoltResponse(status=200, body="")
         self.holdings.keep(number)
         context[INBOX_ID] = number
         return await next()
+
+    async def _store(self, uow, payloads: list[dict]) -> list[int | None]:
+        """Each request's number in the inbox, None for one stored before (a redelivery)."""
+        at, hold = self.app.bus.clock.now(), self.holdings.hold()
+        return [await uow.inbox.add_keyed(Platform.SLACK, payload["key"], payload, at, hold) for payload in payloads]
 
     async def handle(self, request: AsyncBoltRequest, response: BoltResponse | None) -> None:
         """Bolt's hook once a listener is done, whether it succeeded or failed (its error is
