@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 
 from handlers.deferred_writes import DeferredWrites
 from storage import SqliteStore
+from tests.test_tap_pipeline import Counted, store  # noqa: F401  (a fixture: a real SQLite store)
 
 
 class Written(DeferredWrites[str]):
@@ -57,45 +58,27 @@ async def test_an_item_added_while_the_writer_closes_an_empty_round_is_still_wri
     assert marks.written == ["update 1", "update 2"]
 
 
-class CountedStore:
-    """A real SQLite store, counting the units of work opened through it."""
 
-    def __init__(self, store: SqliteStore) -> None:
-        self.store = store
-        self.opened = 0
-
-    def unit_of_work(self):
-        self.opened += 1
-        return self.store.unit_of_work()
-
-
-async def test_items_added_while_the_writer_lingers_share_its_one_transaction(tmp_path) -> None:
-    store = await SqliteStore.open(tmp_path / "followup.sqlite3")
-    try:
-        counted = CountedStore(store)
-        marks = Written(counted, linger=0.5)
-        marks.add("update 1")
-        for _ in range(10):
-            await asyncio.sleep(0)  # the store free all along: without lingering, update 1 went alone
-        marks.add("update 2")
-        await marks.drain()
-        assert marks.written == ["update 1", "update 2"]
-        assert counted.opened == 1
-    finally:
-        await store.close()
+async def test_items_added_while_the_writer_lingers_share_its_one_transaction(store: SqliteStore) -> None:
+    counted = Counted(store)
+    marks = Written(counted, linger=0.5)
+    marks.add("update 1")
+    for _ in range(10):
+        await asyncio.sleep(0)  # the store free all along: without lingering, update 1 went alone
+    marks.add("update 2")
+    await marks.drain()
+    assert marks.written == ["update 1", "update 2"]
+    assert counted.opened == 1
 
 
-async def test_a_change_committed_while_the_writer_lingers_takes_it_and_the_writer_opens_nothing(tmp_path) -> None:
-    store = await SqliteStore.open(tmp_path / "followup.sqlite3")
-    try:
-        counted = CountedStore(store)
-        marks = Written(counted, linger=0.5)
-        marks.add("update 1")
-        async with store.unit_of_work() as uow:  # a change, not counted: the writer's are
-            await marks.ride(uow)
-            await uow.commit()
-        await marks.drain()
-        assert marks.written == ["update 1"]
-        assert counted.opened == 0
-    finally:
-        await store.close()
+async def test_a_change_committed_while_the_writer_lingers_takes_it_and_the_writer_opens_nothing(
+        store: SqliteStore) -> None:
+    counted = Counted(store)
+    marks = Written(counted, linger=0.5)
+    marks.add("update 1")
+    async with store.unit_of_work() as uow:  # a change, not counted: the writer's are
+        await marks.ride(uow)
+        await uow.commit()
+    await marks.drain()
+    assert marks.written == ["update 1"]
+    assert counted.opened == 0
