@@ -1,6 +1,11 @@
 """Bookkeeping written late and together: in the next transaction that commits a change
-(`ride`), else in one of its own as soon as the store is free. Under load it costs no commit
-(an fsync) of its own; alone, it is written at once.
+(`ride`), else in one of its own after lingering a moment (`LINGER`). Under load it costs no
+commit (an fsync) of its own; alone, it is written within that moment.
+
+Writing it alone as soon as the store was free made every repeated tap at a few hundred taps a
+second a transaction of its own (BEGIN, two statements, COMMIT and its fsync, and often an
+empty round after a ride had taken everything): lingering lets the taps of that moment, and
+the next polled batch's commit, take it along (issue 17).
 
 What is deferred is never an effect, only what tells an update handled before from a new one
 (handlers/bus.py, bot/chat/handled_marks.py): lost in a crash, the update is read again.
@@ -15,16 +20,20 @@ from typing import Generic, TypeVar
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+LINGER = 0.025  # seconds bookkeeping waits for company, or a change to ride in, before a commit of its own
 
 
 class DeferredWrites(Generic[T]):
     name = "bookkeeping"
 
-    def __init__(self, store, ride_all: Callable[[object], Awaitable[None]] | None = None) -> None:
+    def __init__(self, store, ride_all: Callable[[object], Awaitable[None]] | None = None,
+                 linger: float = LINGER) -> None:
         """`ride_all`: what writes all bookkeeping waiting (MessageBus.ride_in), so that a
-        transaction of its own writes this and the rest together; else this alone."""
+        transaction of its own writes this and the rest together; else this alone. `linger`:
+        how long an item waits before that transaction."""
         self.store = store
         self._ride_all = ride_all or self.ride
+        self.linger = linger
         self._waiting: list[T] = []
         self._writing: asyncio.Task | None = None
 
@@ -54,6 +63,10 @@ class DeferredWrites(Generic[T]):
         a `return` from inside the unit of work would strand it, an update marked handled in
         memory only, never in the store."""
         while self._waiting:
+            if self.linger:
+                await asyncio.sleep(self.linger)  # meanwhile a change committed may take it along
+                if not self._waiting:
+                    continue
             try:
                 async with self.store.unit_of_work() as uow:
                     if self._waiting:  # else written with a change committed while this waited for the store

@@ -31,6 +31,7 @@ from storage.errors import NotFound
 from storage.transaction import Transaction
 
 MARKED_AT_ONCE = 500  # well under SQLite's limit on a statement's parameters
+ADDED_AT_ONCE = 100  # six parameters a row: under SQLite's limit too
 COLUMNS = "platform, update_id, payload, received_at, handled_at, quarantined_at, quarantine_reason"
 
 
@@ -62,12 +63,28 @@ class Inbox:
         """False if the update is already here: platforms redeliver, and that is no error.
         The first copy is kept, handled or not. `hold`: who is about to handle it (None: any
         replica may adopt it at once)."""
-        changed = await self._tx.write(
-            "INSERT INTO inbox (platform, update_id, payload, received_at, claimed_by, claimed_until)"
-            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (platform, update_id) DO NOTHING",
-            (platform.value, update_id, json_to_text(payload), datetime_to_text(at), *_held(hold)),
-        )
-        return changed == 1
+        return update_id in await self.add_all(platform, {update_id: payload}, at, hold)
+
+    async def add_all(self, platform: Platform, payloads: dict[int, dict], at: datetime,
+                      hold: Hold | None = None) -> set[int]:
+        """`add` for a polled batch (update id -> payload), in one statement per chunk: the ids
+        not here before. A statement per update put a trip to the store's thread on every tap
+        (issue 17)."""
+        added: set[int] = set()
+        rows = list(payloads.items())
+        for start in range(0, len(rows), ADDED_AT_ONCE):
+            chunk = rows[start:start + ADDED_AT_ONCE]
+            values = [value for update_id, payload in chunk
+                      for value in (platform.value, update_id, json_to_text(payload), datetime_to_text(at),
+                                    *_held(hold))]
+            inserted = await self._tx.all(
+                "INSERT INTO inbox (platform, update_id, payload, received_at, claimed_by, claimed_until) VALUES "
+                + ", ".join("(?, ?, ?, ?, ?, ?)" for _ in chunk)
+                + " ON CONFLICT (platform, update_id) DO NOTHING RETURNING update_id",
+                values,
+            )
+            added.update(row[0] for row in inserted)
+        return added
 
     async def add_keyed(self, platform: Platform, key: str, payload: dict, at: datetime,
                         hold: Hold | None = None) -> int | None:

@@ -116,6 +116,21 @@ async def test_a_redelivered_update_is_kept_once_and_add_says_so(store: SqliteSt
     assert await count(store, "inbox") == 1
 
 
+async def test_a_polled_batch_is_added_at_once_and_only_its_new_updates_are_named(store: SqliteStore) -> None:
+    async with store.unit_of_work() as uow:
+        await uow.inbox.add(TG, 7, {"text": "first"}, AT)
+        await uow.commit()
+    batch = {update_id: {"update_id": update_id} for update_id in range(1, 251)}  # more than one statement's worth
+    async with store.unit_of_work() as uow:
+        added = await uow.inbox.add_all(TG, batch, AT)
+        await uow.commit()
+    assert added == set(range(1, 251)) - {7}
+    async with store.unit_of_work() as uow:
+        unhandled = await uow.inbox.unhandled(TG, limit=300)
+    assert [entry.update_id for entry in unhandled] == list(range(1, 251))
+    assert unhandled[6].payload == {"text": "first"}  # the first copy kept
+
+
 async def test_an_update_persisted_but_not_handled_before_a_crash_is_unhandled_after_reopening(tmp_path: Path) -> None:
     path = tmp_path / "followup.sqlite3"
     store = await SqliteStore.open(path)

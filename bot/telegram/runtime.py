@@ -183,14 +183,12 @@ class TelegramRuntime:
     async def _store(self, payloads: list[dict]) -> list[dict]:
         """Persists updates; returns those not seen before (a redelivery is handled once). The
         updates handled meanwhile are marked in the same commit."""
-        fresh = []
+        by_id = {payload["update_id"]: payload for payload in payloads}
         async with self.app.store.unit_of_work() as uow:
-            for payload in payloads:
-                if await uow.inbox.add(Platform.TELEGRAM, payload["update_id"], payload, self.app.bus.clock.now(),
-                                       self._holdings.hold()):
-                    fresh.append(payload)
+            added = await uow.inbox.add_all(Platform.TELEGRAM, by_id, self.app.bus.clock.now(), self._holdings.hold())
             await self.app.bus.ride_in(uow)
             await uow.commit()
+        fresh = [payload for update_id, payload in by_id.items() if update_id in added]
         for payload in fresh:
             self._holdings.keep(payload["update_id"])
         return fresh
