@@ -17,7 +17,7 @@ from pathlib import Path
 from bot.config import ROBOTS, Config
 from bot.console.adapter import ConsoleAdapter, Echo
 from bot.cpu import CpuPool
-from bot.files_folder import files_folder
+from bot.files_folder import media_folder
 from bot.email.settings import SmtpSettings
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.notice_documents import NoticeDocuments
@@ -79,7 +79,7 @@ async def build_app(config: Config, clock: Clock, console: ConsoleAdapter | None
         people=config.people,
     )
     adapters = {Platform.CONSOLE: console} if console is not None else {}
-    media = MediaStore(files_folder(config.storage) / "media")
+    media = MediaStore(media_folder(config.storage))
     cpu = CpuPool()
     documents = NoticeDocuments(store, media, cpu, clock, settings)
     if console is not None:

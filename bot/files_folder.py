@@ -36,6 +36,11 @@ def files_folder(storage: Storage) -> Path:
     return storage.files if storage.files is not None else data_folder(storage.url)
 
 
+def media_folder(storage: Storage) -> Path:
+    """Where the installation's photos and documents are kept (storage/media.py)."""
+    return files_folder(storage) / "media"
+
+
 def guarded(storage: Storage) -> bool:
     """Only a folder that is not a SQLite file's own can be the wrong one."""
     return storage.files is not None or not storage.url.startswith("sqlite:")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from handlers.intake.checks import DEFAULT_OVERRUN_PCT
 from handlers.intake.reports import CheckedReport, read_report
+from handlers.intake.side_by_side import side_by_side
 from storage.media import MediaStore
 
 
@@ -26,6 +27,6 @@ def intake(
     with read_report(report, factory_ids, wait_for_photos=wait_for_photos, overrun_pct=overrun_pct) as checked:
         if media is None or not checked.ok:
             return checked
-        kept = {name: replace(photo, path=media.put(photo.path, photo.sha256, photo.format))
-                for name, photo in checked.photos.items()}
-    return replace(checked, photos=kept)
+        kept = side_by_side(lambda photo: replace(photo, path=media.put(photo.path, photo.sha256, photo.format)),
+                            checked.photos.values())
+    return replace(checked, photos=dict(zip(checked.photos, kept)))

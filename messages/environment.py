@@ -15,8 +15,11 @@ and how a surface folds away what a reader looks at second (`folds`, below).
 
 from __future__ import annotations
 
+import hashlib
+import pickle  # what jinja's bucket raises reading a damaged entry
 import re
 from functools import cache
+from pathlib import Path
 
 import click
 import jinja2
@@ -27,6 +30,7 @@ from handlers.text import neutralised
 from handlers.views import label_of
 from messages import wording
 from messages.buttons import PAGE_LOCALE, label, named
+from messages.compiled import cache_folder, keep, kept
 from messages.english_only import field_name
 from messages.i18n import CHINESE, ENGLISH, SUPPORTED, Language, translations
 from messages.instructions import free_text
@@ -182,25 +186,59 @@ def command_prefix(surface: str) -> str:
     return "/followup " if surface == "slack" else "/"
 
 
-class _Compiled(jinja2.BytecodeCache):
-    """Each template compiled once per process, not once per environment: there is one
-    environment per surface and reader (locale, time zone), and each compiled every template
-    it rendered anew, on the first message of each reader. The code depends on the source and
-    on whether the environment autoescapes, so there is one cache for each (`_COMPILED`)."""
+class TemplateCode(jinja2.BytecodeCache):
+    """Each template compiled once per process, not once per environment (there is one per
+    surface and reader), and kept in `folder` for the processes after it. Its code depends on
+    the source, which jinja checks, and on how the environment compiles (autoescape, its
+    options), which the caller's folder name must tell apart."""
 
-    def __init__(self) -> None:
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
         self._code: dict[str, tuple[str, object]] = {}
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         checksum, code = self._code.get(bucket.key, (None, None))
         if checksum == bucket.checksum:
             bucket.code = code
+            return
+        content = kept(self._path(bucket))
+        if content is None:
+            return
+        try:
+            bucket.bytecode_from_string(content)  # no code when the source changed or jinja's format did
+        except (EOFError, ValueError, TypeError, pickle.UnpicklingError):  # cut short, or not jinja's: compiled again
+            bucket.reset()
+        if bucket.code is not None:
+            self._code[bucket.key] = (bucket.checksum, bucket.code)
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         self._code[bucket.key] = (bucket.checksum, bucket.code)
+        keep(self._path(bucket), bucket.bytecode_to_string())
+
+    def _path(self, bucket: jinja2.bccache.Bucket) -> Path | None:
+        return None if self.folder is None else self.folder / bucket.key
 
 
-_COMPILED = {True: _Compiled(), False: _Compiled()}  # by autoescape
+# How every environment compiles, beside autoescape: what compiled code depends on, so the
+# folder its code is kept in (messages/compiled.py) is named after it.
+_COMPILING = dict(
+    extensions=["jinja2.ext.i18n"],
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=False,
+)
+
+
+@cache
+def _template_code(autoescape: bool) -> TemplateCode:
+    """One cache for the code of each kind of environment: escaped or plain; its folder found
+    on first use, not at import."""
+    folder = cache_folder()
+    if folder is None:
+        return TemplateCode(None)
+    how = repr((autoescape, jinja2.__version__, sorted(_COMPILING.items()))).encode()
+    return TemplateCode(folder / f"templates-{hashlib.sha256(how).hexdigest()[:16]}")
 
 
 def precompile() -> None:
@@ -219,14 +257,10 @@ def precompile() -> None:
 def environment(surface: str, locale: str, timezone: str = "UTC", colour: bool = False) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("messages", "templates"),
-        bytecode_cache=_COMPILED[surface in ESCAPED],
-        extensions=["jinja2.ext.i18n"],
+        bytecode_cache=_template_code(surface in ESCAPED),
         autoescape=surface in ESCAPED,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=False,
         finalize=_neutral(surface),
+        **_COMPILING,
     )
     language = Language(locale, timezone)
     chinese = Language(CHINESE, timezone)

@@ -1,12 +1,15 @@
 """Catalogs loaded once, and a `Language` per locale that translates and formats.
 
 Never a process-wide `_`: a notice is rendered in Chinese and English at once, so every
-rendering names its locale. The .po files are compiled in memory at first use, so no
-generated .mo files are needed on disk and a stale one can never shadow the source.
+rendering names its locale. The .po files are compiled at first use, so no generated .mo
+files are kept beside them and a stale one can never shadow the source; what compiling makes
+is kept in the user's cache under the .po file's checksum (messages/compiled.py), so the next
+process reads it rather than parse the .po again.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -14,6 +17,7 @@ from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import babel
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_skeleton, format_time, format_timedelta
 from babel.messages.mofile import write_mo
@@ -23,6 +27,7 @@ from babel.support import NullTranslations, Translations
 
 from handlers.text import neutralised
 from handlers.translatable import N_, Text
+from messages.compiled import cache_folder, kept_or_made
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
@@ -44,13 +49,23 @@ def translations(locale: str) -> NullTranslations:
     only in formats); an empty English entry falls back to its msgid, so the English
     wording can be polished there without changing msgids the Chinese is keyed on."""
     catalog_locale = ENGLISH if locale.startswith(ENGLISH) else locale
-    po_path = LOCALES_DIR / catalog_locale / "LC_MESSAGES" / f"{DOMAIN}.po"
-    with po_path.open("rb") as po:
-        catalog = read_po(po, locale=Locale.parse(catalog_locale), domain=DOMAIN)
+    source = (LOCALES_DIR / catalog_locale / "LC_MESSAGES" / f"{DOMAIN}.po").read_bytes()
+    folder = cache_folder()
+    made = None if folder is None else folder / "catalogs" / f"{catalog_locale}-{_digest(source)}.mo"
+    return Translations(fp=BytesIO(kept_or_made(made, lambda: _compiled(source, catalog_locale))), domain=DOMAIN)
+
+
+def _digest(source: bytes) -> str:
+    """What a compiled catalog is kept under: its .po file's content, and the compiler's version."""
+    return hashlib.sha256(babel.__version__.encode() + b"\0" + source).hexdigest()[:32]
+
+
+def _compiled(source: bytes, locale: str) -> bytes:
+    """The .mo form of the catalog `source`: reading a .po file takes tens of milliseconds."""
+    catalog = read_po(BytesIO(source), locale=Locale.parse(locale), domain=DOMAIN)
     buffer = BytesIO()
     write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(fp=buffer, domain=DOMAIN)
+    return buffer.getvalue()
 
 
 @dataclass(frozen=True)

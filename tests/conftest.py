@@ -45,6 +45,16 @@ def example_config_file(path: Path, url: str, added: str = "") -> Path:
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterable[Path]:
+    """The session's own folder for compiled templates and catalogs (messages/compiled.py),
+    its commands' too: the user's cache is left alone, and nothing a run before compiled counts."""
+    folder = tmp_path_factory.mktemp("compiled")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FOLLOWUP_CACHE", str(folder))
+        yield folder
+
+
 @pytest.fixture
 def config(tmp_path: Path) -> Config:
     loaded = load_config(EXAMPLE_CONFIG)

@@ -90,3 +90,18 @@ def test_the_bot_leaves_pdfs_charts_and_slack_to_whoever_needs_them() -> None:
 def test_the_stores_commands_load_no_chat_library_pdf_or_chart(command: str) -> None:
     loaded = loaded_after(command, "--help")
     assert [m for m in loaded if m.split(".")[0] in ELSEWHERE + ("telegram", "aiohttp")] == []
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_command_is_imported_with_the_collector_paused_and_left_as_it_was(enabled: bool) -> None:
+    import gc
+
+    from bot.cli.lazy import imported
+
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        assert imported("bot.cli.aql").aql.name == "aql"
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from handlers.results import Refused, Reply
-from handlers.text import MAX_TEXT, _neutralise, _suspect, neutralised, one_line, optional_text, required_text
+from handlers.text import _PLAIN, MAX_TEXT, _neutralise, _suspect, neutralised, one_line, optional_text, required_text
 from messages.environment import environment, render
 from messages.i18n import CHINESE, Language
 from messages.replies import reply_text
@@ -81,6 +81,15 @@ def test_neutralising_is_idempotent_and_leaves_nothing_that_disguises(text: str)
 def test_the_quick_check_misses_nothing_the_full_pass_would_change(text: str) -> None:
     if _suspect().search(text) is None:
         assert _neutralise(text) == text
+
+
+def test_plain_text_needs_no_check_as_nothing_in_it_would_change() -> None:
+    """English, Chinese and their punctuation are passed without `_suspect`'s costly pattern."""
+    plain = "".join(chr(code) for code in range(0x110000) if _PLAIN.fullmatch(chr(code)))
+    assert all(not unicodedata.category(c).startswith(("M", "C")) or c in "\t\n" for c in plain)
+    assert _neutralise(plain) == plain and all(_neutralise(c) == c for c in plain)
+    assert _PLAIN.fullmatch("检验员：陈静（QC）\n— 12 × 4 pcs, 5 °C “ok”…")
+    assert not _PLAIN.fullmatch(f"PO-2026-01{ZWSP}42") and not _PLAIN.fullmatch("soft\u00adhyphen")
 
 
 def test_names_are_shown_on_one_line() -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import mmap
 import os
+import threading
 import warnings
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -38,6 +39,11 @@ _EXIF_IFD = 0x8769
 _DATETIME_ORIGINAL = 0x9003
 _DATETIME = 0x0132
 _EXIF_TIME_FORMAT = "%Y:%m:%d %H:%M:%S"
+
+# A report's photos are inspected side by side (handlers/intake/side_by_side.py), but the
+# warnings filter that makes Pillow's bomb warning an error is the process's, not a thread's: one
+# photo at a time is decoded, the hashing (most of the time) still shared between the cores.
+_DECODING = threading.Lock()
 
 # What Pillow and its plugins raise on malformed input; untrusted files can trigger any of them.
 _DECODE_ERRORS = (OSError, ValueError, EOFError, SyntaxError, RuntimeError)
@@ -204,6 +210,11 @@ def _decode(fp: BinaryIO, field: str, limits: PhotoLimits) -> tuple[_Decoded | N
     Pillow's own bomb guard stays on; its warning (between its one and two times limit) is made
     an error here without touching `Image.MAX_IMAGE_PIXELS`, which other code may rely on.
     """
+    with _DECODING:
+        return _decode_alone(fp, field, limits)
+
+
+def _decode_alone(fp: BinaryIO, field: str, limits: PhotoLimits) -> tuple[_Decoded | None, list[Problem]]:
     register_heif_opener()
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)

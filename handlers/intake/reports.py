@@ -21,6 +21,7 @@ from handlers.intake.bundle import BundleLimits, open_report_source
 from handlers.intake.checks import DEFAULT_OVERRUN_PCT, Parts, cross_checks, form_checks, known
 from handlers.intake.loading import LoadLimits, load_report
 from handlers.intake.photos import Photo, PhotoLimits, inspect_located, locate_photo
+from handlers.intake.side_by_side import side_by_side
 from handlers.intake.problems import PHOTO_MISSING, Level, Problem, errors, from_validation_error
 from handlers.model.report import (
     Finding,
@@ -193,10 +194,15 @@ def _check_photos(
     found, problems = _locate_all(references, base_dir)
     if wait_for_photos and any(p.code == PHOTO_MISSING for p in problems):
         return {}, problems
+
+    def inspect(located: tuple[Path, list[tuple[str, str]]]) -> tuple[Photo | None, list[Problem]]:
+        path, ((field, name), *_) = located
+        return inspect_located(path, name, field, visit_date, limits)
+
+    inspected = side_by_side(inspect, found.items())
     photos: dict[str, Photo] = {}
-    for path, named in found.items():
+    for (photo, photo_problems), named in zip(inspected, found.values()):
         (field, name), *others = named
-        photo, photo_problems = inspect_located(path, name, field, visit_date, limits)
         problems += photo_problems
         for other_field, other in others:
             problems.append(Problem(other_field, Text(_SAME_FILE, name=other, first=name, field=field), Level.WARNING))
