@@ -52,11 +52,10 @@ weighed AS MATERIALIZED (
            e.first_order_with_factory
            + CASE WHEN e.quantity >= :large THEN 2 ELSE 0 END
            + CASE WHEN {_VALUE.replace("o.", "e.")} >= :valuable THEN 4 ELSE 0 END
-           + CASE WHEN :enough > 0 AND (e.production_end IS NULL OR e.ex_factory < (
-               SELECT r.reached FROM reach r WHERE r.key = e.calendar || ' ' || e.production_end)) THEN 8 ELSE 0 END
+           + CASE WHEN :enough > 0 AND (e.production_end IS NULL OR e.ex_factory < r.reached) THEN 8 ELSE 0 END
            + CASE WHEN e.packaging = :complex THEN 16 ELSE 0 END
            + CASE WHEN e.factory_id IN (SELECT value FROM json_each(:troubled)) THEN 32 ELSE 0 END AS mask
-    FROM ended e)
+    FROM ended e LEFT JOIN reach r ON r.key = e.calendar || ' ' || e.production_end)
 """
 
 # How many criteria a mask holds: most first among the orders shown.
