@@ -4,7 +4,8 @@ The summary once read 10,000 orders into Python to weigh each: about 70 ms of CP
 rows, and 25 ms weighing them. Here the store counts the orders by the set of criteria they meet
 and returns only the few most pressing ones. The criteria themselves (what counts as large, when a
 window is tight, which factories are troubled) are decided by handlers.queries.factories and
-handed in as a `Weighing`; this module only applies them.
+handed in as a `Weighing`; this module only applies them, reading the orders from the index
+of migration 0026 that holds every column weighed.
 
 Values are compared exactly, as the handlers' Decimals compare: a unit value has at most four
 decimal places and fourteen digits (handlers.model.orders.OrderLine), so in ten-thousandths it
@@ -23,7 +24,12 @@ from storage.codec import json_to_text
 from storage.transaction import Transaction
 
 _SCALE = 10_000  # ten-thousandths: the smallest unit a unit value holds
-_VALUE = f"CAST(ROUND(CAST(o.unit_value AS DOUBLE PRECISION) * {_SCALE}) AS BIGINT) * o.quantity"
+
+
+def _value(order: str) -> str:
+    """The value of the order aliased `order`, in ten-thousandths, exactly."""
+    return f"CAST(ROUND(CAST({order}.unit_value AS DOUBLE PRECISION) * {_SCALE}) AS BIGINT) * {order}.quantity"
+
 
 # The compared factories' orders with each one's calendar and when its production ends: as its
 # latest visit projects it (NULL: none projected), or before a visit, its final inspection.
@@ -51,7 +57,7 @@ weighed AS MATERIALIZED (
            e.first_order_with_factory, e.packaging, e.visit_id, e.projected_completion, e.today,
            e.first_order_with_factory
            + CASE WHEN e.quantity >= :large THEN 2 ELSE 0 END
-           + CASE WHEN {_VALUE.replace("o.", "e.")} >= :valuable THEN 4 ELSE 0 END
+           + CASE WHEN {_value("e")} >= :valuable THEN 4 ELSE 0 END
            + CASE WHEN :enough > 0 AND (e.production_end IS NULL OR e.ex_factory < r.reached) THEN 8 ELSE 0 END
            + CASE WHEN e.packaging = :complex THEN 16 ELSE 0 END
            + CASE WHEN e.factory_id IN (SELECT value FROM json_each(:troubled)) THEN 32 ELSE 0 END AS mask
@@ -75,24 +81,25 @@ class OrderCriteria:
         )
         return {row["factory_id"]: (row["orders"], row["valued"]) for row in rows}
 
-    async def largest_quantity(self, factories: list[str], rank: int) -> int:
-        """The `rank`-th largest quantity (0: the largest) among the orders of `factories`."""
+    async def largest_quantity(self, factories: list[str], rank: int) -> int | None:
+        """The `rank`-th largest quantity (0: the largest) among the orders of `factories`;
+        None if there are fewer now (PostgreSQL reads what commits between two statements)."""
         row = await self._tx.one(
             "SELECT quantity FROM orders WHERE factory_id IN (SELECT value FROM json_each(?))"
             " ORDER BY quantity DESC LIMIT 1 OFFSET ?",
             (json_to_text(factories), rank),
         )
-        return row["quantity"]
+        return None if row is None else row["quantity"]
 
-    async def largest_value(self, factories: list[str], rank: int) -> Decimal:
+    async def largest_value(self, factories: list[str], rank: int) -> Decimal | None:
         """The `rank`-th largest value (unit value × quantity; 0: the largest) among the
-        orders of `factories` that have a unit value."""
+        orders of `factories` that have a unit value; None if there are fewer now."""
         row = await self._tx.one(
-            f"SELECT {_VALUE} AS value_e4 FROM orders o WHERE o.unit_value IS NOT NULL"
+            f"SELECT {_value('o')} AS value_e4 FROM orders o WHERE o.unit_value IS NOT NULL"
             " AND o.factory_id IN (SELECT value FROM json_each(?)) ORDER BY value_e4 DESC LIMIT 1 OFFSET ?",
             (json_to_text(factories), rank),
         )
-        return Decimal(row["value_e4"]) / _SCALE
+        return None if row is None else Decimal(row["value_e4"]) / _SCALE
 
     async def production_ends(self, calendars: dict[str, int]) -> set[tuple[int, date]]:
         """Each calendar (factory id -> calendar number) with the days its factories' orders'

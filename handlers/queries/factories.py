@@ -23,10 +23,12 @@ current with the configured factories and thresholds.
 from __future__ import annotations
 
 import math
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import TypeVar
 
 from handlers.context import Settings
 from handlers.model import Factory, Person, Role
@@ -39,6 +41,7 @@ from handlers.working_hours import factory_today
 MIN_ORDERS_FOR_SHARE = 10
 MAX_RECOMMENDATIONS = 10
 MAX_FACTORIES_SHOWN = 10
+Cut = TypeVar("Cut", int, Decimal)  # a quantity or a value
 
 FIRST_ORDER = N_("first order with this factory")
 LARGE = N_("large order: %(quantity)s units")
@@ -258,12 +261,16 @@ def _window(start: date | None, ex_factory: date, factory: Factory, enough: int)
     return days
 
 
-async def _cut(settings: Settings, count: int, largest, floor: int | Decimal | None) -> int | Decimal | None:
+async def _cut(settings: Settings, count: int, largest: Callable[[int], Awaitable[Cut | None]],
+               floor: Cut | None) -> Cut | None:
     """The smallest value counted large: the top share's lowest, or `floor`, whichever is lower.
-    `largest(rank)` is the rank-th largest of the `count` values compared (0: the largest)."""
+    `largest(rank)` is the rank-th largest of the `count` values compared (0: the largest; None:
+    fewer are left by now)."""
     cuts = []
     if count >= MIN_ORDERS_FOR_SHARE:
-        cuts.append(await largest(max(1, math.ceil(count * settings.thresholds.top_share_pct / 100)) - 1))
+        share = await largest(max(1, math.ceil(count * settings.thresholds.top_share_pct / 100)) - 1)
+        if share is not None:
+            cuts.append(share)
     if floor is not None:
         cuts.append(floor)
     return min(cuts) if cuts else None
