@@ -4,8 +4,7 @@ The summary once read 10,000 orders into Python to weigh each: about 70 ms of CP
 rows, and 25 ms weighing them. Here the store counts the orders by the set of criteria they meet
 and returns only the few most pressing ones. The criteria themselves (what counts as large, when a
 window is tight, which factories are troubled) are decided by handlers.queries.factories and
-handed in as a `Weighing`; this module only applies them, reading the orders from the index
-of migration 0026 that holds every column weighed.
+handed in as a `Weighing`; this module only applies them.
 
 Values are compared exactly, as the handlers' Decimals compare: a unit value has at most four
 decimal places and fourteen digits (handlers.model.orders.OrderLine), so in ten-thousandths it
