@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import sqlite3
 import dataclasses
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 
-from handlers.model.orders import OrderedItem, OrderLine, PackagingComplexity, StoredOrder, reference_key
+from handlers.model.orders import OrderedItem, OrderLine, StoredOrder, reference_key
 from handlers.model.search import OrderSearch
-from handlers.model.tallies import OrderFacts
 from storage.codec import date_to_text, datetime_from_text, datetime_to_text, json_to_text
 from storage.transaction import Transaction
 
@@ -88,18 +86,6 @@ class Orders:
         )
         return await self._orders(rows)
 
-    async def facts(self, factory_id: str | None = None) -> list[OrderFacts]:
-        """Every order (of one factory, or all: None) as the follow-up recommendations weigh it,
-        with its latest visit's projected completion: one query, no items, no report."""
-        rows = await self._tx.all(
-            "SELECT o.reference, o.factory_id, o.quantity, o.unit_value, o.currency, o.final_inspection, o.ex_factory,"
-            " o.first_order_with_factory, o.packaging, v.id AS visit_id, v.projected_completion"
-            " FROM orders o LEFT JOIN visits v ON v.order_key = o.reference_key AND v.newest = 1"
-            " WHERE (CAST(? AS TEXT) IS NULL OR o.factory_id = ?)",
-            (factory_id, factory_id),
-        )
-        return [_facts(row) for row in rows]
-
     async def set_items(self, order: StoredOrder, items: tuple[OrderedItem, ...]) -> StoredOrder:
         """The order's items as `items` gives them (() : one product, no items)."""
         await self._tx.write("DELETE FROM order_items WHERE order_id = ?", (order.id,))
@@ -168,15 +154,3 @@ def _order(row: sqlite3.Row) -> StoredOrder:
     )
     return StoredOrder(row["id"], line, datetime_from_text(row["created_at"]), datetime_from_text(row["updated_at"]))
 
-
-_PACKAGING = {p.value: p for p in PackagingComplexity}  # 10,000 enum calls are a tenth of the summary
-
-
-def _facts(row: sqlite3.Row) -> OrderFacts:
-    """Positional and without the codec's wrappers: this runs for every one of 10,000 orders."""
-    (reference, factory_id, quantity, unit_value, currency, final_inspection, ex_factory, first_order, packaging,
-     visit_id, completion) = row
-    return OrderFacts(reference, factory_id, quantity, None if unit_value is None else Decimal(unit_value), currency,
-                      date.fromisoformat(final_inspection), date.fromisoformat(ex_factory), bool(first_order),
-                      None if packaging is None else _PACKAGING[packaging], visit_id is not None,
-                      None if completion is None else date.fromisoformat(completion))

@@ -25,6 +25,7 @@ from storage.locks import Locks
 from storage.message_refs import MessageRefs
 from storage.notice_pdfs import NoticePdfs
 from storage.notices import Notices
+from storage.order_criteria import OrderCriteria
 from storage.orders import Orders
 from storage.outbox import Outbox
 from storage.pending import PendingInputs
@@ -67,6 +68,7 @@ class UnitOfWork:
         self.visit_drafts = VisitDrafts(self._tx)
         self.verdicts = Verdicts(self._tx)
         self.orders = Orders(self._tx)
+        self.order_criteria = OrderCriteria(self._tx)
         self.instructions = Instructions(self._tx)
         self.evidence = Evidence(self._tx)
         self.notices = Notices(self._tx)

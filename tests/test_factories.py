@@ -13,9 +13,8 @@ from bot.chat.intents import Factories, intent_of
 from handlers.commands import AcknowledgeNotice, Actor, ImportOrders
 from handlers.model import Factory, Platform
 from handlers.model.orders import OrderLine
-from handlers.model.tallies import OrderFacts
 from handlers.queries.factories import Criterion, FactoryReport, FactorySummary, factory_report, trouble
-from handlers.queries.factories import _TightWindows, _window
+from handlers.queries.factories import _reach, _window
 from messages.environment import render
 from messages.i18n import CHINESE, ENGLISH, Language
 from tests.test_status import (  # noqa: F401 (stored: a fixture)
@@ -181,20 +180,30 @@ async def test_a_factory_contact_sees_its_own_figures_not_the_buyers_judgement_o
     assert (report.recommendations, report.recommended, report.flagged, report.for_factory) == ([], 0, {}, True)
 
 
-@pytest.mark.parametrize("enough", [0, 1, 3, 5])
-def test_the_tight_window_worked_out_per_calendar_day_agrees_with_counting_each_order(enough: int) -> None:
-    """The summary decides "tight" for 10,000 orders from the day each production end reaches
-    `enough` working days; that must be what counting each order's working days says, across
-    rest days and holidays, with an order visited or not and with no projection."""
+@pytest.mark.parametrize("enough", [1, 3, 5])
+def test_the_day_a_production_end_reaches_enough_working_days_agrees_with_counting_each_order(enough: int) -> None:
+    """The store calls a window tight when ex-factory comes before the day its production end
+    reaches `enough` working days (worked out once per calendar and day); that must be what
+    counting each order's working days says, across rest days and holidays."""
     factory = Factory(id="NB", name="Ningbo", name_zh="宁波", working_days=("mon", "tue", "wed", "thu", "fri", "sat"),
                       holidays=(date(2026, 10, 1), date(2026, 10, 2), date(2026, 10, 5)))
-    tight = _TightWindows({"NB": factory}, enough)
     days = [date(2026, 9, 25) + timedelta(days=n) for n in range(16)]
-    for start in [*days, None]:
+    for end in days:
+        reached = _reach(end, factory, enough)
         for ex_factory in days:
-            for visited in (True, False):
-                order = OrderFacts("PO-1", "NB", 100, None, None, start or days[0], ex_factory, False, None, visited,
-                                   start)
-                production_end = start if visited else order.final_inspection
-                counted = _window(production_end, ex_factory, factory, enough)
-                assert tight(order) is (counted < enough), (start, ex_factory, visited)
+            assert (ex_factory < reached) is (_window(end, ex_factory, factory, enough) < enough), (end, ex_factory)
+
+
+async def test_a_year_later_the_same_orders_are_flagged_in_the_same_order_and_long_past_inspection(
+        portfolio_of_two, clock) -> None:
+    """Both factories' history already warrants visits, and no other criterion depends on
+    today; which orders come first counts days to final inspection from today at each
+    factory, so a year on, long past every inspection, they keep their order."""
+    app, buyer = portfolio_of_two, people(portfolio_of_two)["Anna Schmidt"]
+    now = await factory_report(app.store, app.settings, buyer, clock.now())
+    clock.advance(days=365)
+    later = await factory_report(app.store, app.settings, buyer, clock.now())
+    assert (later.flagged, later.recommended) == (now.flagged, now.recommended)
+    assert [r.reference for r in later.recommendations] == [r.reference for r in now.recommendations]
+    assert [r.days_to_final_inspection + 365 for r in later.recommendations] == [
+        r.days_to_final_inspection for r in now.recommendations]

@@ -2,7 +2,8 @@
 
 The summary once read every order, verdict and notice as full domain objects and counted
 them in Python: about 700 ms at 10,000 orders. These are the figures it needs, counted per
-factory in SQL, and the few columns of each order the follow-up recommendations weigh.
+factory in SQL; the criteria every order is weighed against (`Weighing`), which the store
+applies to all of them at once; and the few columns of each order a recommendation names.
 """
 
 from __future__ import annotations
@@ -56,3 +57,19 @@ class OrderFacts(NamedTuple):
     @property
     def value(self) -> Decimal | None:
         return None if self.unit_value is None else self.unit_value * self.quantity
+
+
+@dataclass(frozen=True)
+class Weighing:
+    """What the follow-up recommendations weigh every order against, decided by
+    handlers.queries.factories and applied by the store to all orders at once."""
+
+    todays: dict[str, date]  # the factories compared, with today's date at each
+    calendars: dict[str, int]  # each compared factory's working calendar, as a small number
+    large: int | None  # the smallest quantity counted large (None: none is)
+    valuable: Decimal | None  # the smallest value (unit value × quantity) counted high
+    # (calendar, production end) -> the day `tight_window_days` working days after that end:
+    # an order's window is tight when its ex-factory comes before it, or no end is projected.
+    reached: dict[tuple[int, date], date]
+    tight_window_days: int
+    troubled: frozenset[str]  # factories whose history warrants follow-up visits

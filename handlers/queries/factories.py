@@ -22,18 +22,17 @@ current with the configured factories and thresholds.
 
 from __future__ import annotations
 
-import heapq
 import math
-from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import TypeVar
 
 from handlers.context import Settings
 from handlers.model import Factory, Person, Role
-from handlers.model.orders import PackagingComplexity
-from handlers.model.tallies import NoticeTally, OrderFacts, VisitTally
+from handlers.model.tallies import NoticeTally, OrderFacts, VisitTally, Weighing
 from handlers.sight import may_see_factory, own_factory
 from handlers.translatable import N_, Nn_, Text
 from handlers.verdicts import rejudge
@@ -42,6 +41,7 @@ from handlers.working_hours import factory_today
 MIN_ORDERS_FOR_SHARE = 10
 MAX_RECOMMENDATIONS = 10
 MAX_FACTORIES_SHOWN = 10
+Cut = TypeVar("Cut", int, Decimal)  # a quantity or a value
 
 FIRST_ORDER = N_("first order with this factory")
 LARGE = N_("large order: %(quantity)s units")
@@ -123,8 +123,9 @@ def trouble(summary: FactorySummary) -> tuple:
 
 
 async def factory_report(store, settings: Settings, person: Person, now: datetime) -> FactoryReport:
-    """From figures the store counts per factory and a few columns of each order: no report,
-    verdict or notice is read as a whole, so 10,000 orders are summed up in tens of ms."""
+    """From figures the store counts per factory and the few most pressing orders it picks:
+    no report, verdict, notice or order is read as a whole, so 10,000 orders are summed up in
+    tens of ms."""
     await rejudge(store, settings)
     factories = [f for f in settings.factories.values() if may_see_factory(person, f.id)]
     todays = {f.id: factory_today(now, f) for f in factories}
@@ -132,20 +133,21 @@ async def factory_report(store, settings: Settings, person: Person, now: datetim
     async with store.unit_of_work() as uow:
         visits = await uow.verdicts.tallies(own)
         work = await uow.instructions.open_at_factories({f: day.isoformat() for f, day in todays.items()})
-        orders = [o for o in await uow.orders.facts(own) if o.factory_id in todays]
+        ordered = await uow.order_criteria.counts(list(todays))
         notices = await uow.notices.tallies(now, own)
-    ordered = Counter(o.factory_id for o in orders)
-    summaries = [_summary(f, visits.get(f.id), ordered[f.id], notices.get(f.id), work.get(f.id, (0, 0)))
-                 for f in factories]
-    summaries = sorted((s for s in summaries if s.orders or s.awaiting_acknowledgement
-                        or s.average_acknowledgement_hours), key=trouble)
-    if person.role is Role.FACTORY:  # which orders to visit, and its "history", are the buyer's judgement
-        return FactoryReport(summaries, [], 0, for_factory=True)
-    found = _recommend(settings, summaries, orders)
-    flagged = _flagged(found)
-    shown = [_recommendation(settings, order, criteria, summaries, todays)
-             for order, criteria in _most_pressing(found, todays)]
-    return FactoryReport(summaries, shown, len(found), flagged)
+        summaries = [_summary(f, visits.get(f.id), ordered.get(f.id, (0, 0))[0], notices.get(f.id),
+                              work.get(f.id, (0, 0))) for f in factories]
+        summaries = sorted((s for s in summaries if s.orders or s.awaiting_acknowledgement
+                            or s.average_acknowledgement_hours), key=trouble)
+        if person.role is Role.FACTORY:  # which orders to visit, and its "history", are the buyer's judgement
+            return FactoryReport(summaries, [], 0, for_factory=True)
+        weighing = await _weighing(uow, settings, summaries, todays, ordered)
+        masks, candidates = await uow.order_criteria.flagged(weighing, MAX_RECOMMENDATIONS)
+    found = {_COMBINATIONS[mask]: orders for mask, orders in masks.items()}
+    flagged = {c: sum(n for criteria, n in found.items() if c in criteria) for c in Criterion}
+    shown = [_recommendation(settings, order, _COMBINATIONS[mask], summaries, todays)
+             for order, mask in _most_pressing(candidates, todays)]
+    return FactoryReport(summaries, shown, sum(found.values()), flagged)
 
 
 _NO_VISITS = VisitTally(0, 0, 0, None, 0)
@@ -173,78 +175,43 @@ def _summary(factory: Factory, visits: VisitTally | None, ordered: int, notices:
     )
 
 
-def _recommend(settings: Settings, summaries: list[FactorySummary],
-               orders: list[OrderFacts]) -> list[tuple[OrderFacts, tuple[Criterion, ...]]]:
-    """Each order warranting a visit with why. Only criteria here: the words are made for the
-    few shown (`_recommendation`). Each order's criteria are a bit mask looked up in
-    `_COMBINATIONS`: at 10,000 orders a list and a tuple apiece cost more than the tests."""
-    thresholds = settings.thresholds
-    values = [o.value for o in orders]  # a Decimal product each: worked out once
-    large = _cut(settings, [o.quantity for o in orders], thresholds.large_quantity)
-    valuable = _cut(settings, [v for v in values if v is not None], thresholds.high_value)
-    history = {s.factory.id for s in summaries if s.troubled(thresholds.gap_pts_at_risk)}
-    tight = _TightWindows(settings.factories, thresholds.tight_window_days)
-    complex_packaging = PackagingComplexity.COMPLEX
-    found = []
-    for order, value in zip(orders, values, strict=True):
-        mask = (order.first_order_with_factory
-                | (large is not None and order.quantity >= large) << 1
-                | (valuable is not None and value is not None and value >= valuable) << 2
-                | tight(order) << 3
-                | (order.packaging is complex_packaging) << 4
-                | (order.factory_id in history) << 5)
-        if mask:
-            found.append((order, _COMBINATIONS[mask]))
-    return found
+async def _weighing(uow, settings: Settings, summaries: list[FactorySummary], todays: dict[str, date],
+                    ordered: dict[str, tuple[int, int]]) -> Weighing:
+    """The brief's criteria as thresholds the store applies to every order of `todays`'
+    factories (`ordered`: how many orders each has, and how many with a unit value)."""
+    thresholds, compared = settings.thresholds, list(todays)
+    criteria = uow.order_criteria
+    large = await _cut(settings, sum(n for n, _ in ordered.values()),
+                       lambda rank: criteria.largest_quantity(compared, rank), thresholds.large_quantity)
+    valuable = await _cut(settings, sum(n for _, n in ordered.values()),
+                          lambda rank: criteria.largest_value(compared, rank),
+                          None if thresholds.high_value is None else Decimal(str(thresholds.high_value)))
+    calendars, kept_by = _calendars([settings.factories[f] for f in compared])
+    enough = thresholds.tight_window_days
+    ends = await criteria.production_ends(calendars) if enough > 0 else set()
+    return Weighing(todays, calendars, large, valuable,
+                    {(calendar, end): _reach(end, kept_by[calendar], enough) for calendar, end in ends}, enough,
+                    frozenset(s.factory.id for s in summaries if s.troubled(thresholds.gap_pts_at_risk)))
 
 
-# Every set of criteria, in Criterion's order, by bit mask (bit n: the n-th criterion).
+# Every set of criteria, in Criterion's order, by bit mask (bit n: the n-th criterion), as the
+# store counts them (storage.order_criteria).
 _COMBINATIONS = tuple(tuple(c for n, c in enumerate(Criterion) if mask >> n & 1) for mask in range(1 << len(Criterion)))
 
 
-def _flagged(found: list[tuple[OrderFacts, tuple[Criterion, ...]]]) -> dict[Criterion, int]:
-    """How many orders each criterion flags, counted over the few sets of criteria found."""
-    sets = Counter(criteria for _, criteria in found)
-    return {c: sum(n for criteria, n in sets.items() if c in criteria) for c in Criterion}
+def _most_pressing(candidates: list[tuple[OrderFacts, int]], todays: dict[str, date]) -> list[tuple[OrderFacts, int]]:
+    """The first MAX_RECOMMENDATIONS: most reasons, then the soonest final inspection."""
+    return sorted(candidates, key=lambda c: (-len(_COMBINATIONS[c[1]]), (c[0].final_inspection - todays[c[0].factory_id]).days,
+                                             c[0].reference))[:MAX_RECOMMENDATIONS]
 
 
-def _most_pressing(found: list[tuple[OrderFacts, tuple[Criterion, ...]]], todays: dict[str, date]) -> list:
-    """The first MAX_RECOMMENDATIONS of `found`: most reasons, then the soonest final inspection.
-    Only the orders with as many reasons as the tenth most are sorted, not all 10,000."""
-    reasons = Counter(len(criteria) for _, criteria in found)
-    fewest, kept = 0, 0
-    for fewest in sorted(reasons, reverse=True):
-        kept += reasons[fewest]
-        if kept >= MAX_RECOMMENDATIONS:
-            break
-    return heapq.nsmallest(MAX_RECOMMENDATIONS, (f for f in found if len(f[1]) >= fewest), key=lambda f: (
-        -len(f[1]), (f[0].final_inspection - todays[f[0].factory_id]).days, f[0].reference))
-
-
-class _TightWindows:
-    """Whether an order's window is tight, for 10,000 orders at once: the day its production
-    end plus `enough` working days reaches is worked out once per calendar and day, not once
-    per order (the orders' ends fall on a few hundred days; factories mostly share calendars)."""
-
-    def __init__(self, factories: dict[str, Factory], enough: int) -> None:
-        self._factories, self._enough = factories, enough
-        # Each factory's calendar as a small number: hashing its holidays for every order would
-        # cost more than the counting it saves.
-        calendars: dict[tuple, int] = {}
-        self._calendar = {f.id: calendars.setdefault((f.working_days, f.holidays), len(calendars))
-                          for f in factories.values()}
-        self._reached: dict[tuple[int, date], date] = {}
-
-    def __call__(self, order: OrderFacts) -> bool:
-        if self._enough <= 0:
-            return False
-        start = _production_end(order)
-        if start is None:
-            return True
-        key = (self._calendar[order.factory_id], start)
-        if (reached := self._reached.get(key)) is None:
-            reached = self._reached[key] = _reach(start, self._factories[order.factory_id], self._enough)
-        return order.ex_factory < reached
+def _calendars(factories: list[Factory]) -> tuple[dict[str, int], dict[int, Factory]]:
+    """Each factory's working calendar as a small number, and a factory keeping each: windows
+    are worked out once per calendar and production end (a few hundred), not once per order.
+    Factories mostly share calendars."""
+    numbers: dict[tuple, int] = {}
+    calendars = {f.id: numbers.setdefault((f.working_days, f.holidays), len(numbers)) for f in factories}
+    return calendars, {calendars[f.id]: f for f in factories}
 
 
 def _reach(start: date, factory: Factory, enough: int) -> date:
@@ -294,13 +261,16 @@ def _window(start: date | None, ex_factory: date, factory: Factory, enough: int)
     return days
 
 
-def _cut(settings: Settings, values: list, floor: float | None) -> Decimal | float | None:
-    """The smallest value counted large: the top share's lowest, or `floor`, whichever is lower."""
+async def _cut(settings: Settings, count: int, largest: Callable[[int], Awaitable[Cut | None]],
+               floor: Cut | None) -> Cut | None:
+    """The smallest value counted large: the top share's lowest, or `floor`, whichever is lower.
+    `largest(rank)` is the rank-th largest of the `count` values compared (0: the largest; None:
+    fewer are left by now)."""
     cuts = []
-    if len(values) >= MIN_ORDERS_FOR_SHARE:
-        ordered = sorted(values, reverse=True)
-        cuts.append(ordered[max(1, math.ceil(len(ordered) * settings.thresholds.top_share_pct / 100)) - 1])
+    if count >= MIN_ORDERS_FOR_SHARE:
+        share = await largest(max(1, math.ceil(count * settings.thresholds.top_share_pct / 100)) - 1)
+        if share is not None:
+            cuts.append(share)
     if floor is not None:
-        cuts.append(Decimal(str(floor)) if values and isinstance(values[0], Decimal) else floor)
+        cuts.append(floor)
     return min(cuts) if cuts else None
-
