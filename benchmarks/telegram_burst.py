@@ -16,16 +16,11 @@ import argparse
 import asyncio
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-from side_by_side import READY_TIMEOUT, ROOT, cpu_ms, followup_run, post_visit, stop, visit_report
-from telegram_taps import (
-    BUYER_CHAT, BUYER_ID, FINDINGS, Timed, approve_buttons, polling, telegram_config, telegram_environment,
-)
+from side_by_side import cpu_ms
+from telegram_taps import BUYER_CHAT, approve_buttons, bot_ready
 
-sys.path.insert(0, str(ROOT))
 EDITS = ("editMessageText", "editMessageReplyMarkup")
 
 
@@ -36,36 +31,20 @@ def summary(fake):
 
 
 async def burst() -> dict[str, float]:
-    from tests.fake_telegram import FakeTelegram
-
-    with tempfile.TemporaryDirectory() as name:
-        folder = Path(name)
-        config = telegram_config(folder)
-        await asyncio.to_thread(post_visit, config, visit_report(folder, FINDINGS), "telegram")
-        async with FakeTelegram() as fake:
-            timed = Timed(fake)
-            user = fake.user(BUYER_ID, "Anna", "en")
-            process = followup_run(config, telegram_environment(fake), folder)
-            try:
-                await polling(fake)
-                await fake.wait_for(lambda: len(approve_buttons(fake)) >= FINDINGS + 4, timeout=READY_TIMEOUT)
-                await asyncio.sleep(1.0)  # the last deliveries' bookkeeping done
-                buttons, before = approve_buttons(fake), {method: len(fake.calls(method)) for method in EDITS}
-                used, start = cpu_ms(process.pid), time.perf_counter()
-                ids = [await timed.tap(user, message_id, data) for message_id, data in buttons]
-                await timed.answers(ids)
-                answered = cpu_ms(process.pid) - used
-                tapped = {message_id for message_id, _ in buttons}
-                await fake.wait_for(lambda: all("Decision: approved" in m.plain for m in fake.transcript(BUYER_CHAT)
-                                                if m.message_id in tapped)
-                                    and any(label.startswith("Send notice") for label in summary(fake).buttons),
-                                    timeout=300)
-                shown, delivered = time.perf_counter() - start, cpu_ms(process.pid) - used
-                edits = {method: len(fake.calls(method)) - before[method] for method in EDITS}
-                summary_edits = sum(int(c["message_id"]) == summary(fake).message_id
-                                    for c in fake.calls(EDITS[1])[before[EDITS[1]]:])
-            finally:
-                await asyncio.to_thread(stop, process)
+    async with bot_ready() as (fake, timed, user, process):
+        buttons, before = approve_buttons(fake), {method: len(fake.calls(method)) for method in EDITS}
+        used, start = cpu_ms(process.pid), time.perf_counter()
+        ids = [await timed.tap(user, message_id, data) for message_id, data in buttons]
+        await timed.answers(ids)
+        answered = cpu_ms(process.pid) - used
+        tapped = {message_id for message_id, _ in buttons}
+        await fake.wait_for(lambda: all("Decision: approved" in m.plain for m in fake.transcript(BUYER_CHAT)
+                                        if m.message_id in tapped)
+                            and any(label.startswith("Send notice") for label in summary(fake).buttons), timeout=300)
+        shown, delivered = time.perf_counter() - start, cpu_ms(process.pid) - used
+        edits = {method: len(fake.calls(method)) - before[method] for method in EDITS}
+        summary_edits = sum(int(c["message_id"]) == summary(fake).message_id
+                            for c in fake.calls(EDITS[1])[before[EDITS[1]]:])
     count = len(ids)
     return {"CPU per approval, until answered (ms)": answered / count,
             "CPU per approval, until shown (ms)": delivered / count,
