@@ -17,6 +17,7 @@ the tests.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import statistics
@@ -184,10 +185,12 @@ def approve_buttons(fake) -> list[tuple[int, str]]:
             for label, data in m.buttons.items() if label.startswith("Approve") and "all" not in label]
 
 
-async def bot_run(plan: Load) -> Run:
+@contextlib.asynccontextmanager
+async def bot_ready():
+    """`followup run` on a fresh fake, the 100-finding visit delivered to the buyer's chat:
+    yields the fake, its timed taps, the buyer and the bot's process."""
     from tests.fake_telegram import FakeTelegram
 
-    run = Run()
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         config = telegram_config(folder)
@@ -200,9 +203,15 @@ async def bot_run(plan: Load) -> Run:
                 await polling(fake)
                 await fake.wait_for(lambda: len(approve_buttons(fake)) >= FINDINGS + 4, timeout=READY_TIMEOUT)
                 await asyncio.sleep(1.0)  # the last deliveries' bookkeeping done
-                await load(timed, process.pid, user, approve_buttons(fake), plan, run)
+                yield fake, timed, user, process
             finally:
                 await asyncio.to_thread(stop, process)
+
+
+async def bot_run(plan: Load) -> Run:
+    run = Run()
+    async with bot_ready() as (fake, timed, user, process):
+        await load(timed, process.pid, user, approve_buttons(fake), plan, run)
     return run
 
 

@@ -9,7 +9,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from handlers.analysis.analyze import Analysis, analyze
+from handlers.analysis.analyze import Analysis
 from handlers.chasing import REMINDER, deadline_for
 from handlers.context import Settings
 from handlers.model import (
@@ -17,6 +17,7 @@ from handlers.model import (
 )
 from handlers.model.message_kinds import MessageKind
 from handlers.model.report import Finding, Material, PackagingCheck
+from handlers.posted_visits import PostedVisits
 
 
 @dataclass(frozen=True)
@@ -192,36 +193,36 @@ def label_of(source: str) -> str:
     return f"{_PREFIX[section]}{int(index) + 1}"
 
 
-async def load_view(uow, settings: Settings, kind: str, payload: dict) -> View:
+async def load_view(uow, settings: Settings, kind: str, payload: dict, visits: PostedVisits | None = None) -> View:
     """Payloads name a notice, a visit (and maybe one of its items), one instruction, or an
     outbox message that could not be delivered. `kind`: a MessageKind, or its value as an
-    outbox row holds it."""
-    kind = MessageKind(kind)
+    outbox row holds it. `visits`: posted visits kept by a caller that renders them often."""
+    kind, visits = MessageKind(kind), visits or PostedVisits()
     if "outbox_id" in payload:
-        return await _undelivered_view(uow, settings, kind, payload)
+        return await _undelivered_view(uow, settings, kind, payload, visits)
     if kind in NOTICE_KINDS:
-        view = await load_notice_version(uow, settings, payload["notice_id"], payload.get("version"), kind)
+        view = await load_notice_version(uow, settings, payload["notice_id"], payload.get("version"), kind, visits)
         if view is None:
             raise LookupError(f"notice {payload['notice_id']} has no version {payload.get('version')}")
         return view
     if "notice_id" in payload:
         notice = await uow.notices.get(payload["notice_id"])
-        return await _visit_view(uow, settings, kind, notice.visit_id, notice=notice)
+        return await _visit_view(uow, settings, visits, kind, notice.visit_id, notice=notice)
     if "visit_id" in payload:
         only = payload.get("sources") or ([payload["source"]] if payload.get("source") else None)
-        view = await _visit_view(uow, settings, kind, payload["visit_id"], only=only)
+        view = await _visit_view(uow, settings, visits, kind, payload["visit_id"], only=only)
         return dataclasses.replace(view, day=payload.get("day"))
     instruction = await uow.instructions.get(payload["instruction_id"])
-    view = await _visit_view(uow, settings, kind, instruction.visit_id, only=[instruction.source])
+    view = await _visit_view(uow, settings, visits, kind, instruction.visit_id, only=[instruction.source])
     rounds = await uow.evidence.rounds(instruction.id) if kind in EVIDENCE_KINDS else ()
     if "round" in payload:  # the round this message reports, not a later one
         rounds = rounds[:payload["round"]]
     return dataclasses.replace(view, added_photos=tuple(payload.get("photos", ())), rounds=rounds)
 
 
-async def _undelivered_view(uow, settings: Settings, kind: str, payload: dict) -> View:
+async def _undelivered_view(uow, settings: Settings, kind: str, payload: dict, visits: PostedVisits) -> View:
     failed = await uow.outbox.get(payload["outbox_id"])
-    view = await load_view(uow, settings, kind, failed.payload)
+    view = await load_view(uow, settings, kind, failed.payload, visits)
     person = await uow.bindings.person(failed.platform, failed.destination)
     undelivered = Undelivered(failed.id, failed.kind, failed.platform.value, failed.destination, payload["reason"],
                               payload["holds"], person.name if person else None,
@@ -230,7 +231,8 @@ async def _undelivered_view(uow, settings: Settings, kind: str, payload: dict) -
 
 
 async def load_notice_version(uow, settings: Settings, notice_id: int, version: int | None,
-                              kind: MessageKind = MessageKind.NOTICE) -> View | None:
+                              kind: MessageKind = MessageKind.NOTICE,
+                              visits: PostedVisits | None = None) -> View | None:
     """A version of a notice (None: the current one) as it was sent: its instructions' wording,
     items and photos as stored when the version was made, whatever the buyer changed since,
     and its own answer. (A message queued before messages named their version shows the
@@ -243,7 +245,7 @@ async def load_notice_version(uow, settings: Settings, notice_id: int, version: 
     if kept is None:
         return None
     sent, entries = kept
-    current = await _visit_view(uow, settings, kind, notice.visit_id, notice=notice)
+    current = await _visit_view(uow, settings, visits or PostedVisits(), kind, notice.visit_id, notice=notice)
     by_source = {i.source: i for i in current.instructions}
     items = tuple(
         Item(entry["source"], label_of(entry["source"]), current.visit.report.item(entry["source"]),
@@ -279,8 +281,8 @@ async def _superseded(uow, notice: Notice, version: int) -> Notice:
                                dispute.platform), dispute_reason=dispute.after["reason"])
 
 
-async def _visit_view(uow, settings, kind, visit_id, only=None, notice=None) -> View:
-    visit = await uow.visits.get(visit_id)
+async def _visit_view(uow, settings, visits: PostedVisits, kind, visit_id, only=None, notice=None) -> View:
+    visit = await visits.get(uow, visit_id)
     factory = settings.factories[visit.factory_id]
     instructions = tuple(await uow.instructions.for_visit(visit_id))
     by_source = {i.source: i for i in instructions}
@@ -292,7 +294,7 @@ async def _visit_view(uow, settings, kind, visit_id, only=None, notice=None) -> 
         sources = []
     items = tuple(Item(s, label_of(s), visit.report.item(s), by_source.get(s)) for s in sources)
     analysed = kind in ANALYSED
-    analysis = analyze(visit.report, factory, settings.thresholds) if analysed else None
+    analysis = visits.analysis(visit, factory, settings.thresholds) if analysed else None
     follow_ups = tuple(await uow.follow_ups.for_notice(notice.id)) if notice is not None else ()
     contacts = _contacts(settings, notice, visit) if notice is not None else ()
     return View(kind, visit, factory, analysis, items, notice, instructions, follow_ups, contacts=contacts)

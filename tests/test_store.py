@@ -588,6 +588,39 @@ async def test_a_failure_about_the_chat_holds_the_later_messages_and_one_about_t
     assert (await claim(store)).message.id == a1.id
 
 
+async def test_a_message_knows_whether_one_about_the_same_visit_waits_behind_it(store: SqliteStore) -> None:
+    """What lets a burst of decisions refresh the visit's summary once (bot/outbox/summary_refresh.py)."""
+    visit_id, other_visit_id = await add_visit(store), await add_visit(store, reference="PO-9")
+    kinds = ["instruction_decided", "instructions_approved", "notice_sent"]
+
+    def about(kind: str, payload: dict, destination: str = "A") -> OutgoingMessage:
+        return dataclasses.replace(message(destination), kind=kind, payload=payload)
+
+    async with store.unit_of_work() as uow:
+        mine = await uow.instructions.add(visit_id, "findings.0", "rework", {}, None, None, date(2026, 3, 9))
+        foreign = await uow.instructions.add(other_visit_id, "findings.0", "rework", {}, None, None, date(2026, 3, 9))
+        sent = Decision(by="buyer:Anna", at=T0, platform=Platform.TELEGRAM)
+        notice = await uow.notices.add(visit_id, "ningbo-1", "PO-2026-0142", [mine.id], sent, DEADLINE)
+        first = await uow.outbox.add(about("instruction_decided", {"instruction_id": mine.id}))
+        await uow.outbox.add(about("instruction_decided", {"instruction_id": foreign.id}))  # another visit
+        await uow.outbox.add(about("instructions_approved", {"visit_id": visit_id}, "B"))  # another chat
+        await uow.outbox.add(about("finding", {"visit_id": visit_id}))  # another kind
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        assert not await uow.outbox.behind(first, kinds, visit_id)
+
+    for kind, payload in (("instruction_decided", {"instruction_id": mine.id}),
+                          ("instructions_approved", {"visit_id": visit_id, "sources": ["findings.0"]}),
+                          ("notice_sent", {"notice_id": notice.id, "version": 1})):
+        async with store.unit_of_work() as uow:
+            later = await uow.outbox.add(about(kind, payload))
+            assert await uow.outbox.behind(first, kinds, visit_id), kind
+            assert not await uow.outbox.behind(later, kinds, visit_id)  # nothing behind the last
+            await uow.outbox.mark_sent(later.id, T0)
+            assert not await uow.outbox.behind(first, kinds, visit_id)  # delivered already: no longer behind
+            await uow.commit()
+
+
 async def test_parts_delivered_are_kept_for_the_next_attempt(store: SqliteStore) -> None:
     (owed,) = await owe(store, "A")
     await claim(store)

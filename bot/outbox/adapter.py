@@ -13,6 +13,7 @@ from bot.outbox.notice_documents import NoticeDocuments
 from bot.outbox.pacing import Lane, Pacer
 from bot.outbox.progress import Progress
 from bot.outbox.runner import PlanRun
+from bot.outbox.summary_refresh import SummaryRefresh
 from handlers.clock import Clock
 from handlers.model import OutgoingMessage, Platform
 from handlers.views import View
@@ -36,6 +37,7 @@ class PlannedAdapter:
         self.store = store
         self.clock = clock
         self.refs = MessageRefs(store, self.platform, clock) if store is not None else None
+        self.summaries = SummaryRefresh(store) if store is not None else None
         self.documents = documents
         self.pacer = pacer
 
@@ -54,4 +56,5 @@ class PlannedAdapter:
     async def deliver(self, message: OutgoingMessage, view: View, progress: Progress | None = None) -> str | None:
         """Sends the message, its parts through `progress`; returns the platform's reference.
         Without `progress` (a message not from the outbox) nothing is recorded."""
-        return await PlanRun(self, self.refs, self.documents, progress or Progress()).deliver(message, view)
+        run = PlanRun(self, self.refs, self.documents, progress or Progress(), self.summaries)
+        return await run.deliver(message, view)

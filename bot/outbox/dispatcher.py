@@ -39,6 +39,7 @@ from handlers.clock import Clock
 from handlers.context import Settings
 from handlers.delivery import Undeliverable, fail_delivery
 from handlers.model import OutgoingMessage, Platform
+from handlers.posted_visits import PostedVisits
 from handlers.views import View, load_view
 from storage.outbox import Claim
 
@@ -115,6 +116,7 @@ class Dispatcher:
         self._one_at_a_time = asyncio.Lock()
         self._seen: tuple[datetime, frozenset[Platform]] | None = None
         self._tidied: datetime | None = None
+        self._visits = PostedVisits()  # a burst of decisions on a visit reads and analyses its report once
 
     def add_adapter(self, adapter: Adapter) -> None:
         """A platform that starts after the core (its client is built at start-up)."""
@@ -212,7 +214,7 @@ class Dispatcher:
         paced = DELIVERY_DEADLINE.set((deadline, self.send_timeout))
         try:
             async with self.store.unit_of_work() as uow:
-                view = await load_view(uow, self.settings, message.kind, message.payload)
+                view = await load_view(uow, self.settings, message.kind, message.payload, self._visits)
             async with deadline, self._leased(message):
                 reference = await adapter.deliver(message, view, Progress(self.store, message.id, claim.parts))
         except Exception as exc:  # noqa: BLE001 - every failure is classified, recorded and logged

@@ -77,7 +77,8 @@ class PostTogether:
 @dataclass(frozen=True)
 class RefreshSummary:
     """The visit's summary, where it was posted, gets the buttons it now carries, its text
-    kept: Approve all (n) while anything is proposed, then Send notice (n), then none."""
+    kept: Approve all (n) while anything is proposed, then Send notice (n), then none. Left
+    to a later message to the chat that refreshes it too (bot/outbox/summary_refresh.py)."""
 
 
 Step = (Post | EditEarlier | SwapButtons | AttachPdf | AttachVisitReport | ShareLink | RefreshItems | RefreshSummary

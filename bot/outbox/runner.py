@@ -18,6 +18,7 @@ from bot.outbox.plan import (
     RefreshSummary, ShareLink, Step, SwapButtons,
 )
 from bot.outbox.progress import Progress
+from bot.outbox.summary_refresh import SummaryRefresh
 from bot.outbox.surface import Draft, EditingSurface, Surface, Target
 from handlers.model import OutgoingMessage
 from handlers.model.message_kinds import MessageKind
@@ -37,17 +38,20 @@ DECISION_ROOM = 120
 
 class PlanRun:
     def __init__(self, surface: Surface, refs: MessageRefs | None, documents: NoticeDocuments | None,
-                 progress: Progress):
-        """Without `refs` the surface keeps no references: each message is posted as itself."""
+                 progress: Progress, summaries: SummaryRefresh | None = None):
+        """Without `refs` the surface keeps no references: each message is posted as itself.
+        `summaries`: whether a later message refreshes a summary (without: each refreshes it)."""
         self.surface = surface
         self.refs = refs
         self.documents = documents
         self.progress = progress
+        self.summaries = summaries
+        self._message: OutgoingMessage | None = None
         self._edited: set[str] = set()  # messages of several findings already rewritten in this run
 
     async def deliver(self, message: OutgoingMessage, view: View) -> str | None:
         """Runs the plan; returns the reference of the message itself (its first step's)."""
-        language = Language(message.locale, message.timezone)
+        self._message, language = message, Language(message.locale, message.timezone)
         to = Target(message.destination, await self.surface.chat(message.destination), view, language,
                     subject_of(view))
         first, *rest = PLANS[view.kind] if self.refs is not None else UNCHANGING.get(view.kind, POST_ONLY)
@@ -219,10 +223,12 @@ class PlanRun:
         surface: EditingSurface = self.surface
         summary = dataclasses.replace(to.view, kind=MessageKind.VISIT_SUMMARY, items=())
         shown = dataclasses.replace(to, view=summary, subject=subject_of(summary))
+        if self.summaries and await self.summaries.left_to_a_later_message(self._message, to.view.visit.id):
+            return
         reference = await self.refs.find(to.destination, shown.subject)
         if reference is not None:
-            # Each decision refreshes it: rendering a summary of a hundred findings each time
-            # would make a visit's decisions quadratic, so the text only where it is rewritten.
+            # Rendering a summary of a hundred findings for each burst of decisions would make a
+            # visit's decisions quadratic still: the text only where it is rewritten.
             text = "" if surface.buttons_keep_text else self._render(shown).text
             await surface.replace_buttons(shown, reference, buttons_for(summary, to.language), text, "")
 
