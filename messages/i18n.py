@@ -14,7 +14,7 @@ from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel import Locale
+from babel import Locale, localedata
 from babel.dates import format_date, format_datetime, format_skeleton, format_time, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -51,6 +51,15 @@ def translations(locale: str) -> NullTranslations:
     write_mo(buffer, catalog)
     buffer.seek(0)
     return Translations(fp=buffer, domain=DOMAIN)
+
+
+def load_locales(locales: tuple[str, ...]) -> None:
+    """Reads the catalogs and the CLDR data (date and number formats) of `locales` now rather
+    than in the first rendering that needs them: the CPU pool's fork server does it once, for
+    every worker it forks (bot/cpu_preload.py)."""
+    for locale in locales:
+        translations(locale)
+        localedata.load(str(Locale.parse(locale)))
 
 
 @dataclass(frozen=True)
