@@ -2,7 +2,7 @@
 
 The issue's heavy notice: 20 instructions with one camera photo each (4000×3000 JPEGs of
 2–4 MB, made here in a temporary folder), posted, approved and sent on SQLite with the console
-platform. Timed: the first PDF of the notice in fresh workers (the fork server parsed the font),
+platform. Timed: the first PDF of the notice in fresh workers (forked from the fork server the bot warms at start),
 with no photo's thumbnail kept and with them made ahead as the bot makes them when it accepts
 the photos (the first delivery after posting), the PDF in the bot's warm CPU
 pool (`NoticeDocuments` renders it in a worker, as every delivery asks for it; each run renders
@@ -42,6 +42,7 @@ async def sent_notice(folder: Path):
     config = load_config(EXAMPLE_CONFIG).model_copy(
         update={"storage": Storage(url=f"sqlite:///{folder / 'followup.sqlite3'}")})
     app = await build_console_app(config, SystemClock(), lambda text: None)
+    await app.cpu.warm()  # as `followup run` does at start: its fork server serves every worker after
     visit = folder / "visit"
     visit.mkdir()
     report = write_visit(visit, findings=20, photos_each=1)

@@ -7,8 +7,11 @@ answers callback queries, interleaved. The bot's load: the inspector sends the e
 (3 findings, 7 photos), the buyer approves every finding, sends the notice (its PDF), asks for
 the order's status (its chart), then taps a stale button TAPS times; the bare application offers
 one button when spoken to and gets the same TAPS taps. VmRSS (/proc/PID/status) is read idle and after the load. The bot's worker
-processes (PDF, charts, report checks) are their own processes and not counted: the figure is
-the process that answers the chats.
+processes (PDF, charts, report checks) are their own processes and not counted in that figure,
+the process that answers the chats; a second row gives the whole bot after the load, that
+process and every process under it (the CPU pool's fork server and workers, multiprocessing's
+resource tracker), as the sum of their PSS (/proc/PID/smaps_rollup): a page the fork server
+shares with the workers it forked is counted once, split between them, never once per process.
 """
 
 from __future__ import annotations
@@ -54,6 +57,24 @@ app.run_polling(poll_interval=0, timeout=1)
 def vm_rss_mb(pid: int) -> float:
     status = Path(f"/proc/{pid}/status").read_text()
     return int(re.search(r"^VmRSS:\s+(\d+) kB", status, re.M).group(1)) / 1024
+
+
+def tree(pid: int) -> list[int]:
+    """`pid` and every process under it (Linux: /proc/PID/task/TID/children)."""
+    pids = [pid]
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            pids += tree(int(child))
+    return pids
+
+
+def pss_mb(pids: list[int]) -> float:
+    """The processes' proportional set sizes summed: each shared page split among its sharers."""
+    total = 0
+    for pid in pids:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        total += int(re.search(r"^Pss:\s+(\d+) kB", rollup, re.M).group(1))
+    return total / 1024
 
 
 def configuration(folder: Path) -> Path:
@@ -113,7 +134,7 @@ def button(fake, part: str, exclude: str = "\0"):
     return None
 
 
-async def bot_round(taps: int) -> tuple[float, float]:
+async def bot_round(taps: int) -> tuple[float, float, float]:
     from tests.fake_telegram import FakeTelegram
 
     with tempfile.TemporaryDirectory(prefix="followup-bench-rss-") as name:
@@ -137,12 +158,12 @@ async def bot_round(taps: int) -> tuple[float, float]:
                 await fake.wait_for(lambda: len(fake.calls("sendPhoto")) > photos, timeout=120)
                 for _ in range(taps):
                     await tap(fake, buyer, message_id, data)
-                return idle, vm_rss_mb(process.pid)
+                return idle, vm_rss_mb(process.pid), pss_mb(tree(process.pid))
             finally:
                 await stopped(process)
 
 
-async def bare_round(taps: int) -> tuple[float, float]:
+async def bare_round(taps: int) -> tuple[float, float, float]:
     from tests.fake_telegram import FakeTelegram
 
     with tempfile.TemporaryDirectory(prefix="followup-bench-rss-") as name:
@@ -156,25 +177,29 @@ async def bare_round(taps: int) -> tuple[float, float]:
                 message_id, data = button(fake, "tap")
                 for _ in range(taps):
                     await tap(fake, buyer, message_id, data)
-                return idle, vm_rss_mb(process.pid)
+                return idle, vm_rss_mb(process.pid), pss_mb(tree(process.pid))
             finally:
                 await stopped(process)
 
 
 async def measure(rounds: int, taps: int) -> None:
-    bot_idle, bot_loaded, bare_idle, bare_loaded = [], [], [], []
+    bot_idle, bot_loaded, bot_whole, bare_idle, bare_loaded, bare_whole = [], [], [], [], [], []
     for _ in range(rounds):
-        idle, loaded = await bot_round(taps)
+        idle, loaded, whole = await bot_round(taps)
         bot_idle.append(idle)
         bot_loaded.append(loaded)
-        idle, loaded = await bare_round(taps)
+        bot_whole.append(whole)
+        idle, loaded, whole = await bare_round(taps)
         bare_idle.append(idle)
         bare_loaded.append(loaded)
+        bare_whole.append(whole)
     print(HEADER)
     print(row("RSS of `followup run`, idle (Telegram)", mb(bot_idle), f"bare PTB {mb(bare_idle)}",
               ratio(bot_idle, bare_idle), ""))
     print(row(f"RSS of `followup run` after load (visit, notice PDF, chart, {taps} taps)", mb(bot_loaded),
               f"bare PTB after {taps} taps {mb(bare_loaded)}", ratio(bot_loaded, bare_loaded), "< 100 MB"))
+    print(row("the whole bot after that load: its process, fork server and workers (sum of PSS)", mb(bot_whole),
+              f"bare PTB (sum of PSS) {mb(bare_whole)}", ratio(bot_whole, bare_whole), ""))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -39,6 +39,7 @@ T = TypeVar("T")
 # the font parsed.
 PRELOAD = ["handlers.intake.reports", "messages.pdf", "messages.report_pdf", "messages.chart",
            "matplotlib.figure", "matplotlib.backends.backend_agg", "bot.cpu_preload"]
+WARM = [*PRELOAD, "bot.cpu_warm"]  # when the pool is started ahead of its first job (`warm`)
 
 
 class CpuPool:
@@ -48,6 +49,7 @@ class CpuPool:
     def __init__(self, workers: int | None = None):
         self.workers = workers or max(1, min(2, os.cpu_count() or 1))
         self._executor: ProcessPoolExecutor | None = None
+        self._preload = PRELOAD
 
     async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
@@ -68,8 +70,11 @@ class CpuPool:
         return await self.run(by_name, target, *args, **kwargs)
 
     async def warm(self) -> None:
-        """Starts the fork server and the workers now (about half a second), so the first
-        report an inspector sends does not pay for it."""
+        """Starts the fork server and the workers now (about a second), so the first report an
+        inspector sends does not pay for it, with the documents' first-use work done in the
+        fork server (bot/cpu_warm.py). The fork server is one per process: if a job started it
+        already, it stays as that job started it."""
+        self._preload = WARM
         await self.run(os.getpid)
 
     def close(self) -> None:
@@ -80,7 +85,7 @@ class CpuPool:
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(PRELOAD)
+            context.set_forkserver_preload(self._preload)
             self._executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=end_with,
                                                  initargs=(os.getpid(),))
         return self._executor

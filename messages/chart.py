@@ -193,7 +193,9 @@ def draw(chart: ProgressChart, labels: ChartLabels) -> bytes:
 
 
 @cache
-def _font_family() -> str:
+def font_family() -> str:
+    """The chart font, registered with matplotlib once per process (the CPU pool's fork server
+    does it for its workers: bot/cpu_preload.py)."""
     from matplotlib import font_manager
 
     path = str(font_path())
@@ -203,7 +205,7 @@ def _font_family() -> str:
 
 def _style() -> dict:
     return {
-        "font.family": _font_family(),
+        "font.family": font_family(),
         # Codes, names and references come from reports: "SD-$x^2$" is an item code, never a formula
         "text.parse_math": False,
         "font.size": 12,

@@ -18,7 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import babel
-from babel import Locale
+from babel import Locale, localedata
 from babel.dates import format_date, format_datetime, format_skeleton, format_time, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -66,6 +66,15 @@ def _compiled(source: bytes, locale: str) -> bytes:
     buffer = BytesIO()
     write_mo(buffer, catalog)
     return buffer.getvalue()
+
+
+def load_locales(locales: tuple[str, ...]) -> None:
+    """Reads the catalogs and the CLDR data (date and number formats) of `locales` now rather
+    than in the first rendering that needs them: the CPU pool's fork server does it once, for
+    every worker it forks (bot/cpu_preload.py)."""
+    for locale in locales:
+        translations(locale)
+        localedata.load(str(Locale.parse(locale)))
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,8 @@ SIGN_STATEMENT = N_("We acknowledge receipt of this notice and will complete eac
 SIGN_BOXES = ((N_("Signature of the factory's responsible person"), 0.4), (N_("Company stamp"), 0.35),
               (N_("Date"), 0.25))
 SIGN_BOX_MM = 42
+SECTION, ACTIONS = "notice/section.txt.j2", "notice/actions.txt.j2"
+TEMPLATES = (SECTION, ACTIONS)  # rendered on the "text" surface
 
 
 class _NoticeDocument(A4Document):
@@ -76,8 +78,8 @@ def notice_pdf(view: View, photos: PhotoStore, link: str | None = None) -> bytes
     for locale in (CHINESE, ENGLISH):
         document.add_page()
         language = Language(locale, zone)
-        text = render("text", "notice/section.txt.j2", language, v=view, answers=answers)
-        actions = render("text", "notice/actions.txt.j2", language, v=view)
+        text = render("text", SECTION, language, v=view, answers=answers)
+        actions = render("text", ACTIONS, language, v=view)
         first = locale == CHINESE
         page = _Page(document, items if first else {}, photos, view)
         _lay_out(page, text, actions, link if first else None, closing=None if first else _sign_block)

@@ -42,6 +42,33 @@ def test_workers_end_when_their_bot_is_killed(tmp_path) -> None:
     assert _gone_soon(workers), f"workers {workers} outlived the bot that owned them"
 
 
+WARMED = """
+import asyncio, sys
+from bot.cpu import CpuPool
+
+def first_use_done() -> bool:
+    from messages.i18n import translations
+    return "bot.cpu_warm" in sys.modules and translations.cache_info().currsize == 2
+
+async def main():
+    pool = CpuPool(workers=1)
+    await pool.warm()
+    print(await pool.run(first_use_done))
+    pool.close()
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"""
+
+
+def test_a_pool_warmed_at_start_forks_workers_with_the_catalogs_read(tmp_path) -> None:
+    """The documents' first-use work is done once, in the fork server, not in each fresh worker."""
+    script = tmp_path / "warmed.py"
+    script.write_text(WARMED, encoding="utf-8")
+    result = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "True"
+
+
 def _gone_soon(pids: list[int], patience: float = 30.0) -> bool:
     """Whether every process is gone within `patience` seconds (a liveness wait, not a timing check)."""
     deadline = time.monotonic() + patience
