@@ -1,11 +1,12 @@
 """What a burst of first approvals costs the bot until the buyer's chat shows all of them:
-`.venv/bin/python benchmarks/telegram_burst.py [--runs N]`.
+`.venv/bin/python benchmarks/telegram_burst.py [--runs N | --quick]`.
 
 benchmarks/telegram_taps.py times the taps' answers; the outbox's work for the same taps (each
 finding's message edited, the summary's buttons refreshed) mostly lands after the last answer,
 so there it weighs on the next phase. Here the same bot (`followup run` on the fake Bot API,
 the 100-finding visit) takes every Approve tapped at once, and the figures run until every
-finding's message shows its decision and the summary offers Send notice: CPU per approval (all threads, robust to a loaded machine), the
+finding's message shows its decision and the summary offers Send notice: CPU per approval
+(all threads, robust to a loaded machine), the
 Bot API edits per approval, and the wall time. Medians over the runs. Timing lives here,
 never in the tests.
 """
@@ -18,7 +19,8 @@ import statistics
 import sys
 import time
 
-from side_by_side import cpu_ms
+from figures import row
+from side_by_side import HEADER, cpu_ms
 from telegram_taps import BUYER_CHAT, approve_buttons, bot_ready
 
 EDITS = ("editMessageText", "editMessageReplyMarkup")
@@ -55,16 +57,18 @@ async def burst() -> dict[str, float]:
 
 async def measure(runs: int) -> None:
     results = [await burst() for _ in range(runs)]
-    print("| metric | median | runs |\n|---|---|---|")
+    print("\n".join(HEADER))
     for metric in results[0]:
         values = [r[metric] for r in results]
-        print(f"| {metric} | {statistics.median(values):,.2f} | {', '.join(f'{v:,.2f}' for v in values)} |")
+        print(row(metric, f"{statistics.median(values):,.2f} (runs: {', '.join(f'{v:,.2f}' for v in values)})"))
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
-    asyncio.run(measure(parser.parse_args(argv).runs))
+    parser.add_argument("--quick", action="store_true", help="one run (benchmarks/run_all.py --quick)")
+    options = parser.parse_args(argv)
+    asyncio.run(measure(1 if options.quick else options.runs))
     return 0
 
 
