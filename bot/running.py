@@ -38,7 +38,6 @@ from bot.telegram.runtime import TelegramRuntime
 from bot.telegram.settings import TelegramEnvironment
 from bot.web.form_links import FormLinks
 from bot.web.links import LinkSigner, NoticeLinks
-from bot.web.server import WebServer
 from bot.web.shared_key import stored_key
 from handlers.clock import Clock
 from handlers.verdicts import rejudge
@@ -46,6 +45,7 @@ from messages.environment import precompile
 
 if TYPE_CHECKING:
     from bot.slack.runtime import SlackRuntime
+    from bot.web.server import WebServer
 
 log = logging.getLogger(__name__)
 GiveUp = Callable[[BaseException], None]
@@ -153,6 +153,8 @@ async def build_bot(config: Config, clock: Clock, telegram: TelegramEnvironment 
         conceal(*(secret for f in config.factories for secret in robot_secrets(f)))
         runtimes.append(RobotsRuntime(app, links))
     if web is not None:
+        from bot.web.server import WebServer  # here: its pages and aiohttp.web only when it runs (RSS, issue 17)
+
         conceal(web.secret.decode())
         runtimes.append(WebServer(app, web, config.web, delivery.wake))
     return Running(app, runtimes, delivery, chasing, retention)

@@ -10,8 +10,6 @@ from io import BytesIO
 from pathlib import Path
 from typing import Protocol
 
-from PIL import Image
-
 from handlers.intake.photos import register_heif_opener
 from handlers.views import View
 
@@ -41,6 +39,8 @@ def thumbnail(path: Path) -> Thumbnail:
     """A JPEG photo is decoded straight at the scale nearest above the thumbnail's (libjpeg's DCT
     scaling: a quarter of a 12-megapixel photo's side), never at full size: a notice of 20 camera
     photos took seconds to decode, scale and compress into its PDF."""
+    from PIL import Image  # here: the chat process never scales a photo (RSS, issue 17)
+
     register_heif_opener()
     with Image.open(path) as original:
         scale = min(1.0, LONGEST_SIDE / max(original.size))
@@ -63,6 +63,8 @@ def stored_thumbnail(photos: PhotoStore, sha256: str) -> Thumbnail | None:
         except FileNotFoundError:  # dropped by another worker just now: made again below
             pass
         else:
+            from PIL import Image  # here, as in `thumbnail`
+
             with Image.open(BytesIO(jpeg)) as image:  # reads the header only
                 return Thumbnail(jpeg, image.width, image.height)
     path = photos.find(sha256)

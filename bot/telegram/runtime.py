@@ -15,8 +15,8 @@ import hmac
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from aiohttp import web
 from telegram import BotCommand, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
@@ -51,6 +51,9 @@ from handlers.catalog import N_
 from handlers.model import Platform
 from messages.i18n import CHINESE, ENGLISH, Language
 from storage.inbox import InboxEntry
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -235,6 +238,8 @@ class TelegramRuntime:
             await self._process(entry.update_id, entry.payload)
 
     async def _start_webhook(self) -> None:
+        from aiohttp import web  # here: a polling bot never loads the web server (RSS, issue 17)
+
         server = web.Application()
         server.router.add_post(self.config.webhook_path, self._on_webhook)
         self._webhook = web.AppRunner(server, access_log=None)
@@ -246,6 +251,8 @@ class TelegramRuntime:
 
     async def _on_webhook(self, request: web.Request) -> web.Response:
         """Stores the update, then answers 200: Telegram retries anything not answered 200."""
+        from aiohttp import web
+
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), self.secret.encode()):
             log.warning("webhook request with a wrong secret token from %s refused", request.remote)

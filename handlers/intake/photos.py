@@ -21,12 +21,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path, PureWindowsPath
-from typing import BinaryIO
-
-from PIL import Image, UnidentifiedImageError
+from typing import TYPE_CHECKING, BinaryIO
 
 from handlers.intake.problems import PHOTO_MISSING, Level, Problem, errors
 from handlers.translatable import N_, Text
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 # Pillow's names for the formats Telegram shows as photos; phones' multi-picture JPEGs open as
 # "MPO" but are ordinary JPEGs to everyone else.
@@ -215,6 +216,8 @@ def _decode(fp: BinaryIO, field: str, limits: PhotoLimits) -> tuple[_Decoded | N
 
 
 def _decode_alone(fp: BinaryIO, field: str, limits: PhotoLimits) -> tuple[_Decoded | None, list[Problem]]:
+    from PIL import Image, UnidentifiedImageError  # here: the chat process never decodes a photo (RSS, issue 17)
+
     register_heif_opener()
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
