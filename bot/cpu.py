@@ -31,6 +31,8 @@ from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from typing import Any, TypeVar
 
+from bot.processes import process_exists
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -106,16 +108,8 @@ def _exit_after(owner: int) -> None:
     try:
         handle = os.pidfd_open(owner)  # Linux: wakes the moment the owner is gone
     except (AttributeError, OSError):  # elsewhere, or the owner is gone already
-        while _alive(owner):
+        while process_exists(owner):
             time.sleep(1)
     else:
         select.select([handle], [], [])
     os._exit(0)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True

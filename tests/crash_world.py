@@ -26,6 +26,7 @@ from pathlib import Path
 
 from bot.app import build_app
 from bot.config import Config, Storage, load_config
+from bot.processes import process_exists
 from handlers.commands import PostVisit
 from handlers.model import Platform, Role
 from messages.buttons import ACKNOWLEDGE, APPROVE, SEND_NOTICE
@@ -382,21 +383,13 @@ def with_forks(work):
         forks.close()
 
 
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 async def gone(pid: int) -> None:
     """A killed bot is reaped by tests/bot_process.py; this waits until it has been. A bot told
     to stop closes its clients and worker processes first: on a loaded machine that can take
     seconds, so the patience is generous."""
     deadline = asyncio.get_running_loop().time() + 30
     while asyncio.get_running_loop().time() < deadline:
-        if not alive(pid):
+        if not process_exists(pid):
             return
         await asyncio.sleep(0.01)
     raise AssertionError(f"bot process {pid} did not end within 30 s")

@@ -36,7 +36,8 @@ from handlers.model import Platform, Role
 from storage.sqlite import path_from_url
 from tests.bot_process import FileClock
 from tests.conftest import EXAMPLE_CONFIG, actor, post_example
-from tests.crash_world import START, Forks, alive, another_visit, gone, until
+from bot.processes import process_exists
+from tests.crash_world import START, Forks, another_visit, gone, until
 from tests.fake_slack import FakeSlack, SlackMessage, post_to_app
 from tests.fake_telegram import FakeTelegram, FakeUser, SentMessage
 from tests.slack_world import (
@@ -188,9 +189,9 @@ class Cluster:
             member.alive = False
         deadline = asyncio.get_running_loop().time() + STOP_PATIENCE
         for member in stopping:
-            while asyncio.get_running_loop().time() < deadline and alive(member.pid):
+            while asyncio.get_running_loop().time() < deadline and process_exists(member.pid):
                 await asyncio.sleep(0.05)
-            if alive(member.pid):
+            if process_exists(member.pid):
                 self.hung_at_stop.append(member.name)
                 os.kill(member.pid, signal.SIGKILL)
                 await gone(member.pid)

@@ -18,7 +18,8 @@ from bot.app import build_app
 from bot.config import Config, Smtp
 from tests.bot_process import FileClock
 from tests.conftest import approve_and_send, post_example
-from tests.crash_world import Forks, alive
+from bot.processes import process_exists
+from tests.crash_world import Forks
 from tests.fake_smtp import FakeMailServer, start
 
 FACTORY_MAIL = ("qc@evergreen.example.cn", "zhang.min@evergreen.example.cn")
@@ -72,13 +73,13 @@ async def test_a_bot_killed_while_mailing_puts_each_message_in_the_mailbox_once(
     else:
         lives.append(forks.start({**order, "die": {"sql": "UPDATE outbox SET parts", "when": "before"}}))
     try:
-        waited(lambda: not alive(lives[0]), "the first bot to be killed")
+        waited(lambda: not process_exists(lives[0]), "the first bot to be killed")
         assert len(server.received) == 1 and not mail_rows(config)[0]["sent_at"], "mailed, not recorded"
         lives.append(forks.start(order))
         waited(lambda: all(row["sent_at"] for row in mail_rows(config)), "every mail recorded as sent")
     finally:
         for pid in lives:
-            if alive(pid):
+            if process_exists(pid):
                 os.kill(pid, signal.SIGTERM)
         controller.stop()
 

@@ -17,7 +17,8 @@ import pytest
 from bot.config import Storage, load_config
 from tests.bot_process import FileClock
 from tests.conftest import EXAMPLE_CONFIG
-from tests.crash_world import PATIENCE, START, Forks, alive, gone, query, until, with_forks
+from bot.processes import process_exists
+from tests.crash_world import PATIENCE, START, Forks, gone, query, until, with_forks
 from tests.fake_slack import FakeSlack, slack_request
 from tests.slack_world import BUYER, BUYER_CHANNEL, SECRET, free_port, slack_config
 
@@ -111,7 +112,7 @@ def test_every_click_answered_200_survives_a_kill_at_a_commit_of_requests_and_is
                 await until(lambda: not query(burst.db, "SELECT 1 FROM inbox WHERE handled_at IS NULL") or None,
                             "stored requests left unhandled", lambda: [], PATIENCE)
             finally:
-                if alive(pid):
+                if process_exists(pid):
                     os.kill(pid, signal.SIGTERM)
                     await gone(pid)
 

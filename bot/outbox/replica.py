@@ -20,6 +20,8 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.processes import process_exists
+
 PROC = Path("/proc")
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # fits a log line and a claim; no '=' or ':'
 
@@ -69,7 +71,7 @@ class Replica:
             return False
         started = _start_of(self.pid)
         if started is None:
-            return not _exists(self.pid)
+            return not process_exists(self.pid)
         return self.started != "?" and started != self.started
 
 
@@ -88,13 +90,3 @@ def _start_of(pid: int) -> str | None:
     except OSError:
         return None
     return stat.rpartition(")")[2].split()[19]
-
-
-def _exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
