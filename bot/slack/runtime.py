@@ -18,6 +18,7 @@ from bot.chat.directory import Directory
 from bot.chat.uploads import Uploads
 from bot.config import Slack as SlackConfig
 from bot.refused import TokenRefused
+from bot.slack.endpoint import endpoint
 from bot.slack.files import SlackFiles
 from bot.slack.listeners import SlackListeners
 from bot.slack.request_checks import RequestChecks
@@ -43,7 +44,7 @@ class SlackRuntime:
             request_verification_enabled=env.app_token is None,
         )
         uploads = Uploads(app, app.uploads)
-        self.checks = RequestChecks(config.team_id, env.signing_secret).register(self.bolt)  # before any listener
+        self.checks = RequestChecks(config.team_id).register(self.bolt)  # before any listener
         files = SlackFiles(env.bot_token, env.api_url)
         self.listeners = SlackListeners(app, Directory(app.config, app.store), uploads, wake, files)
         self.listeners.register(self.bolt)
@@ -66,8 +67,7 @@ class SlackRuntime:
             return
         if not self.env.signing_secret:
             raise RuntimeError("Slack HTTP mode needs SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)")
-        web_app = self.checks.guard(self.bolt.web_app(path=EVENTS_PATH, port=self.config.port))
-        self._runner = web.AppRunner(web_app, access_log=None)
+        self._runner = web.AppRunner(endpoint(self.bolt, self.env.signing_secret, EVENTS_PATH), access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.config.listen, self.config.port).start()
         log.info("Slack bot listening on %s:%s%s", self.config.listen, self.config.port, EVENTS_PATH)
