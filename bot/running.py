@@ -180,8 +180,9 @@ def slack_runtime(app: App, env: SlackEnvironment, config: SlackConfig, wake: Ca
     from bot.slack.runtime import SlackRuntime
 
     conceal(env.bot_token, env.signing_secret, env.app_token)
-    deliver_on_slack(app, outbox_client(env), pacer)
-    return SlackRuntime(app, env, config, wake)
+    outbox = outbox_client(env)
+    deliver_on_slack(app, outbox, pacer)
+    return SlackRuntime(app, env, config, wake, outbox)
 
 
 async def serve(config: Config, telegram: TelegramEnvironment | None, slack: SlackEnvironment | None,

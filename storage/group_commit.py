@@ -7,16 +7,22 @@ is waiting for the store or committing go together into the next one: one BEGIN 
 for all of them, and each caller is answered only once the transaction holding its write has
 committed. Alone, a write is committed at once, as before.
 
-A failed transaction fails every caller in it (nothing of it was stored); a caller cancelled
-while waiting leaves its write to be committed or not with the others.
+A failed transaction stored nothing of its batch; alone, its caller gets the error. In a
+batch the error may be one caller's (a request the store refuses) that the others did not
+cause, so each write of the batch is tried again alone, in a transaction of its own: the
+others are committed and answered as if they had come alone, and only a write that fails
+alone fails its caller. A caller cancelled while waiting leaves its write to be committed or
+not with the others.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 R = TypeVar("R")
 Write = Callable[[object, list[T]], Awaitable[list[R]]]  # (unit of work, items) -> one result per item
@@ -49,26 +55,63 @@ class GroupCommit(Generic[T, R]):
         handlers/deferred_writes.py)."""
         while self._waiting:
             batch: list[tuple[T, asyncio.Future[R]]] = []
+
+            def take() -> list[tuple[T, asyncio.Future[R]]]:
+                nonlocal batch
+                batch, self._waiting = self._waiting, []
+                return batch
+
             try:
-                async with self.store.unit_of_work() as uow:
-                    batch, self._waiting = self._waiting, []
-                    results = await self._write(uow, [item for item, _ in batch])
-                    if self._before_commit is not None:
-                        await self._before_commit(uow)
-                    await uow.commit()
-            except BaseException as error:
-                # Nothing of the batch was stored (or, failing before it was taken, of what waits).
-                failed, self._waiting = (batch, self._waiting) if batch else (self._waiting, [])
-                for _, done in failed:
-                    if done.done():
-                        continue
-                    if isinstance(error, Exception):
-                        done.set_exception(error)
-                    else:  # this task cancelled (the bot stopping): so are its callers
-                        done.cancel()
-                if not isinstance(error, Exception):
-                    raise
+                results = await self._transaction(take)
+            except Exception as error:
+                if len(batch) > 1:
+                    log.warning("%d %s failed together (%s); each is written alone", len(batch), self.name,
+                                type(error).__name__)
+                    await self._one_by_one(batch)
+                else:  # alone, or failing before the batch was taken: all that waits
+                    _fail(batch or take(), error)
                 continue
-            for (_, done), result in zip(batch, results, strict=True):
-                if not done.done():
-                    done.set_result(result)
+            except BaseException:  # this task cancelled (the bot stopping): so are its callers
+                _cancel(batch or take())
+                raise
+            _answer(batch, results)
+
+    async def _transaction(self, take: Callable[[], list[tuple[T, asyncio.Future[R]]]]) -> list[R]:
+        """One transaction writing what `take()` gives once the store is held."""
+        async with self.store.unit_of_work() as uow:
+            results = await self._write(uow, [item for item, _ in take()])
+            if self._before_commit is not None:
+                await self._before_commit(uow)
+            await uow.commit()
+        return results
+
+    async def _one_by_one(self, batch: list[tuple[T, asyncio.Future[R]]]) -> None:
+        """Each write of a failed batch in a transaction of its own: only its own error fails it."""
+        for position, entry in enumerate(batch):
+            try:
+                results = await self._transaction(lambda: [entry])
+            except Exception as error:
+                _fail([entry], error)
+            except BaseException:
+                _cancel(batch[position:])
+                raise
+            else:
+                _answer([entry], results)
+
+
+def _answer(batch: list[tuple[object, asyncio.Future]], results: list) -> None:
+    for (_, done), result in zip(batch, results, strict=True):
+        if not done.done():
+            done.set_result(result)
+
+
+def _fail(batch: list[tuple[object, asyncio.Future]], error: Exception) -> None:
+    for _, done in batch:
+        if not done.done():
+            done.set_exception(error)
+
+
+def _cancel(batch: list[tuple[object, asyncio.Future]]) -> None:
+    for _, done in batch:
+        if not done.done():
+            done.cancel()

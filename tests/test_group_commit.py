@@ -1,7 +1,7 @@
 """Writes waited for, many in one commit (storage/group_commit.py), on both engines: what
 arrives together is committed together, each caller hears its result only once its row is
-committed (seen from another connection), and a failed transaction fails exactly the callers
-in it."""
+committed (seen from another connection), and a request the store refuses fails its own
+caller only: the others of its batch are stored and answered."""
 
 from __future__ import annotations
 
@@ -27,10 +27,11 @@ class Requests:
         self.commit = GroupCommit(store, self.write, name="test requests")
 
     async def write(self, uow, keys: list[str]) -> list[int | None]:
+        """A key starting "refused" is written without itself in its payload, which the inbox
+        refuses, after the keys before it in the batch were written."""
         self.batches.append(keys)
-        if "refused" in keys:
-            raise ValueError("a request that cannot be stored")
-        return [await uow.inbox.add_keyed(Platform.SLACK, key, {"key": key}, self.clock.now()) for key in keys]
+        return [await uow.inbox.add_keyed(Platform.SLACK, key, {"key": key.removeprefix("refused")}, self.clock.now())
+                for key in keys]
 
 
 async def stored(store, key: str) -> bool:
@@ -67,13 +68,48 @@ async def test_a_request_alone_is_committed_at_once_and_a_redelivery_gets_none(s
     assert requests.batches == [["trigger:1"], ["trigger:1"]]
 
 
-async def test_a_failed_transaction_fails_the_requests_in_it_and_the_next_ones_are_stored(store, clock) -> None:
-    requests = Requests(store, clock)
+async def inbox_rows(store) -> list[tuple]:
+    async with store.unit_of_work() as uow:
+        return [(entry.update_id, entry.payload) for entry in await uow.inbox.unhandled(Platform.SLACK)]
 
-    outcomes = await asyncio.gather(*(requests.commit(key) for key in ("trigger:1", "refused")),
+
+async def test_a_refused_request_fails_alone_and_the_others_of_its_batch_are_stored_and_answered(store, clock) -> None:
+    requests = Requests(store, clock)
+    assert await requests.commit("trigger:0") == 1
+    before = await inbox_rows(store)
+
+    outcomes = await asyncio.gather(*(requests.commit(key) for key in ("trigger:1", "refused:2", "trigger:3")),
                                     return_exceptions=True)
 
-    assert [type(outcome) for outcome in outcomes] == [ValueError, ValueError]
-    assert requests.batches == [["trigger:1", "refused"]]
-    assert not await stored(store, "trigger:1")
-    assert await requests.commit("trigger:2") == 1
+    assert outcomes[0] == 2 and outcomes[2] == 3
+    assert isinstance(outcomes[1], ValueError) and "must carry the request's key" in str(outcomes[1])
+    assert requests.batches[1:] == [["trigger:1", "refused:2", "trigger:3"], ["trigger:1"], ["refused:2"], ["trigger:3"]]
+    # Nothing of the failed batch's first try is left: only the two good requests were added.
+    assert await inbox_rows(store) == before + [(2, {"key": "trigger:1"}), (3, {"key": "trigger:3"})]
+    assert await requests.commit("trigger:4") == 4
+
+
+async def test_a_refused_request_alone_fails_and_changes_nothing(store, clock) -> None:
+    requests = Requests(store, clock)
+    assert await requests.commit("trigger:1") == 1
+    before = await inbox_rows(store)
+
+    outcomes = await asyncio.gather(requests.commit("refused:2"), return_exceptions=True)
+
+    assert [type(outcome) for outcome in outcomes] == [ValueError]
+    assert requests.batches == [["trigger:1"], ["refused:2"]]
+    assert await inbox_rows(store) == before
+
+
+async def test_what_fails_every_write_fails_every_caller_of_the_batch(store, clock) -> None:
+    """Not one request's fault (here: what rides in every commit fails), so each fails alone too."""
+    async def failing(uow) -> None:
+        raise RuntimeError("the store is gone")
+
+    requests = Requests(store, clock)
+    requests.commit = GroupCommit(store, requests.write, failing, name="test requests")
+
+    outcomes = await asyncio.gather(*(requests.commit(f"trigger:{n}") for n in range(3)), return_exceptions=True)
+
+    assert [type(outcome) for outcome in outcomes] == [RuntimeError] * 3
+    assert await inbox_rows(store) == []

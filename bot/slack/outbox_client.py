@@ -3,7 +3,8 @@
 An answer to someone waiting is worth the client's own retry of a 429. An outbox delivery is
 not: the outbox puts that channel's message back for Retry-After while the other channels go
 on (bot/outbox/dispatcher.py), where a retry inside the send would hold a delivery slot for the
-whole wait. So the outbox's client has no rate-limit retry handler.
+whole wait. So the outbox's client has no rate-limit retry handler. Its HTTP session (its
+connections) is the runtime's, once the runtime starts (bot/slack/runtime.py).
 """
 
 from __future__ import annotations

@@ -17,10 +17,10 @@ met `"user": 5`, an empty `actions` list, a button value that is not a string or
 without its `private_metadata` would fail halfway, after the ack. The fields the listeners
 read are declared here, per kind of request, and a request that does not match is refused
 with 400 and logged as `path: problem` (never a value, a token or a URL). In HTTP mode the
-same checks run before Bolt reads the body at all (`guard`): Bolt builds its context from a
-body before it verifies the signature, and an unsigned body that is not JSON, or has a
-number where Bolt expects an object, would otherwise end in a 500 and a traceback per
-request; unsigned requests are refused there with 401, as Bolt would.
+shape is checked before Bolt sees the request at all (bot/slack/endpoint.py): Bolt builds its
+context from a body before anything else, and a number where it expects an object would
+otherwise end in a 500 and a traceback per request; such a request is marked `SHAPE_CHECKED`
+and not checked again here.
 
 Nobody caused these on purpose through Slack's own clients, so nobody is answered in a chat;
 the log says what was refused and why.
@@ -32,16 +32,14 @@ import logging
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, Json, StringConstraints, ValidationError
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.request.internals import parse_body
 from slack_bolt.response import BoltResponse
-from slack_sdk.signature import SignatureVerifier
 
 from bot.slack import modals
 
 log = logging.getLogger(__name__)
+SHAPE_CHECKED = "followup_shape_checked"  # in a request's context: its shape was checked before Bolt's
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=255)]
 Value = Annotated[str, StringConstraints(max_length=2000)]  # a button's value, as Slack allows
@@ -248,12 +246,10 @@ def _said(error) -> str:
 
 
 class RequestChecks:
-    """Registered once on the Bolt app; `installed` at start, with auth.test's answer;
-    `guard` wraps the HTTP endpoint as well."""
+    """Registered once on the Bolt app; `installed` at start, with auth.test's answer."""
 
-    def __init__(self, team_id: str | None, signing_secret: str | None):
+    def __init__(self, team_id: str | None):
         self.team_id = team_id
-        self.signing_secret = signing_secret
 
     def register(self, bolt: AsyncApp) -> RequestChecks:
         bolt.use(self._middleware)
@@ -276,44 +272,10 @@ class RequestChecks:
             log.warning("Slack %s for workspace %s (organisation %s) refused: this bot serves %s",
                         _kind(body), context.team_id, context.enterprise_id, self.team_id)
             return BoltResponse(status=403, body="this app does not serve that Slack workspace")
-        if problems := problems_of(body):
-            return _refused_shape(body, problems)
+        if not context.get(SHAPE_CHECKED) and (problems := problems_of(body)):
+            return refused_shape(body, problems)
         await next()
         return None
-
-    def guard(self, web_app: web.Application) -> web.Application:
-        """The HTTP endpoint with the checks that must come before Bolt reads a body."""
-        verifier = SignatureVerifier(self.signing_secret or "")
-
-        @web.middleware
-        async def checked(request: web.Request, handler):
-            try:
-                text = (await request.read()).decode("utf-8")
-            except UnicodeDecodeError:
-                log.warning("Slack request from %s refused: its body is not UTF-8", request.remote)
-                return web.Response(status=400, text="malformed request body")
-            if not _signed(verifier, text, request.headers):
-                log.warning("unsigned or stale Slack request from %s refused", request.remote)
-                return web.Response(status=401, text="invalid signature")
-            try:
-                body = parse_body(text, request.content_type)
-            except ValueError:  # not JSON, or a form whose payload field is not JSON
-                log.warning("Slack request refused: its body is neither JSON nor a form with a JSON payload")
-                return web.Response(status=400, text="malformed request body")
-            if problems := problems_of(body):
-                response = _refused_shape(body, problems)
-                return web.Response(status=response.status, text=response.body)
-            return await handler(request)
-
-        web_app.middlewares.append(checked)
-        return web_app
-
-
-def _signed(verifier: SignatureVerifier, body: str, headers: Mapping[str, str]) -> bool:
-    try:
-        return verifier.is_valid_request(body, dict(headers))
-    except ValueError:  # a timestamp that is not a number
-        return False
 
 
 def _for(ours: str | None, context) -> bool:
@@ -325,7 +287,7 @@ def _for(ours: str | None, context) -> bool:
     return bool(context.is_enterprise_install) and context.enterprise_id == ours
 
 
-def _refused_shape(body: object, problems: list[str]) -> BoltResponse:
+def refused_shape(body: object, problems: list[str]) -> BoltResponse:
     log.warning("malformed Slack %s refused: %s", _kind(body), "; ".join(problems))
     return BoltResponse(status=400, body="malformed Slack request")
 

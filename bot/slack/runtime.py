@@ -18,6 +18,7 @@ from bot.chat.directory import Directory
 from bot.chat.uploads import Uploads
 from bot.config import Slack as SlackConfig
 from bot.refused import TokenRefused
+from bot.slack.endpoint import endpoint
 from bot.slack.files import SlackFiles
 from bot.slack.listeners import SlackListeners
 from bot.slack.request_checks import RequestChecks
@@ -30,9 +31,13 @@ REFUSED = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_re
 
 
 class SlackRuntime:
-    def __init__(self, app: App, env: SlackEnvironment, config: SlackConfig, wake):
+    def __init__(self, app: App, env: SlackEnvironment, config: SlackConfig, wake,
+                 outbox: AsyncWebClient | None = None):
+        """`outbox`: the client the outbox delivers with (bot/slack/outbox_client.py), given the
+        same HTTP session as the listeners' while the runtime runs."""
         self.env = env
         self.config = config
+        self.outbox = outbox
         client = AsyncWebClient(token=env.bot_token, base_url=env.api_url)
         # Answers to people: a 429 with Retry-After is waited out and retried a few times.
         client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
@@ -43,7 +48,7 @@ class SlackRuntime:
             request_verification_enabled=env.app_token is None,
         )
         uploads = Uploads(app, app.uploads)
-        self.checks = RequestChecks(config.team_id, env.signing_secret).register(self.bolt)  # before any listener
+        self.checks = RequestChecks(config.team_id).register(self.bolt)  # before any listener
         files = SlackFiles(env.bot_token, env.api_url)
         self.listeners = SlackListeners(app, Directory(app.config, app.store), uploads, wake, files)
         self.listeners.register(self.bolt)
@@ -51,10 +56,12 @@ class SlackRuntime:
         self._socket = None
 
     async def start(self) -> None:
-        # One session for every call the listeners make: without it slack-sdk opens a session,
-        # and a connection, per call, and a click's answer cost a TCP connect and close (a third
-        # of the CPU a repeat click took). Bolt hands each request's client this session.
+        # One session for every call the listeners and the outbox make: without it slack-sdk opens
+        # a session, and a connection, per call, and a click's answer cost a TCP connect and close
+        # (a third of the CPU a repeat click took). Bolt hands each request's client this session.
         self.client.session = aiohttp.ClientSession()
+        if self.outbox is not None:
+            self.outbox.session = self.client.session
         self.checks.installed(await self._who_am_i())  # fails fast on a bad token or workspace
         if self.env.app_token:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -66,8 +73,7 @@ class SlackRuntime:
             return
         if not self.env.signing_secret:
             raise RuntimeError("Slack HTTP mode needs SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)")
-        web_app = self.checks.guard(self.bolt.web_app(path=EVENTS_PATH, port=self.config.port))
-        self._runner = web.AppRunner(web_app, access_log=None)
+        self._runner = web.AppRunner(endpoint(self.bolt, self.env.signing_secret, EVENTS_PATH), access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.config.listen, self.config.port).start()
         log.info("Slack bot listening on %s:%s%s", self.config.listen, self.config.port, EVENTS_PATH)
@@ -89,5 +95,5 @@ class SlackRuntime:
         if self._runner is not None:
             await self._runner.cleanup()
         await self.listeners.inbox.drain()
-        if self.client.session is not None:
+        if self.client.session is not None:  # the outbox's deliveries stopped before the runtimes
             await self.client.session.close()
