@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,8 +14,10 @@ from handlers.clock import Clock, SystemClock
 from handlers.commands import Actor
 from handlers.model import Person, Platform, Role
 from handlers.intake.problems import Level, Problem
-from handlers.intake.reports import CheckedReport
 from handlers.translatable import Nn_, Text
+
+if TYPE_CHECKING:  # the report's reading (YAML, bundles, photos) is the visit commands' own to import
+    from handlers.intake.reports import CheckedReport
 
 _REFUSED = Nn_("%(name)s: refused, %(count)s problem; nothing was stored.",
                "%(name)s: refused, %(count)s problems; nothing was stored.")
