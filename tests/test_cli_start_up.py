@@ -57,7 +57,7 @@ def test_help_and_aql_load_nothing_heavy(args) -> None:
 
 @pytest.mark.parametrize("args, allowed, budget", [
     (("visit", "--help"), (), 200),
-    (("visit", "check", REPORT), READING, 400),
+    (("visit", "check", REPORT), READING, 360),
     (("visit", "schema"), READING, 300),
     (("visit", "analyze", REPORT), READING + SHOWING, 450),
     (("notice", "kinds"), ("babel",), 250),
@@ -101,6 +101,13 @@ def test_the_bot_leaves_photos_and_the_web_server_to_whoever_needs_them() -> Non
 def test_the_stores_commands_load_no_chat_library_pdf_or_chart(command: str) -> None:
     loaded = loaded_after(command, "--help")
     assert [m for m in loaded if m.split(".")[0] in ELSEWHERE + ("telegram", "aiohttp")] == []
+
+
+def test_checking_a_report_leaves_the_store_and_the_bus_alone() -> None:
+    """`visit check` reads the configuration for its factories and nothing the store or the bus
+    needs: not the store, nor the commands the bus takes (bot.cli.common imports them lazily)."""
+    loaded = loaded_after("visit", "check", REPORT)
+    assert [m for m in loaded if m == "handlers.commands" or m.split(".")[0] == "storage"] == []
 
 
 # What the composition root (bot/app.py) adds to the store and the settings: the bus and every

@@ -11,12 +11,13 @@ import click
 
 from bot.config import Config, ConfigError, config_path, load_config
 from handlers.clock import Clock, SystemClock
-from handlers.commands import Actor
 from handlers.model import Person, Platform, Role
 from handlers.intake.problems import Level, Problem
 from handlers.translatable import Nn_, Text
 
-if TYPE_CHECKING:  # the report's reading (YAML, bundles, photos) is the visit commands' own to import
+if TYPE_CHECKING:  # the report's reading (YAML, bundles, photos) and the bus's commands are imported
+    # by the commands that use them: `visit check` and `orders` need neither
+    from handlers.commands import Actor
     from handlers.intake.reports import CheckedReport
 
 _REFUSED = Nn_("%(name)s: refused, %(count)s problem; nothing was stored.",
@@ -40,6 +41,8 @@ def command_clock() -> Clock:
 
 def operator() -> Actor:
     """Whoever runs the command, as the admin the audit trail names by their login."""
+    from handlers.commands import Actor
+
     try:
         login = getpass.getuser()
     except (OSError, KeyError):  # no login name in some containers
