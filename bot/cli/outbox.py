@@ -17,8 +17,8 @@ import click
 
 from bot.cli.common import command_clock, config_option, load_or_exit
 from bot.config import Config
-from bot.reader import reading
 from bot.outbox.replica import Replica
+from bot.reader import reading
 from handlers.clock import Clock
 from handlers.delivery import NotRequeued, requeue
 from handlers.model import Platform
