@@ -125,7 +125,7 @@ async def bot_writer(database: Path, url: str, index: int, writers: int, seconds
 
 
 def _routing(config):
-    from bot.app import routing_for
+    from bot.settings import routing_for
 
     return routing_for(config, console_active=False)
 

@@ -42,7 +42,7 @@ class ConfigError(Exception):
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Storage(_Section):
@@ -108,7 +108,7 @@ class Smtp(_Section):
 
     # `from` is a Python keyword: the field is `from_`, and a config dumped by its field names
     # (the crash tests hand the bot one as JSON) reads back.
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     host: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] | None = None
     port: int = Field(587, ge=1, le=65535)

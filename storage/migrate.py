@@ -1,8 +1,8 @@
 """Brings a database to the schema of the SQL files in `storage/migrations/`.
 
 `NNNN_name.sql` files are applied in version order, each in its own transaction together
-with its row in `schema_migrations`, so a failed migration leaves no trace and a
-re-opened database applies nothing twice.
+with its row in `schema_migrations` (on a brand-new store, all of them in one), so a failed
+migration leaves no trace and a re-opened database applies nothing twice.
 
 Every migration not yet recorded is applied, not only those above the highest recorded
 version: branches reserve numbers, so 0005 may land before 0004 does, and a database that
@@ -99,9 +99,13 @@ async def migrate(conn: aiosqlite.Connection) -> int:
             f"the database is at schema version {max(recorded)}, newer than this code knows"
             f" (it has {', '.join(map(str, unknown))}); run a newer release"
         )
-    for migration in migrations:
-        if migration.version not in recorded:
-            await _apply(conn, migration)
+    missing = [m for m in migrations if m.version not in recorded]
+    # A brand-new store takes every migration in one transaction: the same statements, but one
+    # sync to disk instead of one per file (synchronous=FULL), which was most of a fresh
+    # database's opening (`followup visit post` into a new folder). Nothing to keep apart on a
+    # new store: a failure leaves it as empty as it was.
+    for batch in ([missing] if not recorded else [[m] for m in missing]):
+        await _apply(conn, batch)
     return await current_version(conn)
 
 
@@ -110,14 +114,15 @@ async def applied_versions(conn: aiosqlite.Connection) -> set[int]:
         return {int(row[0]) for row in await cursor.fetchall()}
 
 
-async def _apply(conn: aiosqlite.Connection, migration: Migration) -> None:
+async def _apply(conn: aiosqlite.Connection, batch: list[Migration]) -> None:
+    """`batch` in one transaction, each with its row in `schema_migrations`."""
     await conn.execute("BEGIN IMMEDIATE")
+    migration = None
     try:
-        # Another process may have applied it while we waited for the write lock.
-        async with conn.execute(
-            "SELECT 1 FROM schema_migrations WHERE version = ?", (migration.version,)
-        ) as cursor:
-            if await cursor.fetchone() is None:
+        # Another process may have applied some while we waited for the write lock.
+        done = await applied_versions(conn)
+        for migration in batch:
+            if migration.version not in done:
                 for statement in statements(migration.sql):
                     await conn.execute(statement)
                 await conn.execute(
@@ -127,6 +132,6 @@ async def _apply(conn: aiosqlite.Connection, migration: Migration) -> None:
         await conn.execute("COMMIT")
     except BaseException as error:
         await conn.execute("ROLLBACK")
-        if isinstance(error, sqlite3.Error):
+        if isinstance(error, sqlite3.Error) and migration is not None:
             raise MigrationError(f"migration {migration.version:04d}_{migration.name}.sql failed: {error}") from error
         raise

@@ -17,7 +17,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.app import routing_for
+from bot.settings import routing_for
 from handlers.bus import MessageBus
 from handlers.chasing import chase
 from handlers.commands import (

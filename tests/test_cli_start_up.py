@@ -15,6 +15,7 @@ import pytest
 from bot.cli.followup import COMMANDS, main
 from bot.cli.notice import NOTICE_COMMANDS
 from bot.cli.visit import VISIT_COMMANDS
+from tests.conftest import example_config_file
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = str(ROOT / "examples" / "visit-PO-2026-0142" / "report.yaml")
@@ -56,7 +57,7 @@ def test_help_and_aql_load_nothing_heavy(args) -> None:
 
 @pytest.mark.parametrize("args, allowed, budget", [
     (("visit", "--help"), (), 200),
-    (("visit", "check", REPORT), READING, 400),
+    (("visit", "check", REPORT), READING, 360),
     (("visit", "schema"), READING, 300),
     (("visit", "analyze", REPORT), READING + SHOWING, 450),
     (("notice", "kinds"), ("babel",), 250),
@@ -100,6 +101,28 @@ def test_the_bot_leaves_photos_and_the_web_server_to_whoever_needs_them() -> Non
 def test_the_stores_commands_load_no_chat_library_pdf_or_chart(command: str) -> None:
     loaded = loaded_after(command, "--help")
     assert [m for m in loaded if m.split(".")[0] in ELSEWHERE + ("telegram", "aiohttp")] == []
+
+
+def test_checking_a_report_leaves_the_store_and_the_bus_alone() -> None:
+    """`visit check` reads the configuration for its factories and nothing the store or the bus
+    needs: not the store, nor the commands the bus takes (bot.cli.common imports them lazily)."""
+    loaded = loaded_after("visit", "check", REPORT)
+    assert [m for m in loaded if m == "handlers.commands" or m.split(".")[0] == "storage"] == []
+
+
+# What the composition root (bot/app.py) adds to the store and the settings: the bus and every
+# handler it registers, the outbox's dispatcher, the console, the CPU pool, the notices' PDFs.
+THE_WHOLE_APP = ("bot.app", "handlers.bus", "bot.outbox.dispatcher", "bot.console.adapter", "bot.cpu",
+                 "bot.outbox.notice_documents")
+
+
+@pytest.mark.parametrize("args", [("orders",), ("status", "PO-2026-0142"), ("factories",), ("notices",),
+                                  ("outbox",), ("inbox",)])
+def test_the_stores_commands_read_without_building_the_app(args, tmp_path: Path) -> None:
+    config = example_config_file(tmp_path / "followup.toml", f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    loaded = loaded_after(*args, "--config", str(config))
+    assert [m for m in loaded if m in THE_WHOLE_APP] == []
+    assert (tmp_path / "db.sqlite3").exists()  # they did read the store
 
 
 @pytest.mark.parametrize("enabled", [True, False])

@@ -151,6 +151,42 @@ async def test_a_failing_migration_leaves_no_trace(tmp_path: Path, monkeypatch: 
         assert db.execute("SELECT name FROM sqlite_master WHERE name = 'half_done'").fetchone() is None
 
 
+async def test_a_brand_new_store_has_the_schema_the_migrations_build_one_by_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new store takes every migration in one transaction (storage/migrate.py); a store
+    upgraded file by file, as an installation from the first release is, ends up the same."""
+    await (await SqliteStore.open(tmp_path / "new.sqlite3")).close()
+    shipped = available()
+    monkeypatch.setattr(storage.migrate, "available", lambda: shipped[:1])
+    await (await SqliteStore.open(tmp_path / "upgraded.sqlite3")).close()
+    monkeypatch.setattr(storage.migrate, "available", lambda: shipped)
+    await (await SqliteStore.open(tmp_path / "upgraded.sqlite3")).close()
+
+    def schema(name: str) -> tuple[list, list]:
+        with raw_file(tmp_path / name) as db:
+            return (db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name").fetchall(),
+                    db.execute("SELECT version, name FROM schema_migrations ORDER BY version").fetchall())
+
+    assert schema("new.sqlite3") == schema("upgraded.sqlite3")
+    assert schema("new.sqlite3")[1] == [(m.version, m.name) for m in shipped]
+
+
+async def test_a_brand_new_store_whose_migration_fails_is_left_empty(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "followup.sqlite3"
+    broken = Migration(available()[-1].version + 1, "broken", "INSERT INTO no_such_table VALUES (1);\n")
+    monkeypatch.setattr(storage.migrate, "available", lambda: [*available(), broken])
+
+    with pytest.raises(MigrationError, match=f"{broken.version:04d}_broken.sql"):
+        await SqliteStore.open(path)
+
+    with raw_file(path) as db:
+        assert db.execute("SELECT name FROM sqlite_master").fetchall() == [("schema_migrations",)]
+        assert db.execute("SELECT COUNT(*) FROM schema_migrations").fetchone() == (0,)
+
+
 async def test_a_database_newer_than_the_code_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "followup.sqlite3"
     await (await SqliteStore.open(path)).close()

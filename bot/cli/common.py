@@ -5,16 +5,20 @@ from __future__ import annotations
 import getpass
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from bot.config import Config, ConfigError, config_path, load_config
 from handlers.clock import Clock, SystemClock
-from handlers.commands import Actor
 from handlers.model import Person, Platform, Role
 from handlers.intake.problems import Level, Problem
-from handlers.intake.reports import CheckedReport
 from handlers.translatable import Nn_, Text
+
+if TYPE_CHECKING:  # the report's reading (YAML, bundles, photos) and the bus's commands are imported
+    # by the commands that use them: `visit check` and `orders` need neither
+    from handlers.commands import Actor
+    from handlers.intake.reports import CheckedReport
 
 _REFUSED = Nn_("%(name)s: refused, %(count)s problem; nothing was stored.",
                "%(name)s: refused, %(count)s problems; nothing was stored.")
@@ -37,6 +41,8 @@ def command_clock() -> Clock:
 
 def operator() -> Actor:
     """Whoever runs the command, as the admin the audit trail names by their login."""
+    from handlers.commands import Actor
+
     try:
         login = getpass.getuser()
     except (OSError, KeyError):  # no login name in some containers

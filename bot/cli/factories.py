@@ -27,7 +27,7 @@ def factories(config_file: Path | None, as_json: bool, person_name: str | None) 
     the orders recommended for a follow-up visit, with the reasons ([analysis] thresholds)."""
     config = load_or_exit(config_file)
     person = viewer(config, person_name)
-    report = asyncio.run(_ask(config, lambda app, now: factory_report(app.store, app.settings, person, now)))
+    report = asyncio.run(_ask(config, lambda reader, now: factory_report(reader.store, reader.settings, person, now)))
     if as_json:
         click.echo(json.dumps(factories_json(report), ensure_ascii=False, indent=2))
     else:

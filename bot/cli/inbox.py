@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from bot.app import build_app
-from bot.cli.common import command_clock, config_option, load_or_exit
+from bot.cli.common import config_option, load_or_exit
 from bot.config import Config
+from bot.reader import reading
 from handlers.translatable import Nn_, Text
 from storage.inbox import InboxEntry
 
@@ -26,12 +26,8 @@ def inbox(config_file: Path | None) -> None:
 
 
 async def _quarantined(config: Config) -> list[InboxEntry]:
-    app = await build_app(config, command_clock())
-    try:
-        async with app.store.unit_of_work() as uow:
-            return await uow.inbox.quarantined()
-    finally:
-        await app.close()
+    async with reading(config) as reader, reader.store.unit_of_work() as uow:
+        return await uow.inbox.quarantined()
 
 
 def report(entries: list[InboxEntry]) -> list[str]:

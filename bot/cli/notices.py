@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from bot.app import build_app
 from bot.cli.common import command_clock, config_option, load_or_exit
+from bot.reader import reading
 from handlers.queries.notice_summary import NoticeSummary, summarise
 from messages import wording
 from messages.i18n import Language
@@ -44,12 +44,8 @@ def notices(config_file: Path | None, only_open: bool, factory: str | None, as_j
 
 
 async def _summaries(config, clock) -> list[NoticeSummary]:
-    app = await build_app(config, clock)
-    try:
-        async with app.store.unit_of_work() as uow:
-            return await summarise(uow, app.settings, clock.now(), await uow.notices.every())
-    finally:
-        await app.close()
+    async with reading(config) as reader, reader.store.unit_of_work() as uow:
+        return await summarise(uow, reader.settings, clock.now(), await uow.notices.every())
 
 
 def _is_open(summary: NoticeSummary) -> bool:

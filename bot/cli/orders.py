@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 
-from bot.app import build_app
 from bot.cli.common import command_clock, config_option, exit_refused, load_or_exit
 from bot.cli.status import listing, viewer
 from bot.config import Config
@@ -63,6 +62,8 @@ def import_(file: Path, config_file: Path | None, dry_run: bool, person_name: st
 
 
 async def _import(config: Config, command: ImportOrders, actor: Actor):
+    from bot.app import build_app  # the bus: only an import writes through it, `orders` reads (bot/reader.py)
+
     app = await build_app(config, command_clock())
     try:
         return await app.bus.handle(command, actor)

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import click
 
-from bot.app import build_app
 from bot.cli.common import command_clock, config_option, load_or_exit
 from bot.config import Config
 from bot.outbox.replica import Replica
+from bot.reader import reading
 from handlers.clock import Clock
 from handlers.delivery import NotRequeued, requeue
 from handlers.model import Platform
@@ -66,23 +66,15 @@ def retry(ctx: click.Context, message_id: int, config_file: Path | None) -> None
 
 
 async def _owed(config: Config, clock: Clock) -> tuple[list[Owed], set[Platform]]:
-    app = await build_app(config, clock)
-    try:
-        async with app.store.unit_of_work() as uow:
-            return await uow.outbox.owed(clock.now()), await uow.deliverers.running(clock.now())
-    finally:
-        await app.close()
+    async with reading(config) as reader, reader.store.unit_of_work() as uow:
+        return await uow.outbox.owed(clock.now()), await uow.deliverers.running(clock.now())
 
 
 async def _requeue(config: Config, clock: Clock, message_id: int):
-    app = await build_app(config, clock)
-    try:
-        async with app.store.unit_of_work() as uow:
-            message = await requeue(uow, clock.now(), message_id, f"operator:{getpass.getuser()}")
-            await uow.commit()
-        return message
-    finally:
-        await app.close()
+    async with reading(config) as reader, reader.store.unit_of_work() as uow:
+        message = await requeue(uow, clock.now(), message_id, f"operator:{getpass.getuser()}")
+        await uow.commit()
+    return message
 
 
 def report(owed: list[Owed], running: set[Platform]) -> list[str]:

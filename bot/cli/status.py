@@ -12,9 +12,9 @@ from pathlib import Path
 
 import click
 
-from bot.app import build_app
 from bot.cli.common import command_clock, config_option, load_or_exit
 from bot.config import Config
+from bot.reader import Reader, reading
 from handlers import refusals
 from handlers.model import Person, Platform, Role
 from handlers.model.verdicts import Status
@@ -49,7 +49,7 @@ def status(reference: str, config_file: Path | None, as_json: bool, person_name:
     config = load_or_exit(config_file)
     person = viewer(config, person_name)
     language = Language(person.locale, person.timezone)
-    found = asyncio.run(_ask(config, lambda app, now: _status(app, person, reference, now)))
+    found = asyncio.run(_ask(config, lambda reader, now: _status(reader, person, reference, now)))
     if isinstance(found, UnknownOrder):
         click.echo(render("text", "chat/unknown_order.j2", language, u=found), err=True)
         sys.exit(1)
@@ -88,10 +88,10 @@ def listing(text: str | None, config_file: Path | None, as_json: bool, wanted: s
     filters = Filters(text, wanted, factory_id)
     size = None if page_number is None else PAGE_SIZE
 
-    async def ask(app, now):
+    async def ask(reader, now):
         if factory_id and not may_see_factory(person, factory_id):  # listed empty, as a factory without orders
-            await _refused(app, person, "orders", f"factory:{factory_id}", now)
-        return await portfolio_page(app.store, app.settings, person, now, page_number or 1, size, filters)
+            await _refused(reader, person, "orders", f"factory:{factory_id}", now)
+        return await portfolio_page(reader.store, reader.settings, person, now, page_number or 1, size, filters)
 
     page = asyncio.run(_ask(config, ask))
     if as_json:
@@ -130,27 +130,24 @@ def viewer(config: Config, name: str | None) -> Person:
     return chosen
 
 
-async def _status(app, person: Person, reference: str, now):
-    found = await order_status(app.store, app.settings, person, reference, now)
+async def _status(reader: Reader, person: Person, reference: str, now):
+    found = await order_status(reader.store, reader.settings, person, reference, now)
     if isinstance(found, UnknownOrder) and found.hidden:  # told it is unknown, as any unknown order
-        await _refused(app, person, "status", f"order:{reference}", now)
+        await _refused(reader, person, "status", f"order:{reference}", now)
     return found
 
 
-async def _refused(app, person: Person, attempted: str, target: str, now) -> None:
+async def _refused(reader: Reader, person: Person, attempted: str, target: str, now) -> None:
     """A view asked of another factory's orders, audited as the chat audits it (bot.chat.answers)."""
     refusal = Refusal(person.identity, Platform.CONSOLE, None, attempted, NOT_YOURS, target)
-    await refusals.audit(app.store, refusal, now)
+    await refusals.audit(reader.store, refusal, now)
 
 
 async def _ask(config: Config, query):
-    """Runs `query(app, now)` on the configured store."""
+    """Runs `query(reader, now)` on the configured store."""
     clock = command_clock()
-    app = await build_app(config, clock)
-    try:
-        return await query(app, clock.now())
-    finally:
-        await app.close()
+    async with reading(config) as reader:
+        return await query(reader, clock.now())
 
 
 def _colour() -> bool:

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import click
 
-from bot.app import App
 from bot.cli.common import config_option, load_or_exit
 from bot.cli.status import _ask, as_option, viewer
+from bot.reader import Reader
 from handlers import refusals, rights
 from handlers.commands import SendVisitReport
 from handlers.model import Person, Platform
@@ -44,7 +44,7 @@ def report(reference: str, config_file: Path | None, visit_day: datetime | None,
     person = viewer(config, person_name)
     _check_writable(out)
     day = visit_day.date() if visit_day else None
-    content = asyncio.run(_ask(config, lambda app, now: _render(app, person, reference, day, now)))
+    content = asyncio.run(_ask(config, lambda reader, now: _render(reader, person, reference, day, now)))
     part = out.with_name(f".{out.name}.part")
     try:
         part.write_bytes(content)
@@ -55,13 +55,13 @@ def report(reference: str, config_file: Path | None, visit_day: datetime | None,
     click.echo(f"{out}: visit report of {reference} ({len(content):,} bytes)")
 
 
-async def _render(app: App, person: Person, reference: str, day: date | None, now: datetime) -> bytes:
+async def _render(reader: Reader, person: Person, reference: str, day: date | None, now: datetime) -> bytes:
     if not rights.may(person.role, SendVisitReport):
         refusal = Refusal(person.identity, Platform.CONSOLE, None, "visit report", "not_allowed", f"order:{reference}")
-        await refusals.audit(app.store, refusal, now)
+        await refusals.audit(reader.store, refusal, now)
         _fail(f"{person.name} may not read visit reports: they are the buyer's record (buyers, inspectors and "
               "admins); nothing was written")
-    async with app.store.unit_of_work() as uow:
+    async with reader.store.unit_of_work() as uow:
         visit = await find_visit(uow, reference, day)
         if isinstance(visit, NoSuchVisit):
             dates = ", ".join(d.isoformat() for d in visit.dates)
@@ -72,8 +72,8 @@ async def _render(app: App, person: Person, reference: str, day: date | None, no
                   "give one exactly as written; nothing was written")
         if visit is None:
             _fail(f"no visit of order {reference!r} is stored; nothing was written")
-        record = await visit_record(uow, app.settings, visit, now)
-    return visit_report_pdf(record, Language(person.locale, person.timezone), app.media)
+        record = await visit_record(uow, reader.settings, visit, now)
+    return visit_report_pdf(record, Language(person.locale, person.timezone), reader.media)
 
 
 def _check_writable(out: Path) -> None:

@@ -48,7 +48,7 @@ class Platform(StrEnum):
 
 
 class _Config(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 def _known_timezone(value: str) -> str:

@@ -125,7 +125,7 @@ class _Strict(BaseModel):
     Attribute docstrings become the JSON Schema's descriptions (docs/visit-report.schema.json).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, defer_build=True)
 
 
 class AqlLimits(_Strict):
@@ -320,6 +320,7 @@ class VisitReport(_Strict):
         extra="forbid",
         frozen=True,
         use_attribute_docstrings=True,
+        defer_build=True,
         json_schema_extra={"$id": "https://followup.example/visit-report.schema.json", **_ONE_FORM},
     )
 
