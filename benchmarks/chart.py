@@ -1,10 +1,10 @@
 """How long the progress chart takes to render: `.venv/bin/python benchmarks/chart.py [-n 30] [--quick]`.
 
-Cold is the first rendering in a fresh process (matplotlib imported, the font registered),
-measured in --cold separate processes; the running bot's first is the first rendering in a
-worker of its CPU pool, started and warmed as the bot does at start (matplotlib preloaded by
-its fork server), one fresh pool each time; warm is every later rendering in one process, in
-English and Chinese. Prints Markdown rows (median and p99) against the 300 ms budget.
+Cold is the first rendering in a fresh process (Pillow imported, the font loaded, the
+catalog read), measured in --cold separate processes; the running bot's first is the first
+rendering in a worker of its CPU pool, started and warmed as the bot does at start (Pillow
+preloaded by its fork server), one fresh pool each time; warm is every later rendering in one
+process, in English and Chinese. Prints Markdown rows (median and p99) against the 300 ms budget.
 Timing lives here, never in the tests, where a busy machine would make them flaky.
 """
 
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
               "", "", TARGET))
     print(row("progress chart, first in the running bot (a warmed worker)",
               ms([asyncio.run(first_in_the_bot(chart)) for _ in range(cold)]), "", "", TARGET))
-    timed_ms(chart, "en")  # warm-up: import and font registration are the cold figure's
+    timed_ms(chart, "en")  # warm-up: import and font loading are the cold figure's
     for locale in ("en", "zh_Hans_CN"):
         warm = [timed_ms(chart, locale) for _ in range(args.n or repetitions(args.quick, 30, 5))]
         print(row(f"progress chart, warm ({locale[:2]})", ms(warm), "", "", TARGET))

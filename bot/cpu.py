@@ -11,7 +11,7 @@ SIGKILL (it holds the queue's other end itself), so each worker watches its owne
 with it: a crash-looping bot must not leave ~40 MB per worker behind on every restart.
 
 The bot's own process need not load what only the workers run: `pool.call("module:function",
-...)` names the job, so fpdf, numpy, segno and matplotlib live in the fork server and its
+...)` names the job, so fpdf, numpy, segno and Pillow live in the fork server and its
 workers, and the bot stays under 100 MB (benchmarks/rss.py).
 """
 
@@ -37,10 +37,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # Imported once by the fork server, so every worker starts with them loaded: a worker's first
-# chart pays for its font, not for importing matplotlib (half a second); its first PDF finds
-# the font parsed.
+# chart pays for its font, not for importing Pillow; its first PDF finds the font parsed.
 PRELOAD = ["handlers.intake.reports", "messages.pdf", "messages.report_pdf", "messages.chart",
-           "matplotlib.figure", "matplotlib.backends.backend_agg", "bot.cpu_preload"]
+           "messages.canvas", "bot.cpu_preload"]
 WARM = [*PRELOAD, "bot.cpu_warm"]  # when the pool is started ahead of its first job (`warm`)
 
 

@@ -221,7 +221,7 @@ async def serve(config: Config, telegram: TelegramEnvironment | None, slack: Sla
 
 async def _warm_up(app: App) -> None:
     """The first message, status chart, report check and notice PDF then run in warm time (the
-    templates compiled, the worker processes started with matplotlib and fpdf loaded in them);
+    templates compiled, the worker processes started with Pillow and fpdf loaded in them);
     a failure here only costs that."""
     try:
         await asyncio.gather(asyncio.to_thread(precompile), app.cpu.warm())

@@ -1,37 +1,43 @@
 """An order's progress chart as a PNG, sized and lettered to be read on a phone.
 
 `chart_labels` puts every word and date in the reader's language (gettext msgids, Babel
-dates); `draw` lays the figures and those labels out with matplotlib, imported on first
-use so the bot and the CLI start without it. The font is Noto Sans SC for both languages,
-so Chinese never falls back to empty boxes on a machine with no fonts installed.
+dates); `draw` lays the figures and those labels out on a Pillow canvas (messages/canvas.py),
+which starts in milliseconds where matplotlib took some 300 ms to import. The font is Noto
+Sans SC for both languages, so Chinese never falls back to empty boxes on a machine with no
+fonts installed.
 """
 
 from __future__ import annotations
 
 import math
-import threading
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cache
-from io import BytesIO
+from typing import TYPE_CHECKING
 
 from handlers.analysis.progress import ProgressChart
 from handlers.catalog import N_
 from messages import wording
-from messages.fonts import font_path
 from messages.i18n import Language
 
-WIDTH_PX, HEIGHT_PX, DPI = 1080, 720, 150  # 1 pt = 2.08 px: 13 pt text is 27 px tall, readable on a phone
+if TYPE_CHECKING:  # Pillow is imported when a chart is drawn: the bot's own process never draws one
+    from messages.canvas import Box, Canvas, Point
+
+WIDTH_PX, HEIGHT_PX = 1080, 720
+# Text sizes in pixels of the 1080 px wide PNG: a phone shows it some 400 px wide, so 24 px
+# letters read as 9 px ones, the smallest a phone's own small print uses.
+TITLE_PX, STATUS_PX, LEGEND_PX, TEXT_PX, ITEM_CODE_PX = 40, 33, 25, 24, 18
+PLOT: Box = (92, 148, 1048, 529)  # left, top, right, bottom: room above for the dates' two rows, below for the legend
+Y_TOP = 112  # percent at the plot's top: room over 100 % for the completion day
+TICK = 7.5  # a tick's length, and the gap between it and its label
+GAP_CLEARANCE, GAP_LABEL_OFFSET = 14.5, 16.5  # the gap bracket stops short of the markers it joins; its label beside it
+ARROW_HEAD = 9  # the length of the gap bracket's heads
 PAD_DAYS = 2
 ROOM_FOR_GAP_LABEL = 0.27  # share of the width left of the newest visit that its gap label needs
 MAX_X_TICKS = 7
-AXES = (0.085, 0.265, 0.885, 0.53)  # left, bottom, width, height: room below for LEGEND_ROWS rows of two
-LEGEND_ROWS, LEGEND_ROW = 3, 0.055
+LEGEND_ROWS, LEGEND_ROW, LEGEND_BOTTOM = 3, 40, 17.5  # rows of two below the plot; more move the plot up
+HANDLE, HANDLE_PAD, COLUMN_SPACING = 55, 12.5, 30  # a legend entry's line sample, its gap to the text, between columns
+LEGEND_MARGIN = 16  # the least room left and right of the legend
 MIN_GAP_PTS_LABELLED = 5  # a smaller gap is too short to bracket; the legend still gives both figures
-# rc_context changes matplotlib's process-wide rcParams: two charts drawn at once in threads
-# of one process would mix their styles, so one is drawn at a time (the bot draws in its CPU
-# pool's processes, one job each; a caller with threads of its own is kept safe all the same).
-_DRAWING = threading.Lock()
 
 TITLE = N_("%(order)s · production progress")
 PLAN = N_("Plan to the final inspection")
@@ -65,7 +71,34 @@ COLOURS = {
     "met": "#1B8A3A",
     "items": "#56B4E9",
     "grid": "#E4E4E4",
+    "spine": "#9A9A9A",
+    "gap": "#555555",
+    "gap_label": "#444444",
     "text": "#1A1A1A",
+    "label_box": "#FFFFFFD9",  # white at 85 %: a line under a label still shows
+}
+
+
+@dataclass(frozen=True)
+class Pen:
+    """How a series is drawn, on the plot and in its legend entry; sizes in pixels, a width
+    of 0 for markers alone, `dash` the on and off lengths of a dashed line."""
+
+    colour: str
+    width: float = 0
+    dash: tuple[float, ...] = ()
+    marker: str | None = None
+    marker_size: float = 0
+    edge: str | None = None
+
+
+PENS = {
+    "plan": Pen(COLOURS["plan"], 4.2, (21, 12.5)),
+    "projection": Pen(COLOURS["projection"], 6.3, (6.3, 9.4)),
+    "reported": Pen(COLOURS["reported"], 4.2, marker="s", marker_size=17),
+    "verified": Pen(COLOURS["verified"], 5.2, marker="o", marker_size=19),
+    "packaging": Pen(COLOURS["packaging"], 3.75, (22.5, 7.5, 5.6, 7.5)),
+    "items": Pen(COLOURS["items"], marker="D", marker_size=15, edge="white"),
 }
 
 
@@ -165,173 +198,185 @@ def x_ticks(chart: ProgressChart) -> tuple[date, ...]:
     return tuple(ticks)
 
 
+def load_fonts() -> None:
+    """Every size of the font the chart is lettered in, loaded ahead of its first chart: the
+    CPU pool's fork server does it for its workers (bot/cpu_warm.py)."""
+    from messages.canvas import SCALE, font
+
+    for size in (TITLE_PX, STATUS_PX, LEGEND_PX, TEXT_PX, ITEM_CODE_PX):
+        font(size * SCALE)
+
+
 def draw(chart: ProgressChart, labels: ChartLabels) -> bytes:
     """The chart as PNG bytes, WIDTH_PX × HEIGHT_PX."""
-    from matplotlib import rc_context
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from messages.canvas import Canvas
 
-    with _DRAWING, rc_context(_style()):
-        figure = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI)
-        FigureCanvasAgg(figure)
-        _header(figure, chart, labels)
-        axes = figure.add_axes(AXES)
-        _frame(axes, chart, labels)
-        handles = _series(axes, chart, labels)
-        extra_rows = max(math.ceil(len(handles) / 2) - LEGEND_ROWS, 0)  # an order's items add a row
-        if extra_rows:
-            left, bottom, width, height = AXES
-            axes.set_position((left, bottom + extra_rows * LEGEND_ROW, width, height - extra_rows * LEGEND_ROW))
-        _dates(axes, chart, labels)
-        figure.legend(
-            handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncols=2, frameon=False,
-            handlelength=2.2, columnspacing=1.2, handletextpad=0.5, borderaxespad=0.3, fontsize=12,
-        )
-        buffer = BytesIO()
-        figure.savefig(buffer, format="png", dpi=DPI)
-    return buffer.getvalue()
+    canvas = Canvas(WIDTH_PX, HEIGHT_PX)
+    legend = _legend_entries(chart, labels)
+    extra_rows = max(math.ceil(len(legend) / 2) - LEGEND_ROWS, 0)  # an order's items add a row
+    left, top, right, bottom = PLOT
+    frame = _Frame(*x_range(chart), (left, top, right, bottom - extra_rows * LEGEND_ROW))
+    _grid(canvas, frame, labels)
+    _series(canvas, frame, chart)
+    _axes(canvas, frame, labels)
+    _notes(canvas, frame, chart, labels)
+    _header(canvas, chart, labels)
+    _legend(canvas, legend)
+    return canvas.png()
 
 
-@cache
-def font_family() -> str:
-    """The chart font, registered with matplotlib once per process (the CPU pool's fork server
-    does it for its workers: bot/cpu_preload.py)."""
-    from matplotlib import font_manager
+@dataclass(frozen=True)
+class _Frame:
+    """The plot's box on the canvas and the dates and percentages it spans."""
 
-    path = str(font_path())
-    font_manager.fontManager.addfont(path)
-    return font_manager.FontProperties(fname=path).get_name()
+    first: date
+    last: date
+    box: Box
 
+    def x(self, day: date) -> float:
+        left, _, right, _ = self.box
+        return left + (day - self.first).days / (self.last - self.first).days * (right - left)
 
-def _style() -> dict:
-    return {
-        "font.family": font_family(),
-        # Codes, names and references come from reports: "SD-$x^2$" is an item code, never a formula
-        "text.parse_math": False,
-        "font.size": 12,
-        "axes.unicode_minus": False,
-        "axes.edgecolor": "#9A9A9A",
-        "text.color": COLOURS["text"],
-        "xtick.color": COLOURS["text"],
-        "ytick.color": COLOURS["text"],
-        "xtick.labelsize": 11.5,
-        "ytick.labelsize": 11.5,
-    }
+    def y(self, pct: float) -> float:
+        _, top, _, bottom = self.box
+        return bottom - pct / Y_TOP * (bottom - top)
+
+    def at(self, day: date, pct: float) -> Point:
+        return self.x(day), self.y(pct)
 
 
-def _header(figure, chart: ProgressChart, labels: ChartLabels) -> None:
-    figure.text(0.03, 0.965, labels.title, fontsize=19, va="top", ha="left")
-    figure.text(
-        0.97, 0.965, labels.status, fontsize=16, va="top", ha="right", color="white",
-        bbox={"boxstyle": "round,pad=0.4", "facecolor": COLOURS[chart.status.value], "edgecolor": "none"},
-    )
+def _plot(canvas: Canvas, points: list[Point], pen: Pen) -> None:
+    if pen.width:
+        canvas.line(points, pen.colour, pen.width, pen.dash)
+    if pen.marker:
+        for point in points:
+            canvas.marker(point, pen.marker, pen.marker_size, pen.colour, pen.edge)
 
 
-def _frame(axes, chart: ProgressChart, labels: ChartLabels) -> None:
-    axes.set_xlim(*x_range(chart))
-    axes.set_ylim(0, 112)
-    axes.set_yticks([v for v, _ in labels.y_ticks], [text for _, text in labels.y_ticks])
-    axes.set_xticks([d for d, _ in labels.x_ticks], [text for _, text in labels.x_ticks])
-    axes.grid(True, color=COLOURS["grid"], linewidth=1)
-    axes.set_axisbelow(True)
-    for side in ("top", "right"):
-        axes.spines[side].set_visible(False)
+def _reached_pen(chart: ProgressChart) -> Pen:
+    missed = chart.packaging.missed
+    return Pen(COLOURS["missed" if missed else "met"], marker="X" if missed else "P", marker_size=25, edge="white")
 
 
-def _series(axes, chart: ProgressChart, labels: ChartLabels) -> list:
-    days = [p.day for p in chart.visits]
-    plan = []
+def _grid(canvas: Canvas, frame: _Frame, labels: ChartLabels) -> None:
+    left, top, right, bottom = frame.box
+    for value, _ in labels.y_ticks:
+        canvas.line([(left, frame.y(value)), (right, frame.y(value))], COLOURS["grid"], 2)
+    for day, _ in labels.x_ticks:
+        canvas.line([(frame.x(day), top), (frame.x(day), bottom)], COLOURS["grid"], 2)
+
+
+def _series(canvas: Canvas, frame: _Frame, chart: ProgressChart) -> None:
+    """Every line and marker, those drawn later over those before, as matplotlib's z-order did."""
+    left, top, right, bottom = frame.box
+    packaging = frame.y(chart.packaging.threshold_pct)
+    _plot(canvas, [(left, packaging), (right, packaging)], PENS["packaging"])
+    for day, colour, dash in ((chart.final_inspection, COLOURS["final_inspection"], ()),
+                              (chart.ex_factory, COLOURS["ex_factory"], (15, 7.5))):
+        canvas.line([(frame.x(day), top), (frame.x(day), bottom)], colour, 3.75, dash)
     if chart.plan is not None:
-        plan = axes.plot(
-            [chart.plan.start, chart.plan.end], [chart.plan.start_pct, chart.plan.end_pct],
-            color=COLOURS["plan"], linestyle=(0, (5, 3)), linewidth=2, label=labels.plan,
-        )
+        plan = chart.plan
+        _plot(canvas, [frame.at(plan.start, plan.start_pct), frame.at(plan.end, plan.end_pct)], PENS["plan"])
     line = chart.projection.line
-    projection = axes.plot(
-        [line.start, line.end], [line.start_pct, line.end_pct],
-        color=COLOURS["projection"], linestyle=(0, (1, 1.5)), linewidth=3, label=labels.projection,
-    )
-    reported = axes.plot(
-        days, [p.reported_pct for p in chart.visits],
-        color=COLOURS["reported"], marker="s", markersize=8, linewidth=2, label=labels.reported,
-    )
-    verified = axes.plot(
-        days, [p.verified_pct for p in chart.visits],
-        color=COLOURS["verified"], marker="o", markersize=9, linewidth=2.5, label=labels.verified, zorder=4,
-    )
-    packaging = axes.axhline(
-        chart.packaging.threshold_pct, color=COLOURS["packaging"], linestyle=(0, (6, 2, 1.5, 2)), linewidth=1.8,
-        label=labels.packaging, zorder=1,
-    )
-    _gap(axes, chart, labels)
-    items = _items(axes, chart, labels)
-    reached = _packaging_mark(axes, chart, labels)
-    if labels.completion is not None:
-        first, last = x_range(chart)
-        near_the_edge = (last - line.end).days < 0.1 * (last - first).days
-        axes.annotate(
-            labels.completion, (line.end, line.end_pct), xytext=(0, 5), textcoords="offset points",
-            ha="right" if near_the_edge else "center", va="bottom", fontsize=11.5, color=COLOURS["projection"],
-            bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
-        )
-    return [*verified, *items, *reported, *plan, *projection, packaging, *reached]
-
-
-def _items(axes, chart: ProgressChart, labels: ChartLabels) -> list:
-    """Each item of an order of several at the newest visit, beside the order's own point: the
-    item that lags shows below it, however the sums average it away."""
-    if not chart.items:
-        return []
-    for item in chart.items:  # each diamond's code beside it, so the reader tells which item lags
-        axes.annotate(
-            item.code, (chart.latest.day, item.verified_pct), xytext=(7, 0), textcoords="offset points",
-            ha="left", va="center", fontsize=8.5, color=COLOURS["verified"], zorder=3,
-            bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.75},
-        )
-    return axes.plot(
-        [chart.latest.day] * len(chart.items), [i.verified_pct for i in chart.items], marker="D", markersize=7,
-        color=COLOURS["items"], markeredgecolor="white", linestyle="none", zorder=3, label=labels.items,
-    )
-
-
-def _gap(axes, chart: ProgressChart, labels: ChartLabels) -> None:
+    _plot(canvas, [frame.at(line.start, line.start_pct), frame.at(line.end, line.end_pct)], PENS["projection"])
+    _plot(canvas, [frame.at(p.day, p.reported_pct) for p in chart.visits], PENS["reported"])
     latest = chart.latest
-    if latest.gap_pts < MIN_GAP_PTS_LABELLED:
+    _plot(canvas, [frame.at(latest.day, item.verified_pct) for item in chart.items], PENS["items"])
+    _plot(canvas, [frame.at(p.day, p.verified_pct) for p in chart.visits], PENS["verified"])
+    if latest.gap_pts >= MIN_GAP_PTS_LABELLED:
+        _gap_bracket(canvas, frame.x(latest.day), frame.y(latest.reported_pct), frame.y(latest.verified_pct))
+    if chart.packaging.reached_on is not None:
+        _plot(canvas, [frame.at(chart.packaging.reached_on, chart.packaging.threshold_pct)], _reached_pen(chart))
+
+
+def _gap_bracket(canvas: Canvas, x: float, high: float, low: float) -> None:
+    """A double arrow between the reported and the verified point, clear of both markers; none
+    when they are too close for its two heads (a gap of a few points), where it would turn
+    inside out over the markers: its label still gives the figure."""
+    high, low = high + GAP_CLEARANCE, low - GAP_CLEARANCE
+    if low - high < 2 * ARROW_HEAD:
         return
-    axes.annotate(
-        "", (latest.day, latest.verified_pct), xytext=(latest.day, latest.reported_pct),
-        arrowprops={"arrowstyle": "<->", "color": "#555555", "linewidth": 1.3, "shrinkA": 7, "shrinkB": 7},
-    )
-    axes.annotate(
-        labels.gap, (latest.day, (latest.verified_pct + latest.reported_pct) / 2), xytext=(-8, 0),
-        textcoords="offset points", ha="right", va="center", fontsize=11.5, color="#444444", zorder=6,
-        bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
-    )
+    canvas.line([(x, high), (x, low)], COLOURS["gap"], 2.7)
+    for tip, inward in ((high, 1), (low, -1)):
+        head = tip + ARROW_HEAD * inward
+        canvas.line([(x - ARROW_HEAD / 2, head), (x, tip), (x + ARROW_HEAD / 2, head)], COLOURS["gap"], 2.7)
 
 
-def _packaging_mark(axes, chart: ProgressChart, labels: ChartLabels) -> list:
-    """The day production crossed the checkpoint, green with the materials there, red without."""
-    checkpoint = chart.packaging
-    if checkpoint.reached_on is None:
-        return []
-    return axes.plot(
-        [checkpoint.reached_on], [checkpoint.threshold_pct], marker="X" if checkpoint.missed else "P",
-        markersize=12, color=COLOURS["missed" if checkpoint.missed else "met"], markeredgecolor="white",
-        linestyle="none", zorder=5, label=labels.packaging_reached,
-    )
+def _axes(canvas: Canvas, frame: _Frame, labels: ChartLabels) -> None:
+    left, top, right, bottom = frame.box
+    for value, text in labels.y_ticks:
+        canvas.line([(left - TICK, frame.y(value)), (left, frame.y(value))], COLOURS["text"], 1.7)
+        canvas.text((left - 2 * TICK, frame.y(value)), text, TEXT_PX, COLOURS["text"], "rm")
+    for day, text in labels.x_ticks:
+        canvas.line([(frame.x(day), bottom), (frame.x(day), bottom + TICK)], COLOURS["text"], 1.7)
+        canvas.text((frame.x(day), bottom + 2 * TICK), text, TEXT_PX, COLOURS["text"], "mt")
+    canvas.line([(left, top), (left, bottom), (right, bottom)], COLOURS["spine"], 1.7)
 
 
-def _dates(axes, chart: ProgressChart, labels: ChartLabels) -> None:
-    """The final-inspection and ex-factory lines, labelled above the plot on two rows so
-    the labels never collide however close the dates are."""
-    first, last = x_range(chart)
-    for day, text, colour, raise_pt, style in (
-        (chart.final_inspection, labels.final_inspection, COLOURS["final_inspection"], 3, "solid"),
-        (chart.ex_factory, labels.ex_factory, COLOURS["ex_factory"], 21, (0, (4, 2))),
+def _notes(canvas: Canvas, frame: _Frame, chart: ProgressChart, labels: ChartLabels) -> None:
+    """The words on the plot: the items' codes, the gap, the completion day, and the
+    final-inspection and ex-factory dates above the plot on two rows, so those never collide
+    however close the dates are."""
+    latest = chart.latest
+    for item in chart.items:  # each diamond's code beside it, so the reader tells which item lags
+        canvas.text((frame.x(latest.day) + 14.5, frame.y(item.verified_pct)), item.code, ITEM_CODE_PX,
+                    COLOURS["verified"], "lm", box=COLOURS["label_box"], pad=2)
+    if latest.gap_pts >= MIN_GAP_PTS_LABELLED:
+        _gap_label(canvas, frame, chart, labels)
+    line = chart.projection.line
+    if labels.completion is not None:
+        near_the_edge = (frame.last - line.end).days < 0.1 * (frame.last - frame.first).days
+        canvas.text((frame.x(line.end), frame.y(line.end_pct) - 10.5), labels.completion, TEXT_PX,
+                    COLOURS["projection"], "rd" if near_the_edge else "md", box=COLOURS["label_box"], pad=2.5)
+    middle = (frame.first + (frame.last - frame.first) / 2)
+    for day, text, colour, raised in (
+        (chart.final_inspection, labels.final_inspection, COLOURS["final_inspection"], 6),
+        (chart.ex_factory, labels.ex_factory, COLOURS["ex_factory"], 44),
     ):
-        axes.axvline(day, color=colour, linestyle=style, linewidth=1.8, zorder=2)
-        right_half = (day - first).days > (last - first).days / 2
-        axes.annotate(
-            text, (day, 1), xycoords=("data", "axes fraction"), xytext=(0, raise_pt), textcoords="offset points",
-            ha="right" if right_half else "left", va="bottom", fontsize=11.5, color=colour, annotation_clip=False,
-        )
+        anchor = "rd" if day > middle else "ld"
+        canvas.text((frame.x(day), frame.box[1] - raised), text, TEXT_PX, colour, anchor)
+
+
+def _gap_label(canvas: Canvas, frame: _Frame, chart: ProgressChart, labels: ChartLabels) -> None:
+    """Left of the bracket, where x_range made room for it; right of it when a long label (a
+    Chinese one on a short chart) would still run over the percentages on the y axis."""
+    latest = chart.latest
+    x, y = frame.x(latest.day), frame.y((latest.verified_pct + latest.reported_pct) / 2)
+    fits_left = x - GAP_LABEL_OFFSET - canvas.text_width(labels.gap, TEXT_PX) >= frame.box[0]
+    at, anchor = ((x - GAP_LABEL_OFFSET, y), "rm") if fits_left else ((x + GAP_LABEL_OFFSET, y), "lm")
+    canvas.text(at, labels.gap, TEXT_PX, COLOURS["gap_label"], anchor, box=COLOURS["label_box"], pad=3.5)
+
+
+def _header(canvas: Canvas, chart: ProgressChart, labels: ChartLabels) -> None:
+    canvas.text((32, 25), labels.title, TITLE_PX, COLOURS["text"], "lt")
+    canvas.text((WIDTH_PX - 32, 25), labels.status, STATUS_PX, "white", "rt",
+                box=COLOURS[chart.status.value], pad=13, radius=12)
+
+
+def _legend_entries(chart: ProgressChart, labels: ChartLabels) -> list[tuple[str, Pen]]:
+    entries = [(labels.verified, PENS["verified"]), (labels.items, PENS["items"]),
+               (labels.reported, PENS["reported"]), (labels.plan if chart.plan else None, PENS["plan"]),
+               (labels.projection, PENS["projection"]), (labels.packaging, PENS["packaging"]),
+               (labels.packaging_reached, _reached_pen(chart))]
+    return [(text, pen) for text, pen in entries if text is not None]
+
+
+def _legend(canvas: Canvas, entries: list[tuple[str, Pen]]) -> None:
+    """Two columns under the plot, filled down the first, centred as a whole; its letters
+    smaller when the longest entries (an item's projection) would not fit the width."""
+    rows = math.ceil(len(entries) / 2)
+    columns = [entries[:rows], entries[rows:]]
+    texts = [max(canvas.text_width(text, LEGEND_PX) for text, _ in column) for column in columns]
+    room = WIDTH_PX - 2 * LEGEND_MARGIN - 2 * (HANDLE + HANDLE_PAD) - COLUMN_SPACING
+    size = LEGEND_PX * min(1, room / sum(texts))
+    widths = [text * size / LEGEND_PX + HANDLE + HANDLE_PAD for text in texts]
+    x = (WIDTH_PX - sum(widths) - COLUMN_SPACING) / 2
+    for column, width in zip(columns, widths, strict=True):
+        for row, (text, pen) in enumerate(column):
+            y = HEIGHT_PX - LEGEND_BOTTOM - (rows - row - 0.5) * LEGEND_ROW
+            if pen.width:
+                canvas.line([(x, y), (x + HANDLE, y)], pen.colour, pen.width, pen.dash)
+            if pen.marker:
+                canvas.marker((x + HANDLE / 2, y), pen.marker, pen.marker_size, pen.colour, pen.edge)
+            canvas.text((x + HANDLE + HANDLE_PAD, y), text, size, COLOURS["text"], "lm")
+        x += width + COLUMN_SPACING

@@ -3,14 +3,18 @@ widths (some 30,000 characters) took a quarter of a second of every notice PDF.
 
 A worker keeps the parsed font and gives each document a copy of its own: the tables of
 widths are copied (a dictionary copy, not a parse), what a document records as it draws (the
-glyphs it used, the missing ones) starts empty, and the font file is opened afresh, lazily,
+glyphs it used, the missing ones) starts empty, and the font file is read afresh, lazily,
 because fpdf2 cuts that file down to the used glyphs in place when it writes the document.
+It reads from the file's bytes, held once per process, not from an open file: a document
+never closes what it reads its font from, and each one left an open file to the garbage
+collector (the suite's "ResourceWarning: unclosed file ... NotoSansSC-Regular.otf").
 """
 
 from __future__ import annotations
 
 import copy
 from functools import cache
+from io import BytesIO
 
 from fontTools import ttLib
 from fpdf import FPDF
@@ -34,7 +38,7 @@ def add_shared_font(document: FPDF, family: str) -> None:
     # table, whose box stays the whole font's (still true of every glyph kept), and the box
     # readers use is the font descriptor's, from the whole font too. Recalculating them drew
     # every kept glyph's outline twice, the largest part of writing the PDF.
-    font.ttfont = _EmbeddedCff(font.ttffile, recalcTimestamp=False, recalcBBoxes=False, lazy=True)
+    font.ttfont = _EmbeddedCff(BytesIO(_font_file()), recalcTimestamp=False, recalcBBoxes=False, lazy=True)
     for unused in set(font.ttfont.keys()) - SUBSET_TABLES - {"GlyphOrder"}:
         del font.ttfont[unused]
     font.cw = parsed.cw.copy()
@@ -44,6 +48,12 @@ def add_shared_font(document: FPDF, family: str) -> None:
     font.subset = SubsetMap(font)
     document.fonts[font.fontkey] = font
     document.pdf_version = max(document.pdf_version, scratch.pdf_version)  # 1.6 for a CFF font, as add_font sets
+
+
+@cache
+def _font_file() -> bytes:
+    """The font file's bytes, which every document's BytesIO shares without a copy."""
+    return font_path().read_bytes()
 
 
 class _EmbeddedCff(ttLib.TTFont):
@@ -62,6 +72,8 @@ def parsed_font(family: str) -> FPDF:
     scratch = FPDF()
     scratch.add_font(family, fname=str(font_path()))
     parsed = scratch.fonts[family.lower()]
+    parsed.ttfont.close()  # its widths and glyph ids are read; each document reads its own copy (_font_file)
+    _font_file()
     if not (parsed.is_cff and parsed.is_cid_keyed):  # what _EmbeddedCff's save relies on
         raise ValueError(f"{font_path().name}: fpdf2 would embed the whole file, which _EmbeddedCff does not write")
     return scratch

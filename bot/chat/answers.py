@@ -194,7 +194,7 @@ async def chart_of(app: App, found: Answer) -> Chart:
     """A status answer's progress chart as PNG, labelled in its reader's language."""
     status = found.status
     figures = await order_chart(app.store, app.settings, status.visit.order_reference)
-    png = await app.cpu.run(render_chart, figures, found.language)  # matplotlib lives in the workers
+    png = await app.cpu.run(render_chart, figures, found.language)  # Pillow lives in the workers
     safe = re.sub(r"[^A-Za-z0-9._-]+", "-", status.visit.order_reference)  # references may hold a slash
     return Chart(png, f"{safe}-progress.png")
 
