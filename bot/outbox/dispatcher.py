@@ -7,6 +7,8 @@ nothing, because the message was committed with the change.
 - Chats at once: up to `at_once` destinations are delivered side by side, one message at a
   time each, so one chat's rate limit (the outbox, not the client, waits out retry_after)
   or a slow upload holds up only that chat.
+- Latest only: a message that a later copy of it in its queue shows is settled without a
+  call (bot/outbox/latest_only.py).
 - Pacing: a chat whose next send would go over its platform's flood limits (the adapter's
   `ready_in`, bot/outbox/pacing.py) is not claimed until it may go, so it holds no slot; the
   round lasts while such a chat has a message due, looking again at least every `PACED_POLL`.
@@ -32,6 +34,7 @@ from typing import Protocol
 
 from bot.outbox.backoff import Backoff
 from bot.outbox.failures import Failure, Permanent, Reason, Transient, describe
+from bot.outbox.latest_only import repeated_later
 from bot.outbox.pacing import DELIVERY_DEADLINE
 from bot.outbox.progress import Progress
 from bot.outbox.replica import Replica
@@ -201,9 +204,13 @@ class Dispatcher:
                 await uow.commit()
 
     async def _claim(self, skip: Container[tuple[Platform, str]]) -> Claim | None:
+        """The next message to deliver; those a later copy of them shows are settled on the
+        way, in the same transaction (bot/outbox/latest_only.py)."""
         now = self.clock.now()
         async with self.store.unit_of_work() as uow:
-            claim = await uow.outbox.claim_next(list(self.adapters), now, self.replica, now + self.lease, skip)
+            while (claim := await uow.outbox.claim_next(list(self.adapters), now, self.replica, now + self.lease,
+                                                        skip)) is not None and await repeated_later(uow, claim.message):
+                await uow.outbox.mark_sent(claim.message.id, now)
             await uow.commit()
         return claim
 
