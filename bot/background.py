@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 QUIET = 0.0002
 # How long background work waits at a time for the loop to be quiet, and at most in all: past
 # that it goes anyway, so a steady stream of taps slows it down but never stops it.
-SLICE = 0.002
+SLICE = 0.01
 PATIENCE = 0.1
 
 
