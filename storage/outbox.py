@@ -145,6 +145,16 @@ class Outbox:
         )
         return row is not None
 
+    async def repeated_later(self, message: OutgoingMessage) -> bool:
+        """Whether the same message (its kind and payload) waits behind `message` in its
+        destination's queue, so is delivered after it."""
+        row = await self._tx.one(
+            "SELECT 1 FROM outbox WHERE platform = ? AND destination = ? AND id > ? AND sent_at IS NULL"
+            " AND failed_at IS NULL AND kind = ? AND payload = ? LIMIT 1",
+            (message.platform.value, message.destination, message.id, message.kind, json_to_text(message.payload)),
+        )
+        return row is not None
+
     async def counts(self) -> dict[Platform, int]:
         """Unsent messages not failed for good, by platform."""
         rows = await self._tx.all(

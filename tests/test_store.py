@@ -657,6 +657,27 @@ async def test_a_message_knows_whether_one_about_the_same_visit_waits_behind_it(
             await uow.commit()
 
 
+async def test_a_message_knows_whether_the_same_message_waits_behind_it(store: SqliteStore) -> None:
+    """What lets a burst of decisions on one finding edit its message once (bot/outbox/latest_only.py)."""
+    def about(instruction_id: int, destination: str = "A", kind: str = "instruction_decided") -> OutgoingMessage:
+        return dataclasses.replace(message(destination), kind=kind, payload={"instruction_id": instruction_id})
+
+    async with store.unit_of_work() as uow:
+        first = await uow.outbox.add(about(1))
+        await uow.outbox.add(about(2))  # another instruction
+        await uow.outbox.add(about(1, "B"))  # another chat
+        await uow.outbox.add(about(1, kind="done_reported"))  # another kind
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        assert not await uow.outbox.repeated_later(first)
+        later = await uow.outbox.add(about(1))
+        assert await uow.outbox.repeated_later(first)
+        assert not await uow.outbox.repeated_later(later)  # nothing behind the last
+        await uow.outbox.mark_sent(later.id, T0)
+        assert not await uow.outbox.repeated_later(first)  # delivered already: no longer behind
+        await uow.commit()
+
+
 async def test_parts_delivered_are_kept_for_the_next_attempt(store: SqliteStore) -> None:
     (owed,) = await owe(store, "A")
     await claim(store)

@@ -16,7 +16,7 @@ import contextlib
 import pytest
 
 from bot.outbox.dispatcher import LEASE
-from handlers.commands import ApproveInstruction
+from handlers.commands import ApproveInstruction, EditInstruction, RejectInstruction
 from handlers.model import Instruction, Platform, Role
 from tests.conftest import actor
 from tests.fake_telegram import SentMessage
@@ -70,6 +70,27 @@ async def test_five_approvals_in_a_burst_edit_five_findings_and_refresh_the_summ
 
         assert summary_refreshes(world) == 2
         assert "Approve all (1)" in summary(world).buttons
+
+
+async def test_five_decisions_on_one_finding_in_a_burst_edit_its_message_once_showing_the_last(config,
+                                                                                              clock) -> None:
+    async with delivering(config, clock) as world:
+        visit_id = await world.example_delivered()
+        first = (await instructions_of(world, visit_id))[0]
+        buyer = actor(world.config, Role.BUYER, Platform.TELEGRAM)
+        for command in (ApproveInstruction(first.id), EditInstruction(first.id, note="Check every carton"),
+                        EditInstruction(first.id, note="Check every carton again"),
+                        EditInstruction(first.id, note="Check every carton twice"),
+                        RejectInstruction(first.id, reason="Wrong finding")):
+            assert (await world.app.bus.handle(command, buyer)).ok
+
+        await world.deliver_until_done()
+
+        assert len(world.fake.calls("editMessageText")) == 1
+        shown = next(m for m in world.fake.transcript(BUYER_CHAT) if "Check every carton twice" in m.plain)
+        assert "Decision: rejected" in shown.plain
+        assert summary_refreshes(world) == 1
+        assert all(row["sent_at"] for row in outbox_table(world.app))  # the four before it settled, none lost
 
 
 async def test_a_crash_in_the_middle_of_a_burst_leaves_the_summary_showing_the_last_state(config, clock) -> None:

@@ -7,6 +7,10 @@ nothing, because the message was committed with the change.
 - Chats at once: up to `at_once` destinations are delivered side by side, one message at a
   time each, so one chat's rate limit (the outbox, not the client, waits out retry_after)
   or a slow upload holds up only that chat.
+- Taps first: the dispatcher shares the event loop with the chats' taps; each claim waits for
+  a quiet turn of the loop, a tenth of a second at most (bot/background.py `give_way`), and a
+  message that a later copy of it in its queue shows is settled without a call
+  (bot/outbox/latest_only.py).
 - Pacing: a chat whose next send would go over its platform's flood limits (the adapter's
   `ready_in`, bot/outbox/pacing.py) is not claimed until it may go, so it holds no slot; the
   round lasts while such a chat has a message due, looking again at least every `PACED_POLL`.
@@ -30,8 +34,10 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Protocol
 
+from bot.background import give_way
 from bot.outbox.backoff import Backoff
 from bot.outbox.failures import Failure, Permanent, Reason, Transient, describe
+from bot.outbox.latest_only import repeated_later
 from bot.outbox.pacing import DELIVERY_DEADLINE
 from bot.outbox.progress import Progress
 from bot.outbox.replica import Replica
@@ -144,7 +150,7 @@ class Dispatcher:
         try:
             while True:
                 held = _Held(busy, self.adapters)
-                while len(sending) < self.at_once and (claim := await self._claim(held)) is not None:
+                while len(sending) < self.at_once and (claim := await self._next(held)) is not None:
                     where = (claim.message.platform, claim.message.destination)
                     busy.add(where)
                     sending[asyncio.create_task(self._deliver(claim), name=f"deliver {claim.message.id}")] = where
@@ -200,10 +206,19 @@ class Dispatcher:
             if dead:
                 await uow.commit()
 
+    async def _next(self, skip: Container[tuple[Platform, str]]) -> Claim | None:
+        """The next message to deliver, claimed once the taps in flight had their turn."""
+        await give_way()
+        return await self._claim(skip)
+
     async def _claim(self, skip: Container[tuple[Platform, str]]) -> Claim | None:
+        """The next message to deliver; those a later copy of them shows are settled on the
+        way, in the same transaction (bot/outbox/latest_only.py)."""
         now = self.clock.now()
         async with self.store.unit_of_work() as uow:
-            claim = await uow.outbox.claim_next(list(self.adapters), now, self.replica, now + self.lease, skip)
+            while (claim := await uow.outbox.claim_next(list(self.adapters), now, self.replica, now + self.lease,
+                                                        skip)) is not None and await repeated_later(uow, claim.message):
+                await uow.outbox.mark_sent(claim.message.id, now)
             await uow.commit()
         return claim
 

@@ -42,10 +42,17 @@ class MessageRefs:
         async with self.store.unit_of_work() as uow:
             return await uow.message_refs.find(self.platform, destination, subject)
 
-    async def sharing(self, destination: str, reference: str) -> list[str]:
-        """Every subject the message `reference` shows: one, or a crowded chat's several findings."""
+    async def find_shown(self, destination: str, subject: str | None) -> tuple[str | None, list[str]]:
+        """The message that shows `subject` and every subject it shows (one, or a crowded chat's
+        several findings), read together: an edit needs both, and each read is a turn of the
+        store the taps wait for."""
+        if subject is None:
+            return None, []
         async with self.store.unit_of_work() as uow:
-            return await uow.message_refs.sharing(self.platform, destination, reference)
+            reference = await uow.message_refs.find(self.platform, destination, subject)
+            if reference is None:
+                return None, []
+            return reference, await uow.message_refs.sharing(self.platform, destination, reference)
 
     async def remember(self, destination: str, subject: str, reference: str) -> None:
         async with self.store.unit_of_work() as uow:

@@ -99,19 +99,18 @@ class PlanRun:
         surface: EditingSurface = self.surface
         text = self._render(to, shown_as).text
         buttons = buttons_for(to.view, to.language)  # the message's own kind's, without rendering it
-        reference = await self.refs.find(to.destination, to.subject)
-        if reference is not None and await self._edit(to, reference, text, buttons):
+        reference, shown = await self.refs.find_shown(to.destination, to.subject)
+        if reference is not None and await self._edit(to, reference, findings_shown(shown), text, buttons):
             return reference
         draft = Draft(text, surface.limits.messages(text), buttons, again=True)
         reference = await surface.send_text(to, draft, self.progress)
         await self.refs.remember(to.destination, to.subject, reference)
         return reference
 
-    async def _edit(self, to: Target, reference: str, text: str, buttons) -> bool:
+    async def _edit(self, to: Target, reference: str, together: list[str], text: str, buttons) -> bool:
         """The message `reference` shows `text` and `buttons`; or, where it shows several
-        findings (a crowded chat's), all of them as they stand now, once in this run."""
+        findings (`together`: a crowded chat's), all of them as they stand now, once in this run."""
         surface: EditingSurface = self.surface
-        together = findings_shown(await self.refs.sharing(to.destination, reference))
         if len(together) < 2:
             return await surface.edit(to, reference, text, buttons)
         if reference not in self._edited:
