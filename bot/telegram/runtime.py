@@ -187,7 +187,7 @@ class TelegramRuntime:
         """Persists updates; returns those not seen before (a redelivery is handled once). The
         updates handled meanwhile are marked in the same commit."""
         by_id = {payload["update_id"]: payload for payload in payloads}
-        async with self.app.store.unit_of_work() as uow:
+        async with self.app.store.unit_of_work(short=True) as uow:
             added = await uow.inbox.add_all(Platform.TELEGRAM, by_id, self.app.bus.clock.now(), self._holdings.hold())
             await self.app.bus.ride_in(uow)
             await uow.commit()
