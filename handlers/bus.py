@@ -57,7 +57,7 @@ class MessageBus:
         `handle` audits it. Asked before the bot asks for words or photos, so nobody types or
         uploads what would be refused. The refusal is remembered for `update_key`: handling or
         asking again for the same update answers it from memory, audited once."""
-        async with self.store.unit_of_work() as uow:
+        async with self.store.unit_of_work(short=True) as uow:
             if update_key and (earlier := await uow.updates.result_of(update_key)) is not None:
                 reply = Reply.from_dict(earlier)
                 return None if reply.ok else reply
@@ -94,7 +94,7 @@ class MessageBus:
         with other repeats' soon after (`RepeatKeys`). Queued before the store is let go, it is
         in every change this process commits after the read; the update handled again before
         it is written (a crash meanwhile) is read again, from a state nothing here changed."""
-        async with self.store.unit_of_work() as uow:
+        async with self.store.unit_of_work(short=COMMANDS[type(command)].short) as uow:
             if update_key and (earlier := await _earlier(uow, update_key)) is not None:
                 return Reply.from_dict(earlier)
             try:
@@ -147,7 +147,7 @@ class MessageBus:
     async def handled(self, update_key: str) -> Reply | None:
         """The answer an update got when it was handled, or None if it never was: a platform's
         redelivery, or the replay of an update stored before a crash, is answered the same."""
-        async with self.store.unit_of_work() as uow:
+        async with self.store.unit_of_work(short=True) as uow:
             earlier = await uow.updates.result_of(update_key)
         return None if earlier is None else Reply.from_dict(earlier)
 
@@ -173,7 +173,7 @@ class MessageBus:
         """A refused answer closes its question, with the refusal remembered for the update
         (and audited, when the person's rights refused it): the refused command changed
         nothing, so this needs no place in its transaction."""
-        async with self.store.unit_of_work() as uow:
+        async with self.store.unit_of_work(short=True) as uow:
             if await _earlier(uow, update_key) is not None:
                 return
             await uow.locks.prompts(prompt.platform, prompt.chat, prompt.user, [prompt.key])
@@ -187,7 +187,7 @@ class MessageBus:
         """A command the person's rights refused is audited, in a transaction of its own (its
         own work was rolled back), with the refusal remembered for the update: a redelivered
         update is refused again from memory, and audited once."""
-        async with self.store.unit_of_work() as uow:
+        async with self.store.unit_of_work(short=True) as uow:
             if update_key and await _earlier(uow, update_key) is not None:
                 return
             await refusals.record(uow, refusal, self.clock.now())

@@ -68,7 +68,7 @@ class DeferredWrites(Generic[T]):
                 if not self._waiting:
                     continue
             try:
-                async with self.store.unit_of_work() as uow:
+                async with self.store.unit_of_work(short=True) as uow:
                     if self._waiting:  # else written with a change committed while this waited for the store
                         await self._ride_all(uow)
                         await uow.commit()

@@ -27,29 +27,33 @@ BUYER, INSPECTOR, FACTORY, ADMIN, STRANGER = Role.BUYER, Role.INSPECTOR, Role.FA
 @dataclass(frozen=True)
 class Entry:
     """A command's rule: the roles that may give it (a factory contact only on its own
-    factory's target: handlers/rights.py) and the handler that carries it out."""
+    factory's target: handlers/rights.py) and the handler that carries it out. `short`: its
+    transaction reads and writes a few rows by key (a decision on a tap), so SQLite may run it
+    on the event loop (storage/transaction.py); False for what takes in a whole report, import
+    or notice, which would hold the loop up for all that time."""
 
     handler: Handler
     roles: frozenset[Role]
+    short: bool = True
 
 
-def _entry(handler: Handler, *roles: Role) -> Entry:
-    return Entry(handler, frozenset(roles))
+def _entry(handler: Handler, *roles: Role, short: bool = True) -> Entry:
+    return Entry(handler, frozenset(roles), short)
 
 
 COMMANDS: dict[type[c.Command], Entry] = {
-    c.PostVisit: _entry(visits.post_visit, INSPECTOR, ADMIN),
+    c.PostVisit: _entry(visits.post_visit, INSPECTOR, ADMIN, short=False),
     # Only who may post a visit opens its form: a draft is its opener's, and a buyer's could never be posted.
     c.OpenVisitForm: _entry(visit_drafts.open_form, INSPECTOR, ADMIN),
-    c.SubmitVisitDraft: _entry(visit_drafts.submit, INSPECTOR, ADMIN),
-    c.ImportOrders: _entry(importing.import_orders, BUYER, ADMIN),
+    c.SubmitVisitDraft: _entry(visit_drafts.submit, INSPECTOR, ADMIN, short=False),
+    c.ImportOrders: _entry(importing.import_orders, BUYER, ADMIN, short=False),
     c.ApproveInstruction: _entry(decisions.approve, BUYER),
     c.ApproveAllInstructions: _entry(decisions.approve_all, BUYER),
     c.EditInstruction: _entry(decisions.edit, BUYER),
     c.RejectInstruction: _entry(decisions.reject, BUYER),
-    c.SendNotice: _entry(notices.send, BUYER),
+    c.SendNotice: _entry(notices.send, BUYER, short=False),
     # The buyer's record of a visit (its deliberation included): the buyer side, never a factory.
-    c.SendVisitReport: _entry(visit_reports.send_report, BUYER, INSPECTOR, ADMIN),
+    c.SendVisitReport: _entry(visit_reports.send_report, BUYER, INSPECTOR, ADMIN, short=False),
     c.AddChinese: _entry(chinese.add, BUYER),
     c.AcknowledgeNotice: _entry(notices.acknowledge, FACTORY),
     c.DisputeNotice: _entry(notices.dispute, FACTORY),

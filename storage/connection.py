@@ -18,6 +18,7 @@ import aiosqlite
 
 from handlers.model.orders import reference_key
 
+BUSY_TIMEOUT_MS = 60000
 PRAGMAS = (
     # Readers do not block the writer and vice versa (e.g. a backup or a CLI reading
     # while the bot writes); the mode is persistent in the file.
@@ -26,7 +27,7 @@ PRAGMAS = (
     # busy handler polls and is not fair: with 16 writer processes on a busy 2-core machine one
     # waited past 5 s and failed with "database is locked" (benchmarks/writers.py); a minute
     # of waiting is never reached by a queue of short transactions.
-    "PRAGMA busy_timeout=60000",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
     # Off by default in SQLite, per connection: the schema's references mean nothing without it.
     "PRAGMA foreign_keys=ON",
     # FULL fsyncs the WAL on every commit. The outbox and the handled-update keys must
@@ -38,8 +39,10 @@ PRAGMAS = (
 
 async def connect(path: Path) -> aiosqlite.Connection:
     """Open `path` in autocommit mode: transactions are begun explicitly, never implicitly
-    by the sqlite3 module, so BEGIN IMMEDIATE is what every write transaction starts with."""
-    conn = await aiosqlite.connect(path, isolation_level=None)
+    by the sqlite3 module, so BEGIN IMMEDIATE is what every write transaction starts with.
+    Usable from the loop's thread too (`raw`), for a short transaction's statements
+    (storage/transaction.py): the holder of the `Writer` uses it from one thread at a time."""
+    conn = await aiosqlite.connect(path, isolation_level=None, check_same_thread=False)
     try:
         conn.row_factory = sqlite3.Row
         for pragma in PRAGMAS:
@@ -83,6 +86,11 @@ class Writer:
             if not self._closed:
                 self._closed = True
                 await self._conn.close()
+
+
+def raw(conn: aiosqlite.Connection) -> sqlite3.Connection:
+    """The sqlite3 connection under aiosqlite's, for statements run on the loop."""
+    return conn._conn  # noqa: SLF001 - aiosqlite offers no public way to it
 
 
 def _reference_key(text: str | None) -> str:

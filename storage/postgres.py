@@ -73,7 +73,9 @@ class PostgresStore:
             await self._listener.close()
         await self._pool.close()
 
-    def unit_of_work(self) -> UnitOfWork:
+    def unit_of_work(self, short: bool = False) -> UnitOfWork:
+        """`short` changes nothing here: asyncpg has no thread to save trips to (SQLite's
+        runs a short unit of work's statements on the loop, storage/transaction.py)."""
         return UnitOfWork(self._connections, PgTransaction())
 
     async def schema_version(self) -> int:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from storage.connection import Writer, connect
 from storage.migrate import current_version, migrate
+from storage.transaction import Transaction
 from storage.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
@@ -50,8 +51,11 @@ class SqliteStore:
         """Waits for the unit of work in progress, if any; closing twice is harmless."""
         await self._writer.close()
 
-    def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self._writer)
+    def unit_of_work(self, short: bool = False) -> UnitOfWork:
+        """`short`: point reads and writes only (a tap, a command, bookkeeping), run on the
+        event loop once the write lock is held (storage/transaction.py); never for a query
+        that scans many rows, which would hold up everything else the process does."""
+        return UnitOfWork(self._writer, Transaction(short))
 
     async def schema_version(self) -> int:
         async with self._writer.hold() as conn:

@@ -3,18 +3,29 @@
 Running every statement through this object means a repository used after commit or
 rollback fails loudly instead of silently writing in autocommit mode, outside the unit
 of work that was supposed to make it atomic.
+
+A short transaction (point reads and writes only: a tap, a command, bookkeeping) runs its
+statements on the event loop: once this connection holds the write lock no statement can
+wait for one, and WAL appends without an fsync until COMMIT. A trip to aiosqlite's thread per
+statement (a queue, a wake-up, a callback back to the loop) cost more than the statement, and
+a tap made a dozen (issue 17). What may wait stays in the thread: BEGIN IMMEDIATE when another
+process holds the lock (it is tried without waiting first), and COMMIT with its fsync. Any
+other transaction, e.g. one that scans for a summary, runs every statement in the thread.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
 import aiosqlite
 
+from storage.connection import BUSY_TIMEOUT_MS, raw
+
 Params = Sequence[object]
 Conn = TypeVar("Conn")
+R = TypeVar("R")
 
 
 class Guarded(Generic[Conn]):
@@ -36,16 +47,25 @@ class Guarded(Generic[Conn]):
 
 class Transaction(Guarded[aiosqlite.Connection]):
 
+    def __init__(self, short: bool = False) -> None:
+        super().__init__()
+        self._short = short
+        # Set while a job of this transaction is in the connection's thread, and left set when
+        # the task waiting for it was cancelled: the job still runs, so nothing more may run
+        # beside it on the loop.
+        self._in_thread = False
+
     async def begin(self, conn: aiosqlite.Connection) -> None:
         """IMMEDIATE takes the write lock up front: a transaction that reads and then writes
         can then never fail with "database is locked" when it upgrades to a writer."""
         self._conn = conn
-        await conn.execute("BEGIN IMMEDIATE")
+        if not (self._short and begun_at_once(raw(conn))):
+            await self._thread(conn.execute, "BEGIN IMMEDIATE")
         self._open = True
 
     async def commit(self) -> None:
         conn = self._connection()
-        await conn.execute("COMMIT")
+        await self._thread(conn.execute, "COMMIT")
         self._open = False
         self._committed = True
 
@@ -56,7 +76,10 @@ class Transaction(Guarded[aiosqlite.Connection]):
         if self._committed or self._conn is None:
             return
         try:
-            await self._conn.execute("ROLLBACK")
+            if self._on_loop():
+                raw(self._conn).execute("ROLLBACK")  # no fsync: nothing of it reached the file
+            else:
+                await self._conn.execute("ROLLBACK")
         except sqlite3.OperationalError:
             # "no transaction is active": BEGIN failed, or SQLite already rolled back.
             if self._conn.in_transaction:
@@ -84,13 +107,11 @@ class Transaction(Guarded[aiosqlite.Connection]):
 
     async def write(self, sql: str, params: Params = ()) -> int:
         """Run an INSERT/UPDATE/DELETE; returns the number of rows changed."""
-        async with self._connection().execute(sql, params) as cursor:
-            return cursor.rowcount
+        return await self._run(_rowcount, sql, params)
 
     async def insert(self, sql: str, params: Params = ()) -> int:
         """Run an INSERT; returns the new row's id."""
-        async with self._connection().execute(sql, params) as cursor:
-            row_id = cursor.lastrowid
+        row_id = await self._run(_lastrowid, sql, params)
         if row_id is None:
             raise RuntimeError(f"no row id after {sql!r}")
         return row_id
@@ -100,7 +121,48 @@ class Transaction(Guarded[aiosqlite.Connection]):
         return rows[0] if rows else None
 
     async def all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        """One trip to the connection's thread, where a cursor takes three (execute, fetch,
-        close): each trip waits for that thread to be scheduled, which on a busy machine
-        costs more than the query, and a tap makes a dozen queries."""
-        return list(await self._connection().execute_fetchall(sql, params))
+        return await self._run(_rows, sql, params)
+
+    async def _run(self, statement: Callable[[sqlite3.Connection, str, Params], R], sql: str, params: Params) -> R:
+        """`statement` on the loop in a short transaction, else in one trip to the thread (a
+        cursor took three: execute, fetch or count, close)."""
+        conn = self._connection()
+        if self._on_loop():
+            return statement(raw(conn), sql, params)
+        return await self._thread(conn._execute, statement, raw(conn), sql, params)  # noqa: SLF001
+
+    def _on_loop(self) -> bool:
+        return self._short and not self._in_thread
+
+    async def _thread(self, job: Callable[..., Awaitable[R]], *args: object) -> R:
+        self._in_thread = True
+        result = await job(*args)
+        self._in_thread = False
+        return result
+
+
+def begun_at_once(conn: sqlite3.Connection) -> bool:
+    """BEGIN IMMEDIATE on the loop if the write lock is free now; False, with nothing begun,
+    when another process holds it: then it is waited for in the thread."""
+    conn.execute("PRAGMA busy_timeout=0")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError:
+        if conn.in_transaction:
+            raise
+        return False
+    finally:
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    return True
+
+
+def _rows(conn: sqlite3.Connection, sql: str, params: Params) -> list[sqlite3.Row]:
+    return conn.execute(sql, params).fetchall()
+
+
+def _rowcount(conn: sqlite3.Connection, sql: str, params: Params) -> int:
+    return conn.execute(sql, params).rowcount
+
+
+def _lastrowid(conn: sqlite3.Connection, sql: str, params: Params) -> int | None:
+    return conn.execute(sql, params).lastrowid

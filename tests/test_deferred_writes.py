@@ -31,7 +31,7 @@ class ClosingStore:
         self.on_close = None
 
     @asynccontextmanager
-    async def unit_of_work(self):
+    async def unit_of_work(self, short: bool = False):
         await self.free.wait()
         yield self
         await asyncio.sleep(0)

@@ -31,9 +31,9 @@ def counting(app: App) -> Counted:
     counted, store = Counted(), app.store
     opened = store.unit_of_work
 
-    def unit_of_work():
+    def unit_of_work(short: bool = False):
         counted.opened += 1
-        uow = opened()
+        uow = opened(short)
         commit = uow.commit
 
         async def counted_commit() -> None:

@@ -35,9 +35,9 @@ class Counted:
         self.store = store
         self.opened = 0
 
-    def unit_of_work(self):
+    def unit_of_work(self, short: bool = False):
         self.opened += 1
-        return self.store.unit_of_work()
+        return self.store.unit_of_work(short)
 
 
 async def test_a_chats_next_update_waits_for_the_last_to_be_decided_not_answered() -> None:

@@ -174,7 +174,7 @@ async def test_a_post_through_a_superseded_link_changes_nothing(app, config, not
 async def test_a_form_that_reaches_no_command_reads_the_notice_once(app, notice_id, client, monkeypatch) -> None:
     opened = []
     unit_of_work = app.store.unit_of_work
-    monkeypatch.setattr(app.store, "unit_of_work", lambda: opened.append(1) or unit_of_work())
+    monkeypatch.setattr(app.store, "unit_of_work", lambda short=False: opened.append(1) or unit_of_work(short))
     answer = await client.post(link_to(app, notice_id) + "/acknowledge", data={})
     assert answer.status == 422 and len(opened) == 1
     opened.clear()

@@ -24,7 +24,7 @@ class Directory:
         configured = next((p for p in self.config.people if p.account_on(platform) == str(user_id)), None)
         if configured is not None:
             return configured
-        async with self.store.unit_of_work() as uow:
+        async with self.store.unit_of_work(short=True) as uow:
             return await uow.bindings.person(platform, str(user_id))
 
     async def revoked(self, platform: Platform, user_id: str | int) -> Binding | None:

@@ -121,7 +121,7 @@ async def stored_button(store, token: str) -> Button | None:
     known = known_to(store)
     if (button := known.named(token)) is not None:
         return button
-    async with store.unit_of_work() as uow:
+    async with store.unit_of_work(short=True) as uow:
         button = await uow.tokens.resolve(token)
     if button is not None:
         known.learn(token, button)

@@ -66,6 +66,13 @@ COMMANDS = (
     ("revoke", N_("Stop an invited contact acting for a factory: /revoke NAME")),
     ("help", N_("What this bot does")),
 )
+# Taps are answered side by side (bot/telegram/chat_order.py). PTB's default of 256 connections let
+# a burst of taps open a connection each, and httpcore then checks every idle one (a poll each) on
+# every request: 104 taps at once made each later answer pay for a hundred (issue 17). An answer
+# holds a connection for one round trip, so a few serve more taps a second than people make; an
+# answer finding none free waits up to POOL_TIMEOUT seconds for one (PTB's default: one second).
+CONNECTIONS = 8
+POOL_TIMEOUT = 10.0
 FAILED = N_("Sorry, that failed on our side. It has been logged; please try again in a moment.")
 
 
@@ -90,6 +97,8 @@ class TelegramRuntime:
             .base_file_url(env.file_base_url)
             .updater(None)
             .rate_limiter(AIORateLimiter(max_retries=3))
+            .connection_pool_size(CONNECTIONS)
+            .pool_timeout(POOL_TIMEOUT)
             .build()
         )
         self._tasks: list[asyncio.Task] = []
@@ -187,7 +196,7 @@ class TelegramRuntime:
         """Persists updates; returns those not seen before (a redelivery is handled once). The
         updates handled meanwhile are marked in the same commit."""
         by_id = {payload["update_id"]: payload for payload in payloads}
-        async with self.app.store.unit_of_work() as uow:
+        async with self.app.store.unit_of_work(short=True) as uow:
             added = await uow.inbox.add_all(Platform.TELEGRAM, by_id, self.app.bus.clock.now(), self._holdings.hold())
             await self.app.bus.ride_in(uow)
             await uow.commit()
