@@ -30,37 +30,36 @@ def _value(order: str) -> str:
     return f"CAST(ROUND(CAST({order}.unit_value AS DOUBLE PRECISION) * {_SCALE}) AS BIGINT) * {order}.quantity"
 
 
-# The compared factories' orders with each one's calendar and when its production ends: as its
-# latest visit projects it (NULL: none projected), or before a visit, its final inspection.
-# `compared` names the factories (factory_id, calendar, and any columns `extra` names).
+# The compared factories' orders (`o`, `compared` as `c`) with their latest visit (`v`, none
+# before a visit), and when production ends: as that visit projects it (NULL: none projected),
+# or before a visit, the final inspection. `compared` names the factories (factory_id, calendar).
 _ENDED = """
-ended AS (
-    SELECT o.reference, o.factory_id, o.quantity, o.unit_value, o.currency, o.final_inspection, o.ex_factory,
-           o.first_order_with_factory, o.packaging, v.id AS visit_id, v.projected_completion, c.calendar{extra},
-           CASE WHEN v.id IS NULL THEN o.final_inspection ELSE v.projected_completion END AS production_end
     FROM compared c JOIN orders o ON o.factory_id = c.factory_id
-    LEFT JOIN visits v ON v.order_key = o.reference_key AND v.newest = 1)
-"""
+    LEFT JOIN visits v ON v.order_key = o.reference_key AND v.newest = 1"""
+_PRODUCTION_END = "CASE WHEN v.id IS NULL THEN o.final_inspection ELSE v.projected_completion END"
 
 # Each order weighed once, into a table both answers of `flagged` read: its criteria as bits
 # in Criterion's order (handlers.queries.factories). :calendars and :todays are JSON objects
 # keyed by factory id; :reached maps "calendar production-end" to the day `tight_window_days`
 # working days after it: a window is tight when ex-factory comes before that day, or no end
-# is projected.
-_WEIGHED = """
-WITH compared(factory_id, calendar, today) AS MATERIALIZED (
-    SELECT c.key, c.value, t.value FROM json_each(:calendars) c JOIN json_each(:todays) t ON t.key = c.key),
-reach(key, reached) AS MATERIALIZED (SELECT key, value FROM json_each(:reached)),""" + _ENDED.format(extra=", c.today") + f""",
+# is projected. The table holds only what sorting needs (ids, reference, days to the final
+# inspection, mask): copying every order's columns into it was a third of the summary's
+# weighing; the ten orders shown are read afresh by id.
+_WEIGHED = f"""
+WITH compared(factory_id, calendar, today, troubled) AS MATERIALIZED (
+    SELECT c.key, c.value, t.value, CASE WHEN c.key IN (SELECT value FROM json_each(:troubled)) THEN 32 ELSE 0 END
+    FROM json_each(:calendars) c JOIN json_each(:todays) t ON t.key = c.key),
+reach(key, reached) AS MATERIALIZED (SELECT key, value FROM json_each(:reached)),
 weighed AS MATERIALIZED (
-    SELECT e.reference, e.factory_id, e.quantity, e.unit_value, e.currency, e.final_inspection, e.ex_factory,
-           e.first_order_with_factory, e.packaging, e.visit_id, e.projected_completion, e.today,
-           e.first_order_with_factory
-           + CASE WHEN e.quantity >= :large THEN 2 ELSE 0 END
-           + CASE WHEN {_value("e")} >= :valuable THEN 4 ELSE 0 END
-           + CASE WHEN :enough > 0 AND (e.production_end IS NULL OR e.ex_factory < r.reached) THEN 8 ELSE 0 END
-           + CASE WHEN e.packaging = :complex THEN 16 ELSE 0 END
-           + CASE WHEN e.factory_id IN (SELECT value FROM json_each(:troubled)) THEN 32 ELSE 0 END AS mask
-    FROM ended e LEFT JOIN reach r ON r.key = e.calendar || ' ' || e.production_end)
+    SELECT o.id AS order_id, v.id AS visit_id, o.reference, julianday(o.final_inspection) - julianday(c.today) AS days,
+           o.first_order_with_factory
+           + CASE WHEN o.quantity >= :large THEN 2 ELSE 0 END
+           + CASE WHEN {_value("o")} >= :valuable THEN 4 ELSE 0 END
+           + CASE WHEN :enough > 0 AND ({_PRODUCTION_END} IS NULL OR o.ex_factory < r.reached) THEN 8 ELSE 0 END
+           + CASE WHEN o.packaging = :complex THEN 16 ELSE 0 END
+           + c.troubled AS mask
+    {_ENDED}
+    LEFT JOIN reach r ON r.key = c.calendar || ' ' || {_PRODUCTION_END})
 """
 
 # How many criteria a mask holds: most first among the orders shown.
@@ -104,8 +103,8 @@ class OrderCriteria:
         """Each calendar (factory id -> calendar number) with the days its factories' orders'
         production ends on: a few hundred pairs, whatever the number of orders."""
         rows = await self._tx.all(
-            "WITH compared(factory_id, calendar) AS MATERIALIZED (SELECT key, value FROM json_each(:calendars)),"
-            + _ENDED.format(extra="") + " SELECT DISTINCT calendar, production_end FROM ended WHERE production_end IS NOT NULL",
+            "WITH compared(factory_id, calendar) AS MATERIALIZED (SELECT key, value FROM json_each(:calendars))"
+            f" SELECT DISTINCT c.calendar AS calendar, {_PRODUCTION_END} AS production_end {_ENDED} WHERE {_PRODUCTION_END} IS NOT NULL",
             {"calendars": _as_text(calendars)},
         )
         return {(int(row["calendar"]), date.fromisoformat(row["production_end"])) for row in rows}
@@ -127,11 +126,14 @@ class OrderCriteria:
             FROM masks
             UNION ALL
             SELECT * FROM (
-                SELECT mask, CAST(NULL AS BIGINT) AS orders, reference, factory_id, quantity, unit_value, currency, final_inspection,
-                       ex_factory, first_order_with_factory, packaging, visit_id, projected_completion
-                FROM weighed WHERE mask IN (SELECT mask FROM masks WHERE reasons >= (SELECT reasons FROM fewest))
-                ORDER BY {_REASONS} DESC, julianday(final_inspection) - julianday(today), reference COLLATE BINARY
-                LIMIT :limit) AS pressing""",
+                SELECT p.mask, CAST(NULL AS BIGINT) AS orders, o.reference, o.factory_id, o.quantity, o.unit_value,
+                       o.currency, o.final_inspection, o.ex_factory, o.first_order_with_factory, o.packaging, p.visit_id,
+                       v.projected_completion
+                FROM (SELECT mask, order_id, visit_id, days FROM weighed
+                      WHERE mask IN (SELECT mask FROM masks WHERE reasons >= (SELECT reasons FROM fewest))
+                      ORDER BY {_REASONS} DESC, days, reference COLLATE BINARY LIMIT :limit) AS p
+                JOIN orders o ON o.id = p.order_id LEFT JOIN visits v ON v.id = p.visit_id
+                ORDER BY {_REASONS} DESC, p.days, o.reference COLLATE BINARY) AS pressing""",
             {**_parameters(weighing), "limit": limit},
         )
         return ({row["mask"]: row["orders"] for row in rows if row["orders"] is not None},
