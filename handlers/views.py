@@ -121,7 +121,9 @@ class View:
         if self.kind is MessageKind.FINDING or item.instruction is None:
             return own
         label = item.label
-        evidence = self.rounds[-1].hashes if self.rounds else self.added_photos or item.instruction.evidence
+        # The photos the report came with: a photo added later (the rest of an album) is shown by
+        # its own message, so a report the outbox delivers after it must not show it as well.
+        evidence = self.added_photos or (self.rounds[-1].hashes if self.rounds else item.instruction.evidence)
         earlier = tuple((f"{label}-round{r.number}-{i}.jpg", sha)
                         for r in reversed(self.rounds[:-1]) for i, sha in enumerate(r.hashes, 1))
         return own + tuple((f"{label}-evidence-{i}.jpg", sha) for i, sha in enumerate(evidence, 1)) + earlier

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ from handlers.model import (
     Role,
 )
 from handlers.results import Reply
+from handlers.views import load_view
 from messages.i18n import CHINESE, Language
 from messages.replies import reply_text
 from storage.sqlite import SqliteStore, path_from_url
@@ -775,6 +777,23 @@ async def test_each_done_report_keeps_its_own_photos_with_who_when_and_where(vis
     assert rounds[0].photos[0].captured_at == taken and rounds[0].photos[1].captured_at is None
     assert (await visit.instruction()).evidence == ("c" * 64,)
     assert visit.outbox()[-1][1:] == ("done_reported", f'{{"instruction_id": {target}, "photos": ["{"c" * 64}"], "round": 2}}')
+
+
+async def test_a_done_report_shows_the_photos_it_came_with_and_a_later_one_shows_its_own(visit: Visit) -> None:
+    """The rest of an album reaches the bot before the outbox delivers the report: the report
+    still shows only its own photos, the later one comes with its own message, none twice."""
+    await drive(visit, S.ACKNOWLEDGED)
+    target = visit.ids[TARGET]
+    await visit.by("factory", ReportDone(target, photos=(PHOTO,)), platform=Platform.TELEGRAM)
+    await visit.by("factory", ReportDone(target, photos=("b" * 64,)), platform=Platform.TELEGRAM)
+
+    owed = [(kind, json.loads(payload)) for _, kind, payload in visit.outbox()[-2:]]
+    async with visit.app.store.unit_of_work() as uow:
+        shown = [[sha for _, sha in (await load_view(uow, visit.app.settings, kind, payload)).shown_photos]
+                 for kind, payload in owed]
+    assert [kind for kind, _ in owed] == ["done_reported", "more_evidence"]
+    assert PHOTO in shown[0] and "b" * 64 not in shown[0]
+    assert shown[1] == ["b" * 64]
 
 
 async def test_the_audit_snapshots_carry_the_evidence_and_the_chinese_note(visit: Visit) -> None:
