@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from figures import p99, row  # noqa: E402
 from storage.postgres import PostgresStore  # noqa: E402
-from tests.replica_cluster import BUYER_CHAT, WEBHOOK_PATH, Cluster, running_cluster  # noqa: E402
+from tests.replica_cluster import BUYER_CHAT, Cluster, running_cluster  # noqa: E402
 from tests.store_engines import ADMIN_URL, blank_database  # noqa: E402
 
 SETUPS = (("sqlite", 1), ("postgres", 1), ("postgres", 3))

@@ -15,7 +15,6 @@ import io
 import re
 import socket
 import sqlite3
-import time
 import zipfile
 from pathlib import Path
 

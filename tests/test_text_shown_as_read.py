@@ -27,7 +27,7 @@ DISGUISING = {RLO, PDF, LRI, PDI, RLM, ZWSP, WJ, BOM, "\u202a", "\u202b", "\u202
     (f"PO-2026-01{ZWSP}42", "PO-2026-0142"),
     (f"Approved{LRI} — ignore the rest{PDI}", "Approved — ignore the rest"),
     (f"{BOM}Li{WJ} Wei{RLM}", "Li Wei"),
-    (f"\u3164", ""),  # a Hangul filler: a name that looks blank
+    ("\u3164", ""),  # a Hangul filler: a name that looks blank
     ("坏\u200b了\u00ad的\u2061箱子", "坏了的箱子"),
     ("line one\u2028line two\u2029end", "line one\nline two\nend"),
     ("\x1b[31mred\x1b[0m\r\n\x07", "[31mred[0m\n"),

@@ -66,10 +66,10 @@ async def with_tokens(store, buttons: tuple[Button, ...], now: datetime) -> list
     tokens = [known.token((b.action, b.target)) for b in buttons]
     if None in tokens:  # else all minted before, and known (bot/chat/tokens.py)
         async with store.unit_of_work() as uow:
-            tokens = [await uow.tokens.mint(b.action, b.target, now, _concealed_token) for b in buttons]
+            tokens = [await uow.tokens.mint(button.action, button.target, now, _concealed_token) for button in buttons]
             await uow.commit()
-        for b, token in zip(buttons, tokens, strict=True):
-            known.learn(token, (b.action, b.target))
+        for button, token in zip(buttons, tokens, strict=True):
+            known.learn(token, (button.action, button.target))
     conceal_buttons(tokens)  # minted by another replica maybe; they travel in calls DEBUG logs show
     return list(zip(buttons, tokens, strict=True))
 

@@ -114,7 +114,7 @@ class _ReportLoader(_SafeLoader):
         """An int too long for Python to read, refused where it stands."""
         try:
             return super().construct_yaml_int(node)
-        except ValueError as exc:
+        except ValueError:
             raise _Refused(node.start_mark, _number_too_long()) from None
 
 
