@@ -66,13 +66,6 @@ COMMANDS = (
     ("revoke", N_("Stop an invited contact acting for a factory: /revoke NAME")),
     ("help", N_("What this bot does")),
 )
-# Taps are answered side by side (bot/telegram/chat_order.py). PTB's default of 256 connections let
-# a burst of taps open a connection each, and httpcore then checks every idle one (a poll each) on
-# every request: 104 taps at once made each later answer pay for a hundred (issue 17). An answer
-# holds a connection for one round trip, so a few serve more taps a second than people make; an
-# answer finding none free waits up to POOL_TIMEOUT seconds for one (PTB's default: one second).
-CONNECTIONS = 8
-POOL_TIMEOUT = 10.0
 FAILED = N_("Sorry, that failed on our side. It has been logged; please try again in a moment.")
 
 
@@ -97,8 +90,6 @@ class TelegramRuntime:
             .base_file_url(env.file_base_url)
             .updater(None)
             .rate_limiter(AIORateLimiter(max_retries=3))
-            .connection_pool_size(CONNECTIONS)
-            .pool_timeout(POOL_TIMEOUT)
             .build()
         )
         self._tasks: list[asyncio.Task] = []
