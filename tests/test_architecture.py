@@ -22,7 +22,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = ("bot", "handlers", "messages", "storage")
 PLATFORMS = ("telegram", "slack_bolt", "slack_sdk")
-RENDERING = ("jinja2", "matplotlib", "fpdf", "babel")
+RENDERING = ("jinja2", "fpdf", "babel")
 FORBIDDEN = {
     "handlers": (*PLATFORMS, *RENDERING, "bot", "click", "storage", "messages"),
     "storage": (*PLATFORMS, "bot", "click", "messages"),
