@@ -64,7 +64,9 @@ class SlackInbox(AsyncListenerCompletionHandler):
         self.renewal = Renewal(self.holdings)
         self.adoption: Adoption | None = None  # once the start's replay is done (`replay`)
         # Requests arriving together are stored in one commit, each acknowledged once it is in.
-        self._storing = GroupCommit(app.store, self._store, app.bus.ride_in, "Slack requests received")
+        # A short transaction: its inserts (and the bookkeeping riding along) are point writes,
+        # run on the loop rather than a trip each to the connection's thread.
+        self._storing = GroupCommit(app.store, self._store, app.bus.ride_in, "Slack requests received", short=True)
 
     def install(self, bolt: AsyncApp) -> None:
         """Marks each request handled when its listener is done (pass `keep` as the listeners'
