@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 INBOX_ID = "followup_inbox_id"  # in a request's context: the stored request it is
 REPLAYED = "followup_replayed"  # in a request's context: handled again from the inbox
+SHOWN = frozenset({"blocks", "attachments", "text", "files"})  # a clicked message's content, not kept
 REPLAY_PATIENCE = 60.0  # seconds a replayed request may hold up the next one (and the start)
 
 
@@ -51,6 +52,17 @@ def request_key(body: dict) -> str:
     if body.get("trigger_id"):
         return f"trigger:{body['trigger_id']}"
     return "body:" + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def kept_body(body: dict) -> dict:
+    """`body` as stored: without the verification token, a secret, and without what a clicked
+    message shows (`SHOWN`). That was three quarters of a click's 3.9 kB, JSON-encoded on the
+    loop and written to the WAL before every ack, and nothing reads it: the listeners take the
+    message's thread, Bolt its user and thread, and those are kept."""
+    kept = {name: value for name, value in body.items() if name != "token"}
+    if isinstance(message := body.get("message"), dict):
+        kept["message"] = {name: value for name, value in message.items() if name not in SHOWN}
+    return kept
 
 
 class SlackInbox(AsyncListenerCompletionHandler):
@@ -78,7 +90,7 @@ class SlackInbox(AsyncListenerCompletionHandler):
         if context.get(REPLAYED):
             return await next()
         key = request_key(body)
-        payload = {"key": key, "body": {name: value for name, value in body.items() if name != "token"}}
+        payload = {"key": key, "body": kept_body(body)}
         number = await self._storing(payload)
         if number is None:
             log.info("Slack request %s arrived again; it was acted on once", key)
