@@ -24,6 +24,7 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -192,11 +193,27 @@ async def bot_run(seconds: float) -> Run:
                     return fake.block_action(BUYER, BUYER_CHANNEL, f1.ts, action, blocks=shown)
 
                 await post_to_app(url, "interactive", click(), SECRET)  # the first click approves
-                await asyncio.sleep(1.0)  # its message edited, the bot quiet again
+                await quiet(fake, folder / "followup.sqlite3")  # its message edited, the visit delivered
                 await load(url, click, process.pid, seconds, run)
             finally:
                 await asyncio.to_thread(stop, process)
     return run
+
+
+async def quiet(fake, database: Path) -> None:
+    """Until the bot's outbox holds nothing unsent and the fake has heard nothing from it for a
+    moment: the visit's messages and the approval's edits delivered. Paced, they went on for
+    seconds into the load on a loaded machine, and were measured as if the clicks had cost them
+    (four of the visit's messages and two edits posted during a 5-second level)."""
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        seen = len(fake.requests)
+        await asyncio.sleep(0.5)
+        with sqlite3.connect(database) as db:
+            (unsent,) = db.execute("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL").fetchone()
+        if not unsent and len(fake.requests) == seen:
+            return
+    raise TimeoutError("the bot did not deliver its outbox")
 
 
 async def fake_wait(fake, found):

@@ -7,6 +7,7 @@ too, so they run what `followup run` runs."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from collections.abc import Callable
@@ -227,6 +228,17 @@ async def _warm_up(app: App) -> None:
         await asyncio.gather(asyncio.to_thread(precompile), app.cpu.warm())
     except Exception:  # noqa: BLE001 - the work is done (or fails visibly) when asked for
         log.warning("could not compile the templates and start the worker processes", exc_info=True)
+    freeze_start_up()
+
+
+def freeze_start_up() -> None:
+    """What start-up left (modules, compiled templates, configuration: some 110,000 objects,
+    alive until the bot stops) is moved out of the collector's sight. Each full collection
+    walked all of it, every few seconds under a few hundred clicks a second, and held the loop
+    for 150-250 ms on a loaded 2-core machine: the Slack clicks' p99. Frozen, a full
+    collection walked what came after, in about 2 ms (issue 17)."""
+    gc.collect()
+    gc.freeze()
 
 
 async def _judge_afresh(app: App) -> None:

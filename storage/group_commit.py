@@ -30,13 +30,17 @@ Write = Callable[[object, list[T]], Awaitable[list[R]]]  # (unit of work, items)
 
 class GroupCommit(Generic[T, R]):
     def __init__(self, store, write: Write, before_commit: Callable[[object], Awaitable[None]] | None = None,
-                 name: str = "writes") -> None:
+                 name: str = "writes", short: bool = False) -> None:
         """`write` writes a batch in a unit of work and returns one result per item, in order;
-        `before_commit` (e.g. MessageBus.ride_in) adds what should ride in every commit."""
+        `before_commit` (e.g. MessageBus.ride_in) adds what should ride in every commit.
+        `short`: `write` and `before_commit` make point reads and writes only, so their
+        statements may run on the loop (storage/transaction.py) rather than a trip each to the
+        connection's thread; the commit's fsync still waits beside the loop."""
         self.store = store
         self._write = write
         self._before_commit = before_commit
         self.name = name
+        self.short = short
         self._waiting: list[tuple[T, asyncio.Future[R]]] = []
         self._writing: asyncio.Task | None = None
 
@@ -78,7 +82,7 @@ class GroupCommit(Generic[T, R]):
 
     async def _transaction(self, take: Callable[[], list[tuple[T, asyncio.Future[R]]]]) -> list[R]:
         """One transaction writing what `take()` gives once the store is held."""
-        async with self.store.unit_of_work() as uow:
+        async with self.store.unit_of_work(short=self.short) as uow:
             results = await self._write(uow, [item for item, _ in take()])
             if self._before_commit is not None:
                 await self._before_commit(uow)

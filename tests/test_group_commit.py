@@ -19,12 +19,13 @@ KEY_STORED = "SELECT 1 FROM inbox WHERE payload::jsonb ->> 'key' = $1"
 
 
 class Requests:
-    """Stores keyed requests as the Slack inbox does, and remembers each transaction's batch."""
+    """Stores keyed requests as the Slack inbox does (in short transactions), and remembers each
+    transaction's batch."""
 
     def __init__(self, store, clock) -> None:
         self.clock = clock
         self.batches: list[list[str]] = []
-        self.commit = GroupCommit(store, self.write, name="test requests")
+        self.commit = GroupCommit(store, self.write, name="test requests", short=True)
 
     async def write(self, uow, keys: list[str]) -> list[int | None]:
         """A key starting "refused" is written without itself in its payload, which the inbox

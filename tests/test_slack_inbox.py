@@ -5,11 +5,12 @@ bot process; these check the same promises in one process, quickly.)"""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
 
-from bot.slack.inbox import request_key
+from bot.slack.inbox import kept_body, request_key
 from handlers.model import InstructionState, Platform
 from tests.conftest import bundle_of, one_finding
 from tests.fake_slack import post_to_app
@@ -24,7 +25,7 @@ async def stored_unhandled(world: SlackWorld, body: dict) -> None:
     told it arrived and before its listener was done."""
     key = request_key(body)
     async with world.app.store.unit_of_work() as uow:
-        await uow.inbox.add_keyed(Platform.SLACK, key, {"key": key, "body": body}, world.app.bus.clock.now())
+        await uow.inbox.add_keyed(Platform.SLACK, key, {"key": key, "body": kept_body(body)}, world.app.bus.clock.now())
         await uow.commit()
 
 
@@ -59,6 +60,24 @@ async def test_a_click_stored_before_a_crash_is_handled_at_the_next_start_and_it
         assert "Decision: approved — Anna Schmidt" in world.finding("F1").text
         assert [r["times"] for r in rows(world, "SELECT COUNT(*) AS times FROM audit_events WHERE action = 'approve'")] == [1]
         assert rows(world, "SELECT * FROM inbox WHERE platform = 'slack' AND handled_at IS NULL") == []
+
+
+async def test_a_click_is_kept_with_what_is_read_of_its_message_and_without_what_the_message_shows(
+        config, clock, visit_dir, example_data):
+    async with running_slack(config, clock) as world:
+        await post(world, bundle_of(visit_dir, one_finding(example_data)))
+        approve = click(world, "Approve")
+        assert (await post_to_app(world.url, "interactive", approve, SECRET))[0] == 200
+        await world.settled()
+
+        (kept,) = [json.loads(r["payload"])["body"] for r in rows(world, "SELECT payload FROM inbox")
+                   if json.loads(r["payload"])["key"] == request_key(approve)]
+        assert approve["message"]["blocks"] and approve["message"]["text"]
+        assert kept["message"] == {name: value for name, value in approve["message"].items()
+                                   if name not in ("blocks", "text", "attachments", "files")}
+        assert kept["message"]["ts"] == approve["message"]["ts"]
+        assert {name: value for name, value in kept.items() if name != "message"} == {
+            name: value for name, value in approve.items() if name not in ("message", "token")}
 
 
 async def test_a_form_click_handled_after_slack_let_its_trigger_go_asks_to_press_again(
