@@ -67,16 +67,22 @@ class Canvas:
              box: str | None = None, pad: float = 0, radius: float = 0) -> Box:
         """`text` placed by Pillow's `anchor` at `at`, on a `box` of that colour `pad` pixels
         wider all round; returns where it was drawn, box included, in the PNG's pixels."""
-        face = font(size * SCALE)
-        left, top, right, bottom = self._draw.textbbox(_scaled(at), text, font=face, anchor=anchor)
-        padded = (left / SCALE - pad, top / SCALE - pad, right / SCALE + pad, bottom / SCALE + pad)
+        padded = text_box(at, text, size, anchor, pad)
         if box is not None:
             self.rectangle(padded, box, radius)
-        self._draw.text(_scaled(at), text, font=face, fill=colour, anchor=anchor)
+        self._draw.text(_scaled(at), text, font=font(size * SCALE), fill=colour, anchor=anchor)
         return padded
 
     def text_width(self, text: str, size: float) -> float:
         return font(size * SCALE).getlength(text) / SCALE
+
+
+def text_box(at: Point, text: str, size: float, anchor: str = "la", pad: float = 0) -> Box:
+    """Where `Canvas.text` puts `text`, `pad` pixels wider all round, measured without drawing:
+    a chart places its words clear of its lines and of each other before it draws any."""
+    left, top, right, bottom = font(size * SCALE).getbbox(text, anchor=anchor)
+    x, y = at
+    return x + left / SCALE - pad, y + top / SCALE - pad, x + right / SCALE + pad, y + bottom / SCALE + pad
 
 
 def _scaled(point: Point) -> Point:

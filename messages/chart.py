@@ -10,7 +10,7 @@ fonts installed.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
@@ -38,6 +38,8 @@ LEGEND_ROWS, LEGEND_ROW, LEGEND_BOTTOM = 3, 40, 17.5  # rows of two below the pl
 HANDLE, HANDLE_PAD, COLUMN_SPACING = 55, 12.5, 30  # a legend entry's line sample, its gap to the text, between columns
 LEGEND_MARGIN = 16  # the least room left and right of the legend
 MIN_GAP_PTS_LABELLED = 5  # a smaller gap is too short to bracket; the legend still gives both figures
+DATE_LINE = 3.75  # the final-inspection and ex-factory lines' width
+LINE_CLEARANCE = 4  # the least room between a word's box and a vertical line
 
 TITLE = N_("%(order)s · production progress")
 PLAN = N_("Plan to the final inspection")
@@ -212,16 +214,14 @@ def draw(chart: ProgressChart, labels: ChartLabels) -> bytes:
     from messages.canvas import Canvas
 
     canvas = Canvas(WIDTH_PX, HEIGHT_PX)
-    legend = _legend_entries(chart, labels)
-    extra_rows = max(math.ceil(len(legend) / 2) - LEGEND_ROWS, 0)  # an order's items add a row
-    left, top, right, bottom = PLOT
-    frame = _Frame(*x_range(chart), (left, top, right, bottom - extra_rows * LEGEND_ROW))
-    _grid(canvas, frame, labels)
-    _series(canvas, frame, chart)
-    _axes(canvas, frame, labels)
-    _notes(canvas, frame, chart, labels)
+    placed = layout(chart, labels)
+    _grid(canvas, placed.frame, labels)
+    _series(canvas, placed, chart)
+    _axes(canvas, placed.frame, labels)
+    for note in placed.notes:
+        canvas.text(note.at, note.text, note.size, note.colour, note.anchor, box=note.background, pad=note.pad)
     _header(canvas, chart, labels)
-    _legend(canvas, legend)
+    _legend(canvas, placed.legend)
     return canvas.png()
 
 
@@ -245,6 +245,64 @@ class _Frame:
         return self.x(day), self.y(pct)
 
 
+@dataclass(frozen=True)
+class Note:
+    """A word on or over the plot: drawn at `at` by `anchor`, on a box of `background` (none:
+    bare) `pad` pixels wider all round; `box` is what it covers, padding included."""
+
+    text: str
+    at: Point
+    anchor: str
+    size: float
+    colour: str
+    box: Box
+    background: str | None = None
+    pad: float = 0
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where `draw` puts things, worked out before anything is drawn: the plot's frame, the
+    vertical lines (final inspection, ex-factory, the gap bracket) as the boxes they cover
+    with a margin, and the notes, each where its box crosses none of those lines and no note
+    placed before it. Data, so that tests hold every shape of chart to that."""
+
+    frame: _Frame
+    final_inspection: Box
+    ex_factory: Box
+    bracket: Box | None  # None: the gap is too small to bracket
+    notes: tuple[Note, ...]
+    legend: list[tuple[str, Pen]]
+
+    @property
+    def lines(self) -> tuple[Box, ...]:
+        return tuple(line for line in (self.final_inspection, self.ex_factory, self.bracket) if line is not None)
+
+
+def layout(chart: ProgressChart, labels: ChartLabels) -> Layout:
+    """The frame, lines and notes of `chart` lettered with `labels`; its legend's entries."""
+    legend = _legend_entries(chart, labels)
+    extra_rows = max(math.ceil(len(legend) / 2) - LEGEND_ROWS, 0)  # an order's items add a row
+    left, top, right, bottom = PLOT
+    frame = _Frame(*x_range(chart), (left, top, right, bottom - extra_rows * LEGEND_ROW))
+    dates = [_vertical(frame, day) for day in (chart.final_inspection, chart.ex_factory)]
+    latest = chart.latest
+    bracket = None
+    if latest.gap_pts >= MIN_GAP_PTS_LABELLED:
+        bracket = _bracket(frame.x(latest.day), frame.y(latest.reported_pct), frame.y(latest.verified_pct))
+    lines = Layout(frame, *dates, bracket, (), legend)
+    notes = _Notes(frame, lines.lines)
+    _place_notes(notes, chart, labels)
+    return replace(lines, notes=tuple(notes.placed))
+
+
+def _vertical(frame: _Frame, day: date) -> Box:
+    """What a date's line covers, with the room a word keeps from it."""
+    x, (_, top, _, bottom) = frame.x(day), frame.box
+    half = DATE_LINE / 2 + LINE_CLEARANCE
+    return x - half, top, x + half, bottom
+
+
 def _plot(canvas: Canvas, points: list[Point], pen: Pen) -> None:
     if pen.width:
         canvas.line(points, pen.colour, pen.width, pen.dash)
@@ -266,14 +324,15 @@ def _grid(canvas: Canvas, frame: _Frame, labels: ChartLabels) -> None:
         canvas.line([(frame.x(day), top), (frame.x(day), bottom)], COLOURS["grid"], 2)
 
 
-def _series(canvas: Canvas, frame: _Frame, chart: ProgressChart) -> None:
+def _series(canvas: Canvas, placed: Layout, chart: ProgressChart) -> None:
     """Every line and marker, those drawn later over those before, as matplotlib's z-order did."""
+    frame = placed.frame
     left, top, right, bottom = frame.box
     packaging = frame.y(chart.packaging.threshold_pct)
     _plot(canvas, [(left, packaging), (right, packaging)], PENS["packaging"])
     for day, colour, dash in ((chart.final_inspection, COLOURS["final_inspection"], ()),
                               (chart.ex_factory, COLOURS["ex_factory"], (15, 7.5))):
-        canvas.line([(frame.x(day), top), (frame.x(day), bottom)], colour, 3.75, dash)
+        canvas.line([(frame.x(day), top), (frame.x(day), bottom)], colour, DATE_LINE, dash)
     if chart.plan is not None:
         plan = chart.plan
         _plot(canvas, [frame.at(plan.start, plan.start_pct), frame.at(plan.end, plan.end_pct)], PENS["plan"])
@@ -283,19 +342,25 @@ def _series(canvas: Canvas, frame: _Frame, chart: ProgressChart) -> None:
     latest = chart.latest
     _plot(canvas, [frame.at(latest.day, item.verified_pct) for item in chart.items], PENS["items"])
     _plot(canvas, [frame.at(p.day, p.verified_pct) for p in chart.visits], PENS["verified"])
-    if latest.gap_pts >= MIN_GAP_PTS_LABELLED:
-        _gap_bracket(canvas, frame.x(latest.day), frame.y(latest.reported_pct), frame.y(latest.verified_pct))
+    if placed.bracket is not None:
+        _gap_bracket(canvas, placed.bracket)
     if chart.packaging.reached_on is not None:
         _plot(canvas, [frame.at(chart.packaging.reached_on, chart.packaging.threshold_pct)], _reached_pen(chart))
 
 
-def _gap_bracket(canvas: Canvas, x: float, high: float, low: float) -> None:
-    """A double arrow between the reported and the verified point, clear of both markers; none
-    when they are too close for its two heads (a gap of a few points), where it would turn
-    inside out over the markers: its label still gives the figure."""
+def _bracket(x: float, high: float, low: float) -> Box | None:
+    """The box of a double arrow between the reported (`high`) and the verified point (`low`),
+    clear of both markers; none when they are too close for its two heads (a gap of a few
+    points), where it would turn inside out over the markers: its label still gives the figure."""
     high, low = high + GAP_CLEARANCE, low - GAP_CLEARANCE
     if low - high < 2 * ARROW_HEAD:
-        return
+        return None
+    return x - ARROW_HEAD / 2, high, x + ARROW_HEAD / 2, low
+
+
+def _gap_bracket(canvas: Canvas, box: Box) -> None:
+    left, high, right, low = box
+    x = (left + right) / 2
     canvas.line([(x, high), (x, low)], COLOURS["gap"], 2.7)
     for tip, inward in ((high, 1), (low, -1)):
         head = tip + ARROW_HEAD * inward
@@ -313,38 +378,67 @@ def _axes(canvas: Canvas, frame: _Frame, labels: ChartLabels) -> None:
     canvas.line([(left, top), (left, bottom), (right, bottom)], COLOURS["spine"], 1.7)
 
 
-def _notes(canvas: Canvas, frame: _Frame, chart: ProgressChart, labels: ChartLabels) -> None:
-    """The words on the plot: the items' codes, the gap, the completion day, and the
-    final-inspection and ex-factory dates above the plot on two rows, so those never collide
-    however close the dates are."""
-    latest = chart.latest
-    for item in chart.items:  # each diamond's code beside it, so the reader tells which item lags
-        canvas.text((frame.x(latest.day) + 14.5, frame.y(item.verified_pct)), item.code, ITEM_CODE_PX,
-                    COLOURS["verified"], "lm", box=COLOURS["label_box"], pad=2)
-    if latest.gap_pts >= MIN_GAP_PTS_LABELLED:
-        _gap_label(canvas, frame, chart, labels)
-    line = chart.projection.line
-    if labels.completion is not None:
-        near_the_edge = (frame.last - line.end).days < 0.1 * (frame.last - frame.first).days
-        canvas.text((frame.x(line.end), frame.y(line.end_pct) - 10.5), labels.completion, TEXT_PX,
-                    COLOURS["projection"], "rd" if near_the_edge else "md", box=COLOURS["label_box"], pad=2.5)
-    middle = (frame.first + (frame.last - frame.first) / 2)
+class _Notes:
+    """Notes placed one by one, each at the first of its places where its box stays over the
+    plot (above it is the dates' rows) and crosses no line and no note placed before it; at
+    its first place when none is free."""
+
+    def __init__(self, frame: _Frame, lines: tuple[Box, ...]):
+        left, _, right, bottom = frame.box
+        self.frame = frame
+        self.within: Box = (left, 0, right, bottom)
+        self.lines = lines
+        self.placed: list[Note] = []
+
+    def add(self, text: str, places: list[tuple[Point, str]], size: float, colour: str,
+            background: str | None = COLOURS["label_box"], pad: float = 0) -> None:
+        from messages.canvas import text_box
+
+        notes = [Note(text, at, anchor, size, colour, text_box(at, text, size, anchor, pad), background, pad)
+                 for at, anchor in places]
+        self.placed.append(next((note for note in notes if self._free(note.box)), notes[0]))
+
+    def _free(self, box: Box) -> bool:
+        left, top, right, bottom = self.within
+        inside = left <= box[0] and box[2] <= right and top <= box[1] and box[3] <= bottom
+        return inside and not any(overlap(box, other) for other in [*self.lines, *(n.box for n in self.placed)])
+
+
+def overlap(one: Box, other: Box) -> bool:
+    """True when two boxes share more than an edge."""
+    return one[0] < other[2] and other[0] < one[2] and one[1] < other[3] and other[1] < one[3]
+
+
+def _place_notes(notes: _Notes, chart: ProgressChart, labels: ChartLabels) -> None:
+    """The final-inspection and ex-factory dates above the plot on two rows, so those never
+    collide however close the dates are; the items' codes, the gap and the completion day on
+    it, each beside what it names on whichever side is free."""
+    frame, latest = notes.frame, chart.latest
+    top = frame.box[1]
+    middle = frame.first + (frame.last - frame.first) / 2
     for day, text, colour, raised in (
         (chart.final_inspection, labels.final_inspection, COLOURS["final_inspection"], 6),
         (chart.ex_factory, labels.ex_factory, COLOURS["ex_factory"], 44),
     ):
-        anchor = "rd" if day > middle else "ld"
-        canvas.text((frame.x(day), frame.box[1] - raised), text, TEXT_PX, colour, anchor)
-
-
-def _gap_label(canvas: Canvas, frame: _Frame, chart: ProgressChart, labels: ChartLabels) -> None:
-    """Left of the bracket, where x_range made room for it; right of it when a long label (a
-    Chinese one on a short chart) would still run over the percentages on the y axis."""
-    latest = chart.latest
-    x, y = frame.x(latest.day), frame.y((latest.verified_pct + latest.reported_pct) / 2)
-    fits_left = x - GAP_LABEL_OFFSET - canvas.text_width(labels.gap, TEXT_PX) >= frame.box[0]
-    at, anchor = ((x - GAP_LABEL_OFFSET, y), "rm") if fits_left else ((x + GAP_LABEL_OFFSET, y), "lm")
-    canvas.text(at, labels.gap, TEXT_PX, COLOURS["gap_label"], anchor, box=COLOURS["label_box"], pad=3.5)
+        notes.add(text, [((frame.x(day), top - raised), "rd" if day > middle else "ld")], TEXT_PX, colour, None)
+    x = frame.x(latest.day)
+    for item in chart.items:  # each diamond's code beside it, so the reader tells which item lags
+        y = frame.y(item.verified_pct)
+        notes.add(item.code, [((x + 14.5, y), "lm"), ((x - 14.5, y), "rm")], ITEM_CODE_PX, COLOURS["verified"], pad=2)
+    if latest.gap_pts >= MIN_GAP_PTS_LABELLED:
+        # left of the bracket, where x_range made room for it; right of it when a long label
+        # (a Chinese one on a short chart) would run over the percentages on the y axis
+        y = frame.y((latest.verified_pct + latest.reported_pct) / 2)
+        notes.add(labels.gap, [((x - GAP_LABEL_OFFSET, y), "rm"), ((x + GAP_LABEL_OFFSET, y), "lm")], TEXT_PX,
+                  COLOURS["gap_label"], pad=3.5)
+    if labels.completion is not None:
+        line = chart.projection.line
+        x, y, pad = frame.x(line.end), frame.y(line.end_pct) - 10.5, 2.5
+        # over the line's end, else beside it, else just clear of a line in the way, the nearest first
+        clear = [((box[0] - pad, y), "rd") for box in notes.lines] + [((box[2] + pad, y), "ld") for box in notes.lines]
+        clear.sort(key=lambda place: abs(place[0][0] - x))
+        places = [((x, y), "md"), ((x, y), "rd"), ((x, y), "ld"), *clear]
+        notes.add(labels.completion, places, TEXT_PX, COLOURS["projection"], pad=pad)
 
 
 def _header(canvas: Canvas, chart: ProgressChart, labels: ChartLabels) -> None:

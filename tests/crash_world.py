@@ -50,9 +50,11 @@ CHASE_STEPS = (
     (timedelta(hours=49), {("reminder", 1), ("reminder", 2), ("escalation", 1)}),
     (timedelta(hours=71), {("reminder", 1), ("reminder", 2), ("escalation", 1), ("reminder", 3)}),
 )
-# Seconds any one thing may take to show, through kills and restarts. On this 2-core machine
-# with the rest of the suite beside it, one life of a case (start, notice PDFs, deliveries)
-# took up to 30 s; a bot that is stuck, not slow, is told apart by what a timeout prints.
+# Seconds any one thing may take to show, counted from the bot's latest start (`until`'s
+# `since`): a restarted bot starts cold, its CPU pool's fork server importing fpdf and the
+# fonts (1.1 s of CPU) before it draws the notice PDF the killed one had not sent (0.9 s in
+# fresh workers), some 3 s of CPU in all, which a machine loaded to 20-25 on its 2 cores
+# stretched to over 40 s. A bot that is stuck, not slow, is told apart by what a timeout prints.
 PATIENCE = 60.0
 SEND_METHODS = {"sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup"}
 PROXY_VARIABLES = {"http_proxy", "https_proxy", "all_proxy"}
@@ -119,6 +121,7 @@ class Lives:
         self.db = folder / "db" / "followup.sqlite3"
         self.lives: list[Life] = []
         self.kills: list[str] = []
+        self.began = 0.0  # when the latest life started, in the event loop's time
         self.ended = asyncio.Event()
 
     def _start(self) -> None:
@@ -127,6 +130,7 @@ class Lives:
     def _begin(self, pid: int) -> Life:
         life = Life(pid, self.points.pop(0) if self.points else None)
         self.lives.append(life)
+        self.began = asyncio.get_running_loop().time()
         if life.kill is not None and life.kill.delay:
             asyncio.get_running_loop().call_later(life.kill.delay, self._kill, life)
         return life
@@ -174,7 +178,10 @@ class Lives:
         raise NotImplementedError
 
     async def _until(self, found, what: str):
-        return await until(found, f"case {self.seed}: no {what}", lambda: self.kills, self.patience)
+        return await until(found, f"case {self.seed}: no {what}", lambda: self.kills, self.patience, self._began)
+
+    def _began(self) -> float:
+        return self.began
 
     def _query(self, sql: str, *args) -> list[tuple]:
         return query(self.db, sql, *args)
@@ -319,7 +326,7 @@ class CrashWorld(Lives):
             return (not self.fake.pending_updates and not self.fake.redelivering and not self.lives[-1].over
                     and not self._query("SELECT 1 FROM inbox WHERE handled_at IS NULL")
                     and not self._query("SELECT 1 FROM outbox WHERE sent_at IS NULL"))
-        await until(quiet, f"case {self.seed}: no the bot to settle", self._unsettled, self.patience)
+        await until(quiet, f"case {self.seed}: no the bot to settle", self._unsettled, self.patience, self._began)
 
     def _unsettled(self) -> str:
         """The kills, and what keeps the bot from settling: to tell a slow bot from a stuck one."""
@@ -347,12 +354,14 @@ def another_visit() -> PostVisit:
     return PostVisit(report.model_copy(update={"order": order, "findings": report.findings[:1]}), photos)
 
 
-async def until(found, what: str, kills, patience: float = PATIENCE) -> object:
+async def until(found, what: str, kills, patience: float = PATIENCE, since=None) -> object:
     """`found()`'s value once it is truthy; fails after `patience` seconds naming `what` and the
-    kills (`kills()`) so far."""
-    deadline = asyncio.get_running_loop().time() + patience
+    kills (`kills()`) so far. With `since` (when the bot last started, in the loop's time), the
+    seconds count from then if that is later: a kill while we wait starts the work over, cold."""
+    loop = asyncio.get_running_loop()
+    waited_from = loop.time()
     while not (value := found()):
-        if asyncio.get_running_loop().time() > deadline:
+        if loop.time() > max(waited_from, since() if since else waited_from) + patience:
             raise AssertionError(f"{what}: not there after {patience:g} s (kills: {kills()})")
         await asyncio.sleep(0.02)
     return value

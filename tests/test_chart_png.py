@@ -17,15 +17,18 @@ from PIL import Image
 
 from bot.app import build_app
 from bot.cli.followup import main
-from handlers.analysis.progress import ProgressChart, progress_chart
+from bot.config import load_config
+from handlers.analysis.progress import ProgressChart, progress_chart, reports_chart
+from handlers.intake.reports import read_report
 from handlers.commands import PostVisit
 from handlers.model import Role, Thresholds
 from messages import canvas
 from messages import chart as renderer
-from messages.chart import ChartLabels, chart_labels, draw, render_chart
+from messages.chart import ChartLabels, chart_labels, draw, overlap, render_chart
 from messages.fonts import font_path
 from messages.i18n import CHINESE, ENGLISH, Language
-from tests.conftest import EXAMPLE_CONFIG, EXAMPLE_VISIT, ROOT, actor, example_config_file, example_report
+from tests.conftest import (EXAMPLE_CONFIG, EXAMPLE_ITEMS_VISIT, EXAMPLE_VISIT, ROOT, actor, example_config_file,
+                            example_report)
 from tests.fakes import FakeClock, RecordingConsole, Transcript
 from tests.test_progress_chart import EVERGREEN, first_visit, stored
 
@@ -206,3 +209,48 @@ def test_the_packaging_checkpoint_marker_has_a_legend_entry_and_no_start_draws_n
     without_start = progress_chart([stored(example_data)], EVERGREEN, Thresholds())
     found = colours(png(render_chart(without_start, Language(ENGLISH))))
     assert without_start.plan is None and near(renderer.COLOURS["missed"], found)
+
+
+def charts_of_every_shape(example_data) -> list[ProgressChart]:
+    """The example finished every few days from 2 Dec to 4 Jan (before, on and after both the
+    final inspection, 14 Dec, and the ex-factory date, 18 Dec), stalled, visited after the final
+    inspection, with a plan and without; and the order of three items, late by its slowest."""
+    shapes = [example_chart(example_data, start, progress__daily_output=output)
+              for output in range(90, 400, 7) for start in (None, date(2026, 11, 2))]
+    shapes.append(example_chart(example_data, progress__daily_output=0))
+    shapes.append(example_chart(example_data, visit__date=date(2026, 12, 16), progress__counted_complete=5400))
+    config = load_config(EXAMPLE_CONFIG)
+    with read_report(EXAMPLE_ITEMS_VISIT / "report.yaml", [f.id for f in config.factories]) as checked:
+        report = checked.report
+    shapes.append(reports_chart([report], config.factory(report.order.factory), config.analysis))
+    return shapes
+
+
+@pytest.mark.parametrize("locale", [ENGLISH, CHINESE])
+def test_no_word_on_the_chart_crosses_a_date_line_or_another_word(example_data, locale) -> None:
+    """The projection's completion day, the gap, the items' codes and the two dates above the
+    plot: each note's box clear of the final-inspection and ex-factory lines, the gap bracket
+    and every other note (the layout `draw` follows, not its pixels)."""
+    language = Language(locale)
+    completions = set()
+    for figures in charts_of_every_shape(example_data):
+        placed = renderer.layout(figures, chart_labels(figures, language))
+        boxes = [note.box for note in placed.notes]
+        crossing = [(note.text, line) for note in placed.notes for line in placed.lines if overlap(note.box, line)]
+        touching = [(a.text, b.text) for i, a in enumerate(placed.notes) for b in placed.notes[i + 1:]
+                    if overlap(a.box, b.box)]
+        assert crossing == [] and touching == [], (figures.projection.completion, figures.latest.day)
+        assert len(boxes) == 2 + len(figures.items) + (figures.latest.gap_pts >= renderer.MIN_GAP_PTS_LABELLED) + (
+            figures.projection.completion is not None)
+        completions.add(figures.projection.completion)
+    assert {date(2026, 12, 14), date(2026, 12, 18)} <= completions  # on either line, not only near it
+
+
+def test_the_completion_day_moves_off_the_final_inspection_line_it_would_cross(example_data) -> None:
+    """12 Dec centred on its point ran over the final-inspection line two days later: it goes
+    left of the point, where nothing is in the way."""
+    figures = example_chart(example_data, date(2026, 11, 2))
+    placed = renderer.layout(figures, chart_labels(figures, Language("en_GB")))
+    (completion,) = [note for note in placed.notes if note.text == "12 Dec"]
+    end = placed.frame.x(figures.projection.completion)
+    assert completion.anchor == "rd" and completion.at[0] == end < placed.final_inspection[0]
