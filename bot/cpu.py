@@ -53,10 +53,14 @@ class CpuPool:
         self._preload = PRELOAD
 
     async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-        loop = asyncio.get_running_loop()
         executor = self._pool()
         try:
-            return await loop.run_in_executor(executor, partial(fn, *args, **kwargs))
+            # Submitted from a thread: a submit may start a worker (the first jobs, or after
+            # one died), and starting one waits for the fork server to finish its preload
+            # imports, over a second of CPU; on the loop that held every tap and delivery
+            # (10 s on a loaded machine, tests/test_cpu_pool.py).
+            job = await asyncio.to_thread(executor.submit, partial(fn, *args, **kwargs))
+            return await asyncio.wrap_future(job)
         except BrokenProcessPool:
             # A worker died under the job (out of memory, a crash in a C decoder): the next
             # job gets a fresh pool; this one fails like any other unexpected error.

@@ -89,3 +89,54 @@ def _alive(pid: int) -> bool:
             return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+SLOW_START = """
+import asyncio, os, sys
+from pathlib import Path
+import bot.cpu
+from bot.cpu import CpuPool
+
+bot.cpu.PRELOAD = ["slow_preload"]  # the fork server's preload: two seconds, marked by files
+
+async def main():
+    folder = Path(sys.argv[1])
+    seen = []
+
+    async def heartbeat():
+        while True:
+            seen.append((folder / "started").exists() and not (folder / "done").exists())
+            await asyncio.sleep(0.01)
+
+    beating = asyncio.create_task(heartbeat())
+    await asyncio.sleep(0)
+    pool = CpuPool(workers=1)
+    await pool.run(os.getpid)
+    beating.cancel()
+    pool.close()
+    print(any(seen))
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"""
+SLOW_PRELOAD = """
+import os, time
+from pathlib import Path
+folder = Path(os.environ["PRELOAD_MARKS"])
+(folder / "started").touch()
+time.sleep(2)
+(folder / "done").touch()
+"""
+
+
+def test_the_event_loop_runs_on_while_the_pool_starts(tmp_path) -> None:
+    """The first job waits for the fork server's preload imports; the loop that answers taps
+    does not: it is seen turning while the preload is under way."""
+    (tmp_path / "slow_start.py").write_text(SLOW_START, encoding="utf-8")
+    (tmp_path / "slow_preload.py").write_text(SLOW_PRELOAD, encoding="utf-8")
+    environment = {**os.environ, "PRELOAD_MARKS": str(tmp_path),
+                   "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
+    result = subprocess.run([sys.executable, str(tmp_path / "slow_start.py"), str(tmp_path)], cwd=ROOT,
+                            capture_output=True, text=True, check=True, env=environment)
+    assert (tmp_path / "done").exists()
+    assert result.stdout.strip() == "True", "the event loop stood still while the fork server started"
