@@ -15,8 +15,6 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import aiohttp
-
 from bot.app import (
     App, build_app, deliver_on_email, deliver_on_robots, deliver_on_slack, deliver_on_telegram, robot_platforms,
 )
@@ -45,6 +43,8 @@ from handlers.verdicts import rejudge
 from messages.environment import precompile
 
 if TYPE_CHECKING:
+    import aiohttp
+
     from bot.slack.runtime import SlackRuntime
     from bot.web.server import WebServer
 
@@ -73,7 +73,7 @@ class RobotsRuntime:
     """The outbox's HTTP session to the factories' group robots, open while the bot runs.
     Robots are one-way: there is nothing to receive, only to post."""
 
-    TIMEOUT = aiohttp.ClientTimeout(total=30)
+    TIMEOUT_SECONDS = 30
 
     def __init__(self, app: App, links: NoticeLinks | None = None):
         self.app = app
@@ -81,7 +81,9 @@ class RobotsRuntime:
         self.session: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
-        self.session = aiohttp.ClientSession(timeout=self.TIMEOUT)
+        import aiohttp  # here: only where a factory has a robot; a bot without one never loads it (9 MB)
+
+        self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.TIMEOUT_SECONDS))
         deliver_on_robots(self.app, self.session, self.links)
 
     async def stop(self) -> None:

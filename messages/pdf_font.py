@@ -76,4 +76,5 @@ def parsed_font(family: str) -> FPDF:
     _font_file()
     if not (parsed.is_cff and parsed.is_cid_keyed):  # what _EmbeddedCff's save relies on
         raise ValueError(f"{font_path().name}: fpdf2 would embed the whole file, which _EmbeddedCff does not write")
+    parsed.ttfont = None  # its tables, 15 MB a process, are read: each document has its own (add_shared_font)
     return scratch
