@@ -40,12 +40,13 @@ def summary(fake):
 
 @contextlib.contextmanager
 def profiled(pid: int, into: Path | None):
-    """py-spy recording `pid` while the block runs (nothing without `into`)."""
+    """py-spy recording `pid` while the block runs (nothing without `into`): only the thread
+    holding the GIL, what costs CPU, not the loop waiting in epoll or the store's thread idle."""
     if into is None:
         yield
         return
     spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or "py-spy"
-    recorder = subprocess.Popen([spy, "record", "--pid", str(pid), "--format", "speedscope", "--rate", "250",
+    recorder = subprocess.Popen([spy, "record", "--pid", str(pid), "--format", "speedscope", "--rate", "250", "--gil",
                                  "--output", str(into)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1.0)  # attached before the first tap
     try:
