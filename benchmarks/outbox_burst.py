@@ -24,7 +24,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from side_by_side import HEADER, ROOT, post_visit, visit_report
-from telegram_taps import BUYER_CHAT, FINDINGS, telegram_config
+from telegram_taps import FINDINGS, telegram_config
 
 sys.path.insert(0, str(ROOT))
 
