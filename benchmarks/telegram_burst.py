@@ -8,16 +8,22 @@ the 100-finding visit) takes every Approve tapped at once, and the figures run u
 finding's message shows its decision and the summary offers Send notice: CPU per approval
 (all threads, robust to a loaded machine), the
 Bot API edits per approval, and the wall time. Medians over the runs. Timing lives here,
-never in the tests.
+never in the tests. `--profile FILE` records the bot process with py-spy (speedscope JSON)
+from the first tap until the chat shows every decision, the last run's.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import time
+from pathlib import Path
 
 from figures import row
 from side_by_side import HEADER, cpu_ms
@@ -32,8 +38,27 @@ def summary(fake):
                 if any(label.startswith(("Approve all", "Send notice")) for label in m.buttons))
 
 
-async def burst() -> dict[str, float]:
-    async with bot_ready() as (fake, timed, user, process):
+@contextlib.contextmanager
+def profiled(pid: int, into: Path | None):
+    """py-spy recording `pid` while the block runs (nothing without `into`): only the thread
+    holding the GIL, what costs CPU, not the loop waiting in epoll or the store's thread idle."""
+    if into is None:
+        yield
+        return
+    spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or "py-spy"
+    recorder = subprocess.Popen([spy, "record", "--pid", str(pid), "--format", "speedscope", "--rate", "250", "--gil",
+                                 "--output", str(into)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)  # attached before the first tap
+    try:
+        yield
+    finally:
+        recorder.send_signal(signal.SIGINT)
+        recorder.wait(timeout=60)
+
+
+async def burst(profile: Path | None = None) -> dict[str, float]:
+    async with bot_ready() as (fake, timed, user, process), contextlib.AsyncExitStack() as stack:
+        stack.enter_context(profiled(process.pid, profile))
         buttons, before = approve_buttons(fake), {method: len(fake.calls(method)) for method in EDITS}
         used, start = cpu_ms(process.pid), time.perf_counter()
         ids = [await timed.tap(user, message_id, data) for message_id, data in buttons]
@@ -55,8 +80,8 @@ async def burst() -> dict[str, float]:
             "all shown after (s)": shown}
 
 
-async def measure(runs: int) -> None:
-    results = [await burst() for _ in range(runs)]
+async def measure(runs: int, profile: Path | None) -> None:
+    results = [await burst(profile if n == runs - 1 else None) for n in range(runs)]
     print("\n".join(HEADER))
     for metric in results[0]:
         values = [r[metric] for r in results]
@@ -67,8 +92,9 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="one run (benchmarks/run_all.py --quick)")
+    parser.add_argument("--profile", type=Path, help="py-spy speedscope JSON of the last run's burst")
     options = parser.parse_args(argv)
-    asyncio.run(measure(1 if options.quick else options.runs))
+    asyncio.run(measure(1 if options.quick else options.runs, options.profile))
     return 0
 
 

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
@@ -21,17 +22,18 @@ SLICE = 0.01
 PATIENCE = 0.1
 
 
-async def give_way(patience: float = PATIENCE) -> None:
+async def give_way(patience: float = PATIENCE, cpu: Callable[[], float] = time.thread_time) -> None:
     """Returns once a turn of the event loop runs nothing else, or after `patience` seconds.
     Background work (the outbox's next delivery: its reads, rendering and bookkeeping take a
     few milliseconds of the one core the loop runs on) that calls this before each step lets
-    taps arriving meanwhile be answered first instead of queueing behind it."""
+    taps arriving meanwhile be answered first instead of queueing behind it. `cpu`: the loop
+    thread's CPU clock (a test's tells it which turns were busy)."""
     loop = asyncio.get_running_loop()
     until = loop.time() + patience
     while True:
-        started = time.thread_time()
+        started = cpu()
         await asyncio.sleep(0)
-        if time.thread_time() - started < QUIET or loop.time() >= until:
+        if cpu() - started < QUIET or loop.time() >= until:
             return
         await asyncio.sleep(SLICE)
 

@@ -1,0 +1,161 @@
+"""What the outbox's own code costs per decision, apart from the Bot API client:
+`.venv/bin/python benchmarks/outbox_burst.py [--runs N]`.
+
+benchmarks/telegram_burst.py measures the whole bot (taps, their answers, the outbox's
+edits through python-telegram-bot and httpx) in a process of its own, on a loaded machine a
+few milliseconds per approval with a wide spread. Here one process posts the 100-finding
+visit, the buyer's 104 approvals are committed through the bus, and the dispatcher delivers
+what they queued through a stand-in for PTB's Bot that answers at once: the CPU (every thread)
+per approval is the outbox's own (claims, views, rendering, bookkeeping), and the counts say
+how many units of work it took. Medians over the runs. Timing lives here, never in the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+from types import SimpleNamespace
+
+from side_by_side import HEADER, ROOT, post_visit, visit_report
+from telegram_taps import FINDINGS, telegram_config
+
+sys.path.insert(0, str(ROOT))
+
+
+class InstantBot:
+    """The calls TelegramAdapter makes, answered at once without a server."""
+
+    token = "123:stand-in"
+
+    def __init__(self) -> None:
+        self.ids = itertools.count(1)
+        self.calls: dict[str, int] = {}
+
+    def _called(self, method: str) -> None:
+        self.calls[method] = self.calls.get(method, 0) + 1
+
+    async def send_message(self, chat_id, text, **_):
+        self._called("sendMessage")
+        return SimpleNamespace(chat_id=chat_id, message_id=next(self.ids))
+
+    async def edit_message_text(self, text, **_):
+        self._called("editMessageText")
+        return True
+
+    async def edit_message_reply_markup(self, **_):
+        self._called("editMessageReplyMarkup")
+        return True
+
+
+class Counted:
+    """The store, counting the units of work opened through it (short ones apart)."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+        self.opened = {False: 0, True: 0}
+
+    def unit_of_work(self, short: bool = False):
+        self.opened[short] += 1
+        return self.store.unit_of_work(short=short)
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+
+class Trips:
+    """Counts the jobs handed to aiosqlite's thread while the block runs: each is a wake-up of
+    that thread and a callback back to the loop, on top of the statement itself."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __enter__(self) -> None:
+        from aiosqlite import Connection
+
+        self._real = real = Connection._execute  # noqa: SLF001
+
+        async def counted(conn, *args, **kwargs):
+            self.count += 1
+            return await real(conn, *args, **kwargs)
+
+        Connection._execute = counted  # noqa: SLF001
+
+    def __exit__(self, *_) -> None:
+        from aiosqlite import Connection
+
+        Connection._execute = self._real  # noqa: SLF001
+
+
+async def burst(folder: Path) -> dict[str, float]:
+    from bot.app import build_app, deliver_on_telegram
+    from bot.config import load_config
+    from handlers.clock import SystemClock
+    from handlers.commands import Actor, ApproveInstruction
+    from handlers.model import Platform, Role
+
+    config = load_config(telegram_config(folder))
+    app = await build_app(config, SystemClock())
+    try:
+        bot = InstantBot()
+        deliver_on_telegram(app, bot)
+        await app.dispatcher.deliver_pending()
+        assert bot.calls["sendMessage"] >= FINDINGS, bot.calls
+        async with app.store.unit_of_work() as uow:
+            ids = [row["id"] for row in await uow._tx.all("SELECT id FROM instructions ORDER BY id")]  # noqa: SLF001
+        buyer = Actor(next(p for p in config.people if p.role is Role.BUYER), Platform.TELEGRAM)
+        for instruction_id in ids:
+            assert (await app.bus.handle(ApproveInstruction(instruction_id), buyer)).ok
+        before, counted = dict(bot.calls), Counted(app.store)
+        app.dispatcher.store = counted
+        for adapter in app.dispatcher.adapters.values():
+            adapter.store = adapter.refs.store = adapter.summaries.store = counted
+        used, trips = os.times(), Trips()
+        with trips:
+            delivered = await app.dispatcher.deliver_pending()
+        used = [(after - before) * 1000 for before, after in zip(used[:2], os.times()[:2])]
+        assert delivered == len(ids), (delivered, len(ids))
+    finally:
+        await app.close()
+    edits = bot.calls.get("editMessageText", 0) - before.get("editMessageText", 0)
+    return {"CPU per approval, outbox alone (ms)": sum(used) / len(ids),
+            "of which in the kernel (ms)": used[1] / len(ids),
+            "units of work per approval": counted.opened[False] / len(ids),
+            "short units of work per approval": counted.opened[True] / len(ids),
+            "trips to the store's thread per approval": trips.count / len(ids),
+            "finding edits per approval": edits / len(ids)}
+
+
+async def measure(runs: int) -> None:
+    with tempfile.TemporaryDirectory() as name:
+        posted = Path(name) / "posted"
+        posted.mkdir()
+        post_visit(telegram_config(posted), visit_report(posted, FINDINGS), "telegram")
+        results = []
+        for n in range(runs):
+            folder = Path(name) / f"run-{n}"
+            shutil.copytree(posted, folder)
+            results.append(await burst(folder))
+    print("\n".join(HEADER))
+    for metric in results[0]:
+        values = [r[metric] for r in results]
+        print(f"| {metric} | {statistics.median(values):,.2f} (runs: {', '.join(f'{v:,.2f}' for v in values)}) |"
+              "  |  |  |")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    options = parser.parse_args(argv)
+    asyncio.run(measure(options.runs))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
