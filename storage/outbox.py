@@ -189,7 +189,7 @@ class Outbox:
         content has left the queue; one failed for a reason about the chat stays at its head
         and holds the rest): one probe of outbox_queue per unsent row, where a window function
         numbered every row of the queue, sorted, first (169 -> 62 us with one chat's 104
-        decisions queued; a claim runs it on the event loop, bot/outbox/dispatcher.py)."""
+        decisions queued; the dispatcher runs it before every delivery, bot/outbox/dispatcher.py)."""
         return await self._tx.all(
             f"SELECT {COLUMNS}, {DELIVERY_COLUMNS} FROM outbox AS o WHERE sent_at IS NULL AND failed_at IS NULL"
             " AND NOT EXISTS (SELECT 1 FROM outbox AS e WHERE e.platform = o.platform AND e.destination = o.destination"
