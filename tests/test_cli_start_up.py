@@ -32,7 +32,8 @@ print(json.dumps(sorted(sys.modules)))
 """
 
 
-# What reading a report needs beyond --help: its schema (pydantic), the photos (PIL, HEIF), YAML.
+# What reading a report needs beyond --help: its schema (pydantic), the photos (PIL, and HEIF for
+# a HEIC photo), YAML.
 READING = ("pydantic", "pydantic_core", "PIL", "pillow_heif", "yaml")
 # What showing the analysis adds: the templates and the locale data they format with.
 SHOWING = ("jinja2", "babel")
@@ -113,6 +114,12 @@ def test_checking_a_report_leaves_the_store_and_the_bus_alone() -> None:
     needs: not the store, nor the commands the bus takes (bot.cli.common imports them lazily)."""
     loaded = loaded_after("visit", "check", REPORT)
     assert [m for m in loaded if m == "handlers.commands" or m.split(".")[0] == "storage"] == []
+
+
+def test_a_report_of_jpegs_is_checked_without_heif_support() -> None:
+    """libheif (pillow_heif) is loaded for a photo that is neither JPEG nor PNG, not for every
+    report: the example's photos are JPEGs (handlers/intake/photos.py, _open_image)."""
+    assert [m for m in loaded_after("visit", "check", REPORT) if named(m, ("pillow_heif",))] == []
 
 
 # What the composition root (bot/app.py) adds to the store and the settings: the bus and every
