@@ -146,7 +146,10 @@ def test_a_command_is_imported_with_the_collector_paused_and_left_as_it_was(enab
     was = gc.isenabled()
     try:
         gc.enable() if enabled else gc.disable()
+        gc.unfreeze()
         assert imported("bot.cli.aql").aql.name == "aql"
         assert gc.isenabled() is enabled
+        assert gc.get_freeze_count() > 0  # what the import made is never walked again
     finally:
+        gc.unfreeze()
         gc.enable() if was else gc.disable()

@@ -3,7 +3,8 @@
 The report's photos are read, hashed and kept in a thread while this one imports and opens the
 app (bot/app.py, the store, the outbox, the templates): hashing releases the GIL, so the two
 halves of the command's start share the cores rather than wait for each other. That is why
-bot.app is imported in the command and not at the top of this module.
+bot.app is imported in the command and not at the top of this module, as a command's own
+modules are (bot/cli/lazy.py, `imported`: the collector paused, the imported objects frozen).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import click
 
 from bot.cli.common import command_clock, config_option, exit_on_errors, load_or_exit
+from bot.cli.lazy import imported
 from bot.cli.poster import poster
 from bot.cli.visit_options import colour, report_argument
 from bot.config import Config
@@ -46,9 +48,7 @@ def post(report: Path, config_file: Path | None, actor_name: str | None) -> None
 
 
 async def _post(config: Config, clock: Clock, checking: Future[CheckedReport], actor: Actor) -> None:
-    from bot.app import build_console_app  # beside the photos being read: see the module's docstring
-
-    app = await build_console_app(config, clock, click.echo, colour(), unfolded=True)
+    app = await imported("bot.app").build_console_app(config, clock, click.echo, colour(), unfolded=True)
     try:
         checked = await asyncio.wrap_future(checking)
         exit_on_errors(checked, err=True)
