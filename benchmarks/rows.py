@@ -26,11 +26,13 @@ HEADER = "| metric | bot | baseline | ratio | target |\n|---|---|---|---|---|"
 class Run:
     ms: float
     max_rss_mb: float
+    cpu_ms: float = 0.0  # user + system time of the process (and its waited-for children)
 
 
 def run_once(command: Sequence[str], cwd: Path = ROOT, env: dict[str, str] | None = None,
              exit_codes: Sequence[int] = (0,)) -> Run:
-    """One fresh process, timed from its start to its exit, with its peak RSS (from wait4)."""
+    """One fresh process, timed from its start to its exit, with its peak RSS and CPU time (from
+    wait4): on a shared machine the CPU time is the steadier figure."""
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
@@ -39,7 +41,7 @@ def run_once(command: Sequence[str], cwd: Path = ROOT, env: dict[str, str] | Non
     if process.returncode not in exit_codes:
         raise RuntimeError(f"{' '.join(command)} exited {process.returncode}: {process.stderr.read().decode()[-2000:]}")
     process.stderr.close()
-    return Run(elapsed, usage.ru_maxrss / 1024)
+    return Run(elapsed, usage.ru_maxrss / 1024, (usage.ru_utime + usage.ru_stime) * 1000)
 
 
 def interleaved(commands: dict[str, Callable[[], Run]], repeat: int) -> dict[str, list[Run]]:

@@ -47,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
             times = [r.ms for r in runs]
             metric = f"{label}, 20 findings / 43 photos (40 of 2–4 MB): wall, peak RSS {mb([r.max_rss_mb for r in runs])}"
             print(row(metric, ms(times), f"`import telegram` {ms(base)}", ratio(times, base), "< 500 ms"))
+            cpu, base_cpu = [r.cpu_ms for r in runs], [r.cpu_ms for r in baseline]
+            print(row(f"{label}: CPU (user + system)", ms(cpu), f"`import telegram` {ms(base_cpu)}", ratio(cpu, base_cpu)))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return 0

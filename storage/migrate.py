@@ -21,6 +21,7 @@ from importlib.resources import files
 import aiosqlite
 
 from storage.codec import datetime_to_text
+from storage.connection import raw
 from storage.errors import MigrationError
 
 FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -89,10 +90,17 @@ async def current_version(conn: aiosqlite.Connection) -> int:
 
 
 async def migrate(conn: aiosqlite.Connection) -> int:
-    """Apply what is missing on `conn` (in autocommit mode); returns the schema version."""
-    migrations = available()
-    await conn.execute(BOOKKEEPING)
-    recorded = await applied_versions(conn)
+    """Apply what is missing on `conn` (in autocommit mode); returns the schema version.
+
+    All of it in one trip to the connection's thread: a fresh store's 170-odd statements, each
+    awaited on its own, cost a hop between the loop and the thread apiece (most of a new
+    store's opening, which `followup visit post` into a new folder waits for)."""
+    return await conn._execute(_migrate_now, raw(conn), available())  # noqa: SLF001 - as storage/transaction.py
+
+
+def _migrate_now(db: sqlite3.Connection, migrations: list[Migration]) -> int:
+    db.execute(BOOKKEEPING)
+    recorded = _applied_versions(db)
     unknown = sorted(recorded - {m.version for m in migrations})
     if unknown:
         raise MigrationError(
@@ -105,33 +113,32 @@ async def migrate(conn: aiosqlite.Connection) -> int:
     # database's opening (`followup visit post` into a new folder). Nothing to keep apart on a
     # new store: a failure leaves it as empty as it was.
     for batch in ([missing] if not recorded else [[m] for m in missing]):
-        await _apply(conn, batch)
-    return await current_version(conn)
+        _apply(db, batch)
+    return int(db.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetchone()[0])
 
 
-async def applied_versions(conn: aiosqlite.Connection) -> set[int]:
-    async with conn.execute("SELECT version FROM schema_migrations") as cursor:
-        return {int(row[0]) for row in await cursor.fetchall()}
+def _applied_versions(db: sqlite3.Connection) -> set[int]:
+    return {int(row[0]) for row in db.execute("SELECT version FROM schema_migrations")}
 
 
-async def _apply(conn: aiosqlite.Connection, batch: list[Migration]) -> None:
+def _apply(db: sqlite3.Connection, batch: list[Migration]) -> None:
     """`batch` in one transaction, each with its row in `schema_migrations`."""
-    await conn.execute("BEGIN IMMEDIATE")
+    db.execute("BEGIN IMMEDIATE")
     migration = None
     try:
         # Another process may have applied some while we waited for the write lock.
-        done = await applied_versions(conn)
+        done = _applied_versions(db)
         for migration in batch:
             if migration.version not in done:
                 for statement in statements(migration.sql):
-                    await conn.execute(statement)
-                await conn.execute(
+                    db.execute(statement)
+                db.execute(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                     (migration.version, migration.name, datetime_to_text(datetime.now(UTC))),
                 )
-        await conn.execute("COMMIT")
+        db.execute("COMMIT")
     except BaseException as error:
-        await conn.execute("ROLLBACK")
+        db.execute("ROLLBACK")
         if isinstance(error, sqlite3.Error) and migration is not None:
             raise MigrationError(f"migration {migration.version:04d}_{migration.name}.sql failed: {error}") from error
         raise

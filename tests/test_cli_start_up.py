@@ -32,7 +32,8 @@ print(json.dumps(sorted(sys.modules)))
 """
 
 
-# What reading a report needs beyond --help: its schema (pydantic), the photos (PIL, HEIF), YAML.
+# What reading a report needs beyond --help: its schema (pydantic), the photos (PIL, and HEIF for
+# a HEIC photo), YAML.
 READING = ("pydantic", "pydantic_core", "PIL", "pillow_heif", "yaml")
 # What showing the analysis adds: the templates and the locale data they format with.
 SHOWING = ("jinja2", "babel")
@@ -117,6 +118,12 @@ def test_checking_a_report_leaves_the_store_and_the_bus_alone() -> None:
     assert [m for m in loaded if m == "handlers.commands" or m.split(".")[0] == "storage"] == []
 
 
+def test_a_report_of_jpegs_is_checked_without_heif_support() -> None:
+    """libheif (pillow_heif) is loaded for a photo that is neither JPEG nor PNG, not for every
+    report: the example's photos are JPEGs (handlers/intake/photos.py, _open_image)."""
+    assert [m for m in loaded_after("visit", "check", REPORT) if named(m, ("pillow_heif",))] == []
+
+
 # What the composition root (bot/app.py) adds to the store and the settings: the bus and every
 # handler it registers, the outbox's dispatcher, the console, the CPU pool, the notices' PDFs.
 THE_WHOLE_APP = ("bot.app", "handlers.bus", "bot.outbox.dispatcher", "bot.console.adapter", "bot.cpu",
@@ -141,7 +148,10 @@ def test_a_command_is_imported_with_the_collector_paused_and_left_as_it_was(enab
     was = gc.isenabled()
     try:
         gc.enable() if enabled else gc.disable()
+        gc.unfreeze()
         assert imported("bot.cli.aql").aql.name == "aql"
         assert gc.isenabled() is enabled
+        assert gc.get_freeze_count() > 0  # what the import made is never walked again
     finally:
+        gc.unfreeze()
         gc.enable() if was else gc.disable()

@@ -30,8 +30,10 @@ if TYPE_CHECKING:
     from PIL import Image
 
 # Pillow's names for the formats Telegram shows as photos; phones' multi-picture JPEGs open as
-# "MPO" but are ordinary JPEGs to everyone else.
-_PILLOW_FORMATS = ("JPEG", "PNG", "HEIF")
+# "MPO" but are ordinary JPEGs to everyone else. HEIF is tried last, and only then taught to
+# Pillow (register_heif_opener): most reports hold JPEGs alone.
+_PILLOW_FORMATS = ("JPEG", "PNG")
+_HEIF_FORMATS = ("HEIF",)
 _FORMAT_ALIASES = {"MPO": "JPEG"}
 # Screenshots and exports carry no camera clock, so only these can be expected to have one.
 _CAMERA_FORMATS = frozenset({"JPEG", "HEIF"})
@@ -191,11 +193,10 @@ def _inspect_file(
     if decoded is None:
         return None, problems
     problems += _capture_date_problems(decoded, visit_date, field)
-    fp.seek(0)
     photo = Photo(
         name=name,
         path=path,
-        sha256=hashlib.file_digest(fp, "sha256").hexdigest(),
+        sha256=_sha256(fp),
         format=decoded.format,
         width=decoded.width,
         height=decoded.height,
@@ -203,6 +204,14 @@ def _inspect_file(
         captured_at=decoded.captured_at,
     )
     return photo, problems
+
+
+def _sha256(fp: BinaryIO) -> str:
+    """The file's SHA-256 in one call over its mapped pages, so hashlib releases the GIL once
+    per photo. Read in 256 KB chunks (hashlib.file_digest), a photo took the GIL back some
+    thirty times, each time waiting behind the command's imports on the main thread."""
+    with mmap.mmap(fp.fileno(), 0, access=mmap.ACCESS_READ) as content:
+        return hashlib.sha256(content).hexdigest()
 
 
 def _decode(fp: BinaryIO, field: str, limits: PhotoLimits) -> tuple[_Decoded | None, list[Problem]]:
@@ -218,11 +227,10 @@ def _decode(fp: BinaryIO, field: str, limits: PhotoLimits) -> tuple[_Decoded | N
 def _decode_alone(fp: BinaryIO, field: str, limits: PhotoLimits) -> tuple[_Decoded | None, list[Problem]]:
     from PIL import Image, UnidentifiedImageError  # here: the chat process never decodes a photo (RSS, issue 17)
 
-    register_heif_opener()
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            img = Image.open(fp, formats=_PILLOW_FORMATS)
+            img = _open_image(fp)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             message = N_("image is too large to decode safely: %(error)s")
             return None, [Problem(field, Text(message, error=str(exc)))]
@@ -243,6 +251,19 @@ def _decode_alone(fp: BinaryIO, field: str, limits: PhotoLimits) -> tuple[_Decod
             message = N_("image is truncated or corrupt: %(error)s")
             return None, problems + [Problem(field, Text(message, error=str(exc)))]
         return _Decoded(image_format, width, height, _capture_time(img)), problems
+
+
+def _open_image(fp: BinaryIO) -> Image.Image:
+    """The image as Pillow opens it (header only); HEIF support is loaded (libheif, some 20 ms
+    of a `visit post`) only for a file that is neither JPEG nor PNG."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        return Image.open(fp, formats=_PILLOW_FORMATS)
+    except UnidentifiedImageError:
+        register_heif_opener()
+        fp.seek(0)
+        return Image.open(fp, formats=_HEIF_FORMATS)
 
 
 def _jpeg_looks_whole(fp: BinaryIO) -> bool:

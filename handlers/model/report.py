@@ -8,6 +8,9 @@ live in `checks.py`, so each problem can be tied to the exact field it is about.
 
 from __future__ import annotations
 
+import ast
+import inspect
+import textwrap
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -15,7 +18,9 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema, field_validator
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import PydanticCustomError
+from pydantic_core.core_schema import ModelSchema as CoreModelSchema
 
 from handlers.model.characters import describe, hidden_character
 
@@ -122,10 +127,46 @@ class PackagingStatus(StrEnum):
 class _Strict(BaseModel):
     """Unknown keys are refused: a misspelt field must not be silently ignored.
 
-    Attribute docstrings become the JSON Schema's descriptions (docs/visit-report.schema.json).
+    Attribute docstrings become the JSON Schema's descriptions (docs/visit-report.schema.json),
+    read when a schema is written (_AttributeDocstrings) rather than by pydantic's
+    `use_attribute_docstrings`, which parses every model's source as the module is imported:
+    some 20 ms of each command that reads a report, `visit check` and `visit post` among them.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, schema_generator: type[GenerateJsonSchema] | None = None,
+                          **kwargs: Any) -> dict[str, Any]:
+        return super().model_json_schema(*args, schema_generator=schema_generator or _AttributeDocstrings, **kwargs)
+
+
+class _AttributeDocstrings(GenerateJsonSchema):
+    """Pydantic's JSON Schema with each field's attribute docstring (the string under it) as its
+    description, where the field gives none of its own, as `use_attribute_docstrings` would."""
+
+    def model_schema(self, schema: CoreModelSchema) -> JsonSchemaValue:
+        json_schema = super().model_schema(schema)
+        properties = json_schema.get("properties", {})
+        for name, docstring in _attribute_docstrings(schema["cls"]).items():
+            if name in properties:
+                properties[name].setdefault("description", docstring)
+        return json_schema
+
+
+def _attribute_docstrings(model: type) -> dict[str, str]:
+    """Each field's docstring, by field name, from the model's source and its bases'."""
+    found: dict[str, str] = {}
+    for cls in reversed(model.__mro__[:model.__mro__.index(_Strict)]):
+        body = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0].body
+        found.update({
+            field.target.id: inspect.cleandoc(docstring.value.value)
+            for field, docstring in zip(body, body[1:])
+            if isinstance(field, ast.AnnAssign) and isinstance(field.target, ast.Name)
+            and isinstance(docstring, ast.Expr) and isinstance(docstring.value, ast.Constant)
+            and isinstance(docstring.value.value, str)
+        })
+    return found
 
 
 class AqlLimits(_Strict):
@@ -319,7 +360,6 @@ class VisitReport(_Strict):
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
-        use_attribute_docstrings=True,
         defer_build=True,
         json_schema_extra={"$id": "https://followup.example/visit-report.schema.json", **_ONE_FORM},
     )
