@@ -9,11 +9,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from bot.chat.handled_marks import HandledMarks
 from bot.telegram.chat_order import ChatOrder
+from bot.telegram.taps import ANSWERS_IN_FLIGHT, TelegramTap, TelegramTaps
 from handlers.model import Platform
 from storage import SqliteStore
 from tests.fakes import FakeClock
@@ -130,3 +132,29 @@ async def test_updates_handled_while_the_store_is_busy_wait_and_are_marked_toget
     async with store.unit_of_work() as uow:
         assert await uow.inbox.unhandled(TG) == []
 
+
+
+async def test_answers_beyond_those_in_flight_wait_for_a_turn() -> None:
+    """Each answer in flight holds an HTTP connection, and the pool's cost per request grows
+    with its connections: a burst of decided taps sends a few answers at a time, not all."""
+    taps = TelegramTaps(SimpleNamespace(app=None, directory=None, deliver=None), release=lambda update_id: None)
+    in_flight, most, telegram_answers = 0, 0, asyncio.Event()
+
+    class Query:
+        id, from_user = "q", SimpleNamespace(id=1)
+
+        async def answer(self, text=None, show_alert=False) -> None:
+            nonlocal in_flight, most
+            in_flight += 1
+            most = max(most, in_flight)
+            await telegram_answers.wait()
+            in_flight -= 1
+
+    answers = [asyncio.create_task(TelegramTap(taps, SimpleNamespace(update_id=i, callback_query=Query()))
+                                   ._answer("Approved.", show_alert=False)) for i in range(3 * ANSWERS_IN_FLIGHT)]
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert most == in_flight == ANSWERS_IN_FLIGHT
+    telegram_answers.set()
+    await asyncio.gather(*answers)
+    assert in_flight == 0

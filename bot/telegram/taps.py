@@ -3,6 +3,7 @@ who tapped, answers the tap, and asks for words or photos with a reply prompt.""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from html import escape
@@ -40,6 +41,13 @@ ASK_TEXT = {
 }
 
 
+# Answers on their way to Telegram at once. Each one in flight holds a connection of its own:
+# a hundred taps decided in a burst opened a hundred, and httpcore's pool walks every
+# connection (a syscall or two each) to place each request, so an answer cost more the more
+# were in flight (benchmarks/telegram_taps.py). The rest wait here, in order, for a turn.
+ANSWERS_IN_FLIGHT = 8
+
+
 class TelegramTaps:
     """Taps beside the other updates `inbound` takes: the same store, directory and outbox."""
 
@@ -49,6 +57,7 @@ class TelegramTaps:
         self.deliver = inbound.deliver  # wakes the outbox dispatcher after a change
         # Lets the chat's next update start once a tap is decided (bot/telegram/chat_order.py).
         self.release = release
+        self.answering = asyncio.Semaphore(ANSWERS_IN_FLIGHT)
 
     async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await tap(self.app.bus, TelegramTap(self, update), update.callback_query.data or "", update_key(update))
@@ -87,7 +96,7 @@ class TelegramTap:
     async def ask(self, person: Person, action: str, target: int) -> Given | None:
         """Edit and Dispute need words, a done report needs photos: asked with ForceReply,
         remembering what the answer is for."""
-        await answer_query(self.query)
+        await self._answer_query()
         chat, user = self.update.effective_chat, self.update.effective_user
         # In a group, ForceReply(selective) reaches only people the message mentions.
         asked = ASK_FOR_PHOTOS if action in ASKS_FOR_PHOTOS else ASK_TEXT[ASKS_FOR_TEXT[action]]
@@ -109,7 +118,7 @@ class TelegramTap:
         """The tap's last word: what it did is committed, so the chat's next update need not
         wait for Telegram to take the answer."""
         self.taps.release(self.update.update_id)
-        await answer_query(self.query, text, show_alert=show_alert)
+        await self._answer_query(text, show_alert)
 
     def language(self, person: Person) -> Language:
         return language_of(person)
@@ -118,7 +127,11 @@ class TelegramTap:
         """The tapped message's keyboard becomes `buttons`: a menu opens where it was tapped."""
         markup = await keyboard(self.app.store, buttons, self.app.bus.clock.now())
         await unless_unchanged(self.query.edit_message_reply_markup(reply_markup=markup))
-        await answer_query(self.query)
+        await self._answer_query()
+
+    async def _answer_query(self, text: str | None = None, show_alert: bool = False) -> None:
+        async with self.taps.answering:
+            await answer_query(self.query, text, show_alert)
 
 
 async def answer_query(query: CallbackQuery, text: str | None = None, show_alert: bool = False) -> None:
