@@ -3,8 +3,6 @@ parameters (see handlers/results.py), this turns them into one sentence."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from handlers.catalog import N_, Nn_
 from handlers.results import Reply
 from handlers.text import neutralised
@@ -153,7 +151,7 @@ def reply_text(reply: Reply, language: Language) -> str:
     if params.get("outcome"):
         params["outcome"] = wording.word(language, "binding_outcome", params["outcome"])
     if params.get("at"):
-        params["at"] = _moment(language, params["at"])
+        params["at"] = language.moment(params["at"])
     if "state" in params:
         table = "notice_state" if "number" in params else "instruction_state"
         params["state"] = wording.word(language, table, params["state"])
@@ -172,7 +170,7 @@ def reply_text(reply: Reply, language: Language) -> str:
         if params.get(name):
             params[name] = language.date(params[name])
     if params.get("until"):
-        params["until"] = _moment(language, params["until"])
+        params["until"] = language.moment(params["until"])
     if params.get("decision"):
         params["decision"] = wording.word(language, "commitment", params["decision"])
     params.update({name: language.text(value) for name, value in params.items() if isinstance(value, Text)})
@@ -184,11 +182,3 @@ def reply_text(reply: Reply, language: Language) -> str:
     else:
         said = language.gettext(template)
     return neutralised(said % params)
-
-
-@lru_cache(maxsize=1024)
-def _moment(language: Language, at: str) -> str:
-    """`at` as `language` shows a moment. Each repeated tap on a decided instruction answers
-    "Already approved by ... at" the same moment, and Babel took longer to format it than the
-    rest of the answer (issue 17); a moment and a language always read the same."""
-    return language.moment(at)
