@@ -56,6 +56,7 @@ class BackgroundLoop:
     async def _forever(self) -> None:
         while True:
             await self.wait()
+            _unless_told_to_stop()
             try:
                 await self.round()
             except Exception:  # noqa: BLE001 - the loop must outlive one bad round; it is logged
@@ -65,6 +66,7 @@ class BackgroundLoop:
                     # hide the cancellation; going round again would keep the bot from stopping.
                     raise
                 log.exception("%s round failed; trying again at the next tick", self.name)
+            _unless_told_to_stop()
 
     async def wait(self) -> None:
         """Until the next round is due."""
@@ -72,3 +74,11 @@ class BackgroundLoop:
 
     async def round(self) -> None:
         raise NotImplementedError
+
+
+def _unless_told_to_stop() -> None:
+    """Raises CancelledError if this task was told to stop but the wait or round returned:
+    something under it lost the cancellation (3.11's wait_for did, when what it awaited came
+    in the same turn), and going round again would keep the bot from stopping for ever."""
+    if asyncio.current_task().cancelling():
+        raise asyncio.CancelledError

@@ -28,8 +28,11 @@ class DeliveryLoop(BackgroundLoop):
         self._wake.set()
 
     async def wait(self) -> None:
+        # asyncio.timeout, not wait_for: on 3.11 wait_for lost a cancellation that came in the
+        # turn the event was set, and the bot, told to stop, went round again for ever.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
+            async with asyncio.timeout(self.interval):
+                await self._wake.wait()
         self._wake.clear()
 
     async def round(self) -> None:

@@ -140,7 +140,8 @@ class SlackInbox(AsyncListenerCompletionHandler):
         if response.status == 404:  # no listener for it any more: nothing to do
             self._mark_handled(entry.update_id)
         try:
-            await asyncio.wait_for(finished.wait(), REPLAY_PATIENCE)
+            async with asyncio.timeout(REPLAY_PATIENCE):  # not wait_for, which lost cancellations on 3.11
+                await finished.wait()
         except TimeoutError:  # it goes on in the background; the next one need not wait for it
             log.warning("Slack request %s is taking long; handling the next", entry.payload["key"])
 
