@@ -1,5 +1,5 @@
 """What the outbox's own code costs per decision, apart from the Bot API client:
-`.venv/bin/python benchmarks/outbox_burst.py [--runs N]`.
+`.venv/bin/python benchmarks/outbox_burst.py [--runs N] [--quick]`.
 
 benchmarks/telegram_burst.py measures the whole bot (taps, their answers, the outbox's
 edits through python-telegram-bot and httpx) in a process of its own, on a loaded machine a
@@ -152,8 +152,9 @@ async def measure(runs: int) -> None:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="two runs (benchmarks/run_all.py --quick)")
     options = parser.parse_args(argv)
-    asyncio.run(measure(options.runs))
+    asyncio.run(measure(2 if options.quick else options.runs))
     return 0
 
 
