@@ -92,10 +92,10 @@ async def load(timed: Timed, pid: int, user, buttons: list[tuple[int, str]], pla
     ids = [await timed.tap(user, message_id, data) for message_id, data in buttons]
     run.latencies["first"], run.rates["first"] = await timed.answers(ids)
     run.cpu["first"], used = (cpu_ms(pid) - used) / len(ids), cpu_ms(pid)
-    for name, rate, seconds in plan.phases:
+    for name, offered, seconds in plan.phases:
         ids, start = [], time.perf_counter()
-        for i in range(int(rate * seconds)):
-            delay = start + i / rate - time.perf_counter()
+        for i in range(int(offered * seconds)):
+            delay = start + i / offered - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
             message_id, data = buttons[i % len(buttons)]
