@@ -626,13 +626,18 @@ class Played:
 
     said: str
     refusals: list[dict]
-    unchanged: bool
+    changed: list[str]  # the tables whose rows the cell changed
+
+    @property
+    def unchanged(self) -> bool:
+        return not self.changed
 
 
 async def play(reader: Reader, action) -> Played:
     before, audited = reader.stored(), reader.audited()
     said = await action()
-    return Played(said, reader.refusals(since=audited), reader.stored() == before)
+    after = reader.stored()
+    return Played(said, reader.refusals(since=audited), sorted(t for t in after if after[t] != before.get(t)))
 
 
 def check_played(cell: tuple, outcome: str, played: Played, secrets_of_others: list[str], reason: str | None,
@@ -643,7 +648,7 @@ def check_played(cell: tuple, outcome: str, played: Played, secrets_of_others: l
         assert played.refusals == [], (cell, played)
         return
     assert [r["after"]["reason"] for r in played.refusals] == [reason], (cell, played)
-    assert played.unchanged and played.said.strip(), cell
+    assert played.unchanged and played.said.strip(), (cell, played.changed)
     assert not [s for s in secrets_of_others if s in played.said and s != typed], (cell, played.said)
 
 
