@@ -213,9 +213,11 @@ class Reader:
 
     def stored(self) -> dict[str, list]:
         """What the bot keeps, but for the audit of refusals, the receipts of requests (the
-        conventions of test_hostile_chat) and the listing's cache of verdicts (handlers.verdicts)."""
+        conventions of test_hostile_chat), the listing's cache of verdicts (handlers.verdicts) and
+        the running bot's heartbeat (deliverers: first written when the delivery loop starts, which
+        may fall within the first cell, whatever the cell did)."""
         tables = [r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-                  if r[0] not in ("verdict_bases", "inbox", "handled_updates")]
+                  if r[0] not in ("verdict_bases", "inbox", "handled_updates", "deliverers")]
         queries = {t: f"SELECT * FROM {t}" for t in tables}
         queries["audit_events"] = "SELECT * FROM audit_events WHERE action != 'refused'"
         return {t: sorted(map(tuple, self.db.execute(q))) for t, q in queries.items()}
