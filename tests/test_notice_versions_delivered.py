@@ -61,8 +61,10 @@ async def test_a_held_copy_of_version_one_arrives_after_the_dispute_and_edit_as_
                                      else ApproveInstruction(instruction_id), buyer)
             await deliver_until_done(app, clock)
 
-            # Version 1: Telegram says "slow down" for an hour; Slack's first PDF upload fails.
-            telegram.fail_next("sendMessage", error_code=429, retry_after=3600)
+            # Version 1: Telegram tells the factory's chat to slow down for an hour; Slack's first
+            # PDF upload fails. The chat, not the next sendMessage: the buyer's "notice sent" goes
+            # out beside the notice and may reach Telegram first.
+            telegram.rate_limit(FACTORY_CHAT, retry_after=3600)
             slack.fail_next("files.getUploadURLExternal", status=500, error="internal_error")
             notice_id = (await app.bus.handle(SendNotice(visit_id), buyer)).params["notice_id"]
             await app.dispatcher.deliver_pending()
@@ -79,6 +81,7 @@ async def test_a_held_copy_of_version_one_arrives_after_the_dispute_and_edit_as_
             sent = await app.bus.handle(SendNotice(visit_id, english_only_confirmed=True), buyer)  # Send anyway
             assert sent.params["version"] == 2
             clock.advance(hours=1)  # Telegram lets the held copy of version 1 through
+            telegram.restore_chat(FACTORY_CHAT)
             await deliver_until_done(app, clock)
 
             on_telegram = telegram.transcript(FACTORY_CHAT)
