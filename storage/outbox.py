@@ -161,10 +161,10 @@ class Outbox:
         skip: Container[tuple[Platform, str]] = frozenset(),
     ) -> Claim | None:
         """Claims the oldest due message, outside the `skip` destinations, for `claimant`
-        until `until`. Run it in its own unit of work and commit at once. On SQLite the write
-        lock (BEGIN IMMEDIATE) makes two replicas' claims exclusive; on PostgreSQL the
-        destination's lock, taken only if free, and a claim set only on a message still due
-        at the head of its queue."""
+        until `until`. Run it in a unit of work of claims only (a round claims its free slots in
+        one) and commit at once. On SQLite the write lock (BEGIN IMMEDIATE) makes two replicas'
+        claims exclusive; on PostgreSQL the destination's lock, taken only if free, and a claim
+        set only on a message still due at the head of its queue."""
         for candidate in await self._due_rows(platforms, now):
             where = (Platform(candidate["platform"]), candidate["destination"])
             if where in skip or not await self._tx.try_lock(queue_key(*where)):
@@ -189,7 +189,8 @@ class Outbox:
         content has left the queue; one failed for a reason about the chat stays at its head
         and holds the rest): one probe of outbox_queue per unsent row, where a window function
         numbered every row of the queue, sorted, first (169 -> 62 us with one chat's 104
-        decisions queued; the dispatcher runs it before every delivery, bot/outbox/dispatcher.py)."""
+        decisions queued; the dispatcher runs it for every claim, on the event loop,
+        bot/outbox/dispatcher.py)."""
         return await self._tx.all(
             f"SELECT {COLUMNS}, {DELIVERY_COLUMNS} FROM outbox AS o WHERE sent_at IS NULL AND failed_at IS NULL"
             " AND NOT EXISTS (SELECT 1 FROM outbox AS e WHERE e.platform = o.platform AND e.destination = o.destination"

@@ -7,10 +7,12 @@ nothing, because the message was committed with the change.
 - Chats at once: up to `at_once` destinations are delivered side by side, one message at a
   time each, so one chat's rate limit (the outbox, not the client, waits out retry_after)
   or a slow upload holds up only that chat.
-- Taps first: the dispatcher shares the event loop with the chats' taps; each claim waits for
-  a quiet turn of the loop, a tenth of a second at most (bot/background.py `give_way`), and a
-  message that a later copy of it in its queue shows is settled without a call
-  (bot/outbox/latest_only.py).
+- Taps first: the dispatcher shares the event loop with the chats' taps; the claims filling a
+  round's free slots, made together in one short unit of work, wait for a quiet turn of the
+  loop, a tenth of a second at most (bot/background.py `give_way`), and a message that a later
+  copy of it in its queue shows is settled without a call (bot/outbox/latest_only.py).
+  Deliveries claimed together start together: which of two chats reaches its platform first
+  is not promised, only each chat's own order.
 - Pacing: a chat whose next send would go over its platform's flood limits (the adapter's
   `ready_in`, bot/outbox/pacing.py) is not claimed until it may go, so it holds no slot; the
   round lasts while such a chat has a message due, looking again at least every `PACED_POLL`.
@@ -150,11 +152,10 @@ class Dispatcher:
         try:
             while True:
                 held = _Held(busy, self.adapters)
-                while len(sending) < self.at_once and (claim := await self._next(held)) is not None:
+                for claim in await self._next(held, self.at_once - len(sending)):
                     where = (claim.message.platform, claim.message.destination)
                     busy.add(where)
                     sending[asyncio.create_task(self._deliver(claim), name=f"deliver {claim.message.id}")] = where
-                    held = _Held(busy, self.adapters)
                 paced = None if held.soonest is None else min(held.soonest, PACED_POLL)
                 if not sending:
                     if paced is None:
@@ -206,21 +207,34 @@ class Dispatcher:
             if dead:
                 await uow.commit()
 
-    async def _next(self, skip: Container[tuple[Platform, str]]) -> Claim | None:
-        """The next message to deliver, claimed once the taps in flight had their turn."""
+    async def _next(self, skip: _Held, free: int) -> list[Claim]:
+        """Up to `free` messages to deliver, to as many destinations, claimed together once the
+        taps in flight had their turn. Fewer means nothing else is due now: the round waits for
+        a delivery to finish before it looks again, where claiming one at a time looked once
+        more after each claim, in vain in a burst to one chat, and gave way again to do so."""
+        if free <= 0:
+            return []
         await give_way()
-        return await self._claim(skip)
+        return await self._claim(skip, free)
 
-    async def _claim(self, skip: Container[tuple[Platform, str]]) -> Claim | None:
-        """The next message to deliver; those a later copy of them shows are settled on the
-        way, in the same transaction (bot/outbox/latest_only.py)."""
-        now = self.clock.now()
-        async with self.store.unit_of_work() as uow:
-            while (claim := await uow.outbox.claim_next(list(self.adapters), now, self.replica, now + self.lease,
-                                                        skip)) is not None and await repeated_later(uow, claim.message):
-                await uow.outbox.mark_sent(claim.message.id, now)
-            await uow.commit()
-        return claim
+    async def _claim(self, skip: Container[tuple[Platform, str]], up_to: int) -> list[Claim]:
+        """Up to `up_to` messages to deliver, the oldest due first; those a later copy of them
+        shows are settled on the way, in the same transaction (bot/outbox/latest_only.py). A
+        short unit of work: point reads and writes, on the loop. One that found nothing writes
+        nothing and is not committed, so it never goes to the store's thread."""
+        now, claims, settled = self.clock.now(), [], False
+        async with self.store.unit_of_work(short=True) as uow:
+            # A claimed message is no longer due, so its destination has nothing due either.
+            while len(claims) < up_to and (claim := await uow.outbox.claim_next(
+                    list(self.adapters), now, self.replica, now + self.lease, skip)) is not None:
+                if await repeated_later(uow, claim.message):
+                    await uow.outbox.mark_sent(claim.message.id, now)
+                    settled = True
+                else:
+                    claims.append(claim)
+            if claims or settled:
+                await uow.commit()
+        return claims
 
     async def _deliver(self, claim: Claim) -> Outcome:
         message = claim.message
@@ -240,7 +254,7 @@ class Dispatcher:
             return await self._failed(claim, failure)
         finally:
             DELIVERY_DEADLINE.reset(paced)
-        async with self.store.unit_of_work() as uow:
+        async with self.store.unit_of_work(short=True) as uow:
             await uow.outbox.mark_sent(message.id, self.clock.now(), reference)
             await uow.commit()
         return Outcome.SENT
@@ -260,7 +274,7 @@ class Dispatcher:
         while True:
             await asyncio.sleep(self.lease.total_seconds() / 3)
             try:
-                async with self.store.unit_of_work() as uow:
+                async with self.store.unit_of_work(short=True) as uow:
                     held = await uow.outbox.renew(message.id, self.replica, self.clock.now() + self.lease)
                     await uow.commit()
             except Exception:  # noqa: BLE001 - the next renewal tries again; the send goes on
@@ -289,7 +303,7 @@ class Dispatcher:
         log.error("outbox message %s (%s to %s on %s) failed permanently, %s: %s", message.id, message.kind,
                   message.destination, message.platform, failure.reason, failure.detail)
         undeliverable = Undeliverable(failure.reason.value, failure.detail, failure.holds_destination)
-        async with self.store.unit_of_work() as uow:
+        async with self.store.unit_of_work(short=True) as uow:
             alerted = await fail_delivery(uow, self.settings, now, message, undeliverable)
             await uow.commit()
         if not alerted:
@@ -302,7 +316,7 @@ class Dispatcher:
         log.warning("outbox message %s (%s to %s on %s) failed (attempt %s), next attempt at %s: %s", message.id,
                     message.kind, message.destination, message.platform, message.attempts + 1, at.isoformat(),
                     failure.detail)
-        async with self.store.unit_of_work() as uow:
+        async with self.store.unit_of_work(short=True) as uow:
             await uow.outbox.reschedule(message.id, now, at, failure.detail)
             await uow.commit()
 

@@ -39,7 +39,7 @@ class MessageRefs:
     async def find(self, destination: str, subject: str | None) -> str | None:
         if subject is None:
             return None
-        async with self.store.unit_of_work() as uow:
+        async with self.store.unit_of_work(short=True) as uow:
             return await uow.message_refs.find(self.platform, destination, subject)
 
     async def find_shown(self, destination: str, subject: str | None) -> tuple[str | None, list[str]]:
@@ -48,13 +48,13 @@ class MessageRefs:
         store the taps wait for."""
         if subject is None:
             return None, []
-        async with self.store.unit_of_work() as uow:
+        async with self.store.unit_of_work(short=True) as uow:
             reference = await uow.message_refs.find(self.platform, destination, subject)
             if reference is None:
                 return None, []
             return reference, await uow.message_refs.sharing(self.platform, destination, reference)
 
     async def remember(self, destination: str, subject: str, reference: str) -> None:
-        async with self.store.unit_of_work() as uow:
+        async with self.store.unit_of_work(short=True) as uow:
             await uow.message_refs.remember(self.platform, destination, subject, reference, self.clock.now())
             await uow.commit()

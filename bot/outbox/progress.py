@@ -30,7 +30,7 @@ class Progress:
         result = await send()
         self.done[name] = result
         if self.store is not None and self.message_id is not None:
-            async with self.store.unit_of_work() as uow:
+            async with self.store.unit_of_work(short=True) as uow:
                 await uow.outbox.record_parts(self.message_id, self.done)
                 await uow.commit()
         return result

@@ -21,5 +21,5 @@ class SummaryRefresh:
         """Whether a message queued behind `message` refreshes the visit's summary again."""
         if message.id is None:  # not from the outbox: nothing queued behind it
             return False
-        async with self.store.unit_of_work() as uow:
+        async with self.store.unit_of_work(short=True) as uow:
             return await uow.outbox.behind(message, REFRESHING, visit_id)
