@@ -1,0 +1,52 @@
+"""A round of the outbox claims every free slot in one unit of work (bot/outbox/dispatcher.py).
+
+Why: claiming one chat at a time opened a transaction per claim, gave way to the loop before
+each, and after the last one claimed once more in vain; in a burst that was most of the
+outbox's trips to SQLite's thread. A round that finds nothing due writes nothing, so it
+neither commits nor waits for an fsync.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from bot.app import App
+from bot.config import Config
+from handlers.model import OutgoingMessage, Platform
+from storage.outbox import Outbox
+from storage.sqlite import path_from_url
+from tests.conftest import deliver_until_done, post_example
+from tests.fakes import FakeClock
+
+CHATS = ["console-1", "console-2", "console-3", "console-4"]
+
+
+async def test_four_chats_owed_a_message_are_claimed_together_and_an_idle_round_writes_nothing(
+    app: App, config: Config, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    visit_id = await post_example(app, config, Platform.CONSOLE)
+    await deliver_until_done(app, clock)
+    async with app.store.unit_of_work() as uow:
+        for chat in CHATS:
+            await uow.outbox.add(OutgoingMessage(Platform.CONSOLE, chat, "visit_summary", {"visit_id": visit_id}, "en"))
+        await uow.commit()
+    claimed_in: dict[str, int] = {}
+    claim_next = Outbox.claim_next
+
+    async def noted(outbox: Outbox, *args, **kwargs):
+        if (claim := await claim_next(outbox, *args, **kwargs)) is not None:
+            claimed_in[claim.message.destination] = id(outbox._tx)  # noqa: SLF001
+        return claim
+
+    monkeypatch.setattr(Outbox, "claim_next", noted)
+    assert app.dispatcher.at_once == len(CHATS)
+
+    assert await app.dispatcher.deliver_pending() == len(CHATS)
+    assert sorted(claimed_in) == CHATS and len(set(claimed_in.values())) == 1
+
+    with sqlite3.connect(path_from_url(config.storage.url)) as db:
+        before = db.execute("PRAGMA data_version").fetchone()
+        assert await app.dispatcher.deliver_pending() == 0
+        assert db.execute("PRAGMA data_version").fetchone() == before  # nobody else committed
