@@ -42,6 +42,12 @@ log = logging.getLogger(__name__)
 INBOX_ID = "followup_inbox_id"  # in a request's context: the stored request it is
 REPLAYED = "followup_replayed"  # in a request's context: handled again from the inbox
 SHOWN = frozenset({"blocks", "attachments", "text", "files"})  # a clicked message's content, not kept
+# Requests whose ack says nothing: acknowledged here, once stored, before their listener runs.
+# Bolt answers Slack only once its listener task has called ack(), and looks every 10 ms: a
+# click waited that long for its 200 whatever it cost. Their listeners still call ack(), which
+# changes nothing. A modal's submission and a command are answered by their listener (errors,
+# an answer), an event by Bolt before its listener runs.
+ACKED_WHEN_STORED = frozenset({"block_actions"})
 REPLAY_PATIENCE = 60.0  # seconds a replayed request may hold up the next one (and the start)
 
 
@@ -97,6 +103,8 @@ class SlackInbox(AsyncListenerCompletionHandler):
             return BoltResponse(status=200, body="")
         self.holdings.keep(number)
         context[INBOX_ID] = number
+        if body.get("type") in ACKED_WHEN_STORED:
+            await context.ack()
         return await next()
 
     async def _store(self, uow, payloads: list[dict]) -> list[int | None]:
