@@ -24,10 +24,12 @@ import asyncio
 import hashlib
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.listener.async_listener_completion_handler import AsyncListenerCompletionHandler
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
@@ -72,6 +74,8 @@ def kept_body(body: dict) -> dict:
 
 
 class SlackInbox(AsyncListenerCompletionHandler):
+    """Bolt's listener-completion hook; `keeping` is the listeners' middleware."""
+
     def __init__(self, app) -> None:
         self.app = app
         self._finished: dict[int, asyncio.Event] = {}
@@ -85,14 +89,15 @@ class SlackInbox(AsyncListenerCompletionHandler):
         # A short transaction: its inserts (and the bookkeeping riding along) are point writes,
         # run on the loop rather than a trip each to the connection's thread.
         self._storing = GroupCommit(app.store, self._store, app.bus.ride_in, "Slack requests received", short=True)
+        self.keeping = _Keeping(self)
 
     def install(self, bolt: AsyncApp) -> None:
-        """Marks each request handled when its listener is done (pass `keep` as the listeners'
-        middleware to store them)."""
+        """Marks each request handled when its listener is done (pass `keeping` as the
+        listeners' middleware to store them)."""
         bolt.listener_runner.listener_completion_handler = self
 
     async def keep(self, body: dict, context: Any, next) -> BoltResponse | None:
-        """Listener middleware: stores the request before its listener acknowledges it."""
+        """Stores the request before its listener acknowledges it."""
         if context.get(REPLAYED):
             return await next()
         key = request_key(body)
@@ -164,3 +169,15 @@ class SlackInbox(AsyncListenerCompletionHandler):
         self.holdings.let_go(number)
         if (finished := self._finished.pop(number, None)) is not None:
             finished.set()
+
+
+class _Keeping(AsyncMiddleware):
+    """The inbox as the listeners' middleware: an object, as Bolt calls a function middleware
+    with the arguments it names, gathered anew for every request."""
+
+    def __init__(self, inbox: SlackInbox) -> None:
+        self.inbox = inbox
+
+    async def async_process(self, *, req: AsyncBoltRequest, resp: BoltResponse,
+                            next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse | None:
+        return await self.inbox.keep(req.body, req.context, next)
