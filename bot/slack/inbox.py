@@ -1,7 +1,7 @@
 """Slack requests kept in the inbox from before Slack hears they arrived until they are handled.
 
-Bolt answers Slack when a listener calls `ack()` (an event: before the listener even runs)
-and runs the rest of the listener afterwards; a crash there loses a request Slack will not
+Bolt answers Slack when a listener calls `ack()` (an event: before the listener even runs; a
+click: once stored, see ACKED_WHEN_STORED) and runs the rest of the listener afterwards; a crash there loses a request Slack will not
 send again. So each request a listener is about to run for is stored first (a listener
 middleware, so requests refused by Bolt's own checks are never stored; requests arriving
 together are committed together, storage/group_commit.py), marked handled once
