@@ -5,8 +5,8 @@ Each run starts a fresh fake Slack (tests/fake_slack.py), a fresh database and a
 the real `followup run` in HTTP mode, or a bare Bolt app (aiohttp) that acks every block action
 and does nothing else. The bot first posts the example visit (photos left out) and its buyer
 approves F1; then, for both, signed `block_actions` requests for that button (for the bot,
-repeat clicks on a decided instruction) are sent by 1, 8 and 16 clients at once, each sending
-its next as soon as its last was answered. Every request is a new click, with its own trigger id
+repeat clicks on a decided instruction, each answered with an ephemeral "already approved")
+are sent by 1, 8 and 16 clients at once, each sending its next as soon as its last was answered. Every request is a new click, with its own trigger id
 and action_ts as Slack sends them: one click sent again would be a redelivery, which the bot's
 inbox drops before any listener runs, and would measure nothing but that. A request's latency runs from sending it to its
 HTTP 200. Bare and bot runs are interleaved (three pairs; one with --quick); throughput is the
@@ -87,9 +87,12 @@ async def answered(url: str) -> None:
                 await asyncio.sleep(0.1)
 
 
-async def load(url: str, click: Callable[[], dict], pid: int, seconds: float, run: Run) -> None:
+async def load(url: str, click: Callable[[], dict], pid: int, seconds: float, run: Run,
+               done: Callable[[], int] | None = None) -> None:
     """Each level of concurrency for `seconds`: that many clients, each clicking again once
-    answered; `click()` is the payload of a new click."""
+    answered; `click()` is the payload of a new click. `done()`: how many clicks the process
+    has finished with (the bot's answer to each posted); a level's CPU is read once every
+    click of it is, as the bot acknowledges a click before its listener has run."""
     import aiohttp
 
     from tests.fake_slack import slack_request
@@ -108,10 +111,12 @@ async def load(url: str, click: Callable[[], dict], pid: int, seconds: float, ru
     async with aiohttp.ClientSession(connector=connector) as session:
         for level in CONCURRENCY:
             latencies: list[float] = []
-            used, start = cpu_ms(pid), time.perf_counter()
+            used, finished, start = cpu_ms(pid), done and done(), time.perf_counter()
             await asyncio.gather(*(client(session, start + seconds, latencies) for _ in range(level)))
             run.rates[level] = len(latencies) / (time.perf_counter() - start)
             run.latencies[level] = latencies
+            if done is not None:
+                await fake_wait(None, lambda: done() - finished >= len(latencies) or None)
             run.cpu[level] = (cpu_ms(pid) - used) / len(latencies)
 
 
@@ -194,7 +199,7 @@ async def bot_run(seconds: float) -> Run:
 
                 await post_to_app(url, "interactive", click(), SECRET)  # the first click approves
                 await quiet(fake, folder / "followup.sqlite3")  # its message edited, the visit delivered
-                await load(url, click, process.pid, seconds, run)
+                await load(url, click, process.pid, seconds, run, lambda: len(fake.ephemerals(BUYER_CHANNEL)))
             finally:
                 await asyncio.to_thread(stop, process)
     return run
@@ -220,7 +225,7 @@ async def fake_wait(fake, found):
     deadline = time.monotonic() + READY_TIMEOUT
     while (value := found()) is None:
         if time.monotonic() > deadline:
-            raise TimeoutError("the bot did not deliver the visit")
+            raise TimeoutError("the bot did not post what was waited for")
         await asyncio.sleep(0.1)
     return value
 

@@ -5,10 +5,12 @@ bot process; these check the same promises in one process, quickly.)"""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 
 import pytest
+from slack_bolt.listener.async_listener_start_handler import AsyncListenerStartHandler
 
 from bot.slack.inbox import kept_body, request_key
 from handlers.model import InstructionState, Platform
@@ -78,6 +80,29 @@ async def test_a_click_is_kept_with_what_is_read_of_its_message_and_without_what
         assert kept["message"]["ts"] == approve["message"]["ts"]
         assert {name: value for name, value in kept.items() if name != "message"} == {
             name: value for name, value in approve.items() if name not in ("message", "token")}
+
+
+async def test_a_click_is_answered_once_stored_before_its_listener_has_begun(
+        config, clock, visit_dir, example_data):
+    async with running_slack(config, clock) as world:
+        await post(world, bundle_of(visit_dir, one_finding(example_data)))
+        runner = world.runtime.bolt.listener_runner
+        go_on = asyncio.Event()
+
+        class Held(AsyncListenerStartHandler):
+            async def handle(self, request, response) -> None:
+                await go_on.wait()
+
+        runner.listener_start_handler = Held()
+        approve = click(world, "Approve")
+        assert (await post_to_app(world.url, "interactive", approve, SECRET))[0] == 200
+
+        stored = rows(world, "SELECT json_extract(payload, '$.key') AS key, handled_at FROM inbox"
+                             " WHERE platform = 'slack'")
+        assert [r["handled_at"] for r in stored if r["key"] == request_key(approve)] == [None]
+        go_on.set()
+        await world.settled()
+        assert "Decision: approved — Anna Schmidt" in world.finding("F1").text
 
 
 async def test_a_form_click_handled_after_slack_let_its_trigger_go_asks_to_press_again(

@@ -1,7 +1,7 @@
 """Slack requests kept in the inbox from before Slack hears they arrived until they are handled.
 
-Bolt answers Slack when a listener calls `ack()` (an event: before the listener even runs)
-and runs the rest of the listener afterwards; a crash there loses a request Slack will not
+Bolt answers Slack when a listener calls `ack()` (an event: before the listener even runs; a
+click: once stored, see ACKED_WHEN_STORED) and runs the rest of the listener afterwards; a crash there loses a request Slack will not
 send again. So each request a listener is about to run for is stored first (a listener
 middleware, so requests refused by Bolt's own checks are never stored; requests arriving
 together are committed together, storage/group_commit.py), marked handled once
@@ -24,10 +24,12 @@ import asyncio
 import hashlib
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.listener.async_listener_completion_handler import AsyncListenerCompletionHandler
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
@@ -42,6 +44,12 @@ log = logging.getLogger(__name__)
 INBOX_ID = "followup_inbox_id"  # in a request's context: the stored request it is
 REPLAYED = "followup_replayed"  # in a request's context: handled again from the inbox
 SHOWN = frozenset({"blocks", "attachments", "text", "files"})  # a clicked message's content, not kept
+# Requests whose ack says nothing: acknowledged here, once stored, before their listener runs.
+# Bolt answers Slack only once its listener task has called ack(), and looks every 10 ms: a
+# click waited that long for its 200 whatever it cost. Their listeners still call ack(), which
+# changes nothing. A modal's submission and a command are answered by their listener (errors,
+# an answer), an event by Bolt before its listener runs.
+ACKED_WHEN_STORED = frozenset({"block_actions"})
 REPLAY_PATIENCE = 60.0  # seconds a replayed request may hold up the next one (and the start)
 
 
@@ -66,6 +74,8 @@ def kept_body(body: dict) -> dict:
 
 
 class SlackInbox(AsyncListenerCompletionHandler):
+    """Bolt's listener-completion hook; `keeping` is the listeners' middleware."""
+
     def __init__(self, app) -> None:
         self.app = app
         self._finished: dict[int, asyncio.Event] = {}
@@ -79,14 +89,15 @@ class SlackInbox(AsyncListenerCompletionHandler):
         # A short transaction: its inserts (and the bookkeeping riding along) are point writes,
         # run on the loop rather than a trip each to the connection's thread.
         self._storing = GroupCommit(app.store, self._store, app.bus.ride_in, "Slack requests received", short=True)
+        self.keeping = _Keeping(self)
 
     def install(self, bolt: AsyncApp) -> None:
-        """Marks each request handled when its listener is done (pass `keep` as the listeners'
-        middleware to store them)."""
+        """Marks each request handled when its listener is done (pass `keeping` as the
+        listeners' middleware to store them)."""
         bolt.listener_runner.listener_completion_handler = self
 
     async def keep(self, body: dict, context: Any, next) -> BoltResponse | None:
-        """Listener middleware: stores the request before its listener acknowledges it."""
+        """Stores the request before its listener acknowledges it."""
         if context.get(REPLAYED):
             return await next()
         key = request_key(body)
@@ -97,6 +108,8 @@ class SlackInbox(AsyncListenerCompletionHandler):
             return BoltResponse(status=200, body="")
         self.holdings.keep(number)
         context[INBOX_ID] = number
+        if body.get("type") in ACKED_WHEN_STORED:
+            await context.ack()
         return await next()
 
     async def _store(self, uow, payloads: list[dict]) -> list[int | None]:
@@ -156,3 +169,15 @@ class SlackInbox(AsyncListenerCompletionHandler):
         self.holdings.let_go(number)
         if (finished := self._finished.pop(number, None)) is not None:
             finished.set()
+
+
+class _Keeping(AsyncMiddleware):
+    """The inbox as the listeners' middleware: an object, as Bolt calls a function middleware
+    with the arguments it names, gathered anew for every request."""
+
+    def __init__(self, inbox: SlackInbox) -> None:
+        self.inbox = inbox
+
+    async def async_process(self, *, req: AsyncBoltRequest, resp: BoltResponse,
+                            next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse | None:
+        return await self.inbox.keep(req.body, req.context, next)

@@ -56,7 +56,7 @@ class SlackListeners:
         self.taps = SlackTaps(app, directory, self.binding, self.evidence, wake)
 
     def register(self, bolt: AsyncApp) -> None:
-        kept = [self.inbox.keep]
+        kept = [self.inbox.keeping]
         bolt.action(re.compile(".+"), middleware=kept)(self.taps.on_action)
         bolt.view(modals.EDIT, middleware=kept)(self.on_edit_submitted)
         bolt.view(modals.ASK_TEXT, middleware=kept)(self.on_text_submitted)
