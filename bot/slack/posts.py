@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.web_call import call
 from handlers.results import Reply
 from messages.environment import mrkdwn_escape
 from messages.i18n import Language
@@ -22,7 +21,7 @@ def said(reply: Reply, language: Language) -> str:
 async def ephemeral(client: AsyncWebClient, channel: str | None, user: str, text: str) -> None:
     """Seen by `user` alone where they acted; in their DM when Slack names no channel."""
     if channel:
-        await call(client, "chat.postEphemeral", {"channel": channel, "user": user, "text": text})
+        await client.chat_postEphemeral(channel=channel, user=user, text=text)
     else:
         await dm(client, user, text)
 
