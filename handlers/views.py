@@ -215,7 +215,9 @@ async def load_view(uow, settings: Settings, kind: str, payload: dict, visits: P
         view = await _visit_view(uow, settings, visits, kind, payload["visit_id"], only=only)
         return dataclasses.replace(view, day=payload.get("day"))
     beside = tuple(await uow.instructions.beside(payload["instruction_id"]))
-    instruction = next(i for i in beside if i.id == payload["instruction_id"])
+    instruction = next((i for i in beside if i.id == payload["instruction_id"]), None)
+    if instruction is None:
+        raise LookupError(f"no instruction {payload['instruction_id']}")
     view = await _visit_view(uow, settings, visits, kind, instruction.visit_id, only=[instruction.source],
                              instructions=beside)
     rounds = await uow.evidence.rounds(instruction.id) if kind in EVIDENCE_KINDS else ()
