@@ -214,8 +214,12 @@ async def load_view(uow, settings: Settings, kind: str, payload: dict, visits: P
         only = payload.get("sources") or ([payload["source"]] if payload.get("source") else None)
         view = await _visit_view(uow, settings, visits, kind, payload["visit_id"], only=only)
         return dataclasses.replace(view, day=payload.get("day"))
-    instruction = await uow.instructions.get(payload["instruction_id"])
-    view = await _visit_view(uow, settings, visits, kind, instruction.visit_id, only=[instruction.source])
+    beside = tuple(await uow.instructions.beside(payload["instruction_id"]))
+    instruction = next((i for i in beside if i.id == payload["instruction_id"]), None)
+    if instruction is None:
+        raise LookupError(f"no instruction {payload['instruction_id']}")
+    view = await _visit_view(uow, settings, visits, kind, instruction.visit_id, only=[instruction.source],
+                             instructions=beside)
     rounds = await uow.evidence.rounds(instruction.id) if kind in EVIDENCE_KINDS else ()
     if "round" in payload:  # the round this message reports, not a later one
         rounds = rounds[:payload["round"]]
@@ -283,10 +287,13 @@ async def _superseded(uow, notice: Notice, version: int) -> Notice:
                                dispute.platform), dispute_reason=dispute.after["reason"])
 
 
-async def _visit_view(uow, settings, visits: PostedVisits, kind, visit_id, only=None, notice=None) -> View:
+async def _visit_view(uow, settings, visits: PostedVisits, kind, visit_id, only=None, notice=None,
+                      instructions: tuple[Instruction, ...] | None = None) -> View:
+    """`instructions`: the visit's, when the caller read them already."""
     visit = await visits.get(uow, visit_id)
     factory = settings.factories[visit.factory_id]
-    instructions = tuple(await uow.instructions.for_visit(visit_id))
+    if instructions is None:
+        instructions = tuple(await uow.instructions.for_visit(visit_id))
     by_source = {i.source: i for i in instructions}
     if notice is not None:
         sources = [i.source for i in instructions if i.id in notice.instruction_ids]

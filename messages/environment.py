@@ -277,6 +277,9 @@ def environment(surface: str, locale: str, timezone: str = "UTC", colour: bool =
         bytecode_cache=_template_code(surface in ESCAPED),
         autoescape=surface in ESCAPED,
         finalize=_neutral(surface),
+        # The templates ship with the code and never change under a running process; reloading
+        # would stat each file (and each it imports) on every rendering.
+        auto_reload=False,
         **_COMPILING,
     )
     language = Language(locale, timezone)

@@ -83,6 +83,20 @@ def _moment(language: Language, value: datetime | str) -> str:
     return f"{language.date(local.date())}, {time} {language.zone_name(local)}"
 
 
+@lru_cache(maxsize=4096, typed=True)
+def _date(locale: str, day: date | str, form: str) -> str:
+    """`Language.date`, remembered: babel parses the locale's date pattern anew on every call,
+    and the outbox renders a decided finding's due date for each decision it shows (issue 17)."""
+    return format_date(date.fromisoformat(day) if isinstance(day, str) else day, form, locale=locale)
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _number(locale: str, value: int | float, decimals: int) -> str:
+    """`Language.number`, remembered, for the reason `_date` gives: a finding shows two counts."""
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale=locale)
+
+
 def load_locales(locales: tuple[str, ...]) -> None:
     """Reads the catalogs and the CLDR data (date and number formats) of `locales` now rather
     than in the first rendering that needs them: the CPU pool's fork server does it once, for
@@ -154,8 +168,7 @@ class Language:
         """As the reader's locale writes dates: Dec 3, 2026 (en), 3 Dec 2026 (en_GB), 2026年12月3日."""
         if value is None:
             return "—"
-        day = date.fromisoformat(value) if isinstance(value, str) else value
-        return format_date(day, form, locale=self.locale)
+        return _date(self.locale, value, form)
 
     def day_month(self, value: date) -> str:
         """A date without its year, where the year is plain from context: Dec 3, 3 Dec, 12月3日."""
@@ -179,8 +192,7 @@ class Language:
     def number(self, value: int | float | None, decimals: int = 0) -> str:
         if value is None:
             return "—"
-        pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-        return format_decimal(value, format=pattern, locale=self.locale)
+        return _number(self.locale, value, decimals)
 
     def percent(self, value: float, decimals: int = 1) -> str:
         """48.0 % in English, 48.0% in Chinese: the catalog says where the sign goes."""

@@ -80,6 +80,16 @@ class Instructions:
         )
         return [_instruction(row) for row in rows]
 
+    async def beside(self, instruction_id: int) -> list[Instruction]:
+        """Every instruction of the visit `instruction_id` belongs to (none: no such instruction),
+        in one statement: what a message about one decision shows beside it (handlers/views.py)."""
+        rows = await self._tx.all(
+            f"SELECT {COLUMNS} FROM instructions AS i"
+            " WHERE i.visit_id = (SELECT visit_id FROM instructions WHERE id = ?) ORDER BY i.id",
+            (instruction_id,),
+        )
+        return [_instruction(row) for row in rows]
+
     async def for_visits(self, visit_ids: list[int]) -> dict[int, list[Instruction]]:
         """Several visits' instructions in one query, by visit id (every id present)."""
         rows = await self._tx.all(

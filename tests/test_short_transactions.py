@@ -77,3 +77,29 @@ async def test_a_short_unit_of_work_cancelled_while_waiting_for_the_lock_leaves_
     with pytest.raises(asyncio.CancelledError):
         await waiting
     assert await thread_of_statements(store, short=True) == threading.get_ident()
+
+
+async def test_any_unit_of_work_begins_on_the_loop_and_one_that_wrote_nothing_ends_there(store, monkeypatch) -> None:
+    """Only its statements and its COMMIT go to the thread: each trip there is a wake-up and a
+    callback, and the outbox's reads left without a commit made nine of its 22 per decision."""
+    from aiosqlite import Connection
+
+    jobs: list[object] = []
+    real = Connection._execute  # noqa: SLF001
+
+    async def counted(conn, fn, *args, **kwargs):
+        jobs.append(next(a for a in args if isinstance(a, str)))  # its SQL
+        return await real(conn, fn, *args, **kwargs)
+
+    monkeypatch.setattr(Connection, "_execute", counted)
+    async with store.unit_of_work() as uow:
+        await uow._tx.all("SELECT 1")  # noqa: SLF001
+    assert jobs == ["SELECT 1"]
+    jobs.clear()
+    async with store.unit_of_work() as uow:
+        await uow._tx.write("CREATE TABLE scratch (x)")  # noqa: SLF001
+        await uow._tx.write("INSERT INTO scratch VALUES (1)")  # noqa: SLF001
+    assert jobs == ["CREATE TABLE scratch (x)", "INSERT INTO scratch VALUES (1)", "ROLLBACK"]
+    async with store.unit_of_work(short=True) as uow:
+        tables = await uow._tx.all("SELECT name FROM sqlite_master WHERE name = 'scratch'")  # noqa: SLF001
+    assert tables == []
