@@ -1,0 +1,36 @@
+"""What `followup visit post` needs once its report is being checked (bot/cli/visit_post.py
+imports it beside the check): the app built, the visit posted when its photos are kept, the
+buyer's messages printed on the console."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from bot.app import build_console_app
+from bot.cli.intake_aside import IntakeAside
+from bot.cli.poster import poster
+from bot.cli.visit_options import colour
+from bot.config import Config
+from handlers.clock import Clock
+from handlers.commands import Actor, PostVisit
+from messages.i18n import Language
+from messages.replies import reply_text
+
+__all__ = ["post_kept", "poster"]
+
+
+async def post_kept(config: Config, clock: Clock, aside: IntakeAside, actor: Actor) -> None:
+    """Posts the report `aside` checked once its photos are kept: the app is built meanwhile."""
+    app = await build_console_app(config, clock, click.echo, colour(), unfolded=True)
+    try:
+        checked = await aside.kept()
+        photos = {name: photo.sha256 for name, photo in checked.photos.items()}
+        reply = await app.bus.handle(PostVisit(checked.report, photos), actor)
+        await app.dispatcher.deliver_pending()
+        click.echo(reply_text(reply, Language(actor.person.locale, actor.person.timezone)))
+        if not reply.ok:
+            sys.exit(1)
+    finally:
+        await app.close()
