@@ -36,5 +36,4 @@ def post(report: Path, config_file: Path | None, actor_name: str | None) -> None
         posting = imported("bot.cli.visit_posting")
         actor = posting.poster(config, actor_name)
         exit_on_errors(aside.checked(), err=True)
-        aside.keep()
         asyncio.run(posting.post_kept(config, command_clock(), aside, actor))

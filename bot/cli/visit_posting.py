@@ -25,6 +25,7 @@ async def post_kept(config: Config, clock: Clock, aside: IntakeAside, actor: Act
     """Posts the report `aside` checked once its photos are kept: the app is built meanwhile."""
     app = await build_console_app(config, clock, click.echo, colour(), unfolded=True)
     try:
+        aside.keep()  # after the store's first commits, not beside them (bot/cli/intake_aside.py)
         checked = await aside.kept()
         photos = {name: photo.sha256 for name, photo in checked.photos.items()}
         reply = await app.bus.handle(PostVisit(checked.report, photos), actor)
