@@ -49,15 +49,15 @@ class IntakeAside:
         self._to_child = -1
 
     def __enter__(self) -> IntakeAside:
-        if threading.active_count() == 1:
+        if hasattr(os, "fork") and threading.active_count() == 1:
             self._fork()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         if self._child is not None:
             os.close(self._to_child)  # the child, told nothing, drops the photos
+            self._from_child.close()  # and one still writing a report nobody read stops
             os.waitpid(self._child, 0)
-            self._from_child.close()
         self._here.close()
 
     def checked(self) -> CheckedReport:
@@ -66,7 +66,7 @@ class IntakeAside:
         return self._checked
 
     def keep(self) -> None:
-        """The photos may be kept (in the child, while the app is built)."""
+        """The photos may be kept now (by the child, when there is one)."""
         if self._child is not None:
             os.write(self._to_child, _KEEP)
 
@@ -102,7 +102,10 @@ class IntakeAside:
                 _send(out, ChildFailed(traceback.format_exc()))
 
     def _receive(self) -> CheckedReport:
-        answer = pickle.load(self._from_child)
+        try:
+            answer = pickle.load(self._from_child)
+        except EOFError:
+            raise ChildFailed("the child checking the report ended without an answer (killed?)") from None
         if isinstance(answer, ChildFailed):
             raise answer
         return answer
