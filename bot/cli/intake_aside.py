@@ -18,7 +18,6 @@ forking it could copy a lock some thread holds.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import pickle
 import threading
@@ -39,9 +38,9 @@ class IntakeAside:
     `aside.keep()` lets the photos be copied, `await aside.kept()` waits for that. Leaving the
     block without `keep()` drops the photos; leaving it waits for the child in every case."""
 
-    def __init__(self, report: Path, factory_ids: list[str], media: MediaStore, overrun_pct: float) -> None:
+    def __init__(self, report: Path, factory_ids: list[str], overrun_pct: float) -> None:
         self._read = lambda: read_report(report, factory_ids, overrun_pct=overrun_pct)
-        self._media = media
+        self._media: MediaStore | None = None
         self._here = ExitStack()  # the report read in this process when no child is made
         self._checked: CheckedReport | None = None
         self._child: int | None = None
@@ -65,14 +64,19 @@ class IntakeAside:
             self._checked = self._receive() if self._child is not None else self._here.enter_context(self._read())
         return self._checked
 
-    def keep(self) -> None:
-        """The photos may be kept now (by the child, when there is one)."""
+    def keep(self, media: MediaStore) -> None:
+        """The photos may be kept in `media` now (by the child, when there is one): the
+        command names the folder once it has the app's, so the child never imports the
+        configuration's store (aiosqlite, asyncio) to find it."""
+        self._media = media
         if self._child is not None:
-            os.write(self._to_child, _KEEP)
+            os.write(self._to_child, _KEEP + os.fsencode(media.root) + b"\0")
 
     async def kept(self) -> CheckedReport:
         """The passed report, its photos pointing at their kept copies."""
         if self._child is not None:
+            import asyncio
+
             return await asyncio.to_thread(self._receive)
         return keep_photos(self.checked(), self._media)
 
@@ -96,8 +100,10 @@ class IntakeAside:
             try:
                 with self._read() as checked:
                     _send(out, checked)
-                    if os.read(from_parent, 1) == _KEEP and checked.ok:
-                        _send(out, keep_photos(checked, self._media))
+                    told = _told(from_parent)
+                    if told.startswith(_KEEP) and checked.ok:
+                        root = Path(os.fsdecode(told.removeprefix(_KEEP).removesuffix(b"\0")))
+                        _send(out, keep_photos(checked, MediaStore(root)))
             except BaseException:  # noqa: BLE001 - the parent raises it, with the child's traceback
                 _send(out, ChildFailed(traceback.format_exc()))
 
@@ -113,6 +119,14 @@ class IntakeAside:
 
 class ChildFailed(Exception):
     """Checking or keeping the report failed in the child; its traceback is the message."""
+
+
+def _told(from_parent: int) -> bytes:
+    """What the command said, up to its end (NUL) or the pipe's: nothing when it left."""
+    said = b""
+    while not said.endswith(b"\0") and (more := os.read(from_parent, 4096)):
+        said += more
+    return said
 
 
 def _send(out: BinaryIO, answer: object) -> None:

@@ -4,12 +4,13 @@ The report is checked, and its photos kept, in a thread (bot/cli/intake_aside.py
 one imports what posting needs (bot/cli/visit_posting.py: the bus, the store, the console) and
 builds the app: hashing and copying 108 MB of photos is the kernel's and hashlib's work, done on
 the second core. Before, the photos were checked and kept after those imports, one after the
-other. A refused report still exits before the store is opened, let alone made.
+other. So that the child starts as early as it can, this module imports only what reading the
+configuration and the report needs: not the store (aiosqlite, asyncio). A refused report still
+exits before the store is opened, let alone made.
 """
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import click
@@ -18,8 +19,6 @@ from bot.cli.common import command_clock, config_option, exit_on_errors, load_or
 from bot.cli.intake_aside import IntakeAside
 from bot.cli.lazy import imported
 from bot.cli.visit_options import report_argument
-from bot.files_folder import media_folder
-from storage.media import MediaStore
 
 
 @click.command()
@@ -31,9 +30,8 @@ def post(report: Path, config_file: Path | None, actor_name: str | None) -> None
     config = load_or_exit(config_file)
     # Here, not in the CPU pool: nothing else waits on this process, and starting the pool's
     # fork server (its modules preloaded) would cost more than the photos.
-    media = MediaStore(media_folder(config.storage))
-    with IntakeAside(report, [f.id for f in config.factories], media, config.analysis.overrun_pct) as aside:
+    with IntakeAside(report, [f.id for f in config.factories], config.analysis.overrun_pct) as aside:
         posting = imported("bot.cli.visit_posting")
         actor = posting.poster(config, actor_name)
         exit_on_errors(aside.checked(), err=True)
-        asyncio.run(posting.post_kept(config, command_clock(), aside, actor))
+        posting.post(config, command_clock(), aside, actor)

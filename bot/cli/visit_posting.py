@@ -4,6 +4,7 @@ buyer's messages printed on the console."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
 
 import click
@@ -19,14 +20,20 @@ from handlers.commands import Actor, PostVisit
 from messages.i18n import CHINESE, Language, load_locales
 from messages.replies import reply_text
 
-__all__ = ["post_kept", "poster"]
+__all__ = ["post", "poster"]
+
+
+def post(config: Config, clock: Clock, aside: IntakeAside, actor: Actor) -> None:
+    """Posts the report `aside` checked and passed, as `actor`."""
+    asyncio.run(post_kept(config, clock, aside, actor))
 
 
 async def post_kept(config: Config, clock: Clock, aside: IntakeAside, actor: Actor) -> None:
-    """Posts the report `aside` checked once its photos are kept: the app is built meanwhile."""
+    """The app built, then the photos kept (by the child, while the locales load), then the
+    visit posted and the buyer's messages printed."""
     app = await build_console_app(config, clock, click.echo, colour(), unfolded=True)
     try:
-        aside.keep()  # after the store's first commits, not beside them (bot/cli/intake_aside.py)
+        aside.keep(app.media)  # after the store's first commits, not beside them (bot/cli/intake_aside.py)
         _meanwhile(config, aside.checked())
         checked = await aside.kept()
         photos = {name: photo.sha256 for name, photo in checked.photos.items()}
