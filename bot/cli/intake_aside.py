@@ -9,11 +9,13 @@ imports, which then took twice as long (benchmarks/visit_post.py, `chrt -f 10`).
 The order of what is decided stays as it was: the child checks, sends the checked report, then
 waits to be told; the photos are kept only once the report passed and the poster was found, so
 a refused report or an unknown `--as` leaves the media folder as it was, and the store is opened
-only after the check. The command tells the child to keep them once it has opened the store:
-the store's first commits, made while the kernel was writing 108 MB into files, each waited for
-the disk's journal (opening a fresh store took ~70 ms instead of ~5). A bundle's unpacked folder lives until the child is done with it. A
-process that runs other threads (a test's) does all of it in the command's own thread instead:
-forking it could copy a lock some thread holds.
+only after the check. The command tells the child to keep them, and where, once it has opened
+the store: the store's first commits, made while the kernel wrote 108 MB into files, each
+waited for the disk's journal (opening a fresh store took ~70 ms instead of ~5). A bundle's
+unpacked folder lives until the child is done with it.
+
+A process that runs other threads does all of it in the command's own thread instead: forking
+it could copy a lock one of them holds.
 """
 
 from __future__ import annotations
