@@ -1,12 +1,11 @@
 """`followup visit post REPORT [--as NAME]`: store the visit and send the buyer its findings.
 
-The report is checked, and its photos kept, in a thread (bot/cli/intake_aside.py) while this
-one imports what posting needs (bot/cli/visit_posting.py: the bus, the store, the console) and
-builds the app: hashing and copying 108 MB of photos is the kernel's and hashlib's work, done on
-the second core. Before, the photos were checked and kept after those imports, one after the
-other. So that the child starts as early as it can, this module imports only what reading the
-configuration and the report needs: not the store (aiosqlite, asyncio). A refused report still
-exits before the store is opened, let alone made.
+The report is checked, and its photos kept, in a child process (bot/cli/intake_aside.py) while
+this one imports what posting needs (bot/cli/visit_posting.py: the bus, the store, the console)
+and builds the app: the two share the machine's cores. Before, the photos were checked and kept
+after those imports, one after the other. So that the child starts as early as it can, this
+module imports only what reading the configuration and the report needs: not the store
+(aiosqlite, asyncio). A refused report still exits before the store is opened, let alone made.
 """
 
 from __future__ import annotations

@@ -14,9 +14,9 @@ from bot.cli.intake_aside import IntakeAside
 from bot.cli.poster import poster
 from bot.cli.visit_options import colour
 from bot.config import Config
-from handlers.intake.reports import CheckedReport
 from handlers.clock import Clock
 from handlers.commands import Actor, PostVisit
+from handlers.intake.reports import CheckedReport
 from messages.i18n import CHINESE, Language, load_locales
 from messages.replies import reply_text
 
