@@ -4,7 +4,9 @@
 The visit (20 findings, 40 camera photos of 2–4 MB and the example's 3 others) is made once in a
 temporary folder; each post runs in a fresh process on a fresh SQLite database (the example
 configuration: the console platform prints the buyer's messages), interleaved with the baseline.
-Median and p99 of the wall time, and the median peak RSS.
+Median and p99 of the wall time, and the median peak RSS. `visit post` checks and keeps the
+photos in a child process (bot/cli/intake_aside.py): its CPU time is counted with the command's
+(wait4 reports a process's time with that of the children it waited for).
 """
 
 from __future__ import annotations

@@ -13,24 +13,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import ROBOTS, Config
 from bot.console.adapter import ConsoleAdapter, Echo
 from bot.cpu import CpuPool
 from bot.files_folder import media_folder
-from bot.email.settings import SmtpSettings
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.notice_documents import NoticeDocuments
 from bot.outbox.pacing import Pacer
 from bot.settings import settings_for
-from bot.web.form_links import FormLinks
-from bot.web.links import NoticeLinks
 from handlers.bus import MessageBus
 from handlers.clock import Clock
 from handlers.context import Settings
 from handlers.model import Platform
 from storage import open_store
 from storage.media import MediaStore
+
+if TYPE_CHECKING:  # named in annotations only: a one-off command runs no web server and sends no mail
+    from bot.email.settings import SmtpSettings
+    from bot.web.form_links import FormLinks
+    from bot.web.links import NoticeLinks
 
 
 @dataclass

@@ -20,18 +20,19 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-import multiprocessing
 import os
 import select
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from functools import partial
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.processes import process_exists
+
+if TYPE_CHECKING:  # multiprocessing (~8 ms) is imported when a pool starts: a command that
+    # builds the app and renders no document (`visit post`, `console`) never starts one
+    from concurrent.futures import ProcessPoolExecutor
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -53,6 +54,8 @@ class CpuPool:
         self._preload = PRELOAD
 
     async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        from concurrent.futures.process import BrokenProcessPool
+
         executor = self._pool()
         try:
             # Submitted from a thread: a submit may start a worker (the first jobs, or after
@@ -89,6 +92,9 @@ class CpuPool:
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(self._preload)
             self._executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=end_with,

@@ -27,6 +27,12 @@ def intake(
     with read_report(report, factory_ids, wait_for_photos=wait_for_photos, overrun_pct=overrun_pct) as checked:
         if media is None or not checked.ok:
             return checked
-        kept = side_by_side(lambda photo: replace(photo, path=media.put(photo.path, photo.sha256, photo.format)),
-                            checked.photos.values())
+        return keep_photos(checked, media)
+
+
+def keep_photos(checked: CheckedReport, media: MediaStore) -> CheckedReport:
+    """The passed report with its photos copied into `media` (inside `read_report`'s block: a
+    bundle's photos are gone after it), each pointing at its kept copy."""
+    kept = side_by_side(lambda photo: replace(photo, path=media.put(photo.path, photo.sha256, photo.format)),
+                        checked.photos.values())
     return replace(checked, photos=dict(zip(checked.photos, kept)))

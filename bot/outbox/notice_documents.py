@@ -16,15 +16,18 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.cpu import CpuPool
-from bot.web.links import NoticeLinks
 from handlers.clock import Clock
 from handlers.context import Settings
 from handlers.queries.visit_record import visit_record
 from handlers.views import View
 from messages.i18n import Language
 from storage.media import MediaStore
+
+if TYPE_CHECKING:  # the web server's links are handed in when it runs (App.link_notices)
+    from bot.web.links import NoticeLinks
 
 log = logging.getLogger(__name__)
 

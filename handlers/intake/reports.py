@@ -12,14 +12,12 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from annotated_types import MaxLen
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from handlers.intake.bundle import BundleLimits, open_report_source
 from handlers.intake.checks import DEFAULT_OVERRUN_PCT, Parts, cross_checks, form_checks, known
-from handlers.intake.loading import LoadLimits, load_report
 from handlers.intake.photos import Photo, PhotoLimits, inspect_located, locate_photo
 from handlers.intake.side_by_side import side_by_side
 from handlers.intake.problems import PHOTO_MISSING, Level, Problem, errors, from_validation_error
@@ -34,6 +32,11 @@ from handlers.model.report import (
     VisitReport,
 )
 from handlers.translatable import N_, Text
+
+if TYPE_CHECKING:  # the reading of files (YAML, zip bundles) is imported by read_report: the bus
+    # checks a form's draft with check_data, and `visit post` leaves the reading to its child
+    from handlers.intake.bundle import BundleLimits
+    from handlers.intake.loading import LoadLimits
 
 _SECTIONS: dict[str, type[BaseModel]] = {
     "order": Order,
@@ -60,9 +63,9 @@ class CheckedReport:
 def read_report(
     path: Path,
     factory_ids: Iterable[str],
-    bundle_limits: BundleLimits = BundleLimits(),
+    bundle_limits: BundleLimits | None = None,
     photo_limits: PhotoLimits = PhotoLimits(),
-    load_limits: LoadLimits = LoadLimits(),
+    load_limits: LoadLimits | None = None,
     wait_for_photos: bool = False,
     overrun_pct: float = DEFAULT_OVERRUN_PCT,
 ) -> Iterator[CheckedReport]:
@@ -73,11 +76,14 @@ def read_report(
     allowed. `wait_for_photos`: the photos arrive one by one (a chat), so while one is missing
     the others are only found, not decoded again at every arrival.
     """
-    with open_report_source(path, bundle_limits) as (source, problems):
+    from handlers.intake.bundle import BundleLimits, open_report_source
+    from handlers.intake.loading import LoadLimits, load_report
+
+    with open_report_source(path, bundle_limits or BundleLimits()) as (source, problems):
         if source is None:
             yield CheckedReport(path.name, None, {}, problems)
             return
-        raw, load_problems = load_report(source.report_path, load_limits)
+        raw, load_problems = load_report(source.report_path, load_limits or LoadLimits())
         problems = problems + load_problems
         report = None
         photos: dict[str, Photo] = {}
