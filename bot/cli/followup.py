@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
-from importlib.machinery import ModuleSpec
-from types import ModuleType
 
 import click
 
@@ -21,34 +18,6 @@ from bot.cli.lazy import LazyGroup, Table
 # configuration or a report, for plugins this project never installs. Someone who does install
 # one (an observability plugin) sets PYDANTIC_DISABLE_PLUGINS themselves, to "" or a list.
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-
-
-class NoPluginLoader:
-    """With every plugin disabled, pydantic's plugin loader still imports importlib.metadata
-    (email, zipfile, csv, random: 14-19 ms) when the first validator is built, only to return
-    no plugins. While PYDANTIC_DISABLE_PLUGINS is "__all__", the import of that loader finds
-    this one instead, which returns none as pydantic's does then; set otherwise (plugins
-    installed), pydantic's own is imported. A finder, not a module put in sys.modules: a command
-    that never imports pydantic (aql, --help) loads nothing of it."""
-
-    NAME = "pydantic.plugin._loader"
-
-    @classmethod
-    def find_spec(cls, name: str, path: object = None, target: object = None) -> ModuleSpec | None:
-        if name != cls.NAME or os.environ.get("PYDANTIC_DISABLE_PLUGINS") != "__all__":
-            return None
-        return ModuleSpec(name, cls)
-
-    @staticmethod
-    def create_module(spec: ModuleSpec) -> None:
-        return None  # the default module
-
-    @staticmethod
-    def exec_module(module: ModuleType) -> None:
-        module.get_plugins = lambda: ()
-
-
-sys.meta_path.insert(0, NoPluginLoader)
 
 COMMANDS: Table = {
     "run": ("bot.cli.run", "run", "Run the bot on Telegram and/or Slack, and the notice pages."),
