@@ -50,10 +50,12 @@ def stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
-def cpu_ms(pid: int) -> float:
-    """CPU time `pid` has used (user and system, every thread): on a machine shared with other
-    work, what a request costs holds better than how long it waits."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+def cpu_ms(pid: int, thread: int | None = None) -> float:
+    """CPU time `pid` has used (user and system, every thread; or only `thread`'s, e.g. `pid`
+    itself, the main thread): on a machine shared with other work, what a request costs holds
+    better than how long it waits."""
+    stat = Path(f"/proc/{pid}/stat" if thread is None else f"/proc/{pid}/task/{thread}/stat")
+    fields = stat.read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
