@@ -80,13 +80,15 @@ async def test_compressed_windows_for_a_fake_compressed_alike() -> None:
 
 
 async def test_a_delivery_of_many_paced_sends_is_timed_by_its_sends_not_its_waits_for_room() -> None:
-    """Three sends a window apart outlast the delivery's allowance in all, never one send's: the
-    deadline moves on as each may go (a group's findings and photos wait minutes in all)."""
-    pacer, lane = Pacer(), (Lane("group", Window(1, 0.15)),)
-    async with asyncio.timeout(0.2) as deadline:
-        paced = DELIVERY_DEADLINE.set((deadline, 0.2))
+    """Four sends a window apart outlast the delivery's allowance in all, never one send's: the
+    deadline moves on as each may go (a group's findings and photos wait minutes in all). The
+    window is half the allowance, so a sleep that wakes late on a loaded machine (it did by
+    more than 50 ms) is not taken for a send that overran."""
+    pacer, lane = Pacer(), (Lane("group", Window(1, 0.3)),)
+    async with asyncio.timeout(0.6) as deadline:
+        paced = DELIVERY_DEADLINE.set((deadline, 0.6))
         try:
-            for _ in range(3):
+            for _ in range(4):
                 await pacer.send(lane, _answered)
         finally:
             DELIVERY_DEADLINE.reset(paced)
