@@ -45,6 +45,8 @@ DELIVERY_COLUMNS = (
     "next_attempt_at, retrying_since, failed_at, failure_reason, holds_destination, claimed_by, claimed_until,"
     " parts, last_error"
 )
+
+
 @dataclasses.dataclass(frozen=True)
 class Claim:
     """A message this dispatcher may send now, and the parts of it already delivered."""

@@ -1,4 +1,4 @@
-"""The outbox gives way to taps (bot/background.py `give_way`): before each claim it waits for
+"""The outbox gives way to taps (bot/background.py `give_way`): before it claims it waits for
 a turn of the event loop that ran nothing else, and never longer than its patience. Held by
 counting turns against a CPU clock that says which turns were busy, never by timing."""
 

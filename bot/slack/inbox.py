@@ -1,16 +1,15 @@
 """Slack requests kept in the inbox from before Slack hears they arrived until they are handled.
 
 Bolt answers Slack when a listener calls `ack()` (an event: before the listener even runs; a
-click: once stored, see ACKED_WHEN_STORED) and runs the rest of the listener afterwards; a crash there loses a request Slack will not
-send again. So each request a listener is about to run for is stored first (a listener
-middleware, so requests refused by Bolt's own checks are never stored; requests arriving
-together are committed together, storage/group_commit.py), marked handled once
-its listener has finished (Bolt's listener-completion hook; the mark rides with the next
-change committed, bot/chat/handled_marks.py), and a request stored but never handled is
-handled at the next start, or adopted by another replica (bot/chat/adoption.py), as the
-Telegram runtime does with its updates. What a
-listener changes goes through the bus under the request's own key, so handling a request
-again after a crash changes nothing twice.
+click: once stored, see ACKED_WHEN_STORED) and runs the rest of the listener afterwards; a
+crash there loses a request Slack will not send again. So each request a listener is about to
+run for is stored first (a listener middleware, so requests refused by Bolt's own checks are
+never stored; requests arriving together are committed together, storage/group_commit.py),
+marked handled once its listener has finished (Bolt's listener-completion hook; the mark rides
+with the next change committed, bot/chat/handled_marks.py), and a request stored but never
+handled is handled at the next start, or adopted by another replica (bot/chat/adoption.py), as
+the Telegram runtime does with its updates. What a listener changes goes through the bus under
+the request's own key, so handling a request again after a crash changes nothing twice.
 
 Slack sends an event again when it thinks the first delivery went unanswered
 (`X-Slack-Retry-Num`); a person clicks twice. The inbox knows a request by its event id (an
