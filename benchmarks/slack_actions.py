@@ -5,12 +5,13 @@ Each run starts a fresh fake Slack (tests/fake_slack.py), a fresh database and a
 the real `followup run` in HTTP mode, or a bare Bolt app (aiohttp) that acks every block action
 and does nothing else. The bot first posts the example visit (photos left out) and its buyer
 approves F1; then, for both, signed `block_actions` requests for that button (for the bot,
-repeat clicks on a decided instruction, each answered with an ephemeral "already approved")
-are sent by 1, 8 and 16 clients at once, each sending its next as soon as its last was answered. Every request is a new click, with its own trigger id
-and action_ts as Slack sends them: one click sent again would be a redelivery, which the bot's
-inbox drops before any listener runs, and would measure nothing but that. A request's latency runs from sending it to its
-HTTP 200. Bare and bot runs are interleaved (three pairs; one with --quick); throughput is the
-median over the pairs, p99 over every request of a level.
+repeat clicks on a decided instruction, each answered with an ephemeral "already approved") are
+sent by 1, 8 and 16 clients at once, each sending its next as soon as its last was answered.
+Every request is a new click, with its own trigger id and action_ts as Slack sends them: one
+click sent again would be a redelivery, which the bot's inbox drops before any listener runs,
+and would measure nothing but that. A request's latency runs from sending it to its HTTP 200.
+Bare and bot runs are interleaved (three pairs; one with --quick); throughput is the median
+over the pairs, p99 over every request of a level.
 
 Prints Markdown table rows: metric | bot | bare | ratio | target. Timing lives here, never in
 the tests.

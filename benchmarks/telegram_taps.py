@@ -10,7 +10,8 @@ rate. A tap's latency runs from its update entering the fake's queue to the fake
 its answerCallbackQuery. The first approvals' CPU is also counted for the event loop's thread
 alone, and as a share of the burst's wall time: near 100 % the burst is bound by the loop's
 CPU, well under it by what the loop waits for (a COMMIT's fsync in the store's thread). Bare
-and bot runs are interleaved (three pairs; one with --quick), and the figures are medians over the pairs: throughput, and p99 latency over every tap of a kind.
+and bot runs are interleaved (three pairs; one with --quick), and the figures are medians over
+the pairs: throughput, and p99 latency over every tap of a kind.
 
 Prints Markdown table rows: metric | bot | bare | ratio | target. Timing lives here, never in
 the tests.
