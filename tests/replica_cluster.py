@@ -20,7 +20,7 @@ import socket
 import sqlite3
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager, closing
+from contextlib import asynccontextmanager, closing, suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -185,7 +185,8 @@ class Cluster:
         and named in `hung_at_stop` (the figures and checks were taken before)."""
         stopping = [m for m in self.members if m.alive]
         for member in stopping:
-            os.kill(member.pid, signal.SIGTERM)
+            with suppress(ProcessLookupError):  # died on its own: the others still stop
+                os.kill(member.pid, signal.SIGTERM)
             member.alive = False
         deadline = asyncio.get_running_loop().time() + STOP_PATIENCE
         for member in stopping:

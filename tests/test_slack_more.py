@@ -464,7 +464,6 @@ async def test_a_factory_contact_cannot_see_another_factorys_order(config, clock
 async def test_429s_while_posting_delay_the_findings_but_lose_none(config, clock):
     async with running_slack(config, clock) as world:
         world.fake.fail_next("chat.postMessage", times=3, retry_after=0)
-        started = time.monotonic()
         assert "posted with 7" in await post(world, zipped(EXAMPLE_VISIT))
         await world.settled()
 
@@ -473,7 +472,6 @@ async def test_429s_while_posting_delay_the_findings_but_lose_none(config, clock
         assert all(row["sent_at"] for row in outbox_rows(world))
         posted = len(bot_said(world, BUYER_CHANNEL)) + len(bot_said(world, world.fake.dm_channel(INSPECTOR)))
         assert len(world.fake.calls("chat.postMessage")) == posted + 3  # the three 429s were really met
-        assert time.monotonic() - started < 20
 
 
 # --- 9. bad uploads -----------------------------------------------------------------------------
