@@ -17,6 +17,7 @@ import signal
 import statistics
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PROXIES = {"http_proxy", "https_proxy", "all_proxy"}
 PEOPLE = ("Anna Schmidt", "Chen Jing", "Li Wei")  # buyer, inspector, factory, as the example config names them
 READY_TIMEOUT = 120.0
+STALL_TIMEOUT = 60.0  # seconds a delivery may go without a new message before it is called stuck
 
 
 def environment(**variables: str) -> dict[str, str]:
@@ -48,6 +50,26 @@ def stop(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+async def delivered(count: Callable[[], int], wanted: int, what: str, process: subprocess.Popen,
+                    stalled_after: float = STALL_TIMEOUT) -> None:
+    """Until `count()` reaches `wanted`, however long that takes while it keeps growing. The bot
+    delivers at the platform's pace: a message a second in a Telegram chat, so the 100-finding
+    visit's 108 messages take ~110 s on a quiet machine and more on a loaded one, where a fixed
+    READY_TIMEOUT of 120 s ran out. Fails, naming `what` and how far it got, when the count
+    has not grown for `stalled_after` seconds or the process under test has ended."""
+    loop = asyncio.get_running_loop()
+    seen, moved = count(), loop.time()
+    while seen < wanted:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what}: {seen} of {wanted} when the process under test ended"
+                               f" (exit code {process.returncode})")
+        if loop.time() - moved > stalled_after:
+            raise TimeoutError(f"{what}: {seen} of {wanted}, and none more for {stalled_after:g} s")
+        await asyncio.sleep(0.1)
+        if (now := count()) > seen:
+            seen, moved = now, loop.time()
 
 
 def cpu_ms(pid: int, thread: int | None = None) -> float:

@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from side_by_side import (
-    HEADER, READY_TIMEOUT, ROOT, Run, command_line, config_file, cpu, cpu_ms, environment, followup_run, interleaved,
-    post_visit, rate, row, stop, tail, visit_report,
+    HEADER, READY_TIMEOUT, ROOT, Run, command_line, config_file, cpu, cpu_ms, delivered, environment, followup_run,
+    interleaved, post_visit, rate, row, stop, tail, visit_report,
 )
 
 sys.path.insert(0, str(ROOT))
@@ -207,7 +207,8 @@ async def bot_ready():
             process = followup_run(config, telegram_environment(fake), folder)
             try:
                 await polling(fake)
-                await fake.wait_for(lambda: len(approve_buttons(fake)) >= FINDINGS + 4, timeout=READY_TIMEOUT)
+                await delivered(lambda: len(approve_buttons(fake)), FINDINGS + 4, "Approve buttons in the buyer's chat",
+                                process)
                 await asyncio.sleep(1.0)  # the last deliveries' bookkeeping done
                 yield fake, timed, user, process
             finally:

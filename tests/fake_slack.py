@@ -531,6 +531,9 @@ class Fault:
     error: str
     retry_after: int | None
 
+    def raised(self) -> SlackError:
+        return SlackError(self.error, status=self.status, retry_after=self.retry_after)
+
 
 class FakeSlack:
     """Slack on 127.0.0.1 for one workspace and one bot token. Use as `async with FakeSlack() as fake`
@@ -583,7 +586,7 @@ class FakeSlack:
         self._triggers: dict[str, tuple[str, float]] = {}
         self._response_urls: dict[str, tuple[str, str, str | None]] = {}
         self._faults: defaultdict[str, deque[Fault | Stall | Drop | None]] = defaultdict(deque)
-        self._refusing: dict[str, str] = {}  # channel id → the error every post there gets
+        self._refusing: dict[str, Fault] = {}  # channel id → what every post there gets
         self.flood: Flood | None = None
         self._per_channel = Limit(1, 1.0)
         # Socket Mode (see "Socket Mode" below)
@@ -733,11 +736,17 @@ class FakeSlack:
 
     def archive_channel(self, channel_id: str) -> None:
         """Posting, editing and sharing files in the channel answer `is_archived` from now on."""
-        self._refusing[channel_id] = "is_archived"
+        self._refusing[channel_id] = Fault(200, "is_archived", None)
 
     def remove_bot(self, channel_id: str) -> None:
         """The bot was removed from the channel: `not_in_channel` from now on."""
-        self._refusing[channel_id] = "not_in_channel"
+        self._refusing[channel_id] = Fault(200, "not_in_channel", None)
+
+    def rate_limit(self, channel_id: str, retry_after: int) -> None:
+        """Every post in the channel gets HTTP 429 `ratelimited` with `Retry-After` until
+        `restore_channel`. Unlike `fail_next`, which the next call to any channel takes, the
+        fault stays on the channel a test means while the outbox posts to several at once."""
+        self._refusing[channel_id] = Fault(429, "ratelimited", retry_after)
 
     def restore_channel(self, channel_id: str) -> None:
         self._refusing.pop(channel_id, None)
@@ -860,11 +869,11 @@ class FakeSlack:
             raise SlackError("invalid_auth")
         fault = faults.popleft() if (faults := self._faults.get(method)) else None
         if isinstance(fault, Fault):
-            raise SlackError(fault.error, status=fault.status, retry_after=fault.retry_after)
+            raise fault.raised()
         await before_handling(fault)
         channel = params.get("channel") or params.get("channel_id")
         if method in _POSTING and (refusal := self._refusing.get(channel)) is not None:
-            raise SlackError(refusal)
+            raise refusal.raised()
         if method == "chat.postMessage" and self.flood is not None and (
                 wait := self.flood.admit([(channel, self._per_channel, 1)])) is not None:
             raise SlackError("ratelimited", status=429, retry_after=wait)

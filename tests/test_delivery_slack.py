@@ -107,7 +107,10 @@ async def test_through_the_bots_own_client_a_429_waits_in_the_outbox_while_the_o
     config: Config, clock: FakeClock
 ) -> None:
     """The client `followup run` builds does not retry a 429 itself: the outbox puts that
-    channel's message back for Retry-After, and the other channel's message goes at once."""
+    channel's message back for Retry-After, and the other channel's message goes at once.
+    The factory's channel is the one rate-limited, not the next post anywhere: both channels'
+    messages are claimed in one round, and the buyer's post, behind its photo's upload, could
+    otherwise take the 429 while the factory's summary and its details went out."""
     async with delivering(config, clock) as world:
         env = SlackEnvironment(world.fake.token, "signing-secret", api_url=world.fake.api_url)
         slack_runtime(world.app, env, world.config.slack, lambda: None)  # its adapter is now the dispatcher's
@@ -117,7 +120,7 @@ async def test_through_the_bots_own_client_a_429_waits_in_the_outbox_while_the_o
                                                  {"visit_id": visit_id}, "en"))
             await uow.commit()
         await world.deliver_until_done()
-        world.fake.fail_next("chat.postMessage", status=429, retry_after=30)
+        world.fake.rate_limit(FACTORY_CHANNEL, retry_after=30)
         await owe_again(world.app, Platform.SLACK, BUYER_CHANNEL, visit_id, "findings.1")
         async with world.app.store.unit_of_work() as uow:
             await uow.outbox.add(OutgoingMessage(Platform.SLACK, FACTORY_CHANNEL, "visit_summary",
@@ -128,8 +131,10 @@ async def test_through_the_bots_own_client_a_429_waits_in_the_outbox_while_the_o
         assert await world.app.dispatcher.deliver_pending() == 1
         assert len(world.fake.calls("chat.postMessage")) == posts + 2  # the 429 and the other channel's post
         (waiting,) = [row for row in outbox_table(world.app) if row["next_attempt_at"]]
+        assert waiting["destination"] == FACTORY_CHANNEL
         assert datetime.fromisoformat(waiting["next_attempt_at"]) == clock.now() + timedelta(seconds=30)
         clock.advance(seconds=30)
+        world.fake.restore_channel(FACTORY_CHANNEL)
         assert await world.app.dispatcher.deliver_pending() == 1
 
 

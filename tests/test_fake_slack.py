@@ -395,6 +395,22 @@ async def test_a_dropped_connection_is_retried_once_by_the_client(client: AsyncW
     assert [m.text for m in fake.messages(CHANNEL)] == ["x"]
 
 
+async def test_a_rate_limited_channel_answers_429_until_restored_and_others_post_meanwhile(
+    client: AsyncWebClient, fake: FakeSlack
+) -> None:
+    fake.rate_limit(CHANNEL, retry_after=30)
+    for _ in range(2):
+        with pytest.raises(SlackApiError) as raised:
+            await client.chat_postMessage(channel=CHANNEL, text="x")
+        response = raised.value.response
+        assert (response.status_code, response.headers["Retry-After"], response["error"]) == (429, "30", "ratelimited")
+    dm = (await client.conversations_open(users=BOT_USER_ID))["channel"]["id"]
+    await client.chat_postMessage(channel=dm, text="elsewhere")
+    fake.restore_channel(CHANNEL)
+    await client.chat_postMessage(channel=CHANNEL, text="x")
+    assert [m.text for m in fake.messages(CHANNEL)] == ["x"]
+
+
 async def test_an_archived_channel_or_one_without_the_bot_refuses_every_post(
     client: AsyncWebClient, fake: FakeSlack
 ) -> None:
