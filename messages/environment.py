@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import pickle  # what jinja's bucket raises reading a damaged entry
 import re
+from datetime import datetime, timezone
 from functools import cache
 from pathlib import Path
 
@@ -251,6 +252,12 @@ def precompile() -> None:
             env.get_template(name)
     for locale in SUPPORTED:
         translations(locale)
+        # babel loads a locale's data and parses its date and time patterns on first use, some
+        # 10 ms (up to 48 ms on a loaded machine) that the first decision shown or answered after
+        # start-up paid on the event loop, in the middle of a burst of taps (issue 17).
+        language, now = Language(locale, "UTC"), datetime.now(timezone.utc)
+        language.moment(now)
+        language.date(now.date())
     neutralised("预热")  # builds the pattern of what it removes, once
 
 

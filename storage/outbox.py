@@ -1,7 +1,7 @@
 """Messages the bot owes people, written in the same transaction as the change causing them.
 
 Each destination (a platform's chat) reads its messages in order: only the oldest unsent
-message of a destination is ever handed out (`claim_next`). A dispatcher claims it in a
+message of a destination is ever handed out (`claim_due`). A dispatcher claims it in a
 write transaction, for a limited time, before sending, so two dispatchers on one database
 never send it both; it then marks it sent, reschedules it after a transient failure, or
 fails it for good. A message failed for a reason about the chat holds the messages behind
@@ -163,11 +163,26 @@ class Outbox:
         skip: Container[tuple[Platform, str]] = frozenset(),
     ) -> Claim | None:
         """Claims the oldest due message, outside the `skip` destinations, for `claimant`
-        until `until`. Run it in a unit of work of claims only (a round claims its free slots in
+        until `until` (`claim_due` of one)."""
+        claims = await self.claim_due(platforms, now, claimant, until, skip, 1)
+        return claims[0] if claims else None
+
+    async def claim_due(
+        self, platforms: list[Platform], now: datetime, claimant: str, until: datetime,
+        skip: Container[tuple[Platform, str]] = frozenset(), up_to: int = 1,
+    ) -> list[Claim]:
+        """Claims the oldest due messages, up to `up_to`, one per destination outside the
+        `skip` destinations, for `claimant` until `until`, from one read of the queues' heads:
+        claimed one at a time, each claim read them all again, and a round's last found
+        nothing, two reads of every queued row per delivery (a burst of decisions queues a
+        hundred). Run it in a unit of work of claims only (a round claims its free slots in
         one) and commit at once. On SQLite the write lock (BEGIN IMMEDIATE) makes two replicas'
         claims exclusive; on PostgreSQL the destination's lock, taken only if free, and a claim
         set only on a message still due at the head of its queue."""
+        claims: list[Claim] = []
         for candidate in await self._due_rows(platforms, now):
+            if len(claims) >= up_to:
+                break
             where = (Platform(candidate["platform"]), candidate["destination"])
             if where in skip or not await self._tx.try_lock(queue_key(*where)):
                 continue
@@ -181,9 +196,9 @@ class Outbox:
                 (claimant, datetime_to_text(until), candidate["id"], datetime_to_text(now)),
             )
             if row is not None:  # else another replica claimed, sent or failed it meanwhile
-                return Claim(_message(row), json_from_text(row["parts"]),
-                             optional_datetime_from_text(row["retrying_since"]))
-        return None
+                claims.append(Claim(_message(row), json_from_text(row["parts"]),
+                                    optional_datetime_from_text(row["retrying_since"])))
+        return claims
 
     async def _due_rows(self, platforms: list[Platform], now: datetime) -> list[sqlite3.Row]:
         """The heads of the destinations' queues that may go now. A head is an unsent message

@@ -33,14 +33,15 @@ async def test_four_chats_owed_a_message_are_claimed_together_and_an_idle_round_
             await uow.outbox.add(OutgoingMessage(Platform.CONSOLE, chat, "visit_summary", {"visit_id": visit_id}, "en"))
         await uow.commit()
     claimed_in: dict[str, int] = {}
-    claim_next = Outbox.claim_next
+    claim_due = Outbox.claim_due
 
     async def noted(outbox: Outbox, *args, **kwargs):
-        if (claim := await claim_next(outbox, *args, **kwargs)) is not None:
+        claims = await claim_due(outbox, *args, **kwargs)
+        for claim in claims:
             claimed_in[claim.message.destination] = id(outbox._tx)  # noqa: SLF001
-        return claim
+        return claims
 
-    monkeypatch.setattr(Outbox, "claim_next", noted)
+    monkeypatch.setattr(Outbox, "claim_due", noted)
     assert app.dispatcher.at_once == len(CHATS)
 
     assert await app.dispatcher.deliver_pending() == len(CHATS)
@@ -50,3 +51,29 @@ async def test_four_chats_owed_a_message_are_claimed_together_and_an_idle_round_
         before = db.execute("PRAGMA data_version").fetchone()
         assert await app.dispatcher.deliver_pending() == 0
         assert db.execute("PRAGMA data_version").fetchone() == before  # nobody else committed
+
+
+async def test_a_chat_owed_several_messages_has_its_queue_read_once_a_delivery(
+    app: App, config: Config, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Claimed one at a time, each claim read every queued row again and a round's last claim
+    found nothing: two reads of a burst's hundred queued decisions per delivery."""
+    visit_id = await post_example(app, config, Platform.CONSOLE)
+    await deliver_until_done(app, clock)
+    owed = 5
+    async with app.store.unit_of_work() as uow:
+        for _ in range(owed):
+            summary = OutgoingMessage(Platform.CONSOLE, CHATS[0], "visit_summary", {"visit_id": visit_id}, "en")
+            await uow.outbox.add(summary)
+        await uow.commit()
+    reads = []
+    due_rows = Outbox._due_rows  # noqa: SLF001
+
+    async def counted(outbox: Outbox, *args, **kwargs):
+        reads.append(args)
+        return await due_rows(outbox, *args, **kwargs)
+
+    monkeypatch.setattr(Outbox, "_due_rows", counted)
+
+    assert await app.dispatcher.deliver_pending() == owed
+    assert len(reads) == owed + 1  # the last finds the queue empty

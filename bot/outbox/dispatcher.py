@@ -219,19 +219,24 @@ class Dispatcher:
 
     async def _claim(self, skip: Container[tuple[Platform, str]], up_to: int) -> list[Claim]:
         """Up to `up_to` messages to deliver, the oldest due first; those a later copy of them
-        shows are settled on the way, in the same transaction (bot/outbox/latest_only.py). A
-        short unit of work: point reads and writes, on the loop. One that found nothing writes
-        nothing and is not committed, so it never goes to the store's thread."""
+        shows are settled on the way, in the same transaction (bot/outbox/latest_only.py), and
+        their chats' next messages looked for again. A short unit of work: point reads and
+        writes, on the loop. One that found nothing writes nothing and is not committed, so it
+        never goes to the store's thread."""
         now, claims, settled = self.clock.now(), [], False
         async with self.store.unit_of_work(short=True) as uow:
-            # A claimed message is no longer due, so its destination has nothing due either.
-            while len(claims) < up_to and (claim := await uow.outbox.claim_next(
-                    list(self.adapters), now, self.replica, now + self.lease, skip)) is not None:
-                if await repeated_later(uow, claim.message):
-                    await uow.outbox.mark_sent(claim.message.id, now)
-                    settled = True
-                else:
-                    claims.append(claim)
+            while len(claims) < up_to:
+                found = await uow.outbox.claim_due(list(self.adapters), now, self.replica, now + self.lease, skip,
+                                                   up_to - len(claims))
+                settled_now = False
+                for claim in found:
+                    if await repeated_later(uow, claim.message):
+                        await uow.outbox.mark_sent(claim.message.id, now)
+                        settled = settled_now = True
+                    else:
+                        claims.append(claim)
+                if not settled_now:  # else a chat settled has a next message, maybe due
+                    break
             if claims or settled:
                 await uow.commit()
         return claims
