@@ -40,8 +40,8 @@ async def commit(command: CommitToDate, ctx: Context) -> Reply:
     instruction = await load_instruction(ctx, command.instruction_id)
     if instruction.state not in COMMITTABLE:
         raise Refused("cannot_commit", instruction_id=instruction.id, state=instruction.state.value)
-    visit = await ctx.uow.visits.get(instruction.visit_id)
-    today = factory_today(ctx.now, ctx.settings.factories[visit.factory_id])
+    factory_id = await ctx.uow.instructions.factory_of(instruction.id)
+    today = factory_today(ctx.now, ctx.settings.factories[factory_id])
     committed = parse_date(command.text, today)
     if committed is None:
         raise Refused("bad_date", text=command.text.strip())
@@ -75,8 +75,7 @@ async def _decide(ctx: Context, instruction_id: int, decision: Commitment) -> Re
     if instruction.commitment is not Commitment.REQUESTED:
         raise Refused("no_commitment_to_decide", instruction_id=instruction.id)
     await _save(ctx, instruction, instruction.committed, decision, decision.value)
-    visit = await ctx.uow.visits.get(instruction.visit_id)
-    await ctx.to_factory(visit.factory_id, MessageKind.COMMITMENT_DECIDED, {"instruction_id": instruction.id})
+    await ctx.about_instruction_to_factory(instruction.id, MessageKind.COMMITMENT_DECIDED)
     return Reply("commitment_decided", params)
 
 

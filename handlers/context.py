@@ -47,6 +47,12 @@ class Context:
         bound = await self.uow.bindings.for_factory(factory_id)
         await self.enqueue(self.settings.routing.to_factory(factory_id, kind, payload, bound))
 
+    async def about_instruction_to_factory(self, instruction_id: int, kind: MessageKind) -> None:
+        """Tells the factory of the instruction's visit about it (`to_factory`), its factory read
+        alone: reading the visit parsed its whole report."""
+        factory_id = await self.uow.instructions.factory_of(instruction_id)
+        await self.to_factory(factory_id, kind, {"instruction_id": instruction_id})
+
     async def enqueue(self, messages: list) -> None:
         for message in messages:
             await self.uow.outbox.add(message)

@@ -52,8 +52,7 @@ async def verify(command: VerifyInstruction, ctx: Context) -> Reply:
     if repeated(instruction, Action.VERIFY):
         return already(instruction)
     moved = await move(ctx, instruction, Action.VERIFY)
-    visit = await ctx.uow.visits.get(moved.visit_id)
-    await ctx.to_factory(visit.factory_id, MessageKind.INSTRUCTION_VERIFIED, {"instruction_id": moved.id})
+    await ctx.about_instruction_to_factory(moved.id, MessageKind.INSTRUCTION_VERIFIED)
     return Reply("instruction_verified", {"instruction_id": moved.id})
 
 
@@ -63,6 +62,5 @@ async def reopen(command: ReopenInstruction, ctx: Context) -> Reply:
         return already(instruction)
     reason = required_text(command.reason, "reason")
     moved = await move(ctx, instruction, Action.REOPEN, reason=reason)
-    visit = await ctx.uow.visits.get(moved.visit_id)
-    await ctx.to_factory(visit.factory_id, MessageKind.INSTRUCTION_REOPENED, {"instruction_id": moved.id})
+    await ctx.about_instruction_to_factory(moved.id, MessageKind.INSTRUCTION_REOPENED)
     return Reply("instruction_reopened", {"instruction_id": moved.id})

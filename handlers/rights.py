@@ -50,8 +50,4 @@ async def _target_factory(command: c.Command, uow) -> str | None:
     if hasattr(command, "notice_id"):
         notice = await uow.notices.get(command.notice_id)
         return notice.factory_id if notice else None
-    instruction = await uow.instructions.get(command.instruction_id)
-    if instruction is None:
-        return None
-    visit = await uow.visits.get(instruction.visit_id)
-    return visit.factory_id
+    return await uow.instructions.factory_of(command.instruction_id)

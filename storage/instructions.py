@@ -74,6 +74,16 @@ class Instructions:
         row = await self._tx.one(f"SELECT {COLUMNS} FROM instructions AS i WHERE i.id = ?", (instruction_id,))
         return None if row is None else _instruction(row)
 
+    async def factory_of(self, instruction_id: int) -> str | None:
+        """The factory of the visit the instruction belongs to (None: no such instruction), in
+        one point read: what a factory contact's rights are checked against at each tap, where
+        reading the visit parsed its whole report (both never change once stored)."""
+        row = await self._tx.one(
+            "SELECT v.factory_id FROM instructions AS i JOIN visits AS v ON v.id = i.visit_id WHERE i.id = ?",
+            (instruction_id,),
+        )
+        return None if row is None else row["factory_id"]
+
     async def for_visit(self, visit_id: int) -> list[Instruction]:
         rows = await self._tx.all(
             f"SELECT {COLUMNS} FROM instructions AS i WHERE i.visit_id = ? ORDER BY i.id", (visit_id,)

@@ -64,13 +64,13 @@ class Transaction(Guarded[aiosqlite.Connection]):
         can then never fail with "database is locked" when it upgrades to a writer."""
         self._conn = conn
         if not begun_at_once(raw(conn)):
-            await self._thread(conn.execute, "BEGIN IMMEDIATE")
+            await self._statement_in_thread("BEGIN IMMEDIATE")
         self._changes = raw(conn).total_changes
         self._open = True
 
     async def commit(self) -> None:
-        conn = self._connection()
-        await self._thread(conn.execute, "COMMIT")
+        self._connection()
+        await self._statement_in_thread("COMMIT")
         self._open = False
         self._committed = True
 
@@ -84,7 +84,7 @@ class Transaction(Guarded[aiosqlite.Connection]):
             if self._on_loop() or self._wrote_nothing():
                 raw(self._conn).execute("ROLLBACK")  # no fsync: nothing of it reached the file
             else:
-                await self._conn.execute("ROLLBACK")
+                await self._statement_in_thread("ROLLBACK")
         except sqlite3.OperationalError:
             # "no transaction is active": BEGIN failed, or SQLite already rolled back.
             if self._conn.in_transaction:
@@ -135,6 +135,12 @@ class Transaction(Guarded[aiosqlite.Connection]):
         if self._on_loop():
             return statement(raw(conn), sql, params)
         return await self._thread(conn._execute, statement, raw(conn), sql, params)  # noqa: SLF001
+
+    async def _statement_in_thread(self, sql: str) -> None:
+        """`sql` in the connection's thread, as a statement is run there (`_run`): aiosqlite's
+        own `execute` wraps the cursor it makes in objects of its own, for nothing here."""
+        conn = self._conn
+        await self._thread(conn._execute, _rowcount, raw(conn), sql, ())  # noqa: SLF001
 
     def _on_loop(self) -> bool:
         return self._short and not self._in_thread

@@ -53,6 +53,7 @@ from handlers.results import Reply
 from handlers.views import load_view
 from messages.i18n import CHINESE, Language
 from messages.replies import reply_text
+from storage.connection import raw
 from storage.sqlite import SqliteStore, path_from_url
 from tests.conftest import EXAMPLE_CONFIG, example_report
 from tests.fakes import FakeClock, RecordingConsole, Transcript
@@ -400,6 +401,21 @@ async def test_a_factory_contact_cannot_answer_another_factorys_notice(visit: Vi
     assert reply == Reply("not_your_factory", {}, ok=False)
     assert visit.snapshot() == before
     assert (await visit.notice()).state is NoticeState.SENT
+
+
+@pytest.mark.parametrize(("state", "name"), [(S.DONE, "verify"), (S.DONE, "reopen"), (S.ACKNOWLEDGED, "report_done")])
+async def test_a_tap_on_a_sent_instruction_never_reads_its_visit(visit: Visit, state: InstructionState, name: str) -> None:
+    """Who may, and which factory hears of it, come from the instruction's factory alone: reading
+    the visit parsed its whole report, 1.5 ms at each tap on a 100-finding visit (issue 17)."""
+    await drive(visit, state)
+    statements: list[str] = []
+    raw(visit.app.store._writer._conn).set_trace_callback(statements.append)  # noqa: SLF001
+    try:
+        reply = await visit.by(DOER[ROLE_FOR[name]], command(visit, name))
+    finally:
+        raw(visit.app.store._writer._conn).set_trace_callback(None)  # noqa: SLF001
+    assert reply.ok, reply
+    assert statements and not [s for s in statements if "FROM visits" in s]
 
 
 async def test_approving_a_rejected_instruction_is_refused_saying_who_rejected_it_and_when(visit: Visit) -> None:

@@ -103,3 +103,21 @@ async def test_any_unit_of_work_begins_on_the_loop_and_one_that_wrote_nothing_en
     async with store.unit_of_work(short=True) as uow:
         tables = await uow._tx.all("SELECT name FROM sqlite_master WHERE name = 'scratch'")  # noqa: SLF001
     assert tables == []
+
+
+async def test_a_unit_of_work_is_single_use_and_one_that_cannot_begin_lets_the_next_one_in(store) -> None:
+    used = store.unit_of_work(short=True)
+    async with used:
+        pass
+    with pytest.raises(RuntimeError, match="single use"):
+        async with used:
+            pass
+    raw(store._writer._conn).execute("BEGIN")  # noqa: SLF001 - so that BEGIN IMMEDIATE fails
+    with pytest.raises(sqlite3.OperationalError, match="within a transaction"):
+        async with store.unit_of_work(short=True):
+            pass
+    async with store.unit_of_work(short=True) as uow:
+        await uow._tx.write("CREATE TABLE scratch (x)")  # noqa: SLF001
+        await uow.commit()
+    async with store.unit_of_work(short=True) as uow:
+        assert await uow._tx.all("SELECT name FROM sqlite_master WHERE name = 'scratch'")  # noqa: SLF001
