@@ -243,6 +243,9 @@ def _template_code(autoescape: bool) -> TemplateCode:
     return TemplateCode(folder / f"templates-{hashlib.sha256(how).hexdigest()[:16]}")
 
 
+WARM_UP_INSTANT = datetime(2026, 1, 1, 9, 30, tzinfo=timezone.utc)
+
+
 def precompile() -> None:
     """Compile every template and load the catalogs and the text checks now, so that no reader's
     first message pays for them; blocking (about a second): the bot runs it in a thread at start."""
@@ -255,9 +258,10 @@ def precompile() -> None:
         # babel loads a locale's data and parses its date and time patterns on first use, some
         # 10 ms (up to 48 ms on a loaded machine) that the first decision shown or answered after
         # start-up paid on the event loop, in the middle of a burst of taps (issue 17).
-        language, now = Language(locale, "UTC"), datetime.now(timezone.utc)
-        language.moment(now)
-        language.date(now.date())
+        # Any instant does (what is warmed is the locale's data): a fixed one, not the clock's.
+        language = Language(locale, "UTC")
+        language.moment(WARM_UP_INSTANT)
+        language.date(WARM_UP_INSTANT.date())
     neutralised("预热")  # builds the pattern of what it removes, once
 
 
