@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 
 from telegram.ext import AIORateLimiter, ExtBot
-from telegram.request import HTTPXRequest
 
 from bot.telegram.settings import TelegramEnvironment
+from bot.telegram.transport import AiohttpRequest
 
 # Chats are delivered side by side (bot/outbox/dispatcher.py); each may hold a connection.
 CONNECTIONS = 16
@@ -24,8 +24,7 @@ def outbox_bot(env: TelegramEnvironment) -> ExtBot:
     # Without retries the limiter logs each 429 as an error with its traceback; the outbox logs
     # it once, as the warning it is, with when that chat's message goes next.
     logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
-    # It never polls: its getUpdates client is the same one, not a second httpx client with its
-    # own TLS context (1.3 MB, issue 17).
-    request = HTTPXRequest(connection_pool_size=CONNECTIONS)
+    # It never polls: its getUpdates client is the same one, not a second session (issue 17).
+    request = AiohttpRequest(connection_pool_size=CONNECTIONS)
     return ExtBot(env.token, base_url=env.base_url, base_file_url=env.file_base_url, request=request,
                   get_updates_request=request, rate_limiter=AIORateLimiter(max_retries=0))

@@ -45,6 +45,7 @@ from bot.telegram.joining import TelegramJoining
 from bot.telegram.polling import ALLOWED_UPDATES, POLL_BACKOFF, Poller, token_refused
 from bot.telegram.settings import TelegramEnvironment
 from bot.telegram.taps import TelegramTaps
+from bot.telegram.transport import AiohttpRequest
 from bot.telegram.visit_form import TelegramVisitForm
 from bot.telegram.uploads import TelegramUploads
 from handlers.catalog import N_
@@ -88,6 +89,8 @@ class TelegramRuntime:
             .token(env.token)
             .base_url(env.base_url)
             .base_file_url(env.file_base_url)
+            .request(AiohttpRequest())
+            .get_updates_request(AiohttpRequest(connection_pool_size=1))
             .updater(None)
             .rate_limiter(AIORateLimiter(max_retries=3))
             .build()
