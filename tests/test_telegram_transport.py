@@ -132,7 +132,7 @@ async def test_a_file_is_fetched_with_a_get_and_its_bytes_returned():
 
 async def test_an_answer_slower_than_the_read_timeout_raises_timed_out():
     async with bot_api() as api, bot_on(api.url, AiohttpRequest(read_timeout=0.05)) as bot:
-        api.delay = 1.0
+        api.delay = 10.0
         with pytest.raises(TimedOut):
             await bot.do_api_request("ping")
 
@@ -175,7 +175,7 @@ async def test_shutdown_closes_the_session_and_initialize_opens_another():
 
 async def test_concurrent_calls_share_a_bounded_pool():
     async with bot_api() as api, bot_on(api.url, AiohttpRequest(connection_pool_size=2)) as bot:
-        api.delay = 0.05
+        api.delay = 0.2
         answers = await asyncio.gather(*(bot.do_api_request("ping") for _ in range(8)))
     assert answers == [True] * 8
     assert api.most_in_progress == 2
@@ -184,9 +184,11 @@ async def test_concurrent_calls_share_a_bounded_pool():
 async def test_a_call_waiting_for_a_full_pool_longer_than_its_timeouts_raises_timed_out():
     request = AiohttpRequest(connection_pool_size=1, connect_timeout=0.05, pool_timeout=0.05)
     async with bot_api() as api, bot_on(api.url, request) as bot:
-        api.delay = 1.0
-        holding = asyncio.create_task(bot.do_api_request("ping", read_timeout=5))
+        api.delay = 10.0
+        holding = asyncio.create_task(bot.do_api_request("ping", read_timeout=20))
         await asyncio.sleep(0.1)
         with pytest.raises(TimedOut):
             await bot.do_api_request("ping")
         holding.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await holding
