@@ -20,6 +20,7 @@ from telegram import Bot, InputFile
 from telegram.error import BadRequest, NetworkError, TimedOut
 
 from bot.telegram.transport import AiohttpRequest
+from tests.telegram_world import running
 
 TOKEN = "123456:transport-test-token"
 
@@ -192,3 +193,9 @@ async def test_a_call_waiting_for_a_full_pool_longer_than_its_timeouts_raises_ti
         holding.cancel()
         with pytest.raises(asyncio.CancelledError):
             await holding
+
+
+async def test_the_running_bot_answers_and_delivers_through_aiohttp(config, clock):
+    async with running(config, clock) as world:
+        assert isinstance(world.runtime.application.bot.request, AiohttpRequest)
+        assert isinstance(world.runtime.outbox_bot.request, AiohttpRequest)
