@@ -5,17 +5,20 @@ Why: answering a tap and polling are most of a Telegram bot's event loop (issue 
 httpx, httpcore and h11, HTTP is parsed and written in pure Python: some 0.75 ms of the loop's
 CPU per answerCallbackQuery, 39 % of the loop in a burst of approvals, and getUpdates as much
 again under steady taps. aiohttp, already a dependency (Slack's SDK, the robots, the web
-page), parses HTTP in C. benchmarks/transport_answers.py, the loop's CPU per answer (medians of
-five alternated runs, a loaded machine): 32 in flight, 4.2 ms through httpx, 0.23 ms here; one
-at a time, 1.5 ms and 0.44 ms. It costs the process aiohttp's client (some 10 MB imported,
-less the TLS contexts of the three httpx clients it replaces).
+page), parses HTTP in C. The loop's CPU per answer (benchmarks/transport_answers.py, medians of
+five alternated runs on a loaded machine): 32 in flight, 4.2 ms through httpx, 0.23 ms here;
+one at a time, 1.5 and 0.44 ms. benchmarks/telegram_taps.py --quick, five pairs against httpx
+(medians): the loop's CPU per first approval 3.9 -> 2.3 ms, first approvals 0.34x -> 0.65x
+bare PTB, repeat taps offered at 500/s 282 -> 438/s, tap p99 at 200/s 22x -> 1.5x bare. It
+costs the process aiohttp's client: RSS after load 87 -> 91 MB (benchmarks/rss.py), some 10 MB
+imported less the TLS contexts of the three httpx clients it replaces.
 
 What PTB's HTTPXRequest does, this does: parameters as a urlencoded form, multipart only when
 there are files (fields first, then the files, with their names and types); a GET without body
 for a file's contents; the per-call timeouts, each defaulting to the one given here; a
-bounded pool; no redirects followed; the status and the body
-returned as they came, PTB's `BaseRequest` judging them; timeouts raised as `TimedOut`, other
-transport failures as `NetworkError`. Two differences, both aiohttp's:
+bounded pool; no redirects followed; the status and the body returned as they came, PTB's
+`BaseRequest` judging them; timeouts raised as `TimedOut`, other transport failures as
+`NetworkError`. Two differences, both aiohttp's:
 - aiohttp has no timeout per socket write, so a call's write timeout is not used. The read
   timeout starts once the body is written, so a slow upload is not cut by it; a peer that
   stops reading a body is left to TCP.
@@ -59,7 +62,9 @@ class AiohttpRequest(BaseRequest):
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=self._size, limit_per_host=0)
+            # An idle connection is let go after 5 s, as httpx does: aiohttp's 15 s would reuse
+            # more connections a server may have closed meanwhile, each a failed call.
+            connector = aiohttp.TCPConnector(limit=self._size, limit_per_host=0, keepalive_timeout=5.0)
             self._session = aiohttp.ClientSession(connector=connector, trust_env=False)
 
     async def shutdown(self) -> None:
