@@ -4,7 +4,6 @@ posted; a configuration reloaded analyses it again, and only the visits used las
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, field
 
 import pytest
@@ -103,10 +102,3 @@ async def test_a_visits_instructions_are_read_again_only_once_one_of_them_change
     assert reads == [visit_id] * 3
     assert await shown(10_000) == ()
 
-
-async def test_an_instruction_is_never_deleted(app, config: Config) -> None:
-    """Deleting one could leave the sum of its visit's versions as it was once others changed."""
-    visit_id = await post_example(app, config)
-    async with app.store.unit_of_work() as uow:
-        with pytest.raises(sqlite3.IntegrityError, match="never deleted"):
-            await uow._tx.write("DELETE FROM instructions WHERE visit_id = ?", (visit_id,))  # noqa: SLF001
