@@ -665,17 +665,20 @@ async def test_a_message_knows_whether_one_about_the_same_visit_waits_behind_it(
         await uow.outbox.add(about("finding", {"visit_id": visit_id}))  # another kind
         await uow.commit()
     async with store.unit_of_work() as uow:
-        assert not await uow.outbox.behind(first, kinds, visit_id)
+        assert await uow.outbox.last_behind(first, kinds, visit_id) is None
 
     for kind, payload in (("instruction_decided", {"instruction_id": mine.id}),
                           ("instructions_approved", {"visit_id": visit_id, "sources": ["findings.0"]}),
                           ("notice_sent", {"notice_id": notice.id, "version": 1})):
         async with store.unit_of_work() as uow:
             later = await uow.outbox.add(about(kind, payload))
-            assert await uow.outbox.behind(first, kinds, visit_id), kind
-            assert not await uow.outbox.behind(later, kinds, visit_id)  # nothing behind the last
-            await uow.outbox.mark_sent(later.id, T0)
-            assert not await uow.outbox.behind(first, kinds, visit_id)  # delivered already: no longer behind
+            last = await uow.outbox.add(about(kind, payload))
+            assert await uow.outbox.last_behind(first, kinds, visit_id) == last.id, kind
+            assert await uow.outbox.last_behind(later, kinds, visit_id) == last.id, kind
+            assert await uow.outbox.last_behind(last, kinds, visit_id) is None  # nothing behind the last
+            for delivered in (later, last):
+                await uow.outbox.mark_sent(delivered.id, T0)
+            assert await uow.outbox.last_behind(first, kinds, visit_id) is None  # delivered already: no longer behind
             await uow.commit()
 
 
