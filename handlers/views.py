@@ -214,7 +214,7 @@ async def load_view(uow, settings: Settings, kind: str, payload: dict, visits: P
         only = payload.get("sources") or ([payload["source"]] if payload.get("source") else None)
         view = await _visit_view(uow, settings, visits, kind, payload["visit_id"], only=only)
         return dataclasses.replace(view, day=payload.get("day"))
-    beside = tuple(await uow.instructions.beside(payload["instruction_id"]))
+    beside = await visits.instructions(uow, payload["instruction_id"])
     instruction = next((i for i in beside if i.id == payload["instruction_id"]), None)
     if instruction is None:
         raise LookupError(f"no instruction {payload['instruction_id']}")

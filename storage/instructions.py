@@ -90,15 +90,24 @@ class Instructions:
         )
         return [_instruction(row) for row in rows]
 
-    async def beside(self, instruction_id: int) -> list[Instruction]:
-        """Every instruction of the visit `instruction_id` belongs to (none: no such instruction),
-        in one statement: what a message about one decision shows beside it (handlers/views.py)."""
-        rows = await self._tx.all(
-            f"SELECT {COLUMNS} FROM instructions AS i"
-            " WHERE i.visit_id = (SELECT visit_id FROM instructions WHERE id = ?) ORDER BY i.id",
+    async def visit_version(self, instruction_id: int) -> tuple[int, int] | None:
+        """The visit of `instruction_id` and the version of its instructions (None: no such
+        instruction), in one point read of an index: the version changes whenever one of them
+        does (migration 0027), so instructions read at a version still stand while it stands."""
+        row = await self._tx.one(
+            "SELECT i.visit_id, (SELECT SUM(v.version) FROM instructions AS v WHERE v.visit_id = i.visit_id)"
+            " FROM instructions AS i WHERE i.id = ?",
             (instruction_id,),
         )
-        return [_instruction(row) for row in rows]
+        return None if row is None else (row[0], int(row[1]))
+
+    async def versioned(self, visit_id: int) -> tuple[int, tuple[Instruction, ...]]:
+        """Every instruction of the visit, in one statement, with the version they were read at
+        (`visit_version`): what a message about one decision shows beside it (handlers/views.py)."""
+        rows = await self._tx.all(
+            f"SELECT {COLUMNS}, i.version FROM instructions AS i WHERE i.visit_id = ? ORDER BY i.id", (visit_id,)
+        )
+        return sum(row[-1] for row in rows), tuple(_parsed(tuple(row)[:-1]) for row in rows)
 
     async def for_visits(self, visit_ids: list[int]) -> dict[int, list[Instruction]]:
         """Several visits' instructions in one query, by visit id (every id present)."""
@@ -176,10 +185,10 @@ class Instructions:
 
 
 def _instruction(row: Sequence) -> Instruction:
-    """The instruction a row holds. The outbox reads a visit's instructions for each decision it
-    shows, the hundred of a large visit each time, though one changed: a row read before, value
-    for value, is the instruction parsed then (frozen, its dicts never changed in place), so only
-    the changed one pays for its JSON, dates and enums again."""
+    """The instruction a row holds. The outbox reads a visit's instructions again whenever one of
+    them changed (a decision while it shows others), the hundred of a large visit each time: a
+    row read before, value for value, is the instruction parsed then (frozen, its dicts never
+    changed in place), so only the changed one pays for its JSON, dates and enums again."""
     return _parsed(tuple(row))
 
 

@@ -121,21 +121,20 @@ class Outbox:
         )
         return [_message(row) for row in rows]
 
-    async def behind(self, message: OutgoingMessage, kinds: list[str], visit_id: int) -> bool:
-        """Whether a message of `kinds` about the visit waits behind `message` in its
-        destination's queue (so is delivered after it): its payload names the visit, or an
-        instruction or notice of it."""
+    async def last_behind(self, message: OutgoingMessage, kinds: list[str], visit_id: int) -> int | None:
+        """The last message of `kinds` about the visit waiting behind `message` in its
+        destination's queue (so delivered after it), None when none does: its payload names
+        the visit, or an instruction or notice of it."""
         row = await self._tx.one(
-            "SELECT 1 FROM outbox o WHERE o.platform = ?1 AND o.destination = ?2 AND o.id > ?3"
+            "SELECT MAX(o.id) FROM outbox o WHERE o.platform = ?1 AND o.destination = ?2 AND o.id > ?3"
             " AND o.sent_at IS NULL AND o.failed_at IS NULL AND o.kind IN (SELECT value FROM json_each(?4))"
             " AND CAST(?5 AS INTEGER) IN (CAST(json_extract(o.payload, '$.visit_id') AS INTEGER),"
             " (SELECT i.visit_id FROM instructions i"
             " WHERE i.id = CAST(json_extract(o.payload, '$.instruction_id') AS INTEGER)),"
-            " (SELECT n.visit_id FROM notices n WHERE n.id = CAST(json_extract(o.payload, '$.notice_id') AS INTEGER)))"
-            " LIMIT 1",
+            " (SELECT n.visit_id FROM notices n WHERE n.id = CAST(json_extract(o.payload, '$.notice_id') AS INTEGER)))",
             (message.platform.value, message.destination, message.id, json_to_text(kinds), visit_id),
         )
-        return row is not None
+        return None if row is None or row[0] is None else int(row[0])
 
     async def repeated_later(self, message: OutgoingMessage) -> bool:
         """Whether the same message (its kind and payload) waits behind `message` in its

@@ -6,9 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pytest
+
 from bot.config import Config
+from handlers.commands import ApproveInstruction
+from handlers.model import InstructionState, Role
 from handlers.posted_visits import PostedVisits
-from tests.conftest import example_report
+from storage.instructions import Instructions
+from tests.conftest import actor, example_report, post_example
 from tests.test_store import POSTED, VERDICT
 
 
@@ -54,3 +59,46 @@ async def test_a_visit_is_read_and_analysed_once_while_kept(app, config: Config)
         await kept.get(reading, ids[1])  # the least recently used went
         assert reading.visits.reads == [ids[0], ids[1], ids[2], ids[1]]
         assert await kept.get(reading, 10_000) is None
+
+
+async def test_a_visits_instructions_are_read_again_only_once_one_of_them_changed(
+    app, config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The outbox shows each decision of a burst beside every instruction of its visit: kept
+    with their version, they are read once while none changes, and again after any change,
+    a decision through the bus or a row written any other way (the version is counted up by
+    the store itself, migration 0027)."""
+    visit_id = await post_example(app, config)
+    async with app.store.unit_of_work() as uow:
+        first, second, third = [i.id for i in await uow.instructions.for_visit(visit_id)][:3]
+    reads: list[int] = []
+    versioned = Instructions.versioned
+
+    async def counted(instructions: Instructions, visit: int):
+        reads.append(visit)
+        return await versioned(instructions, visit)
+
+    monkeypatch.setattr(Instructions, "versioned", counted)
+    kept = PostedVisits()
+
+    async def shown(instruction_id: int):
+        async with app.store.unit_of_work() as uow:
+            return await kept.instructions(uow, instruction_id)
+
+    before = await shown(first)
+    assert await shown(second) is before and await shown(third) is before
+    assert reads == [visit_id]
+
+    assert (await app.bus.handle(ApproveInstruction(first), actor(config, Role.BUYER))).ok
+    decided = await shown(second)
+    assert reads == [visit_id, visit_id]
+    assert [i.state for i in decided if i.id == first] == [InstructionState.APPROVED]
+    assert await shown(third) is decided
+
+    async with app.store.unit_of_work() as uow:
+        await uow._tx.write("UPDATE instructions SET note = 'reworded' WHERE id = ?", (third,))  # noqa: SLF001
+        await uow.commit()
+    assert [i.note for i in await shown(first) if i.id == third] == ["reworded"]
+    assert reads == [visit_id] * 3
+    assert await shown(10_000) == ()
+

@@ -393,6 +393,28 @@ async def test_instruction_round_trip_through_its_decision(store: SqliteStore) -
         assert await uow.instructions.get(second.id + 1) is None
 
 
+async def test_every_change_of_an_instruction_moves_its_visits_version(store: SqliteStore) -> None:
+    """What the outbox keeps a visit's instructions by (handlers/posted_visits.py): counted up by
+    the store on any write, however made; the instructions as read come with it."""
+    visit_id = await add_visit(store)
+    async with store.unit_of_work() as uow:
+        first = await uow.instructions.add(visit_id, "findings.0", "rework", {}, None, None, date(2026, 3, 9))
+        second = await uow.instructions.add(visit_id, "materials.0", "replace", {}, None, None, date(2026, 3, 9))
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        (_, added), read = await uow.instructions.visit_version(second.id), await uow.instructions.versioned(visit_id)
+        assert read == (added, (first, second)) and await uow.instructions.visit_version(10_000) is None
+        await uow.instructions.save(dataclasses.replace(first, state=InstructionState.APPROVED, decided=POSTED))
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        saved = (await uow.instructions.visit_version(first.id))[1]
+    await raw(store, "UPDATE instructions SET note = 'by hand' WHERE id = ?", second.id)
+    async with store.unit_of_work() as uow:
+        assert (await uow.instructions.visit_version(first.id))[1] > saved > added
+    with pytest.raises(INTEGRITY, match="never deleted"):
+        await raw(store, "DELETE FROM instructions WHERE id = ?", first.id)
+
+
 async def test_notice_round_trip_and_the_factory_answer(store: SqliteStore) -> None:
     visit_id = await add_visit(store)
     async with store.unit_of_work() as uow:
@@ -643,17 +665,20 @@ async def test_a_message_knows_whether_one_about_the_same_visit_waits_behind_it(
         await uow.outbox.add(about("finding", {"visit_id": visit_id}))  # another kind
         await uow.commit()
     async with store.unit_of_work() as uow:
-        assert not await uow.outbox.behind(first, kinds, visit_id)
+        assert await uow.outbox.last_behind(first, kinds, visit_id) is None
 
     for kind, payload in (("instruction_decided", {"instruction_id": mine.id}),
                           ("instructions_approved", {"visit_id": visit_id, "sources": ["findings.0"]}),
                           ("notice_sent", {"notice_id": notice.id, "version": 1})):
         async with store.unit_of_work() as uow:
             later = await uow.outbox.add(about(kind, payload))
-            assert await uow.outbox.behind(first, kinds, visit_id), kind
-            assert not await uow.outbox.behind(later, kinds, visit_id)  # nothing behind the last
-            await uow.outbox.mark_sent(later.id, T0)
-            assert not await uow.outbox.behind(first, kinds, visit_id)  # delivered already: no longer behind
+            last = await uow.outbox.add(about(kind, payload))
+            assert await uow.outbox.last_behind(first, kinds, visit_id) == last.id, kind
+            assert await uow.outbox.last_behind(later, kinds, visit_id) == last.id, kind
+            assert await uow.outbox.last_behind(last, kinds, visit_id) is None  # nothing behind the last
+            for delivered in (later, last):
+                await uow.outbox.mark_sent(delivered.id, T0)
+            assert await uow.outbox.last_behind(first, kinds, visit_id) is None  # delivered already: no longer behind
             await uow.commit()
 
 

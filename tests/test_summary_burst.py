@@ -18,6 +18,7 @@ import pytest
 from bot.outbox.dispatcher import LEASE
 from handlers.commands import ApproveInstruction, EditInstruction, RejectInstruction
 from handlers.model import Instruction, Platform, Role
+from storage.outbox import Outbox
 from tests.conftest import actor
 from tests.fake_telegram import SentMessage
 from tests.telegram_world import BUYER_CHAT
@@ -70,6 +71,32 @@ async def test_five_approvals_in_a_burst_edit_five_findings_and_refresh_the_summ
 
         assert summary_refreshes(world) == 2
         assert "Approve all (1)" in summary(world).buttons
+
+
+async def test_a_burst_reads_the_queue_behind_its_first_decision_and_its_last_only(
+    config, clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whether a later message refreshes the summary was a read of the chat's queue behind each
+    decision, in a unit of work of its own: the last one found is remembered, and every decision
+    before it is known to leave the refresh to it."""
+    reads = []
+    last_behind = Outbox.last_behind
+
+    async def counted(outbox: Outbox, message, *args):
+        reads.append(message.id)
+        return await last_behind(outbox, message, *args)
+
+    monkeypatch.setattr(Outbox, "last_behind", counted)
+    async with delivering(config, clock) as world:
+        visit_id = await world.example_delivered()
+        await approve(world, (await instructions_of(world, visit_id))[:5])
+        decisions = [row["id"] for row in outbox_table(world.app) if row["kind"] == "instruction_decided"]
+        reads.clear()
+
+        await world.deliver_until_done()
+
+        assert reads == [decisions[0], decisions[-1]]
+        assert summary_refreshes(world) == 1 and "Approve all (2)" in summary(world).buttons
 
 
 async def test_five_decisions_on_one_finding_in_a_burst_edit_its_message_once_showing_the_last(config,

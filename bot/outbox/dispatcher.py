@@ -16,6 +16,10 @@ nothing, because the message was committed with the change.
 - Pacing: a chat whose next send would go over its platform's flood limits (the adapter's
   `ready_in`, bot/outbox/pacing.py) is not claimed until it may go, so it holds no slot; the
   round lasts while such a chat has a message due, looking again at least every `PACED_POLL`.
+- Bookkeeping: a message delivered is marked sent in the transaction of the round's next
+  claims, which follows at once (a quiet turn of the loop at most): one commit, and one fsync,
+  a delivery rather than two. A crash in between sends that message again, as a crash between
+  sending and marking always did (see Replicas).
 - Replicas: a message is claimed in a write transaction, for a short `lease` renewed while
   the send is in flight; several dispatchers on one database never send it both (on PostgreSQL,
   by per-chat locks, not one for the whole store: replicas deliver side by side, and a tap
@@ -32,6 +36,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Container
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Protocol
@@ -70,9 +75,19 @@ PACED_POLL = 0.5
 
 
 class Outcome(Enum):
-    SENT = "sent"
+    """A delivery that did not end in `Sent`."""
+
     DESTINATION_WAITS = "destination waits"  # to be retried, or failed for a reason about the chat
     MESSAGE_DROPPED = "message dropped"  # failed for its own content: the chat carries on
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A message delivered, to be marked sent with the round's next claims."""
+
+    message_id: int
+    at: datetime
+    reference: str | None
 
 
 class Adapter(Protocol):
@@ -149,10 +164,11 @@ class Dispatcher:
         delivered = 0
         busy: set[tuple[Platform, str]] = set()  # being sent now, or waiting for the next round
         sending: dict[asyncio.Task, tuple[Platform, str]] = {}
+        sent: list[Sent] = []  # delivered, marked with the next claims
         try:
             while True:
                 held = _Held(busy, self.adapters)
-                for claim in await self._next(held, self.at_once - len(sending)):
+                for claim in await self._next(held, self.at_once - len(sending), sent):
                     where = (claim.message.platform, claim.message.destination)
                     busy.add(where)
                     sending[asyncio.create_task(self._deliver(claim), name=f"deliver {claim.message.id}")] = where
@@ -166,13 +182,17 @@ class Dispatcher:
                 for task in done:
                     where = sending.pop(task)
                     outcome = _outcome(task)
-                    delivered += outcome is Outcome.SENT
+                    if isinstance(outcome, Sent):
+                        sent.append(outcome)
+                        delivered += 1
                     if outcome is not Outcome.DESTINATION_WAITS:
                         busy.discard(where)
         finally:
             for task in sending:
                 task.cancel()
-            await asyncio.gather(*sending, return_exceptions=True)
+            sent += [done for done in await asyncio.gather(*sending, return_exceptions=True) if isinstance(done, Sent)]
+            if sent:  # a round cut short: what it delivered is marked still
+                await self._claim(set(), 0, sent)
 
     async def announce(self) -> None:
         """Tells the store, about once a minute, which platforms this running dispatcher delivers
@@ -207,24 +227,28 @@ class Dispatcher:
             if dead:
                 await uow.commit()
 
-    async def _next(self, skip: _Held, free: int) -> list[Claim]:
+    async def _next(self, skip: _Held, free: int, sent: list[Sent]) -> list[Claim]:
         """Up to `free` messages to deliver, to as many destinations, claimed together once the
-        taps in flight had their turn. Fewer means nothing else is due now: the round waits for
-        a delivery to finish before it looks again, where claiming one at a time looked once
-        more after each claim, in vain in a burst to one chat, and gave way again to do so."""
-        if free <= 0:
+        taps in flight had their turn, and the messages `sent` marked so. Fewer means nothing
+        else is due now: the round waits for a delivery to finish before it looks again, where
+        claiming one at a time looked once more after each claim, in vain in a burst to one
+        chat, and gave way again to do so."""
+        if free <= 0 and not sent:
             return []
         await give_way()
-        return await self._claim(skip, free)
+        return await self._claim(skip, free, sent)
 
-    async def _claim(self, skip: Container[tuple[Platform, str]], up_to: int) -> list[Claim]:
-        """Up to `up_to` messages to deliver, the oldest due first; those a later copy of them
-        shows are settled on the way, in the same transaction (bot/outbox/latest_only.py), and
-        their chats' next messages looked for again. A short unit of work: point reads and
-        writes, on the loop. One that found nothing writes nothing and is not committed, so it
-        never goes to the store's thread."""
+    async def _claim(self, skip: Container[tuple[Platform, str]], up_to: int, sent: list[Sent]) -> list[Claim]:
+        """The messages `sent` marked so (emptied once committed), then up to `up_to` messages to
+        deliver, the oldest due first; those a later copy of them shows are settled on the way,
+        in the same transaction (bot/outbox/latest_only.py), and their chats' next messages
+        looked for again. A short unit of work: point reads and writes, on the loop. One that
+        found nothing and had nothing to mark writes nothing and is not committed, so it never
+        goes to the store's thread."""
         now, claims, settled = self.clock.now(), [], False
         async with self.store.unit_of_work(short=True) as uow:
+            for done in sent:
+                await uow.outbox.mark_sent(done.message_id, done.at, done.reference)
             while len(claims) < up_to:
                 found = await uow.outbox.claim_due(list(self.adapters), now, self.replica, now + self.lease, skip,
                                                    up_to - len(claims))
@@ -237,11 +261,12 @@ class Dispatcher:
                         claims.append(claim)
                 if not settled_now:  # else a chat settled has a next message, maybe due
                     break
-            if claims or settled:
+            if claims or settled or sent:
                 await uow.commit()
+        sent.clear()
         return claims
 
-    async def _deliver(self, claim: Claim) -> Outcome:
+    async def _deliver(self, claim: Claim) -> Outcome | Sent:
         message = claim.message
         adapter = self.adapters[message.platform]
         deadline = asyncio.timeout(self.send_timeout)
@@ -259,10 +284,7 @@ class Dispatcher:
             return await self._failed(claim, failure)
         finally:
             DELIVERY_DEADLINE.reset(paced)
-        async with self.store.unit_of_work(short=True) as uow:
-            await uow.outbox.mark_sent(message.id, self.clock.now(), reference)
-            await uow.commit()
-        return Outcome.SENT
+        return Sent(message.id, self.clock.now(), reference)
 
     @contextlib.asynccontextmanager
     async def _leased(self, message: OutgoingMessage):
@@ -327,7 +349,7 @@ class Dispatcher:
 
 
 
-def _outcome(task: asyncio.Task) -> Outcome:
+def _outcome(task: asyncio.Task) -> Outcome | Sent:
     """A delivery's outcome; one that broke (the store unreachable …) is logged and its chat
     waits for the next round, its claim running out."""
     if (error := task.exception()) is not None:
