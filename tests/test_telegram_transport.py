@@ -145,14 +145,47 @@ async def test_a_read_timeout_given_with_the_call_replaces_the_default():
         assert await bot.do_api_request("poll", read_timeout=5) is True
 
 
-async def test_a_refused_connection_raises_network_error():
+def closed_port() -> int:
+    """A port on 127.0.0.1 nobody listens on: a call made straight to it is refused."""
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
-        port = closed.getsockname()[1]
-    async with bot_on(f"http://127.0.0.1:{port}/bot", AiohttpRequest()) as bot:
+        return closed.getsockname()[1]
+
+
+def clear_proxies(monkeypatch) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+
+
+async def test_a_refused_connection_raises_network_error(monkeypatch):
+    clear_proxies(monkeypatch)
+    async with bot_on(f"http://127.0.0.1:{closed_port()}/bot", AiohttpRequest()) as bot:
         with pytest.raises(NetworkError, match="aiohttp.ClientConnectorError") as raised:
             await bot.do_api_request("ping")
     assert not isinstance(raised.value, TimedOut)
+
+
+async def test_a_proxy_named_by_the_environment_carries_the_calls(monkeypatch):
+    # As PTB's HTTPXRequest takes HTTPS_PROXY / HTTP_PROXY: here the proxy answers for Telegram,
+    # whose address is refused to anyone going straight to it.
+    clear_proxies(monkeypatch)
+    async with bot_api() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url.removesuffix("/bot"))
+        async with bot_on(f"http://127.0.0.1:{closed_port()}/bot", AiohttpRequest()) as bot:
+            assert await bot.do_api_request("ping") is True
+    assert [received.method for received in proxy.received] == ["ping"]
+
+
+async def test_no_proxy_sends_its_hosts_straight(monkeypatch):
+    clear_proxies(monkeypatch)
+    async with bot_api() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url.removesuffix("/bot"))
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        async with bot_on(f"http://127.0.0.1:{closed_port()}/bot", AiohttpRequest()) as bot:
+            with pytest.raises(NetworkError, match="aiohttp.ClientConnectorError"):
+                await bot.do_api_request("ping")
+    assert proxy.received == []
 
 
 async def test_telegrams_error_status_reaches_ptb_as_its_error():

@@ -24,14 +24,18 @@ bounded pool; no redirects followed; the status and the body returned as they ca
   stops reading a body is left to TCP.
 - aiohttp bounds waiting for a pooled connection and connecting together: `connect` is given
   the sum of the pool and connect timeouts, and a new connection alone the connect timeout.
-Proxies are not taken from the environment, as the bot's other clients (Slack, the robots, a
-fetched file) do not take them.
+A proxy is taken from the environment as PTB documents it for HTTPXRequest (HTTPS_PROXY,
+HTTP_PROXY, ALL_PROXY, with NO_PROXY's exceptions): an installation behind a company's proxy
+reached Telegram through it before, and must still. It is looked up once per scheme and host,
+not per call as aiohttp's `trust_env` does (the environment and ~/.netrc read again for each
+request, on every tap's answer). An http:// proxy only: aiohttp speaks no SOCKS.
 """
 
 from __future__ import annotations
 
 import asyncio
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
+from urllib.request import getproxies_environment, proxy_bypass_environment
 
 import aiohttp
 from telegram.error import NetworkError, TimedOut
@@ -45,7 +49,7 @@ class AiohttpRequest(BaseRequest):
     """One aiohttp session with at most `connection_pool_size` connections, opened by
     `initialize` (PTB calls it when the bot is initialized) and closed by `shutdown`."""
 
-    __slots__ = ("_connect", "_pool", "_read", "_session", "_size")
+    __slots__ = ("_connect", "_pool", "_proxies", "_read", "_session", "_size")
 
     def __init__(self, connection_pool_size: int = 256, read_timeout: float | None = 5.0,
                  connect_timeout: float | None = 5.0, pool_timeout: float | None = 1.0):
@@ -55,6 +59,7 @@ class AiohttpRequest(BaseRequest):
         self._connect = connect_timeout
         self._pool = pool_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[tuple[str, str], str | None] = {}  # (scheme, host) -> the proxy to go through
 
     @property
     def read_timeout(self) -> float | None:
@@ -88,13 +93,23 @@ class AiohttpRequest(BaseRequest):
         timeout = self._timeout(read_timeout, connect_timeout, pool_timeout)
         try:
             async with session.request(method, url, data=body, headers=headers, timeout=timeout,
-                                       allow_redirects=False) as response:
+                                       allow_redirects=False, proxy=self._proxy_for(url)) as response:
                 return response.status, await response.read()
         except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as err:
             raise TimedOut from err
         except aiohttp.ClientError as err:
             # The class name as HTTPXRequest gives it: some errors have no message of their own.
             raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
+
+    def _proxy_for(self, url: str) -> str | None:
+        """The proxy the environment names for `url`'s scheme and host, None for none."""
+        parts = urlsplit(url)
+        where = (parts.scheme, parts.hostname or "")
+        if where not in self._proxies:
+            proxies = getproxies_environment()
+            proxy = proxies.get(parts.scheme) or proxies.get("all")
+            self._proxies[where] = None if proxy is None or proxy_bypass_environment(where[1], proxies) else proxy
+        return self._proxies[where]
 
     def _timeout(self, read, connect, pool) -> aiohttp.ClientTimeout:
         """The call's timeouts: a timeout not given (DEFAULT_NONE) is this request's default; one
