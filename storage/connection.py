@@ -1,9 +1,12 @@
-"""The one SQLite connection the store uses, how it is opened, and who may use it now.
+"""The SQLite connections the store uses, how they are opened, and who may use each now.
 
-There is a single connection per store and an `asyncio.Lock` in front of it. SQLite allows
-one writer at a time anyway; queueing in-process writers on the lock means they wait in
+There is a single writing connection per store and an `asyncio.Lock` in front of it. SQLite
+allows one writer at a time anyway; queueing in-process writers on the lock means they wait in
 memory instead of spinning in SQLite's busy handler, and a transaction's statements can
-never interleave with another task's on the shared connection.
+never interleave with another task's on the shared connection. A second connection, query-only,
+serves point reads (`SqliteStore.reading`): in WAL a reader is never held up by the writer's
+transaction or its COMMIT's fsync, so a read-only tap does not queue behind the writes of the
+updates polled, the outbox or the bookkeeping (issue 17).
 """
 
 from __future__ import annotations
@@ -37,15 +40,22 @@ PRAGMAS = (
 )
 
 
-async def connect(path: Path) -> aiosqlite.Connection:
+# A reading connection needs no journal mode or sync level of its own (both are the writer's
+# business, and WAL is persistent in the file), and refuses any write: nothing written ever
+# goes through it, even by mistake.
+READING_PRAGMAS = (f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}", "PRAGMA foreign_keys=ON", "PRAGMA query_only=ON")
+
+
+async def connect(path: Path, reading: bool = False) -> aiosqlite.Connection:
     """Open `path` in autocommit mode: transactions are begun explicitly, never implicitly
     by the sqlite3 module, so BEGIN IMMEDIATE is what every write transaction starts with.
     Usable from the loop's thread too (`raw`), for a short transaction's statements
-    (storage/transaction.py): the holder of the `Writer` uses it from one thread at a time."""
+    (storage/transaction.py): the holder of the `Writer` uses it from one thread at a time.
+    `reading`: the store's query-only connection for point reads."""
     conn = await aiosqlite.connect(path, isolation_level=None, check_same_thread=False)
     try:
         conn.row_factory = sqlite3.Row
-        for pragma in PRAGMAS:
+        for pragma in READING_PRAGMAS if reading else PRAGMAS:
             await conn.execute(pragma)
         # Order searches compare names as people type them (case and separators dropped),
         # exactly as Python does, so a filtered portfolio is ranked and paged in SQL.
@@ -57,7 +67,7 @@ async def connect(path: Path) -> aiosqlite.Connection:
 
 
 class Writer:
-    """Hands the connection to one task at a time."""
+    """Hands a connection to one task at a time: the store's writing one, and its reading one."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn

@@ -13,7 +13,7 @@ import asyncpg
 from asyncpg.transaction import Transaction as PgTx
 
 from storage.dialect import LOCK, LOCK_ROWS, LOCK_SHARED, SKIP_LOCKED, TRY_LOCK, to_postgres
-from storage.transaction import Guarded
+from storage.transaction import Guarded, ReadOnly
 
 Params = Sequence[object] | Mapping[str, object]
 
@@ -27,13 +27,15 @@ Params = Sequence[object] | Mapping[str, object]
 
 
 class PgTransaction(Guarded[asyncpg.Connection]):
+    read_only = False
+
     def __init__(self) -> None:
         super().__init__()
         self._tx: PgTx | None = None
 
     async def begin(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
-        self._tx = conn.transaction()
+        self._tx = conn.transaction(readonly=self.read_only)
         await self._tx.start()
         self._open = True
 
@@ -94,3 +96,11 @@ class PgTransaction(Guarded[asyncpg.Connection]):
     async def all(self, sql: str, params: Params = ()) -> list[asyncpg.Record]:
         statement = to_postgres(sql)
         return list(await self._connection().fetch(statement.text, *statement.arguments(params)))
+
+
+class PgReadTransaction(ReadOnly, PgTransaction):
+    """A read on a pool connection: a plain READ ONLY transaction, without the update's or the
+    target's locks a write takes. That is safe because a read decides nothing and changes
+    nothing: what it finds that would change something is done again as a write, under those
+    locks (handlers/bus.py). Each statement sees every transaction committed before it began
+    (READ COMMITTED), so every change this process committed before the read."""

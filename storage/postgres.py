@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 import asyncpg
 
 from storage.pg_migrate import current_version, migrate
-from storage.pg_transaction import PgTransaction
+from storage.pg_transaction import PgReadTransaction, PgTransaction
 from storage.unit_of_work import UnitOfWork
 
 WORK_CHANNEL = "followup_outbox"  # notified by the schema's outbox_work_notify trigger
@@ -77,6 +77,12 @@ class PostgresStore:
         """`short` changes nothing here: asyncpg has no thread to save trips to (SQLite's
         runs a short unit of work's statements on the loop, storage/transaction.py)."""
         return UnitOfWork(self._connections, PgTransaction())
+
+    def reading(self) -> UnitOfWork:
+        """A unit of work that only reads, on a pool connection: a plain read-only transaction
+        without the locks a write takes (storage.pg_transaction.PgReadTransaction says why
+        that is safe); writing in it raises `WriteNeeded`."""
+        return UnitOfWork(self._connections, PgReadTransaction())
 
     async def schema_version(self) -> int:
         async with self._pool.acquire() as conn:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from storage.connection import Writer, connect
 from storage.migrate import current_version, migrate
-from storage.transaction import Transaction
+from storage.transaction import ReadTransaction, Transaction
 from storage.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
@@ -25,10 +25,11 @@ SUPPORTED = ("the supported ones are sqlite: sqlite:///relative/path.sqlite3 or 
 
 
 class SqliteStore:
-    def __init__(self, path: Path, writer: Writer) -> None:
+    def __init__(self, path: Path, writer: Writer, reader: Writer) -> None:
         """Use `await SqliteStore.open(path)`: a store is only usable once migrated."""
         self.path = path
         self._writer = writer
+        self._reader = reader
 
     @classmethod
     async def open(cls, path: Path | str) -> SqliteStore:
@@ -38,10 +39,11 @@ class SqliteStore:
         conn = await connect(path)
         try:
             await migrate(conn)
+            reader = await connect(path, reading=True)  # once migrated: it sees the schema as it is
         except BaseException:
             await conn.close()
             raise
-        return cls(path, Writer(conn))
+        return cls(path, Writer(conn), Writer(reader))
 
     async def listen_for_work(self, wake: Callable[[], None]) -> None:
         """Nothing to listen to: SQLite has no notifications. The process that queues work
@@ -49,6 +51,7 @@ class SqliteStore:
 
     async def close(self) -> None:
         """Waits for the unit of work in progress, if any; closing twice is harmless."""
+        await self._reader.close()
         await self._writer.close()
 
     def unit_of_work(self, short: bool = False) -> UnitOfWork:
@@ -56,6 +59,12 @@ class SqliteStore:
         event loop once the write lock is held (storage/transaction.py); never for a query
         that scans many rows, which would hold up everything else the process does."""
         return UnitOfWork(self._writer, Transaction(short))
+
+    def reading(self) -> UnitOfWork:
+        """A unit of work that only reads, on a connection of its own: it never waits for the
+        writer, nor for its COMMIT's fsync (WAL). Point reads only, run on the loop as a short
+        unit of work's are; writing in it raises `WriteNeeded` (storage.transaction)."""
+        return UnitOfWork(self._reader, ReadTransaction())
 
     async def schema_version(self) -> int:
         async with self._writer.hold() as conn:

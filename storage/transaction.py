@@ -48,7 +48,43 @@ class Guarded(Generic[Conn]):
         return self._conn
 
 
+class WriteNeeded(Exception):
+    """A read (`store.reading()`) came to something it would write or lock: what it was doing
+    is done again as a write (handlers/bus.py)."""
+
+
+class ReadOnly:
+    """What makes a transaction of either engine a read that decides nothing: it takes no
+    lock (nothing it reads is about to be changed by it), and a write, or a lock taken to
+    write, ends it with `WriteNeeded` before anything reaches the database. Mixed in before
+    the engine's transaction class."""
+
+    read_only = True
+
+    async def lock(self, key: str, shared: bool = False) -> None:
+        self._connection()
+
+    async def lock_rows(self, sql: str, params: Params = ()) -> None:
+        self._connection()
+
+    async def free_rows(self, sql: str, params: Params = ()) -> list:
+        raise WriteNeeded(sql)
+
+    async def try_lock(self, key: str) -> bool:
+        raise WriteNeeded(key)
+
+    async def write(self, sql: str, params: Params = ()) -> int:
+        raise WriteNeeded(sql)
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        raise WriteNeeded(sql)
+
+    async def commit(self) -> None:
+        raise RuntimeError("a read commits nothing; open a unit of work to write")
+
+
 class Transaction(Guarded[aiosqlite.Connection]):
+    read_only = False
 
     def __init__(self, short: bool = False) -> None:
         super().__init__()
@@ -61,9 +97,12 @@ class Transaction(Guarded[aiosqlite.Connection]):
 
     async def begin(self, conn: aiosqlite.Connection) -> None:
         """IMMEDIATE takes the write lock up front: a transaction that reads and then writes
-        can then never fail with "database is locked" when it upgrades to a writer."""
+        can then never fail with "database is locked" when it upgrades to a writer. A read's
+        deferred BEGIN takes no lock and never waits (`ReadTransaction`)."""
         self._conn = conn
-        if not begun_at_once(raw(conn)):
+        if self.read_only:
+            raw(conn).execute("BEGIN")
+        elif not begun_at_once(raw(conn)):
             await self._statement_in_thread("BEGIN IMMEDIATE")
         self._changes = raw(conn).total_changes
         self._open = True
@@ -154,6 +193,15 @@ class Transaction(Guarded[aiosqlite.Connection]):
         result = await job(*args)
         self._in_thread = False
         return result
+
+
+class ReadTransaction(ReadOnly, Transaction):
+    """A point read on the store's query-only connection, on the loop. A deferred BEGIN takes
+    no lock and never waits; its snapshot, taken at the first read, holds every COMMIT that
+    returned before it, and ends at ROLLBACK, when the unit of work ends: no read stays open."""
+
+    def __init__(self) -> None:
+        super().__init__(short=True)
 
 
 def begun_at_once(conn: sqlite3.Connection) -> bool:
