@@ -24,12 +24,12 @@ class Directory:
         configured = next((p for p in self.config.people if p.account_on(platform) == str(user_id)), None)
         if configured is not None:
             return configured
-        async with self.store.unit_of_work(short=True) as uow:
+        async with self.store.reading() as uow:  # beside the writer: a tap's first step never waits for it
             return await uow.bindings.person(platform, str(user_id))
 
     async def revoked(self, platform: Platform, user_id: str | int) -> Binding | None:
         """The revoked binding of someone the bot acts for no longer; None for anyone else."""
-        async with self.store.unit_of_work() as uow:
+        async with self.store.reading() as uow:
             binding = await uow.bindings.get(platform, str(user_id))
         return binding if binding is not None and binding.revoked is not None else None
 

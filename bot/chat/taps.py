@@ -117,11 +117,11 @@ async def _menu(bus: MessageBus, surface: TapSurface, person: Person, actor: Act
 
 async def stored_button(store, token: str) -> Button | None:
     """What a token minted by `bot.chat.actions.with_tokens` names, for the chat platforms:
-    from memory once read (bot/chat/tokens.py)."""
+    from memory once read (bot/chat/tokens.py), else read beside the writer, never waiting for it."""
     known = known_to(store)
     if (button := known.named(token)) is not None:
         return button
-    async with store.unit_of_work(short=True) as uow:
+    async with store.reading() as uow:
         button = await uow.tokens.resolve(token)
     if button is not None:
         known.learn(token, button)
