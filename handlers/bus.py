@@ -23,12 +23,12 @@ from handlers.commands import Actor
 from handlers.context import Context, Settings
 from handlers.deferred_writes import DeferredWrites
 from handlers.locking import lock_of
+from handlers.model.reading import WriteNeeded
 from handlers.prompts import ASK_AGAIN, Prompt
 from handlers.results import ALREADY, Refused, Reply
 from handlers.refusals import Recorded, Refusal
 from handlers.registry import COMMANDS
 from handlers.rights import Forbidden, authorise, check_role
-from storage.transaction import WriteNeeded
 
 log = logging.getLogger(__name__)
 

@@ -24,6 +24,7 @@ from typing import Generic, TypeVar
 
 import aiosqlite
 
+from handlers.model.reading import WriteNeeded
 from storage.connection import BUSY_TIMEOUT_MS, raw
 
 Params = Sequence[object]
@@ -46,11 +47,6 @@ class Guarded(Generic[Conn]):
         if not self._open or self._conn is None:
             raise RuntimeError("the unit of work is not open; use `async with store.unit_of_work()`")
         return self._conn
-
-
-class WriteNeeded(Exception):
-    """A read (`store.reading()`) came to something it would write or lock: what it was doing
-    is done again as a write (handlers/bus.py)."""
 
 
 class ReadOnly:

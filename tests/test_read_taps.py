@@ -19,8 +19,8 @@ from handlers.bus import MessageBus
 from handlers.commands import ApproveInstruction, PostVisit, RejectInstruction
 from handlers.context import Settings
 from handlers.model import Role
+from handlers.model.reading import WriteNeeded
 from handlers.results import ALREADY
-from storage.transaction import WriteNeeded
 from tests.conftest import actor, example_report
 from tests.fakes import FakeClock
 from tests.store_engines import another, postgres_url, store  # noqa: F401  (fixtures)
