@@ -1,10 +1,12 @@
 """Fetching a file a person sent, streamed with a hard cap: the size a platform declares is
 checked before asking, but a declaration can lie, so nothing past `limit` bytes is buffered.
 
-With httpx, the client python-telegram-bot runs on: a bot on Telegram holds it anyway, while
-aiohttp would add 9 MB to its process the first time a factory sends a photo (RSS, issue 17).
-It is imported with the first fetch, so a bot on Slack alone, whose SDK runs on aiohttp, loads
-it only then."""
+With httpx, which python-telegram-bot imports wherever it runs. The bot's own Telegram calls go
+through aiohttp (bot/telegram/transport.py), where httpx's CPU per request weighed on every
+tap's answer; a fetch is one download per file, where it does not, and httpx drops the
+Authorization header on a redirect to another origin, which this module relies on. It is
+imported with the first fetch, so a bot on Slack alone, whose SDK runs on aiohttp, loads it only
+then."""
 
 from __future__ import annotations
 
