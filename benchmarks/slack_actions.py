@@ -5,7 +5,9 @@ Each run starts a fresh fake Slack (tests/fake_slack.py), a fresh database and a
 the real `followup run` in HTTP mode, or a bare Bolt app (aiohttp) that acks every block action
 and does nothing else. The bot first posts the example visit (photos left out) and its buyer
 approves F1; then, for both, signed `block_actions` requests for that button (for the bot,
-repeat clicks on a decided instruction, each answered with an ephemeral "already approved") are
+repeat clicks on a decided instruction, each answered with an ephemeral "already approved"; the
+bare app's fake holds the same decided F1, taken from a bot started once beforehand, so that
+every click carries the same message, some 5 kB of JSON to sign, send and parse) are
 sent by 1, 8 and 16 clients at once, each sending its next as soon as its last was answered.
 Every request is a new click, with its own trigger id and action_ts as Slack sends them: one
 click sent again would be a redelivery, which the bot's inbox drops before any listener runs,
@@ -32,6 +34,7 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from side_by_side import (
@@ -124,7 +127,7 @@ async def load(url: str, click: Callable[[], dict], pid: int, seconds: float, ru
 # --- the bare framework
 
 
-async def bare_run(seconds: float) -> Run:
+async def bare_run(seconds: float, clicked: Clicked) -> Run:
     run = Run()
     async with fake_slack() as fake:
         port = free_port()
@@ -133,13 +136,26 @@ async def bare_run(seconds: float) -> Run:
         try:
             url = f"http://127.0.0.1:{port}/slack/events"
             await answered(url)
+            ts = await post_message(fake, clicked)
+
             def click() -> dict:
-                return fake.block_action(BUYER, BUYER_CHANNEL, "1.000001", "approve", blocks=BUTTON)
+                return fake.block_action(BUYER, BUYER_CHANNEL, ts, clicked.action, blocks=clicked.button)
 
             await load(url, click, process.pid, seconds, run)
         finally:
             await asyncio.to_thread(stop, process)
     return run
+
+
+async def post_message(fake, clicked: Clicked) -> str:
+    """The bot's decided F1, posted as it stands into the bare app's channel through the fake's
+    own API, so that each click carries the same message to parse as the bot's do."""
+    import aiohttp
+
+    async with aiohttp.ClientSession() as session:
+        async with session.post(f"{fake.api_url}chat.postMessage", headers={"Authorization": f"Bearer {fake.token}"},
+                                json={"channel": BUYER_CHANNEL, "text": clicked.text, "blocks": clicked.blocks}) as answer:
+            return (await answer.json())["ts"]
 
 
 def serve_bare_bolt() -> None:
@@ -177,10 +193,23 @@ def slack_config(folder: Path, port: int) -> Path:
                        tuple(f'slack_user_id = "{user}"' for user in (BUYER, INSPECTOR, FACTORY)))
 
 
-async def bot_run(seconds: float) -> Run:
+@dataclass(frozen=True)
+class Clicked:
+    """What a repeat click on the decided F1 carries: the message as it stands (`text`,
+    `blocks`) and the Approve button as first shown (`button` holding `action`)."""
+
+    text: str
+    blocks: list
+    button: list
+    action: str
+
+
+@asynccontextmanager
+async def bot_clicking() -> AsyncIterator:
+    """`followup run` with the example visit delivered and its F1 approved by a first click:
+    yields the fake, the bot's URL and process, and the decided F1 as clicked again."""
     from tests.fake_slack import post_to_app
 
-    run = Run()
     with tempfile.TemporaryDirectory() as name:
         folder, port = Path(name), free_port()
         config = slack_config(folder, port)
@@ -194,16 +223,30 @@ async def bot_run(seconds: float) -> Run:
                     (m for m in fake.messages(BUYER_CHANNEL) if m.text.startswith("*[F1]")), None))
                 action = next(a for label, a in f1.buttons.items() if label.startswith("Approve"))
                 shown = copy.deepcopy(f1.blocks)  # the button as clicked again, after the decision removed it
-
-                def click() -> dict:
-                    return fake.block_action(BUYER, BUYER_CHANNEL, f1.ts, action, blocks=shown)
-
-                await post_to_app(url, "interactive", click(), SECRET)  # the first click approves
+                await post_to_app(url, "interactive", fake.block_action(BUYER, BUYER_CHANNEL, f1.ts, action,
+                                                                        blocks=shown), SECRET)  # approves
                 await quiet(fake, folder / "followup.sqlite3")  # its message edited, the visit delivered
-                await load(url, click, process.pid, seconds, run, lambda: len(fake.ephemerals(BUYER_CHANNEL)))
+                decided = next(m for m in fake.messages(BUYER_CHANNEL) if m.ts == f1.ts)
+                yield fake, url, process, f1.ts, Clicked(decided.text, copy.deepcopy(decided.blocks), shown, action)
             finally:
                 await asyncio.to_thread(stop, process)
+
+
+async def bot_run(seconds: float, _: Clicked) -> Run:
+    run = Run()
+    async with bot_clicking() as (fake, url, process, ts, clicked):
+
+        def click() -> dict:
+            return fake.block_action(BUYER, BUYER_CHANNEL, ts, clicked.action, blocks=clicked.button)
+
+        await load(url, click, process.pid, seconds, run, lambda: len(fake.ephemerals(BUYER_CHANNEL)))
     return run
+
+
+async def clicked_f1() -> Clicked:
+    """The decided F1 as the bot shows it, for the bare app's clicks to carry too."""
+    async with bot_clicking() as (*_, clicked):
+        return clicked
 
 
 async def quiet(fake, database: Path) -> None:
@@ -247,7 +290,8 @@ def table(bots: list[Run], bares: list[Run]) -> list[str]:
 
 
 async def measure(quick: bool) -> None:
-    bots, bares = await interleaved(1 if quick else 3, bare_run, bot_run, 1.5 if quick else 5.0)
+    clicked = await clicked_f1()
+    bots, bares = await interleaved(1 if quick else 3, bare_run, bot_run, 1.5 if quick else 5.0, clicked)
     print("\n".join(table(bots, bares)))
 
 
