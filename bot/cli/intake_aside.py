@@ -31,7 +31,7 @@ import os
 import pickle
 import threading
 import traceback
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -65,7 +65,8 @@ class IntakeAside:
 
     def __exit__(self, *exc_info: object) -> None:
         if self._child is not None:
-            self._to_child.close()  # the child, told nothing more, drops the photos
+            with suppress(BrokenPipeError):  # a child that failed early left before it was told
+                self._to_child.close()  # the child, told nothing more, drops the photos
             self._from_child.close()  # and one still writing a report nobody read stops
             os.waitpid(self._child, 0)
         self._here.close()
@@ -74,7 +75,8 @@ class IntakeAside:
         """The report may be checked now, against the configuration's factories and overrun."""
         self._against = (factory_ids, overrun_pct)
         if self._child is not None:
-            _send(self._to_child, self._against)
+            with suppress(BrokenPipeError):  # a child that failed before (its imports) said why: `checked` raises it
+                _send(self._to_child, self._against)
 
     def checked(self) -> CheckedReport:
         if self._checked is None:
