@@ -86,6 +86,22 @@ def test_a_posted_bundles_photos_are_kept_byte_for_byte_by_a_child(
     assert kept(tmp_path) == sent(visit_dir) and len(sent(visit_dir)) == PHOTOS
 
 
+def test_a_refused_configuration_leaves_the_child_started_before_it_silent(visit_dir: Path, tmp_path: Path) -> None:
+    """The child starts before the configuration is read: refused, the command says why and
+    the child, never told the factories, ends without a word and keeps nothing."""
+    config_file = tmp_path / "followup.toml"
+    config_file.write_text("[storage\n", encoding="utf-8")
+
+    result = subprocess.run([sys.executable, "-c", COUNTING_FORKS, "visit", "post", str(visit_dir / "report.yaml"),
+                             "--config", str(config_file)], cwd=tmp_path, capture_output=True, text=True)
+
+    assert result.returncode == 2, result.stderr
+    assert result.stdout.splitlines() == ["forks: 1"]
+    assert "not valid TOML" in result.stderr and "Traceback" not in result.stderr
+    assert kept(tmp_path) == {}
+    assert not (tmp_path / "store").exists()
+
+
 def test_a_poster_nobody_configured_keeps_no_photo(visit_dir: Path, tmp_path: Path, config_file: Path) -> None:
     result = post(visit_dir / "report.yaml", config_file, "--as", "Nobody")
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from bot.app import build_app
-from bot.cli.common import command_clock, config_option, exit_on_errors, load_or_exit
+from bot.cli.common import command_clock, exit_on_errors, load_or_exit
+from bot.cli.options import config_option
 from bot.config import LOCALES, Config
 from handlers.analysis.progress import ProgressChart, reports_chart
 from handlers.intake.reports import read_report

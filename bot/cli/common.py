@@ -23,15 +23,6 @@ if TYPE_CHECKING:  # the report's reading (YAML, bundles, photos) and the bus's 
 _REFUSED = Nn_("%(name)s: refused, %(count)s problem; nothing was stored.",
                "%(name)s: refused, %(count)s problems; nothing was stored.")
 
-config_option = click.option(
-    "--config",
-    "config_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="followup.toml (default: $FOLLOWUP_CONFIG, ./followup.toml, then the bundled example).",
-)
-
-
 def command_clock() -> Clock:
     """The one clock a command judges "now" by (overdue, past deadline, days left): the
     system's, unless a test hands in its own: CliRunner().invoke(main, …, obj={"clock": …})."""

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import config_option, load_or_exit
+from bot.cli.common import load_or_exit
+from bot.cli.options import config_option
 
 MISMATCH = "MISMATCH"
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import config_option, load_or_exit
+from bot.cli.common import load_or_exit
+from bot.cli.options import config_option
 from bot.console.demo_run import run_demo
 from bot.console.demo_web import PortTaken
 from bot.console.repl import run_console

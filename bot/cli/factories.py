@@ -9,7 +9,8 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import config_option, load_or_exit
+from bot.cli.common import load_or_exit
+from bot.cli.options import config_option
 from bot.cli.status import _ask, _colour, as_option, json_option, viewer
 from handlers.queries.factories import factory_report
 from messages.environment import render

@@ -6,13 +6,20 @@ command's imports of the bus, the store and the console and the building of the 
 second core they overlap. A child, not a thread: a thread's YAML and EXIF took the GIL from the
 imports, which then took twice as long (benchmarks/visit_post.py, `chrt -f 10`).
 
+The child starts before the command has loaded its configuration, let alone imported what
+reading a report needs: it imports that itself (pydantic's schema, YAML, the photos' checks)
+while the command loads the configuration on the other core, then waits to be told the
+factories to check against (`check`). Forked after the configuration instead, the child
+found the command had spent some 170 ms on one core while the other idled, and the two then
+fought over both cores while the child hashed the photos.
+
 The order of what is decided stays as it was: the child checks, sends the checked report, then
 waits to be told; the photos are kept only once the report passed and the poster was found, so
-a refused report or an unknown `--as` leaves the media folder as it was, and the store is opened
-only after the check. The command tells the child to keep them, and where, once it has opened
-the store: the store's first commits, made while the kernel wrote 108 MB into files, each
-waited for the disk's journal (opening a fresh store took ~70 ms instead of ~5). A bundle's
-unpacked folder lives until the child is done with it.
+a refused report, a configuration refused or an unknown `--as` leaves the media folder as it
+was, and the store is opened only after the check. The command tells the child to keep them,
+and where, once it has opened the store: the store's first commits, made while the kernel wrote
+108 MB into files, each waited for the disk's journal (opening a fresh store took ~70 ms instead
+of ~5). A bundle's unpacked folder lives until the child is done with it.
 
 A process that runs other threads does all of it in the command's own thread instead: forking
 it could copy a lock one of them holds.
@@ -24,30 +31,32 @@ import os
 import pickle
 import threading
 import traceback
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-from bot.intake import keep_photos
-from handlers.intake.reports import CheckedReport, read_report
-from storage.media import MediaStore
+from bot.cli.lazy import imported
 
-_KEEP = b"k"
+if TYPE_CHECKING:  # imported by whichever process reads the report: the child, when there is one
+    from handlers.intake.reports import CheckedReport
+    from storage.media import MediaStore
 
 
 class IntakeAside:
-    """`with IntakeAside(...) as aside:` starts the check; `aside.checked()` waits for it,
-    `aside.keep()` lets the photos be copied, `await aside.kept()` waits for that. Leaving the
-    block without `keep()` drops the photos; leaving it waits for the child in every case."""
+    """`with IntakeAside(report) as aside:` starts the child; `aside.check(...)` lets it check
+    the report, `aside.checked()` waits for that, `aside.keep()` lets the photos be copied,
+    `await aside.kept()` waits for that. Leaving the block without `keep()` drops the photos;
+    leaving it waits for the child in every case."""
 
-    def __init__(self, report: Path, factory_ids: list[str], overrun_pct: float) -> None:
-        self._read = lambda: read_report(report, factory_ids, overrun_pct=overrun_pct)
+    def __init__(self, report: Path) -> None:
+        self._report = report
+        self._against: tuple[list[str], float] | None = None  # the factories, the overrun allowed
         self._media: MediaStore | None = None
         self._here = ExitStack()  # the report read in this process when no child is made
         self._checked: CheckedReport | None = None
         self._child: int | None = None
         self._from_child: BinaryIO | None = None
-        self._to_child = -1
+        self._to_child: BinaryIO | None = None
 
     def __enter__(self) -> IntakeAside:
         if hasattr(os, "fork") and threading.active_count() == 1:
@@ -56,10 +65,18 @@ class IntakeAside:
 
     def __exit__(self, *exc_info: object) -> None:
         if self._child is not None:
-            os.close(self._to_child)  # the child, told nothing, drops the photos
+            with suppress(BrokenPipeError):  # a child that failed early left before it was told
+                self._to_child.close()  # the child, told nothing more, drops the photos
             self._from_child.close()  # and one still writing a report nobody read stops
             os.waitpid(self._child, 0)
         self._here.close()
+
+    def check(self, factory_ids: list[str], overrun_pct: float) -> None:
+        """The report may be checked now, against the configuration's factories and overrun."""
+        self._against = (factory_ids, overrun_pct)
+        if self._child is not None:
+            with suppress(BrokenPipeError):  # a child that failed before (its imports) said why: `checked` raises it
+                _send(self._to_child, self._against)
 
     def checked(self) -> CheckedReport:
         if self._checked is None:
@@ -72,7 +89,7 @@ class IntakeAside:
         configuration's store (aiosqlite, asyncio) to find it."""
         self._media = media
         if self._child is not None:
-            os.write(self._to_child, _KEEP + os.fsencode(media.root) + b"\0")
+            _send(self._to_child, media.root)
 
     async def kept(self) -> CheckedReport:
         """The passed report, its photos pointing at their kept copies."""
@@ -80,7 +97,11 @@ class IntakeAside:
             import asyncio
 
             return await asyncio.to_thread(self._receive)
-        return keep_photos(self.checked(), self._media)
+        return imported("bot.intake").keep_photos(self.checked(), self._media)
+
+    def _read(self):
+        factory_ids, overrun_pct = self._against
+        return imported("handlers.intake.reports").read_report(self._report, factory_ids, overrun_pct=overrun_pct)
 
     def _fork(self) -> None:
         from_child, to_parent = os.pipe()
@@ -90,21 +111,29 @@ class IntakeAside:
             os.close(from_child)
             os.close(to_child)
             try:
-                self._run(to_parent, from_parent)
+                self._run(os.fdopen(to_parent, "wb"), os.fdopen(from_parent, "rb"))
             finally:
                 os._exit(0)
         os.close(to_parent)
         os.close(from_parent)
-        self._child, self._from_child, self._to_child = pid, os.fdopen(from_child, "rb"), to_child
+        self._child, self._from_child, self._to_child = pid, os.fdopen(from_child, "rb"), os.fdopen(to_child, "wb")
 
-    def _run(self, to_parent: int, from_parent: int) -> None:
-        with os.fdopen(to_parent, "wb") as out:
+    def _run(self, out: BinaryIO, told: BinaryIO) -> None:
+        with out, told:
             try:
+                keep_photos = imported("bot.intake").keep_photos  # while the command loads its configuration
+                MediaStore = imported("storage.media").MediaStore
+                try:
+                    self._against = pickle.load(told)
+                except EOFError:  # the command left first (its configuration refused)
+                    return
                 with self._read() as checked:
                     _send(out, checked)
-                    told = _told(from_parent)
-                    if told.startswith(_KEEP) and checked.ok:
-                        root = Path(os.fsdecode(told.removeprefix(_KEEP).removesuffix(b"\0")))
+                    try:
+                        root = pickle.load(told)
+                    except EOFError:  # refused, or nobody to post as: nothing is kept
+                        return
+                    if checked.ok:
                         _send(out, keep_photos(checked, MediaStore(root)))
             except BaseException:  # noqa: BLE001 - the parent raises it, with the child's traceback
                 _send(out, ChildFailed(traceback.format_exc()))
@@ -121,14 +150,6 @@ class IntakeAside:
 
 class ChildFailed(Exception):
     """Checking or keeping the report failed in the child; its traceback is the message."""
-
-
-def _told(from_parent: int) -> bytes:
-    """What the command said, up to its end (NUL) or the pipe's: nothing when it left."""
-    said = b""
-    while not said.endswith(b"\0") and (more := os.read(from_parent, 4096)):
-        said += more
-    return said
 
 
 def _send(out: BinaryIO, answer: object) -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from bot.app import build_app
-from bot.cli.common import command_clock, config_option, load_or_exit, operator
+from bot.cli.common import command_clock, load_or_exit, operator
+from bot.cli.options import config_option
 from bot.cli.notice_lookup import find_notice, web_signer
 from bot.cli.notices import OPERATOR
 from bot.web.links import RECIPIENT, notice_url

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import command_clock, config_option, load_or_exit
+from bot.cli.common import command_clock, load_or_exit
+from bot.cli.options import config_option
 from bot.reader import reading
 from handlers.queries.notice_summary import NoticeSummary, summarise
 from messages import wording

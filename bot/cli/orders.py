@@ -9,7 +9,8 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import command_clock, config_option, exit_refused, load_or_exit
+from bot.cli.common import command_clock, exit_refused, load_or_exit
+from bot.cli.options import config_option
 from bot.cli.status import listing, viewer
 from bot.config import Config
 from handlers.commands import Actor, ImportOrders

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import command_clock, config_option, load_or_exit
+from bot.cli.common import command_clock, load_or_exit
+from bot.cli.options import config_option
 from bot.config import Config
 from bot.outbox.replica import Replica
 from bot.reader import reading

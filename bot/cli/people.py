@@ -14,7 +14,8 @@ import click
 from bot.app import build_app
 from bot.chat import people
 from bot.chat.directory import Directory
-from bot.cli.common import command_clock, config_option, load_or_exit, operator
+from bot.cli.common import command_clock, load_or_exit, operator
+from bot.cli.options import config_option
 from bot.config import Config
 from handlers.clock import Clock
 from handlers.commands import RevokeContact

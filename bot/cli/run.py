@@ -10,7 +10,8 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import command_clock, config_option, load_or_exit
+from bot.cli.common import command_clock, load_or_exit
+from bot.cli.options import config_option
 from bot.email.settings import SmtpSettingsError
 from bot.files_folder import FilesFolderRefused
 from bot.outbox.replica import Replica

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import config_option, exit_on_errors, load_or_exit
+from bot.cli.common import exit_on_errors, load_or_exit
+from bot.cli.options import config_option
 from bot.cli.visit_options import report_argument
 from handlers.intake.reports import read_report
 from handlers.translatable import N_, Nn_, Text

@@ -1,10 +1,10 @@
 """`followup visit post REPORT [--as NAME]`: store the visit and send the buyer its findings.
 
 The report is checked, and its photos kept, in a child process (bot/cli/intake_aside.py) while
-this one imports what posting needs (bot/cli/visit_posting.py: the bus, the store, the console)
-and builds the app: the two share the machine's cores. Before, the photos were checked and kept
-after those imports, one after the other. So that the child starts as early as it can, this
-module imports only what reading the configuration and the report needs: not the store
+this one loads the configuration, imports what posting needs (bot/cli/visit_posting.py: the
+bus, the store, the console) and builds the app: the two share the machine's cores. So that the
+child starts as early as it can, this module imports only click and the child's start: not
+the configuration's schema (pydantic), which the child imports too meanwhile, nor the store
 (aiosqlite, asyncio). A refused report still exits before the store is opened, let alone made.
 """
 
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import command_clock, config_option, exit_on_errors, load_or_exit
 from bot.cli.intake_aside import IntakeAside
 from bot.cli.lazy import imported
+from bot.cli.options import config_option
 from bot.cli.visit_options import report_argument
 
 
@@ -26,11 +26,13 @@ from bot.cli.visit_options import report_argument
 @click.option("--as", "actor_name", default=None, help="Post as this configured inspector or admin.")
 def post(report: Path, config_file: Path | None, actor_name: str | None) -> None:
     """Store the visit and send the buyer its findings on every configured platform."""
-    config = load_or_exit(config_file)
     # Here, not in the CPU pool: nothing else waits on this process, and starting the pool's
     # fork server (its modules preloaded) would cost more than the photos.
-    with IntakeAside(report, [f.id for f in config.factories], config.analysis.overrun_pct) as aside:
+    with IntakeAside(report) as aside:
+        common = imported("bot.cli.common")
+        config = common.load_or_exit(config_file)
+        aside.check([f.id for f in config.factories], config.analysis.overrun_pct)
         posting = imported("bot.cli.visit_posting")
         actor = posting.poster(config, actor_name)
-        exit_on_errors(aside.checked(), err=True)
-        posting.post(config, command_clock(), aside, actor)
+        common.exit_on_errors(aside.checked(), err=True)
+        posting.post(config, common.command_clock(), aside, actor)

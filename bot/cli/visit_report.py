@@ -16,7 +16,8 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import config_option, load_or_exit
+from bot.cli.common import load_or_exit
+from bot.cli.options import config_option
 from bot.cli.status import _ask, as_option, viewer
 from bot.reader import Reader
 from handlers import refusals, rights
