@@ -281,22 +281,9 @@ def precompile_used_by(surface: str, names: tuple[str, ...]) -> None:
         pending.extend(n for n in jinja2.meta.find_referenced_templates(env.parse(source)) if n is not None)
 
 
-class _Environment(jinja2.Environment):
-    """Each template's globals one dict, not jinja's ChainMap over the environment's: every
-    rendering copies and lists them (Template.new_context), and every `{% from ... import %}`
-    compares them with the imported template's, each of ~40 names looked up through the
-    ChainMap in Python. For a finding's message that was half its rendering's 220 us, on the
-    loop for each decision shown (issue 17). A template no longer sees globals set after it
-    was loaded, which jinja's documentation says to avoid anyway: `environment` sets them all
-    before any template is loaded."""
-
-    def make_globals(self, d: dict | None) -> dict:
-        return {**self.globals, **(d or {})}
-
-
 @cache
 def environment(surface: str, locale: str, timezone: str = "UTC", colour: bool = False) -> jinja2.Environment:
-    env = _Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("messages", "templates"),
         bytecode_cache=_template_code(surface in ESCAPED),
         autoescape=surface in ESCAPED,
