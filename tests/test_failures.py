@@ -15,11 +15,19 @@ import aiohttp
 import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
-from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram import Bot
+from telegram.error import (
+    BadRequest, ChatMigrated, EndPointNotFound, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut,
+)
 
 from bot.outbox.failures import Permanent, Reason, Transient
 from bot.slack.failures import classify as slack
+from bot.outbox.surface import Target
+from bot.telegram.adapter import TelegramAdapter
 from bot.telegram.failures import classify as telegram
+from bot.telegram.transport import AiohttpRequest
+from handlers.clock import SystemClock
+from tests.fake_telegram import FakeTelegram
 
 TOKEN = "7000000001:AAE-secret-looking-token"
 
@@ -40,12 +48,30 @@ def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
     (BadRequest("Bad Request: not enough rights to send text messages to the chat"), Reason.FORBIDDEN),
     (ChatMigrated(-1001234567890), Reason.CHAT_NOT_FOUND),
     (InvalidToken(), Reason.INVALID_AUTH),
+    (EndPointNotFound("Endpoint 'editMessageText' not found in Bot API"), Reason.INVALID_AUTH),
     (BadRequest("Bad Request: message is too long"), Reason.REJECTED),
 ])
 def test_telegram_errors_that_no_retry_can_fix(error: Exception, reason: Reason) -> None:
     failure = telegram(error, TOKEN)
     assert isinstance(failure, Permanent) and failure.reason is reason
     assert failure.holds_destination is (reason is not Reason.REJECTED)
+
+
+async def test_an_edit_refused_for_a_revoked_token_fails_for_good_as_a_send_does() -> None:
+    """The outbox edits through do_api_request, which PTB raises a 401 from as EndPointNotFound
+    once the bot is initialized (InvalidToken from its own methods): both are the token."""
+    async with FakeTelegram() as fake:
+        request = AiohttpRequest()
+        bot = Bot(fake.token, base_url=fake.base_url, request=request, get_updates_request=request)
+        adapter = TelegramAdapter(bot, None, None, SystemClock(), None)
+        to = Target("1", 1, None, None, None)
+        async with bot:
+            fake.token = "7000000002:AAE-another-token"  # revoked: Telegram answers 401
+            for call in (lambda: adapter.edit(to, "1:1", "x", ()), lambda: bot.send_message(1, "x")):
+                with pytest.raises((InvalidToken, EndPointNotFound)) as refused:
+                    await call()
+                failure = adapter.classify(refused.value)
+                assert isinstance(failure, Permanent) and failure.reason is Reason.INVALID_AUTH
 
 
 @pytest.mark.parametrize("error", [

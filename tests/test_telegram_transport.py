@@ -27,14 +27,15 @@ TOKEN = "123456:transport-test-token"
 
 @dataclass
 class Received:
-    """One request as the server read it: its method, content type, and parts in order as
-    (name, filename, content type, value)."""
+    """One request as the server read it: its method, content type, a multipart body's parts in
+    order as (name, filename, content type, value), a JSON body's object."""
 
     verb: str
     method: str
     content_type: str
     parts: list[tuple[str, str | None, str | None, bytes]] = field(default_factory=list)
     user_agent: str = ""
+    json: dict | None = None
 
 
 class BotApi:
@@ -60,8 +61,7 @@ class BotApi:
                     received.parts.append((part.name, part.filename, part.headers.get("Content-Type"),
                                            bytes(await part.read())))
             elif request.can_read_body:
-                for name, value in (await request.post()).items():
-                    received.parts.append((name, None, None, value.encode()))
+                received.json = await request.json()
             self.received.append(received)
             await asyncio.sleep(self.delay)
             if self.status != 200:
@@ -98,16 +98,15 @@ async def bot_on(url: str, request: AiohttpRequest) -> AsyncIterator[Bot]:
         await request.shutdown()
 
 
-async def test_a_call_without_files_is_a_urlencoded_form_of_json_values():
+async def test_a_call_without_files_is_one_json_body_of_its_values_as_they_are():
     async with bot_api() as api, bot_on(api.url, AiohttpRequest()) as bot:
         await bot.do_api_request("answerTap", api_kwargs={
             "callback_query_id": "42", "text": "已批准 Approved & sent", "cache_time": 5, "extra": {"a": [1]}})
     [received] = api.received
-    assert (received.verb, received.method, received.content_type) == (
-        "POST", "answerTap", "application/x-www-form-urlencoded")
-    assert dict((name, value) for name, _, _, value in received.parts) == {
-        "callback_query_id": b"42", "text": "已批准 Approved & sent".encode(), "cache_time": b"5",
-        "extra": b'{"a": [1]}'}
+    assert (received.verb, received.method, received.content_type) == ("POST", "answerTap", "application/json")
+    # Numbers and objects as themselves, not JSON held in strings as a form's values are.
+    assert received.json == {"callback_query_id": "42", "text": "已批准 Approved & sent", "cache_time": 5,
+                             "extra": {"a": [1]}}
     assert received.user_agent == AiohttpRequest.USER_AGENT
 
 

@@ -8,10 +8,12 @@ part of the message's `Progress`, so a retry after a failure sends only what is 
 from __future__ import annotations
 
 import logging
+import warnings
 
 from telegram import Bot, InputMediaPhoto
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
+from telegram.warnings import PTBUserWarning
 
 from bot.outbox.adapter import PlannedAdapter
 from bot.outbox.failures import Failure
@@ -44,6 +46,9 @@ class TelegramAdapter(PlannedAdapter):
         super().__init__(store, clock, documents, pacer)
         self.bot = bot
         self.media = media
+        # `_edit` calls these through do_api_request on purpose, which PTB warns about.
+        warnings.filterwarnings("ignore", message=r"Please use 'Bot\.(editMessageText|editMessageReplyMarkup)'",
+                                category=PTBUserWarning)
 
     def classify(self, error: Exception) -> Failure | None:
         return classify(error, self.bot.token)
@@ -87,17 +92,24 @@ class TelegramAdapter(PlannedAdapter):
         if utf16_length(text) > MESSAGE_LIMIT:
             return False
         markup = await keyboard(self.store, buttons, self.clock.now())
-        await unless_unchanged(self.bot.edit_message_text(
-            text, chat_id=to.chat, message_id=_message_id(reference), parse_mode=ParseMode.HTML, reply_markup=markup,
-        ))
+        await self._edit("editMessageText", to.chat, reference, text=text, parse_mode=ParseMode.HTML,
+                         reply_markup=markup)
         return True
 
     async def replace_buttons(self, to: Target, reference: str, buttons: tuple[Button, ...], text: str,
                               note: str) -> None:
         """The keyboard alone changes: the message keeps its text."""
         markup = await keyboard(self.store, buttons, self.clock.now())
-        await unless_unchanged(self.bot.edit_message_reply_markup(
-            chat_id=to.chat, message_id=_message_id(reference), reply_markup=markup))
+        await self._edit("editMessageReplyMarkup", to.chat, reference, reply_markup=markup)
+
+    async def _edit(self, method: str, chat: int, reference: str, **params) -> None:
+        """An edit whose answer, the message as edited, nothing reads: do_api_request hands it
+        back as it came, where PTB's edit_message_text builds a Message of it (some 150 us of
+        the loop for a finding's, a third of the edit's call). The call is PTB's as before
+        (its limiter, its parameters, None ones left out, and Telegram's errors mapped as
+        they were); an edit that changes nothing is no failure."""
+        params = {"chat_id": chat, "message_id": _message_id(reference), **params}
+        await unless_unchanged(self.bot.do_api_request(method, params))
 
     async def _send_group(self, chat_id: int, group: list, caption: str | None) -> None:
         if len(group) == 1:

@@ -2,7 +2,8 @@
 
 PTB maps the Bot API's answers to exceptions: 429 with retry_after → RetryAfter (which
 AIORateLimiter retries a few times itself before giving up), 400 → BadRequest, 403 →
-Forbidden, 401/404 → InvalidToken, a 5xx, a dropped connection or anything else on the
+Forbidden, 401/404 → InvalidToken (EndPointNotFound through Bot.do_api_request, which the
+outbox edits with, once the bot is initialized), a 5xx, a dropped connection or anything else on the
 wire → NetworkError, a client timeout → TimedOut. The description says which 400 or 403
 it was; Telegram's wording is stable but not a contract, so what is not recognised here
 counts as the platform refusing the message itself.
@@ -13,6 +14,7 @@ from __future__ import annotations
 from telegram.error import (
     BadRequest,
     ChatMigrated,
+    EndPointNotFound,
     Forbidden,
     InvalidToken,
     NetworkError,
@@ -51,7 +53,7 @@ def classify(error: Exception, token: str = "") -> Failure | None:
         return Permanent(Reason.CHAT_NOT_FOUND, f"{detail} (new chat id {error.new_chat_id})")
     if isinstance(error, Forbidden):
         return Permanent(_reason(detail, _FORBIDDEN, Reason.FORBIDDEN), detail)
-    if isinstance(error, InvalidToken):
+    if isinstance(error, (InvalidToken, EndPointNotFound)):  # our calls' endpoints exist: the token
         return Permanent(Reason.INVALID_AUTH, detail)
     if isinstance(error, BadRequest):  # before NetworkError: it is one
         return Permanent(_reason(detail, _BAD_REQUEST, Reason.REJECTED), detail)
