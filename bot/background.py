@@ -22,18 +22,35 @@ SLICE = 0.01
 PATIENCE = 0.1
 
 
-async def give_way(patience: float = PATIENCE, cpu: Callable[[], float] = time.thread_time) -> None:
-    """Returns once a turn of the event loop runs nothing else, or after `patience` seconds.
-    Background work (the outbox's next delivery: its reads, rendering and bookkeeping take a
-    few milliseconds of the one core the loop runs on) that calls this before each step lets
-    taps arriving meanwhile be answered first instead of queueing behind it. `cpu`: the loop
-    thread's CPU clock (a test's tells it which turns were busy)."""
+class Foreground:
+    """The updates people wait on, being handled now: a chat runtime counts each one in while
+    it is handled (bot/telegram/chat_order.py), and background work gives way while any is.
+    The loop's CPU alone missed them: a burst of taps spends much of its time waiting for the
+    store's thread (a COMMIT's fsync), and those turns of the loop look quiet. The outbox's
+    edits then ran between the taps and the burst took half again as long (issue 17)."""
+
+    def __init__(self) -> None:
+        self.handling = 0
+
+    def busy(self) -> bool:
+        return self.handling > 0
+
+
+async def give_way(patience: float = PATIENCE, cpu: Callable[[], float] = time.thread_time,
+                   foreground: Foreground | None = None) -> None:
+    """Returns once no update of `foreground` is being handled and a turn of the event loop
+    runs nothing else, or after `patience` seconds. Background work (the outbox's next
+    delivery: its reads, rendering and bookkeeping take a few milliseconds of the one core the
+    loop runs on) that calls this before each step lets taps arriving meanwhile be answered
+    first instead of queueing behind it. `cpu`: the loop thread's CPU clock (a test's tells it
+    which turns were busy)."""
     loop = asyncio.get_running_loop()
     until = loop.time() + patience
     while True:
         started = cpu()
         await asyncio.sleep(0)
-        if cpu() - started < QUIET or loop.time() >= until:
+        quiet = cpu() - started < QUIET and not (foreground is not None and foreground.busy())
+        if quiet or loop.time() >= until:
             return
         await asyncio.sleep(SLICE)
 

@@ -84,6 +84,30 @@ async def test_a_chats_update_not_released_holds_the_next_until_done_and_other_c
     assert seen == ["a tap in another chat", "report", "photos after the report"]
 
 
+async def test_the_foreground_counts_every_update_from_spawned_to_done_failed_or_not() -> None:
+    """The outbox gives way while any update is handled (bot/background.py), waiting for its
+    chat's turn included: a burst of one chat's taps counts whole until the last is answered."""
+    order, answer_sent = ChatOrder(), asyncio.Event()
+
+    async def tap(update_id: int) -> None:
+        order.release(update_id)
+        await answer_sent.wait()
+
+    async def fails() -> None:
+        raise RuntimeError("a handler's bug")
+
+    order.spawn(7, 1, lambda: tap(1))
+    order.spawn(7, 2, lambda: tap(2))
+    order.spawn(8, 3, fails)
+    assert order.foreground.handling == 3
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert order.foreground.handling == 2 and order.foreground.busy()
+    answer_sent.set()
+    await asyncio.wait(order.running)
+    assert order.foreground.handling == 0 and not order.foreground.busy()
+
+
 async def test_an_update_that_fails_lets_its_chat_go_on() -> None:
     order, seen = ChatOrder(), []
 

@@ -8,8 +8,9 @@ nothing, because the message was committed with the change.
   time each, so one chat's rate limit (the outbox, not the client, waits out retry_after)
   or a slow upload holds up only that chat.
 - Taps first: the dispatcher shares the event loop with the chats' taps; the claims filling a
-  round's free slots, made together in one short unit of work, wait for a quiet turn of the
-  loop, a tenth of a second at most (bot/background.py `give_way`), and a message that a later
+  round's free slots, made together in one short unit of work, wait until no update the chat
+  runtimes count in `foreground` is being handled and a turn of the loop is quiet, a tenth of
+  a second at most (bot/background.py `give_way`), and a message that a later
   copy of it in its queue shows is settled without a call (bot/outbox/latest_only.py).
   Deliveries claimed together start together: which of two chats reaches its platform first
   is not promised, only each chat's own order.
@@ -41,7 +42,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Protocol
 
-from bot.background import give_way
+from bot.background import Foreground, give_way
 from bot.outbox.backoff import Backoff
 from bot.outbox.failures import Failure, Permanent, Reason, Transient, describe
 from bot.outbox.latest_only import repeated_later
@@ -140,6 +141,7 @@ class Dispatcher:
         self._seen: tuple[datetime, frozenset[Platform]] | None = None
         self._tidied: datetime | None = None
         self._visits = PostedVisits()  # a burst of decisions on a visit reads and analyses its report once
+        self.foreground = Foreground()  # the updates people wait on, counted by the chat runtimes
 
     def add_adapter(self, adapter: Adapter) -> None:
         """A platform that starts after the core (its client is built at start-up)."""
@@ -235,7 +237,7 @@ class Dispatcher:
         chat, and gave way again to do so."""
         if free <= 0 and not sent:
             return []
-        await give_way()
+        await give_way(foreground=self.foreground)
         return await self._claim(skip, free, sent)
 
     async def _claim(self, skip: Container[tuple[Platform, str]], up_to: int, sent: list[Sent]) -> list[Claim]:

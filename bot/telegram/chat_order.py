@@ -13,11 +13,16 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Hashable
 
+from bot.background import Foreground
+
 log = logging.getLogger(__name__)
 
 
 class ChatOrder:
-    def __init__(self) -> None:
+    def __init__(self, foreground: Foreground | None = None) -> None:
+        """`foreground`: counts the updates being handled, waiting their turn or not, for the
+        outbox to give way to (bot/background.py)."""
+        self.foreground = foreground or Foreground()
         self._last_of_chat: dict[Hashable, asyncio.Event] = {}
         self._gates: dict[int, asyncio.Event] = {}
         self.running: set[asyncio.Task] = set()  # kept referenced until done; `stop` waits for them
@@ -28,6 +33,7 @@ class ChatOrder:
         self._gates[update_id] = self._last_of_chat[chat] = gate
         task = asyncio.create_task(self._after(previous, chat, update_id, handle))
         self.running.add(task)
+        self.foreground.handling += 1
         task.add_done_callback(self._done)
 
     def release(self, update_id: int) -> None:
@@ -50,5 +56,6 @@ class ChatOrder:
 
     def _done(self, task: asyncio.Task) -> None:
         self.running.discard(task)
+        self.foreground.handling -= 1
         if not task.cancelled() and task.exception() is not None:
             log.error("handling a Telegram update failed", exc_info=task.exception())

@@ -97,7 +97,7 @@ class TelegramRuntime:
         )
         self._tasks: list[asyncio.Task] = []
         self._webhook: web.AppRunner | None = None
-        self._order = ChatOrder()
+        self._order = ChatOrder(app.dispatcher.foreground)
         self._marks = HandledMarks(app.store, Platform.TELEGRAM, app.bus.clock, app.bus.ride_in)
         app.bus.ride_along(self._marks.ride)
         self._holdings = Holdings(app.store, Platform.TELEGRAM, app.dispatcher.replica, app.bus.clock)
