@@ -22,24 +22,32 @@ SLICE = 0.01
 PATIENCE = 0.1
 
 
+# Updates handled at once past which they are a backlog (a burst of taps, fetched together):
+# more than a steady stream, even of hundreds of taps a second, holds at a time.
+BACKLOG = 8
+
+
 class Foreground:
     """The updates people wait on, being handled now: a chat runtime counts each one in while
-    it is handled (bot/telegram/chat_order.py), and background work gives way while any is.
-    The loop's CPU alone missed them: a burst of taps spends much of its time waiting for the
-    store's thread (a COMMIT's fsync), and those turns of the loop look quiet. The outbox's
-    edits then ran between the taps and the burst took half again as long (issue 17)."""
+    it is handled (bot/telegram/chat_order.py), and background work gives way while they are a
+    backlog. The loop's CPU alone missed one: a burst of taps spends much of its time waiting
+    for the store's thread (a COMMIT's fsync), and those turns of the loop look quiet; the
+    outbox's edits ran between the taps, and the burst took half again as long in some runs.
+    A tap or two in flight is no backlog: given way to as well, a steady stream held the
+    outbox's edits to one a tenth of a second, and they landed, late, among later taps
+    (issue 17)."""
 
     def __init__(self) -> None:
         self.handling = 0
 
     def busy(self) -> bool:
-        return self.handling > 0
+        return self.handling > BACKLOG
 
 
 async def give_way(patience: float = PATIENCE, cpu: Callable[[], float] = time.thread_time,
                    foreground: Foreground | None = None) -> None:
-    """Returns once no update of `foreground` is being handled and a turn of the event loop
-    runs nothing else, or after `patience` seconds. Background work (the outbox's next
+    """Returns once `foreground` holds no backlog and a turn of the event loop runs nothing
+    else, or after `patience` seconds. Background work (the outbox's next
     delivery: its reads, rendering and bookkeeping take a few milliseconds of the one core the
     loop runs on) that calls this before each step lets taps arriving meanwhile be answered
     first instead of queueing behind it. `cpu`: the loop thread's CPU clock (a test's tells it

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.background import QUIET, Foreground, give_way
+from bot.background import BACKLOG, QUIET, Foreground, give_way
 
 
 class BusyTurns:
@@ -47,19 +47,19 @@ async def test_a_loop_that_stays_busy_is_given_way_to_only_for_the_patience() ->
     assert cpu.turns > 1
 
 
-async def test_it_waits_while_an_update_is_handled_though_the_loop_looks_quiet() -> None:
+async def test_it_waits_while_updates_are_a_backlog_though_the_loop_looks_quiet() -> None:
     """Taps waiting on the store's thread leave the loop's turns quiet: the count says."""
     foreground, cpu = Foreground(), BusyTurns(busy=0)
-    foreground.handling = 1
+    foreground.handling = BACKLOG + 1
     waiting = asyncio.create_task(give_way(patience=60, cpu=cpu, foreground=foreground))
     while cpu.turns < 3:
         await asyncio.sleep(0)
     assert not waiting.done()
-    foreground.handling = 0
+    foreground.handling = BACKLOG
     await asyncio.wait_for(waiting, timeout=30)
 
 
 async def test_updates_handled_without_end_are_given_way_to_only_for_the_patience() -> None:
     foreground = Foreground()
-    foreground.handling = 1
+    foreground.handling = BACKLOG + 1
     await asyncio.wait_for(give_way(patience=0.05, cpu=BusyTurns(busy=0), foreground=foreground), timeout=30)

@@ -8,9 +8,9 @@ nothing, because the message was committed with the change.
   time each, so one chat's rate limit (the outbox, not the client, waits out retry_after)
   or a slow upload holds up only that chat.
 - Taps first: the dispatcher shares the event loop with the chats' taps; the claims filling a
-  round's free slots, made together in one short unit of work, wait until no update the chat
-  runtimes count in `foreground` is being handled and a turn of the loop is quiet, a tenth of
-  a second at most (bot/background.py `give_way`), and a message that a later
+  round's free slots, made together in one short unit of work, wait until the updates the chat
+  runtimes count in `foreground` are no backlog and a turn of the loop is quiet, a tenth of a
+  second at most (bot/background.py `give_way`), and a message that a later
   copy of it in its queue shows is settled without a call (bot/outbox/latest_only.py).
   Deliveries claimed together start together: which of two chats reaches its platform first
   is not promised, only each chat's own order.
