@@ -47,11 +47,11 @@ class Foreground:
 async def give_way(patience: float = PATIENCE, cpu: Callable[[], float] = time.thread_time,
                    foreground: Foreground | None = None) -> None:
     """Returns once `foreground` holds no backlog and a turn of the event loop runs nothing
-    else, or after `patience` seconds. Background work (the outbox's next
-    delivery: its reads, rendering and bookkeeping take a few milliseconds of the one core the
-    loop runs on) that calls this before each step lets taps arriving meanwhile be answered
-    first instead of queueing behind it. `cpu`: the loop thread's CPU clock (a test's tells it
-    which turns were busy)."""
+    else, or after `patience` seconds. Background work (the outbox's next delivery: its reads,
+    rendering and bookkeeping take a few milliseconds of the one core the loop runs on) that
+    calls this before each step lets taps arriving meanwhile be answered first instead of
+    queueing behind it. `cpu`: the loop thread's CPU clock (a test's tells it which turns were
+    busy)."""
     loop = asyncio.get_running_loop()
     until = loop.time() + patience
     while True:
