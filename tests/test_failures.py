@@ -21,8 +21,8 @@ from telegram.error import (
 )
 
 from bot.outbox.failures import Permanent, Reason, Transient
-from bot.slack.failures import classify as slack
 from bot.outbox.surface import Target
+from bot.slack.failures import classify as slack
 from bot.telegram.adapter import TelegramAdapter
 from bot.telegram.failures import classify as telegram
 from bot.telegram.transport import AiohttpRequest
