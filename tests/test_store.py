@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import storage.migrate
+import storage.schema_snapshot
 from handlers.model import (
     Decision,
     InstructionState,
@@ -151,25 +152,58 @@ async def test_a_failing_migration_leaves_no_trace(tmp_path: Path, monkeypatch: 
         assert db.execute("SELECT name FROM sqlite_master WHERE name = 'half_done'").fetchone() is None
 
 
+def schema_and_rows(path: Path) -> tuple[list, list, dict]:
+    """The schema SQLite keeps, in its order; the migrations recorded; every other table's rows."""
+    with raw_file(path) as db:
+        tables = [t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+                  if t != "schema_migrations"]
+        return (db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY rowid").fetchall()
+                + db.execute("PRAGMA user_version").fetchall(),
+                db.execute("SELECT version, name FROM schema_migrations ORDER BY version").fetchall(),
+                {t: sorted(db.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables})
+
+
 async def test_a_brand_new_store_has_the_schema_the_migrations_build_one_by_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A new store takes every migration in one transaction (storage/migrate.py); a store
-    upgraded file by file, as an installation from the first release is, ends up the same."""
+    """A new store is given the snapshot's schema at once (storage/schema.sql); one upgraded
+    file by file, as an installation from the first release is, or given every migration on
+    an empty database, ends up the same: the same schema, the same migrations recorded, the
+    same rows."""
     await (await SqliteStore.open(tmp_path / "new.sqlite3")).close()
+    await storage.schema_snapshot.migrated_one_by_one(tmp_path / "replayed.sqlite3")
     shipped = available()
     monkeypatch.setattr(storage.migrate, "available", lambda: shipped[:1])
     await (await SqliteStore.open(tmp_path / "upgraded.sqlite3")).close()
     monkeypatch.setattr(storage.migrate, "available", lambda: shipped)
     await (await SqliteStore.open(tmp_path / "upgraded.sqlite3")).close()
 
-    def schema(name: str) -> tuple[list, list]:
-        with raw_file(tmp_path / name) as db:
-            return (db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name").fetchall(),
-                    db.execute("SELECT version, name FROM schema_migrations ORDER BY version").fetchall())
+    new = schema_and_rows(tmp_path / "new.sqlite3")
+    assert new == schema_and_rows(tmp_path / "replayed.sqlite3")
+    assert new == schema_and_rows(tmp_path / "upgraded.sqlite3")
+    assert new[1] == [(m.version, m.name) for m in shipped]
 
-    assert schema("new.sqlite3") == schema("upgraded.sqlite3")
-    assert schema("new.sqlite3")[1] == [(m.version, m.name) for m in shipped]
+
+def test_the_schema_snapshot_is_in_step_with_the_migrations() -> None:
+    """storage/schema.sql is what the migrations build on an empty database: after adding a
+    migration, run `python -m storage.schema_snapshot` (until then new stores replay them)."""
+    assert storage.migrate.snapshot()[1] == storage.schema_snapshot.made_snapshot(), \
+        "storage/schema.sql is stale: run `python -m storage.schema_snapshot`"
+
+
+async def test_a_snapshot_standing_for_other_migrations_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A migration added without a new snapshot: new stores take the migrations one by one."""
+    late = Migration(available()[-1].version + 1, "not_in_snapshot", "CREATE TABLE not_in_snapshot (x INTEGER);\n")
+    monkeypatch.setattr(storage.migrate, "available", lambda: [*available(), late])
+    store = await SqliteStore.open(tmp_path / "followup.sqlite3")
+    try:
+        assert await store.schema_version() == late.version
+    finally:
+        await store.close()
+    with raw_file(tmp_path / "followup.sqlite3") as db:
+        assert db.execute("SELECT name FROM sqlite_master WHERE name = 'not_in_snapshot'").fetchone() is not None
 
 
 async def test_a_brand_new_store_whose_migration_fails_is_left_empty(
