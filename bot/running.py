@@ -169,7 +169,7 @@ def telegram_runtime(app: App, env: TelegramEnvironment, config: TelegramConfig,
     """The Telegram runtime, and the outbox delivering to Telegram with a client of its own,
     paced by `pacer` (bot/outbox/pacing.py; None: a fake without flood limits)."""
     conceal(env.token, env.secret_token())  # before PTB, which logs its URLs as it is built
-    bot = outbox_bot(env)
+    bot = outbox_bot(env, pacer.scale if pacer is not None else 1.0)
     deliver_on_telegram(app, bot, pacer)
     return TelegramRuntime(app, env, config, bot, wake, poll_timeout, poll_backoff, on_fatal)
 

@@ -48,7 +48,7 @@ def json_to_text(value: Any) -> str:
     A lone surrogate (JSON from a chat platform can carry one) is kept as its escape:
     SQLite's UTF-8 cannot hold it, and the row must be stored as it came."""
     text = _JSON.encode(value)
-    if _LONE_SURROGATE.search(text):
+    if not text.isascii() and _LONE_SURROGATE.search(text):  # isascii: at once, from how the str is kept
         return _JSON_ASCII.encode(value)
     return text
 

@@ -30,6 +30,18 @@ EXAMPLE_ITEMS_VISIT = ROOT / "examples" / "visit-PO-2026-0156"  # an order of se
 EXAMPLE_STORAGE = 'url = "sqlite:///followup.sqlite3"'
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The modules marked `long_story(seconds)` first, the longest first (a crash story's
+    module-scoped run, a group's flood windows): under `--dist loadscope` a module runs whole on
+    one worker, and one handed out last, as xdist's own order (most tests first) hands out these
+    few-test modules, ends the suite alone while the other worker idles. `--no-loadscope-reorder`
+    (pyproject.toml) keeps this order; the rest follow as collected."""
+    def seconds(item: pytest.Item) -> float:
+        marker = item.get_closest_marker("long_story")
+        return marker.kwargs["seconds"] if marker else 0.0
+    items.sort(key=lambda item: -seconds(item))  # stable: a module's tests stay together, in order
+
+
 def example_config_text(url: str) -> str:
     """The example configuration's text storing at `url` (the test's own database), for a test
     that edits it further or runs a command with it."""

@@ -9,6 +9,8 @@ import pytest
 
 from tests.crash_answers import STORIES, Outcome, broken_cases, broken_promises, run_story, stories_side_by_side
 
+pytestmark = pytest.mark.long_story(seconds=25)  # handed out first (tests/conftest.py)
+
 
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict:

@@ -11,6 +11,8 @@ from tests.crash_answers import broken_cases
 from tests.crash_approve_all import Outcome, broken_promises, run_all
 from tests.crash_world import with_forks
 
+pytestmark = pytest.mark.long_story(seconds=25)  # handed out first (tests/conftest.py)
+
 
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict:

@@ -10,6 +10,8 @@ import pytest
 from tests.crash_answers import broken_cases, stories_side_by_side
 from tests.crash_page import KILLS, STORIES, Outcome, broken_promises, run_story
 
+pytestmark = pytest.mark.long_story(seconds=12)  # handed out first (tests/conftest.py)
+
 
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict:

@@ -16,6 +16,8 @@ import pytest
 
 from tests.crash_world import Outcome, broken_promises, reference_and_cases, repeats, run_case, run_cases
 
+pytestmark = pytest.mark.long_story(seconds=90)  # handed out first (tests/conftest.py)
+
 SEEDS = range(1, 15)  # 42 kills: each case costs ~7 s of a 2-core machine; the suite stays near 5 minutes
 KILLS = 3
 FAILED_ON_OUR_SIDE = "failed on our side"

@@ -10,6 +10,8 @@ import pytest
 from tests.crash_slack import Outcome, broken_promises, run_case, run_cases
 from tests.crash_world import reference_and_cases
 
+pytestmark = pytest.mark.long_story(seconds=35)  # handed out first (tests/conftest.py)
+
 SEEDS = range(1, 7)
 KILLS = 2
 

@@ -26,6 +26,8 @@ from tests.fakes import FakeClock
 from tests.slack_world import free_port
 from tests.test_visit_form import COUNTS, FINDING, ORDER
 
+pytestmark = pytest.mark.long_story(seconds=20)  # handed out first (tests/conftest.py)
+
 SECRET = "c" * 40
 SAVE = "UPDATE visit_drafts"
 

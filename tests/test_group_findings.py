@@ -18,6 +18,8 @@ from tests.conftest import EXAMPLE_VISIT, bundle_of, many_findings
 from tests.fake_telegram import Limit, SentMessage
 from tests.telegram_world import INSPECTOR_ID, World, running
 
+pytestmark = pytest.mark.long_story(seconds=30)  # handed out first (tests/conftest.py)
+
 GROUP = -100_555_111
 SCALE = 20.0
 FINDINGS = 20

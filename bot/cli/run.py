@@ -53,6 +53,9 @@ def run(replica_id: str | None, config_file: Path | None) -> None:
     logging.basicConfig(level=logging.INFO, format=FORMAT, force=True)
     tag_logs(replica.label)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry the bot token
+    # slack_sdk builds the DEBUG lines of every Web API call (the request, the answer's headers and
+    # body) whenever its client logger's own level is unset, shown or not: a tenth of an answer's CPU.
+    logging.getLogger("slack_sdk.web.async_base_client").setLevel(logging.INFO)
     redactor()  # and should they be shown anyway, or any other secret, they are redacted
     try:
         asyncio.run(serve(config, telegram, slack, command_clock(), web=web, replica=replica))

@@ -59,7 +59,9 @@ class SlackRuntime:
         # One session for every call the listeners and the outbox make: without it slack-sdk opens
         # a session, and a connection, per call, and a click's answer cost a TCP connect and close
         # (a third of the CPU a repeat click took). Bolt hands each request's client this session.
-        self.client.session = aiohttp.ClientSession()
+        # Without cookies: the Web API authorises by the token alone, and a cookie jar filtered
+        # every request's cookies and stored every answer's.
+        self.client.session = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
         if self.outbox is not None:
             self.outbox.session = self.client.session
         self.checks.installed(await self._who_am_i())  # fails fast on a bad token or workspace

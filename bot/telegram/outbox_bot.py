@@ -20,11 +20,14 @@ from bot.telegram.transport import AiohttpRequest
 CONNECTIONS = 16
 
 
-def outbox_bot(env: TelegramEnvironment) -> ExtBot:
+def outbox_bot(env: TelegramEnvironment, scale: float = 1.0) -> ExtBot:
+    """`scale` shortens the limiter's windows as it does the outbox's pacing (bot/outbox/pacing.py):
+    a fake whose flood windows are compressed is not held to Telegram's real ones by PTB's."""
     # Without retries the limiter logs each 429 as an error with its traceback; the outbox logs
     # it once, as the warning it is, with when that chat's message goes next.
     logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
     # It never polls: its getUpdates client is the same one, not a second session (issue 17).
     request = AiohttpRequest(connection_pool_size=CONNECTIONS)
+    limiter = AIORateLimiter(overall_time_period=1 / scale, group_time_period=60 / scale, max_retries=0)
     return ExtBot(env.token, base_url=env.base_url, base_file_url=env.file_base_url, request=request,
-                  get_updates_request=request, rate_limiter=AIORateLimiter(max_retries=0))
+                  get_updates_request=request, rate_limiter=limiter)

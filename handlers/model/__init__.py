@@ -47,6 +47,9 @@ class Platform(StrEnum):
     EMAIL = "email"  # outbound only: a factory's mailbox
 
 
+_PLATFORMS = frozenset(platform.value for platform in Platform)  # a set built per Identity.parse was most of it
+
+
 class _Config(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
@@ -249,7 +252,7 @@ class Identity:
         head, _, account = head.partition("@")
         role, _, factory = head.partition("/")
         platform, _, user_id = account.partition("/")
-        known = platform in {p.value for p in Platform}
+        known = platform in _PLATFORMS
         return cls(role, name, factory or None, Platform(platform) if known else None, user_id if known else None)
 
     @classmethod
