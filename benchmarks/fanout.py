@@ -87,11 +87,8 @@ async def fake_and_bot(scale: float, url: str, buyer_chat: int):
     config = config.model_copy(update={"telegram": config.telegram.model_copy(update={"buyer_chat_id": buyer_chat})})
     clock = FakeClock()
     app = await build_app(config, clock)
-    if scale == 1:
-        bot = outbox_bot(TelegramEnvironment(fake.token, fake.base_url, fake.base_file_url))
-    else:  # PTB's own limiter keeps the real windows: a compressed run goes without it
-        from telegram import Bot
-        bot = Bot(fake.token, base_url=fake.base_url, base_file_url=fake.base_file_url)
+    # PTB's limiter too is compressed by `scale`, as in the bot (bot/running.py telegram_runtime).
+    bot = outbox_bot(TelegramEnvironment(fake.token, fake.base_url, fake.base_file_url), scale)
     await bot.initialize()
     deliver_on_telegram(app, bot, Pacer(scale))
     return fake, app, bot, config, clock
