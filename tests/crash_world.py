@@ -15,10 +15,12 @@ import functools
 import json
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -82,11 +84,15 @@ def kill_points(seed: int, kills: int, calls: int) -> tuple[KillPoint, ...]:
 
 
 class Forks:
-    """tests/bot_process.py, started once: it forks a bot per `start`."""
+    """tests/bot_process.py, started once: it forks a bot per `start`. Its bots make their
+    temporary files (multiprocessing's pymp-*, a photo's evidence-*) in a folder of its own,
+    removed on `close`: a killed bot leaves its own behind, some hundred a suite in /tmp."""
 
     def __init__(self) -> None:
+        self.temporary = tempfile.mkdtemp(prefix="followup-forks-")
         env = {k: v for k, v in os.environ.items() if k.lower() not in PROXY_VARIABLES}
         env["PTB_TIMEDELTA"] = "1"
+        env["TMPDIR"] = self.temporary
         self.process = subprocess.Popen([sys.executable, "-m", "tests.bot_process"], cwd=ROOT, env=env,
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
@@ -98,6 +104,7 @@ class Forks:
     def close(self) -> None:
         self.process.stdin.close()
         self.process.wait(timeout=10)
+        shutil.rmtree(self.temporary, ignore_errors=True)
 
 
 @dataclass
