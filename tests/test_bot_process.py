@@ -32,3 +32,4 @@ async def test_a_running_bot_ends_when_its_fork_server_is_killed(config: Config,
         forks.process.wait()
 
     await gone(bot)
+    forks.close()  # its bots' temporary folder
