@@ -17,11 +17,11 @@ import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from importlib.resources import files
 
 import aiosqlite
 
+from handlers.clock import SystemClock
 from storage.codec import datetime_to_text
 from storage.connection import raw
 from storage.errors import MigrationError
@@ -151,7 +151,7 @@ def _from_snapshot(db: sqlite3.Connection, migrations: list[Migration]) -> bool:
             return False
         for statement in statements(sql):
             db.execute(statement)
-        applied_at = datetime_to_text(datetime.now(UTC))
+        applied_at = applied_now()
         db.executemany("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                        [(version, name, applied_at) for version, name in stands_for])
         db.execute("COMMIT")
@@ -188,6 +188,14 @@ def snapshot_of(db: sqlite3.Connection) -> str:
     ])
 
 
+def applied_now() -> str:
+    """When a migration is recorded as applied (SQLite's and PostgreSQL's alike): the machine's
+    own time, not an injected clock. A store is opened before any clock is handed to it, and the
+    record says when this database's schema really changed, which the demo's or a test's moved
+    clock would misdate."""
+    return datetime_to_text(SystemClock().now())
+
+
 def _applied_versions(db: sqlite3.Connection) -> set[int]:
     return {int(row[0]) for row in db.execute("SELECT version FROM schema_migrations")}
 
@@ -205,7 +213,7 @@ def _apply(db: sqlite3.Connection, batch: list[Migration]) -> None:
                     db.execute(statement)
                 db.execute(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                    (migration.version, migration.name, datetime_to_text(datetime.now(UTC))),
+                    (migration.version, migration.name, applied_now()),
                 )
         db.execute("COMMIT")
     except BaseException as error:

@@ -10,14 +10,12 @@ one migrates and the others find the work done.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from importlib.resources import files
 
 import asyncpg
 
-from storage.codec import datetime_to_text
 from storage.errors import MigrationError
-from storage.migrate import BOOKKEEPING, FILE_NAME, Migration, available, in_order
+from storage.migrate import BOOKKEEPING, FILE_NAME, Migration, applied_now, available, in_order
 
 MIGRATE_LOCK = 0x666F6C6C6F776D67  # "followmg": apart from storage.dialect.LOCK_SPACE's two-key locks
 
@@ -85,7 +83,7 @@ async def _apply(conn: asyncpg.Connection, migration: Migration, stands_for: lis
     try:
         async with conn.transaction():
             await conn.execute(migration.sql)
-            applied_at = datetime_to_text(datetime.now(UTC))
+            applied_at = applied_now()
             await conn.executemany(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
                 [(m.version, m.name, applied_at) for m in stands_for],
