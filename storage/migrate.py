@@ -17,11 +17,11 @@ import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib.resources import files
 
 import aiosqlite
 
-from handlers.clock import SystemClock
 from storage.codec import datetime_to_text
 from storage.connection import raw
 from storage.errors import MigrationError
@@ -190,10 +190,11 @@ def snapshot_of(db: sqlite3.Connection) -> str:
 
 def applied_now() -> str:
     """When a migration is recorded as applied (SQLite's and PostgreSQL's alike): the machine's
-    own time, not an injected clock. A store is opened before any clock is handed to it, and the
+    own time, not an injected clock. A store is opened before any clock is handed to it (and
+    reads no more of handlers/ than the domain's model, tests/test_architecture.py), and the
     record says when this database's schema really changed, which the demo's or a test's moved
     clock would misdate."""
-    return datetime_to_text(SystemClock().now())
+    return datetime_to_text(datetime.now(UTC))
 
 
 def _applied_versions(db: sqlite3.Connection) -> set[int]:
