@@ -87,7 +87,7 @@ def _alive(pid: int) -> bool:
     try:  # a worker that ended is a zombie until its parent, the fork server, reaps it
         with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
             return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):  # gone between the two looks (reading /proc/PID raises ESRCH)
         return False
 
 
