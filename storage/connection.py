@@ -16,6 +16,7 @@ import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Protocol
 
 import aiosqlite
 
@@ -66,34 +67,85 @@ async def connect(path: Path, reading: bool = False) -> aiosqlite.Connection:
     return conn
 
 
-class Writer:
-    """Hands a connection to one task at a time: the store's writing one, and its reading one."""
+class Shared(Protocol):
+    """The transaction short units of work commit together in (storage.shared_commit)."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    coming: int  # short units waiting for the store, which may go on inside it
+
+    @property
+    def open(self) -> bool: ...
+
+    async def settle(self, final: bool = False) -> None: ...
+
+
+class Writer:
+    """Hands a connection to one task at a time: the store's writing one, and its reading one.
+
+    `shared`: on the writing one, the transaction short units of work commit together
+    (storage/shared_commit.py). A unit that may go on inside it says so (`hold(joins=True)`);
+    anything else finds it committed before it begins, and every holder settles it as it lets
+    go, so that it is never left open with nobody to commit it."""
+
+    def __init__(self, conn: aiosqlite.Connection, shared: Shared | None = None) -> None:
         self._conn = conn
+        self.shared = shared
         self._lock = asyncio.Lock()
         self._holder: asyncio.Task[object] | None = None
         self._closed = False
+        self._settling: asyncio.Task[None] | None = None
 
     @asynccontextmanager
-    async def hold(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def hold(self, joins: bool = False) -> AsyncIterator[aiosqlite.Connection]:
         task = asyncio.current_task()
         if task is not None and task is self._holder:
             # The lock is not re-entrant: waiting for it here would wait forever.
             raise RuntimeError("this task already holds the store (a unit of work inside a unit of work)")
-        async with self._lock:
+        shared = self.shared
+        await self._acquire(joins)
+        try:
             if self._closed:
                 raise RuntimeError("the store is closed")
+            if shared is not None and not joins:
+                await shared.settle(final=True)
             self._holder = task
             try:
                 yield self._conn
             finally:
                 self._holder = None
+                if shared is not None:
+                    await shared.settle()
+        finally:
+            self._lock.release()
+
+    async def _acquire(self, joins: bool) -> None:
+        """The lock; a short unit waiting for it is counted, for the holder to leave the shared
+        transaction open for it. One given up on while the store lay free with that transaction
+        open leaves a task to commit it."""
+        shared = self.shared if joins else None
+        if shared is None:
+            await self._lock.acquire()
+            return
+        shared.coming += 1
+        try:
+            await self._lock.acquire()
+        except BaseException:
+            if shared.open and not self._lock.locked():
+                self._settling = asyncio.create_task(self._settle_alone(), name="commit the shared transaction")
+            raise
+        finally:
+            shared.coming -= 1
+
+    async def _settle_alone(self) -> None:
+        async with self.hold():
+            pass  # holding the store without joining commits what is open
 
     async def close(self) -> None:
-        """Close once the current holder, if any, is done; closing twice is harmless."""
+        """Close once the current holder, if any, is done, and what it left open is committed;
+        closing twice is harmless."""
         async with self._lock:
             if not self._closed:
+                if self.shared is not None:
+                    await self.shared.settle(final=True)
                 self._closed = True
                 await self._conn.close()
 

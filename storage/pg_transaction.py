@@ -28,6 +28,7 @@ Params = Sequence[object] | Mapping[str, object]
 
 class PgTransaction(Guarded[asyncpg.Connection]):
     read_only = False
+    shares = False  # each commits alone: replicas write side by side, and there is no one writer
 
     def __init__(self) -> None:
         super().__init__()

@@ -21,6 +21,8 @@ class PgConnections:
     SQLite one; unlike SQLite's, units of work of one process run side by side (the locks
     each read-then-write takes, storage.locks and the repositories', order the writers)."""
 
+    shared = None  # replicas write side by side: each unit commits alone
+
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
         self._holders: set[asyncio.Task[object]] = set()

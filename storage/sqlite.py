@@ -9,6 +9,7 @@ from pathlib import Path
 
 from storage.connection import Writer, connect
 from storage.migrate import current_version, migrate
+from storage.shared_commit import SharedCommits
 from storage.transaction import ReadTransaction, Transaction
 from storage.unit_of_work import UnitOfWork
 
@@ -43,7 +44,7 @@ class SqliteStore:
         except BaseException:
             await conn.close()
             raise
-        return cls(path, Writer(conn), Writer(reader))
+        return cls(path, Writer(conn, SharedCommits(conn)), Writer(reader))
 
     async def listen_for_work(self, wake: Callable[[], None]) -> None:
         """Nothing to listen to: SQLite has no notifications. The process that queues work

@@ -90,13 +90,25 @@ class Transaction(Guarded[aiosqlite.Connection]):
         # beside it on the loop.
         self._in_thread = False
         self._changes: int | None = None  # the connection's total_changes once begun
+        self._inside = False  # begun inside the shared transaction of earlier units (a SAVEPOINT)
 
-    async def begin(self, conn: aiosqlite.Connection) -> None:
+    @property
+    def shares(self) -> bool:
+        """Whether this may commit together with other units (storage/shared_commit.py): a
+        short write, whose statements all run on the loop."""
+        return self._short and not self.read_only
+
+    async def begin(self, conn: aiosqlite.Connection, inside: bool = False) -> None:
         """IMMEDIATE takes the write lock up front: a transaction that reads and then writes
         can then never fail with "database is locked" when it upgrades to a writer. A read's
-        deferred BEGIN takes no lock and never waits (`ReadTransaction`)."""
+        deferred BEGIN takes no lock and never waits (`ReadTransaction`). `inside`: the
+        connection's transaction is open, shared by earlier units whose commit waits for its
+        COMMIT; this one goes on inside it, from a savepoint of its own."""
         self._conn = conn
-        if self.read_only:
+        self._inside = inside
+        if inside:
+            raw(conn).execute("SAVEPOINT unit")
+        elif self.read_only:
             raw(conn).execute("BEGIN")
         elif not begun_at_once(raw(conn)):
             await self._statement_in_thread("BEGIN IMMEDIATE")
@@ -109,11 +121,26 @@ class Transaction(Guarded[aiosqlite.Connection]):
         self._open = False
         self._committed = True
 
+    def commit_inside(self) -> None:
+        """Its writes become the shared transaction's, committed when that is (UnitOfWork.commit)."""
+        self._connection()
+        if self._inside:
+            raw(self._conn).execute("RELEASE unit")
+        self._open = False
+        self._committed = True
+
     async def end(self) -> None:
         """Roll back unless committed. Also runs when BEGIN or COMMIT was interrupted (an
-        exception or a cancelled task), so it rolls back whatever SQLite still has open."""
+        exception or a cancelled task), so it rolls back whatever SQLite still has open. Begun
+        inside a shared transaction, only back to its own savepoint: the earlier units' writes
+        stay (unless SQLite rolled everything back, which fails them at their COMMIT)."""
         self._open = False
         if self._committed or self._conn is None:
+            return
+        if self._inside:
+            if raw(self._conn).in_transaction:
+                raw(self._conn).execute("ROLLBACK TO unit")
+                raw(self._conn).execute("RELEASE unit")
             return
         try:
             if self._on_loop() or self._wrote_nothing():

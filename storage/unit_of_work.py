@@ -37,13 +37,16 @@ from storage.transaction import Transaction
 
 if TYPE_CHECKING:
     from storage.pg_transaction import PgTransaction
+    from storage.shared_commit import SharedCommits
 
 
 class Lender(Protocol):
     """Lends a unit of work its connection: storage.connection.Writer (SQLite's one) or
     storage.postgres.PgConnections (one of the pool's)."""
 
-    def hold(self) -> AbstractAsyncContextManager[Any]: ...
+    shared: SharedCommits | None  # SQLite's writer's: units committed together
+
+    def hold(self, joins: bool = False) -> AbstractAsyncContextManager[Any]: ...
 from storage.updates import HandledUpdates
 from storage.verdicts import Verdicts
 from storage.visit_drafts import VisitDrafts
@@ -112,6 +115,7 @@ class UnitOfWork:
         self._tx = Transaction() if tx is None else tx
         self._held: AbstractAsyncContextManager[Any] | None = None  # the connection, while open
         self._used = False
+        self._shared = writer.shared if self._tx.shares else None
 
     async def __aenter__(self) -> UnitOfWork:
         """Holds the connection and begins; ends the transaction, then lets the connection go,
@@ -120,10 +124,11 @@ class UnitOfWork:
         if self._used:
             raise RuntimeError("a unit of work is single use; open a new one")
         self._used = True
-        held = self._writer.hold()
+        shared = self._shared
+        held = self._writer.hold() if shared is None else self._writer.hold(joins=True)
         conn = await held.__aenter__()
         try:
-            await self._tx.begin(conn)
+            await (self._tx.begin(conn) if shared is None else self._tx.begin(conn, inside=shared.open))
         except BaseException as failed:
             await _let_go(self._tx, held, failed)
             raise
@@ -141,7 +146,18 @@ class UnitOfWork:
             await _let_go(self._tx, held, exc)
 
     async def commit(self) -> None:
-        await self._tx.commit()
+        """Returns once what the unit wrote is committed. A short one on SQLite commits with
+        the others that come for the store meanwhile (storage/shared_commit.py): it lets go of
+        the store here, and whoever holds it last commits for all."""
+        shared = self._shared
+        if shared is None:
+            await self._tx.commit()
+            return
+        self._tx.commit_inside()
+        committed = shared.join()
+        held, self._held = self._held, None
+        await _let_go(self._tx, held, None)
+        await committed
 
 
 async def _let_go(tx: Transaction | PgTransaction, held: AbstractAsyncContextManager[Any],

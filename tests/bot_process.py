@@ -37,6 +37,7 @@ from bot.outbox.replica import Replica
 from bot.slack.settings import SlackEnvironment
 from bot.telegram.settings import TelegramEnvironment
 from bot.web.links import LinkSigner
+from storage.shared_commit import SharedCommits
 from storage.transaction import Transaction
 import messages.pdf  # noqa: F401 - imported before forking, like everything a bot uses
 
@@ -72,9 +73,12 @@ class DieAt:
     nth: int = 1
 
     def install(self) -> None:
-        """Wraps this process's transactions (a forked bot's own copy of the class)."""
+        """Wraps this process's transactions (a forked bot's own copy of the classes). Short
+        units of work commit together (storage/shared_commit.py): theirs is the COMMIT of the
+        shared transaction they went into."""
         seen = 0
-        commit = Transaction.commit
+        doomed_inside = 0  # units gone into the shared transaction open, that ran `sql`
+        commit, commit_inside, commit_shared = Transaction.commit, Transaction.commit_inside, SharedCommits._commit
 
         def noting(run):
             async def statement(tx: Transaction, sql: str, params=()):
@@ -83,20 +87,33 @@ class DieAt:
                 return await run(tx, sql, params)
             return statement
 
-        async def committing(tx: Transaction) -> None:
+        async def dying(units: int, committed) -> None:
             nonlocal seen
-            if not getattr(tx, "doomed", False):
-                return await commit(tx)
-            seen += 1
-            if seen == self.nth and self.when == "before":
+            before, seen = seen, seen + units
+            if before < self.nth <= seen and self.when == "before":
                 os.kill(os.getpid(), signal.SIGKILL)
-            await commit(tx)
-            if seen == self.nth:
+            await committed
+            if before < self.nth <= seen:
                 os.kill(os.getpid(), signal.SIGKILL)
+
+        async def committing(tx: Transaction) -> None:
+            await dying(1 if getattr(tx, "doomed", False) else 0, commit(tx))
+
+        def going_inside(tx: Transaction) -> None:
+            nonlocal doomed_inside
+            commit_inside(tx)
+            doomed_inside += 1 if getattr(tx, "doomed", False) else 0
+
+        async def committing_shared(shared: SharedCommits) -> None:
+            nonlocal doomed_inside
+            units, doomed_inside = doomed_inside, 0
+            await dying(units, commit_shared(shared))
 
         for name in ("write", "insert", "one", "all"):
             setattr(Transaction, name, noting(getattr(Transaction, name)))
         Transaction.commit = committing
+        Transaction.commit_inside = going_inside
+        SharedCommits._commit = committing_shared
 
 
 def run_bot(order: dict) -> None:
