@@ -93,7 +93,8 @@ class MessageBus:
     async def handle(self, command: c.Command, actor: Actor, update_key: str | None = None,
                      before_commit: BeforeCommit | None = None) -> Reply:
         """`before_commit` runs once the command is accepted, inside its transaction: what it
-        keeps outside the database (a photo file) is kept exactly when the change is.
+        keeps outside the database (a photo file) is kept exactly when the change is; a tap
+        lets its chat's next tap go (bot/telegram/chat_order.py).
 
         A repeat ("already", handlers/transitions.py) is answered from what the transaction
         read, which commits nothing: its key rides in the next change committed, or is written
@@ -132,17 +133,23 @@ class MessageBus:
         """What `handle` decides when that needs no write: the update's earlier answer, a repeat
         ("already"), or a refusal (audited afterwards, as `handle` audits it); None when the
         command would change something, or when a change of this process may have been
-        committing unseen by the read: a repeat's key must be in every change committed after
-        the state it was answered from, and one whose bookkeeping was taken before the key was
-        queued would not carry it."""
-        changes, quiet = self._changes, not self._committing
+        committing unseen by the read. Such a change may be one the command must see: a chat's
+        next tap is decided while the last one's change commits (bot/telegram/chat_order.py),
+        and read before that commit, "approve" then "done" would be refused as not approved.
+        And a repeat's key must be in every change committed after the state it was answered
+        from; one whose bookkeeping was taken before the key was queued would not carry it."""
+        if self._committing:
+            return None
+        changes = self._changes
         try:
             async with self.store.reading() as uow:
                 decided = await self._decide(uow, command, actor, update_key)
         except WriteNeeded:
             return None
+        if self._committing or self._changes != changes:
+            return None
         if decided.applied:
-            if decided.reply.code != ALREADY or not quiet or self._changes != changes:
+            if decided.reply.code != ALREADY:
                 return None
             if update_key:
                 self.repeats.add((update_key, decided.reply))
@@ -208,11 +215,11 @@ class MessageBus:
     async def _commit(self, uow, reply: Reply, update_key: str | None, before_commit: BeforeCommit | None) -> None:
         if update_key:
             await uow.updates.remember(update_key, reply.as_dict(), self.clock.now())
-        if before_commit is not None:
-            await before_commit()
         self._changes += 1
-        self._committing += 1
+        self._committing += 1  # before `before_commit`, which may let a chat's next tap go
         try:
+            if before_commit is not None:
+                await before_commit()
             await self.ride_in(uow)
             await uow.commit()
         finally:

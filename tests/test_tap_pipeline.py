@@ -62,6 +62,32 @@ async def test_a_chats_next_update_waits_for_the_last_to_be_decided_not_answered
     assert sorted(seen[2:]) == ["answered 1", "answered 2"]
 
 
+async def test_a_decided_tap_lets_the_chats_next_tap_go_and_anything_else_waits_for_its_commit() -> None:
+    """The next tap may be decided inside the first's transaction (storage/shared_commit.py);
+    a question asked after the tap must read what the tap did, committed."""
+    order, seen = ChatOrder(), []
+    committed = asyncio.Event()
+
+    async def tap(update_id: int) -> None:
+        seen.append(f"tap {update_id} decided")
+        order.release_taps(update_id)
+        await committed.wait()
+        order.release(update_id)
+
+    async def question() -> None:
+        seen.append("question")
+
+    order.spawn(7, 1, lambda: tap(1), tap=True)
+    order.spawn(7, 2, lambda: tap(2), tap=True)
+    order.spawn(7, 3, question)
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert seen == ["tap 1 decided", "tap 2 decided"]
+    committed.set()
+    await asyncio.wait(order.running)
+    assert seen == ["tap 1 decided", "tap 2 decided", "question"]
+
+
 async def test_a_chats_update_not_released_holds_the_next_until_done_and_other_chats_go_on() -> None:
     order, seen = ChatOrder(), []
     report_checked = asyncio.Event()
@@ -161,7 +187,7 @@ async def test_updates_handled_while_the_store_is_busy_wait_and_are_marked_toget
 async def test_answers_beyond_those_in_flight_wait_for_a_turn() -> None:
     """Each answer in flight holds an HTTP connection, and the pool's cost per request grows
     with its connections: a burst of decided taps sends a few answers at a time, not all."""
-    taps = TelegramTaps(SimpleNamespace(app=None, directory=None, deliver=None), release=lambda update_id: None)
+    taps = TelegramTaps(SimpleNamespace(app=None, directory=None, deliver=None), ChatOrder())
     in_flight, most, telegram_answers = 0, 0, asyncio.Event()
 
     class Query:

@@ -15,7 +15,7 @@ from typing import Protocol
 from bot.chat.actions import ASKS_FOR_PHOTOS, ASKS_FOR_TEXT, command_for
 from bot.chat.menus import MENUS, menu_buttons, rights_for
 from bot.chat.tokens import Button, known_to
-from handlers.bus import MessageBus
+from handlers.bus import BeforeCommit, MessageBus
 from handlers.commands import Actor
 from handlers.model import Person, Platform
 from handlers.results import Reply
@@ -70,10 +70,12 @@ def asks_for_input(action: str) -> bool:
 
 
 async def tap(bus: MessageBus, surface: TapSurface, token: str, update_key: str | None = None,
-              words: str | None = None) -> Reply | None:
+              words: str | None = None, decided: BeforeCommit | None = None) -> Reply | None:
     """Carries out one tap; the bus's reply, or None when it was not carried out (yet): a
     stranger, a stale button, or a question asked whose answer comes later. `words`: given
-    with the tap itself (the console's scripted demo), so nothing is asked."""
+    with the tap itself (the console's scripted demo), so nothing is asked. `decided`: run
+    when the tap's change is decided, just before it commits (a chat's next update may then
+    go on, and commit with it: storage/shared_commit.py)."""
     person = await surface.tapped_by()
     if person is None:
         await surface.stranger()
@@ -96,7 +98,8 @@ async def tap(bus: MessageBus, surface: TapSurface, token: str, update_key: str 
             return refusal
         if (given := await surface.ask(person, action, target)) is None:
             return None
-    reply = await bus.handle(command_for(action, target, given.text), actor, update_key=update_key)
+    reply = await bus.handle(command_for(action, target, given.text), actor, update_key=update_key,
+                             before_commit=decided)
     await surface.answer(person, action, target, reply)
     return reply
 

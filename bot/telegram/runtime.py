@@ -113,7 +113,7 @@ class TelegramRuntime:
         joining = TelegramJoining(self.app, directory, inbound.on_command)
         uploads = TelegramUploads(Uploads(self.app, staging), directory, self.wake)
         add = self.application.add_handler
-        add(CallbackQueryHandler(TelegramTaps(inbound, self._order.release).on_callback))
+        add(CallbackQueryHandler(TelegramTaps(inbound, self._order).on_callback))
         add(CommandHandler("start", joining.on_start))
         add(CommandHandler("invite", joining.on_invite))
         add(CommandHandler("revoke", joining.on_revoke))
@@ -203,7 +203,8 @@ class TelegramRuntime:
         """Handles a stored update beside the others, after the earlier ones of its chat
         (bot/telegram/chat_order.py)."""
         update_id = payload["update_id"]
-        self._order.spawn(_chat_of(payload), update_id, lambda: self._process(update_id, payload))
+        self._order.spawn(_chat_of(payload), update_id, lambda: self._process(update_id, payload),
+                          tap="callback_query" in payload)
 
     async def _process(self, update_id: int, payload: dict) -> None:
         """Lets go of the update's lease when done: its mark (which clears the lease) follows

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from html import escape
 
 from telegram import CallbackQuery, ForceReply, Update
@@ -18,6 +17,7 @@ from bot.chat.actions import ASKS_FOR_PHOTOS, ASKS_FOR_TEXT
 from bot.chat.evidence import ASK_FOR_PHOTOS
 from bot.chat.taps import Button, Given, stored_button, tap
 from bot.telegram.adapter import unless_unchanged
+from bot.telegram.chat_order import ChatOrder
 from bot.telegram.inbound import STRANGER, TelegramInbound, language_of, update_key
 from bot.telegram.keyboard import keyboard
 from bot.telegram.limits import short_answer
@@ -53,16 +53,17 @@ ANSWERS_IN_FLIGHT = 32
 class TelegramTaps:
     """Taps beside the other updates `inbound` takes: the same store, directory and outbox."""
 
-    def __init__(self, inbound: TelegramInbound, release: Callable[[int], None]):
+    def __init__(self, inbound: TelegramInbound, order: ChatOrder):
         self.app = inbound.app
         self.directory = inbound.directory
         self.deliver = inbound.deliver  # wakes the outbox dispatcher after a change
-        # Lets the chat's next update start once a tap is decided (bot/telegram/chat_order.py).
-        self.release = release
+        # Lets the chat's next updates start once a tap is decided (bot/telegram/chat_order.py).
+        self.order = order
         self.answering = asyncio.Semaphore(ANSWERS_IN_FLIGHT)
 
     async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await tap(self.app.bus, TelegramTap(self, update), update.callback_query.data or "", update_key(update))
+        surface = TelegramTap(self, update)
+        await tap(self.app.bus, surface, update.callback_query.data or "", update_key(update), decided=surface.decided)
 
 
 class TelegramTap:
@@ -116,10 +117,15 @@ class TelegramTap:
             self.taps.deliver()  # a repeated tap leaves the outbox as it was: no delivery round for it
         await self._answer(short_answer(reply_text(reply, language_of(person))), show_alert=not reply.ok)
 
+    async def decided(self) -> None:
+        """The tap's change is about to commit: the chat's next tap may go on now, and be
+        committed with it (storage/shared_commit.py), rather than wait for its fsync."""
+        self.taps.order.release_taps(self.update.update_id)
+
     async def _answer(self, text: str, show_alert: bool) -> None:
         """The tap's last word: what it did is committed, so the chat's next update need not
         wait for Telegram to take the answer."""
-        self.taps.release(self.update.update_id)
+        self.taps.order.release(self.update.update_id)
         await self._answer_query(text, show_alert)
 
     def language(self, person: Person) -> Language:
