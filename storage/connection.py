@@ -12,6 +12,7 @@ updates polled, the outbox or the bookkeeping (issue 17).
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,6 +22,8 @@ from typing import Protocol
 import aiosqlite
 
 from handlers.model.orders import reference_key
+
+log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 60000
 PRAGMAS = (
@@ -131,6 +134,7 @@ class Writer:
         except BaseException:
             if shared.open and not self._lock.locked():
                 self._settling = asyncio.create_task(self._settle_alone(), name="commit the shared transaction")
+                self._settling.add_done_callback(_told)
             raise
         finally:
             shared.coming -= 1
@@ -148,6 +152,12 @@ class Writer:
                     await self.shared.settle(final=True)
                 self._closed = True
                 await self._conn.close()
+
+
+def _told(task: asyncio.Task[None]) -> None:
+    """A background commit never fails silently (its units are told by their own futures)."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("committing the shared transaction left open failed", exc_info=task.exception())
 
 
 def raw(conn: aiosqlite.Connection) -> sqlite3.Connection:
