@@ -140,8 +140,9 @@ class Writer:
             shared.coming -= 1
 
     async def _settle_alone(self) -> None:
-        async with self.hold():
-            pass  # holding the store without joining commits what is open
+        async with self._lock:
+            if not self._closed and self.shared is not None and self.shared.open:
+                await self.shared.settle(final=True)
 
     async def close(self) -> None:
         """Close once the current holder, if any, is done, and what it left open is committed;

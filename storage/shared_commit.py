@@ -63,13 +63,13 @@ class SharedCommits:
         back: then its members are told at once). Failures are the members'."""
         if not self._members:
             return
+        cancelled = None
         if not final and len(self._members) < MEMBERS and self._conn.in_transaction:
-            for _ in range(GRACE):
-                if self.coming:
+            try:
+                if await self._one_coming():
                     return
-                await asyncio.sleep(0)
-            if self.coming:
-                return
+            except asyncio.CancelledError as error:  # the holder stopping: what is open is committed first
+                cancelled = error
         committing = asyncio.ensure_future(self._commit())
         try:
             await asyncio.shield(committing)
@@ -78,6 +78,16 @@ class SharedCommits:
             # before it is done, so the store is let go only then.
             await asyncio.wait([committing])
             raise
+        if cancelled is not None:
+            raise cancelled
+
+    async def _one_coming(self) -> bool:
+        """Whether a short unit comes for the store within GRACE loop turns."""
+        for _ in range(GRACE):
+            if self.coming:
+                return True
+            await asyncio.sleep(0)
+        return bool(self.coming)
 
     async def _commit(self) -> None:
         members, self._members = self._members, []

@@ -158,3 +158,21 @@ async def test_a_unit_that_sqlite_rolled_back_whole_fails_the_units_before_it(st
 
 def test_the_grace_is_a_few_loop_turns() -> None:
     assert 1 <= shared_commit.GRACE <= 8
+
+
+async def test_a_holder_stopped_while_it_waits_for_the_next_unit_commits_what_is_open_first(store, monkeypatch) -> None:
+    """A task cancelled in the loop turns it gives the next unit (the bot stopping) must not let
+    the store go with the others' writes open and nobody to commit them."""
+    waited = []
+
+    async def stopped_meanwhile(shared: SharedCommits) -> bool:
+        waited.append(shared.open)
+        raise asyncio.CancelledError
+
+    monkeypatch.setattr(SharedCommits, "_one_coming", stopped_meanwhile)
+    with pytest.raises(asyncio.CancelledError):
+        await write(store, 1)
+    assert waited == [True] and stored(store) == [1]
+    monkeypatch.undo()
+    await write(store, 2)
+    assert stored(store) == [1, 2]
