@@ -135,7 +135,7 @@ class MessageBus:
         command would change something, or when a change of this process may have been
         committing unseen by the read. Such a change may be one the command must see: a chat's
         next tap is decided while the last one's change commits (bot/telegram/chat_order.py),
-        and read before that commit, "approve" then "done" would be refused as not approved.
+        and a read before that commit would refuse, or answer, from the state before the tap.
         And a repeat's key must be in every change committed after the state it was answered
         from; one whose bookkeeping was taken before the key was queued would not carry it."""
         if self._committing:

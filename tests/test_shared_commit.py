@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from storage import SqliteStore
-from storage import shared_commit
 from storage.connection import raw
 from storage.shared_commit import MEMBERS, SharedCommits
 
@@ -155,9 +154,6 @@ async def test_a_unit_that_sqlite_rolled_back_whole_fails_the_units_before_it(st
     assert results[2] is None  # began after, in a transaction of its own
     assert stored(store) == [2]
 
-
-def test_the_grace_is_a_few_loop_turns() -> None:
-    assert 1 <= shared_commit.GRACE <= 8
 
 
 async def test_a_holder_stopped_while_it_waits_for_the_next_unit_commits_what_is_open_first(store, monkeypatch) -> None:
